@@ -1,0 +1,68 @@
+/*
+ * td_model.h - the device model interface.
+ *
+ * One small C interface that every runtime implements (the ahead-of-time
+ * compiled model, and the TFLite Micro wrapper), so the firmware application,
+ * the tdlink protocol server and the measurements never know which runtime is
+ * inside. Single input and single output tensor, int8 or float32.
+ */
+#ifndef TD_MODEL_H
+#define TD_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  TD_OK = 0,
+  TD_ERR_ARG = 1,      /* bad argument (NULL, out of range) */
+  TD_ERR_INIT = 2,     /* the runtime failed to initialise (arena too small, op missing) */
+  TD_ERR_INVOKE = 3,   /* an op failed during inference */
+  TD_ERR_UNSUPPORTED = 4
+} td_status;
+
+typedef enum { TD_INT8 = 0, TD_FLOAT32 = 1 } td_dtype;
+
+#define TD_MAX_DIMS 5
+
+/* Shape, type and quantization of one I/O tensor. real = scale * (q - zero_point). */
+typedef struct {
+  td_dtype dtype;
+  int32_t dims;
+  int32_t shape[TD_MAX_DIMS];
+  int32_t bytes;       /* total size of the buffer in bytes */
+  float scale;         /* 0 for float tensors; used only by the host, never on the device */
+  int32_t zero_point;
+} td_tensor_info;
+
+/* Prepare the model: set up the arena / bind buffers. Idempotent. */
+td_status td_model_init(void);
+
+/* Buffers for the input and output tensor; valid after td_model_init(). */
+void *td_model_input(void);
+void *td_model_output(void);
+const td_tensor_info *td_model_input_info(void);
+const td_tensor_info *td_model_output_info(void);
+
+/* Run one inference on the current input buffer. */
+td_status td_model_invoke(void);
+
+/* Memory figures: bytes of the activation arena actually used, and total static RAM
+ * the runtime owns (arena + runtime state). */
+uint32_t td_model_arena_bytes(void);
+uint32_t td_model_static_bytes(void);
+
+/* Identification: model name, first 16 hex chars of the .tflite sha256, runtime name
+ * ("aot" or "tflm"). */
+const char *td_model_name(void);
+const char *td_model_hash(void);
+const char *td_model_runtime(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TD_MODEL_H */
