@@ -1,0 +1,62 @@
+"""Float vs int8 agreement of one model on the same samples, both run in tflite-micro."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from tinydeploy.model.reference import Reference
+
+# Agreement needs no more samples than this to be a stable figure.
+MAX_AGREEMENT_SAMPLES = 200
+
+
+@dataclass(frozen=True)
+class Agreement:
+    samples: int
+    top1_agreement: float | None  # None when the output is a single value
+    max_abs_error: float          # in the output's real units
+    mean_abs_error: float
+    max_error_steps: float        # max_abs_error in int8 output quantization steps
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _quantize(x: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
+    q = np.round(x / scale) + zero_point
+    return np.clip(q, -128, 127).astype(np.int8)
+
+
+def _qparams(details: dict) -> tuple[float, int]:
+    q = details["quantization_parameters"]
+    if not len(q["scales"]):
+        return 0.0, 0
+    return float(q["scales"][0]), int(q["zero_points"][0])
+
+
+def agreement(float_raw: bytes, int8_raw: bytes, samples: np.ndarray) -> Agreement:
+    """Run float and int8 models on ``samples`` (float32, [N, ...]) and compare outputs."""
+    fref, qref = Reference(float_raw), Reference(int8_raw)
+    in_scale, in_zp = _qparams(qref.input_details)
+    out_scale, out_zp = _qparams(qref.output_details)
+    samples = samples[:MAX_AGREEMENT_SAMPLES]
+    errors, same = [], []
+    for x in samples:
+        y_float = fref.run(x.astype(np.float32).reshape(fref.input_shape)).astype(np.float64)
+        xq = _quantize(x, in_scale, in_zp) if qref.input_dtype == np.int8 else x.astype(np.float32)
+        y_q = qref.run(xq.reshape(qref.input_shape))
+        y_int8 = (y_q.astype(np.float64) - out_zp) * out_scale if y_q.dtype == np.int8 else y_q
+        errors.append(np.abs(y_float - y_int8).ravel())
+        if y_float.size > 1:
+            same.append(int(np.argmax(y_float)) == int(np.argmax(y_int8)))
+    err = np.concatenate(errors)
+    max_err = float(err.max()) if err.size else 0.0
+    return Agreement(
+        samples=len(samples),
+        top1_agreement=float(np.mean(same)) if same else None,
+        max_abs_error=max_err,
+        mean_abs_error=float(err.mean()) if err.size else 0.0,
+        max_error_steps=max_err / out_scale if out_scale else 0.0,
+    )

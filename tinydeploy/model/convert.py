@@ -1,0 +1,244 @@
+"""Keras / SavedModel / .tflite in, fully int8 TFLite out, with TensorFlow's own converter."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tinydeploy._fdcapture import capture_native_output
+from tinydeploy.errors import ConversionError, DataError, InputFileError, ModelFormatError
+from tinydeploy.model.data import fit_to_input, load_samples
+from tinydeploy.model.ir import Model, parse_model
+
+KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
+# Tensor types an int8 model may carry besides int8: int32 biases and shape operands.
+_INT8_MODEL_TYPES = {"int8", "int32"}
+# Calibration uses at most this many samples; TensorFlow gains nothing from more.
+MAX_CALIBRATION_SAMPLES = 500
+
+
+@dataclass
+class Conversion:
+    """What `convert` produced: the int8 flatbuffer and what it was made from."""
+
+    tflite: bytes
+    model: Model
+    source_kind: str                      # "keras", "savedmodel" or "tflite"
+    float_tflite: bytes | None = None     # float graph of the same model, for agreement
+    calibration: str = "none"             # "data", "random" or "none" (pass-through)
+    calibration_samples: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def source_kind(path: Path) -> str:
+    """Classify a model path; a clear error when it is none of the supported kinds."""
+    if not path.exists():
+        raise InputFileError("no such file or folder; check the path", path=str(path))
+    if path.is_dir():
+        if (path / "saved_model.pb").exists() or (path / "saved_model.pbtxt").exists():
+            return "savedmodel"
+        raise ModelFormatError("folder is not a SavedModel (no saved_model.pb); pass a "
+                               ".keras/.h5 file, a SavedModel folder or a .tflite file",
+                               path=str(path))
+    suffix = path.suffix.lower()
+    if path.name in ("saved_model.pb", "saved_model.pbtxt"):
+        raise ModelFormatError("pass the SavedModel folder, not the .pb file inside it",
+                               path=str(path))
+    if suffix in KERAS_SUFFIXES:
+        return "keras"
+    if suffix == ".tflite":
+        return "tflite"
+    head = path.read_bytes()[:8]
+    if head[4:8] == b"TFL3":
+        return "tflite"
+    raise ModelFormatError(f"unknown model format '{suffix or 'no extension'}'; pass a "
+                           ".keras/.h5 file, a SavedModel folder or a .tflite file",
+                           path=str(path))
+
+
+def non_int8_tensors(model: Model) -> list[str]:
+    """Names of tensors that keep the model from being fully int8 (edges excepted).
+
+    A float input feeding a QUANTIZE and a float output coming out of a
+    DEQUANTIZE are allowed: that is the ``--io float`` form of an int8 model.
+    """
+    edge_ok: set[int] = set()
+    for op in model.ops:
+        if op.opcode == "QUANTIZE":
+            edge_ok.update(i for i in op.inputs if i in model.inputs)
+        if op.opcode == "DEQUANTIZE":
+            edge_ok.update(i for i in op.outputs if i in model.outputs)
+    bad = []
+    for op in model.ops:
+        for i in (*op.inputs, *op.outputs):
+            if i < 0 or i in edge_ok:
+                continue
+            t = model.tensors[i]
+            if t.dtype not in _INT8_MODEL_TYPES:
+                bad.append(f"{t.name} ({t.dtype}, op #{op.index} {op.opcode})")
+    return list(dict.fromkeys(bad))
+
+
+def check_fully_int8(model: Model, where: str) -> None:
+    bad = non_int8_tensors(model)
+    if bad:
+        raise ModelFormatError(
+            f"a float .tflite can't be quantized without its source model ({len(bad)} non-int8 "
+            f"tensors, first: {bad[0]}); pass the Keras .keras/.h5 file or SavedModel folder "
+            "it came from, with --data for calibration", path=where)
+
+
+def _quiet_tf():  # -> the tensorflow module
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import logging
+
+    with capture_native_output():  # TensorFlow's start-up banners
+        import tensorflow as tf
+
+    tf.get_logger().setLevel(logging.ERROR)
+    logging.getLogger("absl").setLevel(logging.ERROR)
+    return tf
+
+
+def _load_converter(tf, path: Path, kind: str):  # -> (converter factory, input shape)
+    where = str(path)
+    with capture_native_output() as log, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if kind == "keras":
+                keras_model = tf.keras.models.load_model(path, compile=False)
+                if len(keras_model.inputs) != 1 or len(keras_model.outputs) != 1:
+                    raise ModelFormatError(
+                        f"the model has {len(keras_model.inputs)} inputs and "
+                        f"{len(keras_model.outputs)} outputs; tinydeploy supports one of each",
+                        path=where)
+                shape = tuple(keras_model.inputs[0].shape)
+                # A fixed batch of 1: a dynamic batch makes the converter emit
+                # SHAPE/STRIDED_SLICE/PACK around every Flatten, wasted on a device.
+                inp = tf.keras.Input(shape=shape[1:], batch_size=1)
+                fixed = tf.keras.Model(inp, keras_model(inp))
+                return (lambda: tf.lite.TFLiteConverter.from_keras_model(fixed)), shape
+            loaded = tf.saved_model.load(str(path))
+            sig = loaded.signatures.get("serving_default")
+            if sig is None:
+                raise ModelFormatError("the SavedModel has no 'serving_default' signature",
+                                       path=where)
+            specs = sig.structured_input_signature[1]
+            if len(specs) != 1 or len(sig.structured_outputs) != 1:
+                raise ModelFormatError(f"the SavedModel signature has {len(specs)} inputs and "
+                                       f"{len(sig.structured_outputs)} outputs; tinydeploy "
+                                       "supports one of each", path=where)
+            (arg, spec), = specs.items()
+            shape = tuple(spec.shape)
+            fixed_fn = tf.function(lambda x: sig(**{arg: x})).get_concrete_function(
+                tf.TensorSpec([1, *shape[1:]], spec.dtype))
+            return (lambda: tf.lite.TFLiteConverter.from_concrete_functions([fixed_fn], loaded)), shape
+        except ModelFormatError:
+            raise
+        except Exception as exc:  # Keras raises many types for unreadable files
+            last = log.text.strip().splitlines()[-1:] or [""]
+            raise ModelFormatError(f"cannot load the {kind} model: {exc or last[0]}",
+                                   path=where) from exc
+
+
+def _representative(samples: np.ndarray) -> Callable[[], Iterator[list[np.ndarray]]]:
+    def gen() -> Iterator[list[np.ndarray]]:
+        for x in samples:
+            yield [x[None, ...]]
+    return gen
+
+
+def convert(
+    path: str | Path,
+    data: str | Path | None = None,
+    *,
+    io: str = "int8",
+    calibrate: str | None = None,
+    seed: int = 0,
+) -> Conversion:
+    """Convert a model to a fully int8 TFLite flatbuffer.
+
+    ``data``: representative samples (.npy/.npz/folder). ``calibrate="random"``
+    calibrates on random normal data instead (poor accuracy; for smoke tests).
+    ``io``: "int8" (default) or "float" for the model's input and output tensors.
+    """
+    path = Path(path)
+    where = str(path)
+    if io not in ("int8", "float"):
+        raise ConversionError(f"--io must be 'int8' or 'float', not {io!r}", path=where)
+    kind = source_kind(path)
+    if kind == "tflite":
+        raw = path.read_bytes()
+        model = parse_model(raw, path)
+        check_fully_int8(model, where)
+        return Conversion(raw, model, "tflite", calibration="none")
+
+    if data is None and calibrate != "random":
+        raise DataError("quantizing needs representative data: pass --data FILE (.npy/.npz or "
+                        "a folder of .npy files with real input samples), or --calibrate random "
+                        "for a smoke test", path=where)
+    tf = _quiet_tf()
+    factory, input_shape = _load_converter(tf, path, kind)
+    if any(d is None for d in input_shape[1:]):
+        raise ModelFormatError(f"the model input has an undefined dimension {list(input_shape)}; "
+                               "give the Keras Input a fixed shape", path=where)
+    notes: list[str] = []
+    if data is not None:
+        samples = fit_to_input(load_samples(data), input_shape, str(data))
+        calibration = "data"
+    else:
+        rng = np.random.default_rng(seed)
+        samples = rng.standard_normal((100, *input_shape[1:])).astype(np.float32)
+        calibration = "random"
+        notes.append("calibrated on RANDOM data: int8 ranges are guesses and accuracy will "
+                     "suffer; pass --data with real samples for a usable model")
+    samples = samples[:MAX_CALIBRATION_SAMPLES]
+
+    converter = factory()
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = _representative(samples)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+    if io == "int8":
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    with capture_native_output() as log, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            raw = converter.convert()
+            float_raw = factory().convert()
+        except Exception as exc:
+            text = str(exc).strip().splitlines()
+            hint = next((ln.strip() for ln in text if "op" in ln.lower() and "error" in ln.lower()),
+                        text[0] if text else type(exc).__name__)
+            raise ConversionError(
+                f"TensorFlow's converter failed: {hint}. Ops outside TFLite's int8 builtin set "
+                "cannot run on a microcontroller; replace them in the model", path=where) from exc
+    del log
+    model = parse_model(raw, path.with_suffix(".tflite"), name=path.stem)
+    bad = non_int8_tensors(model)
+    if bad:
+        raise ConversionError(f"conversion left non-int8 tensors (first: {bad[0]})", path=where)
+    return Conversion(raw, model, kind, float_raw, calibration, len(samples), notes)
+
+
+def float_tflite(path: str | Path) -> bytes:
+    """The float TFLite graph of a Keras/SavedModel model (the agreement reference)."""
+    path = Path(path)
+    kind = source_kind(path)
+    if kind == "tflite":
+        raw = path.read_bytes()
+        parse_model(raw, path)  # validates
+        return raw
+    tf = _quiet_tf()
+    factory, _ = _load_converter(tf, path, kind)
+    with capture_native_output(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return factory().convert()
+        except Exception as exc:
+            raise ConversionError(f"TensorFlow's converter failed: {exc}", path=str(path)) from exc

@@ -1,0 +1,114 @@
+"""Host reference: TFLite Micro's own reference kernels via the tflite-micro package.
+
+This is the oracle for bit-exactness of the AOT runtime and the device, and the
+source of the arena figure TFLite Micro needs for a model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from tinydeploy._fdcapture import capture_native_output
+from tinydeploy.errors import DataError, ModelFormatError, UnsupportedOpError
+from tinydeploy.model.ir import Model
+
+
+@dataclass(frozen=True)
+class TflmArena:
+    """Arena use reported by TFLite Micro's RecordingMicroAllocator (64-bit host)."""
+
+    total: int  # bytes the interpreter needs: head (activations) + tail (persistent)
+    head: int   # non-persistent: activation tensors and scratch buffers
+    tail: int   # persistent: tensor structs, quantization data, op data
+
+
+def _interpreter(raw: bytes, model: Model | None = None):  # -> runtime.Interpreter
+    from tflite_micro.python.tflite_micro import runtime
+
+    # The default (10x the model size) is far too small for tiny models with big
+    # activations; 1 MiB of slack costs nothing on the host.
+    size = max(len(raw) * 10, 1 << 20)
+    with capture_native_output() as log:
+        try:
+            return runtime.Interpreter.from_bytes(raw, arena_size=size)
+        except (RuntimeError, ValueError) as exc:
+            err = exc
+    where = str(model.path) if model and model.path else "<model>"
+    missing = re.search(r"registration from op code (\S+)", log.text)
+    if missing:
+        name = missing.group(1)
+        op = next((o for o in model.ops if o.opcode == name), None) if model else None
+        raise UnsupportedOpError(
+            "TFLite Micro has no kernel for this op; replace it in the model "
+            "(the MLPerf Tiny op set: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, pooling, ADD, "
+            "RESHAPE, SOFTMAX, ...) and convert again",
+            index=op.index if op else "?", op=name,
+            tensor=model.tensors[op.outputs[0]].name if op and op.outputs else where)
+    lines = [ln for ln in log.text.strip().splitlines() if ln.strip()]
+    detail = lines[-1] if lines else str(err)
+    raise ModelFormatError(f"TFLite Micro cannot load this model: {detail}", path=where)
+
+
+class Reference:
+    """One tflite-micro interpreter, reused across inputs."""
+
+    def __init__(self, raw: bytes, model: Model | None = None) -> None:
+        self.raw = raw
+        self._ip = _interpreter(raw, model)
+        self.input_details = self._ip.get_input_details(0)
+        self.output_details = self._ip.get_output_details(0)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(int(d) for d in self.input_details["shape"])
+
+    @property
+    def input_dtype(self) -> np.dtype:
+        return np.dtype(self.input_details["dtype"])
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        """Run one input (with or without the batch dimension) and return the output."""
+        x = np.asarray(x)
+        if x.dtype != self.input_dtype:
+            raise DataError(f"input has dtype {x.dtype}, the model expects {self.input_dtype}",
+                            path="<input>")
+        if x.size != int(np.prod(self.input_shape)):
+            raise DataError(f"input has shape {list(x.shape)}, the model expects "
+                            f"{list(self.input_shape)}", path="<input>")
+        self._ip.set_input(x.reshape(self.input_shape), 0)
+        self._ip.invoke()
+        return np.array(self._ip.get_output(0), copy=True)
+
+    def run_batch(self, xs: np.ndarray) -> np.ndarray:
+        return np.stack([self.run(x) for x in xs])
+
+    def arena(self) -> TflmArena:
+        """Arena figures; runs one inference first, as the recording allocator requires."""
+        x = np.zeros(self.input_shape, self.input_dtype)
+        self.run(x)
+        with capture_native_output() as log:
+            self._ip.print_allocations()
+        found = {k: int(v) for k, v in
+                 re.findall(r"Arena allocation (total|head|tail) (\d+) bytes", log.text)}
+        if "total" not in found:
+            raise ModelFormatError("tflite-micro reported no arena figures "
+                                   f"(output: {log.text[:200]!r})", path="<model>")
+        return TflmArena(found["total"], found.get("head", 0), found.get("tail", 0))
+
+
+def tflm_arena(raw: bytes, model: Model | None = None) -> TflmArena:
+    """The tensor arena TFLite Micro needs for ``raw``, as its allocator reports it."""
+    return Reference(raw, model).arena()
+
+
+def random_inputs(ref: Reference, count: int, seed: int = 0) -> np.ndarray:
+    """Uniformly random inputs over the full range of the model's input type."""
+    rng = np.random.default_rng(seed)
+    shape = (count, *ref.input_shape)
+    if np.issubdtype(ref.input_dtype, np.integer):
+        info = np.iinfo(ref.input_dtype)
+        return rng.integers(info.min, info.max + 1, size=shape, dtype=ref.input_dtype)
+    return rng.standard_normal(shape).astype(ref.input_dtype)

@@ -1,0 +1,59 @@
+"""Markdown rendering of report objects, and writing report.json + report.md."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def shape(s: list[int]) -> str:
+    return "x".join(str(d) for d in s) if s else "scalar"
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> str:
+    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def model_markdown(r: dict[str, Any]) -> str:
+    m = r["model"]
+    lines = [f"# Model report: {m['name']}", "",
+             f"- file: `{m['path']}` ({m['size_bytes']:,} bytes, sha256 `{m['sha256'][:16]}`)",
+             f"- input: {shape(r['input']['shape'])} {r['input']['dtype']}, "
+             f"output: {shape(r['output']['shape'])} {r['output']['dtype']}",
+             f"- MACs: {r['macs']:,}", f"- params: {r['params']:,} "
+             f"({r['weights_bytes']:,} bytes of constant data)",
+             f"- TFLite Micro arena: {r['arena_bytes']:,} bytes "
+             f"(head {r['tflm_arena']['head']:,}, tail {r['tflm_arena']['tail']:,}; "
+             f"{r['tflm_arena']['note']})", ""]
+    conv = r.get("conversion")
+    if conv:
+        lines += [f"- converted from: {conv['source_kind']}, calibration: {conv['calibration']} "
+                  f"({conv['samples']} samples), I/O: {conv['io']}"]
+        lines += [f"- **warning**: {w}" for w in conv.get("warnings", [])]
+        lines.append("")
+    agree = r.get("agreement")
+    if agree:
+        top1 = "n/a" if agree["top1_agreement"] is None else f"{agree['top1_agreement']:.1%}"
+        lines += ["## Float vs int8", "",
+                  table(["samples", "top-1 agreement", "max abs error", "mean abs error",
+                         "max error (int8 steps)"],
+                        [[agree["samples"], top1, f"{agree['max_abs_error']:.4g}",
+                          f"{agree['mean_abs_error']:.4g}", f"{agree['max_error_steps']:.1f}"]]),
+                  ""]
+    lines += ["## Ops", "",
+              table(["#", "op", "inputs", "outputs", "params", "MACs"],
+                    [[o["index"], o["op"], ", ".join(shape(s) for s in o["inputs"]),
+                      ", ".join(shape(s) for s in o["outputs"]), f"{o['params']:,}",
+                      f"{o['macs']:,}"] for o in r["ops"]]),
+              "", f"Totals: {len(r['ops'])} ops, {r['params']:,} params, {r['macs']:,} MACs.", ""]
+    return "\n".join(lines)
+
+
+def write_reports(out_dir: Path, report: dict[str, Any], markdown: str) -> tuple[Path, Path]:
+    js, md = out_dir / "report.json", out_dir / "report.md"
+    js.write_text(json.dumps(report, indent=2) + "\n")
+    md.write_text(markdown)
+    return js, md
