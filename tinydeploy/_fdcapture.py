@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import io
 import os
 import sys
 import tempfile
@@ -34,10 +35,12 @@ def capture_native_output(fds: tuple[int, ...] = (1, 2)) -> Iterator[Captured]:
     sys.stderr.flush()
     with tempfile.TemporaryFile(mode="w+b") as tmp:
         saved = {fd: os.dup(fd) for fd in fds}
+        py_text = io.StringIO()  # Python-level prints (Keras prints to sys.stdout)
         try:
             for fd in fds:
                 os.dup2(tmp.fileno(), fd)
-            yield result
+            with contextlib.redirect_stdout(py_text), contextlib.redirect_stderr(py_text):
+                yield result
         finally:
             _flush_c_stdio()
             sys.stdout.flush()
@@ -46,4 +49,4 @@ def capture_native_output(fds: tuple[int, ...] = (1, 2)) -> Iterator[Captured]:
                 os.dup2(copy, fd)
                 os.close(copy)
             tmp.seek(0)
-            result.text = tmp.read().decode("utf-8", "replace")
+            result.text = tmp.read().decode("utf-8", "replace") + py_text.getvalue()

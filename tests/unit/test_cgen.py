@@ -1,0 +1,48 @@
+"""C identifiers and literals, and the model C array compiled by the host gcc."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from tinydeploy.codegen.cgen import c_identifier, c_string
+from tinydeploy.model.carray import write_c_array
+
+
+@pytest.mark.parametrize("name, ident", [
+    ("kws_ref_model", "kws_ref_model"),
+    ("my-model v2.1", "my_model_v2_1"),
+    ("2nd model", "m_2nd_model"),
+    ("int", "m_int"),
+    ("__x", "x"),
+    ("???", "model"),
+    ("ünïcode", "n_code"),
+])
+def test_c_identifier(name: str, ident: str) -> None:
+    assert c_identifier(name) == ident
+
+
+def test_c_string_escapes() -> None:
+    assert c_string('a"b\\c') == '"a\\"b\\\\c"'
+    assert c_string("??=") == '"\\077\\077="'
+    assert c_string("line\n") == '"line\\012"'
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="host gcc is not installed")
+def test_c_array_compiles_and_holds_the_bytes(tmp_path) -> None:
+    raw = bytes(range(256)) * 3 + b"\x00tail"
+    write_c_array(raw, "9 weird-name", tmp_path)
+    main = tmp_path / "main.c"
+    main.write_text(
+        '#include <stdio.h>\n#include <stdint.h>\n#include "model_data.h"\n'
+        "int main(void) {\n"
+        "  if (((uintptr_t)m_9_weird_name_tflite) % 16 != 0) return 2;\n"
+        "  fwrite(m_9_weird_name_tflite, 1, m_9_weird_name_tflite_len, stdout);\n"
+        "  return 0;\n}\n")
+    exe = tmp_path / "dump"
+    subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-o", str(exe),
+                    str(main), str(tmp_path / "model_data.c")], check=True)
+    out = subprocess.run([str(exe)], capture_output=True, check=True).stdout
+    assert out == raw
