@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Set up (idempotent) and run the whole test suite. Fails when any test fails,
+# and also when no test ran at all (pytest's exit code 5).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+.venv/bin/python -m pytest -q -ra "$@"
+rc=$?
+if [ "$rc" -eq 5 ]; then
+  echo "error: pytest collected no tests" >&2
+  exit 1
+fi
+exit "$rc"
