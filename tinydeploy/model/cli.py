@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tinydeploy.errors import DataError
-from tinydeploy.outdir import prepare_output_dir
+from tinydeploy.outdir import check_output_dir, staged_output_dir
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -68,9 +68,7 @@ def convert_cmd(
     if calibrate not in (None, "random"):
         raise DataError(f"--calibrate accepts only 'random', not {calibrate!r}", path=str(model))
     out_dir = out or Path("td-out") / model.stem
-    # Check the folder before minutes of conversion, create it only after success.
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
-        prepare_output_dir(out_dir, force)
+    check_output_dir(out_dir, force)  # before the conversion, not after it
     with err_console.status(f"converting {model} ..."):
         result = convert(model, data, io=io, calibrate=calibrate)
     for note in result.warnings:
@@ -84,10 +82,10 @@ def convert_cmd(
         report = model_report(result.model, result.tflite, agree, extra={"conversion": {
             "source_kind": result.source_kind, "calibration": result.calibration,
             "samples": result.calibration_samples, "io": io, "warnings": result.warnings}})
-    out_dir = prepare_output_dir(out_dir, force)
-    (out_dir / "model.tflite").write_bytes(result.tflite)
-    write_c_array(result.tflite, result.model.name, out_dir)
-    write_reports(out_dir, report, model_markdown(report))
+    with staged_output_dir(out_dir, force) as staging:
+        (staging / "model.tflite").write_bytes(result.tflite)
+        write_c_array(result.tflite, result.model.name, staging)
+        write_reports(staging, report, model_markdown(report))
     if as_json:
         typer.echo(json.dumps(report))
         return
