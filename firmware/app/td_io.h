@@ -1,0 +1,30 @@
+/*
+ * td_io.h - small output formatting and CRC-32 for the protocol server.
+ * No printf: the firmware stays small and has no heap or libc stdio.
+ */
+#ifndef TD_IO_H
+#define TD_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void td_puts(const char *s);                /* a string, no newline */
+void td_endl(void);                         /* "\r\n" (EEMBC line ending) */
+void td_put_u64(uint64_t v);
+void td_put_i32(int32_t v);
+void td_put_hex8(uint8_t v);                /* two lowercase hex digits */
+void td_put_hex32(uint32_t v);              /* "0x" + eight hex digits */
+void td_put_fixed3(float v);                /* "-1.234": three decimals, EEMBC results */
+void td_put_float(float v);                 /* "1.234567e-03": seven significant digits */
+void td_put_json_str(const char *s);        /* quoted and escaped */
+
+/* CRC-32 (IEEE 802.3, reflected 0xEDB88320; same as zlib.crc32 / binascii.crc32). */
+uint32_t td_crc32(uint32_t crc, const uint8_t *data, size_t len);
+
+/* Parse a whole decimal string into *out (<= max). 0 on success, -1 if malformed/too big. */
+int td_parse_u32(const char *s, uint32_t max, uint32_t *out);
+
+/* Value of one hex digit, or -1. */
+int td_hexval(char c);
+
+#endif /* TD_IO_H */

@@ -1,0 +1,432 @@
+/*
+ * td_server.c - the tdlink protocol server: one main loop over td_model.h.
+ *
+ * Compatible with the MLPerf Tiny / EEMBC runner: commands are text ending in
+ * '%', arguments separated by spaces, replies are lines ending "\r\n", and every
+ * command ends with "m-ready". Errors are "e-[...]" lines; the server never
+ * crashes or blocks on malformed, oversized or out-of-order input.
+ *
+ *   name%                 m-name-dut-[tinydeploy]
+ *   profile%              m-profile-[...] m-model-[<model name>]
+ *   timestamp%            m-lap-us-<us>
+ *   db load N%            m-[Expecting N bytes]      (N = input tensor bytes at most)
+ *   db <hex>%             ... m-load-done            (when N bytes have arrived)
+ *   infer N [W]%          m-warmup-start-W m-warmup-done m-infer-start-N
+ *                         m-lap-us-<t0> m-lap-us-<t1> m-infer-done m-results-[...]
+ *   results%              m-results-[<dequantized outputs, 3 decimals>]
+ *   td-info%              m-td-info-{json: model, runtime, board, tensors}
+ *   td-out%               m-td-out-<raw output bytes as hex>
+ *   td-mem%               m-td-mem-{json: arena, static RAM, stack high-water}
+ *   td-cycles%            m-td-cycles-{json: ticks of the last timed inferences}
+ *   td-load <len> <crc>%  m-td-load-ready, then exactly <len> raw bytes,
+ *                         then m-load-done (CRC-32 checked) or e-[...]
+ *   td-spin N%            m-td-spin-{json}: ticks of a loop of exactly 2N+c instructions
+ *                         (calibrates host-side instruction counting under QEMU -icount)
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "td_board.h"
+#include "td_hal.h"
+#include "td_io.h"
+#include "td_model.h"
+
+#define TD_FW_VERSION "tinydeploy-fw-0.1"
+#define TD_CMD_MAX 1024u            /* longest command line; longer ones are refused */
+#define TD_MAX_RUNS 1000000u        /* cap on infer N and W */
+#define TD_LOAD_TIMEOUT_MS 5000u    /* td-load: give up if the data stops arriving */
+
+static char g_cmd[TD_CMD_MAX + 1u];
+static uint32_t g_cmd_len;
+static int g_cmd_overflow;
+
+static int g_model_ok;              /* td_model_init() succeeded */
+static uint32_t g_load_expect;      /* db load N: bytes announced */
+static uint32_t g_load_pos;         /* bytes received so far */
+static int g_input_ready;           /* a complete input is in the buffer */
+static int g_output_ready;          /* an inference has run since the last load */
+static uint64_t g_last_ticks;       /* ticks of the last timed block of inferences */
+static uint32_t g_last_runs;
+
+static void ready(void) {
+  td_puts("m-ready");
+  td_endl();
+}
+
+static void error(const char *msg) {
+  td_puts("e-[");
+  td_puts(msg);
+  td_puts("]");
+  td_endl();
+}
+
+static void put_lap(void) {
+  /* EEMBC timestamp: microseconds of the tick counter. */
+  uint64_t t = hal_ticks();
+  td_puts("m-lap-us-");
+  td_put_u64(t / (hal_tick_hz() / 1000000u ? hal_tick_hz() / 1000000u : 1u));
+  td_endl();
+}
+
+static const char *dtype_name(td_dtype t) { return t == TD_INT8 ? "int8" : "float32"; }
+
+static void put_tensor_json(const td_tensor_info *t) {
+  int32_t i;
+  union { float f; uint32_t u; } bits;
+  td_puts("{\"dtype\":\"");
+  td_puts(dtype_name(t->dtype));
+  td_puts("\",\"shape\":[");
+  for (i = 0; i < t->dims && i < TD_MAX_DIMS; i++) {
+    if (i) hal_putc(',');
+    td_put_i32(t->shape[i]);
+  }
+  td_puts("],\"bytes\":");
+  td_put_i32(t->bytes);
+  td_puts(",\"scale\":");
+  td_put_float(t->scale);
+  bits.f = t->scale;
+  td_puts(",\"scale_bits\":\"");
+  td_put_hex32(bits.u);
+  td_puts("\",\"zero_point\":");
+  td_put_i32(t->zero_point);
+  hal_putc('}');
+}
+
+static void cmd_info(void) {
+  td_puts("m-td-info-{\"fw\":\"" TD_FW_VERSION "\",\"board\":");
+  td_put_json_str(TD_BOARD_ID);
+  td_puts(",\"cpu\":");
+  td_put_json_str(TD_CPU);
+  td_puts(",\"clock_hz\":");
+  td_put_u64(TD_CLOCK_HZ);
+  td_puts(",\"timer\":");
+  td_put_json_str(hal_tick_source());
+  td_puts(",\"tick_hz\":");
+  td_put_u64(hal_tick_hz());
+  td_puts(",\"model\":");
+  td_put_json_str(td_model_name());
+  td_puts(",\"hash\":");
+  td_put_json_str(td_model_hash());
+  td_puts(",\"runtime\":");
+  td_put_json_str(td_model_runtime());
+  td_puts(",\"init_ok\":");
+  td_puts(g_model_ok ? "true" : "false");
+  if (g_model_ok) {
+    td_puts(",\"input\":");
+    put_tensor_json(td_model_input_info());
+    td_puts(",\"output\":");
+    put_tensor_json(td_model_output_info());
+  }
+  hal_putc('}');
+  td_endl();
+}
+
+static void cmd_mem(void) {
+  uint32_t used = hal_stack_used(), ram = hal_static_ram();
+  td_puts("m-td-mem-{\"arena_bytes\":");
+  td_put_u64(td_model_arena_bytes());
+  td_puts(",\"model_static_bytes\":");
+  td_put_u64(td_model_static_bytes());
+  td_puts(",\"static_ram_bytes\":");
+  if (ram == UINT32_MAX) td_puts("null"); else td_put_u64(ram);
+  td_puts(",\"stack_bytes\":");
+  td_put_u64(hal_stack_bytes());
+  td_puts(",\"stack_used_bytes\":");
+  if (used == UINT32_MAX) td_puts("null"); else td_put_u64(used);
+  hal_putc('}');
+  td_endl();
+}
+
+static void cmd_cycles(void) {
+  td_puts("m-td-cycles-{\"ticks\":");
+  td_put_u64(g_last_ticks);
+  td_puts(",\"runs\":");
+  td_put_u64(g_last_runs);
+  td_puts(",\"tick_hz\":");
+  td_put_u64(hal_tick_hz());
+  td_puts(",\"timer\":");
+  td_put_json_str(hal_tick_source());
+  hal_putc('}');
+  td_endl();
+}
+
+static int need_model(void) {
+  if (!g_model_ok) error("model failed to initialise (td_model_init); only name, profile, td-info, td-mem work");
+  return g_model_ok;
+}
+
+static void cmd_results(void) {
+  const td_tensor_info *o = td_model_output_info();
+  const void *buf = td_model_output();
+  int32_t i, n;
+  td_puts("m-results-[");
+  n = o->dtype == TD_INT8 ? o->bytes : o->bytes / 4;
+  for (i = 0; i < n; i++) {
+    if (i) hal_putc(',');
+    if (o->dtype == TD_INT8) {
+      int32_t q = ((const int8_t *)buf)[i];
+      td_put_fixed3(o->scale * (float)(q - o->zero_point));
+    } else {
+      td_put_fixed3(((const float *)buf)[i]);
+    }
+  }
+  td_puts("]");
+  td_endl();
+}
+
+static void cmd_out(void) {
+  const uint8_t *buf = (const uint8_t *)td_model_output();
+  int32_t i;
+  td_puts("m-td-out-");
+  for (i = 0; i < td_model_output_info()->bytes; i++) td_put_hex8(buf[i]);
+  td_endl();
+}
+
+static void cmd_infer(const char *a_n, const char *a_w) {
+  uint32_t n = 1, w = 0, i;
+  uint64_t t0;
+  td_status st = TD_OK;
+  if (a_n && td_parse_u32(a_n, TD_MAX_RUNS, &n) != 0) { error("infer N: N must be a whole number 1..1000000"); return; }
+  if (a_w && td_parse_u32(a_w, TD_MAX_RUNS, &w) != 0) { error("infer N W: W must be a whole number 0..1000000"); return; }
+  if (n == 0) { error("Inference iterations must be >0"); return; }
+  if (!need_model()) return;
+  if (!g_input_ready) { error("no input loaded: send db load N% and db <hex>% (or td-load) first"); return; }
+  td_puts("m-warmup-start-"); td_put_u64(w); td_endl();
+  for (i = 0; i < w && st == TD_OK; i++) st = td_model_invoke();
+  td_puts("m-warmup-done"); td_endl();
+  td_puts("m-infer-start-"); td_put_u64(n); td_endl();
+  put_lap();
+  t0 = hal_ticks();
+  for (i = 0; i < n && st == TD_OK; i++) st = td_model_invoke();
+  g_last_ticks = hal_ticks() - t0;
+  g_last_runs = n;
+  put_lap();
+  if (st != TD_OK) {
+    td_puts("e-[td_model_invoke failed with status ");
+    td_put_i32((int32_t)st);
+    td_puts("]");
+    td_endl();
+    g_output_ready = 0;
+    return;
+  }
+  td_puts("m-infer-done"); td_endl();
+  g_output_ready = 1;
+  cmd_results();
+}
+
+static void cmd_db(char *sub, char *arg) {
+  uint8_t *in;
+  uint32_t cap, i, len;
+  if (sub == 0) { error("Command 'db' requires a subcommand"); return; }
+  if (!need_model()) return;
+  in = (uint8_t *)td_model_input();
+  cap = (uint32_t)td_model_input_info()->bytes;
+  if (strcmp(sub, "load") == 0) {
+    uint32_t n;
+    if (arg == 0 || td_parse_u32(arg, 0xFFFFFFFFu, &n) != 0 || n == 0) { error("Command 'db load' requires the number of bytes (>0)"); return; }
+    if (n > cap) {
+      td_puts("e-[db load ");
+      td_put_u64(n);
+      td_puts(" bytes exceeds the input tensor size of ");
+      td_put_u64(cap);
+      td_puts(" bytes]");
+      td_endl();
+      return;
+    }
+    g_load_expect = n;
+    g_load_pos = 0;
+    g_input_ready = 0;
+    g_output_ready = 0;
+    td_puts("m-[Expecting "); td_put_u64(n); td_puts(" bytes]"); td_endl();
+    return;
+  }
+  if (arg != 0) { error("db: unexpected argument after hex data"); return; }
+  if (g_load_expect == 0) { error("db <hex> before 'db load N'"); return; }
+  len = (uint32_t)strlen(sub);
+  if (len & 1u) { error("Insufficent number of hex digits"); return; }
+  for (i = 0; i < len; i += 2u) {  /* validate everything before touching the buffer */
+    if (td_hexval(sub[i]) < 0 || td_hexval(sub[i + 1u]) < 0) { error("Invalid hex digit"); return; }
+  }
+  for (i = 0; i < len && g_load_pos < g_load_expect; i += 2u) {
+    in[g_load_pos++] = (uint8_t)((td_hexval(sub[i]) << 4) | td_hexval(sub[i + 1u]));
+  }
+  if (g_load_pos == g_load_expect) {
+    g_input_ready = 1;
+    g_load_expect = 0;
+    td_puts("m-load-done"); td_endl();
+  }
+}
+
+static void cmd_td_load(const char *a_len, const char *a_crc) {
+  uint32_t len, crc = 0, got, i, idle_ms_ticks;
+  uint64_t last;
+  uint8_t *in;
+  int c;
+  if (!need_model()) return;
+  if (a_len == 0 || a_crc == 0 || td_parse_u32(a_len, 0xFFFFFFFFu, &len) != 0) { error("usage: td-load <len> <crc32 as 8 hex digits>"); return; }
+  for (i = 0; a_crc[i]; i++) {
+    if (i >= 8u || td_hexval(a_crc[i]) < 0) { error("td-load: crc32 must be 1..8 hex digits"); return; }
+    crc = (crc << 4) | (uint32_t)td_hexval(a_crc[i]);
+  }
+  if (len == 0 || len != (uint32_t)td_model_input_info()->bytes) {
+    td_puts("e-[td-load length ");
+    td_put_u64(len);
+    td_puts(" must equal the input tensor size of ");
+    td_put_u64((uint64_t)td_model_input_info()->bytes);
+    td_puts(" bytes]");
+    td_endl();
+    return;
+  }
+  in = (uint8_t *)td_model_input();
+  g_input_ready = 0;
+  g_output_ready = 0;
+  g_load_expect = 0;
+  td_puts("m-td-load-ready"); td_endl();
+  idle_ms_ticks = hal_tick_hz() / 1000u;
+  last = hal_ticks();
+  for (got = 0; got < len;) {
+    c = hal_getc();
+    if (c < 0) {
+      if (hal_ticks() - last > (uint64_t)idle_ms_ticks * TD_LOAD_TIMEOUT_MS) {
+        td_puts("e-[td-load timed out after "); td_put_u64(got); td_puts(" of "); td_put_u64(len); td_puts(" bytes]");
+        td_endl();
+        return;
+      }
+      continue;
+    }
+    in[got++] = (uint8_t)c;
+    last = hal_ticks();
+  }
+  if (td_crc32(0, in, len) != crc) {
+    td_puts("e-[td-load crc32 mismatch: got "); td_put_hex32(td_crc32(0, in, len)); td_puts(" expected "); td_put_hex32(crc); td_puts("]");
+    td_endl();
+    return;
+  }
+  g_input_ready = 1;
+  td_puts("m-load-done"); td_endl();
+}
+
+/* A loop of exactly 2 instructions per iteration (subs + bne), in assembly so the
+ * compiler cannot change it. On the host, a volatile C loop stands in. */
+static void spin(uint32_t n) {
+#if defined(__arm__) && defined(__thumb__)
+  if (n == 0) return;
+  __asm__ volatile("1: subs %0, %0, #1\n\tbne 1b" : "+l"(n) : : "cc");
+#else
+  volatile uint32_t k = n;
+  while (k) k--;
+#endif
+}
+
+static void cmd_spin(const char *a_n) {
+  uint32_t n;
+  uint64_t t0, t;
+  if (a_n == 0 || td_parse_u32(a_n, 100000000u, &n) != 0) { error("usage: td-spin N (N <= 100000000)"); return; }
+  t0 = hal_ticks();
+  spin(n);
+  t = hal_ticks() - t0;
+  td_puts("m-td-spin-{\"n\":"); td_put_u64(n);
+  td_puts(",\"loop_instructions\":"); td_put_u64(2ull * n);
+  td_puts(",\"ticks\":"); td_put_u64(t);
+  td_puts(",\"tick_hz\":"); td_put_u64(hal_tick_hz());
+  hal_putc('}');
+  td_endl();
+}
+
+static char *next_token(char **p) {
+  char *s = *p, *start;
+  while (*s == ' ') s++;
+  if (*s == '\0') { *p = s; return 0; }
+  start = s;
+  while (*s && *s != ' ') s++;
+  if (*s) *s++ = '\0';
+  *p = s;
+  return start;
+}
+
+static void dispatch(char *line) {
+  char *p = line;
+  char *cmd = next_token(&p);
+  char *a1 = next_token(&p);
+  char *a2 = next_token(&p);
+  char *a3 = next_token(&p);
+  if (cmd == 0) {
+    /* A bare '%' is the resync probe: answer only m-ready. */
+  } else if (a3 != 0) {
+    error("too many arguments");
+  } else if (strcmp(cmd, "name") == 0) {
+    td_puts("m-name-dut-[tinydeploy]"); td_endl();
+  } else if (strcmp(cmd, "profile") == 0) {
+    td_puts("m-profile-[" TD_FW_VERSION "]"); td_endl();
+    td_puts("m-model-["); td_puts(td_model_name()); td_puts("]"); td_endl();
+  } else if (strcmp(cmd, "timestamp") == 0) {
+    put_lap();
+  } else if (strcmp(cmd, "db") == 0) {
+    cmd_db(a1, a2);
+  } else if (strcmp(cmd, "infer") == 0) {
+    cmd_infer(a1, a2);
+  } else if (strcmp(cmd, "results") == 0) {
+    if (need_model()) {
+      if (g_output_ready) cmd_results(); else error("no results: run infer first");
+    }
+  } else if (strcmp(cmd, "td-info") == 0) {
+    cmd_info();
+  } else if (strcmp(cmd, "td-out") == 0) {
+    if (need_model()) {
+      if (g_output_ready) cmd_out(); else error("no output: run infer first");
+    }
+  } else if (strcmp(cmd, "td-mem") == 0) {
+    cmd_mem();
+  } else if (strcmp(cmd, "td-cycles") == 0) {
+    cmd_cycles();
+  } else if (strcmp(cmd, "td-load") == 0) {
+    cmd_td_load(a1, a2);
+  } else if (strcmp(cmd, "td-spin") == 0) {
+    cmd_spin(a1);
+  } else {
+    td_puts("e-[Unknown command: ");
+    /* echo at most 32 printable characters of what we got */
+    {
+      int i;
+      for (i = 0; cmd[i] && i < 32; i++) hal_putc((cmd[i] >= 0x20 && cmd[i] < 0x7F) ? cmd[i] : '?');
+    }
+    td_puts("]");
+    td_endl();
+  }
+  ready();
+}
+
+static void on_byte(char c) {
+  if (c == '%') {
+    if (g_cmd_overflow) {
+      error("command too long (more than 1024 characters); ignored");
+      ready();
+    } else {
+      g_cmd[g_cmd_len] = '\0';
+      dispatch(g_cmd);
+    }
+    g_cmd_len = 0;
+    g_cmd_overflow = 0;
+    return;
+  }
+  if (c == '\r' || c == '\n' || c == '\t') c = ' ';
+  if ((unsigned char)c < 0x20u || (unsigned char)c >= 0x7Fu) c = '?';  /* junk byte: keep it visible, not harmful */
+  if (g_cmd_len < TD_CMD_MAX) {
+    g_cmd[g_cmd_len++] = c;
+  } else {
+    g_cmd_overflow = 1;
+  }
+}
+
+int main(int argc, char **argv) {
+  hal_init(argc, argv);
+  g_model_ok = td_model_init() == TD_OK;
+  if (!g_model_ok) error("td_model_init failed");
+  td_puts("m-init-done"); td_endl();
+  ready();
+  for (;;) {
+    int c = hal_getc();
+    if (c >= 0) on_byte((char)c);
+  }
+}
