@@ -1,0 +1,260 @@
+/*
+ * td_kernels.h - int8 kernels of the tinydeploy ahead-of-time runtime.
+ *
+ * The one public header of firmware/runtime. Every kernel is a plain C99
+ * reference implementation whose arithmetic follows TensorFlow Lite (Micro)'s
+ * integer definitions bit for bit: the double-rounding fixed-point multiply
+ * (SaturatingRoundingDoublingHighMul then RoundingDivideByPOT), saturation to
+ * the activation range, zero points as offsets.
+ *
+ * Contract shared by all kernels:
+ *  - Prepare happens in the compiler: every shape, stride, padding, multiplier,
+ *    shift and zero point arrives in a params struct that the generated code
+ *    keeps as `static const` data (flash). Kernels only evaluate.
+ *  - Tensors are dense, row-major (C order); images are NHWC.
+ *  - Offsets: `input_offset` is minus the input zero point, `output_offset` is
+ *    plus the output zero point (TFLite's convention).
+ *  - Multipliers are Q0.31 values in [2^30, 2^31) (or 0); a shift > 0 is a left
+ *    shift, < 0 a right shift with round-half-away-from-zero.
+ *  - act_min/act_max: the clamp range of the output after requantization, which
+ *    also implements the fused RELU / RELU6 / RELU_N1_TO_1 activations.
+ *  - Output may overlap input: each kernel writes output elements in increasing
+ *    address order and reads the inputs of an element before writing it; the
+ *    compiler only overlaps buffers where that order makes it safe (see
+ *    tinydeploy/compile/plan.py). No kernel allocates memory.
+ *  - Every function returns TD_OK, or TD_ERR_ARG for a NULL or inconsistent
+ *    argument.
+ */
+#ifndef TD_KERNELS_H
+#define TD_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "td_model.h" /* td_status */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TD_ALIGNED(n) __attribute__((aligned(n)))
+#else
+#define TD_ALIGNED(n)
+#endif
+
+/* Maximum rank of broadcast / pad / mean shapes. */
+#define TD_KMAX_DIMS 6
+
+/* ---- CONV_2D ------------------------------------------------------------
+ * input  [batches][in_h][in_w][in_c]        int8
+ * filter [out_c][filter_h][filter_w][filter_c]  int8, filter_c = in_c / groups
+ * bias   [out_c] int32 or NULL
+ * output [batches][out_h][out_w][out_c]     int8
+ * multiplier/shift: out_c entries if per_channel, else one entry. */
+typedef struct {
+  int32_t batches, in_h, in_w, in_c;
+  int32_t out_h, out_w, out_c;
+  int32_t filter_h, filter_w, filter_c;
+  int32_t stride_h, stride_w;
+  int32_t dilation_h, dilation_w;
+  int32_t pad_h, pad_w;            /* padding before the first row / column */
+  int32_t input_offset;            /* -input zero point, in [-127, 128] */
+  int32_t output_offset;           /* output zero point, in [-128, 127] */
+  int32_t act_min, act_max;
+  int32_t per_channel;             /* 1: multiplier/shift have out_c entries */
+  const int8_t *filter;
+  const int32_t *bias;
+  const int32_t *multiplier;
+  const int32_t *shift;
+} td_conv_params;
+
+td_status td_conv2d_s8(const td_conv_params *p, const int8_t *input, int8_t *output);
+
+/* Output rows [row_begin, row_end) of image 0 only (batches must be 1);
+ * `output` points at row row_begin. Used to recompute a tensor row by row. */
+td_status td_conv2d_s8_rows(const td_conv_params *p, const int8_t *input, int8_t *output,
+                            int32_t row_begin, int32_t row_end);
+
+/* ---- DEPTHWISE_CONV_2D ---------------------------------------------------
+ * input  [batches][in_h][in_w][in_c]
+ * filter [1][filter_h][filter_w][out_c], out_c = in_c * depth_multiplier
+ * output channel oc = ic * depth_multiplier + m. */
+typedef struct {
+  int32_t batches, in_h, in_w, in_c;
+  int32_t out_h, out_w, out_c;
+  int32_t depth_multiplier;
+  int32_t filter_h, filter_w;
+  int32_t stride_h, stride_w;
+  int32_t dilation_h, dilation_w;
+  int32_t pad_h, pad_w;
+  int32_t input_offset, output_offset;
+  int32_t act_min, act_max;
+  int32_t per_channel;
+  const int8_t *filter;
+  const int32_t *bias;
+  const int32_t *multiplier;
+  const int32_t *shift;
+} td_dwconv_params;
+
+td_status td_depthwise_conv2d_s8(const td_dwconv_params *p, const int8_t *input,
+                                 int8_t *output);
+
+/* ---- FULLY_CONNECTED -----------------------------------------------------
+ * input [batches][accum_depth], filter [out_depth][accum_depth],
+ * bias [out_depth] or NULL, output [batches][out_depth]. */
+typedef struct {
+  int32_t batches, accum_depth, out_depth;
+  int32_t input_offset;
+  int32_t filter_offset;           /* -filter zero point (0 for int8 weights) */
+  int32_t output_offset;
+  int32_t act_min, act_max;
+  int32_t per_channel;
+  const int8_t *filter;
+  const int32_t *bias;
+  const int32_t *multiplier;
+  const int32_t *shift;
+} td_fc_params;
+
+td_status td_fully_connected_s8(const td_fc_params *p, const int8_t *input, int8_t *output);
+
+/* ---- AVERAGE_POOL_2D / MAX_POOL_2D ---------------------------------------
+ * input [batches][in_h][in_w][channels] -> output [batches][out_h][out_w][channels];
+ * the window is clipped to the image (padding is never averaged in).
+ * Input and output share scale and zero point. */
+typedef struct {
+  int32_t batches, in_h, in_w, channels;
+  int32_t out_h, out_w;
+  int32_t filter_h, filter_w;
+  int32_t stride_h, stride_w;
+  int32_t pad_h, pad_w;
+  int32_t act_min, act_max;
+} td_pool_params;
+
+td_status td_avg_pool2d_s8(const td_pool_params *p, const int8_t *input, int8_t *output);
+td_status td_max_pool2d_s8(const td_pool_params *p, const int8_t *input, int8_t *output);
+
+/* ---- SOFTMAX (int8 -> int8, output scale 1/256, zero point -128) ----------
+ * Rows of `depth` elements; gemmlowp fixed-point exp and reciprocal. */
+typedef struct {
+  int32_t outer, depth;
+  int32_t input_multiplier;        /* beta * input_scale * 2^26, quantized */
+  int32_t input_left_shift;
+  int32_t diff_min;                /* differences below this give exp() == 0 */
+} td_softmax_params;
+
+td_status td_softmax_s8(const td_softmax_params *p, const int8_t *input, int8_t *output);
+
+/* ---- element-wise binary ops with broadcasting ----------------------------
+ * dims == 0: both inputs hold `size` elements like the output.
+ * dims > 0: the output has shape[0..dims-1] (outermost first); stride1/stride2
+ * give each input's element stride per output dimension, 0 where it broadcasts. */
+typedef struct {
+  int32_t size;
+  int32_t dims;
+  int32_t shape[TD_KMAX_DIMS];
+  int32_t stride1[TD_KMAX_DIMS];
+  int32_t stride2[TD_KMAX_DIMS];
+} td_broadcast;
+
+/* ADD: both inputs rescaled to a common scale with 20 bits of headroom. */
+typedef struct {
+  td_broadcast bc;
+  int32_t input1_offset, input2_offset;
+  int32_t left_shift;              /* 20 for int8 */
+  int32_t input1_multiplier, input1_shift;   /* shifts <= 0 */
+  int32_t input2_multiplier, input2_shift;
+  int32_t output_multiplier, output_shift;
+  int32_t output_offset;
+  int32_t act_min, act_max;
+} td_add_params;
+
+td_status td_add_s8(const td_add_params *p, const int8_t *input1, const int8_t *input2,
+                    int8_t *output);
+
+/* MUL: (in1 + off1) * (in2 + off2) requantized with one multiplier. */
+typedef struct {
+  td_broadcast bc;
+  int32_t input1_offset, input2_offset;
+  int32_t output_multiplier, output_shift;
+  int32_t output_offset;
+  int32_t act_min, act_max;
+} td_mul_params;
+
+td_status td_mul_s8(const td_mul_params *p, const int8_t *input1, const int8_t *input2,
+                    int8_t *output);
+
+/* ---- CONCATENATION (inputs share the output's scale and zero point) --------
+ * outer: product of the dimensions before the axis; for input i,
+ * copy_bytes[i] = axis_size_i * (product of the dimensions after the axis). */
+typedef struct {
+  int32_t outer;
+  int32_t num_inputs;
+  const int32_t *copy_bytes;
+} td_concat_params;
+
+td_status td_concat_s8(const td_concat_params *p, const int8_t *const *inputs, int8_t *output);
+
+/* ---- PAD (4-D, constant value) ------------------------------------------ */
+typedef struct {
+  int32_t in_shape[4];
+  int32_t before[4];
+  int32_t out_shape[4];
+  int32_t pad_value;               /* int8 value written in the padding */
+} td_pad_params;
+
+td_status td_pad_s8(const td_pad_params *p, const int8_t *input, int8_t *output);
+
+/* ---- MEAN over some axes (4-D) -------------------------------------------
+ * Output element (i0,i1,i2,i3) over the kept dimensions (reduced ones are 0)
+ * averages input[i + r] for r over the reduced dimensions. */
+typedef struct {
+  int32_t in_shape[4];
+  int32_t reduced[4];              /* 1 where the dimension is reduced */
+  int32_t count;                   /* elements averaged per output */
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  int32_t multiplier, shift;       /* input_scale / output_scale / count */
+} td_mean_params;
+
+td_status td_mean_s8(const td_mean_params *p, const int8_t *input, int8_t *output);
+
+/* ---- LOGISTIC (output scale 1/256, zp -128) and TANH (scale 1/128, zp 0) ---
+ * input rescaled to Q4.27, gemmlowp fixed-point logistic / tanh. */
+typedef struct {
+  int32_t size;
+  int32_t input_zero_point;
+  int32_t input_range_radius;      /* |q - zp| >= radius saturates */
+  int32_t input_multiplier, input_left_shift;
+} td_unary_params;
+
+td_status td_logistic_s8(const td_unary_params *p, const int8_t *input, int8_t *output);
+td_status td_tanh_s8(const td_unary_params *p, const int8_t *input, int8_t *output);
+
+/* ---- QUANTIZE / DEQUANTIZE at the model's edges ----------------------------
+ * float -> int8: q = clamp(round(x / scale) + zero_point), round half away
+ * from zero, float arithmetic (the op's definition).
+ * int8 -> float: x = scale * (q - zero_point).
+ * int8 -> int8 (requantize): integer multiplier and shift. */
+typedef struct {
+  int32_t size;
+  float scale;
+  int32_t zero_point;
+} td_affine_params;
+
+td_status td_quantize_f32_s8(const td_affine_params *p, const float *input, int8_t *output);
+td_status td_dequantize_s8_f32(const td_affine_params *p, const int8_t *input, float *output);
+
+typedef struct {
+  int32_t size;
+  int32_t input_zero_point, output_zero_point;
+  int32_t multiplier, shift;
+} td_requantize_params;
+
+td_status td_requantize_s8(const td_requantize_params *p, const int8_t *input, int8_t *output);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TD_KERNELS_H */

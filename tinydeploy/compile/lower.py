@@ -1,0 +1,615 @@
+"""Lowering: each TFLite op of the model IR becomes one kernel call with its params.
+
+This is TFLite Micro's Prepare, done in Python at compile time: shapes, padding,
+multipliers, shifts, zero points and activation ranges become plain integers in
+a params dict, and weights become constant arrays. For each (input, output)
+pair the lowering also computes the *in-place distance* D: the output buffer may
+start D bytes below the input buffer (D may be 0 or negative) and the kernel
+still never overwrites an input byte it has yet to read. D comes from an exact
+simulation of the kernel's write order (see :func:`inplace_distance`), never
+from a rule of thumb.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tinydeploy.compile import quant
+from tinydeploy.errors import UnsupportedOpError
+from tinydeploy.model.ir import Model, Op, Tensor
+
+ALIAS_OPS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")
+ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
+
+SUPPORTED_OPS = (
+    "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
+    "SOFTMAX", "ADD", "MUL", "CONCATENATION", "PAD", "PADV2", "MEAN", "LOGISTIC", "TANH",
+    "QUANTIZE", "DEQUANTIZE") + ALIAS_OPS
+
+
+@dataclass
+class ConstArray:
+    """A constant array emitted as ``static const`` data (flash)."""
+
+    name: str
+    ctype: str  # "int8_t" or "int32_t"
+    values: np.ndarray
+    role: str  # "weights" (model data) or "params" (multipliers, shifts, sizes)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.values.size) * (1 if self.ctype == "int8_t" else 4)
+
+
+@dataclass
+class Step:
+    """One kernel call (or a no-op alias) in execution order."""
+
+    op_index: int
+    opcode: str
+    kernel: str | None  # C function; None for an alias (reshape) that moves no data
+    params_type: str | None
+    params: dict[str, Any]
+    inputs: list[int]  # activation tensors read
+    outputs: list[int]  # activation tensors written
+    arrays: list[ConstArray] = field(default_factory=list)
+    inplace: dict[int, int] = field(default_factory=dict)  # input tensor -> D bytes
+    alias: tuple[int, int] | None = None  # (input, output) sharing one buffer
+    # row-wise recomputation (set by the planner's rematerialisation pass)
+    remat: dict[str, Any] | None = None
+    scratch: list[tuple[str, int]] = field(default_factory=list)  # (name, bytes)
+
+
+def unsupported(model: Model, op: Op, detail: str) -> UnsupportedOpError:
+    out = model.tensors[op.outputs[0]].name if op.outputs else "-"
+    return UnsupportedOpError(
+        f"{detail}; the AOT compiler cannot run this model, use --runtime tflm",
+        index=op.index, op=op.opcode, tensor=out)
+
+
+# ---------------------------------------------------------------- in-place distance
+
+def inplace_distance(first_read: np.ndarray, in_itemsize: int, out_itemsize: int) -> int:
+    """Smallest D (bytes) such that the output may start D bytes below the input.
+
+    ``first_read[k]`` is the lowest input *element* index that the kernel reads
+    to produce output element k (outputs are written in increasing k order, each
+    after its own reads), or -1 when element k reads no input. When output
+    element k is written, inputs of elements k+1.. are still to be read, so we
+    need out_base + (k+1)*out_itemsize <= in_base + min(first_read[k+1:])*in_itemsize.
+    """
+    n = int(first_read.size)
+    if n == 0:
+        return -(1 << 30)
+    fr = first_read.astype(np.int64) * in_itemsize
+    fr = np.where(first_read < 0, np.int64(1) << 50, fr)
+    suffix = np.minimum.accumulate(fr[::-1])[::-1]  # suffix[k] = min(fr[k:])
+    need_after = np.empty(n, dtype=np.int64)
+    need_after[:-1] = suffix[1:]
+    need_after[-1] = np.int64(1) << 50
+    ends = (np.arange(n, dtype=np.int64) + 1) * out_itemsize
+    d = int(np.max(ends - need_after))
+    return max(d, -(1 << 30))
+
+
+def _first_valid(origin: np.ndarray, dilation: int, taps: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per origin: smallest valid input coordinate of the window and whether any exists."""
+    coords = origin[:, None] + dilation * np.arange(taps)[None, :]
+    ok = (coords >= 0) & (coords < size)
+    big = np.where(ok, coords, 1 << 40)
+    return big.min(axis=1), ok.any(axis=1)
+
+
+def window_first_read(batches: int, in_h: int, in_w: int, in_c: int, out_h: int, out_w: int,
+                      out_c: int, kh: int, kw: int, sh: int, sw: int, dh: int, dw: int,
+                      ph: int, pw: int, channel_of: np.ndarray) -> np.ndarray:
+    """first_read for conv/depthwise/pool: output (b, y, x, oc) in NHWC order."""
+    ys, yok = _first_valid(np.arange(out_h) * sh - ph, dh, kh, in_h)
+    xs, xok = _first_valid(np.arange(out_w) * sw - pw, dw, kw, in_w)
+    pix = (ys[:, None] * in_w + xs[None, :]) * in_c  # [out_h, out_w]
+    valid = yok[:, None] & xok[None, :]
+    fr = pix[:, :, None] + channel_of[None, None, :]
+    fr = np.where(valid[:, :, None], fr, -1)
+    per_image = in_h * in_w * in_c
+    out = np.concatenate([np.where(fr >= 0, fr + b * per_image, -1).ravel() for b in range(batches)])
+    return out
+
+
+# ---------------------------------------------------------------- helpers
+
+def _q(t: Tensor) -> tuple[float, int]:
+    if t.quant is None or not t.quant.scale:
+        raise ValueError(f"tensor {t.name!r} has no quantization")
+    return float(t.quant.scale[0]), int(t.quant.zero_point[0])
+
+
+def _nhwc(shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    if len(shape) != 4:
+        raise ValueError(f"expected a 4-D NHWC tensor, got shape {list(shape)}")
+    return tuple(int(v) for v in shape)  # type: ignore[return-value]
+
+
+def _padding(padding: str, stride: int, dilation: int, in_size: int, k: int) -> tuple[int, int]:
+    """TFLite's ComputeOutSize + ComputePaddingWithOffset: (out_size, pad_before)."""
+    eff = (k - 1) * dilation + 1
+    if padding == "SAME":
+        out = (in_size + stride - 1) // stride
+    elif padding == "VALID":
+        out = (in_size + stride - eff) // stride
+    else:
+        raise ValueError(f"padding {padding!r}")
+    total = max((out - 1) * stride + eff - in_size, 0)
+    return out, total // 2
+
+
+class Lowering:
+    """Turns a :class:`Model` into a list of :class:`Step`."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.steps: list[Step] = []
+
+    def t(self, idx: int) -> Tensor:
+        return self.model.tensors[idx]
+
+    def const(self, op: Op, idx: int, what: str) -> Tensor:
+        if idx < 0:
+            raise unsupported(self.model, op, f"{what} is missing")
+        t = self.t(idx)
+        if t.data is None:
+            raise unsupported(self.model, op, f"{what} {t.name!r} is not a constant")
+        return t
+
+    def act(self, op: Op, idx: int, dtype: str = "int8") -> Tensor:
+        t = self.t(idx)
+        if t.data is not None:
+            raise unsupported(self.model, op, f"constant input {t.name!r} where an activation "
+                                              "is expected")
+        if t.dtype != dtype:
+            raise unsupported(self.model, op, f"tensor {t.name!r} is {t.dtype}, only {dtype} is "
+                                              "supported here")
+        if dtype == "int8" and (t.quant is None or not t.quant.scale):
+            raise unsupported(self.model, op, f"tensor {t.name!r} is not quantized")
+        return t
+
+    def activation(self, op: Op, out: Tensor) -> tuple[int, int]:
+        act = op.options.get("fused_activation_function", "NONE")
+        if act not in ACTIVATIONS:
+            raise unsupported(self.model, op, f"fused activation {act} is not supported "
+                                              f"(supported: {', '.join(ACTIVATIONS)})")
+        s, z = _q(out)
+        return quant.activation_range(act, s, z)
+
+    def run(self) -> list[Step]:
+        for op in self.model.ops:
+            if op.opcode not in SUPPORTED_OPS:
+                raise unsupported(self.model, op, "op not supported by the AOT compiler "
+                                                  f"(supported: {', '.join(SUPPORTED_OPS)})")
+            method = getattr(self, "op_" + op.opcode.lower())
+            try:
+                method(op)
+            except UnsupportedOpError:
+                raise
+            except (ValueError, KeyError, IndexError) as exc:
+                raise unsupported(self.model, op, str(exc)) from exc
+        return self.steps
+
+    # ------------------------------------------------------------- weights helpers
+
+    def _filter_quant(self, op: Op, w: Tensor, channels: int, axis: int) -> tuple[tuple[float, ...], bool]:
+        if w.dtype != "int8" or w.quant is None:
+            raise unsupported(self.model, op, f"weights {w.name!r} are {w.dtype}; only int8 "
+                                              "quantized weights are supported")
+        if any(z != 0 for z in w.quant.zero_point):
+            raise unsupported(self.model, op, "weights with a non-zero zero point")
+        scales = w.quant.scale
+        per_channel = len(scales) > 1
+        if per_channel and (len(scales) != channels or w.quant.axis != axis):
+            raise unsupported(self.model, op, "per-channel weights quantized along an "
+                                              "unexpected axis")
+        return scales, per_channel
+
+    def _bias(self, op: Op, idx: int, n: int) -> np.ndarray | None:
+        if len(op.inputs) < 3 or op.inputs[2] < 0:
+            return None
+        b = self.const(op, op.inputs[2], "bias")
+        if b.dtype != "int32":
+            raise unsupported(self.model, op, f"bias {b.name!r} is {b.dtype}, only int32 bias "
+                                              "is supported")
+        data = np.asarray(b.data).reshape(-1)
+        if data.size != n:
+            raise unsupported(self.model, op, "bias size does not match the output channels")
+        return data
+
+    def _quant_arrays(self, prefix: str, mults: list[int], shifts: list[int],
+                      per_channel: bool) -> tuple[list[ConstArray], dict[str, Any]]:
+        if not per_channel:
+            mults, shifts = mults[:1], shifts[:1]
+        arrays = [ConstArray(f"{prefix}_multiplier", "int32_t", np.array(mults, np.int64), "params"),
+                  ConstArray(f"{prefix}_shift", "int32_t", np.array(shifts, np.int64), "params")]
+        refs = {"per_channel": int(per_channel), "multiplier": arrays[0].name,
+                "shift": arrays[1].name}
+        return arrays, refs
+
+    # ------------------------------------------------------------- ops
+
+    def op_conv_2d(self, op: Op) -> None:
+        x = self.act(op, op.inputs[0])
+        w = self.const(op, op.inputs[1], "filter")
+        y = self.act(op, op.outputs[0])
+        n, ih, iw, ic = _nhwc(x.shape)
+        oc, kh, kw, fc = (int(v) for v in w.shape)
+        on, oh, ow, occ = _nhwc(y.shape)
+        if fc <= 0 or ic % fc or oc % (ic // fc) or occ != oc or on != n:
+            raise unsupported(self.model, op, "filter and tensor shapes do not match")
+        o = op.options
+        sh, sw = int(o.get("stride_h", 1)), int(o.get("stride_w", 1))
+        dh, dw = int(o.get("dilation_h_factor", 1)), int(o.get("dilation_w_factor", 1))
+        out_h, ph = _padding(o.get("padding", "VALID"), sh, dh, ih, kh)
+        out_w, pw = _padding(o.get("padding", "VALID"), sw, dw, iw, kw)
+        if (out_h, out_w) != (oh, ow):
+            raise unsupported(self.model, op, "output shape disagrees with padding and strides")
+        scales, per_channel = self._filter_quant(op, w, oc, 0)
+        s_in, z_in = _q(x)
+        s_out, z_out = _q(y)
+        mults, shifts = quant.per_channel_multipliers(
+            s_in, scales if per_channel else scales * oc, s_out)
+        act_min, act_max = self.activation(op, y)
+        pre = f"op{op.index}"
+        arrays = [ConstArray(f"{pre}_filter", "int8_t", np.asarray(w.data), "weights")]
+        bias = self._bias(op, 2, oc)
+        if bias is not None:
+            arrays.append(ConstArray(f"{pre}_bias", "int32_t", bias, "weights"))
+        qa, qrefs = self._quant_arrays(pre, mults, shifts, per_channel)
+        arrays += qa
+        params = dict(batches=n, in_h=ih, in_w=iw, in_c=ic, out_h=oh, out_w=ow, out_c=oc,
+                      filter_h=kh, filter_w=kw, filter_c=fc, stride_h=sh, stride_w=sw,
+                      dilation_h=dh, dilation_w=dw, pad_h=ph, pad_w=pw, input_offset=-z_in,
+                      output_offset=z_out, act_min=act_min, act_max=act_max,
+                      filter=f"{pre}_filter", bias=f"{pre}_bias" if bias is not None else None,
+                      **qrefs)
+        per_group = oc // (ic // fc)
+        channel_of = (np.arange(oc) // per_group) * fc
+        fr = window_first_read(n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, ph, pw, channel_of)
+        self.steps.append(Step(op.index, op.opcode, "td_conv2d_s8", "td_conv_params", params,
+                               [x.index], [y.index], arrays,
+                               {x.index: inplace_distance(fr, 1, 1)}))
+
+    def op_depthwise_conv_2d(self, op: Op) -> None:
+        x = self.act(op, op.inputs[0])
+        w = self.const(op, op.inputs[1], "filter")
+        y = self.act(op, op.outputs[0])
+        n, ih, iw, ic = _nhwc(x.shape)
+        one, kh, kw, oc = (int(v) for v in w.shape)
+        on, oh, ow, occ = _nhwc(y.shape)
+        o = op.options
+        mult = int(o.get("depth_multiplier", 1)) or 1
+        if oc != occ or one != 1 or on != n:
+            raise unsupported(self.model, op, "filter and tensor shapes do not match")
+        if oc != ic * mult:
+            mult = oc // ic if ic and oc % ic == 0 else mult
+            if oc != ic * mult:
+                raise unsupported(self.model, op, "output channels are not input channels "
+                                                  "times the depth multiplier")
+        sh, sw = int(o.get("stride_h", 1)), int(o.get("stride_w", 1))
+        dh, dw = int(o.get("dilation_h_factor", 1)), int(o.get("dilation_w_factor", 1))
+        out_h, ph = _padding(o.get("padding", "VALID"), sh, dh, ih, kh)
+        out_w, pw = _padding(o.get("padding", "VALID"), sw, dw, iw, kw)
+        if (out_h, out_w) != (oh, ow):
+            raise unsupported(self.model, op, "output shape disagrees with padding and strides")
+        scales, per_channel = self._filter_quant(op, w, oc, 3)
+        s_in, z_in = _q(x)
+        s_out, z_out = _q(y)
+        mults, shifts = quant.per_channel_multipliers(
+            s_in, scales if per_channel else scales * oc, s_out)
+        act_min, act_max = self.activation(op, y)
+        pre = f"op{op.index}"
+        arrays = [ConstArray(f"{pre}_filter", "int8_t", np.asarray(w.data), "weights")]
+        bias = self._bias(op, 2, oc)
+        if bias is not None:
+            arrays.append(ConstArray(f"{pre}_bias", "int32_t", bias, "weights"))
+        qa, qrefs = self._quant_arrays(pre, mults, shifts, per_channel)
+        arrays += qa
+        params = dict(batches=n, in_h=ih, in_w=iw, in_c=ic, out_h=oh, out_w=ow, out_c=oc,
+                      depth_multiplier=mult, filter_h=kh, filter_w=kw, stride_h=sh, stride_w=sw,
+                      dilation_h=dh, dilation_w=dw, pad_h=ph, pad_w=pw, input_offset=-z_in,
+                      output_offset=z_out, act_min=act_min, act_max=act_max,
+                      filter=f"{pre}_filter", bias=f"{pre}_bias" if bias is not None else None,
+                      **qrefs)
+        fr = window_first_read(n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, ph, pw,
+                               np.arange(oc) // mult)
+        self.steps.append(Step(op.index, op.opcode, "td_depthwise_conv2d_s8", "td_dwconv_params",
+                               params, [x.index], [y.index], arrays,
+                               {x.index: inplace_distance(fr, 1, 1)}))
+
+    def op_fully_connected(self, op: Op) -> None:
+        x = self.act(op, op.inputs[0])
+        w = self.const(op, op.inputs[1], "weights")
+        y = self.act(op, op.outputs[0])
+        if len(w.shape) != 2:
+            raise unsupported(self.model, op, "weights are not 2-D")
+        if op.options.get("weights_format", 0) not in (0, "DEFAULT"):
+            raise unsupported(self.model, op, "shuffled weights format")
+        out_depth, accum = (int(v) for v in w.shape)
+        if x.size % accum:
+            raise unsupported(self.model, op, "input size is not a multiple of the weights' depth")
+        batches = x.size // accum
+        if y.size != batches * out_depth:
+            raise unsupported(self.model, op, "output size does not match")
+        scales, per_channel = self._filter_quant(op, w, out_depth, 0)
+        s_in, z_in = _q(x)
+        s_out, z_out = _q(y)
+        if per_channel:
+            mults, shifts = quant.per_channel_multipliers(s_in, scales, s_out)
+        else:
+            m, s = quant.fc_per_tensor_multiplier(s_in, scales[0], s_out)
+            mults, shifts = [m], [s]
+        act_min, act_max = self.activation(op, y)
+        pre = f"op{op.index}"
+        arrays = [ConstArray(f"{pre}_weights", "int8_t", np.asarray(w.data), "weights")]
+        bias = self._bias(op, 2, out_depth)
+        if bias is not None:
+            arrays.append(ConstArray(f"{pre}_bias", "int32_t", bias, "weights"))
+        qa, qrefs = self._quant_arrays(pre, mults, shifts, per_channel)
+        arrays += qa
+        params = dict(batches=batches, accum_depth=accum, out_depth=out_depth, input_offset=-z_in,
+                      filter_offset=0, output_offset=z_out, act_min=act_min, act_max=act_max,
+                      filter=f"{pre}_weights", bias=f"{pre}_bias" if bias is not None else None,
+                      **qrefs)
+        fr = np.repeat(np.arange(batches) * accum, out_depth)
+        self.steps.append(Step(op.index, op.opcode, "td_fully_connected_s8", "td_fc_params",
+                               params, [x.index], [y.index], arrays,
+                               {x.index: inplace_distance(fr, 1, 1)}))
+
+    def _pool(self, op: Op, kernel: str) -> None:
+        x = self.act(op, op.inputs[0])
+        y = self.act(op, op.outputs[0])
+        n, ih, iw, c = _nhwc(x.shape)
+        _, oh, ow, oc = _nhwc(y.shape)
+        if _q(x) != _q(y):
+            raise unsupported(self.model, op, "input and output quantization differ")
+        o = op.options
+        kh, kw = int(o["filter_height"]), int(o["filter_width"])
+        sh, sw = int(o.get("stride_h", 1)), int(o.get("stride_w", 1))
+        out_h, ph = _padding(o.get("padding", "VALID"), sh, 1, ih, kh)
+        out_w, pw = _padding(o.get("padding", "VALID"), sw, 1, iw, kw)
+        if (out_h, out_w, oc) != (oh, ow, c):
+            raise unsupported(self.model, op, "output shape disagrees with the window")
+        act_min, act_max = self.activation(op, y)
+        params = dict(batches=n, in_h=ih, in_w=iw, channels=c, out_h=oh, out_w=ow, filter_h=kh,
+                      filter_w=kw, stride_h=sh, stride_w=sw, pad_h=ph, pad_w=pw,
+                      act_min=act_min, act_max=act_max)
+        fr = window_first_read(n, ih, iw, c, oh, ow, c, kh, kw, sh, sw, 1, 1, ph, pw, np.arange(c))
+        self.steps.append(Step(op.index, op.opcode, kernel, "td_pool_params", params,
+                               [x.index], [y.index], [], {x.index: inplace_distance(fr, 1, 1)}))
+
+    def op_average_pool_2d(self, op: Op) -> None:
+        self._pool(op, "td_avg_pool2d_s8")
+
+    def op_max_pool_2d(self, op: Op) -> None:
+        self._pool(op, "td_max_pool2d_s8")
+
+    def op_softmax(self, op: Op) -> None:
+        x = self.act(op, op.inputs[0])
+        y = self.act(op, op.outputs[0])
+        s_out, z_out = _q(y)
+        if z_out != -128 or np.float32(s_out) != np.float32(1.0 / 256):
+            raise unsupported(self.model, op, "int8 softmax output must have scale 1/256 and "
+                                              "zero point -128")
+        depth = int(x.shape[-1]) if x.shape else 1
+        params = dict(outer=x.size // depth, depth=depth,
+                      **quant.softmax_params(float(op.options.get("beta", 1.0)), _q(x)[0]))
+        self.steps.append(Step(op.index, op.opcode, "td_softmax_s8", "td_softmax_params", params,
+                               [x.index], [y.index], [],
+                               {x.index: inplace_distance(np.arange(x.size), 1, 1)}))
+
+    # -- element-wise binary
+
+    def _broadcast(self, op: Op, a: Tensor, b: Tensor, y: Tensor) -> tuple[dict[str, Any], list[np.ndarray]]:
+        out_shape = list(y.shape) or [1]
+        if list(a.shape) == list(b.shape) == list(y.shape):
+            return dict(size=y.size, dims=0, shape=[0] * 6, stride1=[0] * 6, stride2=[0] * 6), \
+                [np.arange(y.size), np.arange(y.size)]
+        nd = len(out_shape)
+        if nd > 6:
+            raise unsupported(self.model, op, "broadcast over more than 6 dimensions")
+        strides = []
+        firsts = []
+        for t in (a, b):
+            shp = [1] * (nd - len(t.shape)) + list(t.shape)
+            st = [0] * nd
+            acc = 1
+            for d in range(nd - 1, -1, -1):
+                if shp[d] not in (1, out_shape[d]):
+                    raise unsupported(self.model, op, "shapes are not broadcast-compatible")
+                st[d] = acc if shp[d] == out_shape[d] and shp[d] != 1 else 0
+                acc *= shp[d]
+            strides.append(st + [0] * (6 - nd))
+            idx = np.zeros(out_shape, dtype=np.int64)
+            for d in range(nd):
+                shape1 = [1] * nd
+                shape1[d] = out_shape[d]
+                idx = idx + np.arange(out_shape[d]).reshape(shape1) * st[d]
+            firsts.append(idx.ravel())
+        return dict(size=y.size, dims=nd, shape=out_shape + [0] * (6 - nd), stride1=strides[0],
+                    stride2=strides[1]), firsts
+
+    def _binary_inputs(self, op: Op) -> tuple[Tensor, Tensor, Tensor]:
+        a, b = self.t(op.inputs[0]), self.t(op.inputs[1])
+        for t in (a, b):
+            if t.data is not None:
+                raise unsupported(self.model, op, f"constant operand {t.name!r} (only activation "
+                                                  "operands are supported)")
+        return self.act(op, a.index), self.act(op, b.index), self.act(op, op.outputs[0])
+
+    def op_add(self, op: Op) -> None:
+        a, b, y = self._binary_inputs(op)
+        bc, firsts = self._broadcast(op, a, b, y)
+        (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
+        act_min, act_max = self.activation(op, y)
+        params = dict(bc=bc, input1_offset=-z1, input2_offset=-z2, **quant.add_params(s1, s2, so),
+                      output_offset=zo, act_min=act_min, act_max=act_max)
+        inplace = {t.index: inplace_distance(fr, 1, 1) for t, fr in zip((a, b), firsts)}
+        self.steps.append(Step(op.index, op.opcode, "td_add_s8", "td_add_params", params,
+                               [a.index, b.index], [y.index], [], inplace))
+
+    def op_mul(self, op: Op) -> None:
+        a, b, y = self._binary_inputs(op)
+        bc, firsts = self._broadcast(op, a, b, y)
+        (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
+        m, s = quant.quantize_multiplier(float(s1) * float(s2) / float(so))
+        act_min, act_max = self.activation(op, y)
+        params = dict(bc=bc, input1_offset=-z1, input2_offset=-z2, output_multiplier=m,
+                      output_shift=s, output_offset=zo, act_min=act_min, act_max=act_max)
+        inplace = {t.index: inplace_distance(fr, 1, 1) for t, fr in zip((a, b), firsts)}
+        self.steps.append(Step(op.index, op.opcode, "td_mul_s8", "td_mul_params", params,
+                               [a.index, b.index], [y.index], [], inplace))
+
+    # -- data movement
+
+    def op_concatenation(self, op: Op) -> None:
+        y = self.act(op, op.outputs[0])
+        ins = [self.act(op, i) for i in op.inputs]
+        if op.options.get("fused_activation_function", "NONE") != "NONE":
+            raise unsupported(self.model, op, "fused activation on CONCATENATION")
+        for t in ins:
+            if _q(t) != _q(y):
+                raise unsupported(self.model, op, f"input {t.name!r} is quantized differently "
+                                                  "from the output")
+        nd = len(y.shape)
+        axis = int(op.options.get("axis", 0))
+        axis = axis + nd if axis < 0 else axis
+        outer = int(np.prod(y.shape[:axis], dtype=np.int64))
+        inner = int(np.prod(y.shape[axis + 1:], dtype=np.int64))
+        copy = [int(t.shape[axis]) * inner for t in ins]
+        pre = f"op{op.index}"
+        arr = ConstArray(f"{pre}_copy_bytes", "int32_t", np.array(copy, np.int64), "params")
+        params = dict(outer=outer, num_inputs=len(ins), copy_bytes=arr.name)
+        if len({t.index for t in ins}) != len(ins):
+            raise unsupported(self.model, op, "the same tensor concatenated twice")
+        self.steps.append(Step(op.index, op.opcode, "td_concat_s8", "td_concat_params", params,
+                               [t.index for t in ins], [y.index], [arr], {}))
+
+    def op_pad(self, op: Op) -> None:
+        x = self.act(op, op.inputs[0])
+        y = self.act(op, op.outputs[0])
+        pads = np.asarray(self.const(op, op.inputs[1], "paddings").data).reshape(-1, 2)
+        if _q(x) != _q(y):
+            raise unsupported(self.model, op, "input and output quantization differ")
+        nd = len(x.shape)
+        if nd > 4:
+            raise unsupported(self.model, op, "more than 4 dimensions")
+        value = _q(y)[1]
+        if op.opcode == "PADV2" and len(op.inputs) > 2 and op.inputs[2] >= 0:
+            value = int(np.asarray(self.const(op, op.inputs[2], "constant value").data).ravel()[0])
+        ishape = [1] * (4 - nd) + [int(v) for v in x.shape]
+        before = [0] * (4 - nd) + [int(v) for v in pads[:, 0]]
+        after = [0] * (4 - nd) + [int(v) for v in pads[:, 1]]
+        if min(before + after) < 0:
+            raise unsupported(self.model, op, "negative padding")
+        oshape = [i + b + a for i, b, a in zip(ishape, before, after)]
+        if int(np.prod(oshape)) != y.size:
+            raise unsupported(self.model, op, "output shape does not match the paddings")
+        params = dict(in_shape=ishape, before=before, out_shape=oshape, pad_value=value)
+        # first_read: input index of each output element, -1 in the padding
+        idx = np.arange(x.size).reshape(ishape)
+        full = np.full(oshape, -1, dtype=np.int64)
+        full[tuple(slice(b, b + i) for b, i in zip(before, ishape))] = idx
+        self.steps.append(Step(op.index, op.opcode, "td_pad_s8", "td_pad_params", params,
+                               [x.index], [y.index], [],
+                               {x.index: inplace_distance(full.ravel(), 1, 1)}))
+
+    op_padv2 = op_pad
+
+    def op_mean(self, op: Op) -> None:
+        x = self.act(op, op.inputs[0])
+        y = self.act(op, op.outputs[0])
+        axes = np.asarray(self.const(op, op.inputs[1], "axis").data).ravel()
+        nd = len(x.shape)
+        if nd > 4:
+            raise unsupported(self.model, op, "more than 4 dimensions")
+        red = sorted({int(a) + nd if int(a) < 0 else int(a) for a in axes})
+        shape = [1] * (4 - nd) + [int(v) for v in x.shape]
+        reduced = [0] * 4
+        for a in red:
+            reduced[a + 4 - nd] = 1
+        count = int(np.prod([shape[d] for d in range(4) if reduced[d]], dtype=np.int64))
+        (si, zi), (so, zo) = _q(x), _q(y)
+        mult, shift = quant.mean_params(si, so, count)
+        params = dict(in_shape=shape, reduced=reduced, count=count, input_zero_point=zi,
+                      output_zero_point=zo, multiplier=mult, shift=shift)
+        idx = np.arange(x.size).reshape(shape)
+        first = idx[tuple(slice(0, 1) if reduced[d] else slice(None) for d in range(4))]
+        self.steps.append(Step(op.index, op.opcode, "td_mean_s8", "td_mean_params", params,
+                               [x.index], [y.index], [],
+                               {x.index: inplace_distance(first.ravel(), 1, 1)}))
+
+    def _unary(self, op: Op, kernel: str) -> None:
+        x = self.act(op, op.inputs[0])
+        y = self.act(op, op.outputs[0])
+        si, zi = _q(x)
+        so, zo = _q(y)
+        want = (1.0 / 256, -128) if kernel == "td_logistic_s8" else (1.0 / 128, 0)
+        if zo != want[1] or np.float32(so) != np.float32(want[0]):
+            raise unsupported(self.model, op, f"int8 output must have scale {want[0]} and zero "
+                                              f"point {want[1]}")
+        params = dict(size=x.size, input_zero_point=zi, **quant.logistic_tanh_params(si))
+        self.steps.append(Step(op.index, op.opcode, kernel, "td_unary_params", params,
+                               [x.index], [y.index], [],
+                               {x.index: inplace_distance(np.arange(x.size), 1, 1)}))
+
+    def op_logistic(self, op: Op) -> None:
+        self._unary(op, "td_logistic_s8")
+
+    def op_tanh(self, op: Op) -> None:
+        self._unary(op, "td_tanh_s8")
+
+    def op_quantize(self, op: Op) -> None:
+        x = self.t(op.inputs[0])
+        y = self.act(op, op.outputs[0])
+        so, zo = _q(y)
+        if x.dtype == "float32":
+            self.act(op, x.index, "float32")
+            params = dict(size=x.size, scale=float(np.float32(so)), zero_point=zo)
+            self.steps.append(Step(op.index, op.opcode, "td_quantize_f32_s8", "td_affine_params",
+                                   params, [x.index], [y.index], [],
+                                   {x.index: inplace_distance(np.arange(x.size), 4, 1)}))
+            return
+        x = self.act(op, x.index)
+        si, zi = _q(x)
+        m, s = quant.quantize_multiplier(float(si) / float(so))
+        params = dict(size=x.size, input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s)
+        self.steps.append(Step(op.index, op.opcode, "td_requantize_s8", "td_requantize_params",
+                               params, [x.index], [y.index], [],
+                               {x.index: inplace_distance(np.arange(x.size), 1, 1)}))
+
+    def op_dequantize(self, op: Op) -> None:
+        x = self.act(op, op.inputs[0])
+        y = self.act(op, op.outputs[0], "float32")
+        si, zi = _q(x)
+        params = dict(size=x.size, scale=float(np.float32(si)), zero_point=zi)
+        self.steps.append(Step(op.index, op.opcode, "td_dequantize_s8_f32", "td_affine_params",
+                               params, [x.index], [y.index], [],
+                               {x.index: inplace_distance(np.arange(x.size), 1, 4)}))
+
+    def _alias(self, op: Op) -> None:
+        x = self.t(op.inputs[0])
+        y = self.t(op.outputs[0])
+        if x.data is not None:
+            raise unsupported(self.model, op, "reshape of a constant")
+        if x.nbytes != y.nbytes or x.dtype != y.dtype:
+            raise unsupported(self.model, op, "input and output differ in size or type")
+        self.steps.append(Step(op.index, op.opcode, None, None, {}, [x.index], [y.index],
+                               alias=(x.index, y.index)))
+
+    op_reshape = _alias
+    op_squeeze = _alias
+    op_expand_dims = _alias
+
+
+def lower(model: Model) -> list[Step]:
+    """Lower every op of ``model``; raises UnsupportedOpError naming the first bad op."""
+    return Lowering(model).run()
