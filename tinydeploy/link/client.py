@@ -48,12 +48,13 @@ def open_serial(port: str, baud: int = 115200, timeout: float = 0.1) -> serial.S
     except serial.SerialException as exc:
         text = str(exc)
         err = getattr(exc, "errno", None)
-        if err in (errno.EBUSY, errno.EAGAIN) or "exclusively lock" in text or "busy" in text.lower():
-            raise DeviceError("busy: another program (a serial monitor, another tinydeploy "
-                              "run) has the port open; close it and retry", port=port) from exc
         if err in (errno.ENOENT, errno.ENODEV, errno.ENXIO) or "No such file" in text:
             raise DeviceError("no such port: is the board plugged in? `python -m "
                               "serial.tools.list_ports` lists the ports", port=port) from exc
+        if (err in (errno.EBUSY, errno.EAGAIN) or "exclusively lock" in text
+                or "Device or resource busy" in text):
+            raise DeviceError("busy: another program (a serial monitor, another tinydeploy "
+                              "run) has the port open; close it and retry", port=port) from exc
         if err == errno.EACCES or "Permission denied" in text:
             raise DeviceError("permission denied: add yourself to the 'dialout' group "
                               "(sudo usermod -aG dialout $USER) and log in again",
