@@ -1,0 +1,204 @@
+"""The ahead-of-time compiler (``--runtime aot``): model IR -> C with no interpreter.
+
+Public API::
+
+    compile_model(model, out_dir, force=False, remat=True) -> CompiledModel
+    load_compiled(out_dir) -> CompiledModel
+    check(compiled, raw, inputs=50, seed=0) -> {"inputs", "exact_match_rate", "max_abs_diff"}
+    tflm_arena_bytes(raw) -> int
+    random_inputs(compiled, count, seed) -> np.ndarray
+
+Stages: :mod:`.lower` (TFLite Micro's Prepare, in Python), :mod:`.plan` (static
+memory plan), :mod:`.emit` + :mod:`.cgen` (C text from templates), :mod:`.host`
+(gcc on the host, ctypes), :mod:`.tflm` (the oracle).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tinydeploy import __version__
+from tinydeploy.compile.emit import render, runtime_files
+from tinydeploy.compile.lower import lower
+from tinydeploy.compile.plan import plan as plan_memory
+from tinydeploy.compile.tflm import TflmRunner, tflm_arena_bytes
+from tinydeploy.errors import InputFileError
+from tinydeploy.model.ir import Model, Tensor
+from tinydeploy.outdir import prepare_output_dir
+from tinydeploy.resources import firmware_dir
+
+METADATA_NAME = "compiled.json"
+METADATA_FORMAT = "tinydeploy-compiled-model"
+METADATA_VERSION = 1
+
+__all__ = ["CompiledModel", "compile_model", "load_compiled", "check", "tflm_arena_bytes",
+           "random_inputs", "METADATA_NAME"]
+
+
+@dataclass
+class CompiledModel:
+    """What the compiler wrote, and how to build it (the artifact codegen consumes)."""
+
+    name: str
+    sha256: str
+    out_dir: Path
+    model_c: Path
+    model_h: Path
+    metadata: Path
+    sources: list[Path]  # every .c to compile: model.c + the runtime kernels it calls
+    include_dirs: list[Path]  # out_dir (model.h) and out_dir/runtime (td_*.h)
+    arena_bytes: int
+    weights_bytes: int
+    params_bytes: int
+    ops: list[dict[str, Any]]
+    input: dict[str, Any]
+    output: dict[str, Any]
+    kernels: list[str] = field(default_factory=list)
+
+    @property
+    def input_dtype(self) -> np.dtype:
+        return np.dtype(self.input["dtype"])
+
+    @property
+    def output_dtype(self) -> np.dtype:
+        return np.dtype(self.output["dtype"])
+
+
+def _io(t: Tensor, offset: int) -> dict[str, Any]:
+    q = t.quant
+    return {"name": t.name, "dtype": t.dtype, "shape": list(t.shape), "bytes": t.nbytes,
+            "scale": float(q.scale[0]) if q and q.scale else None,
+            "zero_point": int(q.zero_point[0]) if q and q.zero_point else None,
+            "arena_offset": offset}
+
+
+def compile_model(model: Model, out_dir: str | Path, force: bool = False,
+                  remat: bool = True) -> CompiledModel:
+    """Compile ``model`` into ``out_dir``: model.c, model.h, compiled.json, runtime/.
+
+    Raises UnsupportedOpError (naming the op, its index and tensor) for anything the
+    AOT runtime cannot run, and OutputExistsError when ``out_dir`` holds files and
+    ``force`` is false.
+    """
+    steps = lower(model)
+    steps, mplan = plan_memory(model, steps, remat=remat)
+    c_text, h_text, facts = render(model, steps, mplan)
+    out = prepare_output_dir(out_dir, force)
+    rt = out / "runtime"
+    if rt.exists():
+        shutil.rmtree(rt)
+    rt.mkdir()
+    files = runtime_files(facts["kernels"])
+    for name in files:
+        shutil.copyfile(firmware_dir() / "runtime" / name, rt / name)
+    (out / "model.c").write_text(c_text)
+    (out / "model.h").write_text(h_text)
+    ops = []
+    for s, st in enumerate(steps):
+        entry: dict[str, Any] = {
+            "index": st.op_index, "op": st.opcode, "kernel": st.kernel,
+            "inputs": [model.tensors[t].name for t in st.inputs],
+            "outputs": [model.tensors[t].name for t in st.outputs],
+            "arena_offsets": {model.tensors[t].name: mplan.offset(t)
+                              for t in st.inputs + st.outputs},
+        }
+        if st.remat:
+            entry["recomputes"] = {"tensor": model.tensors[st.remat["tensor"]].name,
+                                   "from_op": steps[st.remat["step"]].op_index,
+                                   "line_buffer_bytes": st.remat["row_bytes"]}
+        if st.alias:
+            entry["alias"] = True
+        ops.append(entry)
+    cm = CompiledModel(
+        name=model.name, sha256=model.sha256, out_dir=out, model_c=out / "model.c",
+        model_h=out / "model.h", metadata=out / METADATA_NAME,
+        sources=[out / "model.c"] + [rt / f for f in files if f.endswith(".c")],
+        include_dirs=[out, rt], arena_bytes=mplan.arena_bytes,
+        weights_bytes=facts["weights_bytes"], params_bytes=facts["params_bytes"], ops=ops,
+        input=_io(model.input_tensors[0], mplan.offset(model.inputs[0])),
+        output=_io(model.output_tensors[0], mplan.offset(model.outputs[0])),
+        kernels=facts["kernels"])
+    buffers = [{"tensors": [model.tensors[t].name for t in b.tensors] or [b.name],
+                "offset": b.offset, "bytes": b.size, "first_step": b.first, "last_step": b.last}
+               for b in sorted(mplan.buffers.values(), key=lambda b: (b.first, b.offset))]
+    meta = {
+        "format": METADATA_FORMAT, "version": METADATA_VERSION, "tinydeploy": __version__,
+        "runtime": "aot",
+        "model": {"name": model.name, "sha256": model.sha256, "size_bytes": model.size_bytes},
+        "arena_bytes": cm.arena_bytes, "weights_bytes": cm.weights_bytes,
+        "params_bytes": cm.params_bytes, "input": cm.input, "output": cm.output,
+        "ops": ops, "buffers": buffers, "kernels": cm.kernels,
+        "sources": [str(p.relative_to(out)) for p in cm.sources],
+        "include_dirs": [str(p.relative_to(out)) or "." for p in cm.include_dirs],
+    }
+    cm.metadata.write_text(json.dumps(meta, indent=2) + "\n")
+    return cm
+
+
+def load_compiled(out_dir: str | Path) -> CompiledModel:
+    """Read a compiled model back from its folder (compiled.json)."""
+    out = Path(out_dir)
+    path = out / METADATA_NAME
+    if not path.is_file():
+        raise InputFileError(f"no {METADATA_NAME}; run `tinydeploy compile` first", path=str(out))
+    meta = json.loads(path.read_text())
+    if meta.get("format") != METADATA_FORMAT or meta.get("version") != METADATA_VERSION:
+        raise InputFileError(f"{METADATA_NAME} is not a version {METADATA_VERSION} compiled model",
+                             path=str(path))
+    return CompiledModel(
+        name=meta["model"]["name"], sha256=meta["model"]["sha256"], out_dir=out,
+        model_c=out / "model.c", model_h=out / "model.h", metadata=path,
+        sources=[out / s for s in meta["sources"]],
+        include_dirs=[out / d for d in meta["include_dirs"]], arena_bytes=meta["arena_bytes"],
+        weights_bytes=meta["weights_bytes"], params_bytes=meta["params_bytes"], ops=meta["ops"],
+        input=meta["input"], output=meta["output"], kernels=meta["kernels"])
+
+
+def random_inputs(cm: CompiledModel, count: int, seed: int = 0) -> np.ndarray:
+    """``count`` random inputs: uniform int8, or floats spanning the input's quantized range."""
+    rng = np.random.default_rng(seed)
+    shape = (count, *cm.input["shape"])
+    if cm.input["dtype"] == "int8":
+        return rng.integers(-128, 128, size=shape, dtype=np.int8)
+    return rng.uniform(-4.0, 4.0, size=shape).astype(np.float32)
+
+
+def check(cm: CompiledModel, raw: bytes, inputs: int = 50, seed: int = 0,
+          data: np.ndarray | None = None) -> dict[str, Any]:
+    """Run the compiled C (host gcc, ctypes) and TFLite Micro on the same inputs.
+
+    Returns ``{"inputs", "exact_match_rate", "max_abs_diff"}``; max_abs_diff is in
+    output units (int8 steps for int8 outputs).
+    """
+    from tinydeploy.compile.host import HostModel, build_shared
+
+    xs = random_inputs(cm, inputs, seed) if data is None else np.asarray(data)
+    host = HostModel(build_shared(cm))
+    ref = TflmRunner(raw)
+    out_count = int(np.prod(cm.output["shape"]))
+    exact = 0
+    max_diff = 0.0
+    for x in xs:
+        ours = host.invoke(x.astype(cm.input_dtype), cm.output_dtype, out_count)
+        theirs = ref.run(x).reshape(-1)
+        diff = float(np.max(np.abs(ours.astype(np.float64) - theirs.astype(np.float64)))) \
+            if out_count else 0.0
+        exact += int(diff == 0.0)
+        max_diff = max(max_diff, diff)
+    return {"inputs": int(len(xs)), "exact_match_rate": exact / max(len(xs), 1),
+            "max_abs_diff": max_diff}
+
+
+def summary(cm: CompiledModel) -> dict[str, Any]:
+    d = asdict(cm)
+    for k in ("out_dir", "model_c", "model_h", "metadata"):
+        d[k] = str(d[k])
+    d["sources"] = [str(p) for p in cm.sources]
+    d["include_dirs"] = [str(p) for p in cm.include_dirs]
+    return d

@@ -282,6 +282,8 @@ def apply_remat(steps: list[Step], producer: int, consumer: int) -> list[Step]:
                      rows=conv.params["out_h"], row_bytes=row, line="line",
                      conv_input=conv.inputs[0], tensor=t)
     elt.inputs = [conv.inputs[0] if i == which else x for i, x in enumerate(elt.inputs)]
+    elt.params = copy.deepcopy(elt.params)
+    elt.params["bc"]["size"] = row  # the element-wise kernel now runs once per row
     other = elt.inputs[1 - which]
     elt.inplace = {other: 0}  # row r of the output over row r of the other input
     elt.scratch = [("line", row)]
