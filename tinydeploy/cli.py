@@ -30,6 +30,7 @@ err_console = Console(stderr=True, highlight=False)
 _STAGES = [
     "tinydeploy.model.cli",
     "tinydeploy.boards_cli",
+    "tinydeploy.compile.cli",
 ]
 
 
