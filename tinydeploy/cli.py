@@ -31,6 +31,7 @@ _STAGES = [
     "tinydeploy.model.cli",
     "tinydeploy.boards_cli",
     "tinydeploy.compile.cli",
+    "tinydeploy.fpga.cli",
 ]
 
 

@@ -71,3 +71,9 @@ class DeviceError(TinyDeployError):
     """The serial link or the device misbehaved: busy, gone, silent or garbled."""
 
     template = "{port}: {detail}"
+
+
+class ConfigError(TinyDeployError):
+    """A setting (command-line option or configuration-file key) has a bad value."""
+
+    template = "{where}: {detail}"
