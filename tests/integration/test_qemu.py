@@ -74,12 +74,12 @@ def test_instruction_counts_are_deterministic_and_calibrated(fw_dir: Path) -> No
             link.infer(200, 1)
             counts.append(link.instructions())
             known, measured = link.spin_calibration(1_000_000)
-            # The timer resolution is 40 instructions (25 MHz at 1 ns per instruction).
-            assert abs(measured - known) <= 40 + 20, (known, measured)
-    # The instructions inside the timed block are the same every run, but where the
-    # block starts within a 40-instruction SysTick period depends on when the host's
-    # command arrived: the total can differ by one tick, 40 / 200 runs per inference.
-    assert abs(counts[0] - counts[1]) <= 40 / 200, counts
+            # A SysTick period (40 ns) is shorter than one instruction (64 ns at
+            # -icount shift=6): the loop's count comes back to within a few
+            # instructions of timer start/stop overhead (about 20).
+            assert abs(measured - known) <= 32, (known, measured)
+    # Same code, same count, whatever phase of a tick the timed block starts in.
+    assert counts[0] == counts[1], counts
     assert 5_000 < counts[0] < 50_000   # 100 rounds of a 15-element int8 loop
 
 
@@ -93,7 +93,7 @@ def test_other_qemu_boards_boot_and_infer(fw_dir: Path, board_id: str, cpu: str)
         target.link.infer(2, 0)
         assert target.link.output() == echo_reference(bytes(range(1, 9)))
         known, measured = target.link.spin_calibration(100_000)
-        assert abs(measured - known) < 100
+        assert abs(measured - known) <= 32, (known, measured)
 
 
 def test_no_orphaned_qemu_after_error_or_close(fw_dir: Path) -> None:

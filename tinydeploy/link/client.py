@@ -281,7 +281,9 @@ class Link:
         if not cyc["runs"]:
             raise self._err("no inference has run yet")
         ns = cyc["ticks"] * 1e9 / cyc["tick_hz"]
-        return ns / self.ns_per_insn / cyc["runs"]
+        # A tick is shorter than an instruction (see targets.qemu), so the nearest
+        # integer is the exact count of the whole timed block.
+        return round(ns / self.ns_per_insn) / cyc["runs"]
 
     def spin_calibration(self, n: int = 1_000_000) -> tuple[int, float]:
         """(known instruction count of a firmware loop, instructions measured via the

@@ -1,12 +1,12 @@
 """QEMU target: qemu-system-arm with instruction counting, UART0 on a local TCP socket.
 
-    qemu-system-arm -machine <m> -nographic -monitor none -icount shift=0
+    qemu-system-arm -machine <m> -nographic -monitor none -icount shift=6
                     -serial tcp:127.0.0.1:<port>,server=on,wait=on -kernel fw.elf
 
 wait=on makes QEMU hold the CPU until we connect, so no output is lost and the
-run is deterministic. With -icount shift=0 one instruction takes one virtual
-nanosecond: the firmware's tick counts convert exactly to instructions
-(Link.instructions()). The numbers are emulated, not a real chip's cycles.
+run is deterministic. With -icount shift=6 one instruction takes 64 virtual
+nanoseconds, longer than one tick of the firmware's timer, so tick counts
+convert exactly to instructions (Link.instructions()). The numbers are emulated, not a real chip's cycles.
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ from tinydeploy.link import Link
 from tinydeploy.targets.base import Target, kill, spawn
 
 QEMU = "qemu-system-arm"
+# One instruction = 2**6 = 64 virtual ns. The boards' timers tick every 31-50 ns,
+# so a tick is shorter than one instruction and the tick count of a timed block
+# converts to its exact instruction count, whatever phase of a tick it starts in.
+ICOUNT_SHIFT = 6
 INSTALL = "sudo apt-get install qemu-system-arm"
 
 
@@ -38,7 +42,7 @@ def _free_port() -> int:
 
 
 class QemuTarget(Target):
-    def __init__(self, board: Board, elf: Path, icount_shift: int = 0,
+    def __init__(self, board: Board, elf: Path, icount_shift: int = ICOUNT_SHIFT,
                  boot_timeout: float = 20.0, timeout: float = 10.0,
                  extra_args: Optional[list[str]] = None):
         super().__init__()

@@ -5,7 +5,7 @@
  * Time: SysTick on the processor clock, extended to 64 bits by counting its
  * wraps in the SysTick interrupt; or the DWT cycle counter where the profile
  * says the core has one (timer = "dwt"). Under QEMU the clock is virtual: with
- * -icount shift=0 one instruction is one nanosecond, so ticks * 1e9 / tick_hz is
+ * -icount shift=6 one instruction is 64 ns, so ticks * 1e9 / tick_hz / 64 is
  * the instruction count (the host does that conversion, not the firmware).
  */
 #include <stdint.h>
