@@ -43,6 +43,17 @@ extern "C" {
 #define TD_ALIGNED(n)
 #endif
 
+/* Model weights go into their own .td_weights section on ELF targets, so that the
+ * firmware's linker script places them in flash and size reports count them
+ * (see firmware/templates/fw_linker.ld.j2). Define TD_NO_WEIGHTS_SECTION to keep
+ * them in plain .rodata instead. */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__ELF__) && \
+    !defined(TD_NO_WEIGHTS_SECTION)
+#define TD_WEIGHTS __attribute__((section(".td_weights")))
+#else
+#define TD_WEIGHTS
+#endif
+
 /* Maximum rank of broadcast / pad / mean shapes. */
 #define TD_KMAX_DIMS 6
 

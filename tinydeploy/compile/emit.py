@@ -134,7 +134,8 @@ def render(model: Model, steps: list[Step], plan: Plan) -> tuple[str, str, dict[
         if st.remat:
             st.remat["step_op"] = steps[st.remat["step"]].op_index
     ctx_arrays = [{"ctype": a.ctype, "name": cgen.identifier(a.name), "count": int(a.values.size),
-                   "body": cgen.array_body(a.values, a.ctype)} for a in arrays]
+                   "body": cgen.array_body(a.values, a.ctype), "weights": a.role == "weights"}
+                  for a in arrays]
     ctx_params = []
     for st in steps:
         if st.kernel is None:
