@@ -52,6 +52,8 @@ class Board:
     pio_platform: Optional[str] = None
     pio_board: Optional[str] = None
     pio_framework: Optional[str] = None
+    tflm_lib_dep: Optional[str] = None   # PlatformIO lib_deps entry for TFLite Micro on this core
+    tflm_header: Optional[str] = None    # header the Arduino TFLM library wants included first
     usb_vid: Optional[int] = None
     usb_pid: Optional[int] = None
     path: Optional[Path] = dataclasses.field(default=None, compare=False)

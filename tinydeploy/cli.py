@@ -29,6 +29,7 @@ err_console = Console(stderr=True, highlight=False)
 # Modules that provide register(app); one line per stage.
 _STAGES = [
     "tinydeploy.model.cli",
+    "tinydeploy.flash_cli",
     "tinydeploy.boards_cli",
     "tinydeploy.compile.cli",
     "tinydeploy.fpga.cli",

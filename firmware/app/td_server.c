@@ -30,6 +30,7 @@
 #include "td_board.h"
 #include "td_hal.h"
 #include "td_io.h"
+#include "td_server.h"
 #include "td_model.h"
 
 #define TD_FW_VERSION "tinydeploy-fw-0.1"
@@ -419,14 +420,25 @@ static void on_byte(char c) {
   }
 }
 
-int main(int argc, char **argv) {
-  hal_init(argc, argv);
+/* Entry points: start once, then feed received bytes one at a time. A platform
+ * that owns main() (Arduino: setup()/loop()) builds with TD_NO_MAIN and calls
+ * these itself. */
+void td_server_start(void) {
   g_model_ok = td_model_init() == TD_OK;
   if (!g_model_ok) error("td_model_init failed");
   td_puts("m-init-done"); td_endl();
   ready();
+}
+
+void td_server_feed(char c) { on_byte(c); }
+
+#ifndef TD_NO_MAIN
+int main(int argc, char **argv) {
+  hal_init(argc, argv);
+  td_server_start();
   for (;;) {
     int c = hal_getc();
-    if (c >= 0) on_byte((char)c);
+    if (c >= 0) td_server_feed((char)c);
   }
 }
+#endif

@@ -57,3 +57,30 @@ def write_reports(out_dir: Path, report: dict[str, Any], markdown: str) -> tuple
     js.write_text(json.dumps(report, indent=2) + "\n")
     md.write_text(markdown)
     return js, md
+
+
+def flash_markdown(r: dict[str, Any]) -> str:
+    """report.md of `tinydeploy flash`."""
+    c = r["check"]
+    rows = [["board", f"{r['board']} ({r['board_name']}, {r['cpu']})"], ["runtime", r["runtime"]],
+            ["model", f"{r['model']['name']} (sha256 `{r['model']['sha256'][:16]}`)"],
+            ["MACs", f"{r['macs']:,}"]]
+    if r["flash_bytes"] is not None:
+        f = r["flash"]
+        rows.append(["flash", f"{r['flash_bytes']:,} B (weights {f['weights']:,}, runtime "
+                              f"{f['runtime']:,}, other {f['other']:,})"])
+    rows += [["RAM", f"{r['ram_bytes']:,} B (static {r['static_ram_bytes']:,} + stack "
+                     f"high-water {r['stack_bytes']:,})"],
+             ["arena", f"{r['arena_bytes']:,} B (TFLite Micro needs {r['tflm_arena_bytes']:,} B)"]]
+    if "instructions_per_inference" in r:
+        rows.append(["instructions / inference", f"{r['instructions_per_inference']:,.0f} "
+                     f"({r['instructions_per_mac']} per MAC; emulated, QEMU -icount)"])
+    if "cycles_per_inference" in r:
+        rows.append(["cycles / inference", f"{r['cycles_per_inference']:,.0f}"])
+    if r.get("latency_ms") is not None:
+        rows.append(["latency", f"{r['latency_ms']:.3f} ms ({r['latency'].get('note', '')})"])
+    if c["inputs"]:
+        rows.append(["check vs tflite-micro", f"{c['inputs']} random inputs: "
+                     f"{c['exact_match_rate']:.1%} exact, max abs diff {c['max_abs_diff']:g}"])
+    return "\n".join([f"# tinydeploy flash: {r['model']['name']} on {r['board']}", "",
+                      table(["", ""], rows), "", f"Total time: {r['seconds']} s.", ""])

@@ -1,0 +1,70 @@
+"""End-to-end figures of `tinydeploy flash`, written as JSON.
+
+- seconds from a Keras model (the bundled tiny CNN, trained first if absent) to
+  the measured report on qemu-m4;
+- per MLPerf Tiny model on qemu-m4 (and KWS on the other boards): instructions
+  per inference vs MACs, flash, RAM, arena (ours vs TFLite Micro), exact-match rate.
+
+Usage: python bench/flash_e2e.py [-o bench/results/flash_e2e.json] [--check 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+MLPERF = REPO.parent / "shared" / "models" / "mlperf-tiny"
+MODELS = ["kws_ref_model", "vww_96_int8", "pretrainedResnet_quant", "ad01_int8"]
+KWS_BOARDS = ["qemu-m3", "qemu-m7", "qemu-m33", "qemu-m55", "host"]
+KEYS = ["board", "runtime", "macs", "flash_bytes", "ram_bytes", "arena_bytes", "tflm_arena_bytes",
+        "stack_bytes", "instructions_per_inference", "instructions_per_mac", "latency_ms",
+        "exact_match_rate", "max_abs_diff", "seconds"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-o", "--out", type=Path, default=REPO / "bench" / "results" / "flash_e2e.json")
+    parser.add_argument("--check", type=int, default=20)
+    args = parser.parse_args()
+
+    from tinydeploy.outdir import staged_output_dir
+    from tinydeploy.pipeline import flash
+
+    results: dict = {"keras_to_report": None, "runs": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        example = REPO / "examples" / "tiny_cnn" / "out"
+        if not (example / "tiny_cnn.keras").exists():
+            subprocess.run([sys.executable, str(REPO / "examples" / "tiny_cnn" / "train.py")],
+                           check=True)
+        start = time.monotonic()
+        with staged_output_dir(tmp_path / "keras") as d:
+            report = flash(example / "tiny_cnn.keras", "qemu-m4", d, check=args.check,
+                           data=example / "calibration.npy")
+        results["keras_to_report"] = {"seconds": round(time.monotonic() - start, 2),
+                                      "goal_seconds": 20,
+                                      **{k: report.get(k) for k in KEYS}}
+        jobs = [(m, "qemu-m4") for m in MODELS] + [("kws_ref_model", b) for b in KWS_BOARDS]
+        for name, board in jobs:
+            path = MLPERF / f"{name}.tflite"
+            if not path.exists():
+                print(f"skip {name}: {path} is absent", file=sys.stderr)
+                continue
+            with staged_output_dir(tmp_path / f"{name}-{board}") as d:
+                report = flash(path, board, d, check=args.check)
+            row = {"model": name, **{k: report.get(k) for k in KEYS}}
+            results["runs"].append(row)
+            print(json.dumps(row), file=sys.stderr)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

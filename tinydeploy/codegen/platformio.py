@@ -1,0 +1,63 @@
+"""A PlatformIO + Arduino project for a real board: platformio.ini and src/.
+
+The same tdlink server (firmware/app) runs over an Arduino HAL; the model is
+either the AOT-compiled C (default) or TFLite Micro with the model as a C array.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tinydeploy import __version__
+from tinydeploy.boards import Board
+from tinydeploy.codegen.render import render
+from tinydeploy.errors import BoardError
+from tinydeploy.model.ir import Model
+from tinydeploy.resources import firmware_dir
+
+
+def _copy_tree(src: Path, dst: Path, suffixes: tuple[str, ...] = (".c", ".h", ".cpp", ".cc")) -> None:
+    for path in sorted(src.rglob("*")):
+        if path.is_file() and path.suffix in suffixes:
+            target = dst / path.relative_to(src)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+
+
+def generate_platformio_project(model: Model, raw: bytes, board: Board, out_dir: Path,
+                                compiled: Any = None) -> Path:
+    """Write platformio.ini and src/{main.cpp, app/, hal/, runtime/, model/} into out_dir.
+
+    ``compiled``: the AOT compiler's CompiledModel; None means the TFLite Micro runtime.
+    """
+    if board.build != "platformio" or not board.pio_board:
+        raise BoardError(f"board '{board.id}' is not a PlatformIO board", path=str(board.path))
+    runtime = "aot" if compiled is not None else "tflm"
+    if runtime == "tflm" and not board.tflm_lib_dep:
+        raise BoardError("key 'tflm_lib_dep' is missing: no TFLite Micro library is known for "
+                         "this board; use --runtime aot", path=str(board.path))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    src = out_dir / "src"
+    fw = firmware_dir()
+    _copy_tree(fw / "app", src / "app")
+    _copy_tree(fw / "hal" / "arduino", src / "hal")
+    (src / "runtime").mkdir(parents=True)
+    shutil.copyfile(fw / "runtime" / "td_model.h", src / "runtime" / "td_model.h")
+    context: dict[str, Any] = {"board": board, "version": __version__, "model_name": model.name,
+                               "runtime": runtime}
+    (src / "td_board.h").write_text(render("fw_td_board.h.j2", **context))
+    (src / "main.cpp").write_text(render("pio_main.cpp.j2", **context))
+    (out_dir / "platformio.ini").write_text(render("pio_platformio.ini.j2", **context))
+    model_dir = src / "model"
+    model_dir.mkdir()
+    if compiled is not None:
+        _copy_tree(fw / "runtime", src / "runtime", (".c", ".h"))
+        for path in (compiled.model_c, compiled.model_h):
+            shutil.copyfile(path, model_dir / Path(path).name)
+    else:
+        from tinydeploy.codegen.tflm import write_tflm_model
+
+        write_tflm_model(model, raw, model_dir, arduino_header=board.tflm_header)
+    return out_dir

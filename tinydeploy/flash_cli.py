@@ -1,0 +1,117 @@
+"""`tinydeploy flash` and `tinydeploy generate`: parse, call the pipeline, print."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tinydeploy.errors import DataError
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+STAGE_TEXT = {"model": "reading / converting the model", "compile": "compiling the model",
+              "build": "building the firmware", "run": "starting the target",
+              "check": "checking device outputs against tflite-micro",
+              "measure": "measuring latency and memory"}
+
+
+def _summary(r: dict[str, Any]) -> Table:
+    table = Table(title=f"{r['model']['name']} on {r['board']} ({r['runtime']})", show_header=False)
+    table.add_column(justify="left")
+    table.add_column(justify="right")
+
+    def row(label: str, value: Any) -> None:
+        table.add_row(label, "n/a" if value is None else value)
+
+    row("flash", f"{r['flash_bytes']:,} B" if r["flash_bytes"] is not None else None)
+    if r.get("flash"):
+        f = r["flash"]
+        row("  weights / runtime / other", f"{f['weights']:,} / {f['runtime']:,} / {f['other']:,}")
+    row("RAM (static + stack high-water)", f"{r['ram_bytes']:,} B")
+    row("  arena (ours / TFLite Micro)", f"{r['arena_bytes']:,} / {r['tflm_arena_bytes']:,} B")
+    row("  stack high-water", f"{r['stack_bytes']:,} B")
+    if "instructions_per_inference" in r:
+        row("instructions / inference (emulated)", f"{r['instructions_per_inference']:,.0f}")
+        row("instructions / MAC", f"{r['instructions_per_mac']}")
+    if "cycles_per_inference" in r:
+        row("cycles / inference", f"{r['cycles_per_inference']:,.0f}")
+    if r.get("latency_ms") is not None:
+        row("latency", f"{r['latency_ms']:.3f} ms")
+    c = r["check"]
+    if c["inputs"]:
+        row(f"outputs vs tflite-micro ({c['inputs']} inputs)",
+            f"{c['exact_match_rate']:.0%} exact, max diff {c['max_abs_diff']:g}")
+    return table
+
+
+def flash_cmd(
+    model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel model with --data."),
+    board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`)."),
+    runtime: str = typer.Option("aot", "--runtime", "-r", help="aot (default) or tflm."),
+    check: int = typer.Option(20, "--check", help="Inputs to compare with tflite-micro."),
+    runs: int = typer.Option(10, "--runs", help="Timed inferences for the latency figure."),
+    data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
+    calibrate: Optional[str] = typer.Option(None, "--calibrate", help="'random' (smoke tests only)."),
+    port: Optional[str] = typer.Option(None, "--port", "-p", help="Serial port of a real board."),
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<board>]."),
+    force: bool = typer.Option(False, "--force", help="Replace the output folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+) -> None:
+    """Convert, compile, build, run on the board, check against tflite-micro, and measure."""
+    from tinydeploy.outdir import check_output_dir, staged_output_dir
+    from tinydeploy.pipeline import RUNTIMES, flash
+    from tinydeploy.report.markdown import flash_markdown, write_reports
+
+    if runtime not in RUNTIMES:
+        raise DataError(f"--runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}",
+                        path=str(model))
+    if check < 0 or runs < 1:
+        raise DataError("--check must be >= 0 and --runs >= 1", path=str(model))
+    out_dir = out or Path("td-out") / f"{model.stem}-{board}"
+    check_output_dir(out_dir, force)
+    with staged_output_dir(out_dir, force) as staging, \
+            err_console.status("starting ...") as status:
+        report = flash(model, board, staging, runtime=runtime, check=check, runs=runs,
+                       data=data, calibrate=calibrate, port=port,
+                       progress=lambda s: status.update(STAGE_TEXT.get(s, s) + " ..."))
+        report["out_dir"] = str(out_dir)
+        write_reports(staging, report, flash_markdown(report))
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    console.print(_summary(report))
+    console.print(f"wrote {out_dir}/ (report.json, report.md, project/)")
+
+
+def generate_cmd(
+    model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel model with --data."),
+    board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id."),
+    runtime: str = typer.Option("aot", "--runtime", "-r", help="aot (default) or tflm."),
+    data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<board>-project]."),
+    force: bool = typer.Option(False, "--force", help="Replace the output folder."),
+) -> None:
+    """Write a complete, self-contained firmware project for the board (no build)."""
+    from tinydeploy.boards import load_board
+    from tinydeploy.outdir import check_output_dir, staged_output_dir
+    from tinydeploy.pipeline import generate, prepare_model
+
+    target = load_board(board)
+    out_dir = out or Path("td-out") / f"{model.stem}-{board}-project"
+    check_output_dir(out_dir, force)
+    prepared = prepare_model(model, data)
+    with staged_output_dir(out_dir, force) as staging:
+        generate(prepared, target, runtime, staging)
+    how = "pio run -t upload" if target.build == "platformio" else "make"
+    console.print(f"wrote {out_dir}/project/ — build it with `{how}` in that folder")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("flash")(flash_cmd)
+    app.command("generate")(generate_cmd)

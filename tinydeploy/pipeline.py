@@ -1,0 +1,163 @@
+"""`tinydeploy flash`, composed of the stages: model -> compile -> project -> build -> run -> report.
+
+Each stage is a plain function call on plain data; this module only strings
+them together, so the CLI and the pytest plugin share one path.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tinydeploy import __version__
+from tinydeploy.boards import Board, load_board
+from tinydeploy.errors import ToolchainError
+from tinydeploy.model.ir import Model, parse_model
+
+Progress = Callable[[str], None]
+RUNTIMES = ("aot", "tflm")
+
+
+@dataclass
+class PreparedModel:
+    raw: bytes
+    model: Model
+    source: Path
+    converted: bool
+
+
+def prepare_model(path: Path, data: Path | None = None, calibrate: str | None = None) -> PreparedModel:
+    """A .tflite is checked to be fully int8; a Keras/SavedModel model is converted."""
+    from tinydeploy.model.convert import check_fully_int8, convert, source_kind
+
+    if source_kind(path) == "tflite":
+        raw = path.read_bytes()
+        model = parse_model(raw, path)
+        check_fully_int8(model, str(path))
+        return PreparedModel(raw, model, path, converted=False)
+    result = convert(path, data, calibrate=calibrate)
+    return PreparedModel(result.tflite, result.model, path, converted=True)
+
+
+def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path) -> dict[str, Any]:
+    """Compile the model for ``runtime`` and render the board's project into out_dir/project."""
+    from tinydeploy.build import generate_project
+    from tinydeploy.compile import compile_model
+
+    if runtime == "tflm" and board.build == "make":
+        raise ToolchainError(
+            f"board '{board.id}' builds with make, and TFLite Micro's C++ library is not "
+            "shipped with tinydeploy (it needs TFLM's sources); use --runtime aot here, or "
+            "--runtime tflm on a PlatformIO board", tool="tflm")
+    if runtime == "tflm":
+        from tinydeploy.codegen.platformio import generate_platformio_project
+
+        project = generate_platformio_project(prepared.model, prepared.raw, board,
+                                              out_dir / "project")
+        return {"project": project, "compiled": None}
+    compiled = compile_model(prepared.model, out_dir / "compiled")
+    if board.build == "platformio":
+        from tinydeploy.codegen.platformio import generate_platformio_project
+
+        project = generate_platformio_project(prepared.model, prepared.raw, board,
+                                              out_dir / "project", compiled=compiled)
+    else:
+        project = generate_project(board, [compiled.model_c, compiled.model_h], out_dir / "project")
+    return {"project": project, "compiled": compiled}
+
+
+def flash(
+    model_path: Path,
+    board_id: str,
+    out_dir: Path,
+    *,
+    runtime: str = "aot",
+    check: int = 20,
+    runs: int = 10,
+    data: Path | None = None,
+    calibrate: str | None = None,
+    port: str | None = None,
+    seed: int = 0,
+    progress: Progress = lambda stage: None,
+) -> dict[str, Any]:
+    """Model to measured firmware; writes into ``out_dir`` (a fresh folder) and returns the report."""
+    from tinydeploy.build import build
+    from tinydeploy.measure import latency, validate
+    from tinydeploy.model.analysis import op_stats
+    from tinydeploy.model.reference import Reference, random_inputs
+    from tinydeploy.targets import target_for
+
+    started = time.monotonic()
+    board = load_board(board_id)
+    progress("model")
+    prepared = prepare_model(model_path, data, calibrate)
+    (out_dir / "model.tflite").write_bytes(prepared.raw)
+    reference = Reference(prepared.raw, prepared.model)
+    tflm_arena = reference.arena().total
+
+    progress("compile")
+    generated = generate(prepared, board, runtime, out_dir)
+    progress("build")
+    if board.build == "platformio":
+        from tinydeploy.build.platformio import pio_build
+
+        firmware = pio_build(generated["project"], board)
+        sizes = None
+    else:
+        result = build(generated["project"], board)
+        firmware, sizes = result.elf, result.sizes
+
+    progress("run")
+    kind = {"qemu": "emulated", "host": "host"}.get(board.platform, "hardware")
+    with target_for(board, firmware, port) as target:
+        link = target.link
+        info = link.info()
+        progress("check")
+        inputs = random_inputs(reference, max(check, 1), seed)
+        checked = validate(link, reference, inputs[:check])
+        progress("measure")
+        link.load_input(inputs[0].tobytes())  # timing needs an input even with --check 0
+        timing = latency(link, runs, warmup=1, kind=kind)
+        memory = link.memory()
+
+    macs = sum(r.macs for r in op_stats(prepared.model))
+    stack_used = memory.get("stack_used_bytes") or 0
+    static_ram = sizes.static_ram_bytes if sizes else (memory.get("static_ram_bytes") or 0)
+    report: dict[str, Any] = {
+        "tinydeploy": __version__,
+        "board": board.id,
+        "board_name": board.name,
+        "cpu": board.cpu,
+        "runtime": runtime,
+        "model": {"name": prepared.model.name, "path": str(model_path),
+                  "sha256": prepared.model.sha256, "converted": prepared.converted},
+        "macs": macs,
+        "flash_bytes": sizes.flash_bytes if sizes else None,
+        "flash": ({"weights": sizes.weights_bytes, "runtime": sizes.runtime_code_bytes,
+                   "other": sizes.other_flash_bytes} if sizes else None),
+        "ram_bytes": static_ram + stack_used,
+        "static_ram_bytes": static_ram,
+        "arena_bytes": memory.get("arena_bytes"),
+        "tflm_arena_bytes": tflm_arena,
+        "stack_bytes": stack_used,
+        "stack_reserved_bytes": memory.get("stack_bytes"),
+        "exact_match_rate": checked["exact_match_rate"],
+        "max_abs_diff": checked["max_abs_diff"],
+        "check": checked,
+        "latency": timing,
+        "device_info": info,
+        "boot_seconds": getattr(target, "boot_seconds", None),
+        "seconds": round(time.monotonic() - started, 2),
+    }
+    if "instructions_per_inference" in timing:
+        ipi = timing["instructions_per_inference"]
+        report["instructions_per_inference"] = ipi
+        report["instructions_per_mac"] = round(ipi / macs, 3) if macs else None
+    if "cycles_per_inference" in timing:
+        report["cycles_per_inference"] = timing["cycles_per_inference"]
+    if "latency_ms" in timing:
+        report["latency_ms"] = timing["latency_ms"]
+    return report
