@@ -46,12 +46,36 @@ static void td_conv_image_rows(const td_conv_params *p, const int8_t *input, int
       int32_t fx1;
       int32_t oc;
       td_valid_taps(in_x0, p->dilation_w, p->filter_w, p->in_w, &fx0, &fx1);
+      const int full = p->folded_bias != NULL && fy0 == 0 && fy1 == p->filter_h && fx0 == 0 &&
+                       fx1 == p->filter_w;
       for (oc = 0; oc < p->out_c; ++oc) {
         const int32_t group = oc / per_group;
         const int8_t *filter = p->filter + oc * filter_size;
         const int32_t q = p->per_channel ? oc : 0;
         int32_t acc = 0;
         int32_t fy;
+        if (full) {
+          /* Whole window inside the image: the input offset is folded into the bias
+           * at compile time, the inner loop is a plain dot product. */
+          for (fy = 0; fy < p->filter_h; ++fy) {
+            const int8_t *in = input + ((in_y0 + fy * p->dilation_h) * p->in_w + in_x0) * p->in_c +
+                               group * p->filter_c;
+            const int8_t *w = filter + fy * filter_row;
+            int32_t fx;
+            for (fx = 0; fx < p->filter_w; ++fx) {
+              const int8_t *px = in + fx * p->dilation_w * p->in_c;
+              const int8_t *wx = w + fx * p->filter_c;
+              int32_t ic;
+              for (ic = 0; ic < p->filter_c; ++ic) {
+                acc += (int32_t)wx[ic] * (int32_t)px[ic];
+              }
+            }
+          }
+          acc += p->folded_bias[oc];
+          acc = td_mbqm(acc, p->multiplier[q], p->shift[q]) + p->output_offset;
+          *output++ = (int8_t)td_clamp32(acc, p->act_min, p->act_max);
+          continue;
+        }
         for (fy = fy0; fy < fy1; ++fy) {
           const int32_t in_y = in_y0 + fy * p->dilation_h;
           int32_t fx;

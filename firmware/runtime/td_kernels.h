@@ -78,6 +78,10 @@ typedef struct {
   const int32_t *bias;
   const int32_t *multiplier;
   const int32_t *shift;
+  /* Optional (may be NULL): bias[oc] + input_offset * sum of filter oc's taps,
+   * used for windows entirely inside the image, where
+   * sum w * (x + input_offset) + bias == sum w * x + folded_bias exactly. */
+  const int32_t *folded_bias;
 } td_conv_params;
 
 td_status td_conv2d_s8(const td_conv_params *p, const int8_t *input, int8_t *output);

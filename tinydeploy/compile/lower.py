@@ -265,12 +265,16 @@ class Lowering:
             arrays.append(ConstArray(f"{pre}_bias", "int32_t", bias, "weights"))
         qa, qrefs = self._quant_arrays(pre, mults, shifts, per_channel)
         arrays += qa
+        # Prepare for the interior fast path: bias + input_offset * sum(filter taps)
+        taps = np.asarray(w.data, dtype=np.int64).reshape(oc, -1).sum(axis=1)
+        folded = (bias if bias is not None else np.zeros(oc, np.int64)) + (-z_in) * taps
+        arrays.append(ConstArray(f"{pre}_folded_bias", "int32_t", folded.astype(np.int64), "params"))
         params = dict(batches=n, in_h=ih, in_w=iw, in_c=ic, out_h=oh, out_w=ow, out_c=oc,
                       filter_h=kh, filter_w=kw, filter_c=fc, stride_h=sh, stride_w=sw,
                       dilation_h=dh, dilation_w=dw, pad_h=ph, pad_w=pw, input_offset=-z_in,
                       output_offset=z_out, act_min=act_min, act_max=act_max,
                       filter=f"{pre}_filter", bias=f"{pre}_bias" if bias is not None else None,
-                      **qrefs)
+                      **qrefs, folded_bias=f"{pre}_folded_bias")
         per_group = oc // (ic // fc)
         channel_of = (np.arange(oc) // per_group) * fc
         fr = window_first_read(n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, ph, pw, channel_of)
