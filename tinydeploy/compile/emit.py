@@ -11,7 +11,6 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
-import numpy as np
 
 from tinydeploy import __version__
 from tinydeploy.compile import cgen
@@ -170,7 +169,3 @@ def render(model: Model, steps: list[Step], plan: Plan) -> tuple[str, str, dict[
 def runtime_files(kernels: list[str]) -> list[str]:
     """Runtime file names (in firmware/runtime) a model using ``kernels`` needs."""
     return list(COMMON_RUNTIME) + sorted(KERNEL_FILES[k] for k in kernels)
-
-
-def as_float32_list(values: tuple[float, ...]) -> list[float]:
-    return [float(np.float32(v)) for v in values]

@@ -29,7 +29,6 @@ from tinydeploy.compile.lower import Step
 from tinydeploy.model.ir import Model
 
 ALIGN = 4
-_NEVER = None
 
 
 @dataclass
