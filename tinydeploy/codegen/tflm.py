@@ -33,6 +33,26 @@ RESOLVER_METHODS = {
     "STRIDED_SLICE": "AddStridedSlice", "SUB": "AddSub", "SUM": "AddSum", "SVDF": "AddSvdf",
     "TANH": "AddTanh", "TRANSPOSE": "AddTranspose", "TRANSPOSE_CONV": "AddTransposeConv",
     "UNPACK": "AddUnpack",
+    # The rest of the builtins TFLite Micro registers in a single subgraph without
+    # resource variables (IF/WHILE/CALL_ONCE need more subgraphs, VAR_HANDLE/READ_VARIABLE/
+    # ASSIGN_VARIABLE a MicroResourceVariables the template does not create).
+    "ADD_N": "AddAddN", "BATCH_TO_SPACE_ND": "AddBatchToSpaceNd",
+    "BROADCAST_ARGS": "AddBroadcastArgs", "BROADCAST_TO": "AddBroadcastTo", "CAST": "AddCast",
+    "CEIL": "AddCeil", "COS": "AddCos", "CUMSUM": "AddCumSum",
+    "DEPTH_TO_SPACE": "AddDepthToSpace", "DIV": "AddDiv",
+    "DYNAMIC_UPDATE_SLICE": "AddDynamicUpdateSlice", "EMBEDDING_LOOKUP": "AddEmbeddingLookup",
+    "EQUAL": "AddEqual", "FILL": "AddFill", "FLOOR": "AddFloor", "FLOOR_DIV": "AddFloorDiv",
+    "FLOOR_MOD": "AddFloorMod", "GATHER_ND": "AddGatherNd", "GREATER": "AddGreater",
+    "GREATER_EQUAL": "AddGreaterEqual", "L2_NORMALIZATION": "AddL2Normalization",
+    "L2_POOL_2D": "AddL2Pool2D", "LESS": "AddLess", "LESS_EQUAL": "AddLessEqual",
+    "LOG": "AddLog", "LOGICAL_AND": "AddLogicalAnd", "LOGICAL_NOT": "AddLogicalNot",
+    "LOGICAL_OR": "AddLogicalOr", "MIRROR_PAD": "AddMirrorPad", "NEG": "AddNeg",
+    "NOT_EQUAL": "AddNotEqual", "REDUCE_ALL": "AddReduceAll", "REDUCE_MIN": "AddReduceMin",
+    "REVERSE_V2": "AddReverseV2", "ROUND": "AddRound", "RSQRT": "AddRsqrt",
+    "SELECT_V2": "AddSelectV2", "SIN": "AddSin", "SPACE_TO_BATCH_ND": "AddSpaceToBatchNd",
+    "SPACE_TO_DEPTH": "AddSpaceToDepth", "SPLIT_V": "AddSplitV", "SQRT": "AddSqrt",
+    "SQUARE": "AddSquare", "SQUARED_DIFFERENCE": "AddSquaredDifference",
+    "UNIDIRECTIONAL_SEQUENCE_LSTM": "AddUnidirectionalSequenceLSTM", "ZEROS_LIKE": "AddZerosLike",
 }
 # The arena measured on a 64-bit host, plus this margin (the tail of TFLM's arena
 # holds pointer-sized structs, smaller on a 32-bit MCU: the margin covers alignment).
