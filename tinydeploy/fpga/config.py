@@ -38,7 +38,10 @@ DEFAULT_CLOCK_NS = 5.0                   # 200 MHz, hls4ml's default
 STRATEGIES = {"latency": "Latency", "resource": "Resource"}
 IO_TYPES = ("io_parallel", "io_stream")
 BACKENDS = {"vivado": "Vivado", "vitis": "Vitis"}
-PRECISION_KEYS = ("weight", "bias", "result", "accum")   # the types of a Dense/Conv layer
+# hls4ml's per-layer type names: Dense/Conv, then the tables of activations and softmax.
+PRECISION_KEYS = ("weight", "bias", "result", "accum", "table", "exp_table", "inv_table",
+                  "inv_inp")
+_TABLE_KEYS = ("table", "exp_table", "inv_table", "inv_inp")
 _LAYER_KEYS = ("precision", "reuse_factor")
 
 _ROUNDING = ("RND", "RND_ZERO", "RND_MIN_INF", "RND_INF", "RND_CONV", "TRN", "TRN_ZERO")
@@ -137,8 +140,11 @@ class FpgaConfig:
         layers: dict[str, dict[str, Any]] = {}
         for name, s in self.layers.items():
             entry: dict[str, Any] = {}
-            if s.precision:
-                entry["Precision"] = {t: str(p) for t, p in s.precision.items()}
+            # hls4ml reads weight/bias/result/accum from "Precision", table types as "<key>_t"
+            plain = {t: str(p) for t, p in s.precision.items() if t not in _TABLE_KEYS}
+            if plain:
+                entry["Precision"] = plain
+            entry.update({f"{t}_t": str(p) for t, p in s.precision.items() if t in _TABLE_KEYS})
             if s.reuse_factor is not None:
                 entry["ReuseFactor"] = s.reuse_factor
             layers[name] = entry

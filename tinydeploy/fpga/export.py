@@ -46,6 +46,7 @@ def export(model_path: Path, cfg: FpgaConfig, out_dir: Path, data: Path | None =
     """Run the whole stage into ``out_dir`` (which must exist); return the report."""
     if synth:
         hls.check_synth_tool(cfg.backend)   # fail before minutes of work
+    hls4ml = hls.import_hls4ml()            # and before TensorFlow loads
     model = hls.load_keras(model_path)
     x, warnings = input_samples(model, data, samples)
     design = hls.convert(model, cfg, out_dir / PROJECT_DIR)
@@ -59,7 +60,6 @@ def export(model_path: Path, cfg: FpgaConfig, out_dir: Path, data: Path | None =
     warnings += _reuse_changes(layers, cfg)
     import keras
 
-    hls4ml = hls.import_hls4ml()
     report: dict[str, Any] = {
         "model": {"path": str(model_path), "name": model.name,
                   "input_shape": list(x.shape[1:]), "output_shape": list(y_float.shape[1:]),

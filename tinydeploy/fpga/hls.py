@@ -35,7 +35,8 @@ CSIM_OPT = os.environ.get("TINYDEPLOY_CSIM_OPT", "-O1")
 # Layer attributes the estimate reads (all plain ints or strings in hls4ml's layers).
 _ATTRS = ("n_in", "n_out", "n_chan", "n_filt", "filt_height", "filt_width", "in_height",
           "in_width", "out_height", "out_width", "pool_height", "pool_width", "n_partitions",
-          "parallelization_factor", "activation", "pool_op", "op", "depth_multiplier")
+          "parallelization_factor", "activation", "pool_op", "op", "depth_multiplier",
+          "n_outer", "n_inner")
 
 
 @dataclass

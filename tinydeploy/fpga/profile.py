@@ -79,12 +79,27 @@ def precision_profile(layers: list[LayerInfo],
         ref = reference_of(layer, floats)
         if ref is not None:
             rows.append(_row(layer.name, "output", ref, layer.result, headroom=1))
+        if layer.kind == "Softmax" and "inv_inp_t" in layer.types:
+            rows.append(_softmax_sum_row(layer))
     return rows
+
+
+def _softmax_sum_row(layer: LayerInfo) -> dict[str, Any]:
+    """The sum of exp(x - max) that indexes the 1/sum table lies in [1, n], whatever the data.
+
+    hls4ml indexes its 1024-entry table with the top 10 bits of this type, so every
+    unused integer bit doubles the index step (hls4ml's default ap_fixed<18,8> for
+    5 classes: steps of 0.25, so 1/sum can be off by 20%).
+    """
+    n = int(layer.attrs.get("n_in", int(np.prod(layer.shape))))
+    n //= int(layer.attrs.get("n_outer", 1) or 1) * int(layer.attrs.get("n_inner", 1) or 1)
+    return _row(layer.name, "exp sum", np.array([1.0, float(n)]), layer.types["inv_inp_t"],
+                headroom=0)
 
 
 def suggestions(rows: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
     """The suggested types as a ``[layers.<name>.precision]`` table for --config."""
-    key = {"output": "result", "weight": "weight", "bias": "bias"}
+    key = {"output": "result", "weight": "weight", "bias": "bias", "exp sum": "inv_inp"}
     out: dict[str, dict[str, str]] = {}
     for r in rows:
         if r.get("suggested") and r["what"] in key:
