@@ -13,6 +13,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from tinydeploy import __version__
 from tinydeploy.errors import TinyDeployError
@@ -63,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     except TinyDeployError as exc:
         if os.environ.get("TINYDEPLOY_DEBUG"):
             raise
-        err_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        # escape: paths and hints may hold [brackets], which rich would eat as markup
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
         err_console.print("[bold red]interrupted[/]")
@@ -72,12 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except typer.Abort:
         return 1
-    except Exception as exc:  # click's usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
+    except Exception as exc:  # click's usage errors (typer may bundle its own click)
+        show = getattr(exc, "show", None)
+        if callable(show) and isinstance(getattr(exc, "exit_code", None), int):
+            show()
+            return exc.exit_code  # type: ignore[attr-defined]
         raise
     return 0
 
