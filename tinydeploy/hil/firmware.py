@@ -1,0 +1,66 @@
+"""The firmware under test: the model compiled and built for one board, once.
+
+Reuses the pipeline's stages (prepare_model, generate, build / pio_build); the
+build folder is keyed by board, runtime and model hash, so a later session
+(or another pytest-xdist worker) finds it and make rebuilds only what changed.
+A file lock keeps two processes from building into the same folder at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from tinydeploy.boards import Board
+from tinydeploy.build.sizes import FirmwareSizes
+from tinydeploy.hil.locks import FileLock
+from tinydeploy.pipeline import RUNTIMES, PreparedModel, generate, prepare_model
+from tinydeploy.errors import ConfigError
+
+BUILD_LOCK_TIMEOUT_S = 900.0
+
+
+@dataclass(frozen=True)
+class Firmware:
+    board: Board
+    runtime: str
+    model: PreparedModel
+    elf: Optional[Path]              # None when the board already holds the firmware
+    sizes: Optional[FirmwareSizes]   # None when not built here (PlatformIO, --td-no-flash)
+    folder: Optional[Path] = None    # the generated project + build
+
+
+def load_model(path: Path) -> PreparedModel:
+    """The model as the pipeline prepares it (a .tflite is checked to be fully int8)."""
+    return prepare_model(Path(path))
+
+
+def build_firmware(model: PreparedModel, board: Board, runtime: str, cache_dir: Path, *,
+                   upload: bool = False, port: Optional[str] = None) -> Firmware:
+    """Compile, render and build into cache_dir/<board>-<runtime>-<hash>/.
+
+    A PlatformIO board is also uploaded when ``upload`` (through ``port``);
+    the caller holds the port's lock.
+    """
+    if runtime not in RUNTIMES:
+        raise ConfigError(f"runtime '{runtime}' is not one of: {', '.join(RUNTIMES)}",
+                          where="--td-runtime")
+    folder = Path(cache_dir) / f"{board.id}-{runtime}-{model.model.sha256[:12]}"
+    with FileLock(folder.with_suffix(".lock"), timeout=BUILD_LOCK_TIMEOUT_S,
+                  what=f"build folder {folder}"):
+        generated = generate(model, board, runtime, folder)
+        if board.build == "platformio":
+            from tinydeploy.build.platformio import pio_build
+
+            elf = pio_build(generated["project"], board, upload=upload, port=port)
+            return Firmware(board, runtime, model, elf, None, folder)
+        from tinydeploy.build import build
+
+        result = build(generated["project"], board)
+        return Firmware(board, runtime, model, result.elf, result.sizes, folder)
+
+
+def prebuilt(model: PreparedModel, board: Board, runtime: str) -> Firmware:
+    """Firmware already on the board (flashed by other means: a farm's own strategy)."""
+    return Firmware(board, runtime, model, None, None, None)
