@@ -35,8 +35,14 @@
 
 #define TD_FW_VERSION "tinydeploy-fw-0.1"
 #define TD_CMD_MAX 1024u            /* longest command line; longer ones are refused */
-#define TD_MAX_RUNS 1000000u        /* cap on infer N and W */
+#ifndef TD_MAX_RUNS
+#define TD_MAX_RUNS 1000000u        /* cap on infer N and W (the fuzz build lowers it) */
+#endif
+#ifndef TD_MAX_SPIN
+#define TD_MAX_SPIN 100000000u      /* cap on td-spin N */
+#endif
 #define TD_LOAD_TIMEOUT_MS 5000u    /* td-load: give up if the data stops arriving */
+#define TD_STACK_GUARD_BYTES 16u    /* painted words at the stack limit that must survive */
 
 static char g_cmd[TD_CMD_MAX + 1u];
 static uint32_t g_cmd_len;
@@ -60,6 +66,12 @@ static void error(const char *msg) {
   td_puts(msg);
   td_puts("]");
   td_endl();
+}
+
+/* Free text from the model (its name) on a reply line: control and non-ASCII bytes
+ * become '?', so a name can never break the line framing. */
+static void put_printable(const char *s) {
+  for (; s && *s; s++) hal_putc((*s >= 0x20 && *s < 0x7F) ? *s : '?');
 }
 
 static void put_lap(void) {
@@ -135,6 +147,8 @@ static void cmd_mem(void) {
   td_put_u64(hal_stack_bytes());
   td_puts(",\"stack_used_bytes\":");
   if (used == UINT32_MAX) td_puts("null"); else td_put_u64(used);
+  td_puts(",\"arena_guard_ok\":");
+  td_puts(g_model_ok && td_model_check() == TD_OK ? "true" : "false");
   hal_putc('}');
   td_endl();
 }
@@ -150,6 +164,27 @@ static void cmd_cycles(void) {
   td_put_json_str(hal_tick_source());
   hal_putc('}');
   td_endl();
+}
+
+/* After inferences: the arena's guard words (td_model_check) and the painted words at
+ * the stack limit must be intact, or the outputs cannot be trusted. Reports an e-[...]
+ * line and returns 0 when they are not. Both are sticky: the device needs a reset. */
+static int guards_ok(void) {
+  uint32_t used = hal_stack_used(), total = hal_stack_bytes();
+  if (td_model_check() != TD_OK) {
+    error("arena guard overwritten: the model wrote outside its arena; outputs discarded, reset the device");
+    return 0;
+  }
+  if (used != UINT32_MAX && total > TD_STACK_GUARD_BYTES && used > total - TD_STACK_GUARD_BYTES) {
+    td_puts("e-[stack overflow: ");
+    td_put_u64(used);
+    td_puts(" of ");
+    td_put_u64(total);
+    td_puts(" stack bytes used, the guard at the stack limit is overwritten; outputs discarded, reset the device]");
+    td_endl();
+    return 0;
+  }
+  return 1;
 }
 
 static int need_model(void) {
@@ -208,6 +243,10 @@ static void cmd_infer(const char *a_n, const char *a_w) {
     td_put_i32((int32_t)st);
     td_puts("]");
     td_endl();
+    g_output_ready = 0;
+    return;
+  }
+  if (!guards_ok()) {
     g_output_ready = 0;
     return;
   }
@@ -323,7 +362,7 @@ static void spin(uint32_t n) {
 static void cmd_spin(const char *a_n) {
   uint32_t n;
   uint64_t t0, t;
-  if (a_n == 0 || td_parse_u32(a_n, 100000000u, &n) != 0) { error("usage: td-spin N (N <= 100000000)"); return; }
+  if (a_n == 0 || td_parse_u32(a_n, TD_MAX_SPIN, &n) != 0) { error("usage: td-spin N (N <= 100000000)"); return; }
   t0 = hal_ticks();
   spin(n);
   t = hal_ticks() - t0;
@@ -360,7 +399,7 @@ static void dispatch(char *line) {
     td_puts("m-name-dut-[tinydeploy]"); td_endl();
   } else if (strcmp(cmd, "profile") == 0) {
     td_puts("m-profile-[" TD_FW_VERSION "]"); td_endl();
-    td_puts("m-model-["); td_puts(td_model_name()); td_puts("]"); td_endl();
+    td_puts("m-model-["); put_printable(td_model_name()); td_puts("]"); td_endl();
   } else if (strcmp(cmd, "timestamp") == 0) {
     put_lap();
   } else if (strcmp(cmd, "db") == 0) {

@@ -21,7 +21,8 @@ typedef enum {
   TD_ERR_ARG = 1,      /* bad argument (NULL, out of range) */
   TD_ERR_INIT = 2,     /* the runtime failed to initialise (arena too small, op missing) */
   TD_ERR_INVOKE = 3,   /* an op failed during inference */
-  TD_ERR_UNSUPPORTED = 4
+  TD_ERR_UNSUPPORTED = 4,
+  TD_ERR_CORRUPT = 5   /* a guard word around the arena was overwritten: outputs are not trustworthy */
 } td_status;
 
 typedef enum { TD_INT8 = 0, TD_FLOAT32 = 1 } td_dtype;
@@ -49,6 +50,12 @@ const td_tensor_info *td_model_output_info(void);
 
 /* Run one inference on the current input buffer. */
 td_status td_model_invoke(void);
+
+/* Check the guard words around the runtime's arena (set by td_model_init()): TD_OK, or
+ * TD_ERR_CORRUPT once anything wrote past either end of it. Cheap (a few word reads);
+ * the server calls it after every block of inferences and reports a failure as an
+ * e-[...] line instead of the results. Sticky: a corrupted guard stays corrupted. */
+td_status td_model_check(void);
 
 /* Memory figures: bytes of the activation arena actually used, and total static RAM
  * the runtime owns (arena + runtime state). */
