@@ -34,7 +34,7 @@ def _summary(r: dict[str, Any]) -> Table:
         f = r["flash"]
         row("  weights / runtime / other", f"{f['weights']:,} / {f['runtime']:,} / {f['other']:,}")
     row("RAM (static + stack high-water)", f"{r['ram_bytes']:,} B")
-    row("  arena (ours / TFLite Micro)", f"{r['arena_bytes']:,} / {r['tflm_arena_bytes']:,} B")
+    row("  arena (on the device / TFLM needs)", f"{r['arena_bytes']:,} / {r['tflm_arena_bytes']:,} B")
     row("  stack high-water", f"{r['stack_bytes']:,} B")
     if "instructions_per_inference" in r:
         row("instructions / inference (emulated)", f"{r['instructions_per_inference']:,.0f}")
@@ -59,6 +59,10 @@ def flash_cmd(
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
     calibrate: Optional[str] = typer.Option(None, "--calibrate", help="'random' (smoke tests only)."),
     port: Optional[str] = typer.Option(None, "--port", "-p", help="Serial port of a real board."),
+    tflm_root: Optional[Path] = typer.Option(None, "--tflm-root", envvar="TINYDEPLOY_TFLM_ROOT",
+                                             help="TFLite Micro source tree (--runtime tflm on make boards)."),
+    tflm_lib: Optional[Path] = typer.Option(None, "--tflm-lib", envvar="TINYDEPLOY_TFLM_LIB",
+                                            help="Its libtensorflow-microlite.a built for the board."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<board>]."),
     force: bool = typer.Option(False, "--force", help="Replace the output folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
@@ -78,7 +82,8 @@ def flash_cmd(
     with staged_output_dir(out_dir, force) as staging, \
             err_console.status("starting ...") as status:
         report = flash(model, board, staging, runtime=runtime, check=check, runs=runs,
-                       data=data, calibrate=calibrate, port=port,
+                       data=data, calibrate=calibrate, port=port, tflm_root=tflm_root,
+                       tflm_lib=tflm_lib,
                        progress=lambda s: status.update(STAGE_TEXT.get(s, s) + " ..."))
         report["out_dir"] = str(out_dir)
         write_reports(staging, report, flash_markdown(report))
@@ -94,6 +99,10 @@ def generate_cmd(
     board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id."),
     runtime: str = typer.Option("aot", "--runtime", "-r", help="aot (default) or tflm."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
+    tflm_root: Optional[Path] = typer.Option(None, "--tflm-root", envvar="TINYDEPLOY_TFLM_ROOT",
+                                             help="TFLite Micro source tree (--runtime tflm on make boards)."),
+    tflm_lib: Optional[Path] = typer.Option(None, "--tflm-lib", envvar="TINYDEPLOY_TFLM_LIB",
+                                            help="Its libtensorflow-microlite.a built for the board."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<board>-project]."),
     force: bool = typer.Option(False, "--force", help="Replace the output folder."),
 ) -> None:
@@ -107,7 +116,7 @@ def generate_cmd(
     check_output_dir(out_dir, force)
     prepared = prepare_model(model, data)
     with staged_output_dir(out_dir, force) as staging:
-        generate(prepared, target, runtime, staging)
+        generate(prepared, target, runtime, staging, tflm_root, tflm_lib)
     how = "pio run -t upload" if target.build == "platformio" else "make"
     console.print(f"wrote {out_dir}/project/ — build it with `{how}` in that folder")
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from tinydeploy import __version__
 from tinydeploy.boards import Board, load_board
-from tinydeploy.errors import ToolchainError
 from tinydeploy.model.ir import Model, parse_model
 
 Progress = Callable[[str], None]
@@ -42,16 +41,26 @@ def prepare_model(path: Path, data: Path | None = None, calibrate: str | None = 
     return PreparedModel(result.tflite, result.model, path, converted=True)
 
 
-def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path) -> dict[str, Any]:
-    """Compile the model for ``runtime`` and render the board's project into out_dir/project."""
+def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
+             tflm_root: Path | None = None, tflm_lib: Path | None = None) -> dict[str, Any]:
+    """Compile the model for ``runtime`` and render the board's project into out_dir/project.
+
+    ``tflm_root``/``tflm_lib``: the user's TFLite Micro tree and library, needed for
+    ``runtime="tflm"`` on make boards (PlatformIO boards fetch TFLM as a library).
+    """
     from tinydeploy.build import generate_project
     from tinydeploy.compile import compile_model
 
     if runtime == "tflm" and board.build == "make":
-        raise ToolchainError(
-            f"board '{board.id}' builds with make, and TFLite Micro's C++ library is not "
-            "shipped with tinydeploy (it needs TFLM's sources); use --runtime aot here, or "
-            "--runtime tflm on a PlatformIO board", tool="tflm")
+        from tinydeploy.build.tflm import find_tflm
+        from tinydeploy.codegen.tflm import write_tflm_model
+
+        tflm = find_tflm(board, tflm_root, tflm_lib)
+        model_dir = out_dir / "tflm"
+        model_dir.mkdir(parents=True)
+        sources = write_tflm_model(prepared.model, prepared.raw, model_dir)
+        project = generate_project(board, sources.files, out_dir / "project", tflm=tflm)
+        return {"project": project, "compiled": None}
     if runtime == "tflm":
         from tinydeploy.codegen.platformio import generate_platformio_project
 
@@ -80,6 +89,8 @@ def flash(
     data: Path | None = None,
     calibrate: str | None = None,
     port: str | None = None,
+    tflm_root: Path | None = None,
+    tflm_lib: Path | None = None,
     seed: int = 0,
     progress: Progress = lambda stage: None,
 ) -> dict[str, Any]:
@@ -99,7 +110,7 @@ def flash(
     tflm_arena = reference.arena().total
 
     progress("compile")
-    generated = generate(prepared, board, runtime, out_dir)
+    generated = generate(prepared, board, runtime, out_dir, tflm_root, tflm_lib)
     progress("build")
     if board.build == "platformio":
         from tinydeploy.build.platformio import pio_build

@@ -57,7 +57,8 @@ def _make(project: Path, *targets: str, jobs: int = 1) -> str:
                     if overflow else "static RAM overlaps the stack")
             raise BoardError(f"the firmware does not fit: {what}. Choose a board with "
                              "more memory or a smaller model", path=str(project))
-        errors = [ln for ln in log.splitlines() if "error" in ln.lower()][:5]
+        errors = [ln for ln in log.splitlines()
+                  if "error" in ln.lower() or "undefined reference" in ln][:8]
         raise ToolchainError(f"build failed in {project}:\n" + "\n".join(errors or log.splitlines()[-10:]),
                              tool="make")
     return log

@@ -7,11 +7,12 @@ from pathlib import Path
 from tinydeploy import __version__
 from tinydeploy.boards import Board
 from tinydeploy.build.flags import cpu_flags
+from tinydeploy.build.tflm import TflmBuild
 from tinydeploy.codegen.render import render
 from tinydeploy.errors import BoardError, InputFileError
 from tinydeploy.resources import firmware_dir
 
-_C_SUFFIXES = (".c", ".h")
+_C_SUFFIXES = (".c", ".h", ".cc")
 
 
 def _sync(files: dict[Path, Path], dst: Path) -> None:
@@ -33,13 +34,15 @@ def _tree(src: Path) -> dict[Path, Path]:
             if p.is_file() and p.suffix in _C_SUFFIXES}
 
 
-def generate_project(board: Board, model_sources: list[Path], out_dir: Path) -> Path:
+def generate_project(board: Board, model_sources: list[Path], out_dir: Path,
+                     tflm: TflmBuild | None = None) -> Path:
     """Write Makefile, linker script, td_board.h, app/, hal/, runtime/, model/ into out_dir.
 
     model_sources are the compiled model's .c/.h files (model.c, model.h, ...);
     they go to model/ unchanged. An existing project folder is refreshed: its
     app/, hal/, runtime/ and model/ are synchronised (unchanged files keep their
     timestamps) and build/ is kept, so a rebuild compiles only what changed.
+    ``tflm``: the user's TFLite Micro build, for a model/ holding tflm_model.cc.
     """
     if board.build != "make":
         raise BoardError(f"board '{board.id}' builds with {board.build}; generate_project "
@@ -53,7 +56,7 @@ def generate_project(board: Board, model_sources: list[Path], out_dir: Path) -> 
         if not src.is_file():
             raise InputFileError("model source file not found", path=str(src))
         if src.suffix not in _C_SUFFIXES:
-            raise InputFileError("model sources must be .c or .h files", path=str(src))
+            raise InputFileError("model sources must be .c, .cc or .h files", path=str(src))
     if len({s.name for s in sources}) != len(sources):
         raise InputFileError("two model sources share a file name", path=str(sources[0]))
     out = Path(out_dir)
@@ -62,7 +65,11 @@ def generate_project(board: Board, model_sources: list[Path], out_dir: Path) -> 
     _sync(_tree(hal), out / "hal")
     _sync(_tree(fw / "runtime"), out / "runtime")
     _sync({Path(s.name): s for s in sources}, out / "model")
-    context = {"board": board, "version": __version__, "cpu_flags": cpu_flags(board)}
+    flags = cpu_flags(board)
+    if tflm is not None and tflm.float_abi == "soft" and "-mfloat-abi=hard" in flags:
+        # Link-compatible with a soft-float TFLM library while keeping the FPU.
+        flags = flags.replace("-mfloat-abi=hard", "-mfloat-abi=softfp")
+    context = {"board": board, "version": __version__, "cpu_flags": flags, "tflm": tflm}
     _write(out / "Makefile", render("fw_Makefile.j2", **context))
     _write(out / "td_board.h", render("fw_td_board.h.j2", **context))
     if board.cpu != "host":

@@ -16,6 +16,8 @@
 /* Linker script symbols (fw_linker.ld.j2). */
 extern uint32_t __data_load, __data_start, __data_end, __bss_start, __bss_end;
 extern uint32_t __stack_limit, __stack_top;
+typedef void (*td_ctor)(void);
+extern td_ctor __init_array_start[], __init_array_end[];
 
 int main(int argc, char **argv);
 void Reset_Handler(void);
@@ -65,6 +67,8 @@ void Reset_Handler(void) {
   /* Paint the stack below our own frame (keep 64 bytes of margin). */
   __asm__ volatile("mov %0, sp" : "=r"(sp));
   for (dst = &__stack_limit; (uintptr_t)dst < sp - 64u; dst++) *dst = TD_STACK_PAINT;
+  /* C++ static constructors (a TFLite Micro model has some; none in C builds). */
+  for (td_ctor *ctor = __init_array_start; ctor < __init_array_end; ctor++) (*ctor)();
   main(0, 0);
   for (;;) {
   }
