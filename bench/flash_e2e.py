@@ -3,7 +3,10 @@
 - seconds from a Keras model (the bundled tiny CNN, trained first if absent) to
   the measured report on qemu-m4;
 - per MLPerf Tiny model on qemu-m4 (and KWS on the other boards): instructions
-  per inference vs MACs, flash, RAM, arena (ours vs TFLite Micro), exact-match rate.
+  per inference vs MACs, flash, RAM, arena (ours vs TFLite Micro), exact-match rate;
+- where a local TFLite Micro build is given (TINYDEPLOY_TFLM_ROOT and
+  TINYDEPLOY_TFLM_LIB_M4, e.g. built by scripts/tflm_local_check.sh), the same
+  models on qemu-m4 with --runtime tflm, for a like-for-like comparison.
 
 Usage: python bench/flash_e2e.py [-o bench/results/flash_e2e.json] [--check 20]
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -50,14 +54,20 @@ def main() -> None:
         results["keras_to_report"] = {"seconds": round(time.monotonic() - start, 2),
                                       "goal_seconds": 20,
                                       **{k: report.get(k) for k in KEYS}}
-        jobs = [(m, "qemu-m4") for m in MODELS] + [("kws_ref_model", b) for b in KWS_BOARDS]
-        for name, board in jobs:
+        jobs = [(m, "qemu-m4", "aot") for m in MODELS]
+        jobs += [("kws_ref_model", b, "aot") for b in KWS_BOARDS]
+        tflm_root = os.environ.get("TINYDEPLOY_TFLM_ROOT")
+        tflm_lib = os.environ.get("TINYDEPLOY_TFLM_LIB_M4")
+        if tflm_root and tflm_lib:
+            jobs += [(m, "qemu-m4", "tflm") for m in MODELS]
+        for name, board, runtime in jobs:
             path = MLPERF / f"{name}.tflite"
             if not path.exists():
                 print(f"skip {name}: {path} is absent", file=sys.stderr)
                 continue
-            with staged_output_dir(tmp_path / f"{name}-{board}") as d:
-                report = flash(path, board, d, check=args.check)
+            with staged_output_dir(tmp_path / f"{name}-{board}-{runtime}") as d:
+                report = flash(path, board, d, check=args.check, runtime=runtime,
+                               tflm_root=tflm_root, tflm_lib=tflm_lib)
             row = {"model": name, **{k: report.get(k) for k in KEYS}}
             results["runs"].append(row)
             print(json.dumps(row), file=sys.stderr)
