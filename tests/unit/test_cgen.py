@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tinydeploy.codegen.cgen import c_identifier, c_string
+from tinydeploy.codegen.cgen import hex_bytes, sanitize, string_literal
 from tinydeploy.model.carray import write_c_array
 
 
@@ -17,17 +17,21 @@ from tinydeploy.model.carray import write_c_array
     ("2nd model", "m_2nd_model"),
     ("int", "m_int"),
     ("__x", "x"),
-    ("???", "model"),
+    ("???", "x"),
     ("ünïcode", "n_code"),
 ])
-def test_c_identifier(name: str, ident: str) -> None:
-    assert c_identifier(name) == ident
+def test_model_identifier(name: str, ident: str) -> None:
+    assert sanitize(name, prefix="m_") == ident
 
 
-def test_c_string_escapes() -> None:
-    assert c_string('a"b\\c') == '"a\\"b\\\\c"'
-    assert c_string("??=") == '"\\077\\077="'
-    assert c_string("line\n") == '"line\\012"'
+def test_string_literal_escapes() -> None:
+    assert string_literal('a"b\\c') == '"a\\"b\\\\c"'
+    assert string_literal("??=") == '"\\077\\077="'  # no trigraphs
+    assert string_literal("line\n") == '"line\\012"'
+
+
+def test_hex_bytes() -> None:
+    assert hex_bytes(bytes([0, 255, 16]), per_line=2) == "  0x00, 0xff,\n  0x10,"
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="host gcc is not installed")

@@ -1,7 +1,7 @@
 """C emission: render model.c / model.h from the lowered steps and the memory plan.
 
 Structure lives in firmware/templates/model.{c,h}.j2; every identifier and
-literal comes from :mod:`tinydeploy.compile.cgen`. Output is deterministic: the
+literal comes from :mod:`tinydeploy.codegen.cgen`. Output is deterministic: the
 same model and tinydeploy version give byte-identical files.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 
 from tinydeploy import __version__
-from tinydeploy.compile import cgen
+from tinydeploy.codegen import cgen
 from tinydeploy.compile.lower import ConstArray, Step
 from tinydeploy.compile.plan import Plan
 from tinydeploy.model.ir import Model, Tensor

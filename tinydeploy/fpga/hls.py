@@ -132,9 +132,9 @@ def check_layers(model, hls4ml) -> None:
 
 
 def project_name(model) -> str:
-    from tinydeploy.codegen.cgen import c_identifier
+    from tinydeploy.codegen.cgen import sanitize
 
-    return c_identifier(re.sub(r"\W", "_", model.name or "model"))
+    return sanitize(re.sub(r"\W", "_", model.name or "model"))
 
 
 def convert(model, cfg: FpgaConfig, project_dir: Path) -> HlsDesign:

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from tinydeploy import __version__
-from tinydeploy.codegen.cgen import c_hex_bytes, c_identifier
+from tinydeploy.codegen.cgen import hex_bytes, sanitize
 from tinydeploy.codegen.render import render
 
 
@@ -16,11 +16,11 @@ def write_c_array(raw: bytes, name: str, out_dir: Path, stem: str = "model_data"
     The symbols are ``<ident>_tflite`` and ``<ident>_tflite_len``, ``ident``
     derived from the model name.
     """
-    ident = c_identifier(name) + "_tflite"
+    ident = sanitize(name, prefix="m_") + "_tflite"
     context = dict(version=__version__, source=name, sha256=hashlib.sha256(raw).hexdigest(),
                    ident=ident, header=f"{stem}.h",
-                   guard=c_identifier(f"TD_{stem}_{name}_H").upper())
+                   guard=sanitize(f"TD_{stem}_{name}_H").upper())
     header, source = out_dir / f"{stem}.h", out_dir / f"{stem}.c"
     header.write_text(render("model_data.h.j2", **context))
-    source.write_text(render("model_data.c.j2", body=c_hex_bytes(raw), length=len(raw), **context))
+    source.write_text(render("model_data.c.j2", body=hex_bytes(raw), length=len(raw), **context))
     return header, source
