@@ -22,6 +22,7 @@
  *                         then m-load-done (CRC-32 checked) or e-[...]
  *   td-spin N%            m-td-spin-{json}: ticks of a loop of exactly 2N+c instructions
  *                         (calibrates host-side instruction counting under QEMU -icount)
+ *   anything else         offered to td_server_ext() (firmware extensions), else e-[Unknown command]
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -424,6 +425,8 @@ static void dispatch(char *line) {
     cmd_td_load(a1, a2);
   } else if (strcmp(cmd, "td-spin") == 0) {
     cmd_spin(a1);
+  } else if (td_server_ext(cmd, a1, a2)) {
+    /* answered by a firmware extension (td_server.h) */
   } else {
     td_puts("e-[Unknown command: ");
     /* echo at most 32 printable characters of what we got */
@@ -435,6 +438,15 @@ static void dispatch(char *line) {
     td_endl();
   }
   ready();
+}
+
+/* No extension in generic firmware: a firmware that adds commands links its own
+ * td_server_ext() (e.g. firmware/features/td_kws_ext.c), which replaces this one. */
+__attribute__((weak)) int td_server_ext(const char *cmd, char *a1, char *a2) {
+  (void)cmd;
+  (void)a1;
+  (void)a2;
+  return 0;
 }
 
 static void on_byte(char c) {

@@ -35,7 +35,8 @@ def _tree(src: Path) -> dict[Path, Path]:
 
 
 def generate_project(board: Board, model_sources: list[Path], out_dir: Path,
-                     tflm: TflmBuild | None = None) -> Path:
+                     tflm: TflmBuild | None = None,
+                     extra_sources: list[Path] | None = None) -> Path:
     """Write Makefile, linker script, td_board.h, app/, hal/, runtime/, model/ into out_dir.
 
     model_sources are the compiled model's .c/.h files (model.c, model.h, ...);
@@ -43,6 +44,8 @@ def generate_project(board: Board, model_sources: list[Path], out_dir: Path,
     app/, hal/, runtime/ and model/ are synchronised (unchanged files keep their
     timestamps) and build/ is kept, so a rebuild compiles only what changed.
     ``tflm``: the user's TFLite Micro build, for a model/ holding tflm_model.cc.
+    ``extra_sources``: more .c/.h files for app/ (an application's extension of the
+    server, e.g. firmware/features/ for keyword spotting); generic firmware has none.
     """
     if board.build != "make":
         raise BoardError(f"board '{board.id}' builds with {board.build}; generate_project "
@@ -61,7 +64,14 @@ def generate_project(board: Board, model_sources: list[Path], out_dir: Path,
         raise InputFileError("two model sources share a file name", path=str(sources[0]))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    _sync(_tree(fw / "app"), out / "app")
+    app = _tree(fw / "app")
+    for src in [Path(p) for p in extra_sources or []]:
+        if not src.is_file() or src.suffix not in (".c", ".h"):
+            raise InputFileError("extra sources must be existing .c or .h files", path=str(src))
+        if Path(src.name) in app:
+            raise InputFileError("an extra source has the name of a file in app/", path=str(src))
+        app[Path(src.name)] = src
+    _sync(app, out / "app")
     _sync(_tree(hal), out / "hal")
     _sync(_tree(fw / "runtime"), out / "runtime")
     _sync({Path(s.name): s for s in sources}, out / "model")
