@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import subprocess
 import wave
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -79,17 +81,25 @@ def write_wav(path: Path, audio: np.ndarray, rate: int = SAMPLE_RATE) -> None:
         w.writeframes(np.asarray(audio, "<i2").tobytes())
 
 
+@lru_cache(maxsize=4)
+def _resample_kernel(rate: int, to: int, taps: int) -> np.ndarray:
+    """[to // g phases, 2 * taps] Hann-windowed sinc taps, one row per output phase."""
+    g = math.gcd(rate, to)
+    phase = (np.arange(to // g) * (rate // g) % (to // g)) / (to // g)
+    d = phase[:, None] - np.arange(-taps + 1, taps + 1)[None, :]
+    cutoff = 0.95 * min(1.0, to / rate)
+    return cutoff * np.sinc(cutoff * d) * (0.5 + 0.5 * np.cos(np.pi * np.clip(d / taps, -1, 1)))
+
+
 def resample(x: np.ndarray, rate: int, to: int = SAMPLE_RATE, taps: int = 16) -> np.ndarray:
-    """Band-limited (Hann-windowed sinc) resampling."""
+    """Band-limited (Hann-windowed sinc) resampling between whole sample rates."""
     if rate == to:
         return x
-    n_out = int(len(x) * to / rate)
-    t = np.arange(n_out) * (rate / to)
-    base = np.floor(t).astype(np.int64)
+    g = math.gcd(rate, to)
+    n = np.arange(int(len(x) * to / rate))
+    base = n * (rate // g) // (to // g)
+    h = _resample_kernel(rate, to, taps)[n % (to // g)]
     k = base[:, None] + np.arange(-taps + 1, taps + 1)[None, :]
-    d = t[:, None] - k
-    cutoff = 0.95 * min(1.0, to / rate)
-    h = cutoff * np.sinc(cutoff * d) * (0.5 + 0.5 * np.cos(np.pi * np.clip(d / taps, -1, 1)))
     xp = np.concatenate([np.zeros(taps), x, np.zeros(taps + 1)])
     return (xp[k + taps] * h).sum(axis=1)
 
