@@ -18,6 +18,12 @@ import serial
 
 from tinydeploy.errors import DeviceError
 
+try:  # pyserial's POSIX port raises termios.error (not an OSError) from tcdrain/tcflush
+    from termios import error as _TermiosError  # when the device node has gone
+except ImportError:  # Windows
+    class _TermiosError(Exception):  # type: ignore[no-redef]
+        pass
+
 READY = "m-ready"
 DEFAULT_TIMEOUT_S = 5.0
 HEX_CHUNK_BYTES = 32         # db <hex>% carries 64 hex digits per command
@@ -87,7 +93,7 @@ class Link:
         try:
             self.port.write(data)
             self.port.flush()
-        except (serial.SerialException, OSError) as exc:
+        except (serial.SerialException, OSError, _TermiosError) as exc:
             raise self._err(f"the device disappeared while writing ({exc}); was it "
                             "unplugged or did the emulator exit?") from exc
 
@@ -116,15 +122,16 @@ class Link:
         lines: list[str] = []
         while True:
             line = self._readline(deadline)
-            if line is None:
-                self.log = lines
-                raise self._err(f"no answer to '{what}' within {timeout:g} s"
-                                + (f" (got: {' | '.join(lines[-3:])})" if lines else ""))
             if line == READY:
                 self.log = lines
                 return lines
             if line:
                 lines.append(line)
+            # Also when lines keep coming: a device flooding junk must not hold us forever.
+            if line is None or time.monotonic() >= deadline:
+                self.log = lines
+                raise self._err(f"no answer to '{what}' within {timeout:g} s"
+                                + (f" (got: {' | '.join(lines[-3:])})" if lines else ""))
 
     def command(self, cmd: str, timeout: Optional[float] = None, check: bool = True) -> list[str]:
         """Send one command, return its reply lines (without m-ready). With check,
@@ -169,7 +176,8 @@ class Link:
         self._buf.clear()
         try:
             self.port.reset_input_buffer()
-        except (serial.SerialException, OSError, NotImplementedError, AttributeError):
+        except (serial.SerialException, OSError, _TermiosError, NotImplementedError,
+                AttributeError):
             pass
 
     def wait_ready(self, timeout: float = 10.0) -> None:
