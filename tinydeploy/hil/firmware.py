@@ -8,6 +8,7 @@ A file lock keeps two processes from building into the same folder at once.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -49,6 +50,9 @@ def build_firmware(model: PreparedModel, board: Board, runtime: str, cache_dir: 
     folder = Path(cache_dir) / f"{board.id}-{runtime}-{model.model.sha256[:12]}"
     with FileLock(folder.with_suffix(".lock"), timeout=BUILD_LOCK_TIMEOUT_S,
                   what=f"build folder {folder}"):
+        # compile_model wants a fresh folder; the project folder is kept, and its
+        # files are rewritten only when they change, so make rebuilds only what did.
+        shutil.rmtree(folder / "compiled", ignore_errors=True)
         generated = generate(model, board, runtime, folder)
         if board.build == "platformio":
             from tinydeploy.build.platformio import pio_build
