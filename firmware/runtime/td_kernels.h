@@ -133,6 +133,59 @@ typedef struct {
 
 td_status td_fully_connected_s8(const td_fc_params *p, const int8_t *input, int8_t *output);
 
+/* ---- packed weights: 4-bit, lookup table (weight sharing), sparse ------------
+ * A weight tensor of `count` int8 values in the int8 kernel's layout, stored as a
+ * stream of values in one of three codecs:
+ *   TD_CODEC_S8   one byte per value;
+ *   TD_CODEC_S4   4-bit two's complement values in [-8, 7], two per byte, the
+ *                 first value in the low nibble;
+ *   TD_CODEC_LUT  `index_bits`-wide (1..8) indices into `table` (at most
+ *                 2^index_bits int8 values), packed least significant bit first.
+ * mask == NULL: the stream holds all `count` values. Otherwise `mask` is a bitmap
+ * of ceil(count / 8) bytes, bit (i & 7) of byte (i >> 3) set when weight i is
+ * non-zero, and the stream holds only the non-zero weights, in order.
+ * The packed kernels decode the weights into a `scratch` buffer of `count` bytes
+ * (planned by the compiler) and run the int8 kernel: bit-exact with it. */
+#define TD_CODEC_S8 0
+#define TD_CODEC_S4 1
+#define TD_CODEC_LUT 2
+
+typedef struct {
+  int32_t count;                   /* decoded weights */
+  int32_t codec;                   /* TD_CODEC_* of the value stream */
+  int32_t index_bits;              /* TD_CODEC_LUT: bits per index, 1..8 */
+  const int8_t *data;              /* the value stream (bytes) */
+  const int8_t *table;             /* TD_CODEC_LUT: the shared values, else NULL */
+  const int8_t *mask;              /* non-zero bitmap, or NULL for dense */
+} td_packed_weights;
+
+/* Decode all `count` weights into `out`. */
+td_status td_unpack_weights(const td_packed_weights *w, int8_t *out);
+
+/* The int8 params with filter == NULL (the kernel points it at the decoded weights). */
+typedef struct {
+  td_conv_params conv;
+  td_packed_weights weights;
+} td_conv_packed_params;
+
+typedef struct {
+  td_dwconv_params dw;
+  td_packed_weights weights;
+} td_dwconv_packed_params;
+
+typedef struct {
+  td_fc_params fc;
+  td_packed_weights weights;
+} td_fc_packed_params;
+
+/* scratch: weights.count bytes */
+td_status td_conv2d_packed(const td_conv_packed_params *p, const int8_t *input, int8_t *output,
+                           int8_t *scratch);
+td_status td_depthwise_conv2d_packed(const td_dwconv_packed_params *p, const int8_t *input,
+                                     int8_t *output, int8_t *scratch);
+td_status td_fully_connected_packed(const td_fc_packed_params *p, const int8_t *input,
+                                    int8_t *output, int8_t *scratch);
+
 /* ---- AVERAGE_POOL_2D / MAX_POOL_2D ---------------------------------------
  * input [batches][in_h][in_w][channels] -> output [batches][out_h][out_w][channels];
  * the window is clipped to the image (padding is never averaged in).

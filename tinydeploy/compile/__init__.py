@@ -25,7 +25,7 @@ import numpy as np
 
 from tinydeploy import __version__
 from tinydeploy.compile.emit import render, runtime_files
-from tinydeploy.compile.lower import lower
+from tinydeploy.compile.lower import PACKED_MARKER, lower, pack_weights
 from tinydeploy.compile.plan import plan as plan_memory
 from tinydeploy.compile.tflm import TflmRunner, tflm_arena_bytes
 from tinydeploy.errors import InputFileError
@@ -79,7 +79,7 @@ def _io(t: Tensor, offset: int) -> dict[str, Any]:
 
 
 def compile_model(model: Model, out_dir: str | Path, force: bool = False,
-                  remat: bool = True) -> CompiledModel:
+                  remat: bool = True, weights: str = "auto") -> CompiledModel:
     """Compile ``model`` into ``out_dir``: model.c, model.h, compiled.json, runtime/.
 
     Raises UnsupportedOpError (naming the op, its index and tensor) for anything the
@@ -87,6 +87,11 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
     ``force`` is false.
     """
     steps = lower(model)
+    # weights: "int8", "packed" (4-bit / lookup-table / sparse storage where it saves
+    # flash, decoded by the kernels bit-exactly) or "auto" (packed when the model
+    # carries PACKED_MARKER in its description, as `tinydeploy compress` writes it)
+    if weights == "packed" or (weights == "auto" and PACKED_MARKER in (model.description or "")):
+        steps = pack_weights(steps)
     steps, mplan = plan_memory(model, steps, remat=remat)
     c_text, h_text, facts = render(model, steps, mplan)
     out = prepare_output_dir(out_dir, force)

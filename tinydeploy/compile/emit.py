@@ -38,6 +38,10 @@ KERNEL_FILES = {
     "td_quantize_f32_s8": "td_quantize_f32_s8.c",
     "td_dequantize_s8_f32": "td_dequantize_s8_f32.c",
     "td_requantize_s8": "td_requantize_s8.c",
+    # packed weights (4-bit, lookup table, sparse): + td_unpack_weights.c
+    "td_conv2d_packed": "td_conv2d_packed.c",
+    "td_depthwise_conv2d_packed": "td_depthwise_conv2d_packed.c",
+    "td_fully_connected_packed": "td_fully_connected_packed.c",
 }
 
 
@@ -119,8 +123,10 @@ def call_lines(model: Model, plan: Plan, st: Step, s: int) -> list[str]:
         ins = ", ".join(ptr(t) for t in st.inputs)
         return [f"{{ const int8_t *const ins[] = {{{ins}}}; "
                 f"TD_CHECK({fn}({params}, ins, {ptr(st.outputs[0])})); }}"]
-    args = ", ".join(ptr(t) for t in st.inputs + st.outputs)
-    return [f"TD_CHECK({fn}({params}, {args}));"]
+    args = [ptr(t) for t in st.inputs + st.outputs]
+    args += [f"TD_S8({cgen.int_literal(plan.buffers[plan.scratch[(s, name)]].offset)})"
+             for name, _size in st.scratch]
+    return [f"TD_CHECK({fn}({params}, {', '.join(args)}));"]
 
 
 def render(model: Model, steps: list[Step], plan: Plan) -> tuple[str, str, dict[str, Any]]:
@@ -168,4 +174,5 @@ def render(model: Model, steps: list[Step], plan: Plan) -> tuple[str, str, dict[
 
 def runtime_files(kernels: list[str]) -> list[str]:
     """Runtime file names (in firmware/runtime) a model using ``kernels`` needs."""
-    return list(COMMON_RUNTIME) + sorted(KERNEL_FILES[k] for k in kernels)
+    packed = ["td_unpack_weights.c"] if any(k.endswith("_packed") for k in kernels) else []
+    return list(COMMON_RUNTIME) + sorted([KERNEL_FILES[k] for k in kernels] + packed)

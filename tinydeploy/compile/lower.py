@@ -617,3 +617,97 @@ class Lowering:
 def lower(model: Model) -> list[Step]:
     """Lower every op of ``model``; raises UnsupportedOpError naming the first bad op."""
     return Lowering(model).run()
+
+
+# ---------------------------------------------------------------- packed weights
+
+# The int8 kernels whose weights may be stored packed, and their packed twins:
+# kernel -> (packed kernel, params struct, name of the int8 params inside it).
+PACKED_KERNELS = {
+    "td_conv2d_s8": ("td_conv2d_packed", "td_conv_packed_params", "conv"),
+    "td_depthwise_conv2d_s8": ("td_depthwise_conv2d_packed", "td_dwconv_packed_params", "dw"),
+    "td_fully_connected_s8": ("td_fully_connected_packed", "td_fc_packed_params", "fc"),
+}
+# A .tflite whose description holds this marker is compiled with packed weights
+# (`tinydeploy compress` writes it); compile_model(weights="packed") forces it.
+PACKED_MARKER = "tinydeploy:packed-weights"
+CODEC_S8, CODEC_S4, CODEC_LUT = 0, 1, 2
+
+
+def _bitstream(fields: np.ndarray, bits: int) -> np.ndarray:
+    """``bits``-wide unsigned fields packed least significant bit first (td_unpack_weights)."""
+    f = fields.astype(np.int64).ravel() & ((1 << bits) - 1)
+    flat = ((f[:, None] >> np.arange(bits)) & 1).astype(np.uint8).ravel()
+    return np.packbits(flat, bitorder="little")
+
+
+def _aligned(n: int) -> int:
+    return (n + 3) // 4 * 4  # every const array is 4-byte aligned
+
+
+def encode_weights(values: np.ndarray) -> dict[str, Any]:
+    """The smallest exact packed form of int8 ``values`` (flattened C order).
+
+    Tries dense and sparse (non-zero bitmap) streams of int8, 4-bit and lookup-table
+    values; returns {"codec", "index_bits", "data", "table", "mask", "bytes"} with
+    uint8/int8 arrays, "bytes" counting 4-byte alignment of each array.
+    """
+    v = np.asarray(values, dtype=np.int64).ravel()
+    best: dict[str, Any] | None = None
+    nz = v != 0
+    candidates = [(v, None)]
+    if nz.sum() < v.size:
+        candidates.append((v[nz], np.packbits(nz.astype(np.uint8), bitorder="little")))
+    for stream, mask in candidates:
+        mask_bytes = _aligned(mask.size) if mask is not None else 0
+        forms = [(CODEC_S8, 8, _bitstream(stream, 8), None)]
+        if stream.size == 0 or (stream.min() >= -8 and stream.max() <= 7):
+            forms.append((CODEC_S4, 4, _bitstream(stream, 4), None))
+        table = np.unique(stream)
+        if 0 < table.size <= 128:
+            bits = max(1, int(np.ceil(np.log2(table.size))))
+            forms.append((CODEC_LUT, bits, _bitstream(np.searchsorted(table, stream), bits), table))
+        for codec, bits, data, tab in forms:
+            size = mask_bytes + _aligned(max(data.size, 1)) + (_aligned(tab.size) if tab is not None else 0)
+            if best is None or size < best["bytes"]:
+                best = {"codec": codec, "index_bits": bits if codec == CODEC_LUT else 0,
+                        "data": data, "table": tab, "mask": mask, "bytes": size}
+    assert best is not None
+    return best
+
+
+def pack_weights(steps: list[Step], min_saving: int = 16) -> list[Step]:
+    """Store the weights of conv / depthwise / fully-connected steps packed where it
+    saves at least ``min_saving`` bytes of flash; the packed kernels decode them into
+    an arena scratch buffer, so results stay bit-exact with the int8 kernels."""
+    out = []
+    for st in steps:
+        spec = PACKED_KERNELS.get(st.kernel or "")
+        if spec is None:
+            out.append(st)
+            continue
+        fname = st.params["filter"]
+        arr = next(a for a in st.arrays if a.name == fname)
+        count = int(arr.values.size)
+        enc = encode_weights(arr.values)
+        if enc["bytes"] > _aligned(count) - min_saving:
+            out.append(st)
+            continue
+        kernel, ptype, inner = spec
+        pre = f"op{st.op_index}"
+        as_s8 = lambda a: np.asarray(a, np.uint8).view(np.int8).astype(np.int64)  # noqa: E731
+        arrays = [a for a in st.arrays if a.name != fname]
+        arrays.append(ConstArray(f"{pre}_packed", "int8_t", as_s8(enc["data"]), "weights"))
+        weights = dict(count=count, codec=enc["codec"], index_bits=enc["index_bits"],
+                       data=f"{pre}_packed", table=None, mask=None)
+        if enc["table"] is not None:
+            arrays.append(ConstArray(f"{pre}_table", "int8_t", enc["table"], "weights"))
+            weights["table"] = f"{pre}_table"
+        if enc["mask"] is not None:
+            arrays.append(ConstArray(f"{pre}_mask", "int8_t", as_s8(enc["mask"]), "weights"))
+            weights["mask"] = f"{pre}_mask"
+        params = {inner: dict(st.params, filter=None), "weights": weights}
+        out.append(Step(st.op_index, st.opcode, kernel, ptype, params, list(st.inputs),
+                        list(st.outputs), arrays, dict(st.inplace),
+                        scratch=list(st.scratch) + [("weights", count)]))
+    return out
