@@ -193,7 +193,7 @@ class Lowering:
                 method(op)
             except UnsupportedOpError:
                 raise
-            except (ValueError, KeyError, IndexError) as exc:
+            except (ValueError, KeyError, IndexError, ArithmeticError) as exc:
                 raise unsupported(self.model, op, str(exc)) from exc
         return self.steps
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from tinydeploy.errors import InputFileError, ModelFormatError
+from tinydeploy.model.verify import verify_flatbuffer, verify_model
 
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
 
@@ -158,8 +159,10 @@ def parse_model(raw: bytes, path: Path | None = None, name: str | None = None) -
         raise ModelFormatError(
             "not a TFLite flatbuffer (no 'TFL3' identifier); pass a .tflite file, "
             "a Keras .keras/.h5 file or a SavedModel folder", path=where)
+    verify_flatbuffer(raw, where)  # offsets, vtables, vectors, strings, unions in bounds
     try:
         m = _decode(raw)
+        verify_model(m, raw, where)  # indices, shapes, quantization, op graph order
         model = _build(m, raw, path, name)
     except ModelFormatError:
         raise

@@ -14,6 +14,7 @@ import numpy as np
 from tinydeploy._fdcapture import capture_native_output
 from tinydeploy.errors import DataError, ModelFormatError, UnsupportedOpError
 from tinydeploy.model.ir import Model
+from tinydeploy.model.verify import guard_tflm
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,13 @@ def _interpreter(raw: bytes, model: Model | None = None):  # -> runtime.Interpre
     # The default (10x the model size) is far too small for tiny models with big
     # activations; 1 MiB of slack costs nothing on the host.
     size = max(len(raw) * 10, 1 << 20)
+    where = str(model.path) if model and model.path else "<model>"
+    guard_tflm(raw, size, where)  # a crash of the C++ interpreter becomes a one-line error
     with capture_native_output() as log:
         try:
             return runtime.Interpreter.from_bytes(raw, arena_size=size)
         except (RuntimeError, ValueError) as exc:
             err = exc
-    where = str(model.path) if model and model.path else "<model>"
     missing = re.search(r"registration from op code (\S+)", log.text)
     if missing:
         name = missing.group(1)
