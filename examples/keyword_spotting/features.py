@@ -40,7 +40,8 @@ N_MEL = 40
 N_MFCC = 10
 F_MIN, F_MAX = 20.0, 4000.0
 N_FRAMES = 1 + (CLIP_SAMPLES - WINDOW) // HOP  # 49
-POWER_SHIFT = 8         # |X|^2 >> 8 before the mel sums: keeps them below 2**61
+WINDOW_SHIFT = 11       # windowed samples keep 4 fractional bits: |x * hann| < 2**19
+POWER_SHIFT = 10        # |X|^2 >> 10 before the mel sums: by Parseval they stay below 2**61
 FRAC_BITS = 15          # mfcc_fixed() is in units of 2**-15
 # c0 (the frame's log energy) spans a far wider range than c1..c9; scaling it
 # down keeps one int8 input scale fine enough for the other nine coefficients.
@@ -127,7 +128,7 @@ def _bitrev() -> np.ndarray:
 
 
 def _fft_fixed(re: np.ndarray, im: np.ndarray, t: Tables) -> tuple[np.ndarray, np.ndarray]:
-    """Radix-2 decimation-in-time FFT on int64 arrays [..., 512], as td_mfcc.c:
+    """Radix-2 decimation-in-time FFT on int64 arrays [..., 512] (|values| < 2**28), as td_mfcc.c:
     each twiddle product rounds half up (+2**14 then an arithmetic >> 15)."""
     order = _bitrev()
     re, im = re[..., order], im[..., order]
@@ -193,7 +194,7 @@ def mfcc_fixed(audio: np.ndarray, batch: int = 256) -> np.ndarray:
 def _mfcc_block(audio: np.ndarray) -> np.ndarray:
     t = tables()
     x = frames(audio)
-    xw = (x * t.window.astype(np.int64) + (1 << 14)) >> 15
+    xw = (x * t.window.astype(np.int64) + (1 << (WINDOW_SHIFT - 1))) >> WINDOW_SHIFT
     re = np.zeros((*xw.shape[:-1], NFFT), np.int64)
     re[..., :WINDOW] = xw
     re, im = _fft_fixed(re, np.zeros_like(re), t)
@@ -214,7 +215,7 @@ def mfcc_float(audio: np.ndarray) -> np.ndarray:
     yardstick for the fixed-point rounding. Same units as features()."""
     x = frames(audio).astype(np.float64)
     n = np.arange(WINDOW)
-    xw = x * (0.5 - 0.5 * np.cos(2 * np.pi * n / WINDOW))
+    xw = x * (0.5 - 0.5 * np.cos(2 * np.pi * n / WINDOW)) * 2.0 ** (15 - WINDOW_SHIFT)
     spec = np.fft.rfft(xw, NFFT)
     power = (spec.real ** 2 + spec.imag ** 2) / (1 << POWER_SHIFT)
     mel = power @ (mel_weights_float() * 32767.0)  # the Q15 weights' scale

@@ -10,6 +10,7 @@ Writes into --out (default examples/keyword_spotting/out/):
   test_audio.npy, test_labels.npy   the held-out test clips (int16, 1 s) and labels
   test_int8.npy, host_int8_out.npy  their int8 features and the int8 model's outputs (tflite-micro)
   labels.txt, metrics.json       class names; split sizes, accuracies, confusion matrices, sizes
+  audio-*.npz                    the clips, reused by the next run (--no-cache makes them again)
 Then evaluate.py runs the test set on the emulated board and writes report.html.
 """
 
@@ -90,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="a local copy of Google Speech Commands instead of espeak-ng")
     p.add_argument("--epochs", type=int, help="[30, or 2 with --quick]")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-cache", action="store_true",
+                   help="make the clips again instead of reusing out/audio-*.npz")
     args = p.parse_args(argv)
     epochs = args.epochs or (2 if args.quick else 30)
     started = time.monotonic()
@@ -97,7 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
 
     print("data ...", flush=True)
-    if args.speech_commands:
+    cache = out / f"audio-{'sc' if args.speech_commands else 'espeak'}{'-quick' if args.quick else ''}-{args.seed}.npz"
+    if cache.is_file() and not args.no_cache:
+        with np.load(cache) as z:
+            data = {s: (z[f"{s}_x"], z[f"{s}_y"]) for s in ("train", "val", "test")}
+            source = str(z["source"])
+    elif args.speech_commands:
         data = dataset.speech_commands(args.speech_commands, args.seed,
                                        limit=20 if args.quick else None)
         source = f"Speech Commands at {args.speech_commands}"
@@ -108,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         data = dataset.synthesize(args.seed)
         source = "espeak-ng"
+    if not cache.is_file() or args.no_cache:
+        np.savez(cache, source=source, **{f"{s}_{k}": v for s, xy in data.items()
+                                          for k, v in zip("xy", xy)})
     sizes = {s: int(len(y)) for s, (_, y) in data.items()}
     print(f"  {source}: train {sizes['train']}, val {sizes['val']}, test {sizes['test']} clips",
           flush=True)

@@ -10,7 +10,8 @@
 #include "td_mfcc_tables.h"
 
 #define TD_MFCC_BINS (TD_MFCC_NFFT / 2 + 1)
-#define TD_MFCC_POWER_SHIFT 8
+#define TD_MFCC_WINDOW_SHIFT 11  /* windowed samples keep 4 fractional bits: < 2^19 */
+#define TD_MFCC_POWER_SHIFT 10
 
 /* Reverse the 9 bits of i (NFFT = 2^9). */
 static uint32_t bitrev9(uint32_t i) {
@@ -23,7 +24,7 @@ static uint32_t bitrev9(uint32_t i) {
 }
 
 /* In-place radix-2 decimation-in-time FFT (_fft_fixed). Magnitudes stay below
- * 2^25 (480 samples of at most 2^15), so int32 holds the data and int64 the
+ * 2^28 (480 samples of at most 2^19), so int32 holds the data and int64 the
  * twiddle products; each product rounds half up before the shift. */
 static void fft512(int32_t *re, int32_t *im) {
   uint32_t i, j, m, half, step, g;
@@ -82,14 +83,15 @@ td_mfcc_status td_mfcc_frame(const int16_t *window, td_mfcc_work *work, int32_t 
   if (window == NULL || work == NULL || coeffs == NULL) return TD_MFCC_BAD_ARG;
   re = work->re;
   im = work->im;
-  /* xw = (x * window + 2^14) >> 15; x*w < 2^30 fits int32. Zero padding to 512. */
+  /* xw = (x * window + 2^10) >> 11; x*w < 2^30 fits int32. Zero padding to 512. */
   for (i = 0; i < TD_MFCC_WINDOW; i++) {
-    re[i] = ((int32_t)window[i] * td_mfcc_window[i] + (1 << 14)) >> 15;
+    re[i] = ((int32_t)window[i] * td_mfcc_window[i] + (1 << (TD_MFCC_WINDOW_SHIFT - 1))) >> TD_MFCC_WINDOW_SHIFT;
     im[i] = 0;
   }
   for (; i < TD_MFCC_NFFT; i++) re[i] = im[i] = 0;
   fft512(re, im);
-  /* power = (re^2 + im^2) >> 8 (< 2^42); mel = sum(power * weight) (< 2^61). */
+  /* power = (re^2 + im^2) >> 10; over all bins sum(re^2 + im^2) = 512 * sum(xw^2) < 2^56
+   * (Parseval), so mel = sum(power * weight) < 2^61 in any band. */
   for (b = 0; b < TD_MFCC_MEL; b++) {
     uint32_t start = (uint32_t)td_mfcc_mel_start[b], len = (uint32_t)td_mfcc_mel_len[b];
     const int16_t *w = &td_mfcc_mel_weight[td_mfcc_mel_offset[b]];
