@@ -103,6 +103,8 @@ def generate_cmd(
                                              help="TFLite Micro source tree (--runtime tflm on make boards)."),
     tflm_lib: Optional[Path] = typer.Option(None, "--tflm-lib", envvar="TINYDEPLOY_TFLM_LIB",
                                             help="Its libtensorflow-microlite.a built for the board."),
+    example: Optional[str] = typer.Option(None, "--example", help="Application firmware: keyword_spotting "
+                                          "(MFCC + tdlink audio commands; the microphone sketch on PlatformIO boards)."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<board>-project]."),
     force: bool = typer.Option(False, "--force", help="Replace the output folder."),
 ) -> None:
@@ -115,8 +117,15 @@ def generate_cmd(
     out_dir = out or Path("td-out") / f"{model.stem}-{board}-project"
     check_output_dir(out_dir, force)
     prepared = prepare_model(model, data)
+    if example and runtime != "aot":
+        raise DataError("--example builds on the AOT runtime; drop --runtime", path=str(model))
     with staged_output_dir(out_dir, force) as staging:
-        generate(prepared, target, runtime, staging, tflm_root, tflm_lib)
+        if example:
+            from tinydeploy.codegen.platformio import generate_example
+
+            generate_example(prepared, target, example, staging)
+        else:
+            generate(prepared, target, runtime, staging, tflm_root, tflm_lib)
     how = "pio run -t upload" if target.build == "platformio" else "make"
     console.print(f"wrote {out_dir}/project/ — build it with `{how}` in that folder")
 

@@ -27,10 +27,14 @@ def _copy_tree(src: Path, dst: Path, suffixes: tuple[str, ...] = (".c", ".h", ".
 
 
 def generate_platformio_project(model: Model, raw: bytes, board: Board, out_dir: Path,
-                                compiled: Any = None) -> Path:
+                                compiled: Any = None, extra_sources: list[Path] | None = None,
+                                main_template: str = "pio_main.cpp.j2",
+                                extra_context: dict[str, Any] | None = None) -> Path:
     """Write platformio.ini and src/{main.cpp, app/, hal/, runtime/, model/} into out_dir.
 
     ``compiled``: the AOT compiler's CompiledModel; None means the TFLite Micro runtime.
+    ``extra_sources`` go to src/app/ and ``main_template`` (with ``extra_context``)
+    renders src/main.cpp: how an application (see EXAMPLES) extends the firmware.
     """
     if board.build != "platformio" or not board.pio_board:
         raise BoardError(f"board '{board.id}' is not a PlatformIO board", path=str(board.path))
@@ -42,13 +46,15 @@ def generate_platformio_project(model: Model, raw: bytes, board: Board, out_dir:
     src = out_dir / "src"
     fw = firmware_dir()
     _copy_tree(fw / "app", src / "app")
+    for path in extra_sources or []:
+        shutil.copyfile(path, src / "app" / Path(path).name)
     _copy_tree(fw / "hal" / "arduino", src / "hal")
     (src / "runtime").mkdir(parents=True)
     shutil.copyfile(fw / "runtime" / "td_model.h", src / "runtime" / "td_model.h")
     context: dict[str, Any] = {"board": board, "version": __version__, "model_name": model.name,
-                               "runtime": runtime}
+                               "runtime": runtime, **(extra_context or {})}
     (src / "td_board.h").write_text(render("fw_td_board.h.j2", **context))
-    (src / "main.cpp").write_text(render("pio_main.cpp.j2", **context))
+    (src / "main.cpp").write_text(render(main_template, **context))
     (out_dir / "platformio.ini").write_text(render("pio_platformio.ini.j2", **context))
     model_dir = src / "model"
     model_dir.mkdir()
@@ -61,3 +67,42 @@ def generate_platformio_project(model: Model, raw: bytes, board: Board, out_dir:
 
         write_tflm_model(model, raw, model_dir, arduino_header=board.tflm_header)
     return out_dir
+
+
+# Application firmware: C sources added to app/ (firmware/<sources>) and, on PlatformIO
+# boards, the sketch that replaces the plain server's main.cpp. Data, not code paths.
+EXAMPLES: dict[str, dict[str, str]] = {
+    "keyword_spotting": {"sources": "features", "main": "kws_main.cpp.j2", "labels": "labels.txt"},
+}
+
+
+def generate_example(prepared: Any, board: Board, example: str, out_dir: Path) -> Path:
+    """Compile the model (AOT) and render out_dir/project for an application in EXAMPLES:
+    a make project with the extra sources, or a PlatformIO project with its sketch.
+    The class names come from the labels file beside the model (one per line)."""
+    from tinydeploy.codegen.cgen import string_literal
+    from tinydeploy.compile import compile_model
+    from tinydeploy.errors import DataError, InputFileError
+
+    if example not in EXAMPLES:
+        raise DataError(f"unknown example {example!r}; known: {', '.join(sorted(EXAMPLES))}",
+                        path=str(prepared.source))
+    spec = EXAMPLES[example]
+    sources = sorted(p for p in (firmware_dir() / spec["sources"]).iterdir()
+                     if p.suffix in (".c", ".h"))
+    labels_file = Path(prepared.source).parent / spec["labels"]
+    if not labels_file.is_file():
+        raise InputFileError(f"--example {example} needs the class names, one per line, in "
+                             f"{spec['labels']} beside the model", path=str(labels_file))
+    labels = [ln.strip() for ln in labels_file.read_text().splitlines() if ln.strip()]
+    compiled = compile_model(prepared.model, out_dir / "compiled")
+    if board.build == "platformio":
+        return generate_platformio_project(prepared.model, prepared.raw, board, out_dir / "project",
+                                           compiled=compiled, extra_sources=sources,
+                                           main_template=spec["main"],
+                                           extra_context={"labels": labels, "example": example,
+                                                          "label_literals": [string_literal(x) for x in labels]})
+    from tinydeploy.build import generate_project
+
+    return generate_project(board, [compiled.model_c, compiled.model_h], out_dir / "project",
+                            extra_sources=sources)
