@@ -42,11 +42,15 @@ def prepare_model(path: Path, data: Path | None = None, calibrate: str | None = 
 
 
 def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
-             tflm_root: Path | None = None, tflm_lib: Path | None = None) -> dict[str, Any]:
+             tflm_root: Path | None = None, tflm_lib: Path | None = None,
+             kernels: str = "auto", profile: bool = False) -> dict[str, Any]:
     """Compile the model for ``runtime`` and render the board's project into out_dir/project.
 
     ``tflm_root``/``tflm_lib``: the user's TFLite Micro tree and library, needed for
     ``runtime="tflm"`` on make boards (PlatformIO boards fetch TFLM as a library).
+    ``kernels``: "auto" (SIMD kernels when the board's cpu has the DSP extension),
+    "reference" or "dsp" (see compile_model); ``profile``: per-op tick counters in
+    model.c, read with the td-prof command.
     """
     from tinydeploy.build import generate_project
     from tinydeploy.compile import compile_model
@@ -67,7 +71,8 @@ def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
         project = generate_platformio_project(prepared.model, prepared.raw, board,
                                               out_dir / "project")
         return {"project": project, "compiled": None}
-    compiled = compile_model(prepared.model, out_dir / "compiled")
+    compiled = compile_model(prepared.model, out_dir / "compiled", kernels=kernels,
+                             dsp=board.dsp, profile=profile)
     if board.build == "platformio":
         from tinydeploy.codegen.platformio import generate_platformio_project
 
@@ -76,6 +81,14 @@ def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
     else:
         project = generate_project(board, [compiled.model_c, compiled.model_h], out_dir / "project")
     return {"project": project, "compiled": compiled}
+
+
+def _kernel_mode(compiled: Any) -> str | None:
+    if compiled is None:
+        return None
+    import json
+
+    return json.loads(compiled.metadata.read_text()).get("kernel_mode")
 
 
 def flash(
@@ -92,6 +105,7 @@ def flash(
     tflm_root: Path | None = None,
     tflm_lib: Path | None = None,
     seed: int = 0,
+    kernels: str = "auto",
     progress: Progress = lambda stage: None,
 ) -> dict[str, Any]:
     """Model to measured firmware; writes into ``out_dir`` (a fresh folder) and returns the report."""
@@ -110,7 +124,7 @@ def flash(
     tflm_arena = reference.arena().total
 
     progress("compile")
-    generated = generate(prepared, board, runtime, out_dir, tflm_root, tflm_lib)
+    generated = generate(prepared, board, runtime, out_dir, tflm_root, tflm_lib, kernels=kernels)
     progress("build")
     if board.build == "platformio":
         from tinydeploy.build.platformio import pio_build
@@ -143,6 +157,7 @@ def flash(
         "board_name": board.name,
         "cpu": board.cpu,
         "runtime": runtime,
+        "kernels": _kernel_mode(generated.get("compiled")),
         "model": {"name": prepared.model.name, "path": str(model_path),
                   "sha256": prepared.model.sha256, "converted": prepared.converted},
         "macs": macs,

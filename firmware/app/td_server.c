@@ -21,6 +21,8 @@
  *   td-load <len> <crc>%  m-td-load-ready, then exactly <len> raw bytes,
  *                         then m-load-done (CRC-32 checked) or e-[...]
  *   td-spin N%            m-td-spin-{json}: ticks of a loop of exactly 2N+c instructions
+ *   td-prof%              m-td-prof-{json}: ticks of every op of the last inference
+ *                         (a model compiled with profiling; else an error line)
  *                         (calibrates host-side instruction counting under QEMU -icount)
  *   anything else         offered to td_server_ext() (firmware extensions), else e-[Unknown command]
  */
@@ -375,6 +377,34 @@ static void cmd_spin(const char *a_n) {
   td_endl();
 }
 
+/* Per-op ticks, exported by a model.c compiled with profiling (weak: absent otherwise). */
+#if defined(__GNUC__) || defined(__clang__)
+extern uint32_t td_model_profile(const int16_t **ops, const uint32_t **ticks,
+                                 uint32_t *overhead) __attribute__((weak));
+#define TD_HAVE_PROFILE() (td_model_profile != 0)
+#else
+#define TD_HAVE_PROFILE() 0
+#define td_model_profile(o, t, v) 0u
+#endif
+
+static void cmd_prof(void) {
+  const int16_t *ops = 0;
+  const uint32_t *ticks = 0;
+  uint32_t overhead = 0, n, i;
+  if (!TD_HAVE_PROFILE()) { error("no per-op profile in this firmware: build it with tinydeploy profile"); return; }
+  if (!g_output_ready) { error("no profile: run infer first"); return; }
+  n = td_model_profile(&ops, &ticks, &overhead);
+  td_puts("m-td-prof-{\"tick_hz\":"); td_put_u64(hal_tick_hz());
+  td_puts(",\"overhead_ticks\":"); td_put_u64(overhead);
+  td_puts(",\"ops\":[");
+  for (i = 0; i < n; i++) {
+    if (i) hal_putc(',');
+    hal_putc('['); td_put_i32(ops[i]); hal_putc(','); td_put_u64(ticks[i]); hal_putc(']');
+  }
+  td_puts("]}");
+  td_endl();
+}
+
 static char *next_token(char **p) {
   char *s = *p, *start;
   while (*s == ' ') s++;
@@ -423,6 +453,8 @@ static void dispatch(char *line) {
     cmd_cycles();
   } else if (strcmp(cmd, "td-load") == 0) {
     cmd_td_load(a1, a2);
+  } else if (strcmp(cmd, "td-prof") == 0) {
+    cmd_prof();
   } else if (strcmp(cmd, "td-spin") == 0) {
     cmd_spin(a1);
   } else if (td_server_ext(cmd, a1, a2)) {

@@ -186,6 +186,66 @@ td_status td_depthwise_conv2d_packed(const td_dwconv_packed_params *p, const int
 td_status td_fully_connected_packed(const td_fc_packed_params *p, const int8_t *input,
                                     int8_t *output, int8_t *scratch);
 
+/* ---- SIMD variants (Cortex-M DSP extension; portable C elsewhere) ----------
+ * Same results as the reference kernels, bit for bit, on the data layouts the
+ * compiler prepares (tinydeploy/compile/dsp.py; the layouts are described in
+ * td_dsp.h): weights pre-widened to int16 pairs and pre-scaled, bias pre-scaled,
+ * requantization as {multiplier, right shift, rounding + zero point} per channel.
+ * `scratch` is a 4-byte aligned work buffer of the size the compiler planned.
+ * Batch size 1 only (FULLY_CONNECTED runs as a 1x1 convolution over its rows). */
+typedef struct {
+  int32_t batches;                 /* always 1 */
+  int32_t in_h, in_w, in_c;
+  int32_t out_h, out_w, out_c;
+  int32_t filter_h, filter_w;
+  int32_t stride_h, stride_w;
+  int32_t dilation_h, dilation_w;
+  int32_t pad_h, pad_w;
+  int32_t input_offset;
+  int32_t depth;                   /* filter_h * filter_w * in_c rounded up to a multiple of 4 */
+  int32_t act_min, act_max;
+  int32_t wide;                    /* 1: accumulator scaled by 2^left only, 64-bit rounding
+                                      multiply, output_offset added after the shift */
+  int32_t output_offset;           /* used when wide */
+  /* [ceil(out_c / 2)][depth / 4][4] words: for channels (c, c+1) and input quad q,
+   * c:(w0,w2) c:(w1,w3) c+1:(w0,w2) c+1:(w1,w3); out_c padded to even with zeros */
+  const int32_t *filter;
+  const int32_t *bias;             /* [out_c rounded up to even], pre-scaled */
+  const int32_t *requant;          /* [out_c rounded up to even][4]: m, e, h, s */
+} td_conv_dsp_params;
+
+/* scratch: 5 * depth bytes (two int16 columns and one int8 column) */
+td_status td_conv2d_s8_dsp(const td_conv_dsp_params *p, const int8_t *input, int8_t *output,
+                           int8_t *scratch);
+td_status td_conv2d_s8_dsp_rows(const td_conv_dsp_params *p, const int8_t *input,
+                                int8_t *output, int32_t row_begin, int32_t row_end,
+                                int8_t *scratch);
+
+/* DEPTHWISE_CONV_2D, depth multiplier 1, no dilation: channel planes of kh input
+ * rows widened to int16 (+ input offset, zeros in the padding), one output row at
+ * a time. */
+typedef struct {
+  int32_t in_h, in_w, channels;
+  int32_t out_h, out_w;
+  int32_t filter_h, filter_w;
+  int32_t stride_h, stride_w;
+  int32_t pad_h, pad_w;
+  int32_t input_offset;
+  int32_t act_min, act_max;
+  int32_t wide;                    /* as in td_conv_dsp_params */
+  int32_t output_offset;
+  int32_t plane_w;                 /* int16 columns of a plane row (even) */
+  int32_t pairs;                   /* words of weights per filter row */
+  int32_t fast3;                   /* 1: 3x3 stride 1, rows stored as (w0,w1) (w1,w2) */
+  const int32_t *filter;           /* [channels][filter_h][pairs] int16 pairs */
+  const int32_t *bias;             /* [channels], pre-scaled */
+  const int32_t *requant;          /* [channels][4] */
+} td_dwconv_dsp_params;
+
+/* scratch: (filter_h * channels + 1) * plane_w * 2 bytes */
+td_status td_depthwise_conv2d_s8_dsp(const td_dwconv_dsp_params *p, const int8_t *input,
+                                     int8_t *output, int8_t *scratch);
+
 /* ---- AVERAGE_POOL_2D / MAX_POOL_2D ---------------------------------------
  * input [batches][in_h][in_w][channels] -> output [batches][out_h][out_w][channels];
  * the window is clipped to the image (padding is never averaged in).

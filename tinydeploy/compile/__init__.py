@@ -2,7 +2,9 @@
 
 Public API::
 
-    compile_model(model, out_dir, force=False, remat=True) -> CompiledModel
+    compile_model(model, out_dir, force=False, remat=True, kernels="auto", dsp=False,
+                  profile=False)
+        -> CompiledModel
     load_compiled(out_dir) -> CompiledModel
     check(compiled, raw, inputs=50, seed=0) -> {"inputs", "exact_match_rate", "max_abs_diff"}
     tflm_arena_bytes(raw) -> int
@@ -10,7 +12,8 @@ Public API::
 
 Stages: :mod:`.lower` (TFLite Micro's Prepare, in Python), :mod:`.plan` (static
 memory plan), :mod:`.emit` + :mod:`.cgen` (C text from templates), :mod:`.host`
-(gcc on the host, ctypes), :mod:`.tflm` (the oracle).
+(gcc on the host, ctypes), :mod:`.tflm` (the oracle), :mod:`.dsp` (SIMD kernel
+selection and their weight layouts).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from tinydeploy import __version__
+from tinydeploy.compile.dsp import select as select_dsp
 from tinydeploy.compile.emit import render, runtime_files
 from tinydeploy.compile.lower import PACKED_MARKER, lower, pack_weights
 from tinydeploy.compile.plan import plan as plan_memory
@@ -36,6 +40,7 @@ from tinydeploy.resources import firmware_dir
 METADATA_NAME = "compiled.json"
 METADATA_FORMAT = "tinydeploy-compiled-model"
 METADATA_VERSION = 1
+KERNEL_MODES = ("auto", "reference", "dsp")
 
 __all__ = ["CompiledModel", "compile_model", "load_compiled", "check", "tflm_arena_bytes",
            "random_inputs", "METADATA_NAME"]
@@ -79,21 +84,34 @@ def _io(t: Tensor, offset: int) -> dict[str, Any]:
 
 
 def compile_model(model: Model, out_dir: str | Path, force: bool = False,
-                  remat: bool = True, weights: str = "auto") -> CompiledModel:
+                  remat: bool = True, kernels: str = "auto", dsp: bool = False,
+                  profile: bool = False, weights: str = "auto") -> CompiledModel:
     """Compile ``model`` into ``out_dir``: model.c, model.h, compiled.json, runtime/.
+
+    kernels: "reference" (plain C loops everywhere), "dsp" (SIMD kernels where an op
+    is eligible; they run as portable C on cores without the DSP extension) or
+    "auto" (= "dsp" when ``dsp`` is true - the target core has the DSP extension -
+    else "reference"). profile: model.c times every op with hal_ticks() and exports
+    td_model_profile() (the firmware's td-prof command).
 
     Raises UnsupportedOpError (naming the op, its index and tensor) for anything the
     AOT runtime cannot run, and OutputExistsError when ``out_dir`` holds files and
     ``force`` is false.
     """
+    if kernels not in KERNEL_MODES:
+        raise ValueError(f"kernels must be one of {', '.join(KERNEL_MODES)}, not {kernels!r}")
     steps = lower(model)
     # weights: "int8", "packed" (4-bit / lookup-table / sparse storage where it saves
     # flash, decoded by the kernels bit-exactly) or "auto" (packed when the model
     # carries PACKED_MARKER in its description, as `tinydeploy compress` writes it)
     if weights == "packed" or (weights == "auto" and PACKED_MARKER in (model.description or "")):
         steps = pack_weights(steps)
+    mode = "dsp" if kernels == "dsp" or (kernels == "auto" and dsp) else "reference"
+    skipped: dict[int, str] = {}
+    if mode == "dsp":
+        steps, skipped = select_dsp(steps)
     steps, mplan = plan_memory(model, steps, remat=remat)
-    c_text, h_text, facts = render(model, steps, mplan)
+    c_text, h_text, facts = render(model, steps, mplan, profile=profile)
     out = prepare_output_dir(out_dir, force)
     rt = out / "runtime"
     if rt.exists():
@@ -119,6 +137,8 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
                                    "line_buffer_bytes": st.remat["row_bytes"]}
         if st.alias:
             entry["alias"] = True
+        if st.op_index in skipped:
+            entry["dsp_skipped"] = skipped[st.op_index]
         ops.append(entry)
     cm = CompiledModel(
         name=model.name, sha256=model.sha256, out_dir=out, model_c=out / "model.c",
@@ -138,7 +158,8 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
         "model": {"name": model.name, "sha256": model.sha256, "size_bytes": model.size_bytes},
         "arena_bytes": cm.arena_bytes, "weights_bytes": cm.weights_bytes,
         "params_bytes": cm.params_bytes, "input": cm.input, "output": cm.output,
-        "ops": ops, "buffers": buffers, "kernels": cm.kernels,
+        "ops": ops, "buffers": buffers, "kernels": cm.kernels, "kernel_mode": mode,
+        "profile": profile,
         "sources": [str(p.relative_to(out)) for p in cm.sources],
         "include_dirs": [str(p.relative_to(out)) or "." for p in cm.include_dirs],
     }

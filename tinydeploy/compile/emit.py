@@ -20,9 +20,11 @@ from tinydeploy.model.ir import Model, Tensor
 from tinydeploy.resources import firmware_dir
 
 # Runtime files every compiled model needs, and each kernel's own file.
-COMMON_RUNTIME = ("td_model.h", "td_kernels.h", "td_fixedpoint.h", "td_broadcast.h")
+COMMON_RUNTIME = ("td_model.h", "td_kernels.h", "td_fixedpoint.h", "td_broadcast.h", "td_dsp.h")
 KERNEL_FILES = {
     "td_conv2d_s8": "td_conv2d_s8.c",
+    "td_conv2d_s8_dsp": "td_conv2d_s8_dsp.c",
+    "td_depthwise_conv2d_s8_dsp": "td_depthwise_conv2d_s8_dsp.c",
     "td_depthwise_conv2d_s8": "td_depthwise_conv2d_s8.c",
     "td_fully_connected_s8": "td_fully_connected_s8.c",
     "td_avg_pool2d_s8": "td_avg_pool2d_s8.c",
@@ -114,9 +116,14 @@ def call_lines(model: Model, plan: Plan, st: Step, s: int) -> list[str]:
         for i, t in enumerate(st.inputs):
             args.append(f"TD_S8({line})" if i == rm["which"] else f"{ptr(t)} + r * {row}")
         conv = cgen.identifier(rm["conv_params"])
-        return [f"for (r = 0; r < {cgen.int_literal(rm['rows'])}; ++r) {{",
-                f"  TD_CHECK(td_conv2d_s8_rows(&{conv}, {ptr(rm['conv_input'])}, TD_S8({line}), "
-                f"r, r + 1));",
+        if rm.get("dsp"):
+            work = cgen.int_literal(plan.buffers[plan.scratch[(s, "conv")]].offset)
+            rows = (f"  TD_CHECK(td_conv2d_s8_dsp_rows(&{conv}, {ptr(rm['conv_input'])}, "
+                    f"TD_S8({line}), r, r + 1, TD_S8({work})));")
+        else:
+            rows = (f"  TD_CHECK(td_conv2d_s8_rows(&{conv}, {ptr(rm['conv_input'])}, "
+                    f"TD_S8({line}), r, r + 1));")
+        return [f"for (r = 0; r < {cgen.int_literal(rm['rows'])}; ++r) {{", rows,
                 f"  TD_CHECK({fn}({params}, {', '.join(args)}, {ptr(st.outputs[0])} + r * {row}));",
                 "}"]
     if st.kernel == "td_concat_s8":
@@ -129,8 +136,11 @@ def call_lines(model: Model, plan: Plan, st: Step, s: int) -> list[str]:
     return [f"TD_CHECK({fn}({params}, {', '.join(args)}));"]
 
 
-def render(model: Model, steps: list[Step], plan: Plan) -> tuple[str, str, dict[str, Any]]:
-    """(model.c text, model.h text, facts for compiled.json)."""
+def render(model: Model, steps: list[Step], plan: Plan,
+           profile: bool = False) -> tuple[str, str, dict[str, Any]]:
+    """(model.c text, model.h text, facts for compiled.json).
+
+    profile: time every op call with hal_ticks() (td_model_profile(), td-prof)."""
     arrays: list[ConstArray] = [a for st in steps for a in st.arrays]
     refs = {a.name for a in arrays}
     if len(refs) != len(arrays):
@@ -138,6 +148,7 @@ def render(model: Model, steps: list[Step], plan: Plan) -> tuple[str, str, dict[
     for st in steps:
         if st.remat:
             st.remat["step_op"] = steps[st.remat["step"]].op_index
+            st.remat["dsp"] = steps[st.remat["step"]].kernel == "td_conv2d_s8_dsp"
     ctx_arrays = [{"ctype": a.ctype, "name": cgen.identifier(a.name), "count": int(a.values.size),
                    "body": cgen.array_body(a.values, a.ctype), "weights": a.role == "weights"}
                   for a in arrays]
@@ -148,8 +159,13 @@ def render(model: Model, steps: list[Step], plan: Plan) -> tuple[str, str, dict[
         ctx_params.append({"type": cgen.identifier(st.params_type or ""),
                            "name": cgen.identifier(f"op{st.op_index}_params"),
                            "init": cgen.struct_initializer(st.params, refs, indent="  ")})
-    ops = [{"comment": op_comment(model, st), "lines": call_lines(model, plan, st, s)}
+    ops = [{"comment": op_comment(model, st), "lines": call_lines(model, plan, st, s), "slot": None}
            for s, st in enumerate(steps)]
+    prof_ops = []
+    for op, st in zip(ops, steps):
+        if op["lines"]:
+            op["slot"] = len(prof_ops)
+            prof_ops.append(st.op_index)
     if len(model.inputs) != 1 or len(model.outputs) != 1:
         raise cgen.CGenError("td_model.h supports exactly one input and one output")
     tin, tout = model.input_tensors[0], model.output_tensors[0]
@@ -159,7 +175,7 @@ def render(model: Model, steps: list[Step], plan: Plan) -> tuple[str, str, dict[
                   arena_bytes=plan.arena_bytes, weights_bytes=weights, params_bytes=params_bytes)
     c_text = _env().get_template("model.c.j2").render(
         arrays=ctx_arrays, params=ctx_params, ops=ops,
-        needs_row=any(st.remat for st in steps),
+        needs_row=any(st.remat for st in steps), profile=profile, prof_ops=prof_ops,
         input_info=_info_init(_tensor_info(tin)), output_info=_info_init(_tensor_info(tout)),
         input_ptr=_ptr(tin, plan.offset(tin.index)), output_ptr=_ptr(tout, plan.offset(tout.index)),
         **common)

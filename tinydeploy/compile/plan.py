@@ -259,7 +259,8 @@ def _remat_candidates(model: Model, steps: list[Step]) -> list[tuple[int, int]]:
             continue
         for t in st.inputs:
             p = producer.get(t)
-            if p is None or steps[p].kernel != "td_conv2d_s8" or steps[p].remat or t in outputs:
+            if p is None or steps[p].kernel not in ("td_conv2d_s8", "td_conv2d_s8_dsp") \
+                    or steps[p].remat or t in outputs:
                 continue
             if steps[p].params["batches"] != 1 or st.inputs[0] == st.inputs[1]:
                 continue
@@ -285,7 +286,7 @@ def apply_remat(steps: list[Step], producer: int, consumer: int) -> list[Step]:
     elt.params["bc"]["size"] = row  # the element-wise kernel now runs once per row
     other = elt.inputs[1 - which]
     elt.inplace = {other: 0}  # row r of the output over row r of the other input
-    elt.scratch = [("line", row)]
+    elt.scratch = [("line", row)] + [("conv", size) for _name, size in conv.scratch]
     return steps
 
 

@@ -1,0 +1,238 @@
+/*
+ * td_conv2d_s8_dsp.c - CONV_2D (and FULLY_CONNECTED as a 1x1 convolution) with
+ * the 16-bit SIMD multiply-accumulate (SMLAD).
+ *
+ * Output pixels are computed two at a time: each pixel's input window is
+ * widened once into an int16 column (im2col, input offset added, zeros in the
+ * padding, quad-reordered: see td_dsp.h), then every pair of output channels
+ * runs a 2x2 block - two channels by two pixels, four accumulators - over the
+ * columns: per four inputs, four weight words, two words of each column and
+ * eight SMLADs (16 MACs). A 1x1 convolution over channels that are a multiple
+ * of four widens straight from the input (a matrix multiply, no copy).
+ * Accumulators start at the pre-scaled bias; |accumulator| < 2^31 was checked
+ * by the compiler, so SMLAD's wrap-around never happens.
+ */
+#include "td_dsp.h"
+#include "td_kernels.h"
+
+/* Columns of the two pixels are interleaved per quad: [q][pixel][2 words], so
+ * one pointer walks both. */
+#define TD_COL_STRIDE 4
+
+/* Widen `quads` groups of four int8 (src) into int16 pairs (x0,x2) (x1,x3) + offset. */
+static void td_widen(const int8_t *src, uint32_t *dst, int32_t quads, uint32_t off2) {
+  while (quads >= 2) {
+    const uint32_t a = td_load32(src);
+    const uint32_t b = td_load32(src + 4);
+    dst[0] = td_sxtab16(off2, a);
+    dst[1] = td_sxtab16(off2, td_ror8(a));
+    dst[TD_COL_STRIDE] = td_sxtab16(off2, b);
+    dst[TD_COL_STRIDE + 1] = td_sxtab16(off2, td_ror8(b));
+    src += 8;
+    dst += 2 * TD_COL_STRIDE;
+    quads -= 2;
+  }
+  if (quads) {
+    const uint32_t a = td_load32(src);
+    dst[0] = td_sxtab16(off2, a);
+    dst[1] = td_sxtab16(off2, td_ror8(a));
+  }
+}
+
+static void td_zero_quads(uint32_t *dst, int32_t quads) {
+  while (quads-- > 0) {
+    dst[0] = 0;
+    dst[1] = 0;
+    dst += TD_COL_STRIDE;
+  }
+}
+
+static void td_fill8(int8_t *dst, int8_t v, int32_t n) {
+  while (n-- > 0) {
+    *dst++ = v;
+  }
+}
+
+static void td_copy8(int8_t *dst, const int8_t *src, int32_t n) {
+  while (n-- > 0) {
+    *dst++ = *src++;
+  }
+}
+
+/* The int16 column of output pixel (oy, ox). */
+static void td_column(const td_conv_dsp_params *p, const int8_t *input, int32_t oy, int32_t ox,
+                      uint32_t *col, int8_t *col8) {
+  const uint32_t off2 = td_pair(p->input_offset, p->input_offset);
+  const int32_t c = p->in_c;
+  const int32_t iy0 = oy * p->stride_h - p->pad_h;
+  const int32_t ix0 = ox * p->stride_w - p->pad_w;
+  int32_t ky;
+  if ((c & 3) == 0) {
+    /* every (ky, kx) chunk of the column starts on a quad: widen in place */
+    for (ky = 0; ky < p->filter_h; ++ky) {
+      const int32_t iy = iy0 + ky * p->dilation_h;
+      int32_t kx;
+      for (kx = 0; kx < p->filter_w; ++kx) {
+        const int32_t ix = ix0 + kx * p->dilation_w;
+        if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
+          td_zero_quads(col, c >> 2);
+        } else {
+          td_widen(input + (iy * p->in_w + ix) * c, col, c >> 2, off2);
+        }
+        col += (c >> 2) * TD_COL_STRIDE;
+      }
+    }
+    return;
+  }
+  {
+    /* odd channel counts: gather the int8 column first (padding = zero point) */
+    const int8_t zp = (int8_t)(-p->input_offset);
+    int8_t *dst = col8;
+    for (ky = 0; ky < p->filter_h; ++ky) {
+      const int32_t iy = iy0 + ky * p->dilation_h;
+      int32_t kx;
+      for (kx = 0; kx < p->filter_w; ++kx) {
+        const int32_t ix = ix0 + kx * p->dilation_w;
+        if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
+          td_fill8(dst, zp, c);
+        } else {
+          td_copy8(dst, input + (iy * p->in_w + ix) * c, c);
+        }
+        dst += c;
+      }
+    }
+    td_fill8(dst, zp, p->depth - (int32_t)(dst - col8));
+    td_widen(col8, col, p->depth >> 2, off2);
+  }
+}
+
+/* Two channels x two pixels over `quads` input quads of the interleaved columns x.
+ * acc: a00 a01 a10 a11 (pixel, channel). */
+TD_INLINE void td_block2x2(const uint32_t *w, const uint32_t *x, int32_t quads, int32_t *acc) {
+  int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+#if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
+  /* One LDM of the four weight words, two LDRDs of the columns, eight SMLADs:
+   * 11 instructions per 16 MACs, plus the loop test. */
+  __asm__ volatile(
+      "1:\n\t"
+      "ldm %[w]!, {r4, r5, r6, r8}\n\t"
+      "ldrd r10, r12, [%[x]], #8\n\t"
+      "smlad %[a00], r4, r10, %[a00]\n\t"
+      "smlad %[a00], r5, r12, %[a00]\n\t"
+      "smlad %[a01], r6, r10, %[a01]\n\t"
+      "smlad %[a01], r8, r12, %[a01]\n\t"
+      "ldrd r10, r12, [%[x]], #8\n\t"
+      "smlad %[a10], r4, r10, %[a10]\n\t"
+      "smlad %[a10], r5, r12, %[a10]\n\t"
+      "smlad %[a11], r6, r10, %[a11]\n\t"
+      "smlad %[a11], r8, r12, %[a11]\n\t"
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b\n\t"
+      : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [w] "+r"(w),
+        [x] "+r"(x), [n] "+r"(quads)
+      :
+      : "r4", "r5", "r6", "r8", "r10", "r12", "cc", "memory");
+#else
+  for (; quads > 0; --quads) {
+    const uint32_t w0a = w[0], w0b = w[1], w1a = w[2], w1b = w[3];
+    uint32_t xa = x[0], xb = x[1];
+    a00 = td_smlad(w0a, xa, a00);
+    a00 = td_smlad(w0b, xb, a00);
+    a01 = td_smlad(w1a, xa, a01);
+    a01 = td_smlad(w1b, xb, a01);
+    xa = x[2];
+    xb = x[3];
+    a10 = td_smlad(w0a, xa, a10);
+    a10 = td_smlad(w0b, xb, a10);
+    a11 = td_smlad(w1a, xa, a11);
+    a11 = td_smlad(w1b, xb, a11);
+    w += 4;
+    x += TD_COL_STRIDE;
+  }
+#endif
+  acc[0] = a00;
+  acc[1] = a01;
+  acc[2] = a10;
+  acc[3] = a11;
+}
+
+/* Output pixels [begin, end) (row-major over out_h x out_w) into out (pixel begin).
+ * Inlined twice: with constant wide = 0, full = 1 (every MLPerf Tiny layer) and
+ * with the flags read at run time. */
+TD_INLINE void td_conv_pixels_impl(const td_conv_dsp_params *p, const int8_t *input, int8_t *out,
+                                   int32_t begin, int32_t end, int8_t *scratch, int wide,
+                                   int full) {
+  uint32_t *col = (uint32_t *)(void *)scratch; /* two interleaved int16 columns */
+  int8_t *col8 = (int8_t *)(col + p->depth);
+  const int32_t oc = p->out_c;
+  const int32_t quads = p->depth >> 2;
+  const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max;
+  int32_t pix;
+  for (pix = begin; pix < end; pix += 2) {
+    const int two = pix + 1 < end;
+    const int32_t second = two ? pix + 1 : pix;
+    const uint32_t *w = (const uint32_t *)(const void *)p->filter;
+    const int32_t *bias = p->bias;
+    const int32_t *rq = p->requant;
+    int8_t *o0 = out + (pix - begin) * oc;
+    int8_t *o1 = two ? o0 + oc : o0; /* a lone last pixel is computed twice */
+    int32_t c;
+    td_column(p, input, pix / p->out_w, pix % p->out_w, col, col8);
+    td_column(p, input, second / p->out_w, second % p->out_w, col + 2, col8);
+    for (c = 0; c < oc; c += 2) {
+      int32_t acc[4];
+      acc[0] = acc[2] = bias[0];
+      acc[1] = acc[3] = bias[1];
+      td_block2x2(w, col, quads, acc);
+      w += 4 * quads;
+      bias += 2;
+      o0[0] = (int8_t)td_dsp_output(acc[0], rq, wide, zp, full, lo, hi);
+      o1[0] = (int8_t)td_dsp_output(acc[2], rq, wide, zp, full, lo, hi);
+      if (c + 1 < oc) {
+        o0[1] = (int8_t)td_dsp_output(acc[1], rq + 4, wide, zp, full, lo, hi);
+        o1[1] = (int8_t)td_dsp_output(acc[3], rq + 4, wide, zp, full, lo, hi);
+      }
+      rq += 8;
+      o0 += 2;
+      o1 += 2;
+    }
+  }
+}
+
+static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int8_t *out,
+                           int32_t begin, int32_t end, int8_t *scratch) {
+  if (!p->wide && p->act_min <= -128 && p->act_max >= 127) {
+    td_conv_pixels_impl(p, input, out, begin, end, scratch, 0, 1);
+  } else {
+    td_conv_pixels_impl(p, input, out, begin, end, scratch, p->wide,
+                        p->act_min <= -128 && p->act_max >= 127);
+  }
+}
+
+static int td_conv_dsp_bad(const td_conv_dsp_params *p, const int8_t *input,
+                           const int8_t *output, const int8_t *scratch) {
+  return p == NULL || input == NULL || output == NULL || scratch == NULL ||
+         p->filter == NULL || p->bias == NULL || p->requant == NULL || p->batches != 1 ||
+         p->depth < p->filter_h * p->filter_w * p->in_c || (p->depth & 3) != 0 || p->depth == 0 ||
+         ((uintptr_t)scratch & 3u) != 0;
+}
+
+td_status td_conv2d_s8_dsp(const td_conv_dsp_params *p, const int8_t *input, int8_t *output,
+                           int8_t *scratch) {
+  if (td_conv_dsp_bad(p, input, output, scratch)) {
+    return TD_ERR_ARG;
+  }
+  td_conv_pixels(p, input, output, 0, p->out_h * p->out_w, scratch);
+  return TD_OK;
+}
+
+td_status td_conv2d_s8_dsp_rows(const td_conv_dsp_params *p, const int8_t *input,
+                                int8_t *output, int32_t row_begin, int32_t row_end,
+                                int8_t *scratch) {
+  if (td_conv_dsp_bad(p, input, output, scratch) || row_begin < 0 || row_end > p->out_h ||
+      row_begin > row_end) {
+    return TD_ERR_ARG;
+  }
+  td_conv_pixels(p, input, output, row_begin * p->out_w, row_end * p->out_w, scratch);
+  return TD_OK;
+}

@@ -1,0 +1,137 @@
+/*
+ * td_dsp.h - internal helpers of the SIMD (Cortex-M DSP extension) kernels.
+ *
+ * Not a public header: only td_*_dsp.c include it. On cores with the DSP
+ * extension (__ARM_FEATURE_DSP: Cortex-M4, M7, M33, M55) the helpers are the
+ * ACLE intrinsics from <arm_acle.h>; everywhere else (the host build, M0/M3)
+ * a portable C version computes the same bits, so the host tests check the
+ * data layouts and the arithmetic of the optimised kernels.
+ *
+ * Data layout the compiler prepares (tinydeploy/compile/dsp.py):
+ *  - int16 pairs: one uint32 word holds two int16 values, the first in the low
+ *    half. Weights are stored pre-widened this way.
+ *  - quad reorder: four consecutive int8 inputs x0 x1 x2 x3 widen into the two
+ *    words (x0, x2) and (x1, x3) - what SXTB16 gives without shuffling - and the
+ *    weights are stored in the same order.
+ *  - requantization: TFLite's MultiplyByQuantizedMultiplier as four per-channel
+ *    integers {m, e, h, s}: the accumulator arrives pre-scaled by 2^(left shift + 1)
+ *    (weights and bias were scaled at compile time), SMMULR gives
+ *    SaturatingRoundingDoublingHighMul exactly, and
+ *    (x + h + (x < 0 ? s : 0)) >> e with h = 2^(e-1) + zero_point * 2^e and
+ *    s = -1 (0 when e == 0) is RoundingDivideByPOT plus the output zero point.
+ *    The compiler checks that no intermediate can overflow for the layer (else it
+ *    keeps the reference kernel).
+ */
+#ifndef TD_DSP_H
+#define TD_DSP_H
+
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include <arm_acle.h>
+#define TD_HAVE_DSP 1
+#else
+#define TD_HAVE_DSP 0
+#endif
+
+/* Speed-critical files are compiled at -O2 even in an -Os firmware build. */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(TD_DSP_NO_O2)
+#pragma GCC optimize("O2")
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TD_INLINE static inline __attribute__((always_inline))
+#else
+#define TD_INLINE static inline
+#endif
+
+static inline uint32_t td_ror8(uint32_t v) { return (v >> 8) | (v << 24); }
+
+/* Unaligned-safe 32-bit load (one LDR on the M4, which allows unaligned LDR). */
+static inline uint32_t td_load32(const void *p) {
+  uint32_t v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+static inline uint32_t td_pair(int32_t lo, int32_t hi) {
+  return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
+}
+
+#if TD_HAVE_DSP
+
+#define td_smlad(x, y, acc) __smlad((x), (y), (acc))
+#define td_smlabb(x, y, acc) __smlabb((x), (y), (acc))
+#define td_smlabt(x, y, acc) __smlabt((x), (y), (acc))
+#define td_smlatb(x, y, acc) __smlatb((x), (y), (acc))
+#define td_sxtab16(a, b) __sxtab16((a), (b))
+#define td_ssat8(x) __ssat((x), 8)
+
+static inline int32_t td_smmulr(int32_t a, int32_t b) {
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+
+#else /* portable C: the same results bit for bit */
+
+static inline int32_t td_lo16(uint32_t v) { return (int32_t)(int16_t)(uint16_t)(v & 0xFFFFu); }
+static inline int32_t td_hi16(uint32_t v) { return (int32_t)(int16_t)(uint16_t)(v >> 16); }
+
+/* acc + x.lo * y.lo + x.hi * y.hi, wrapping like the instruction */
+static inline int32_t td_smlad(uint32_t x, uint32_t y, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(td_lo16(x) * td_lo16(y)) +
+                   (uint32_t)(td_hi16(x) * td_hi16(y)));
+}
+static inline int32_t td_smlabb(uint32_t x, uint32_t y, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(td_lo16(x) * td_lo16(y)));
+}
+static inline int32_t td_smlabt(uint32_t x, uint32_t y, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(td_lo16(x) * td_hi16(y)));
+}
+static inline int32_t td_smlatb(uint32_t x, uint32_t y, int32_t acc) {
+  return (int32_t)((uint32_t)acc + (uint32_t)(td_hi16(x) * td_lo16(y)));
+}
+/* (a.lo + sext(b.byte0), a.hi + sext(b.byte2)), each half wrapping */
+static inline uint32_t td_sxtab16(uint32_t a, uint32_t b) {
+  const int32_t lo = td_lo16(a) + (int32_t)(int8_t)(uint8_t)(b & 0xFFu);
+  const int32_t hi = td_hi16(a) + (int32_t)(int8_t)(uint8_t)((b >> 16) & 0xFFu);
+  return td_pair(lo, hi);
+}
+static inline int32_t td_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+/* (a * b + 2^31) >> 32 */
+static inline int32_t td_smmulr(int32_t a, int32_t b) {
+  const int64_t p = (int64_t)a * (int64_t)b + ((int64_t)1 << 31);
+  return (int32_t)(p >> 32);
+}
+
+#endif
+
+/* Requantize a pre-scaled accumulator with rq = {m, e, h, s} (see above). */
+TD_INLINE int32_t td_dsp_requant(int32_t acc, const int32_t *rq) {
+  const int32_t x = td_smmulr(acc, rq[0]);
+  return td_ssat8((x + rq[2] + ((x >> 31) & rq[3])) >> rq[1]);
+}
+
+/* The same for an accumulator scaled by 2^left only: the 64-bit
+ * SaturatingRoundingDoublingHighMul, (acc * m + 2^30) >> 31 (floor); h holds only
+ * the rounding half and the zero point zp is added after the shift. */
+TD_INLINE int32_t td_dsp_requant_wide(int32_t acc, const int32_t *rq, int32_t zp) {
+  const int32_t x = (int32_t)(((int64_t)acc * rq[0] + ((int64_t)1 << 30)) >> 31);
+  return td_ssat8(((x + rq[2] + ((x >> 31) & rq[3])) >> rq[1]) + zp);
+}
+
+/* Requantize and clamp to the activation range. Kernels call it with constant
+ * wide/full in a specialised copy of their loops for the common case. */
+TD_INLINE int32_t td_dsp_output(int32_t acc, const int32_t *rq, int wide, int32_t zp,
+                                    int full, int32_t lo, int32_t hi) {
+  const int32_t v = wide ? td_dsp_requant_wide(acc, rq, zp) : td_dsp_requant(acc, rq);
+  return full ? v : (v < lo ? lo : (v > hi ? hi : v));
+}
+
+static inline int32_t td_dsp_clamp(int32_t v, int32_t lo, int32_t hi) {
+  return v < lo ? lo : (v > hi ? hi : v);
+}
+
+#endif /* TD_DSP_H */

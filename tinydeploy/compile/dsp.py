@@ -1,0 +1,251 @@
+"""Kernel selection for cores with the DSP extension: SIMD variants of CONV_2D,
+DEPTHWISE_CONV_2D and FULLY_CONNECTED, with their data prepared at compile time.
+
+Prepare, continued (the C side is firmware/runtime/td_dsp.h and td_*_dsp.c):
+
+- weights pre-widened to int16 pairs, reordered to match SXTB16's (x0, x2)
+  (x1, x3) split of four inputs, and scaled by 2^(left shift + 1) so the kernel
+  needs neither the left shift nor SMMULR's missing doubling;
+- bias scaled the same way; the input offset is added while widening the input,
+  so padding is plain zeros;
+- requantization as (m, e, h, s) per channel, h = 2^(e-1) + output zero point * 2^e,
+  s = -1 (0 when e == 0) masks RoundingDivideByPOT's correction for negatives;
+  layers where that could overflow use a 64-bit multiply of the undoubled
+  accumulator and add the zero point after the shift (``wide``).
+
+Every identity is exact when no intermediate overflows; :func:`select` proves
+that from the weights and the quantization (worst-case accumulator) and keeps the
+reference kernel for any op where it cannot; the reason lands in compiled.json
+(``dsp_skipped`` of the op).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinydeploy.compile.lower import ConstArray, Step
+
+INT32_LIMIT = (1 << 31) - 1
+
+
+class NotEligible(Exception):
+    """This op keeps its reference kernel (the message says why)."""
+
+
+def _array(step: Step, name: str | None) -> np.ndarray | None:
+    if name is None:
+        return None
+    for a in step.arrays:
+        if a.name == name:
+            return np.asarray(a.values, dtype=np.int64)
+    raise KeyError(name)
+
+
+def _per_channel(step: Step, n: int) -> tuple[np.ndarray, np.ndarray]:
+    p = step.params
+    m = _array(step, p["multiplier"])
+    s = _array(step, p["shift"])
+    if not p["per_channel"]:
+        m, s = np.repeat(m[:1], n), np.repeat(s[:1], n)
+    return m, s
+
+
+def _pairs(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """int16 pairs as int32 words (lo in the low half)."""
+    word = (lo.astype(np.int64) & 0xFFFF) | ((hi.astype(np.int64) & 0xFFFF) << 16)
+    return np.where(word >= 1 << 31, word - (1 << 32), word)
+
+
+def _requant(step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int,
+             output_offset: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """(scaled weights [oc, K], scaled bias [oc], requant [oc, 4], wide) or NotEligible.
+
+    The accumulator is bias + sum w * (x + input_offset) with x in [-128, 127]; SMLAD
+    wraps modulo 2^32, so only the final value has to fit: its exact range per
+    channel is checked after scaling by 2^(left + 1) (SMMULR), or, when that could
+    overflow, by 2^left with a 64-bit rounding multiply instead (``wide``).
+    """
+    oc = w2d.shape[0]
+    m, s = _per_channel(step, oc)
+    left = np.maximum(s, 0)
+    e = np.maximum(-s, 0)
+    lo, hi = -128 + input_offset, 127 + input_offset
+    top = bias + np.maximum(w2d * lo, w2d * hi).sum(axis=1)
+    bottom = bias + np.minimum(w2d * lo, w2d * hi).sum(axis=1)
+    span = np.maximum(np.abs(top), np.abs(bottom))
+    half = np.where(e > 0, np.left_shift(np.int64(1), np.maximum(e - 1, 0)), 0)
+    for wide in (0, 1):
+        if np.any(left + 1 - wide > 7):
+            continue  # pre-scaled weights would not fit int16
+        scale = np.left_shift(np.int64(1), left + 1 - wide)
+        acc = span * scale
+        # wide: the output zero point is added after the shift, not folded into h
+        h = half if wide else half + output_offset * np.left_shift(np.int64(1), e)
+        after_mul = (acc * m) >> 31 if wide else (acc * m) >> 32
+        if int(acc.max(initial=0)) < INT32_LIMIT and \
+                int((after_mul + 1 + np.abs(h) + 1).max(initial=0)) < INT32_LIMIT:
+            break
+    else:
+        raise NotEligible("an intermediate could overflow 32 bits, or a left shift above 6")
+    sign = np.where(e > 0, -1, 0)  # RoundingDivideByPOT's -1 for negatives; none when e == 0
+    rq = np.stack([m, e, h, sign], axis=1)
+    return w2d * scale[:, None], bias * scale, rq, wide
+
+
+def _pack_conv(w2d: np.ndarray, depth: int) -> np.ndarray:
+    """[oc, K] int16 values -> words [ceil(oc/2)][depth/4][c:(0,2) c:(1,3) c+1:(0,2) c+1:(1,3)]."""
+    oc, k = w2d.shape
+    ocp = oc + (oc & 1)
+    w = np.zeros((ocp, depth), dtype=np.int64)
+    w[:oc, :k] = w2d
+    q = w.reshape(ocp, depth // 4, 4)
+    even = _pairs(q[:, :, 0], q[:, :, 2])  # [ocp, quads]
+    odd = _pairs(q[:, :, 1], q[:, :, 3])
+    per_ch = np.stack([even, odd], axis=2)  # [ocp, quads, 2]
+    pairs = per_ch.reshape(ocp // 2, 2, depth // 4, 2).transpose(0, 2, 1, 3)
+    return pairs.reshape(-1)
+
+
+def _pad_even(a: np.ndarray) -> np.ndarray:
+    if a.shape[0] % 2 == 0:
+        return a
+    return np.concatenate([a, np.zeros((1, *a.shape[1:]), dtype=a.dtype)])
+
+
+def conv_dsp(step: Step) -> Step:
+    p = step.params
+    if p["batches"] != 1:
+        raise NotEligible("batch size above 1")
+    if p["filter_c"] != p["in_c"]:
+        raise NotEligible("grouped convolution")
+    w = _array(step, p["filter"])
+    oc = p["out_c"]
+    w2d = w.reshape(oc, -1)
+    bias = _array(step, p["bias"])
+    bias = np.zeros(oc, np.int64) if bias is None else bias
+    return _conv_like(step, w2d, bias, dict(
+        in_h=p["in_h"], in_w=p["in_w"], in_c=p["in_c"], out_h=p["out_h"], out_w=p["out_w"],
+        out_c=oc, filter_h=p["filter_h"], filter_w=p["filter_w"], stride_h=p["stride_h"],
+        stride_w=p["stride_w"], dilation_h=p["dilation_h"], dilation_w=p["dilation_w"],
+        pad_h=p["pad_h"], pad_w=p["pad_w"]), p)
+
+
+def fc_dsp(step: Step) -> Step:
+    p = step.params
+    if p["filter_offset"] != 0:
+        raise NotEligible("weights with a zero point")
+    w2d = _array(step, p["filter"]).reshape(p["out_depth"], p["accum_depth"])
+    bias = _array(step, p["bias"])
+    bias = np.zeros(p["out_depth"], np.int64) if bias is None else bias
+    # FULLY_CONNECTED is a 1x1 convolution over a 1 x batches "image".
+    return _conv_like(step, w2d, bias, dict(
+        in_h=1, in_w=p["batches"], in_c=p["accum_depth"], out_h=1, out_w=p["batches"],
+        out_c=p["out_depth"], filter_h=1, filter_w=1, stride_h=1, stride_w=1, dilation_h=1,
+        dilation_w=1, pad_h=0, pad_w=0), p)
+
+
+def _conv_like(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int],
+               p: dict[str, Any]) -> Step:
+    k = w2d.shape[1]
+    depth = (k + 3) // 4 * 4
+    ws, bs, rq, wide = _requant(step, w2d, bias, p["input_offset"], p["output_offset"])
+    pre = f"op{step.op_index}"
+    arrays = [
+        ConstArray(f"{pre}_filter_s16", "int32_t", _pack_conv(ws, depth), "weights"),
+        ConstArray(f"{pre}_bias_scaled", "int32_t", _pad_even(bs), "weights"),
+        ConstArray(f"{pre}_requant", "int32_t", _pad_even(rq).reshape(-1), "params"),
+    ]
+    params = dict(batches=1, **geo, input_offset=p["input_offset"], depth=depth,
+                  act_min=p["act_min"], act_max=p["act_max"], wide=wide, output_offset=p["output_offset"],
+                  filter=arrays[0].name,
+                  bias=arrays[1].name, requant=arrays[2].name)
+    return Step(step.op_index, step.opcode, "td_conv2d_s8_dsp", "td_conv_dsp_params", params,
+                list(step.inputs), list(step.outputs), arrays, dict(step.inplace),
+                scratch=[("dsp", 5 * depth)])
+
+
+def dwconv_dsp(step: Step) -> Step:
+    p = step.params
+    if p["batches"] != 1 or p["depth_multiplier"] != 1:
+        raise NotEligible("batch size or depth multiplier above 1")
+    if p["dilation_h"] != 1 or p["dilation_w"] != 1:
+        raise NotEligible("dilation")
+    kh, kw, c = p["filter_h"], p["filter_w"], p["in_c"]
+    if kh > 8 or p["stride_h"] > kh:
+        raise NotEligible("filter taller than 8 rows or stride above the filter height")
+    w = _array(step, p["filter"]).reshape(kh, kw, c).transpose(2, 0, 1)  # [c, kh, kw]
+    bias = _array(step, p["bias"])
+    bias = np.zeros(c, np.int64) if bias is None else bias
+    ws, bs, rq, wide = _requant(step, w.reshape(c, -1), bias, p["input_offset"],
+                                p["output_offset"])
+    ws = ws.reshape(c, kh, kw)
+    fast3 = kh == 3 and kw == 3 and p["stride_w"] == 1
+    if fast3:
+        words = np.stack([_pairs(ws[:, :, 0], ws[:, :, 1]), _pairs(ws[:, :, 1], ws[:, :, 2])],
+                         axis=2)  # [c, kh, 2]
+        pairs = 2
+    else:
+        kwp = kw + (kw & 1)
+        padded = np.zeros((c, kh, kwp), np.int64)
+        padded[:, :, :kw] = ws
+        words = _pairs(padded[:, :, 0::2], padded[:, :, 1::2])
+        pairs = kwp // 2
+    out_w = p["out_w"]
+    plane_w = max(p["pad_w"] + p["in_w"], (out_w - 1) * p["stride_w"] + 2 * pairs, out_w + 3)
+    plane_w += plane_w & 1
+    pre = f"op{step.op_index}"
+    arrays = [
+        ConstArray(f"{pre}_filter_s16", "int32_t", words.reshape(-1), "weights"),
+        ConstArray(f"{pre}_bias_scaled", "int32_t", bs, "weights"),
+        ConstArray(f"{pre}_requant", "int32_t", rq.reshape(-1), "params"),
+    ]
+    params = dict(in_h=p["in_h"], in_w=p["in_w"], channels=c, out_h=p["out_h"], out_w=out_w,
+                  filter_h=kh, filter_w=kw, stride_h=p["stride_h"], stride_w=p["stride_w"],
+                  pad_h=p["pad_h"], pad_w=p["pad_w"], input_offset=p["input_offset"],
+                  act_min=p["act_min"], act_max=p["act_max"], wide=wide,
+                  output_offset=p["output_offset"], plane_w=plane_w,
+                  pairs=pairs,
+                  fast3=int(fast3), filter=arrays[0].name, bias=arrays[1].name,
+                  requant=arrays[2].name)
+    scratch = (kh * c + 1) * plane_w * 2
+    return Step(step.op_index, step.opcode, "td_depthwise_conv2d_s8_dsp", "td_dwconv_dsp_params",
+                params, list(step.inputs), list(step.outputs), arrays,
+                {step.inputs[0]: _dw_inplace(params)}, scratch=[("dsp", (scratch + 3) // 4 * 4)])
+
+
+def _dw_inplace(p: dict[str, Any]) -> int:
+    """In-place distance of the SIMD depthwise kernel: output row oy is written once
+    input rows up to last(oy) are in the ring, and before any later row is read."""
+    in_row = p["in_w"] * p["channels"]
+    out_row = p["out_w"] * p["channels"]
+    d = -(1 << 30)
+    for oy in range(p["out_h"]):
+        last = min(p["in_h"] - 1, oy * p["stride_h"] - p["pad_h"] + p["filter_h"] - 1)
+        d = max(d, (oy + 1) * out_row - (last + 1) * in_row)
+    return d
+
+
+CONVERTERS = {
+    "td_conv2d_s8": conv_dsp,
+    "td_fully_connected_s8": fc_dsp,
+    "td_depthwise_conv2d_s8": dwconv_dsp,
+}
+
+
+def select(steps: list[Step]) -> tuple[list[Step], dict[int, str]]:
+    """Steps with SIMD kernels where eligible; {op index: why not} for the others."""
+    out: list[Step] = []
+    skipped: dict[int, str] = {}
+    for st in steps:
+        conv = CONVERTERS.get(st.kernel or "")
+        if conv is None:
+            out.append(st)
+            continue
+        try:
+            out.append(conv(st))
+        except NotEligible as exc:
+            skipped[st.op_index] = str(exc)
+            out.append(st)
+    return out, skipped

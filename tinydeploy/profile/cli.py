@@ -1,0 +1,80 @@
+"""`tinydeploy profile`: parse, call tinydeploy.profile.run_profile, print the table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tinydeploy.errors import DataError
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def _table(r: dict[str, Any], top: int) -> Table:
+    emulated = "instructions_per_inference" in r
+    title = f"{r['model']['name']} on {r['board']} ({r['kernels']} kernels)"
+    if emulated:
+        title += (f": {r['instructions_per_inference']:,.0f} instructions "
+                  f"({r['instructions_per_mac']}/MAC, emulated)")
+    t = Table(title=title)
+    for name in ["#", "op", "kernel", "MACs"] + (["instructions", "instr/MAC", "share"]
+                                                  if emulated else ["ticks", "share"]):
+        t.add_column(name, justify="left" if name in ("op", "kernel") else "right")
+    rows = sorted(r["ops"], key=lambda o: -o.get("instructions", o["ticks"]))[:top] \
+        if top else r["ops"]
+    for o in rows:
+        cells = [str(o["index"]), o["op"], str(o["kernel"]), f"{o['macs']:,}"]
+        if emulated:
+            ipm = o["instructions_per_mac"]
+            cells += [f"{o['instructions']:,}", "" if ipm is None else f"{ipm:.3f}",
+                      f"{o['share']:.1%}"]
+        else:
+            cells += [f"{o['ticks']:,}", f"{o['share']:.1%}"]
+        t.add_row(*cells)
+    return t
+
+
+def profile_cmd(
+    model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel model with --data."),
+    board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`)."),
+    kernels: str = typer.Option("auto", "--kernels", help="auto (SIMD where the cpu has DSP), reference or dsp."),
+    data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
+    top: int = typer.Option(0, "--top", help="Show only the N most expensive ops (0: all, in order)."),
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<board>-profile]."),
+    force: bool = typer.Option(False, "--force", help="Replace the output folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
+) -> None:
+    """Instructions (emulated boards) or ticks per op, with MACs and instructions/MAC."""
+    from tinydeploy.compile import KERNEL_MODES
+    from tinydeploy.outdir import check_output_dir, staged_output_dir
+    from tinydeploy.profile import profile_markdown, run_profile
+    from tinydeploy.report.markdown import write_reports
+
+    if kernels not in KERNEL_MODES:
+        raise DataError(f"--kernels must be one of {', '.join(KERNEL_MODES)}, not {kernels!r}",
+                        path=str(model))
+    out_dir = out or Path("td-out") / f"{model.stem}-{board}-profile"
+    check_output_dir(out_dir, force)
+    with staged_output_dir(out_dir, force) as staging, err_console.status("profiling ...") as st:
+        report = run_profile(model, board, staging, kernels=kernels, data=data,
+                             progress=lambda s: st.update(s + " ..."))
+        report["out_dir"] = str(out_dir)
+        write_reports(staging, report, profile_markdown(report))
+        from tinydeploy.report.html import profile_html, write_html
+
+        write_html(staging / "report.html", profile_html(report))
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    console.print(_table(report, top))
+    console.print(f"wrote {out_dir}/ (report.json, report.md, report.html, project/)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("profile")(profile_cmd)

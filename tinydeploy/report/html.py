@@ -1,0 +1,229 @@
+"""report.html: one self-contained file (inline SVG plots from matplotlib, inline CSS).
+
+Renderers for the reports of `tinydeploy flash`, `tinydeploy profile` and
+bench/kernels.py. No JavaScript, no external resources: the file opens offline
+and in a headless browser. Every plot is an ``<svg>`` inside a
+``<figure class="plot" id="...">`` so tests can find them.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from pathlib import Path
+from typing import Any, Iterable
+
+CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }
+th { background: #f4f4f4; }
+td.l, th.l { text-align: left; }
+figure.plot { margin: 1.5em 0; }
+figcaption { font-size: 0.9em; color: #555; }
+.note { color: #666; font-size: 0.9em; }
+"""
+
+
+def _esc(v: Any) -> str:
+    return html.escape(str(v))
+
+
+def _svg(fig: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE
+
+
+def _figure(plot_id: str, caption: str, fig: Any) -> str:
+    return (f'<figure class="plot" id="{_esc(plot_id)}">{_svg(fig)}'
+            f"<figcaption>{_esc(caption)}</figcaption></figure>")
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["svg.hashsalt"] = "tinydeploy"  # deterministic ids
+    return plt
+
+
+def table(headers: list[str], rows: Iterable[list[Any]], left: int = 1) -> str:
+    head = "".join(f'<th class="{"l" if i < left else ""}">{_esc(h)}</th>'
+                   for i, h in enumerate(headers))
+    body = "".join("<tr>" + "".join(f'<td class="{"l" if i < left else ""}">{_esc(c)}</td>'
+                                    for i, c in enumerate(row)) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def page(title: str, parts: list[str]) -> str:
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{_esc(title)}</title><style>{CSS}</style></head><body>"
+            f"<h1>{_esc(title)}</h1>" + "\n".join(parts) + "</body></html>\n")
+
+
+def write_html(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+# ---------------------------------------------------------------- plots
+
+def memory_map_plot(report: dict[str, Any]) -> str:
+    """Weights / code / other flash against the board's flash; static RAM + stack against RAM."""
+    plt = _plt()
+    flash = report.get("flash") or {}
+    weights = flash.get("weights", flash.get("weights_bytes", 0)) or 0
+    code = flash.get("runtime", flash.get("runtime_code_bytes", 0)) or 0
+    other = flash.get("other", flash.get("other_flash_bytes", 0)) or 0
+    arena = report.get("arena_bytes") or 0
+    static = report.get("static_ram_bytes") or (flash.get("static_ram_bytes") or 0)
+    stack = report.get("stack_bytes") or report.get("stack_reserved_bytes") or 0
+    fig, ax = plt.subplots(figsize=(7, 2.4))
+    kib = 1024.0
+    ax.barh(["flash"], [weights / kib], color="#4c72b0", label="weights")
+    ax.barh(["flash"], [code / kib], left=[weights / kib], color="#dd8452", label="runtime code")
+    ax.barh(["flash"], [other / kib], left=[(weights + code) / kib], color="#999999",
+            label="other flash")
+    rest = max(static - arena, 0)
+    ax.barh(["RAM"], [arena / kib], color="#55a868", label="arena")
+    ax.barh(["RAM"], [rest / kib], left=[arena / kib], color="#8172b2", label="other static RAM")
+    ax.barh(["RAM"], [stack / kib], left=[(arena + rest) / kib], color="#c44e52", label="stack")
+    title = "KiB used"
+    fb, rb = report.get("board_flash_bytes"), report.get("board_ram_bytes")
+    if fb and rb:
+        title += f" (board: {fb / kib:,.0f} KiB flash, {rb / kib:,.0f} KiB RAM)"
+    ax.set_xlabel(title)
+    ax.legend(fontsize=7, ncol=3, loc="lower right")
+    return _figure("memory-map", "Memory map: flash (weights, code, rest) and RAM "
+                   "(arena, other static data, stack)", fig)
+
+
+def per_op_plot(ops: list[dict[str, Any]]) -> str:
+    """Instructions vs MACs per op (two bars per op, log scale)."""
+    plt = _plt()
+    labels = [f"#{o['index']} {o['op']}" for o in ops]
+    instr = [max(o.get("instructions", o.get("ticks", 0)), 1) for o in ops]
+    macs = [max(o.get("macs", 0), 1) for o in ops]
+    fig, ax = plt.subplots(figsize=(8, 0.28 * len(ops) + 1.2))
+    ys = list(range(len(ops)))
+    ax.barh([y - 0.2 for y in ys], instr, height=0.4, color="#dd8452", label="instructions")
+    ax.barh([y + 0.2 for y in ys], macs, height=0.4, color="#4c72b0", label="MACs")
+    ax.set_yticks(ys)
+    ax.set_yticklabels(labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.legend(fontsize=7)
+    return _figure("per-op", "Per op: executed instructions (emulated) vs MACs", fig)
+
+
+def runtime_plot(rows: list[dict[str, Any]]) -> str:
+    """Bars per model: instructions/MAC for each runtime variant."""
+    plt = _plt()
+    models = sorted({r["model"] for r in rows})
+    variants = [v for v in ("reference", "dsp") if any(r["variant"] == v for r in rows)]
+    fig, ax = plt.subplots(figsize=(7, 3))
+    width = 0.8 / max(len(variants), 1)
+    for i, v in enumerate(variants):
+        vals = []
+        for m in models:
+            hit = [r for r in rows if r["model"] == m and r["variant"] == v]
+            vals.append(hit[0]["instructions_per_mac"] if hit else 0)
+        ax.bar([j + i * width for j in range(len(models))], vals, width=width,
+               label=f"aot {v}")
+    ax.set_xticks([j + width * (len(variants) - 1) / 2 for j in range(len(models))])
+    ax.set_xticklabels(models, fontsize=8)
+    ax.set_ylabel("instructions / MAC (emulated)")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    return _figure("runtimes", "Runtime comparison: instructions per MAC", fig)
+
+
+def arena_plot(rows: list[dict[str, Any]]) -> str:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 2.6))
+    models = [r["model"] for r in rows]
+    xs = range(len(models))
+    ax.bar([x - 0.2 for x in xs], [r["arena_bytes"] / 1024 for r in rows], width=0.4,
+           label="aot arena")
+    ax.bar([x + 0.2 for x in xs], [r["tflm_arena_bytes"] / 1024 for r in rows], width=0.4,
+           label="TFLite Micro arena")
+    ax.set_xticks(list(xs))
+    ax.set_xticklabels(models, fontsize=8)
+    ax.set_ylabel("KiB")
+    ax.legend(fontsize=8)
+    return _figure("arena", "Arena: AOT memory plan vs TFLite Micro", fig)
+
+
+# ---------------------------------------------------------------- pages
+
+def flash_html(r: dict[str, Any]) -> str:
+    rows = [["board", f"{r['board']} ({r.get('board_name', '')}, {r.get('cpu', '')})"],
+            ["runtime", f"{r['runtime']} ({r.get('kernels') or '-'} kernels)"],
+            ["model", r["model"]["name"]], ["MACs", f"{r['macs']:,}"]]
+    if r.get("flash_bytes") is not None:
+        f = r["flash"]
+        rows.append(["flash", f"{r['flash_bytes']:,} B (weights {f['weights']:,}, runtime code "
+                              f"{f['runtime']:,}, other {f['other']:,})"])
+    rows.append(["RAM", f"{r['ram_bytes']:,} B (arena {r['arena_bytes']:,}, TFLite Micro arena "
+                        f"{r['tflm_arena_bytes']:,}, stack {r['stack_bytes']:,})"])
+    if "instructions_per_inference" in r:
+        rows.append(["instructions / inference (emulated)",
+                     f"{r['instructions_per_inference']:,.0f} ({r['instructions_per_mac']} / MAC)"])
+    if r.get("latency_ms") is not None:
+        rows.append(["latency", f"{r['latency_ms']:.3f} ms"])
+    c = r["check"]
+    if c["inputs"]:
+        rows.append([f"outputs vs tflite-micro ({c['inputs']} inputs)",
+                     f"{c['exact_match_rate']:.0%} exact, max diff {c['max_abs_diff']:g}"])
+    parts = [table(["", ""], rows), memory_map_plot(r)]
+    if r.get("ops"):
+        parts.append(per_op_plot(r["ops"]))
+    return page(f"tinydeploy flash: {r['model']['name']} on {r['board']}", parts)
+
+
+def profile_html(r: dict[str, Any]) -> str:
+    emulated = "instructions_per_inference" in r
+    parts = []
+    if emulated:
+        parts.append(f"<p>{r['instructions_per_inference']:,.0f} instructions per inference "
+                     f"({r['instructions_per_mac']} per MAC, {r['macs']:,} MACs), emulated, exact. "
+                     f"Cortex-M4 cycles <b>estimate</b>: {r['m4_cycles_estimate']:,}.</p>")
+    headers = ["op", "#", "kernel", "MACs"] + (["instructions", "instr/MAC", "share"]
+                                              if emulated else ["ticks", "share"])
+    rows = []
+    for o in r["ops"]:
+        row = [o["op"], o["index"], o["kernel"], f"{o['macs']:,}"]
+        if emulated:
+            row += [f"{o['instructions']:,}", "" if o["instructions_per_mac"] is None
+                    else o["instructions_per_mac"], f"{o['share']:.1%}"]
+        else:
+            row += [f"{o['ticks']:,}", f"{o['share']:.1%}"]
+        rows.append(row)
+    parts += [per_op_plot(r["ops"]), table(headers, rows), memory_map_plot(r)]
+    return page(f"tinydeploy profile: {r['model']['name']} on {r['board']} "
+                f"({r['kernels']} kernels)", parts)
+
+
+def bench_html(result: dict[str, Any]) -> str:
+    rows = result["rows"]
+    headers = ["model", "board", "variant", "MACs", "instructions", "instr/MAC", "exact",
+               "arena", "TFLM arena", "runtime code"]
+    body = [[r["model"], r["board"], r["variant"], f"{r['macs']:,}",
+             f"{r['instructions_per_inference']:,.0f}", r["instructions_per_mac"],
+             r["exact_match_rate"], f"{r['arena_bytes']:,}", f"{r['tflm_arena_bytes']:,}",
+             f"{r['runtime_code_bytes']:,}"] for r in rows]
+    parts = [table(headers, body, left=3)]
+    m4 = [r for r in rows if r["board"] == "qemu-m4"]
+    if m4:
+        parts.append(runtime_plot(m4))
+        parts.append(arena_plot([r for r in m4 if r["variant"] == "dsp"] or m4))
+    if result.get("note"):
+        parts.append(f'<p class="note">{_esc(result["note"])}</p>')
+    return page("tinydeploy kernels benchmark", parts)
