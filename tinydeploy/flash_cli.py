@@ -54,6 +54,8 @@ def flash_cmd(
     model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel model with --data."),
     board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`)."),
     runtime: str = typer.Option("aot", "--runtime", "-r", help="aot (default) or tflm."),
+    kernels: str = typer.Option("auto", "--kernels", help="AOT kernels: auto (SIMD where the board's "
+                                "cpu has the DSP extension), reference or dsp."),
     check: int = typer.Option(20, "--check", help="Inputs to compare with tflite-micro."),
     runs: int = typer.Option(10, "--runs", help="Timed inferences for the latency figure."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
@@ -77,21 +79,29 @@ def flash_cmd(
                         path=str(model))
     if check < 0 or runs < 1:
         raise DataError("--check must be >= 0 and --runs >= 1", path=str(model))
+    from tinydeploy.compile import KERNEL_MODES
+
+    if kernels not in KERNEL_MODES:
+        raise DataError(f"--kernels must be one of {', '.join(KERNEL_MODES)}, not {kernels!r}",
+                        path=str(model))
     out_dir = out or Path("td-out") / f"{model.stem}-{board}"
     check_output_dir(out_dir, force)
     with staged_output_dir(out_dir, force) as staging, \
             err_console.status("starting ...") as status:
         report = flash(model, board, staging, runtime=runtime, check=check, runs=runs,
                        data=data, calibrate=calibrate, port=port, tflm_root=tflm_root,
-                       tflm_lib=tflm_lib,
+                       tflm_lib=tflm_lib, kernels=kernels,
                        progress=lambda s: status.update(STAGE_TEXT.get(s, s) + " ..."))
         report["out_dir"] = str(out_dir)
         write_reports(staging, report, flash_markdown(report))
+        from tinydeploy.report.html import flash_html, write_html
+
+        write_html(staging / "report.html", flash_html(report))
     if as_json:
         typer.echo(json.dumps(report))
         return
     console.print(_summary(report))
-    console.print(f"wrote {out_dir}/ (report.json, report.md, project/)")
+    console.print(f"wrote {out_dir}/ (report.json, report.md, report.html, project/)")
 
 
 def generate_cmd(

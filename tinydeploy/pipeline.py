@@ -158,6 +158,8 @@ def flash(
         "cpu": board.cpu,
         "runtime": runtime,
         "kernels": _kernel_mode(generated.get("compiled")),
+        "board_flash_bytes": board.flash_bytes,
+        "board_ram_bytes": board.ram_bytes,
         "model": {"name": prepared.model.name, "path": str(model_path),
                   "sha256": prepared.model.sha256, "converted": prepared.converted},
         "macs": macs,

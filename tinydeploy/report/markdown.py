@@ -62,7 +62,8 @@ def write_reports(out_dir: Path, report: dict[str, Any], markdown: str) -> tuple
 def flash_markdown(r: dict[str, Any]) -> str:
     """report.md of `tinydeploy flash`."""
     c = r["check"]
-    rows = [["board", f"{r['board']} ({r['board_name']}, {r['cpu']})"], ["runtime", r["runtime"]],
+    runtime = r["runtime"] + (f" ({r['kernels']} kernels)" if r.get("kernels") else "")
+    rows = [["board", f"{r['board']} ({r['board_name']}, {r['cpu']})"], ["runtime", runtime],
             ["model", f"{r['model']['name']} (sha256 `{r['model']['sha256'][:16]}`)"],
             ["MACs", f"{r['macs']:,}"]]
     if r["flash_bytes"] is not None:

@@ -1,0 +1,76 @@
+"""Reference vs SIMD (DSP) kernels, per MLPerf Tiny model and board, written as JSON + HTML.
+
+For each model and board: `tinydeploy flash` with --kernels reference and with
+--kernels dsp; instructions per inference (QEMU -icount, emulated), per MAC,
+the speed-up, bit-exactness against tflite-micro, arena, and the flash of the
+runtime code (the ELF's runtime/ + model/ .text).
+
+Usage: python bench/kernels.py [-o bench/results/kernels.json] [--check 20]
+                               [--boards qemu-m4,qemu-m7] [--models kws_ref_model,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+MLPERF = REPO.parent / "shared" / "models" / "mlperf-tiny"
+MODELS = ["kws_ref_model", "vww_96_int8", "pretrainedResnet_quant", "ad01_int8"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-o", "--out", type=Path, default=REPO / "bench" / "results" / "kernels.json")
+    parser.add_argument("--check", type=int, default=20)
+    parser.add_argument("--boards", default="qemu-m4,qemu-m7")
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--variants", default="reference,dsp")
+    args = parser.parse_args()
+
+    from tinydeploy.outdir import staged_output_dir
+    from tinydeploy.pipeline import flash
+    from tinydeploy.report.html import bench_html
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for board in args.boards.split(","):
+            for name in args.models.split(","):
+                path = MLPERF / f"{name}.tflite"
+                if not path.exists():
+                    print(f"skip {name}: {path} is absent", file=sys.stderr)
+                    continue
+                for variant in args.variants.split(","):
+                    with staged_output_dir(Path(tmp) / f"{name}-{board}-{variant}") as d:
+                        r = flash(path, board, d, check=args.check, runs=1, kernels=variant)
+                    row = {"model": name, "board": board, "variant": variant,
+                           "kernels": r["kernels"], "macs": r["macs"],
+                           "instructions_per_inference": r["instructions_per_inference"],
+                           "instructions_per_mac": r["instructions_per_mac"],
+                           "exact_match_rate": r["exact_match_rate"],
+                           "max_abs_diff": r["max_abs_diff"], "checked_inputs": r["check"]["inputs"],
+                           "arena_bytes": r["arena_bytes"], "tflm_arena_bytes": r["tflm_arena_bytes"],
+                           "flash_bytes": r["flash_bytes"], "weights_bytes": r["flash"]["weights"],
+                           "runtime_code_bytes": r["flash"]["runtime"],
+                           "firmware_without_weights_bytes": r["flash_bytes"] - r["flash"]["weights"]}
+                    rows.append(row)
+                    print(json.dumps(row), file=sys.stderr, flush=True)
+    for r in rows:
+        ref = [x for x in rows if x["model"] == r["model"] and x["board"] == r["board"]
+               and x["variant"] == "reference"]
+        if ref and r["variant"] != "reference":
+            r["speedup_vs_reference"] = round(ref[0]["instructions_per_inference"]
+                                              / r["instructions_per_inference"], 2)
+    result = {"note": "instructions are QEMU -icount counts (emulated), not cycles of a real chip",
+              "rows": rows}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    args.out.with_suffix(".html").write_text(bench_html(result))
+    print(f"wrote {args.out} and {args.out.with_suffix('.html')}")
+
+
+if __name__ == "__main__":
+    main()

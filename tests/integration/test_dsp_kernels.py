@@ -1,0 +1,95 @@
+"""SIMD (DSP) kernels: bit-exact with tflite-micro, chosen from the board's cpu.
+
+Host tier: the portable C of td_*_dsp.c (same layouts and arithmetic as on the
+M4) over the Keras suite and an MLPerf model. QEMU tier: the SMLAD code on
+qemu-m4, a core without the DSP extension (qemu-m3) keeping the reference kernels.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from tests.conftest import mlperf_path
+from tests.integration.test_aot_keras import CASES, build, convert
+
+needs_arm = pytest.mark.skipif(
+    shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+    reason="arm-none-eabi-gcc and qemu-system-arm are needed")
+
+DSP_CASES = [c for c in sorted(CASES) if c.startswith(("conv", "depthwise", "dense", "residual"))]
+
+
+@pytest.mark.parametrize("case", DSP_CASES)
+def test_dsp_layouts_bit_exact_on_host(case, tmp_path) -> None:
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.model.ir import parse_model
+
+    kind, kw = CASES[case]
+    raw = convert(build(kind), **kw)
+    cm = compile_model(parse_model(raw, name=f"dsp_{case}"), tmp_path / case, kernels="dsp")
+    meta = json.loads(cm.metadata.read_text())
+    assert meta["kernel_mode"] == "dsp"
+    assert check(cm, raw, inputs=30, seed=5) == {"inputs": 30, "exact_match_rate": 1.0,
+                                                  "max_abs_diff": 0.0}
+
+
+def test_mlperf_resnet_dsp_on_host_with_remat(tmp_path) -> None:
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.model.ir import parse_model
+
+    path = mlperf_path("resnet")
+    raw = path.read_bytes()
+    cm = compile_model(parse_model(raw, path), tmp_path / "r", kernels="dsp")
+    meta = json.loads(cm.metadata.read_text())
+    assert "td_conv2d_s8" not in cm.kernels and "td_conv2d_s8_dsp" in cm.kernels
+    assert any("recomputes" in o for o in meta["ops"])  # row recompute uses the SIMD conv too
+    assert "td_conv2d_s8_dsp_rows" in cm.model_c.read_text()
+    assert check(cm, raw, inputs=3)["exact_match_rate"] == 1.0
+
+
+def test_kernel_mode_follows_the_board(tmp_path) -> None:
+    from tinydeploy.compile import compile_model
+    from tinydeploy.model.ir import parse_model
+
+    path = mlperf_path("kws")
+    model = parse_model(path.read_bytes(), path)
+    auto_dsp = compile_model(model, tmp_path / "a", kernels="auto", dsp=True)
+    auto_plain = compile_model(model, tmp_path / "b", kernels="auto", dsp=False)
+    forced = compile_model(model, tmp_path / "c", kernels="reference", dsp=True)
+    assert "td_depthwise_conv2d_s8_dsp" in auto_dsp.kernels
+    assert not any(k.endswith("_dsp") for k in auto_plain.kernels + forced.kernels)
+    with pytest.raises(ValueError, match="kernels must be one of"):
+        compile_model(model, tmp_path / "d", kernels="fast")
+
+
+def _flash(capsys, *argv: str) -> dict:
+    from tinydeploy.cli import main
+
+    assert main(["flash", *argv, "--json"]) == 0, capsys.readouterr().err
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.slow
+@needs_arm
+def test_kws_simd_on_qemu_m4_is_exact_and_4x_faster(tmp_path, capsys) -> None:
+    kws = str(mlperf_path("kws"))
+    dsp = _flash(capsys, kws, "--board", "qemu-m4", "--check", "5", "--runs", "1",
+                 "-o", str(tmp_path / "d"))
+    ref = _flash(capsys, kws, "--board", "qemu-m4", "--kernels", "reference", "--check", "0",
+                 "--runs", "1", "-o", str(tmp_path / "r"))
+    assert dsp["kernels"] == "dsp" and ref["kernels"] == "reference"
+    assert dsp["exact_match_rate"] == 1.0 and dsp["max_abs_diff"] == 0
+    assert dsp["instructions_per_inference"] * 4 <= ref["instructions_per_inference"]
+    assert dsp["arena_bytes"] <= 0.5 * dsp["tflm_arena_bytes"]
+    assert (tmp_path / "d" / "report.html").is_file()
+
+
+@pytest.mark.slow
+@needs_arm
+def test_core_without_dsp_keeps_reference_kernels(tmp_path, capsys) -> None:
+    r = _flash(capsys, str(mlperf_path("ad")), "--board", "qemu-m3", "--check", "2",
+               "--runs", "1", "-o", str(tmp_path / "m3"))
+    assert r["kernels"] == "reference" and r["exact_match_rate"] == 1.0
