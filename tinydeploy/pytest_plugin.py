@@ -36,6 +36,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--td-model", default=None, metavar="PATH", help="the int8 .tflite model under test")
     g.addoption("--td-timeout", type=float, default=10.0, metavar="S",
                 help="seconds a device may stay silent before a command fails (default 10)")
+    g.addoption("--td-boot-timeout", type=float, default=20.0, metavar="S",
+                help="seconds the firmware may take to answer after a start or reset (default 20)")
     g.addoption("--td-no-flash", action="store_true",
                 help="real boards: use the firmware the board already runs (built and flashed "
                      "elsewhere); its model must match --td-model")
@@ -63,6 +65,7 @@ class HilConfig:
     runtime: str
     model: Optional[Path]
     timeout: float
+    boot_timeout: float
     no_flash: bool
     lg_env: Optional[Path]
     baseline: Optional[Path]
@@ -107,7 +110,8 @@ def _hil_config(config: pytest.Config) -> HilConfig:
         boards=boards, ports=_pairs(opt("td_port"), boards, "--td-port"),
         places=_pairs(opt("td_place"), boards, "--td-place"), runtime=opt("td_runtime"),
         model=path("td_model", "td_model"),
-        timeout=opt("td_timeout"), no_flash=opt("td_no_flash"),
+        timeout=opt("td_timeout"), boot_timeout=opt("td_boot_timeout"),
+        no_flash=opt("td_no_flash"),
         lg_env=Path(opt("td_lg_env")) if opt("td_lg_env") else None,
         baseline=path("td_baseline", "td_baseline"),
         update_baseline=opt("td_update_baseline"), max_growth=opt("td_max_growth"),
@@ -149,6 +153,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     cfg = metafunc.config.stash[_KEY]
     metafunc.parametrize("td_board", _boards_for(metafunc, cfg), indirect=True, scope="session")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """--dist loadgroup: each board's tests on one worker (see tinydeploy.hil.xdist)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from tinydeploy.hil.xdist import board_scheduler
+    from tinydeploy.resources import boards_dir
+
+    boards = [p.stem for p in boards_dir().glob("*.toml")] + config.stash[_KEY].boards
+    return board_scheduler(config, log, boards)
 
 
 # -- fixtures: all lazy; nothing happens unless a test uses them ----------------
@@ -220,7 +236,8 @@ def td_session_device(request: pytest.FixtureRequest, td_board, td_model_path: P
         else:
             firmware = build_firmware(model, board, td_config.runtime, _cache_dir(request),
                                       upload=board.platform == "platformio", port=port)
-        device = stack.enter_context(Device(firmware, port=port, timeout=td_config.timeout))
+        device = stack.enter_context(Device(firmware, port=port, timeout=td_config.timeout,
+                                                  boot_timeout=td_config.boot_timeout))
         yield device
 
 

@@ -57,7 +57,7 @@ def gone(pid: int) -> bool:
     ("garbage", r"no answer to 'infer 1 0' within 2 s \(got: m-"),
     ("reset", r"expected a 'm-results-\[' line, got: m-warmup-start-0 \| m-init-done"),
     ("vanish", r"the device disappeared while reading"),
-])
+], ids=["silent", "garbage", "reset", "vanish"])
 def test_serial_fault_is_a_clear_error_in_time(kws, mode: str, message: str) -> None:
     with FakePeer(kws[1], kws[0].model, mode) as peer, serial_device(kws, peer.port) as dev:
         x = dev.random_inputs(1)[0]
@@ -146,9 +146,9 @@ def test_a_port_is_never_opened_twice(tmp_path, monkeypatch) -> None:
 @pytest.mark.parametrize("sig,message", [
     (signal.SIGSTOP, r"no answer to 'infer 200 0' within 3 s \(got: .*m-infer-start-200"),
     (signal.SIGKILL, r"disappeared while reading"),
-])
+], ids=["stopped", "killed"])
 def test_qemu_fault_mid_inference_is_reported_and_reaped(td_session_device, sig, message) -> None:
-    dev = Device(td_session_device.firmware, timeout=3)
+    dev = Device(td_session_device.firmware, timeout=1)
     with dev:
         dev.load(dev.random_inputs(1)[0])
         pid = dev.pid
@@ -178,16 +178,28 @@ def test_plugin_reports_a_silent_board_as_a_failure(kws, pytester) -> None:
     """)
     with FakePeer(kws[1], kws[0].model, "reset", once=True) as peer:
         started = time.monotonic()
-        result = pytester.runpytest("--td-board", "nano33ble", "--td-port", peer.port,
-                                    "--td-no-flash", "--td-model", str(mlperf_path("kws")),
-                                    "--td-timeout", "1", "-p", "no:cacheprovider")
+        result = pytester.runpytest("--td-board", "nano33ble", "--td-port=" + peer.port,
+                                    "--td-no-flash", "--td-model=" + str(mlperf_path("kws")),
+                                    "--td-timeout", "1", "--td-boot-timeout", "2",
+                                    "-p", "no:cacheprovider")
         assert time.monotonic() - started < 30
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*DeviceError: *: expected a 'm-results-[' line, got: "
                                  "m-warmup-start-0 | m-init-done*"])
+    pytester.makepyfile(test_zlast="""
+        def test_third(td_device):
+            td_device.info()
+    """)
     with FakePeer(kws[1], kws[0].model, "silent") as peer:
-        result = pytester.runpytest("--td-board", "nano33ble", "--td-port", peer.port,
-                                    "--td-no-flash", "--td-model", str(mlperf_path("kws")),
-                                    "--td-timeout", "1", "-p", "no:cacheprovider")
-    result.assert_outcomes(failed=1, errors=1)   # the second test: the board is gone for good
-    result.stdout.fnmatch_lines(["*no answer to 'infer 1 0' within 1.5 s*"])
+        started = time.monotonic()
+        result = pytester.runpytest("--td-board", "nano33ble", "--td-port=" + peer.port,
+                                    "--td-no-flash", "--td-model=" + str(mlperf_path("kws")),
+                                    "--td-timeout", "1", "--td-boot-timeout", "2",
+                                    "-p", "no:cacheprovider")
+        assert time.monotonic() - started < 30
+    # test_first: the silence; test_second: the reset finds no answer; test_third: said at once
+    result.assert_outcomes(failed=1, errors=2)
+    out = result.stdout.str()
+    assert "no answer to 'infer 1 0' within 1.5 s (got: m-warmup-start-0)" in out
+    assert "the firmware did not answer within 2 s of starting" in out
+    assert "stopped answering earlier in this session and did not come back after a reset" in out

@@ -39,6 +39,7 @@ class Device:
         self.reference = Reference(firmware.model.raw, firmware.model.model)
         self.target: Optional[Target] = None
         self.faulted = False          # a DeviceError happened since the last clean state
+        self.broken: Optional[str] = None   # why the last reset failed
         self._input_loaded = False
 
     # -- lifecycle ---------------------------------------------------------
@@ -72,17 +73,27 @@ class Device:
         self.open()
 
     def ensure_ready(self) -> None:
-        """After a failure: resync the link, or reset when it does not answer."""
-        if self.target is None:
-            self.open()
-            return
-        if not self.faulted:
+        """After a failure: resync the link, or reset when it does not answer. A board
+        that did not come back from a reset fails at once from then on, rather than
+        making every later test wait for its boot timeout again."""
+        if self.broken is not None:
+            raise DeviceError("the board stopped answering earlier in this session and did "
+                              f"not come back after a reset ({self.broken})",
+                              port=self.port or self.board.id)
+        if self.target is not None and not self.faulted:
             return
         try:
-            self.link.resync(attempts=2, timeout=min(2.0, self.timeout))
-            self.faulted = False
-        except DeviceError:
-            self.reset()
+            if self.target is None:
+                self.open()
+                return
+            try:
+                self.link.resync(attempts=2, timeout=min(2.0, self.timeout))
+                self.faulted = False
+            except DeviceError:
+                self.reset()
+        except DeviceError as exc:
+            self.broken = str(exc)
+            raise
 
     def __enter__(self) -> "Device":
         return self.open()
