@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import flatbuffers
@@ -380,8 +381,13 @@ def _raw_cases() -> list[Case]:
             Case("raw-root-loop", b"\x00\x00\x00\x00TFL3\x00\x00\x00\x00")]
 
 
-def build_corpus(bitflips_per_model: int = 12, truncations: int = 8) -> list[Case]:
+@lru_cache(maxsize=4)
+def build_corpus(bitflips_per_model: int = 12, truncations: int = 8) -> tuple[Case, ...]:
     """Every case, deterministically (fixed seeds)."""
+    return tuple(_build_corpus(bitflips_per_model, truncations))
+
+
+def _build_corpus(bitflips_per_model: int, truncations: int) -> list[Case]:
     cases = _raw_cases()
     for key, raw in available_models().items():
         n = len(raw)
