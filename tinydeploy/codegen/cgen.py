@@ -9,6 +9,7 @@ same float32.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -38,12 +39,22 @@ def identifier(name: str) -> str:
     return name
 
 
+MAX_IDENTIFIER = 40  # C99 promises 63 significant characters (31 for external names)
+
+
 def sanitize(name: str, prefix: str = "t_") -> str:
-    """A deterministic identifier derived from free text (a tensor name)."""
+    """A deterministic identifier derived from free text (a tensor name).
+
+    Names longer than MAX_IDENTIFIER keep their start plus 8 hex digits of their
+    sha256, so two long names sharing a prefix stay distinct.
+    """
     ident = re.sub(r"[^0-9A-Za-z_]", "_", name)
     ident = re.sub(r"_+", "_", ident).strip("_") or "x"
     if ident[0].isdigit() or ident in C_RESERVED or ident.startswith("__"):
         ident = prefix + ident
+    if len(ident) > MAX_IDENTIFIER:
+        digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        ident = ident[:MAX_IDENTIFIER - 9].rstrip("_") + "_" + digest
     return identifier(ident)
 
 
@@ -84,8 +95,10 @@ def string_literal(text: str) -> str:
 
 
 def comment(text: str) -> str:
-    """Text safe inside /* ... */ on one line."""
-    return re.sub(r"[^\x20-\x7e]", "?", text).replace("*/", "* /").replace("/*", "/ *")
+    """Text safe inside /* ... */, // or ; comments on one line: printable ASCII only, no
+    comment delimiters, no trigraph (``??/`` would splice lines), no trailing backslash."""
+    text = re.sub(r"[^\x20-\x7e]", "?", text).replace("*/", "* /").replace("/*", "/ *")
+    return re.sub(r"\?(?=\?)", "?_", text).rstrip("\\")
 
 
 def array_body(values: np.ndarray, ctype: str, per_line: int = 16, indent: str = "  ") -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from tinydeploy import __version__
 from tinydeploy.boards import Board
+from tinydeploy.codegen import cgen
 from tinydeploy.codegen.render import render
 from tinydeploy.errors import BoardError
 from tinydeploy.model.ir import Model
@@ -51,7 +52,8 @@ def generate_platformio_project(model: Model, raw: bytes, board: Board, out_dir:
     _copy_tree(fw / "hal" / "arduino", src / "hal")
     (src / "runtime").mkdir(parents=True)
     shutil.copyfile(fw / "runtime" / "td_model.h", src / "runtime" / "td_model.h")
-    context: dict[str, Any] = {"board": board, "version": __version__, "model_name": model.name,
+    context: dict[str, Any] = {"board": board, "version": __version__,
+                               "model_name": cgen.comment(model.name),
                                "runtime": runtime, **(extra_context or {})}
     (src / "td_board.h").write_text(render("fw_td_board.h.j2", **context))
     (src / "main.cpp").write_text(render(main_template, **context))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinydeploy import __version__
-from tinydeploy.codegen.cgen import sanitize, string_literal
+from tinydeploy.codegen.cgen import comment, sanitize, string_literal
 from tinydeploy.codegen.render import render
 from tinydeploy.errors import UnsupportedOpError
 from tinydeploy.model.carray import write_c_array
@@ -94,7 +94,8 @@ def write_tflm_model(model: Model, raw: bytes, out_dir: Path,
     arena = arena_with_margin(measured)
     cc = out_dir / "tflm_model.cc"
     cc.write_text(render(
-        "tflm_model.cc.j2", version=__version__, model_name=model.name, sha256=model.sha256,
+        "tflm_model.cc.j2", version=__version__, model_name=comment(model.name),
+        sha256=model.sha256,
         ops=ops, tflm_arena=measured, arena_bytes=arena, margin_percent=MARGIN_PERCENT,
         margin_bytes=MARGIN_BYTES, array=sanitize(model.name, prefix="m_") + "_tflite",
         name_literal=string_literal(model.name), arduino_header=arduino_header))

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from tinydeploy import __version__
-from tinydeploy.codegen.cgen import hex_bytes, sanitize
+from tinydeploy.codegen.cgen import comment, hex_bytes, sanitize
 from tinydeploy.codegen.render import render
 
 
@@ -17,7 +17,7 @@ def write_c_array(raw: bytes, name: str, out_dir: Path, stem: str = "model_data"
     derived from the model name.
     """
     ident = sanitize(name, prefix="m_") + "_tflite"
-    context = dict(version=__version__, source=name, sha256=hashlib.sha256(raw).hexdigest(),
+    context = dict(version=__version__, source=comment(name), sha256=hashlib.sha256(raw).hexdigest(),
                    ident=ident, header=f"{stem}.h",
                    guard=sanitize(f"TD_{stem}_{name}_H").upper())
     header, source = out_dir / f"{stem}.h", out_dir / f"{stem}.c"
