@@ -41,7 +41,7 @@ N_MFCC = 10
 F_MIN, F_MAX = 20.0, 4000.0
 N_FRAMES = 1 + (CLIP_SAMPLES - WINDOW) // HOP  # 49
 WINDOW_SHIFT = 11       # windowed samples keep 4 fractional bits: |x * hann| < 2**19
-POWER_SHIFT = 10        # |X|^2 >> 10 before the mel sums: by Parseval they stay below 2**61
+POWER_SHIFT = 10        # mel sums of |X|^2 * w >> 10: by Parseval they stay below 2**61
 FRAC_BITS = 15          # mfcc_fixed() is in units of 2**-15
 # c0 (the frame's log energy) spans a far wider range than c1..c9; scaling it
 # down keeps one int8 input scale fine enough for the other nine coefficients.
@@ -198,8 +198,15 @@ def _mfcc_block(audio: np.ndarray) -> np.ndarray:
     re = np.zeros((*xw.shape[:-1], NFFT), np.int64)
     re[..., :WINDOW] = xw
     re, im = _fft_fixed(re, np.zeros_like(re), t)
-    power = (re[..., :N_BINS] ** 2 + im[..., :N_BINS] ** 2) >> POWER_SHIFT
-    mel = power @ t.mel_matrix()
+    power = re[..., :N_BINS] ** 2 + im[..., :N_BINS] ** 2
+    # sum(power * w) >> POWER_SHIFT without overflow and without dropping quiet bins:
+    # the high part exactly, plus each bin's low bits times its weight, shifted.
+    mel = (power >> POWER_SHIFT) @ t.mel_matrix()
+    low = power & ((1 << POWER_SHIFT) - 1)
+    for b in range(N_MEL):
+        s, n, o = int(t.mel_start[b]), int(t.mel_len[b]), int(t.mel_offset[b])
+        w = t.mel_weight[o:o + n].astype(np.int64)
+        mel[..., b] += ((low[..., s:s + n] * w) >> POWER_SHIFT).sum(axis=-1)
     logmel = _log2_q16(mel, t)                       # Q16
     acc = logmel @ t.dct.astype(np.int64).T          # Q31
     return ((acc + (1 << 15)) >> 16).astype(np.int32)  # Q15

@@ -90,16 +90,18 @@ td_mfcc_status td_mfcc_frame(const int16_t *window, td_mfcc_work *work, int32_t 
   }
   for (; i < TD_MFCC_NFFT; i++) re[i] = im[i] = 0;
   fft512(re, im);
-  /* power = (re^2 + im^2) >> 10; over all bins sum(re^2 + im^2) = 512 * sum(xw^2) < 2^56
-   * (Parseval), so mel = sum(power * weight) < 2^61 in any band. */
+  /* mel = sum(power * weight) >> 10, as (power >> 10) * weight plus the low 10 bits
+   * times the weight, shifted, per bin (quiet bins still count). Over all bins
+   * sum(re^2 + im^2) = 512 * sum(xw^2) < 2^56 (Parseval), so mel < 2^61. */
   for (b = 0; b < TD_MFCC_MEL; b++) {
     uint32_t start = (uint32_t)td_mfcc_mel_start[b], len = (uint32_t)td_mfcc_mel_len[b];
     const int16_t *w = &td_mfcc_mel_weight[td_mfcc_mel_offset[b]];
     uint64_t acc = 0;
     for (k = 0; k < len; k++) {
       int64_t r = re[start + k], m = im[start + k];
-      uint64_t p = (uint64_t)(r * r + m * m) >> TD_MFCC_POWER_SHIFT;
-      acc += p * (uint64_t)w[k];
+      uint64_t p = (uint64_t)(r * r + m * m);
+      uint64_t low = p & ((1u << TD_MFCC_POWER_SHIFT) - 1u);
+      acc += (p >> TD_MFCC_POWER_SHIFT) * (uint64_t)w[k] + ((low * (uint64_t)w[k]) >> TD_MFCC_POWER_SHIFT);
     }
     logmel[b] = log2_q16(acc);
   }
