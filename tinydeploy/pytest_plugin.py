@@ -16,6 +16,7 @@ unless a test asks for td_device; the work is in tinydeploy.hil.
 
 from __future__ import annotations
 
+import os
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,7 +124,7 @@ _KEY = pytest.StashKey[HilConfig]()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "td_board(*boards): run this test only on these board "
-                            "profiles (default: the --td-board boards, or qemu-m4)")
+                            "profiles (of the --td-board boards, or qemu-m4); skip it elsewhere")
     config.stash[_KEY] = _hil_config(config)
 
 
@@ -140,7 +141,7 @@ def _boards_for(metafunc: pytest.Metafunc, cfg: HilConfig) -> list[Any]:
     boards = cfg.boards
     if marker is not None and marker.args:
         wanted = [str(b) for b in marker.args]
-        boards = [b for b in cfg.boards if b in wanted] if cfg.explicit_boards else wanted
+        boards = [b for b in cfg.boards if b in wanted]
         if not boards:
             reason = (f"test is for boards {', '.join(wanted)}; this run tests "
                       f"{', '.join(cfg.boards)}")
@@ -196,6 +197,9 @@ def td_board(request: pytest.FixtureRequest):  # -> tinydeploy.boards.Board
 
 
 def _cache_dir(request: pytest.FixtureRequest) -> Path:
+    """$TD_HIL_CACHE, else .pytest_cache/d/tinydeploy-hil, else a temporary folder."""
+    if os.environ.get("TD_HIL_CACHE"):
+        return Path(os.environ["TD_HIL_CACHE"])
     cache = getattr(request.config, "cache", None)
     if cache is not None:
         try:

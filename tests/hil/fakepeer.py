@@ -66,7 +66,12 @@ class FakePeer:
             pass
 
     def _read(self, timeout: float = 0.05) -> bytes:
-        ready, _, _ = select.select([self.master], [], [], timeout)
+        if self.master < 0:
+            return b""
+        try:
+            ready, _, _ = select.select([self.master], [], [], timeout)
+        except (OSError, ValueError):   # closed meanwhile
+            return b""
         if not ready:
             return b""
         try:

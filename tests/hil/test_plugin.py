@@ -49,10 +49,11 @@ def test_registered_through_the_entry_point(pytester) -> None:
 def test_board_parameters_and_marker(pytester) -> None:
     pytester.makepyfile(test_b=BOARD_TESTS)
     assert collected(pytester.runpytest("--co", "-q")) == [
-        "test_any[qemu-m4]", "test_marked[qemu-m33]", "test_marked[qemu-m7]", "test_plain"]
+        "test_any[qemu-m4]", "test_marked[no-board]", "test_plain"]
     assert collected(pytester.runpytest("--co", "-q", "--td-board", "qemu-m7",
-                                        "--td-board", "qemu-m3")) == [
-        "test_any[qemu-m3]", "test_any[qemu-m7]", "test_marked[qemu-m7]", "test_plain"]
+                                        "--td-board", "qemu-m3", "--td-board", "qemu-m33")) == [
+        "test_any[qemu-m33]", "test_any[qemu-m3]", "test_any[qemu-m7]",
+        "test_marked[qemu-m33]", "test_marked[qemu-m7]", "test_plain"]
     result = pytester.runpytest("-rs", "--td-board", "qemu-m4")
     result.assert_outcomes(passed=2, skipped=1)
     result.stdout.fnmatch_lines(["*test is for boards qemu-m7, qemu-m33; this run tests qemu-m4*"])
@@ -63,7 +64,7 @@ def test_nothing_is_built_for_tests_without_the_fixtures(pytester) -> None:
     started = time.monotonic()
     result = pytester.runpytest("--td-model", "/no/such/model.tflite")
     result.assert_outcomes(passed=1)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 30     # no build, no emulator (seconds on a busy CI)
     assert not (pytester.path / ".pytest_cache" / "d" / "tinydeploy-hil").exists()
 
 
@@ -141,9 +142,11 @@ PARALLEL_TEST = """
 @pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None or
                     shutil.which("qemu-system-arm") is None,
                     reason="arm-none-eabi-gcc and qemu-system-arm are needed")
-def test_several_qemu_boards_in_parallel_with_xdist(pytester, monkeypatch, tmp_path) -> None:
+def test_several_qemu_boards_in_parallel_with_xdist(pytester, pytestconfig, monkeypatch,
+                                                   tmp_path) -> None:
     """One worker per board (--dist loadgroup): each board's tests share one emulator."""
     pytester.makepyfile(test_par=PARALLEL_TEST)
+    monkeypatch.setenv("TD_HIL_CACHE", str(pytestconfig.cache.mkdir("tinydeploy-hil")))
     record = tmp_path / "record.jsonl"
     monkeypatch.setenv("TD_RECORD", str(record))
     boards = ["qemu-m4", "qemu-m7"]

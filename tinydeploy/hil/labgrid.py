@@ -55,8 +55,8 @@ def _client() -> list[str]:
     return [sys.executable, "-m", "labgrid.remote.client"]
 
 
-def _run_client(place: str, verb: str, timeout: float) -> None:
-    cmd = _client() + ["-p", place, verb]
+def _run_client(place: str, verb: str, timeout: float, address: Optional[str] = None) -> None:
+    cmd = _client() + (["-x", address] if address else []) + ["-p", place, verb]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL)
@@ -82,7 +82,10 @@ def serial_url(resource: Any) -> str:
         if scheme is None:
             raise DeviceError(f"serial protocol '{protocol}' is not supported (rfc2217 or raw)",
                               port=str(resource))
-        return f"{scheme}://{resource.host}:{resource.port}"
+        # ser2net does not answer RFC 2217 SET_CONTROL; labgrid's pyserial fork (a labgrid
+        # dependency) can ignore it, as labgrid's own SerialDriver does.
+        suffix = "?ign_set_control" if scheme == "rfc2217" else ""
+        return f"{scheme}://{resource.host}:{resource.port}{suffix}"
     if getattr(resource, "port", None):
         return str(resource.port)
     raise DeviceError("the labgrid resource has no serial port (is it available?)",
@@ -127,11 +130,13 @@ def place_port(place: Optional[str] = None, env_file: Optional[Path] = None,
     import labgrid
 
     acquired: list[str] = []
+    address: Optional[str] = None
     try:
         if env_file is not None:
             env = labgrid.Environment(str(env_file))
+            address = env.config.get_option("coordinator_address", coordinator())
             for name in _remote_places(env, target_name):
-                _run_client(name, "acquire", timeout)
+                _run_client(name, "acquire", timeout, address)
                 acquired.append(name)
             target = env.get_target(target_name)
             if target is None:
@@ -153,6 +158,6 @@ def place_port(place: Optional[str] = None, env_file: Optional[Path] = None,
     finally:
         for name in reversed(acquired):
             try:
-                _run_client(name, "release", timeout)
+                _run_client(name, "release", timeout, address)
             except DeviceError:
                 pass  # never mask the test's own failure; the coordinator shows the lock
