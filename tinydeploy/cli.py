@@ -34,6 +34,7 @@ _STAGES = [
     "tinydeploy.boards_cli",
     "tinydeploy.compile.cli",
     "tinydeploy.fpga.cli",
+    "tinydeploy.compress.cli",
     "tinydeploy.profile.cli",
 ]
 

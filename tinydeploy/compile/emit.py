@@ -190,5 +190,7 @@ def render(model: Model, steps: list[Step], plan: Plan,
 
 def runtime_files(kernels: list[str]) -> list[str]:
     """Runtime file names (in firmware/runtime) a model using ``kernels`` needs."""
-    packed = ["td_unpack_weights.c"] if any(k.endswith("_packed") for k in kernels) else []
-    return list(COMMON_RUNTIME) + sorted([KERNEL_FILES[k] for k in kernels] + packed)
+    # a packed kernel decodes its weights and calls the int8 kernel of the same op
+    packed = [f for k in kernels if k.endswith("_packed")
+              for f in ("td_unpack_weights.c", KERNEL_FILES[k[:-len("_packed")] + "_s8"])]
+    return list(COMMON_RUNTIME) + sorted({KERNEL_FILES[k] for k in kernels} | set(packed))

@@ -1,0 +1,135 @@
+"""`tinydeploy compress` on a small DS-CNN with synthetic data: every technique runs,
+the packed kernels are bit-exact with TFLite Micro (host gcc and qemu-m4), and
+impossible requests give one-line errors. Quick settings: ~1-2 minutes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from tinydeploy.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    from tinydeploy.compress import dscnn
+    from tinydeploy.compress.data import synthetic
+    from tinydeploy.compress.train import fit
+
+    tmp = tmp_path_factory.mktemp("compress")
+    d = synthetic(classes=4, train=256, val=64, test=64)
+    np.savez(tmp / "data.npz", x_train=d.x_train, y_train=d.y_train, x_val=d.x_val,
+             y_val=d.y_val, x_test=d.x_test, y_test=d.y_test)
+    m = dscnn(d.x_train.shape[1:], d.classes, width=16, depth=2)
+    fit(m, d, 1)
+    m.save(tmp / "model.keras")
+    return tmp
+
+
+TECHNIQUES = {
+    "qat8": ["--bits", "8", "--epochs", "1"],
+    "s4": ["--bits", "4", "--epochs", "1"],
+    "prune": ["--prune", "0.8", "--prune-min-weights", "128", "--epochs", "1"],
+    "cluster": ["--clusters", "16", "--epochs", "1"],
+    "structured": ["--structured", "0.5", "--epochs", "1"],
+    "distill": ["--distill-width", "0.5", "--distill-epochs", "1", "--epochs", "0"],
+    "prune_s4": ["--prune", "0.8", "--prune-min-weights", "128", "--bits", "4", "--epochs", "1"],
+}
+
+
+def _compress(setup, name, args, capsys):
+    out = setup / name
+    code = main(["compress", str(setup / "model.keras"), "--data", str(setup / "data.npz"),
+                 "-o", str(out), "--json", *args])
+    text = capsys.readouterr()
+    assert code == 0, text.err
+    return out, json.loads(text.out.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("name", list(TECHNIQUES))
+def test_each_technique_compiles_bit_exact(setup, name, capsys):
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.model.ir import read_model
+
+    out, summary = _compress(setup, name, TECHNIQUES[name], capsys)
+    assert 0.0 <= summary["int8_accuracy"] <= 1.0 and summary["steps"]
+    model = read_model(out / "model.tflite")
+    cm = compile_model(model, out / "compiled")
+    if name in ("s4", "cluster", "prune", "prune_s4"):
+        assert any(k.endswith("_packed") for k in cm.kernels), cm.kernels
+    if shutil.which("gcc"):
+        result = check(cm, (out / "model.tflite").read_bytes(), inputs=10)
+        assert result["exact_match_rate"] == 1.0, result
+    if name == "s4":
+        w = [t.data for t in model.tensors if t.data is not None and t.dtype == "int8"
+             and t.data.size >= 64]
+        assert w and all(np.abs(a).max() <= 7 for a in w)
+    if name == "cluster":
+        w = [t.data for t in model.tensors if t.data is not None and t.dtype == "int8"
+             and t.data.size >= 64]
+        assert w and all(np.unique(a).size <= 16 for a in w)
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(shutil.which("qemu-system-arm") is None or
+                    shutil.which("arm-none-eabi-gcc") is None,
+                    reason="needs qemu-system-arm and arm-none-eabi-gcc")
+def test_packed_kernels_bit_exact_on_qemu(setup, capsys):
+    from tinydeploy.pipeline import flash
+
+    out = setup / "prune_s4"  # written by test_each_technique_compiles_bit_exact[prune_s4]
+    if not (out / "model.tflite").exists():
+        out, _ = _compress(setup, "prune_s4", TECHNIQUES["prune_s4"], capsys)
+    (out / "flash").mkdir()
+    report = flash(out / "model.tflite", "qemu-m4", out / "flash", check=10, runs=1)
+    kernels = json.loads((out / "flash" / "compiled" / "compiled.json").read_text())["kernels"]
+    assert any(k.endswith("_packed") for k in kernels), kernels
+    assert report["exact_match_rate"] == 1.0 and report["max_abs_diff"] == 0.0
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--prune", "1.5"], "--prune: sparsity 1.5 is outside 0..1"),
+    (["--structured", "-0.1"], "--structured: sparsity -0.1 is outside 0..1"),
+    (["--bits", "3"], "--bits: 3 bits; supported: 8 and 4"),
+])
+def test_impossible_settings(setup, args, message, capsys):
+    code = main(["compress", str(setup / "model.keras"), "--data", str(setup / "data.npz"),
+                 "-o", str(setup / "bad"), *args])
+    assert code == 1
+    assert message in capsys.readouterr().err
+
+
+def test_layer_type_named(setup):
+    import keras
+
+    from tinydeploy.compress import UnsupportedLayerError
+    from tinydeploy.compress.layers import structured_prune
+
+    inp = keras.Input((8, 8, 1))
+    a = keras.layers.Conv2D(4, 3, padding="same")(inp)
+    b = keras.layers.Conv2D(4, 3, padding="same")(a)
+    y = keras.layers.Add(name="skip")([a, b])
+    with pytest.raises(UnsupportedLayerError, match="layer 'skip' \\(Add\\)"):
+        structured_prune(keras.Model(inp, y), 0.5)
+    seq = keras.Sequential([keras.Input((8, 4)), keras.layers.LSTM(4, name="rnn")])
+    with pytest.raises(UnsupportedLayerError, match="layer 'rnn' \\(LSTM\\)"):
+        structured_prune(seq, 0.5)
+
+
+def test_search_pareto_and_infeasible():
+    from tinydeploy.compress import NoFeasibleModelError
+    from tinydeploy.compress.data import synthetic
+    from tinydeploy.compress.search import Budget, search
+
+    d = synthetic(classes=3, shape=(16, 8, 1), train=128, val=32, test=32)
+    res = search(d, Budget(flash_bytes=20_000, ram_bytes=20_000, seconds=60), widths=(8, 16),
+                 depths=(1,), kernels=(3,), epochs=1)
+    assert res.pareto and all(c.flash_bytes <= 20_000 for c in res.evaluated)
+    with pytest.raises(NoFeasibleModelError, match="no candidate fits flash 10 B"):
+        search(d, Budget(flash_bytes=10, ram_bytes=10, seconds=60), widths=(8,), depths=(1,),
+               kernels=(3,), epochs=1)

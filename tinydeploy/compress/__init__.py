@@ -1,0 +1,234 @@
+"""`tinydeploy compress`: make a Keras model smaller and faster on the device.
+
+Public API::
+
+    options = Options(prune=0.8, bits=4, ...)            # each step optional
+    result = compress(model, dataset, options)          # -> Result (Keras model, int8 .tflite)
+    load_dataset(path) -> Dataset                       # .npz: x_train, y_train, x_val, y_val
+    search(dataset, Budget(...), ...) -> SearchResult   # DS-CNN family, Pareto front
+
+Steps run in this order, each only when asked: distillation into a student,
+structured (channel) pruning, then one fine-tuning run whose forward pass sees the
+projected kernels (magnitude pruning on a polynomial schedule, weight sharing,
+quantization-aware training with 8 or 4-bit weights), then int8 conversion
+(tinydeploy.model.convert) and the re-expression of the weights for packed
+storage (4-bit values / one value table per layer). The AOT compiler stores such
+weights packed (td_*_packed kernels), bit-exact with TFLite Micro on the .tflite.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tinydeploy.compress.data import Dataset, load_dataset
+from tinydeploy.compress.errors import (CompressSettingError, NoFeasibleModelError,
+                                        UnsupportedLayerError)
+from tinydeploy.compress.layers import (chain_layers, dscnn, fold_batchnorm, kind,
+                                        structured_prune, weight_layers)
+from tinydeploy.compress.train import LayerState, Projection, accuracy, fit
+
+__all__ = ["Options", "Result", "compress", "load_dataset", "Dataset", "int8_accuracy",
+           "CompressSettingError", "UnsupportedLayerError", "NoFeasibleModelError", "dscnn"]
+
+
+@dataclass
+class Options:
+    """What to do; every technique is off by default."""
+
+    prune: float | None = None          # magnitude pruning: final sparsity in (0, 1)
+    prune_min_weights: int = 1024       # only kernels with at least this many weights
+    structured: float | None = None     # fraction of conv channels removed, in (0, 1)
+    clusters: int | None = None         # weight sharing: values per layer (2..256)
+    bits: int | None = None             # 8: int8 QAT, 4: 4-bit weights (QAT when epochs > 0)
+    distill_width: float | None = None  # distill into a DS-CNN student of this relative width
+    student: Any = None                 # or into this Keras student model
+    temperature: float = 4.0
+    alpha: float = 0.3
+    epochs: int = 4                     # fine-tuning epochs (0: post-training only)
+    distill_epochs: int = 8
+    lr: float = 5e-4
+    batch: int = 64
+    seed: int = 0
+
+    def validate(self) -> None:
+        for name in ("prune", "structured"):
+            v = getattr(self, name)
+            if v is not None and not 0.0 < v < 1.0:
+                raise CompressSettingError(f"sparsity {v} is outside 0..1 (exclusive); pass a "
+                                           "fraction such as 0.8 for 80%", setting=f"--{name}")
+        if self.clusters is not None and not 2 <= self.clusters <= 256:
+            raise CompressSettingError(f"{self.clusters} clusters; use 2..256 (16-64 typical)",
+                                       setting="--clusters")
+        if self.bits not in (None, 4, 8):
+            raise CompressSettingError(f"{self.bits} bits; supported: 8 and 4",
+                                       setting="--bits")
+        if self.clusters and self.bits == 4:
+            raise CompressSettingError("clustering and 4-bit weights are alternatives (a value "
+                                       "table of up to 16 entries is a 4-bit index); pick one",
+                                       setting="--clusters")
+        if self.distill_width is not None and not 0.0 < self.distill_width <= 1.0:
+            raise CompressSettingError(f"student width {self.distill_width} must be in (0, 1]",
+                                       setting="--distill-width")
+        if self.epochs < 0 or self.temperature <= 0:
+            raise CompressSettingError("epochs must be >= 0 and temperature > 0",
+                                       setting="--epochs/--temperature")
+
+
+@dataclass
+class Result:
+    model: Any                 # the compressed Keras model (float, projected kernels)
+    tflite: bytes              # int8, weights re-expressed for packed storage
+    float_accuracy: float
+    int8_accuracy: float
+    steps: list[str]
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("model")
+        d.pop("tflite")
+        d["tflite_bytes"] = len(self.tflite)
+        return d
+
+
+def int8_accuracy(raw: bytes, x: np.ndarray, y: np.ndarray) -> float:
+    """Top-1 accuracy of the int8 model in TFLite Micro (the device's arithmetic)."""
+    from tinydeploy.model.reference import Reference
+
+    ref = Reference(raw)
+    qp = ref.input_details["quantization_parameters"]
+    scale, zero = float(qp["scales"][0]), int(qp["zero_points"][0])
+    hits = 0
+    for xi, yi in zip(x, y):
+        q = np.clip(np.round(xi / scale) + zero, -128, 127).astype(np.int8)
+        hits += int(np.argmax(ref.run(q)) == yi)
+    return hits / max(len(x), 1)
+
+
+def _sparsity_at(step: int, total: int, final: float) -> float:
+    """Polynomial decay (cubic) from 0 to ``final`` over the first 2/3 of the steps."""
+    ramp = max(1, int(total * 2 / 3))
+    t = min(step / ramp, 1.0)
+    return final * (1 - (1 - t) ** 3)
+
+
+def _update_masks(states: list[LayerState], sparsity: float) -> None:
+    for st in states:
+        if st.mask is None:
+            continue
+        w = np.abs(np.asarray(st.kernel.numpy()))
+        k = int(sparsity * w.size)
+        st.mask = np.ones_like(w)
+        if k > 0:
+            thr = np.partition(w.ravel(), k - 1)[k - 1]
+            st.mask = (w > thr).astype(np.float32)
+
+
+def _fit_centroids(states: list[LayerState], clusters: int) -> None:
+    from tinydeploy.compress.tflite import kmeans_1d
+
+    for st in states:
+        w = np.asarray(st.kernel.numpy()).ravel()
+        if st.mask is not None:
+            w = w[st.mask.ravel() > 0]
+        c, _ = kmeans_1d(w, clusters - (1 if st.mask is not None else 0))
+        st.centroids = c.astype(np.float32)
+
+
+def compress(model: Any, data: Dataset, options: Options,
+             progress: Any = lambda msg: None) -> Result:
+    """Apply the techniques of ``options`` to a Keras model; see the module docstring."""
+    import keras
+
+    options.validate()
+    t0 = time.monotonic()
+    steps: list[str] = []
+    notes: list[str] = []
+    model = keras.models.clone_model(model) if not isinstance(model, keras.Model) else model
+    packs = bool(options.bits == 4 or options.clusters or options.prune)
+    if options.distill_width or options.student is not None:
+        progress("distillation")
+        teacher = model
+        student = options.student
+        if student is None:
+            convs = [ly for ly in weight_layers(teacher) if kind(ly) == "Conv2D"]
+            width = max(4, int(round(convs[0].filters * options.distill_width / 4)) * 4) if convs else 16
+            depth = max(1, sum(1 for ly in teacher.layers if kind(ly) == "DepthwiseConv2D"))
+            student = dscnn(tuple(teacher.inputs[0].shape[1:]), data.classes, width, depth,
+                            name=f"{teacher.name}_student")
+        fit(student, data, options.distill_epochs, teacher=teacher, temperature=options.temperature,
+            alpha=options.alpha, lr=max(options.lr, 1e-3), batch=options.batch, seed=options.seed)
+        model = student
+        steps.append(f"distillation (T={options.temperature}, alpha={options.alpha})")
+    needs_chain = bool(options.structured or options.clusters)
+    if needs_chain or any(kind(ly) == "BatchNormalization" for ly in model.layers):
+        try:
+            model = fold_batchnorm(model)
+            steps.append("batch-norm folded")
+        except UnsupportedLayerError:
+            if needs_chain:
+                raise
+            notes.append("batch norm not folded (not a chain model)")
+    if options.structured:
+        progress("structured pruning")
+        model = structured_prune(model, options.structured)
+        steps.append(f"structured pruning ({options.structured:.0%} of conv channels removed)")
+    states = [LayerState(ly) for ly in weight_layers(model)]
+    if options.prune:
+        pruned = [st for st in states if int(np.prod(st.kernel.shape)) >= options.prune_min_weights]
+        if not pruned:
+            notes.append(f"no kernel has {options.prune_min_weights}+ weights: nothing pruned")
+        for st in pruned:
+            st.mask = np.ones(tuple(st.kernel.shape), np.float32)
+        steps.append(f"magnitude pruning to {options.prune:.0%} ({len(pruned)} layers, "
+                     "polynomial schedule)")
+    if options.clusters:
+        steps.append(f"weight sharing ({options.clusters} values per layer)")
+    if options.bits:
+        for st in states:
+            st.quant_bits = options.bits
+        steps.append(f"{options.bits}-bit weights" + (" (quantization-aware training)"
+                                                      if options.epochs else " (post-training)"))
+    projection = Projection([st for st in states
+                             if st.mask is not None or options.clusters or st.quant_bits])
+    if options.epochs and (projection.states or options.structured):
+        progress("fine-tuning")
+        n = len(data.x_train)
+        total = options.epochs * max(1, n // options.batch)
+        if options.clusters:
+            _fit_centroids(projection.states, options.clusters)
+
+        def on_step(k: int, _total: int) -> None:
+            if options.prune and k % 10 == 0:
+                _update_masks(projection.states, _sparsity_at(k, total, options.prune))
+
+        def on_epoch(_e: int) -> None:
+            if options.clusters:
+                _fit_centroids(projection.states, options.clusters)
+
+        if options.prune:
+            _update_masks(projection.states, _sparsity_at(0, total, options.prune))
+        fit(model, data, options.epochs, projection=projection, lr=options.lr,
+            batch=options.batch, seed=options.seed, on_step=on_step, on_epoch=on_epoch)
+    if options.prune:
+        _update_masks(projection.states, options.prune)
+    if options.clusters and not options.epochs:
+        _fit_centroids(projection.states, options.clusters)
+    projection.finalize()
+    x_eval, y_eval = data.eval_xy
+    float_acc = accuracy(model, x_eval, y_eval)
+    progress("int8 conversion")
+    from tinydeploy.compress.tflite import mark_packed, rewrite, to_int8
+
+    raw = to_int8(model, data.x_train)
+    if options.bits == 4 or options.clusters:
+        raw = rewrite(raw, {"bits": 4} if options.bits == 4 else {"clusters": options.clusters})
+    elif packs:
+        raw = mark_packed(raw)
+    acc = int8_accuracy(raw, x_eval, y_eval)
+    return Result(model, raw, float_acc, acc, steps, round(time.monotonic() - t0, 1), notes)

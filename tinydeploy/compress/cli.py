@@ -1,0 +1,71 @@
+"""`tinydeploy compress`: parse, call the compress stage, print."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+console = Console(highlight=False)
+
+
+def compress_cmd(
+    model: Path = typer.Argument(..., help="A Keras .keras/.h5 model (float)."),
+    data: Path = typer.Option(..., "--data", help=".npz with x_train, y_train, x_val, y_val "
+                              "(x_test, y_test optional: accuracy is reported on them)."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output folder: compressed.keras, "
+                             "model.tflite, compress.json."),
+    prune: float = typer.Option(None, "--prune", help="Magnitude pruning to this sparsity (0..1)."),
+    prune_min_weights: int = typer.Option(1024, "--prune-min-weights",
+                                          help="Only prune kernels with this many weights."),
+    structured: float = typer.Option(None, "--structured",
+                                     help="Remove this fraction of conv channels (0..1)."),
+    clusters: int = typer.Option(None, "--clusters", help="Weight sharing: values per layer."),
+    bits: int = typer.Option(None, "--bits", help="8 (int8 QAT) or 4 (packed 4-bit weights)."),
+    distill_width: float = typer.Option(None, "--distill-width",
+                                        help="Distill into a DS-CNN student of this width "
+                                             "relative to the model (0..1]."),
+    student: Path = typer.Option(None, "--student", help="Distill into this Keras model."),
+    temperature: float = typer.Option(4.0, "--temperature"),
+    epochs: int = typer.Option(4, "--epochs", help="Fine-tuning epochs (0: post-training)."),
+    distill_epochs: int = typer.Option(8, "--distill-epochs"),
+    force: bool = typer.Option(False, "--force", help="Overwrite files in the output folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Compress a Keras model (pruning, structured pruning, weight sharing, 4-bit, QAT,
+    distillation) and write an int8 .tflite that `tinydeploy flash` stores packed."""
+    from tinydeploy.compress import Options, compress, load_dataset
+    from tinydeploy.model.convert import _load_converter, _quiet_tf, source_kind
+    from tinydeploy.outdir import prepare_output_dir
+
+    opts = Options(prune=prune, prune_min_weights=prune_min_weights, structured=structured, clusters=clusters, bits=bits,
+                   distill_width=distill_width, temperature=temperature, epochs=epochs,
+                   distill_epochs=distill_epochs)
+    opts.validate()
+    ds = load_dataset(data)
+    source_kind(model)
+    tf = _quiet_tf()
+    _load_converter(tf, model, "keras")  # one-line errors for unreadable files
+    keras_model = tf.keras.models.load_model(model, compile=False)
+    if student is not None:
+        opts.student = tf.keras.models.load_model(student, compile=False)
+    dest = prepare_output_dir(out, force)
+    result = compress(keras_model, ds, opts, progress=lambda m: None if as_json else
+                      console.print(f"[dim]{m}[/]"))
+    result.model.save(dest / "compressed.keras")
+    (dest / "model.tflite").write_bytes(result.tflite)
+    summary = dict(result.summary(), model=str(model), out_dir=str(dest))
+    (dest / "compress.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    console.print(f"{'; '.join(result.steps) or 'int8 only'}")
+    console.print(f"accuracy float {result.float_accuracy:.2%}, int8 (TFLite Micro) "
+                  f"{result.int8_accuracy:.2%}  -> {dest / 'model.tflite'} "
+                  f"({len(result.tflite):,} bytes); next: tinydeploy flash {dest / 'model.tflite'}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("compress")(compress_cmd)
