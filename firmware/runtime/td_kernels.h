@@ -221,6 +221,11 @@ td_status td_conv2d_s8_dsp_rows(const td_conv_dsp_params *p, const int8_t *input
                                 int8_t *output, int32_t row_begin, int32_t row_end,
                                 int8_t *scratch);
 
+/* FULLY_CONNECTED on the weights of td_conv2d_s8_dsp (in_c inputs, out_c outputs,
+ * in_w rows); the int8 input is widened on the fly: no scratch. */
+td_status td_fully_connected_s8_dsp(const td_conv_dsp_params *p, const int8_t *input,
+                                    int8_t *output);
+
 /* DEPTHWISE_CONV_2D, depth multiplier 1, no dilation: channel planes of kh input
  * rows widened to int16 (+ input offset, zeros in the padding), one output row at
  * a time. */

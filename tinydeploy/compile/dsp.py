@@ -139,15 +139,17 @@ def fc_dsp(step: Step) -> Step:
     w2d = _array(step, p["filter"]).reshape(p["out_depth"], p["accum_depth"])
     bias = _array(step, p["bias"])
     bias = np.zeros(p["out_depth"], np.int64) if bias is None else bias
-    # FULLY_CONNECTED is a 1x1 convolution over a 1 x batches "image".
+    # FULLY_CONNECTED has the weights of a 1x1 convolution over a 1 x batches "image";
+    # its kernel widens the int8 input on the fly, so it needs no scratch (a column
+    # buffer would be the largest buffer of a small MLP such as the AD model)
     return _conv_like(step, w2d, bias, dict(
         in_h=1, in_w=p["batches"], in_c=p["accum_depth"], out_h=1, out_w=p["batches"],
         out_c=p["out_depth"], filter_h=1, filter_w=1, stride_h=1, stride_w=1, dilation_h=1,
-        dilation_w=1, pad_h=0, pad_w=0), p)
+        dilation_w=1, pad_h=0, pad_w=0), p, kernel="td_fully_connected_s8_dsp")
 
 
 def _conv_like(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int],
-               p: dict[str, Any]) -> Step:
+               p: dict[str, Any], kernel: str = "td_conv2d_s8_dsp") -> Step:
     k = w2d.shape[1]
     depth = (k + 3) // 4 * 4
     ws, bs, rq, wide = _requant(step, w2d, bias, p["input_offset"], p["output_offset"])
@@ -161,9 +163,10 @@ def _conv_like(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int
                   act_min=p["act_min"], act_max=p["act_max"], wide=wide, output_offset=p["output_offset"],
                   filter=arrays[0].name,
                   bias=arrays[1].name, requant=arrays[2].name)
-    return Step(step.op_index, step.opcode, "td_conv2d_s8_dsp", "td_conv_dsp_params", params,
+    scratch = [] if kernel == "td_fully_connected_s8_dsp" else [("dsp", 5 * depth)]
+    return Step(step.op_index, step.opcode, kernel, "td_conv_dsp_params", params,
                 list(step.inputs), list(step.outputs), arrays, dict(step.inplace),
-                scratch=[("dsp", 5 * depth)])
+                scratch=scratch)
 
 
 def dwconv_dsp(step: Step) -> Step:

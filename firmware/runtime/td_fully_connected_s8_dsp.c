@@ -1,0 +1,88 @@
+/*
+ * td_fully_connected_s8_dsp.c - FULLY_CONNECTED with the 16-bit SIMD
+ * multiply-accumulate (SMLAD), without a scratch buffer.
+ *
+ * The weights are those of td_conv2d_s8_dsp (pre-widened, quad-reordered pairs
+ * of output channels, td_dsp.h); the int8 input row is widened on the fly: one
+ * LDR of four inputs, SXTAB16 and SXTAB16 with ROR #8 give (x0, x2) (x1, x3)
+ * with the input offset added, and four SMLADs fold them into two channels.
+ * Every row of the input (in_w rows of in_c values) is a separate vector.
+ * |accumulator| < 2^31 was checked by the compiler (tinydeploy/compile/dsp.py).
+ */
+#include "td_dsp.h"
+#include "td_kernels.h"
+
+/* Two channels over `quads` full input quads; acc = {channel c, channel c+1}. */
+TD_INLINE void td_fc_pair(const uint32_t **wp, const int8_t *x, int32_t quads, uint32_t off2,
+                          int32_t *a0p, int32_t *a1p) {
+  const uint32_t *w = *wp;
+  int32_t a0 = *a0p, a1 = *a1p;
+  for (; quads > 0; --quads) {
+    const uint32_t v = td_load32(x);
+    const uint32_t even = td_sxtab16(off2, v);
+    const uint32_t odd = td_sxtab16(off2, td_ror8(v));
+    a0 = td_smlad(w[0], even, a0);
+    a0 = td_smlad(w[1], odd, a0);
+    a1 = td_smlad(w[2], even, a1);
+    a1 = td_smlad(w[3], odd, a1);
+    w += 4;
+    x += 4;
+  }
+  *wp = w;
+  *a0p = a0;
+  *a1p = a1;
+}
+
+TD_INLINE void td_fc_rows(const td_conv_dsp_params *p, const int8_t *input, int8_t *output,
+                          int wide, int full) {
+  const int32_t k = p->in_c, oc = p->out_c;
+  const int32_t quads = k >> 2, rest = k & 3;
+  const uint32_t off2 = td_pair(p->input_offset, p->input_offset);
+  const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max;
+  int32_t row;
+  for (row = 0; row < p->in_w; ++row) {
+    const int8_t *x = input + row * k;
+    const uint32_t *w = (const uint32_t *)(const void *)p->filter;
+    uint32_t tail = 0;
+    int8_t *o = output + row * oc;
+    int32_t c;
+    if (rest) { /* the last, partial quad; its padding weights are zero */
+      int32_t i;
+      for (i = 0; i < rest; ++i) {
+        tail |= (uint32_t)(uint8_t)x[4 * quads + i] << (8 * i);
+      }
+    }
+    for (c = 0; c < oc; c += 2) {
+      int32_t a0 = p->bias[c], a1 = p->bias[c + 1];
+      const int32_t *rq = p->requant + 4 * c;
+      td_fc_pair(&w, x, quads, off2, &a0, &a1);
+      if (rest) {
+        const uint32_t even = td_sxtab16(off2, tail);
+        const uint32_t odd = td_sxtab16(off2, td_ror8(tail));
+        a0 = td_smlad(w[0], even, a0);
+        a0 = td_smlad(w[1], odd, a0);
+        a1 = td_smlad(w[2], even, a1);
+        a1 = td_smlad(w[3], odd, a1);
+        w += 4;
+      }
+      o[c] = (int8_t)td_dsp_output(a0, rq, wide, zp, full, lo, hi);
+      if (c + 1 < oc) {
+        o[c + 1] = (int8_t)td_dsp_output(a1, rq + 4, wide, zp, full, lo, hi);
+      }
+    }
+  }
+}
+
+td_status td_fully_connected_s8_dsp(const td_conv_dsp_params *p, const int8_t *input,
+                                    int8_t *output) {
+  if (p == NULL || input == NULL || output == NULL || p->filter == NULL || p->bias == NULL ||
+      p->requant == NULL || p->in_c <= 0 || p->depth != (p->in_c + 3) / 4 * 4) {
+    return TD_ERR_ARG;
+  }
+  if (!p->wide && p->act_min <= -128 && p->act_max >= 127) {
+    td_fc_rows(p, input, output, 0, 1);
+  } else {
+    td_fc_rows(p, input, output, p->wide, p->act_min <= -128 && p->act_max >= 127);
+  }
+  return TD_OK;
+}
