@@ -62,7 +62,9 @@ for _name in _STAGES:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of raising on user errors."""
     try:
-        app(args=argv, standalone_mode=False)
+        # Without standalone mode, click *returns* the code of a typer.Exit raised in a
+        # command, and typer turns Ctrl-C into Exit(130): that code must not become 0.
+        code = app(args=argv, standalone_mode=False)
     except TinyDeployError as exc:
         if os.environ.get("TINYDEPLOY_DEBUG"):
             raise
@@ -82,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
             show()
             return exc.exit_code  # type: ignore[attr-defined]
         raise
-    return 0
+    if code == 130:
+        err_console.print("[bold red]interrupted[/]")
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -25,13 +25,19 @@ def compile_cmd(
                                   help="Never recompute tensors to save arena."),
 ) -> None:
     """Compile a model ahead of time to C with a static memory plan (runtime 'aot')."""
-    from tinydeploy.compile import check, compile_model, tflm_arena_bytes
+    from tinydeploy.compile import check, compile_model, load_compiled, tflm_arena_bytes
     from tinydeploy.model.ir import read_model
+    from tinydeploy.outdir import check_output_dir, staged_output_dir
 
     m = read_model(model)
     raw = model.read_bytes()
-    cm = compile_model(m, out, force=force, remat=not no_remat)
-    tflm = tflm_arena_bytes(raw)
+    check_output_dir(out, force)
+    # Written to a staging folder, moved into place only when complete (and checked).
+    with staged_output_dir(out, force) as staging:
+        staged = compile_model(m, staging, force=True, remat=not no_remat)
+        tflm = tflm_arena_bytes(raw)
+        checked = check(staged, raw, inputs=check_n) if check_n > 0 else None
+    cm = load_compiled(out)
     result = {
         "model": m.name, "sha256": m.sha256, "runtime": "aot", "out_dir": str(cm.out_dir),
         "arena_bytes": cm.arena_bytes, "tflm_arena_bytes": tflm,
@@ -42,8 +48,8 @@ def compile_cmd(
         "sources": [str(p) for p in cm.sources],
         "include_dirs": [str(p) for p in cm.include_dirs],
     }
-    if check_n > 0:
-        result["check"] = check(cm, raw, inputs=check_n)
+    if checked is not None:
+        result["check"] = checked
     if as_json:
         typer.echo(json.dumps(result))
         return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any, List, Optional
 
@@ -11,10 +10,21 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tinydeploy.outdir import prepare_output_dir
+from tinydeploy.outdir import check_output_dir, staged_output_dir
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+
+def _repoint(staging: Path, final: Path) -> None:
+    """hls4ml writes absolute paths (hls4ml_config.yml's OutputDir): make the text files
+    name the folder they will live in, not the staging folder."""
+    old, new = str(staging.resolve()), str(final.resolve())
+    for path in staging.rglob("*"):
+        if path.suffix in (".yml", ".yaml", ".tcl", ".json", ".toml", ".cfg") and path.is_file():
+            text = path.read_text(errors="surrogateescape")
+            if old in text:
+                path.write_text(text.replace(old, new), errors="surrogateescape")
 
 
 def _summary(r: dict[str, Any], out_dir: Path) -> None:
@@ -89,16 +99,14 @@ def fpga_cmd(
     if samples < 1:
         raise ConfigError(f"must be at least 1, not {samples}", where="--samples")
     out_dir = out or Path("td-out") / f"{model.stem}-fpga"
-    fresh = not out_dir.exists()
-    out_dir = prepare_output_dir(out_dir, force)
-    try:
+    check_output_dir(out_dir, force)
+    # Written to a staging folder, moved into place only when complete: an interrupted or
+    # failed run leaves the old folder (or none) untouched.
+    with staged_output_dir(out_dir, force) as staging:
         with err_console.status(f"converting {model} with hls4ml and C-simulating ..."):
-            report = export(model, cfg, out_dir, data=data, samples=samples, synth=synth)
-    except BaseException:
-        if fresh:  # a folder this run created holds nothing of the user's
-            shutil.rmtree(out_dir, ignore_errors=True)
-        raise
-    write_reports(out_dir, report)
+            report = export(model, cfg, staging, data=data, samples=samples, synth=synth)
+        write_reports(staging, report)
+        _repoint(staging, out_dir)
     for note in report["warnings"]:
         err_console.print(f"[bold yellow]WARNING:[/] {note}")
     if as_json:
