@@ -41,6 +41,11 @@ def prepare_model(path: Path, data: Path | None = None, calibrate: str | None = 
     return PreparedModel(result.tflite, result.model, path, converted=True)
 
 
+def _input_store(model: Model) -> dict[str, int]:
+    """td_server keeps a copy of the loaded input so every run of `infer N W` sees it."""
+    return {"TD_INPUT_STORE_BYTES": model.input_tensors[0].nbytes}
+
+
 def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
              tflm_root: Path | None = None, tflm_lib: Path | None = None,
              kernels: str = "auto", profile: bool = False) -> dict[str, Any]:
@@ -63,7 +68,8 @@ def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
         model_dir = out_dir / "tflm"
         model_dir.mkdir(parents=True)
         sources = write_tflm_model(prepared.model, prepared.raw, model_dir)
-        project = generate_project(board, sources.files, out_dir / "project", tflm=tflm)
+        project = generate_project(board, sources.files, out_dir / "project", tflm=tflm,
+                                   defines=_input_store(prepared.model))
         return {"project": project, "compiled": None}
     if runtime == "tflm":
         from tinydeploy.codegen.platformio import generate_platformio_project
@@ -79,7 +85,8 @@ def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
         project = generate_platformio_project(prepared.model, prepared.raw, board,
                                               out_dir / "project", compiled=compiled)
     else:
-        project = generate_project(board, [compiled.model_c, compiled.model_h], out_dir / "project")
+        project = generate_project(board, [compiled.model_c, compiled.model_h], out_dir / "project",
+                                   defines=_input_store(prepared.model))
     return {"project": project, "compiled": compiled}
 
 

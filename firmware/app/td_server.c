@@ -55,6 +55,36 @@ static int g_model_ok;              /* td_model_init() succeeded */
 static uint32_t g_load_expect;      /* db load N: bytes announced */
 static uint32_t g_load_pos;         /* bytes received so far */
 static int g_input_ready;           /* a complete input is in the buffer */
+
+/* Inference may overwrite the input tensor (the arena reuses its memory, as in
+ * TFLite Micro), so `infer N W` restores the loaded input before every run from
+ * this copy. The project generator sizes it to the model's input (td_board.h);
+ * without it only the first run of `infer N W` sees the loaded input. */
+#ifndef TD_INPUT_STORE_BYTES
+#define TD_INPUT_STORE_BYTES 0
+#endif
+#if TD_INPUT_STORE_BYTES > 0
+static uint8_t g_input_store[TD_INPUT_STORE_BYTES];
+#endif
+
+static void input_loaded(void) {
+#if TD_INPUT_STORE_BYTES > 0
+  const td_tensor_info *info = td_model_input_info();
+  if (info->bytes > 0 && (uint32_t)info->bytes <= TD_INPUT_STORE_BYTES)
+    memcpy(g_input_store, td_model_input(), (size_t)info->bytes);
+#endif
+  g_input_ready = 1;
+}
+
+/* Copy the loaded input back into the tensor; part of every timed run (a memcpy). */
+static td_status invoke_on_loaded_input(void) {
+#if TD_INPUT_STORE_BYTES > 0
+  const td_tensor_info *info = td_model_input_info();
+  if (info->bytes > 0 && (uint32_t)info->bytes <= TD_INPUT_STORE_BYTES)
+    memcpy(td_model_input(), g_input_store, (size_t)info->bytes);
+#endif
+  return td_model_invoke();
+}
 static int g_output_ready;          /* an inference has run since the last load */
 static uint64_t g_last_ticks;       /* ticks of the last timed block of inferences */
 static uint32_t g_last_runs;
@@ -232,12 +262,12 @@ static void cmd_infer(const char *a_n, const char *a_w) {
   if (!need_model()) return;
   if (!g_input_ready) { error("no input loaded: send db load N% and db <hex>% (or td-load) first"); return; }
   td_puts("m-warmup-start-"); td_put_u64(w); td_endl();
-  for (i = 0; i < w && st == TD_OK; i++) st = td_model_invoke();
+  for (i = 0; i < w && st == TD_OK; i++) st = invoke_on_loaded_input();
   td_puts("m-warmup-done"); td_endl();
   td_puts("m-infer-start-"); td_put_u64(n); td_endl();
   put_lap();
   t0 = hal_ticks();
-  for (i = 0; i < n && st == TD_OK; i++) st = td_model_invoke();
+  for (i = 0; i < n && st == TD_OK; i++) st = invoke_on_loaded_input();
   g_last_ticks = hal_ticks() - t0;
   g_last_runs = n;
   put_lap();
@@ -295,7 +325,7 @@ static void cmd_db(char *sub, char *arg) {
     in[g_load_pos++] = (uint8_t)((td_hexval(sub[i]) << 4) | td_hexval(sub[i + 1u]));
   }
   if (g_load_pos == g_load_expect) {
-    g_input_ready = 1;
+    input_loaded();
     g_load_expect = 0;
     td_puts("m-load-done"); td_endl();
   }
@@ -346,7 +376,7 @@ static void cmd_td_load(const char *a_len, const char *a_crc) {
     td_endl();
     return;
   }
-  g_input_ready = 1;
+  input_loaded();
   td_puts("m-load-done"); td_endl();
 }
 

@@ -159,3 +159,23 @@ def test_tflm_runtime_on_make_boards(tmp_path, capsys, board: str, lib_var: str)
                     "-o", str(tmp_path / "t"))
     assert r["runtime"] == "tflm" and r["exact_match_rate"] == 1.0
     assert r["device_info"]["runtime"] == "tflm"
+
+
+def test_repeated_runs_see_the_loaded_input(tmp_path) -> None:
+    """The arena reuses the input tensor's memory; `infer N W` must still give every
+    run the loaded input (td_server restores it), so results match the reference."""
+    from tinydeploy.build import build
+    from tinydeploy.model.reference import Reference, random_inputs
+    from tinydeploy.pipeline import generate, prepare_model
+    from tinydeploy.targets import target_for
+
+    board = load_board("host")
+    prepared = prepare_model(mlperf_path("kws"))
+    project = generate(prepared, board, "aot", tmp_path)["project"]
+    elf = build(project, board).elf
+    ref = Reference(prepared.raw)
+    with target_for(board, elf) as target:
+        for x in random_inputs(ref, 3, seed=7):
+            target.link.load_input(x.tobytes())
+            target.link.infer(3, 2)
+            assert target.link.output() == ref.run(x).tobytes()

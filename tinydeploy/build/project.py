@@ -36,7 +36,8 @@ def _tree(src: Path) -> dict[Path, Path]:
 
 def generate_project(board: Board, model_sources: list[Path], out_dir: Path,
                      tflm: TflmBuild | None = None,
-                     extra_sources: list[Path] | None = None) -> Path:
+                     extra_sources: list[Path] | None = None,
+                     defines: dict[str, int] | None = None) -> Path:
     """Write Makefile, linker script, td_board.h, app/, hal/, runtime/, model/ into out_dir.
 
     model_sources are the compiled model's .c/.h files (model.c, model.h, ...);
@@ -79,7 +80,8 @@ def generate_project(board: Board, model_sources: list[Path], out_dir: Path,
     if tflm is not None and tflm.float_abi == "soft" and "-mfloat-abi=hard" in flags:
         # Link-compatible with a soft-float TFLM library while keeping the FPU.
         flags = flags.replace("-mfloat-abi=hard", "-mfloat-abi=softfp")
-    context = {"board": board, "version": __version__, "cpu_flags": flags, "tflm": tflm}
+    context = {"board": board, "version": __version__, "cpu_flags": flags, "tflm": tflm,
+               "defines": defines or {}}
     _write(out / "Makefile", render("fw_Makefile.j2", **context))
     _write(out / "td_board.h", render("fw_td_board.h.j2", **context))
     if board.cpu != "host":

@@ -55,6 +55,8 @@ def generate_platformio_project(model: Model, raw: bytes, board: Board, out_dir:
     context: dict[str, Any] = {"board": board, "version": __version__,
                                "model_name": cgen.comment(model.name),
                                "runtime": runtime, **(extra_context or {})}
+    # td_server keeps a copy of the loaded input for `infer N W` (see td_server.c).
+    context.setdefault("defines", {"TD_INPUT_STORE_BYTES": model.input_tensors[0].nbytes})
     (src / "td_board.h").write_text(render("fw_td_board.h.j2", **context))
     (src / "main.cpp").write_text(render(main_template, **context))
     (out_dir / "platformio.ini").write_text(render("pio_platformio.ini.j2", **context))
@@ -97,7 +99,7 @@ def generate_example(prepared: Any, board: Board, example: str, out_dir: Path) -
         raise InputFileError(f"--example {example} needs the class names, one per line, in "
                              f"{spec['labels']} beside the model", path=str(labels_file))
     labels = [ln.strip() for ln in labels_file.read_text().splitlines() if ln.strip()]
-    compiled = compile_model(prepared.model, out_dir / "compiled")
+    compiled = compile_model(prepared.model, out_dir / "compiled", dsp=board.dsp)
     if board.build == "platformio":
         return generate_platformio_project(prepared.model, prepared.raw, board, out_dir / "project",
                                            compiled=compiled, extra_sources=sources,
