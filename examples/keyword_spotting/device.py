@@ -50,7 +50,7 @@ def build_firmware(tflite: Path, board_id: str, out_dir: Path) -> Firmware:
     out_dir/compiled and out_dir/project are refreshed (make rebuilds what changed)."""
     board = load_board(board_id)
     prepared = prepare_model(Path(tflite))
-    compiled = compile_model(prepared.model, out_dir / "compiled", force=True)
+    compiled = compile_model(prepared.model, out_dir / "compiled", force=True, dsp=board.dsp)
     project = generate_project(board, [compiled.model_c, compiled.model_h], out_dir / "project",
                                extra_sources=feature_sources())
     result = build(project, board)

@@ -47,7 +47,8 @@ def test_quick_training_writes_the_model_and_the_test_split(trained: Path) -> No
     assert len(m["labels"]) == 12 and m["labels"][-2:] == ["silence", "unknown"]
     assert 15_000 <= m["weight_bytes"] <= 24_000          # "about 20 KB"
     assert 0.0 <= m["accuracy"]["int8_host"] <= 1.0
-    assert m["feature_fixed_vs_float"]["max_steps"] <= 2
+    ff = m["feature_fixed_vs_float"]
+    assert ff["differing"] <= 0.05 * ff["int8_values"]  # fixed point vs float64 front end
     assert (trained / "kws.tflite").read_bytes()[4:8] == b"TFL3"
 
 
