@@ -25,9 +25,9 @@ static void td_widen(const int8_t *src, uint32_t *dst, int32_t quads, uint32_t o
     const uint32_t a = td_load32(src);
     const uint32_t b = td_load32(src + 4);
     dst[0] = td_sxtab16(off2, a);
-    dst[1] = td_sxtab16(off2, td_ror8(a));
+    dst[1] = td_sxtab16_ror8(off2, a);
     dst[TD_COL_STRIDE] = td_sxtab16(off2, b);
-    dst[TD_COL_STRIDE + 1] = td_sxtab16(off2, td_ror8(b));
+    dst[TD_COL_STRIDE + 1] = td_sxtab16_ror8(off2, b);
     src += 8;
     dst += 2 * TD_COL_STRIDE;
     quads -= 2;
@@ -35,7 +35,7 @@ static void td_widen(const int8_t *src, uint32_t *dst, int32_t quads, uint32_t o
   if (quads) {
     const uint32_t a = td_load32(src);
     dst[0] = td_sxtab16(off2, a);
-    dst[1] = td_sxtab16(off2, td_ror8(a));
+    dst[1] = td_sxtab16_ror8(off2, a);
   }
 }
 
@@ -111,10 +111,38 @@ static void td_column(const td_conv_dsp_params *p, const int8_t *input, int32_t 
 TD_INLINE void td_block2x2(const uint32_t *w, const uint32_t *x, int32_t quads, int32_t *acc) {
   int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
 #if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
-  /* One LDM of the four weight words, two LDRDs of the columns, eight SMLADs:
-   * 11 instructions per 16 MACs, plus the loop test. */
+  /* Per quad one LDM of the four weight words, two LDRDs of the columns, eight
+   * SMLADs (16 MACs); two quads per pass (an odd first quad is done alone), so
+   * the loop test costs one instruction per quad. */
   __asm__ volatile(
+      "lsrs %[n], %[n], #1\n\t"
+      "bcc 2f\n\t"
+      "ldm %[w]!, {r4, r5, r6, r8}\n\t"
+      "ldrd r10, r12, [%[x]], #8\n\t"
+      "smlad %[a00], r4, r10, %[a00]\n\t"
+      "smlad %[a00], r5, r12, %[a00]\n\t"
+      "smlad %[a01], r6, r10, %[a01]\n\t"
+      "smlad %[a01], r8, r12, %[a01]\n\t"
+      "ldrd r10, r12, [%[x]], #8\n\t"
+      "smlad %[a10], r4, r10, %[a10]\n\t"
+      "smlad %[a10], r5, r12, %[a10]\n\t"
+      "smlad %[a11], r6, r10, %[a11]\n\t"
+      "smlad %[a11], r8, r12, %[a11]\n\t"
+      "2:\n\t"
+      "cmp %[n], #0\n\t"
+      "beq 3f\n\t"
       "1:\n\t"
+      "ldm %[w]!, {r4, r5, r6, r8}\n\t"
+      "ldrd r10, r12, [%[x]], #8\n\t"
+      "smlad %[a00], r4, r10, %[a00]\n\t"
+      "smlad %[a00], r5, r12, %[a00]\n\t"
+      "smlad %[a01], r6, r10, %[a01]\n\t"
+      "smlad %[a01], r8, r12, %[a01]\n\t"
+      "ldrd r10, r12, [%[x]], #8\n\t"
+      "smlad %[a10], r4, r10, %[a10]\n\t"
+      "smlad %[a10], r5, r12, %[a10]\n\t"
+      "smlad %[a11], r6, r10, %[a11]\n\t"
+      "smlad %[a11], r8, r12, %[a11]\n\t"
       "ldm %[w]!, {r4, r5, r6, r8}\n\t"
       "ldrd r10, r12, [%[x]], #8\n\t"
       "smlad %[a00], r4, r10, %[a00]\n\t"
@@ -128,6 +156,7 @@ TD_INLINE void td_block2x2(const uint32_t *w, const uint32_t *x, int32_t quads, 
       "smlad %[a11], r8, r12, %[a11]\n\t"
       "subs %[n], %[n], #1\n\t"
       "bne 1b\n\t"
+      "3:\n\t"
       : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [w] "+r"(w),
         [x] "+r"(x), [n] "+r"(quads)
       :
@@ -186,11 +215,27 @@ TD_INLINE void td_conv_pixels_impl(const td_conv_dsp_params *p, const int8_t *in
       td_block2x2(w, col, quads, acc);
       w += 4 * quads;
       bias += 2;
-      o0[0] = (int8_t)td_dsp_output(acc[0], rq, wide, zp, full, lo, hi);
-      o1[0] = (int8_t)td_dsp_output(acc[2], rq, wide, zp, full, lo, hi);
-      if (c + 1 < oc) {
-        o0[1] = (int8_t)td_dsp_output(acc[1], rq + 4, wide, zp, full, lo, hi);
-        o1[1] = (int8_t)td_dsp_output(acc[3], rq + 4, wide, zp, full, lo, hi);
+      if (!wide && full) {
+        /* the common case: every value read before the first int8 store */
+        const int32_t m0 = rq[0], e0 = rq[1], h0 = rq[2], s0 = rq[3];
+        const int32_t m1 = rq[4], e1 = rq[5], h1 = rq[6], s1 = rq[7];
+        const int32_t y00 = td_dsp_requant_v(acc[0], m0, e0, h0, s0);
+        const int32_t y10 = td_dsp_requant_v(acc[2], m0, e0, h0, s0);
+        const int32_t y01 = td_dsp_requant_v(acc[1], m1, e1, h1, s1);
+        const int32_t y11 = td_dsp_requant_v(acc[3], m1, e1, h1, s1);
+        o0[0] = (int8_t)y00;
+        o1[0] = (int8_t)y10;
+        if (c + 1 < oc) {
+          o0[1] = (int8_t)y01;
+          o1[1] = (int8_t)y11;
+        }
+      } else {
+        o0[0] = (int8_t)td_dsp_output(acc[0], rq, wide, zp, full, lo, hi);
+        o1[0] = (int8_t)td_dsp_output(acc[2], rq, wide, zp, full, lo, hi);
+        if (c + 1 < oc) {
+          o0[1] = (int8_t)td_dsp_output(acc[1], rq + 4, wide, zp, full, lo, hi);
+          o1[1] = (int8_t)td_dsp_output(acc[3], rq + 4, wide, zp, full, lo, hi);
+        }
       }
       rq += 8;
       o0 += 2;

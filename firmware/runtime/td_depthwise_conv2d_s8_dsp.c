@@ -32,7 +32,7 @@ static void td_dw_load_row(const td_dwconv_dsp_params *p, const int8_t *row, int
       for (c = 0; c < ch; c += 4) {
         const uint32_t v = td_load32(row + c);
         const uint32_t even = td_sxtab16(off2, v);
-        const uint32_t odd = td_sxtab16(off2, td_ror8(v));
+        const uint32_t odd = td_sxtab16_ror8(off2, v);
         dst[0] = (int16_t)even;
         dst[cstride] = (int16_t)odd;
         dst[2 * cstride] = (int16_t)(even >> 16);

@@ -73,6 +73,12 @@ static inline int32_t td_smmulr(int32_t a, int32_t b) {
   __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
   return r;
 }
+/* td_sxtab16(a, td_ror8(b)) in one instruction (GCC does not fold the rotation) */
+static inline uint32_t td_sxtab16_ror8(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
 
 #else /* portable C: the same results bit for bit */
 
@@ -100,6 +106,9 @@ static inline uint32_t td_sxtab16(uint32_t a, uint32_t b) {
   return td_pair(lo, hi);
 }
 static inline int32_t td_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+static inline uint32_t td_sxtab16_ror8(uint32_t a, uint32_t b) {
+  return td_sxtab16(a, (b >> 8) | (b << 24));
+}
 /* (a * b + 2^31) >> 32 */
 static inline int32_t td_smmulr(int32_t a, int32_t b) {
   const int64_t p = (int64_t)a * (int64_t)b + ((int64_t)1 << 31);
@@ -107,6 +116,12 @@ static inline int32_t td_smmulr(int32_t a, int32_t b) {
 }
 
 #endif
+
+/* td_dsp_requant with the four values in registers (no reload after int8 stores). */
+TD_INLINE int32_t td_dsp_requant_v(int32_t acc, int32_t m, int32_t e, int32_t h, int32_t s) {
+  const int32_t x = td_smmulr(acc, m);
+  return td_ssat8((x + h + ((x >> 31) & s)) >> e);
+}
 
 /* Requantize a pre-scaled accumulator with rq = {m, e, h, s} (see above). */
 TD_INLINE int32_t td_dsp_requant(int32_t acc, const int32_t *rq) {

@@ -20,7 +20,7 @@ TD_INLINE void td_fc_pair(const uint32_t **wp, const int8_t *x, int32_t quads, u
   for (; quads > 0; --quads) {
     const uint32_t v = td_load32(x);
     const uint32_t even = td_sxtab16(off2, v);
-    const uint32_t odd = td_sxtab16(off2, td_ror8(v));
+    const uint32_t odd = td_sxtab16_ror8(off2, v);
     a0 = td_smlad(w[0], even, a0);
     a0 = td_smlad(w[1], odd, a0);
     a1 = td_smlad(w[2], even, a1);
@@ -58,7 +58,7 @@ TD_INLINE void td_fc_rows(const td_conv_dsp_params *p, const int8_t *input, int8
       td_fc_pair(&w, x, quads, off2, &a0, &a1);
       if (rest) {
         const uint32_t even = td_sxtab16(off2, tail);
-        const uint32_t odd = td_sxtab16(off2, td_ror8(tail));
+        const uint32_t odd = td_sxtab16_ror8(off2, tail);
         a0 = td_smlad(w[0], even, a0);
         a0 = td_smlad(w[1], odd, a0);
         a1 = td_smlad(w[2], even, a1);
