@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def corpus() -> tuple[bm.Case, ...]:
-    return bm.build_corpus(bitflips_per_model=6)
+    return bm.build_corpus(bitflips_per_model=4)
 
 
 def test_corpus_gives_only_clear_outcomes(corpus, tmp_path: Path) -> None:
@@ -90,11 +90,9 @@ def test_every_mlperf_model_verifies(mlperf_model: Path) -> None:
 
 def test_subprocess_cli_prints_one_line(tmp_path: Path) -> None:
     """The installed entry point, outside pytest: exit 1 and a single `error:` line."""
-    cases = bm._raw_cases()[:2]
-    models = bm.available_models()
-    if "ad" in models:
-        cases += [c for c in bm.build_corpus(bitflips_per_model=0)
-                  if c.name in ("ad-graph-cycle", "ad-op-missing-all-inputs", "ad-truncated-100")]
+    cases = bm._raw_cases()[:1]
+    if "ad" in bm.available_models():
+        cases += [c for c in bm.build_corpus(bitflips_per_model=0) if c.name == "ad-graph-cycle"]
     for case in cases:
         path = tmp_path / f"{case.name}.tflite"
         path.write_bytes(case.raw)
