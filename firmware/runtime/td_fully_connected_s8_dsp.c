@@ -79,10 +79,8 @@ td_status td_fully_connected_s8_dsp(const td_conv_dsp_params *p, const int8_t *i
       p->requant == NULL || p->in_c <= 0 || p->depth != (p->in_c + 3) / 4 * 4) {
     return TD_ERR_ARG;
   }
-  if (!p->wide && p->act_min <= -128 && p->act_max >= 127) {
-    td_fc_rows(p, input, output, 0, 1);
-  } else {
-    td_fc_rows(p, input, output, p->wide, p->act_min <= -128 && p->act_max >= 127);
-  }
+  /* one copy with the flags read at run time: requantization is once per
+   * in_c MACs here, and a second specialised copy would cost flash */
+  td_fc_rows(p, input, output, p->wide, p->act_min <= -128 && p->act_max >= 127);
   return TD_OK;
 }
