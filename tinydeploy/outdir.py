@@ -8,8 +8,11 @@ leaves either the old folder untouched or nothing at all.
 from __future__ import annotations
 
 import contextlib
+import glob
+import hashlib
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +39,27 @@ def prepare_output_dir(path: str | Path, force: bool = False) -> Path:
     return path
 
 
+def _owner_tag() -> str:
+    """<pid>-<host>: who writes a staging folder (the host, for folders on shared disks)."""
+    host = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:6]
+    return f"{os.getpid()}-{host}"
+
+
+def _remove_stale_staging(path: Path) -> None:
+    """Delete staging folders of ``path`` left by runs on this host that were killed."""
+    host = _owner_tag().split("-")[1]
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.partial-*-*-*"):
+        pid, owner_host = stale.name[len(path.name) + len(".partial-") + 1:].split("-")[:2]
+        if not pid.isdigit() or int(pid) == os.getpid() or owner_host != host:
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(stale, ignore_errors=True)
+        except OSError:
+            pass  # alive, but not ours to signal: leave it
+
+
 @contextlib.contextmanager
 def staged_output_dir(path: str | Path, force: bool = False) -> Iterator[Path]:
     """Yield a fresh staging folder; on success it replaces ``path`` atomically enough.
@@ -45,7 +69,10 @@ def staged_output_dir(path: str | Path, force: bool = False) -> Iterator[Path]:
     """
     path = check_output_dir(path, force)
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-", dir=path.parent))
+    _remove_stale_staging(path)
+    # the owner in the name lets a later run tell a killed run's leftovers from a live one
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-{_owner_tag()}-",
+                                    dir=path.parent))
     umask = os.umask(0)
     os.umask(umask)
     staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result should not be

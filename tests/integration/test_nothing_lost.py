@@ -121,9 +121,10 @@ def test_killed_build_leaves_no_finished_looking_folder(kws: Path, tmp_path: Pat
     assert not (tmp_path / "out").exists()
     leftovers = [p.name for p in tmp_path.iterdir()]
     assert all(n.startswith(".out.partial-") for n in leftovers), leftovers
-    # the next run is not confused by it
+    # the next run is not confused by it, and clears it away (its owner is dead)
     assert main(COMMANDS["compile"](kws, tmp_path / "out")) == 0
     assert (tmp_path / "out" / "compiled.json").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 @needs_build
