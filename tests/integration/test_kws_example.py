@@ -54,10 +54,11 @@ def test_quick_training_writes_the_model_and_the_test_split(trained: Path) -> No
 
 @needs_arm
 def test_device_features_and_outputs_equal_the_host_on_qemu(trained: Path) -> None:
-    text = _run("evaluate.py", "-o", str(trained), "--limit", "6")
+    text = _run("evaluate.py", "-o", str(trained), "--limit", "8", "--audio", "3")
     d = json.loads((trained / "device.json").read_text())
-    assert d["board"] == "qemu-m4" and d["clips"] == 6
-    assert d["outputs_equal_host"] == 6 and d["feature_values_differing"] == 0
+    assert d["board"] == "qemu-m4" and d["clips"] == 8 and d["audio_clips"] == 3
+    assert d["outputs_equal_host"] == 8 and d["audio_outputs_equal_host"] == 3
+    assert d["feature_values_checked"] == 3 * 490 and d["feature_values_differing"] == 0
     assert d["accuracy"] == d["host_int8_accuracy_same_clips"]
     assert d["feature_instructions"] > 1_000_000 and d["infer_instructions"] > 1_000_000
     assert d["flash_bytes"] > d["weights_bytes"] > 15_000
