@@ -12,6 +12,11 @@ Writes into --out (default examples/keyword_spotting/out/):
   labels.txt, metrics.json       class names; split sizes, accuracies, confusion matrices, sizes
   audio-*.npz                    the clips, reused by the next run (--no-cache makes them again)
 Then evaluate.py runs the test set on the emulated board and writes report.html.
+
+    python examples/keyword_spotting/train.py --export-npz kws.npz   # features only, no training
+writes the MFCC features of the (cached) clips as the .npz that `tinydeploy compress
+--data` and bench/compress.py take: x_train/x_val/x_test float32 [N, 49, 10, 1] (the
+model's float input), y_* int64 labels; then stops.
 """
 
 from __future__ import annotations
@@ -93,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-cache", action="store_true",
                    help="make the clips again instead of reusing out/audio-*.npz")
+    p.add_argument("--export-npz", type=Path, metavar="FILE",
+                   help="write the features as an .npz for `tinydeploy compress --data` "
+                        "(x_train, y_train, x_val, y_val, x_test, y_test) and stop")
     args = p.parse_args(argv)
     epochs = args.epochs or (2 if args.quick else 30)
     started = time.monotonic()
@@ -128,6 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     feats = {s: (m.astype(np.float32) / (1 << features.FRAC_BITS))[..., None] for s, m in mfcc.items()}
     labels = {s: y for s, (_, y) in data.items()}
     data_seconds = time.monotonic() - started
+    if args.export_npz:
+        np.savez(args.export_npz, **{f"{k}_{s}": v for s in feats
+                                     for k, v in (("x", feats[s]), ("y", labels[s].astype(np.int64)))})
+        print(f"wrote {args.export_npz} (features of {source}); next: python bench/compress.py "
+              f"--data {args.export_npz} --model {out / 'kws.keras'}")
+        return 0
 
     import tensorflow as tf
 
