@@ -133,3 +133,33 @@ def test_search_pareto_and_infeasible():
     with pytest.raises(NoFeasibleModelError, match="no candidate fits flash 10 B"):
         search(d, Budget(flash_bytes=10, ram_bytes=10, seconds=60), widths=(8,), depths=(1,),
                kernels=(3,), epochs=1)
+
+
+def test_search_cli_writes_pareto_models(setup, capsys):
+    import keras
+
+    out = setup / "search"
+    code = main(["search", "--data", str(setup / "data.npz"), "-o", str(out), "--json",
+                 "--budget-flash", "50000", "--budget-ram", "50000", "--time-limit", "60",
+                 "--widths", "8,16", "--depths", "1", "--kernel-sizes", "3", "--epochs", "1"])
+    text = capsys.readouterr()
+    assert code == 0, text.err
+    summary = json.loads(text.out.strip().splitlines()[-1])
+    assert summary["pareto"] and json.loads((out / "search.json").read_text()) == summary
+    for row in summary["pareto"]:
+        assert row["flash_bytes"] <= 50_000 and 0.0 <= row["accuracy"] <= 1.0
+        model = keras.models.load_model(out / row["file"], compile=False)
+        assert model.layers[1].filters == row["width"]
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--widths", "16,x"], "--widths: '16,x' is not a comma-separated list of positive"),
+    (["--budget-flash", "10"], "search: no candidate fits flash 10 B"),
+])
+def test_search_cli_errors(setup, args, message, capsys):
+    base = ["search", "--data", str(setup / "data.npz"), "-o", str(setup / "search-bad"),
+            "--budget-flash", "50000", "--budget-ram", "50000", "--widths", "8", "--depths", "1",
+            "--kernel-sizes", "3", "--epochs", "1", "--force"]
+    code = main(base + args)
+    assert code == 1
+    assert message in capsys.readouterr().err

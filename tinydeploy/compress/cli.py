@@ -67,5 +67,77 @@ def compress_cmd(
                   f"({len(result.tflite):,} bytes); next: tinydeploy flash {dest / 'model.tflite'}")
 
 
+def _ints(text: str, setting: str) -> tuple[int, ...]:
+    from tinydeploy.compress.errors import CompressSettingError
+
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        values = ()
+    if not values or min(values) < 1:
+        raise CompressSettingError(f"{text!r} is not a comma-separated list of positive "
+                                   "integers (e.g. 16,32,64)", setting=setting)
+    return values
+
+
+def search_cmd(
+    data: Path = typer.Option(..., "--data", help=".npz with x_train, y_train, x_val, y_val."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output folder: search.json and one "
+                             ".keras per Pareto-front model."),
+    budget_flash: int = typer.Option(..., "--budget-flash",
+                                     help="Flash limit in bytes (weights + parameters)."),
+    budget_ram: int = typer.Option(..., "--budget-ram", help="RAM limit in bytes (arena)."),
+    budget_instructions: float = typer.Option(None, "--budget-instructions",
+                                              help="Instructions per inference (estimated)."),
+    time_limit: float = typer.Option(300.0, "--time-limit", help="Seconds for the search."),
+    widths: str = typer.Option("16,32,64", "--widths", help="Channel counts to try."),
+    depths: str = typer.Option("1,2,3,4", "--depths", help="Separable block counts to try."),
+    kernel_sizes: str = typer.Option("3,5", "--kernel-sizes", help="Depthwise kernel sizes."),
+    epochs: int = typer.Option(3, "--epochs", help="Training epochs per candidate."),
+    seed: int = typer.Option(0, "--seed"),
+    force: bool = typer.Option(False, "--force", help="Overwrite files in the output folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Architecture search over the DS-CNN family (width, depth, kernel size) under flash,
+    RAM and instruction budgets; writes the Pareto front (accuracy vs cost)."""
+    from tinydeploy.compress import load_dataset
+    from tinydeploy.compress.errors import CompressSettingError
+    from tinydeploy.compress.search import Budget, search
+    from tinydeploy.outdir import prepare_output_dir
+
+    grid = (_ints(widths, "--widths"), _ints(depths, "--depths"),
+            _ints(kernel_sizes, "--kernel-sizes"))
+    if budget_flash <= 0 or budget_ram <= 0 or time_limit <= 0 or epochs < 1:
+        raise CompressSettingError("budgets and --time-limit must be > 0, --epochs >= 1",
+                                   setting="--budget-flash/--budget-ram/--time-limit/--epochs")
+    ds = load_dataset(data)
+    dest = prepare_output_dir(out, force)
+    res = search(ds, Budget(budget_flash, budget_ram, budget_instructions, time_limit),
+                 *grid, epochs=epochs, seed=seed,
+                 progress=lambda m: None if as_json else console.print(f"[dim]{m}[/]"))
+    files = []
+    for c in res.pareto:
+        name = f"dscnn_w{c.width}_d{c.depth}_k{c.kernel}.keras"
+        c.model.save(dest / name)
+        files.append(name)
+    summary = {"pareto": [dict(c.row(), file=f) for c, f in zip(res.pareto, files)],
+               "evaluated": [c.row() for c in res.evaluated], "skipped": res.skipped,
+               "seconds": res.seconds, "out_dir": str(dest),
+               "budget": {"flash_bytes": budget_flash, "ram_bytes": budget_ram,
+                          "instructions": budget_instructions, "seconds": time_limit}}
+    (dest / "search.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    console.print(f"{len(res.evaluated)} trained, {res.skipped} over budget, {res.seconds} s; "
+                  "Pareto front (validation accuracy):")
+    for c, f in zip(res.pareto, files):
+        console.print(f"  width {c.width} depth {c.depth} kernel {c.kernel}: {c.accuracy:.2%}, "
+                      f"{c.flash_bytes:,} B flash, {c.ram_bytes:,} B RAM, "
+                      f"~{c.instructions:,.0f} instructions -> {dest / f}")
+    console.print(f"next: tinydeploy compress {dest / files[-1]} --data {data} -o ...")
+
+
 def register(app: typer.Typer) -> None:
     app.command("compress")(compress_cmd)
+    app.command("search")(search_cmd)

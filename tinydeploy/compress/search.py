@@ -46,6 +46,7 @@ class Candidate:
     instructions: float = 0.0
     accuracy: float | None = None
     tflite: bytes | None = field(default=None, repr=False)
+    model: Any = field(default=None, repr=False)  # the trained Keras model (float)
 
     def row(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("width", "depth", "kernel", "macs", "flash_bytes",
@@ -118,6 +119,7 @@ def search(data: Dataset, budget: Budget, widths: tuple[int, ...] = (16, 32, 64)
         progress(f"train width {c.width} depth {c.depth} kernel {c.kernel}")
         fit(model, data, epochs, seed=seed)
         c.accuracy = accuracy(model, data.x_val, data.y_val)
+        c.model = model
         evaluated.append(c)
     if not evaluated:
         s = smallest
