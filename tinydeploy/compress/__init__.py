@@ -149,7 +149,10 @@ def compress(model: Any, data: Dataset, options: Options,
     t0 = time.monotonic()
     steps: list[str] = []
     notes: list[str] = []
-    model = keras.models.clone_model(model) if not isinstance(model, keras.Model) else model
+    # work on a copy: pruning and the projections assign kernels in place, and callers
+    # (bench/compress.py) compress one model several ways
+    source, model = model, keras.models.clone_model(model)
+    model.set_weights(source.get_weights())
     packs = bool(options.bits == 4 or options.clusters or options.prune)
     if options.distill_width or options.student is not None:
         progress("distillation")
