@@ -127,3 +127,30 @@ int td_hexval(char c) {
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
+
+int td_parse_hex32(const char *s, uint32_t *out) {
+  uint32_t v = 0, i;
+  if (s == 0 || s[0] == '\0') return -1;
+  for (i = 0; s[i]; i++) {
+    if (i >= 8u || td_hexval(s[i]) < 0) return -1;
+    v = (v << 4) | (uint32_t)td_hexval(s[i]);
+  }
+  *out = v;
+  return 0;
+}
+
+uint32_t td_read_bytes(uint8_t *dst, uint32_t len, uint32_t idle_ms) {
+  uint64_t idle = (uint64_t)(hal_tick_hz() / 1000u) * idle_ms;
+  uint64_t last = hal_ticks();
+  uint32_t got = 0;
+  while (got < len) {
+    int c = hal_getc();
+    if (c < 0) {
+      if (hal_ticks() - last > idle) break;
+      continue;
+    }
+    dst[got++] = (uint8_t)c;
+    last = hal_ticks();
+  }
+  return got;
+}

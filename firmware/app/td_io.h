@@ -27,4 +27,12 @@ int td_parse_u32(const char *s, uint32_t max, uint32_t *out);
 /* Value of one hex digit, or -1. */
 int td_hexval(char c);
 
+/* Parse 1..8 hex digits into *out. 0 on success, -1 if malformed. */
+int td_parse_hex32(const char *s, uint32_t *out);
+
+/* Receive exactly len raw bytes into dst, giving up when no byte arrives for
+ * idle_ms milliseconds (device time). Returns the number of bytes received:
+ * len on success, fewer on a timeout. */
+uint32_t td_read_bytes(uint8_t *dst, uint32_t len, uint32_t idle_ms);
+
 #endif /* TD_IO_H */

@@ -332,16 +332,11 @@ static void cmd_db(char *sub, char *arg) {
 }
 
 static void cmd_td_load(const char *a_len, const char *a_crc) {
-  uint32_t len, crc = 0, got, i, idle_ms_ticks;
-  uint64_t last;
+  uint32_t len, crc, got;
   uint8_t *in;
-  int c;
   if (!need_model()) return;
   if (a_len == 0 || a_crc == 0 || td_parse_u32(a_len, 0xFFFFFFFFu, &len) != 0) { error("usage: td-load <len> <crc32 as 8 hex digits>"); return; }
-  for (i = 0; a_crc[i]; i++) {
-    if (i >= 8u || td_hexval(a_crc[i]) < 0) { error("td-load: crc32 must be 1..8 hex digits"); return; }
-    crc = (crc << 4) | (uint32_t)td_hexval(a_crc[i]);
-  }
+  if (td_parse_hex32(a_crc, &crc) != 0) { error("td-load: crc32 must be 1..8 hex digits"); return; }
   if (len == 0 || len != (uint32_t)td_model_input_info()->bytes) {
     td_puts("e-[td-load length ");
     td_put_u64(len);
@@ -356,20 +351,11 @@ static void cmd_td_load(const char *a_len, const char *a_crc) {
   g_output_ready = 0;
   g_load_expect = 0;
   td_puts("m-td-load-ready"); td_endl();
-  idle_ms_ticks = hal_tick_hz() / 1000u;
-  last = hal_ticks();
-  for (got = 0; got < len;) {
-    c = hal_getc();
-    if (c < 0) {
-      if (hal_ticks() - last > (uint64_t)idle_ms_ticks * TD_LOAD_TIMEOUT_MS) {
-        td_puts("e-[td-load timed out after "); td_put_u64(got); td_puts(" of "); td_put_u64(len); td_puts(" bytes]");
-        td_endl();
-        return;
-      }
-      continue;
-    }
-    in[got++] = (uint8_t)c;
-    last = hal_ticks();
+  got = td_read_bytes(in, len, TD_LOAD_TIMEOUT_MS);
+  if (got < len) {
+    td_puts("e-[td-load timed out after "); td_put_u64(got); td_puts(" of "); td_put_u64(len); td_puts(" bytes]");
+    td_endl();
+    return;
   }
   if (td_crc32(0, in, len) != crc) {
     td_puts("e-[td-load crc32 mismatch: got "); td_put_hex32(td_crc32(0, in, len)); td_puts(" expected "); td_put_hex32(crc); td_puts("]");

@@ -50,18 +50,12 @@ static int model_ready(td_mfcc_quant *q) {
 }
 
 static void cmd_audio_load(const char *a_len, const char *a_crc) {
-  uint32_t len, crc = 0, got, i, ms_ticks;
-  uint64_t last;
-  uint8_t lo = 0;
-  int c;
+  uint32_t len, crc, got, i, k;
   if (a_len == 0 || a_crc == 0 || td_parse_u32(a_len, 0xFFFFFFFFu, &len) != 0) {
     kws_error("usage: td-audio-load <bytes> <crc32 as 8 hex digits>");
     return;
   }
-  for (i = 0; a_crc[i]; i++) {
-    if (i >= 8u || td_hexval(a_crc[i]) < 0) { kws_error("td-audio-load: crc32 must be 1..8 hex digits"); return; }
-    crc = (crc << 4) | (uint32_t)td_hexval(a_crc[i]);
-  }
+  if (td_parse_hex32(a_crc, &crc) != 0) { kws_error("td-audio-load: crc32 must be 1..8 hex digits"); return; }
   if (len == 0 || (len & 1u) || len > sizeof g_audio) {
     kws_error("td-audio-load: bytes must be even, 2..32000 (int16 samples, at most 1 s at 16 kHz)");
     return;
@@ -69,43 +63,22 @@ static void cmd_audio_load(const char *a_len, const char *a_crc) {
   g_audio_ready = 0;
   td_puts("m-td-audio-ready");
   td_endl();
-  ms_ticks = hal_tick_hz() / 1000u;
-  last = hal_ticks();
-  for (got = 0; got < len;) {
-    c = hal_getc();
-    if (c < 0) {
-      if (hal_ticks() - last > (uint64_t)ms_ticks * TD_KWS_TIMEOUT_MS) {
-        td_puts("e-[td-audio-load timed out after "); td_put_u64(got); td_puts(" of "); td_put_u64(len);
-        td_puts(" bytes]");
-        td_endl();
-        return;
-      }
-      continue;
-    }
-    if (got & 1u) {
-      g_audio[got >> 1] = (int16_t)(uint16_t)((uint16_t)lo | ((uint16_t)c << 8));
-    } else {
-      lo = (uint8_t)c;
-    }
-    got++;
-    last = hal_ticks();
+  /* Samples arrive little-endian, the byte order of every target we build for
+   * (Cortex-M and the host), so they land in g_audio as they are. */
+  got = td_read_bytes((uint8_t *)g_audio, len, TD_KWS_TIMEOUT_MS);
+  if (got < len) {
+    td_puts("e-[td-audio-load timed out after "); td_put_u64(got); td_puts(" of "); td_put_u64(len);
+    td_puts(" bytes]");
+    td_endl();
+    return;
   }
   for (i = len >> 1; i < TD_MFCC_CLIP_SAMPLES; i++) g_audio[i] = 0;
-  /* The CRC covers the bytes as sent: recompute it from the samples, little-endian. */
-  {
-    uint32_t k = 0;
-    uint8_t pair[2];
-    for (i = 0; i < (len >> 1); i++) {
-      pair[0] = (uint8_t)((uint16_t)g_audio[i] & 0xFFu);
-      pair[1] = (uint8_t)((uint16_t)g_audio[i] >> 8);
-      k = td_crc32(k, pair, 2);
-    }
-    if (k != crc) {
-      td_puts("e-[td-audio-load crc32 mismatch: got "); td_put_hex32(k); td_puts(" expected ");
-      td_put_hex32(crc); td_puts("]");
-      td_endl();
-      return;
-    }
+  k = td_crc32(0, (const uint8_t *)g_audio, len);
+  if (k != crc) {
+    td_puts("e-[td-audio-load crc32 mismatch: got "); td_put_hex32(k); td_puts(" expected ");
+    td_put_hex32(crc); td_puts("]");
+    td_endl();
+    return;
   }
   g_audio_ready = 1;
   td_puts("m-audio-done");
