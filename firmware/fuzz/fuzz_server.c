@@ -21,6 +21,7 @@
  * parsing of N against its cap is the same code. */
 #define TD_MAX_RUNS 1000u
 #define TD_MAX_SPIN 100000u
+#define TD_INPUT_STORE_BYTES 8 /* the fuzz model's input: infer N W restores it each run */
 #include "../app/td_server.c"
 
 #include <stdio.h>
@@ -92,6 +93,7 @@ static void reset_server(void) {
   g_load_expect = 0;
   g_load_pos = 0;
   g_input_ready = 0;
+  memset(g_input_store, 0, sizeof g_input_store);
   g_output_ready = 0;
   g_last_ticks = 0;
   g_last_runs = 0;
