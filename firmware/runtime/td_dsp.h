@@ -59,6 +59,7 @@ static inline uint32_t td_pair(int32_t lo, int32_t hi) {
   return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
 }
 
+
 #if TD_HAVE_DSP
 
 #define td_smlad(x, y, acc) __smlad((x), (y), (acc))
@@ -80,7 +81,25 @@ static inline uint32_t td_sxtab16_ror8(uint32_t a, uint32_t b) {
   return r;
 }
 
+/* Halfword packs. td_pkhbt16: (a.lo, b.lo) as (low, high) halves; td_pkhtb16:
+ * (b.hi, a.hi). */
+static inline uint32_t td_pkhbt16(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+static inline uint32_t td_pkhtb16(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+
 #else /* portable C: the same results bit for bit */
+
+static inline uint32_t td_pkhbt16(uint32_t a, uint32_t b) { return (a & 0xFFFFu) | (b << 16); }
+static inline uint32_t td_pkhtb16(uint32_t a, uint32_t b) {
+  return (a & 0xFFFF0000u) | (b >> 16);
+}
 
 static inline int32_t td_lo16(uint32_t v) { return (int32_t)(int16_t)(uint16_t)(v & 0xFFFFu); }
 static inline int32_t td_hi16(uint32_t v) { return (int32_t)(int16_t)(uint16_t)(v >> 16); }
@@ -121,6 +140,14 @@ static inline int32_t td_smmulr(int32_t a, int32_t b) {
 TD_INLINE int32_t td_dsp_requant_v(int32_t acc, int32_t m, int32_t e, int32_t h, int32_t s) {
   const int32_t x = td_smmulr(acc, m);
   return td_ssat8((x + h + ((x >> 31) & s)) >> e);
+}
+
+/* The same when e >= 1 (s == -1, the compiler checked every channel of the layer):
+ * x + h + (x < 0 ? -1 : 0) is x + h + (x >> 31), one ADD with a shifted operand, so
+ * five instructions in all. */
+TD_INLINE int32_t td_dsp_requant_pos(int32_t acc, int32_t m, int32_t e, int32_t h) {
+  const int32_t x = td_smmulr(acc, m);
+  return td_ssat8((x + (h + (x >> 31))) >> e);
 }
 
 /* Requantize a pre-scaled accumulator with rq = {m, e, h, s} (see above). */

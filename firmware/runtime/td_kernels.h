@@ -242,12 +242,17 @@ typedef struct {
   int32_t plane_w;                 /* int16 columns of a plane row (even) */
   int32_t pairs;                   /* words of weights per filter row */
   int32_t fast3;                   /* 1: 3x3 stride 1, rows stored as (w0,w1) (w1,w2) */
-  const int32_t *filter;           /* [channels][filter_h][pairs] int16 pairs */
+  int32_t vert;                    /* 1: 3x3 stride 1 over vertical pairs (see below) */
+  int32_t pos;                     /* 1: every channel has e >= 1 (five-instruction requant) */
+  const int32_t *filter;           /* [channels][filter_h][pairs] int16 pairs;
+                                      vert: [channels][kx][(w0,w1) (w1,w2)] of column kx */
   const int32_t *bias;             /* [channels], pre-scaled */
   const int32_t *requant;          /* [channels][4] */
 } td_dwconv_dsp_params;
 
-/* scratch: (filter_h * channels + 1) * plane_w * 2 bytes */
+/* scratch: (filter_h * channels + 1) * plane_w * 2 bytes; vert (3x3, stride 1):
+ * two output rows at a time from input row pairs widened into words
+ * [channels][plane_w columns][2 ring slots], 8 * channels * plane_w bytes. */
 td_status td_depthwise_conv2d_s8_dsp(const td_dwconv_dsp_params *p, const int8_t *input,
                                      int8_t *output, int8_t *scratch);
 

@@ -36,6 +36,32 @@ def test_dsp_layouts_bit_exact_on_host(case, tmp_path) -> None:
                                                   "max_abs_diff": 0.0}
 
 
+def _dw3x3_model():  # 3x3 stride-1 depthwise: the vertical-pair kernel's cases
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(2)
+    L = tf.keras.layers
+    x = tf.keras.Input((7, 6, 8), batch_size=1)
+    a = L.DepthwiseConv2D(3, padding="same")(x)  # odd height, fast requantization
+    b = L.DepthwiseConv2D(3, padding="valid", activation="relu6")(a)  # clamped, even height
+    c = L.Conv2D(5, 1)(b)
+    d = L.DepthwiseConv2D(3, padding="same", activation="relu")(c)  # 5 channels
+    return tf.keras.Model(x, L.Concatenate()([L.Flatten()(b), L.Flatten()(d)]))
+
+
+def test_dsp_depthwise_3x3_vertical_pairs_bit_exact(tmp_path) -> None:
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.model.ir import parse_model
+
+    raw = convert(_dw3x3_model())
+    cm = compile_model(parse_model(raw, name="dsp_dw3x3"), tmp_path / "m", kernels="dsp")
+    meta = json.loads(cm.metadata.read_text())
+    assert sum(o.get("kernel") == "td_depthwise_conv2d_s8_dsp" for o in meta["ops"]) == 3
+    assert "vert = 1" in cm.model_c.read_text()
+    assert check(cm, raw, inputs=30, seed=7) == {"inputs": 30, "exact_match_rate": 1.0,
+                                                 "max_abs_diff": 0.0}
+
+
 def test_mlperf_resnet_dsp_on_host_with_remat(tmp_path) -> None:
     from tinydeploy.compile import check, compile_model
     from tinydeploy.model.ir import parse_model

@@ -185,7 +185,12 @@ def dwconv_dsp(step: Step) -> Step:
                                 p["output_offset"])
     ws = ws.reshape(c, kh, kw)
     fast3 = kh == 3 and kw == 3 and p["stride_w"] == 1
-    if fast3:
+    vert = fast3 and p["stride_h"] == 1
+    if vert:  # per filter column: (w0, w1) (w1, w2) down the column
+        words = np.stack([_pairs(ws[:, 0, :], ws[:, 1, :]), _pairs(ws[:, 1, :], ws[:, 2, :])],
+                         axis=2)  # [c, kw, 2]
+        pairs = 2
+    elif fast3:
         words = np.stack([_pairs(ws[:, :, 0], ws[:, :, 1]), _pairs(ws[:, :, 1], ws[:, :, 2])],
                          axis=2)  # [c, kh, 2]
         pairs = 2
@@ -198,23 +203,29 @@ def dwconv_dsp(step: Step) -> Step:
     out_w = p["out_w"]
     plane_w = max(p["pad_w"] + p["in_w"], (out_w - 1) * p["stride_w"] + 2 * pairs, out_w + 3)
     plane_w += plane_w & 1
+    if vert:  # columns of a slot; words, so no evenness needed
+        plane_w = max(p["pad_w"] + p["in_w"], out_w + 2)
     pre = f"op{step.op_index}"
-    arrays = [
-        ConstArray(f"{pre}_filter_s16", "int32_t", words.reshape(-1), "weights"),
-        ConstArray(f"{pre}_bias_scaled", "int32_t", bs, "weights"),
-        ConstArray(f"{pre}_requant", "int32_t", rq.reshape(-1), "params"),
-    ]
+    if vert:  # one record per channel: bias, the six weight words, m, e, h
+        rec = np.concatenate([bs[:, None], words.reshape(c, 6), rq[:, :3]], axis=1)
+        arrays = [ConstArray(f"{pre}_records", "int32_t", rec.reshape(-1), "weights")] * 3
+    else:
+        arrays = [
+            ConstArray(f"{pre}_filter_s16", "int32_t", words.reshape(-1), "weights"),
+            ConstArray(f"{pre}_bias_scaled", "int32_t", bs, "weights"),
+            ConstArray(f"{pre}_requant", "int32_t", rq.reshape(-1), "params"),
+        ]
     params = dict(in_h=p["in_h"], in_w=p["in_w"], channels=c, out_h=p["out_h"], out_w=out_w,
                   filter_h=kh, filter_w=kw, stride_h=p["stride_h"], stride_w=p["stride_w"],
                   pad_h=p["pad_h"], pad_w=p["pad_w"], input_offset=p["input_offset"],
                   act_min=p["act_min"], act_max=p["act_max"], wide=wide,
                   output_offset=p["output_offset"], plane_w=plane_w,
                   pairs=pairs,
-                  fast3=int(fast3), filter=arrays[0].name, bias=arrays[1].name,
-                  requant=arrays[2].name)
-    scratch = (kh * c + 1) * plane_w * 2
+                  fast3=int(fast3), vert=int(vert), pos=int(bool(np.all(rq[:, 1] >= 1))),
+                  filter=arrays[0].name, bias=arrays[1].name, requant=arrays[2].name)
+    scratch = 8 * c * plane_w if vert else (kh * c + 1) * plane_w * 2
     return Step(step.op_index, step.opcode, "td_depthwise_conv2d_s8_dsp", "td_dwconv_dsp_params",
-                params, list(step.inputs), list(step.outputs), arrays,
+                params, list(step.inputs), list(step.outputs), arrays[:1] if vert else arrays,
                 {step.inputs[0]: _dw_inplace(params)}, scratch=[("dsp", (scratch + 3) // 4 * 4)])
 
 
@@ -224,6 +235,11 @@ def _dw_inplace(p: dict[str, Any]) -> int:
     in_row = p["in_w"] * p["channels"]
     out_row = p["out_w"] * p["channels"]
     d = -(1 << 30)
+    if p["vert"]:  # rows oy, oy + 1 written once pairs up to oy / 2 + 1 are widened
+        for oy in range(0, p["out_h"], 2):
+            last = min(p["in_h"] - 1, oy + 3 - p["pad_h"])
+            d = max(d, min(oy + 2, p["out_h"]) * out_row - (last + 1) * in_row)
+        return d
     for oy in range(p["out_h"]):
         last = min(p["in_h"] - 1, oy * p["stride_h"] - p["pad_h"] + p["filter_h"] - 1)
         d = max(d, (oy + 1) * out_row - (last + 1) * in_row)
