@@ -88,9 +88,16 @@ static void td_column(const td_conv_dsp_params *p, const int8_t *input, int32_t 
     /* odd channel counts: gather the int8 column first (padding = zero point) */
     const int8_t zp = (int8_t)(-p->input_offset);
     int8_t *dst = col8;
+    /* a filter row wholly inside the image is one contiguous run of input bytes */
+    const int row_inside = p->dilation_w == 1 && ix0 >= 0 && ix0 + p->filter_w <= p->in_w;
     for (ky = 0; ky < p->filter_h; ++ky) {
       const int32_t iy = iy0 + ky * p->dilation_h;
       int32_t kx;
+      if (row_inside && iy >= 0 && iy < p->in_h) {
+        td_copy8(dst, input + (iy * p->in_w + ix0) * c, p->filter_w * c);
+        dst += p->filter_w * c;
+        continue;
+      }
       for (kx = 0; kx < p->filter_w; ++kx) {
         const int32_t ix = ix0 + kx * p->dilation_w;
         if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
@@ -185,79 +192,162 @@ TD_INLINE void td_block2x2(const uint32_t *w, const uint32_t *x, int32_t quads, 
   acc[3] = a11;
 }
 
-/* Output pixels [begin, end) (row-major over out_h x out_w) into out (pixel begin).
- * Inlined twice: with constant wide = 0, full = 1 (every MLPerf Tiny layer) and
- * with the flags read at run time. */
-TD_INLINE void td_conv_pixels_impl(const td_conv_dsp_params *p, const int8_t *input, int8_t *out,
-                                   int32_t begin, int32_t end, int8_t *scratch, int wide,
-                                   int full) {
+#if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
+/* A whole record of the fast case (e >= 1, no wide, full range): LDRD of the two
+ * biases, the 2x2 block over the quads, LDM of m e h of both channels, five
+ * instructions per requantization. y: y00 y01 y10 y11 (pixel, channel) as int8
+ * values in int32; returns the next record. */
+TD_INLINE const uint32_t *td_record2x2(const uint32_t *w, const uint32_t *x, int32_t quads,
+                                       int32_t *y) {
+  int32_t a00, a01, a10, a11;
+  __asm__ volatile(
+      "ldrd %[a00], %[a01], [%[w]], #8\n\t"
+      "mov %[a10], %[a00]\n\t"
+      "mov %[a11], %[a01]\n\t"
+      "lsrs %[n], %[n], #1\n\t"
+      "bcc 2f\n\t"
+      "ldm %[w]!, {r4, r5, r6, r8}\n\t"
+      "ldrd r10, r12, [%[x]], #8\n\t"
+      "smlad %[a00], r4, r10, %[a00]\n\t"
+      "smlad %[a00], r5, r12, %[a00]\n\t"
+      "smlad %[a01], r6, r10, %[a01]\n\t"
+      "smlad %[a01], r8, r12, %[a01]\n\t"
+      "ldrd r10, r12, [%[x]], #8\n\t"
+      "smlad %[a10], r4, r10, %[a10]\n\t"
+      "smlad %[a10], r5, r12, %[a10]\n\t"
+      "smlad %[a11], r6, r10, %[a11]\n\t"
+      "smlad %[a11], r8, r12, %[a11]\n\t"
+      "2:\n\t"
+      "cmp %[n], #0\n\t"
+      "beq 3f\n\t"
+      "1:\n\t"
+      "ldm %[w]!, {r4, r5, r6, r8}\n\t"
+      "ldrd r10, r12, [%[x]], #8\n\t"
+      "smlad %[a00], r4, r10, %[a00]\n\t"
+      "smlad %[a00], r5, r12, %[a00]\n\t"
+      "smlad %[a01], r6, r10, %[a01]\n\t"
+      "smlad %[a01], r8, r12, %[a01]\n\t"
+      "ldrd r10, r12, [%[x]], #8\n\t"
+      "smlad %[a10], r4, r10, %[a10]\n\t"
+      "smlad %[a10], r5, r12, %[a10]\n\t"
+      "smlad %[a11], r6, r10, %[a11]\n\t"
+      "smlad %[a11], r8, r12, %[a11]\n\t"
+      "ldm %[w]!, {r4, r5, r6, r8}\n\t"
+      "ldrd r10, r12, [%[x]], #8\n\t"
+      "smlad %[a00], r4, r10, %[a00]\n\t"
+      "smlad %[a00], r5, r12, %[a00]\n\t"
+      "smlad %[a01], r6, r10, %[a01]\n\t"
+      "smlad %[a01], r8, r12, %[a01]\n\t"
+      "ldrd r10, r12, [%[x]], #8\n\t"
+      "smlad %[a10], r4, r10, %[a10]\n\t"
+      "smlad %[a10], r5, r12, %[a10]\n\t"
+      "smlad %[a11], r6, r10, %[a11]\n\t"
+      "smlad %[a11], r8, r12, %[a11]\n\t"
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b\n\t"
+      "3:\n\t"
+      "ldm %[w]!, {r4, r5, r6, r8, r10, r12}\n\t" /* m0 e0 h0 m1 e1 h1 */
+      "smmulr %[a00], %[a00], r4\n\t"
+      "add %[n], r6, %[a00], asr #31\n\t"
+      "add %[a00], %[a00], %[n]\n\t"
+      "asr %[a00], %[a00], r5\n\t"
+      "ssat %[a00], #8, %[a00]\n\t"
+      "smmulr %[a10], %[a10], r4\n\t"
+      "add %[n], r6, %[a10], asr #31\n\t"
+      "add %[a10], %[a10], %[n]\n\t"
+      "asr %[a10], %[a10], r5\n\t"
+      "ssat %[a10], #8, %[a10]\n\t"
+      "smmulr %[a01], %[a01], r8\n\t"
+      "add %[n], r12, %[a01], asr #31\n\t"
+      "add %[a01], %[a01], %[n]\n\t"
+      "asr %[a01], %[a01], r10\n\t"
+      "ssat %[a01], #8, %[a01]\n\t"
+      "smmulr %[a11], %[a11], r8\n\t"
+      "add %[n], r12, %[a11], asr #31\n\t"
+      "add %[a11], %[a11], %[n]\n\t"
+      "asr %[a11], %[a11], r10\n\t"
+      "ssat %[a11], #8, %[a11]\n\t"
+      : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11), [w] "+r"(w),
+        [x] "+r"(x), [n] "+r"(quads)
+      :
+      : "r4", "r5", "r6", "r8", "r10", "r12", "cc", "memory");
+  y[0] = a00;
+  y[1] = a01;
+  y[2] = a10;
+  y[3] = a11;
+  return w;
+}
+#else
+static const uint32_t *td_record2x2(const uint32_t *w, const uint32_t *x, int32_t quads,
+                                    int32_t *y) {
+  int32_t acc[4];
+  const int32_t *rq;
+  acc[0] = acc[2] = (int32_t)w[0];
+  acc[1] = acc[3] = (int32_t)w[1];
+  td_block2x2(w + 2, x, quads, acc);
+  rq = (const int32_t *)(const void *)(w + 2 + 4 * quads);
+  y[0] = td_dsp_requant_pos(acc[0], rq[0], rq[1], rq[2]);
+  y[1] = td_dsp_requant_pos(acc[1], rq[3], rq[4], rq[5]);
+  y[2] = td_dsp_requant_pos(acc[2], rq[0], rq[1], rq[2]);
+  y[3] = td_dsp_requant_pos(acc[3], rq[3], rq[4], rq[5]);
+  return w + 8 + 4 * quads;
+}
+#endif
+
+/* Output pixels [begin, end) (row-major over out_h x out_w) into out (pixel begin). */
+static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int8_t *out,
+                           int32_t begin, int32_t end, int8_t *scratch) {
   uint32_t *col = (uint32_t *)(void *)scratch; /* two interleaved int16 columns */
   int8_t *col8 = (int8_t *)(col + p->depth);
   const int32_t oc = p->out_c;
   const int32_t quads = p->depth >> 2;
   const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max;
+  const int full = p->act_min <= -128 && p->act_max >= 127;
+  const int fast = p->pos && !p->wide && full && (oc & 1) == 0;
   int32_t pix;
   for (pix = begin; pix < end; pix += 2) {
     const int two = pix + 1 < end;
     const int32_t second = two ? pix + 1 : pix;
     const uint32_t *w = (const uint32_t *)(const void *)p->filter;
-    const int32_t *bias = p->bias;
-    const int32_t *rq = p->requant;
     int8_t *o0 = out + (pix - begin) * oc;
     int8_t *o1 = two ? o0 + oc : o0; /* a lone last pixel is computed twice */
     int32_t c;
     td_column(p, input, pix / p->out_w, pix % p->out_w, col, col8);
     td_column(p, input, second / p->out_w, second % p->out_w, col + 2, col8);
-    for (c = 0; c < oc; c += 2) {
-      int32_t acc[4];
-      acc[0] = acc[2] = bias[0];
-      acc[1] = acc[3] = bias[1];
-      td_block2x2(w, col, quads, acc);
-      w += 4 * quads;
-      bias += 2;
-      if (!wide && full) {
-        /* the common case: every value read before the first int8 store */
-        const int32_t m0 = rq[0], e0 = rq[1], h0 = rq[2], s0 = rq[3];
-        const int32_t m1 = rq[4], e1 = rq[5], h1 = rq[6], s1 = rq[7];
-        const int32_t y00 = td_dsp_requant_v(acc[0], m0, e0, h0, s0);
-        const int32_t y10 = td_dsp_requant_v(acc[2], m0, e0, h0, s0);
-        const int32_t y01 = td_dsp_requant_v(acc[1], m1, e1, h1, s1);
-        const int32_t y11 = td_dsp_requant_v(acc[3], m1, e1, h1, s1);
-        o0[0] = (int8_t)y00;
-        o1[0] = (int8_t)y10;
-        if (c + 1 < oc) {
-          o0[1] = (int8_t)y01;
-          o1[1] = (int8_t)y11;
-        }
-      } else {
-        o0[0] = (int8_t)td_dsp_output(acc[0], rq, wide, zp, full, lo, hi);
-        o1[0] = (int8_t)td_dsp_output(acc[2], rq, wide, zp, full, lo, hi);
-        if (c + 1 < oc) {
-          o0[1] = (int8_t)td_dsp_output(acc[1], rq + 4, wide, zp, full, lo, hi);
-          o1[1] = (int8_t)td_dsp_output(acc[3], rq + 4, wide, zp, full, lo, hi);
-        }
+    if (fast) {
+      for (c = 0; c < oc; c += 2) {
+        int32_t y[4];
+        w = td_record2x2(w, col, quads, y);
+        o0[c] = (int8_t)y[0];
+        o0[c + 1] = (int8_t)y[1];
+        o1[c] = (int8_t)y[2];
+        o1[c + 1] = (int8_t)y[3];
       }
-      rq += 8;
-      o0 += 2;
-      o1 += 2;
+      continue;
     }
-  }
-}
-
-static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int8_t *out,
-                           int32_t begin, int32_t end, int8_t *scratch) {
-  if (!p->wide && p->act_min <= -128 && p->act_max >= 127) {
-    td_conv_pixels_impl(p, input, out, begin, end, scratch, 0, 1);
-  } else {
-    td_conv_pixels_impl(p, input, out, begin, end, scratch, p->wide,
-                        p->act_min <= -128 && p->act_max >= 127);
+    for (c = 0; c < oc; c += 2) {
+      int32_t acc[4], rq0[4], rq1[4];
+      acc[0] = acc[2] = (int32_t)w[0];
+      acc[1] = acc[3] = (int32_t)w[1];
+      td_block2x2(w + 2, col, quads, acc);
+      w += 2 + 4 * quads;
+      td_dsp_rq4(rq0, (const int32_t *)(const void *)w);
+      td_dsp_rq4(rq1, (const int32_t *)(const void *)w + 3);
+      w += 6;
+      o0[c] = (int8_t)td_dsp_output(acc[0], rq0, p->wide, zp, full, lo, hi);
+      o1[c] = (int8_t)td_dsp_output(acc[2], rq0, p->wide, zp, full, lo, hi);
+      if (c + 1 < oc) {
+        o0[c + 1] = (int8_t)td_dsp_output(acc[1], rq1, p->wide, zp, full, lo, hi);
+        o1[c + 1] = (int8_t)td_dsp_output(acc[3], rq1, p->wide, zp, full, lo, hi);
+      }
+    }
   }
 }
 
 static int td_conv_dsp_bad(const td_conv_dsp_params *p, const int8_t *input,
                            const int8_t *output, const int8_t *scratch) {
   return p == NULL || input == NULL || output == NULL || scratch == NULL ||
-         p->filter == NULL || p->bias == NULL || p->requant == NULL || p->batches != 1 ||
+         p->filter == NULL || p->batches != 1 ||
          p->depth < p->filter_h * p->filter_w * p->in_c || (p->depth & 3) != 0 || p->depth == 0 ||
          ((uintptr_t)scratch & 3u) != 0;
 }

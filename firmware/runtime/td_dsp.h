@@ -150,6 +150,14 @@ TD_INLINE int32_t td_dsp_requant_pos(int32_t acc, int32_t m, int32_t e, int32_t 
   return td_ssat8((x + (h + (x >> 31))) >> e);
 }
 
+/* {m, e, h, s} from the three stored words {m, e, h}: s = -1 when e > 0, else 0. */
+static inline void td_dsp_rq4(int32_t *rq, const int32_t *meh) {
+  rq[0] = meh[0];
+  rq[1] = meh[1];
+  rq[2] = meh[2];
+  rq[3] = meh[1] > 0 ? -1 : 0;
+}
+
 /* Requantize a pre-scaled accumulator with rq = {m, e, h, s} (see above). */
 TD_INLINE int32_t td_dsp_requant(int32_t acc, const int32_t *rq) {
   const int32_t x = td_smmulr(acc, rq[0]);

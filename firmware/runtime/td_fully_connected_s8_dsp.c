@@ -2,8 +2,8 @@
  * td_fully_connected_s8_dsp.c - FULLY_CONNECTED with the 16-bit SIMD
  * multiply-accumulate (SMLAD), without a scratch buffer.
  *
- * The weights are those of td_conv2d_s8_dsp (pre-widened, quad-reordered pairs
- * of output channels, td_dsp.h); the int8 input row is widened on the fly: one
+ * The weights are the records of td_conv2d_s8_dsp (pre-widened, quad-reordered
+ * pairs of output channels with their biases and requantization); the int8 input row is widened on the fly: one
  * LDR of four inputs, SXTAB16 and SXTAB16 with ROR #8 give (x0, x2) (x1, x3)
  * with the input offset added, and four SMLADs fold them into two channels.
  * Every row of the input (in_w rows of in_c values) is a separate vector.
@@ -53,8 +53,9 @@ TD_INLINE void td_fc_rows(const td_conv_dsp_params *p, const int8_t *input, int8
       }
     }
     for (c = 0; c < oc; c += 2) {
-      int32_t a0 = p->bias[c], a1 = p->bias[c + 1];
-      const int32_t *rq = p->requant + 4 * c;
+      int32_t a0 = (int32_t)w[0], a1 = (int32_t)w[1];
+      int32_t rq0[4], rq1[4];
+      w += 2;
       td_fc_pair(&w, x, quads, off2, &a0, &a1);
       if (rest) {
         const uint32_t even = td_sxtab16(off2, tail);
@@ -65,9 +66,12 @@ TD_INLINE void td_fc_rows(const td_conv_dsp_params *p, const int8_t *input, int8
         a1 = td_smlad(w[3], odd, a1);
         w += 4;
       }
-      o[c] = (int8_t)td_dsp_output(a0, rq, wide, zp, full, lo, hi);
+      td_dsp_rq4(rq0, (const int32_t *)(const void *)w);
+      td_dsp_rq4(rq1, (const int32_t *)(const void *)w + 3);
+      w += 6;
+      o[c] = (int8_t)td_dsp_output(a0, rq0, wide, zp, full, lo, hi);
       if (c + 1 < oc) {
-        o[c + 1] = (int8_t)td_dsp_output(a1, rq + 4, wide, zp, full, lo, hi);
+        o[c + 1] = (int8_t)td_dsp_output(a1, rq1, wide, zp, full, lo, hi);
       }
     }
   }
@@ -75,8 +79,8 @@ TD_INLINE void td_fc_rows(const td_conv_dsp_params *p, const int8_t *input, int8
 
 td_status td_fully_connected_s8_dsp(const td_conv_dsp_params *p, const int8_t *input,
                                     int8_t *output) {
-  if (p == NULL || input == NULL || output == NULL || p->filter == NULL || p->bias == NULL ||
-      p->requant == NULL || p->in_c <= 0 || p->depth != (p->in_c + 3) / 4 * 4) {
+  if (p == NULL || input == NULL || output == NULL || p->filter == NULL || p->in_c <= 0 ||
+      p->depth != (p->in_c + 3) / 4 * 4) {
     return TD_ERR_ARG;
   }
   /* one copy with the flags read at run time: requantization is once per

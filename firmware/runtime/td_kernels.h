@@ -207,11 +207,12 @@ typedef struct {
   int32_t wide;                    /* 1: accumulator scaled by 2^left only, 64-bit rounding
                                       multiply, output_offset added after the shift */
   int32_t output_offset;           /* used when wide */
-  /* [ceil(out_c / 2)][depth / 4][4] words: for channels (c, c+1) and input quad q,
-   * c:(w0,w2) c:(w1,w3) c+1:(w0,w2) c+1:(w1,w3); out_c padded to even with zeros */
+  int32_t pos;                     /* 1: every channel has e >= 1 (five-instruction requant) */
+  /* one record of depth + 8 words per pair of output channels (c, c+1), out_c padded
+   * to even with zeros: the two pre-scaled biases; per input quad q the words
+   * c:(w0,w2) c:(w1,w3) c+1:(w0,w2) c+1:(w1,w3); then m, e, h of c and of c+1
+   * (s of td_dsp.h is -1 when e > 0, else 0) */
   const int32_t *filter;
-  const int32_t *bias;             /* [out_c rounded up to even], pre-scaled */
-  const int32_t *requant;          /* [out_c rounded up to even][4]: m, e, h, s */
 } td_conv_dsp_params;
 
 /* scratch: 5 * depth bytes (two int16 columns and one int8 column) */

@@ -154,15 +154,14 @@ def _conv_like(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int
     depth = (k + 3) // 4 * 4
     ws, bs, rq, wide = _requant(step, w2d, bias, p["input_offset"], p["output_offset"])
     pre = f"op{step.op_index}"
-    arrays = [
-        ConstArray(f"{pre}_filter_s16", "int32_t", _pack_conv(ws, depth), "weights"),
-        ConstArray(f"{pre}_bias_scaled", "int32_t", _pad_even(bs), "weights"),
-        ConstArray(f"{pre}_requant", "int32_t", _pad_even(rq).reshape(-1), "params"),
-    ]
+    # one record per channel pair: bias (2), the weight words, m e h of both channels
+    pairs = _pack_conv(ws, depth).reshape(-1, depth)
+    rec = np.concatenate([_pad_even(bs).reshape(-1, 2), pairs,
+                          _pad_even(rq)[:, :3].reshape(-1, 6)], axis=1)
+    arrays = [ConstArray(f"{pre}_records", "int32_t", rec.reshape(-1), "weights")]
     params = dict(batches=1, **geo, input_offset=p["input_offset"], depth=depth,
                   act_min=p["act_min"], act_max=p["act_max"], wide=wide, output_offset=p["output_offset"],
-                  filter=arrays[0].name,
-                  bias=arrays[1].name, requant=arrays[2].name)
+                  pos=int(bool(np.all(rq[:, 1] >= 1))), filter=arrays[0].name)
     scratch = [] if kernel == "td_fully_connected_s8_dsp" else [("dsp", 5 * depth)]
     return Step(step.op_index, step.opcode, kernel, "td_conv_dsp_params", params,
                 list(step.inputs), list(step.outputs), arrays, dict(step.inplace),
