@@ -193,6 +193,21 @@ TD_INLINE void td_block2x2(const uint32_t *w, const uint32_t *x, int32_t quads, 
 }
 
 #if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
+/* One input quad of the 2x2 block: LDM of the four weight words, two LDRDs of the
+ * columns, eight SMLADs (16 MACs). */
+#define TD_QUAD                                   \
+  "ldm %[w]!, {r4, r5, r6, r8}\n\t"               \
+  "ldrd r10, r12, [%[x]], #8\n\t"                \
+  "smlad %[a00], r4, r10, %[a00]\n\t"            \
+  "smlad %[a00], r5, r12, %[a00]\n\t"            \
+  "smlad %[a01], r6, r10, %[a01]\n\t"            \
+  "smlad %[a01], r8, r12, %[a01]\n\t"            \
+  "ldrd r10, r12, [%[x]], #8\n\t"                \
+  "smlad %[a10], r4, r10, %[a10]\n\t"            \
+  "smlad %[a10], r5, r12, %[a10]\n\t"            \
+  "smlad %[a11], r6, r10, %[a11]\n\t"            \
+  "smlad %[a11], r8, r12, %[a11]\n\t"
+
 /* A whole record of the fast case (e >= 1, no wide, full range): LDRD of the two
  * biases, the 2x2 block over the quads, LDM of m e h of both channels, five
  * instructions per requantization. y: y00 y01 y10 y11 (pixel, channel) as int8
@@ -204,45 +219,15 @@ TD_INLINE const uint32_t *td_record2x2(const uint32_t *w, const uint32_t *x, int
       "ldrd %[a00], %[a01], [%[w]], #8\n\t"
       "mov %[a10], %[a00]\n\t"
       "mov %[a11], %[a01]\n\t"
-      "lsrs %[n], %[n], #1\n\t"
-      "bcc 2f\n\t"
-      "ldm %[w]!, {r4, r5, r6, r8}\n\t"
-      "ldrd r10, r12, [%[x]], #8\n\t"
-      "smlad %[a00], r4, r10, %[a00]\n\t"
-      "smlad %[a00], r5, r12, %[a00]\n\t"
-      "smlad %[a01], r6, r10, %[a01]\n\t"
-      "smlad %[a01], r8, r12, %[a01]\n\t"
-      "ldrd r10, r12, [%[x]], #8\n\t"
-      "smlad %[a10], r4, r10, %[a10]\n\t"
-      "smlad %[a10], r5, r12, %[a10]\n\t"
-      "smlad %[a11], r6, r10, %[a11]\n\t"
-      "smlad %[a11], r8, r12, %[a11]\n\t"
+      "lsrs %[n], %[n], #1\n\t" /* an odd quad first */
+      "bcc 2f\n\t" TD_QUAD
       "2:\n\t"
+      "lsrs %[n], %[n], #1\n\t" /* then a pair, then groups of four */
+      "bcc 4f\n\t" TD_QUAD TD_QUAD
+      "4:\n\t"
       "cmp %[n], #0\n\t"
       "beq 3f\n\t"
-      "1:\n\t"
-      "ldm %[w]!, {r4, r5, r6, r8}\n\t"
-      "ldrd r10, r12, [%[x]], #8\n\t"
-      "smlad %[a00], r4, r10, %[a00]\n\t"
-      "smlad %[a00], r5, r12, %[a00]\n\t"
-      "smlad %[a01], r6, r10, %[a01]\n\t"
-      "smlad %[a01], r8, r12, %[a01]\n\t"
-      "ldrd r10, r12, [%[x]], #8\n\t"
-      "smlad %[a10], r4, r10, %[a10]\n\t"
-      "smlad %[a10], r5, r12, %[a10]\n\t"
-      "smlad %[a11], r6, r10, %[a11]\n\t"
-      "smlad %[a11], r8, r12, %[a11]\n\t"
-      "ldm %[w]!, {r4, r5, r6, r8}\n\t"
-      "ldrd r10, r12, [%[x]], #8\n\t"
-      "smlad %[a00], r4, r10, %[a00]\n\t"
-      "smlad %[a00], r5, r12, %[a00]\n\t"
-      "smlad %[a01], r6, r10, %[a01]\n\t"
-      "smlad %[a01], r8, r12, %[a01]\n\t"
-      "ldrd r10, r12, [%[x]], #8\n\t"
-      "smlad %[a10], r4, r10, %[a10]\n\t"
-      "smlad %[a10], r5, r12, %[a10]\n\t"
-      "smlad %[a11], r6, r10, %[a11]\n\t"
-      "smlad %[a11], r8, r12, %[a11]\n\t"
+      "1:\n\t" TD_QUAD TD_QUAD TD_QUAD TD_QUAD
       "subs %[n], %[n], #1\n\t"
       "bne 1b\n\t"
       "3:\n\t"
