@@ -251,11 +251,15 @@ typedef struct {
   const int32_t *requant;          /* [channels][4] */
 } td_dwconv_dsp_params;
 
-/* scratch: (filter_h * channels + 1) * plane_w * 2 bytes; vert (3x3, stride 1):
- * two output rows at a time from input row pairs widened into words
- * [channels][plane_w columns][2 ring slots], 8 * channels * plane_w bytes. */
+/* scratch: (filter_h * channels + 1) * plane_w * 2 bytes. vert == 0 only. */
 td_status td_depthwise_conv2d_s8_dsp(const td_dwconv_dsp_params *p, const int8_t *input,
                                      int8_t *output, int8_t *scratch);
+/* The 3x3 stride-1 case (vert == 1, pos set by the compiler): two output rows at a
+ * time from input row pairs widened into words [channels][plane_w columns][2 ring
+ * slots]; filter holds per-channel records {bias, (w0,w1) (w1,w2) of columns 0..2,
+ * m, e, h}. scratch: 8 * channels * plane_w bytes. */
+td_status td_depthwise_conv2d_s8_dsp3x3(const td_dwconv_dsp_params *p, const int8_t *input,
+                                        int8_t *output, int8_t *scratch);
 
 /* ---- AVERAGE_POOL_2D / MAX_POOL_2D ---------------------------------------
  * input [batches][in_h][in_w][channels] -> output [batches][out_h][out_w][channels];

@@ -56,7 +56,7 @@ def test_dsp_depthwise_3x3_vertical_pairs_bit_exact(tmp_path) -> None:
     raw = convert(_dw3x3_model())
     cm = compile_model(parse_model(raw, name="dsp_dw3x3"), tmp_path / "m", kernels="dsp")
     meta = json.loads(cm.metadata.read_text())
-    assert sum(o.get("kernel") == "td_depthwise_conv2d_s8_dsp" for o in meta["ops"]) == 3
+    assert sum(o.get("kernel") == "td_depthwise_conv2d_s8_dsp3x3" for o in meta["ops"]) == 3
     assert "vert = 1" in cm.model_c.read_text()
     assert check(cm, raw, inputs=30, seed=7) == {"inputs": 30, "exact_match_rate": 1.0,
                                                  "max_abs_diff": 0.0}
@@ -85,7 +85,7 @@ def test_kernel_mode_follows_the_board(tmp_path) -> None:
     auto_dsp = compile_model(model, tmp_path / "a", kernels="auto", dsp=True)
     auto_plain = compile_model(model, tmp_path / "b", kernels="auto", dsp=False)
     forced = compile_model(model, tmp_path / "c", kernels="reference", dsp=True)
-    assert "td_depthwise_conv2d_s8_dsp" in auto_dsp.kernels
+    assert "td_depthwise_conv2d_s8_dsp3x3" in auto_dsp.kernels
     assert not any(k.endswith("_dsp") for k in auto_plain.kernels + forced.kernels)
     with pytest.raises(ValueError, match="kernels must be one of"):
         compile_model(model, tmp_path / "d", kernels="fast")

@@ -223,13 +223,14 @@ def dwconv_dsp(step: Step) -> Step:
                   fast3=int(fast3), vert=int(vert), pos=int(bool(np.all(rq[:, 1] >= 1))),
                   filter=arrays[0].name, bias=arrays[1].name, requant=arrays[2].name)
     scratch = 8 * c * plane_w if vert else (kh * c + 1) * plane_w * 2
-    return Step(step.op_index, step.opcode, "td_depthwise_conv2d_s8_dsp", "td_dwconv_dsp_params",
-                params, list(step.inputs), list(step.outputs), arrays[:1] if vert else arrays,
+    kernel = "td_depthwise_conv2d_s8_dsp3x3" if vert else "td_depthwise_conv2d_s8_dsp"
+    return Step(step.op_index, step.opcode, kernel, "td_dwconv_dsp_params", params,
+                list(step.inputs), list(step.outputs), arrays[:1] if vert else arrays,
                 {step.inputs[0]: _dw_inplace(params)}, scratch=[("dsp", (scratch + 3) // 4 * 4)])
 
 
 def _dw_inplace(p: dict[str, Any]) -> int:
-    """In-place distance of the SIMD depthwise kernel: output row oy is written once
+    """In-place distance of the SIMD depthwise kernels: output row oy is written once
     input rows up to last(oy) are in the ring, and before any later row is read."""
     in_row = p["in_w"] * p["channels"]
     out_row = p["out_w"] * p["channels"]

@@ -25,6 +25,7 @@ KERNEL_FILES = {
     "td_conv2d_s8": "td_conv2d_s8.c",
     "td_conv2d_s8_dsp": "td_conv2d_s8_dsp.c",
     "td_depthwise_conv2d_s8_dsp": "td_depthwise_conv2d_s8_dsp.c",
+    "td_depthwise_conv2d_s8_dsp3x3": "td_depthwise_conv2d_s8_dsp3x3.c",
     "td_fully_connected_s8_dsp": "td_fully_connected_s8_dsp.c",
     "td_depthwise_conv2d_s8": "td_depthwise_conv2d_s8.c",
     "td_fully_connected_s8": "td_fully_connected_s8.c",
