@@ -192,6 +192,31 @@ TD_INLINE void td_block2x2(const uint32_t *w, const uint32_t *x, int32_t quads, 
   acc[3] = a11;
 }
 
+/* td_block2x2 over int8 weight words (two per quad: c then c+1, input order),
+ * widened with SXTB16; the accumulators come out doubled, as the pre-scaled
+ * int16 weights would give them (the compiler checked that range). */
+static void td_block2x2_w8(const uint32_t *w, const uint32_t *x, int32_t quads, int32_t *acc) {
+  int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+  for (; quads > 0; --quads) {
+    const uint32_t w0a = td_sxtb16(w[0]), w0b = td_sxtb16_ror8(w[0]);
+    const uint32_t w1a = td_sxtb16(w[1]), w1b = td_sxtb16_ror8(w[1]);
+    a00 = td_smlad(w0a, x[0], a00);
+    a00 = td_smlad(w0b, x[1], a00);
+    a01 = td_smlad(w1a, x[0], a01);
+    a01 = td_smlad(w1b, x[1], a01);
+    a10 = td_smlad(w0a, x[2], a10);
+    a10 = td_smlad(w0b, x[3], a10);
+    a11 = td_smlad(w1a, x[2], a11);
+    a11 = td_smlad(w1b, x[3], a11);
+    w += 2;
+    x += TD_COL_STRIDE;
+  }
+  acc[0] = (int32_t)((uint32_t)a00 * 2u);
+  acc[1] = (int32_t)((uint32_t)a01 * 2u);
+  acc[2] = (int32_t)((uint32_t)a10 * 2u);
+  acc[3] = (int32_t)((uint32_t)a11 * 2u);
+}
+
 #if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
 /* One input quad of the 2x2 block: LDM of the four weight words, two LDRDs of the
  * columns, eight SMLADs (16 MACs). */
@@ -208,54 +233,76 @@ TD_INLINE void td_block2x2(const uint32_t *w, const uint32_t *x, int32_t quads, 
   "smlad %[a11], r6, r10, %[a11]\n\t"            \
   "smlad %[a11], r8, r12, %[a11]\n\t"
 
+/* The same quad from int8 weights: LDRD of the two channels' words, four SXTB16
+ * into the registers TD_QUAD loads (15 instructions for 16 MACs). */
+#define TD_QUAD8                                  \
+  "ldrd r4, r6, [%[w]], #8\n\t"                  \
+  "sxtb16 r5, r4, ror #8\n\t"                    \
+  "sxtb16 r4, r4\n\t"                            \
+  "sxtb16 r8, r6, ror #8\n\t"                    \
+  "sxtb16 r6, r6\n\t"                            \
+  "ldrd r10, r12, [%[x]], #8\n\t"                \
+  "smlad %[a00], r4, r10, %[a00]\n\t"            \
+  "smlad %[a00], r5, r12, %[a00]\n\t"            \
+  "smlad %[a01], r6, r10, %[a01]\n\t"            \
+  "smlad %[a01], r8, r12, %[a01]\n\t"            \
+  "ldrd r10, r12, [%[x]], #8\n\t"                \
+  "smlad %[a10], r4, r10, %[a10]\n\t"            \
+  "smlad %[a10], r5, r12, %[a10]\n\t"            \
+  "smlad %[a11], r6, r10, %[a11]\n\t"            \
+  "smlad %[a11], r8, r12, %[a11]\n\t"
+
+/* Requantize accumulator A with m, e, h in registers M, E, H (n is free by then). */
+#define TD_RQ5(A, M, E, H)                        \
+  "smmulr " A ", " A ", " M "\n\t"               \
+  "add %[n], " H ", " A ", asr #31\n\t"          \
+  "add " A ", " A ", %[n]\n\t"                   \
+  "asr " A ", " A ", " E "\n\t"                  \
+  "ssat " A ", #8, " A "\n\t"
+
 /* A whole record of the fast case (e >= 1, no wide, full range): LDRD of the two
  * biases, the 2x2 block over the quads, LDM of m e h of both channels, five
- * instructions per requantization. y: y00 y01 y10 y11 (pixel, channel) as int8
- * values in int32; returns the next record. */
+ * instructions per requantization (DBL doubles the accumulators of int8 weights
+ * first). */
+#define TD_RECORD2X2_ASM(QUAD, DBL)                                      \
+  __asm__ volatile(                                                       \
+      "ldrd %[a00], %[a01], [%[w]], #8\n\t"                              \
+      "mov %[a10], %[a00]\n\t"                                          \
+      "mov %[a11], %[a01]\n\t"                                          \
+      "lsrs %[n], %[n], #1\n\t" /* an odd quad first */                 \
+      "bcc 2f\n\t" QUAD                                                 \
+      "2:\n\t"                                                          \
+      "lsrs %[n], %[n], #1\n\t" /* then a pair, then groups of four */  \
+      "bcc 4f\n\t" QUAD QUAD                                            \
+      "4:\n\t"                                                          \
+      "cmp %[n], #0\n\t"                                                \
+      "beq 3f\n\t"                                                      \
+      "1:\n\t" QUAD QUAD QUAD QUAD                                      \
+      "subs %[n], %[n], #1\n\t"                                         \
+      "bne 1b\n\t"                                                      \
+      "3:\n\t" DBL                                                      \
+      "ldm %[w]!, {r4, r5, r6, r8, r10, r12}\n\t" /* m0 e0 h0 m1 e1 h1 */ \
+      TD_RQ5("%[a00]", "r4", "r5", "r6") TD_RQ5("%[a10]", "r4", "r5", "r6")      \
+      TD_RQ5("%[a01]", "r8", "r10", "r12") TD_RQ5("%[a11]", "r8", "r10", "r12")  \
+      : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),  \
+        [w] "+r"(w), [x] "+r"(x), [n] "+r"(quads)                                \
+      :                                                                          \
+      : "r4", "r5", "r6", "r8", "r10", "r12", "cc", "memory")
+
+#define TD_DBL4                                                                  \
+  "add %[a00], %[a00], %[a00]\n\tadd %[a01], %[a01], %[a01]\n\t"                \
+  "add %[a10], %[a10], %[a10]\n\tadd %[a11], %[a11], %[a11]\n\t"
+
+/* y: y00 y01 y10 y11 (pixel, channel) as int8 values in int32; returns the next
+ * record. w8: int8 weights. */
 TD_INLINE const uint32_t *td_record2x2(const uint32_t *w, const uint32_t *x, int32_t quads,
-                                       int32_t *y) {
+                                       int32_t *y, int w8) {
   int32_t a00, a01, a10, a11;
-  __asm__ volatile(
-      "ldrd %[a00], %[a01], [%[w]], #8\n\t"
-      "mov %[a10], %[a00]\n\t"
-      "mov %[a11], %[a01]\n\t"
-      "lsrs %[n], %[n], #1\n\t" /* an odd quad first */
-      "bcc 2f\n\t" TD_QUAD
-      "2:\n\t"
-      "lsrs %[n], %[n], #1\n\t" /* then a pair, then groups of four */
-      "bcc 4f\n\t" TD_QUAD TD_QUAD
-      "4:\n\t"
-      "cmp %[n], #0\n\t"
-      "beq 3f\n\t"
-      "1:\n\t" TD_QUAD TD_QUAD TD_QUAD TD_QUAD
-      "subs %[n], %[n], #1\n\t"
-      "bne 1b\n\t"
-      "3:\n\t"
-      "ldm %[w]!, {r4, r5, r6, r8, r10, r12}\n\t" /* m0 e0 h0 m1 e1 h1 */
-      "smmulr %[a00], %[a00], r4\n\t"
-      "add %[n], r6, %[a00], asr #31\n\t"
-      "add %[a00], %[a00], %[n]\n\t"
-      "asr %[a00], %[a00], r5\n\t"
-      "ssat %[a00], #8, %[a00]\n\t"
-      "smmulr %[a10], %[a10], r4\n\t"
-      "add %[n], r6, %[a10], asr #31\n\t"
-      "add %[a10], %[a10], %[n]\n\t"
-      "asr %[a10], %[a10], r5\n\t"
-      "ssat %[a10], #8, %[a10]\n\t"
-      "smmulr %[a01], %[a01], r8\n\t"
-      "add %[n], r12, %[a01], asr #31\n\t"
-      "add %[a01], %[a01], %[n]\n\t"
-      "asr %[a01], %[a01], r10\n\t"
-      "ssat %[a01], #8, %[a01]\n\t"
-      "smmulr %[a11], %[a11], r8\n\t"
-      "add %[n], r12, %[a11], asr #31\n\t"
-      "add %[a11], %[a11], %[n]\n\t"
-      "asr %[a11], %[a11], r10\n\t"
-      "ssat %[a11], #8, %[a11]\n\t"
-      : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11), [w] "+r"(w),
-        [x] "+r"(x), [n] "+r"(quads)
-      :
-      : "r4", "r5", "r6", "r8", "r10", "r12", "cc", "memory");
+  if (w8) {
+    TD_RECORD2X2_ASM(TD_QUAD8, TD_DBL4);
+  } else {
+    TD_RECORD2X2_ASM(TD_QUAD, "");
+  }
   y[0] = a00;
   y[1] = a01;
   y[2] = a10;
@@ -264,20 +311,39 @@ TD_INLINE const uint32_t *td_record2x2(const uint32_t *w, const uint32_t *x, int
 }
 #else
 static const uint32_t *td_record2x2(const uint32_t *w, const uint32_t *x, int32_t quads,
-                                    int32_t *y) {
+                                    int32_t *y, int w8) {
   int32_t acc[4];
   const int32_t *rq;
   acc[0] = acc[2] = (int32_t)w[0];
   acc[1] = acc[3] = (int32_t)w[1];
-  td_block2x2(w + 2, x, quads, acc);
-  rq = (const int32_t *)(const void *)(w + 2 + 4 * quads);
+  if (w8) {
+    td_block2x2_w8(w + 2, x, quads, acc);
+  } else {
+    td_block2x2(w + 2, x, quads, acc);
+  }
+  rq = (const int32_t *)(const void *)(w + 2 + (w8 ? 2 : 4) * quads);
   y[0] = td_dsp_requant_pos(acc[0], rq[0], rq[1], rq[2]);
   y[1] = td_dsp_requant_pos(acc[1], rq[3], rq[4], rq[5]);
   y[2] = td_dsp_requant_pos(acc[2], rq[0], rq[1], rq[2]);
   y[3] = td_dsp_requant_pos(acc[3], rq[3], rq[4], rq[5]);
-  return w + 8 + 4 * quads;
+  return w + 8 + (w8 ? 2 : 4) * quads;
 }
 #endif
+
+/* Every channel pair of two pixels (outputs o0, o1) in the fast case; inlined with
+ * constant w8. */
+TD_INLINE void td_records(const uint32_t *w, const uint32_t *col, int32_t quads, int8_t *o0,
+                          int8_t *o1, int32_t oc, int w8) {
+  int32_t c;
+  for (c = 0; c < oc; c += 2) {
+    int32_t y[4];
+    w = td_record2x2(w, col, quads, y, w8);
+    o0[c] = (int8_t)y[0];
+    o0[c + 1] = (int8_t)y[1];
+    o1[c] = (int8_t)y[2];
+    o1[c + 1] = (int8_t)y[3];
+  }
+}
 
 /* Output pixels [begin, end) (row-major over out_h x out_w) into out (pixel begin). */
 static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int8_t *out,
@@ -300,13 +366,10 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
     td_column(p, input, pix / p->out_w, pix % p->out_w, col, col8);
     td_column(p, input, second / p->out_w, second % p->out_w, col + 2, col8);
     if (fast) {
-      for (c = 0; c < oc; c += 2) {
-        int32_t y[4];
-        w = td_record2x2(w, col, quads, y);
-        o0[c] = (int8_t)y[0];
-        o0[c + 1] = (int8_t)y[1];
-        o1[c] = (int8_t)y[2];
-        o1[c + 1] = (int8_t)y[3];
+      if (p->w8) {
+        td_records(w, col, quads, o0, o1, oc, 1);
+      } else {
+        td_records(w, col, quads, o0, o1, oc, 0);
       }
       continue;
     }
@@ -314,8 +377,13 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
       int32_t acc[4], rq0[4], rq1[4];
       acc[0] = acc[2] = (int32_t)w[0];
       acc[1] = acc[3] = (int32_t)w[1];
-      td_block2x2(w + 2, col, quads, acc);
-      w += 2 + 4 * quads;
+      if (p->w8) {
+        td_block2x2_w8(w + 2, col, quads, acc);
+        w += 2 + 2 * quads;
+      } else {
+        td_block2x2(w + 2, col, quads, acc);
+        w += 2 + 4 * quads;
+      }
       td_dsp_rq4(rq0, (const int32_t *)(const void *)w);
       td_dsp_rq4(rq1, (const int32_t *)(const void *)w + 3);
       w += 6;

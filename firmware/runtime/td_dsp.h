@@ -67,11 +67,18 @@ static inline uint32_t td_pair(int32_t lo, int32_t hi) {
 #define td_smlabt(x, y, acc) __smlabt((x), (y), (acc))
 #define td_smlatb(x, y, acc) __smlatb((x), (y), (acc))
 #define td_sxtab16(a, b) __sxtab16((a), (b))
+#define td_sxtb16(a) __sxtb16((a))
 #define td_ssat8(x) __ssat((x), 8)
 
 static inline int32_t td_smmulr(int32_t a, int32_t b) {
   int32_t r;
   __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+/* td_sxtb16(td_ror8(b)) in one instruction */
+static inline uint32_t td_sxtb16_ror8(uint32_t b) {
+  uint32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(b));
   return r;
 }
 /* td_sxtab16(a, td_ror8(b)) in one instruction (GCC does not fold the rotation) */
@@ -125,6 +132,9 @@ static inline uint32_t td_sxtab16(uint32_t a, uint32_t b) {
   return td_pair(lo, hi);
 }
 static inline int32_t td_ssat8(int32_t x) { return x < -128 ? -128 : (x > 127 ? 127 : x); }
+/* (sext(b.byte0), sext(b.byte2)) and the same of bytes 1 and 3 */
+static inline uint32_t td_sxtb16(uint32_t b) { return td_sxtab16(0, b); }
+static inline uint32_t td_sxtb16_ror8(uint32_t b) { return td_sxtab16(0, (b >> 8) | (b << 24)); }
 static inline uint32_t td_sxtab16_ror8(uint32_t a, uint32_t b) {
   return td_sxtab16(a, (b >> 8) | (b << 24));
 }

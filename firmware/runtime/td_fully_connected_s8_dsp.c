@@ -33,6 +33,28 @@ TD_INLINE void td_fc_pair(const uint32_t **wp, const int8_t *x, int32_t quads, u
   *a1p = a1;
 }
 
+/* The same over int8 weights (two words per quad: c then c+1, in input order). */
+TD_INLINE void td_fc_pair_w8(const uint32_t **wp, const int8_t *x, int32_t quads, uint32_t off2,
+                             int32_t *a0p, int32_t *a1p) {
+  const uint32_t *w = *wp;
+  int32_t a0 = *a0p, a1 = *a1p;
+  for (; quads > 0; --quads) {
+    const uint32_t v = td_load32(x);
+    const uint32_t even = td_sxtab16(off2, v);
+    const uint32_t odd = td_sxtab16_ror8(off2, v);
+    const uint32_t w0 = w[0], w1 = w[1];
+    a0 = td_smlad(td_sxtb16(w0), even, a0);
+    a0 = td_smlad(td_sxtb16_ror8(w0), odd, a0);
+    a1 = td_smlad(td_sxtb16(w1), even, a1);
+    a1 = td_smlad(td_sxtb16_ror8(w1), odd, a1);
+    w += 2;
+    x += 4;
+  }
+  *wp = w;
+  *a0p = a0;
+  *a1p = a1;
+}
+
 TD_INLINE void td_fc_rows(const td_conv_dsp_params *p, const int8_t *input, int8_t *output,
                           int wide, int full) {
   const int32_t k = p->in_c, oc = p->out_c;
@@ -56,8 +78,25 @@ TD_INLINE void td_fc_rows(const td_conv_dsp_params *p, const int8_t *input, int8
       int32_t a0 = (int32_t)w[0], a1 = (int32_t)w[1];
       int32_t rq0[4], rq1[4];
       w += 2;
-      td_fc_pair(&w, x, quads, off2, &a0, &a1);
-      if (rest) {
+      if (p->w8) {
+        td_fc_pair_w8(&w, x, quads, off2, &a0, &a1);
+        if (rest) {
+          const uint32_t even = td_sxtab16(off2, tail);
+          const uint32_t odd = td_sxtab16_ror8(off2, tail);
+          a0 = td_smlad(td_sxtb16(w[0]), even, a0);
+          a0 = td_smlad(td_sxtb16_ror8(w[0]), odd, a0);
+          a1 = td_smlad(td_sxtb16(w[1]), even, a1);
+          a1 = td_smlad(td_sxtb16_ror8(w[1]), odd, a1);
+          w += 2;
+        }
+        /* the accumulators of int8 weights are doubled here, as pre-scaled int16
+         * weights would give them (the compiler checked that range) */
+        a0 = (int32_t)((uint32_t)a0 * 2u);
+        a1 = (int32_t)((uint32_t)a1 * 2u);
+      } else {
+        td_fc_pair(&w, x, quads, off2, &a0, &a1);
+      }
+      if (rest && !p->w8) {
         const uint32_t even = td_sxtab16(off2, tail);
         const uint32_t odd = td_sxtab16_ror8(off2, tail);
         a0 = td_smlad(w[0], even, a0);

@@ -208,10 +208,13 @@ typedef struct {
                                       multiply, output_offset added after the shift */
   int32_t output_offset;           /* used when wide */
   int32_t pos;                     /* 1: every channel has e >= 1 (five-instruction requant) */
+  int32_t w8;                      /* 1: int8 weights (kernels double the accumulator) */
   /* one record of depth + 8 words per pair of output channels (c, c+1), out_c padded
    * to even with zeros: the two pre-scaled biases; per input quad q the words
    * c:(w0,w2) c:(w1,w3) c+1:(w0,w2) c+1:(w1,w3); then m, e, h of c and of c+1
-   * (s of td_dsp.h is -1 when e > 0, else 0) */
+   * (s of td_dsp.h is -1 when e > 0, else 0).
+   * w8: depth / 2 + 8 words: the biases unscaled, per quad two words of int8
+   * weights in input order (c: x0..x3, c+1: x0..x3), then m e h as above */
   const int32_t *filter;
 } td_conv_dsp_params;
 

@@ -62,6 +62,33 @@ def test_dsp_depthwise_3x3_vertical_pairs_bit_exact(tmp_path) -> None:
                                                  "max_abs_diff": 0.0}
 
 
+@pytest.mark.parametrize("case", ["conv", "dense"])
+def test_dsp_small_int8_weights_bit_exact_on_host(case, tmp_path) -> None:
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.model.ir import parse_model
+
+    kind, kw = CASES[case]
+    raw = convert(build(kind), **kw)
+    cm = compile_model(parse_model(raw, name=f"small_{case}"), tmp_path / case,
+                       kernels="dsp-small")
+    assert json.loads(cm.metadata.read_text())["kernel_mode"] == "dsp-small"
+    assert "w8 = 1" in cm.model_c.read_text()
+    assert check(cm, raw, inputs=20, seed=4)["exact_match_rate"] == 1.0
+
+
+def test_dsp_small_keeps_kws_weights_int8(tmp_path) -> None:
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.model.ir import parse_model
+
+    path = mlperf_path("kws")
+    raw = path.read_bytes()
+    model = parse_model(raw, path)
+    fast = compile_model(model, tmp_path / "fast", kernels="dsp")
+    small = compile_model(model, tmp_path / "small", kernels="dsp-small")
+    assert small.weights_bytes < 0.7 * fast.weights_bytes
+    assert check(small, raw, inputs=3)["exact_match_rate"] == 1.0
+
+
 def test_mlperf_resnet_dsp_on_host_with_remat(tmp_path) -> None:
     from tinydeploy.compile import check, compile_model
     from tinydeploy.model.ir import parse_model

@@ -40,7 +40,7 @@ from tinydeploy.resources import firmware_dir
 METADATA_NAME = "compiled.json"
 METADATA_FORMAT = "tinydeploy-compiled-model"
 METADATA_VERSION = 1
-KERNEL_MODES = ("auto", "reference", "dsp")
+KERNEL_MODES = ("auto", "reference", "dsp", "dsp-small")
 
 __all__ = ["CompiledModel", "compile_model", "load_compiled", "check", "tflm_arena_bytes",
            "random_inputs", "METADATA_NAME"]
@@ -89,7 +89,10 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
     """Compile ``model`` into ``out_dir``: model.c, model.h, compiled.json, runtime/.
 
     kernels: "reference" (plain C loops everywhere), "dsp" (SIMD kernels where an op
-    is eligible; they run as portable C on cores without the DSP extension) or
+    is eligible; they run as portable C on cores without the DSP extension),
+    "dsp-small" (the same, but convolution and fully-connected weights stay int8 in
+    flash and are widened with SXTB16 at run time: about half the weight flash of
+    "dsp" for roughly a third more instructions in those layers) or
     "auto" (= "dsp" when ``dsp`` is true - the target core has the DSP extension -
     else "reference"). profile: model.c times every op with hal_ticks() and exports
     td_model_profile() (the firmware's td-prof command).
@@ -107,9 +110,10 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
     if weights == "packed" or (weights == "auto" and PACKED_MARKER in (model.description or "")):
         steps = pack_weights(steps)
     mode = "dsp" if kernels == "dsp" or (kernels == "auto" and dsp) else "reference"
+    mode = "dsp-small" if kernels == "dsp-small" else mode
     skipped: dict[int, str] = {}
-    if mode == "dsp":
-        steps, skipped = select_dsp(steps)
+    if mode != "reference":
+        steps, skipped = select_dsp(steps, small=mode == "dsp-small")
     steps, mplan = plan_memory(model, steps, remat=remat)
     c_text, h_text, facts = render(model, steps, mplan, profile=profile)
     out = prepare_output_dir(out_dir, force)

@@ -114,7 +114,7 @@ def _pad_even(a: np.ndarray) -> np.ndarray:
     return np.concatenate([a, np.zeros((1, *a.shape[1:]), dtype=a.dtype)])
 
 
-def conv_dsp(step: Step) -> Step:
+def conv_dsp(step: Step, small: bool = False) -> Step:
     p = step.params
     if p["batches"] != 1:
         raise NotEligible("batch size above 1")
@@ -129,10 +129,10 @@ def conv_dsp(step: Step) -> Step:
         in_h=p["in_h"], in_w=p["in_w"], in_c=p["in_c"], out_h=p["out_h"], out_w=p["out_w"],
         out_c=oc, filter_h=p["filter_h"], filter_w=p["filter_w"], stride_h=p["stride_h"],
         stride_w=p["stride_w"], dilation_h=p["dilation_h"], dilation_w=p["dilation_w"],
-        pad_h=p["pad_h"], pad_w=p["pad_w"]), p)
+        pad_h=p["pad_h"], pad_w=p["pad_w"]), p, small=small)
 
 
-def fc_dsp(step: Step) -> Step:
+def fc_dsp(step: Step, small: bool = False) -> Step:
     p = step.params
     if p["filter_offset"] != 0:
         raise NotEligible("weights with a zero point")
@@ -145,30 +145,48 @@ def fc_dsp(step: Step) -> Step:
     return _conv_like(step, w2d, bias, dict(
         in_h=1, in_w=p["batches"], in_c=p["accum_depth"], out_h=1, out_w=p["batches"],
         out_c=p["out_depth"], filter_h=1, filter_w=1, stride_h=1, stride_w=1, dilation_h=1,
-        dilation_w=1, pad_h=0, pad_w=0), p, kernel="td_fully_connected_s8_dsp")
+        dilation_w=1, pad_h=0, pad_w=0), p, kernel="td_fully_connected_s8_dsp", small=small)
+
+
+def _pack_int8(w2d: np.ndarray, depth: int) -> np.ndarray:
+    """[oc, K] int8 values -> words [ceil(oc/2)][depth/4][c: x0..x3, c+1: x0..x3], the
+    bytes in input order (SXTB16 and SXTB16 ROR #8 give the (0,2) (1,3) pairs)."""
+    oc, k = w2d.shape
+    ocp = oc + (oc & 1)
+    w = np.zeros((ocp, depth), dtype=np.int64)
+    w[:oc, :k] = w2d
+    b = (w & 0xFF).reshape(ocp, depth // 4, 4)
+    word = b[:, :, 0] | (b[:, :, 1] << 8) | (b[:, :, 2] << 16) | (b[:, :, 3] << 24)
+    word = np.where(word >= 1 << 31, word - (1 << 32), word)  # [ocp, quads]
+    return word.reshape(ocp // 2, 2, depth // 4).transpose(0, 2, 1).reshape(-1)
 
 
 def _conv_like(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int],
-               p: dict[str, Any], kernel: str = "td_conv2d_s8_dsp") -> Step:
+               p: dict[str, Any], kernel: str = "td_conv2d_s8_dsp", small: bool = False) -> Step:
     k = w2d.shape[1]
     depth = (k + 3) // 4 * 4
     ws, bs, rq, wide = _requant(step, w2d, bias, p["input_offset"], p["output_offset"])
     pre = f"op{step.op_index}"
+    # small: int8 weights when the scale is the bare 2 of SMMULR (no left shift, not
+    # wide); the kernel doubles the accumulator instead (the same checked range)
+    w8 = int(small and not wide and bool(np.all(ws == 2 * w2d)) and bool(np.all(bs == 2 * bias)))
     # one record per channel pair: bias (2), the weight words, m e h of both channels
-    pairs = _pack_conv(ws, depth).reshape(-1, depth)
+    pairs = (_pack_int8(w2d, depth).reshape(-1, depth // 2) if w8
+             else _pack_conv(ws, depth).reshape(-1, depth))
+    bs = bs // 2 if w8 else bs
     rec = np.concatenate([_pad_even(bs).reshape(-1, 2), pairs,
                           _pad_even(rq)[:, :3].reshape(-1, 6)], axis=1)
     arrays = [ConstArray(f"{pre}_records", "int32_t", rec.reshape(-1), "weights")]
     params = dict(batches=1, **geo, input_offset=p["input_offset"], depth=depth,
                   act_min=p["act_min"], act_max=p["act_max"], wide=wide, output_offset=p["output_offset"],
-                  pos=int(bool(np.all(rq[:, 1] >= 1))), filter=arrays[0].name)
+                  pos=int(bool(np.all(rq[:, 1] >= 1))), w8=w8, filter=arrays[0].name)
     scratch = [] if kernel == "td_fully_connected_s8_dsp" else [("dsp", 5 * depth)]
     return Step(step.op_index, step.opcode, kernel, "td_conv_dsp_params", params,
                 list(step.inputs), list(step.outputs), arrays, dict(step.inplace),
                 scratch=scratch)
 
 
-def dwconv_dsp(step: Step) -> Step:
+def dwconv_dsp(step: Step, small: bool = False) -> Step:  # small: depthwise weights are few
     p = step.params
     if p["batches"] != 1 or p["depth_multiplier"] != 1:
         raise NotEligible("batch size or depth multiplier above 1")
@@ -253,8 +271,9 @@ CONVERTERS = {
 }
 
 
-def select(steps: list[Step]) -> tuple[list[Step], dict[int, str]]:
-    """Steps with SIMD kernels where eligible; {op index: why not} for the others."""
+def select(steps: list[Step], small: bool = False) -> tuple[list[Step], dict[int, str]]:
+    """Steps with SIMD kernels where eligible; {op index: why not} for the others.
+    small: keep convolution and fully-connected weights int8 where the scale allows."""
     out: list[Step] = []
     skipped: dict[int, str] = {}
     for st in steps:
@@ -263,7 +282,7 @@ def select(steps: list[Step]) -> tuple[list[Step], dict[int, str]]:
             out.append(st)
             continue
         try:
-            out.append(conv(st))
+            out.append(conv(st, small=small))
         except NotEligible as exc:
             skipped[st.op_index] = str(exc)
             out.append(st)
