@@ -279,6 +279,9 @@ typedef struct {
 
 td_status td_avg_pool2d_s8(const td_pool_params *p, const int8_t *input, int8_t *output);
 td_status td_max_pool2d_s8(const td_pool_params *p, const int8_t *input, int8_t *output);
+/* AVERAGE_POOL_2D over the whole image (filter = input size, no padding, 1 x 1
+ * output), batch 1, channels a multiple of 4, at most 255 pixels: SIMD sums. */
+td_status td_avg_pool2d_s8_dsp(const td_pool_params *p, const int8_t *input, int8_t *output);
 
 /* ---- SOFTMAX (int8 -> int8, output scale 1/256, zero point -128) ----------
  * Rows of `depth` elements; gemmlowp fixed-point exp and reciprocal. */

@@ -89,6 +89,22 @@ def test_dsp_small_keeps_kws_weights_int8(tmp_path) -> None:
     assert check(small, raw, inputs=3)["exact_match_rate"] == 1.0
 
 
+def test_dsp_global_average_pool_bit_exact(tmp_path) -> None:
+    import tensorflow as tf
+
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.model.ir import parse_model
+
+    tf.keras.utils.set_random_seed(3)
+    L = tf.keras.layers
+    x = tf.keras.Input((15, 17, 8), batch_size=1)  # 255 pixels: the int16 sums' limit
+    y = L.Flatten()(L.AveragePooling2D((15, 17))(L.Conv2D(8, 1)(x)))
+    raw = convert(tf.keras.Model(x, y))
+    cm = compile_model(parse_model(raw, name="dsp_gap"), tmp_path / "m", kernels="dsp")
+    assert "td_avg_pool2d_s8_dsp" in cm.kernels
+    assert check(cm, raw, inputs=30, seed=9)["exact_match_rate"] == 1.0
+
+
 def test_mlperf_resnet_dsp_on_host_with_remat(tmp_path) -> None:
     from tinydeploy.compile import check, compile_model
     from tinydeploy.model.ir import parse_model

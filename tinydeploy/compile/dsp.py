@@ -264,10 +264,25 @@ def _dw_inplace(p: dict[str, Any]) -> int:
     return d
 
 
+def avgpool_dsp(step: Step, small: bool = False) -> Step:
+    """Global average pooling (the window is the image) with SIMD int16 sums."""
+    p = step.params
+    n = p["in_h"] * p["in_w"]
+    if p["batches"] != 1 or (p["out_h"], p["out_w"]) != (1, 1) or \
+            (p["filter_h"], p["filter_w"]) != (p["in_h"], p["in_w"]) or p["pad_h"] or p["pad_w"]:
+        raise NotEligible("not a global average (window = image, no padding, batch 1)")
+    if p["channels"] % 4 or n > 255:
+        raise NotEligible("channels not a multiple of 4, or more than 255 pixels")
+    return Step(step.op_index, step.opcode, "td_avg_pool2d_s8_dsp", step.params_type,
+                dict(p), list(step.inputs), list(step.outputs), list(step.arrays),
+                dict(step.inplace))
+
+
 CONVERTERS = {
     "td_conv2d_s8": conv_dsp,
     "td_fully_connected_s8": fc_dsp,
     "td_depthwise_conv2d_s8": dwconv_dsp,
+    "td_avg_pool2d_s8": avgpool_dsp,
 }
 
 

@@ -30,6 +30,7 @@ KERNEL_FILES = {
     "td_depthwise_conv2d_s8": "td_depthwise_conv2d_s8.c",
     "td_fully_connected_s8": "td_fully_connected_s8.c",
     "td_avg_pool2d_s8": "td_avg_pool2d_s8.c",
+    "td_avg_pool2d_s8_dsp": "td_avg_pool2d_s8_dsp.c",
     "td_max_pool2d_s8": "td_max_pool2d_s8.c",
     "td_softmax_s8": "td_softmax_s8.c",
     "td_add_s8": "td_add_s8.c",
