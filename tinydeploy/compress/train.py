@@ -95,19 +95,26 @@ def fit(model: Any, data: Dataset, epochs: int, *, projection: Projection | None
         teacher: Any = None, temperature: float = 4.0, alpha: float = 0.3,
         lr: float = 1e-3, batch: int = 64, seed: int = 0,
         on_step: Callable[[int, int], None] | None = None,
-        on_epoch: Callable[[int], None] | None = None) -> Any:
+        on_epoch: Callable[[int], None] | None = None, decay: bool = True) -> Any:
     """Train ``model`` (Keras 3, TensorFlow backend) on data.x_train / y_train.
 
     projection: forward on projected kernels, gradients to the float ones.
     teacher: distillation, loss = alpha * CE(y, student) + (1 - alpha) * T^2 *
     KL(softmax(teacher / T) || softmax(student / T)) on logits (log-probabilities
     when a model ends in softmax).
+    decay: the learning rate follows a cosine from ``lr`` down to 2% of it.
     """
     import keras
     import tensorflow as tf
 
     rng = np.random.default_rng(seed)
-    opt = keras.optimizers.Adam(lr)
+    n = len(data.x_train)
+    steps = max(1, n // batch)
+    total = epochs * steps
+    # cosine decay to 2% of lr: the last epochs at a small rate let a pruned or
+    # quantized model settle (constant 5e-4 left KWS 4-bit + 75% pruning 9 pts lower)
+    opt = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(lr, max(total, 1), alpha=0.02)
+                                if decay else lr)
     probs = ends_in_softmax(model)
     t_probs = ends_in_softmax(teacher) if teacher is not None else False
     variables = model.trainable_variables
@@ -129,9 +136,6 @@ def fit(model: Any, data: Dataset, epochs: int, *, projection: Projection | None
                 loss = alpha * ce + (1 - alpha) * temperature ** 2 * kl
         return loss, tape.gradient(loss, [v.value for v in variables])
 
-    n = len(data.x_train)
-    steps = max(1, n // batch)
-    total = epochs * steps
     k = 0
     for epoch in range(epochs):
         order = rng.permutation(n)
