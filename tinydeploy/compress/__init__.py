@@ -8,9 +8,11 @@ Public API::
     search(dataset, Budget(...), ...) -> SearchResult   # DS-CNN family, Pareto front
 
 Steps run in this order, each only when asked: distillation into a student,
-structured (channel) pruning, then one fine-tuning run whose forward pass sees the
-projected kernels (magnitude pruning on a polynomial schedule, weight sharing,
-quantization-aware training with 8 or 4-bit weights), then int8 conversion
+structured (channel) pruning, then one fine-tuning run (cosine learning-rate decay)
+whose forward pass sees the projected kernels (magnitude pruning on a polynomial
+schedule, weight sharing, quantization-aware training with 8 or 4-bit weights),
+batch-norm folding (before fine-tuning for weight sharing, after it otherwise),
+then int8 conversion
 (tinydeploy.model.convert) and the re-expression of the weights for packed
 storage (4-bit values / one value table per layer). The AOT compiler stores such
 weights packed (td_*_packed kernels), bit-exact with TFLite Micro on the .tflite.
