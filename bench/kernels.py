@@ -1,12 +1,16 @@
 """Reference vs SIMD (DSP) kernels, per MLPerf Tiny model and board, written as JSON + HTML.
 
-For each model and board: `tinydeploy flash` with --kernels reference and with
---kernels dsp; instructions per inference (QEMU -icount, emulated), per MAC,
-the speed-up, bit-exactness against tflite-micro, arena, and the flash of the
-runtime code (the ELF's runtime/ + model/ .text).
+For each model and board: `tinydeploy flash` with --kernels reference, dsp and
+dsp-small (int8 weights in flash, widened at run time); instructions per inference
+(QEMU -icount, emulated), per MAC, the speed-up, bit-exactness against
+tflite-micro, arena, and flash: the weights section (model data as stored for the
+kernels: widened weights, pre-scaled biases and per-channel requantization),
+the model's own int8 weights and int32 biases for comparison, the runtime code
+(the ELF's runtime/ + model/ .text) and the firmware without the weights.
 
 Usage: python bench/kernels.py [-o bench/results/kernels.json] [--check 20]
                                [--boards qemu-m4,qemu-m7] [--models kws_ref_model,...]
+                               [--variants reference,dsp,dsp-small]
 """
 
 from __future__ import annotations
@@ -22,13 +26,29 @@ MLPERF = REPO.parent / "shared" / "models" / "mlperf-tiny"
 MODELS = ["kws_ref_model", "vww_96_int8", "pretrainedResnet_quant", "ad01_int8"]
 
 
+def _model_weight_bytes(path: Path) -> tuple[int, int]:
+    """(int8 constant bytes, int32 constant bytes) of the .tflite: its weights and biases."""
+    import numpy as np
+
+    from tinydeploy.model.ir import parse_model
+
+    model = parse_model(path.read_bytes(), path)
+    sizes = {"int8": 0, "int32": 0}
+    for t in model.tensors:
+        if t.data is not None:
+            d = np.asarray(t.data)
+            if str(d.dtype) in sizes:
+                sizes[str(d.dtype)] += d.nbytes
+    return sizes["int8"], sizes["int32"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--out", type=Path, default=REPO / "bench" / "results" / "kernels.json")
     parser.add_argument("--check", type=int, default=20)
     parser.add_argument("--boards", default="qemu-m4,qemu-m7")
     parser.add_argument("--models", default=",".join(MODELS))
-    parser.add_argument("--variants", default="reference,dsp")
+    parser.add_argument("--variants", default="reference,dsp,dsp-small")
     args = parser.parse_args()
 
     from tinydeploy.outdir import staged_output_dir
@@ -44,6 +64,7 @@ def main() -> None:
                     print(f"skip {name}: {path} is absent", file=sys.stderr)
                     continue
                 for variant in args.variants.split(","):
+                    model_w8, model_bias = _model_weight_bytes(path)
                     with staged_output_dir(Path(tmp) / f"{name}-{board}-{variant}") as d:
                         r = flash(path, board, d, check=args.check, runs=1, kernels=variant)
                     row = {"model": name, "board": board, "variant": variant,
@@ -54,6 +75,7 @@ def main() -> None:
                            "max_abs_diff": r["max_abs_diff"], "checked_inputs": r["check"]["inputs"],
                            "arena_bytes": r["arena_bytes"], "tflm_arena_bytes": r["tflm_arena_bytes"],
                            "flash_bytes": r["flash_bytes"], "weights_bytes": r["flash"]["weights"],
+                           "model_int8_weights_bytes": model_w8, "model_bias_bytes": model_bias,
                            "runtime_code_bytes": r["flash"]["runtime"],
                            "firmware_without_weights_bytes": r["flash_bytes"] - r["flash"]["weights"]}
                     rows.append(row)
