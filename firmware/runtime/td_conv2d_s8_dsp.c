@@ -284,8 +284,17 @@ static void td_block2x2_w8(const uint32_t *w, const uint32_t *x, int32_t quads, 
       "ldm %[w]!, {r4, r5, r6, r8, r10, r12}\n\t" /* m0 e0 h0 m1 e1 h1 */ \
       TD_RQ5("%[a00]", "r4", "r5", "r6") TD_RQ5("%[a10]", "r4", "r5", "r6")      \
       TD_RQ5("%[a01]", "r8", "r10", "r12") TD_RQ5("%[a11]", "r8", "r10", "r12")  \
+      /* the four int8 outputs; o0, o1 live in memory and advance by 2 */         \
+      "ldr r4, %[o0]\n\t"                                                        \
+      "ldr r5, %[o1]\n\t"                                                        \
+      "strb %[a01], [r4, #1]\n\t"                                                \
+      "strb %[a00], [r4], #2\n\t"                                                \
+      "strb %[a11], [r5, #1]\n\t"                                                \
+      "strb %[a10], [r5], #2\n\t"                                                \
+      "str r4, %[o0]\n\t"                                                        \
+      "str r5, %[o1]\n\t"                                                        \
       : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),  \
-        [w] "+r"(w), [x] "+r"(x), [n] "+r"(quads)                                \
+        [w] "+r"(w), [x] "+r"(x), [n] "+r"(quads), [o0] "+m"(*o0), [o1] "+m"(*o1) \
       :                                                                          \
       : "r4", "r5", "r6", "r8", "r10", "r12", "cc", "memory")
 
@@ -293,26 +302,22 @@ static void td_block2x2_w8(const uint32_t *w, const uint32_t *x, int32_t quads, 
   "add %[a00], %[a00], %[a00]\n\tadd %[a01], %[a01], %[a01]\n\t"                \
   "add %[a10], %[a10], %[a10]\n\tadd %[a11], %[a11], %[a11]\n\t"
 
-/* y: y00 y01 y10 y11 (pixel, channel) as int8 values in int32; returns the next
- * record. w8: int8 weights. */
+/* Stores channels (c, c+1) of the two pixels at *o0 and *o1 and advances both by 2;
+ * returns the next record. w8: int8 weights. */
 TD_INLINE const uint32_t *td_record2x2(const uint32_t *w, const uint32_t *x, int32_t quads,
-                                       int32_t *y, int w8) {
+                                       int8_t **o0, int8_t **o1, int w8) {
   int32_t a00, a01, a10, a11;
   if (w8) {
     TD_RECORD2X2_ASM(TD_QUAD8, TD_DBL4);
   } else {
     TD_RECORD2X2_ASM(TD_QUAD, "");
   }
-  y[0] = a00;
-  y[1] = a01;
-  y[2] = a10;
-  y[3] = a11;
   return w;
 }
 #else
 static const uint32_t *td_record2x2(const uint32_t *w, const uint32_t *x, int32_t quads,
-                                    int32_t *y, int w8) {
-  int32_t acc[4];
+                                    int8_t **o0, int8_t **o1, int w8) {
+  int32_t acc[4], y[4];
   const int32_t *rq;
   acc[0] = acc[2] = (int32_t)w[0];
   acc[1] = acc[3] = (int32_t)w[1];
@@ -326,6 +331,12 @@ static const uint32_t *td_record2x2(const uint32_t *w, const uint32_t *x, int32_
   y[1] = td_dsp_requant_pos(acc[1], rq[3], rq[4], rq[5]);
   y[2] = td_dsp_requant_pos(acc[2], rq[0], rq[1], rq[2]);
   y[3] = td_dsp_requant_pos(acc[3], rq[3], rq[4], rq[5]);
+  (*o0)[0] = (int8_t)y[0];
+  (*o0)[1] = (int8_t)y[1];
+  (*o1)[0] = (int8_t)y[2];
+  (*o1)[1] = (int8_t)y[3];
+  *o0 += 2;
+  *o1 += 2;
   return w + 8 + (w8 ? 2 : 4) * quads;
 }
 #endif
@@ -336,12 +347,7 @@ TD_INLINE void td_records(const uint32_t *w, const uint32_t *col, int32_t quads,
                           int8_t *o1, int32_t oc, int w8) {
   int32_t c;
   for (c = 0; c < oc; c += 2) {
-    int32_t y[4];
-    w = td_record2x2(w, col, quads, y, w8);
-    o0[c] = (int8_t)y[0];
-    o0[c + 1] = (int8_t)y[1];
-    o1[c] = (int8_t)y[2];
-    o1[c + 1] = (int8_t)y[3];
+    w = td_record2x2(w, col, quads, &o0, &o1, w8);
   }
 }
 
