@@ -68,10 +68,17 @@ static void td_column(const td_conv_dsp_params *p, const int8_t *input, int32_t 
   const int32_t ix0 = ox * p->stride_w - p->pad_w;
   int32_t ky;
   if ((c & 3) == 0) {
-    /* every (ky, kx) chunk of the column starts on a quad: widen in place */
+    /* every (ky, kx) chunk of the column starts on a quad: widen in place; a filter
+     * row wholly inside the image is one contiguous run */
+    const int row_inside = p->dilation_w == 1 && ix0 >= 0 && ix0 + p->filter_w <= p->in_w;
     for (ky = 0; ky < p->filter_h; ++ky) {
       const int32_t iy = iy0 + ky * p->dilation_h;
       int32_t kx;
+      if (row_inside && iy >= 0 && iy < p->in_h) {
+        td_widen(input + (iy * p->in_w + ix0) * c, col, (p->filter_w * c) >> 2, off2);
+        col += ((p->filter_w * c) >> 2) * TD_COL_STRIDE;
+        continue;
+      }
       for (kx = 0; kx < p->filter_w; ++kx) {
         const int32_t ix = ix0 + kx * p->dilation_w;
         if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
