@@ -74,3 +74,17 @@ def test_unpack_matches(unpack, case):
         assert enc["mask"] is not None
     if case != "dense_s8":
         assert enc["bytes"] < n
+
+
+def test_kmeans_keeps_k_clusters_of_repeated_values():
+    """Repeated values (int8 weights of a clustered layer, most of them near zero) whose
+    quantiles coincide still get k centroids; k or fewer distinct values are exact."""
+    from tinydeploy.compress.tflite import kmeans_1d
+
+    values = np.linspace(-1, 1, 20)
+    counts = np.r_[np.full(9, 10), 1000, 1000, np.full(9, 10)]
+    v = np.repeat(values, counts)
+    cent, idx = kmeans_1d(v, 16)
+    assert cent.size == 16 and np.abs(v - cent[idx]).max() <= values[1] - values[0]
+    exact, idx = kmeans_1d(np.repeat(values[:5], 3), 16)
+    assert np.array_equal(exact, values[:5]) and np.array_equal(exact[idx], np.repeat(values[:5], 3))

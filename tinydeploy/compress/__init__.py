@@ -144,6 +144,18 @@ def _fit_centroids(states: list[LayerState], clusters: int) -> None:
         st.centroids = c.astype(np.float32)
 
 
+def _tables(states: list[LayerState]) -> list[tuple[np.ndarray, int] | None]:
+    """The shared values each weight layer was fine-tuned with (0 added when pruned)."""
+    out: list[tuple[np.ndarray, int] | None] = []
+    for st in states:
+        if st.centroids is None:
+            out.append(None)
+            continue
+        vals = st.centroids if st.mask is None else np.append(st.centroids, 0.0)
+        out.append((vals, int(np.prod(st.kernel.shape))))
+    return out
+
+
 def _fold(model: Any, required: bool, steps: list[str], notes: list[str]) -> Any:
     try:
         folded = fold_batchnorm(model)
@@ -247,7 +259,8 @@ def compress(model: Any, data: Dataset, options: Options,
 
     raw = to_int8(model, data.x_train)
     if options.bits == 4 or options.clusters:
-        raw = rewrite(raw, {"bits": 4} if options.bits == 4 else {"clusters": options.clusters})
+        raw = rewrite(raw, {"bits": 4} if options.bits == 4 else
+                      {"clusters": options.clusters, "tables": _tables(states)})
     elif packs:
         raw = mark_packed(raw)
     acc = int8_accuracy(raw, x_eval, y_eval)
