@@ -55,7 +55,7 @@ def flash_cmd(
     board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`)."),
     runtime: str = typer.Option("aot", "--runtime", "-r", help="aot (default) or tflm."),
     kernels: str = typer.Option("auto", "--kernels", help="AOT kernels: auto (SIMD where the board's "
-                                "cpu has the DSP extension), reference or dsp."),
+                                "cpu has the DSP extension), reference, dsp, or dsp-small (int8 weights in flash, slower)."),
     check: int = typer.Option(20, "--check", help="Inputs to compare with tflite-micro."),
     runs: int = typer.Option(10, "--runs", help="Timed inferences for the latency figure."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),

@@ -43,7 +43,7 @@ def _table(r: dict[str, Any], top: int) -> Table:
 def profile_cmd(
     model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel model with --data."),
     board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`)."),
-    kernels: str = typer.Option("auto", "--kernels", help="auto (SIMD where the cpu has DSP), reference or dsp."),
+    kernels: str = typer.Option("auto", "--kernels", help="auto (SIMD where the cpu has DSP), reference, dsp or dsp-small."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
     top: int = typer.Option(0, "--top", help="Show only the N most expensive ops (0: all, in order)."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<board>-profile]."),
