@@ -175,6 +175,8 @@ def flash(
                    "other": sizes.other_flash_bytes} if sizes else None),
         "ram_bytes": static_ram + stack_used,
         "static_ram_bytes": static_ram,
+        # part of static RAM: td_server's copy of the loaded input for `infer N W`
+        "input_copy_bytes": _input_store(prepared.model)["TD_INPUT_STORE_BYTES"],
         "arena_bytes": memory.get("arena_bytes"),
         "tflm_arena_bytes": tflm_arena,
         "stack_bytes": stack_used,

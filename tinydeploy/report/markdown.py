@@ -70,8 +70,9 @@ def flash_markdown(r: dict[str, Any]) -> str:
         f = r["flash"]
         rows.append(["flash", f"{r['flash_bytes']:,} B (weights {f['weights']:,}, runtime "
                               f"{f['runtime']:,}, other {f['other']:,})"])
-    rows += [["RAM", f"{r['ram_bytes']:,} B (static {r['static_ram_bytes']:,} + stack "
-                     f"high-water {r['stack_bytes']:,})"],
+    rows += [["RAM", f"{r['ram_bytes']:,} B (static {r['static_ram_bytes']:,}, of which "
+                     f"{r.get('input_copy_bytes') or 0:,} a copy of the input for repeated runs, "
+                     f"+ stack high-water {r['stack_bytes']:,})"],
              ["arena", f"{r['arena_bytes']:,} B (TFLite Micro needs {r['tflm_arena_bytes']:,} B)"]]
     if "instructions_per_inference" in r:
         rows.append(["instructions / inference", f"{r['instructions_per_inference']:,.0f} "
