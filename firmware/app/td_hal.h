@@ -23,6 +23,11 @@ void hal_flush(void);
 
 /* Free-running tick counter (64-bit, never wraps in practice) and its rate in Hz. */
 uint64_t hal_ticks(void);
+
+/* Called right before a timed block: puts the tick source's periodic interrupt
+ * at the same phase every time, so a block's emulated instruction count does not
+ * depend on when the command arrived. Optional: td_server.c has an empty weak default. */
+void hal_timer_sync(void);
 uint32_t hal_tick_hz(void);
 
 /* Name of the time source: "systick", "dwt", "clock_gettime". */

@@ -266,6 +266,7 @@ static void cmd_infer(const char *a_n, const char *a_w) {
   td_puts("m-warmup-done"); td_endl();
   td_puts("m-infer-start-"); td_put_u64(n); td_endl();
   put_lap();
+  hal_timer_sync();
   t0 = hal_ticks();
   for (i = 0; i < n && st == TD_OK; i++) st = invoke_on_loaded_input();
   g_last_ticks = hal_ticks() - t0;
@@ -382,6 +383,7 @@ static void cmd_spin(const char *a_n) {
   uint32_t n;
   uint64_t t0, t;
   if (a_n == 0 || td_parse_u32(a_n, TD_MAX_SPIN, &n) != 0) { error("usage: td-spin N (N <= 100000000)"); return; }
+  hal_timer_sync();
   t0 = hal_ticks();
   spin(n);
   t = hal_ticks() - t0;
@@ -490,6 +492,9 @@ static void dispatch(char *line) {
 
 /* No extension in generic firmware: a firmware that adds commands links its own
  * td_server_ext() (e.g. firmware/features/td_kws_ext.c), which replaces this one. */
+/* Default: a tick source without a periodic interrupt needs no phase alignment. */
+__attribute__((weak)) void hal_timer_sync(void) {}
+
 __attribute__((weak)) int td_server_ext(const char *cmd, char *a1, char *a2) {
   (void)cmd;
   (void)a1;

@@ -88,6 +88,18 @@ static uint64_t dwt_ticks(void) {
 }
 #endif
 
+void hal_timer_sync(void) {
+#if !TD_TIMER_DWT
+  /* Restart the SysTick period, so its wrap interrupt (a few instructions) falls at
+   * the same point of every timed block. The write starts a new period without a
+   * wrap interrupt: count it here, which keeps hal_ticks() monotonic. */
+  g_systick_wraps++;
+  SYST_CVR = 0u;
+  while (SYST_CVR == 0u) {
+  }
+#endif
+}
+
 uint64_t hal_ticks(void) {
 #if TD_TIMER_DWT
   return dwt_ticks();
