@@ -38,7 +38,7 @@ def compress_cmd(
     distillation) and write an int8 .tflite that `tinydeploy flash` stores packed."""
     from tinydeploy.compress import Options, compress, load_dataset
     from tinydeploy.model.convert import _load_converter, _quiet_tf, source_kind
-    from tinydeploy.outdir import prepare_output_dir
+    from tinydeploy.outdir import check_output_dir, staged_output_dir
 
     opts = Options(prune=prune, prune_min_weights=prune_min_weights, structured=structured, clusters=clusters, bits=bits,
                    distill_width=distill_width, temperature=temperature, epochs=epochs,
@@ -51,13 +51,15 @@ def compress_cmd(
     keras_model = tf.keras.models.load_model(model, compile=False)
     if student is not None:
         opts.student = tf.keras.models.load_model(student, compile=False)
-    dest = prepare_output_dir(out, force)
+    check_output_dir(out, force)  # before minutes of training, not after
     result = compress(keras_model, ds, opts, progress=lambda m: None if as_json else
                       console.print(f"[dim]{m}[/]"))
-    result.model.save(dest / "compressed.keras")
-    (dest / "model.tflite").write_bytes(result.tflite)
+    dest = out
     summary = dict(result.summary(), model=str(model), out_dir=str(dest))
-    (dest / "compress.json").write_text(json.dumps(summary, indent=2) + "\n")
+    with staged_output_dir(out, force) as staging:
+        result.model.save(staging / "compressed.keras")
+        (staging / "model.tflite").write_bytes(result.tflite)
+        (staging / "compress.json").write_text(json.dumps(summary, indent=2) + "\n")
     if as_json:
         typer.echo(json.dumps(summary))
         return
@@ -103,7 +105,7 @@ def search_cmd(
     from tinydeploy.compress import load_dataset
     from tinydeploy.compress.errors import CompressSettingError
     from tinydeploy.compress.search import Budget, search
-    from tinydeploy.outdir import prepare_output_dir
+    from tinydeploy.outdir import check_output_dir, staged_output_dir
 
     grid = (_ints(widths, "--widths"), _ints(depths, "--depths"),
             _ints(kernel_sizes, "--kernel-sizes"))
@@ -111,21 +113,21 @@ def search_cmd(
         raise CompressSettingError("budgets and --time-limit must be > 0, --epochs >= 1",
                                    setting="--budget-flash/--budget-ram/--time-limit/--epochs")
     ds = load_dataset(data)
-    dest = prepare_output_dir(out, force)
+    check_output_dir(out, force)
     res = search(ds, Budget(budget_flash, budget_ram, budget_instructions, time_limit),
                  *grid, epochs=epochs, seed=seed,
                  progress=lambda m: None if as_json else console.print(f"[dim]{m}[/]"))
-    files = []
-    for c in res.pareto:
-        name = f"dscnn_w{c.width}_d{c.depth}_k{c.kernel}.keras"
-        c.model.save(dest / name)
-        files.append(name)
+    dest = out
+    files = [f"dscnn_w{c.width}_d{c.depth}_k{c.kernel}.keras" for c in res.pareto]
     summary = {"pareto": [dict(c.row(), file=f) for c, f in zip(res.pareto, files)],
                "evaluated": [c.row() for c in res.evaluated], "skipped": res.skipped,
                "seconds": res.seconds, "out_dir": str(dest),
                "budget": {"flash_bytes": budget_flash, "ram_bytes": budget_ram,
                           "instructions": budget_instructions, "seconds": time_limit}}
-    (dest / "search.json").write_text(json.dumps(summary, indent=2) + "\n")
+    with staged_output_dir(out, force) as staging:
+        for c, name in zip(res.pareto, files):
+            c.model.save(staging / name)
+        (staging / "search.json").write_text(json.dumps(summary, indent=2) + "\n")
     if as_json:
         typer.echo(json.dumps(summary))
         return
