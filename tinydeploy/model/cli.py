@@ -76,7 +76,8 @@ def convert_cmd(
     agree = None
     if result.float_tflite is not None and data is not None:
         with err_console.status("comparing float and int8 outputs ..."):
-            samples = fit_to_input(load_samples(data), _input_shape(result), str(data))
+            samples = fit_to_input(load_samples(data), result.model.input_tensors[0].shape,
+                                   str(data))
             agree = agreement(result.float_tflite, result.tflite, samples)
     with err_console.status("measuring the TFLite Micro arena ..."):
         report = model_report(result.model, result.tflite, agree, extra={"conversion": {
@@ -92,10 +93,6 @@ def convert_cmd(
     _print_summary(report)
     console.print(f"wrote {out_dir}/: model.tflite, model_data.h, model_data.c, "
                   "report.json, report.md")
-
-
-def _input_shape(result: Any) -> tuple[int, ...]:
-    return result.model.input_tensors[0].shape
 
 
 def inspect_cmd(
