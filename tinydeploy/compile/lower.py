@@ -234,6 +234,18 @@ class Lowering:
                 "shift": arrays[1].name}
         return arrays, refs
 
+    def _window(self, op: Op, ih: int, iw: int, kh: int, kw: int, oh: int,
+                ow: int) -> tuple[int, int, int, int, int, int]:
+        """Strides, dilations and padding of a conv/depthwise op, checked against its output."""
+        o = op.options
+        sh, sw = int(o.get("stride_h", 1)), int(o.get("stride_w", 1))
+        dh, dw = int(o.get("dilation_h_factor", 1)), int(o.get("dilation_w_factor", 1))
+        out_h, ph = _padding(o.get("padding", "VALID"), sh, dh, ih, kh)
+        out_w, pw = _padding(o.get("padding", "VALID"), sw, dw, iw, kw)
+        if (out_h, out_w) != (oh, ow):
+            raise unsupported(self.model, op, "output shape disagrees with padding and strides")
+        return sh, sw, dh, dw, ph, pw
+
     # ------------------------------------------------------------- ops
 
     def op_conv_2d(self, op: Op) -> None:
@@ -245,13 +257,7 @@ class Lowering:
         on, oh, ow, occ = _nhwc(y.shape)
         if fc <= 0 or ic % fc or oc % (ic // fc) or occ != oc or on != n:
             raise unsupported(self.model, op, "filter and tensor shapes do not match")
-        o = op.options
-        sh, sw = int(o.get("stride_h", 1)), int(o.get("stride_w", 1))
-        dh, dw = int(o.get("dilation_h_factor", 1)), int(o.get("dilation_w_factor", 1))
-        out_h, ph = _padding(o.get("padding", "VALID"), sh, dh, ih, kh)
-        out_w, pw = _padding(o.get("padding", "VALID"), sw, dw, iw, kw)
-        if (out_h, out_w) != (oh, ow):
-            raise unsupported(self.model, op, "output shape disagrees with padding and strides")
+        sh, sw, dh, dw, ph, pw = self._window(op, ih, iw, kh, kw, oh, ow)
         scales, per_channel = self._filter_quant(op, w, oc, 0)
         s_in, z_in = _q(x)
         s_out, z_out = _q(y)
@@ -298,12 +304,7 @@ class Lowering:
             if oc != ic * mult:
                 raise unsupported(self.model, op, "output channels are not input channels "
                                                   "times the depth multiplier")
-        sh, sw = int(o.get("stride_h", 1)), int(o.get("stride_w", 1))
-        dh, dw = int(o.get("dilation_h_factor", 1)), int(o.get("dilation_w_factor", 1))
-        out_h, ph = _padding(o.get("padding", "VALID"), sh, dh, ih, kh)
-        out_w, pw = _padding(o.get("padding", "VALID"), sw, dw, iw, kw)
-        if (out_h, out_w) != (oh, ow):
-            raise unsupported(self.model, op, "output shape disagrees with padding and strides")
+        sh, sw, dh, dw, ph, pw = self._window(op, ih, iw, kh, kw, oh, ow)
         scales, per_channel = self._filter_quant(op, w, oc, 3)
         s_in, z_in = _q(x)
         s_out, z_out = _q(y)
