@@ -110,9 +110,16 @@ static void put_printable(const char *s) {
 static void put_lap(void) {
   /* EEMBC timestamp: microseconds of the tick counter. */
   uint64_t t = hal_ticks();
+  uint16_t per_us = (uint16_t)(hal_tick_hz() / 1000000u);  /* < 4295: a uint32_t rate */
   td_puts("m-lap-us-");
-  td_put_u64(t / (hal_tick_hz() / 1000000u ? hal_tick_hz() / 1000000u : 1u));
+  td_put_u64(td_udiv64(t, per_us ? per_us : 1u, 0));
   td_endl();
+}
+
+/* Equal strings; newlib's strcmp is unrolled (about 700 bytes of flash). */
+static int same(const char *a, const char *b) {
+  while (*a && *a == *b) a++, b++;
+  return *a == *b;
 }
 
 static const char *dtype_name(td_dtype t) { return t == TD_INT8 ? "int8" : "float32"; }
@@ -292,11 +299,12 @@ static void cmd_infer(const char *a_n, const char *a_w) {
 static void cmd_db(char *sub, char *arg) {
   uint8_t *in;
   uint32_t cap, i, len;
+  int bad;
   if (sub == 0) { error("Command 'db' requires a subcommand"); return; }
   if (!need_model()) return;
   in = (uint8_t *)td_model_input();
   cap = (uint32_t)td_model_input_info()->bytes;
-  if (strcmp(sub, "load") == 0) {
+  if (same(sub, "load")) {
     uint32_t n;
     if (arg == 0 || td_parse_u32(arg, 0xFFFFFFFFu, &n) != 0 || n == 0) { error("Command 'db load' requires the number of bytes (>0)"); return; }
     if (n > cap) {
@@ -317,11 +325,10 @@ static void cmd_db(char *sub, char *arg) {
   }
   if (arg != 0) { error("db: unexpected argument after hex data"); return; }
   if (g_load_expect == 0) { error("db <hex> before 'db load N'"); return; }
-  len = (uint32_t)strlen(sub);
+  /* validate everything before touching the buffer (a loop, not strlen: smaller) */
+  for (len = 0, bad = 0; sub[len]; len++) bad |= td_hexval(sub[len]) < 0;
   if (len & 1u) { error("Insufficent number of hex digits"); return; }
-  for (i = 0; i < len; i += 2u) {  /* validate everything before touching the buffer */
-    if (td_hexval(sub[i]) < 0 || td_hexval(sub[i + 1u]) < 0) { error("Invalid hex digit"); return; }
-  }
+  if (bad) { error("Invalid hex digit"); return; }
   for (i = 0; i < len && g_load_pos < g_load_expect; i += 2u) {
     in[g_load_pos++] = (uint8_t)((td_hexval(sub[i]) << 4) | td_hexval(sub[i + 1u]));
   }
@@ -444,36 +451,36 @@ static void dispatch(char *line) {
     /* A bare '%' is the resync probe: answer only m-ready. */
   } else if (a3 != 0) {
     error("too many arguments");
-  } else if (strcmp(cmd, "name") == 0) {
+  } else if (same(cmd, "name")) {
     td_puts("m-name-dut-[tinydeploy]"); td_endl();
-  } else if (strcmp(cmd, "profile") == 0) {
+  } else if (same(cmd, "profile")) {
     td_puts("m-profile-[" TD_FW_VERSION "]"); td_endl();
     td_puts("m-model-["); put_printable(td_model_name()); td_puts("]"); td_endl();
-  } else if (strcmp(cmd, "timestamp") == 0) {
+  } else if (same(cmd, "timestamp")) {
     put_lap();
-  } else if (strcmp(cmd, "db") == 0) {
+  } else if (same(cmd, "db")) {
     cmd_db(a1, a2);
-  } else if (strcmp(cmd, "infer") == 0) {
+  } else if (same(cmd, "infer")) {
     cmd_infer(a1, a2);
-  } else if (strcmp(cmd, "results") == 0) {
+  } else if (same(cmd, "results")) {
     if (need_model()) {
       if (g_output_ready) cmd_results(); else error("no results: run infer first");
     }
-  } else if (strcmp(cmd, "td-info") == 0) {
+  } else if (same(cmd, "td-info")) {
     cmd_info();
-  } else if (strcmp(cmd, "td-out") == 0) {
+  } else if (same(cmd, "td-out")) {
     if (need_model()) {
       if (g_output_ready) cmd_out(); else error("no output: run infer first");
     }
-  } else if (strcmp(cmd, "td-mem") == 0) {
+  } else if (same(cmd, "td-mem")) {
     cmd_mem();
-  } else if (strcmp(cmd, "td-cycles") == 0) {
+  } else if (same(cmd, "td-cycles")) {
     cmd_cycles();
-  } else if (strcmp(cmd, "td-load") == 0) {
+  } else if (same(cmd, "td-load")) {
     cmd_td_load(a1, a2);
-  } else if (strcmp(cmd, "td-prof") == 0) {
+  } else if (same(cmd, "td-prof")) {
     cmd_prof();
-  } else if (strcmp(cmd, "td-spin") == 0) {
+  } else if (same(cmd, "td-spin")) {
     cmd_spin(a1);
   } else if (td_server_ext(cmd, a1, a2)) {
     /* answered by a firmware extension (td_server.h) */
