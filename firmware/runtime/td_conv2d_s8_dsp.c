@@ -47,21 +47,109 @@ static void td_zero_quads(uint32_t *dst, int32_t quads) {
   }
 }
 
+/* Byte fill and copy a word at a time (the M4 allows unaligned LDR/STR): the int8
+ * gather of small-channel layers (e.g. 3 or 1 input channels) is per pixel. */
 static void td_fill8(int8_t *dst, int8_t v, int32_t n) {
+  const uint32_t w = (uint32_t)(uint8_t)v * 0x01010101u;
+  for (; n >= 4; n -= 4, dst += 4) {
+    memcpy(dst, &w, 4);
+  }
   while (n-- > 0) {
     *dst++ = v;
   }
 }
 
 static void td_copy8(int8_t *dst, const int8_t *src, int32_t n) {
+  for (; n >= 4; n -= 4, dst += 4, src += 4) {
+    const uint32_t w = td_load32(src);
+    memcpy(dst, &w, 4);
+  }
   while (n-- > 0) {
     *dst++ = *src++;
   }
 }
 
+/* Layers whose input channels are not a multiple of four (e.g. an image's 3 or an
+ * MFCC map's 1) gather the int8 column byte-wise. Per output row the filter_h input
+ * rows it reads are first copied into a band, padded with the zero point to the
+ * whole window span, so every filter row of every pixel is one unchecked run. Two
+ * bands (the rows of the two pixels of a pair) when out_w is odd; the compiler
+ * sizes the scratch the same way (tinydeploy/compile/dsp.py). */
+typedef struct {
+  int8_t *buf[2];
+  int32_t oy[2];
+  int32_t row; /* bytes of one band row: the window span times in_c */
+} td_bands;
+
+static void td_bands_init(td_bands *b, const td_conv_dsp_params *p, int8_t *mem) {
+  const int32_t span = (p->out_w - 1) * p->stride_w + (p->filter_w - 1) * p->dilation_w + 1;
+  b->row = span * p->in_c;
+  b->buf[0] = mem;
+  b->buf[1] = (p->out_w & 1) ? mem + p->filter_h * b->row : mem;
+  b->oy[0] = b->oy[1] = -1;
+  /* a row-padded window reads up to 3 bytes past its row (into the next band or the
+   * slack): zero everything once, so every byte the kernel reads is defined */
+  memset(mem, 0, (size_t)(((p->out_w & 1) ? 2 : 1) * p->filter_h * b->row + 4));
+}
+
+static void td_band_build(const td_conv_dsp_params *p, const int8_t *input, const td_bands *b,
+                          int8_t *d, int32_t oy) {
+  const int8_t zp = (int8_t)(-p->input_offset);
+  const int32_t c = p->in_c, span = b->row / c;
+  const int32_t x0 = -p->pad_w; /* input column of band column 0 */
+  const int32_t left = x0 < 0 ? (-x0 < span ? -x0 : span) : 0;
+  const int32_t end = x0 + span < p->in_w ? x0 + span : p->in_w; /* first column past */
+  const int32_t inside = end > x0 + left ? end - (x0 + left) : 0;
+  int32_t ky;
+  for (ky = 0; ky < p->filter_h; ++ky, d += b->row) {
+    const int32_t iy = oy * p->stride_h - p->pad_h + ky * p->dilation_h;
+    if (iy < 0 || iy >= p->in_h || inside == 0) {
+      td_fill8(d, zp, b->row);
+      continue;
+    }
+    td_fill8(d, zp, left * c);
+    td_copy8(d + left * c, input + (iy * p->in_w + x0 + left) * c, inside * c);
+    td_fill8(d + (left + inside) * c, zp, (span - left - inside) * c);
+  }
+}
+
+/* The band of output row oy (built on first use). */
+TD_INLINE const int8_t *td_band(const td_conv_dsp_params *p, const int8_t *input, td_bands *b,
+                                int32_t oy) {
+  const int slot = (p->out_w & 1) ? (int)(oy & 1) : 0;
+  if (b->oy[slot] != oy) {
+    b->oy[slot] = oy;
+    td_band_build(p, input, b, b->buf[slot], oy);
+  }
+  return b->buf[slot];
+}
+
+/* The columns of a row-padded layer (row_quads > 0): each filter row's quads widened
+ * straight from the bands at the two pixels' windows a and b (bytes past the row
+ * meet zero weights); the four words of a quad are adjacent (TD_COL_STRIDE). */
+TD_INLINE void td_column_rows(const td_conv_dsp_params *p, const int8_t *a, const int8_t *b,
+                              int32_t row, uint32_t *col, uint32_t off2) {
+  const int32_t rows = p->filter_h, quads = p->row_quads; /* locals: col stores may alias p */
+  int32_t ky;
+  for (ky = 0; ky < rows; ++ky, a += row, b += row) {
+    const int8_t *sa = a, *sb = b;
+    uint32_t *const end = col + quads * TD_COL_STRIDE;
+    do {
+      const uint32_t va = td_load32(sa), vb = td_load32(sb);
+      col[0] = td_sxtab16(off2, va);
+      col[1] = td_sxtab16_ror8(off2, va);
+      col[2] = td_sxtab16(off2, vb);
+      col[3] = td_sxtab16_ror8(off2, vb);
+      sa += 4;
+      sb += 4;
+      col += TD_COL_STRIDE;
+    } while (col != end);
+  }
+}
+
 /* The int16 column of output pixel (oy, ox). */
 static void td_column(const td_conv_dsp_params *p, const int8_t *input, int32_t oy, int32_t ox,
-                      uint32_t *col, int8_t *col8) {
+                      uint32_t *col, int8_t *col8, td_bands *bands) {
   const uint32_t off2 = td_pair(p->input_offset, p->input_offset);
   const int32_t c = p->in_c;
   const int32_t iy0 = oy * p->stride_h - p->pad_h;
@@ -92,27 +180,24 @@ static void td_column(const td_conv_dsp_params *p, const int8_t *input, int32_t 
     return;
   }
   {
-    /* odd channel counts: gather the int8 column first (padding = zero point) */
+    /* other channel counts: gather the int8 column from the output row's band (one
+     * contiguous run per filter row, the zero point standing in for padding), then
+     * widen it */
     const int8_t zp = (int8_t)(-p->input_offset);
+    const int8_t *band = td_band(p, input, bands, oy) + ox * p->stride_w * c;
+    const int32_t run = p->filter_w * c;
     int8_t *dst = col8;
-    /* a filter row wholly inside the image is one contiguous run of input bytes */
-    const int row_inside = p->dilation_w == 1 && ix0 >= 0 && ix0 + p->filter_w <= p->in_w;
     for (ky = 0; ky < p->filter_h; ++ky) {
-      const int32_t iy = iy0 + ky * p->dilation_h;
-      int32_t kx;
-      if (row_inside && iy >= 0 && iy < p->in_h) {
-        td_copy8(dst, input + (iy * p->in_w + ix0) * c, p->filter_w * c);
-        dst += p->filter_w * c;
-        continue;
-      }
-      for (kx = 0; kx < p->filter_w; ++kx) {
-        const int32_t ix = ix0 + kx * p->dilation_w;
-        if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
-          td_fill8(dst, zp, c);
-        } else {
-          td_copy8(dst, input + (iy * p->in_w + ix) * c, c);
+      const int8_t *src = band + ky * bands->row;
+      if (p->dilation_w == 1) {
+        td_copy8(dst, src, run);
+        dst += run;
+      } else {
+        int32_t kx;
+        for (kx = 0; kx < p->filter_w; ++kx) {
+          td_copy8(dst, src + kx * p->dilation_w * c, c);
+          dst += c;
         }
-        dst += c;
       }
     }
     td_fill8(dst, zp, p->depth - (int32_t)(dst - col8));
@@ -358,17 +443,119 @@ TD_INLINE void td_records(const uint32_t *w, const uint32_t *col, int32_t quads,
   }
 }
 
+#if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
+/* What td_records_m4 needs besides w, col and quads: the outputs of the two pixels
+ * and the number of channel pairs. */
+typedef struct {
+  int8_t *o0, *o1;
+  int32_t pairs;
+} td_rec_args;
+
+/* td_records for int16 weights as one assembly routine, which can use all fourteen
+ * registers: four accumulators, four weight words and the four column words of a quad
+ * (LDM each), so a quad is ten instructions for 16 MACs. Four quads per loop pass;
+ * a count that is not a multiple of four enters the loop part-way (the entry address
+ * is chosen once per call, a record jumps there with one LDR to PC). The
+ * requantization is four instructions: SMMLAR adds h to the rounded product, and the
+ * accumulator's sign stands in for the product's (m > 0; a product that rounds to 0
+ * gives the same result either way when e >= 1, which the fast case guarantees).
+ * Stack: [sp] column end, [sp+4] column, [sp+8] entry, [sp+16] o0, [sp+20] o1,
+ * [sp+24] pairs left. */
+__attribute__((naked, noinline)) static void td_records_m4(const uint32_t *w,
+                                                           const uint32_t *col, int32_t quads,
+                                                           td_rec_args *args) {
+#define TD_M4_QUAD                                  \
+  "ldmia.w r0!, {r6, r7, r8, r9}\n\t"               \
+  "ldmia.w r1!, {r10, r11, r12, lr}\n\t"            \
+  "smlad r2, r6, r10, r2\n\t"                       \
+  "smlad r2, r7, r11, r2\n\t"                       \
+  "smlad r3, r8, r10, r3\n\t"                       \
+  "smlad r3, r9, r11, r3\n\t"                       \
+  "smlad r4, r6, r12, r4\n\t"                       \
+  "smlad r4, r7, lr, r4\n\t"                        \
+  "smlad r5, r8, r12, r5\n\t"                       \
+  "smlad r5, r9, lr, r5\n\t"
+#define TD_M4_RQ(A, M, E, H)                        \
+  "smmlar r12, " A ", " M ", " H "\n\t"             \
+  "add r12, r12, " A ", asr #31\n\t"                \
+  "asr " A ", r12, " E "\n\t"                       \
+  "ssat " A ", #8, " A "\n\t"
+  __asm__ volatile(
+      "push {r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"
+      "sub sp, sp, #28\n\t"
+      "add r4, r1, r2, lsl #4\n\t" /* column end: 16 bytes per quad */
+      "str r4, [sp]\n\t"
+      "str r1, [sp, #4]\n\t"
+      "ldmia r3, {r4, r5, r6}\n\t" /* o0, o1, pairs */
+      "add r7, sp, #16\n\t"
+      "stmia r7, {r4, r5, r6}\n\t"
+      "ands r6, r2, #3\n\t" /* entry: quads % 4 blocks before the loop test */
+      "beq 20f\n\t"
+      "cmp r6, #2\n\t"
+      "beq 22f\n\t"
+      "bhi 21f\n\t"
+      "adr.w r7, 13f\n\t" /* one quad */
+      "b 24f\n\t"
+      "20:\n\t"
+      "adr.w r7, 10f\n\t"
+      "b 24f\n\t"
+      "21:\n\t"
+      "adr.w r7, 11f\n\t" /* three */
+      "b 24f\n\t"
+      "22:\n\t"
+      "adr.w r7, 12f\n\t" /* two */
+      "24:\n\t"
+      "orr r7, r7, #1\n\t" /* Thumb state */
+      "str r7, [sp, #8]\n\t"
+      "1:\n\t" /* one record: channels c, c + 1 of both pixels */
+      "ldrd r2, r3, [r0], #8\n\t" /* the two biases */
+      "mov r4, r2\n\t"
+      "mov r5, r3\n\t"
+      "ldr r1, [sp, #4]\n\t"
+      "ldr pc, [sp, #8]\n\t"
+      ".p2align 2\n\t"
+      "10:\n\t" TD_M4_QUAD
+      "11:\n\t" TD_M4_QUAD
+      "12:\n\t" TD_M4_QUAD
+      "13:\n\t" TD_M4_QUAD
+      "ldr r6, [sp]\n\t"
+      "cmp r1, r6\n\t"
+      "bne 10b\n\t"
+      "ldmia.w r0!, {r6, r7, r8, r9, r10, r11}\n\t" /* m0 e0 h0 m1 e1 h1 */
+      TD_M4_RQ("r2", "r6", "r7", "r8") TD_M4_RQ("r4", "r6", "r7", "r8")
+      TD_M4_RQ("r3", "r9", "r10", "r11") TD_M4_RQ("r5", "r9", "r10", "r11")
+      "ldrd r6, r7, [sp, #16]\n\t" /* o0, o1 */
+      "strb r3, [r6, #1]\n\t"
+      "strb r2, [r6], #2\n\t"
+      "strb r5, [r7, #1]\n\t"
+      "strb r4, [r7], #2\n\t"
+      "strd r6, r7, [sp, #16]\n\t"
+      "ldr r6, [sp, #24]\n\t"
+      "subs r6, r6, #1\n\t"
+      "str r6, [sp, #24]\n\t"
+      "bne 1b\n\t"
+      "add sp, sp, #28\n\t"
+      "pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t");
+#undef TD_M4_QUAD
+#undef TD_M4_RQ
+}
+#endif
+
 /* Output pixels [begin, end) (row-major over out_h x out_w) into out (pixel begin). */
 static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int8_t *out,
                            int32_t begin, int32_t end, int8_t *scratch) {
   uint32_t *col = (uint32_t *)(void *)scratch; /* two interleaved int16 columns */
   int8_t *col8 = (int8_t *)(col + p->depth);
+  td_bands bands = {{NULL, NULL}, {-1, -1}, 0};
   const int32_t oc = p->out_c;
   const int32_t quads = p->depth >> 2;
   const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max;
   const int full = p->act_min <= -128 && p->act_max >= 127;
   const int fast = p->pos && !p->wide && full && (oc & 1) == 0;
   int32_t pix;
+  if (p->in_c & 3) {
+    td_bands_init(&bands, p, col8 + p->depth); /* the compiler gave no band space otherwise */
+  }
   for (pix = begin; pix < end; pix += 2) {
     const int two = pix + 1 < end;
     const int32_t second = two ? pix + 1 : pix;
@@ -376,13 +563,30 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
     int8_t *o0 = out + (pix - begin) * oc;
     int8_t *o1 = two ? o0 + oc : o0; /* a lone last pixel is computed twice */
     int32_t c;
-    td_column(p, input, pix / p->out_w, pix % p->out_w, col, col8);
-    td_column(p, input, second / p->out_w, second % p->out_w, col + 2, col8);
+    if (p->row_quads > 0) {
+      const int32_t y0 = pix / p->out_w, x0 = pix - y0 * p->out_w;
+      const int32_t y1 = second / p->out_w, x1 = second - y1 * p->out_w;
+      const int32_t step = p->stride_w * p->in_c;
+      const uint32_t off2 = td_pair(p->input_offset, p->input_offset);
+      const int8_t *a = td_band(p, input, &bands, y0) + x0 * step;
+      td_column_rows(p, a, td_band(p, input, &bands, y1) + x1 * step, bands.row, col, off2);
+    } else {
+      td_column(p, input, pix / p->out_w, pix % p->out_w, col, col8, &bands);
+      td_column(p, input, second / p->out_w, second % p->out_w, col + 2, col8, &bands);
+    }
     if (fast) {
       if (p->w8) {
         td_records(w, col, quads, o0, o1, oc, 1);
       } else {
+#if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
+        td_rec_args args;
+        args.o0 = o0;
+        args.o1 = o1;
+        args.pairs = oc >> 1;
+        td_records_m4(w, col, quads, &args);
+#else
         td_records(w, col, quads, o0, o1, oc, 0);
+#endif
       }
       continue;
     }
@@ -414,6 +618,8 @@ static int td_conv_dsp_bad(const td_conv_dsp_params *p, const int8_t *input,
                            const int8_t *output, const int8_t *scratch) {
   return p == NULL || input == NULL || output == NULL || scratch == NULL ||
          p->filter == NULL || p->batches != 1 ||
+         (p->row_quads > 0 && (p->depth != p->filter_h * 4 * p->row_quads ||
+                               4 * p->row_quads < p->filter_w * p->in_c)) ||
          p->depth < p->filter_h * p->filter_w * p->in_c || (p->depth & 3) != 0 || p->depth == 0 ||
          ((uintptr_t)scratch & 3u) != 0;
 }

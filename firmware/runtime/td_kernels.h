@@ -209,6 +209,9 @@ typedef struct {
   int32_t output_offset;           /* used when wide */
   int32_t pos;                     /* 1: every channel has e >= 1 (five-instruction requant) */
   int32_t w8;                      /* 1: int8 weights (kernels double the accumulator) */
+  int32_t row_quads;               /* > 0 (in_c not a multiple of 4, no dilation): each
+                                      filter row's filter_w * in_c weights padded with
+                                      zeros to row_quads quads; depth = filter_h * 4 * row_quads */
   /* one record of depth + 8 words per pair of output channels (c, c+1), out_c padded
    * to even with zeros: the two pre-scaled biases; per input quad q the words
    * c:(w0,w2) c:(w1,w3) c+1:(w0,w2) c+1:(w1,w3); then m, e, h of c and of c+1
@@ -320,6 +323,21 @@ typedef struct {
 
 td_status td_add_s8(const td_add_params *p, const int8_t *input1, const int8_t *input2,
                     int8_t *output);
+
+/* ADD of same-shape inputs with per-input lookup tables (tinydeploy/compile/dsp.py):
+ * table1/table2 hold, for int8 x = -128..127 at index x + 128, twice the input's
+ * rescaled value; the output is ssat8((SMMULR(t1 + t2, m) + h + (sum < 0 ? neg : 0))
+ * >> e) clamped to the activation range, h = 2^(e-1) + output zero point * 2^e,
+ * neg = -1 when e > 0. bc.dims must be 0. */
+typedef struct {
+  td_broadcast bc;
+  int32_t output_multiplier, e, h, neg;
+  int32_t act_min, act_max;
+  const int32_t *table1, *table2;
+} td_add_dsp_params;
+
+td_status td_add_s8_dsp(const td_add_dsp_params *p, const int8_t *input1,
+                        const int8_t *input2, int8_t *output);
 
 /* MUL: (in1 + off1) * (in2 + off2) requantized with one multiplier. */
 typedef struct {

@@ -114,6 +114,7 @@ def test_mlperf_resnet_dsp_on_host_with_remat(tmp_path) -> None:
     cm = compile_model(parse_model(raw, path), tmp_path / "r", kernels="dsp")
     meta = json.loads(cm.metadata.read_text())
     assert "td_conv2d_s8" not in cm.kernels and "td_conv2d_s8_dsp" in cm.kernels
+    assert "td_add_s8" not in cm.kernels and "td_add_s8_dsp" in cm.kernels  # table ADD
     assert any("recomputes" in o for o in meta["ops"])  # row recompute uses the SIMD conv too
     assert "td_conv2d_s8_dsp_rows" in cm.model_c.read_text()
     assert check(cm, raw, inputs=3)["exact_match_rate"] == 1.0

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from tinydeploy.compile import quant
 from tinydeploy.compile.lower import ConstArray, Step
 
 INT32_LIMIT = (1 << 31) - 1
@@ -161,8 +162,29 @@ def _pack_int8(w2d: np.ndarray, depth: int) -> np.ndarray:
     return word.reshape(ocp // 2, 2, depth // 4).transpose(0, 2, 1).reshape(-1)
 
 
+def _band_bytes(g: dict[str, int], row_quads: int) -> int:
+    """Scratch of the zero-point padded input rows (bands) through which a convolution
+    with in_c not a multiple of 4 gathers its columns: filter_h rows of the window
+    span, twice when pairs of pixels can straddle two output rows (odd out_w), and 4
+    bytes of slack that a row-padded window (row_quads) may read past the last row."""
+    if g["in_c"] % 4 == 0:
+        return 0
+    span = (g["out_w"] - 1) * g["stride_w"] + (g["filter_w"] - 1) * g["dilation_w"] + 1
+    slots = 2 if g["out_w"] % 2 else 1
+    return (slots * g["filter_h"] * span * g["in_c"] + 3) // 4 * 4 + 4
+
+
 def _conv_like(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int],
                p: dict[str, Any], kernel: str = "td_conv2d_s8_dsp", small: bool = False) -> Step:
+    row_quads = 0
+    if kernel == "td_conv2d_s8_dsp" and geo["in_c"] % 4 and geo["dilation_w"] == 1:
+        # few input channels (an image's 3): every filter row padded with zero weights
+        # to whole quads, so the kernel widens each row straight from its band
+        run = geo["filter_w"] * geo["in_c"]
+        row_quads = (run + 3) // 4
+        rows = w2d.reshape(w2d.shape[0], geo["filter_h"], run)
+        w2d = np.concatenate([rows, np.zeros((*rows.shape[:2], 4 * row_quads - run), np.int64)],
+                             axis=2).reshape(w2d.shape[0], -1)
     k = w2d.shape[1]
     depth = (k + 3) // 4 * 4
     ws, bs, rq, wide = _requant(step, w2d, bias, p["input_offset"], p["output_offset"])
@@ -179,8 +201,10 @@ def _conv_like(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int
     arrays = [ConstArray(f"{pre}_records", "int32_t", rec.reshape(-1), "weights")]
     params = dict(batches=1, **geo, input_offset=p["input_offset"], depth=depth,
                   act_min=p["act_min"], act_max=p["act_max"], wide=wide, output_offset=p["output_offset"],
-                  pos=int(bool(np.all(rq[:, 1] >= 1))), w8=w8, filter=arrays[0].name)
-    scratch = [] if kernel == "td_fully_connected_s8_dsp" else [("dsp", 5 * depth)]
+                  pos=int(bool(np.all(rq[:, 1] >= 1))), w8=w8, row_quads=row_quads,
+                  filter=arrays[0].name)
+    scratch = [] if kernel == "td_fully_connected_s8_dsp" else \
+        [("dsp", 5 * depth + _band_bytes(geo, row_quads))]
     return Step(step.op_index, step.opcode, kernel, "td_conv_dsp_params", params,
                 list(step.inputs), list(step.outputs), arrays, dict(step.inplace),
                 scratch=scratch)
@@ -278,11 +302,51 @@ def avgpool_dsp(step: Step, small: bool = False) -> Step:
                 dict(step.inplace))
 
 
+def add_dsp(step: Step, small: bool = False) -> Step:
+    """Same-shape ADD with each input's rescaling looked up in a 256-entry table.
+
+    TFLite rescales input k as RoundingDivideByPOT(SRDHM((x + offset_k) << 20, m_k),
+    -shift_k): a function of the int8 value x alone, so the compiler tabulates it
+    (doubled, for SMMULR) and the kernel is two loads, one add and the output
+    requantization per element. 2 KB of flash per ADD, so dsp-small keeps the
+    reference kernel.
+    """
+    p = step.params
+    if small:
+        raise NotEligible("dsp-small: the lookup tables cost 2 KB of flash per ADD")
+    if p["bc"]["dims"] != 0 or p["left_shift"] != 20:
+        raise NotEligible("broadcasting ADD (the tables need same-shape inputs)")
+    if max(p["input1_shift"], p["input2_shift"], p["output_shift"]) > 0:
+        raise NotEligible("a multiplier above 1")
+    xs = range(-128, 128)
+    tables = []
+    for k in (1, 2):
+        off, m, sh = p[f"input{k}_offset"], p[f"input{k}_multiplier"], p[f"input{k}_shift"]
+        tables.append(np.array([2 * quant.rounding_divide_by_pot(
+            quant.srdhm((x + off) << 20, m), -sh) for x in xs], dtype=np.int64))
+    m, e, zp = p["output_multiplier"], -p["output_shift"], p["output_offset"]
+    top = int(np.abs(tables[0]).max() + np.abs(tables[1]).max())
+    h = ((1 << (e - 1)) if e > 0 else 0) + zp * (1 << e)
+    # SMMULR(2v, m) is SRDHM(v, m) for every v (no tie differs); the sum must not wrap,
+    # and neither may x + h after it
+    if m < 0 or top >= INT32_LIMIT or (top * m >> 32) + abs(h) + 1 >= INT32_LIMIT:
+        raise NotEligible("an intermediate could overflow 32 bits")
+    name = f"op{step.op_index}_add_table"
+    arrays = [ConstArray(f"{name}1", "int32_t", tables[0], "params"),
+              ConstArray(f"{name}2", "int32_t", tables[1], "params")]
+    params = dict(bc=dict(p["bc"]), output_multiplier=m, e=e, h=h, neg=-1 if e > 0 else 0,
+                  act_min=p["act_min"], act_max=p["act_max"],
+                  table1=arrays[0].name, table2=arrays[1].name)
+    return Step(step.op_index, step.opcode, "td_add_s8_dsp", "td_add_dsp_params", params,
+                list(step.inputs), list(step.outputs), arrays, dict(step.inplace))
+
+
 CONVERTERS = {
     "td_conv2d_s8": conv_dsp,
     "td_fully_connected_s8": fc_dsp,
     "td_depthwise_conv2d_s8": dwconv_dsp,
     "td_avg_pool2d_s8": avgpool_dsp,
+    "td_add_s8": add_dsp,
 }
 
 

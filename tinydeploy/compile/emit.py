@@ -34,6 +34,7 @@ KERNEL_FILES = {
     "td_max_pool2d_s8": "td_max_pool2d_s8.c",
     "td_softmax_s8": "td_softmax_s8.c",
     "td_add_s8": "td_add_s8.c",
+    "td_add_s8_dsp": "td_add_s8_dsp.c",
     "td_mul_s8": "td_mul_s8.c",
     "td_concat_s8": "td_concat_s8.c",
     "td_pad_s8": "td_pad_s8.c",
