@@ -50,12 +50,25 @@ def _summary(r: dict[str, Any]) -> Table:
     return table
 
 
+def _note(text: str) -> None:
+    """A one-line notice (e.g. the kernels --kernels auto picked), on stderr."""
+    err_console.print(text, markup=False, soft_wrap=True)
+
+
+def _board_name(board: str) -> str:
+    """The board's part of a default output folder name (a profile file: its stem)."""
+    return Path(board).stem if board.endswith(".toml") else board
+
+
 def flash_cmd(
     model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel model with --data."),
-    board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`)."),
+    board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`) "
+                              "or a board profile file (.toml)."),
     runtime: str = typer.Option("aot", "--runtime", "-r", help="aot (default) or tflm."),
     kernels: str = typer.Option("auto", "--kernels", help="AOT kernels: auto (SIMD where the board's "
-                                "cpu has the DSP extension), reference, dsp, or dsp-small (int8 weights in flash, slower)."),
+                                "cpu has the DSP extension: dsp, or dsp-small when dsp's weights would "
+                                "take over 90% of the flash beside the firmware), reference, dsp, or "
+                                "dsp-small (int8 weights in flash, slower)."),
     check: int = typer.Option(20, "--check", help="Inputs to compare with tflite-micro."),
     runs: int = typer.Option(10, "--runs", help="Timed inferences for the latency figure."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
@@ -84,14 +97,15 @@ def flash_cmd(
     if kernels not in KERNEL_MODES:
         raise DataError(f"--kernels must be one of {', '.join(KERNEL_MODES)}, not {kernels!r}",
                         path=str(model))
-    out_dir = out or Path("td-out") / f"{model.stem}-{board}"
+    out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}"
     check_output_dir(out_dir, force)
     with staged_output_dir(out_dir, force) as staging, \
             err_console.status("starting ...") as status:
         report = flash(model, board, staging, runtime=runtime, check=check, runs=runs,
                        data=data, calibrate=calibrate, port=port, tflm_root=tflm_root,
                        tflm_lib=tflm_lib, kernels=kernels,
-                       progress=lambda s: status.update(STAGE_TEXT.get(s, s) + " ..."))
+                       progress=lambda s: status.update(STAGE_TEXT.get(s, s) + " ..."),
+                       note=_note)
         report["out_dir"] = str(out_dir)
         write_reports(staging, report, flash_markdown(report))
         from tinydeploy.report.html import flash_html, write_html
@@ -106,7 +120,7 @@ def flash_cmd(
 
 def generate_cmd(
     model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel model with --data."),
-    board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id."),
+    board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id or a board profile file (.toml)."),
     runtime: str = typer.Option("aot", "--runtime", "-r", help="aot (default) or tflm."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
     tflm_root: Optional[Path] = typer.Option(None, "--tflm-root", envvar="TINYDEPLOY_TFLM_ROOT",
@@ -119,12 +133,11 @@ def generate_cmd(
     force: bool = typer.Option(False, "--force", help="Replace the output folder."),
 ) -> None:
     """Write a complete, self-contained firmware project for the board (no build)."""
-    from tinydeploy.boards import load_board
     from tinydeploy.outdir import check_output_dir, staged_output_dir
-    from tinydeploy.pipeline import generate, prepare_model
+    from tinydeploy.pipeline import generate, prepare_model, resolve_board
 
-    target = load_board(board)
-    out_dir = out or Path("td-out") / f"{model.stem}-{board}-project"
+    target = resolve_board(board)
+    out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}-project"
     check_output_dir(out_dir, force)
     prepared = prepare_model(model, data)
     if example and runtime != "aot":
@@ -135,7 +148,7 @@ def generate_cmd(
 
             generate_example(prepared, target, example, staging)
         else:
-            generate(prepared, target, runtime, staging, tflm_root, tflm_lib)
+            generate(prepared, target, runtime, staging, tflm_root, tflm_lib, note=_note)
     how = "pio run -t upload" if target.build == "platformio" else "make"
     console.print(f"wrote {out_dir}/project/ — build it with `{how}` in that folder")
 

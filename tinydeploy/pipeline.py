@@ -13,11 +13,49 @@ from pathlib import Path
 from typing import Any
 
 from tinydeploy import __version__
-from tinydeploy.boards import Board, load_board
+from tinydeploy.boards import Board, load_board, load_board_file
 from tinydeploy.model.ir import Model, parse_model
 
 Progress = Callable[[str], None]
 RUNTIMES = ("aot", "tflm")
+
+# --kernels auto on a core with the DSP extension uses "dsp" (conv/FC weights widened
+# to 16 bit: fastest, about twice the weight flash) when the model's data takes at most
+# this share of the flash left beside the firmware (sizes.FIRMWARE_FLASH_RESERVE); the
+# other 10% are headroom for the kernels' code and the application. Else "dsp-small"
+# (int8 weights in flash, widened at run time).
+DSP_FLASH_SHARE = 0.9
+
+
+def resolve_board(board: str | Board) -> Board:
+    """A Board as is; a path to a profile file (``*.toml``: a board of your own) loaded
+    and checked; else a board id from the boards folder."""
+    if isinstance(board, Board):
+        return board
+    if board.endswith(".toml"):
+        return load_board_file(Path(board))
+    return load_board(board)
+
+
+def dsp_flash_budget(board: Board) -> int:
+    """Bytes of flash the model's data may take for --kernels auto to pick "dsp"."""
+    from tinydeploy.build.sizes import FIRMWARE_FLASH_RESERVE
+
+    return int((board.flash_bytes - FIRMWARE_FLASH_RESERVE) * DSP_FLASH_SHARE)
+
+
+def kernel_note(choice: dict[str, Any] | None, board: Board) -> str | None:
+    """One line for the user when --kernels auto fell back from dsp to dsp-small."""
+    if not choice or choice.get("requested") != "auto" or choice.get("kernels") != "dsp-small":
+        return None
+    from tinydeploy.build.sizes import FIRMWARE_FLASH_RESERVE
+
+    sizes = choice["model_data_bytes"]
+    return (f"note: --kernels auto picked dsp-small for board '{board.id}': dsp needs "
+            f"{sizes['dsp']:,} B of model data, over the {choice['flash_budget_bytes']:,} B budget "
+            f"({DSP_FLASH_SHARE:.0%} of {board.flash_bytes:,} B flash less {FIRMWARE_FLASH_RESERVE:,} B "
+            f"for the firmware); dsp-small needs {sizes['dsp-small']:,} B (int8 weights, slower "
+            "conv/FC)")
 
 
 @dataclass
@@ -48,14 +86,18 @@ def _input_store(model: Model) -> dict[str, int]:
 
 def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
              tflm_root: Path | None = None, tflm_lib: Path | None = None,
-             kernels: str = "auto", profile: bool = False) -> dict[str, Any]:
+             kernels: str = "auto", profile: bool = False,
+             note: Progress = lambda text: None) -> dict[str, Any]:
     """Compile the model for ``runtime`` and render the board's project into out_dir/project.
 
     ``tflm_root``/``tflm_lib``: the user's TFLite Micro tree and library, needed for
     ``runtime="tflm"`` on make boards (PlatformIO boards fetch TFLM as a library).
-    ``kernels``: "auto" (SIMD kernels when the board's cpu has the DSP extension),
-    "reference" or "dsp" (see compile_model); ``profile``: per-op tick counters in
-    model.c, read with the td-prof command.
+    ``kernels``: "auto" (SIMD kernels when the board's cpu has the DSP extension: "dsp"
+    when its model data fits dsp_flash_budget(board), else "dsp-small"), "reference",
+    "dsp" or "dsp-small" (see compile_model); ``profile``: per-op tick counters in
+    model.c, read with the td-prof command. ``note`` gets one line when auto fell back
+    to dsp-small (kernel_note). The result's "kernel_choice" says which kernels and why
+    (None for the TFLite Micro runtime).
     """
     from tinydeploy.build import generate_project
     from tinydeploy.compile import compile_model
@@ -70,15 +112,19 @@ def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
         sources = write_tflm_model(prepared.model, prepared.raw, model_dir)
         project = generate_project(board, sources.files, out_dir / "project", tflm=tflm,
                                    defines=_input_store(prepared.model))
-        return {"project": project, "compiled": None}
+        return {"project": project, "compiled": None, "kernel_choice": None}
     if runtime == "tflm":
         from tinydeploy.codegen.platformio import generate_platformio_project
 
         project = generate_platformio_project(prepared.model, prepared.raw, board,
                                               out_dir / "project")
-        return {"project": project, "compiled": None}
+        return {"project": project, "compiled": None, "kernel_choice": None}
     compiled = compile_model(prepared.model, out_dir / "compiled", kernels=kernels,
-                             dsp=board.dsp, profile=profile)
+                             dsp=board.dsp, profile=profile,
+                             flash_budget=dsp_flash_budget(board) if board.dsp else None)
+    line = kernel_note(compiled.kernel_choice, board)
+    if line:
+        note(line)
     if board.build == "platformio":
         from tinydeploy.codegen.platformio import generate_platformio_project
 
@@ -87,7 +133,7 @@ def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
     else:
         project = generate_project(board, [compiled.model_c, compiled.model_h], out_dir / "project",
                                    defines=_input_store(prepared.model))
-    return {"project": project, "compiled": compiled}
+    return {"project": project, "compiled": compiled, "kernel_choice": compiled.kernel_choice}
 
 
 def _kernel_mode(compiled: Any) -> str | None:
@@ -100,7 +146,7 @@ def _kernel_mode(compiled: Any) -> str | None:
 
 def flash(
     model_path: Path,
-    board_id: str,
+    board_id: str | Board,
     out_dir: Path,
     *,
     runtime: str = "aot",
@@ -114,8 +160,12 @@ def flash(
     seed: int = 0,
     kernels: str = "auto",
     progress: Progress = lambda stage: None,
+    note: Progress = lambda text: None,
 ) -> dict[str, Any]:
-    """Model to measured firmware; writes into ``out_dir`` (a fresh folder) and returns the report."""
+    """Model to measured firmware; writes into ``out_dir`` (a fresh folder) and returns the report.
+
+    ``board_id``: a board id, a profile file (``*.toml``) or a Board. ``note`` gets
+    one-line notices for the user (the kernels auto picked, see generate)."""
     from tinydeploy.build import build
     from tinydeploy.measure import latency, validate
     from tinydeploy.model.analysis import op_stats
@@ -123,7 +173,7 @@ def flash(
     from tinydeploy.targets import target_for
 
     started = time.monotonic()
-    board = load_board(board_id)
+    board = resolve_board(board_id)
     progress("model")
     prepared = prepare_model(model_path, data, calibrate)
     (out_dir / "model.tflite").write_bytes(prepared.raw)
@@ -131,7 +181,8 @@ def flash(
     tflm_arena = reference.arena().total
 
     progress("compile")
-    generated = generate(prepared, board, runtime, out_dir, tflm_root, tflm_lib, kernels=kernels)
+    generated = generate(prepared, board, runtime, out_dir, tflm_root, tflm_lib, kernels=kernels,
+                         note=note)
     progress("build")
     if board.build == "platformio":
         from tinydeploy.build.platformio import pio_build
@@ -165,6 +216,7 @@ def flash(
         "cpu": board.cpu,
         "runtime": runtime,
         "kernels": _kernel_mode(generated.get("compiled")),
+        "kernel_choice": generated["kernel_choice"],
         "board_flash_bytes": board.flash_bytes,
         "board_ram_bytes": board.ram_bytes,
         "model": {"name": prepared.model.name, "path": str(model_path),

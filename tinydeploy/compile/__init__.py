@@ -3,7 +3,7 @@
 Public API::
 
     compile_model(model, out_dir, force=False, remat=True, kernels="auto", dsp=False,
-                  profile=False)
+                  profile=False, flash_budget=None)
         -> CompiledModel
     load_compiled(out_dir) -> CompiledModel
     check(compiled, raw, inputs=50, seed=0) -> {"inputs", "exact_match_rate", "max_abs_diff"}
@@ -65,6 +65,9 @@ class CompiledModel:
     input: dict[str, Any]
     output: dict[str, Any]
     kernels: list[str] = field(default_factory=list)
+    # which kernel mode was used and why: requested, kernels, reason (+ the sizes that
+    # decided it when "auto" weighed dsp against the flash budget)
+    kernel_choice: dict[str, Any] = field(default_factory=dict)
 
     @property
     def input_dtype(self) -> np.dtype:
@@ -83,9 +86,19 @@ def _io(t: Tensor, offset: int) -> dict[str, Any]:
             "arena_offset": offset}
 
 
+def _requested_mode(kernels: str, dsp: bool) -> tuple[str, str]:
+    """(kernel mode, why) before any flash budget is considered."""
+    if kernels != "auto":
+        return kernels, f"requested ({kernels})"
+    if dsp:
+        return "dsp", "auto: the cpu has the DSP extension"
+    return "reference", "auto: the cpu has no DSP extension"
+
+
 def compile_model(model: Model, out_dir: str | Path, force: bool = False,
                   remat: bool = True, kernels: str = "auto", dsp: bool = False,
-                  profile: bool = False, weights: str = "auto") -> CompiledModel:
+                  profile: bool = False, weights: str = "auto",
+                  flash_budget: int | None = None) -> CompiledModel:
     """Compile ``model`` into ``out_dir``: model.c, model.h, compiled.json, runtime/.
 
     kernels: "reference" (plain C loops everywhere), "dsp" (SIMD kernels where an op
@@ -94,8 +107,12 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
     flash and are widened with SXTB16 at run time: about half the weight flash of
     "dsp" for roughly a third more instructions in those layers) or
     "auto" (= "dsp" when ``dsp`` is true - the target core has the DSP extension -
-    else "reference"). profile: model.c times every op with hal_ticks() and exports
-    td_model_profile() (the firmware's td-prof command).
+    else "reference"). flash_budget: bytes of flash the model's data (weights and
+    parameters) may take; with "auto" on a DSP core, "dsp" is used when its data fits
+    the budget, else "dsp-small" (whose data may still be too big: the build's size
+    check reports that). ``kernel_choice`` of the result (and compiled.json) says
+    which mode was used and why. profile: model.c times every op with hal_ticks()
+    and exports td_model_profile() (the firmware's td-prof command).
 
     Raises UnsupportedOpError (naming the op, its index and tensor) for anything the
     AOT runtime cannot run, and OutputExistsError when ``out_dir`` holds files and
@@ -103,19 +120,41 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
     """
     if kernels not in KERNEL_MODES:
         raise ValueError(f"kernels must be one of {', '.join(KERNEL_MODES)}, not {kernels!r}")
-    steps = lower(model)
     # weights: "int8", "packed" (4-bit / lookup-table / sparse storage where it saves
     # flash, decoded by the kernels bit-exactly) or "auto" (packed when the model
     # carries PACKED_MARKER in its description, as `tinydeploy compress` writes it)
-    if weights == "packed" or (weights == "auto" and PACKED_MARKER in (model.description or "")):
-        steps = pack_weights(steps)
-    mode = "dsp" if kernels == "dsp" or (kernels == "auto" and dsp) else "reference"
-    mode = "dsp-small" if kernels == "dsp-small" else mode
-    skipped: dict[int, str] = {}
-    if mode != "reference":
-        steps, skipped = select_dsp(steps, small=mode == "dsp-small")
-    steps, mplan = plan_memory(model, steps, remat=remat)
-    c_text, h_text, facts = render(model, steps, mplan, profile=profile)
+    packed = weights == "packed" or (weights == "auto" and PACKED_MARKER in (model.description or ""))
+
+    def lowered(mode: str) -> tuple[list[Any], dict[int, str], Any, tuple[str, str, dict[str, Any]]]:
+        steps = lower(model)
+        if packed:
+            steps = pack_weights(steps)
+        skipped: dict[int, str] = {}
+        if mode != "reference":
+            steps, skipped = select_dsp(steps, small=mode == "dsp-small")
+        steps, mplan = plan_memory(model, steps, remat=remat)
+        return steps, skipped, mplan, render(model, steps, mplan, profile=profile)
+
+    mode, reason = _requested_mode(kernels, dsp)
+    steps, skipped, mplan, (c_text, h_text, facts) = lowered(mode)
+    choice: dict[str, Any] = {"requested": kernels, "kernels": mode, "reason": reason}
+    if kernels == "auto" and mode == "dsp" and flash_budget is not None:
+        need = facts["weights_bytes"] + facts["params_bytes"]
+        choice.update(flash_budget_bytes=flash_budget, model_data_bytes={"dsp": need})
+        if need <= flash_budget:
+            choice["reason"] = (f"{reason}, and the dsp kernels' model data ({need:,} B) "
+                                f"fits the flash budget ({flash_budget:,} B)")
+        else:
+            mode = "dsp-small"
+            steps, skipped, mplan, (c_text, h_text, facts) = lowered(mode)
+            small = facts["weights_bytes"] + facts["params_bytes"]
+            choice["kernels"] = mode
+            choice["model_data_bytes"][mode] = small
+            choice["reason"] = (f"auto: the dsp kernels' model data ({need:,} B, weights widened "
+                                f"to 16 bit) exceeds the flash budget ({flash_budget:,} B); "
+                                f"dsp-small keeps the weights int8 ({small:,} B)"
+                                + ("" if small <= flash_budget else
+                                   ", over the budget too: the build's size check decides"))
     out = prepare_output_dir(out_dir, force)
     rt = out / "runtime"
     if rt.exists():
@@ -152,7 +191,7 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
         weights_bytes=facts["weights_bytes"], params_bytes=facts["params_bytes"], ops=ops,
         input=_io(model.input_tensors[0], mplan.offset(model.inputs[0])),
         output=_io(model.output_tensors[0], mplan.offset(model.outputs[0])),
-        kernels=facts["kernels"])
+        kernels=facts["kernels"], kernel_choice=choice)
     buffers = [{"tensors": [model.tensors[t].name for t in b.tensors] or [b.name],
                 "offset": b.offset, "bytes": b.size, "first_step": b.first, "last_step": b.last}
                for b in sorted(mplan.buffers.values(), key=lambda b: (b.first, b.offset))]
@@ -163,7 +202,7 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
         "arena_bytes": cm.arena_bytes, "weights_bytes": cm.weights_bytes,
         "params_bytes": cm.params_bytes, "input": cm.input, "output": cm.output,
         "ops": ops, "buffers": buffers, "kernels": cm.kernels, "kernel_mode": mode,
-        "profile": profile,
+        "kernel_choice": choice, "profile": profile,
         "sources": [str(p.relative_to(out)) for p in cm.sources],
         "include_dirs": [str(p.relative_to(out)) or "." for p in cm.include_dirs],
     }
@@ -187,7 +226,8 @@ def load_compiled(out_dir: str | Path) -> CompiledModel:
         sources=[out / s for s in meta["sources"]],
         include_dirs=[out / d for d in meta["include_dirs"]], arena_bytes=meta["arena_bytes"],
         weights_bytes=meta["weights_bytes"], params_bytes=meta["params_bytes"], ops=meta["ops"],
-        input=meta["input"], output=meta["output"], kernels=meta["kernels"])
+        input=meta["input"], output=meta["output"], kernels=meta["kernels"],
+        kernel_choice=meta.get("kernel_choice", {}))
 
 
 def random_inputs(cm: CompiledModel, count: int, seed: int = 0) -> np.ndarray:

@@ -40,6 +40,14 @@ def _table(r: dict[str, Any], top: int) -> Table:
     return t
 
 
+def _kernel_choice(out_dir: Path) -> Optional[dict[str, Any]]:
+    """Which kernels the compiler used and why (compiled.json of the profiled model)."""
+    from tinydeploy.compile import METADATA_NAME
+
+    path = out_dir / "compiled" / METADATA_NAME
+    return json.loads(path.read_text()).get("kernel_choice") if path.is_file() else None
+
+
 def profile_cmd(
     model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel model with --data."),
     board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`)."),
@@ -51,8 +59,10 @@ def profile_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
     """Instructions (emulated boards) or ticks per op, with MACs and instructions/MAC."""
+    from tinydeploy.boards import load_board
     from tinydeploy.compile import KERNEL_MODES
     from tinydeploy.outdir import check_output_dir, staged_output_dir
+    from tinydeploy.pipeline import kernel_note
     from tinydeploy.profile import profile_markdown, run_profile
     from tinydeploy.report.markdown import write_reports
 
@@ -64,6 +74,10 @@ def profile_cmd(
     with staged_output_dir(out_dir, force) as staging, err_console.status("profiling ...") as st:
         report = run_profile(model, board, staging, kernels=kernels, data=data,
                              progress=lambda s: st.update(s + " ..."))
+        report["kernel_choice"] = _kernel_choice(staging)
+        note = kernel_note(report["kernel_choice"], load_board(board))
+        if note:
+            err_console.print(note, markup=False, soft_wrap=True)
         report["out_dir"] = str(out_dir)
         write_reports(staging, report, profile_markdown(report))
         from tinydeploy.report.html import profile_html, write_html

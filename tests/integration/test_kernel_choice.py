@@ -1,0 +1,108 @@
+"""--kernels auto weighs the board's flash: "dsp" (weights widened to 16 bit) when its
+model data fits 90% of the flash beside the firmware, else "dsp-small" (int8 weights),
+else the build's size check refuses the model as before. Real compiles, builds and QEMU
+runs of the MLPerf anomaly-detection model (dsp 555 KB of weights, dsp-small 291 KB) on
+qemu-m4 profiles whose flash is cut to 512 KB and 256 KB."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import mlperf_path
+from tinydeploy.boards import load_board, load_board_file
+from tinydeploy.errors import BoardError
+
+needs_arm = pytest.mark.skipif(
+    shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+    reason="arm-none-eabi-gcc and qemu-system-arm are needed")
+
+
+def _small_qemu_m4(folder: Path, flash_kb: int) -> Path:
+    """qemu-m4's profile with less flash (QEMU still maps 4 MB; the linker script and the
+    size checks use the profile's figure)."""
+    text = load_board("qemu-m4").path.read_text(encoding="utf-8")
+    board_id = f"qemu-m4-{flash_kb}k"
+    text = re.sub(r'(?m)^id = .*$', f'id = "{board_id}"', text)
+    text = re.sub(r'(?m)^flash_bytes = .*$', f"flash_bytes = {flash_kb * 1024}", text)
+    path = folder / f"{board_id}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_auto_keeps_dsp_where_it_fits_and_says_why(tmp_path) -> None:
+    from tinydeploy.compile import compile_model, load_compiled
+    from tinydeploy.model.ir import parse_model
+    from tinydeploy.pipeline import dsp_flash_budget
+
+    path = mlperf_path("ad")
+    model = parse_model(path.read_bytes(), path)
+    # qemu-m4 (4 MB) and nano33ble (1 MB): dsp's 555 KB fit
+    for board in (load_board("qemu-m4"), load_board("nano33ble")):
+        cm = compile_model(model, tmp_path / board.id, dsp=board.dsp,
+                           flash_budget=dsp_flash_budget(board))
+        choice = cm.kernel_choice
+        assert choice["kernels"] == "dsp" and choice["requested"] == "auto"
+        assert choice["model_data_bytes"]["dsp"] == cm.weights_bytes + cm.params_bytes
+        assert choice["flash_budget_bytes"] == int((board.flash_bytes - 16384) * 0.9)
+        assert "fits the flash budget" in choice["reason"]
+        meta = json.loads(cm.metadata.read_text())
+        assert meta["kernel_mode"] == "dsp" and meta["kernel_choice"] == choice
+        assert load_compiled(tmp_path / board.id).kernel_choice == choice
+    # an explicit choice is kept whatever the flash; a core without DSP keeps reference
+    small = load_board_file(_small_qemu_m4(tmp_path, 512))
+    forced = compile_model(model, tmp_path / "forced", kernels="dsp", dsp=True,
+                           flash_budget=dsp_flash_budget(small))
+    assert forced.kernel_choice == {"requested": "dsp", "kernels": "dsp",
+                                    "reason": "requested (dsp)"}
+    plain = compile_model(model, tmp_path / "m3", dsp=False, flash_budget=dsp_flash_budget(small))
+    assert plain.kernel_choice["kernels"] == "reference"
+    assert plain.kernel_choice["reason"] == "auto: the cpu has no DSP extension"
+
+
+@pytest.mark.slow
+@needs_arm
+def test_auto_falls_back_to_dsp_small_and_stays_exact_on_qemu(tmp_path, capsys) -> None:
+    from tinydeploy.cli import main
+
+    board = _small_qemu_m4(tmp_path, 512)
+    out = tmp_path / "ad"
+    assert main(["flash", str(mlperf_path("ad")), "--board", str(board), "--check", "5",
+                 "--runs", "1", "-o", str(out), "--json"]) == 0
+    captured = capsys.readouterr()
+    r = json.loads(captured.out)
+    assert r["kernels"] == "dsp-small" and r["board"] == "qemu-m4-512k"
+    assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
+    choice = r["kernel_choice"]
+    assert choice["requested"] == "auto" and choice["kernels"] == "dsp-small"
+    assert choice["flash_budget_bytes"] == int((512 * 1024 - 16384) * 0.9)
+    sizes = choice["model_data_bytes"]
+    assert sizes["dsp-small"] <= choice["flash_budget_bytes"] < sizes["dsp"]
+    assert sizes["dsp-small"] == r["flash"]["weights"]  # the weights section as built
+    assert "exceeds the flash budget" in choice["reason"]
+    assert r["flash_bytes"] <= r["board_flash_bytes"] == 512 * 1024
+    assert json.loads((out / "report.json").read_text())["kernel_choice"] == choice
+    # one line on stderr names the board and the sizes; stdout stays pure JSON
+    notes = [ln for ln in captured.err.splitlines() if ln.startswith("note:")]
+    assert len(notes) == 1, captured.err
+    assert ("dsp-small for board 'qemu-m4-512k'" in notes[0] and f"{sizes['dsp']:,} B" in notes[0]
+            and f"{sizes['dsp-small']:,} B" in notes[0])
+
+
+@pytest.mark.slow
+@needs_arm
+def test_too_big_even_for_dsp_small_is_the_size_error(tmp_path) -> None:
+    from tinydeploy.pipeline import flash
+
+    board = _small_qemu_m4(tmp_path, 256)
+    (tmp_path / "ad").mkdir()
+    notes: list[str] = []
+    with pytest.raises(BoardError) as err:
+        flash(mlperf_path("ad"), str(board), tmp_path / "ad", check=1, runs=1, note=notes.append)
+    assert "does not fit board 'qemu-m4-256k'" in str(err.value)
+    assert re.search(r"flash: [\d,]+ bytes needed, 245,760 available", str(err.value))
+    assert len(notes) == 1 and "dsp-small" in notes[0]
