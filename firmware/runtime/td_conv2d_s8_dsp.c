@@ -453,9 +453,10 @@ typedef struct {
 
 /* td_records for int16 weights as one assembly routine, which can use all fourteen
  * registers: four accumulators, four weight words and the four column words of a quad
- * (LDM each), so a quad is ten instructions for 16 MACs. Four quads per loop pass;
- * a count that is not a multiple of four enters the loop part-way (the entry address
- * is chosen once per call, a record jumps there with one LDR to PC). The
+ * (LDM each), so a quad is ten instructions for 16 MACs. Sixteen quads per loop pass
+ * (a KWS pointwise record has no loop test at all); a count that is not a multiple
+ * of sixteen enters the loop part-way (the entry address is chosen once per call, a
+ * record jumps there with one LDR to PC). The
  * requantization is four instructions: SMMLAR adds h to the rounded product, and the
  * accumulator's sign stands in for the product's (m > 0; a product that rounds to 0
  * gives the same result either way when e >= 1, which the fast case guarantees).
@@ -489,22 +490,14 @@ __attribute__((naked, noinline)) static void td_records_m4(const uint32_t *w,
       "ldmia r3, {r4, r5, r6}\n\t" /* o0, o1, pairs */
       "add r7, sp, #16\n\t"
       "stmia r7, {r4, r5, r6}\n\t"
-      "ands r6, r2, #3\n\t" /* entry: quads % 4 blocks before the loop test */
-      "beq 20f\n\t"
-      "cmp r6, #2\n\t"
-      "beq 22f\n\t"
-      "bhi 21f\n\t"
-      "adr.w r7, 13f\n\t" /* one quad */
-      "b 24f\n\t"
-      "20:\n\t"
+      /* entry: the last quads % 16 blocks of the 16 before the loop test */
+      "and r6, r2, #15\n\t"
+      "rsb r6, r6, #16\n\t"
+      "and r6, r6, #15\n\t"
+      "movs r7, #40\n\t" /* bytes per block: ten 32-bit instructions */
+      "mul r6, r6, r7\n\t"
       "adr.w r7, 10f\n\t"
-      "b 24f\n\t"
-      "21:\n\t"
-      "adr.w r7, 11f\n\t" /* three */
-      "b 24f\n\t"
-      "22:\n\t"
-      "adr.w r7, 12f\n\t" /* two */
-      "24:\n\t"
+      "add r7, r7, r6\n\t"
       "orr r7, r7, #1\n\t" /* Thumb state */
       "str r7, [sp, #8]\n\t"
       "1:\n\t" /* one record: channels c, c + 1 of both pixels */
@@ -514,10 +507,12 @@ __attribute__((naked, noinline)) static void td_records_m4(const uint32_t *w,
       "ldr r1, [sp, #4]\n\t"
       "ldr pc, [sp, #8]\n\t"
       ".p2align 2\n\t"
-      "10:\n\t" TD_M4_QUAD
-      "11:\n\t" TD_M4_QUAD
-      "12:\n\t" TD_M4_QUAD
-      "13:\n\t" TD_M4_QUAD
+      "10:\n\t" TD_M4_QUAD "11:\n\t" TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD
+      TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD
+      TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD
+      ".if (11b - 10b) != 40\n\t"
+      ".error \"td_records_m4: a quad block is not 40 bytes\"\n\t"
+      ".endif\n\t"
       "ldr r6, [sp]\n\t"
       "cmp r1, r6\n\t"
       "bne 10b\n\t"
