@@ -57,7 +57,11 @@ __attribute__((section(".vectors"), used)) const td_vector td_vectors[16] = {
 #define SCB_CFSR (*(volatile uint32_t *)0xE000ED28u)
 
 void Reset_Handler(void) {
-  uint32_t *src, *dst, sp;
+  /* volatile: the compiler must not turn these loops into memcpy()/memset() calls,
+   * which would link newlib's (about 470 bytes) into every firmware */
+  const uint32_t *src;
+  volatile uint32_t *dst;
+  uint32_t sp;
 #if defined(__ARM_FP)
   SCB_CPACR |= (0xFu << 20);  /* CP10 + CP11 full access: FPU (and MVE on M55) */
   __asm__ volatile("dsb\n\tisb" ::: "memory");
