@@ -124,26 +124,50 @@ TD_INLINE const int8_t *td_band(const td_conv_dsp_params *p, const int8_t *input
   return b->buf[slot];
 }
 
+/* The interleaved columns of two pixels over `quads` quads (quads >= 1) widened from
+ * int8 runs a and b: the four words of a quad are adjacent (TD_COL_STRIDE). */
+#if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
+/* One LDR per run, four SXTAB16 and one STM per quad (GCC's code stores word by word). */
+__attribute__((naked, noinline)) static void td_widen2(const int8_t *a, const int8_t *b,
+                                                       uint32_t *col, int32_t quads,
+                                                       uint32_t off2) {
+  __asm__ volatile(
+      "push {r4, r5, r6, r7, r8, lr}\n\t"
+      "ldr r8, [sp, #24]\n\t" /* off2, the fifth argument */
+      "1:\n\t"
+      "ldr r4, [r0], #4\n\t"
+      "ldr r6, [r1], #4\n\t"
+      "sxtab16 r5, r8, r4, ror #8\n\t"
+      "sxtab16 r4, r8, r4\n\t"
+      "sxtab16 r7, r8, r6, ror #8\n\t"
+      "sxtab16 r6, r8, r6\n\t"
+      "stmia r2!, {r4, r5, r6, r7}\n\t"
+      "subs r3, r3, #1\n\t"
+      "bne 1b\n\t"
+      "pop {r4, r5, r6, r7, r8, pc}\n\t");
+}
+#else
+static void td_widen2(const int8_t *a, const int8_t *b, uint32_t *col, int32_t quads,
+                      uint32_t off2) {
+  for (; quads > 0; --quads, a += 4, b += 4, col += TD_COL_STRIDE) {
+    const uint32_t va = td_load32(a), vb = td_load32(b);
+    col[0] = td_sxtab16(off2, va);
+    col[1] = td_sxtab16_ror8(off2, va);
+    col[2] = td_sxtab16(off2, vb);
+    col[3] = td_sxtab16_ror8(off2, vb);
+  }
+}
+#endif
+
 /* The columns of a row-padded layer (row_quads > 0): each filter row's quads widened
  * straight from the bands at the two pixels' windows a and b (bytes past the row
- * meet zero weights); the four words of a quad are adjacent (TD_COL_STRIDE). */
-TD_INLINE void td_column_rows(const td_conv_dsp_params *p, const int8_t *a, const int8_t *b,
-                              int32_t row, uint32_t *col, uint32_t off2) {
-  const int32_t rows = p->filter_h, quads = p->row_quads; /* locals: col stores may alias p */
+ * meet zero weights). */
+static void td_column_rows(const td_conv_dsp_params *p, const int8_t *a, const int8_t *b,
+                           int32_t row, uint32_t *col, uint32_t off2) {
+  const int32_t rows = p->filter_h, quads = p->row_quads;
   int32_t ky;
-  for (ky = 0; ky < rows; ++ky, a += row, b += row) {
-    const int8_t *sa = a, *sb = b;
-    uint32_t *const end = col + quads * TD_COL_STRIDE;
-    do {
-      const uint32_t va = td_load32(sa), vb = td_load32(sb);
-      col[0] = td_sxtab16(off2, va);
-      col[1] = td_sxtab16_ror8(off2, va);
-      col[2] = td_sxtab16(off2, vb);
-      col[3] = td_sxtab16_ror8(off2, vb);
-      sa += 4;
-      sb += 4;
-      col += TD_COL_STRIDE;
-    } while (col != end);
+  for (ky = 0; ky < rows; ++ky, a += row, b += row, col += quads * TD_COL_STRIDE) {
+    td_widen2(a, b, col, quads, off2);
   }
 }
 
@@ -445,10 +469,10 @@ TD_INLINE void td_records(const uint32_t *w, const uint32_t *col, int32_t quads,
 
 #if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
 /* What td_records_m4 needs besides w, col and quads: the outputs of the two pixels
- * and the number of channel pairs. */
+ * and where the records end. */
 typedef struct {
   int8_t *o0, *o1;
-  int32_t pairs;
+  const uint32_t *end; /* past the last record */
 } td_rec_args;
 
 /* td_records for int16 weights as one assembly routine, which can use all fourteen
@@ -461,7 +485,7 @@ typedef struct {
  * accumulator's sign stands in for the product's (m > 0; a product that rounds to 0
  * gives the same result either way when e >= 1, which the fast case guarantees).
  * Stack: [sp] column end, [sp+4] column, [sp+8] entry, [sp+16] o0, [sp+20] o1,
- * [sp+24] pairs left. */
+ * [sp+24] end of the records. */
 __attribute__((naked, noinline)) static void td_records_m4(const uint32_t *w,
                                                            const uint32_t *col, int32_t quads,
                                                            td_rec_args *args) {
@@ -487,7 +511,7 @@ __attribute__((naked, noinline)) static void td_records_m4(const uint32_t *w,
       "add r4, r1, r2, lsl #4\n\t" /* column end: 16 bytes per quad */
       "str r4, [sp]\n\t"
       "str r1, [sp, #4]\n\t"
-      "ldmia r3, {r4, r5, r6}\n\t" /* o0, o1, pairs */
+      "ldmia r3, {r4, r5, r6}\n\t" /* o0, o1, end */
       "add r7, sp, #16\n\t"
       "stmia r7, {r4, r5, r6}\n\t"
       /* entry: the last quads % 16 blocks of the 16 before the loop test */
@@ -501,9 +525,8 @@ __attribute__((naked, noinline)) static void td_records_m4(const uint32_t *w,
       "orr r7, r7, #1\n\t" /* Thumb state */
       "str r7, [sp, #8]\n\t"
       "1:\n\t" /* one record: channels c, c + 1 of both pixels */
-      "ldrd r2, r3, [r0], #8\n\t" /* the two biases */
-      "mov r4, r2\n\t"
-      "mov r5, r3\n\t"
+      "ldrd r2, r3, [r0]\n\t" /* the two biases, for both pixels */
+      "ldrd r4, r5, [r0], #8\n\t"
       "ldr r1, [sp, #4]\n\t"
       "ldr pc, [sp, #8]\n\t"
       ".p2align 2\n\t"
@@ -525,9 +548,8 @@ __attribute__((naked, noinline)) static void td_records_m4(const uint32_t *w,
       "strb r5, [r7, #1]\n\t"
       "strb r4, [r7], #2\n\t"
       "strd r6, r7, [sp, #16]\n\t"
-      "ldr r6, [sp, #24]\n\t"
-      "subs r6, r6, #1\n\t"
-      "str r6, [sp, #24]\n\t"
+      "ldr r6, [sp, #24]\n\t" /* past the last record? */
+      "cmp r0, r6\n\t"
       "bne 1b\n\t"
       "add sp, sp, #28\n\t"
       "pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t");
@@ -547,6 +569,8 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
   const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max;
   const int full = p->act_min <= -128 && p->act_max >= 127;
   const int fast = p->pos && !p->wide && full && (oc & 1) == 0;
+  const int pointwise = p->filter_h == 1 && p->filter_w == 1 && p->pad_h == 0 &&
+                        p->pad_w == 0 && (p->in_c & 3) == 0 && p->in_c > 0;
   int32_t pix;
   if (p->in_c & 3) {
     td_bands_init(&bands, p, col8 + p->depth); /* the compiler gave no band space otherwise */
@@ -565,6 +589,13 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
       const uint32_t off2 = td_pair(p->input_offset, p->input_offset);
       const int8_t *a = td_band(p, input, &bands, y0) + x0 * step;
       td_column_rows(p, a, td_band(p, input, &bands, y1) + x1 * step, bands.row, col, off2);
+    } else if (pointwise) {
+      /* a 1x1 convolution's columns are the two input pixels, widened */
+      const int32_t y0 = pix / p->out_w, x0 = pix - y0 * p->out_w;
+      const int32_t y1 = second / p->out_w, x1 = second - y1 * p->out_w;
+      td_widen2(input + (y0 * p->stride_h * p->in_w + x0 * p->stride_w) * p->in_c,
+                input + (y1 * p->stride_h * p->in_w + x1 * p->stride_w) * p->in_c, col,
+                p->in_c >> 2, td_pair(p->input_offset, p->input_offset));
     } else {
       td_column(p, input, pix / p->out_w, pix % p->out_w, col, col8, &bands);
       td_column(p, input, second / p->out_w, second % p->out_w, col + 2, col8, &bands);
@@ -577,7 +608,7 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
         td_rec_args args;
         args.o0 = o0;
         args.o1 = o1;
-        args.pairs = oc >> 1;
+        args.end = w + (oc >> 1) * (4 * quads + 8);
         td_records_m4(w, col, quads, &args);
 #else
         td_records(w, col, quads, o0, o1, oc, 0);
