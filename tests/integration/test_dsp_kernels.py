@@ -163,3 +163,40 @@ def test_core_without_dsp_keeps_reference_kernels(tmp_path, capsys) -> None:
     r = _flash(capsys, str(mlperf_path("ad")), "--board", "qemu-m3", "--check", "2",
                "--runs", "1", "-o", str(tmp_path / "m3"))
     assert r["kernels"] == "reference" and r["exact_match_rate"] == 1.0
+
+
+def _asm_paths_model():
+    """Shapes that reach every assembly path of the M4 kernels: a 3-channel conv with
+    row-padded weights and an odd width (two bands), the 3x3 depthwise 2x2 routine with
+    a lone last column and row, 1x1 convs (STM widening, a 2-quad record entering the
+    unrolled loop late), a table ADD, a 27-quad record (loop test), a dilated conv on
+    6 channels (band gather)."""
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(3)
+    L = tf.keras.layers
+    x = tf.keras.Input((11, 9, 3), batch_size=1)
+    a = L.Conv2D(8, 3, padding="same", activation="relu")(x)
+    d = L.DepthwiseConv2D(3, padding="same", activation="relu")(a)
+    p = L.Conv2D(12, 1)(d)
+    q = L.Conv2D(12, 1, activation="relu")(d)
+    s = L.Add()([p, q])
+    w = L.Conv2D(10, 3, padding="same", activation="relu")(s)
+    six = L.Conv2D(6, 1)(w)
+    dil = L.Conv2D(4, 3, dilation_rate=2, padding="same")(six)
+    return tf.keras.Model(x, L.Concatenate()([L.Flatten()(w), L.Flatten()(dil)]))
+
+
+@pytest.mark.slow
+@needs_arm
+def test_m4_assembly_paths_exact_on_qemu(tmp_path, capsys) -> None:
+    model = tmp_path / "asm_paths.tflite"
+    model.write_bytes(convert(_asm_paths_model()))
+    capsys.readouterr()  # TensorFlow's conversion chatter
+    r = _flash(capsys, str(model), "--board", "qemu-m4", "--check", "8", "--runs", "1",
+               "-o", str(tmp_path / "d"))
+    assert r["kernels"] == "dsp"
+    model_c = (tmp_path / "d" / "project" / "model" / "model.c").read_text()
+    for needle in ("td_add_s8_dsp(", "td_depthwise_conv2d_s8_dsp3x3(", ".row_quads = 3"):
+        assert needle in model_c, needle
+    assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
