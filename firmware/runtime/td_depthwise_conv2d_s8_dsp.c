@@ -100,6 +100,34 @@ TD_INLINE void td_dw_row(const td_dwconv_dsp_params *p, const int16_t *const *ro
       }
       continue;
     }
+    if (p->filter_h == 3 && p->filter_w == 3 && p->stride_w == 2 && p->pairs == 2) {
+      /* 3x3 stride 2 (MobileNet's downsampling): per filter row (w0, w1).(x0, x1) and
+       * (w2, 0).(x2, x3); the second word is the next output's first, so each output
+       * loads one word per filter row */
+      const uint32_t wa0 = w[0], wb0 = w[1], wa1 = w[2], wb1 = w[3], wa2 = w[4], wb2 = w[5];
+      const int16_t *r0 = rows[0] + c * cstep[0];
+      const int16_t *r1 = rows[1] + c * cstep[1];
+      const int16_t *r2 = rows[2] + c * cstep[2];
+      uint32_t u0 = td_load32(r0), u1 = td_load32(r1), u2 = td_load32(r2);
+      for (ox = 0; ox < p->out_w; ++ox) {
+        const uint32_t v0 = td_load32(r0 + 2), v1 = td_load32(r1 + 2), v2 = td_load32(r2 + 2);
+        int32_t acc = td_smlad(wa0, u0, bias);
+        acc = td_smlad(wb0, v0, acc);
+        acc = td_smlad(wa1, u1, acc);
+        acc = td_smlad(wb1, v1, acc);
+        acc = td_smlad(wa2, u2, acc);
+        acc = td_smlad(wb2, v2, acc);
+        *o = (int8_t)td_dw_finish(acc);
+        o += p->channels;
+        u0 = v0;
+        u1 = v1;
+        u2 = v2;
+        r0 += 2;
+        r1 += 2;
+        r2 += 2;
+      }
+      continue;
+    }
     for (ox = 0; ox < p->out_w; ++ox) {
       int32_t acc = bias;
       for (ky = 0; ky < p->filter_h; ++ky) {
