@@ -2,9 +2,8 @@
  * td_avg_pool2d_s8_dsp.c - AVERAGE_POOL_2D over the whole image (global average,
  * as in MLPerf Tiny's KWS and ResNet-8) with the 16-bit SIMD adds.
  *
- * Four channels at a time (eight when the count allows, one LDRD per pixel): one
- * LDR per pixel, SXTAB16 and SXTAB16 with ROR #8 add channels (0, 2) and (1, 3)
- * into int16 halves. At most 255 pixels keep
+ * Four channels at a time: one LDR per pixel, SXTAB16 and SXTAB16 with ROR #8
+ * add channels (0, 2) and (1, 3) into int16 halves. At most 255 pixels keep
  * |sum| <= 255 * 128 < 2^15, so no half overflows; the compiler picks this kernel
  * only then (tinydeploy/compile/dsp.py). Rounding as the reference kernel: half
  * away from zero.
@@ -25,40 +24,7 @@ td_status td_avg_pool2d_s8_dsp(const td_pool_params *p, const int8_t *input, int
       p->pad_w != 0 || (p->channels & 3) != 0 || n <= 0 || n > 255) {
     return TD_ERR_ARG;
   }
-  c = 0;
-  if ((p->channels & 7) == 0) {
-    /* eight channels a pass (one LDRD per pixel), two pixels per loop test */
-    for (; c < p->channels; c += 8) {
-      const int8_t *x = input + c;
-      uint32_t e0 = 0, o0 = 0, e1 = 0, o1 = 0;
-      int32_t i;
-      for (i = n; i >= 2; i -= 2) {
-        const uint32_t v0 = td_load32(x), v1 = td_load32(x + 4);
-        const uint32_t w0 = td_load32(x + p->channels), w1 = td_load32(x + p->channels + 4);
-        e0 = td_sxtab16(td_sxtab16(e0, v0), w0);
-        o0 = td_sxtab16_ror8(td_sxtab16_ror8(o0, v0), w0);
-        e1 = td_sxtab16(td_sxtab16(e1, v1), w1);
-        o1 = td_sxtab16_ror8(td_sxtab16_ror8(o1, v1), w1);
-        x += 2 * p->channels;
-      }
-      if (i) {
-        const uint32_t v0 = td_load32(x), v1 = td_load32(x + 4);
-        e0 = td_sxtab16(e0, v0);
-        o0 = td_sxtab16_ror8(o0, v0);
-        e1 = td_sxtab16(e1, v1);
-        o1 = td_sxtab16_ror8(o1, v1);
-      }
-      output[c] = td_avg_out((int16_t)(e0 & 0xFFFFu), n, p->act_min, p->act_max);
-      output[c + 1] = td_avg_out((int16_t)(o0 & 0xFFFFu), n, p->act_min, p->act_max);
-      output[c + 2] = td_avg_out((int16_t)(e0 >> 16), n, p->act_min, p->act_max);
-      output[c + 3] = td_avg_out((int16_t)(o0 >> 16), n, p->act_min, p->act_max);
-      output[c + 4] = td_avg_out((int16_t)(e1 & 0xFFFFu), n, p->act_min, p->act_max);
-      output[c + 5] = td_avg_out((int16_t)(o1 & 0xFFFFu), n, p->act_min, p->act_max);
-      output[c + 6] = td_avg_out((int16_t)(e1 >> 16), n, p->act_min, p->act_max);
-      output[c + 7] = td_avg_out((int16_t)(o1 >> 16), n, p->act_min, p->act_max);
-    }
-  }
-  for (; c < p->channels; c += 4) {
+  for (c = 0; c < p->channels; c += 4) {
     const int8_t *x = input + c;
     uint32_t even = 0, odd = 0;
     int32_t i;
