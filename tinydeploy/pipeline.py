@@ -131,7 +131,8 @@ def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
         project = generate_platformio_project(prepared.model, prepared.raw, board,
                                               out_dir / "project", compiled=compiled)
     else:
-        project = generate_project(board, [compiled.model_c, compiled.model_h], out_dir / "project",
+        project = generate_project(board, [compiled.model_c, *compiled.headers],
+                                   out_dir / "project",
                                    defines=_input_store(prepared.model))
     return {"project": project, "compiled": compiled, "kernel_choice": compiled.kernel_choice}
 

@@ -51,7 +51,7 @@ def build_firmware(tflite: Path, board_id: str, out_dir: Path) -> Firmware:
     board = load_board(board_id)
     prepared = prepare_model(Path(tflite))
     compiled = compile_model(prepared.model, out_dir / "compiled", force=True, dsp=board.dsp)
-    project = generate_project(board, [compiled.model_c, compiled.model_h], out_dir / "project",
+    project = generate_project(board, [compiled.model_c, *compiled.headers], out_dir / "project",
                                extra_sources=feature_sources())
     result = build(project, board)
     return Firmware(board, result.elf, result, compiled)

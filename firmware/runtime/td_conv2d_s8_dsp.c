@@ -20,7 +20,7 @@
 #define TD_COL_STRIDE 4
 
 /* Widen `quads` groups of four int8 (src) into int16 pairs (x0,x2) (x1,x3) + offset. */
-static void td_widen(const int8_t *src, uint32_t *dst, int32_t quads, uint32_t off2) {
+TD_PATH_HELPER void td_widen(const int8_t *src, uint32_t *dst, int32_t quads, uint32_t off2) {
   while (quads >= 2) {
     const uint32_t a = td_load32(src);
     const uint32_t b = td_load32(src + 4);
@@ -39,7 +39,7 @@ static void td_widen(const int8_t *src, uint32_t *dst, int32_t quads, uint32_t o
   }
 }
 
-static void td_zero_quads(uint32_t *dst, int32_t quads) {
+TD_PATH_HELPER void td_zero_quads(uint32_t *dst, int32_t quads) {
   while (quads-- > 0) {
     dst[0] = 0;
     dst[1] = 0;
@@ -49,7 +49,7 @@ static void td_zero_quads(uint32_t *dst, int32_t quads) {
 
 /* Byte fill and copy a word at a time (the M4 allows unaligned LDR/STR): the int8
  * gather of small-channel layers (e.g. 3 or 1 input channels) is per pixel. */
-static void td_fill8(int8_t *dst, int8_t v, int32_t n) {
+TD_PATH_HELPER void td_fill8(int8_t *dst, int8_t v, int32_t n) {
   const uint32_t w = (uint32_t)(uint8_t)v * 0x01010101u;
   for (; n >= 4; n -= 4, dst += 4) {
     memcpy(dst, &w, 4);
@@ -59,7 +59,7 @@ static void td_fill8(int8_t *dst, int8_t v, int32_t n) {
   }
 }
 
-static void td_copy8(int8_t *dst, const int8_t *src, int32_t n) {
+TD_PATH_HELPER void td_copy8(int8_t *dst, const int8_t *src, int32_t n) {
   for (; n >= 4; n -= 4, dst += 4, src += 4) {
     const uint32_t w = td_load32(src);
     memcpy(dst, &w, 4);
@@ -81,7 +81,7 @@ typedef struct {
   int32_t row; /* bytes of one band row: the window span times in_c */
 } td_bands;
 
-static void td_bands_init(td_bands *b, const td_conv_dsp_params *p, int8_t *mem) {
+TD_PATH_HELPER void td_bands_init(td_bands *b, const td_conv_dsp_params *p, int8_t *mem) {
   const int32_t span = (p->out_w - 1) * p->stride_w + (p->filter_w - 1) * p->dilation_w + 1;
   b->row = span * p->in_c;
   b->buf[0] = mem;
@@ -92,7 +92,7 @@ static void td_bands_init(td_bands *b, const td_conv_dsp_params *p, int8_t *mem)
   memset(mem, 0, (size_t)(((p->out_w & 1) ? 2 : 1) * p->filter_h * b->row + 4));
 }
 
-static void td_band_build(const td_conv_dsp_params *p, const int8_t *input, const td_bands *b,
+TD_PATH_HELPER void td_band_build(const td_conv_dsp_params *p, const int8_t *input, const td_bands *b,
                           int8_t *d, int32_t oy) {
   const int8_t zp = (int8_t)(-p->input_offset);
   const int32_t c = p->in_c, span = b->row / c;
@@ -128,9 +128,11 @@ TD_INLINE const int8_t *td_band(const td_conv_dsp_params *p, const int8_t *input
  * int8 runs a and b: the four words of a quad are adjacent (TD_COL_STRIDE). */
 #if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
 /* One LDR per run, four SXTAB16 and one STM per quad (GCC's code stores word by word). */
-__attribute__((naked, noinline)) static void td_widen2(const int8_t *a, const int8_t *b,
-                                                       uint32_t *col, int32_t quads,
-                                                       uint32_t off2) {
+__attribute__((naked, noinline)) static void td_widen2(TD_REG_ARG const int8_t *a,
+                                                       TD_REG_ARG const int8_t *b,
+                                                       TD_REG_ARG uint32_t *col,
+                                                       TD_REG_ARG int32_t quads,
+                                                       TD_REG_ARG uint32_t off2) {
   __asm__ volatile(
       "push {r4, r5, r6, r7, r8, lr}\n\t"
       "ldr r8, [sp, #24]\n\t" /* off2, the fifth argument */
@@ -162,7 +164,7 @@ static void td_widen2(const int8_t *a, const int8_t *b, uint32_t *col, int32_t q
 /* The columns of a row-padded layer (row_quads > 0): each filter row's quads widened
  * straight from the bands at the two pixels' windows a and b (bytes past the row
  * meet zero weights). */
-static void td_column_rows(const td_conv_dsp_params *p, const int8_t *a, const int8_t *b,
+TD_PATH_HELPER void td_column_rows(const td_conv_dsp_params *p, const int8_t *a, const int8_t *b,
                            int32_t row, uint32_t *col, uint32_t off2) {
   const int32_t rows = p->filter_h, quads = p->row_quads;
   int32_t ky;
@@ -172,7 +174,7 @@ static void td_column_rows(const td_conv_dsp_params *p, const int8_t *a, const i
 }
 
 /* The int16 column of output pixel (oy, ox). */
-static void td_column(const td_conv_dsp_params *p, const int8_t *input, int32_t oy, int32_t ox,
+TD_PATH_HELPER void td_column(const td_conv_dsp_params *p, const int8_t *input, int32_t oy, int32_t ox,
                       uint32_t *col, int8_t *col8, td_bands *bands) {
   const uint32_t off2 = td_pair(p->input_offset, p->input_offset);
   const int32_t c = p->in_c;
@@ -203,6 +205,7 @@ static void td_column(const td_conv_dsp_params *p, const int8_t *input, int32_t 
     }
     return;
   }
+#if TD_CONV_DSP_BANDS
   {
     /* other channel counts: gather the int8 column from the output row's band (one
      * contiguous run per filter row, the zero point standing in for padding), then
@@ -227,6 +230,10 @@ static void td_column(const td_conv_dsp_params *p, const int8_t *input, int32_t 
     td_fill8(dst, zp, p->depth - (int32_t)(dst - col8));
     td_widen(col8, col, p->depth >> 2, off2);
   }
+#else
+  (void)col8;
+  (void)bands;
+#endif
 }
 
 /* Two channels x two pixels over `quads` input quads of the interleaved columns x.
@@ -311,7 +318,7 @@ TD_INLINE void td_block2x2(const uint32_t *w, const uint32_t *x, int32_t quads, 
 /* td_block2x2 over int8 weight words (two per quad: c then c+1, input order),
  * widened with SXTB16; the accumulators come out doubled, as the pre-scaled
  * int16 weights would give them (the compiler checked that range). */
-static void td_block2x2_w8(const uint32_t *w, const uint32_t *x, int32_t quads, int32_t *acc) {
+TD_PATH_HELPER void td_block2x2_w8(const uint32_t *w, const uint32_t *x, int32_t quads, int32_t *acc) {
   int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
   for (; quads > 0; --quads) {
     const uint32_t w0a = td_sxtb16(w[0]), w0b = td_sxtb16_ror8(w[0]);
@@ -486,9 +493,10 @@ typedef struct {
  * gives the same result either way when e >= 1, which the fast case guarantees).
  * Stack: [sp] column end, [sp+4] column, [sp+8] entry, [sp+16] o0, [sp+20] o1,
  * [sp+24] end of the records. */
-__attribute__((naked, noinline)) static void td_records_m4(const uint32_t *w,
-                                                           const uint32_t *col, int32_t quads,
-                                                           td_rec_args *args) {
+__attribute__((naked, noinline)) static void td_records_m4(TD_REG_ARG const uint32_t *w,
+                                                           TD_REG_ARG const uint32_t *col,
+                                                           TD_REG_ARG int32_t quads,
+                                                           TD_REG_ARG td_rec_args *args) {
 #define TD_M4_QUAD                                  \
   "ldmia.w r0!, {r6, r7, r8, r9}\n\t"               \
   "ldmia.w r1!, {r10, r11, r12, lr}\n\t"            \
@@ -572,9 +580,13 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
   const int pointwise = p->filter_h == 1 && p->filter_w == 1 && p->pad_h == 0 &&
                         p->pad_w == 0 && (p->in_c & 3) == 0 && p->in_c > 0;
   int32_t pix;
+  (void)col8; /* unused when td_features.h leaves out the column and band paths */
+  (void)bands;
+#if TD_CONV_DSP_BANDS
   if (p->in_c & 3) {
     td_bands_init(&bands, p, col8 + p->depth); /* the compiler gave no band space otherwise */
   }
+#endif
   for (pix = begin; pix < end; pix += 2) {
     const int two = pix + 1 < end;
     const int32_t second = two ? pix + 1 : pix;
@@ -582,13 +594,16 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
     int8_t *o0 = out + (pix - begin) * oc;
     int8_t *o1 = two ? o0 + oc : o0; /* a lone last pixel is computed twice */
     int32_t c;
-    if (p->row_quads > 0) {
+    if (0) {
+#if TD_CONV_DSP_BANDS
+    } else if (p->row_quads > 0) {
       const int32_t y0 = pix / p->out_w, x0 = pix - y0 * p->out_w;
       const int32_t y1 = second / p->out_w, x1 = second - y1 * p->out_w;
       const int32_t step = p->stride_w * p->in_c;
       const uint32_t off2 = td_pair(p->input_offset, p->input_offset);
       const int8_t *a = td_band(p, input, &bands, y0) + x0 * step;
       td_column_rows(p, a, td_band(p, input, &bands, y1) + x1 * step, bands.row, col, off2);
+#endif
     } else if (pointwise) {
       /* a 1x1 convolution's columns are the two input pixels, widened */
       const int32_t y0 = pix / p->out_w, x0 = pix - y0 * p->out_w;
@@ -596,12 +611,14 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
       td_widen2(input + (y0 * p->stride_h * p->in_w + x0 * p->stride_w) * p->in_c,
                 input + (y1 * p->stride_h * p->in_w + x1 * p->stride_w) * p->in_c, col,
                 p->in_c >> 2, td_pair(p->input_offset, p->input_offset));
+#if TD_CONV_DSP_COLUMN
     } else {
       td_column(p, input, pix / p->out_w, pix % p->out_w, col, col8, &bands);
       td_column(p, input, second / p->out_w, second % p->out_w, col + 2, col8, &bands);
+#endif
     }
     if (fast) {
-      if (p->w8) {
+      if (TD_CONV_DSP_W8 && p->w8) {
         td_records(w, col, quads, o0, o1, oc, 1);
       } else {
 #if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
@@ -616,6 +633,7 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
       }
       continue;
     }
+#if TD_CONV_DSP_SLOW
     for (c = 0; c < oc; c += 2) {
       int32_t acc[4], rq0[4], rq1[4];
       acc[0] = acc[2] = (int32_t)w[0];
@@ -637,13 +655,30 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
         o1[c + 1] = (int8_t)td_dsp_output(acc[3], rq1, p->wide, zp, full, lo, hi);
       }
     }
+#else
+    (void)c;
+    (void)zp;
+    (void)lo;
+    (void)hi;
+#endif
   }
+}
+
+/* A layer needing a code path this build left out (td_features.h) is refused. */
+static int td_conv_dsp_missing(const td_conv_dsp_params *p) {
+  const int fast = p->pos && !p->wide && p->act_min <= -128 && p->act_max >= 127 &&
+                   (p->out_c & 1) == 0;
+  const int pointwise = p->filter_h == 1 && p->filter_w == 1 && p->pad_h == 0 &&
+                        p->pad_w == 0 && (p->in_c & 3) == 0 && p->in_c > 0;
+  return (!TD_CONV_DSP_SLOW && !fast) || (!TD_CONV_DSP_W8 && p->w8) ||
+         (!TD_CONV_DSP_COLUMN && p->row_quads == 0 && !pointwise) ||
+         (!TD_CONV_DSP_BANDS && (p->in_c & 3) != 0);
 }
 
 static int td_conv_dsp_bad(const td_conv_dsp_params *p, const int8_t *input,
                            const int8_t *output, const int8_t *scratch) {
   return p == NULL || input == NULL || output == NULL || scratch == NULL ||
-         p->filter == NULL || p->batches != 1 ||
+         p->filter == NULL || p->batches != 1 || td_conv_dsp_missing(p) ||
          (p->row_quads > 0 && (p->depth != p->filter_h * 4 * p->row_quads ||
                                4 * p->row_quads < p->filter_w * p->in_c)) ||
          p->depth < p->filter_h * p->filter_w * p->in_c || (p->depth & 3) != 0 || p->depth == 0 ||

@@ -60,9 +60,10 @@ typedef struct {
   uint32_t off2;  /* the input offset in both halves */
 } td_widen4_args;
 
-__attribute__((naked, noinline)) static void td_dw_widen4_m4(const int8_t *pa, int32_t b_minus_a,
-                                                             uint32_t *d,
-                                                             const td_widen4_args *a) {
+__attribute__((naked, noinline)) static void td_dw_widen4_m4(TD_REG_ARG const int8_t *pa,
+                                                             TD_REG_ARG int32_t b_minus_a,
+                                                             TD_REG_ARG uint32_t *d,
+                                                             TD_REG_ARG const td_widen4_args *a) {
   __asm__ volatile(
       "push {r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"
       "ldmia r3, {r4, r5, r6, r7}\n\t" /* n ch cs off2 */
@@ -263,13 +264,16 @@ typedef struct {
   "add sp, sp, #16\n\t"                                                   \
   "pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t"
 
-__attribute__((naked, noinline)) static void td_dw_vert22_m4(const int32_t *r, const uint32_t *q,
-                                                             int8_t *o, const td_dw22_args *a) {
+__attribute__((naked, noinline)) static void td_dw_vert22_m4(TD_REG_ARG const int32_t *r,
+                                                             TD_REG_ARG const uint32_t *q,
+                                                             TD_REG_ARG int8_t *o,
+                                                             TD_REG_ARG const td_dw22_args *a) {
   __asm__ volatile(TD_DW22_BODY("r11", "r12"));
 }
-__attribute__((naked, noinline)) static void td_dw_vert22_m4_flip(const int32_t *r,
-                                                                  const uint32_t *q, int8_t *o,
-                                                                  const td_dw22_args *a) {
+__attribute__((naked, noinline)) static void td_dw_vert22_m4_flip(TD_REG_ARG const int32_t *r,
+                                                                  TD_REG_ARG const uint32_t *q,
+                                                                  TD_REG_ARG int8_t *o,
+                                                                  TD_REG_ARG const td_dw22_args *a) {
   __asm__ volatile(TD_DW22_BODY("r12", "r11"));
 }
 #define TD_DW_HAVE_22 1
@@ -295,8 +299,8 @@ static void td_dw_vert_px(const int32_t *r, const int32_t *end, const uint32_t *
 #endif
 
 /* Any requantization (wide, e == 0, clamped activations): plain C over the records. */
-static void td_dw_vert_px_any(const td_dwconv_dsp_params *p, const uint32_t *q, int8_t *o,
-                              int32_t second, int flip) {
+TD_PATH_HELPER void td_dw_vert_px_any(const td_dwconv_dsp_params *p, const uint32_t *q,
+                                      int8_t *o, int32_t second, int flip) {
   const int32_t *r = p->filter;
   const int32_t cs = 2 * p->plane_w;
   const int32_t full = p->act_min <= -128 && p->act_max >= 127;
@@ -355,7 +359,7 @@ static td_status td_dw_vert(const td_dwconv_dsp_params *p, const int8_t *input, 
       if (fast) {
         td_dw_vert_px(p->filter, p->filter + TD_DW_REC * p->channels, ring + 2 * ox,
                       2 * p->plane_w, o, second, flip);
-      } else {
+      } else if (TD_DW_DSP_SLOW) {
         td_dw_vert_px_any(p, ring + 2 * ox, o, second, flip);
       }
     }
@@ -365,9 +369,11 @@ static td_status td_dw_vert(const td_dwconv_dsp_params *p, const int8_t *input, 
 
 td_status td_depthwise_conv2d_s8_dsp3x3(const td_dwconv_dsp_params *p, const int8_t *input,
                                         int8_t *output, int8_t *scratch) {
+  /* a layer needing the slow path that td_features.h left out is refused */
   if (p == NULL || input == NULL || output == NULL || scratch == NULL || p->filter == NULL ||
       !p->vert || p->filter_h != 3 || p->filter_w != 3 || p->stride_h != 1 ||
-      p->stride_w != 1 || p->plane_w < p->out_w + 2 || ((uintptr_t)scratch & 3u) != 0) {
+      p->stride_w != 1 || p->plane_w < p->out_w + 2 || ((uintptr_t)scratch & 3u) != 0 ||
+      (!TD_DW_DSP_SLOW && !(p->pos && !p->wide && p->act_min <= -128 && p->act_max >= 127))) {
     return TD_ERR_ARG;
   }
   return td_dw_vert(p, input, output, (uint32_t *)(void *)scratch);

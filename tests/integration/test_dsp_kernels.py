@@ -200,3 +200,32 @@ def test_m4_assembly_paths_exact_on_qemu(tmp_path, capsys) -> None:
     for needle in ("td_add_s8_dsp(", "td_depthwise_conv2d_s8_dsp3x3(", ".row_quads = 3"):
         assert needle in model_c, needle
     assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
+
+
+def test_features_header_leaves_out_unused_paths_and_refuses_stale(tmp_path) -> None:
+    """td_features.h switches off the SIMD code paths a model does not use; a header
+    that leaves out a path a layer needs makes the kernel refuse, never compute wrong."""
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.errors import ToolchainError
+    from tinydeploy.model.ir import parse_model
+
+    def flags(cm) -> dict[str, int]:
+        lines = cm.features_h.read_text().splitlines()
+        return {ln.split()[1]: int(ln.split()[2]) for ln in lines
+                if ln.startswith("#define TD_") and len(ln.split()) == 3}
+
+    kws = mlperf_path("kws")
+    cm = compile_model(parse_model(kws.read_bytes(), kws), tmp_path / "kws", kernels="dsp")
+    assert cm.features_h in cm.headers
+    assert flags(cm) == {"TD_CONV_DSP_SLOW": 0, "TD_CONV_DSP_W8": 0, "TD_CONV_DSP_COLUMN": 0,
+                         "TD_CONV_DSP_BANDS": 1, "TD_DW_DSP_SLOW": 0}
+    assert check(cm, kws.read_bytes(), inputs=3)["exact_match_rate"] == 1.0
+
+    kind, kw = CASES["conv"]  # relu6 (clamped: the slow records), dilation, 3 channels
+    raw = convert(build(kind), **kw)
+    cm = compile_model(parse_model(raw, name="feat_conv"), tmp_path / "conv", kernels="dsp")
+    assert flags(cm)["TD_CONV_DSP_SLOW"] == 1 and flags(cm)["TD_CONV_DSP_COLUMN"] == 1
+    stale = cm.features_h.read_text().replace("TD_CONV_DSP_SLOW 1", "TD_CONV_DSP_SLOW 0")
+    cm.features_h.write_text(stale)
+    with pytest.raises(ToolchainError, match="td_model_invoke returned"):
+        check(cm, raw, inputs=1)

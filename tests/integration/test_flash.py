@@ -35,8 +35,9 @@ def test_kws_on_qemu_m4_is_bit_exact_and_measured(tmp_path, capsys) -> None:
     assert r["board"] == "qemu-m4" and r["runtime"] == "aot"
     assert r["check"]["inputs"] == 8
     assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
-    # Every MAC costs at least one instruction with reference kernels; far fewer than 100.
-    assert r["macs"] <= r["instructions_per_inference"] <= 100 * r["macs"]
+    # One SMLAD does two MACs, so no kernel needs fewer than half an instruction per
+    # MAC; the reference kernels take far fewer than 100.
+    assert r["macs"] / 2 <= r["instructions_per_inference"] <= 100 * r["macs"]
     assert r["arena_bytes"] <= 0.5 * r["tflm_arena_bytes"]
     assert r["flash_bytes"] > 22_000  # the weights alone are 22,606 params
     assert r["ram_bytes"] >= r["arena_bytes"] + r["stack_bytes"]

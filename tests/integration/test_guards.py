@@ -42,7 +42,7 @@ def _firmware(tmp: Path, board_id: str, inject: str | None = None) -> tuple[Path
         assert text.count(head) == 1
         cm.model_c.write_text(text.replace(head, head + f"  {{ {inject} }}\n"))
     board = load_board(board_id)
-    project = generate_project(board, [cm.model_c, cm.model_h], tmp / "project")
+    project = generate_project(board, [cm.model_c, *cm.headers], tmp / "project")
     return build(project, board).elf, int(cm.input["bytes"])
 
 

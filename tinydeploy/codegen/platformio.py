@@ -64,7 +64,7 @@ def generate_platformio_project(model: Model, raw: bytes, board: Board, out_dir:
     model_dir.mkdir()
     if compiled is not None:
         _copy_tree(fw / "runtime", src / "runtime", (".c", ".h"))
-        for path in (compiled.model_c, compiled.model_h):
+        for path in (compiled.model_c, *compiled.headers):
             shutil.copyfile(path, model_dir / Path(path).name)
     else:
         from tinydeploy.codegen.tflm import write_tflm_model
@@ -108,5 +108,5 @@ def generate_example(prepared: Any, board: Board, example: str, out_dir: Path) -
                                                           "label_literals": [string_literal(x) for x in labels]})
     from tinydeploy.build import generate_project
 
-    return generate_project(board, [compiled.model_c, compiled.model_h], out_dir / "project",
+    return generate_project(board, [compiled.model_c, *compiled.headers], out_dir / "project",
                             extra_sources=sources)

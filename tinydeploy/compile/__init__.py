@@ -28,7 +28,7 @@ import numpy as np
 
 from tinydeploy import __version__
 from tinydeploy.compile.dsp import select as select_dsp
-from tinydeploy.compile.emit import render, runtime_files
+from tinydeploy.compile.emit import features_header, render, runtime_files
 from tinydeploy.compile.lower import PACKED_MARKER, lower, pack_weights
 from tinydeploy.compile.plan import plan as plan_memory
 from tinydeploy.compile.tflm import TflmRunner, tflm_arena_bytes
@@ -38,6 +38,7 @@ from tinydeploy.outdir import prepare_output_dir
 from tinydeploy.resources import firmware_dir
 
 METADATA_NAME = "compiled.json"
+FEATURES_NAME = "td_features.h"
 METADATA_FORMAT = "tinydeploy-compiled-model"
 METADATA_VERSION = 1
 KERNEL_MODES = ("auto", "reference", "dsp", "dsp-small")
@@ -68,6 +69,13 @@ class CompiledModel:
     # which kernel mode was used and why: requested, kernels, reason (+ the sizes that
     # decided it when "auto" weighed dsp against the flash budget)
     kernel_choice: dict[str, Any] = field(default_factory=dict)
+    # td_features.h: the optional kernel code paths the model uses (beside model.h)
+    features_h: Path | None = None
+
+    @property
+    def headers(self) -> list[Path]:
+        """The generated files a firmware project copies next to model.c."""
+        return [self.model_h] + ([self.features_h] if self.features_h else [])
 
     @property
     def input_dtype(self) -> np.dtype:
@@ -165,6 +173,7 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
         shutil.copyfile(firmware_dir() / "runtime" / name, rt / name)
     (out / "model.c").write_text(c_text)
     (out / "model.h").write_text(h_text)
+    (out / FEATURES_NAME).write_text(features_header(model, steps))
     ops = []
     for s, st in enumerate(steps):
         entry: dict[str, Any] = {
@@ -191,7 +200,7 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
         weights_bytes=facts["weights_bytes"], params_bytes=facts["params_bytes"], ops=ops,
         input=_io(model.input_tensors[0], mplan.offset(model.inputs[0])),
         output=_io(model.output_tensors[0], mplan.offset(model.outputs[0])),
-        kernels=facts["kernels"], kernel_choice=choice)
+        kernels=facts["kernels"], kernel_choice=choice, features_h=out / FEATURES_NAME)
     buffers = [{"tensors": [model.tensors[t].name for t in b.tensors] or [b.name],
                 "offset": b.offset, "bytes": b.size, "first_step": b.first, "last_step": b.last}
                for b in sorted(mplan.buffers.values(), key=lambda b: (b.first, b.offset))]
@@ -227,7 +236,8 @@ def load_compiled(out_dir: str | Path) -> CompiledModel:
         include_dirs=[out / d for d in meta["include_dirs"]], arena_bytes=meta["arena_bytes"],
         weights_bytes=meta["weights_bytes"], params_bytes=meta["params_bytes"], ops=meta["ops"],
         input=meta["input"], output=meta["output"], kernels=meta["kernels"],
-        kernel_choice=meta.get("kernel_choice", {}))
+        kernel_choice=meta.get("kernel_choice", {}),
+        features_h=out / FEATURES_NAME if (out / FEATURES_NAME).is_file() else None)
 
 
 def random_inputs(cm: CompiledModel, count: int, seed: int = 0) -> np.ndarray:

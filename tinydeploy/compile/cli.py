@@ -44,7 +44,7 @@ def compile_cmd(
         "arena_ratio": round(cm.arena_bytes / tflm, 4) if tflm else None,
         "weights_bytes": cm.weights_bytes, "params_bytes": cm.params_bytes,
         "ops": len(cm.ops), "kernels": cm.kernels,
-        "files": [str(p) for p in (cm.model_c, cm.model_h, cm.metadata)],
+        "files": [str(p) for p in (cm.model_c, *cm.headers, cm.metadata)],
         "sources": [str(p) for p in cm.sources],
         "include_dirs": [str(p) for p in cm.include_dirs],
     }

@@ -192,6 +192,41 @@ def render(model: Model, steps: list[Step], plan: Plan,
     return c_text, h_text, facts
 
 
+def _conv_dsp_paths(p: dict[str, Any]) -> set[str]:
+    """The code paths of td_conv2d_s8_dsp.c one layer takes (see td_dsp.h)."""
+    fast = (p["pos"] and not p["wide"] and p["act_min"] <= -128 and p["act_max"] >= 127
+            and p["out_c"] % 2 == 0)
+    pointwise = ((p["filter_h"], p["filter_w"], p["pad_h"], p["pad_w"]) == (1, 1, 0, 0)
+                 and p["in_c"] % 4 == 0)
+    paths = set() if fast else {"TD_CONV_DSP_SLOW"}
+    if p["w8"]:
+        paths.add("TD_CONV_DSP_W8")
+    if p["in_c"] % 4:
+        paths.add("TD_CONV_DSP_BANDS")
+    if not p["row_quads"] and not pointwise:
+        paths.add("TD_CONV_DSP_COLUMN")
+    return paths
+
+
+def features_header(model: Model, steps: list[Step]) -> str:
+    """td_features.h: which optional code paths of the SIMD kernels this model uses, so
+    a build leaves the others out (flash). The kernels refuse a layer whose path is
+    missing, so a stale header fails loudly, never silently."""
+    used: set[str] = set()
+    for st in steps:
+        p = st.params
+        if st.kernel == "td_conv2d_s8_dsp":
+            used |= _conv_dsp_paths(p)
+        elif st.kernel == "td_depthwise_conv2d_s8_dsp3x3" and not (
+                p["pos"] and not p["wide"] and p["act_min"] <= -128 and p["act_max"] >= 127):
+            used.add("TD_DW_DSP_SLOW")
+    lines = [f"/* {banner(model)} */", "#ifndef TD_FEATURES_H", "#define TD_FEATURES_H"]
+    for name in ("TD_CONV_DSP_SLOW", "TD_CONV_DSP_W8", "TD_CONV_DSP_COLUMN", "TD_CONV_DSP_BANDS",
+                 "TD_DW_DSP_SLOW"):
+        lines.append(f"#define {name} {int(name in used)}")
+    return "\n".join(lines + ["#endif", ""])
+
+
 def runtime_files(kernels: list[str]) -> list[str]:
     """Runtime file names (in firmware/runtime) a model using ``kernels`` needs."""
     # a packed kernel decodes its weights and calls the int8 kernel of the same op
