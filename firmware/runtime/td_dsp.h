@@ -51,6 +51,9 @@
 #ifndef TD_DW_DSP_SLOW
 #define TD_DW_DSP_SLOW 1 /* 3x3 depthwise rows that are not the fast case */
 #endif
+#ifndef TD_FC_DSP_ASM
+#define TD_FC_DSP_ASM 1 /* the assembly FULLY_CONNECTED loop (flash for speed) */
+#endif
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 #include <arm_acle.h>

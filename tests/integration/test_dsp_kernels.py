@@ -218,8 +218,12 @@ def test_features_header_leaves_out_unused_paths_and_refuses_stale(tmp_path) -> 
     cm = compile_model(parse_model(kws.read_bytes(), kws), tmp_path / "kws", kernels="dsp")
     assert cm.features_h in cm.headers
     assert flags(cm) == {"TD_CONV_DSP_SLOW": 0, "TD_CONV_DSP_W8": 0, "TD_CONV_DSP_COLUMN": 0,
-                         "TD_CONV_DSP_BANDS": 1, "TD_DW_DSP_SLOW": 0}
+                         "TD_CONV_DSP_BANDS": 1, "TD_DW_DSP_SLOW": 0, "TD_FC_DSP_ASM": 0}
     assert check(cm, kws.read_bytes(), inputs=3)["exact_match_rate"] == 1.0
+
+    ad = mlperf_path("ad")  # dense layers doing all the work: the assembly loop
+    cm = compile_model(parse_model(ad.read_bytes(), ad), tmp_path / "ad", kernels="dsp")
+    assert flags(cm)["TD_FC_DSP_ASM"] == 1
 
     kind, kw = CASES["conv"]  # relu6 (clamped: the slow records), dilation, 3 channels
     raw = convert(build(kind), **kw)
@@ -229,3 +233,32 @@ def test_features_header_leaves_out_unused_paths_and_refuses_stale(tmp_path) -> 
     cm.features_h.write_text(stale)
     with pytest.raises(ToolchainError, match="td_model_invoke returned"):
         check(cm, raw, inputs=1)
+
+
+def _dense_model():
+    """Dense layers with 16k+ MACs (so the assembly loop is built): 31, 16, 5 quads
+    (entries 3, 0, 1 blocks before the loop test), 130 outputs (two channels left to the
+    C loop) and a 130-input layer (a partial quad: the C loop)."""
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(4)
+    L = tf.keras.layers
+    x = tf.keras.Input((124,), batch_size=1)
+    h = L.Dense(130, activation="relu")(x)
+    h = L.Dense(64, activation="relu")(h)
+    h = L.Dense(20, activation="relu")(h)
+    return tf.keras.Model(x, L.Dense(10)(h))
+
+
+@pytest.mark.slow
+@needs_arm
+def test_m4_dense_assembly_exact_on_qemu(tmp_path, capsys) -> None:
+    model = tmp_path / "dense.tflite"
+    model.write_bytes(convert(_dense_model()))
+    capsys.readouterr()  # TensorFlow's conversion chatter
+    r = _flash(capsys, str(model), "--board", "qemu-m4", "--check", "8", "--runs", "1",
+               "-o", str(tmp_path / "d"))
+    assert r["kernels"] == "dsp"
+    features = (tmp_path / "d" / "project" / "model" / "td_features.h").read_text()
+    assert "#define TD_FC_DSP_ASM 1" in features
+    assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0

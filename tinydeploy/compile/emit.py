@@ -192,6 +192,9 @@ def render(model: Model, steps: list[Step], plan: Plan,
     return c_text, h_text, facts
 
 
+FC_ASM_MIN_MACS = 16384  # dense-layer MACs from which the assembly loop is built
+
+
 def _conv_dsp_paths(p: dict[str, Any]) -> set[str]:
     """The code paths of td_conv2d_s8_dsp.c one layer takes (see td_dsp.h)."""
     fast = (p["pos"] and not p["wide"] and p["act_min"] <= -128 and p["act_max"] >= 127
@@ -211,18 +214,26 @@ def _conv_dsp_paths(p: dict[str, Any]) -> set[str]:
 def features_header(model: Model, steps: list[Step]) -> str:
     """td_features.h: which optional code paths of the SIMD kernels this model uses, so
     a build leaves the others out (flash). The kernels refuse a layer whose path is
-    missing, so a stale header fails loudly, never silently."""
+    missing, so a stale header fails loudly, never silently (TD_FC_DSP_ASM only picks
+    the faster of two exact loops)."""
     used: set[str] = set()
+    fc_macs = 0
     for st in steps:
         p = st.params
+        if st.kernel == "td_fully_connected_s8_dsp":
+            fc_macs += p["in_w"] * p["in_c"] * p["out_c"]
         if st.kernel == "td_conv2d_s8_dsp":
             used |= _conv_dsp_paths(p)
         elif st.kernel == "td_depthwise_conv2d_s8_dsp3x3" and not (
                 p["pos"] and not p["wide"] and p["act_min"] <= -128 and p["act_max"] >= 127):
             used.add("TD_DW_DSP_SLOW")
+    # the assembly FULLY_CONNECTED loop costs about 500 B of flash: worth it for a model
+    # whose dense layers do real work (an autoencoder), not for a 768-MAC classifier head
+    if fc_macs >= FC_ASM_MIN_MACS:
+        used.add("TD_FC_DSP_ASM")
     lines = [f"/* {banner(model)} */", "#ifndef TD_FEATURES_H", "#define TD_FEATURES_H"]
     for name in ("TD_CONV_DSP_SLOW", "TD_CONV_DSP_W8", "TD_CONV_DSP_COLUMN", "TD_CONV_DSP_BANDS",
-                 "TD_DW_DSP_SLOW"):
+                 "TD_DW_DSP_SLOW", "TD_FC_DSP_ASM"):
         lines.append(f"#define {name} {int(name in used)}")
     return "\n".join(lines + ["#endif", ""])
 
