@@ -6,9 +6,11 @@
  * widened once into an int16 column (im2col, input offset added, zeros in the
  * padding, quad-reordered: see td_dsp.h), then every pair of output channels
  * runs a 2x2 block - two channels by two pixels, four accumulators - over the
- * columns: per four inputs, four weight words, two words of each column and
- * eight SMLADs (16 MACs). A 1x1 convolution over channels that are a multiple
- * of four widens straight from the input (a matrix multiply, no copy).
+ * columns: per four inputs, an LDM of four weight words, an LDM of the two
+ * columns' four words and eight SMLADs (16 MACs; td_records_m4, assembly on the
+ * DSP cores). A 1x1 convolution widens its two input pixels directly; layers
+ * with few input channels gather through zero-point padded bands (below).
+ * td_features.h (td_dsp.h) leaves out the paths a model does not use.
  * Accumulators start at the pre-scaled bias; |accumulator| < 2^31 was checked
  * by the compiler, so SMLAD's wrap-around never happens.
  */
@@ -92,8 +94,8 @@ TD_PATH_HELPER void td_bands_init(td_bands *b, const td_conv_dsp_params *p, int8
   memset(mem, 0, (size_t)(((p->out_w & 1) ? 2 : 1) * p->filter_h * b->row + 4));
 }
 
-TD_PATH_HELPER void td_band_build(const td_conv_dsp_params *p, const int8_t *input, const td_bands *b,
-                          int8_t *d, int32_t oy) {
+TD_PATH_HELPER void td_band_build(const td_conv_dsp_params *p, const int8_t *input,
+                                  const td_bands *b, int8_t *d, int32_t oy) {
   const int8_t zp = (int8_t)(-p->input_offset);
   const int32_t c = p->in_c, span = b->row / c;
   const int32_t x0 = -p->pad_w; /* input column of band column 0 */
@@ -174,8 +176,8 @@ TD_PATH_HELPER void td_column_rows(const td_conv_dsp_params *p, const int8_t *a,
 }
 
 /* The int16 column of output pixel (oy, ox). */
-TD_PATH_HELPER void td_column(const td_conv_dsp_params *p, const int8_t *input, int32_t oy, int32_t ox,
-                      uint32_t *col, int8_t *col8, td_bands *bands) {
+TD_PATH_HELPER void td_column(const td_conv_dsp_params *p, const int8_t *input, int32_t oy,
+                             int32_t ox, uint32_t *col, int8_t *col8, td_bands *bands) {
   const uint32_t off2 = td_pair(p->input_offset, p->input_offset);
   const int32_t c = p->in_c;
   const int32_t iy0 = oy * p->stride_h - p->pad_h;
@@ -318,7 +320,8 @@ TD_INLINE void td_block2x2(const uint32_t *w, const uint32_t *x, int32_t quads, 
 /* td_block2x2 over int8 weight words (two per quad: c then c+1, input order),
  * widened with SXTB16; the accumulators come out doubled, as the pre-scaled
  * int16 weights would give them (the compiler checked that range). */
-TD_PATH_HELPER void td_block2x2_w8(const uint32_t *w, const uint32_t *x, int32_t quads, int32_t *acc) {
+TD_PATH_HELPER void td_block2x2_w8(const uint32_t *w, const uint32_t *x, int32_t quads,
+                                   int32_t *acc) {
   int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
   for (; quads > 0; --quads) {
     const uint32_t w0a = td_sxtb16(w[0]), w0b = td_sxtb16_ror8(w[0]);

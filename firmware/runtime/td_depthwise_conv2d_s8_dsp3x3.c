@@ -211,10 +211,10 @@ typedef struct {
 
 /* Two rows by two columns (ox, ox + 1) of every channel, as one assembly routine with
  * all fourteen registers: the four ring columns ox .. ox + 3 are loaded once and feed
- * both output columns, so a channel costs 59 instructions for four outputs (36 MACs)
+ * both output columns, so a channel costs 58 instructions for four outputs (36 MACs)
  * instead of 64. LDRD loads both ring slots into r11, r12; P and Q name the one
- * holding the upper and the lower row pair (they swap with the slot). Stack: [sp] end, [sp+4] cs, [sp+8] second,
- * [sp+12] ch. */
+ * holding the upper and the lower row pair (they swap with the slot). Stack: [sp]
+ * end, [sp+4] cs, [sp+8] second, [sp+12] ch. */
 #define TD_DW22_COL(P, Q, A, B, WA, WB)                                   \
   "smlad " A ", " WA ", " P ", " A "\n\t"                                 \
   "smlabt " B ", " WA ", " P ", " B "\n\t"                                \
@@ -270,10 +270,9 @@ __attribute__((naked, noinline)) static void td_dw_vert22_m4(TD_REG_ARG const in
                                                              TD_REG_ARG const td_dw22_args *a) {
   __asm__ volatile(TD_DW22_BODY("r11", "r12"));
 }
-__attribute__((naked, noinline)) static void td_dw_vert22_m4_flip(TD_REG_ARG const int32_t *r,
-                                                                  TD_REG_ARG const uint32_t *q,
-                                                                  TD_REG_ARG int8_t *o,
-                                                                  TD_REG_ARG const td_dw22_args *a) {
+__attribute__((naked, noinline)) static void td_dw_vert22_m4_flip(
+    TD_REG_ARG const int32_t *r, TD_REG_ARG const uint32_t *q, TD_REG_ARG int8_t *o,
+    TD_REG_ARG const td_dw22_args *a) {
   __asm__ volatile(TD_DW22_BODY("r12", "r11"));
 }
 #define TD_DW_HAVE_22 1

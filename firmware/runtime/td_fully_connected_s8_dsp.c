@@ -3,11 +3,13 @@
  * multiply-accumulate (SMLAD), without a scratch buffer.
  *
  * The weights are the records of td_conv2d_s8_dsp (pre-widened, quad-reordered
- * pairs of output channels with their biases and requantization); the int8 input row is widened on the fly: one
- * LDR of four inputs, SXTAB16 and SXTAB16 with ROR #8 give (x0, x2) (x1, x3)
- * with the input offset added, and four SMLADs fold them into two channels.
- * Every row of the input (in_w rows of in_c values) is a separate vector.
- * |accumulator| < 2^31 was checked by the compiler (tinydeploy/compile/dsp.py).
+ * pairs of output channels with their biases and requantization); the int8 input
+ * row is widened on the fly: one LDR of four inputs, SXTAB16 and SXTAB16 with
+ * ROR #8 give (x0, x2) (x1, x3) with the input offset added, and SMLADs fold them
+ * into the channels (four channels per widening in td_fc_quad_m4, the assembly loop
+ * on the DSP cores). Every row of the input (in_w rows of in_c values) is a
+ * separate vector. |accumulator| < 2^31 was checked by the compiler
+ * (tinydeploy/compile/dsp.py).
  */
 #include "td_dsp.h"
 #include "td_kernels.h"

@@ -162,11 +162,11 @@ def _pack_int8(w2d: np.ndarray, depth: int) -> np.ndarray:
     return word.reshape(ocp // 2, 2, depth // 4).transpose(0, 2, 1).reshape(-1)
 
 
-def _band_bytes(g: dict[str, int], row_quads: int) -> int:
+def _band_bytes(g: dict[str, int]) -> int:
     """Scratch of the zero-point padded input rows (bands) through which a convolution
     with in_c not a multiple of 4 gathers its columns: filter_h rows of the window
     span, twice when pairs of pixels can straddle two output rows (odd out_w), and 4
-    bytes of slack that a row-padded window (row_quads) may read past the last row."""
+    bytes of slack that a row-padded window may read past the last row."""
     if g["in_c"] % 4 == 0:
         return 0
     span = (g["out_w"] - 1) * g["stride_w"] + (g["filter_w"] - 1) * g["dilation_w"] + 1
@@ -204,7 +204,7 @@ def _conv_like(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int
                   pos=int(bool(np.all(rq[:, 1] >= 1))), w8=w8, row_quads=row_quads,
                   filter=arrays[0].name)
     scratch = [] if kernel == "td_fully_connected_s8_dsp" else \
-        [("dsp", 5 * depth + _band_bytes(geo, row_quads))]
+        [("dsp", 5 * depth + _band_bytes(geo))]
     return Step(step.op_index, step.opcode, kernel, "td_conv_dsp_params", params,
                 list(step.inputs), list(step.outputs), arrays, dict(step.inplace),
                 scratch=scratch)

@@ -195,10 +195,15 @@ def render(model: Model, steps: list[Step], plan: Plan,
 FC_ASM_MIN_MACS = 16384  # dense-layer MACs from which the assembly loop is built
 
 
+def _fast_requant(p: dict[str, Any]) -> bool:
+    """The SIMD kernels' fast case: every channel shifts right (e >= 1), no 64-bit
+    multiply, the full int8 output range (no clamp)."""
+    return bool(p["pos"] and not p["wide"] and p["act_min"] <= -128 and p["act_max"] >= 127)
+
+
 def _conv_dsp_paths(p: dict[str, Any]) -> set[str]:
     """The code paths of td_conv2d_s8_dsp.c one layer takes (see td_dsp.h)."""
-    fast = (p["pos"] and not p["wide"] and p["act_min"] <= -128 and p["act_max"] >= 127
-            and p["out_c"] % 2 == 0)
+    fast = _fast_requant(p) and p["out_c"] % 2 == 0
     pointwise = ((p["filter_h"], p["filter_w"], p["pad_h"], p["pad_w"]) == (1, 1, 0, 0)
                  and p["in_c"] % 4 == 0)
     paths = set() if fast else {"TD_CONV_DSP_SLOW"}
@@ -224,8 +229,7 @@ def features_header(model: Model, steps: list[Step]) -> str:
             fc_macs += p["in_w"] * p["in_c"] * p["out_c"]
         if st.kernel == "td_conv2d_s8_dsp":
             used |= _conv_dsp_paths(p)
-        elif st.kernel == "td_depthwise_conv2d_s8_dsp3x3" and not (
-                p["pos"] and not p["wide"] and p["act_min"] <= -128 and p["act_max"] >= 127):
+        elif st.kernel == "td_depthwise_conv2d_s8_dsp3x3" and not _fast_requant(p):
             used.add("TD_DW_DSP_SLOW")
     # the assembly FULLY_CONNECTED loop costs about 500 B of flash: worth it for a model
     # whose dense layers do real work (an autoencoder), not for a 768-MAC classifier head

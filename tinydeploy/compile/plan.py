@@ -255,7 +255,8 @@ def _remat_candidates(model: Model, steps: list[Step]) -> list[tuple[int, int]]:
     out = []
     outputs = set(model.outputs)
     for s, st in enumerate(steps):
-        if st.kernel not in ("td_add_s8", "td_add_s8_dsp", "td_mul_s8") or st.params["bc"]["dims"] != 0:
+        if st.kernel not in ("td_add_s8", "td_add_s8_dsp", "td_mul_s8") or \
+                st.params["bc"]["dims"] != 0:
             continue
         for t in st.inputs:
             p = producer.get(t)
