@@ -39,6 +39,9 @@ TECHNIQUES = {
     "structured": ["--structured", "0.5", "--epochs", "1"],
     "distill": ["--distill-width", "0.5", "--distill-epochs", "1", "--epochs", "0"],
     "prune_s4": ["--prune", "0.8", "--prune-min-weights", "128", "--bits", "4", "--epochs", "1"],
+    "prune_skip_distill": ["--prune", "0.8", "--prune-min-weights", "128", "--prune-skip",
+                           "first,depthwise", "--bits", "4", "--bits-skip", "first",
+                           "--distill", "--epochs", "1", "--lr", "1e-3"],
 }
 
 
@@ -69,6 +72,17 @@ def test_each_technique_compiles_bit_exact(setup, name, capsys):
         w = [t.data for t in model.tensors if t.data is not None and t.dtype == "int8"
              and t.data.size >= 64]
         assert w and all(np.abs(a).max() <= 7 for a in w)
+    if name == "prune_skip_distill":
+        assert any("distillation from the original model" in st for st in summary["steps"])
+        ops = [op for op in model.ops if op.opcode in ("CONV_2D", "DEPTHWISE_CONV_2D")]
+        zeros = [float(np.mean(model.tensors[op.inputs[1]].data == 0)) for op in ops]
+        kinds = [op.opcode for op in ops]
+        # the first conv and the depthwise kernels are spared, the pointwise ones pruned
+        assert zeros[0] < 0.5 and all(z < 0.5 for z, k in zip(zeros, kinds) if k != "CONV_2D")
+        assert all(z >= 0.75 for z, k in zip(zeros[1:], kinds[1:]) if k == "CONV_2D"), zeros
+        # --bits-skip first: the first conv keeps 8-bit values, the others are 4-bit
+        w = [np.abs(model.tensors[op.inputs[1]].data).max() for op in ops]
+        assert w[0] > 7 and max(w[1:]) <= 7, w
     if name == "cluster":
         w = [t.data for t in model.tensors if t.data is not None and t.dtype == "int8"
              and t.data.size >= 64]
@@ -96,6 +110,12 @@ def test_packed_kernels_bit_exact_on_qemu(setup, capsys):
     (["--prune", "1.5"], "--prune: sparsity 1.5 is outside 0..1"),
     (["--structured", "-0.1"], "--structured: sparsity -0.1 is outside 0..1"),
     (["--bits", "3"], "--bits: 3 bits; supported: 8 and 4"),
+    (["--prune", "0.5", "--prune-skip", "first,nosuch"],
+     "--prune-skip: 'nosuch' matches no weight layer; use first, last, depthwise, dense, conv"),
+    (["--distill", "--epochs", "0"], "--distill: distillation during fine-tuning needs --epochs > 0"),
+    (["--distill", "--alpha", "1.5"], "--alpha: alpha 1.5 must be in 0..1"),
+    (["--structured", "0.5", "--lr", "0"], "--lr: learning rate 0.0 must be > 0"),
+    (["--bits-skip", "first"], "--bits-skip: keeps layers at 8 bits when the others get 4"),
 ])
 def test_impossible_settings(setup, args, message, capsys):
     code = main(["compress", str(setup / "model.keras"), "--data", str(setup / "data.npz"),

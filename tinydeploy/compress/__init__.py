@@ -11,6 +11,8 @@ Steps run in this order, each only when asked: distillation into a student,
 structured (channel) pruning, then one fine-tuning run (cosine learning-rate decay)
 whose forward pass sees the projected kernels (magnitude pruning on a polynomial
 schedule, weight sharing, quantization-aware training with 8 or 4-bit weights),
+optionally against the original model as teacher (``distill``: a temperature-softened
+loss, the same as distillation into a student),
 batch-norm folding (before fine-tuning for weight sharing, after it otherwise),
 then int8 conversion
 (tinydeploy.model.convert) and the re-expression of the weights for packed
@@ -34,6 +36,7 @@ from tinydeploy.compress.layers import (chain_layers, dscnn, fold_batchnorm, kin
 from tinydeploy.compress.train import LayerState, Projection, accuracy, fit
 
 __all__ = ["Options", "Result", "compress", "load_dataset", "Dataset", "int8_accuracy",
+           "skipped_layers", "PRUNE_SKIP",
            "CompressSettingError", "UnsupportedLayerError", "NoFeasibleModelError", "dscnn"]
 
 
@@ -43,11 +46,14 @@ class Options:
 
     prune: float | None = None          # magnitude pruning: final sparsity in (0, 1)
     prune_min_weights: int = 1024       # only kernels with at least this many weights
+    prune_skip: tuple[str, ...] = ()    # never prune these layers: names or kinds (PRUNE_SKIP)
     structured: float | None = None     # fraction of conv channels removed, in (0, 1)
     clusters: int | None = None         # weight sharing: values per layer (2..256)
     bits: int | None = None             # 8: int8 QAT, 4: 4-bit weights (QAT when epochs > 0)
+    bits_skip: tuple[str, ...] = ()     # with bits=4: keep these layers at 8 bits (PRUNE_SKIP)
     distill_width: float | None = None  # distill into a DS-CNN student of this relative width
     student: Any = None                 # or into this Keras student model
+    distill: bool = False               # fine-tune against the original model as teacher
     temperature: float = 4.0
     alpha: float = 0.3
     epochs: int = 4                     # fine-tuning epochs (0: post-training only)
@@ -77,6 +83,29 @@ class Options:
         if self.distill_width is not None and not 0.0 < self.distill_width <= 1.0:
             raise CompressSettingError(f"student width {self.distill_width} must be in (0, 1]",
                                        setting="--distill-width")
+        if self.distill and not self.epochs:
+            raise CompressSettingError("distillation during fine-tuning needs --epochs > 0",
+                                       setting="--distill")
+        if self.distill and (self.distill_width or self.student is not None):
+            raise CompressSettingError("--distill fine-tunes against the original model; "
+                                       "--distill-width / --student already distil into a new "
+                                       "model: pick one", setting="--distill")
+        if not 0.0 <= self.alpha <= 1.0:
+            raise CompressSettingError(f"alpha {self.alpha} must be in 0..1 (weight of the "
+                                       "labels' loss against the teacher's)", setting="--alpha")
+        if not self.lr > 0:
+            raise CompressSettingError(f"learning rate {self.lr} must be > 0", setting="--lr")
+        if self.prune_min_weights < 1:
+            raise CompressSettingError(f"{self.prune_min_weights}; must be >= 1",
+                                       setting="--prune-min-weights")
+        for name in ("prune_skip", "bits_skip"):
+            v = getattr(self, name)
+            if isinstance(v, str):
+                setattr(self, name, tuple(e.strip() for e in v.split(",") if e.strip()))
+        if self.bits_skip and self.bits != 4:
+            raise CompressSettingError("keeps layers at 8 bits when the others get 4 "
+                                       "(--bits 4); add --bits 4 or drop it",
+                                       setting="--bits-skip")
         if self.epochs < 0 or self.temperature <= 0:
             raise CompressSettingError("epochs must be >= 0 and temperature > 0",
                                        setting="--epochs/--temperature")
@@ -112,6 +141,40 @@ def int8_accuracy(raw: bytes, x: np.ndarray, y: np.ndarray) -> float:
         q = np.clip(np.round(xi / scale) + zero, -128, 127).astype(np.int8)
         hits += int(np.argmax(ref.run(q)) == yi)
     return hits / max(len(x), 1)
+
+
+PRUNE_SKIP = {"first": "the first weight layer", "last": "the last weight layer",
+              "depthwise": "every DepthwiseConv2D", "dense": "every Dense",
+              "conv": "every Conv2D"}
+_KINDS = {"depthwise": "DepthwiseConv2D", "dense": "Dense", "conv": "Conv2D"}
+
+
+def skipped_layers(model: Any, skip: tuple[str, ...] | list[str],
+                   setting: str = "--prune-skip") -> set[int]:
+    """Positions (in weight_layers order) of the layers that ``skip`` (layer names or
+    the keys of PRUNE_SKIP) keeps out of a technique (magnitude pruning; 4-bit weights
+    with setting="--bits-skip"); positions, not names, so
+    that they survive structured pruning and batch-norm folding (which rebuild the
+    model). An entry that matches nothing is an error."""
+    layers = weight_layers(model)
+    out: set[int] = set()
+    for entry in skip:
+        key = entry.strip().lower()
+        if key == "first" and layers:
+            hit = {0}
+        elif key == "last" and layers:
+            hit = {len(layers) - 1}
+        elif key in _KINDS:
+            hit = {i for i, ly in enumerate(layers) if kind(ly) == _KINDS[key]}
+        else:
+            hit = {i for i, ly in enumerate(layers) if ly.name == entry.strip()}
+        if not hit:
+            raise CompressSettingError(
+                f"{entry!r} matches no weight layer; use {', '.join(PRUNE_SKIP)} or a layer "
+                f"name ({', '.join(ly.name for ly in layers) or 'the model has none'})",
+                setting=setting)
+        out |= hit
+    return out
 
 
 def _sparsity_at(step: int, total: int, final: float) -> float:
@@ -182,6 +245,8 @@ def compress(model: Any, data: Dataset, options: Options,
     source, model = model, keras.models.clone_model(model)
     model.set_weights(source.get_weights())
     packs = bool(options.bits == 4 or options.clusters or options.prune)
+    skipped = skipped_layers(source, options.prune_skip) if options.prune else set()
+    eight = skipped_layers(source, options.bits_skip, "--bits-skip") if options.bits == 4 else set()
     if options.distill_width or options.student is not None:
         progress("distillation")
         teacher = model
@@ -206,11 +271,19 @@ def compress(model: Any, data: Dataset, options: Options,
         model = _fold(model, bool(options.clusters), steps, notes)
     if options.structured:
         progress("structured pruning")
+        before = [ly.filters for ly in model.layers if kind(ly) == "Conv2D"]
         model = structured_prune(model, options.structured)
-        steps.append(f"structured pruning ({options.structured:.0%} of conv channels removed)")
+        after = [ly.filters for ly in model.layers if kind(ly) == "Conv2D"]
+        steps.append(f"structured pruning ({options.structured:.0%} of conv channels removed: "
+                     f"{'/'.join(map(str, before))} -> {'/'.join(map(str, after))} channels)")
     states = [LayerState(ly) for ly in weight_layers(model)]
     if options.prune:
-        pruned = [st for st in states if int(np.prod(st.kernel.shape)) >= options.prune_min_weights]
+        pruned = [st for i, st in enumerate(states) if i not in skipped
+                  and int(np.prod(st.kernel.shape)) >= options.prune_min_weights]
+        if skipped:
+            names = [ly.name for ly in weight_layers(source)]
+            notes.append("not pruned (--prune-skip): "
+                         + ", ".join(names[i] for i in sorted(skipped)))
         if not pruned:
             notes.append(f"no kernel has {options.prune_min_weights}+ weights: nothing pruned")
         for st in pruned:
@@ -220,10 +293,14 @@ def compress(model: Any, data: Dataset, options: Options,
     if options.clusters:
         steps.append(f"weight sharing ({options.clusters} values per layer)")
     if options.bits:
-        for st in states:
-            st.quant_bits = options.bits
+        for i, st in enumerate(states):
+            st.quant_bits = 8 if i in eight else options.bits
         steps.append(f"{options.bits}-bit weights" + (" (quantization-aware training)"
                                                       if options.epochs else " (post-training)"))
+        if eight:
+            names = [ly.name for ly in weight_layers(source)]
+            steps.append("8-bit weights kept (--bits-skip): "
+                         + ", ".join(names[i] for i in sorted(eight)))
     projection = Projection([st for st in states
                              if st.mask is not None or options.clusters or st.quant_bits])
     if options.epochs and (projection.states or options.structured):
@@ -244,7 +321,12 @@ def compress(model: Any, data: Dataset, options: Options,
         if options.prune:
             _update_masks(projection.states, _sparsity_at(0, total, options.prune))
         fit(model, data, options.epochs, projection=projection, lr=options.lr,
-            batch=options.batch, seed=options.seed, on_step=on_step, on_epoch=on_epoch)
+            batch=options.batch, seed=options.seed, on_step=on_step, on_epoch=on_epoch,
+            teacher=source if options.distill else None, temperature=options.temperature,
+            alpha=options.alpha)
+        if options.distill:
+            steps.append(f"distillation from the original model while fine-tuning "
+                         f"(T={options.temperature}, alpha={options.alpha})")
     if options.prune:
         _update_masks(projection.states, options.prune)
     if options.clusters and not options.epochs:
@@ -260,7 +342,7 @@ def compress(model: Any, data: Dataset, options: Options,
     raw = to_int8(model, data.x_train)
     if options.bits == 4 or options.clusters:
         raw = rewrite(raw, {"bits": 4} if options.bits == 4 else
-                      {"clusters": options.clusters, "tables": _tables(states)})
+                      {"clusters": options.clusters, "tables": _tables(states)}, keep=eight)
     elif packs:
         raw = mark_packed(raw)
     acc = int8_accuracy(raw, x_eval, y_eval)

@@ -20,16 +20,29 @@ def compress_cmd(
     prune: float = typer.Option(None, "--prune", help="Magnitude pruning to this sparsity (0..1)."),
     prune_min_weights: int = typer.Option(1024, "--prune-min-weights",
                                           help="Only prune kernels with this many weights."),
+    prune_skip: str = typer.Option("", "--prune-skip",
+                                   help="Never prune these layers (comma-separated): first, "
+                                        "last, depthwise, dense, conv or layer names."),
     structured: float = typer.Option(None, "--structured",
                                      help="Remove this fraction of conv channels (0..1)."),
     clusters: int = typer.Option(None, "--clusters", help="Weight sharing: values per layer."),
     bits: int = typer.Option(None, "--bits", help="8 (int8 QAT) or 4 (packed 4-bit weights)."),
+    bits_skip: str = typer.Option("", "--bits-skip",
+                                  help="With --bits 4: keep these layers at 8 bits (same "
+                                       "names as --prune-skip)."),
     distill_width: float = typer.Option(None, "--distill-width",
                                         help="Distill into a DS-CNN student of this width "
                                              "relative to the model (0..1]."),
     student: Path = typer.Option(None, "--student", help="Distill into this Keras model."),
+    distill: bool = typer.Option(False, "--distill",
+                                 help="Fine-tune against the original model as teacher "
+                                      "(temperature-softened loss)."),
     temperature: float = typer.Option(4.0, "--temperature"),
+    alpha: float = typer.Option(0.3, "--alpha", help="Distillation: weight of the labels' "
+                                "loss (the teacher's gets 1 - alpha)."),
     epochs: int = typer.Option(4, "--epochs", help="Fine-tuning epochs (0: post-training)."),
+    lr: float = typer.Option(5e-4, "--lr", help="Fine-tuning learning rate (cosine decay "
+                             "from it)."),
     distill_epochs: int = typer.Option(8, "--distill-epochs"),
     force: bool = typer.Option(False, "--force", help="Overwrite files in the output folder."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -40,9 +53,10 @@ def compress_cmd(
     from tinydeploy.model.convert import _load_converter, _quiet_tf, source_kind
     from tinydeploy.outdir import check_output_dir, staged_output_dir
 
-    opts = Options(prune=prune, prune_min_weights=prune_min_weights, structured=structured, clusters=clusters, bits=bits,
-                   distill_width=distill_width, temperature=temperature, epochs=epochs,
-                   distill_epochs=distill_epochs)
+    opts = Options(prune=prune, prune_min_weights=prune_min_weights, prune_skip=prune_skip,
+                   structured=structured, clusters=clusters, bits=bits, bits_skip=bits_skip,
+                   distill_width=distill_width, distill=distill, temperature=temperature,
+                   alpha=alpha, epochs=epochs, lr=lr, distill_epochs=distill_epochs)
     opts.validate()
     ds = load_dataset(data)
     source_kind(model)

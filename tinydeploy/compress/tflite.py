@@ -71,11 +71,14 @@ def _by_name(names: list[str], opcodes: list[Any]) -> dict[int, str]:
     return out
 
 
-def rewrite(raw: bytes, formats: dict[str, Any], min_weights: int = 64) -> bytes:
+def rewrite(raw: bytes, formats: dict[str, Any], min_weights: int = 64,
+            keep: set[int] | frozenset[int] = frozenset()) -> bytes:
     """Re-express the weights of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED ops.
 
     formats: {"bits": 4} and/or {"clusters": K}; ops whose weights hold fewer than
-    ``min_weights`` values are left alone. Always sets PACKED_MARKER.
+    ``min_weights`` values are left alone, and so are the weight ops at the positions
+    in ``keep`` (0 = the first weight op; for a chain model the order of its Keras
+    weight layers). Always sets PACKED_MARKER.
     With clusters, formats["tables"] may give the values each weight op was trained
     with, in op order: a list of (values, weight count) or None. A table is used when
     its count matches the op's; otherwise the values come from a 1-D k-means of the
@@ -101,7 +104,7 @@ def rewrite(raw: bytes, formats: dict[str, Any], min_weights: int = 64) -> bytes
         known = tables[n_op] if n_op < len(tables) else None
         if known is not None and int(known[1]) != q.size:
             known = None
-        if q.size < min_weights:
+        if q.size < min_weights or n_op in keep:
             continue
         q = q.reshape(wt.shape)
         axis = int(wt.quantization.quantizedDimension)
