@@ -2,7 +2,7 @@
 
     python bench/compress.py [--data kws.npz --model kws.keras] [-o bench/results/compress]
                              [--epochs 6] [--quick] [--only "4-bit QAT,prune 75% + 4-bit"]
-                             [--kernels reference]
+                             [--kernels reference] [--seed 0]
 
 Without --data/--model: a DS-CNN (64 channels, 3 blocks, the KWS example's shape)
 on synthetic keyword-like features (tinydeploy.compress.data.synthetic). With the
@@ -168,6 +168,9 @@ def main() -> int:
     ap.add_argument("--only", help="comma-separated variant names (the baseline always runs)")
     ap.add_argument("--kernels", default="reference", choices=("reference", "auto", "dsp"),
                     help="kernel policy for every variant (default: reference)")
+    ap.add_argument("--seed", type=int, default=0,
+                    help="compress() seed (fine-tuning batch order) for every variant; "
+                         "0, the default, is the committed reports' setting")
     args = ap.parse_args()
     names = list(VARIANTS)
     if args.only:
@@ -199,7 +202,8 @@ def main() -> int:
         # options, applied to the model the previous call returned)
         for stage in _stages(kw):
             base_kw = {"epochs": 0 if not stage or stage.get("distill_width") else ep,
-                       "distill_epochs": 2 if args.quick else args.distill_epochs}
+                       "distill_epochs": 2 if args.quick else args.distill_epochs,
+                       "seed": args.seed}
             if args.quick:
                 stage = {k: v for k, v in stage.items() if k not in ("epochs", "distill_epochs")}
             res = compress(current, data, Options(**{**base_kw, **stage}))
@@ -230,7 +234,8 @@ def main() -> int:
     meta = {"val_samples": int(len(data.y_val)), "data": args.data or "synthetic (8 classes, 49x10x1, noise 1.0)",
             "model": args.model or "DS-CNN 64 channels, 3 blocks", "board": "qemu-m4",
             "kernels": args.kernels, "kernel_policy": policy,
-            "fine_tune_epochs": ep, "eval_split": "test" if data.x_test is not None else "val",
+            "fine_tune_epochs": ep, "seed": args.seed,
+            "eval_split": "test" if data.x_test is not None else "val",
             "eval_samples": int(len(data.eval_xy[1])),
             "seconds": round(time.monotonic() - t0, 1)}
     checks = goals(rows)
