@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -187,16 +188,22 @@ def _asm_paths_model():
     return tf.keras.Model(x, L.Concatenate()([L.Flatten()(w), L.Flatten()(dil)]))
 
 
-@pytest.mark.slow
-@needs_arm
-def test_m4_assembly_paths_exact_on_qemu(tmp_path, capsys) -> None:
-    model = tmp_path / "asm_paths.tflite"
-    model.write_bytes(convert(_asm_paths_model()))
+def _flash_keras_on_m4(tmp_path, capsys, keras_model) -> tuple[dict, Path]:
+    """Convert, flash to qemu-m4 with an 8-input check; (report, the project's model/)."""
+    model = tmp_path / "model.tflite"
+    model.write_bytes(convert(keras_model))
     capsys.readouterr()  # TensorFlow's conversion chatter
     r = _flash(capsys, str(model), "--board", "qemu-m4", "--check", "8", "--runs", "1",
                "-o", str(tmp_path / "d"))
     assert r["kernels"] == "dsp"
-    model_c = (tmp_path / "d" / "project" / "model" / "model.c").read_text()
+    return r, tmp_path / "d" / "project" / "model"
+
+
+@pytest.mark.slow
+@needs_arm
+def test_m4_assembly_paths_exact_on_qemu(tmp_path, capsys) -> None:
+    r, model_dir = _flash_keras_on_m4(tmp_path, capsys, _asm_paths_model())
+    model_c = (model_dir / "model.c").read_text()
     for needle in ("td_add_s8_dsp(", "td_depthwise_conv2d_s8_dsp3x3(", ".row_quads = 3"):
         assert needle in model_c, needle
     assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
@@ -253,12 +260,6 @@ def _dense_model():
 @pytest.mark.slow
 @needs_arm
 def test_m4_dense_assembly_exact_on_qemu(tmp_path, capsys) -> None:
-    model = tmp_path / "dense.tflite"
-    model.write_bytes(convert(_dense_model()))
-    capsys.readouterr()  # TensorFlow's conversion chatter
-    r = _flash(capsys, str(model), "--board", "qemu-m4", "--check", "8", "--runs", "1",
-               "-o", str(tmp_path / "d"))
-    assert r["kernels"] == "dsp"
-    features = (tmp_path / "d" / "project" / "model" / "td_features.h").read_text()
-    assert "#define TD_FC_DSP_ASM 1" in features
+    r, model_dir = _flash_keras_on_m4(tmp_path, capsys, _dense_model())
+    assert "#define TD_FC_DSP_ASM 1" in (model_dir / "td_features.h").read_text()
     assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
