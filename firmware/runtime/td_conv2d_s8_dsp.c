@@ -238,6 +238,24 @@ TD_PATH_HELPER void td_column(const td_conv_dsp_params *p, const int8_t *input, 
 #endif
 }
 
+#if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
+/* One input quad of the 2x2 block: LDM of the four weight words, two LDRDs of the
+ * columns, eight SMLADs (16 MACs). */
+#define TD_QUAD                                   \
+  "ldm %[w]!, {r4, r5, r6, r8}\n\t"               \
+  "ldrd r10, r12, [%[x]], #8\n\t"                \
+  "smlad %[a00], r4, r10, %[a00]\n\t"            \
+  "smlad %[a00], r5, r12, %[a00]\n\t"            \
+  "smlad %[a01], r6, r10, %[a01]\n\t"            \
+  "smlad %[a01], r8, r12, %[a01]\n\t"            \
+  "ldrd r10, r12, [%[x]], #8\n\t"                \
+  "smlad %[a10], r4, r10, %[a10]\n\t"            \
+  "smlad %[a10], r5, r12, %[a10]\n\t"            \
+  "smlad %[a11], r6, r10, %[a11]\n\t"            \
+  "smlad %[a11], r8, r12, %[a11]\n\t"
+
+#endif
+
 /* Two channels x two pixels over `quads` input quads of the interleaved columns x.
  * acc: a00 a01 a10 a11 (pixel, channel). */
 TD_INLINE void td_block2x2(const uint32_t *w, const uint32_t *x, int32_t quads, int32_t *acc) {
@@ -248,44 +266,11 @@ TD_INLINE void td_block2x2(const uint32_t *w, const uint32_t *x, int32_t quads, 
    * the loop test costs one instruction per quad. */
   __asm__ volatile(
       "lsrs %[n], %[n], #1\n\t"
-      "bcc 2f\n\t"
-      "ldm %[w]!, {r4, r5, r6, r8}\n\t"
-      "ldrd r10, r12, [%[x]], #8\n\t"
-      "smlad %[a00], r4, r10, %[a00]\n\t"
-      "smlad %[a00], r5, r12, %[a00]\n\t"
-      "smlad %[a01], r6, r10, %[a01]\n\t"
-      "smlad %[a01], r8, r12, %[a01]\n\t"
-      "ldrd r10, r12, [%[x]], #8\n\t"
-      "smlad %[a10], r4, r10, %[a10]\n\t"
-      "smlad %[a10], r5, r12, %[a10]\n\t"
-      "smlad %[a11], r6, r10, %[a11]\n\t"
-      "smlad %[a11], r8, r12, %[a11]\n\t"
+      "bcc 2f\n\t" TD_QUAD
       "2:\n\t"
       "cmp %[n], #0\n\t"
       "beq 3f\n\t"
-      "1:\n\t"
-      "ldm %[w]!, {r4, r5, r6, r8}\n\t"
-      "ldrd r10, r12, [%[x]], #8\n\t"
-      "smlad %[a00], r4, r10, %[a00]\n\t"
-      "smlad %[a00], r5, r12, %[a00]\n\t"
-      "smlad %[a01], r6, r10, %[a01]\n\t"
-      "smlad %[a01], r8, r12, %[a01]\n\t"
-      "ldrd r10, r12, [%[x]], #8\n\t"
-      "smlad %[a10], r4, r10, %[a10]\n\t"
-      "smlad %[a10], r5, r12, %[a10]\n\t"
-      "smlad %[a11], r6, r10, %[a11]\n\t"
-      "smlad %[a11], r8, r12, %[a11]\n\t"
-      "ldm %[w]!, {r4, r5, r6, r8}\n\t"
-      "ldrd r10, r12, [%[x]], #8\n\t"
-      "smlad %[a00], r4, r10, %[a00]\n\t"
-      "smlad %[a00], r5, r12, %[a00]\n\t"
-      "smlad %[a01], r6, r10, %[a01]\n\t"
-      "smlad %[a01], r8, r12, %[a01]\n\t"
-      "ldrd r10, r12, [%[x]], #8\n\t"
-      "smlad %[a10], r4, r10, %[a10]\n\t"
-      "smlad %[a10], r5, r12, %[a10]\n\t"
-      "smlad %[a11], r6, r10, %[a11]\n\t"
-      "smlad %[a11], r8, r12, %[a11]\n\t"
+      "1:\n\t" TD_QUAD TD_QUAD
       "subs %[n], %[n], #1\n\t"
       "bne 1b\n\t"
       "3:\n\t"
@@ -344,21 +329,6 @@ TD_PATH_HELPER void td_block2x2_w8(const uint32_t *w, const uint32_t *x, int32_t
 }
 
 #if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
-/* One input quad of the 2x2 block: LDM of the four weight words, two LDRDs of the
- * columns, eight SMLADs (16 MACs). */
-#define TD_QUAD                                   \
-  "ldm %[w]!, {r4, r5, r6, r8}\n\t"               \
-  "ldrd r10, r12, [%[x]], #8\n\t"                \
-  "smlad %[a00], r4, r10, %[a00]\n\t"            \
-  "smlad %[a00], r5, r12, %[a00]\n\t"            \
-  "smlad %[a01], r6, r10, %[a01]\n\t"            \
-  "smlad %[a01], r8, r12, %[a01]\n\t"            \
-  "ldrd r10, r12, [%[x]], #8\n\t"                \
-  "smlad %[a10], r4, r10, %[a10]\n\t"            \
-  "smlad %[a10], r5, r12, %[a10]\n\t"            \
-  "smlad %[a11], r6, r10, %[a11]\n\t"            \
-  "smlad %[a11], r8, r12, %[a11]\n\t"
-
 /* The same quad from int8 weights: LDRD of the two channels' words, four SXTB16
  * into the registers TD_QUAD loads (15 instructions for 16 MACs). */
 #define TD_QUAD8                                  \

@@ -147,6 +147,23 @@ static void td_dw_load_pair(const td_dwconv_dsp_params *p, const int8_t *input, 
  * columns 0, 1, 2, then m, e, h of the requantization. */
 #define TD_DW_REC 10
 
+/* One channel's two outputs in C from its record r and ring words q (the layout the
+ * assembly below reads): a0 for row oy, a1 for row oy + 1, before requantization. */
+TD_INLINE void td_dw_taps(const int32_t *r, const uint32_t *q, int flip, int32_t *a0p,
+                          int32_t *a1p) {
+  const uint32_t *w = (const uint32_t *)(const void *)r + 1;
+  int32_t a0 = r[0], a1 = r[0], kx;
+    for (kx = 0; kx < 3; ++kx) {
+      const uint32_t u = q[2 * kx + flip], v = q[2 * kx + 1 - flip];
+      a0 = td_smlad(w[2 * kx], u, a0);
+      a1 = td_smlabt(w[2 * kx], u, a1);
+      a0 = td_smlatb(w[2 * kx + 1], v, a0);
+      a1 = td_smlad(w[2 * kx + 1], v, a1);
+    }
+  *a0p = a0;
+  *a1p = a1;
+}
+
 #if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
 /* One channel per pass: LDM of bias and the column-0 weights, an LDRD of both ring
  * slots per filter column, twelve multiply-accumulates (18 MACs), four instructions
@@ -282,15 +299,8 @@ __attribute__((naked, noinline)) static void td_dw_vert22_m4_flip(
 static void td_dw_vert_px(const int32_t *r, const int32_t *end, const uint32_t *q, int32_t cs,
                           int8_t *o, int32_t second, int flip) {
   for (; r < end; r += TD_DW_REC, q += cs, ++o) {
-    const uint32_t *w = (const uint32_t *)(const void *)r + 1;
-    int32_t a0 = r[0], a1 = r[0], kx;
-    for (kx = 0; kx < 3; ++kx) {
-      const uint32_t u = q[2 * kx + flip], v = q[2 * kx + 1 - flip];
-      a0 = td_smlad(w[2 * kx], u, a0);
-      a1 = td_smlabt(w[2 * kx], u, a1);
-      a0 = td_smlatb(w[2 * kx + 1], v, a0);
-      a1 = td_smlad(w[2 * kx + 1], v, a1);
-    }
+    int32_t a0, a1;
+    td_dw_taps(r, q, flip, &a0, &a1);
     o[second] = (int8_t)td_dsp_requant_pos(a1, r[7], r[8], r[9]);
     o[0] = (int8_t)td_dsp_requant_pos(a0, r[7], r[8], r[9]);
   }
@@ -305,16 +315,9 @@ TD_PATH_HELPER void td_dw_vert_px_any(const td_dwconv_dsp_params *p, const uint3
   const int32_t full = p->act_min <= -128 && p->act_max >= 127;
   int32_t c;
   for (c = 0; c < p->channels; ++c, r += TD_DW_REC, q += cs, ++o) {
-    const uint32_t *w = (const uint32_t *)(const void *)r + 1;
     const int32_t rq[4] = {r[7], r[8], r[9], r[8] > 0 ? -1 : 0};
-    int32_t a0 = r[0], a1 = r[0], kx;
-    for (kx = 0; kx < 3; ++kx) {
-      const uint32_t u = q[2 * kx + flip], v = q[2 * kx + 1 - flip];
-      a0 = td_smlad(w[2 * kx], u, a0);
-      a1 = td_smlabt(w[2 * kx], u, a1);
-      a0 = td_smlatb(w[2 * kx + 1], v, a0);
-      a1 = td_smlad(w[2 * kx + 1], v, a1);
-    }
+    int32_t a0, a1;
+    td_dw_taps(r, q, flip, &a0, &a1);
     o[second] = (int8_t)td_dsp_output(a1, rq, p->wide, p->output_offset, full, p->act_min,
                                       p->act_max);
     o[0] = (int8_t)td_dsp_output(a0, rq, p->wide, p->output_offset, full, p->act_min,
