@@ -37,6 +37,8 @@ TECHNIQUES = {
     "prune": ["--prune", "0.8", "--prune-min-weights", "128", "--epochs", "1"],
     "cluster": ["--clusters", "16", "--epochs", "1"],
     "structured": ["--structured", "0.5", "--epochs", "1"],
+    "structured_steps": ["--structured", "0.5", "--structured-steps", "2", "--structured-by",
+                         "l1", "--epochs", "2"],
     "distill": ["--distill-width", "0.5", "--distill-epochs", "1", "--epochs", "0"],
     "prune_s4": ["--prune", "0.8", "--prune-min-weights", "128", "--bits", "4", "--epochs", "1"],
     "prune_skip_distill": ["--prune", "0.8", "--prune-min-weights", "128", "--prune-skip",
@@ -87,6 +89,12 @@ def test_each_technique_compiles_bit_exact(setup, name, capsys):
         w = [t.data for t in model.tensors if t.data is not None and t.dtype == "int8"
              and t.data.size >= 64]
         assert w and all(np.unique(a).size <= 16 for a in w)
+    if name.startswith("structured"):
+        # width 16 -> 8 channels in every Conv2D; the depthwise and dense layers follow
+        assert "16/16/16 -> 8/8/8 channels" in summary["steps"][0], summary["steps"]
+        conv = [op for op in model.ops if op.opcode == "CONV_2D"]
+        assert all(model.tensors[op.outputs[0]].shape[-1] == 8 for op in conv)
+        assert ("in 2 steps" in summary["steps"][0]) == (name == "structured_steps")
 
 
 @pytest.mark.qemu

@@ -31,12 +31,13 @@ import numpy as np
 from tinydeploy.compress.data import Dataset, load_dataset
 from tinydeploy.compress.errors import (CompressSettingError, NoFeasibleModelError,
                                         UnsupportedLayerError)
-from tinydeploy.compress.layers import (chain_layers, dscnn, fold_batchnorm, kind,
-                                        structured_prune, weight_layers)
+from tinydeploy.compress.layers import (chain_layers, channel_scores, dscnn, fold_batchnorm,
+                                        kind, pruned_channels, structured_prune,
+                                        weight_layers)
 from tinydeploy.compress.train import LayerState, Projection, accuracy, fit
 
 __all__ = ["Options", "Result", "compress", "load_dataset", "Dataset", "int8_accuracy",
-           "skipped_layers", "PRUNE_SKIP",
+           "skipped_layers", "PRUNE_SKIP", "STRUCTURED_BY",
            "CompressSettingError", "UnsupportedLayerError", "NoFeasibleModelError", "dscnn"]
 
 
@@ -48,6 +49,9 @@ class Options:
     prune_min_weights: int = 1024       # only kernels with at least this many weights
     prune_skip: tuple[str, ...] = ()    # never prune these layers: names or kinds (PRUNE_SKIP)
     structured: float | None = None     # fraction of conv channels removed, in (0, 1)
+    structured_by: str = "activation"   # channel order: "activation" (data) or "l1" (kernel)
+    structured_steps: int = 1           # remove the channels in this many steps, each but
+                                        # the last followed by epochs // steps of fine-tuning
     clusters: int | None = None         # weight sharing: values per layer (2..256)
     bits: int | None = None             # 8: int8 QAT, 4: 4-bit weights (QAT when epochs > 0)
     bits_skip: tuple[str, ...] = ()     # with bits=4: keep these layers at 8 bits (PRUNE_SKIP)
@@ -70,6 +74,12 @@ class Options:
             if v is not None and not 0.0 < v < 1.0:
                 raise CompressSettingError(f"sparsity {v} is outside 0..1 (exclusive); pass a "
                                            "fraction such as 0.8 for 80%", setting=f"--{name}")
+        if self.structured_by not in STRUCTURED_BY:
+            raise CompressSettingError(f"{self.structured_by!r}; use one of "
+                                       f"{', '.join(STRUCTURED_BY)}", setting="--structured-by")
+        if self.structured_steps < 1 or (self.structured_steps > 1 and not self.structured):
+            raise CompressSettingError(f"{self.structured_steps} steps; use 1 or more, with "
+                                       "--structured", setting="--structured-steps")
         if self.clusters is not None and not 2 <= self.clusters <= 256:
             raise CompressSettingError(f"{self.clusters} clusters; use 2..256 (16-64 typical)",
                                        setting="--clusters")
@@ -143,6 +153,8 @@ def int8_accuracy(raw: bytes, x: np.ndarray, y: np.ndarray) -> float:
     return hits / max(len(x), 1)
 
 
+STRUCTURED_BY = {"activation": "mean |activation| at the next layer's input x its weights",
+                 "l1": "L1 norm of the channel's kernel"}
 PRUNE_SKIP = {"first": "the first weight layer", "last": "the last weight layer",
               "depthwise": "every DepthwiseConv2D", "dense": "every Dense",
               "conv": "every Conv2D"}
@@ -272,9 +284,25 @@ def compress(model: Any, data: Dataset, options: Options,
     if options.structured:
         progress("structured pruning")
         before = [ly.filters for ly in model.layers if kind(ly) == "Conv2D"]
-        model = structured_prune(model, options.structured)
+        rng = np.random.default_rng(options.seed)
+        sample = data.x_train[rng.permutation(len(data.x_train))[:1024]]
+        n_steps = options.structured_steps
+        for step in range(1, n_steps + 1):
+            # channels are ranked again at each step, on the model the last one left
+            amount = options.structured * step / n_steps
+            scores = channel_scores(model, sample) if options.structured_by == "activation" else None
+            model = structured_prune(model, amount, scores=scores,
+                                     channels=[pruned_channels(c, amount) for c in before])
+            if step < n_steps and options.epochs:
+                progress(f"structured pruning: step {step} of {n_steps}, fine-tuning")
+                fit(model, data, max(1, options.epochs // n_steps), lr=options.lr,
+                    batch=options.batch, seed=options.seed + step,
+                    teacher=source if options.distill else None,
+                    temperature=options.temperature, alpha=options.alpha)
         after = [ly.filters for ly in model.layers if kind(ly) == "Conv2D"]
-        steps.append(f"structured pruning ({options.structured:.0%} of conv channels removed: "
+        steps.append(f"structured pruning ({options.structured:.0%} of conv channels removed, "
+                     f"ranked by {options.structured_by}"
+                     + (f", in {n_steps} steps" if n_steps > 1 else "") + ": "
                      f"{'/'.join(map(str, before))} -> {'/'.join(map(str, after))} channels)")
     states = [LayerState(ly) for ly in weight_layers(model)]
     if options.prune:

@@ -25,6 +25,14 @@ def compress_cmd(
                                         "last, depthwise, dense, conv or layer names."),
     structured: float = typer.Option(None, "--structured",
                                      help="Remove this fraction of conv channels (0..1)."),
+    structured_by: str = typer.Option("activation", "--structured-by",
+                                      help="Which channels go first: activation (smallest "
+                                           "contribution to the next layer on the training "
+                                           "data) or l1 (smallest kernel L1 norm)."),
+    structured_steps: int = typer.Option(1, "--structured-steps",
+                                         help="Remove the channels in this many steps, "
+                                              "ranking them again after epochs/steps of "
+                                              "fine-tuning in between."),
     clusters: int = typer.Option(None, "--clusters", help="Weight sharing: values per layer."),
     bits: int = typer.Option(None, "--bits", help="8 (int8 QAT) or 4 (packed 4-bit weights)."),
     bits_skip: str = typer.Option("", "--bits-skip",
@@ -54,7 +62,9 @@ def compress_cmd(
     from tinydeploy.outdir import check_output_dir, staged_output_dir
 
     opts = Options(prune=prune, prune_min_weights=prune_min_weights, prune_skip=prune_skip,
-                   structured=structured, clusters=clusters, bits=bits, bits_skip=bits_skip,
+                   structured=structured, structured_by=structured_by,
+                   structured_steps=structured_steps, clusters=clusters, bits=bits,
+                   bits_skip=bits_skip,
                    distill_width=distill_width, distill=distill, temperature=temperature,
                    alpha=alpha, epochs=epochs, lr=lr, distill_epochs=distill_epochs)
     opts.validate()

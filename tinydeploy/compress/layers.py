@@ -119,11 +119,62 @@ def _channel_shape(kern: np.ndarray, k: str) -> tuple[int, ...]:
     return (1,) * (kern.ndim - 1) + (kern.shape[-1],)
 
 
-def structured_prune(model: Any, amount: float, multiple: int = 4) -> Any:
-    """Remove the ``amount`` fraction of output channels (smallest L1 norm) of every
-    Conv2D, with the matching channels of the depthwise, batch-norm and dense layers
-    after it: MACs, activations and weights all shrink. Returns a new (unfitted) model."""
+def channel_scores(model: Any, x: np.ndarray) -> dict[str, np.ndarray]:
+    """How much each Conv2D output channel feeds the next layer, measured on data.
+
+    A channel of a Conv2D lives on through batch norm, ReLU and a depthwise layer
+    until the next Conv2D or Dense reads it. Its score is its mean absolute value at
+    that reader's input times the L1 norm of the reader's weights on it. The Conv2D's
+    own kernel norm says little when batch norm follows, which rescales every channel."""
+    import keras
+
     layers = chain_layers(model, "structured pruning")
+    readers: dict[str, Any] = {}
+    owner = None
+    for ly in layers:
+        k = kind(ly)
+        if k in ("Conv2D", "Dense") and owner is not None:
+            readers[owner.name] = ly
+            owner = None
+        if k == "Conv2D":
+            owner = ly
+    if not readers:
+        return {}
+    probe = keras.Model(model.inputs, [r.input for r in readers.values()])
+    acts = probe.predict(x, batch_size=256, verbose=0)
+    if len(readers) == 1:
+        acts = [acts]
+    scores: dict[str, np.ndarray] = {}
+    for (name, reader), a in zip(readers.items(), acts):
+        w = np.abs(reader.get_weights()[0])
+        a = np.abs(np.asarray(a))
+        if kind(reader) == "Dense":
+            ch = dict((ly.name, ly) for ly in layers)[name].filters
+            a = a.reshape(len(a), -1, ch)
+            w = w.reshape(-1, ch, w.shape[-1])
+            scores[name] = (a.mean(axis=0) * w.sum(axis=-1)).sum(axis=0)
+        else:
+            scores[name] = (a.reshape(-1, a.shape[-1]).mean(axis=0)
+                            * w.sum(axis=tuple(i for i in range(w.ndim) if i != 2)))
+    return scores
+
+
+def pruned_channels(channels: int, amount: float, multiple: int = 4) -> int:
+    """Channels left when ``amount`` of ``channels`` go (a multiple of ``multiple``,
+    which the SIMD kernels like, and at least one such group)."""
+    return min(channels, max(multiple, int(round(channels * (1 - amount) / multiple)) * multiple))
+
+
+def structured_prune(model: Any, amount: float, multiple: int = 4,
+                     scores: dict[str, np.ndarray] | None = None,
+                     channels: list[int] | None = None) -> Any:
+    """Remove the ``amount`` fraction of output channels of every Conv2D (or keep
+    ``channels[i]`` of the i-th Conv2D), with the matching channels of the depthwise,
+    batch-norm and dense layers after it: MACs, activations and weights all shrink.
+    Channels go in order of ``scores`` (by layer name, see channel_scores) where
+    given, else of their kernel's L1 norm. Returns a new (unfitted) model."""
+    layers = chain_layers(model, "structured pruning")
+    conv_index = 0
     specs: list[tuple[Any, dict[str, Any], list[np.ndarray]]] = []
     keep: np.ndarray | None = None
     flat_from: tuple[int, int] | None = None  # (positions, original channels) at a Flatten
@@ -134,9 +185,11 @@ def structured_prune(model: Any, amount: float, multiple: int = 4) -> Any:
             if keep is not None:
                 w[0] = w[0][:, :, keep, :]
             out = w[0].shape[-1]
-            n = max(multiple, int(round(out * (1 - amount) / multiple)) * multiple)
-            n = min(n, out)
-            norms = np.abs(w[0]).reshape(-1, out).sum(axis=0)
+            n = (min(out, channels[conv_index]) if channels is not None
+                 else pruned_channels(out, amount, multiple))
+            conv_index += 1
+            norms = (scores[ly.name] if scores and ly.name in scores
+                     else np.abs(w[0]).reshape(-1, out).sum(axis=0))
             keep = np.sort(np.argsort(-norms, kind="stable")[:n])
             w = [w[0][..., keep]] + ([w[1][keep]] if len(w) > 1 else [])
             cfg = dict(cfg, filters=int(n))
