@@ -171,14 +171,18 @@ def speakers(quick: bool = False) -> list[str]:
 
 def synthesize(seed: int = 0, reps: int = 2, unknown_per_speaker: int = 4,
                silence_per_speaker: int = 3, augment: int = 2, quick: bool = False,
-               progress=print) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+               progress=print, splits: tuple[str, ...] = ("train", "val", "test"),
+               ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The espeak-ng keyword set. Each training utterance is mixed ``augment``
-    times (different offset, level and noise); validation and test once."""
+    times (different offset, level and noise); validation and test once.
+    ``splits`` limits it to some splits' speakers (more held-out clips: another seed)."""
     rng = np.random.default_rng(seed)
     out: dict[str, tuple[list[np.ndarray], list[int]]] = {s: ([], []) for s in ("train", "val", "test")}
     all_speakers = speakers(quick)
     for n, spk in enumerate(all_speakers):
         split = speaker_split(spk)
+        if split not in splits:
+            continue
         copies = augment if split == "train" else 1
         words = [(w, i) for i, w in enumerate(KEYWORDS) for _ in range(reps)]
         words += [(str(w), UNKNOWN) for w in rng.choice(UNKNOWN_WORDS, unknown_per_speaker)]

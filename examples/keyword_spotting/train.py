@@ -101,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--export-npz", type=Path, metavar="FILE",
                    help="write the features as an .npz for `tinydeploy compress --data` "
                         "(x_train, y_train, x_val, y_val, x_test, y_test) and stop")
+    p.add_argument("--heldout-reps", type=int, default=0, metavar="N",
+                   help="with --export-npz: the validation and test speakers say each keyword "
+                        "N more times (new speeds, pitches, noise), for figures whose "
+                        "differences are finer than one clip in 243 / 432")
     args = p.parse_args(argv)
     epochs = args.epochs or (2 if args.quick else 30)
     started = time.monotonic()
@@ -137,6 +141,22 @@ def main(argv: list[str] | None = None) -> int:
     labels = {s: y for s, (_, y) in data.items()}
     data_seconds = time.monotonic() - started
     if args.export_npz:
+        if args.heldout_reps > 0 and args.speech_commands:
+            print("--heldout-reps: Speech Commands has its own fixed splits; ignored")
+        elif args.heldout_reps > 0:
+            print(f"more held-out clips ({args.heldout_reps} per keyword and speaker) ...",
+                  flush=True)
+            extra = dataset.synthesize(args.seed + 1000, reps=args.heldout_reps,
+                                       unknown_per_speaker=2 * args.heldout_reps,
+                                       silence_per_speaker=3 * args.heldout_reps // 2,
+                                       quick=args.quick,
+                                       splits=("val", "test"))
+            for s in ("val", "test"):
+                m = features.mfcc_fixed(extra[s][0])
+                x = (m.astype(np.float32) / (1 << features.FRAC_BITS))[..., None]
+                feats[s] = np.concatenate([feats[s], x])
+                labels[s] = np.concatenate([labels[s], extra[s][1]])
+            print(f"  val {len(labels['val'])}, test {len(labels['test'])} clips", flush=True)
         np.savez(args.export_npz, **{f"{k}_{s}": v for s in feats
                                      for k, v in (("x", feats[s]), ("y", labels[s].astype(np.int64)))})
         print(f"wrote {args.export_npz} (features of {source}); next: python bench/compress.py "
