@@ -77,7 +77,7 @@ typedef struct {
   const int8_t *filter;
   const int32_t *bias;
   const int32_t *multiplier;
-  const int32_t *shift;
+  const int8_t *shift;          /* in [-31, 30]: one byte, not four */
   /* Optional (may be NULL): bias[oc] + input_offset * sum of filter oc's taps,
    * used for windows entirely inside the image, where
    * sum w * (x + input_offset) + bias == sum w * x + folded_bias exactly. */
@@ -109,7 +109,7 @@ typedef struct {
   const int8_t *filter;
   const int32_t *bias;
   const int32_t *multiplier;
-  const int32_t *shift;
+  const int8_t *shift;          /* in [-31, 30]: one byte, not four */
 } td_dwconv_params;
 
 td_status td_depthwise_conv2d_s8(const td_dwconv_params *p, const int8_t *input,
@@ -128,7 +128,7 @@ typedef struct {
   const int8_t *filter;
   const int32_t *bias;
   const int32_t *multiplier;
-  const int32_t *shift;
+  const int8_t *shift;          /* in [-31, 30]: one byte, not four */
 } td_fc_params;
 
 td_status td_fully_connected_s8(const td_fc_params *p, const int8_t *input, int8_t *output);

@@ -224,12 +224,17 @@ class Lowering:
             raise unsupported(self.model, op, "bias size does not match the output channels")
         return data
 
-    def _quant_arrays(self, prefix: str, mults: list[int], shifts: list[int],
+    def _quant_arrays(self, op: Op, prefix: str, mults: list[int], shifts: list[int],
                       per_channel: bool) -> tuple[list[ConstArray], dict[str, Any]]:
         if not per_channel:
             mults, shifts = mults[:1], shifts[:1]
+        # shifts are stored as int8 (3 bytes less per channel); a left shift past 30
+        # would overflow the 32-bit requantization anyway
+        if shifts and max(shifts) > 30:
+            raise unsupported(self.model, op, f"requantization scale 2^{max(shifts)} is out of "
+                                              "range (input, filter and output scales disagree)")
         arrays = [ConstArray(f"{prefix}_multiplier", "int32_t", np.array(mults, np.int64), "params"),
-                  ConstArray(f"{prefix}_shift", "int32_t", np.array(shifts, np.int64), "params")]
+                  ConstArray(f"{prefix}_shift", "int8_t", np.array(shifts, np.int64), "params")]
         refs = {"per_channel": int(per_channel), "multiplier": arrays[0].name,
                 "shift": arrays[1].name}
         return arrays, refs
@@ -269,7 +274,7 @@ class Lowering:
         bias = self._bias(op, 2, oc)
         if bias is not None:
             arrays.append(ConstArray(f"{pre}_bias", "int32_t", bias, "weights"))
-        qa, qrefs = self._quant_arrays(pre, mults, shifts, per_channel)
+        qa, qrefs = self._quant_arrays(op, pre, mults, shifts, per_channel)
         arrays += qa
         # Prepare for the interior fast path: bias + input_offset * sum(filter taps)
         taps = np.asarray(w.data, dtype=np.int64).reshape(oc, -1).sum(axis=1)
@@ -316,7 +321,7 @@ class Lowering:
         bias = self._bias(op, 2, oc)
         if bias is not None:
             arrays.append(ConstArray(f"{pre}_bias", "int32_t", bias, "weights"))
-        qa, qrefs = self._quant_arrays(pre, mults, shifts, per_channel)
+        qa, qrefs = self._quant_arrays(op, pre, mults, shifts, per_channel)
         arrays += qa
         params = dict(batches=n, in_h=ih, in_w=iw, in_c=ic, out_h=oh, out_w=ow, out_c=oc,
                       depth_multiplier=mult, filter_h=kh, filter_w=kw, stride_h=sh, stride_w=sw,
@@ -358,7 +363,7 @@ class Lowering:
         bias = self._bias(op, 2, out_depth)
         if bias is not None:
             arrays.append(ConstArray(f"{pre}_bias", "int32_t", bias, "weights"))
-        qa, qrefs = self._quant_arrays(pre, mults, shifts, per_channel)
+        qa, qrefs = self._quant_arrays(op, pre, mults, shifts, per_channel)
         arrays += qa
         params = dict(batches=batches, accum_depth=accum, out_depth=out_depth, input_offset=-z_in,
                       filter_offset=0, output_offset=z_out, act_min=act_min, act_max=act_max,
