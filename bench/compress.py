@@ -59,6 +59,9 @@ VARIANTS = {
                                        "then": {"bits": 4, "epochs": 10}},
     "structured 50% then 4-bit QAT": {"structured": 0.5, "lr": 2e-3,
                                        "then": {"bits": 4, "epochs": 10}},
+    "structured 45% + distillation then 4-bit QAT": {"structured": 0.45, "distill": True,
+                                                      "lr": 2e-3,
+                                                      "then": {"bits": 4, "epochs": 10}},
     "distilled (width 0.5)": {"distill_width": 0.5},
 }
 GOAL_POINTS, GOAL_FLASH, GOAL_INSTR = 1.0, 3.0, 2.0  # the targets

@@ -52,6 +52,25 @@ def test_quick_training_writes_the_model_and_the_test_split(trained: Path) -> No
     assert (trained / "kws.tflite").read_bytes()[4:8] == b"TFL3"
 
 
+def test_export_npz_with_more_heldout_clips(trained: Path) -> None:
+    """--heldout-reps adds clips of the validation and test speakers only: the training
+    split and the original held-out clips are unchanged."""
+    import numpy as np
+
+    plain, more = trained / "plain.npz", trained / "more.npz"
+    _run("train.py", "--quick", "-o", str(trained), "--export-npz", str(plain))
+    _run("train.py", "--quick", "-o", str(trained), "--export-npz", str(more),
+         "--heldout-reps", "1")
+    with np.load(plain) as a, np.load(more) as b:
+        for k in ("x_train", "y_train"):
+            assert np.array_equal(a[k], b[k])
+        for s in ("val", "test"):
+            n = len(a[f"y_{s}"])
+            assert len(b[f"y_{s}"]) > n and np.array_equal(a[f"x_{s}"], b[f"x_{s}"][:n])
+            # every keyword once more per held-out speaker, plus unknown and silence clips
+            assert set(np.unique(b[f"y_{s}"][n:])) == set(range(12))
+
+
 @needs_arm
 def test_device_features_and_outputs_equal_the_host_on_qemu(trained: Path) -> None:
     text = _run("evaluate.py", "-o", str(trained), "--limit", "8", "--audio", "3")
