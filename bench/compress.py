@@ -62,6 +62,9 @@ VARIANTS = {
     "structured 45% + distillation then 4-bit QAT": {"structured": 0.45, "distill": True,
                                                       "lr": 2e-3,
                                                       "then": {"bits": 4, "epochs": 10}},
+    "structured 45% + distillation then 4-bit QAT, first layer 8-bit": {
+        "structured": 0.45, "distill": True, "lr": 2e-3,
+        "then": {"bits": 4, "bits_skip": ("first",), "distill": True, "epochs": 10}},
     "distilled (width 0.5)": {"distill_width": 0.5},
 }
 GOAL_POINTS, GOAL_FLASH, GOAL_INSTR = 1.0, 3.0, 2.0  # the issue's targets
@@ -138,6 +141,8 @@ def goals(rows: list[dict]) -> list[str]:
                  "instructions: " + ("no structured variant with 2x fewer instructions within "
                                       "the accuracy limit on validation" if best is None
                                       else said(best, "instructions_ratio", GOAL_INSTR)))
+    lines.append("- these verdicts are this run's (one fine-tuning seed); "
+                 "bench/compress_seeds.py gives the means over seeds (seeds.md)")
     return lines
 
 
@@ -181,9 +186,13 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=0,
                     help="compress() seed (fine-tuning batch order) for every variant; "
                          "0, the default, is the committed reports' setting")
+    ap.add_argument("--merge", action="append", default=[], metavar="DIR",
+                    help="also report the variants of an earlier run's DIR/compress.json "
+                         "(same data, model, kernels and seed; its baseline must equal this "
+                         "run's, which is checked): a report assembled from --only runs")
     args = ap.parse_args()
     names = list(VARIANTS)
-    if args.only:
+    if args.only is not None:
         wanted = [n.strip() for n in args.only.split(",") if n.strip()]
         unknown = [n for n in wanted if n not in VARIANTS]
         if unknown:
@@ -228,6 +237,23 @@ def main() -> int:
                      "float_accuracy": res.float_accuracy, "steps": steps,
                      "compress_seconds": round(seconds, 1), **m})
         print(json.dumps(rows[-1]), file=sys.stderr)
+    merged_from = []
+    for d in args.merge:
+        earlier = json.loads((Path(d) / "compress.json").read_text())
+        em = earlier["meta"]
+        if (em.get("seed", 0), em["kernels"], em["fine_tune_epochs"]) != (args.seed, args.kernels, ep):
+            sys.exit(f"--merge {d}: seed, kernels or epochs differ from this run's")
+        b0 = earlier["rows"][0]
+        for k in ("accuracy", "val_accuracy", "instructions", "flash_bytes", "model_bytes"):
+            if b0.get(k) != rows[0][k]:
+                sys.exit(f"--merge {d}: its baseline differs ({k}: {b0.get(k)} here "
+                         f"{rows[0][k]}); not the same data, model or code")
+        have = {r["name"] for r in rows}
+        rows += [r for r in earlier["rows"][1:] if r["name"] not in have]
+        merged_from.append(d)
+    order = list(VARIANTS)
+    rows[1:] = sorted(rows[1:], key=lambda r: order.index(r["name"]) if r["name"] in order
+                      else len(order))
     base = rows[0]
     for r in rows:
         r["accuracy_delta_points"] = round((r["accuracy"] - base["accuracy"]) * 100, 2)
@@ -249,6 +275,10 @@ def main() -> int:
             "eval_split": "test" if data.x_test is not None else "val",
             "eval_samples": int(len(data.eval_xy[1])),
             "seconds": round(time.monotonic() - t0, 1)}
+    if merged_from:
+        meta["merged_from"] = [f"{d} (its compress.json, meta.seconds "
+                               f"{json.loads((Path(d) / 'compress.json').read_text())['meta']['seconds']})"
+                               for d in merged_from]
     checks = goals(rows)
     meta["goals"] = checks
     (out / "compress.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")
@@ -278,7 +308,9 @@ def main() -> int:
              "weights + the per-channel requantization parameters (multipliers, shifts, "
              f"folded biases; baseline {base['model_bytes'] - base['weights_bytes']:,} B, "
              "counted under the rest): all the flash the model itself takes. "
-             "Instructions are QEMU -icount (emulated).")
+             "Instructions are QEMU -icount (emulated)."
+             + (f" Rows assembled from {len(merged_from) + 1} runs with the same seed, code "
+                "and baseline (meta.merged_from)." if merged_from else ""))
     md = (f"# Compression on qemu-m4\n\n{notes}\n\n" + head + body
           + "\n## Goals\n\n" + "\n".join(checks) + "\n")
     (out / "compress.md").write_text(md)

@@ -7,7 +7,9 @@ of seed 0 (run-to-run noise, kept out of the means), are output folders of
     python bench/compress.py ... --only "VARIANT,..." --seed S -o DIR
 
 Usage: python bench/compress_seeds.py --out bench/results/compress/kws \
-           --run 1:DIR1 --run 2:DIR2 [--rerun DIR0] [--variants "structured 50%,..."]
+           --run 1:DIR1[,DIR1b] --run 2:DIR2 [--rerun DIR0] [--variants "structured 50%,..."]
+(several folders for one seed: runs with different --only lists; each has the same
+baseline, which is checked)
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from pathlib import Path
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument("--out", type=Path, default=Path("bench/results/compress/kws"))
-ap.add_argument("--run", action="append", default=[], help="SEED:DIR of a bench/compress.py run")
+ap.add_argument("--run", action="append", default=[],
+                help="SEED:DIR[,DIR...] of bench/compress.py runs with that seed")
 ap.add_argument("--rerun", type=Path, help="a second run of seed 0 (noise check, not in means)")
 ap.add_argument("--variants", default="structured 50%,structured 45% + distillation,"
                                       "structured 45% + distillation then 4-bit QAT")
@@ -30,10 +33,23 @@ KWS = args.out
 VARS = [v.strip() for v in args.variants.split(",")]
 committed = json.loads((KWS / "compress.json").read_text())
 seed_runs = [(0, "committed compress.json", committed)]
+def _merged(dirs: list[str]) -> dict:
+    """One seed's rows from one or more bench/compress.py runs (--only lists), first wins."""
+    runs = [json.loads((Path(d) / "compress.json").read_text()) for d in dirs]
+    out = {"meta": runs[0]["meta"], "rows": list(runs[0]["rows"])}
+    base0 = runs[0]["rows"][0]
+    for extra in runs[1:]:
+        b = extra["rows"][0]
+        for k in ("accuracy", "val_accuracy", "instructions", "flash_bytes"):
+            assert b[k] == base0[k], (dirs, k, b[k], base0[k])
+        names = {r["name"] for r in out["rows"]}
+        out["rows"] += [r for r in extra["rows"] if r["name"] not in names]
+    return out
+
+
 for spec in args.run:
     s, _, d = spec.partition(":")
-    seed_runs.append((int(s), f"bench/compress.py ... --seed {s}",
-                      json.loads((Path(d) / "compress.json").read_text())))
+    seed_runs.append((int(s), f"bench/compress.py ... --seed {s}", _merged(d.split(","))))
 rerun = json.loads((args.rerun / "compress.json").read_text()) if args.rerun else None
 
 by = lambda d: {r["name"]: r for r in d["rows"]}
@@ -136,9 +152,11 @@ lines = ["# Seed study: structured pruning on qemu-m4 (KWS)", "",
          f"({round(base['val_accuracy']*NV)}/{NV}), {base['instructions']:,.0f} instructions, "
          f"{base['flash_bytes']:,} B flash.",
          "",
-         "The seed sets the fine-tuning batch order. The model's Dropout(0.2) is unseeded and TensorFlow's "
-         "float reductions are not deterministic, so runs are not bit-reproducible: the \"seed 0 rerun\" "
-         "row is the committed seed-0 setting run again, shown for the run-to-run noise and not in the means. "
+         "The seed sets the fine-tuning batch order and the clips the channels are ranked on. The "
+         "model's Dropout(0.2) is unseeded and TensorFlow's float reductions are not deterministic, "
+         "so runs are not bit-reproducible"
+         + (": the \"seed 0 rerun\" row is the committed seed-0 setting run again, shown for the "
+            "run-to-run noise and not in the means. " if rerun else ". ") +
          "Channels are ranked by their activation on 1,024 training clips drawn with the seed. The "
          f"instruction count moves by up to {SPREAD:,.0f} between runs (the trained weights differ), "
          "which does not change the ratio. Mean and spread are over the seeds; spread = min..max and "
