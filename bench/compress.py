@@ -62,11 +62,12 @@ VARIANTS = {
     "structured 45% + distillation then 4-bit QAT": {"structured": 0.45, "distill": True,
                                                       "lr": 2e-3,
                                                       "then": {"bits": 4, "epochs": 10}},
-    "structured 45% + distillation then 4-bit QAT, first layer 8-bit": {
+    "structured 45% + distillation then 4-bit QAT (first layer 8-bit)": {
         "structured": 0.45, "distill": True, "lr": 2e-3,
         "then": {"bits": 4, "bits_skip": ("first",), "distill": True, "epochs": 10}},
     "distilled (width 0.5)": {"distill_width": 0.5},
 }
+assert not [n for n in VARIANTS if "," in n], "--only splits names at commas"
 GOAL_POINTS, GOAL_FLASH, GOAL_INSTR = 1.0, 3.0, 2.0  # the targets
 # "all layers": prune_min_weights 512 also prunes the KWS model's depthwise (576
 # weights) and dense (768) kernels; by default only kernels of 1024+ weights are pruned.

@@ -56,7 +56,15 @@ def test_structured_ranking_by_activation_sees_through_batch_norm():
     from tinydeploy.compress import dscnn
     from tinydeploy.compress.layers import channel_scores, structured_prune
 
+    import keras
+
+    keras.utils.set_random_seed(0)
     m = dscnn((16, 8, 1), 3, width=8, depth=1)
+    for ly in m.layers:
+        # positive depthwise taps: no channel is silent by chance (random init can make
+        # one all-negative, and ReLU then zeroes it)
+        if type(ly).__name__ == "DepthwiseConv2D":
+            ly.set_weights([np.abs(w) + 0.05 for w in ly.get_weights()])
     convs = [ly for ly in m.layers if type(ly).__name__ == "Conv2D"]
     first, bn = convs[0], m.layers[m.layers.index(convs[0]) + 1]
     assert type(first).__name__ == "Conv2D" and type(bn).__name__ == "BatchNormalization"
