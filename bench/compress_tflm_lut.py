@@ -41,8 +41,6 @@ def main() -> int:
 
     from tinydeploy.compile import compile_model
     from tinydeploy.compress import Options, compress, load_dataset
-    from tinydeploy.model.ir import read_model
-
     data = load_dataset(args.data)
     model = keras.models.load_model(args.model, compile=False)
     res = compress(model, data, Options(clusters=args.clusters, epochs=0))
@@ -50,12 +48,12 @@ def main() -> int:
 
     # tinydeploy: the packed weights as compiled (filters packed + tables + biases)
     with tempfile.TemporaryDirectory() as tmp:
-        cm = compile_model(read_model_bytes(raw, Path(tmp), read_model), Path(tmp) / "c")
+        cm = compile_model(read_model_bytes(raw), Path(tmp) / "c")
         ours = {"weights_bytes": cm.weights_bytes, "kernels": sorted(set(cm.kernels))}
 
     # TFLite Micro: LUT per tensor for every filter of CONV_2D / DEPTHWISE_CONV_2D /
     # FULLY_CONNECTED, index width = the fewest bits that hold its distinct values
-    ir = read_model_bytes(raw, None, read_model)
+    ir = read_model_bytes(raw)
     specs, rows = [], []
     edited = model_editor.read(raw)
     sub = edited.subgraphs[0]
@@ -104,12 +102,14 @@ def main() -> int:
     return 0
 
 
-def read_model_bytes(raw: bytes, tmp: Path | None, reader):  # type: ignore[no-untyped-def]
+def read_model_bytes(raw: bytes):  # type: ignore[no-untyped-def]
     """tinydeploy's model reader takes a path."""
+    from tinydeploy.model.ir import read_model
+
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / "model.tflite"
         p.write_bytes(raw)
-        return reader(p)
+        return read_model(p)
 
 
 if __name__ == "__main__":
