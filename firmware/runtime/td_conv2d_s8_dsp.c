@@ -239,10 +239,9 @@ TD_PATH_HELPER void td_column(const td_conv_dsp_params *p, const int8_t *input, 
 }
 
 #if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
-/* One input quad of the 2x2 block: LDM of the four weight words, two LDRDs of the
- * columns, eight SMLADs (16 MACs). */
-#define TD_QUAD                                   \
-  "ldm %[w]!, {r4, r5, r6, r8}\n\t"               \
+/* The 16 MACs of one input quad of the 2x2 block, the weights of both channels in
+ * r4 r5 (channel 0) and r6 r8 (channel 1): two LDRDs of the columns, eight SMLADs. */
+#define TD_QUAD_MACS                              \
   "ldrd r10, r12, [%[x]], #8\n\t"                \
   "smlad %[a00], r4, r10, %[a00]\n\t"            \
   "smlad %[a00], r5, r12, %[a00]\n\t"            \
@@ -253,6 +252,11 @@ TD_PATH_HELPER void td_column(const td_conv_dsp_params *p, const int8_t *input, 
   "smlad %[a10], r5, r12, %[a10]\n\t"            \
   "smlad %[a11], r6, r10, %[a11]\n\t"            \
   "smlad %[a11], r8, r12, %[a11]\n\t"
+
+/* One input quad: LDM of the four weight words, then the MACs. */
+#define TD_QUAD                                   \
+  "ldm %[w]!, {r4, r5, r6, r8}\n\t"               \
+  TD_QUAD_MACS
 
 #endif
 
@@ -337,16 +341,7 @@ TD_PATH_HELPER void td_block2x2_w8(const uint32_t *w, const uint32_t *x, int32_t
   "sxtb16 r4, r4\n\t"                            \
   "sxtb16 r8, r6, ror #8\n\t"                    \
   "sxtb16 r6, r6\n\t"                            \
-  "ldrd r10, r12, [%[x]], #8\n\t"                \
-  "smlad %[a00], r4, r10, %[a00]\n\t"            \
-  "smlad %[a00], r5, r12, %[a00]\n\t"            \
-  "smlad %[a01], r6, r10, %[a01]\n\t"            \
-  "smlad %[a01], r8, r12, %[a01]\n\t"            \
-  "ldrd r10, r12, [%[x]], #8\n\t"                \
-  "smlad %[a10], r4, r10, %[a10]\n\t"            \
-  "smlad %[a10], r5, r12, %[a10]\n\t"            \
-  "smlad %[a11], r6, r10, %[a11]\n\t"            \
-  "smlad %[a11], r8, r12, %[a11]\n\t"
+  TD_QUAD_MACS
 
 /* Requantize accumulator A with m, e, h in registers M, E, H (n is free by then). */
 #define TD_RQ5(A, M, E, H)                        \
