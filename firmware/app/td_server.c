@@ -392,7 +392,10 @@ static void cmd_td_load(const char *a_len, const char *a_crc) {
 static void spin(uint32_t n) {
 #if defined(__arm__) && defined(__thumb__)
   if (n == 0) return;
-  __asm__ volatile("1: subs %0, %0, #1\n\tbne 1b" : "+l"(n) : : "cc");
+  /* Unified syntax spelled out: GCC reads inline assembly for ARMv6-M (Cortex-M0/M0+)
+   * in divided syntax, where "subs" with an immediate does not assemble. GCC restores
+   * its own syntax mode after the block. */
+  __asm__ volatile(".syntax unified\n1: subs %0, %0, #1\n\tbne 1b" : "+l"(n) : : "cc");
 #else
   volatile uint32_t k = n;
   while (k) k--;

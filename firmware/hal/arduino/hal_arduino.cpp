@@ -16,6 +16,10 @@ extern "C" {
 #define TD_DEMCR (*(volatile uint32_t *)0xE000EDFCu)
 #define TD_DWT_CTRL (*(volatile uint32_t *)0xE0001000u)
 #define TD_DWT_CYCCNT (*(volatile uint32_t *)0xE0001004u)
+/* CoreSight lock access register of the DWT: on the Cortex-M7 (e.g. STM32F7) the DWT
+ * ignores writes until it is unlocked, so CYCCNT would read 0 without a debugger. */
+#define TD_DWT_LAR (*(volatile uint32_t *)0xE0001FB0u)
+#define TD_DWT_LAR_KEY 0xC5ACCE55u
 static uint32_t g_last_cyccnt;
 static uint64_t g_cycles_hi;
 #endif
@@ -30,6 +34,10 @@ extern "C" void hal_init(int argc, char **argv) {
   }
 #if TD_TIMER_DWT
   TD_DEMCR |= (1u << 24);
+#if defined(__ARM_ARCH_7EM__) || defined(__ARM_ARCH_7M__)
+  /* Needed on the M7; on M3/M4 the register is write-ignored. */
+  TD_DWT_LAR = TD_DWT_LAR_KEY;
+#endif
   TD_DWT_CYCCNT = 0;
   TD_DWT_CTRL |= 1u;
 #endif
