@@ -84,19 +84,14 @@ def flash_cmd(
 ) -> None:
     """Convert, compile, build, run on the board, check against tflite-micro, and measure."""
     from tinydeploy.outdir import check_output_dir, staged_output_dir
-    from tinydeploy.pipeline import RUNTIMES, flash
+    from tinydeploy.pipeline import flash
+    from tinydeploy.policy import choose_kernels, choose_runtime
     from tinydeploy.report.markdown import flash_markdown, write_reports
 
-    if runtime not in RUNTIMES:
-        raise DataError(f"--runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}",
-                        path=str(model))
+    choose_runtime(None, None, runtime)  # the option's value, before any work
+    choose_kernels(kernels)
     if check < 0 or runs < 1:
         raise DataError("--check must be >= 0 and --runs >= 1", path=str(model))
-    from tinydeploy.compile import KERNEL_MODES
-
-    if kernels not in KERNEL_MODES:
-        raise DataError(f"--kernels must be one of {', '.join(KERNEL_MODES)}, not {kernels!r}",
-                        path=str(model))
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}"
     check_output_dir(out_dir, force)
     with staged_output_dir(out_dir, force) as staging, \
@@ -135,7 +130,9 @@ def generate_cmd(
     """Write a complete, self-contained firmware project for the board (no build)."""
     from tinydeploy.outdir import check_output_dir, staged_output_dir
     from tinydeploy.pipeline import generate, prepare_model, resolve_board
+    from tinydeploy.policy import choose_runtime
 
+    choose_runtime(None, None, runtime)
     target = resolve_board(board)
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}-project"
     check_output_dir(out_dir, force)

@@ -15,16 +15,9 @@ from typing import Any
 from tinydeploy import __version__
 from tinydeploy.boards import Board, load_board, load_board_file
 from tinydeploy.model.ir import Model, parse_model
+from tinydeploy.policy import choose_runtime, kernel_note, kernel_options
 
 Progress = Callable[[str], None]
-RUNTIMES = ("aot", "tflm")
-
-# --kernels auto on a core with the DSP extension uses "dsp" (conv/FC weights widened
-# to 16 bit: fastest, about twice the weight flash) when the model's data takes at most
-# this share of the flash left beside the firmware (sizes.FIRMWARE_FLASH_RESERVE); the
-# other 10% are headroom for the kernels' code and the application. Else "dsp-small"
-# (int8 weights in flash, widened at run time).
-DSP_FLASH_SHARE = 0.9
 
 
 def resolve_board(board: str | Board) -> Board:
@@ -35,27 +28,6 @@ def resolve_board(board: str | Board) -> Board:
     if board.endswith(".toml"):
         return load_board_file(Path(board))
     return load_board(board)
-
-
-def dsp_flash_budget(board: Board) -> int:
-    """Bytes of flash the model's data may take for --kernels auto to pick "dsp"."""
-    from tinydeploy.build.sizes import FIRMWARE_FLASH_RESERVE
-
-    return int((board.flash_bytes - FIRMWARE_FLASH_RESERVE) * DSP_FLASH_SHARE)
-
-
-def kernel_note(choice: dict[str, Any] | None, board: Board) -> str | None:
-    """One line for the user when --kernels auto fell back from dsp to dsp-small."""
-    if not choice or choice.get("requested") != "auto" or choice.get("kernels") != "dsp-small":
-        return None
-    from tinydeploy.build.sizes import FIRMWARE_FLASH_RESERVE
-
-    sizes = choice["model_data_bytes"]
-    return (f"note: --kernels auto picked dsp-small for board '{board.id}': dsp needs "
-            f"{sizes['dsp']:,} B of model data, over the {choice['flash_budget_bytes']:,} B budget "
-            f"({DSP_FLASH_SHARE:.0%} of {board.flash_bytes:,} B flash less {FIRMWARE_FLASH_RESERVE:,} B "
-            f"for the firmware); dsp-small needs {sizes['dsp-small']:,} B (int8 weights, slower "
-            "conv/FC)")
 
 
 @dataclass
@@ -119,9 +91,8 @@ def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
         project = generate_platformio_project(prepared.model, prepared.raw, board,
                                               out_dir / "project")
         return {"project": project, "compiled": None, "kernel_choice": None}
-    compiled = compile_model(prepared.model, out_dir / "compiled", kernels=kernels,
-                             dsp=board.dsp, profile=profile,
-                             flash_budget=dsp_flash_budget(board) if board.dsp else None)
+    compiled = compile_model(prepared.model, out_dir / "compiled", profile=profile,
+                             **kernel_options(board, kernels))
     line = kernel_note(compiled.kernel_choice, board)
     if line:
         note(line)
@@ -177,6 +148,7 @@ def flash(
     board = resolve_board(board_id)
     progress("model")
     prepared = prepare_model(model_path, data, calibrate)
+    runtime = choose_runtime(prepared.model, board, runtime)
     (out_dir / "model.tflite").write_bytes(prepared.raw)
     reference = Reference(prepared.raw, prepared.model)
     tflm_arena = reference.arena().total

@@ -37,7 +37,7 @@ def _small_qemu_m4(folder: Path, flash_kb: int) -> Path:
 def test_auto_keeps_dsp_where_it_fits_and_says_why(tmp_path) -> None:
     from tinydeploy.compile import compile_model, load_compiled
     from tinydeploy.model.ir import parse_model
-    from tinydeploy.pipeline import dsp_flash_budget
+    from tinydeploy.policy import dsp_flash_budget
 
     path = mlperf_path("ad")
     model = parse_model(path.read_bytes(), path)

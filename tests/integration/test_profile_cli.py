@@ -44,7 +44,7 @@ def test_profile_kws_on_qemu_m4(tmp_path, capsys) -> None:
 def test_profile_rejects_unknown_kernels(tmp_path, capsys) -> None:
     assert main(["profile", str(mlperf_path("kws")), "--kernels", "turbo",
                  "-o", str(tmp_path / "x")]) == 1
-    assert "--kernels must be one of auto, reference, dsp" in capsys.readouterr().err
+    assert "--kernels: must be one of auto, reference, dsp" in capsys.readouterr().err
 
 
 def test_op_rows_convert_ticks_exactly() -> None:

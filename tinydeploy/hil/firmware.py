@@ -16,8 +16,8 @@ from typing import Optional
 from tinydeploy.boards import Board
 from tinydeploy.build.sizes import FirmwareSizes
 from tinydeploy.hil.locks import FileLock
-from tinydeploy.pipeline import RUNTIMES, PreparedModel, generate, prepare_model
-from tinydeploy.errors import ConfigError
+from tinydeploy.pipeline import PreparedModel, generate, prepare_model
+from tinydeploy.policy import choose_runtime
 
 BUILD_LOCK_TIMEOUT_S = 900.0
 
@@ -44,9 +44,7 @@ def build_firmware(model: PreparedModel, board: Board, runtime: str, cache_dir: 
     A PlatformIO board is also uploaded when ``upload`` (through ``port``);
     the caller holds the port's lock.
     """
-    if runtime not in RUNTIMES:
-        raise ConfigError(f"runtime '{runtime}' is not one of: {', '.join(RUNTIMES)}",
-                          where="--td-runtime")
+    runtime = choose_runtime(model.model, board, runtime, option="--td-runtime")
     folder = Path(cache_dir) / f"{board.id}-{runtime}-{model.model.sha256[:12]}"
     with FileLock(folder.with_suffix(".lock"), timeout=BUILD_LOCK_TIMEOUT_S,
                   what=f"build folder {folder}"):

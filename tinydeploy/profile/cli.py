@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tinydeploy.errors import DataError
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -60,15 +59,12 @@ def profile_cmd(
 ) -> None:
     """Instructions (emulated boards) or ticks per op, with MACs and instructions/MAC."""
     from tinydeploy.boards import load_board
-    from tinydeploy.compile import KERNEL_MODES
     from tinydeploy.outdir import check_output_dir, staged_output_dir
-    from tinydeploy.pipeline import kernel_note
+    from tinydeploy.policy import choose_kernels, kernel_note
     from tinydeploy.profile import profile_markdown, run_profile
     from tinydeploy.report.markdown import write_reports
 
-    if kernels not in KERNEL_MODES:
-        raise DataError(f"--kernels must be one of {', '.join(KERNEL_MODES)}, not {kernels!r}",
-                        path=str(model))
+    choose_kernels(kernels)
     out_dir = out or Path("td-out") / f"{model.stem}-{board}-profile"
     check_output_dir(out_dir, force)
     with staged_output_dir(out_dir, force) as staging, err_console.status("profiling ...") as st:

@@ -1,0 +1,80 @@
+"""Deployment policy: which runtime, which kernels, how much flash they may take.
+
+Every decision that depends on the board and the model lives here, once; the
+CLI, the Python API (tinydeploy.pipeline) and the HIL plugin call these
+functions instead of deciding for themselves. The stages below (compile,
+codegen, build) take the decisions as plain arguments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tinydeploy.boards import Board
+from tinydeploy.build.sizes import FIRMWARE_FLASH_RESERVE, check_fit
+from tinydeploy.compile import KERNEL_MODES
+from tinydeploy.errors import ConfigError
+from tinydeploy.model.ir import Model
+
+# The runtimes a model can be deployed with: "aot" (tinydeploy's compiler) and
+# "tflm" (TFLite Micro's interpreter with the model as a C array).
+RUNTIMES = ("aot", "tflm")
+
+# --kernels auto on a core with the DSP extension uses "dsp" (conv/FC weights widened
+# to 16 bit: fastest, about twice the weight flash) when the model's data takes at most
+# this share of the flash left beside the firmware (sizes.FIRMWARE_FLASH_RESERVE); the
+# other 10% are headroom for the kernels' code and the application. Else "dsp-small"
+# (int8 weights in flash, widened at run time).
+DSP_FLASH_SHARE = 0.9
+
+
+def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
+    if value not in allowed:
+        raise ConfigError(f"must be one of {', '.join(allowed)}, not {value!r}", where=option)
+    return value
+
+
+def choose_runtime(model: Model | None, board: Board | None, requested: str,
+                   option: str = "--runtime") -> str:
+    """The runtime to deploy ``model`` on ``board`` with; ``requested`` is the user's
+    choice (one of RUNTIMES). ConfigError naming ``option`` for anything else.
+
+    The model and board (None when only the option is checked, before any work) are
+    here so that a choice made from them (an "auto" that picks aot when every op is
+    supported) has its one place."""
+    return _one_of(requested, RUNTIMES, option)
+
+
+def choose_kernels(requested: str, option: str = "--kernels") -> str:
+    """Check the AOT kernel mode the user asked for (compile.KERNEL_MODES)."""
+    return _one_of(requested, KERNEL_MODES, option)
+
+
+def dsp_flash_budget(board: Board) -> int:
+    """Bytes of flash the model's data may take for --kernels auto to pick "dsp"."""
+    return int((board.flash_bytes - FIRMWARE_FLASH_RESERVE) * DSP_FLASH_SHARE)
+
+
+def kernel_options(board: Board, kernels: str) -> dict[str, Any]:
+    """compile_model's keyword arguments that carry the kernel policy for ``board``."""
+    return {"kernels": kernels, "dsp": board.dsp,
+            "flash_budget": dsp_flash_budget(board) if board.dsp else None}
+
+
+def kernel_note(choice: dict[str, Any] | None, board: Board) -> str | None:
+    """One line for the user when --kernels auto fell back from dsp to dsp-small."""
+    if not choice or choice.get("requested") != "auto" or choice.get("kernels") != "dsp-small":
+        return None
+    sizes = choice["model_data_bytes"]
+    return (f"note: --kernels auto picked dsp-small for board '{board.id}': dsp needs "
+            f"{sizes['dsp']:,} B of model data, over the {choice['flash_budget_bytes']:,} B budget "
+            f"({DSP_FLASH_SHARE:.0%} of {board.flash_bytes:,} B flash less {FIRMWARE_FLASH_RESERVE:,} B "
+            f"for the firmware); dsp-small needs {sizes['dsp-small']:,} B (int8 weights, slower "
+            "conv/FC)")
+
+
+def check_model_fits(board: Board, flash_bytes: int, ram_bytes: int, what: str) -> None:
+    """BoardError (board, bytes needed and available) when the model cannot fit;
+    the figures are build.sizes.check_fit's, so generate, flash and build agree."""
+    if board.cpu != "host":
+        check_fit(board, flash_bytes, ram_bytes, what=what)
