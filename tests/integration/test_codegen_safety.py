@@ -16,7 +16,7 @@ import pytest
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
 
 from tinydeploy.cli import main
-from tinydeploy.codegen import cgen
+from tinydeploy import cgen
 from tinydeploy.resources import firmware_dir
 
 hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is in the test extra")

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from tinydeploy.codegen.cgen import hex_bytes, sanitize, string_literal
+from tinydeploy.cgen import hex_bytes, sanitize, string_literal
 from tinydeploy.model.carray import write_c_array
 
 

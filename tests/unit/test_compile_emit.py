@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tinydeploy import __version__
-from tinydeploy.codegen import cgen
+from tinydeploy import cgen
 from tinydeploy.compile import compile_model, load_compiled
 from tinydeploy.compile.lower import lower
 from tinydeploy.errors import OutputExistsError, UnsupportedOpError

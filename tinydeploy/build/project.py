@@ -8,7 +8,7 @@ from tinydeploy import __version__
 from tinydeploy.boards import Board
 from tinydeploy.build.flags import cpu_flags
 from tinydeploy.build.tflm import TflmBuild
-from tinydeploy.codegen.render import render
+from tinydeploy.templates import render
 from tinydeploy.errors import BoardError, InputFileError
 from tinydeploy.resources import firmware_dir
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from tinydeploy import __version__
 from tinydeploy.boards import Board
-from tinydeploy.codegen import cgen
-from tinydeploy.codegen.render import render
+from tinydeploy import cgen
+from tinydeploy.templates import render
 from tinydeploy.errors import BoardError
 from tinydeploy.model.ir import Model
 from tinydeploy.resources import firmware_dir
@@ -84,7 +84,7 @@ def generate_example(prepared: Any, board: Board, example: str, out_dir: Path) -
     """Compile the model (AOT) and render out_dir/project for an application in EXAMPLES:
     a make project with the extra sources, or a PlatformIO project with its sketch.
     The class names come from the labels file beside the model (one per line)."""
-    from tinydeploy.codegen.cgen import string_literal
+    from tinydeploy.cgen import string_literal
     from tinydeploy.compile import compile_model
     from tinydeploy.errors import DataError, InputFileError
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tinydeploy import __version__
-from tinydeploy.codegen.cgen import comment, sanitize, string_literal
-from tinydeploy.codegen.render import render
+from tinydeploy.cgen import comment, sanitize, string_literal
+from tinydeploy.templates import render
 from tinydeploy.errors import UnsupportedOpError
 from tinydeploy.model.carray import write_c_array
 from tinydeploy.model.ir import Model

@@ -1,23 +1,19 @@
 """C emission: render model.c / model.h from the lowered steps and the memory plan.
 
 Structure lives in firmware/templates/model.{c,h}.j2; every identifier and
-literal comes from :mod:`tinydeploy.codegen.cgen`. Output is deterministic: the
+literal comes from :mod:`tinydeploy.cgen`. Output is deterministic: the
 same model and tinydeploy version give byte-identical files.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-import jinja2
-
-from tinydeploy import __version__
-from tinydeploy.codegen import cgen
+from tinydeploy import __version__, cgen
 from tinydeploy.compile.lower import ConstArray, Step
 from tinydeploy.compile.plan import Plan
 from tinydeploy.model.ir import Model, Tensor
-from tinydeploy.resources import firmware_dir
+from tinydeploy.templates import environment
 
 # Runtime files every compiled model needs, and each kernel's own file.
 COMMON_RUNTIME = ("td_model.h", "td_kernels.h", "td_fixedpoint.h", "td_broadcast.h", "td_dsp.h")
@@ -50,13 +46,6 @@ KERNEL_FILES = {
     "td_fully_connected_packed": "td_fully_connected_packed.c",
 }
 
-
-@lru_cache(maxsize=1)
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(firmware_dir() / "templates")),
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-        trim_blocks=True, lstrip_blocks=True, autoescape=False)
 
 
 def banner(model: Model) -> str:
@@ -177,13 +166,13 @@ def render(model: Model, steps: list[Step], plan: Plan,
     params_bytes = sum(a.nbytes for a in arrays if a.role == "params")
     common = dict(banner=banner(model), name_comment=cgen.comment(model.name),
                   arena_bytes=plan.arena_bytes, weights_bytes=weights, params_bytes=params_bytes)
-    c_text = _env().get_template("model.c.j2").render(
+    c_text = environment().get_template("model.c.j2").render(
         arrays=ctx_arrays, params=ctx_params, ops=ops,
         needs_row=any(st.remat for st in steps), profile=profile, prof_ops=prof_ops,
         input_info=_info_init(_tensor_info(tin)), output_info=_info_init(_tensor_info(tout)),
         input_ptr=_ptr(tin, plan.offset(tin.index)), output_ptr=_ptr(tout, plan.offset(tout.index)),
         **common)
-    h_text = _env().get_template("model.h.j2").render(
+    h_text = environment().get_template("model.h.j2").render(
         name_literal=cgen.string_literal(model.name),
         hash_literal=cgen.string_literal(model.sha256[:16]),
         input_bytes=tin.nbytes, output_bytes=tout.nbytes, **common)

@@ -53,13 +53,13 @@ def build_shared(cm: CompiledModel, out: Path | None = None, opt: str = "-O2") -
 
 def build_harness(cm: CompiledModel, out: Path | None = None, sanitize: bool = False) -> Path:
     """Compile an executable that runs N inputs read from a file (see aot_host_main.c.j2)."""
-    from tinydeploy.compile.emit import _env
+    from tinydeploy.templates import environment
 
     cc = _cc()
     build = cm.out_dir / "build"
     build.mkdir(parents=True, exist_ok=True)
     main_c = build / "aot_host_main.c"
-    main_c.write_text(_env().get_template("aot_host_main.c.j2").render())
+    main_c.write_text(environment().get_template("aot_host_main.c.j2").render())
     out = out or build / ("model_san" if sanitize else "model_host")
     flags = ["-O1", "-g", *SANITIZE] if sanitize else ["-O2"]
     cmd = [cc, *WARNINGS, *flags, *[f"-I{d}" for d in cm.include_dirs],

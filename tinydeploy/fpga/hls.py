@@ -132,7 +132,7 @@ def check_layers(model, hls4ml) -> None:
 
 
 def project_name(model) -> str:
-    from tinydeploy.codegen.cgen import sanitize
+    from tinydeploy.cgen import sanitize
 
     return sanitize(re.sub(r"\W", "_", model.name or "model"))
 

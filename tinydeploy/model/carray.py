@@ -6,8 +6,8 @@ import hashlib
 from pathlib import Path
 
 from tinydeploy import __version__
-from tinydeploy.codegen.cgen import comment, hex_bytes, sanitize
-from tinydeploy.codegen.render import render
+from tinydeploy.cgen import comment, hex_bytes, sanitize
+from tinydeploy.templates import render
 
 
 def write_c_array(raw: bytes, name: str, out_dir: Path, stem: str = "model_data") -> tuple[Path, Path]:

@@ -1,4 +1,5 @@
-"""Jinja2 environment over firmware/templates, shared by every code generator."""
+"""The one Jinja2 environment over firmware/templates: every generated file (model.c,
+C arrays, projects, Makefiles, sketches) is rendered through it."""
 
 from __future__ import annotations
 
