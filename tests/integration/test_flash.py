@@ -166,7 +166,8 @@ def test_repeated_runs_see_the_loaded_input(tmp_path) -> None:
     """The arena reuses the input tensor's memory; `infer N W` must still give every
     run the loaded input (td_server restores it), so results match the reference."""
     from tinydeploy.build import build
-    from tinydeploy.model.reference import Reference, random_inputs
+    from tinydeploy.model.inputs import random_inputs
+    from tinydeploy.model.reference import Reference
     from tinydeploy.pipeline import generate, prepare_model
     from tinydeploy.targets import target_for
 

@@ -99,3 +99,19 @@ def test_planning_is_deterministic():
     a = plan(model, lower(model))[1]
     b = plan(model, lower(model))[1]
     assert {k: v.offset for k, v in a.buffers.items()} == {k: v.offset for k, v in b.buffers.items()}
+
+
+def test_render_leaves_its_steps_as_given():
+    # emit.render is a pure function of (model, steps, plan): resnet's recomputed
+    # steps keep their remat records unchanged, and rendering twice gives the same text
+    import copy
+
+    from tinydeploy.compile.emit import render
+
+    model = read_model(mlperf("resnet"))
+    steps, p = plan(model, lower(model))
+    before = [copy.deepcopy(st.remat) for st in steps]
+    assert any(before)
+    first = render(model, steps, p)
+    assert [st.remat for st in steps] == before
+    assert render(model, steps, p)[:2] == first[:2]

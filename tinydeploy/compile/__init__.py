@@ -8,7 +8,7 @@ Public API::
     load_compiled(out_dir) -> CompiledModel
     check(compiled, raw, inputs=50, seed=0) -> {"inputs", "exact_match_rate", "max_abs_diff"}
     tflm_arena_bytes(raw) -> int
-    random_inputs(compiled, count, seed) -> np.ndarray
+    random_inputs(compiled, count, seed) -> np.ndarray   (model.inputs, the one generator)
 
 Stages: :mod:`.lower` (TFLite Micro's Prepare, in Python), :mod:`.plan` (static
 memory plan), :mod:`.emit` + :mod:`.cgen` (C text from templates), :mod:`.host`
@@ -33,6 +33,8 @@ from tinydeploy.compile.lower import PACKED_MARKER, lower, pack_weights
 from tinydeploy.compile.plan import plan as plan_memory
 from tinydeploy.compile.tflm import TflmRunner, tflm_arena_bytes
 from tinydeploy.errors import InputFileError
+from tinydeploy.measure.compare import compare
+from tinydeploy.model.inputs import random_inputs
 from tinydeploy.model.ir import Model, Tensor
 from tinydeploy.outdir import prepare_output_dir
 from tinydeploy.resources import firmware_dir
@@ -76,6 +78,10 @@ class CompiledModel:
     def headers(self) -> list[Path]:
         """The generated files a firmware project copies next to model.c."""
         return [self.model_h] + ([self.features_h] if self.features_h else [])
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.input["shape"])
 
     @property
     def input_dtype(self) -> np.dtype:
@@ -240,39 +246,25 @@ def load_compiled(out_dir: str | Path) -> CompiledModel:
         features_h=out / FEATURES_NAME if (out / FEATURES_NAME).is_file() else None)
 
 
-def random_inputs(cm: CompiledModel, count: int, seed: int = 0) -> np.ndarray:
-    """``count`` random inputs: uniform int8, or floats spanning the input's quantized range."""
-    rng = np.random.default_rng(seed)
-    shape = (count, *cm.input["shape"])
-    if cm.input["dtype"] == "int8":
-        return rng.integers(-128, 128, size=shape, dtype=np.int8)
-    return rng.uniform(-4.0, 4.0, size=shape).astype(np.float32)
-
-
 def check(cm: CompiledModel, raw: bytes, inputs: int = 50, seed: int = 0,
           data: np.ndarray | None = None) -> dict[str, Any]:
-    """Run the compiled C (host gcc, ctypes) and TFLite Micro on the same inputs.
+    """Run the compiled C (host gcc, ctypes) and TFLite Micro on the same inputs
+    (``data``, else ``inputs`` from random_inputs(cm, inputs, seed)).
 
-    Returns ``{"inputs", "exact_match_rate", "max_abs_diff"}``; max_abs_diff is in
-    output units (int8 steps for int8 outputs).
+    Returns measure.compare's ``{"inputs", "exact_match_rate", "max_abs_diff"}``;
+    max_abs_diff is in output units (int8 steps for int8 outputs). No inputs is a
+    DataError.
     """
     from tinydeploy.compile.host import HostModel, build_shared
 
     xs = random_inputs(cm, inputs, seed) if data is None else np.asarray(data)
     host = HostModel(build_shared(cm))
-    ref = TflmRunner(raw)
     out_count = int(np.prod(cm.output["shape"]))
-    exact = 0
-    max_diff = 0.0
-    for x in xs:
-        ours = host.invoke(x.astype(cm.input_dtype), cm.output_dtype, out_count)
-        theirs = ref.run(x).reshape(-1)
-        diff = float(np.max(np.abs(ours.astype(np.float64) - theirs.astype(np.float64)))) \
-            if out_count else 0.0
-        exact += int(diff == 0.0)
-        max_diff = max(max_diff, diff)
-    return {"inputs": int(len(xs)), "exact_match_rate": exact / max(len(xs), 1),
-            "max_abs_diff": max_diff}
+
+    def device(x: np.ndarray) -> np.ndarray:
+        return host.invoke(x.astype(cm.input_dtype), cm.output_dtype, out_count)
+
+    return compare(TflmRunner(raw), device, xs, where=str(cm.model_c)).as_dict()
 
 
 def summary(cm: CompiledModel) -> dict[str, Any]:

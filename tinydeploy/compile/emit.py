@@ -7,6 +7,7 @@ same model and tinydeploy version give byte-identical files.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from tinydeploy import __version__, cgen
@@ -138,10 +139,12 @@ def render(model: Model, steps: list[Step], plan: Plan,
     refs = {a.name for a in arrays}
     if len(refs) != len(arrays):
         raise cgen.CGenError("duplicate constant array names")
-    for st in steps:
-        if st.remat:
-            st.remat["step_op"] = steps[st.remat["step"]].op_index
-            st.remat["dsp"] = steps[st.remat["step"]].kernel == "td_conv2d_s8_dsp"
+    # The recomputing step's source op, for the comment and the row kernel; on copies,
+    # so the caller's steps are left as they were given.
+    steps = [dataclasses.replace(st, remat={
+                 **st.remat, "step_op": steps[st.remat["step"]].op_index,
+                 "dsp": steps[st.remat["step"]].kernel == "td_conv2d_s8_dsp"})
+             if st.remat else st for st in steps]
     ctx_arrays = [{"ctype": a.ctype, "name": cgen.identifier(a.name), "count": int(a.values.size),
                    "body": cgen.array_body(a.values, a.ctype), "weights": a.role == "weights"}
                   for a in arrays]

@@ -31,29 +31,19 @@ def assert_matches_reference(dev: Device, inputs: Optional[np.ndarray] = None, *
                              count: int = 10, seed: int = 0, max_steps: int = 0) -> dict[str, Any]:
     """Device outputs equal the tflite-micro reference's, or differ by at most
     ``max_steps`` quantization steps per value. Without inputs: ``count`` random ones."""
+    from tinydeploy.measure import compare
+
     xs = dev.random_inputs(count, seed) if inputs is None else np.asarray(inputs)
-    bad: list[tuple[int, int, int, int, int]] = []   # input, index, device, reference, diff
-    exact, worst = 0, 0
-    for i, x in enumerate(xs):
-        got = dev.infer(x).astype(np.int64).ravel()
-        want = dev.reference.run(np.asarray(x).reshape(dev.reference.input_shape))
-        want = want.astype(np.int64).ravel()
-        diff = np.abs(got - want)
-        d = int(diff.max()) if diff.size else 0
-        exact += d == 0
-        worst = max(worst, d)
-        if d > max_steps:
-            j = int(diff.argmax())
-            bad.append((i, j, int(got[j]), int(want[j]), d))
-    stats = {"inputs": len(xs), "exact_match_rate": exact / len(xs) if len(xs) else None,
-             "max_abs_diff": worst}
+    result = compare(dev.reference, dev.infer, xs, where=repr(dev))
+    stats = dict(result.as_dict(), max_abs_diff=max(d.steps for d in result.worst))
+    bad = result.differing(max_steps)
     if bad:
-        i, j, g, w, d = max(bad, key=lambda b: b[4])
+        w = max(bad, key=lambda b: b.steps)
         allowed = "bit-exact" if max_steps == 0 else f"within {max_steps} step(s)"
         raise _fail(dev, f"{len(bad)} of {len(xs)} outputs are not {allowed} with the "
-                         f"tflite-micro reference; worst: input #{i}, output index {j}: device "
-                         f"{g}, reference {w} ({d} steps). Inputs with differences: "
-                         f"{', '.join('#%d' % b[0] for b in bad[:10])}"
+                         f"tflite-micro reference; worst: input #{w.input}, output index {w.index}: "
+                         f"device {w.device}, reference {w.reference} ({w.steps} steps). Inputs "
+                         f"with differences: {', '.join('#%d' % b.input for b in bad[:10])}"
                          f"{' ...' if len(bad) > 10 else ''}")
     return stats
 

@@ -21,7 +21,8 @@ import numpy as np
 from tinydeploy.errors import DataError, DeviceError
 from tinydeploy.hil.firmware import Firmware
 from tinydeploy.link import Link
-from tinydeploy.model.reference import Reference, random_inputs
+from tinydeploy.model.inputs import random_inputs
+from tinydeploy.model.reference import Reference
 from tinydeploy.targets import Target, target_for
 
 T = TypeVar("T")

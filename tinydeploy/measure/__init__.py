@@ -1,35 +1,30 @@
-"""Measure a running device: outputs against the host reference, memory, latency."""
+"""Measure a running device: outputs against the host reference, memory, latency.
+
+    compare(reference, device, inputs) -> Comparison   (measure.compare)
+    on_link(link, dtype) -> device callable for compare
+    latency(link, runs, warmup, kind) -> timing figures
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from tinydeploy.link import Link
-from tinydeploy.model.reference import Reference
+from tinydeploy.measure.compare import Comparison, Difference, compare
+
+__all__ = ["Comparison", "Difference", "compare", "latency", "on_link"]
 
 
-def validate(link: Link, reference: Reference, inputs: np.ndarray) -> dict[str, Any]:
-    """Run each input on the device and in tflite-micro; compare the raw outputs.
-
-    Returns inputs, exact_match_rate and max_abs_diff (in output quantization steps).
-    """
-    out_dtype = np.dtype(reference.output_details["dtype"])
-    exact, worst = 0, 0.0
-    for x in inputs:
+def on_link(link: Link, out_dtype: np.dtype) -> Callable[[np.ndarray], np.ndarray]:
+    """The device behind ``link`` as a function of one input, for compare()."""
+    def run(x: np.ndarray) -> np.ndarray:
         link.load_input(np.ascontiguousarray(x).tobytes())
         link.infer(1, 0)
-        got = np.frombuffer(link.output(), dtype=out_dtype)
-        want = reference.run(x).ravel()
-        if got.size != want.size:
-            raise ValueError(f"device output has {got.size} values, the reference {want.size}")
-        diff = float(np.max(np.abs(got.astype(np.float64) - want.astype(np.float64))))
-        exact += diff == 0.0
-        worst = max(worst, diff)
-    count = len(inputs)
-    return {"inputs": count, "exact_match_rate": exact / count if count else None,
-            "max_abs_diff": worst if count else None}
+        return np.frombuffer(link.output(), dtype=out_dtype)
+    return run
 
 
 def latency(link: Link, runs: int, warmup: int = 1, kind: str = "emulated") -> dict[str, Any]:

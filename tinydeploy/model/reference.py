@@ -104,13 +104,3 @@ class Reference:
 def tflm_arena(raw: bytes, model: Model | None = None) -> TflmArena:
     """The tensor arena TFLite Micro needs for ``raw``, as its allocator reports it."""
     return Reference(raw, model).arena()
-
-
-def random_inputs(ref: Reference, count: int, seed: int = 0) -> np.ndarray:
-    """Uniformly random inputs over the full range of the model's input type."""
-    rng = np.random.default_rng(seed)
-    shape = (count, *ref.input_shape)
-    if np.issubdtype(ref.input_dtype, np.integer):
-        info = np.iinfo(ref.input_dtype)
-        return rng.integers(info.min, info.max + 1, size=shape, dtype=ref.input_dtype)
-    return rng.standard_normal(shape).astype(ref.input_dtype)

@@ -74,7 +74,8 @@ def run_profile(model_path: Path, board_id: str, out_dir: Path, *, kernels: str 
     from tinydeploy.boards import load_board
     from tinydeploy.build import build
     from tinydeploy.model.analysis import op_stats
-    from tinydeploy.model.reference import Reference, random_inputs
+    from tinydeploy.model.inputs import random_inputs
+    from tinydeploy.model.reference import Reference
     from tinydeploy.pipeline import generate, prepare_model
     from tinydeploy.targets import target_for
 
