@@ -104,7 +104,7 @@ def flash_cmd(
 
     check_mlperf_id("", mlperf_id)  # a bad id fails before the model is read
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}"
-    check_output_dir(out_dir, force)
+    check_output_dir(out_dir, force, (model, data))
     with staged_output_dir(out_dir, force) as staging, \
             err_console.status("starting ...") as status:
         report = flash(model, board, staging, runtime=runtime, check=check, runs=runs,
@@ -147,7 +147,7 @@ def generate_cmd(
 
     target = resolve_board(board)
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}-project"
-    check_output_dir(out_dir, force)
+    check_output_dir(out_dir, force, (model, data))
     prepared = prepare_model(model, data)
     if example and runtime != "aot":
         raise DataError("--example builds on the AOT runtime; drop --runtime", path=str(model))
