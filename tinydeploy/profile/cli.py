@@ -66,7 +66,7 @@ def profile_cmd(
 
     choose_kernels(kernels)
     out_dir = out or Path("td-out") / f"{model.stem}-{board}-profile"
-    check_output_dir(out_dir, force)
+    check_output_dir(out_dir, force, (model, data))
     with staged_output_dir(out_dir, force) as staging, err_console.status("profiling ...") as st:
         report = run_profile(model, board, staging, kernels=kernels, data=data,
                              progress=lambda s: st.update(s + " ..."))
