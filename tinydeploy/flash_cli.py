@@ -150,7 +150,7 @@ def generate_cmd(
         raise DataError("--example builds on the AOT runtime; drop --runtime", path=str(model))
     with staged_output_dir(out_dir, force) as staging:
         if example:
-            from tinydeploy.codegen.platformio import generate_example
+            from tinydeploy.pipeline import generate_example
 
             generate_example(prepared, target, example, staging)
         else:

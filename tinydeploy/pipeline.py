@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tinydeploy import __version__
 from tinydeploy.boards import Board, load_board, load_board_file
 from tinydeploy.model.ir import Model, parse_model
-from tinydeploy.policy import choose_runtime, kernel_note, kernel_options
+from tinydeploy.policy import check_model_fits, choose_runtime, kernel_note, kernel_options
 
 Progress = Callable[[str], None]
 
@@ -84,13 +83,16 @@ def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
     (None for the TFLite Micro runtime). ``mlperf_id``: the model id for the MLPerf Tiny
     runner (kws01, vww01, ic01, ad01); the four reference models get theirs by default.
     """
-    defines = _firmware_defines(prepared.model, mlperf_id)
-    from tinydeploy.build import generate_project
+    from tinydeploy.codegen import generate_platformio_project, generate_project, write_tflm_model
     from tinydeploy.compile import compile_model
 
+    defines = _firmware_defines(prepared.model, mlperf_id)
+    what = f"model '{prepared.model.name}'"
+    if runtime == "tflm":
+        # the flatbuffer goes to flash as a C array: too big is known before anything else
+        check_model_fits(board, len(prepared.raw), 0, what=what)
     if runtime == "tflm" and board.build == "make":
         from tinydeploy.build.tflm import find_tflm
-        from tinydeploy.codegen.tflm import write_tflm_model
 
         tflm = find_tflm(board, tflm_root, tflm_lib)
         model_dir = out_dir / "tflm"
@@ -100,8 +102,6 @@ def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
                                    defines=defines)
         return {"project": project, "compiled": None, "kernel_choice": None}
     if runtime == "tflm":
-        from tinydeploy.codegen.platformio import generate_platformio_project
-
         project = generate_platformio_project(prepared.model, prepared.raw, board,
                                               out_dir / "project",
                                               extra_context={"defines": defines})
@@ -111,25 +111,33 @@ def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
     line = kernel_note(compiled.kernel_choice, board)
     if line:
         note(line)
+    # weights + parameters in flash, the arena in RAM: a lower bound of what the build
+    # needs, so a model that cannot fit fails here, before a project is written or built
+    check_model_fits(board, compiled.weights_bytes + compiled.params_bytes,
+                     compiled.arena_bytes, what=what)
     if board.build == "platformio":
-        from tinydeploy.codegen.platformio import generate_platformio_project
-
         project = generate_platformio_project(prepared.model, prepared.raw, board,
                                               out_dir / "project", compiled=compiled,
                                               extra_context={"defines": defines})
     else:
         project = generate_project(board, [compiled.model_c, *compiled.headers],
-                                   out_dir / "project",
-                                   defines=defines)
+                                   out_dir / "project", defines=defines)
     return {"project": project, "compiled": compiled, "kernel_choice": compiled.kernel_choice}
 
 
-def _kernel_mode(compiled: Any) -> str | None:
-    if compiled is None:
-        return None
-    import json
+def generate_example(prepared: PreparedModel, board: Board, example: str,
+                     out_dir: Path) -> Path:
+    """Compile the model (AOT) and render out_dir/project for an application in
+    codegen.EXAMPLES (its sources and labels are checked first)."""
+    from tinydeploy.codegen import example_sources, render_example
+    from tinydeploy.compile import compile_model
 
-    return json.loads(compiled.metadata.read_text()).get("kernel_mode")
+    sources, labels = example_sources(example, prepared.source)
+    compiled = compile_model(prepared.model, out_dir / "compiled", dsp=board.dsp)
+    check_model_fits(board, compiled.weights_bytes + compiled.params_bytes,
+                     compiled.arena_bytes, what=f"model '{prepared.model.name}'")
+    return render_example(prepared.model, prepared.raw, compiled, board, example, sources,
+                          labels, out_dir / "project")
 
 
 def flash(
@@ -155,17 +163,18 @@ def flash(
 
     ``board_id``: a board id, a profile file (``*.toml``) or a Board. ``note`` gets
     one-line notices for the user (the kernels auto picked, see generate)."""
-    from tinydeploy.build import build
     import numpy as np
 
+    from tinydeploy.build import build_project
     from tinydeploy.measure import compare, latency, on_link
-    from tinydeploy.model.analysis import op_stats
     from tinydeploy.model.inputs import random_inputs
     from tinydeploy.model.reference import Reference
-    from tinydeploy.targets import target_for
+    from tinydeploy.report.flash import flash_report
+    from tinydeploy.targets import check_port, target_for
 
     started = time.monotonic()
     board = resolve_board(board_id)
+    check_port(board, port)  # a missing or busy port is known before anything is built
     progress("model")
     prepared = prepare_model(model_path, data, calibrate)
     runtime = choose_runtime(prepared.model, board, runtime)
@@ -177,18 +186,11 @@ def flash(
     generated = generate(prepared, board, runtime, out_dir, tflm_root, tflm_lib, kernels=kernels,
                          note=note, mlperf_id=mlperf_id)
     progress("build")
-    if board.build == "platformio":
-        from tinydeploy.build.platformio import pio_build
-
-        firmware = pio_build(generated["project"], board)
-        sizes = None
-    else:
-        result = build(generated["project"], board)
-        firmware, sizes = result.elf, result.sizes
+    built = build_project(generated["project"], board, upload=True, port=port)
 
     progress("run")
     kind = {"qemu": "emulated", "host": "host"}.get(board.platform, "hardware")
-    with target_for(board, firmware, port) as target:
+    with target_for(board, built.elf, port) as target:
         link = target.link
         info = link.info()
         progress("check")
@@ -201,47 +203,11 @@ def flash(
         timing = latency(link, runs, warmup=1, kind=kind)
         memory = link.memory()
 
-    macs = sum(r.macs for r in op_stats(prepared.model))
-    stack_used = memory.get("stack_used_bytes") or 0
-    static_ram = sizes.static_ram_bytes if sizes else (memory.get("static_ram_bytes") or 0)
-    report: dict[str, Any] = {
-        "tinydeploy": __version__,
-        "board": board.id,
-        "board_name": board.name,
-        "cpu": board.cpu,
-        "runtime": runtime,
-        "kernels": _kernel_mode(generated.get("compiled")),
-        "kernel_choice": generated["kernel_choice"],
-        "board_flash_bytes": board.flash_bytes,
-        "board_ram_bytes": board.ram_bytes,
-        "model": {"name": prepared.model.name, "path": str(model_path),
-                  "sha256": prepared.model.sha256, "converted": prepared.converted},
-        "macs": macs,
-        "flash_bytes": sizes.flash_bytes if sizes else None,
-        "flash": ({"weights": sizes.weights_bytes, "runtime": sizes.runtime_code_bytes,
-                   "other": sizes.other_flash_bytes} if sizes else None),
-        "ram_bytes": static_ram + stack_used,
-        "static_ram_bytes": static_ram,
-        # part of static RAM: td_server's copy of the loaded input for `infer N W`
-        "input_copy_bytes": _input_store(prepared.model)["TD_INPUT_STORE_BYTES"],
-        "arena_bytes": memory.get("arena_bytes"),
-        "tflm_arena_bytes": tflm_arena,
-        "stack_bytes": stack_used,
-        "stack_reserved_bytes": memory.get("stack_bytes"),
-        "exact_match_rate": checked["exact_match_rate"],
-        "max_abs_diff": checked["max_abs_diff"],
-        "check": checked,
-        "latency": timing,
-        "device_info": info,
-        "boot_seconds": getattr(target, "boot_seconds", None),
-        "seconds": round(time.monotonic() - started, 2),
-    }
-    if "instructions_per_inference" in timing:
-        ipi = timing["instructions_per_inference"]
-        report["instructions_per_inference"] = ipi
-        report["instructions_per_mac"] = round(ipi / macs, 3) if macs else None
-    if "cycles_per_inference" in timing:
-        report["cycles_per_inference"] = timing["cycles_per_inference"]
-    if "latency_ms" in timing:
-        report["latency_ms"] = timing["latency_ms"]
-    return report
+    return flash_report(
+        board=board, runtime=runtime, model=prepared.model, model_path=str(model_path),
+        converted=prepared.converted, compiled=generated["compiled"],
+        kernel_choice=generated["kernel_choice"], sizes=built.sizes, memory=memory, info=info,
+        checked=checked, timing=timing, tflm_arena_bytes=tflm_arena,
+        input_copy_bytes=_input_store(prepared.model)["TD_INPUT_STORE_BYTES"],
+        boot_seconds=getattr(target, "boot_seconds", None),
+        seconds=round(time.monotonic() - started, 2))

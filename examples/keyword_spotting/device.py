@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from tinydeploy.boards import Board, load_board
-from tinydeploy.build import BuildResult, build, generate_project
+from tinydeploy.build import BuildResult, build
+from tinydeploy.codegen import generate_project
 from tinydeploy.compile import compile_model
 from tinydeploy.errors import DeviceError
 from tinydeploy.link import Link

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tinydeploy.boards import load_board
-from tinydeploy.build import build, check_fit, generate_project
+from tinydeploy.build import build, check_fit
+from tinydeploy.codegen import generate_project
 from tinydeploy.errors import BoardError, DeviceError, ToolchainError
 from tinydeploy.targets import HostTarget
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tinydeploy.boards import load_board
-from tinydeploy.build import build, generate_project
+from tinydeploy.build import build
+from tinydeploy.codegen import generate_project
 from tinydeploy.compile import compile_model
 from tinydeploy.model.ir import read_model
 from tinydeploy.targets import target_for

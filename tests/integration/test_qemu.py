@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from tinydeploy.boards import load_board
-from tinydeploy.build import build, generate_project
+from tinydeploy.build import build
+from tinydeploy.codegen import generate_project
 from tinydeploy.targets import QemuTarget
 
 from test_firmware_host import FIXTURE, echo_reference  # same folder (pytest rootdir import)

@@ -1,13 +1,13 @@
-"""Build stage: render a self-contained firmware project for a board and build it.
+"""Build stage: build a project rendered by tinydeploy.codegen; sizes from the ELF.
 
-    generate_project(board, model_sources, out_dir) -> Path
-    build(project_dir, board) -> BuildResult(elf, sizes)
-    check_fit(board, weights_bytes, ram_bytes) raises BoardError when the model is too big
+    build_project(project_dir, board, upload=, port=) -> BuildResult(elf, sizes)  (make or pio)
+    build(project_dir, board) -> BuildResult(elf, sizes)                         (make only)
+    check_fit(board, flash_bytes, ram_bytes) raises BoardError when the model is too big
 """
 
 from tinydeploy.build.make import BuildResult, build, check_toolchain
-from tinydeploy.build.project import generate_project
+from tinydeploy.build.project import build_project
 from tinydeploy.build.sizes import FirmwareSizes, check_fit, firmware_sizes, object_sizes
 
-__all__ = ["BuildResult", "FirmwareSizes", "build", "check_fit", "check_toolchain",
-           "firmware_sizes", "generate_project", "object_sizes"]
+__all__ = ["BuildResult", "FirmwareSizes", "build", "build_project", "check_fit",
+           "check_toolchain", "firmware_sizes", "object_sizes"]

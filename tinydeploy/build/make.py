@@ -24,7 +24,7 @@ BUILD_TIMEOUT_S = 600
 @dataclass(frozen=True)
 class BuildResult:
     elf: Path           # build/fw.elf (build/fw on the host board: the program to run)
-    sizes: FirmwareSizes
+    sizes: FirmwareSizes | None   # None for a PlatformIO build (see build_project)
     log: str            # make's output
 
 
@@ -70,7 +70,7 @@ def build(project_dir: Path, board: Board, jobs: int = 0) -> BuildResult:
     project = Path(project_dir)
     jobs = jobs or min(4, os.cpu_count() or 1)
     if not (project / "Makefile").is_file():
-        raise ToolchainError(f"{project} has no Makefile; call generate_project() first",
+        raise ToolchainError(f"{project} has no Makefile; render it with tinydeploy.codegen.generate_project() first",
                              tool="make")
     check_toolchain(board)
     log = _make(project, "model-objs", jobs=jobs)

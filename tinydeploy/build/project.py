@@ -1,95 +1,21 @@
-"""Render a self-contained firmware project folder for a make board."""
+"""Build any generated project: make or PlatformIO, chosen once from the board."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tinydeploy import __version__
 from tinydeploy.boards import Board
-from tinydeploy.build.flags import cpu_flags
-from tinydeploy.build.tflm import TflmBuild
-from tinydeploy.templates import render
-from tinydeploy.errors import BoardError, InputFileError
-from tinydeploy.resources import firmware_dir
-
-_C_SUFFIXES = (".c", ".h", ".cc")
+from tinydeploy.build.make import BuildResult, build
+from tinydeploy.build.platformio import pio_build
 
 
-def _sync(files: dict[Path, Path], dst: Path) -> None:
-    """Make dst hold exactly files ({relative path: source}); untouched files keep
-    their timestamps so make rebuilds only what changed."""
-    for old in sorted(dst.rglob("*")) if dst.is_dir() else []:
-        if old.is_file() and old.relative_to(dst) not in files:
-            old.unlink()
-    for rel, src in files.items():
-        target = dst / rel
-        data = src.read_bytes()
-        if not target.is_file() or target.read_bytes() != data:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+def build_project(project: Path, board: Board, *, upload: bool = True,
+                  port: str | None = None) -> BuildResult:
+    """Build ``project`` (rendered by tinydeploy.codegen for ``board``).
 
-
-def _tree(src: Path) -> dict[Path, Path]:
-    return {p.relative_to(src): p for p in sorted(src.rglob("*"))
-            if p.is_file() and p.suffix in _C_SUFFIXES}
-
-
-def generate_project(board: Board, model_sources: list[Path], out_dir: Path,
-                     tflm: TflmBuild | None = None,
-                     extra_sources: list[Path] | None = None,
-                     defines: dict[str, int] | None = None) -> Path:
-    """Write Makefile, linker script, td_board.h, app/, hal/, runtime/, model/ into out_dir.
-
-    model_sources are the compiled model's .c/.h files (model.c, model.h, ...);
-    they go to model/ unchanged. An existing project folder is refreshed: its
-    app/, hal/, runtime/ and model/ are synchronised (unchanged files keep their
-    timestamps) and build/ is kept, so a rebuild compiles only what changed.
-    ``tflm``: the user's TFLite Micro build, for a model/ holding tflm_model.cc.
-    ``extra_sources``: more .c/.h files for app/ (an application's extension of the
-    server, e.g. firmware/features/ for keyword spotting); generic firmware has none.
-    """
-    if board.build != "make":
-        raise BoardError(f"board '{board.id}' builds with {board.build}; generate_project "
-                         "only renders make projects", path=str(board.path))
-    fw = firmware_dir()
-    hal = fw / "hal" / board.hal
-    if not hal.is_dir():
-        raise BoardError(f"key 'hal' = '{board.hal}': no folder {hal}", path=str(board.path))
-    sources = [Path(p) for p in model_sources]
-    for src in sources:
-        if not src.is_file():
-            raise InputFileError("model source file not found", path=str(src))
-        if src.suffix not in _C_SUFFIXES:
-            raise InputFileError("model sources must be .c, .cc or .h files", path=str(src))
-    if len({s.name for s in sources}) != len(sources):
-        raise InputFileError("two model sources share a file name", path=str(sources[0]))
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    app = _tree(fw / "app")
-    for src in [Path(p) for p in extra_sources or []]:
-        if not src.is_file() or src.suffix not in (".c", ".h"):
-            raise InputFileError("extra sources must be existing .c or .h files", path=str(src))
-        if Path(src.name) in app:
-            raise InputFileError("an extra source has the name of a file in app/", path=str(src))
-        app[Path(src.name)] = src
-    _sync(app, out / "app")
-    _sync(_tree(hal), out / "hal")
-    _sync(_tree(fw / "runtime"), out / "runtime")
-    _sync({Path(s.name): s for s in sources}, out / "model")
-    flags = cpu_flags(board)
-    if tflm is not None and tflm.float_abi == "soft" and "-mfloat-abi=hard" in flags:
-        # Link-compatible with a soft-float TFLM library while keeping the FPU.
-        flags = flags.replace("-mfloat-abi=hard", "-mfloat-abi=softfp")
-    context = {"board": board, "version": __version__, "cpu_flags": flags, "tflm": tflm,
-               "defines": defines or {}}
-    _write(out / "Makefile", render("fw_Makefile.j2", **context))
-    _write(out / "td_board.h", render("fw_td_board.h.j2", **context))
-    if board.cpu != "host":
-        _write(out / "linker.ld", render("fw_linker.ld.j2", **context))
-    return out
-
-
-def _write(path: Path, text: str) -> None:
-    # Rewrite only on change so make's timestamps stay meaningful.
-    if not path.is_file() or path.read_text() != text:
-        path.write_text(text)
+    make boards: the ELF and its sizes (the model's fit is checked before linking).
+    PlatformIO boards: `pio run`, uploaded through ``port`` when ``upload``; sizes
+    are None (PlatformIO's own size report is not read) and so is the log."""
+    if board.build == "platformio":
+        return BuildResult(pio_build(project, board, upload=upload, port=port), None, "")
+    return build(project, board)

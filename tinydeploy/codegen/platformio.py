@@ -13,18 +13,14 @@ from typing import Any
 from tinydeploy import __version__
 from tinydeploy.boards import Board
 from tinydeploy import cgen
+from tinydeploy.codegen.files import sync, tree
 from tinydeploy.templates import render
 from tinydeploy.errors import BoardError
 from tinydeploy.model.ir import Model
 from tinydeploy.resources import firmware_dir
 
 
-def _copy_tree(src: Path, dst: Path, suffixes: tuple[str, ...] = (".c", ".h", ".cpp", ".cc")) -> None:
-    for path in sorted(src.rglob("*")):
-        if path.is_file() and path.suffix in suffixes:
-            target = dst / path.relative_to(src)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+_SKETCH_SUFFIXES = (".c", ".h", ".cpp", ".cc")
 
 
 def generate_platformio_project(model: Model, raw: bytes, board: Board, out_dir: Path,
@@ -46,10 +42,10 @@ def generate_platformio_project(model: Model, raw: bytes, board: Board, out_dir:
     out_dir.mkdir(parents=True, exist_ok=True)
     src = out_dir / "src"
     fw = firmware_dir()
-    _copy_tree(fw / "app", src / "app")
-    for path in extra_sources or []:
-        shutil.copyfile(path, src / "app" / Path(path).name)
-    _copy_tree(fw / "hal" / "arduino", src / "hal")
+    app = tree(fw / "app", _SKETCH_SUFFIXES)
+    app.update({Path(Path(p).name): Path(p) for p in extra_sources or []})
+    sync(app, src / "app")
+    sync(tree(fw / "hal" / "arduino", _SKETCH_SUFFIXES), src / "hal")
     (src / "runtime").mkdir(parents=True)
     shutil.copyfile(fw / "runtime" / "td_model.h", src / "runtime" / "td_model.h")
     context: dict[str, Any] = {"board": board, "version": __version__,
@@ -63,7 +59,7 @@ def generate_platformio_project(model: Model, raw: bytes, board: Board, out_dir:
     model_dir = src / "model"
     model_dir.mkdir()
     if compiled is not None:
-        _copy_tree(fw / "runtime", src / "runtime", (".c", ".h"))
+        sync(tree(fw / "runtime", (".c", ".h")), src / "runtime")
         for path in (compiled.model_c, *compiled.headers):
             shutil.copyfile(path, model_dir / Path(path).name)
     else:
@@ -80,33 +76,38 @@ EXAMPLES: dict[str, dict[str, str]] = {
 }
 
 
-def generate_example(prepared: Any, board: Board, example: str, out_dir: Path) -> Path:
-    """Compile the model (AOT) and render out_dir/project for an application in EXAMPLES:
-    a make project with the extra sources, or a PlatformIO project with its sketch.
-    The class names come from the labels file beside the model (one per line)."""
-    from tinydeploy.cgen import string_literal
-    from tinydeploy.compile import compile_model
+def example_sources(example: str, model_source: Path) -> tuple[list[Path], list[str]]:
+    """The extra app/ sources and the class names (the labels file beside the model,
+    one per line) of an application in EXAMPLES; checked before anything is compiled."""
     from tinydeploy.errors import DataError, InputFileError
 
     if example not in EXAMPLES:
         raise DataError(f"unknown example {example!r}; known: {', '.join(sorted(EXAMPLES))}",
-                        path=str(prepared.source))
+                        path=str(model_source))
     spec = EXAMPLES[example]
     sources = sorted(p for p in (firmware_dir() / spec["sources"]).iterdir()
                      if p.suffix in (".c", ".h"))
-    labels_file = Path(prepared.source).parent / spec["labels"]
+    labels_file = Path(model_source).parent / spec["labels"]
     if not labels_file.is_file():
         raise InputFileError(f"--example {example} needs the class names, one per line, in "
                              f"{spec['labels']} beside the model", path=str(labels_file))
     labels = [ln.strip() for ln in labels_file.read_text().splitlines() if ln.strip()]
-    compiled = compile_model(prepared.model, out_dir / "compiled", dsp=board.dsp)
+    return sources, labels
+
+
+def render_example(model: Model, raw: bytes, compiled: Any, board: Board, example: str,
+                   sources: list[Path], labels: list[str], out_dir: Path) -> Path:
+    """Render out_dir for an application in EXAMPLES around the AOT-compiled model:
+    a make project with the extra sources, or a PlatformIO project with its sketch."""
+    from tinydeploy.cgen import string_literal
+
     if board.build == "platformio":
-        return generate_platformio_project(prepared.model, prepared.raw, board, out_dir / "project",
-                                           compiled=compiled, extra_sources=sources,
-                                           main_template=spec["main"],
+        return generate_platformio_project(model, raw, board, out_dir, compiled=compiled,
+                                           extra_sources=sources,
+                                           main_template=EXAMPLES[example]["main"],
                                            extra_context={"labels": labels, "example": example,
                                                           "label_literals": [string_literal(x) for x in labels]})
-    from tinydeploy.build import generate_project
+    from tinydeploy.codegen.make import generate_project
 
-    return generate_project(board, [compiled.model_c, *compiled.headers], out_dir / "project",
+    return generate_project(board, [compiled.model_c, *compiled.headers], out_dir,
                             extra_sources=sources)

@@ -1,6 +1,6 @@
 """The firmware under test: the model compiled and built for one board, once.
 
-Reuses the pipeline's stages (prepare_model, generate, build / pio_build); the
+Reuses the pipeline's stages (prepare_model, generate, build_project); the
 build folder is keyed by board, runtime and model hash, so a later session
 (or another pytest-xdist worker) finds it and make rebuilds only what changed.
 A file lock keeps two processes from building into the same folder at once.
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from tinydeploy.boards import Board
+from tinydeploy.build import build_project
 from tinydeploy.build.sizes import FirmwareSizes
 from tinydeploy.hil.locks import FileLock
 from tinydeploy.pipeline import PreparedModel, generate, prepare_model
@@ -52,15 +53,8 @@ def build_firmware(model: PreparedModel, board: Board, runtime: str, cache_dir: 
         # files are rewritten only when they change, so make rebuilds only what did.
         shutil.rmtree(folder / "compiled", ignore_errors=True)
         generated = generate(model, board, runtime, folder)
-        if board.build == "platformio":
-            from tinydeploy.build.platformio import pio_build
-
-            elf = pio_build(generated["project"], board, upload=upload, port=port)
-            return Firmware(board, runtime, model, elf, None, folder)
-        from tinydeploy.build import build
-
-        result = build(generated["project"], board)
-        return Firmware(board, runtime, model, result.elf, result.sizes, folder)
+        built = build_project(generated["project"], board, upload=upload, port=port)
+        return Firmware(board, runtime, model, built.elf, built.sizes, folder)
 
 
 def prebuilt(model: PreparedModel, board: Board, runtime: str) -> Firmware:

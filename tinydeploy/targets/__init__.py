@@ -15,7 +15,7 @@ from tinydeploy.targets.base import Target
 from tinydeploy.targets.host import HostTarget
 from tinydeploy.targets.qemu import QemuTarget
 from tinydeploy.targets.renode import RenodeTarget
-from tinydeploy.targets.serial_device import SerialTarget, find_port
+from tinydeploy.targets.serial_device import SerialTarget, check_port, find_port
 
 
 def target_for(board: Board, firmware: Optional[Path] = None, port: Optional[str] = None,
@@ -32,5 +32,5 @@ def target_for(board: Board, firmware: Optional[Path] = None, port: Optional[str
     raise BoardError(f"no target for platform '{board.platform}'", path=str(board.path))
 
 
-__all__ = ["HostTarget", "QemuTarget", "RenodeTarget", "SerialTarget", "Target", "find_port",
-           "target_for"]
+__all__ = ["HostTarget", "QemuTarget", "RenodeTarget", "SerialTarget", "Target", "check_port",
+           "find_port", "target_for"]

@@ -7,7 +7,7 @@ from typing import Optional
 from serial.tools import list_ports
 
 from tinydeploy.boards import Board
-from tinydeploy.errors import DeviceError
+from tinydeploy.errors import ConfigError, DeviceError
 from tinydeploy.link import Link, open_serial
 from tinydeploy.targets.base import Target
 
@@ -29,6 +29,18 @@ def find_port(board: Board) -> str:
         raise DeviceError(f"{len(found)} boards with USB {ident} are connected "
                           f"({', '.join(sorted(found))}); choose one with --port", port="usb")
     return found[0]
+
+
+def check_port(board: Board, port: Optional[str]) -> None:
+    """Before anything is built: ``port`` exists and can be opened (not busy, not
+    denied), as a one-line DeviceError; ConfigError when the board is not on a
+    serial port at all (QEMU, Renode, the host run the firmware themselves)."""
+    if port is None:
+        return
+    if board.platform != "platformio":
+        raise ConfigError(f"board '{board.id}' runs on {board.platform}, not on a serial port; "
+                          "drop --port, or choose a real board", where="--port")
+    open_serial(port, board.baud).close()
 
 
 class SerialTarget(Target):
