@@ -8,8 +8,8 @@ that names the fault:
    the file and is aligned, strings are NUL-terminated, union types are known, and
    each table is visited once (so neither a huge count nor shared sub-tables make it
    slow). The table layouts come from the schema module tflite-micro ships
-   (``schema_py_generated``), read once from its accessor methods, so the verifier
-   follows the schema the reader uses.
+   (``schema_py_generated``), learnt once by calling its builder functions and
+   accessors, so the verifier follows the schema the reader uses.
 2. :func:`verify_model` checks what a well-formed flatbuffer can still get wrong:
    schema version; tensor, buffer and opcode indices in range; tensor types known;
    shapes non-negative, of sane rank, not empty for activations and not larger
@@ -24,12 +24,14 @@ C++ interpreter (which trusts them and would read out of bounds).
 
 from __future__ import annotations
 
-import inspect
+import bisect
 import math
-import re
 import struct
 from functools import lru_cache
 from typing import Any
+
+import flatbuffers
+from flatbuffers.table import Table as FbTable
 
 from tinydeploy.errors import ModelFormatError
 
@@ -68,28 +70,87 @@ _ITEMSIZE = {"FLOAT32": 4, "FLOAT16": 2, "FLOAT64": 8, "INT8": 1, "UINT8": 1, "I
 
 # ---------------------------------------------------------------- layouts from the schema module
 
-def _field_kind(cls: type, src: str) -> tuple[str, Any] | None:
-    """What one generated accessor reads: (kind, detail)."""
-    union = re.search(r"self\._tab\.Union\(", src)
-    if union:
-        return ("union", None)
-    obj = re.search(r"obj = (\w+)\(\)", src)
-    if "self._tab.Vector(o)" in src:
-        if obj:
-            return ("vec_table", obj.group(1))
-        if "self._tab.String(" in src:
+# The layouts are learnt by calling the generated code, not by reading it: each
+# ``<Table>Add<Field>(builder, x)`` is called with a recording builder (which slot,
+# which scalar type), ``<Table>Start<Field>Vector`` gives a vector's element size,
+# and where an offset could point at a table, a string or a union, a tiny flatbuffer
+# built for the purpose is read back through the field's accessor.
+
+class _Recorder:
+    """Stands in for flatbuffers.Builder: records the builder call a generated
+    Start/Add function makes."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+
+    def __getattr__(self, method: str) -> Any:
+        def record(*args: Any) -> int:
+            self.calls.append((method, args))
+            return 0
+        return record
+
+
+def _first_call(fn: Any, *args: Any) -> tuple[str, tuple[Any, ...]]:
+    rec = _Recorder()
+    fn(rec, *args)
+    return rec.calls[0]
+
+
+_NAMES = sorted(vars(fb))
+
+
+def _names(prefix: str) -> list[str]:
+    i = bisect.bisect_left(_NAMES, prefix)
+    out = []
+    while i < len(_NAMES) and _NAMES[i].startswith(prefix):
+        out.append(_NAMES[i])
+        i += 1
+    return out
+
+
+def _slots(name: str) -> int:
+    return int(_first_call(getattr(fb, name + "Start"))[1][0])
+
+
+def _read_back(name: str, slot: int, vector: bool, utype: tuple[int, int] | None = None) -> Any:
+    """A ``name`` table whose field ``slot`` points at an empty table (or a vector of
+    one), with union type ``utype`` = (type slot, value) set, as the generated class."""
+    b = flatbuffers.Builder(64)
+    b.StartObject(0)
+    target = b.EndObject()
+    if vector:
+        b.StartVector(4, 1, 4)
+        b.PrependUOffsetTRelative(target)
+        target = b.EndVector()
+    b.StartObject(_slots(name))
+    b.PrependUOffsetTRelativeSlot(slot, target, 0)
+    if utype:
+        b.PrependUint8Slot(utype[0], utype[1], 0)
+    b.Finish(b.EndObject())
+    return getattr(fb, name).GetRootAs(b.Output(), 0)
+
+
+def _field_kind(name: str, attr: str, slot: int) -> tuple[str, Any] | None:
+    """What field ``attr`` (an offset at ``slot``) of table ``name`` points at."""
+    cls = getattr(fb, name)
+    start_vector = getattr(fb, f"{name}Start{attr}Vector", None)
+    if start_vector is not None:
+        elem = int(_first_call(start_vector, 1)[1][0])
+        if hasattr(cls, attr + "AsNumpy") or elem != 4:
+            return ("vec_scalar", elem)
+        got = getattr(_read_back(name, slot, True), attr)(0)
+        if isinstance(got, bytes):
             return ("vec_str", None)
-        size = re.search(r"py_type\(j \* (\d+)\)", src)
-        if size:
-            return ("vec_scalar", int(size.group(1)))
+        if hasattr(got, "Init") and not isinstance(got, FbTable):
+            return ("vec_table", type(got).__name__)
         return None
-    if obj and "Indirect" in src:
-        return ("table", obj.group(1))
-    if "self._tab.String(" in src:
+    got = getattr(_read_back(name, slot, False), attr)()
+    if isinstance(got, bytes):
         return ("str", None)
-    flag = re.search(r"number_types\.(\w+)Flags, o \+ self\._tab\.Pos", src)
-    if flag and flag.group(1) in _FLAG_SIZE:
-        return ("scalar", _FLAG_SIZE[flag.group(1)])
+    if isinstance(got, FbTable):
+        return ("union", None)
+    if hasattr(got, "Init"):
+        return ("table", type(got).__name__)
     return None
 
 
@@ -97,32 +158,52 @@ def _field_kind(cls: type, src: str) -> tuple[str, Any] | None:
 def _layout(name: str) -> tuple[tuple[int, str, str, Any], ...]:
     """(vtable offset, accessor name, kind, detail) of every field of table ``name``."""
     cls = getattr(fb, name)
+    prefix = name + "Add"
     fields = []
-    for attr, fn in vars(cls).items():
-        if not callable(fn) or attr.endswith(("Length", "IsNone", "AsNumpy")) or attr[0] == "_":
+    for fn_name in _names(prefix):
+        attr = fn_name[len(prefix):]
+        if not hasattr(cls, attr):
             continue
-        try:
-            src = inspect.getsource(fn)
-        except (OSError, TypeError):
-            continue
-        m = re.search(r"self\._tab\.Offset\((\d+)\)", src)
-        kind = _field_kind(cls, src) if m else None
+        method, args = _first_call(getattr(fb, fn_name), 0)
+        slot = int(args[0])
+        if method == "PrependUOffsetTRelativeSlot":
+            kind = _field_kind(name, attr, slot)
+        else:  # Prepend<Type>Slot(slot, value, default): a scalar
+            scalar = method[len("Prepend"):-len("Slot")]
+            kind = ("scalar", _FLAG_SIZE[scalar]) if scalar in _FLAG_SIZE else None
         if kind:
-            fields.append((int(m.group(1)), attr, kind[0], kind[1]))  # type: ignore[union-attr]
+            fields.append((4 + 2 * slot, attr, kind[0], kind[1]))
     return tuple(sorted(fields))
 
 
 @lru_cache(maxsize=None)
 def _union_members(table: str, accessor: str) -> dict[int, str]:
-    """Union type value -> table name, for union field ``accessor`` of ``table``."""
+    """Union type value -> table name, for union field ``accessor`` of ``table``: the
+    object API (``<Table>T``) unpacks a union of type 1; the enum that names that
+    member at 1 and has a ``<Enum>Creator`` is the union's type enum."""
     obj_api = getattr(fb, table + "T", None)
-    src = inspect.getsource(obj_api) if obj_api else ""
-    m = re.search(rf"(\w+)Creator\(self\.\w+, \w+\.{accessor}\(\)\)", src)
-    enum = getattr(fb, m.group(1), None) if m else None
-    if enum is None:
+    if obj_api is None:
         return {}
-    return {v: k for k, v in vars(enum).items()
-            if isinstance(v, int) and not k.startswith("_") and hasattr(fb, k)}
+    slot = _first_call(getattr(fb, f"{table}Add{accessor}"), 0)[1][0]
+    type_slot = _first_call(getattr(fb, f"{table}Add{accessor}Type"), 0)[1][0]
+    field = accessor[0].lower() + accessor[1:]
+
+    def member(utype: int) -> str | None:
+        got = getattr(obj_api.InitFromObj(_read_back(table, slot, False, (type_slot, utype))),
+                      field, None)
+        return type(got).__name__[:-1] if got is not None else None  # FooOptionsT -> FooOptions
+
+    first = member(1)
+    enums = [e for e in (getattr(fb, n[:-len("Creator")], None) for n in _names("")
+                         if n.endswith("Creator"))
+             if isinstance(e, type) and first and vars(e).get(first) == 1]
+    for enum in enums:
+        values = {v: k for k, v in vars(enum).items()
+                  if isinstance(v, int) and not k.startswith("_") and hasattr(fb, k)}
+        last = max(values)
+        if len(enums) == 1 or member(last) == values[last]:
+            return values
+    return {}
 
 
 # ---------------------------------------------------------------- pass 1: the bytes
