@@ -185,7 +185,7 @@ def flash(
     ``board_id``: a board id, a profile file (``*.toml``) or a Board. ``note`` gets
     one-line notices for the user (the kernels auto picked, see generate)."""
     from tinydeploy.build import build
-    from tinydeploy.measure import latency, validate
+    from tinydeploy.measure import expect_work, latency, validate
     from tinydeploy.model.analysis import op_stats
     from tinydeploy.model.reference import Reference, random_inputs
     from tinydeploy.targets import target_for
@@ -215,7 +215,9 @@ def flash(
     kind = {"qemu": "emulated", "host": "host"}.get(board.platform, "hardware")
     with target_for(board, firmware, port) as target:
         link = target.link
+        link.on_wait = progress
         info = link.info()
+        expect_work(link, sum(r.macs for r in op_stats(prepared.model)), kind, board.clock_hz)
         progress("check")
         inputs = random_inputs(reference, max(check, 1), seed)
         checked = validate(link, reference, inputs[:check])
