@@ -146,7 +146,7 @@ def generate_cmd(
         if example:
             from tinydeploy.codegen.platformio import generate_example
 
-            generate_example(prepared, target, example, staging)
+            generate_example(prepared, target, example, staging, note=_note)
         else:
             generate(prepared, target, runtime, staging, tflm_root, tflm_lib, note=_note)
     how = "pio run -t upload" if target.build == "platformio" else "make"
