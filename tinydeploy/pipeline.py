@@ -203,10 +203,17 @@ def flash(
                          note=note, mlperf_id=mlperf_id)
     progress("build")
     if board.build == "platformio":
-        from tinydeploy.build.platformio import pio_build
+        from tinydeploy.build.platformio import pio_build, pio_upload
+        from tinydeploy.build.sizes import firmware_sizes, sizes_line
+        from tinydeploy.targets import find_port
 
         firmware = pio_build(generated["project"], board)
-        sizes = None
+        sizes = firmware_sizes(firmware, board.stack_bytes)
+        note(sizes_line(firmware.relative_to(out_dir), sizes))
+        # looked for after the build, so that its sizes are known without a board
+        port = port or find_port(board)
+        progress("upload")
+        pio_upload(generated["project"], board, port)
     else:
         result = build(generated["project"], board)
         firmware, sizes = result.elf, result.sizes
