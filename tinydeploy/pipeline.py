@@ -125,14 +125,15 @@ def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
     return {"project": project, "compiled": compiled, "kernel_choice": compiled.kernel_choice}
 
 
-def generate_example(prepared: PreparedModel, board: Board, example: str,
-                     out_dir: Path) -> Path:
+def generate_example(prepared: PreparedModel, board: Board, example: str, out_dir: Path,
+                     note: Progress = lambda text: None) -> Path:
     """Compile the model (AOT) and render out_dir/project for an application in
-    codegen.EXAMPLES (its sources and labels are checked first)."""
+    codegen.EXAMPLES (its board, sources and labels are checked first; ``note`` gets a
+    line when the example's default class names are used)."""
     from tinydeploy.codegen import example_sources, render_example
     from tinydeploy.compile import compile_model
 
-    sources, labels = example_sources(example, prepared.source)
+    sources, labels = example_sources(prepared, board, example, note)
     compiled = compile_model(prepared.model, out_dir / "compiled", dsp=board.dsp)
     check_model_fits(board, compiled.weights_bytes + compiled.params_bytes,
                      compiled.arena_bytes, what=f"model '{prepared.model.name}'")
@@ -166,7 +167,8 @@ def flash(
     import numpy as np
 
     from tinydeploy.build import build_project
-    from tinydeploy.measure import compare, latency, on_link
+    from tinydeploy.measure import compare, expect_work, latency, on_link
+    from tinydeploy.model.analysis import op_stats
     from tinydeploy.model.inputs import random_inputs
     from tinydeploy.model.reference import Reference
     from tinydeploy.report.flash import flash_report
@@ -186,13 +188,25 @@ def flash(
     generated = generate(prepared, board, runtime, out_dir, tflm_root, tflm_lib, kernels=kernels,
                          note=note, mlperf_id=mlperf_id)
     progress("build")
-    built = build_project(generated["project"], board, upload=True, port=port)
+    built = build_project(generated["project"], board)
+    if board.platform == "platformio":  # a real board: flashed over USB
+        from tinydeploy.build import upload_project
+        from tinydeploy.build.sizes import sizes_line
+        from tinydeploy.targets import find_port
+
+        note(sizes_line(built.elf.relative_to(out_dir), built.sizes))
+        # looked for after the build, so that its sizes are known without a board
+        port = port or find_port(board)
+        progress("upload")
+        upload_project(generated["project"], board, port)
 
     progress("run")
     kind = {"qemu": "emulated", "host": "host"}.get(board.platform, "hardware")
     with target_for(board, built.elf, port) as target:
         link = target.link
+        link.on_wait = progress
         info = link.info()
+        expect_work(link, sum(r.macs for r in op_stats(prepared.model)), kind, board.clock_hz)
         progress("check")
         inputs = random_inputs(reference, max(check, 1), seed)
         checked = (compare(reference, on_link(link, np.dtype(reference.output_details["dtype"])),

@@ -24,7 +24,7 @@ BUILD_TIMEOUT_S = 600
 @dataclass(frozen=True)
 class BuildResult:
     elf: Path           # build/fw.elf (build/fw on the host board: the program to run)
-    sizes: FirmwareSizes | None   # None for a PlatformIO build (see build_project)
+    sizes: FirmwareSizes
     log: str            # make's output
 
 

@@ -6,16 +6,22 @@ from pathlib import Path
 
 from tinydeploy.boards import Board
 from tinydeploy.build.make import BuildResult, build
-from tinydeploy.build.platformio import pio_build
+from tinydeploy.build.platformio import pio_build, pio_upload
+from tinydeploy.build.sizes import firmware_sizes
 
 
-def build_project(project: Path, board: Board, *, upload: bool = True,
-                  port: str | None = None) -> BuildResult:
-    """Build ``project`` (rendered by tinydeploy.codegen for ``board``).
-
-    make boards: the ELF and its sizes (the model's fit is checked before linking).
-    PlatformIO boards: `pio run`, uploaded through ``port`` when ``upload``; sizes
-    are None (PlatformIO's own size report is not read) and so is the log."""
+def build_project(project: Path, board: Board) -> BuildResult:
+    """Build ``project`` (rendered by tinydeploy.codegen for ``board``): the ELF and
+    its sizes. make boards check the model's fit before linking; PlatformIO boards
+    run `pio run` (its log is not kept)."""
     if board.build == "platformio":
-        return BuildResult(pio_build(project, board, upload=upload, port=port), None, "")
+        elf = pio_build(project, board)
+        return BuildResult(elf, firmware_sizes(elf, board.stack_bytes), "")
     return build(project, board)
+
+
+def upload_project(project: Path, board: Board, port: str | None) -> None:
+    """Put the built firmware on a PlatformIO board through ``port`` (None: PlatformIO
+    looks for it). make boards need nothing: their target runs the ELF itself."""
+    if board.build == "platformio":
+        pio_upload(project, board, port)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from tinydeploy.boards import Board
-from tinydeploy.build import build_project
+from tinydeploy.build import build_project, upload_project
 from tinydeploy.build.sizes import FirmwareSizes
 from tinydeploy.hil.locks import FileLock
 from tinydeploy.pipeline import PreparedModel, generate, prepare_model
@@ -29,7 +29,7 @@ class Firmware:
     runtime: str
     model: PreparedModel
     elf: Optional[Path]              # None when the board already holds the firmware
-    sizes: Optional[FirmwareSizes]   # None when not built here (PlatformIO, --td-no-flash)
+    sizes: Optional[FirmwareSizes]   # None when not built here (--td-no-flash, a farm)
     folder: Optional[Path] = None    # the generated project + build
 
 
@@ -53,7 +53,9 @@ def build_firmware(model: PreparedModel, board: Board, runtime: str, cache_dir: 
         # files are rewritten only when they change, so make rebuilds only what did.
         shutil.rmtree(folder / "compiled", ignore_errors=True)
         generated = generate(model, board, runtime, folder)
-        built = build_project(generated["project"], board, upload=upload, port=port)
+        built = build_project(generated["project"], board)
+        if upload:
+            upload_project(generated["project"], board, port)
         return Firmware(board, runtime, model, built.elf, built.sizes, folder)
 
 

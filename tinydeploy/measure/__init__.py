@@ -2,11 +2,13 @@
 
     compare(reference, device, inputs) -> Comparison   (measure.compare)
     on_link(link, dtype) -> device callable for compare
+    expect_work(link, macs, kind, clock_hz) -> predicted seconds of one inference
     latency(link, runs, warmup, kind) -> timing figures
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +17,7 @@ import numpy as np
 from tinydeploy.link import Link
 from tinydeploy.measure.compare import Comparison, Difference, compare
 
-__all__ = ["Comparison", "Difference", "compare", "latency", "on_link"]
+__all__ = ["Comparison", "Difference", "compare", "expect_work", "latency", "on_link"]
 
 
 def on_link(link: Link, out_dtype: np.dtype) -> Callable[[np.ndarray], np.ndarray]:
@@ -25,6 +27,31 @@ def on_link(link: Link, out_dtype: np.dtype) -> Callable[[np.ndarray], np.ndarra
         link.infer(1, 0)
         return np.frombuffer(link.output(), dtype=out_dtype)
     return run
+
+
+# An upper bound on instructions (or cycles) per MAC of any kernel set tinydeploy builds
+# (TFLite Micro's reference kernels are the slowest, about 70 on ResNet-8): the first
+# inference on a link is waited for that long; later ones as long as they were measured.
+WORST_INSTRUCTIONS_PER_MAC = 100
+
+
+def expect_work(link: Link, macs: int, kind: str, clock_hz: int | None = None) -> float:
+    """Predict the wall seconds of one inference before any has run, and tell the link
+    (Link.expected_run_seconds): MACs at the worst cost per MAC, at the speed of the
+    target. An emulator's speed is measured with td-spin (a loop of known length); a
+    board runs at its clock; the host build is fast. Returns the prediction."""
+    instructions = max(macs, 1) * WORST_INSTRUCTIONS_PER_MAC
+    if kind == "emulated":
+        n = 2_000_000
+        started = time.monotonic()
+        link.command(f"td-spin {n}")
+        per_second = 2 * n / max(time.monotonic() - started, 1e-3)
+    elif kind == "hardware" and clock_hz:
+        per_second = float(clock_hz)
+    else:
+        per_second = 1e9
+    link.expected_run_seconds = instructions / per_second
+    return link.expected_run_seconds
 
 
 def latency(link: Link, runs: int, warmup: int = 1, kind: str = "emulated") -> dict[str, Any]:
