@@ -78,6 +78,9 @@ def flash_cmd(
                                              help="TFLite Micro source tree (--runtime tflm on make boards)."),
     tflm_lib: Optional[Path] = typer.Option(None, "--tflm-lib", envvar="TINYDEPLOY_TFLM_LIB",
                                             help="Its libtensorflow-microlite.a built for the board."),
+    mlperf_id: Optional[str] = typer.Option(None, "--mlperf-id", help="Model id for the MLPerf "
+                                            "Tiny runner: kws01, vww01, ic01 or ad01 (the four "
+                                            "reference models are recognised by hash)."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<board>]."),
     force: bool = typer.Option(False, "--force", help="Replace the output folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
@@ -97,13 +100,16 @@ def flash_cmd(
     if kernels not in KERNEL_MODES:
         raise DataError(f"--kernels must be one of {', '.join(KERNEL_MODES)}, not {kernels!r}",
                         path=str(model))
+    from tinydeploy.model.mlperf import mlperf_id as check_mlperf_id
+
+    check_mlperf_id("", mlperf_id)  # a bad id fails before the model is read
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}"
-    check_output_dir(out_dir, force)
+    check_output_dir(out_dir, force, (model, data))
     with staged_output_dir(out_dir, force) as staging, \
             err_console.status("starting ...") as status:
         report = flash(model, board, staging, runtime=runtime, check=check, runs=runs,
                        data=data, calibrate=calibrate, port=port, tflm_root=tflm_root,
-                       tflm_lib=tflm_lib, kernels=kernels,
+                       tflm_lib=tflm_lib, kernels=kernels, mlperf_id=mlperf_id,
                        progress=lambda s: status.update(STAGE_TEXT.get(s, s) + " ..."),
                        note=_note)
         report["out_dir"] = str(out_dir)
@@ -129,6 +135,9 @@ def generate_cmd(
                                             help="Its libtensorflow-microlite.a built for the board."),
     example: Optional[str] = typer.Option(None, "--example", help="Application firmware: keyword_spotting "
                                           "(MFCC + tdlink audio commands; the microphone sketch on PlatformIO boards)."),
+    mlperf_id: Optional[str] = typer.Option(None, "--mlperf-id", help="Model id for the MLPerf "
+                                            "Tiny runner: kws01, vww01, ic01 or ad01 (the four "
+                                            "reference models are recognised by hash)."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<board>-project]."),
     force: bool = typer.Option(False, "--force", help="Replace the output folder."),
 ) -> None:
@@ -138,7 +147,7 @@ def generate_cmd(
 
     target = resolve_board(board)
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}-project"
-    check_output_dir(out_dir, force)
+    check_output_dir(out_dir, force, (model, data))
     prepared = prepare_model(model, data)
     if example and runtime != "aot":
         raise DataError("--example builds on the AOT runtime; drop --runtime", path=str(model))
@@ -148,7 +157,8 @@ def generate_cmd(
 
             generate_example(prepared, target, example, staging)
         else:
-            generate(prepared, target, runtime, staging, tflm_root, tflm_lib, note=_note)
+            generate(prepared, target, runtime, staging, tflm_root, tflm_lib, note=_note,
+                     mlperf_id=mlperf_id)
     how = "pio run -t upload" if target.build == "platformio" else "make"
     console.print(f"wrote {out_dir}/project/ — build it with `{how}` in that folder")
 

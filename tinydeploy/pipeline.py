@@ -84,10 +84,22 @@ def _input_store(model: Model) -> dict[str, int]:
     return {"TD_INPUT_STORE_BYTES": model.input_tensors[0].nbytes}
 
 
+def _firmware_defines(model: Model, mlperf_id: str | None = None) -> dict[str, int | str]:
+    """td_board.h defines: the input copy, and the MLPerf Tiny id `profile%` reports
+    (the requested one, else the reference model's, recognised by hash)."""
+    from tinydeploy.model.mlperf import mlperf_id as resolve_id
+
+    defines: dict[str, int | str] = dict(_input_store(model))
+    found = resolve_id(model.sha256, mlperf_id)
+    if found:
+        defines["TD_MLPERF_ID"] = found
+    return defines
+
+
 def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
              tflm_root: Path | None = None, tflm_lib: Path | None = None,
              kernels: str = "auto", profile: bool = False,
-             note: Progress = lambda text: None) -> dict[str, Any]:
+             note: Progress = lambda text: None, mlperf_id: str | None = None) -> dict[str, Any]:
     """Compile the model for ``runtime`` and render the board's project into out_dir/project.
 
     ``tflm_root``/``tflm_lib``: the user's TFLite Micro tree and library, needed for
@@ -97,8 +109,10 @@ def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
     "dsp" or "dsp-small" (see compile_model); ``profile``: per-op tick counters in
     model.c, read with the td-prof command. ``note`` gets one line when auto fell back
     to dsp-small (kernel_note). The result's "kernel_choice" says which kernels and why
-    (None for the TFLite Micro runtime).
+    (None for the TFLite Micro runtime). ``mlperf_id``: the model id for the MLPerf Tiny
+    runner (kws01, vww01, ic01, ad01); the four reference models get theirs by default.
     """
+    defines = _firmware_defines(prepared.model, mlperf_id)
     from tinydeploy.build import generate_project
     from tinydeploy.compile import compile_model
 
@@ -111,13 +125,14 @@ def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
         model_dir.mkdir(parents=True)
         sources = write_tflm_model(prepared.model, prepared.raw, model_dir)
         project = generate_project(board, sources.files, out_dir / "project", tflm=tflm,
-                                   defines=_input_store(prepared.model))
+                                   defines=defines)
         return {"project": project, "compiled": None, "kernel_choice": None}
     if runtime == "tflm":
         from tinydeploy.codegen.platformio import generate_platformio_project
 
         project = generate_platformio_project(prepared.model, prepared.raw, board,
-                                              out_dir / "project")
+                                              out_dir / "project",
+                                              extra_context={"defines": defines})
         return {"project": project, "compiled": None, "kernel_choice": None}
     compiled = compile_model(prepared.model, out_dir / "compiled", kernels=kernels,
                              dsp=board.dsp, profile=profile,
@@ -129,11 +144,12 @@ def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
         from tinydeploy.codegen.platformio import generate_platformio_project
 
         project = generate_platformio_project(prepared.model, prepared.raw, board,
-                                              out_dir / "project", compiled=compiled)
+                                              out_dir / "project", compiled=compiled,
+                                              extra_context={"defines": defines})
     else:
         project = generate_project(board, [compiled.model_c, *compiled.headers],
                                    out_dir / "project",
-                                   defines=_input_store(prepared.model))
+                                   defines=defines)
     return {"project": project, "compiled": compiled, "kernel_choice": compiled.kernel_choice}
 
 
@@ -160,6 +176,7 @@ def flash(
     tflm_lib: Path | None = None,
     seed: int = 0,
     kernels: str = "auto",
+    mlperf_id: str | None = None,
     progress: Progress = lambda stage: None,
     note: Progress = lambda text: None,
 ) -> dict[str, Any]:
@@ -183,7 +200,7 @@ def flash(
 
     progress("compile")
     generated = generate(prepared, board, runtime, out_dir, tflm_root, tflm_lib, kernels=kernels,
-                         note=note)
+                         note=note, mlperf_id=mlperf_id)
     progress("build")
     if board.build == "platformio":
         from tinydeploy.build.platformio import pio_build

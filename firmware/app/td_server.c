@@ -7,12 +7,16 @@
  * crashes or blocks on malformed, oversized or out-of-order input.
  *
  *   name%                 m-name-dut-[tinydeploy]
- *   profile%              m-profile-[...] m-model-[<model name>]
+ *   profile%              m-profile-[...] m-model-[<model id>]  (TD_MLPERF_ID if set,
+ *                         e.g. kws01, else the model's name)
+ *   help%                 the command list, one line each
  *   timestamp%            m-lap-us-<us>
  *   db load N%            m-[Expecting N bytes]      (N = input tensor bytes at most)
  *   db <hex>%             ... m-load-done            (when N bytes have arrived)
+ *   db print [N] [off]%   m-buffer-xx-xx-... : N (16) loaded bytes from off (0), 8 a line
  *   infer N [W]%          m-warmup-start-W m-warmup-done m-infer-start-N
  *                         m-lap-us-<t0> m-lap-us-<t1> m-infer-done m-results-[...]
+ *                         (t0, t1: the tick counter around the timed runs only)
  *   results%              m-results-[<dequantized outputs, 3 decimals>]
  *   td-info%              m-td-info-{json: model, runtime, board, tensors}
  *   td-out%               m-td-out-<raw output bytes as hex>
@@ -120,14 +124,15 @@ static void put_printable(const char *s) {
   for (; s && *s; s++) hal_putc((*s >= 0x20 && *s < 0x7F) ? *s : '?');
 }
 
-static void put_lap(void) {
+static void put_lap_at(uint64_t t) {
   /* EEMBC timestamp: microseconds of the tick counter. */
-  uint64_t t = hal_ticks();
   uint16_t per_us = (uint16_t)(hal_tick_hz() / 1000000u);  /* < 4295: a uint32_t rate */
   td_puts("m-lap-us-");
   td_put_u64(td_udiv64(t, per_us ? per_us : 1u, 0));
   td_endl();
 }
+
+static void put_lap(void) { put_lap_at(hal_ticks()); }
 
 /* Equal strings; newlib's strcmp is unrolled (about 700 bytes of flash). */
 static int same(const char *a, const char *b) {
@@ -274,7 +279,7 @@ static void cmd_out(void) {
 
 static void cmd_infer(const char *a_n, const char *a_w) {
   uint32_t n = 1, w = 0, i;
-  uint64_t t0;
+  uint64_t t0, t1;
   td_status st = TD_OK;
   if (a_n && td_parse_u32(a_n, TD_MAX_RUNS, &n) != 0) { error("infer N: N must be a whole number 1..1000000"); return; }
   if (a_w && td_parse_u32(a_w, TD_MAX_RUNS, &w) != 0) { error("infer N W: W must be a whole number 0..1000000"); return; }
@@ -285,13 +290,16 @@ static void cmd_infer(const char *a_n, const char *a_w) {
   for (i = 0; i < w && st == TD_OK; i++) st = invoke_on_loaded_input();
   td_puts("m-warmup-done"); td_endl();
   td_puts("m-infer-start-"); td_put_u64(n); td_endl();
-  put_lap();
+  /* hal_timer_sync() may move the tick counter on (to a timer period boundary), so it
+   * comes before the first timestamp: both laps and td-cycles cover only the runs. */
   hal_timer_sync();
   t0 = hal_ticks();
   for (i = 0; i < n && st == TD_OK; i++) st = invoke_on_loaded_input();
-  g_last_ticks = hal_ticks() - t0;
+  t1 = hal_ticks();
+  g_last_ticks = t1 - t0;
   g_last_runs = n;
-  put_lap();
+  put_lap_at(t0);
+  put_lap_at(t1);
   if (st != TD_OK) {
     td_puts("e-[td_model_invoke failed with status ");
     td_put_i32((int32_t)st);
@@ -309,7 +317,25 @@ static void cmd_infer(const char *a_n, const char *a_w) {
   cmd_results();
 }
 
-static void cmd_db(char *sub, char *arg) {
+/* db print [N] [off]: the loaded input as the EEMBC firmware shows its buffer. */
+static void cmd_db_print(const uint8_t *in, uint32_t cap, const char *a_n, const char *a_off) {
+  uint32_t n = 16u, off = 0u, i;
+  if ((a_n && td_parse_u32(a_n, cap, &n) != 0) || (a_off && td_parse_u32(a_off, cap, &off) != 0)) {
+    error("usage: db print [N] [offset], within the input tensor");
+    return;
+  }
+#if TD_INPUT_STORE_BYTES > 0
+  if (g_input_ready && cap <= TD_INPUT_STORE_BYTES) in = (const uint8_t *)g_input_store;
+#endif
+  if (n > cap - off) n = cap - off;
+  for (i = 0; i < n; i++) {
+    if (i % 8u == 0u) td_puts("m-buffer-"); else hal_putc('-');
+    td_put_hex8(in[off + i]);
+    if (i % 8u == 7u || i + 1u == n) td_endl();
+  }
+}
+
+static void cmd_db(char *sub, char *arg, char *arg2) {
   uint8_t *in;
   uint32_t cap, i, len;
   int bad;
@@ -317,6 +343,11 @@ static void cmd_db(char *sub, char *arg) {
   if (!need_model()) return;
   in = (uint8_t *)td_model_input();
   cap = (uint32_t)td_model_input_info()->bytes;
+  if (same(sub, "print")) {
+    cmd_db_print(in, cap, arg, arg2);
+    return;
+  }
+  if (arg2 != 0) { error("too many arguments"); return; }
   if (same(sub, "load")) {
     uint32_t n;
     if (arg == 0 || td_parse_u32(arg, 0xFFFFFFFFu, &n) != 0 || n == 0) { error("Command 'db load' requires the number of bytes (>0)"); return; }
@@ -463,19 +494,30 @@ static void dispatch(char *line) {
   char *a1 = next_token(&p);
   char *a2 = next_token(&p);
   char *a3 = next_token(&p);
+  char *a4 = next_token(&p);
   if (cmd == 0) {
     /* A bare '%' is the resync probe: answer only m-ready. */
-  } else if (a3 != 0) {
+  } else if (a4 != 0 || (a3 != 0 && !same(cmd, "db"))) {
     error("too many arguments");
   } else if (same(cmd, "name")) {
     td_puts("m-name-dut-[tinydeploy]"); td_endl();
   } else if (same(cmd, "profile")) {
     td_puts("m-profile-[" TD_FW_VERSION "]"); td_endl();
-    td_puts("m-model-["); put_printable(td_model_name()); td_puts("]"); td_endl();
+    td_puts("m-model-[");
+#ifdef TD_MLPERF_ID
+    put_printable(TD_MLPERF_ID); /* the runner's model id (kws01, vww01, ic01, ad01) */
+#else
+    put_printable(td_model_name());
+#endif
+    td_puts("]"); td_endl();
+  } else if (same(cmd, "help")) {
+    td_puts(TD_FW_VERSION); td_endl();
+    td_puts("name profile timestamp results infer db-load db-HEX db-print help"); td_endl();
+    td_puts("td-info td-out td-mem td-cycles td-load td-spin td-prof"); td_endl();
   } else if (same(cmd, "timestamp")) {
     put_lap();
   } else if (same(cmd, "db")) {
-    cmd_db(a1, a2);
+    cmd_db(a1, a2, a3);
   } else if (same(cmd, "infer")) {
     cmd_infer(a1, a2);
   } else if (same(cmd, "results")) {

@@ -28,32 +28,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* A compiled model comes with td_features.h (tinydeploy/compile), saying which code
- * paths of the SIMD kernels its layers use; the others are left out of the build.
- * Without the file every path is built. */
-#if defined(__has_include)
-#if __has_include("td_features.h")
-#include "td_features.h"
-#endif
-#endif
-#ifndef TD_CONV_DSP_SLOW
-#define TD_CONV_DSP_SLOW 1 /* records that are not the fast case (td_conv2d_s8_dsp.c) */
-#endif
-#ifndef TD_CONV_DSP_W8
-#define TD_CONV_DSP_W8 1 /* int8 weights (dsp-small) */
-#endif
-#ifndef TD_CONV_DSP_COLUMN
-#define TD_CONV_DSP_COLUMN 1 /* the general im2col column (not 1x1, not row-padded) */
-#endif
-#ifndef TD_CONV_DSP_BANDS
-#define TD_CONV_DSP_BANDS 1 /* input channels not a multiple of 4 */
-#endif
-#ifndef TD_DW_DSP_SLOW
-#define TD_DW_DSP_SLOW 1 /* 3x3 depthwise rows that are not the fast case */
-#endif
-#ifndef TD_FC_DSP_ASM
-#define TD_FC_DSP_ASM 1 /* the assembly FULLY_CONNECTED loop (flash for speed) */
-#endif
+#include "td_params.h" /* td_features.h: the code paths this build keeps (TD_CONV_DSP_*, ...) */
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 #include <arm_acle.h>

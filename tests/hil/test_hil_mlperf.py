@@ -4,10 +4,14 @@ does and check every reply against the formats that runner parses.
 Facts from the runner and its reference firmware (mlcommons/tiny, api/internally_implemented.c
 and the runner's device_under_test.py / script.py): a command is text ending in '%', at most
 EE_CMD_SIZE = 80 characters; replies are lines ending "\\r\\n" and the last one is "m-ready";
-`name` -> m-name-dut-[...]; `profile` -> m-profile-[...] and m-model-[...]; `db load N` ->
-m-[Expecting N bytes]; `db <hex>` chunks of 32 bytes, the one completing N -> m-load-done;
-`infer N W` -> m-warmup-start-W, m-warmup-done, m-infer-start-N, two m-lap-us-<us>,
-m-infer-done, m-results-[<floats>]; `results` -> m-results-[<floats>].
+`name` -> m-name-dut-[...]; `profile` -> m-profile-[...] and m-model-[<id>], where the
+runner picks its test script by the id and knows only kws01, vww01, ic01 and ad01;
+`db load N` -> m-[Expecting N bytes]; `db <hex>` chunks of 31 bytes (26 when a power
+manager is attached: DUT._max_bytes), the one completing N -> m-load-done;
+`infer N W` -> m-warmup-start-W, m-warmup-done, m-infer-start-N, two m-lap-us-<us>
+(the runner's elapsed time is their difference), m-infer-done, m-results-[<floats>];
+`results` -> m-results-[<floats>]; `db print` -> m-buffer-<hex>-<hex>-... lines of 8 bytes;
+`help` -> the command list.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ import time
 import numpy as np
 
 EE_CMD_SIZE = 80
-RUNNER_CHUNK_BYTES = 32
+RUNNER_CHUNK_BYTES = 31          # performance and accuracy mode
+RUNNER_CHUNK_BYTES_ENERGY = 26   # with a power manager
 NAME = re.compile(r"^m-(name)-dut-\[([^]]+)]$")
 PROFILE = re.compile(r"^m-(model|profile)-\[([^]]+)]$")
 LAP = re.compile(r"^m-lap-us-([0-9]+)$")
@@ -48,24 +53,42 @@ def test_runner_command_sequence(td_device) -> None:
     assert NAME.match(name), name
     profile = dict(PROFILE.match(ln).groups() for ln in runner_send(link, "profile"))
     assert set(profile) == {"profile", "model"}
-    assert profile["model"] == td_device.info()["model"]
+    # The reference KWS model is recognised by its hash and reports the runner's id;
+    # any other model reports its name.
+    from tinydeploy.model.mlperf import REFERENCE_MODELS
+
+    want_id = REFERENCE_MODELS.get(td_device.firmware.model.model.sha256, td_device.info()["model"])
+    assert profile["model"] == want_id
+    help_lines = runner_send(link, "help")
+    assert len(help_lines) >= 3 and any("db-print" in ln for ln in help_lines), help_lines
 
     x = td_device.random_inputs(1, seed=11)[0]
     data = x.tobytes()
 
-    def runner_load() -> None:
+    def runner_load(chunk_bytes: int = RUNNER_CHUNK_BYTES) -> None:
         assert runner_send(link, f"db load {len(data)}") == [f"m-[Expecting {len(data)} bytes]"]
-        for off in range(0, len(data), RUNNER_CHUNK_BYTES):
-            chunk = data[off:off + RUNNER_CHUNK_BYTES]
+        for off in range(0, len(data), chunk_bytes):
+            chunk = data[off:off + chunk_bytes]
             lines = runner_send(link, "db " + "".join(f"{b:02x}" for b in chunk))
-            last = off + RUNNER_CHUNK_BYTES >= len(data)
+            last = off + chunk_bytes >= len(data)
             assert lines == (["m-load-done"] if last else []), (off, lines)
 
+    runner_load(RUNNER_CHUNK_BYTES_ENERGY)
+    # db print [N] [offset]: the loaded bytes, 8 to a line, as the runner's firmware prints them
+    shown = runner_send(link, "db print 20 3")
+    assert all(ln.startswith("m-buffer-") for ln in shown) and len(shown) == 3, shown
+    got = bytes.fromhex("".join(ln[len("m-buffer-"):].replace("-", "") for ln in shown))
+    assert got == data[3:23]
     runner_load()
     lines = runner_send(link, "infer 3 1")            # performance mode: N timed after W
     assert lines[:3] == ["m-warmup-start-1", "m-warmup-done", "m-infer-start-3"], lines
     laps = [int(LAP.match(ln).group(1)) for ln in lines if LAP.match(ln)]
     assert len(laps) == 2 and laps[1] >= laps[0], lines
+    # The runner's latency is the lap difference: it must be the timed runs alone, the
+    # same ticks td-cycles reports (no clock jump or print inside the timed block).
+    cycles = link.cycles()
+    elapsed_us = cycles["ticks"] * 1_000_000 // cycles["tick_hz"]
+    assert abs((laps[1] - laps[0]) - elapsed_us) <= 1, (laps, cycles)
     assert LAP.match(lines[3]) and LAP.match(lines[4]) and lines[5] == "m-infer-done", lines
     assert RESULTS.match(lines[6]) and len(lines) == 7, lines
     (results_line,) = runner_send(link, "results")

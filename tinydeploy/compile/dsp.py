@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from tinydeploy.compile import kernels as registry
 from tinydeploy.compile import quant
 from tinydeploy.compile.lower import ConstArray, Step
 
@@ -249,6 +250,7 @@ def dwconv_dsp(step: Step, small: bool = False) -> Step:  # small: depthwise wei
     pre = f"op{step.op_index}"
     if vert:  # one record per channel: bias, the six weight words, m, e, h
         rec = np.concatenate([bs[:, None], words.reshape(c, 6), rq[:, :3]], axis=1)
+        assert rec.shape[1] == registry.DW3X3_RECORD_WORDS
         arrays = [ConstArray(f"{pre}_records", "int32_t", rec.reshape(-1), "weights")] * 3
     else:
         arrays = [
@@ -341,6 +343,8 @@ def add_dsp(step: Step, small: bool = False) -> Step:
                 list(step.inputs), list(step.outputs), arrays, dict(step.inplace))
 
 
+# base kernel -> the function that swaps in one of its SIMD variants (kernels.py lists
+# them: Kernel.simd; a unit test holds the two together)
 CONVERTERS = {
     "td_conv2d_s8": conv_dsp,
     "td_fully_connected_s8": fc_dsp,

@@ -14,42 +14,11 @@ import jinja2
 
 from tinydeploy import __version__
 from tinydeploy.codegen import cgen
+from tinydeploy.compile import kernels as registry
 from tinydeploy.compile.lower import ConstArray, Step
 from tinydeploy.compile.plan import Plan
 from tinydeploy.model.ir import Model, Tensor
 from tinydeploy.resources import firmware_dir
-
-# Runtime files every compiled model needs, and each kernel's own file.
-COMMON_RUNTIME = ("td_model.h", "td_kernels.h", "td_fixedpoint.h", "td_broadcast.h", "td_dsp.h")
-KERNEL_FILES = {
-    "td_conv2d_s8": "td_conv2d_s8.c",
-    "td_conv2d_s8_dsp": "td_conv2d_s8_dsp.c",
-    "td_depthwise_conv2d_s8_dsp": "td_depthwise_conv2d_s8_dsp.c",
-    "td_depthwise_conv2d_s8_dsp3x3": "td_depthwise_conv2d_s8_dsp3x3.c",
-    "td_fully_connected_s8_dsp": "td_fully_connected_s8_dsp.c",
-    "td_depthwise_conv2d_s8": "td_depthwise_conv2d_s8.c",
-    "td_fully_connected_s8": "td_fully_connected_s8.c",
-    "td_avg_pool2d_s8": "td_avg_pool2d_s8.c",
-    "td_avg_pool2d_s8_dsp": "td_avg_pool2d_s8_dsp.c",
-    "td_max_pool2d_s8": "td_max_pool2d_s8.c",
-    "td_softmax_s8": "td_softmax_s8.c",
-    "td_add_s8": "td_add_s8.c",
-    "td_add_s8_dsp": "td_add_s8_dsp.c",
-    "td_mul_s8": "td_mul_s8.c",
-    "td_concat_s8": "td_concat_s8.c",
-    "td_pad_s8": "td_pad_s8.c",
-    "td_mean_s8": "td_mean_s8.c",
-    "td_logistic_s8": "td_logistic_s8.c",
-    "td_tanh_s8": "td_tanh_s8.c",
-    "td_quantize_f32_s8": "td_quantize_f32_s8.c",
-    "td_dequantize_s8_f32": "td_dequantize_s8_f32.c",
-    "td_requantize_s8": "td_requantize_s8.c",
-    # packed weights (4-bit, lookup table, sparse): + td_unpack_weights.c
-    "td_conv2d_packed": "td_conv2d_packed.c",
-    "td_depthwise_conv2d_packed": "td_depthwise_conv2d_packed.c",
-    "td_fully_connected_packed": "td_fully_connected_packed.c",
-}
-
 
 @lru_cache(maxsize=1)
 def _env() -> jinja2.Environment:
@@ -120,17 +89,15 @@ def call_lines(model: Model, plan: Plan, st: Step, s: int) -> list[str]:
         for i, t in enumerate(st.inputs):
             args.append(f"TD_S8({line})" if i == rm["which"] else f"{ptr(t)} + r * {row}")
         conv = cgen.identifier(rm["conv_params"])
-        if rm.get("dsp"):
-            work = cgen.int_literal(plan.buffers[plan.scratch[(s, "conv")]].offset)
-            rows = (f"  TD_CHECK(td_conv2d_s8_dsp_rows(&{conv}, {ptr(rm['conv_input'])}, "
-                    f"TD_S8({line}), r, r + 1, TD_S8({work})));")
-        else:
-            rows = (f"  TD_CHECK(td_conv2d_s8_rows(&{conv}, {ptr(rm['conv_input'])}, "
-                    f"TD_S8({line}), r, r + 1));")
+        rows_fn = cgen.identifier(registry.kernel(rm["kernel"]).rows or "")
+        work = "".join(f", TD_S8({cgen.int_literal(plan.buffers[plan.scratch[(s, name)]].offset)})"
+                       for name, _size in st.scratch if name == "conv")
+        rows = (f"  TD_CHECK({rows_fn}(&{conv}, {ptr(rm['conv_input'])}, "
+                f"TD_S8({line}), r, r + 1{work}));")
         return [f"for (r = 0; r < {cgen.int_literal(rm['rows'])}; ++r) {{", rows,
                 f"  TD_CHECK({fn}({params}, {', '.join(args)}, {ptr(st.outputs[0])} + r * {row}));",
                 "}"]
-    if st.kernel == "td_concat_s8":
+    if registry.kernel(st.kernel or "").input_array:
         ins = ", ".join(ptr(t) for t in st.inputs)
         return [f"{{ const int8_t *const ins[] = {{{ins}}}; "
                 f"TD_CHECK({fn}({params}, ins, {ptr(st.outputs[0])})); }}"]
@@ -152,7 +119,6 @@ def render(model: Model, steps: list[Step], plan: Plan,
     for st in steps:
         if st.remat:
             st.remat["step_op"] = steps[st.remat["step"]].op_index
-            st.remat["dsp"] = steps[st.remat["step"]].kernel == "td_conv2d_s8_dsp"
     ctx_arrays = [{"ctype": a.ctype, "name": cgen.identifier(a.name), "count": int(a.values.size),
                    "body": cgen.array_body(a.values, a.ctype), "weights": a.role == "weights"}
                   for a in arrays]
@@ -160,6 +126,10 @@ def render(model: Model, steps: list[Step], plan: Plan,
     for st in steps:
         if st.kernel is None:
             continue
+        try:
+            registry.check_params(st.kernel, st.params_type, st.params)
+        except (KeyError, ValueError) as exc:
+            raise cgen.CGenError(f"op #{st.op_index} {st.opcode}: {exc}") from None
         ctx_params.append({"type": cgen.identifier(st.params_type or ""),
                            "name": cgen.identifier(f"op{st.op_index}_params"),
                            "init": cgen.struct_initializer(st.params, refs, indent="  ")})
@@ -195,56 +165,24 @@ def render(model: Model, steps: list[Step], plan: Plan,
 FC_ASM_MIN_MACS = 16384  # dense-layer MACs from which the assembly loop is built
 
 
-def _fast_requant(p: dict[str, Any]) -> bool:
-    """The SIMD kernels' fast case: every channel shifts right (e >= 1), no 64-bit
-    multiply, the full int8 output range (no clamp)."""
-    return bool(p["pos"] and not p["wide"] and p["act_min"] <= -128 and p["act_max"] >= 127)
-
-
-def _conv_dsp_paths(p: dict[str, Any]) -> set[str]:
-    """The code paths of td_conv2d_s8_dsp.c one layer takes (see td_dsp.h)."""
-    fast = _fast_requant(p) and p["out_c"] % 2 == 0
-    pointwise = ((p["filter_h"], p["filter_w"], p["pad_h"], p["pad_w"]) == (1, 1, 0, 0)
-                 and p["in_c"] % 4 == 0)
-    paths = set() if fast else {"TD_CONV_DSP_SLOW"}
-    if p["w8"]:
-        paths.add("TD_CONV_DSP_W8")
-    if p["in_c"] % 4:
-        paths.add("TD_CONV_DSP_BANDS")
-    if not p["row_quads"] and not pointwise:
-        paths.add("TD_CONV_DSP_COLUMN")
-    return paths
-
-
 def features_header(model: Model, steps: list[Step]) -> str:
     """td_features.h: which optional code paths of the SIMD kernels this model uses, so
     a build leaves the others out (flash). The kernels refuse a layer whose path is
     missing, so a stale header fails loudly, never silently (TD_FC_DSP_ASM only picks
-    the faster of two exact loops)."""
-    used: set[str] = set()
-    fc_macs = 0
-    for st in steps:
-        p = st.params
-        if st.kernel == "td_fully_connected_s8_dsp":
-            fc_macs += p["in_w"] * p["in_c"] * p["out_c"]
-        if st.kernel == "td_conv2d_s8_dsp":
-            used |= _conv_dsp_paths(p)
-        elif st.kernel == "td_depthwise_conv2d_s8_dsp3x3" and not _fast_requant(p):
-            used.add("TD_DW_DSP_SLOW")
+    the faster of two exact loops). The paths are the registry's (kernels.PATHS)."""
+    used = registry.features([(st.kernel, st.params) for st in steps if st.kernel])
+    fc_macs = sum(st.params["in_w"] * st.params["in_c"] * st.params["out_c"] for st in steps
+                  if st.kernel == "td_fully_connected_s8_dsp")
     # the assembly FULLY_CONNECTED loop costs about 500 B of flash: worth it for a model
     # whose dense layers do real work (an autoencoder), not for a 768-MAC classifier head
     if fc_macs >= FC_ASM_MIN_MACS:
         used.add("TD_FC_DSP_ASM")
     lines = [f"/* {banner(model)} */", "#ifndef TD_FEATURES_H", "#define TD_FEATURES_H"]
-    for name in ("TD_CONV_DSP_SLOW", "TD_CONV_DSP_W8", "TD_CONV_DSP_COLUMN", "TD_CONV_DSP_BANDS",
-                 "TD_DW_DSP_SLOW", "TD_FC_DSP_ASM"):
+    for name in registry.PATHS:
         lines.append(f"#define {name} {int(name in used)}")
     return "\n".join(lines + ["#endif", ""])
 
 
 def runtime_files(kernels: list[str]) -> list[str]:
     """Runtime file names (in firmware/runtime) a model using ``kernels`` needs."""
-    # a packed kernel decodes its weights and calls the int8 kernel of the same op
-    packed = [f for k in kernels if k.endswith("_packed")
-              for f in ("td_unpack_weights.c", KERNEL_FILES[k[:-len("_packed")] + "_s8"])]
-    return list(COMMON_RUNTIME) + sorted({KERNEL_FILES[k] for k in kernels} | set(packed))
+    return registry.runtime_files(kernels)

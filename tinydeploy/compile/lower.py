@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from tinydeploy.compile import kernels as registry
 from tinydeploy.compile import quant
 from tinydeploy.errors import UnsupportedOpError
 from tinydeploy.model.ir import Model, Op, Tensor
@@ -627,17 +628,11 @@ def lower(model: Model) -> list[Step]:
 
 # ---------------------------------------------------------------- packed weights
 
-# The int8 kernels whose weights may be stored packed, and their packed twins:
-# kernel -> (packed kernel, params struct, name of the int8 params inside it).
-PACKED_KERNELS = {
-    "td_conv2d_s8": ("td_conv2d_packed", "td_conv_packed_params", "conv"),
-    "td_depthwise_conv2d_s8": ("td_depthwise_conv2d_packed", "td_dwconv_packed_params", "dw"),
-    "td_fully_connected_s8": ("td_fully_connected_packed", "td_fc_packed_params", "fc"),
-}
 # A .tflite whose description holds this marker is compiled with packed weights
 # (`tinydeploy compress` writes it); compile_model(weights="packed") forces it.
 PACKED_MARKER = "tinydeploy:packed-weights"
-CODEC_S8, CODEC_S4, CODEC_LUT = 0, 1, 2
+CODEC_S8, CODEC_S4, CODEC_LUT = (registry.CODECS[n] for n in ("TD_CODEC_S8", "TD_CODEC_S4",
+                                                               "TD_CODEC_LUT"))
 
 
 def _bitstream(fields: np.ndarray, bits: int) -> np.ndarray:
@@ -688,7 +683,7 @@ def pack_weights(steps: list[Step], min_saving: int = 16) -> list[Step]:
     an arena scratch buffer, so results stay bit-exact with the int8 kernels."""
     out = []
     for st in steps:
-        spec = PACKED_KERNELS.get(st.kernel or "")
+        spec = registry.packed_variant(st.kernel or "")
         if spec is None:
             out.append(st)
             continue

@@ -25,6 +25,7 @@ import copy
 import random
 from dataclasses import dataclass, field
 
+from tinydeploy.compile import kernels as registry
 from tinydeploy.compile.lower import Step
 from tinydeploy.model.ir import Model
 
@@ -255,12 +256,12 @@ def _remat_candidates(model: Model, steps: list[Step]) -> list[tuple[int, int]]:
     out = []
     outputs = set(model.outputs)
     for s, st in enumerate(steps):
-        if st.kernel not in ("td_add_s8", "td_add_s8_dsp", "td_mul_s8") or \
+        if not registry.spec(st.kernel).row_wise or \
                 st.params["bc"]["dims"] != 0:
             continue
         for t in st.inputs:
             p = producer.get(t)
-            if p is None or steps[p].kernel not in ("td_conv2d_s8", "td_conv2d_s8_dsp") \
+            if p is None or registry.spec(steps[p].kernel).rows is None \
                     or steps[p].remat or t in outputs:
                 continue
             if steps[p].params["batches"] != 1 or st.inputs[0] == st.inputs[1]:
@@ -279,8 +280,8 @@ def apply_remat(steps: list[Step], producer: int, consumer: int) -> list[Step]:
     t = conv.outputs[0]
     which = elt.inputs.index(t)
     row = conv.params["out_w"] * conv.params["out_c"]
-    elt.remat = dict(step=producer, conv_params=f"op{conv.op_index}_params", which=which,
-                     rows=conv.params["out_h"], row_bytes=row, line="line",
+    elt.remat = dict(step=producer, kernel=conv.kernel, conv_params=f"op{conv.op_index}_params",
+                     which=which, rows=conv.params["out_h"], row_bytes=row, line="line",
                      conv_input=conv.inputs[0], tensor=t)
     elt.inputs = [conv.inputs[0] if i == which else x for i, x in enumerate(elt.inputs)]
     elt.params = copy.deepcopy(elt.params)

@@ -1,0 +1,365 @@
+/*
+ * td_params.h - the params structs of the kernels, the weight codec ids and the
+ * defaults of the td_features.h code paths.
+ *
+ * GENERATED from tinydeploy/compile/kernels.py (the kernel registry): do not edit.
+ * Regenerate with `python -m tinydeploy.compile.kernels --write`; a unit test checks
+ * that this file is what the registry generates. Included by td_kernels.h, which
+ * documents the kernels and their contract.
+ */
+#ifndef TD_PARAMS_H
+#define TD_PARAMS_H
+
+#include <stdint.h>
+
+/* Maximum rank of broadcast / pad / mean shapes. */
+#define TD_KMAX_DIMS 6
+
+/* Weight codecs of td_packed_weights (see td_kernels.h). */
+#define TD_CODEC_S8 0
+#define TD_CODEC_S4 1
+#define TD_CODEC_LUT 2
+
+/* Words per channel record of td_depthwise_conv2d_s8_dsp3x3. */
+#define TD_DW3X3_RECORD_WORDS 10
+
+/* Optional code paths of the SIMD kernels: a compiled model comes with
+ * td_features.h (tinydeploy/compile/emit.py), setting each to 0 or 1 so that a
+ * build leaves out the paths its layers do not use; without the file every
+ * path is built. */
+#if defined(__has_include)
+#if __has_include("td_features.h")
+#include "td_features.h"
+#endif
+#endif
+#ifndef TD_CONV_DSP_SLOW
+#define TD_CONV_DSP_SLOW 1 /* records that are not the fast case (td_conv2d_s8_dsp.c) */
+#endif
+#ifndef TD_CONV_DSP_W8
+#define TD_CONV_DSP_W8 1 /* int8 weights (dsp-small) */
+#endif
+#ifndef TD_CONV_DSP_COLUMN
+#define TD_CONV_DSP_COLUMN 1 /* the general im2col column (not 1x1, not row-padded) */
+#endif
+#ifndef TD_CONV_DSP_BANDS
+#define TD_CONV_DSP_BANDS 1 /* input channels not a multiple of 4 */
+#endif
+#ifndef TD_DW_DSP_SLOW
+#define TD_DW_DSP_SLOW 1 /* 3x3 depthwise rows that are not the fast case */
+#endif
+#ifndef TD_FC_DSP_ASM
+#define TD_FC_DSP_ASM 1 /* the assembly FULLY_CONNECTED loop (flash for speed) */
+#endif
+
+/* CONV_2D (td_conv2d_s8, td_conv2d_s8_rows). */
+typedef struct {
+  int32_t batches;
+  int32_t in_h;
+  int32_t in_w;
+  int32_t in_c;
+  int32_t out_h;
+  int32_t out_w;
+  int32_t out_c;
+  int32_t filter_h;
+  int32_t filter_w;
+  int32_t filter_c;  /* in_c / groups */
+  int32_t stride_h;
+  int32_t stride_w;
+  int32_t dilation_h;
+  int32_t dilation_w;
+  int32_t pad_h;  /* padding before the first row */
+  int32_t pad_w;  /* padding before the first column */
+  int32_t input_offset;  /* -input zero point, in [-127, 128] */
+  int32_t output_offset;  /* output zero point, in [-128, 127] */
+  int32_t act_min;
+  int32_t act_max;
+  int32_t per_channel;  /* 1: multiplier/shift have out_c entries */
+  const int8_t *filter;
+  const int32_t *bias;
+  const int32_t *multiplier;
+  const int8_t *shift;  /* in [-31, 30]: one byte, not four */
+  /* optional (may be NULL): bias[oc] + input_offset times the sum of filter oc's taps,
+   * used for windows entirely inside the image, where the sum of w (x + input_offset)
+   * plus bias equals the sum of w x plus folded_bias exactly
+   */
+  const int32_t *folded_bias;
+} td_conv_params;
+
+/* DEPTHWISE_CONV_2D (td_depthwise_conv2d_s8). */
+typedef struct {
+  int32_t batches;
+  int32_t in_h;
+  int32_t in_w;
+  int32_t in_c;
+  int32_t out_h;
+  int32_t out_w;
+  int32_t out_c;
+  int32_t depth_multiplier;
+  int32_t filter_h;
+  int32_t filter_w;
+  int32_t stride_h;
+  int32_t stride_w;
+  int32_t dilation_h;
+  int32_t dilation_w;
+  int32_t pad_h;
+  int32_t pad_w;
+  int32_t input_offset;
+  int32_t output_offset;
+  int32_t act_min;
+  int32_t act_max;
+  int32_t per_channel;
+  const int8_t *filter;
+  const int32_t *bias;
+  const int32_t *multiplier;
+  const int8_t *shift;  /* in [-31, 30]: one byte, not four */
+} td_dwconv_params;
+
+/* FULLY_CONNECTED (td_fully_connected_s8). */
+typedef struct {
+  int32_t batches;
+  int32_t accum_depth;
+  int32_t out_depth;
+  int32_t input_offset;
+  int32_t filter_offset;  /* -filter zero point (0 for int8 weights) */
+  int32_t output_offset;
+  int32_t act_min;
+  int32_t act_max;
+  int32_t per_channel;
+  const int8_t *filter;
+  const int32_t *bias;
+  const int32_t *multiplier;
+  const int8_t *shift;  /* in [-31, 30]: one byte, not four */
+} td_fc_params;
+
+/* A packed weight stream (td_unpack_weights; codecs TD_CODEC_*). */
+typedef struct {
+  int32_t count;  /* decoded weights */
+  int32_t codec;  /* TD_CODEC_* of the value stream */
+  int32_t index_bits;  /* TD_CODEC_LUT: bits per index, 1..8 */
+  const int8_t *data;  /* the value stream (bytes) */
+  const int8_t *table;  /* TD_CODEC_LUT: the shared values, else NULL */
+  const int8_t *mask;  /* non-zero bitmap, or NULL for dense */
+} td_packed_weights;
+
+/* CONV_2D with packed weights: the int8 params with filter == NULL. */
+typedef struct {
+  td_conv_params conv;
+  td_packed_weights weights;
+} td_conv_packed_params;
+
+/* DEPTHWISE_CONV_2D with packed weights. */
+typedef struct {
+  td_dwconv_params dw;
+  td_packed_weights weights;
+} td_dwconv_packed_params;
+
+/* FULLY_CONNECTED with packed weights. */
+typedef struct {
+  td_fc_params fc;
+  td_packed_weights weights;
+} td_fc_packed_params;
+
+/* CONV_2D and FULLY_CONNECTED with SIMD (td_conv2d_s8_dsp, td_fully_connected_s8_dsp).
+ * filter: one record of depth + 8 words per pair of output channels (c, c+1), out_c
+ * padded to even with zeros: the two pre-scaled biases; per input quad q the words
+ * c:(w0,w2) c:(w1,w3) c+1:(w0,w2) c+1:(w1,w3); then m, e, h of c and of c+1 (s of
+ * td_dsp.h is -1 when e > 0, else 0). w8: depth / 2 + 8 words: the biases unscaled, per
+ * quad two words of int8 weights in input order (c: x0..x3, c+1: x0..x3), then m e h as
+ * above (tinydeploy/compile/dsp.py).
+ */
+typedef struct {
+  int32_t batches;  /* always 1 */
+  int32_t in_h;
+  int32_t in_w;
+  int32_t in_c;
+  int32_t out_h;
+  int32_t out_w;
+  int32_t out_c;
+  int32_t filter_h;
+  int32_t filter_w;
+  int32_t stride_h;
+  int32_t stride_w;
+  int32_t dilation_h;
+  int32_t dilation_w;
+  int32_t pad_h;
+  int32_t pad_w;
+  int32_t input_offset;
+  int32_t depth;  /* filter_h * filter_w * in_c rounded up to a multiple of 4 */
+  int32_t act_min;
+  int32_t act_max;
+  /* 1: accumulator scaled by 2^left only, 64-bit rounding multiply, output_offset added
+   * after the shift
+   */
+  int32_t wide;
+  int32_t output_offset;  /* used when wide */
+  int32_t pos;  /* 1: every channel has e >= 1 (five-instruction requant) */
+  int32_t w8;  /* 1: int8 weights (kernels double the accumulator) */
+  /* > 0 (in_c not a multiple of 4, no dilation): each filter row's filter_w * in_c
+   * weights padded with zeros to row_quads quads; depth = filter_h * 4 * row_quads
+   */
+  int32_t row_quads;
+  const int32_t *filter;  /* the records (above) */
+} td_conv_dsp_params;
+
+/* DEPTHWISE_CONV_2D with SIMD (td_depthwise_conv2d_s8_dsp, _dsp3x3). */
+typedef struct {
+  int32_t in_h;
+  int32_t in_w;
+  int32_t channels;
+  int32_t out_h;
+  int32_t out_w;
+  int32_t filter_h;
+  int32_t filter_w;
+  int32_t stride_h;
+  int32_t stride_w;
+  int32_t pad_h;
+  int32_t pad_w;
+  int32_t input_offset;
+  int32_t act_min;
+  int32_t act_max;
+  int32_t wide;  /* as in td_conv_dsp_params */
+  int32_t output_offset;
+  int32_t plane_w;  /* int16 columns of a plane row (even) */
+  int32_t pairs;  /* words of weights per filter row */
+  int32_t fast3;  /* 1: 3x3 stride 1, rows stored as (w0,w1) (w1,w2) */
+  int32_t vert;  /* 1: 3x3 stride 1 over vertical pairs (td_depthwise_conv2d_s8_dsp3x3) */
+  int32_t pos;  /* 1: every channel has e >= 1 (five-instruction requant) */
+  /* [channels][filter_h][pairs] int16 pairs; vert: records of DW3X3_RECORD_WORDS words
+   */
+  const int32_t *filter;
+  const int32_t *bias;  /* [channels], pre-scaled */
+  const int32_t *requant;  /* [channels][4] */
+} td_dwconv_dsp_params;
+
+/* AVERAGE_POOL_2D / MAX_POOL_2D. */
+typedef struct {
+  int32_t batches;
+  int32_t in_h;
+  int32_t in_w;
+  int32_t channels;
+  int32_t out_h;
+  int32_t out_w;
+  int32_t filter_h;
+  int32_t filter_w;
+  int32_t stride_h;
+  int32_t stride_w;
+  int32_t pad_h;
+  int32_t pad_w;
+  int32_t act_min;
+  int32_t act_max;
+} td_pool_params;
+
+/* SOFTMAX (int8 -> int8, output scale 1/256, zero point -128). */
+typedef struct {
+  int32_t outer;
+  int32_t depth;
+  int32_t input_multiplier;  /* beta * input_scale * 2^26, quantized */
+  int32_t input_left_shift;
+  int32_t diff_min;  /* differences below this give exp() == 0 */
+} td_softmax_params;
+
+/* Element-wise shapes: dims == 0 for same-shape inputs of size elements. */
+typedef struct {
+  int32_t size;
+  int32_t dims;
+  int32_t shape[TD_KMAX_DIMS];  /* the output shape, outermost first */
+  /* input 1's element stride per output dimension, 0 where it broadcasts */
+  int32_t stride1[TD_KMAX_DIMS];
+  int32_t stride2[TD_KMAX_DIMS];  /* the same for input 2 */
+} td_broadcast;
+
+/* ADD: both inputs rescaled to a common scale with 20 bits of headroom. */
+typedef struct {
+  td_broadcast bc;
+  int32_t input1_offset;
+  int32_t input2_offset;
+  int32_t left_shift;  /* 20 for int8 */
+  int32_t input1_multiplier;
+  int32_t input1_shift;  /* <= 0 */
+  int32_t input2_multiplier;
+  int32_t input2_shift;  /* <= 0 */
+  int32_t output_multiplier;
+  int32_t output_shift;
+  int32_t output_offset;
+  int32_t act_min;
+  int32_t act_max;
+} td_add_params;
+
+/* ADD of same-shape inputs with per-input lookup tables (td_add_s8_dsp). */
+typedef struct {
+  td_broadcast bc;
+  int32_t output_multiplier;
+  int32_t e;
+  int32_t h;
+  int32_t neg;
+  int32_t act_min;
+  int32_t act_max;
+  const int32_t *table1;
+  const int32_t *table2;
+} td_add_dsp_params;
+
+/* MUL: (in1 + off1) * (in2 + off2) requantized with one multiplier. */
+typedef struct {
+  td_broadcast bc;
+  int32_t input1_offset;
+  int32_t input2_offset;
+  int32_t output_multiplier;
+  int32_t output_shift;
+  int32_t output_offset;
+  int32_t act_min;
+  int32_t act_max;
+} td_mul_params;
+
+/* CONCATENATION (inputs share the output's scale and zero point). */
+typedef struct {
+  int32_t outer;  /* product of the dimensions before the axis */
+  int32_t num_inputs;
+  /* per input: its axis size times the product of the dimensions after the axis */
+  const int32_t *copy_bytes;
+} td_concat_params;
+
+/* PAD / PADV2 (4-D, constant value). */
+typedef struct {
+  int32_t in_shape[4];
+  int32_t before[4];
+  int32_t out_shape[4];
+  int32_t pad_value;  /* int8 value written in the padding */
+} td_pad_params;
+
+/* MEAN over some axes (4-D). */
+typedef struct {
+  int32_t in_shape[4];
+  int32_t reduced[4];  /* 1 where the dimension is reduced */
+  int32_t count;  /* elements averaged per output */
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  int32_t multiplier;  /* input_scale / output_scale / count */
+  int32_t shift;
+} td_mean_params;
+
+/* LOGISTIC and TANH: input rescaled to Q4.27. */
+typedef struct {
+  int32_t size;
+  int32_t input_zero_point;
+  int32_t input_range_radius;  /* |q - zp| >= radius saturates */
+  int32_t input_multiplier;
+  int32_t input_left_shift;
+} td_unary_params;
+
+/* QUANTIZE float -> int8 and DEQUANTIZE int8 -> float. */
+typedef struct {
+  int32_t size;
+  float scale;
+  int32_t zero_point;
+} td_affine_params;
+
+/* QUANTIZE int8 -> int8. */
+typedef struct {
+  int32_t size;
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  int32_t multiplier;
+  int32_t shift;
+} td_requantize_params;
+
+#endif /* TD_PARAMS_H */

@@ -1,0 +1,704 @@
+"""The kernel registry: one entry per C kernel of firmware/runtime, the one definition
+of its params struct, its files, its optional code paths and its optimised variants.
+
+Python and C share these definitions: firmware/runtime/td_params.h (the params
+structs, the weight codec ids, the td_features.h defaults) is generated from this
+module and committed; a unit test checks that the committed header is what the
+registry generates. Regenerate it after editing a params class::
+
+    python -m tinydeploy.compile.kernels --write
+
+Each params class is a frozen dataclass whose fields are the struct's fields in C
+order, each with its C type and a comment: ``int`` is an int32_t (or a float
+field), ``str | None`` names a constant array (a pointer, NULL for None), a
+nested params class is an embedded struct. The lowering (:mod:`.lower`,
+:mod:`.dsp`) builds each step's params as a dict with exactly these fields;
+:func:`check_params` holds it to that before any C is emitted.
+
+Adding an op: a params class and a :class:`Kernel` entry here, a lowering method
+in :mod:`.lower`, the C file in firmware/runtime and its test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, ClassVar
+
+HEADER_NAME = "td_params.h"
+KMAX_DIMS = 6  # maximum rank of broadcast shapes (TD_KMAX_DIMS)
+
+
+def c(ctype: str, doc: str = "", dims: str | int | None = None) -> Any:
+    """A struct field: its C type, a comment, and an array length (``dims``)."""
+    return field(metadata={"ctype": ctype, "doc": doc, "dims": dims})
+
+
+I32 = "int32_t"
+
+
+# ---------------------------------------------------------------- params structs
+
+@dataclass(frozen=True)
+class ConvParams:
+    """CONV_2D (td_conv2d_s8, td_conv2d_s8_rows)."""
+
+    C_NAME: ClassVar[str] = "td_conv_params"
+    batches: int = c(I32)
+    in_h: int = c(I32)
+    in_w: int = c(I32)
+    in_c: int = c(I32)
+    out_h: int = c(I32)
+    out_w: int = c(I32)
+    out_c: int = c(I32)
+    filter_h: int = c(I32)
+    filter_w: int = c(I32)
+    filter_c: int = c(I32, "in_c / groups")
+    stride_h: int = c(I32)
+    stride_w: int = c(I32)
+    dilation_h: int = c(I32)
+    dilation_w: int = c(I32)
+    pad_h: int = c(I32, "padding before the first row")
+    pad_w: int = c(I32, "padding before the first column")
+    input_offset: int = c(I32, "-input zero point, in [-127, 128]")
+    output_offset: int = c(I32, "output zero point, in [-128, 127]")
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+    per_channel: int = c(I32, "1: multiplier/shift have out_c entries")
+    filter: str | None = c("const int8_t *")
+    bias: str | None = c("const int32_t *")
+    multiplier: str | None = c("const int32_t *")
+    shift: str | None = c("const int8_t *", "in [-31, 30]: one byte, not four")
+    folded_bias: str | None = c(
+        "const int32_t *", "optional (may be NULL): bias[oc] + input_offset times the sum of "
+        "filter oc's taps, used for windows entirely inside the image, where the sum of "
+        "w (x + input_offset) plus bias equals the sum of w x plus folded_bias exactly")
+
+
+@dataclass(frozen=True)
+class DwconvParams:
+    """DEPTHWISE_CONV_2D (td_depthwise_conv2d_s8)."""
+
+    C_NAME: ClassVar[str] = "td_dwconv_params"
+    batches: int = c(I32)
+    in_h: int = c(I32)
+    in_w: int = c(I32)
+    in_c: int = c(I32)
+    out_h: int = c(I32)
+    out_w: int = c(I32)
+    out_c: int = c(I32)
+    depth_multiplier: int = c(I32)
+    filter_h: int = c(I32)
+    filter_w: int = c(I32)
+    stride_h: int = c(I32)
+    stride_w: int = c(I32)
+    dilation_h: int = c(I32)
+    dilation_w: int = c(I32)
+    pad_h: int = c(I32)
+    pad_w: int = c(I32)
+    input_offset: int = c(I32)
+    output_offset: int = c(I32)
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+    per_channel: int = c(I32)
+    filter: str | None = c("const int8_t *")
+    bias: str | None = c("const int32_t *")
+    multiplier: str | None = c("const int32_t *")
+    shift: str | None = c("const int8_t *", "in [-31, 30]: one byte, not four")
+
+
+@dataclass(frozen=True)
+class FcParams:
+    """FULLY_CONNECTED (td_fully_connected_s8)."""
+
+    C_NAME: ClassVar[str] = "td_fc_params"
+    batches: int = c(I32)
+    accum_depth: int = c(I32)
+    out_depth: int = c(I32)
+    input_offset: int = c(I32)
+    filter_offset: int = c(I32, "-filter zero point (0 for int8 weights)")
+    output_offset: int = c(I32)
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+    per_channel: int = c(I32)
+    filter: str | None = c("const int8_t *")
+    bias: str | None = c("const int32_t *")
+    multiplier: str | None = c("const int32_t *")
+    shift: str | None = c("const int8_t *", "in [-31, 30]: one byte, not four")
+
+
+@dataclass(frozen=True)
+class PackedWeights:
+    """A packed weight stream (td_unpack_weights; codecs TD_CODEC_*)."""
+
+    C_NAME: ClassVar[str] = "td_packed_weights"
+    count: int = c(I32, "decoded weights")
+    codec: int = c(I32, "TD_CODEC_* of the value stream")
+    index_bits: int = c(I32, "TD_CODEC_LUT: bits per index, 1..8")
+    data: str | None = c("const int8_t *", "the value stream (bytes)")
+    table: str | None = c("const int8_t *", "TD_CODEC_LUT: the shared values, else NULL")
+    mask: str | None = c("const int8_t *", "non-zero bitmap, or NULL for dense")
+
+
+@dataclass(frozen=True)
+class ConvPackedParams:
+    """CONV_2D with packed weights: the int8 params with filter == NULL."""
+
+    C_NAME: ClassVar[str] = "td_conv_packed_params"
+    conv: ConvParams = c("td_conv_params")
+    weights: PackedWeights = c("td_packed_weights")
+
+
+@dataclass(frozen=True)
+class DwconvPackedParams:
+    """DEPTHWISE_CONV_2D with packed weights."""
+
+    C_NAME: ClassVar[str] = "td_dwconv_packed_params"
+    dw: DwconvParams = c("td_dwconv_params")
+    weights: PackedWeights = c("td_packed_weights")
+
+
+@dataclass(frozen=True)
+class FcPackedParams:
+    """FULLY_CONNECTED with packed weights."""
+
+    C_NAME: ClassVar[str] = "td_fc_packed_params"
+    fc: FcParams = c("td_fc_params")
+    weights: PackedWeights = c("td_packed_weights")
+
+
+@dataclass(frozen=True)
+class ConvDspParams:
+    """CONV_2D and FULLY_CONNECTED with SIMD (td_conv2d_s8_dsp, td_fully_connected_s8_dsp).
+
+    filter: one record of depth + 8 words per pair of output channels (c, c+1),
+    out_c padded to even with zeros: the two pre-scaled biases; per input quad q the
+    words c:(w0,w2) c:(w1,w3) c+1:(w0,w2) c+1:(w1,w3); then m, e, h of c and of c+1
+    (s of td_dsp.h is -1 when e > 0, else 0). w8: depth / 2 + 8 words: the biases
+    unscaled, per quad two words of int8 weights in input order (c: x0..x3, c+1:
+    x0..x3), then m e h as above (tinydeploy/compile/dsp.py)."""
+
+    C_NAME: ClassVar[str] = "td_conv_dsp_params"
+    batches: int = c(I32, "always 1")
+    in_h: int = c(I32)
+    in_w: int = c(I32)
+    in_c: int = c(I32)
+    out_h: int = c(I32)
+    out_w: int = c(I32)
+    out_c: int = c(I32)
+    filter_h: int = c(I32)
+    filter_w: int = c(I32)
+    stride_h: int = c(I32)
+    stride_w: int = c(I32)
+    dilation_h: int = c(I32)
+    dilation_w: int = c(I32)
+    pad_h: int = c(I32)
+    pad_w: int = c(I32)
+    input_offset: int = c(I32)
+    depth: int = c(I32, "filter_h * filter_w * in_c rounded up to a multiple of 4")
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+    wide: int = c(I32, "1: accumulator scaled by 2^left only, 64-bit rounding multiply, "
+                       "output_offset added after the shift")
+    output_offset: int = c(I32, "used when wide")
+    pos: int = c(I32, "1: every channel has e >= 1 (five-instruction requant)")
+    w8: int = c(I32, "1: int8 weights (kernels double the accumulator)")
+    row_quads: int = c(I32, "> 0 (in_c not a multiple of 4, no dilation): each filter row's "
+                            "filter_w * in_c weights padded with zeros to row_quads quads; "
+                            "depth = filter_h * 4 * row_quads")
+    filter: str | None = c("const int32_t *", "the records (above)")
+
+
+@dataclass(frozen=True)
+class DwconvDspParams:
+    """DEPTHWISE_CONV_2D with SIMD (td_depthwise_conv2d_s8_dsp, _dsp3x3)."""
+
+    C_NAME: ClassVar[str] = "td_dwconv_dsp_params"
+    in_h: int = c(I32)
+    in_w: int = c(I32)
+    channels: int = c(I32)
+    out_h: int = c(I32)
+    out_w: int = c(I32)
+    filter_h: int = c(I32)
+    filter_w: int = c(I32)
+    stride_h: int = c(I32)
+    stride_w: int = c(I32)
+    pad_h: int = c(I32)
+    pad_w: int = c(I32)
+    input_offset: int = c(I32)
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+    wide: int = c(I32, "as in td_conv_dsp_params")
+    output_offset: int = c(I32)
+    plane_w: int = c(I32, "int16 columns of a plane row (even)")
+    pairs: int = c(I32, "words of weights per filter row")
+    fast3: int = c(I32, "1: 3x3 stride 1, rows stored as (w0,w1) (w1,w2)")
+    vert: int = c(I32, "1: 3x3 stride 1 over vertical pairs (td_depthwise_conv2d_s8_dsp3x3)")
+    pos: int = c(I32, "1: every channel has e >= 1 (five-instruction requant)")
+    filter: str | None = c("const int32_t *", "[channels][filter_h][pairs] int16 pairs; vert: "
+                                              "records of DW3X3_RECORD_WORDS words")
+    bias: str | None = c("const int32_t *", "[channels], pre-scaled")
+    requant: str | None = c("const int32_t *", "[channels][4]")
+
+
+@dataclass(frozen=True)
+class PoolParams:
+    """AVERAGE_POOL_2D / MAX_POOL_2D."""
+
+    C_NAME: ClassVar[str] = "td_pool_params"
+    batches: int = c(I32)
+    in_h: int = c(I32)
+    in_w: int = c(I32)
+    channels: int = c(I32)
+    out_h: int = c(I32)
+    out_w: int = c(I32)
+    filter_h: int = c(I32)
+    filter_w: int = c(I32)
+    stride_h: int = c(I32)
+    stride_w: int = c(I32)
+    pad_h: int = c(I32)
+    pad_w: int = c(I32)
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+
+
+@dataclass(frozen=True)
+class SoftmaxParams:
+    """SOFTMAX (int8 -> int8, output scale 1/256, zero point -128)."""
+
+    C_NAME: ClassVar[str] = "td_softmax_params"
+    outer: int = c(I32)
+    depth: int = c(I32)
+    input_multiplier: int = c(I32, "beta * input_scale * 2^26, quantized")
+    input_left_shift: int = c(I32)
+    diff_min: int = c(I32, "differences below this give exp() == 0")
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """Element-wise shapes: dims == 0 for same-shape inputs of size elements."""
+
+    C_NAME: ClassVar[str] = "td_broadcast"
+    size: int = c(I32)
+    dims: int = c(I32)
+    shape: list[int] = c(I32, "the output shape, outermost first", "TD_KMAX_DIMS")
+    stride1: list[int] = c(I32, "input 1's element stride per output dimension, 0 where it "
+                                "broadcasts", "TD_KMAX_DIMS")
+    stride2: list[int] = c(I32, "the same for input 2", "TD_KMAX_DIMS")
+
+
+@dataclass(frozen=True)
+class AddParams:
+    """ADD: both inputs rescaled to a common scale with 20 bits of headroom."""
+
+    C_NAME: ClassVar[str] = "td_add_params"
+    bc: Broadcast = c("td_broadcast")
+    input1_offset: int = c(I32)
+    input2_offset: int = c(I32)
+    left_shift: int = c(I32, "20 for int8")
+    input1_multiplier: int = c(I32)
+    input1_shift: int = c(I32, "<= 0")
+    input2_multiplier: int = c(I32)
+    input2_shift: int = c(I32, "<= 0")
+    output_multiplier: int = c(I32)
+    output_shift: int = c(I32)
+    output_offset: int = c(I32)
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+
+
+@dataclass(frozen=True)
+class AddDspParams:
+    """ADD of same-shape inputs with per-input lookup tables (td_add_s8_dsp)."""
+
+    C_NAME: ClassVar[str] = "td_add_dsp_params"
+    bc: Broadcast = c("td_broadcast")
+    output_multiplier: int = c(I32)
+    e: int = c(I32)
+    h: int = c(I32)
+    neg: int = c(I32)
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+    table1: str | None = c("const int32_t *")
+    table2: str | None = c("const int32_t *")
+
+
+@dataclass(frozen=True)
+class MulParams:
+    """MUL: (in1 + off1) * (in2 + off2) requantized with one multiplier."""
+
+    C_NAME: ClassVar[str] = "td_mul_params"
+    bc: Broadcast = c("td_broadcast")
+    input1_offset: int = c(I32)
+    input2_offset: int = c(I32)
+    output_multiplier: int = c(I32)
+    output_shift: int = c(I32)
+    output_offset: int = c(I32)
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+
+
+@dataclass(frozen=True)
+class ConcatParams:
+    """CONCATENATION (inputs share the output's scale and zero point)."""
+
+    C_NAME: ClassVar[str] = "td_concat_params"
+    outer: int = c(I32, "product of the dimensions before the axis")
+    num_inputs: int = c(I32)
+    copy_bytes: str | None = c("const int32_t *", "per input: its axis size times the product "
+                                                  "of the dimensions after the axis")
+
+
+@dataclass(frozen=True)
+class PadParams:
+    """PAD / PADV2 (4-D, constant value)."""
+
+    C_NAME: ClassVar[str] = "td_pad_params"
+    in_shape: list[int] = c(I32, "", 4)
+    before: list[int] = c(I32, "", 4)
+    out_shape: list[int] = c(I32, "", 4)
+    pad_value: int = c(I32, "int8 value written in the padding")
+
+
+@dataclass(frozen=True)
+class MeanParams:
+    """MEAN over some axes (4-D)."""
+
+    C_NAME: ClassVar[str] = "td_mean_params"
+    in_shape: list[int] = c(I32, "", 4)
+    reduced: list[int] = c(I32, "1 where the dimension is reduced", 4)
+    count: int = c(I32, "elements averaged per output")
+    input_zero_point: int = c(I32)
+    output_zero_point: int = c(I32)
+    multiplier: int = c(I32, "input_scale / output_scale / count")
+    shift: int = c(I32)
+
+
+@dataclass(frozen=True)
+class UnaryParams:
+    """LOGISTIC and TANH: input rescaled to Q4.27."""
+
+    C_NAME: ClassVar[str] = "td_unary_params"
+    size: int = c(I32)
+    input_zero_point: int = c(I32)
+    input_range_radius: int = c(I32, "|q - zp| >= radius saturates")
+    input_multiplier: int = c(I32)
+    input_left_shift: int = c(I32)
+
+
+@dataclass(frozen=True)
+class AffineParams:
+    """QUANTIZE float -> int8 and DEQUANTIZE int8 -> float."""
+
+    C_NAME: ClassVar[str] = "td_affine_params"
+    size: int = c(I32)
+    scale: float = c("float")
+    zero_point: int = c(I32)
+
+
+@dataclass(frozen=True)
+class RequantizeParams:
+    """QUANTIZE int8 -> int8."""
+
+    C_NAME: ClassVar[str] = "td_requantize_params"
+    size: int = c(I32)
+    input_zero_point: int = c(I32)
+    output_zero_point: int = c(I32)
+    multiplier: int = c(I32)
+    shift: int = c(I32)
+
+
+# In header order: a struct after the structs it embeds.
+PARAMS: tuple[type, ...] = (
+    ConvParams, DwconvParams, FcParams, PackedWeights, ConvPackedParams, DwconvPackedParams,
+    FcPackedParams, ConvDspParams, DwconvDspParams, PoolParams, SoftmaxParams, Broadcast,
+    AddParams, AddDspParams, MulParams, ConcatParams, PadParams, MeanParams, UnaryParams,
+    AffineParams, RequantizeParams)
+
+# Weight codecs of td_packed_weights (tinydeploy/compile/lower.py encodes them).
+CODECS = {"TD_CODEC_S8": 0, "TD_CODEC_S4": 1, "TD_CODEC_LUT": 2}
+
+# Words per channel record of td_depthwise_conv2d_s8_dsp3x3: bias, (w0, w1) (w1, w2) of
+# filter columns 0..2, m, e, h.
+DW3X3_RECORD_WORDS = 10
+
+# ---------------------------------------------------------------- code paths
+
+# Optional code paths of the SIMD kernels: td_features.h (one per compiled model,
+# tinydeploy/compile/emit.py) sets each to 0 or 1; without it every path is built.
+PATHS = {
+    "TD_CONV_DSP_SLOW": "records that are not the fast case (td_conv2d_s8_dsp.c)",
+    "TD_CONV_DSP_W8": "int8 weights (dsp-small)",
+    "TD_CONV_DSP_COLUMN": "the general im2col column (not 1x1, not row-padded)",
+    "TD_CONV_DSP_BANDS": "input channels not a multiple of 4",
+    "TD_DW_DSP_SLOW": "3x3 depthwise rows that are not the fast case",
+    "TD_FC_DSP_ASM": "the assembly FULLY_CONNECTED loop (flash for speed)",
+}
+
+
+def fast_requant(p: dict[str, Any]) -> bool:
+    """The SIMD kernels' fast case: every channel shifts right (e >= 1), no 64-bit
+    multiply, the full int8 output range (no clamp)."""
+    return bool(p["pos"] and not p["wide"] and p["act_min"] <= -128 and p["act_max"] >= 127)
+
+
+def _conv_dsp_paths(p: dict[str, Any]) -> set[str]:
+    """The code paths of td_conv2d_s8_dsp one layer takes (td_conv_dsp_missing in C)."""
+    fast = fast_requant(p) and p["out_c"] % 2 == 0
+    pointwise = ((p["filter_h"], p["filter_w"], p["pad_h"], p["pad_w"]) == (1, 1, 0, 0)
+                 and p["in_c"] % 4 == 0)
+    paths = set() if fast else {"TD_CONV_DSP_SLOW"}
+    if p["w8"]:
+        paths.add("TD_CONV_DSP_W8")
+    if p["in_c"] % 4:
+        paths.add("TD_CONV_DSP_BANDS")
+    if not p["row_quads"] and not pointwise:
+        paths.add("TD_CONV_DSP_COLUMN")
+    return paths
+
+
+def _dw3x3_paths(p: dict[str, Any]) -> set[str]:
+    return set() if fast_requant(p) else {"TD_DW_DSP_SLOW"}
+
+
+# ---------------------------------------------------------------- kernels
+
+@dataclass(frozen=True)
+class Kernel:
+    """One C kernel: ``name`` is its function, ``files`` the runtime files it needs
+    (its .c first, then private headers), ``simd`` the SIMD variants :mod:`.dsp` may
+    swap in, ``packed`` its packed-weights variant, ``rows`` its row-range entry point
+    (rematerialisation recomputes a tensor row by row through it), ``row_wise`` whether
+    it may run once per row (same-shape element-wise), ``paths`` the td_features.h paths
+    a layer's params need."""
+
+    name: str
+    params: type
+    files: tuple[str, ...]
+    simd: tuple[str, ...] = ()
+    packed: str | None = None
+    rows: str | None = None
+    row_wise: bool = False
+    paths: Callable[[dict[str, Any]], set[str]] | None = None
+    # the C call takes an array of input pointers (CONCATENATION), not one per input
+    input_array: bool = False
+
+
+_DSP = ("td_dsp.h",)
+_CONV_DSP_FILES = ("td_conv2d_s8_dsp.c",) + _DSP
+_FC_DSP_FILES = ("td_fully_connected_s8_dsp.c",) + _DSP
+_DW_DSP_FILES = ("td_depthwise_conv2d_s8_dsp.c",) + _DSP
+_DW3X3_FILES = ("td_depthwise_conv2d_s8_dsp3x3.c",) + _DSP
+_UNPACK = "td_unpack_weights.c"
+
+KERNELS: dict[str, Kernel] = {k.name: k for k in (
+    Kernel("td_conv2d_s8", ConvParams, ("td_conv2d_s8.c",), simd=("td_conv2d_s8_dsp",),
+           packed="td_conv2d_packed", rows="td_conv2d_s8_rows"),
+    Kernel("td_conv2d_s8_dsp", ConvDspParams, _CONV_DSP_FILES, rows="td_conv2d_s8_dsp_rows",
+           paths=_conv_dsp_paths),
+    Kernel("td_depthwise_conv2d_s8", DwconvParams, ("td_depthwise_conv2d_s8.c",),
+           simd=("td_depthwise_conv2d_s8_dsp", "td_depthwise_conv2d_s8_dsp3x3"),
+           packed="td_depthwise_conv2d_packed"),
+    Kernel("td_depthwise_conv2d_s8_dsp", DwconvDspParams, _DW_DSP_FILES),
+    Kernel("td_depthwise_conv2d_s8_dsp3x3", DwconvDspParams, _DW3X3_FILES, paths=_dw3x3_paths),
+    Kernel("td_fully_connected_s8", FcParams, ("td_fully_connected_s8.c",),
+           simd=("td_fully_connected_s8_dsp",), packed="td_fully_connected_packed"),
+    Kernel("td_fully_connected_s8_dsp", ConvDspParams, _FC_DSP_FILES),
+    Kernel("td_avg_pool2d_s8", PoolParams, ("td_avg_pool2d_s8.c",), simd=("td_avg_pool2d_s8_dsp",)),
+    Kernel("td_avg_pool2d_s8_dsp", PoolParams, ("td_avg_pool2d_s8_dsp.c",) + _DSP),
+    Kernel("td_max_pool2d_s8", PoolParams, ("td_max_pool2d_s8.c",)),
+    Kernel("td_softmax_s8", SoftmaxParams, ("td_softmax_s8.c",)),
+    Kernel("td_add_s8", AddParams, ("td_add_s8.c",) + _DSP, simd=("td_add_s8_dsp",), row_wise=True),
+    Kernel("td_add_s8_dsp", AddDspParams, ("td_add_s8_dsp.c",) + _DSP, row_wise=True),
+    Kernel("td_mul_s8", MulParams, ("td_mul_s8.c",), row_wise=True),
+    Kernel("td_concat_s8", ConcatParams, ("td_concat_s8.c",), input_array=True),
+    Kernel("td_pad_s8", PadParams, ("td_pad_s8.c",)),
+    Kernel("td_mean_s8", MeanParams, ("td_mean_s8.c",)),
+    Kernel("td_logistic_s8", UnaryParams, ("td_logistic_s8.c",)),
+    Kernel("td_tanh_s8", UnaryParams, ("td_tanh_s8.c",)),
+    Kernel("td_quantize_f32_s8", AffineParams, ("td_quantize_f32_s8.c",)),
+    Kernel("td_dequantize_s8_f32", AffineParams, ("td_dequantize_s8_f32.c",)),
+    Kernel("td_requantize_s8", RequantizeParams, ("td_requantize_s8.c",)),
+    # packed weights: decode into scratch, then the int8 kernel of the same op
+    Kernel("td_conv2d_packed", ConvPackedParams, ("td_conv2d_packed.c", _UNPACK, "td_conv2d_s8.c")),
+    Kernel("td_depthwise_conv2d_packed", DwconvPackedParams,
+           ("td_depthwise_conv2d_packed.c", _UNPACK, "td_depthwise_conv2d_s8.c")),
+    Kernel("td_fully_connected_packed", FcPackedParams,
+           ("td_fully_connected_packed.c", _UNPACK, "td_fully_connected_s8.c")),
+)}
+
+# Headers every compiled model needs (td_params.h is generated from this module).
+COMMON_RUNTIME = ("td_model.h", "td_kernels.h", HEADER_NAME, "td_fixedpoint.h",
+                  "td_broadcast.h")
+
+
+def kernel(name: str) -> Kernel:
+    try:
+        return KERNELS[name]
+    except KeyError:
+        raise KeyError(f"kernel {name!r} is not in the registry (tinydeploy/compile/"
+                       f"kernels.py); known: {', '.join(sorted(KERNELS))}") from None
+
+
+_NONE = Kernel("", object, ())  # what spec() gives for an alias step (no kernel)
+
+
+def spec(name: str | None) -> Kernel:
+    """The registry entry of ``name``; an empty entry for None (an alias step)."""
+    return _NONE if name is None else kernel(name)
+
+
+def packed_variant(name: str) -> tuple[str, str, str] | None:
+    """(packed kernel, its params struct, the field holding the int8 params) or None."""
+    k = KERNELS.get(name)
+    if k is None or k.packed is None:
+        return None
+    pk = KERNELS[k.packed]
+    inner = dataclasses.fields(pk.params)[0]
+    return pk.name, pk.params.C_NAME, inner.name
+
+
+def runtime_files(kernels: list[str]) -> list[str]:
+    """Runtime file names (in firmware/runtime) a model using ``kernels`` needs."""
+    files = {f for k in kernels for f in kernel(k).files}
+    return list(COMMON_RUNTIME) + sorted(files - set(COMMON_RUNTIME))
+
+
+def features(steps_params: list[tuple[str, dict[str, Any]]]) -> set[str]:
+    """The td_features.h paths that (kernel, params) pairs need."""
+    used: set[str] = set()
+    for name, params in steps_params:
+        k = kernel(name)
+        if k.paths is not None:
+            used |= k.paths(params)
+    return used
+
+
+def check_params(name: str, params_type: str | None, params: dict[str, Any]) -> None:
+    """Raise ValueError unless ``params`` has exactly the fields of the kernel's struct."""
+    k = kernel(name)
+    if params_type != k.params.C_NAME:
+        raise ValueError(f"kernel {name}: params type {params_type!r}, the registry says "
+                         f"{k.params.C_NAME}")
+    _check_fields(k.params, params, name)
+
+
+def _check_fields(cls: type, values: dict[str, Any], where: str) -> None:
+    fields = dataclasses.fields(cls)
+    names = [f.name for f in fields]
+    if set(values) != set(names):
+        missing = sorted(set(names) - set(values))
+        extra = sorted(set(values) - set(names))
+        raise ValueError(f"{where}: params for {cls.C_NAME} (missing {missing}, unknown "
+                         f"{extra}); the fields are defined in tinydeploy/compile/kernels.py")
+    for f in fields:
+        if f.metadata["ctype"] in _STRUCTS:
+            _check_fields(_STRUCTS[f.metadata["ctype"]], values[f.name], f"{where}.{f.name}")
+
+
+_STRUCTS = {p.C_NAME: p for p in PARAMS}
+
+# ---------------------------------------------------------------- td_params.h
+
+_BANNER = """/*
+ * td_params.h - the params structs of the kernels, the weight codec ids and the
+ * defaults of the td_features.h code paths.
+ *
+ * GENERATED from tinydeploy/compile/kernels.py (the kernel registry): do not edit.
+ * Regenerate with `python -m tinydeploy.compile.kernels --write`; a unit test checks
+ * that this file is what the registry generates. Included by td_kernels.h, which
+ * documents the kernels and their contract.
+ */"""
+
+
+def _comment(text: str, indent: str = "") -> list[str]:
+    """A C block comment wrapped at 88 columns."""
+    words = text.split()
+    lines, line = [], ""
+    width = 88 - len(indent) - 3
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}" if line else w
+    lines.append(line)
+    if len(lines) == 1 and len(lines[0]) <= width - 3:
+        return [f"{indent}/* {lines[0]} */"]
+    return [f"{indent}/* {lines[0]}"] + [f"{indent} * {ln}" for ln in lines[1:]] + [f"{indent} */"]
+
+
+def _struct(cls: type) -> list[str]:
+    out = _comment(" ".join((cls.__doc__ or "").split()))
+    out.append("typedef struct {")
+    for f in dataclasses.fields(cls):
+        ctype, doc, dims = f.metadata["ctype"], f.metadata["doc"], f.metadata["dims"]
+        sep = "" if ctype.endswith("*") else " "
+        decl = f"  {ctype}{sep}{f.name}" + (f"[{dims}]" if dims is not None else "") + ";"
+        if doc:
+            text = decl + "  /* " + doc + " */"
+            if len(text) <= 96:
+                out.append(text)
+            else:
+                out += _comment(doc, "  ")
+                out.append(decl)
+        else:
+            out.append(decl)
+    out.append(f"}} {cls.C_NAME};")
+    return out
+
+
+def header() -> str:
+    """The text of firmware/runtime/td_params.h."""
+    lines = [_BANNER, "#ifndef TD_PARAMS_H", "#define TD_PARAMS_H", "",
+             "#include <stdint.h>", "",
+             "/* Maximum rank of broadcast / pad / mean shapes. */",
+             f"#define TD_KMAX_DIMS {KMAX_DIMS}", "",
+             "/* Weight codecs of td_packed_weights (see td_kernels.h). */"]
+    lines += [f"#define {name} {value}" for name, value in CODECS.items()]
+    lines += ["", "/* Words per channel record of td_depthwise_conv2d_s8_dsp3x3. */",
+              f"#define TD_DW3X3_RECORD_WORDS {DW3X3_RECORD_WORDS}", "",
+              "/* Optional code paths of the SIMD kernels: a compiled model comes with",
+              " * td_features.h (tinydeploy/compile/emit.py), setting each to 0 or 1 so that a",
+              " * build leaves out the paths its layers do not use; without the file every",
+              " * path is built. */",
+              "#if defined(__has_include)", "#if __has_include(\"td_features.h\")",
+              "#include \"td_features.h\"", "#endif", "#endif"]
+    for name, doc in PATHS.items():
+        lines += [f"#ifndef {name}", f"#define {name} 1 /* {doc} */", "#endif"]
+    for cls in PARAMS:
+        lines += [""] + _struct(cls)
+    lines += ["", "#endif /* TD_PARAMS_H */", ""]
+    return "\n".join(lines)
+
+
+def header_path() -> Path:
+    from tinydeploy.resources import firmware_dir
+
+    return firmware_dir() / "runtime" / HEADER_NAME
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Generate firmware/runtime/td_params.h from the "
+                                             "kernel registry.")
+    ap.add_argument("--write", action="store_true", help="write the header (else: check it)")
+    args = ap.parse_args(argv)
+    path = header_path()
+    text = header()
+    if args.write:
+        path.write_text(text)
+        print(f"wrote {path}")
+        return 0
+    if not path.is_file() or path.read_text() != text:
+        print(f"{path} differs from the registry: run python -m tinydeploy.compile.kernels "
+              "--write", file=sys.stderr)
+        return 1
+    print(f"{path} is up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
