@@ -18,7 +18,9 @@ that tinydeploy writes builds unchanged: no platform_packages lines, no flags.
 
 The folder is laid out once and kept between sessions (~/.cache/tinydeploy-tests/,
 or $TINYDEPLOY_TEST_CACHE), keyed by everything it is made from; a file lock makes
-concurrent pytest-xdist workers wait for one of them to lay it out.
+concurrent pytest-xdist workers wait for one of them to lay it out. It also holds
+PlatformIO's build cache (PLATFORMIO_BUILD_CACHE_DIR), so the core's objects are
+compiled once, not once per generated project.
 
 Versions: each package must satisfy the version range the platform asks for, or
 PlatformIO goes to the registry (about 60 s per failed look-up, then an error). The
@@ -212,6 +214,9 @@ def pio_env(core: Path) -> dict[str, str]:
         "PLATFORMIO_DISABLE_UPGRADE_CHECK": "true",
         "PLATFORMIO_SETTING_CHECK_PLATFORMIO_INTERVAL": "3650",
         "PLATFORMIO_DISABLE_PROGRESSBAR": "true",
+        # SCons's content-addressed object cache, shared by every project of every session:
+        # an object is compiled once per source + flags (the same core for each board)
+        "PLATFORMIO_BUILD_CACHE_DIR": str(core / "build-cache"),
         # tinydeploy finds `pio` on PATH: the venv's bin may not be on it
         "PATH": f"{pio_executable().parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }

@@ -16,7 +16,8 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 STAGE_TEXT = {"model": "reading / converting the model", "compile": "compiling the model",
-              "build": "building the firmware", "run": "starting the target",
+              "build": "building the firmware", "upload": "uploading to the board",
+              "run": "starting the target",
               "check": "checking device outputs against tflite-micro",
               "measure": "measuring latency and memory"}
 
@@ -155,7 +156,7 @@ def generate_cmd(
         if example:
             from tinydeploy.codegen.platformio import generate_example
 
-            generate_example(prepared, target, example, staging)
+            generate_example(prepared, target, example, staging, note=_note)
         else:
             generate(prepared, target, runtime, staging, tflm_root, tflm_lib, note=_note,
                      mlperf_id=mlperf_id)
