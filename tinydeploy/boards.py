@@ -20,7 +20,7 @@ CPUS = ("cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "corte
         "host", "xtensa-lx7")
 PLATFORMS = ("qemu", "renode", "platformio", "host")
 BUILDS = ("make", "platformio")
-TIMERS = ("systick", "dwt", "clock_gettime", "ccount")
+TIMERS = ("systick", "dwt", "clock_gettime", "ccount", "timer0")
 DEFAULT_BOARD = "qemu-m4"
 
 
@@ -48,6 +48,9 @@ class Board:
     uart_clock_hz: Optional[int] = None   # UART PCLK when it differs from clock_hz
     qemu_machine: Optional[str] = None
     qemu_cpu: Optional[str] = None
+    # more qemu-system-arm arguments; {flash_bytes}/{ram_bytes} are the profile's values
+    qemu_args: Optional[str] = None
+    qemu_icount_shift: Optional[int] = None  # -icount shift (targets.qemu's default if absent)
     renode_platform: Optional[str] = None
     pio_platform: Optional[str] = None
     pio_board: Optional[str] = None
@@ -109,6 +112,12 @@ def _check(data: dict[str, object], path: Path) -> dict[str, object]:
     if out["id"] != path.stem:
         raise BoardError(f"key 'id' = {out['id']!r} must match the file name '{path.stem}'",
                          path=str(path))
+    if "qemu_args" in out:
+        try:
+            str(out["qemu_args"]).format(**out)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise BoardError(f"key 'qemu_args' = {out['qemu_args']!r}: bad placeholder {exc} "
+                             "(use profile keys such as {flash_bytes})", path=str(path))
     needs = {"qemu": ("qemu_machine", "uart_base"), "renode": ("renode_platform",),
              "platformio": ("pio_platform", "pio_board", "pio_framework")}
     for key in needs.get(str(out["platform"]), ()):

@@ -31,6 +31,7 @@ err_console = Console(stderr=True, highlight=False)
 _STAGES = [
     "tinydeploy.model.cli",
     "tinydeploy.flash_cli",
+    "tinydeploy.export_cli",
     "tinydeploy.boards_cli",
     "tinydeploy.compile.cli",
     "tinydeploy.fpga.cli",

@@ -46,12 +46,13 @@ extern "C" {
 #define TD_ALIGNED(n)
 #endif
 
-/* Model weights go into their own .td_weights section on ELF targets, so that the
- * firmware's linker script places them in flash and size reports count them
- * (see firmware/templates/fw_linker.ld.j2). Define TD_NO_WEIGHTS_SECTION to keep
- * them in plain .rodata instead. */
+/* tinydeploy's own firmware projects define TD_WEIGHTS_SECTION: model weights then go
+ * into their own .td_weights section, which their linker script places in flash and
+ * the size report counts (see firmware/templates/fw_linker.ld.j2). Everywhere else
+ * (an exported library in the user's build, PlatformIO projects, the host) they stay
+ * in plain .rodata, which every linker script puts in flash. */
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__ELF__) && \
-    !defined(TD_NO_WEIGHTS_SECTION)
+    defined(TD_WEIGHTS_SECTION) && !defined(TD_NO_WEIGHTS_SECTION)
 #define TD_WEIGHTS __attribute__((section(".td_weights")))
 #else
 #define TD_WEIGHTS

@@ -16,6 +16,9 @@
 extern "C" {
 #endif
 
+/* Version of this interface; bumped whenever a declaration below changes meaning. */
+#define TD_MODEL_API_VERSION 1
+
 typedef enum {
   TD_OK = 0,
   TD_ERR_ARG = 1,      /* bad argument (NULL, out of range) */
@@ -35,7 +38,7 @@ typedef struct {
   int32_t dims;
   int32_t shape[TD_MAX_DIMS];
   int32_t bytes;       /* total size of the buffer in bytes */
-  float scale;         /* 0 for float tensors; used only by the host, never on the device */
+  float scale;         /* 0 for float tensors; td_quantize()/td_dequantize() use it */
   int32_t zero_point;
 } td_tensor_info;
 
@@ -67,6 +70,27 @@ uint32_t td_model_static_bytes(void);
 const char *td_model_name(void);
 const char *td_model_hash(void);
 const char *td_model_runtime(void);
+
+/* A real value as an int8 tensor holds it (TFLite's QUANTIZE: q = round(real / scale)
+ * + zero_point, rounding half away from zero, clamped to [-128, 127]). For int8
+ * tensors only; the double keeps the rounding exact for every float. */
+static inline int8_t td_quantize(const td_tensor_info *t, float real) {
+  const float x = real / t->scale;
+  double r;
+  int32_t q;
+  if (x != x) return (int8_t)t->zero_point;  /* NaN: TFLite leaves it undefined */
+  if (x > 1e6f) return 127;  /* also keeps the conversion to int32_t defined */
+  if (x < -1e6f) return -128;
+  r = (double)x;
+  q = (int32_t)(r < 0.0 ? r - 0.5 : r + 0.5) + t->zero_point;
+  return (int8_t)(q < -128 ? -128 : q > 127 ? 127 : q);
+}
+
+/* The real value of an int8 tensor element: scale * (q - zero_point), computed as
+ * TFLite's DEQUANTIZE does (in double, then rounded to float). */
+static inline float td_dequantize(const td_tensor_info *t, int8_t q) {
+  return (float)((double)t->scale * (double)((int32_t)q - t->zero_point));
+}
 
 #ifdef __cplusplus
 }

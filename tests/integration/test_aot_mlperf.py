@@ -67,13 +67,15 @@ def test_compiles_for_cortex_m4_without_warnings(compiled, key, tmp_path):
     cm, _ = compiled(key)
     for src in cm.sources:
         subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-std=c99", "-Os",
-                        "-Wall", "-Wextra", "-Werror", *[f"-I{d}" for d in cm.include_dirs],
+                        "-Wall", "-Wextra", "-Werror", "-DTD_WEIGHTS_SECTION",  # as fw_Makefile
+                        *[f"-I{d}" for d in cm.include_dirs],
                         "-c", str(src), "-o", str(tmp_path / (src.stem + ".o"))], check=True,
                        capture_output=True)
     lines = subprocess.run(["arm-none-eabi-size", "-A", str(tmp_path / "model.o")], check=True,
                            capture_output=True, text=True).stdout.splitlines()
     sections = {ln.split()[0]: int(ln.split()[1]) for ln in lines[2:] if len(ln.split()) >= 2}
-    # weights are const, in their own section that the firmware linker script puts in flash
+    # weights are const, in their own section that the firmware linker script puts in
+    # flash (opt-in: without TD_WEIGHTS_SECTION, e.g. in an exported library, .rodata)
     assert cm.weights_bytes <= sections[".td_weights"] <= cm.weights_bytes + 4 * len(cm.ops)
     assert sections.get(".data", 0) == 0
     # the arena is the RAM, plus two blocks of 4 guard words around it (td_model_check)

@@ -138,7 +138,8 @@ def test_loaded_clip_holds_the_one_audio_buffer_until_td_audio_live(tmp_path) ->
     from device import KwsLink
 
     from tinydeploy.boards import load_board
-    from tinydeploy.build import build, generate_project
+    from tinydeploy.build import build
+    from tinydeploy.codegen import generate_project
     from tinydeploy.targets import HostTarget
 
     board = load_board("host")

@@ -92,8 +92,9 @@ def test_instruction_counts_are_deterministic_and_calibrated(fw_dir: Path) -> No
     assert 5_000 < counts[0] < 50_000   # 100 rounds of a 15-element int8 loop
 
 
-@pytest.mark.parametrize("board_id,cpu", [("qemu-m3", "cortex-m3"), ("qemu-m7", "cortex-m7"),
-                                          ("qemu-m33", "cortex-m33"), ("qemu-m55", "cortex-m55")])
+@pytest.mark.parametrize("board_id,cpu", [("qemu-m0", "cortex-m0"), ("qemu-m3", "cortex-m3"),
+                                          ("qemu-m7", "cortex-m7"), ("qemu-m33", "cortex-m33"),
+                                          ("qemu-m55", "cortex-m55")])
 def test_other_qemu_boards_boot_and_infer(fw_dir: Path, board_id: str, cpu: str) -> None:
     with QemuTarget(load_board(board_id), firmware(board_id, fw_dir)) as target:
         info = target.link.info()

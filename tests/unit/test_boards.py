@@ -31,7 +31,8 @@ uart_base = 0x40004000
 qemu_machine = "mps2-an386"
 """
 
-EXPECTED = {"qemu-m4", "qemu-m3", "qemu-m7", "qemu-m33", "qemu-m55", "host", "nano33ble",
+EXPECTED = {"qemu-m4", "qemu-m3", "qemu-m7", "qemu-m33", "qemu-m55", "qemu-m0", "qemu-microbit",
+            "host", "nano33ble",
             "pico", "nucleo_f746zg", "esp32-s3"}
 
 
@@ -123,3 +124,34 @@ def test_boards_command_lists_boards(capsys: pytest.CaptureFixture[str]) -> None
     assert all(f'"{b}"' in out for b in EXPECTED)
     assert main(["boards"]) == 0
     assert "qemu-m4" in capsys.readouterr().out
+
+
+def test_cortex_m0_boards_are_the_microbit_machine_real_and_enlarged() -> None:
+    from tinydeploy.targets.qemu import QemuTarget
+
+    real, big = load_board("qemu-microbit"), load_board("qemu-m0")
+    for b in (real, big):
+        assert (b.cpu, b.dsp, b.fpu, b.qemu_machine, b.hal) == ("cortex-m0", False, False,
+                                                                 "microbit", "nrf51")
+    # the nRF51822-QFAA of the micro:bit v1: QEMU's own defaults, no -global needed
+    assert (real.flash_bytes, real.ram_bytes, real.qemu_args) == (256 * 1024, 16 * 1024, None)
+    argv = QemuTarget(big, Path("fw.elf")).command_line(1234)
+    # the enlarged sizes reach QEMU from the profile's own keys (one definition)
+    assert f"nrf51-soc.flash-size={big.flash_bytes}" in argv
+    assert f"nrf51-soc.sram-size={big.ram_bytes}" in argv
+    assert big.ram_bytes > real.ram_bytes and "enlarged" in big.name
+    # TIMER0's 62.5 ns tick must stay under half an instruction: 2^7 ns
+    assert argv[argv.index("-icount") + 1] == "shift=7"
+    assert 1e9 / 16_000_000 < (1 << big.qemu_icount_shift) / 2
+    m4 = QemuTarget(load_board("qemu-m4"), Path("fw.elf")).command_line(1234)
+    assert m4[m4.index("-icount") + 1] == "shift=6" and "-global" not in m4
+
+
+def test_qemu_args_placeholder_must_be_a_profile_key(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + 'qemu_args = "-global x.size={{ram_size}}"\n')
+    with pytest.raises(BoardError) as err:
+        load_board_file(path)
+    assert str(path) in str(err.value) and "key 'qemu_args'" in str(err.value)
+    assert "ram_size" in str(err.value)
+    ok = load_board_file(write(tmp_path, GOOD + 'qemu_args = "-global x.size={{ram_bytes}}"\n', "ok"))
+    assert ok.qemu_args == "-global x.size={ram_bytes}"

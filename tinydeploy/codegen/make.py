@@ -52,7 +52,9 @@ def generate_project(board: Board, model_sources: list[Path], out_dir: Path,
             raise InputFileError("an extra source has the name of a file in app/", path=str(src))
         app[Path(src.name)] = src
     sync(app, out / "app")
-    sync(tree(hal), out / "hal")
+    # Every Cortex-M HAL shares the startup code and the DWT helper of hal/cortex-m.
+    shared = tree(fw / "hal" / "cortex-m") if board.cpu.startswith("cortex-m") else {}
+    sync({**shared, **tree(hal)}, out / "hal")
     sync(tree(fw / "runtime"), out / "runtime")
     sync({Path(s.name): s for s in sources}, out / "model")
     flags = cpu_flags(board)

@@ -8,12 +8,16 @@ run is deterministic. nodelay=on: QEMU writes the UART one byte per send(); with
 Nagle's algorithm each reply then waited for the host's delayed ACK (about 44 ms a
 command, most of a --check run's time). With -icount shift=6 one instruction takes 64 virtual
 nanoseconds, longer than one tick of the firmware's timer, so tick counts
-convert exactly to instructions (Link.instructions()). The numbers are emulated, not a real chip's cycles.
+convert exactly to instructions (Link.instructions()). A board whose timer ticks
+slower (qemu-m0: 62.5 ns) sets qemu_icount_shift so that a tick stays under half an
+instruction. The numbers are emulated, not a real chip's cycles.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -44,13 +48,15 @@ def _free_port() -> int:
 
 
 class QemuTarget(Target):
-    def __init__(self, board: Board, elf: Path, icount_shift: int = ICOUNT_SHIFT,
+    def __init__(self, board: Board, elf: Path, icount_shift: Optional[int] = None,
                  boot_timeout: float = 20.0, timeout: float = 10.0,
                  extra_args: Optional[list[str]] = None):
         super().__init__()
         if board.platform != "qemu" or not board.qemu_machine:
             raise BoardError(f"board '{board.id}' is not a QEMU board", path=str(board.path))
         self.board, self.elf = board, Path(elf)
+        if icount_shift is None:  # the board's own (its timer's tick may need a slower clock)
+            icount_shift = board.qemu_icount_shift or ICOUNT_SHIFT
         self.icount_shift, self.boot_timeout, self.timeout = icount_shift, boot_timeout, timeout
         self.extra_args = list(extra_args or [])
         self.proc: Optional[subprocess.Popen[bytes]] = None
@@ -64,6 +70,8 @@ class QemuTarget(Target):
         argv = [QEMU, "-machine", str(self.board.qemu_machine)]
         if self.board.qemu_cpu:
             argv += ["-cpu", self.board.qemu_cpu]
+        if self.board.qemu_args:  # placeholders checked by boards.py
+            argv += shlex.split(self.board.qemu_args.format(**dataclasses.asdict(self.board)))
         return argv + ["-nographic", "-monitor", "none",
                        "-icount", f"shift={self.icount_shift}",
                        "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on",
