@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,21 @@ def mlperf_path(key: str) -> Path:
 @pytest.fixture(params=sorted(MLPERF_MODELS))
 def mlperf_model(request: pytest.FixtureRequest) -> Path:
     return mlperf_path(request.param)
+
+
+@pytest.fixture(scope="session")
+def pio_offline() -> Iterator[dict[str, str]]:
+    """PlatformIO offline for the session: the local packages from ../shared/thirdparty
+    installed in a private PLATFORMIO_CORE_DIR (tests/pio_offline.py), set in os.environ
+    so that tinydeploy's own `pio run` finds them; returns those variables. Skips when
+    ../shared/thirdparty, PlatformIO, SCons or arm-none-eabi-gcc is absent."""
+    import pio_offline as offline
+
+    try:
+        found = offline.prepare()
+    except offline.Unavailable as exc:
+        pytest.skip(f"no offline PlatformIO: {exc}")
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in found.env.items():
+            mp.setenv(key, value)
+        yield dict(found.env)

@@ -56,6 +56,7 @@ class Board:
     tflm_header: Optional[str] = None    # header the Arduino TFLM library wants included first
     usb_vid: Optional[int] = None
     usb_pid: Optional[int] = None
+    microphone: Optional[str] = None     # "pdm": a PDM microphone (the keyword-spotting sketch's)
     path: Optional[Path] = dataclasses.field(default=None, compare=False)
 
     @property

@@ -55,6 +55,14 @@ class OutputExistsError(TinyDeployError):
     template = "{path}: already holds {what}; pass --force to overwrite, or choose another -o folder"
 
 
+class ForeignFilesError(OutputExistsError):
+    """A run would replace files in its output folder that tinydeploy did not write."""
+
+    template = ("{path}: holds {what} that tinydeploy did not write and this run would "
+                "replace; move them away or choose another -o folder (--force never "
+                "replaces them)")
+
+
 class BoardError(TinyDeployError):
     """A board profile is invalid, unknown, or the model does not fit it."""
 

@@ -16,7 +16,8 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 STAGE_TEXT = {"model": "reading / converting the model", "compile": "compiling the model",
-              "build": "building the firmware", "run": "starting the target",
+              "build": "building the firmware", "upload": "uploading to the board",
+              "run": "starting the target",
               "check": "checking device outputs against tflite-micro",
               "measure": "measuring latency and memory"}
 
@@ -104,7 +105,7 @@ def flash_cmd(
 
     check_mlperf_id("", mlperf_id)  # a bad id fails before the model is read
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}"
-    check_output_dir(out_dir, force)
+    check_output_dir(out_dir, force, (model, data))
     with staged_output_dir(out_dir, force) as staging, \
             err_console.status("starting ...") as status:
         report = flash(model, board, staging, runtime=runtime, check=check, runs=runs,
@@ -147,7 +148,7 @@ def generate_cmd(
 
     target = resolve_board(board)
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}-project"
-    check_output_dir(out_dir, force)
+    check_output_dir(out_dir, force, (model, data))
     prepared = prepare_model(model, data)
     if example and runtime != "aot":
         raise DataError("--example builds on the AOT runtime; drop --runtime", path=str(model))
@@ -155,7 +156,7 @@ def generate_cmd(
         if example:
             from tinydeploy.codegen.platformio import generate_example
 
-            generate_example(prepared, target, example, staging)
+            generate_example(prepared, target, example, staging, note=_note)
         else:
             generate(prepared, target, runtime, staging, tflm_root, tflm_lib, note=_note,
                      mlperf_id=mlperf_id)

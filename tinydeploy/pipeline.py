@@ -185,7 +185,7 @@ def flash(
     ``board_id``: a board id, a profile file (``*.toml``) or a Board. ``note`` gets
     one-line notices for the user (the kernels auto picked, see generate)."""
     from tinydeploy.build import build
-    from tinydeploy.measure import latency, validate
+    from tinydeploy.measure import expect_work, latency, validate
     from tinydeploy.model.analysis import op_stats
     from tinydeploy.model.reference import Reference, random_inputs
     from tinydeploy.targets import target_for
@@ -203,10 +203,17 @@ def flash(
                          note=note, mlperf_id=mlperf_id)
     progress("build")
     if board.build == "platformio":
-        from tinydeploy.build.platformio import pio_build
+        from tinydeploy.build.platformio import pio_build, pio_upload
+        from tinydeploy.build.sizes import firmware_sizes, sizes_line
+        from tinydeploy.targets import find_port
 
         firmware = pio_build(generated["project"], board)
-        sizes = None
+        sizes = firmware_sizes(firmware, board.stack_bytes)
+        note(sizes_line(firmware.relative_to(out_dir), sizes))
+        # looked for after the build, so that its sizes are known without a board
+        port = port or find_port(board)
+        progress("upload")
+        pio_upload(generated["project"], board, port)
     else:
         result = build(generated["project"], board)
         firmware, sizes = result.elf, result.sizes
@@ -215,7 +222,9 @@ def flash(
     kind = {"qemu": "emulated", "host": "host"}.get(board.platform, "hardware")
     with target_for(board, firmware, port) as target:
         link = target.link
+        link.on_wait = progress
         info = link.info()
+        expect_work(link, sum(r.macs for r in op_stats(prepared.model)), kind, board.clock_hz)
         progress("check")
         inputs = random_inputs(reference, max(check, 1), seed)
         checked = validate(link, reference, inputs[:check])

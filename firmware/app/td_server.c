@@ -505,7 +505,7 @@ static void dispatch(char *line) {
     td_puts("m-profile-[" TD_FW_VERSION "]"); td_endl();
     td_puts("m-model-[");
 #ifdef TD_MLPERF_ID
-    td_puts(TD_MLPERF_ID); /* the runner's model id (kws01, vww01, ic01, ad01) */
+    put_printable(TD_MLPERF_ID); /* the runner's model id (kws01, vww01, ic01, ad01) */
 #else
     put_printable(td_model_name());
 #endif

@@ -11,6 +11,11 @@
  *                                 "feature_ticks":..,"infer_ticks":..,"tick_hz":..,
  *                                 "out":"<int8 outputs as hex>"}
  *   td-kws-feat%                  m-td-kws-feat-<the 490 int8 features as hex>
+ *   td-audio-live%                m-audio-live: the loaded clip is dropped and the
+ *                                 microphone sketch listens again
+ *
+ * Memory: the audio buffer and the MFCC work area are td_kws.h's, shared with the
+ * microphone sketch (36 KB in all).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,15 +23,17 @@
 
 #include "td_hal.h"
 #include "td_io.h"
+#include "td_kws.h"
 #include "td_mfcc.h"
 #include "td_model.h"
 #include "td_server.h"
 
 #define TD_KWS_TIMEOUT_MS 5000u   /* td-audio-load: give up if the data stops arriving */
 
-static int16_t g_audio[TD_MFCC_CLIP_SAMPLES];
+int16_t td_kws_audio[TD_MFCC_CLIP_SAMPLES];
+td_mfcc_work td_kws_work;
+volatile int td_kws_clip;
 static int g_audio_ready;
-static td_mfcc_work g_work;
 
 static void kws_error(const char *msg) {
   td_puts("e-[");
@@ -56,24 +63,25 @@ static void cmd_audio_load(const char *a_len, const char *a_crc) {
     return;
   }
   if (td_parse_hex32(a_crc, &crc) != 0) { kws_error("td-audio-load: crc32 must be 1..8 hex digits"); return; }
-  if (len == 0 || (len & 1u) || len > sizeof g_audio) {
+  if (len == 0 || (len & 1u) || len > sizeof td_kws_audio) {
     kws_error("td-audio-load: bytes must be even, 2..32000 (int16 samples, at most 1 s at 16 kHz)");
     return;
   }
   g_audio_ready = 0;
+  td_kws_clip = 1;  /* from here on the buffer is the clip's, not the microphone's */
   td_puts("m-td-audio-ready");
   td_endl();
   /* Samples arrive little-endian, the byte order of every target we build for
-   * (Cortex-M and the host), so they land in g_audio as they are. */
-  got = td_read_bytes((uint8_t *)g_audio, len, TD_KWS_TIMEOUT_MS);
+   * (Cortex-M and the host), so they land in td_kws_audio as they are. */
+  got = td_read_bytes((uint8_t *)td_kws_audio, len, TD_KWS_TIMEOUT_MS);
   if (got < len) {
     td_puts("e-[td-audio-load timed out after "); td_put_u64(got); td_puts(" of "); td_put_u64(len);
     td_puts(" bytes]");
     td_endl();
     return;
   }
-  for (i = len >> 1; i < TD_MFCC_CLIP_SAMPLES; i++) g_audio[i] = 0;
-  k = td_crc32(0, (const uint8_t *)g_audio, len);
+  for (i = len >> 1; i < TD_MFCC_CLIP_SAMPLES; i++) td_kws_audio[i] = 0;
+  k = td_crc32(0, (const uint8_t *)td_kws_audio, len);
   if (k != crc) {
     td_puts("e-[td-audio-load crc32 mismatch: got "); td_put_hex32(k); td_puts(" expected ");
     td_put_hex32(crc); td_puts("]");
@@ -97,7 +105,7 @@ static void cmd_kws(int features_only) {
   if (!model_ready(&q)) return;
   in = (int8_t *)td_model_input();
   t0 = hal_ticks();
-  td_mfcc_compute(g_audio, TD_MFCC_CLIP_SAMPLES, &q, &g_work, in);
+  td_mfcc_compute(td_kws_audio, TD_MFCC_CLIP_SAMPLES, &q, &td_kws_work, in);
   t1 = hal_ticks();
   if (features_only) {
     td_puts("m-td-kws-feat-");
@@ -128,6 +136,11 @@ static void cmd_kws(int features_only) {
 int td_server_ext(const char *cmd, char *a1, char *a2) {
   if (strcmp(cmd, "td-audio-load") == 0) {
     cmd_audio_load(a1, a2);
+  } else if (strcmp(cmd, "td-audio-live") == 0) {
+    g_audio_ready = 0;
+    td_kws_clip = 0;
+    td_puts("m-audio-live");
+    td_endl();
   } else if (strcmp(cmd, "td-kws") == 0 || strcmp(cmd, "td-kws-feat") == 0) {
     if (a1 != 0) kws_error("td-kws takes no arguments");
     else cmd_kws(cmd[6] == '-');

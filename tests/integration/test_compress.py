@@ -56,6 +56,22 @@ def _compress(setup, name, args, capsys):
     return out, json.loads(text.out.strip().splitlines()[-1])
 
 
+def test_force_keeps_the_users_files(setup, capsys):
+    """compress and search with --force into folders holding the user's files."""
+    from tinydeploy.outdir import written_files
+
+    for argv in (["compress", str(setup / "model.keras"), "--bits", "8", "--epochs", "1"],
+                 ["search", "--budget-flash", "50000", "--budget-ram", "50000", "--time-limit",
+                  "60", "--widths", "8", "--depths", "1", "--kernel-sizes", "3", "--epochs", "1"]):
+        out = setup / f"{argv[0]}-force"
+        (out / "notes").mkdir(parents=True)
+        (out / "notes" / "mine.txt").write_text("keep me")
+        assert main(argv + ["--data", str(setup / "data.npz"), "-o", str(out), "--force"]) == 0
+        assert (out / "notes" / "mine.txt").read_text() == "keep me"
+        assert written_files(out) and "notes/mine.txt" not in written_files(out)
+    capsys.readouterr()
+
+
 @pytest.mark.parametrize("name", list(TECHNIQUES))
 def test_each_technique_compiles_bit_exact(setup, name, capsys):
     from tinydeploy.compile import check, compile_model

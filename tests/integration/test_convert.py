@@ -12,6 +12,7 @@ import pytest
 
 from tests.integration.keras_zoo import build, samples
 from tinydeploy.cli import main
+from tinydeploy.outdir import MANIFEST_NAME
 from tinydeploy.model.agreement import agreement
 from tinydeploy.model.convert import convert, non_int8_tensors
 from tinydeploy.model.ir import parse_model
@@ -127,7 +128,7 @@ def test_cli_convert_writes_everything_and_refuses_overwrite(tmp_path, zoo, caps
     assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)
     assert sorted(p.name for p in out.iterdir()) == [
-        "model.tflite", "model_data.c", "model_data.h", "report.json", "report.md"]
+        MANIFEST_NAME, "model.tflite", "model_data.c", "model_data.h", "report.json", "report.md"]
     assert report == json.loads((out / "report.json").read_text())
     assert report["agreement"]["top1_agreement"] >= 0.95
     assert report["macs"] > 0 and report["arena_bytes"] > 0

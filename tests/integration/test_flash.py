@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import subprocess
 from pathlib import Path
 
@@ -95,6 +96,7 @@ def test_errors_are_one_line(tmp_path, capsys) -> None:
 
 def test_platformio_board_without_pio_names_the_install(tmp_path, capsys, monkeypatch) -> None:
     monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no PlatformIO in this environment
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "bin" / "python"))  # nor beside it
     if shutil.which("pio") or shutil.which("platformio"):
         pytest.skip("PlatformIO is installed here")
     assert main(["flash", str(mlperf_path("kws")), "--board", "nano33ble",

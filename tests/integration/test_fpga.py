@@ -225,7 +225,11 @@ def test_random_inputs_warn_and_refuse_overwrite(tmp_path, models, reports, capf
     err = capfd.readouterr().err
     assert "already holds" in err and "--force" in err
     new = tmp_path / "random"
-    assert main(["fpga", str(models["mlp"]["model"]), "-o", str(new), "--samples", "20"]) == 0
+    new.mkdir()
+    (new / "notes.txt").write_text("the user's")   # --force keeps what tinydeploy did not write
+    assert main(["fpga", str(models["mlp"]["model"]), "-o", str(new), "--samples", "20",
+                 "--force"]) == 0
+    assert (new / "notes.txt").read_text() == "the user's"
     captured = capfd.readouterr()
     assert "WARNING" in captured.err and "RANDOM normal inputs" in " ".join(captured.err.split())
     assert "top-1 agreement" in captured.out and "ESTIMATE (not synthesis)" in captured.out

@@ -117,6 +117,8 @@ unsigned long millis(void);
 unsigned long micros(void);
 void pinMode(int pin, int mode);
 void digitalWrite(int pin, int value);
+void noInterrupts(void);
+void interrupts(void);
 struct StubSerial {
   void begin(long baud);
   int available();
@@ -180,13 +182,23 @@ def test_generate_nano33ble_keyword_spotting_project(trained: Path, tmp_path) ->
                         "-fsyntax-only", "-I", str(stubs), str(cpp)], check=True)
 
 
-def test_generate_example_errors_are_one_line(trained: Path, tmp_path, capsys) -> None:
+def test_generate_example_labels_default_and_errors_are_one_line(trained: Path, tmp_path,
+                                                                  capsys) -> None:
     lone = tmp_path / "lone" / "kws.tflite"
     lone.parent.mkdir()
     shutil.copyfile(trained / "kws.tflite", lone)
+    # no labels.txt beside a 12-class model: the MLPerf Tiny KWS classes, said on one line
     assert main(["generate", str(lone), "--board", "nano33ble", "--example", "keyword_spotting",
-                 "-o", str(tmp_path / "a")]) == 1
-    assert "labels.txt beside the model" in capsys.readouterr().err
+                 "-o", str(tmp_path / "a")]) == 0
+    notes = [ln for ln in capsys.readouterr().err.splitlines() if "labels.txt" in ln]
+    assert len(notes) == 1 and notes[0].startswith("note: no labels.txt beside the model")
+    assert "(down, go, left, no, off, on, right, stop, up, yes, silence, unknown)" in notes[0]
+    sketch = (tmp_path / "a" / "project" / "src" / "main.cpp").read_text()
+    assert sketch.index('"down",') < sketch.index('"yes",') < sketch.index('"unknown",')
+    (lone.parent / "labels.txt").write_text("yes\nno\n")
+    assert main(["generate", str(lone), "--board", "nano33ble", "--example", "keyword_spotting",
+                 "-o", str(tmp_path / "c")]) == 1
+    assert "2 class names for a model with 12 outputs" in capsys.readouterr().err
     assert main(["generate", str(trained / "kws.tflite"), "--board", "nano33ble",
                  "--example", "nope", "-o", str(tmp_path / "b")]) == 1
     assert "unknown example 'nope'; known: keyword_spotting" in capsys.readouterr().err

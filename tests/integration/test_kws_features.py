@@ -127,3 +127,31 @@ def test_features_compile_for_cortex_m4_without_warnings(tmp_path) -> None:
                         "-pedantic", "-I", str(FEATURES_C), "-I", str(ROOT / "firmware" / "app"),
                         "-I", str(ROOT / "firmware" / "runtime"), "-c", str(FEATURES_C / src),
                         "-o", str(tmp_path / (src + ".o"))], check=True)
+
+
+@pytest.mark.skipif(shutil.which("cc") is None or shutil.which("make") is None,
+                    reason="needs a host C compiler (cc) and make")
+def test_loaded_clip_holds_the_one_audio_buffer_until_td_audio_live(tmp_path) -> None:
+    """td-audio-load takes td_kws_audio over (td_kws_clip = 1: the microphone sketch stops
+    listening); td-audio-live hands it back and forgets the clip. Built natively with the
+    fixture model (its input is not an MFCC map, so td-kws only gets that far)."""
+    from device import KwsLink
+
+    from tinydeploy.boards import load_board
+    from tinydeploy.build import build, generate_project
+    from tinydeploy.targets import HostTarget
+
+    board = load_board("host")
+    sources = sorted(p for p in FEATURES_C.iterdir() if p.suffix in (".c", ".h"))
+    project = generate_project(board, [ROOT / "tests" / "fixtures" / "fw_echo_model.c"],
+                               tmp_path / "host", extra_sources=sources)
+    with HostTarget(board, build(project, board).elf) as target:
+        link = target.link
+        def kws() -> str:
+            return " ".join(link.command("td-kws", check=False))
+
+        assert "no audio: send td-audio-load first" in kws()
+        KwsLink(link).load_audio(np.arange(-800, 800, dtype=np.int16))
+        assert "not an int8 49x10 MFCC map" in kws()  # the clip is kept
+        assert link.command("td-audio-live") == ["m-audio-live"]
+        assert "no audio: send td-audio-load first" in kws()

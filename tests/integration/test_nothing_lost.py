@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tinydeploy.cli import main
+from tinydeploy.outdir import MANIFEST_NAME, written_files
 
 REPO = Path(__file__).resolve().parents[2]
 KWS = REPO.parent / "shared" / "models" / "mlperf-tiny" / "kws_ref_model.tflite"
@@ -62,14 +63,51 @@ def test_existing_files_are_kept_without_force(kws: Path, tmp_path: Path, capsys
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging left
 
 
+def _their_files(tree: dict[str, bytes]) -> dict[str, bytes]:
+    return {k: v for k, v in tree.items() if k != MANIFEST_NAME}
+
+
+FORCE_COMMANDS = dict(COMMANDS, profile=lambda m, o: ["profile", str(m), "--board", "qemu-m4",
+                                                      "-o", str(o)])
+
+
 @needs_build
-@pytest.mark.parametrize("command", ["compile", "generate"])
-def test_force_replaces_the_folder_as_a_whole(kws: Path, tmp_path: Path, command: str) -> None:
+@pytest.mark.parametrize("command", sorted(FORCE_COMMANDS))
+def test_force_replaces_only_what_tinydeploy_wrote(kws: Path, tmp_path: Path, command: str) -> None:
+    """Every command run twice with --force into a folder holding the user's files: not one
+    of them is lost or changed, and the second run's output replaces the first's."""
+    if command == "profile" and (shutil.which("qemu-system-arm") is None or
+                                 shutil.which("arm-none-eabi-gcc") is None):
+        pytest.skip("profile needs qemu-system-arm and arm-none-eabi-gcc")
     out = tmp_path / "out"
-    _user_folder(out)
-    assert main(COMMANDS[command](kws, out) + ["--force"]) == 0
-    assert not (out / "mine.c").exists()  # replaced, not mixed with stale files
+    mine = _user_folder(out)
+    assert main(COMMANDS["compile"](kws, out) + ["--force"]) == 0   # an earlier run
+    first = written_files(out)
+    assert first and not first & set(mine)
+    assert main(FORCE_COMMANDS[command](kws, out) + ["--force"]) == 0
+    tree = _tree(out)
+    assert {k: tree[k] for k in mine} == mine                      # nothing of theirs lost
+    now = written_files(out)
+    assert now and not now & set(mine) and set(_their_files(tree)) == now | set(mine)
+    if command != "compile":
+        assert first - now, "files of the earlier run that this one did not write are gone"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_an_output_folder_holding_the_input_is_refused(kws: Path, tmp_path: Path, capsys,
+                                                       command: str) -> None:
+    """`convert mine/mymodel.tflite -o mine --force` once deleted the model itself."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    model = mine / "mymodel.tflite"
+    shutil.copyfile(kws, model)
+    (mine / "notes.txt").write_text("keep me\n")
+    before = _tree(mine)
+    assert main(COMMANDS[command](model, mine) + ["--force"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the output folder holds the input" in err[0], err
+    assert _tree(mine) == before
 
 
 def test_a_failing_run_leaves_the_old_folder_untouched(tmp_path: Path, capsys) -> None:

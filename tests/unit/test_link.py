@@ -113,3 +113,42 @@ def test_busy_and_missing_ports(tmp_path) -> None:
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_the_wait_for_infer_follows_the_work() -> None:
+    """The wait is the link's timeout plus a margin over the expected runs: predicted
+    before the first run, measured after it; a silent device is caught in that time."""
+    import time
+
+    from tinydeploy.link.client import DEFAULT_RUN_SECONDS, RUN_TIME_MARGIN
+
+    link = Link(FakePort({}, silent=True), timeout=0.2)
+    wait, expected = link.infer_timeout(10, 1)
+    assert expected == pytest.approx(11 * DEFAULT_RUN_SECONDS)
+    assert wait == pytest.approx(0.2 + 11 * DEFAULT_RUN_SECONDS)
+    link.expected_run_seconds = 0.01                       # a prediction from the MACs
+    wait, expected = link.infer_timeout(10, 0)
+    assert wait == pytest.approx(0.2 + 0.1)
+    link.measured_run_seconds = 2.0                        # a slow model, measured
+    assert link.infer_timeout(10, 1)[0] == pytest.approx(0.2 + RUN_TIME_MARGIN * 22)
+    link.measured_run_seconds = None
+    started = time.monotonic()
+    with pytest.raises(DeviceError, match=r"no answer to 'infer 10 0' within 0.3 s"):
+        link.infer(10, 0)
+    assert time.monotonic() - started < 2.0
+
+
+def test_long_waits_are_reported() -> None:
+    seen: list[str] = []
+    link = Link(FakePort({}, silent=True), timeout=0.3)
+    link.on_wait = seen.append
+    import tinydeploy.link.client as client
+
+    old, client.WAIT_NOTICE_S = client.WAIT_NOTICE_S, 0.1
+    try:
+        with pytest.raises(DeviceError):
+            link.command("infer 1 0", expected=4.0)
+    finally:
+        client.WAIT_NOTICE_S = old
+    assert seen and all(s.startswith("waiting for 'infer 1 0': ") and s.endswith("of about 4 s")
+                        for s in seen)

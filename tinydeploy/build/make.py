@@ -64,9 +64,11 @@ def _make(project: Path, *targets: str, jobs: int = 1) -> str:
     return log
 
 
-def build(project_dir: Path, board: Board, jobs: int = 1) -> BuildResult:
-    """Build the project; refuse a model that cannot fit before linking."""
+def build(project_dir: Path, board: Board, jobs: int = 0) -> BuildResult:
+    """Build the project; refuse a model that cannot fit before linking.
+    ``jobs``: parallel compiler runs (0: one per CPU, at most 4)."""
     project = Path(project_dir)
+    jobs = jobs or min(4, os.cpu_count() or 1)
     if not (project / "Makefile").is_file():
         raise ToolchainError(f"{project} has no Makefile; call generate_project() first",
                              tool="make")

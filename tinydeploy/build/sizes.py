@@ -75,6 +75,12 @@ def firmware_sizes(elf_path: Path, stack_bytes: int = 0) -> FirmwareSizes:
                          stack_bytes)
 
 
+def sizes_line(elf: Path, sizes: FirmwareSizes) -> str:
+    """One line for the user: the built image's flash and static RAM."""
+    return (f"built {elf}: flash {sizes.flash_bytes:,} B, static RAM {sizes.static_ram_bytes:,} B "
+            f"(.data {sizes.data_bytes:,} + .bss {sizes.bss_bytes:,})")
+
+
 def object_sizes(objects: Iterable[Path]) -> dict[str, int]:
     """Sizes summed over relocatable objects (before linking): code, weights,
     other read-only data, and RAM (.data + .bss), for the fit check."""

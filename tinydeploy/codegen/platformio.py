@@ -7,6 +7,7 @@ either the AOT-compiled C (default) or TFLite Micro with the model as a C array.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,8 @@ def generate_platformio_project(model: Model, raw: bytes, board: Board, out_dir:
     for path in extra_sources or []:
         shutil.copyfile(path, src / "app" / Path(path).name)
     _copy_tree(fw / "hal" / "arduino", src / "hal")
-    (src / "runtime").mkdir(parents=True)
+    # an existing project (the HIL plugin's cached build folder) is refreshed in place
+    (src / "runtime").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(fw / "runtime" / "td_model.h", src / "runtime" / "td_model.h")
     context: dict[str, Any] = {"board": board, "version": __version__,
                                "model_name": cgen.comment(model.name),
@@ -61,7 +63,7 @@ def generate_platformio_project(model: Model, raw: bytes, board: Board, out_dir:
     (src / "main.cpp").write_text(render(main_template, **context))
     (out_dir / "platformio.ini").write_text(render("pio_platformio.ini.j2", **context))
     model_dir = src / "model"
-    model_dir.mkdir()
+    model_dir.mkdir(exist_ok=True)
     if compiled is not None:
         _copy_tree(fw / "runtime", src / "runtime", (".c", ".h"))
         for path in (compiled.model_c, *compiled.headers):
@@ -73,32 +75,73 @@ def generate_platformio_project(model: Model, raw: bytes, board: Board, out_dir:
     return out_dir
 
 
+# The MLPerf Tiny keyword-spotting model's classes, in its output order (word_labels in
+# mlcommons/tiny benchmark/training/keyword_spotting/get_dataset.py).
+MLPERF_KWS_LABELS = ("down", "go", "left", "no", "off", "on", "right", "stop", "up", "yes",
+                     "silence", "unknown")
+
 # Application firmware: C sources added to app/ (firmware/<sources>) and, on PlatformIO
-# boards, the sketch that replaces the plain server's main.cpp. Data, not code paths.
-EXAMPLES: dict[str, dict[str, str]] = {
-    "keyword_spotting": {"sources": "features", "main": "kws_main.cpp.j2", "labels": "labels.txt"},
+# boards, the sketch that replaces the plain server's main.cpp; the class names when no
+# labels file is beside the model. Data, not code paths.
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "keyword_spotting": {"sources": "features", "main": "kws_main.cpp.j2", "labels": "labels.txt",
+                         "default_labels": MLPERF_KWS_LABELS,
+                         "default_labels_from": "the MLPerf Tiny KWS model",
+                         "sketch_needs_microphone": "pdm"},
 }
 
 
-def generate_example(prepared: Any, board: Board, example: str, out_dir: Path) -> Path:
+def example_labels(prepared: Any, example: str,
+                   note: Callable[[str], None] = lambda text: None) -> list[str]:
+    """The class names: the labels file beside the model (one per line), else the
+    example's defaults (said on one ``note`` line) when their count fits the model."""
+    from tinydeploy.errors import DataError, InputFileError
+
+    spec = EXAMPLES[example]
+    labels_file = Path(prepared.source).parent / spec["labels"]
+    classes = prepared.model.output_tensors[0].nbytes
+    if labels_file.is_file():
+        labels = [ln.strip() for ln in labels_file.read_text().splitlines() if ln.strip()]
+        if len(labels) != classes:
+            raise DataError(f"{len(labels)} class names for a model with {classes} outputs; "
+                            "write one name per output, one per line", path=str(labels_file))
+        return labels
+    defaults = list(spec.get("default_labels") or ())
+    if len(defaults) != classes:
+        raise InputFileError(f"--example {example} needs the class names, one per line, in "
+                             f"{spec['labels']} beside the model ({classes} outputs)",
+                             path=str(labels_file))
+    note(f"note: no {spec['labels']} beside the model: using the {len(defaults)} classes of "
+         f"{spec['default_labels_from']} ({', '.join(defaults)}); write {labels_file} "
+         "(one name per line) for other classes")
+    return defaults
+
+
+def generate_example(prepared: Any, board: Board, example: str, out_dir: Path,
+                     note: Callable[[str], None] = lambda text: None) -> Path:
     """Compile the model (AOT) and render out_dir/project for an application in EXAMPLES:
     a make project with the extra sources, or a PlatformIO project with its sketch.
-    The class names come from the labels file beside the model (one per line)."""
+    The class names: see example_labels (``note`` gets a line when defaults are used)."""
     from tinydeploy.codegen.cgen import string_literal
     from tinydeploy.compile import compile_model
-    from tinydeploy.errors import DataError, InputFileError
+    from tinydeploy.errors import DataError
 
     if example not in EXAMPLES:
         raise DataError(f"unknown example {example!r}; known: {', '.join(sorted(EXAMPLES))}",
                         path=str(prepared.source))
     spec = EXAMPLES[example]
+    mic = spec.get("sketch_needs_microphone")
+    if board.build == "platformio" and mic and board.microphone != mic:
+        from tinydeploy.boards import list_boards
+
+        with_mic = ", ".join(b.id for b in list_boards() if b.microphone == mic) or "none known"
+        raise BoardError(f"--example {example} on a PlatformIO board is a sketch for a {mic.upper()} "
+                         f"microphone, and board '{board.id}' has none (key 'microphone'); use a "
+                         f"board with one ({with_mic}) or a make board (audio over tdlink)",
+                         path=str(board.path or board.id))
     sources = sorted(p for p in (firmware_dir() / spec["sources"]).iterdir()
                      if p.suffix in (".c", ".h"))
-    labels_file = Path(prepared.source).parent / spec["labels"]
-    if not labels_file.is_file():
-        raise InputFileError(f"--example {example} needs the class names, one per line, in "
-                             f"{spec['labels']} beside the model", path=str(labels_file))
-    labels = [ln.strip() for ln in labels_file.read_text().splitlines() if ln.strip()]
+    labels = example_labels(prepared, example, note)
     compiled = compile_model(prepared.model, out_dir / "compiled", dsp=board.dsp)
     if board.build == "platformio":
         return generate_platformio_project(prepared.model, prepared.raw, board, out_dir / "project",

@@ -31,7 +31,7 @@ def compile_cmd(
 
     m = read_model(model)
     raw = model.read_bytes()
-    check_output_dir(out, force)
+    check_output_dir(out, force, (model,))
     # Written to a staging folder, moved into place only when complete (and checked).
     with staged_output_dir(out, force) as staging:
         staged = compile_model(m, staging, force=True, remat=not no_remat)

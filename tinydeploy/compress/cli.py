@@ -75,7 +75,7 @@ def compress_cmd(
     keras_model = tf.keras.models.load_model(model, compile=False)
     if student is not None:
         opts.student = tf.keras.models.load_model(student, compile=False)
-    check_output_dir(out, force)  # before minutes of training, not after
+    check_output_dir(out, force, (model, data, student))  # before minutes of training
     result = compress(keras_model, ds, opts, progress=lambda m: None if as_json else
                       console.print(f"[dim]{m}[/]"))
     dest = out
@@ -137,7 +137,7 @@ def search_cmd(
         raise CompressSettingError("budgets and --time-limit must be > 0, --epochs >= 1",
                                    setting="--budget-flash/--budget-ram/--time-limit/--epochs")
     ds = load_dataset(data)
-    check_output_dir(out, force)
+    check_output_dir(out, force, (data,))
     res = search(ds, Budget(budget_flash, budget_ram, budget_instructions, time_limit),
                  *grid, epochs=epochs, seed=seed,
                  progress=lambda m: None if as_json else console.print(f"[dim]{m}[/]"))

@@ -99,7 +99,7 @@ def fpga_cmd(
     if samples < 1:
         raise ConfigError(f"must be at least 1, not {samples}", where="--samples")
     out_dir = out or Path("td-out") / f"{model.stem}-fpga"
-    check_output_dir(out_dir, force)
+    check_output_dir(out_dir, force, (model, data))
     # Written to a staging folder, moved into place only when complete: an interrupted or
     # failed run leaves the old folder (or none) untouched.
     with staged_output_dir(out_dir, force) as staging:

@@ -28,7 +28,7 @@ class Firmware:
     runtime: str
     model: PreparedModel
     elf: Optional[Path]              # None when the board already holds the firmware
-    sizes: Optional[FirmwareSizes]   # None when not built here (PlatformIO, --td-no-flash)
+    sizes: Optional[FirmwareSizes]   # None when not built here (--td-no-flash, a farm)
     folder: Optional[Path] = None    # the generated project + build
 
 
@@ -55,10 +55,14 @@ def build_firmware(model: PreparedModel, board: Board, runtime: str, cache_dir: 
         shutil.rmtree(folder / "compiled", ignore_errors=True)
         generated = generate(model, board, runtime, folder)
         if board.build == "platformio":
-            from tinydeploy.build.platformio import pio_build
+            from tinydeploy.build.platformio import pio_build, pio_upload
+            from tinydeploy.build.sizes import firmware_sizes
 
-            elf = pio_build(generated["project"], board, upload=upload, port=port)
-            return Firmware(board, runtime, model, elf, None, folder)
+            elf = pio_build(generated["project"], board)
+            if upload:
+                pio_upload(generated["project"], board, port)
+            return Firmware(board, runtime, model, elf, firmware_sizes(elf, board.stack_bytes),
+                            folder)
         from tinydeploy.build import build
 
         result = build(generated["project"], board)

@@ -12,7 +12,7 @@ import json
 import time
 import zlib
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import serial
 
@@ -27,6 +27,12 @@ except ImportError:  # Windows
 READY = "m-ready"
 DEFAULT_TIMEOUT_S = 5.0
 HEX_CHUNK_BYTES = 32         # db <hex>% carries 64 hex digits per command
+# The wait for `infer N W` is the link's timeout plus the time N + W inferences should
+# take: RUN_TIME_MARGIN times the measured time of the last runs on this link, else the
+# caller's prediction (expected_run_seconds, an upper bound), else DEFAULT_RUN_SECONDS each.
+RUN_TIME_MARGIN = 3.0
+DEFAULT_RUN_SECONDS = 0.5
+WAIT_NOTICE_S = 5.0          # on_wait is told every this many seconds of a long wait
 
 
 @dataclass(frozen=True)
@@ -82,6 +88,12 @@ class Link:
         # Set by the QEMU target: virtual nanoseconds per instruction under -icount.
         self.ns_per_insn = ns_per_insn
         self.log: list[str] = []          # last command's reply lines, for diagnostics
+        # Wall seconds per inference: a prediction before any run (set by the caller, e.g.
+        # from the model's MACs), then measured on every `infer`.
+        self.expected_run_seconds: Optional[float] = None
+        self.measured_run_seconds: Optional[float] = None
+        # Told "<elapsed> of about <expected> s" while a long command is answered.
+        self.on_wait: Optional[Callable[[str], None]] = None
         self._buf = bytearray()
         self._info: Optional[dict[str, Any]] = None
 
@@ -117,11 +129,20 @@ class Link:
             elif getattr(self.port, "timeout", None) == 0:
                 time.sleep(0.005)
 
-    def _reply(self, what: str, timeout: float) -> list[str]:
-        deadline = time.monotonic() + timeout
+    def _reply(self, what: str, timeout: float, expected: Optional[float] = None) -> list[str]:
+        start = time.monotonic()
+        deadline = start + timeout
+        notice = start + WAIT_NOTICE_S
         lines: list[str] = []
         while True:
-            line = self._readline(deadline)
+            line = self._readline(min(deadline, notice) if self.on_wait else deadline)
+            now = time.monotonic()
+            if line is None and now < deadline:  # only the notice is due
+                notice = now + WAIT_NOTICE_S
+                if self.on_wait:
+                    self.on_wait(f"waiting for '{what}': {now - start:.0f} s"
+                                 + (f" of about {expected:.0f} s" if expected else ""))
+                continue
             if line == READY:
                 self.log = lines
                 return lines
@@ -133,13 +154,15 @@ class Link:
                 raise self._err(f"no answer to '{what}' within {timeout:g} s"
                                 + (f" (got: {' | '.join(lines[-3:])})" if lines else ""))
 
-    def command(self, cmd: str, timeout: Optional[float] = None, check: bool = True) -> list[str]:
+    def command(self, cmd: str, timeout: Optional[float] = None, check: bool = True,
+                expected: Optional[float] = None) -> list[str]:
         """Send one command, return its reply lines (without m-ready). With check,
-        an e- line raises DeviceError carrying the device's message."""
+        an e- line raises DeviceError carrying the device's message. ``expected``:
+        seconds the work should take, for the waiting notices (on_wait)."""
         if "%" in cmd:
             raise ValueError(f"a command must not contain '%': {cmd!r}")
         self._write(cmd.encode("ascii") + b"%")
-        lines = self._reply(cmd[:40], timeout or self.timeout)
+        lines = self._reply(cmd[:40], timeout or self.timeout, expected)
         if check:
             for line in lines:
                 if line.startswith("e-"):
@@ -257,9 +280,23 @@ class Link:
         if "m-load-done" not in lines:
             raise self._err(f"db load did not complete: {' | '.join(lines)}")
 
+    def infer_timeout(self, n: int = 1, warmup: int = 0) -> tuple[float, float]:
+        """(seconds to wait for `infer n warmup`, seconds it should take): the link's
+        timeout plus a margin over the expected time, so a slow model is waited for
+        and a device that stopped answering is still caught."""
+        if self.measured_run_seconds:
+            expected = self.measured_run_seconds * (n + warmup)
+            return self.timeout + RUN_TIME_MARGIN * expected, expected
+        expected = (self.expected_run_seconds or DEFAULT_RUN_SECONDS) * (n + warmup)
+        return self.timeout + expected, expected
+
     def infer(self, n: int = 1, warmup: int = 0, timeout: Optional[float] = None) -> InferResult:
-        lines = self.command(f"infer {int(n)} {int(warmup)}",
-                             timeout=timeout or self.timeout + 0.5 * (n + warmup))
+        wait, expected = self.infer_timeout(n, warmup)
+        started = time.monotonic()
+        lines = self.command(f"infer {int(n)} {int(warmup)}", timeout=timeout or wait,
+                             expected=expected)
+        # wall time, reply included: what the next wait must allow for
+        self.measured_run_seconds = (time.monotonic() - started) / (n + warmup)
         laps = [int(line[len("m-lap-us-"):]) for line in lines if line.startswith("m-lap-us-")]
         results = self._payload(lines, "m-results-[").rstrip("]")
         cyc = self.cycles()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,31 @@ def validate(link: Link, reference: Reference, inputs: np.ndarray) -> dict[str, 
     count = len(inputs)
     return {"inputs": count, "exact_match_rate": exact / count if count else None,
             "max_abs_diff": worst if count else None}
+
+
+# An upper bound on instructions (or cycles) per MAC of any kernel set tinydeploy builds
+# (TFLite Micro's reference kernels are the slowest, about 70 on ResNet-8): the first
+# inference on a link is waited for that long; later ones as long as they were measured.
+WORST_INSTRUCTIONS_PER_MAC = 100
+
+
+def expect_work(link: Link, macs: int, kind: str, clock_hz: int | None = None) -> float:
+    """Predict the wall seconds of one inference before any has run, and tell the link
+    (Link.expected_run_seconds): MACs at the worst cost per MAC, at the speed of the
+    target. An emulator's speed is measured with td-spin (a loop of known length); a
+    board runs at its clock; the host build is fast. Returns the prediction."""
+    instructions = max(macs, 1) * WORST_INSTRUCTIONS_PER_MAC
+    if kind == "emulated":
+        n = 2_000_000
+        started = time.monotonic()
+        link.command(f"td-spin {n}")
+        per_second = 2 * n / max(time.monotonic() - started, 1e-3)
+    elif kind == "hardware" and clock_hz:
+        per_second = float(clock_hz)
+    else:
+        per_second = 1e9
+    link.expected_run_seconds = instructions / per_second
+    return link.expected_run_seconds
 
 
 def latency(link: Link, runs: int, warmup: int = 1, kind: str = "emulated") -> dict[str, Any]:

@@ -68,7 +68,7 @@ def convert_cmd(
     if calibrate not in (None, "random"):
         raise DataError(f"--calibrate accepts only 'random', not {calibrate!r}", path=str(model))
     out_dir = out or Path("td-out") / model.stem
-    check_output_dir(out_dir, force)  # before the conversion, not after it
+    check_output_dir(out_dir, force, (model, data))  # before the conversion, not after it
     with err_console.status(f"converting {model} ..."):
         result = convert(model, data, io=io, calibrate=calibrate)
     for note in result.warnings:

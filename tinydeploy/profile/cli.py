@@ -70,7 +70,7 @@ def profile_cmd(
         raise DataError(f"--kernels must be one of {', '.join(KERNEL_MODES)}, not {kernels!r}",
                         path=str(model))
     out_dir = out or Path("td-out") / f"{model.stem}-{board}-profile"
-    check_output_dir(out_dir, force)
+    check_output_dir(out_dir, force, (model, data))
     with staged_output_dir(out_dir, force) as staging, err_console.status("profiling ...") as st:
         report = run_profile(model, board, staging, kernels=kernels, data=data,
                              progress=lambda s: st.update(s + " ..."))

@@ -1,10 +1,12 @@
 """QEMU target: qemu-system-arm with instruction counting, UART0 on a local TCP socket.
 
     qemu-system-arm -machine <m> -nographic -monitor none -icount shift=6
-                    -serial tcp:127.0.0.1:<port>,server=on,wait=on -kernel fw.elf
+                    -serial tcp:127.0.0.1:<port>,server=on,wait=on,nodelay=on -kernel fw.elf
 
 wait=on makes QEMU hold the CPU until we connect, so no output is lost and the
-run is deterministic. With -icount shift=6 one instruction takes 64 virtual
+run is deterministic. nodelay=on: QEMU writes the UART one byte per send(); with
+Nagle's algorithm each reply then waited for the host's delayed ACK (about 44 ms a
+command, most of a --check run's time). With -icount shift=6 one instruction takes 64 virtual
 nanoseconds, longer than one tick of the firmware's timer, so tick counts
 convert exactly to instructions (Link.instructions()). The numbers are emulated, not a real chip's cycles.
 """
@@ -64,7 +66,7 @@ class QemuTarget(Target):
             argv += ["-cpu", self.board.qemu_cpu]
         return argv + ["-nographic", "-monitor", "none",
                        "-icount", f"shift={self.icount_shift}",
-                       "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on",
+                       "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on",
                        "-kernel", str(self.elf), *self.extra_args]
 
     def _stderr(self) -> str:

@@ -23,8 +23,8 @@ def find_port(board: Board) -> str:
     if not found:
         others = ", ".join(f"{p.device} ({p.vid or 0:04x}:{p.pid or 0:04x})"
                            for p in list_ports.comports()) or "none"
-        raise DeviceError(f"no {board.name} found (USB {ident}); is it plugged in? "
-                          f"Serial ports present: {others}", port="usb")
+        raise DeviceError(f"no {board.name} on a serial port (USB {ident}); plug it in or "
+                          f"pass --port. Serial ports present: {others}", port="usb")
     if len(found) > 1:
         raise DeviceError(f"{len(found)} boards with USB {ident} are connected "
                           f"({', '.join(sorted(found))}); choose one with --port", port="usb")
