@@ -1,7 +1,8 @@
 /*
  * td_dsp.h - internal helpers of the SIMD (Cortex-M DSP extension) kernels.
  *
- * Not a public header: only td_*_dsp.c include it. On cores with the DSP
+ * Not a public header: the SIMD kernels (td_*_dsp*.c, and td_add_s8.c for SMMULR)
+ * and their routines (td_dsp_*.h) include it. On cores with the DSP
  * extension (__ARM_FEATURE_DSP: Cortex-M4, M7, M33, M55) the helpers are the
  * ACLE intrinsics from <arm_acle.h>; everywhere else (the host build, M0/M3)
  * a portable C version computes the same bits, so the host tests check the
