@@ -6,6 +6,11 @@
  * two are summed, and the sum is requantized to the output scale.
  */
 #include "td_broadcast.h"
+/* Speed-critical: -O2 even in an -Os firmware build (before td_dsp.h, so that its
+ * inline helpers are compiled the same way). */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(TD_DSP_NO_O2)
+#pragma GCC optimize("O2")
+#endif
 #include "td_dsp.h"
 #include "td_fixedpoint.h"
 #include "td_kernels.h"

@@ -9,21 +9,13 @@
  * of the product in RoundingDivideByPOT (the multiplier is positive; a product that
  * rounds to zero gives the same result either way when e > 0).
  */
+/* Speed-critical: -O2 even in an -Os firmware build (before td_dsp.h, so that its
+ * inline helpers are compiled the same way). */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(TD_DSP_NO_O2)
+#pragma GCC optimize("O2")
+#endif
 #include "td_dsp.h"
 #include "td_kernels.h"
-
-#if TD_HAVE_DSP
-/* a + SMMULR(x, m) in one instruction */
-TD_INLINE int32_t td_smmlar(int32_t x, int32_t m, int32_t a) {
-  int32_t r;
-  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(x), "r"(m), "r"(a));
-  return r;
-}
-#else
-TD_INLINE int32_t td_smmlar(int32_t x, int32_t m, int32_t a) {
-  return (int32_t)((uint32_t)a + (uint32_t)td_smmulr(x, m));
-}
-#endif
 
 TD_INLINE int32_t td_add_lut_one(const int32_t *t1, const int32_t *t2, int32_t x1, int32_t x2,
                                  int32_t m, int32_t e, int32_t h, int32_t neg) {

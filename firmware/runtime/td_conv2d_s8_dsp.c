@@ -7,19 +7,28 @@
  * padding, quad-reordered: see td_dsp.h), then every pair of output channels
  * runs a 2x2 block - two channels by two pixels, four accumulators - over the
  * columns: per four inputs, an LDM of four weight words, an LDM of the two
- * columns' four words and eight SMLADs (16 MACs; td_records_m4, assembly on the
- * DSP cores). A 1x1 convolution widens its two input pixels directly; layers
- * with few input channels gather through zero-point padded bands (below).
- * td_features.h (td_dsp.h) leaves out the paths a model does not use.
+ * columns' four words and eight SMLADs (16 MACs). A 1x1 convolution widens its
+ * two input pixels directly; layers with few input channels gather through
+ * zero-point padded bands (below). td_features.h (td_params.h) leaves out the
+ * paths a model does not use.
+ * The inner routines are files of their own, each a plain-C twin (td_dsp_*.h) and
+ * its assembly for the DSP cores (td_dsp_*_m4.h), the dispatch picking one:
+ * td_widen2 (two pixels' columns), td_block2x2 (the 2x2 block), td_records (the
+ * fast case's records, int16 weights), td_record2x2_w8 (one record, int8 weights).
  * Accumulators start at the pre-scaled bias; |accumulator| < 2^31 was checked
  * by the compiler, so SMLAD's wrap-around never happens.
  */
+/* Speed-critical: -O2 even in an -Os firmware build (before td_dsp.h, so that its
+ * inline helpers are compiled the same way). */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(TD_DSP_NO_O2)
+#pragma GCC optimize("O2")
+#endif
 #include "td_dsp.h"
+#include "td_dsp_block2x2.h"
+#include "td_dsp_record2x2_w8.h"
+#include "td_dsp_records.h"
+#include "td_dsp_widen2.h"
 #include "td_kernels.h"
-
-/* Columns of the two pixels are interleaved per quad: [q][pixel][2 words], so
- * one pointer walks both. */
-#define TD_COL_STRIDE 4
 
 /* Widen `quads` groups of four int8 (src) into int16 pairs (x0,x2) (x1,x3) + offset. */
 TD_PATH_HELPER void td_widen(const int8_t *src, uint32_t *dst, int32_t quads, uint32_t off2) {
@@ -126,43 +135,6 @@ TD_INLINE const int8_t *td_band(const td_conv_dsp_params *p, const int8_t *input
   return b->buf[slot];
 }
 
-/* The interleaved columns of two pixels over `quads` quads (quads >= 1) widened from
- * int8 runs a and b: the four words of a quad are adjacent (TD_COL_STRIDE). */
-#if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
-/* One LDR per run, four SXTAB16 and one STM per quad (GCC's code stores word by word). */
-__attribute__((naked, noinline)) static void td_widen2(TD_REG_ARG const int8_t *a,
-                                                       TD_REG_ARG const int8_t *b,
-                                                       TD_REG_ARG uint32_t *col,
-                                                       TD_REG_ARG int32_t quads,
-                                                       TD_REG_ARG uint32_t off2) {
-  __asm__ volatile(
-      "push {r4, r5, r6, r7, r8, lr}\n\t"
-      "ldr r8, [sp, #24]\n\t" /* off2, the fifth argument */
-      "1:\n\t"
-      "ldr r4, [r0], #4\n\t"
-      "ldr r6, [r1], #4\n\t"
-      "sxtab16 r5, r8, r4, ror #8\n\t"
-      "sxtab16 r4, r8, r4\n\t"
-      "sxtab16 r7, r8, r6, ror #8\n\t"
-      "sxtab16 r6, r8, r6\n\t"
-      "stmia r2!, {r4, r5, r6, r7}\n\t"
-      "subs r3, r3, #1\n\t"
-      "bne 1b\n\t"
-      "pop {r4, r5, r6, r7, r8, pc}\n\t");
-}
-#else
-static void td_widen2(const int8_t *a, const int8_t *b, uint32_t *col, int32_t quads,
-                      uint32_t off2) {
-  for (; quads > 0; --quads, a += 4, b += 4, col += TD_COL_STRIDE) {
-    const uint32_t va = td_load32(a), vb = td_load32(b);
-    col[0] = td_sxtab16(off2, va);
-    col[1] = td_sxtab16_ror8(off2, va);
-    col[2] = td_sxtab16(off2, vb);
-    col[3] = td_sxtab16_ror8(off2, vb);
-  }
-}
-#endif
-
 /* The columns of a row-padded layer (row_quads > 0): each filter row's quads widened
  * straight from the bands at the two pixels' windows a and b (bytes past the row
  * meet zero weights). */
@@ -207,8 +179,7 @@ TD_PATH_HELPER void td_column(const td_conv_dsp_params *p, const int8_t *input, 
     }
     return;
   }
-#if TD_CONV_DSP_BANDS
-  {
+  if (TD_CONV_DSP_BANDS) {
     /* other channel counts: gather the int8 column from the output row's band (one
      * contiguous run per filter row, the zero point standing in for padding), then
      * widen it */
@@ -232,307 +203,16 @@ TD_PATH_HELPER void td_column(const td_conv_dsp_params *p, const int8_t *input, 
     td_fill8(dst, zp, p->depth - (int32_t)(dst - col8));
     td_widen(col8, col, p->depth >> 2, off2);
   }
-#else
-  (void)col8;
-  (void)bands;
-#endif
 }
 
-#if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
-/* The 16 MACs of one input quad of the 2x2 block, the weights of both channels in
- * r4 r5 (channel 0) and r6 r8 (channel 1): two LDRDs of the columns, eight SMLADs. */
-#define TD_QUAD_MACS                              \
-  "ldrd r10, r12, [%[x]], #8\n\t"                \
-  "smlad %[a00], r4, r10, %[a00]\n\t"            \
-  "smlad %[a00], r5, r12, %[a00]\n\t"            \
-  "smlad %[a01], r6, r10, %[a01]\n\t"            \
-  "smlad %[a01], r8, r12, %[a01]\n\t"            \
-  "ldrd r10, r12, [%[x]], #8\n\t"                \
-  "smlad %[a10], r4, r10, %[a10]\n\t"            \
-  "smlad %[a10], r5, r12, %[a10]\n\t"            \
-  "smlad %[a11], r6, r10, %[a11]\n\t"            \
-  "smlad %[a11], r8, r12, %[a11]\n\t"
-
-/* One input quad: LDM of the four weight words, then the MACs. */
-#define TD_QUAD                                   \
-  "ldm %[w]!, {r4, r5, r6, r8}\n\t"               \
-  TD_QUAD_MACS
-
-#endif
-
-/* Two channels x two pixels over `quads` input quads of the interleaved columns x.
- * acc: a00 a01 a10 a11 (pixel, channel). */
-TD_INLINE void td_block2x2(const uint32_t *w, const uint32_t *x, int32_t quads, int32_t *acc) {
-  int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-#if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
-  /* Per quad one LDM of the four weight words, two LDRDs of the columns, eight
-   * SMLADs (16 MACs); two quads per pass (an odd first quad is done alone), so
-   * the loop test costs one instruction per quad. */
-  __asm__ volatile(
-      "lsrs %[n], %[n], #1\n\t"
-      "bcc 2f\n\t" TD_QUAD
-      "2:\n\t"
-      "cmp %[n], #0\n\t"
-      "beq 3f\n\t"
-      "1:\n\t" TD_QUAD TD_QUAD
-      "subs %[n], %[n], #1\n\t"
-      "bne 1b\n\t"
-      "3:\n\t"
-      : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [w] "+r"(w),
-        [x] "+r"(x), [n] "+r"(quads)
-      :
-      : "r4", "r5", "r6", "r8", "r10", "r12", "cc", "memory");
-#else
-  for (; quads > 0; --quads) {
-    const uint32_t w0a = w[0], w0b = w[1], w1a = w[2], w1b = w[3];
-    uint32_t xa = x[0], xb = x[1];
-    a00 = td_smlad(w0a, xa, a00);
-    a00 = td_smlad(w0b, xb, a00);
-    a01 = td_smlad(w1a, xa, a01);
-    a01 = td_smlad(w1b, xb, a01);
-    xa = x[2];
-    xb = x[3];
-    a10 = td_smlad(w0a, xa, a10);
-    a10 = td_smlad(w0b, xb, a10);
-    a11 = td_smlad(w1a, xa, a11);
-    a11 = td_smlad(w1b, xb, a11);
-    w += 4;
-    x += TD_COL_STRIDE;
-  }
-#endif
-  acc[0] = a00;
-  acc[1] = a01;
-  acc[2] = a10;
-  acc[3] = a11;
-}
-
-/* td_block2x2 over int8 weight words (two per quad: c then c+1, input order),
- * widened with SXTB16; the accumulators come out doubled, as the pre-scaled
- * int16 weights would give them (the compiler checked that range). */
-TD_PATH_HELPER void td_block2x2_w8(const uint32_t *w, const uint32_t *x, int32_t quads,
-                                   int32_t *acc) {
-  int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-  for (; quads > 0; --quads) {
-    const uint32_t w0a = td_sxtb16(w[0]), w0b = td_sxtb16_ror8(w[0]);
-    const uint32_t w1a = td_sxtb16(w[1]), w1b = td_sxtb16_ror8(w[1]);
-    a00 = td_smlad(w0a, x[0], a00);
-    a00 = td_smlad(w0b, x[1], a00);
-    a01 = td_smlad(w1a, x[0], a01);
-    a01 = td_smlad(w1b, x[1], a01);
-    a10 = td_smlad(w0a, x[2], a10);
-    a10 = td_smlad(w0b, x[3], a10);
-    a11 = td_smlad(w1a, x[2], a11);
-    a11 = td_smlad(w1b, x[3], a11);
-    w += 2;
-    x += TD_COL_STRIDE;
-  }
-  acc[0] = (int32_t)((uint32_t)a00 * 2u);
-  acc[1] = (int32_t)((uint32_t)a01 * 2u);
-  acc[2] = (int32_t)((uint32_t)a10 * 2u);
-  acc[3] = (int32_t)((uint32_t)a11 * 2u);
-}
-
-#if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
-/* The same quad from int8 weights: LDRD of the two channels' words, four SXTB16
- * into the registers TD_QUAD loads (15 instructions for 16 MACs). */
-#define TD_QUAD8                                  \
-  "ldrd r4, r6, [%[w]], #8\n\t"                  \
-  "sxtb16 r5, r4, ror #8\n\t"                    \
-  "sxtb16 r4, r4\n\t"                            \
-  "sxtb16 r8, r6, ror #8\n\t"                    \
-  "sxtb16 r6, r6\n\t"                            \
-  TD_QUAD_MACS
-
-/* Requantize accumulator A with m, e, h in registers M, E, H (n is free by then). */
-#define TD_RQ5(A, M, E, H)                        \
-  "smmulr " A ", " A ", " M "\n\t"               \
-  "add %[n], " H ", " A ", asr #31\n\t"          \
-  "add " A ", " A ", %[n]\n\t"                   \
-  "asr " A ", " A ", " E "\n\t"                  \
-  "ssat " A ", #8, " A "\n\t"
-
-/* A whole record of the fast case (e >= 1, no wide, full range): LDRD of the two
- * biases, the 2x2 block over the quads, LDM of m e h of both channels, five
- * instructions per requantization (DBL doubles the accumulators of int8 weights
- * first). */
-#define TD_RECORD2X2_ASM(QUAD, DBL)                                      \
-  __asm__ volatile(                                                       \
-      "ldrd %[a00], %[a01], [%[w]], #8\n\t"                              \
-      "mov %[a10], %[a00]\n\t"                                          \
-      "mov %[a11], %[a01]\n\t"                                          \
-      "lsrs %[n], %[n], #1\n\t" /* an odd quad first */                 \
-      "bcc 2f\n\t" QUAD                                                 \
-      "2:\n\t"                                                          \
-      "lsrs %[n], %[n], #1\n\t" /* then a pair, then groups of four */  \
-      "bcc 4f\n\t" QUAD QUAD                                            \
-      "4:\n\t"                                                          \
-      "cmp %[n], #0\n\t"                                                \
-      "beq 3f\n\t"                                                      \
-      "1:\n\t" QUAD QUAD QUAD QUAD                                      \
-      "subs %[n], %[n], #1\n\t"                                         \
-      "bne 1b\n\t"                                                      \
-      "3:\n\t" DBL                                                      \
-      "ldm %[w]!, {r4, r5, r6, r8, r10, r12}\n\t" /* m0 e0 h0 m1 e1 h1 */ \
-      TD_RQ5("%[a00]", "r4", "r5", "r6") TD_RQ5("%[a10]", "r4", "r5", "r6")      \
-      TD_RQ5("%[a01]", "r8", "r10", "r12") TD_RQ5("%[a11]", "r8", "r10", "r12")  \
-      /* the four int8 outputs; o0, o1 live in memory and advance by 2 */         \
-      "ldr r4, %[o0]\n\t"                                                        \
-      "ldr r5, %[o1]\n\t"                                                        \
-      "strb %[a01], [r4, #1]\n\t"                                                \
-      "strb %[a00], [r4], #2\n\t"                                                \
-      "strb %[a11], [r5, #1]\n\t"                                                \
-      "strb %[a10], [r5], #2\n\t"                                                \
-      "str r4, %[o0]\n\t"                                                        \
-      "str r5, %[o1]\n\t"                                                        \
-      : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),  \
-        [w] "+r"(w), [x] "+r"(x), [n] "+r"(quads), [o0] "+m"(*o0), [o1] "+m"(*o1) \
-      :                                                                          \
-      : "r4", "r5", "r6", "r8", "r10", "r12", "cc", "memory")
-
-#define TD_DBL4                                                                  \
-  "add %[a00], %[a00], %[a00]\n\tadd %[a01], %[a01], %[a01]\n\t"                \
-  "add %[a10], %[a10], %[a10]\n\tadd %[a11], %[a11], %[a11]\n\t"
-
-/* Stores channels (c, c+1) of the two pixels at *o0 and *o1 and advances both by 2;
- * returns the next record. w8: int8 weights. */
-TD_INLINE const uint32_t *td_record2x2(const uint32_t *w, const uint32_t *x, int32_t quads,
-                                       int8_t **o0, int8_t **o1, int w8) {
-  int32_t a00, a01, a10, a11;
-  if (w8) {
-    TD_RECORD2X2_ASM(TD_QUAD8, TD_DBL4);
-  } else {
-    TD_RECORD2X2_ASM(TD_QUAD, "");
-  }
-  return w;
-}
-#else
-static const uint32_t *td_record2x2(const uint32_t *w, const uint32_t *x, int32_t quads,
-                                    int8_t **o0, int8_t **o1, int w8) {
-  int32_t acc[4], y[4];
-  const int32_t *rq;
-  acc[0] = acc[2] = (int32_t)w[0];
-  acc[1] = acc[3] = (int32_t)w[1];
-  if (w8) {
-    td_block2x2_w8(w + 2, x, quads, acc);
-  } else {
-    td_block2x2(w + 2, x, quads, acc);
-  }
-  rq = (const int32_t *)(const void *)(w + 2 + (w8 ? 2 : 4) * quads);
-  y[0] = td_dsp_requant_pos(acc[0], rq[0], rq[1], rq[2]);
-  y[1] = td_dsp_requant_pos(acc[1], rq[3], rq[4], rq[5]);
-  y[2] = td_dsp_requant_pos(acc[2], rq[0], rq[1], rq[2]);
-  y[3] = td_dsp_requant_pos(acc[3], rq[3], rq[4], rq[5]);
-  (*o0)[0] = (int8_t)y[0];
-  (*o0)[1] = (int8_t)y[1];
-  (*o1)[0] = (int8_t)y[2];
-  (*o1)[1] = (int8_t)y[3];
-  *o0 += 2;
-  *o1 += 2;
-  return w + 8 + (w8 ? 2 : 4) * quads;
-}
-#endif
-
-/* Every channel pair of two pixels (outputs o0, o1) in the fast case; inlined with
- * constant w8. */
-TD_INLINE void td_records(const uint32_t *w, const uint32_t *col, int32_t quads, int8_t *o0,
-                          int8_t *o1, int32_t oc, int w8) {
+/* Every channel pair of two pixels (outputs o0, o1) in the fast case, int8 weights. */
+TD_INLINE void td_records_w8(const uint32_t *w, const uint32_t *col, int32_t quads, int8_t *o0,
+                             int8_t *o1, int32_t oc) {
   int32_t c;
   for (c = 0; c < oc; c += 2) {
-    w = td_record2x2(w, col, quads, &o0, &o1, w8);
+    w = td_record2x2_w8(w, col, quads, &o0, &o1);
   }
 }
-
-#if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
-/* What td_records_m4 needs besides w, col and quads: the outputs of the two pixels
- * and where the records end. */
-typedef struct {
-  int8_t *o0, *o1;
-  const uint32_t *end; /* past the last record */
-} td_rec_args;
-
-/* td_records for int16 weights as one assembly routine, which can use all fourteen
- * registers: four accumulators, four weight words and the four column words of a quad
- * (LDM each), so a quad is ten instructions for 16 MACs. Sixteen quads per loop pass
- * (a KWS pointwise record has no loop test at all); a count that is not a multiple
- * of sixteen enters the loop part-way (the entry address is chosen once per call, a
- * record jumps there with one LDR to PC). The
- * requantization is four instructions: SMMLAR adds h to the rounded product, and the
- * accumulator's sign stands in for the product's (m > 0; a product that rounds to 0
- * gives the same result either way when e >= 1, which the fast case guarantees).
- * Stack: [sp] column end, [sp+4] column, [sp+8] entry, [sp+16] o0, [sp+20] o1,
- * [sp+24] end of the records. */
-__attribute__((naked, noinline)) static void td_records_m4(TD_REG_ARG const uint32_t *w,
-                                                           TD_REG_ARG const uint32_t *col,
-                                                           TD_REG_ARG int32_t quads,
-                                                           TD_REG_ARG td_rec_args *args) {
-#define TD_M4_QUAD                                  \
-  "ldmia.w r0!, {r6, r7, r8, r9}\n\t"               \
-  "ldmia.w r1!, {r10, r11, r12, lr}\n\t"            \
-  "smlad r2, r6, r10, r2\n\t"                       \
-  "smlad r2, r7, r11, r2\n\t"                       \
-  "smlad r3, r8, r10, r3\n\t"                       \
-  "smlad r3, r9, r11, r3\n\t"                       \
-  "smlad r4, r6, r12, r4\n\t"                       \
-  "smlad r4, r7, lr, r4\n\t"                        \
-  "smlad r5, r8, r12, r5\n\t"                       \
-  "smlad r5, r9, lr, r5\n\t"
-#define TD_M4_RQ(A, M, E, H)                        \
-  "smmlar r12, " A ", " M ", " H "\n\t"             \
-  "add r12, r12, " A ", asr #31\n\t"                \
-  "asr " A ", r12, " E "\n\t"                       \
-  "ssat " A ", #8, " A "\n\t"
-  __asm__ volatile(
-      "push {r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"
-      "sub sp, sp, #28\n\t"
-      "add r4, r1, r2, lsl #4\n\t" /* column end: 16 bytes per quad */
-      "str r4, [sp]\n\t"
-      "str r1, [sp, #4]\n\t"
-      "ldmia r3, {r4, r5, r6}\n\t" /* o0, o1, end */
-      "add r7, sp, #16\n\t"
-      "stmia r7, {r4, r5, r6}\n\t"
-      /* entry: the last quads % 16 blocks of the 16 before the loop test */
-      "and r6, r2, #15\n\t"
-      "rsb r6, r6, #16\n\t"
-      "and r6, r6, #15\n\t"
-      "movs r7, #40\n\t" /* bytes per block: ten 32-bit instructions */
-      "mul r6, r6, r7\n\t"
-      "adr.w r7, 10f\n\t"
-      "add r7, r7, r6\n\t"
-      "orr r7, r7, #1\n\t" /* Thumb state */
-      "str r7, [sp, #8]\n\t"
-      "1:\n\t" /* one record: channels c, c + 1 of both pixels */
-      "ldrd r2, r3, [r0]\n\t" /* the two biases, for both pixels */
-      "ldrd r4, r5, [r0], #8\n\t"
-      "ldr r1, [sp, #4]\n\t"
-      "ldr pc, [sp, #8]\n\t"
-      ".p2align 2\n\t"
-      "10:\n\t" TD_M4_QUAD "11:\n\t" TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD
-      TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD
-      TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD TD_M4_QUAD
-      ".if (11b - 10b) != 40\n\t"
-      ".error \"td_records_m4: a quad block is not 40 bytes\"\n\t"
-      ".endif\n\t"
-      "ldr r6, [sp]\n\t"
-      "cmp r1, r6\n\t"
-      "bne 10b\n\t"
-      "ldmia.w r0!, {r6, r7, r8, r9, r10, r11}\n\t" /* m0 e0 h0 m1 e1 h1 */
-      TD_M4_RQ("r2", "r6", "r7", "r8") TD_M4_RQ("r4", "r6", "r7", "r8")
-      TD_M4_RQ("r3", "r9", "r10", "r11") TD_M4_RQ("r5", "r9", "r10", "r11")
-      "ldrd r6, r7, [sp, #16]\n\t" /* o0, o1 */
-      "strb r3, [r6, #1]\n\t"
-      "strb r2, [r6], #2\n\t"
-      "strb r5, [r7, #1]\n\t"
-      "strb r4, [r7], #2\n\t"
-      "strd r6, r7, [sp, #16]\n\t"
-      "ldr r6, [sp, #24]\n\t" /* past the last record? */
-      "cmp r0, r6\n\t"
-      "bne 1b\n\t"
-      "add sp, sp, #28\n\t"
-      "pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t");
-#undef TD_M4_QUAD
-#undef TD_M4_RQ
-}
-#endif
 
 /* Output pixels [begin, end) (row-major over out_h x out_w) into out (pixel begin). */
 static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int8_t *out,
@@ -548,13 +228,9 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
   const int pointwise = p->filter_h == 1 && p->filter_w == 1 && p->pad_h == 0 &&
                         p->pad_w == 0 && (p->in_c & 3) == 0 && p->in_c > 0;
   int32_t pix;
-  (void)col8; /* unused when td_features.h leaves out the column and band paths */
-  (void)bands;
-#if TD_CONV_DSP_BANDS
-  if (p->in_c & 3) {
+  if (TD_CONV_DSP_BANDS && (p->in_c & 3)) {
     td_bands_init(&bands, p, col8 + p->depth); /* the compiler gave no band space otherwise */
   }
-#endif
   for (pix = begin; pix < end; pix += 2) {
     const int two = pix + 1 < end;
     const int32_t second = two ? pix + 1 : pix;
@@ -562,16 +238,14 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
     int8_t *o0 = out + (pix - begin) * oc;
     int8_t *o1 = two ? o0 + oc : o0; /* a lone last pixel is computed twice */
     int32_t c;
-    if (0) {
-#if TD_CONV_DSP_BANDS
-    } else if (p->row_quads > 0) {
+    /* the columns: td_features.h may leave out the band and general paths */
+    if (TD_CONV_DSP_BANDS && p->row_quads > 0) {
       const int32_t y0 = pix / p->out_w, x0 = pix - y0 * p->out_w;
       const int32_t y1 = second / p->out_w, x1 = second - y1 * p->out_w;
       const int32_t step = p->stride_w * p->in_c;
       const uint32_t off2 = td_pair(p->input_offset, p->input_offset);
       const int8_t *a = td_band(p, input, &bands, y0) + x0 * step;
       td_column_rows(p, a, td_band(p, input, &bands, y1) + x1 * step, bands.row, col, off2);
-#endif
     } else if (pointwise) {
       /* a 1x1 convolution's columns are the two input pixels, widened */
       const int32_t y0 = pix / p->out_w, x0 = pix - y0 * p->out_w;
@@ -579,25 +253,19 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
       td_widen2(input + (y0 * p->stride_h * p->in_w + x0 * p->stride_w) * p->in_c,
                 input + (y1 * p->stride_h * p->in_w + x1 * p->stride_w) * p->in_c, col,
                 p->in_c >> 2, td_pair(p->input_offset, p->input_offset));
-#if TD_CONV_DSP_COLUMN
-    } else {
+    } else if (TD_CONV_DSP_COLUMN) {
       td_column(p, input, pix / p->out_w, pix % p->out_w, col, col8, &bands);
       td_column(p, input, second / p->out_w, second % p->out_w, col + 2, col8, &bands);
-#endif
     }
     if (fast) {
       if (TD_CONV_DSP_W8 && p->w8) {
-        td_records(w, col, quads, o0, o1, oc, 1);
+        td_records_w8(w, col, quads, o0, o1, oc);
       } else {
-#if TD_HAVE_DSP && defined(__thumb2__) && !defined(TD_DSP_NO_ASM)
         td_rec_args args;
         args.o0 = o0;
         args.o1 = o1;
         args.end = w + (oc >> 1) * (4 * quads + 8);
-        td_records_m4(w, col, quads, &args);
-#else
-        td_records(w, col, quads, o0, o1, oc, 0);
-#endif
+        td_records(w, col, quads, &args);
       }
       continue;
     }
@@ -624,7 +292,7 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
       }
     }
 #else
-    (void)c;
+    (void)c; /* td_features.h left the slow records out */
     (void)zp;
     (void)lo;
     (void)hi;

@@ -14,6 +14,11 @@
  * have been widened into the ring, so it may overlap those input rows (the
  * compiler's in-place distance for this kernel, tinydeploy/compile/dsp.py).
  */
+/* Speed-critical: -O2 even in an -Os firmware build (before td_dsp.h, so that its
+ * inline helpers are compiled the same way). */
+#if defined(__GNUC__) && !defined(__clang__) && !defined(TD_DSP_NO_O2)
+#pragma GCC optimize("O2")
+#endif
 #include "td_dsp.h"
 #include "td_kernels.h"
 

@@ -1,7 +1,8 @@
 /*
  * td_dsp.h - internal helpers of the SIMD (Cortex-M DSP extension) kernels.
  *
- * Not a public header: only td_*_dsp.c include it. On cores with the DSP
+ * Not a public header: the SIMD kernels (td_*_dsp*.c, and td_add_s8.c for SMMULR)
+ * and their routines (td_dsp_*.h) include it. On cores with the DSP
  * extension (__ARM_FEATURE_DSP: Cortex-M4, M7, M33, M55) the helpers are the
  * ACLE intrinsics from <arm_acle.h>; everywhere else (the host build, M0/M3)
  * a portable C version computes the same bits, so the host tests check the
@@ -37,20 +38,32 @@
 #define TD_HAVE_DSP 0
 #endif
 
-/* Speed-critical files are compiled at -O2 even in an -Os firmware build. */
-#if defined(__GNUC__) && !defined(__clang__) && !defined(TD_DSP_NO_O2)
-#pragma GCC optimize("O2")
+/* The assembly routines (td_dsp_*_m4.h, Thumb-2 with the DSP extension, GNU syntax):
+ * each has a plain-C twin (td_dsp_*.h) with the same signature and results, which a
+ * build without them (the host, M0/M3, TD_DSP_NO_ASM) runs instead. */
+#if TD_HAVE_DSP && defined(__thumb2__) && defined(__GNUC__) && !defined(TD_DSP_NO_ASM)
+#define TD_DSP_ASM 1
+#else
+#define TD_DSP_ASM 0
 #endif
+
+/* The optimisation level: the kernel sources that need -O2 in an -Os firmware build
+ * say so themselves (#pragma GCC optimize("O2") before their first include); this
+ * header does not, so including it changes no other file. */
 
 #if defined(__GNUC__) || defined(__clang__)
 #define TD_INLINE static inline __attribute__((always_inline))
 /* a helper of a code path td_features.h may leave out: no warning when unused */
 #define TD_PATH_HELPER static __attribute__((unused))
+/* a C twin of an assembly routine, unused where the routine is built */
+#define TD_TWIN static __attribute__((unused))
 /* a parameter of a naked assembly routine: read from its register, not by name */
 #define TD_REG_ARG __attribute__((unused))
 #else
 #define TD_INLINE static inline
 #define TD_PATH_HELPER static
+#define TD_TWIN static
+#define TD_REG_ARG
 #endif
 
 static inline uint32_t td_ror8(uint32_t v) { return (v >> 8) | (v << 24); }
@@ -80,6 +93,12 @@ static inline uint32_t td_pair(int32_t lo, int32_t hi) {
 static inline int32_t td_smmulr(int32_t a, int32_t b) {
   int32_t r;
   __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+/* a + SMMULR(x, m) in one instruction: (a * 2^32 + x * m + 2^31) >> 32 */
+TD_INLINE int32_t td_smmlar(int32_t x, int32_t m, int32_t a) {
+  int32_t r;
+  __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(x), "r"(m), "r"(a));
   return r;
 }
 /* td_sxtb16(td_ror8(b)) in one instruction */
@@ -150,6 +169,10 @@ static inline int32_t td_smmulr(int32_t a, int32_t b) {
   const int64_t p = (int64_t)a * (int64_t)b + ((int64_t)1 << 31);
   return (int32_t)(p >> 32);
 }
+/* a + td_smmulr(x, m), wrapping: exactly the instruction's (a * 2^32 + x * m + 2^31) >> 32 */
+TD_INLINE int32_t td_smmlar(int32_t x, int32_t m, int32_t a) {
+  return (int32_t)((uint32_t)a + (uint32_t)td_smmulr(x, m));
+}
 
 #endif
 
@@ -165,6 +188,15 @@ TD_INLINE int32_t td_dsp_requant_v(int32_t acc, int32_t m, int32_t e, int32_t h,
 TD_INLINE int32_t td_dsp_requant_pos(int32_t acc, int32_t m, int32_t e, int32_t h) {
   const int32_t x = td_smmulr(acc, m);
   return td_ssat8((x + (h + (x >> 31))) >> e);
+}
+
+/* The four-instruction requantization of the assembly routines (td_dsp_records_m4.h,
+ * td_dsp_fc_quad_m4.h, td_dsp_dw_vert*_m4.h) and their twins: SMMLAR adds h to the
+ * rounded product, and the accumulator's sign stands in for the product's. Equal to
+ * td_dsp_requant_pos when m > 0 and e >= 1 (a product that rounds to 0 gives the same
+ * result with either sign), which the fast case guarantees. */
+TD_INLINE int32_t td_dsp_requant_mla(int32_t acc, int32_t m, int32_t e, int32_t h) {
+  return td_ssat8((td_smmlar(acc, m, h) + (acc >> 31)) >> e);
 }
 
 /* {m, e, h, s} from the three stored words {m, e, h}: s = -1 when e > 0, else 0. */

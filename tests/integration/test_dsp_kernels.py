@@ -263,3 +263,61 @@ def test_m4_dense_assembly_exact_on_qemu(tmp_path, capsys) -> None:
     r, model_dir = _flash_keras_on_m4(tmp_path, capsys, _dense_model())
     assert "#define TD_FC_DSP_ASM 1" in (model_dir / "td_features.h").read_text()
     assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
+
+
+# ---- every assembly routine against its C twin on qemu-m4 ---------------------------
+
+TWINS = ("td_widen2", "td_block2x2", "td_record2x2_w8", "td_records", "td_fc_quad",
+         "td_dw_widen4", "td_dw_vert_px", "td_dw_vert22")
+TWINS_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "dsp_twins_m4.c"
+
+
+def run_twins_on_qemu(out_dir: Path, seed: int, runtime: Path | None = None) -> str:
+    """Build tests/fixtures/dsp_twins_m4.c for qemu-m4 (in place of the protocol server)
+    against ``runtime`` (default: firmware/runtime), run it, return what it printed."""
+    import subprocess
+
+    from tinydeploy.boards import load_board
+    from tinydeploy.build.project import generate_project
+
+    board = load_board("qemu-m4")
+    project = generate_project(board, [TWINS_FIXTURE], out_dir / "project")
+    (project / "app" / "td_server.c").unlink()  # the fixture has the main()
+    for f in (project / "runtime").glob("*.c"):  # headers only: the routines are static
+        f.unlink()
+    if runtime is not None:
+        for f in runtime.glob("*.h"):
+            shutil.copyfile(f, project / "runtime" / f.name)
+    build = subprocess.run(["make", "-s", "-C", str(project), f"EXTRA_CFLAGS=-DTD_TEST_SEED={seed}"],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr[-2000:]
+    try:  # a run takes under a second; a routine that never returns or faults hangs
+        run = subprocess.run(["qemu-system-arm", "-machine", board.qemu_machine, "-nographic",
+                              "-monitor", "none", "-semihosting-config", "enable=on,target=native",
+                              "-kernel", str(project / "build" / "fw.elf")],
+                             capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout
+        return (out or "") + "\nTIMEOUT (a routine hung or faulted)\n"
+    return run.stdout
+
+
+@pytest.fixture(scope="module")
+def twins_output(tmp_path_factory) -> str:
+    if shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None:
+        pytest.skip("arm-none-eabi-gcc and qemu-system-arm are needed")
+    d = tmp_path_factory.mktemp("twins")
+    return "".join(run_twins_on_qemu(d / f"s{seed}", seed) for seed in (1, 2, 3))
+
+
+@pytest.mark.slow
+@needs_arm
+@pytest.mark.parametrize("routine", TWINS)
+def test_m4_assembly_routine_equals_its_c_twin_on_qemu(twins_output, routine) -> None:
+    """Three seeds of random shapes and data (every entry point): the assembly and its
+    twin write the same bytes, and nothing else (tests/fixtures/dsp_twins_m4.c)."""
+    lines = [ln.strip() for ln in twins_output.splitlines()]
+    assert lines.count("done 0") == 3, twins_output
+    mine = [ln for ln in lines if ln.split()[1:2] == [routine]]
+    assert len(mine) == 3 and all(ln.startswith("ok ") and int(ln.split()[2]) >= 18
+                                  for ln in mine), mine

@@ -488,10 +488,14 @@ class Kernel:
 
 
 _DSP = ("td_dsp.h",)
-_CONV_DSP_FILES = ("td_conv2d_s8_dsp.c",) + _DSP
-_FC_DSP_FILES = ("td_fully_connected_s8_dsp.c",) + _DSP
+# each routine a C twin td_dsp_<r>.h and its assembly td_dsp_<r>_m4.h
+_routines = lambda *names: tuple(f"td_dsp_{n}{s}.h" for n in names for s in ("", "_m4"))  # noqa: E731
+_CONV_DSP_FILES = ("td_conv2d_s8_dsp.c",) + _DSP + _routines("block2x2", "record2x2_w8",
+                                                             "records", "widen2")
+_FC_DSP_FILES = ("td_fully_connected_s8_dsp.c",) + _DSP + _routines("fc_quad")
 _DW_DSP_FILES = ("td_depthwise_conv2d_s8_dsp.c",) + _DSP
-_DW3X3_FILES = ("td_depthwise_conv2d_s8_dsp3x3.c",) + _DSP
+_DW3X3_FILES = ("td_depthwise_conv2d_s8_dsp3x3.c",) + _DSP + _routines("dw_vert", "dw_vert22",
+                                                                       "dw_widen4")
 _UNPACK = "td_unpack_weights.c"
 
 KERNELS: dict[str, Kernel] = {k.name: k for k in (
