@@ -44,11 +44,13 @@ class Board:
     hal: str                      # folder under firmware/hal/
     timer: str                    # one of TIMERS: what the firmware counts time with
     baud: int
-    uart_base: Optional[int] = None       # CMSDK UART0 base address (QEMU MPS2/MPS3)
+    uart_base: Optional[int] = None       # console UART base address (bare-metal HALs)
     uart_clock_hz: Optional[int] = None   # UART PCLK when it differs from clock_hz
+    tick_hz: Optional[int] = None         # tick counter rate when it differs from clock_hz
     qemu_machine: Optional[str] = None
     qemu_cpu: Optional[str] = None
-    renode_platform: Optional[str] = None
+    renode_platform: Optional[str] = None  # .repl file, relative to the Renode folder
+    renode_uart: Optional[str] = None      # the console UART's name there (sysbus.uart0)
     pio_platform: Optional[str] = None
     pio_board: Optional[str] = None
     pio_framework: Optional[str] = None
@@ -99,8 +101,8 @@ def _check(data: dict[str, object], path: Path) -> dict[str, object]:
         if kind is int and value < 0:  # type: ignore[operator]
             raise BoardError(f"key '{name}' must not be negative ({value})", path=str(path))
         out[name] = value
-    for key in ("clock_hz", "flash_bytes", "ram_bytes", "baud"):
-        if out[key] == 0:
+    for key in ("clock_hz", "flash_bytes", "ram_bytes", "baud", "tick_hz"):
+        if out.get(key) == 0:
             raise BoardError(f"key '{key}' must be > 0", path=str(path))
     if out["stack_bytes"] >= out["ram_bytes"]:  # type: ignore[operator]
         raise BoardError(f"key 'stack_bytes' ({out['stack_bytes']}) must be smaller than "
@@ -108,7 +110,7 @@ def _check(data: dict[str, object], path: Path) -> dict[str, object]:
     if out["id"] != path.stem:
         raise BoardError(f"key 'id' = {out['id']!r} must match the file name '{path.stem}'",
                          path=str(path))
-    needs = {"qemu": ("qemu_machine", "uart_base"), "renode": ("renode_platform",),
+    needs = {"qemu": ("qemu_machine", "uart_base"), "renode": ("renode_platform", "renode_uart", "uart_base"),
              "platformio": ("pio_platform", "pio_board", "pio_framework")}
     for key in needs.get(str(out["platform"]), ()):
         if key not in out:

@@ -195,7 +195,7 @@ def flash(
         firmware, sizes = result.elf, result.sizes
 
     progress("run")
-    kind = {"qemu": "emulated", "host": "host"}.get(board.platform, "hardware")
+    kind = "emulated" if board.emulated else {"host": "host"}.get(board.platform, "hardware")
     with target_for(board, firmware, port) as target:
         link = target.link
         info = link.info()

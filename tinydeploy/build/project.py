@@ -73,7 +73,9 @@ def generate_project(board: Board, model_sources: list[Path], out_dir: Path,
             raise InputFileError("an extra source has the name of a file in app/", path=str(src))
         app[Path(src.name)] = src
     _sync(app, out / "app")
-    _sync(_tree(hal), out / "hal")
+    # Every Cortex-M HAL shares the startup code and the DWT helper of hal/cortex-m.
+    shared = _tree(fw / "hal" / "cortex-m") if board.cpu.startswith("cortex-m") else {}
+    _sync({**shared, **_tree(hal)}, out / "hal")
     _sync(_tree(fw / "runtime"), out / "runtime")
     _sync({Path(s.name): s for s in sources}, out / "model")
     flags = cpu_flags(board)

@@ -1,5 +1,6 @@
 /*
- * startup.c - vector table and reset handler for Cortex-M (QEMU MPS2/MPS3 boards).
+ * startup.c - vector table and reset handler for Cortex-M, shared by the bare-metal
+ * HALs (cmsdk for QEMU MPS2/MPS3, nrf52 and stm32f7 for Renode).
  *
  * Reset: enable the FPU (if the build uses one), copy .data from flash, zero
  * .bss, paint the stack with TD_STACK_PAINT so the server can report the stack
@@ -23,7 +24,6 @@ int main(int argc, char **argv);
 void Reset_Handler(void);
 void Default_Handler(void);
 void HardFault_Handler(void);
-void SysTick_Handler(void);
 
 void NMI_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void MemManage_Handler(void) __attribute__((weak, alias("HardFault_Handler")));
@@ -33,6 +33,7 @@ void SecureFault_Handler(void) __attribute__((weak, alias("HardFault_Handler")))
 void SVC_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void DebugMon_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void PendSV_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void SysTick_Handler(void) __attribute__((weak, alias("Default_Handler"))); /* HALs on SysTick define it */
 
 typedef void (*td_vector)(void);
 
