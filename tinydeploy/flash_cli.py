@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -55,6 +56,12 @@ def _note(text: str) -> None:
     err_console.print(text, markup=False, soft_wrap=True)
 
 
+def use_renode(path: Optional[Path]) -> None:
+    """--renode: the Renode target finds it through TINYDEPLOY_RENODE, like the variable."""
+    if path is not None:
+        os.environ["TINYDEPLOY_RENODE"] = str(path)
+
+
 def _board_name(board: str) -> str:
     """The board's part of a default output folder name (a profile file: its stem)."""
     return Path(board).stem if board.endswith(".toml") else board
@@ -78,6 +85,8 @@ def flash_cmd(
                                              help="TFLite Micro source tree (--runtime tflm on make boards)."),
     tflm_lib: Optional[Path] = typer.Option(None, "--tflm-lib", envvar="TINYDEPLOY_TFLM_LIB",
                                             help="Its libtensorflow-microlite.a built for the board."),
+    renode: Optional[Path] = typer.Option(None, "--renode", help="The renode launcher (or its "
+                                          "folder) for Renode boards [$TINYDEPLOY_RENODE, else PATH]."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<board>]."),
     force: bool = typer.Option(False, "--force", help="Replace the output folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
@@ -97,6 +106,7 @@ def flash_cmd(
     if kernels not in KERNEL_MODES:
         raise DataError(f"--kernels must be one of {', '.join(KERNEL_MODES)}, not {kernels!r}",
                         path=str(model))
+    use_renode(renode)
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}"
     check_output_dir(out_dir, force)
     with staged_output_dir(out_dir, force) as staging, \
