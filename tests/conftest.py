@@ -41,6 +41,20 @@ def _cache_root() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tinydeploy-tests"
 
 
+def renode_missing() -> str | None:
+    """Why the test Renode cannot run (None: it can)."""
+    import shutil
+
+    if not RENODE_TARBALL.is_file():
+        return (f"Renode tarball {RENODE_TARBALL} is absent (../shared/thirdparty beside the "
+                "repository holds it)")
+    from tinydeploy.targets.renode import MONO_INSTALL
+
+    if shutil.which("mono") is None:
+        return f"Renode runs on Mono, which is not installed: {MONO_INSTALL}"
+    return None
+
+
 def renode_launcher() -> Path:
     """The renode launcher of ../shared's Renode 1.14.0, extracted once into
     ~/.cache/tinydeploy-tests (kept between sessions where that folder survives).
@@ -48,13 +62,9 @@ def renode_launcher() -> Path:
     import shutil
     import tarfile
 
-    if not RENODE_TARBALL.is_file():
-        pytest.skip(f"Renode tarball {RENODE_TARBALL} is absent (../shared/thirdparty "
-                    "beside the repository holds it)")
-    from tinydeploy.targets.renode import MONO_INSTALL
-
-    if shutil.which("mono") is None:
-        pytest.skip(f"Renode runs on Mono, which is not installed: {MONO_INSTALL}")
+    reason = renode_missing()
+    if reason:
+        pytest.skip(reason)
     stamp = f"{RENODE_TARBALL.stat().st_size}-{int(RENODE_TARBALL.stat().st_mtime)}"
     folder = _cache_root() / f"renode-{stamp}"
     launcher = folder / "renode-1.14.0" / "renode"

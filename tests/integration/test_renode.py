@@ -29,6 +29,7 @@ from tests.conftest import mlperf_path
 from test_firmware_host import FIXTURE, echo_reference  # same folder (pytest rootdir import)
 
 BOARDS = ("renode-nano33ble", "renode-nucleo_f746zg")
+pytest_plugins = ["pytester"]
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
@@ -234,3 +235,20 @@ def test_profile_kws_on_renode(tmp_path: Path, renode_env: Path) -> None:
     assert len(ops) > 3 and all(r["instructions"] > 0 for r in ops)
     # the ops account for nearly all of the inference (the rest: the invoke wrapper)
     assert 0.95 < report["instructions_in_ops"] / report["instructions_per_inference"] <= 1.0
+
+
+def test_hil_plugin_on_renode(pytester: pytest.Pytester, renode_env: Path) -> None:
+    """`pytest --td-board renode-nano33ble`: the plugin builds, starts Renode, checks, stops it."""
+    pytester.makepyfile(test_user="""
+        def test_bit_exact(td_device, td_board):
+            assert td_board.platform == "renode"
+            for x in td_device.random_inputs(2):
+                assert (td_device.infer(x) == td_device.reference.run(x)).all()
+
+        def test_timing_is_counted(td_device):
+            timing = td_device.benchmark(runs=2)
+            assert timing["instructions_per_inference"] > 10**6
+    """)
+    result = pytester.runpytest("--td-board", BOARDS[0], "--td-model", str(mlperf_path("kws")),
+                                "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
