@@ -4,8 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The Mono packages run ../shared/thirdparty's Renode 1.14 (the Renode boards' tests):
+# the runtime and the framework assemblies Renode loads, not all of mono-complete.
 APT_PACKAGES=(gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib espeak-ng
-              qemu-system-arm gcc make cmake python3-venv clang libclang-rt-dev chromium)
+              qemu-system-arm gcc make cmake python3-venv clang libclang-rt-dev chromium
+              mono-runtime libmono-system-xml-linq4.0-cil libmono-posix4.0-cil
+              libmono-microsoft-csharp4.0-cil libmono-system-drawing4.0-cil)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -50,3 +50,66 @@ def pio_offline() -> Iterator[dict[str, str]]:
         for key, value in found.env.items():
             mp.setenv(key, value)
         yield dict(found.env)
+
+
+THIRDPARTY_DIR = REPO.parent / "shared" / "thirdparty"
+RENODE_TARBALL = THIRDPARTY_DIR / "renode-1.14.0-mono.tar.xz"
+
+
+def _cache_root() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tinydeploy-tests"
+
+
+def renode_missing() -> str | None:
+    """Why the test Renode cannot run (None: it can)."""
+    import shutil
+
+    if not RENODE_TARBALL.is_file():
+        return (f"Renode tarball {RENODE_TARBALL} is absent (../shared/thirdparty beside the "
+                "repository holds it)")
+    from tinydeploy.targets.renode import MONO_INSTALL
+
+    if shutil.which("mono") is None:
+        return f"Renode runs on Mono, which is not installed: {MONO_INSTALL}"
+    return None
+
+
+def renode_launcher() -> Path:
+    """The renode launcher of ../shared's Renode 1.14.0, extracted once into
+    ~/.cache/tinydeploy-tests (kept between sessions where that folder survives).
+    Skips when the tarball or Mono is absent."""
+    import shutil
+    import tarfile
+
+    reason = renode_missing()
+    if reason:
+        pytest.skip(reason)
+    stamp = f"{RENODE_TARBALL.stat().st_size}-{int(RENODE_TARBALL.stat().st_mtime)}"
+    folder = _cache_root() / f"renode-{stamp}"
+    launcher = folder / "renode-1.14.0" / "renode"
+    if not launcher.is_file():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
+        shutil.rmtree(partial, ignore_errors=True)
+        with tarfile.open(RENODE_TARBALL) as tar:
+            if hasattr(tarfile, "tar_filter"):   # Python >= 3.10.12 / 3.11.4
+                tar.extractall(partial, filter="tar")
+            else:
+                tar.extractall(partial)
+        try:
+            partial.rename(folder)           # atomic: a parallel session may win the race
+        except OSError:
+            shutil.rmtree(partial, ignore_errors=True)
+    return launcher
+
+
+@pytest.fixture(scope="session")
+def renode_path() -> Path:
+    return renode_launcher()
+
+
+@pytest.fixture
+def renode_env(renode_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """TINYDEPLOY_RENODE pointing at the test Renode, for code that finds it itself."""
+    monkeypatch.setenv("TINYDEPLOY_RENODE", str(renode_path))
+    return renode_path

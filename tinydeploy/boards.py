@@ -44,14 +44,16 @@ class Board:
     hal: str                      # folder under firmware/hal/
     timer: str                    # one of TIMERS: what the firmware counts time with
     baud: int
-    uart_base: Optional[int] = None       # CMSDK UART0 base address (QEMU MPS2/MPS3)
+    uart_base: Optional[int] = None       # console UART base address (bare-metal HALs)
     uart_clock_hz: Optional[int] = None   # UART PCLK when it differs from clock_hz
+    tick_hz: Optional[int] = None         # tick counter rate when it differs from clock_hz
     qemu_machine: Optional[str] = None
     qemu_cpu: Optional[str] = None
     # more qemu-system-arm arguments; {flash_bytes}/{ram_bytes} are the profile's values
     qemu_args: Optional[str] = None
     qemu_icount_shift: Optional[int] = None  # -icount shift (targets.qemu's default if absent)
-    renode_platform: Optional[str] = None
+    renode_platform: Optional[str] = None  # .repl file, relative to the Renode folder
+    renode_uart: Optional[str] = None      # the console UART's name there (sysbus.uart0)
     pio_platform: Optional[str] = None
     pio_board: Optional[str] = None
     pio_framework: Optional[str] = None
@@ -103,8 +105,8 @@ def _check(data: dict[str, object], path: Path) -> dict[str, object]:
         if kind is int and value < 0:  # type: ignore[operator]
             raise BoardError(f"key '{name}' must not be negative ({value})", path=str(path))
         out[name] = value
-    for key in ("clock_hz", "flash_bytes", "ram_bytes", "baud"):
-        if out[key] == 0:
+    for key in ("clock_hz", "flash_bytes", "ram_bytes", "baud", "tick_hz"):
+        if out.get(key) == 0:
             raise BoardError(f"key '{key}' must be > 0", path=str(path))
     if out["stack_bytes"] >= out["ram_bytes"]:  # type: ignore[operator]
         raise BoardError(f"key 'stack_bytes' ({out['stack_bytes']}) must be smaller than "
@@ -118,7 +120,7 @@ def _check(data: dict[str, object], path: Path) -> dict[str, object]:
         except (KeyError, IndexError, ValueError) as exc:
             raise BoardError(f"key 'qemu_args' = {out['qemu_args']!r}: bad placeholder {exc} "
                              "(use profile keys such as {flash_bytes})", path=str(path))
-    needs = {"qemu": ("qemu_machine", "uart_base"), "renode": ("renode_platform",),
+    needs = {"qemu": ("qemu_machine", "uart_base"), "renode": ("renode_platform", "renode_uart", "uart_base"),
              "platformio": ("pio_platform", "pio_board", "pio_framework")}
     for key in needs.get(str(out["platform"]), ()):
         if key not in out:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -56,6 +57,12 @@ def _note(text: str) -> None:
     err_console.print(text, markup=False, soft_wrap=True)
 
 
+def use_renode(path: Optional[Path]) -> None:
+    """--renode: the Renode target finds it through TINYDEPLOY_RENODE, like the variable."""
+    if path is not None:
+        os.environ["TINYDEPLOY_RENODE"] = str(path)
+
+
 def _board_name(board: str) -> str:
     """The board's part of a default output folder name (a profile file: its stem)."""
     return Path(board).stem if board.endswith(".toml") else board
@@ -82,6 +89,8 @@ def flash_cmd(
     mlperf_id: Optional[str] = typer.Option(None, "--mlperf-id", help="Model id for the MLPerf "
                                             "Tiny runner: kws01, vww01, ic01 or ad01 (the four "
                                             "reference models are recognised by hash)."),
+    renode: Optional[Path] = typer.Option(None, "--renode", help="The renode launcher (or its "
+                                          "folder) for Renode boards [$TINYDEPLOY_RENODE, else PATH]."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<board>]."),
     force: bool = typer.Option(False, "--force", help="Replace the output folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
@@ -99,6 +108,7 @@ def flash_cmd(
     from tinydeploy.model.mlperf import mlperf_id as check_mlperf_id
 
     check_mlperf_id("", mlperf_id)  # a bad id fails before the model is read
+    use_renode(renode)
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}"
     check_output_dir(out_dir, force, (model, data))
     with staged_output_dir(out_dir, force) as staging, \

@@ -201,7 +201,7 @@ def flash(
         upload_project(generated["project"], board, port)
 
     progress("run")
-    kind = {"qemu": "emulated", "host": "host"}.get(board.platform, "hardware")
+    kind = "emulated" if board.emulated else {"host": "host"}.get(board.platform, "hardware")
     with target_for(board, built.elf, port) as target:
         link = target.link
         link.on_wait = progress

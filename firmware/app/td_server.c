@@ -48,7 +48,9 @@
 #ifndef TD_MAX_SPIN
 #define TD_MAX_SPIN 100000000u      /* cap on td-spin N */
 #endif
+#ifndef TD_LOAD_TIMEOUT_MS          /* td_board.h may set it (Renode boards) */
 #define TD_LOAD_TIMEOUT_MS 5000u    /* td-load: give up if the data stops arriving */
+#endif
 #define TD_STACK_GUARD_BYTES 16u    /* painted words at the stack limit that must survive */
 
 static char g_cmd[TD_CMD_MAX + 1u];

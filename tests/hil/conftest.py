@@ -3,12 +3,13 @@ ports given with --td-board / --td-port. The model defaults to the MLPerf Tiny K
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import mlperf_path
+from tests.conftest import mlperf_path, renode_launcher, renode_missing
 
 ARM_TOOLS = ("arm-none-eabi-gcc", "qemu-system-arm")
 ARM_REASON = ("arm-none-eabi-gcc and qemu-system-arm are needed (apt-get install "
@@ -22,8 +23,22 @@ def td_model_path(td_config) -> Path:
     return td_config.model or mlperf_path("kws")
 
 
+def _board_of(item: pytest.Item) -> object:
+    return getattr(getattr(item, "callspec", None), "params", {}).get("td_board")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test on an emulated (qemu-*) board skips with the install line when its tools are missing."""
+    """A test on an emulated (qemu-*) board skips with the install line when its tools are
+    missing. Renode boards use $TINYDEPLOY_RENODE or renode on PATH, else ../shared's
+    Renode (extracted once), else skip with the reason."""
+    renode_items = [i for i in items if str(_board_of(i)).startswith("renode-")]
+    if renode_items and not os.environ.get("TINYDEPLOY_RENODE") and not shutil.which("renode"):
+        reason = renode_missing()
+        if reason:
+            for item in renode_items:
+                item.add_marker(pytest.mark.skip(reason=reason))
+        else:
+            os.environ["TINYDEPLOY_RENODE"] = str(renode_launcher())
     if all(shutil.which(t) for t in ARM_TOOLS):
         return
     for item in items:

@@ -141,14 +141,14 @@ def test_a_port_is_never_opened_twice(tmp_path, monkeypatch) -> None:
     holder.join()
 
 
-# -- QEMU: the emulator stops or dies mid-inference -------------------------------
+# -- QEMU, Renode: the emulator stops or dies mid-inference -------------------------
 
-@pytest.mark.td_board("qemu-m4")
+@pytest.mark.td_board("qemu-m4", "renode-nano33ble", "renode-nucleo_f746zg")
 @pytest.mark.parametrize("sig,message", [
     (signal.SIGSTOP, r"no answer to 'infer 200 0' within 3 s \(got: .*m-infer-start-200"),
     (signal.SIGKILL, r"disappeared while (reading|writing)"),
 ], ids=["stopped", "killed"])
-def test_qemu_fault_mid_inference_is_reported_and_reaped(td_session_device, sig, message) -> None:
+def test_emulator_fault_mid_inference_is_reported_and_reaped(td_session_device, sig, message) -> None:
     dev = Device(td_session_device.firmware, timeout=1)
     with dev:
         dev.load(dev.random_inputs(1)[0])

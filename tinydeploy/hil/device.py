@@ -26,7 +26,7 @@ from tinydeploy.model.reference import Reference
 from tinydeploy.targets import Target, target_for
 
 T = TypeVar("T")
-KINDS = {"qemu": "emulated", "host": "host"}   # anything else is real hardware
+KINDS = {"qemu": "emulated", "renode": "emulated", "host": "host"}   # else real hardware
 
 
 class Device:

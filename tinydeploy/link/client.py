@@ -81,12 +81,15 @@ class Link:
     """One conversation with a device. Not thread-safe; one command at a time."""
 
     def __init__(self, port: serial.SerialBase, name: Optional[str] = None,
-                 timeout: float = DEFAULT_TIMEOUT_S, ns_per_insn: Optional[float] = None):
+                 timeout: float = DEFAULT_TIMEOUT_S, ns_per_insn: Optional[float] = None,
+                 counted_by: Optional[str] = None):
         self.port = port
         self.name = name or str(getattr(port, "port", None) or getattr(port, "name", "device"))
         self.timeout = timeout
-        # Set by the QEMU target: virtual nanoseconds per instruction under -icount.
+        # Set by the emulator targets: virtual nanoseconds per instruction (QEMU -icount,
+        # Renode at a fixed MIPS), and who counts them, for the reports' notes.
         self.ns_per_insn = ns_per_insn
+        self.counted_by = counted_by
         self.log: list[str] = []          # last command's reply lines, for diagnostics
         # Wall seconds per inference: a prediction before any run (set by the caller, e.g.
         # from the model's MACs), then measured on every `infer`.
@@ -317,11 +320,11 @@ class Link:
         return self._json("td-cycles")
 
     def instructions(self) -> float:
-        """Instructions per inference of the last `infer`, counted by QEMU -icount
-        (emulated: not the cycles of a real chip)."""
+        """Instructions per inference of the last `infer`, counted by the emulator
+        (QEMU -icount, Renode): not the cycles of a real chip."""
         if self.ns_per_insn is None:
-            raise self._err("instruction counts exist only under QEMU with -icount; on a "
-                            "real board use cycles()")
+            raise self._err("instruction counts exist only on an emulated board (QEMU with "
+                            "-icount, Renode); on a real board use cycles()")
         cyc = self.cycles()
         if not cyc["runs"]:
             raise self._err("no inference has run yet")
@@ -335,5 +338,5 @@ class Link:
         timer): a cross-check of the -icount conversion."""
         data = self._json(f"td-spin {int(n)}")
         if self.ns_per_insn is None:
-            raise self._err("spin calibration needs an emulated target (QEMU -icount)")
+            raise self._err("spin calibration needs an emulated target (QEMU -icount, Renode)")
         return int(data["loop_instructions"]), data["ticks"] * 1e9 / data["tick_hz"] / self.ns_per_insn

@@ -57,7 +57,7 @@ def expect_work(link: Link, macs: int, kind: str, clock_hz: int | None = None) -
 def latency(link: Link, runs: int, warmup: int = 1, kind: str = "emulated") -> dict[str, Any]:
     """Time ``runs`` inferences after ``warmup``.
 
-    kind: "emulated" (QEMU: instructions), "hardware" (cycles and ms at the
+    kind: "emulated" (QEMU, Renode: instructions), "hardware" (cycles and ms at the
     board's clock) or "host" (wall time of the native build).
     """
     result = link.infer(runs, warmup)
@@ -66,7 +66,8 @@ def latency(link: Link, runs: int, warmup: int = 1, kind: str = "emulated") -> d
     seconds = result.ticks / result.tick_hz / runs if result.tick_hz else None
     if kind == "emulated":
         out["instructions_per_inference"] = link.instructions()
-        out["note"] = "emulated: QEMU -icount instruction count, not a real chip's cycles"
+        out["note"] = (f"emulated: {link.counted_by or 'emulator'} instruction count, "
+                       "not a real chip's cycles")
     elif kind == "hardware":
         out["cycles_per_inference"] = result.ticks / runs
         out["latency_ms"] = seconds * 1e3 if seconds is not None else None

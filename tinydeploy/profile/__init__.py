@@ -127,7 +127,8 @@ def run_profile(model_path: Path, board_id: str, out_dir: Path, *, kernels: str 
         report.update(instructions_per_inference=total, instructions_in_ops=ops_sum,
                       instructions_per_mac=round(total / macs, 3) if macs else None,
                       m4_cycles_estimate=sum(r["m4_cycles_estimate"] for r in rows),
-                      note="emulated: QEMU -icount instruction counts, exact per op; "
+                      note=f"emulated: {link.counted_by or 'emulator'} instruction counts, "
+                           "exact per op; "
                            "m4_cycles_estimate is an estimate, not a measurement")
     report["seconds"] = round(time.monotonic() - started, 2)
     return report

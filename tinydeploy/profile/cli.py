@@ -53,6 +53,8 @@ def profile_cmd(
     kernels: str = typer.Option("auto", "--kernels", help="auto (SIMD where the cpu has DSP), reference, dsp or dsp-small."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
     top: int = typer.Option(0, "--top", help="Show only the N most expensive ops (0: all, in order)."),
+    renode: Optional[Path] = typer.Option(None, "--renode", help="The renode launcher (or its "
+                                          "folder) for Renode boards [$TINYDEPLOY_RENODE, else PATH]."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<board>-profile]."),
     force: bool = typer.Option(False, "--force", help="Replace the output folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
@@ -65,6 +67,9 @@ def profile_cmd(
     from tinydeploy.report.markdown import write_reports
 
     choose_kernels(kernels)
+    from tinydeploy.flash_cli import use_renode
+
+    use_renode(renode)
     out_dir = out or Path("td-out") / f"{model.stem}-{board}-profile"
     check_output_dir(out_dir, force, (model, data))
     with staged_output_dir(out_dir, force) as staging, err_console.status("profiling ...") as st:

@@ -108,7 +108,8 @@ class QemuTarget(Target):
                               port=str(self.board.qemu_machine))
         ns_per_insn = float(1 << self.icount_shift)
         self.link = Link(ser, name=f"qemu:{self.board.qemu_machine}@{port}",
-                         timeout=self.timeout, ns_per_insn=ns_per_insn)
+                         timeout=self.timeout, ns_per_insn=ns_per_insn,
+                         counted_by="QEMU -icount")
         self._await_firmware(self.link, self.boot_timeout, self.proc)
         return self.link
 
