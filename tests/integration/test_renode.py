@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from tinydeploy.boards import load_board
-from tinydeploy.build import build, generate_project
+from tinydeploy.build import build
+from tinydeploy.codegen import generate_project
 from tinydeploy.errors import DeviceError, ToolchainError
 from tinydeploy.targets import RenodeTarget
 from tinydeploy.targets.renode import find_renode
