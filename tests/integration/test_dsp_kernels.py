@@ -278,7 +278,7 @@ def run_twins_on_qemu(out_dir: Path, seed: int, runtime: Path | None = None) -> 
     import subprocess
 
     from tinydeploy.boards import load_board
-    from tinydeploy.build.project import generate_project
+    from tinydeploy.codegen import generate_project
 
     board = load_board("qemu-m4")
     project = generate_project(board, [TWINS_FIXTURE], out_dir / "project")
