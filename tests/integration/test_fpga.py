@@ -40,6 +40,7 @@ import numpy as np
 import pytest
 
 from tinydeploy.cli import main
+from tinydeploy.outdir import MANIFEST_NAME
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("hls4ml", reason="hls4ml is not installed (pip install 'tinydeploy[fpga]')")
@@ -126,7 +127,8 @@ def test_c_simulation_agrees_with_float(reports, kind: str) -> None:
 def test_report_files_and_contents(reports, kind: str) -> None:
     report, out = reports[kind]
     assert sorted(p.name for p in out.iterdir()) == [
-        "fpga.toml", "hls4ml.log", "hls_project", "report.html", "report.json", "report.md"]
+        MANIFEST_NAME, "fpga.toml", "hls4ml.log", "hls_project", "report.html", "report.json",
+        "report.md"]
     assert json.loads((out / "report.json").read_text()) == report
     project = out / "hls_project"
     name = report["project"]["name"]
