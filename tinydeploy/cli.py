@@ -36,6 +36,7 @@ _STAGES = [
     "tinydeploy.compile.cli",
     "tinydeploy.fpga.cli",
     "tinydeploy.compress.cli",
+    "tinydeploy.search.cli",
     "tinydeploy.profile.cli",
 ]
 

@@ -61,8 +61,8 @@ def test_force_keeps_the_users_files(setup, capsys):
     from tinydeploy.outdir import written_files
 
     for argv in (["compress", str(setup / "model.keras"), "--bits", "8", "--epochs", "1"],
-                 ["search", "--budget-flash", "50000", "--budget-ram", "50000", "--time-limit",
-                  "60", "--widths", "8", "--depths", "1", "--kernel-sizes", "3", "--epochs", "1"]):
+                 ["search", "--study", f"sqlite:///{setup}/force.db", "--trials", "1",
+                  "--families", "mlp", "--widths", "8", "--depths", "1", "--epochs", "1"]):
         out = setup / f"{argv[0]}-force"
         (out / "notes").mkdir(parents=True)
         (out / "notes" / "mine.txt").write_text("keep me")
@@ -128,82 +128,3 @@ def test_packed_kernels_bit_exact_on_qemu(setup, capsys):
     kernels = json.loads((out / "flash" / "compiled" / "compiled.json").read_text())["kernels"]
     assert any(k.endswith("_packed") for k in kernels), kernels
     assert report["exact_match_rate"] == 1.0 and report["max_abs_diff"] == 0.0
-
-
-@pytest.mark.parametrize("args,message", [
-    (["--prune", "1.5"], "--prune: sparsity 1.5 is outside 0..1"),
-    (["--structured", "-0.1"], "--structured: sparsity -0.1 is outside 0..1"),
-    (["--bits", "3"], "--bits: 3 bits; supported: 8 and 4"),
-    (["--prune", "0.5", "--prune-skip", "first,nosuch"],
-     "--prune-skip: 'nosuch' matches no weight layer; use first, last, depthwise, dense, conv"),
-    (["--distill", "--epochs", "0"], "--distill: distillation during fine-tuning needs --epochs > 0"),
-    (["--distill", "--alpha", "1.5"], "--alpha: alpha 1.5 must be in 0..1"),
-    (["--structured", "0.5", "--lr", "0"], "--lr: learning rate 0.0 must be > 0"),
-    (["--bits-skip", "first"], "--bits-skip: keeps layers at 8 bits when the others get 4"),
-])
-def test_impossible_settings(setup, args, message, capsys):
-    code = main(["compress", str(setup / "model.keras"), "--data", str(setup / "data.npz"),
-                 "-o", str(setup / "bad"), *args])
-    assert code == 1
-    assert message in capsys.readouterr().err
-
-
-def test_layer_type_named(setup):
-    import keras
-
-    from tinydeploy.compress import UnsupportedLayerError
-    from tinydeploy.compress.layers import structured_prune
-
-    inp = keras.Input((8, 8, 1))
-    a = keras.layers.Conv2D(4, 3, padding="same")(inp)
-    b = keras.layers.Conv2D(4, 3, padding="same")(a)
-    y = keras.layers.Add(name="skip")([a, b])
-    with pytest.raises(UnsupportedLayerError, match="layer 'skip' \\(Add\\)"):
-        structured_prune(keras.Model(inp, y), 0.5)
-    seq = keras.Sequential([keras.Input((8, 4)), keras.layers.LSTM(4, name="rnn")])
-    with pytest.raises(UnsupportedLayerError, match="layer 'rnn' \\(LSTM\\)"):
-        structured_prune(seq, 0.5)
-
-
-def test_search_pareto_and_infeasible():
-    from tinydeploy.compress import NoFeasibleModelError
-    from tinydeploy.compress.data import synthetic
-    from tinydeploy.compress.search import Budget, search
-
-    d = synthetic(classes=3, shape=(16, 8, 1), train=128, val=32, test=32)
-    res = search(d, Budget(flash_bytes=20_000, ram_bytes=20_000, seconds=60), widths=(8, 16),
-                 depths=(1,), kernels=(3,), epochs=1)
-    assert res.pareto and all(c.flash_bytes <= 20_000 for c in res.evaluated)
-    with pytest.raises(NoFeasibleModelError, match="no candidate fits flash 10 B"):
-        search(d, Budget(flash_bytes=10, ram_bytes=10, seconds=60), widths=(8,), depths=(1,),
-               kernels=(3,), epochs=1)
-
-
-def test_search_cli_writes_pareto_models(setup, capsys):
-    import keras
-
-    out = setup / "search"
-    code = main(["search", "--data", str(setup / "data.npz"), "-o", str(out), "--json",
-                 "--budget-flash", "50000", "--budget-ram", "50000", "--time-limit", "60",
-                 "--widths", "8,16", "--depths", "1", "--kernel-sizes", "3", "--epochs", "1"])
-    text = capsys.readouterr()
-    assert code == 0, text.err
-    summary = json.loads(text.out.strip().splitlines()[-1])
-    assert summary["pareto"] and json.loads((out / "search.json").read_text()) == summary
-    for row in summary["pareto"]:
-        assert row["flash_bytes"] <= 50_000 and 0.0 <= row["accuracy"] <= 1.0
-        model = keras.models.load_model(out / row["file"], compile=False)
-        assert model.layers[1].filters == row["width"]
-
-
-@pytest.mark.parametrize("args,message", [
-    (["--widths", "16,x"], "--widths: '16,x' is not a comma-separated list of positive"),
-    (["--budget-flash", "10"], "search: no candidate fits flash 10 B"),
-])
-def test_search_cli_errors(setup, args, message, capsys):
-    base = ["search", "--data", str(setup / "data.npz"), "-o", str(setup / "search-bad"),
-            "--budget-flash", "50000", "--budget-ram", "50000", "--widths", "8", "--depths", "1",
-            "--kernel-sizes", "3", "--epochs", "1", "--force"]
-    code = main(base + args)
-    assert code == 1
-    assert message in capsys.readouterr().err

@@ -30,11 +30,13 @@ ORDER: list[tuple[str, list[str]]] = [
     ("tools", ["tinydeploy.compress", "tinydeploy.fpga"]),
     ("policy", ["tinydeploy.policy"]),
     ("pipeline", ["tinydeploy.pipeline"]),
-    ("applications", ["tinydeploy.profile", "tinydeploy.hil", "tinydeploy.pytest_plugin"]),
+    ("applications", ["tinydeploy.profile", "tinydeploy.hil", "tinydeploy.pytest_plugin",
+                      "tinydeploy.search"]),
     # every command-line module: the top, they only parse, call and print
     ("cli", ["tinydeploy.cli", "tinydeploy.boards_cli", "tinydeploy.flash_cli",
              "tinydeploy.export_cli", "tinydeploy.compile.cli", "tinydeploy.model.cli",
-             "tinydeploy.profile.cli", "tinydeploy.compress.cli", "tinydeploy.fpga.cli"]),
+             "tinydeploy.profile.cli", "tinydeploy.compress.cli", "tinydeploy.fpga.cli",
+             "tinydeploy.search.cli"]),
 ]
 RANK = {prefix: rank for rank, (_, prefixes) in enumerate(ORDER) for prefix in prefixes}
 

@@ -5,7 +5,6 @@ Public API::
     options = Options(prune=0.8, bits=4, ...)            # each step optional
     result = compress(model, dataset, options)          # -> Result (Keras model, int8 .tflite)
     load_dataset(path) -> Dataset                       # .npz: x_train, y_train, x_val, y_val
-    search(dataset, Budget(...), ...) -> SearchResult   # DS-CNN family, Pareto front
 
 Steps run in this order, each only when asked: distillation into a student,
 structured (channel) pruning, then one fine-tuning run (cosine learning-rate decay)
