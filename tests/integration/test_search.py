@@ -144,3 +144,17 @@ def test_search_errors(data, tmp_path, args, message, capsys):
                  "-o", str(tmp_path / "o"), *SMALL, *args])
     err = capsys.readouterr().err
     assert code != 0 and message in " ".join(err.split()), err
+
+
+def test_sensor_families_on_a_time_series(tmp_path):
+    """conv1d and mlp take [time, channels] inputs; both run exact on the board."""
+    from tinydeploy.compress.data import synthetic
+    from tinydeploy.pipeline import resolve_board
+    from tinydeploy.search import search
+
+    d = synthetic(classes=3, shape=(32, 3), train=128, val=32, test=32)
+    res = search(d, resolve_board("qemu-m4"), study=f"sqlite:///{tmp_path}/t.db", trials=4,
+                 families=("conv1d", "mlp", "dscnn"), widths=(8,), depths=(1, 2), kernels=(3,),
+                 bits=(8,), epochs=1, seed=1)
+    assert {t.arch.family for t in res.trials} <= {"conv1d", "mlp"}
+    assert all(t.cost.exact_match_rate == 1.0 for t in res.trials)

@@ -76,7 +76,7 @@ def synthetic(classes: int = 4, shape: tuple[int, ...] = (49, 10, 1), train: int
     base = rng.standard_normal((classes, *shape)).astype(np.float32)
     kern = np.ones(5, np.float32) / 5  # smooth along time
     base = np.apply_along_axis(lambda v: np.convolve(v, kern, mode="same"), 1, base)
-    base /= np.abs(base).max(axis=(1, 2, 3), keepdims=True)
+    base /= np.abs(base).max(axis=tuple(range(1, base.ndim)), keepdims=True)  # any rank
 
     def make(n: int) -> tuple[np.ndarray, np.ndarray]:
         y = rng.integers(0, classes, n)
