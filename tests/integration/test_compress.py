@@ -128,3 +128,32 @@ def test_packed_kernels_bit_exact_on_qemu(setup, capsys):
     kernels = json.loads((out / "flash" / "compiled" / "compiled.json").read_text())["kernels"]
     assert any(k.endswith("_packed") for k in kernels), kernels
     assert report["exact_match_rate"] == 1.0 and report["max_abs_diff"] == 0.0
+
+
+def test_target_accuracy_drop_picks_the_smallest_within_the_bound(setup, capsys):
+    """Each recipe measured on qemu-m4; the choice is made on validation accuracy only."""
+    from tinydeploy.search.autocompress import RECIPES
+
+    out = setup / "auto"
+    code = main(["compress", str(setup / "model.keras"), "--data", str(setup / "data.npz"),
+                 "--target-accuracy-drop", "1.0", "--board", "qemu-m4", "--epochs", "1",
+                 "-o", str(out), "--json"])
+    text = capsys.readouterr()
+    assert code == 0, text.err
+    s = json.loads(text.out.strip().splitlines()[-1])
+    assert [v["name"] for v in s["variants"]] == [name for name, _ in RECIPES]
+    rows = [s["baseline"], *s["variants"]]
+    assert all(r["exact_match_rate"] == 1.0 and r["flash_bytes"] > 0 for r in rows)
+    eligible = [r for r in rows
+                if 100 * (s["baseline"]["val_accuracy"] - r["val_accuracy"]) <= 1.0 + 1e-9]
+    assert s["chosen"]["flash_bytes"] == min(r["flash_bytes"] for r in eligible)
+    assert s["chosen"]["val_drop_points"] <= 1.0 and "test_drop_points" in s["chosen"]
+    assert (out / "model.tflite").read_bytes() and "Chosen" in (out / "compress.md").read_text()
+
+
+def test_target_accuracy_drop_refuses_a_hand_picked_technique(setup, capsys):
+    code = main(["compress", str(setup / "model.keras"), "--data", str(setup / "data.npz"),
+                 "--target-accuracy-drop", "1.0", "--bits", "4", "-o", str(setup / "x")])
+    assert code == 1
+    assert "--target-accuracy-drop: picks the technique itself; drop --bits" in \
+        " ".join(capsys.readouterr().err.split())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -52,12 +53,23 @@ def compress_cmd(
     lr: float = typer.Option(5e-4, "--lr", help="Fine-tuning learning rate (cosine decay "
                              "from it)."),
     distill_epochs: int = typer.Option(8, "--distill-epochs"),
+    target_drop: float = typer.Option(None, "--target-accuracy-drop",
+                                      help="Choose the technique: try each recipe, measure it "
+                                           "on --board, keep the smallest (--objective) within "
+                                           "this many accuracy points (validation split)."),
+    board: str = typer.Option("qemu-m4", "--board", "-b",
+                              help="Emulated board the recipes are measured on "
+                                   "(with --target-accuracy-drop)."),
+    objective: str = typer.Option("flash", "--objective",
+                                  help="With --target-accuracy-drop: flash, instructions or "
+                                       "model (weights + parameters)."),
     force: bool = typer.Option(False, "--force", help="Overwrite files in the output folder."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Compress a Keras model (pruning, structured pruning, weight sharing, 4-bit, QAT,
     distillation) and write an int8 .tflite that `tinydeploy flash` stores packed."""
     from tinydeploy.compress import Options, compress, load_dataset
+    from tinydeploy.compress.errors import CompressSettingError
     from tinydeploy.model.convert import _load_converter, _quiet_tf, source_kind
     from tinydeploy.outdir import check_output_dir, staged_output_dir
 
@@ -68,6 +80,16 @@ def compress_cmd(
                    distill_width=distill_width, distill=distill, temperature=temperature,
                    alpha=alpha, epochs=epochs, lr=lr, distill_epochs=distill_epochs)
     opts.validate()
+    if target_drop is not None:
+        chosen_by_hand = [name for name, v in (("--prune", prune), ("--structured", structured),
+                                               ("--clusters", clusters), ("--bits", bits),
+                                               ("--distill-width", distill_width),
+                                               ("--student", student), ("--distill", distill))
+                          if v]
+        if chosen_by_hand:
+            raise CompressSettingError(f"picks the technique itself; drop {chosen_by_hand[0]} "
+                                       "(or drop --target-accuracy-drop to choose by hand)",
+                                       setting="--target-accuracy-drop")
     ds = load_dataset(data)
     source_kind(model)
     tf = _quiet_tf()
@@ -76,6 +98,9 @@ def compress_cmd(
     if student is not None:
         opts.student = tf.keras.models.load_model(student, compile=False)
     check_output_dir(out, force, (model, data, student))  # before minutes of training
+    if target_drop is not None:
+        _auto(keras_model, ds, board, target_drop, objective, epochs, out, force, as_json)
+        return
     result = compress(keras_model, ds, opts, progress=lambda m: None if as_json else
                       console.print(f"[dim]{m}[/]"))
     dest = out
@@ -91,6 +116,38 @@ def compress_cmd(
     console.print(f"accuracy float {result.float_accuracy:.2%}, int8 (TFLite Micro) "
                   f"{result.int8_accuracy:.2%}  -> {dest / 'model.tflite'} "
                   f"({len(result.tflite):,} bytes); next: tinydeploy flash {dest / 'model.tflite'}")
+
+
+def _auto(keras_model: Any, ds: Any, board: str, drop: float, objective: str, epochs: int,
+          out: Path, force: bool, as_json: bool) -> None:
+    from tinydeploy.outdir import staged_output_dir
+    from tinydeploy.pipeline import resolve_board
+    from tinydeploy.report.markdown import table
+    from tinydeploy.search.autocompress import auto_compress
+
+    res = auto_compress(keras_model, ds, resolve_board(board), drop, objective, epochs,
+                        progress=lambda m: None if as_json else console.print(f"[dim]{m}[/]"))
+    summary = dict(res.summary(), board=board, out_dir=str(out))
+    rows = [summary["baseline"], *summary["variants"]]
+    cols = ["name", "val_accuracy", "test_accuracy", "flash_bytes", "model_flash_bytes",
+            "instructions", "exact_match_rate"]
+    md = (f"# Compression for {board}: smallest {objective} within {drop} accuracy points "
+          f"(validation)\n\nChosen: **{res.chosen.name}**. Test accuracy is reported, not "
+          "used to choose.\n\n" + table(cols, [[r.get(c, "-") for c in cols] for r in rows])
+          + "\n")
+    with staged_output_dir(out, force) as staging:
+        if res.chosen.model is not None:
+            res.chosen.model.save(staging / "compressed.keras")
+        (staging / "model.tflite").write_bytes(res.chosen.tflite)
+        (staging / "compress.json").write_text(json.dumps(summary, indent=2) + "\n")
+        (staging / "compress.md").write_text(md)
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    c = res.chosen
+    console.print(f"chosen: {c.name}: val {c.val_accuracy:.2%} (int8 baseline "
+                  f"{res.baseline.val_accuracy:.2%}), {c.cost.flash_bytes:,} B flash, "
+                  f"{c.cost.instructions:,.0f} instructions on {board} -> {out / 'model.tflite'}")
 
 
 def register(app: typer.Typer) -> None:
