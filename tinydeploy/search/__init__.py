@@ -205,7 +205,8 @@ def search(data: Dataset, board: Board, *, budget: Budget = Budget(),
            time_limit: float | None = None, families: tuple[str, ...] = FAMILIES,
            widths: tuple[int, ...] = (8, 16, 32, 64), depths: tuple[int, ...] = (1, 2, 3, 4),
            kernels: tuple[int, ...] = (3, 5), bits: tuple[int, ...] = WEIGHT_BITS,
-           epochs: int = 3, seed: int = 0, sampler: str = "tpe", tolerance: float = 1.0,
+           epochs: int = 3, lr: float = 3e-3, seed: int = 0, sampler: str = "tpe",
+           tolerance: float = 1.0,
            check: int = 2, progress: Callable[[str], None] = lambda msg: None) -> SearchResult:
     """Run (or resume, or join) the study until it holds ``trials`` finished trials
     (completed or dropped over budget, counted over every worker) or ``time_limit``
@@ -249,7 +250,7 @@ def search(data: Dataset, board: Board, *, budget: Budget = Budget(),
             trial.set_user_attr("pruned", why)
             progress(f"trial {trial.number}: dropped before training: {why}")
             raise optuna.TrialPruned(why)
-        fit(model, data, epochs, seed=seed + trial.number)
+        fit(model, data, epochs, lr=lr, seed=seed + trial.number)
         try:
             raw = _quantize(model, arch, data, seed + trial.number)
             progress(f"trial {trial.number}: measuring on {board.id}")

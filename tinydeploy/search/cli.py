@@ -64,6 +64,7 @@ def search_cmd(
     budget_instructions: float = typer.Option(None, "--budget-instructions",
                                               help="Instructions per inference limit."),
     epochs: int = typer.Option(3, "--epochs", help="Training epochs per candidate."),
+    lr: float = typer.Option(3e-3, "--lr", help="Learning rate (cosine decay from it)."),
     sampler: str = typer.Option("tpe", "--sampler", help="tpe or nsga2."),
     tolerance: float = typer.Option(1.0, "--tolerance", help="Accuracy points the chosen model "
                                     "may lose against the front's best."),
@@ -100,7 +101,7 @@ def search_cmd(
                  artifacts=artifacts, trials=trials, time_limit=time_limit, families=fams,
                  widths=_ints(widths, "--widths"), depths=_ints(depths, "--depths"),
                  kernels=_ints(kernel_sizes, "--kernel-sizes"), bits=_ints(bits, "--bits"),
-                 epochs=epochs, seed=seed, sampler=sampler, tolerance=tolerance,
+                 epochs=epochs, lr=lr, seed=seed, sampler=sampler, tolerance=tolerance,
                  progress=lambda m: None if as_json else console.print(f"[dim]{m}[/]"))
     files = {t.number: f"trial{t.number}_{t.arch.name}.tflite" for t in res.pareto}
     report = summary(res, files, tolerance, {"flash_bytes": budget_flash, "ram_bytes": budget_ram,
