@@ -134,7 +134,8 @@ def _quantize(model: Any, arch: Arch, data: Dataset, seed: int) -> bytes:
     from tinydeploy.compress.tflite import to_int8
 
     if arch.bits == 4:  # 4-bit weights, one epoch of quantization-aware fine-tuning
-        return compress(model, data, Options(bits=4, epochs=1, seed=seed)).tflite
+        skip = ("first",) if arch.first8 else ()
+        return compress(model, data, Options(bits=4, bits_skip=skip, epochs=1, seed=seed)).tflite
     return to_int8(model, data.x_train[:200])
 
 

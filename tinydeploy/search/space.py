@@ -32,11 +32,13 @@ class Arch:
     kernel: int
     bits: int
     expand: int = 1
+    first8: bool = False  # with 4-bit weights: the first layer keeps 8 bits (per-layer choice)
 
     @property
     def name(self) -> str:
         extra = f"_e{self.expand}" if self.family == "mobilenet" else ""
-        return f"{self.family}_w{self.width}_d{self.depth}_k{self.kernel}{extra}_b{self.bits}"
+        first = "f8" if self.first8 else ""
+        return f"{self.family}_w{self.width}_d{self.depth}_k{self.kernel}{extra}_b{self.bits}{first}"
 
     def row(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,7 +72,8 @@ def suggest(trial: Any, families: tuple[str, ...], widths: tuple[int, ...],
     kernel = trial.suggest_categorical("kernel", list(kernels))
     weight_bits = trial.suggest_categorical("bits", list(bits))
     expand = trial.suggest_categorical("expand", [2, 4]) if family == "mobilenet" else 1
-    return Arch(family, width, depth, kernel, weight_bits, expand)
+    first8 = weight_bits == 4 and trial.suggest_categorical("first8", [False, True])
+    return Arch(family, width, depth, kernel, weight_bits, expand, first8)
 
 
 def build(arch: Arch, input_shape: tuple[int, ...], classes: int) -> Any:
