@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any, Optional
@@ -11,7 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tinydeploy.errors import DataError
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -96,37 +94,20 @@ def flash_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
     """Convert, compile, build, run on the board, check against tflite-micro, and measure."""
-    from tinydeploy.outdir import check_output_dir, staged_output_dir
-    from tinydeploy.pipeline import flash
-    from tinydeploy.policy import choose_kernels, choose_runtime
-    from tinydeploy.report.markdown import flash_markdown, write_reports
+    import tinydeploy
 
-    choose_runtime(None, None, runtime)  # the option's value, before any work
-    choose_kernels(kernels)
-    if check < 0 or runs < 1:
-        raise DataError("--check must be >= 0 and --runs >= 1", path=str(model))
-    from tinydeploy.model.mlperf import mlperf_id as check_mlperf_id
-
-    check_mlperf_id("", mlperf_id)  # a bad id fails before the model is read
     use_renode(renode)
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}"
-    check_output_dir(out_dir, force, (model, data))
-    with staged_output_dir(out_dir, force) as staging, \
-            err_console.status("starting ...") as status:
-        report = flash(model, board, staging, runtime=runtime, check=check, runs=runs,
-                       data=data, calibrate=calibrate, port=port, tflm_root=tflm_root,
-                       tflm_lib=tflm_lib, kernels=kernels, mlperf_id=mlperf_id,
-                       progress=lambda s: status.update(STAGE_TEXT.get(s, s) + " ..."),
-                       note=_note)
-        report["out_dir"] = str(out_dir)
-        write_reports(staging, report, flash_markdown(report))
-        from tinydeploy.report.html import flash_html, write_html
-
-        write_html(staging / "report.html", flash_html(report))
+    with err_console.status("starting ...") as status:
+        result = tinydeploy.flash(
+            model, board, out_dir=out_dir, data=data, check=check, runs=runs, runtime=runtime,
+            kernels=kernels, calibrate=calibrate, port=port, mlperf_id=mlperf_id, force=force,
+            progress=lambda s: status.update(STAGE_TEXT.get(s, s) + " ..."), note=_note,
+            tflm_root=tflm_root, tflm_lib=tflm_lib)
     if as_json:
-        typer.echo(json.dumps(report))
+        typer.echo(result.to_json())
         return
-    console.print(_summary(report))
+    console.print(_summary(result.report))
     console.print(f"wrote {out_dir}/ (report.json, report.md, report.html, project/)")
 
 
@@ -148,27 +129,14 @@ def generate_cmd(
     force: bool = typer.Option(False, "--force", help="Replace the output folder."),
 ) -> None:
     """Write a complete, self-contained firmware project for the board (no build)."""
-    from tinydeploy.outdir import check_output_dir, staged_output_dir
-    from tinydeploy.pipeline import generate, prepare_model, resolve_board
-    from tinydeploy.policy import choose_runtime
+    import tinydeploy
 
-    choose_runtime(None, None, runtime)
-    target = resolve_board(board)
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}-project"
-    check_output_dir(out_dir, force, (model, data))
-    prepared = prepare_model(model, data)
-    if example and runtime != "aot":
-        raise DataError("--example builds on the AOT runtime; drop --runtime", path=str(model))
-    with staged_output_dir(out_dir, force) as staging:
-        if example:
-            from tinydeploy.pipeline import generate_example
-
-            generate_example(prepared, target, example, staging, note=_note)
-        else:
-            generate(prepared, target, runtime, staging, tflm_root, tflm_lib, note=_note,
-                     mlperf_id=mlperf_id)
-    how = "pio run -t upload" if target.build == "platformio" else "make"
-    console.print(f"wrote {out_dir}/project/ — build it with `{how}` in that folder")
+    result = tinydeploy.generate(model, out_dir, board=board, data=data, runtime=runtime,
+                                 example=example, mlperf_id=mlperf_id, force=force, note=_note,
+                                 tflm_root=tflm_root, tflm_lib=tflm_lib)
+    console.print(f"wrote {out_dir}/project/ — build it with `{result.build_command}` in that "
+                  "folder")
 
 
 def register(app: typer.Typer) -> None:

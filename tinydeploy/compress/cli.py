@@ -57,35 +57,19 @@ def compress_cmd(
 ) -> None:
     """Compress a Keras model (pruning, structured pruning, weight sharing, 4-bit, QAT,
     distillation) and write an int8 .tflite that `tinydeploy flash` stores packed."""
-    from tinydeploy.compress import Options, compress, load_dataset
-    from tinydeploy.model.convert import _load_converter, _quiet_tf, source_kind
-    from tinydeploy.outdir import check_output_dir, staged_output_dir
+    import tinydeploy
 
-    opts = Options(prune=prune, prune_min_weights=prune_min_weights, prune_skip=prune_skip,
-                   structured=structured, structured_by=structured_by,
-                   structured_steps=structured_steps, clusters=clusters, bits=bits,
-                   bits_skip=bits_skip,
-                   distill_width=distill_width, distill=distill, temperature=temperature,
-                   alpha=alpha, epochs=epochs, lr=lr, distill_epochs=distill_epochs)
-    opts.validate()
-    ds = load_dataset(data)
-    source_kind(model)
-    tf = _quiet_tf()
-    _load_converter(tf, model, "keras")  # one-line errors for unreadable files
-    keras_model = tf.keras.models.load_model(model, compile=False)
-    if student is not None:
-        opts.student = tf.keras.models.load_model(student, compile=False)
-    check_output_dir(out, force, (model, data, student))  # before minutes of training
-    result = compress(keras_model, ds, opts, progress=lambda m: None if as_json else
-                      console.print(f"[dim]{m}[/]"))
+    result = tinydeploy.compress(
+        model, data, out_dir=out, force=force,
+        progress=lambda m: None if as_json else console.print(f"[dim]{m}[/]"),
+        student=student, prune=prune, prune_min_weights=prune_min_weights,
+        prune_skip=prune_skip, structured=structured, structured_by=structured_by,
+        structured_steps=structured_steps, clusters=clusters, bits=bits, bits_skip=bits_skip,
+        distill_width=distill_width, distill=distill, temperature=temperature, alpha=alpha,
+        epochs=epochs, lr=lr, distill_epochs=distill_epochs)
     dest = out
-    summary = dict(result.summary(), model=str(model), out_dir=str(dest))
-    with staged_output_dir(out, force) as staging:
-        result.model.save(staging / "compressed.keras")
-        (staging / "model.tflite").write_bytes(result.tflite)
-        (staging / "compress.json").write_text(json.dumps(summary, indent=2) + "\n")
     if as_json:
-        typer.echo(json.dumps(summary))
+        typer.echo(result.to_json())
         return
     console.print(f"{'; '.join(result.steps) or 'int8 only'}")
     console.print(f"accuracy float {result.float_accuracy:.2%}, int8 (TFLite Micro) "

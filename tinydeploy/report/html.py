@@ -163,6 +163,32 @@ def arena_plot(rows: list[dict[str, Any]]) -> str:
 
 # ---------------------------------------------------------------- pages
 
+def model_html(r: dict[str, Any]) -> str:
+    """report.html of `tinydeploy convert` / `inspect`: the summary, the agreement, the ops."""
+    from tinydeploy.report.markdown import shape
+
+    m = r["model"]
+    rows = [["file", f"{m['path']} ({m['size_bytes']:,} bytes)"],
+            ["input", f"{shape(r['input']['shape'])} {r['input']['dtype']}"],
+            ["output", f"{shape(r['output']['shape'])} {r['output']['dtype']}"],
+            ["MACs", f"{r['macs']:,}"], ["params", f"{r['params']:,}"],
+            ["TFLite Micro arena", f"{r['arena_bytes']:,} B ({r['tflm_arena']['note']})"]]
+    parts = [table(["", ""], rows)]
+    agree = r.get("agreement")
+    if agree:
+        top1 = "n/a" if agree["top1_agreement"] is None else f"{agree['top1_agreement']:.1%}"
+        parts += ["<h2>Float vs int8</h2>",
+                  table(["samples", "top-1 agreement", "max abs error", "mean abs error"],
+                        [[agree["samples"], top1, f"{agree['max_abs_error']:.4g}",
+                          f"{agree['mean_abs_error']:.4g}"]])]
+    parts += ["<h2>Ops</h2>",
+              table(["#", "op", "inputs", "outputs", "params", "MACs"],
+                    [[o["index"], o["op"], ", ".join(shape(s) for s in o["inputs"]),
+                      ", ".join(shape(s) for s in o["outputs"]), f"{o['params']:,}",
+                      f"{o['macs']:,}"] for o in r["ops"]], left=2)]
+    return page(f"tinydeploy model report: {m['name']}", parts)
+
+
 def flash_html(r: dict[str, Any]) -> str:
     rows = [["board", f"{r['board']} ({r.get('board_name', '')}, {r.get('cpu', '')})"],
             ["runtime", f"{r['runtime']} ({r.get('kernels') or '-'} kernels)"],
