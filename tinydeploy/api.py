@@ -43,18 +43,21 @@ def _as_files(model: Any, data: Any, suffix: str = ".keras") -> Iterator[tuple[P
         else:
             raise InputFileError("pass a path (.keras, .h5, SavedModel folder, .tflite) or a "
                                  "keras.Model", path=f"<{type(model).__name__}>")
-        if data is None or isinstance(data, (str, Path)):
-            data_path = None if data is None else Path(data)
-        else:
-            import numpy as np
+        yield model_path, _array_file(data, Path(tmp) / "data.npy")
 
-            arr = np.asarray(data)
-            if arr.dtype == object or arr.ndim < 1:
-                raise DataError("samples must be a numeric array shaped [N, *input_shape]",
-                                path="<data>")
-            data_path = Path(tmp) / "data.npy"
-            np.save(data_path, arr)
-        yield model_path, data_path
+
+def _array_file(value: Any, path: Path) -> Path | None:
+    """A path as is; a numpy array (or a list) saved as the .npy file ``path``."""
+    if value is None or isinstance(value, (str, Path)):
+        return None if value is None else Path(value)
+    import numpy as np
+
+    arr = np.asarray(value)
+    if arr.dtype == object or arr.ndim < 1:
+        raise DataError("must be a numeric array with one row per sample", path=f"<{path.stem}>")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, arr)
+    return path
 
 
 def _inputs(*items: Any) -> tuple[Path | None, ...]:
@@ -298,13 +301,18 @@ def _dequantized(q: Any, io: dict[str, Any]) -> Any:
 
 
 def flash(model: Any, board: str = "qemu-m4", *, out_dir: PathLike | None = None,
-          data: Any = None, check: int = 20, runs: int = 10, runtime: str = "aot",
+          data: Any = None, labels: Any = None, check: int = 20, runs: int = 10, runtime: str = "aot",
           kernels: str = "auto", calibrate: str | None = None, port: str | None = None,
           mlperf_id: str | None = None, force: bool = False, progress: Progress = _quiet,
           note: Progress = _quiet, **runtime_options: Any) -> FlashReport:
     """The whole pipeline on a board: convert (a Keras / SavedModel model, with ``data``),
     compile, build, run, check ``check`` inputs against tflite-micro, measure ``runs``
     timed inferences.
+
+    ``data``: samples (a path or a numpy array), the calibration data of a Keras model
+    and the inputs of the check (its first ``check`` samples; random inputs only without
+    data). ``labels``: one class index (or one-hot row) per sample: the report then
+    holds the device's top-1 ``accuracy`` (and the reference's).
 
     ``board``: a board id (``tinydeploy boards``) or a profile file (.toml).
     ``out_dir``: keep the project, the firmware and report.json/md/html there (a
@@ -320,11 +328,14 @@ def flash(model: Any, board: str = "qemu-m4", *, out_dir: PathLike | None = None
     if check < 0 or runs < 1:
         raise DataError("check must be >= 0 and runs >= 1", path=str(model))
     check_mlperf_id("", mlperf_id)  # a bad id fails before the model is read
-    _check_out(out_dir, force, _inputs(model, data))
+    _check_out(out_dir, force, _inputs(model, data, labels))
     with _as_files(model, data) as (model_path, data_path), \
+            tempfile.TemporaryDirectory(prefix="td-labels-") as tmp, \
             _output(out_dir, force) as staging:
         report = run_pipeline(model_path, board, staging, runtime=runtime, check=check,
-                              runs=runs, data=data_path, calibrate=calibrate, port=port,
+                              runs=runs, data=data_path,
+                              labels=_array_file(labels, Path(tmp) / "labels.npy"),
+                              calibrate=calibrate, port=port,
                               kernels=kernels, mlperf_id=mlperf_id, progress=progress,
                               note=note, **runtime_options)
         if not isinstance(model, (str, Path)):

@@ -45,9 +45,17 @@ def _summary(r: dict[str, Any]) -> Table:
         row("latency", f"{r['latency_ms']:.3f} ms")
     c = r["check"]
     if c["inputs"]:
-        row(f"outputs vs tflite-micro ({c['inputs']} inputs)",
+        row(f"outputs vs tflite-micro ({c['inputs']} {_source(c)} inputs)",
             f"{c['exact_match_rate']:.0%} exact, max diff {c['max_abs_diff']:g}")
+    if c.get("accuracy") is not None:
+        row("top-1 accuracy (device / tflite-micro)",
+            f"{c['accuracy']:.1%} / {c['reference_accuracy']:.1%}")
     return table
+
+
+def _source(check: dict[str, Any]) -> str:
+    """Whose inputs the check ran: the user's samples or random ones."""
+    return "of your" if check.get("source") == "data" else "random"
 
 
 def _note(text: str) -> None:
@@ -77,7 +85,12 @@ def flash_cmd(
                                 "dsp-small (int8 weights in flash, slower)."),
     check: int = typer.Option(20, "--check", help="Inputs to compare with tflite-micro."),
     runs: int = typer.Option(10, "--runs", help="Timed inferences for the latency figure."),
-    data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
+    data: Optional[Path] = typer.Option(None, "--data", "-d", help="Samples (.npy, .npz or a folder "
+                                        "of .npy): the calibration data of a Keras model, and the "
+                                        "inputs --check runs (random inputs only without --data)."),
+    labels: Optional[Path] = typer.Option(None, "--labels", help="One label per --data sample "
+                                          "(.npy of class indices or one-hot rows): report the "
+                                          "device's top-1 accuracy."),
     calibrate: Optional[str] = typer.Option(None, "--calibrate", help="'random' (smoke tests only)."),
     port: Optional[str] = typer.Option(None, "--port", "-p", help="Serial port of a real board."),
     tflm_root: Optional[Path] = typer.Option(None, "--tflm-root", envvar="TINYDEPLOY_TFLM_ROOT",
@@ -100,7 +113,7 @@ def flash_cmd(
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}"
     with err_console.status("starting ...") as status:
         result = tinydeploy.flash(
-            model, board, out_dir=out_dir, data=data, check=check, runs=runs, runtime=runtime,
+            model, board, out_dir=out_dir, data=data, labels=labels, check=check, runs=runs, runtime=runtime,
             kernels=kernels, calibrate=calibrate, port=port, mlperf_id=mlperf_id, force=force,
             progress=lambda s: status.update(STAGE_TEXT.get(s, s) + " ..."), note=_note,
             tflm_root=tflm_root, tflm_lib=tflm_lib)

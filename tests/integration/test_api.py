@@ -139,3 +139,37 @@ def test_convert_writes_what_its_report_names(kws: Path, tmp_path: Path) -> None
     assert "<table" in (tmp_path / "conv" / "report.html").read_text()
     assert np.frombuffer((tmp_path / "conv" / "model.tflite").read_bytes(), np.uint8).size \
         == len(r.tflite)
+
+
+@needs_cc
+def test_flash_checks_the_users_samples_and_labels(kws: Path, tmp_path: Path, capsys) -> None:
+    from tinydeploy.cli import main
+    from tinydeploy.model.inputs import sample_inputs
+    from tinydeploy.model.reference import Reference
+
+    ref = Reference(kws.read_bytes())
+    q = ref.input_details["quantization_parameters"]
+    samples = np.random.default_rng(3).normal(0, 20, (5, 49, 10)).astype(np.float32)  # 49x10x1
+    xs = sample_inputs(ref, samples, 5, "t", (float(q["scales"][0]), int(q["zero_points"][0])))
+    labels = np.array([int(ref.run(x).argmax()) for x in xs])
+    labels[:2] = (labels[:2] + 1) % 12  # two wrong: 3 of 5 right
+    np.save(tmp_path / "x.npy", samples)
+    np.save(tmp_path / "y.npy", labels)
+    r = tinydeploy.flash(kws, "host", data=samples, labels=labels, check=20, runs=1)
+    assert r.report["check"]["source"] == "data" and r.report["check"]["inputs"] == 5
+    assert r.exact_match_rate == 1.0 and r.accuracy == pytest.approx(0.6)
+    assert r.report["check"]["reference_accuracy"] == pytest.approx(0.6)
+    assert main(["flash", str(kws), "--board", "host", "--data", str(tmp_path / "x.npy"),
+                 "--labels", str(tmp_path / "y.npy"), "--check", "3", "--runs", "1",
+                 "-o", str(tmp_path / "o")]) == 0
+    capsys.readouterr()
+    md = (tmp_path / "o" / "report.md").read_text()
+    assert "3 samples of --data" in md and "33.3% / 33.3% on 3 labelled samples" in md
+    # labels without samples, and too few labels, are one-line errors
+    assert main(["flash", str(kws), "--board", "host", "--labels", str(tmp_path / "y.npy")]) == 1
+    assert "pass --data too" in capsys.readouterr().err
+    np.save(tmp_path / "y2.npy", labels[:2])
+    assert main(["flash", str(kws), "--board", "host", "--data", str(tmp_path / "x.npy"),
+                 "--labels", str(tmp_path / "y2.npy"), "--check", "3", "--runs", "1",
+                 "-o", str(tmp_path / "o2")]) == 1
+    assert "2 labels for 3 checked samples" in capsys.readouterr().err

@@ -82,7 +82,12 @@ def flash_markdown(r: dict[str, Any]) -> str:
     if r.get("latency_ms") is not None:
         rows.append(["latency", f"{r['latency_ms']:.3f} ms ({r['latency'].get('note', '')})"])
     if c["inputs"]:
-        rows.append(["check vs tflite-micro", f"{c['inputs']} random inputs: "
+        source = "samples of --data" if c.get("source") == "data" else "random inputs"
+        rows.append(["check vs tflite-micro", f"{c['inputs']} {source}: "
                      f"{c['exact_match_rate']:.1%} exact, max abs diff {c['max_abs_diff']:g}"])
+    if c.get("accuracy") is not None:
+        rows.append(["top-1 accuracy (device / tflite-micro)",
+                     f"{c['accuracy']:.1%} / {c['reference_accuracy']:.1%} on {c['inputs']} "
+                     "labelled samples"])
     return "\n".join([f"# tinydeploy flash: {r['model']['name']} on {r['board']}", "",
                       table(["", ""], rows), "", f"Total time: {r['seconds']} s.", ""])
