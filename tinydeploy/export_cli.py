@@ -25,6 +25,7 @@ def export_cmd(
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<format>]."),
     force: bool = typer.Option(False, "--force", help="Replace the files an earlier export wrote."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
 ) -> None:
     """Write the model as a library for your own application (no build)."""
     import tinydeploy
@@ -32,6 +33,9 @@ def export_cmd(
     out_dir = out or Path("td-out") / f"{model.stem}-{fmt}"
     lib = tinydeploy.export(model, out_dir, format=fmt, board=board, name=name,
                             kernels=kernels, data=data, force=force)
+    if as_json:
+        typer.echo(lib.to_json())
+        return
     how = ("Arduino IDE: Add .ZIP Library, or PlatformIO lib_deps = file://" + str(Path(out_dir).resolve())
            if fmt == "arduino" else "add_subdirectory() it, or include tinydeploy_model.mk")
     console.print(f"wrote {out_dir}/ (library {lib.name}, {len(lib.sources)} C files) — {how}",

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tinydeploy.cli_progress import status as cli_status
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -111,7 +112,7 @@ def flash_cmd(
 
     use_renode(renode)
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}"
-    with err_console.status("starting ...") as status:
+    with cli_status(err_console, "starting ...") as status:
         result = tinydeploy.flash(
             model, board, out_dir=out_dir, data=data, labels=labels, check=check, runs=runs, runtime=runtime,
             kernels=kernels, calibrate=calibrate, port=port, mlperf_id=mlperf_id, force=force,
@@ -140,6 +141,7 @@ def generate_cmd(
                                             "reference models are recognised by hash)."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<board>-project]."),
     force: bool = typer.Option(False, "--force", help="Replace the output folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
 ) -> None:
     """Write a complete, self-contained firmware project for the board (no build)."""
     import tinydeploy
@@ -148,6 +150,9 @@ def generate_cmd(
     result = tinydeploy.generate(model, out_dir, board=board, data=data, runtime=runtime,
                                  example=example, mlperf_id=mlperf_id, force=force, note=_note,
                                  tflm_root=tflm_root, tflm_lib=tflm_lib)
+    if as_json:
+        typer.echo(result.to_json())
+        return
     console.print(f"wrote {out_dir}/project/ — build it with `{result.build_command}` in that "
                   "folder")
 

@@ -38,7 +38,8 @@ ORDER: list[tuple[str, list[str]]] = [
     # every command-line module: the top, they only parse, call and print
     ("cli", ["tinydeploy.cli", "tinydeploy.boards_cli", "tinydeploy.flash_cli",
              "tinydeploy.export_cli", "tinydeploy.compile.cli", "tinydeploy.model.cli",
-             "tinydeploy.profile.cli", "tinydeploy.compress.cli", "tinydeploy.fpga.cli"]),
+             "tinydeploy.profile.cli", "tinydeploy.compress.cli", "tinydeploy.fpga.cli",
+             "tinydeploy.cli_progress"]),
 ]
 RANK = {prefix: rank for rank, (_, prefixes) in enumerate(ORDER) for prefix in prefixes}
 

@@ -45,13 +45,15 @@ def compress_cmd(
     distill: bool = typer.Option(False, "--distill",
                                  help="Fine-tune against the original model as teacher "
                                       "(temperature-softened loss)."),
-    temperature: float = typer.Option(4.0, "--temperature"),
+    temperature: float = typer.Option(4.0, "--temperature", help="Distillation: softening "
+                                      "temperature of both models' outputs."),
     alpha: float = typer.Option(0.3, "--alpha", help="Distillation: weight of the labels' "
                                 "loss (the teacher's gets 1 - alpha)."),
     epochs: int = typer.Option(4, "--epochs", help="Fine-tuning epochs (0: post-training)."),
     lr: float = typer.Option(5e-4, "--lr", help="Fine-tuning learning rate (cosine decay "
                              "from it)."),
-    distill_epochs: int = typer.Option(8, "--distill-epochs"),
+    distill_epochs: int = typer.Option(8, "--distill-epochs", help="Epochs of training the "
+                                       "student (--distill-width / --student)."),
     force: bool = typer.Option(False, "--force", help="Overwrite files in the output folder."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
@@ -104,7 +106,8 @@ def search_cmd(
     depths: str = typer.Option("1,2,3,4", "--depths", help="Separable block counts to try."),
     kernel_sizes: str = typer.Option("3,5", "--kernel-sizes", help="Depthwise kernel sizes."),
     epochs: int = typer.Option(3, "--epochs", help="Training epochs per candidate."),
-    seed: int = typer.Option(0, "--seed"),
+    seed: int = typer.Option(0, "--seed", help="Seed of the weight initialisation and the "
+                             "data order."),
     force: bool = typer.Option(False, "--force", help="Overwrite files in the output folder."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:

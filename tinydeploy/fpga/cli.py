@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tinydeploy.cli_progress import status as cli_status
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -82,7 +83,7 @@ def fpga_cmd(
                                   "part": part, "clock_period": clock_period}.items()
                 if v is not None}
     out_dir = out or Path("td-out") / f"{model.stem}-fpga"
-    with err_console.status(f"converting {model} with hls4ml and C-simulating ..."):
+    with cli_status(err_console, f"converting {model} with hls4ml and C-simulating ..."):
         result = tinydeploy.fpga(model, out_dir, data=data, config=config,
                                  layer_precision=layer_precision, samples=samples, synth=synth,
                                  force=force, **settings)

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tinydeploy.cli_progress import status as cli_status
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -58,7 +59,7 @@ def convert_cmd(
     import tinydeploy
 
     out_dir = out or Path("td-out") / model.stem
-    with err_console.status(f"converting {model} ...") as status:
+    with cli_status(err_console, f"converting {model} ...") as status:
         result = tinydeploy.convert(model, data, out_dir=out_dir, io=io, calibrate=calibrate,
                                     force=force, progress=lambda s: status.update(s + " ..."))
     for note in result.warnings:

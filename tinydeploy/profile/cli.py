@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tinydeploy.cli_progress import status as cli_status
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -56,7 +57,7 @@ def profile_cmd(
 
     use_renode(renode)
     out_dir = out or Path("td-out") / f"{model.stem}-{board}-profile"
-    with err_console.status("profiling ...") as st:
+    with cli_status(err_console, "profiling ...") as st:
         result = tinydeploy.profile(model, board, out_dir=out_dir, data=data, kernels=kernels,
                                     force=force, progress=lambda s: st.update(s + " ..."),
                                     note=lambda line: err_console.print(line, markup=False,
