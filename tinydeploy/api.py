@@ -60,6 +60,20 @@ def _array_file(value: Any, path: Path) -> Path | None:
     return path
 
 
+def _check_samples(model_path: Path, data_path: Path | None) -> None:
+    """Samples that cannot be read, or whose shape a .keras model cannot take, are
+    refused before TensorFlow loads (seconds sooner)."""
+    if data_path is None:
+        return
+    from tinydeploy.model.data import fit_to_input, load_samples
+    from tinydeploy.model.keras_file import keras_input_shape
+
+    samples = load_samples(data_path)
+    shape = keras_input_shape(model_path)
+    if shape is not None and None not in shape[1:]:
+        fit_to_input(samples, shape, str(data_path))
+
+
 def _inputs(*items: Any) -> tuple[Path | None, ...]:
     """The paths among a command's inputs (an output folder may not hold them)."""
     return tuple(Path(i) if isinstance(i, (str, Path)) else None for i in items)
@@ -108,6 +122,7 @@ def convert(model: Any, data: Any = None, *, out_dir: PathLike | None = None,
         raise DataError(f"calibrate accepts only 'random', not {calibrate!r}", path=str(model))
     _check_out(out_dir, force, _inputs(model, data))  # before the conversion, not after it
     with _as_files(model, data) as (model_path, data_path):
+        _check_samples(model_path, data_path)
         progress(f"converting {model_path.name}")
         result = convert_model(model_path, data_path, io=io, calibrate=calibrate)
         agree = None
@@ -228,6 +243,7 @@ def generate(model: Any, out_dir: PathLike, *, board: str = "qemu-m4", data: Any
         raise DataError("example builds on the AOT runtime; drop runtime", path=str(model))
     _check_out(out_dir, force, _inputs(model, data))
     with _as_files(model, data) as (model_path, data_path):
+        _check_samples(model_path, data_path)
         prepared = prepare_model(model_path, data_path)
     with _output(out_dir, force) as staging:
         if example:
@@ -265,6 +281,7 @@ def export(model: Any, out_dir: PathLike, *, format: str, board: str | None = No
     target = resolve_board(board) if board is not None else None  # BoardError lists the ids
     _check_out(out_dir, force, _inputs(model, data))
     with _as_files(model, data) as (model_path, data_path):
+        _check_samples(model_path, data_path)
         prepared = prepare_model(model_path, data_path)
     library_name(prepared.model.name, name)  # a bad name fails before compiling
     options = kernel_options(target, kernels) if target is not None else {"kernels": kernels}
@@ -332,6 +349,7 @@ def flash(model: Any, board: str = "qemu-m4", *, out_dir: PathLike | None = None
     with _as_files(model, data) as (model_path, data_path), \
             tempfile.TemporaryDirectory(prefix="td-labels-") as tmp, \
             _output(out_dir, force) as staging:
+        _check_samples(model_path, data_path)
         report = run_pipeline(model_path, board, staging, runtime=runtime, check=check,
                               runs=runs, data=data_path,
                               labels=_array_file(labels, Path(tmp) / "labels.npy"),

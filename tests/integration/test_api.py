@@ -173,3 +173,24 @@ def test_flash_checks_the_users_samples_and_labels(kws: Path, tmp_path: Path, ca
                  "--labels", str(tmp_path / "y2.npy"), "--check", "3", "--runs", "1",
                  "-o", str(tmp_path / "o2")]) == 1
     assert "2 labels for 3 checked samples" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_wrong_shaped_samples_are_refused_before_tensorflow_loads(tmp_path: Path) -> None:
+    from keras_zoo import build
+
+    build("cnn").save(tmp_path / "cnn.keras")  # input 16x16x3
+    np.save(tmp_path / "bad.npy", np.zeros((4, 10, 10, 3), np.float32))
+    code = ("import sys, tinydeploy\n"
+            "try:\n"
+            f"    tinydeploy.flash({str(tmp_path / 'cnn.keras')!r}, 'host', "
+            f"data={str(tmp_path / 'bad.npy')!r})\n"
+            "except tinydeploy.TinyDeployError as e:\n"
+            "    print(e)\n"
+            "print('tensorflow' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+                         ).stdout.splitlines()
+    assert out[0].startswith(f"{tmp_path / 'bad.npy'}: data has shape [4, 10, 10, 3]; the "
+                             "model expects samples of shape [16, 16, 3]")
+    assert out[1] == "False"
