@@ -26,6 +26,18 @@ __all__ = ["convert", "inspect", "compile", "generate", "export", "flash", "prof
            "compress", "fpga"]
 
 
+# the command line of the CLI run (set by tinydeploy.cli); reports of Python calls name
+# the call instead
+command_line = ""
+
+
+def _made_by(report: dict[str, Any], call: str) -> None:
+    """The report's provenance: the command (or call), the date, the tool versions."""
+    from tinydeploy.report.figures import provenance
+
+    report["provenance"] = provenance(command_line or f"python: tinydeploy.{call}")
+
+
 def _quiet(text: str) -> None:
     """The default progress and note callback: say nothing."""
 
@@ -72,6 +84,10 @@ def _check_samples(model_path: Path, data_path: Path | None) -> None:
     shape = keras_input_shape(model_path)
     if shape is not None and None not in shape[1:]:
         fit_to_input(samples, shape, str(data_path))
+
+
+def _shown(model: Any) -> str:
+    return repr(str(model)) if isinstance(model, (str, Path)) else f"<{type(model).__name__}>"
 
 
 def _inputs(*items: Any) -> tuple[Path | None, ...]:
@@ -135,6 +151,7 @@ def convert(model: Any, data: Any = None, *, out_dir: PathLike | None = None,
     report = model_report(result.model, result.tflite, agree, extra={"conversion": {
         "source_kind": result.source_kind, "calibration": result.calibration,
         "samples": result.calibration_samples, "io": io, "warnings": result.warnings}})
+    _made_by(report, f"convert({_shown(model)}, ...)")
     written = None
     if out_dir is not None:
         # the file as written, not the name the model came with
@@ -180,7 +197,9 @@ def inspect(model: PathLike, *, float_model: PathLike | None = None,
             samples = fit_to_input(load_samples(data_path), ir.input_tensors[0].shape,
                                    str(data_path))
         agree = agreement(float_tflite(float_model), raw, samples)
-    return ModelReport.of(model_report(ir, raw, agree), raw)
+    report = model_report(ir, raw, agree)
+    _made_by(report, f"inspect({str(model)!r})")
+    return ModelReport.of(report, raw)
 
 
 def compile(model: PathLike, out_dir: PathLike, *, check: int = 0, kernels: str = "auto",
@@ -359,6 +378,7 @@ def flash(model: Any, board: str = "qemu-m4", *, out_dir: PathLike | None = None
         if not isinstance(model, (str, Path)):
             report["model"]["path"] = f"<{type(model).__name__}>"
         report["out_dir"] = None if out_dir is None else str(out_dir)
+        _made_by(report, f"flash({_shown(model)}, {board!r}, ...)")
         result = FlashReport.of(report, None if out_dir is None else Path(out_dir))
         _write_reports(staging, result)
     return result
@@ -392,6 +412,7 @@ def profile(model: Any, board: str = "qemu-m4", *, out_dir: PathLike | None = No
         if not isinstance(model, (str, Path)):
             report["model"]["path"] = f"<{type(model).__name__}>"
         report["out_dir"] = None if out_dir is None else str(out_dir)
+        _made_by(report, f"profile({_shown(model)}, {board!r}, ...)")
         result = ProfileReport.of(report, None if out_dir is None else Path(out_dir))
         _write_reports(staging, result)
     return result

@@ -184,6 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # Without standalone mode, click *returns* the code of a typer.Exit raised in a
         # command, and typer turns Ctrl-C into Exit(130): that code must not become 0.
+        import shlex
+
+        import tinydeploy.api
+
+        tinydeploy.api.command_line = shlex.join(["tinydeploy", *(sys.argv[1:] if argv is None
+                                                                  else argv)])
         command = _teach(typer.main.get_command(app))  # type: ignore[arg-type]
         code = command.main(args=argv, prog_name="tinydeploy", standalone_mode=False)
     except TinyDeployError as exc:

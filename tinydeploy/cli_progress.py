@@ -12,11 +12,11 @@ from rich.console import Console
 
 
 class _Lines:
-    """The spinner's interface (update), printing each new stage as a line."""
+    """The spinner's interface (update), printing each new stage as a line. The opening
+    text is not printed: a command that fails its checks prints only its error."""
 
     def __init__(self, console: Console, text: str) -> None:
-        self.console, self.started, self.last = console, time.monotonic(), ""
-        self.update(text)
+        self.console, self.started, self.last = console, time.monotonic(), text
 
     def update(self, text: str) -> None:
         if text != self.last:

@@ -36,7 +36,7 @@ def _summary(r: dict[str, Any]) -> Table:
         row("  weights / runtime / other", f"{f['weights']:,} / {f['runtime']:,} / {f['other']:,}")
     row("RAM (static + stack high-water)", f"{r['ram_bytes']:,} B")
     row("  arena (on the device / TFLM needs)", f"{r['arena_bytes']:,} / {r['tflm_arena_bytes']:,} B")
-    row("  stack high-water", f"{r['stack_bytes']:,} B")
+    row("  stack high-water (measured)", f"{r['stack_bytes']:,} B")
     if "instructions_per_inference" in r:
         row("instructions / inference (emulated)", f"{r['instructions_per_inference']:,.0f}")
         row("instructions / MAC", f"{r['instructions_per_mac']}")

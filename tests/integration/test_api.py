@@ -84,6 +84,11 @@ def test_flash_returns_a_typed_report_and_saves_it(kws: Path, tmp_path: Path) ->
     assert on_disk == json.loads(r.to_json())
     assert {"report.json", "report.md", "report.html", "model.tflite"} <= written_files(out)
     assert "<table" in r._repr_html_() and "<html" not in r._repr_html_()
+    page = (out / "report.html").read_text()
+    # the per-op table, the measured stack named as such, who made it and with what
+    assert "<h2>Ops</h2>" in page and page.count("<tr>") > len(r.report["ops"])
+    assert "stack high-water" in page and "python: tinydeploy.flash(" in page
+    assert "tflite-micro" in r.report["provenance"]["versions"]
     # save() into a folder of the user's: their file stays, a clash is refused
     mine = tmp_path / "mine"
     mine.mkdir()
@@ -164,6 +169,7 @@ def test_flash_checks_the_users_samples_and_labels(kws: Path, tmp_path: Path, ca
                  "-o", str(tmp_path / "o")]) == 0
     capsys.readouterr()
     md = (tmp_path / "o" / "report.md").read_text()
+    assert "by `tinydeploy flash " in md and "--labels" in md  # the command line as run
     assert "3 samples of --data" in md and "33.3% / 33.3% on 3 labelled samples" in md
     # labels without samples, and too few labels, are one-line errors
     assert main(["flash", str(kws), "--board", "host", "--labels", str(tmp_path / "y.npy")]) == 1
