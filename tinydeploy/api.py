@@ -82,8 +82,8 @@ def _check_samples(model_path: Path, data_path: Path | None) -> None:
 
     samples = load_samples(data_path)
     shape = keras_input_shape(model_path)
-    if shape is not None and None not in shape[1:]:
-        fit_to_input(samples, shape, str(data_path))
+    if shape is not None and all(d is not None for d in shape[1:]):
+        fit_to_input(samples, tuple(d or 1 for d in shape), str(data_path))
 
 
 def _shown(model: Any) -> str:

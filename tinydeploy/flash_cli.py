@@ -135,7 +135,8 @@ def generate_cmd(
     tflm_lib: Optional[Path] = typer.Option(None, "--tflm-lib", envvar="TINYDEPLOY_TFLM_LIB",
                                             help="Its libtensorflow-microlite.a built for the board."),
     example: Optional[str] = typer.Option(None, "--example", help="Application firmware: keyword_spotting "
-                                          "(MFCC + tdlink audio commands; the microphone sketch on PlatformIO boards)."),
+                                          "(MFCC + tdlink audio commands; the microphone sketch "
+                                          "on PlatformIO boards)."),
     mlperf_id: Optional[str] = typer.Option(None, "--mlperf-id", help="Model id for the MLPerf "
                                             "Tiny runner: kws01, vww01, ic01 or ad01 (the four "
                                             "reference models are recognised by hash)."),

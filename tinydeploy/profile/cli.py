@@ -42,7 +42,8 @@ def _table(r: dict[str, Any], top: int) -> Table:
 def profile_cmd(
     model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel model with --data."),
     board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`)."),
-    kernels: str = typer.Option("auto", "--kernels", help="auto (SIMD where the cpu has DSP), reference, dsp or dsp-small."),
+    kernels: str = typer.Option("auto", "--kernels", help="auto (SIMD where the cpu has DSP), "
+                                "reference, dsp or dsp-small."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
     top: int = typer.Option(0, "--top", help="Show only the N most expensive ops (0: all, in order)."),
     renode: Optional[Path] = typer.Option(None, "--renode", help="The renode launcher (or its "
