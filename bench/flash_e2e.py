@@ -31,7 +31,7 @@ MLPERF = REPO.parent / "shared" / "models" / "mlperf-tiny"
 MODELS = ["kws_ref_model", "vww_96_int8", "pretrainedResnet_quant", "ad01_int8"]
 KWS_BOARDS = ["qemu-m3", "qemu-m7", "qemu-m33", "qemu-m55", "host"]
 KEYS = ["board", "runtime", "macs", "flash_bytes", "ram_bytes", "arena_bytes", "tflm_arena_bytes",
-        "stack_bytes", "instructions_per_inference", "instructions_per_mac", "latency_ms",
+        "stack_high_water_bytes", "instructions_per_inference", "instructions_per_mac", "latency_ms",
         "exact_match_rate", "max_abs_diff", "seconds"]
 
 

@@ -34,6 +34,8 @@ FIGURES: dict[str, tuple[str, str]] = {
     "max_abs_diff": ("max abs diff", "largest output difference from tflite-micro, in output "
                      "units (int8 steps)"),
 }
+"""Key in report.json -> (label in tables and plots, definition). ``stack_bytes`` in older
+reports is ``stack_high_water_bytes``."""
 
 
 def label(key: str) -> str:
