@@ -81,3 +81,15 @@ def test_progress_is_one_line_per_stage_when_piped(tmp_path: Path) -> None:
     assert any("converting" in ln for ln in lines) and any("arena" in ln for ln in lines)
     # the table fits: no cell cut to "…" in a pipe
     assert "…" not in done.stdout and "FULLY_CONNECTED" in done.stdout
+
+
+def test_native_logs_only_with_debug() -> None:
+    if not KWS.is_file():
+        pytest.skip(f"MLPerf Tiny model {KWS} is absent")
+    runs = {flag: subprocess.run([sys.executable, "-m", "tinydeploy.cli", *flag, "inspect",
+                                  str(KWS)], capture_output=True, text=True,
+                                 env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+            for flag in ((), ("--debug",))}
+    assert all(r.returncode == 0 for r in runs.values())
+    assert "RecordingMicroAllocator" not in runs[()].stderr  # tflite-micro's own log lines
+    assert "RecordingMicroAllocator" in runs[("--debug",)].stderr
