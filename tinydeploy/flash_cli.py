@@ -30,20 +30,24 @@ def _summary(r: dict[str, Any]) -> Table:
     def row(label: str, value: Any) -> None:
         table.add_row(label, "n/a" if value is None else value)
 
-    row("flash", f"{r['flash_bytes']:,} B" if r["flash_bytes"] is not None else None)
+    from tinydeploy.report.figures import label as name
+
+    row(name("flash_bytes"), f"{r['flash_bytes']:,} B" if r["flash_bytes"] is not None else None)
     if r.get("flash"):
         f = r["flash"]
         row("  weights / runtime / other", f"{f['weights']:,} / {f['runtime']:,} / {f['other']:,}")
-    row("RAM (static + stack high-water)", f"{r['ram_bytes']:,} B")
-    row("  arena (on the device / TFLM needs)", f"{r['arena_bytes']:,} / {r['tflm_arena_bytes']:,} B")
-    row("  stack high-water (measured)", f"{r['stack_bytes']:,} B")
+    row(f"{name('ram_bytes')} ({name('static_ram_bytes')} + {name('stack_high_water_bytes')})",
+        f"{r['ram_bytes']:,} B")
+    row(f"  {name('arena_bytes')} (on the device / {name('tflm_arena_bytes')})",
+        f"{r['arena_bytes']:,} / {r['tflm_arena_bytes']:,} B")
+    row(f"  {name('stack_high_water_bytes')}", f"{r.get('stack_high_water_bytes', r['stack_bytes']):,} B")
     if "instructions_per_inference" in r:
-        row("instructions / inference (emulated)", f"{r['instructions_per_inference']:,.0f}")
+        row(name("instructions_per_inference"), f"{r['instructions_per_inference']:,.0f}")
         row("instructions / MAC", f"{r['instructions_per_mac']}")
     if "cycles_per_inference" in r:
-        row("cycles / inference", f"{r['cycles_per_inference']:,.0f}")
+        row(name("cycles_per_inference"), f"{r['cycles_per_inference']:,.0f}")
     if r.get("latency_ms") is not None:
-        row("latency", f"{r['latency_ms']:.3f} ms")
+        row(name("latency_ms"), f"{r['latency_ms']:.3f} ms")
     c = r["check"]
     if c["inputs"]:
         row(f"outputs vs tflite-micro ({c['inputs']} {_source(c)} inputs)",
