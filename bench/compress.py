@@ -29,7 +29,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 VARIANTS = {
     "int8 (baseline)": {},

@@ -4,6 +4,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
+# lint and the public API's types first: seconds, and a finding fails the run
+.venv/bin/ruff check . || exit 1
+.venv/bin/mypy || exit 1
 .venv/bin/python -m pytest -q -ra "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then

@@ -1,7 +1,9 @@
 """Capture what native code (TensorFlow, TFLite Micro) writes to fd 1 and 2.
 
 Python-level redirection does not see C/C++ writes, so the file descriptors
-themselves are pointed at a temporary file for the duration of the block.
+themselves are pointed at a temporary file for the duration of the block. With
+``tinydeploy --debug`` (TINYDEPLOY_DEBUG set) the captured text is also written to
+stderr afterwards: TensorFlow's own log lines are silenced unless asked for.
 """
 
 from __future__ import annotations
@@ -50,3 +52,6 @@ def capture_native_output(fds: tuple[int, ...] = (1, 2)) -> Iterator[Captured]:
                 os.close(copy)
             tmp.seek(0)
             result.text = tmp.read().decode("utf-8", "replace") + py_text.getvalue()
+            if os.environ.get("TINYDEPLOY_DEBUG") and result.text:
+                sys.stderr.write(result.text)
+                sys.stderr.flush()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any, Optional
@@ -11,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tinydeploy.errors import DataError
+from tinydeploy.cli_progress import status as cli_status
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -31,25 +30,37 @@ def _summary(r: dict[str, Any]) -> Table:
     def row(label: str, value: Any) -> None:
         table.add_row(label, "n/a" if value is None else value)
 
-    row("flash", f"{r['flash_bytes']:,} B" if r["flash_bytes"] is not None else None)
+    from tinydeploy.report.figures import label as name
+
+    row(name("flash_bytes"), f"{r['flash_bytes']:,} B" if r["flash_bytes"] is not None else None)
     if r.get("flash"):
         f = r["flash"]
         row("  weights / runtime / other", f"{f['weights']:,} / {f['runtime']:,} / {f['other']:,}")
-    row("RAM (static + stack high-water)", f"{r['ram_bytes']:,} B")
-    row("  arena (on the device / TFLM needs)", f"{r['arena_bytes']:,} / {r['tflm_arena_bytes']:,} B")
-    row("  stack high-water", f"{r['stack_bytes']:,} B")
+    row(f"{name('ram_bytes')} ({name('static_ram_bytes')} + {name('stack_high_water_bytes')})",
+        f"{r['ram_bytes']:,} B")
+    row(f"  {name('arena_bytes')} (on the device / {name('tflm_arena_bytes')})",
+        f"{r['arena_bytes']:,} / {r['tflm_arena_bytes']:,} B")
+    row(f"  {name('stack_high_water_bytes')}", f"{r.get('stack_high_water_bytes', r['stack_bytes']):,} B")
     if "instructions_per_inference" in r:
-        row("instructions / inference (emulated)", f"{r['instructions_per_inference']:,.0f}")
+        row(name("instructions_per_inference"), f"{r['instructions_per_inference']:,.0f}")
         row("instructions / MAC", f"{r['instructions_per_mac']}")
     if "cycles_per_inference" in r:
-        row("cycles / inference", f"{r['cycles_per_inference']:,.0f}")
+        row(name("cycles_per_inference"), f"{r['cycles_per_inference']:,.0f}")
     if r.get("latency_ms") is not None:
-        row("latency", f"{r['latency_ms']:.3f} ms")
+        row(name("latency_ms"), f"{r['latency_ms']:.3f} ms")
     c = r["check"]
     if c["inputs"]:
-        row(f"outputs vs tflite-micro ({c['inputs']} inputs)",
+        row(f"outputs vs tflite-micro ({c['inputs']} {_source(c)} inputs)",
             f"{c['exact_match_rate']:.0%} exact, max diff {c['max_abs_diff']:g}")
+    if c.get("accuracy") is not None:
+        row("top-1 accuracy (device / tflite-micro)",
+            f"{c['accuracy']:.1%} / {c['reference_accuracy']:.1%}")
     return table
+
+
+def _source(check: dict[str, Any]) -> str:
+    """Whose inputs the check ran: the user's samples or random ones."""
+    return "of your" if check.get("source") == "data" else "random"
 
 
 def _note(text: str) -> None:
@@ -79,7 +90,12 @@ def flash_cmd(
                                 "dsp-small (int8 weights in flash, slower)."),
     check: int = typer.Option(20, "--check", help="Inputs to compare with tflite-micro."),
     runs: int = typer.Option(10, "--runs", help="Timed inferences for the latency figure."),
-    data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
+    data: Optional[Path] = typer.Option(None, "--data", "-d", help="Samples (.npy, .npz or a folder "
+                                        "of .npy): the calibration data of a Keras model, and the "
+                                        "inputs --check runs (random inputs only without --data)."),
+    labels: Optional[Path] = typer.Option(None, "--labels", help="One label per --data sample "
+                                          "(.npy of class indices or one-hot rows): report the "
+                                          "device's top-1 accuracy."),
     calibrate: Optional[str] = typer.Option(None, "--calibrate", help="'random' (smoke tests only)."),
     port: Optional[str] = typer.Option(None, "--port", "-p", help="Serial port of a real board."),
     tflm_root: Optional[Path] = typer.Option(None, "--tflm-root", envvar="TINYDEPLOY_TFLM_ROOT",
@@ -96,37 +112,20 @@ def flash_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
     """Convert, compile, build, run on the board, check against tflite-micro, and measure."""
-    from tinydeploy.outdir import check_output_dir, staged_output_dir
-    from tinydeploy.pipeline import flash
-    from tinydeploy.policy import choose_kernels, choose_runtime
-    from tinydeploy.report.markdown import flash_markdown, write_reports
+    import tinydeploy
 
-    choose_runtime(None, None, runtime)  # the option's value, before any work
-    choose_kernels(kernels)
-    if check < 0 or runs < 1:
-        raise DataError("--check must be >= 0 and --runs >= 1", path=str(model))
-    from tinydeploy.model.mlperf import mlperf_id as check_mlperf_id
-
-    check_mlperf_id("", mlperf_id)  # a bad id fails before the model is read
     use_renode(renode)
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}"
-    check_output_dir(out_dir, force, (model, data))
-    with staged_output_dir(out_dir, force) as staging, \
-            err_console.status("starting ...") as status:
-        report = flash(model, board, staging, runtime=runtime, check=check, runs=runs,
-                       data=data, calibrate=calibrate, port=port, tflm_root=tflm_root,
-                       tflm_lib=tflm_lib, kernels=kernels, mlperf_id=mlperf_id,
-                       progress=lambda s: status.update(STAGE_TEXT.get(s, s) + " ..."),
-                       note=_note)
-        report["out_dir"] = str(out_dir)
-        write_reports(staging, report, flash_markdown(report))
-        from tinydeploy.report.html import flash_html, write_html
-
-        write_html(staging / "report.html", flash_html(report))
+    with cli_status(err_console, "starting ...") as status:
+        result = tinydeploy.flash(
+            model, board, out_dir=out_dir, data=data, labels=labels, check=check, runs=runs, runtime=runtime,
+            kernels=kernels, calibrate=calibrate, port=port, mlperf_id=mlperf_id, force=force,
+            progress=lambda s: status.update(STAGE_TEXT.get(s, s) + " ..."), note=_note,
+            tflm_root=tflm_root, tflm_lib=tflm_lib)
     if as_json:
-        typer.echo(json.dumps(report))
+        typer.echo(result.to_json())
         return
-    console.print(_summary(report))
+    console.print(_summary(result.report))
     console.print(f"wrote {out_dir}/ (report.json, report.md, report.html, project/)")
 
 
@@ -140,35 +139,27 @@ def generate_cmd(
     tflm_lib: Optional[Path] = typer.Option(None, "--tflm-lib", envvar="TINYDEPLOY_TFLM_LIB",
                                             help="Its libtensorflow-microlite.a built for the board."),
     example: Optional[str] = typer.Option(None, "--example", help="Application firmware: keyword_spotting "
-                                          "(MFCC + tdlink audio commands; the microphone sketch on PlatformIO boards)."),
+                                          "(MFCC + tdlink audio commands; the microphone sketch "
+                                          "on PlatformIO boards)."),
     mlperf_id: Optional[str] = typer.Option(None, "--mlperf-id", help="Model id for the MLPerf "
                                             "Tiny runner: kws01, vww01, ic01 or ad01 (the four "
                                             "reference models are recognised by hash)."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<board>-project]."),
     force: bool = typer.Option(False, "--force", help="Replace the output folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
 ) -> None:
     """Write a complete, self-contained firmware project for the board (no build)."""
-    from tinydeploy.outdir import check_output_dir, staged_output_dir
-    from tinydeploy.pipeline import generate, prepare_model, resolve_board
-    from tinydeploy.policy import choose_runtime
+    import tinydeploy
 
-    choose_runtime(None, None, runtime)
-    target = resolve_board(board)
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}-project"
-    check_output_dir(out_dir, force, (model, data))
-    prepared = prepare_model(model, data)
-    if example and runtime != "aot":
-        raise DataError("--example builds on the AOT runtime; drop --runtime", path=str(model))
-    with staged_output_dir(out_dir, force) as staging:
-        if example:
-            from tinydeploy.pipeline import generate_example
-
-            generate_example(prepared, target, example, staging, note=_note)
-        else:
-            generate(prepared, target, runtime, staging, tflm_root, tflm_lib, note=_note,
-                     mlperf_id=mlperf_id)
-    how = "pio run -t upload" if target.build == "platformio" else "make"
-    console.print(f"wrote {out_dir}/project/ — build it with `{how}` in that folder")
+    result = tinydeploy.generate(model, out_dir, board=board, data=data, runtime=runtime,
+                                 example=example, mlperf_id=mlperf_id, force=force, note=_note,
+                                 tflm_root=tflm_root, tflm_lib=tflm_lib)
+    if as_json:
+        typer.echo(result.to_json())
+        return
+    console.print(f"wrote {out_dir}/project/ — build it with `{result.build_command}` in that "
+                  "folder")
 
 
 def register(app: typer.Typer) -> None:

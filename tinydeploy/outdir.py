@@ -171,3 +171,28 @@ def staged_output_dir(path: str | Path, force: bool = False) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def write_into(path: Path, files: dict[str, str | bytes]) -> Path:
+    """Write ``files`` (name -> content) into the folder ``path`` (made when missing) and
+    list them in its manifest. A file tinydeploy wrote there before is replaced; one
+    it did not write is refused before anything is written (ForeignFilesError)."""
+    if path.exists() and not path.is_dir():
+        raise InputFileError("is a file; reports go into a folder", path=str(path))
+    ours = written_files(path)
+    clash = sorted(n for n in files if (path / n).exists() and n not in ours)
+    if clash:
+        raise ForeignFilesError(path=str(path), what=f"{len(clash)} file(s) ({', '.join(clash)})")
+    path.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        tmp = path / f".{name}.partial-{_owner_tag()}"
+        if isinstance(content, bytes):
+            tmp.write_bytes(content)
+        else:
+            tmp.write_text(content)
+        os.replace(tmp, path / name)
+    from tinydeploy import __version__
+
+    (path / MANIFEST_NAME).write_text(json.dumps(
+        {"tinydeploy": __version__, "files": sorted(ours | set(files))}, indent=1) + "\n")
+    return path

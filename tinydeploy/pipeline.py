@@ -141,6 +141,20 @@ def generate_example(prepared: PreparedModel, board: Board, example: str, out_di
                           labels, out_dir / "project")
 
 
+def _check_inputs(reference: Any, samples: Any, check: int, seed: int, where: str) -> Any:
+    """The inputs of the check: the first ``check`` of the user's samples, quantized as
+    the model's input; seeded random ones when there are none (or for --check 0, whose
+    one input only feeds the timing)."""
+    from tinydeploy.model.inputs import random_inputs, sample_inputs
+
+    if samples is None or not check:
+        return random_inputs(reference, max(check, 1), seed)
+    q = reference.input_details.get("quantization_parameters") or {}
+    scales, zeros = q.get("scales", []), q.get("zero_points", [])
+    quant = (float(scales[0]), int(zeros[0])) if len(scales) else None
+    return sample_inputs(reference, samples, check, where, quant)
+
+
 def flash(
     model_path: Path,
     board_id: str | Board,
@@ -150,6 +164,7 @@ def flash(
     check: int = 20,
     runs: int = 10,
     data: Path | None = None,
+    labels: Path | None = None,
     calibrate: str | None = None,
     port: str | None = None,
     tflm_root: Path | None = None,
@@ -163,18 +178,28 @@ def flash(
     """Model to measured firmware; writes into ``out_dir`` (a fresh folder) and returns the report.
 
     ``board_id``: a board id, a profile file (``*.toml``) or a Board. ``note`` gets
-    one-line notices for the user (the kernels auto picked, see generate)."""
+    one-line notices for the user (the kernels auto picked, see generate).
+    The check runs the first ``check`` samples of ``data`` (random inputs only without
+    data); ``labels`` (one per sample) add the top-1 accuracy of the device's outputs."""
     import numpy as np
 
     from tinydeploy.build import build_project
     from tinydeploy.measure import compare, expect_work, latency, on_link
     from tinydeploy.model.analysis import op_stats
-    from tinydeploy.model.inputs import random_inputs
     from tinydeploy.model.reference import Reference
     from tinydeploy.report.flash import flash_report
     from tinydeploy.targets import check_port, target_for
 
+    from tinydeploy.model.data import load_samples
+
     started = time.monotonic()
+    if labels is not None and data is None:
+        from tinydeploy.errors import DataError
+
+        raise DataError("labels need the samples they label: pass --data too", path=str(labels))
+    # the user's files are read (and their errors known) before any conversion or build
+    samples = load_samples(data) if data is not None else None
+    label_values = load_samples(labels) if labels is not None else None
     board = resolve_board(board_id)
     check_port(board, port)  # a missing or busy port is known before anything is built
     progress("model")
@@ -208,10 +233,23 @@ def flash(
         info = link.info()
         expect_work(link, sum(r.macs for r in op_stats(prepared.model)), kind, board.clock_hz)
         progress("check")
-        inputs = random_inputs(reference, max(check, 1), seed)
-        checked = (compare(reference, on_link(link, np.dtype(reference.output_details["dtype"])),
-                           inputs[:check], where=link.name).as_dict() if check else
-                   {"inputs": 0, "exact_match_rate": None, "max_abs_diff": None})
+        inputs = _check_inputs(reference, samples, check, seed, str(data))
+        device = on_link(link, np.dtype(reference.output_details["dtype"]))
+        outputs: list[Any] = []
+
+        def recorded(x: Any) -> Any:
+            outputs.append(device(x))
+            return outputs[-1]
+
+        checked = (compare(reference, recorded, inputs[:check], where=link.name).as_dict()
+                   if check else {"inputs": 0, "exact_match_rate": None, "max_abs_diff": None})
+        checked["source"] = "data" if samples is not None and check else "random"
+        if label_values is not None and check:
+            from tinydeploy.measure.compare import top1_accuracy
+
+            checked["accuracy"] = top1_accuracy(outputs, label_values, str(labels))
+            checked["reference_accuracy"] = top1_accuracy(
+                [reference.run(x) for x in inputs[:check]], label_values, str(labels))
         progress("measure")
         link.load_input(inputs[0].tobytes())  # timing needs an input even with --check 0
         timing = latency(link, runs, warmup=1, kind=kind)

@@ -4,11 +4,14 @@
         y = td_device.infer(x)
 
 Options (`pytest --help`, group "tinydeploy"): --td-board (repeatable),
---td-port, --td-runtime, --td-model, --td-place / --td-lg-env (labgrid),
+--td-port, --td-runtime, --td-model, --td-data, --td-place / --td-lg-env (labgrid),
 --td-baseline / --td-update-baseline, --td-no-flash, --td-timeout.
 Marker: @pytest.mark.td_board("qemu-m4", "qemu-m7") limits a test to those boards.
 
-Without options a test runs on the default emulated board (qemu-m4). Each
+Without options a test runs on the default emulated board (qemu-m4); a test that
+needs the model under test and has none (no --td-model, no td_model ini value, no
+td_model_path fixture of the project's own) is a usage error, so a CI job never passes
+having tested nothing. A budget or bit-exactness failure is reported as one line. Each
 board is a session-scoped parameter, grouped per board for pytest-xdist
 (`-n 3 --dist loadgroup`: one worker per board). Nothing is built or started
 unless a test asks for td_device; the work is in tinydeploy.hil.
@@ -34,7 +37,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--td-port", action="append", default=[], metavar="[BOARD=]PORT",
                 help="serial port (or pyserial URL) of a real board; BOARD=PORT with several boards")
     g.addoption("--td-runtime", default="aot", choices=("aot", "tflm"), help="model runtime")
-    g.addoption("--td-model", default=None, metavar="PATH", help="the int8 .tflite model under test")
+    g.addoption("--td-model", default=None, metavar="PATH",
+                help="the model under test: an int8 .tflite, or a Keras .keras/.h5 file or "
+                     "SavedModel folder with --td-data")
+    g.addoption("--td-data", default=None, metavar="PATH",
+                help="representative samples (.npy, .npz or a folder of .npy) to quantize a "
+                     "Keras/SavedModel --td-model")
     g.addoption("--td-timeout", type=float, default=10.0, metavar="S",
                 help="seconds a device may stay silent before a command fails (default 10)")
     g.addoption("--td-boot-timeout", type=float, default=20.0, metavar="S",
@@ -55,6 +63,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--td-lock-timeout", type=float, default=120.0, metavar="S",
                 help="seconds to wait for a serial port another test process holds")
     parser.addini("td_model", "the .tflite model under test (like --td-model)", default="")
+    parser.addini("td_data", "samples to quantize a Keras td_model (like --td-data)", default="")
     parser.addini("td_baseline", "baseline JSON file (like --td-baseline)", default="")
 
 
@@ -65,6 +74,7 @@ class HilConfig:
     places: dict[str, str]           # board id -> labgrid place
     runtime: str
     model: Optional[Path]
+    data: Optional[Path]
     timeout: float
     boot_timeout: float
     no_flash: bool
@@ -110,7 +120,7 @@ def _hil_config(config: pytest.Config) -> HilConfig:
     return HilConfig(
         boards=boards, ports=_pairs(opt("td_port"), boards, "--td-port"),
         places=_pairs(opt("td_place"), boards, "--td-place"), runtime=opt("td_runtime"),
-        model=path("td_model", "td_model"),
+        model=path("td_model", "td_model"), data=path("td_data", "td_data"),
         timeout=opt("td_timeout"), boot_timeout=opt("td_boot_timeout"),
         no_flash=opt("td_no_flash"),
         lg_env=Path(opt("td_lg_env")) if opt("td_lg_env") else None,
@@ -156,6 +166,46 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("td_board", _boards_for(metafunc, cfg), indirect=True, scope="session")
 
 
+def _uses_our_model_fixture(item: pytest.Item) -> bool:
+    """The test needs the model under test through this plugin's td_model_path (not a
+    project's own override of it in a conftest.py)."""
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.get("td_model_path") if info is not None else None
+    return bool(defs) and getattr(defs[-1].func, "__module__", None) == __name__
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    cfg = config.stash[_KEY]
+    if cfg.model is not None:
+        return
+    needing = [item for item in items if _uses_our_model_fixture(item)]
+    if needing:
+        raise pytest.UsageError(
+            f"{len(needing)} test(s) need the model under test ({needing[0].nodeid}"
+            f"{', ...' if len(needing) > 1 else ''}): "
+            "pass --td-model=PATH (an int8 .tflite, or a Keras model with --td-data=SAMPLES), "
+            "or set td_model in the pytest ini file")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A budget, bit-exactness or tinydeploy failure is one line, not a traceback
+    through tinydeploy's own code (the test's nodeid already says where)."""
+    outcome = yield
+    report = outcome.get_result()
+    if call.excinfo is None or not report.failed:
+        return
+    from tinydeploy.errors import TinyDeployError
+    from tinydeploy.hil.assertions import HilAssertionError
+
+    exc = call.excinfo.value
+    if isinstance(exc, HilAssertionError):
+        report.longrepr = f"HilAssertionError: {exc}"
+    elif isinstance(exc, TinyDeployError):
+        report.longrepr = f"error: {exc}"
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """--dist loadgroup: each board's tests on one worker (see tinydeploy.hil.xdist)."""
@@ -179,10 +229,11 @@ def td_config(request: pytest.FixtureRequest) -> HilConfig:
 def td_model_path(td_config: HilConfig) -> Path:
     """The model under test: --td-model, or the td_model ini value. Override this
     fixture in a conftest.py to pick a default for your project."""
-    if td_config.model is None:
-        pytest.skip("no model under test: pass --td-model PATH (an int8 .tflite) or set "
-                    "td_model in the pytest ini file")
-    if not td_config.model.is_file():
+    if td_config.model is None:  # only when collection did not see the need (a fixture
+        # requested dynamically): still a failure, never a pass that tested nothing
+        pytest.fail("no model under test: pass --td-model=PATH (an int8 .tflite) or set "
+                    "td_model in the pytest ini file", pytrace=False)
+    if not td_config.model.exists():
         raise pytest.UsageError(f"--td-model {td_config.model}: no such file")
     return td_config.model
 
@@ -234,7 +285,7 @@ def td_session_device(request: pytest.FixtureRequest, td_board, td_model_path: P
             port = find_port(board)
         if port is not None:
             stack.enter_context(port_lock(port, timeout=td_config.lock_timeout))
-        model = load_model(td_model_path)
+        model = load_model(td_model_path, td_config.data, option="--td-data")
         if board.platform == "platformio" and (td_config.no_flash or farm):
             firmware = prebuilt(model, board, td_config.runtime)
         else:

@@ -197,8 +197,8 @@ def synthesize(seed: int = 0, reps: int = 2, unknown_per_speaker: int = 4,
             labels.append(SILENCE)
         if progress and (n + 1) % 20 == 0:
             progress(f"  synthesized {n + 1}/{len(all_speakers)} speakers")
-    return {s: (np.stack(c) if c else np.zeros((0, CLIP), np.int16), np.array(l, np.int64))
-            for s, (c, l) in out.items()}
+    return {s: (np.stack(c) if c else np.zeros((0, CLIP), np.int16), np.array(lab, np.int64))
+            for s, (c, lab) in out.items()}
 
 
 # -- Google Speech Commands ----------------------------------------------------------

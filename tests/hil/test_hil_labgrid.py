@@ -5,7 +5,6 @@ installed (`pip install 'tinydeploy[hil]'`, `apt-get install ser2net`); skips el
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess

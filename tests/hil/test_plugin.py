@@ -68,11 +68,55 @@ def test_nothing_is_built_for_tests_without_the_fixtures(pytester) -> None:
     assert not (pytester.path / ".pytest_cache" / "d" / "tinydeploy-hil").exists()
 
 
-def test_without_a_model_board_tests_skip_with_the_reason(pytester) -> None:
-    pytester.makepyfile(test_m="def test_d(td_device):\n    pass\n")
-    result = pytester.runpytest("-rs")
-    result.assert_outcomes(skipped=1)
-    result.stdout.fnmatch_lines(["*no model under test: pass --td-model PATH*"])
+def test_without_a_model_board_tests_are_a_usage_error(pytester) -> None:
+    # a CI job that forgot --td-model must not go green having tested nothing
+    pytester.makepyfile(test_m="def test_d(td_device):\n    pass\n\n"
+                               "def test_plain():\n    pass\n")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: 1 test(s) need the model under test "
+                                 "(test_m.py::test_d*): pass --td-model=PATH*"])
+    # a project whose conftest.py supplies the model is not asked for one
+    pytester.makeconftest("import pytest\n\n@pytest.fixture(scope='session')\n"
+                          "def td_model_path():\n    pytest.skip('the project decides')\n")
+    pytester.runpytest().assert_outcomes(passed=1, skipped=1)
+
+
+HOST_BUDGETS = """
+    from tinydeploy.hil import assert_matches_reference, assert_memory
+
+    def test_exact(td_device):
+        assert_matches_reference(td_device, count=2)
+
+    def test_too_big(td_device):
+        assert_memory(td_device, max_flash_bytes=1000)
+"""
+
+
+@pytest.mark.skipif(shutil.which("cc") is None or shutil.which("make") is None,
+                    reason="needs a host C compiler (cc) and make")
+def test_keras_model_with_td_data_and_a_budget_failure_in_one_line(pytester, tmp_path) -> None:
+    import numpy as np
+
+    from tests.integration.keras_zoo import build, samples
+
+    model = build("mlp")
+    model.save(tmp_path / "mlp.keras")
+    np.save(tmp_path / "cal.npy", samples(model, 16, seed=0))
+    pytester.makepyfile(test_h=HOST_BUDGETS)
+    without = pytester.runpytest_subprocess("--td-board", "host",
+                                            f"--td-model={tmp_path / 'mlp.keras'}")
+    without.assert_outcomes(errors=2)
+    without.stdout.fnmatch_lines(["*mlp.keras: a Keras/SavedModel model needs representative "
+                                  "samples to be quantized: pass --td-data=SAMPLES*"])
+    result = pytester.runpytest_subprocess("--td-board", "host",
+                                           f"--td-model={tmp_path / 'mlp.keras'}",
+                                           f"--td-data={tmp_path / 'cal.npy'}", timeout=600)
+    result.assert_outcomes(passed=1, failed=1)
+    out = result.stdout.str()
+    result.stdout.fnmatch_lines(["HilAssertionError: host (aot): flash * bytes exceeds the "
+                                 "budget of 1,000 bytes by *"])
+    assert "def assert_memory" not in out and "raise _fail" not in out  # no traceback
 
 
 @pytest.mark.parametrize("args,message", [

@@ -128,7 +128,8 @@ def test_cli_convert_writes_everything_and_refuses_overwrite(tmp_path, zoo, caps
     assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)
     assert sorted(p.name for p in out.iterdir()) == [
-        MANIFEST_NAME, "model.tflite", "model_data.c", "model_data.h", "report.json", "report.md"]
+        MANIFEST_NAME, "model.tflite", "model_data.c", "model_data.h", "report.html",
+        "report.json", "report.md"]
     assert report == json.loads((out / "report.json").read_text())
     assert report["agreement"]["top1_agreement"] >= 0.95
     assert report["macs"] > 0 and report["arena_bytes"] > 0
@@ -138,7 +139,7 @@ def test_cli_convert_writes_everything_and_refuses_overwrite(tmp_path, zoo, caps
     (out / "model.tflite").write_bytes(b"user's own file")
     assert main(argv) == 1
     err = capsys.readouterr().err
-    assert "already holds 5 file(s)" in err and "--force" in err
+    assert "already holds 6 file(s)" in err and "--force" in err
     assert (out / "model.tflite").read_bytes() == b"user's own file"  # untouched
     assert main(argv + ["--force"]) == 0
     assert parse_model((out / "model.tflite").read_bytes()).opcodes == report_ops(report)

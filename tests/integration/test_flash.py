@@ -7,7 +7,6 @@ import os
 import shutil
 import sys
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -61,3 +61,17 @@ def test_headless_chromium_renders_the_plots(tmp_path) -> None:
         assert m, plot
         assert "<svg" in m.group(1) and "<path" in m.group(1)  # drawn, not an empty box
     assert "td_conv2d_s8_dsp" in dom
+
+
+def test_reserved_stack_and_high_water_are_named_apart() -> None:
+    from tinydeploy.report.figures import FIGURES
+
+    profile = {k: v for k, v in PROFILE.items() if k != "stack_bytes"}
+    profile["stack_reserved_bytes"] = 16_384  # what a profile knows: the linker's figure
+    caption = re.compile(r'id="memory-map">.*?<figcaption>(.*?)</figcaption>', re.S)
+    flash_caption = caption.search(flash_html(FLASH)).group(1)
+    profile_caption = caption.search(profile_html(profile)).group(1)
+    assert FIGURES["stack_high_water_bytes"][0] in flash_caption
+    assert "reserved" not in flash_caption
+    assert FIGURES["stack_reserved_bytes"][0] in profile_caption
+    assert "high-water" not in profile_caption

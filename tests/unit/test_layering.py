@@ -13,7 +13,9 @@ PACKAGE = Path(__file__).resolve().parents[2] / "tinydeploy"
 # (the longest prefix that matches a module decides its layer). A module may import
 # its own layer and any layer above it in this list, never one below it.
 ORDER: list[tuple[str, list[str]]] = [
-    ("base", ["tinydeploy", "tinydeploy.errors", "tinydeploy.resources", "tinydeploy._fdcapture",
+    # "tinydeploy.__version__": `from tinydeploy import __version__` (the package itself
+    # is the public API, the row "api")
+    ("base", ["tinydeploy.__version__", "tinydeploy.errors", "tinydeploy.resources", "tinydeploy._fdcapture",
               "tinydeploy.outdir", "tinydeploy.cgen", "tinydeploy.templates",
               "tinydeploy.boards"]),
     ("link", ["tinydeploy.link"]),
@@ -32,18 +34,22 @@ ORDER: list[tuple[str, list[str]]] = [
     ("pipeline", ["tinydeploy.pipeline"]),
     ("applications", ["tinydeploy.profile", "tinydeploy.hil", "tinydeploy.pytest_plugin",
                       "tinydeploy.search"]),
+    # the public Python API: tinydeploy/__init__.py, api.py and the result types
+    ("api", ["tinydeploy", "tinydeploy.api", "tinydeploy.results"]),
     # every command-line module: the top, they only parse, call and print
     ("cli", ["tinydeploy.cli", "tinydeploy.boards_cli", "tinydeploy.flash_cli",
              "tinydeploy.export_cli", "tinydeploy.compile.cli", "tinydeploy.model.cli",
              "tinydeploy.profile.cli", "tinydeploy.compress.cli", "tinydeploy.fpga.cli",
-             "tinydeploy.search.cli"]),
+             "tinydeploy.search.cli", "tinydeploy.cli_progress"]),
 ]
 RANK = {prefix: rank for rank, (_, prefixes) in enumerate(ORDER) for prefix in prefixes}
 
 
 def layer(module: str) -> int | None:
+    """The layer of the longest listed prefix of ``module``; the bare package name
+    matches only itself (a new module must get its own row)."""
     parts = module.split(".")
-    for n in range(len(parts), 0, -1):
+    for n in range(len(parts), 0 if module == "tinydeploy" else 1, -1):
         rank = RANK.get(".".join(parts[:n]))
         if rank is not None:
             return rank
@@ -82,7 +88,9 @@ def imports_in(source: str, me: str, is_package: bool) -> list[tuple[int, str]]:
                 base = ".".join(up + ([base] if base else []))
             for a in node.names:
                 sub = f"{base}.{a.name}"
-                found.append((node.lineno, sub if _is_module(sub) else base))
+                # a module, the package's version (base), or a name of the package (the API)
+                found.append((node.lineno, sub if _is_module(sub) or sub == "tinydeploy.__version__"
+                              else base))
     return [(line, m) for line, m in found if m == "tinydeploy" or m.startswith("tinydeploy.")]
 
 
@@ -112,7 +120,15 @@ def test_the_walk_sees_lazy_and_relative_imports() -> None:
            "def f():\n    from tinydeploy.pipeline import flash\n"
            "from . import emit\nfrom .lower import Step\n")
     found = {m for _, m in imports_in(src, "tinydeploy.compile.probe", is_package=False)}
-    assert found == {"tinydeploy", "tinydeploy.cgen", "tinydeploy.pipeline",
+    assert found == {"tinydeploy.__version__", "tinydeploy.cgen", "tinydeploy.pipeline",
                      "tinydeploy.compile.emit", "tinydeploy.compile.lower"}
     assert layer("tinydeploy.compile.cli") > layer("tinydeploy.pipeline") \
         > layer("tinydeploy.compile.emit") > layer("tinydeploy.cgen")
+
+
+def test_the_api_sits_above_the_stages() -> None:
+    # `from tinydeploy import flash` in a stage is an upward import; the version is not
+    found = dict((m, layer(m)) for _, m in imports_in(
+        "from tinydeploy import flash, __version__\n", "tinydeploy.pipeline", False))
+    assert found["tinydeploy"] > layer("tinydeploy.pipeline") > found["tinydeploy.__version__"]
+    assert layer("tinydeploy.cli") > layer("tinydeploy") and layer("tinydeploy.nonesuch") is None

@@ -9,7 +9,6 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -10,7 +10,6 @@ import shutil
 import struct
 import subprocess
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import numpy as np
 import pytest

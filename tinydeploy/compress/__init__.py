@@ -30,7 +30,7 @@ import numpy as np
 from tinydeploy.compress.data import Dataset, load_dataset
 from tinydeploy.compress.errors import (CompressSettingError, NoFeasibleModelError,
                                         UnsupportedLayerError)
-from tinydeploy.compress.layers import (chain_layers, channel_scores, dscnn, fold_batchnorm,
+from tinydeploy.compress.layers import (channel_scores, dscnn, fold_batchnorm,
                                         kind, pruned_channels, structured_prune,
                                         weight_layers)
 from tinydeploy.compress.train import LayerState, Projection, accuracy, fit

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
@@ -46,13 +45,15 @@ def compress_cmd(
     distill: bool = typer.Option(False, "--distill",
                                  help="Fine-tune against the original model as teacher "
                                       "(temperature-softened loss)."),
-    temperature: float = typer.Option(4.0, "--temperature"),
+    temperature: float = typer.Option(4.0, "--temperature", help="Distillation: softening "
+                                      "temperature of both models' outputs."),
     alpha: float = typer.Option(0.3, "--alpha", help="Distillation: weight of the labels' "
                                 "loss (the teacher's gets 1 - alpha)."),
     epochs: int = typer.Option(4, "--epochs", help="Fine-tuning epochs (0: post-training)."),
     lr: float = typer.Option(5e-4, "--lr", help="Fine-tuning learning rate (cosine decay "
                              "from it)."),
-    distill_epochs: int = typer.Option(8, "--distill-epochs"),
+    distill_epochs: int = typer.Option(8, "--distill-epochs", help="Epochs of training the "
+                                       "student (--distill-width / --student)."),
     target_drop: float = typer.Option(None, "--target-accuracy-drop",
                                       help="Choose the technique: try each recipe, measure it "
                                            "on --board, keep the smallest (--objective) within "
@@ -68,19 +69,11 @@ def compress_cmd(
 ) -> None:
     """Compress a Keras model (pruning, structured pruning, weight sharing, 4-bit, QAT,
     distillation) and write an int8 .tflite that `tinydeploy flash` stores packed."""
-    from tinydeploy.compress import Options, compress, load_dataset
-    from tinydeploy.compress.errors import CompressSettingError
-    from tinydeploy.model.convert import _load_converter, _quiet_tf, source_kind
-    from tinydeploy.outdir import check_output_dir, staged_output_dir
+    import tinydeploy
 
-    opts = Options(prune=prune, prune_min_weights=prune_min_weights, prune_skip=prune_skip,
-                   structured=structured, structured_by=structured_by,
-                   structured_steps=structured_steps, clusters=clusters, bits=bits,
-                   bits_skip=bits_skip,
-                   distill_width=distill_width, distill=distill, temperature=temperature,
-                   alpha=alpha, epochs=epochs, lr=lr, distill_epochs=distill_epochs)
-    opts.validate()
     if target_drop is not None:
+        from tinydeploy.compress.errors import CompressSettingError
+
         chosen_by_hand = [name for name, v in (("--prune", prune), ("--structured", structured),
                                                ("--clusters", clusters), ("--bits", bits),
                                                ("--distill-width", distill_width),
@@ -90,27 +83,19 @@ def compress_cmd(
             raise CompressSettingError(f"picks the technique itself; drop {chosen_by_hand[0]} "
                                        "(or drop --target-accuracy-drop to choose by hand)",
                                        setting="--target-accuracy-drop")
-    ds = load_dataset(data)
-    source_kind(model)
-    tf = _quiet_tf()
-    _load_converter(tf, model, "keras")  # one-line errors for unreadable files
-    keras_model = tf.keras.models.load_model(model, compile=False)
-    if student is not None:
-        opts.student = tf.keras.models.load_model(student, compile=False)
-    check_output_dir(out, force, (model, data, student))  # before minutes of training
-    if target_drop is not None:
-        _auto(keras_model, ds, board, target_drop, objective, epochs, out, force, as_json)
+        _auto(model, data, board, target_drop, objective, epochs, out, force, as_json)
         return
-    result = compress(keras_model, ds, opts, progress=lambda m: None if as_json else
-                      console.print(f"[dim]{m}[/]"))
+    result = tinydeploy.compress(
+        model, data, out_dir=out, force=force,
+        progress=lambda m: None if as_json else console.print(f"[dim]{m}[/]"),
+        student=student, prune=prune, prune_min_weights=prune_min_weights,
+        prune_skip=prune_skip, structured=structured, structured_by=structured_by,
+        structured_steps=structured_steps, clusters=clusters, bits=bits, bits_skip=bits_skip,
+        distill_width=distill_width, distill=distill, temperature=temperature, alpha=alpha,
+        epochs=epochs, lr=lr, distill_epochs=distill_epochs)
     dest = out
-    summary = dict(result.summary(), model=str(model), out_dir=str(dest))
-    with staged_output_dir(out, force) as staging:
-        result.model.save(staging / "compressed.keras")
-        (staging / "model.tflite").write_bytes(result.tflite)
-        (staging / "compress.json").write_text(json.dumps(summary, indent=2) + "\n")
     if as_json:
-        typer.echo(json.dumps(summary))
+        typer.echo(result.to_json())
         return
     console.print(f"{'; '.join(result.steps) or 'int8 only'}")
     console.print(f"accuracy float {result.float_accuracy:.2%}, int8 (TFLite Micro) "
@@ -118,14 +103,23 @@ def compress_cmd(
                   f"({len(result.tflite):,} bytes); next: tinydeploy flash {dest / 'model.tflite'}")
 
 
-def _auto(keras_model: Any, ds: Any, board: str, drop: float, objective: str, epochs: int,
+def _auto(model: Path, data: Path, board: str, drop: float, objective: str, epochs: int,
           out: Path, force: bool, as_json: bool) -> None:
-    from tinydeploy.outdir import staged_output_dir
+    from tinydeploy.compress import load_dataset
+    from tinydeploy.model.convert import _load_converter, _quiet_tf, source_kind
+    from tinydeploy.outdir import check_output_dir, staged_output_dir
     from tinydeploy.pipeline import resolve_board
     from tinydeploy.report.markdown import table
     from tinydeploy.search.autocompress import auto_compress
 
-    res = auto_compress(keras_model, ds, resolve_board(board), drop, objective, epochs,
+    target = resolve_board(board)
+    ds = load_dataset(data)
+    source_kind(model)
+    tf = _quiet_tf()
+    _load_converter(tf, model, "keras")  # one-line errors for unreadable files
+    keras_model = tf.keras.models.load_model(model, compile=False)
+    check_output_dir(out, force, (model, data))  # before minutes of training
+    res = auto_compress(keras_model, ds, target, drop, objective, epochs,
                         progress=lambda m: None if as_json else console.print(f"[dim]{m}[/]"))
     summary = dict(res.summary(), board=board, out_dir=str(out))
     rows = [summary["baseline"], *summary["variants"]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, List, Optional
 
@@ -10,21 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tinydeploy.outdir import check_output_dir, staged_output_dir
+from tinydeploy.cli_progress import status as cli_status
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
-
-
-def _repoint(staging: Path, final: Path) -> None:
-    """hls4ml writes absolute paths (hls4ml_config.yml's OutputDir): make the text files
-    name the folder they will live in, not the staging folder."""
-    old, new = str(staging.resolve()), str(final.resolve())
-    for path in staging.rglob("*"):
-        if path.suffix in (".yml", ".yaml", ".tcl", ".json", ".toml", ".cfg") and path.is_file():
-            text = path.read_text(errors="surrogateescape")
-            if old in text:
-                path.write_text(text.replace(old, new), errors="surrogateescape")
 
 
 def _summary(r: dict[str, Any], out_dir: Path) -> None:
@@ -88,29 +76,22 @@ def fpga_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
     """Convert a Keras model to an HLS project with hls4ml and C-simulate it against float."""
-    from tinydeploy.errors import ConfigError
-    from tinydeploy.fpga.config import load_config
-    from tinydeploy.fpga.export import export
-    from tinydeploy.fpga.report import write_reports
+    import tinydeploy
 
-    cfg = load_config(config, {"precision": precision, "reuse_factor": reuse_factor,
-                               "strategy": strategy, "io_type": io_type, "backend": backend,
-                               "part": part, "clock_period": clock_period}, layer_precision)
-    if samples < 1:
-        raise ConfigError(f"must be at least 1, not {samples}", where="--samples")
+    settings = {k: v for k, v in {"precision": precision, "reuse_factor": reuse_factor,
+                                  "strategy": strategy, "io_type": io_type, "backend": backend,
+                                  "part": part, "clock_period": clock_period}.items()
+                if v is not None}
     out_dir = out or Path("td-out") / f"{model.stem}-fpga"
-    check_output_dir(out_dir, force, (model, data))
-    # Written to a staging folder, moved into place only when complete: an interrupted or
-    # failed run leaves the old folder (or none) untouched.
-    with staged_output_dir(out_dir, force) as staging:
-        with err_console.status(f"converting {model} with hls4ml and C-simulating ..."):
-            report = export(model, cfg, staging, data=data, samples=samples, synth=synth)
-        write_reports(staging, report)
-        _repoint(staging, out_dir)
+    with cli_status(err_console, f"converting {model} with hls4ml and C-simulating ..."):
+        result = tinydeploy.fpga(model, out_dir, data=data, config=config,
+                                 layer_precision=layer_precision, samples=samples, synth=synth,
+                                 force=force, **settings)
+    report = result.report
     for note in report["warnings"]:
         err_console.print(f"[bold yellow]WARNING:[/] {note}")
     if as_json:
-        typer.echo(json.dumps(report))
+        typer.echo(result.to_json())
         return
     _summary(report, out_dir)
 

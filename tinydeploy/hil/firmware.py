@@ -33,9 +33,18 @@ class Firmware:
     folder: Optional[Path] = None    # the generated project + build
 
 
-def load_model(path: Path) -> PreparedModel:
-    """The model as the pipeline prepares it (a .tflite is checked to be fully int8)."""
-    return prepare_model(Path(path))
+def load_model(path: Path, data: Optional[Path] = None, option: str = "data") -> PreparedModel:
+    """The model as the pipeline prepares it: a .tflite is checked to be fully int8, a
+    Keras / SavedModel model is converted with ``data`` (its samples; ``option`` names
+    where they come from in the error when they are missing)."""
+    from tinydeploy.errors import DataError
+    from tinydeploy.model.convert import source_kind
+
+    if data is None and source_kind(Path(path)) != "tflite":
+        raise DataError(f"a Keras/SavedModel model needs representative samples to be "
+                        f"quantized: pass {option}=SAMPLES (.npy, .npz or a folder of .npy)",
+                        path=str(path))
+    return prepare_model(Path(path), None if data is None else Path(data))
 
 
 def build_firmware(model: PreparedModel, board: Board, runtime: str, cache_dir: Path, *,

@@ -78,3 +78,21 @@ def compare(reference: Oracle, device: Callable[[np.ndarray], np.ndarray],
         exact += d == 0.0
         top = max(top, d)
     return Comparison(len(inputs), exact, top, tuple(worst))
+
+
+def top1_accuracy(outputs: list[np.ndarray], labels: np.ndarray, where: str) -> float:
+    """Share of outputs whose largest value is at the label's class; ``labels`` are
+    class indices, or one-hot rows as wide as the outputs."""
+    labels = np.asarray(labels)
+    classes = int(np.asarray(outputs[0]).size) if outputs else 0
+    if labels.ndim >= 2 and labels.shape[-1] == classes and classes > 1:
+        labels = labels.reshape(len(labels), classes).argmax(axis=1)
+    labels = labels.reshape(len(labels)) if labels.ndim else labels.reshape(1)
+    if len(labels) < len(outputs):
+        raise DataError(f"{len(labels)} labels for {len(outputs)} checked samples; pass one "
+                        "label (class index or one-hot row) per sample", path=where)
+    if labels.dtype.kind not in "iub":
+        raise DataError(f"labels have dtype {labels.dtype}; pass class indices (integers) "
+                        "or one-hot rows", path=where)
+    predicted = np.array([int(np.asarray(y).ravel().argmax()) for y in outputs])
+    return float((predicted == labels[:len(outputs)]).mean())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Optional
 
@@ -10,8 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tinydeploy.errors import DataError
-from tinydeploy.outdir import check_output_dir, staged_output_dir
+from tinydeploy.cli_progress import status as cli_status
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -58,41 +56,20 @@ def convert_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
     """Convert a model to a fully int8 .tflite, C arrays and a model report."""
-    from tinydeploy.model.agreement import agreement
-    from tinydeploy.model.carray import write_c_array
-    from tinydeploy.model.convert import convert
-    from tinydeploy.model.data import fit_to_input, load_samples
-    from tinydeploy.model.inspect import model_report
-    from tinydeploy.report.markdown import model_markdown, write_reports
+    import tinydeploy
 
-    if calibrate not in (None, "random"):
-        raise DataError(f"--calibrate accepts only 'random', not {calibrate!r}", path=str(model))
     out_dir = out or Path("td-out") / model.stem
-    check_output_dir(out_dir, force, (model, data))  # before the conversion, not after it
-    with err_console.status(f"converting {model} ..."):
-        result = convert(model, data, io=io, calibrate=calibrate)
+    with cli_status(err_console, f"converting {model} ...") as status:
+        result = tinydeploy.convert(model, data, out_dir=out_dir, io=io, calibrate=calibrate,
+                                    force=force, progress=lambda s: status.update(s + " ..."))
     for note in result.warnings:
         err_console.print(f"[bold yellow]WARNING:[/] {note}")
-    agree = None
-    if result.float_tflite is not None and data is not None:
-        with err_console.status("comparing float and int8 outputs ..."):
-            samples = fit_to_input(load_samples(data), result.model.input_tensors[0].shape,
-                                   str(data))
-            agree = agreement(result.float_tflite, result.tflite, samples)
-    with err_console.status("measuring the TFLite Micro arena ..."):
-        report = model_report(result.model, result.tflite, agree, extra={"conversion": {
-            "source_kind": result.source_kind, "calibration": result.calibration,
-            "samples": result.calibration_samples, "io": io, "warnings": result.warnings}})
-    with staged_output_dir(out_dir, force) as staging:
-        (staging / "model.tflite").write_bytes(result.tflite)
-        write_c_array(result.tflite, result.model.name, staging)
-        write_reports(staging, report, model_markdown(report))
     if as_json:
-        typer.echo(json.dumps(report))
+        typer.echo(result.to_json())
         return
-    _print_summary(report)
+    _print_summary(result.report)
     console.print(f"wrote {out_dir}/: model.tflite, model_data.h, model_data.c, "
-                  "report.json, report.md")
+                  "report.json, report.md, report.html")
 
 
 def inspect_cmd(
@@ -104,26 +81,13 @@ def inspect_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Ops, shapes, params, MACs, TFLite Micro arena, and float vs int8 agreement."""
-    from tinydeploy.model.agreement import agreement
-    from tinydeploy.model.convert import float_tflite
-    from tinydeploy.model.data import fit_to_input, load_samples
-    from tinydeploy.model.inspect import model_report
-    from tinydeploy.model.ir import read_model
+    import tinydeploy
 
-    ir = read_model(model)
-    raw = model.read_bytes()
-    agree = None
-    if (float_model is None) != (data is None):
-        raise DataError("agreement needs both --float-model and --data",
-                        path=str(float_model or data))
-    if float_model is not None and data is not None:
-        samples = fit_to_input(load_samples(data), ir.input_tensors[0].shape, str(data))
-        agree = agreement(float_tflite(float_model), raw, samples)
-    report = model_report(ir, raw, agree)
+    result = tinydeploy.inspect(model, float_model=float_model, data=data)
     if as_json:
-        typer.echo(json.dumps(report))
+        typer.echo(result.to_json())
     else:
-        _print_summary(report)
+        _print_summary(result.report)
 
 
 def register(app: typer.Typer) -> None:

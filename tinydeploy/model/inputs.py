@@ -29,3 +29,26 @@ def random_inputs(source: HasInput, count: int, seed: int = 0) -> np.ndarray:
         info = np.iinfo(dtype)
         return rng.integers(info.min, info.max + 1, size=shape, dtype=dtype)
     return rng.uniform(-4.0, 4.0, size=shape).astype(dtype)
+
+
+def sample_inputs(source: HasInput, samples: np.ndarray, count: int, where: str,
+                  quantization: tuple[float, int] | None = None) -> np.ndarray:
+    """The first ``count`` of the user's ``samples`` (float, shaped [N, *input_shape] or
+    fitting it as model.data.fit_to_input allows) as inputs of ``source``'s model:
+    quantized with the input's (scale, zero point) when the model takes integers, as
+    TFLite does (round half away from zero, then saturate). Samples already of the
+    input's integer type are taken as they are."""
+    from tinydeploy.model.data import fit_to_input
+
+    dtype = np.dtype(source.input_dtype)
+    if samples.dtype == dtype and np.issubdtype(dtype, np.integer):
+        raw = samples.reshape((-1, *source.input_shape))[:count]
+        return np.ascontiguousarray(raw)
+    real = fit_to_input(samples, (1, *source.input_shape), where)[:count]
+    if not np.issubdtype(dtype, np.integer):
+        return real.astype(dtype)
+    scale, zero_point = quantization or (1.0, 0)
+    v = real.astype(np.float64) / scale
+    q = np.sign(v) * np.floor(np.abs(v) + 0.5) + zero_point
+    info = np.iinfo(dtype)
+    return np.clip(q, info.min, info.max).astype(dtype)

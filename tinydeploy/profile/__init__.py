@@ -135,7 +135,7 @@ def run_profile(model_path: Path, board_id: str, out_dir: Path, *, kernels: str 
 
 
 def profile_markdown(r: dict[str, Any]) -> str:
-    from tinydeploy.report.markdown import table
+    from tinydeploy.report.markdown import provenance_markdown, table
 
     emulated = "instructions_per_inference" in r
     lines = [f"# Profile: {r['model']['name']} on {r['board']} ({r['kernels']} kernels)", ""]
@@ -155,5 +155,5 @@ def profile_markdown(r: dict[str, Any]) -> str:
         else:
             row += [f"{o['ticks']:,}", f"{o['share']:.1%}"]
         rows.append(row)
-    lines += [table(headers, rows), ""]
+    lines += [table(headers, rows), "", provenance_markdown(r)]
     return "\n".join(lines)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Optional
 
@@ -10,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tinydeploy.cli_progress import status as cli_status
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -39,18 +39,11 @@ def _table(r: dict[str, Any], top: int) -> Table:
     return t
 
 
-def _kernel_choice(out_dir: Path) -> Optional[dict[str, Any]]:
-    """Which kernels the compiler used and why (compiled.json of the profiled model)."""
-    from tinydeploy.compile import METADATA_NAME
-
-    path = out_dir / "compiled" / METADATA_NAME
-    return json.loads(path.read_text()).get("kernel_choice") if path.is_file() else None
-
-
 def profile_cmd(
     model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel model with --data."),
     board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`)."),
-    kernels: str = typer.Option("auto", "--kernels", help="auto (SIMD where the cpu has DSP), reference, dsp or dsp-small."),
+    kernels: str = typer.Option("auto", "--kernels", help="auto (SIMD where the cpu has DSP), "
+                                "reference, dsp or dsp-small."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
     top: int = typer.Option(0, "--top", help="Show only the N most expensive ops (0: all, in order)."),
     renode: Optional[Path] = typer.Option(None, "--renode", help="The renode launcher (or its "
@@ -60,34 +53,20 @@ def profile_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
     """Instructions (emulated boards) or ticks per op, with MACs and instructions/MAC."""
-    from tinydeploy.boards import load_board
-    from tinydeploy.outdir import check_output_dir, staged_output_dir
-    from tinydeploy.policy import choose_kernels, kernel_note
-    from tinydeploy.profile import profile_markdown, run_profile
-    from tinydeploy.report.markdown import write_reports
-
-    choose_kernels(kernels)
+    import tinydeploy
     from tinydeploy.flash_cli import use_renode
 
     use_renode(renode)
     out_dir = out or Path("td-out") / f"{model.stem}-{board}-profile"
-    check_output_dir(out_dir, force, (model, data))
-    with staged_output_dir(out_dir, force) as staging, err_console.status("profiling ...") as st:
-        report = run_profile(model, board, staging, kernels=kernels, data=data,
-                             progress=lambda s: st.update(s + " ..."))
-        report["kernel_choice"] = _kernel_choice(staging)
-        note = kernel_note(report["kernel_choice"], load_board(board))
-        if note:
-            err_console.print(note, markup=False, soft_wrap=True)
-        report["out_dir"] = str(out_dir)
-        write_reports(staging, report, profile_markdown(report))
-        from tinydeploy.report.html import profile_html, write_html
-
-        write_html(staging / "report.html", profile_html(report))
+    with cli_status(err_console, "profiling ...") as st:
+        result = tinydeploy.profile(model, board, out_dir=out_dir, data=data, kernels=kernels,
+                                    force=force, progress=lambda s: st.update(s + " ..."),
+                                    note=lambda line: err_console.print(line, markup=False,
+                                                                        soft_wrap=True))
     if as_json:
-        typer.echo(json.dumps(report))
+        typer.echo(result.to_json())
         return
-    console.print(_table(report, top))
+    console.print(_table(result.report, top))
     console.print(f"wrote {out_dir}/ (report.json, report.md, report.html, project/)")
 
 

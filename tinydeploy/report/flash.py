@@ -25,11 +25,14 @@ def flash_report(*, board: Board, runtime: str, model: Model, model_path: str, c
                  input_copy_bytes: int, boot_seconds: float | None,
                  seconds: float) -> dict[str, Any]:
     """One dict: board, model, flash (ELF), RAM (static + stack high-water measured on
-    the device), arena, the check against tflite-micro and the timing figures.
+    the device), arena, the check against tflite-micro, the timing figures and the ops
+    (report.figures defines each figure).
 
     ``sizes``: None when the firmware was not built by make (PlatformIO): the RAM
     figure then comes from the device; ``compiled``: None for the TFLM runtime."""
-    macs = sum(r.macs for r in op_stats(model))
+    stats = op_stats(model)
+    macs = sum(r.macs for r in stats)
+    kernels = {o["index"]: o.get("kernel") for o in compiled.ops} if compiled is not None else {}
     stack_used = memory.get("stack_used_bytes") or 0
     static_ram = sizes.static_ram_bytes if sizes else (memory.get("static_ram_bytes") or 0)
     report: dict[str, Any] = {
@@ -54,13 +57,16 @@ def flash_report(*, board: Board, runtime: str, model: Model, model_path: str, c
         "input_copy_bytes": input_copy_bytes,
         "arena_bytes": memory.get("arena_bytes"),
         "tflm_arena_bytes": tflm_arena_bytes,
-        "stack_bytes": stack_used,
+        "stack_high_water_bytes": stack_used,
+        "stack_bytes": stack_used,  # the same figure, under the name earlier reports used
         "stack_reserved_bytes": memory.get("stack_bytes"),
         "exact_match_rate": checked["exact_match_rate"],
         "max_abs_diff": checked["max_abs_diff"],
         "check": checked,
         "latency": timing,
         "device_info": info,
+        "ops": [{"index": r.index, "op": r.op, "kernel": kernels.get(r.index), "macs": r.macs,
+                 "params": r.params} for r in stats],
         "boot_seconds": boot_seconds,
         "seconds": seconds,
     }

@@ -13,6 +13,8 @@ import io
 from pathlib import Path
 from typing import Any, Iterable
 
+from tinydeploy.report.figures import FIGURES, label
+
 CSS = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; }
@@ -84,7 +86,11 @@ def memory_map_plot(report: dict[str, Any]) -> str:
     other = flash.get("other", flash.get("other_flash_bytes", 0)) or 0
     arena = report.get("arena_bytes") or 0
     static = report.get("static_ram_bytes") or (flash.get("static_ram_bytes") or 0)
-    stack = report.get("stack_bytes") or report.get("stack_reserved_bytes") or 0
+    # the measured high-water mark where the device reported it, else the reserved stack:
+    # two different figures, labelled apart (report.figures)
+    measured = report.get("stack_high_water_bytes", report.get("stack_bytes"))
+    stack_key = "stack_high_water_bytes" if measured else "stack_reserved_bytes"
+    stack = measured or report.get("stack_reserved_bytes") or 0
     fig, ax = plt.subplots(figsize=(7, 2.4))
     kib = 1024.0
     ax.barh(["flash"], [weights / kib], color="#4c72b0", label="weights")
@@ -94,7 +100,8 @@ def memory_map_plot(report: dict[str, Any]) -> str:
     rest = max(static - arena, 0)
     ax.barh(["RAM"], [arena / kib], color="#55a868", label="arena")
     ax.barh(["RAM"], [rest / kib], left=[arena / kib], color="#8172b2", label="other static RAM")
-    ax.barh(["RAM"], [stack / kib], left=[(arena + rest) / kib], color="#c44e52", label="stack")
+    ax.barh(["RAM"], [stack / kib], left=[(arena + rest) / kib], color="#c44e52",
+            label=label(stack_key), hatch=None if measured else "//")
     title = "KiB used"
     fb, rb = report.get("board_flash_bytes"), report.get("board_ram_bytes")
     if fb and rb:
@@ -102,7 +109,8 @@ def memory_map_plot(report: dict[str, Any]) -> str:
     ax.set_xlabel(title)
     ax.legend(fontsize=7, ncol=3, loc="lower right")
     return _figure("memory-map", "Memory map: flash (weights, code, rest) and RAM "
-                   "(arena, other static data, stack)", fig)
+                   f"(arena, other static data, {label(stack_key)}: "
+                   f"{FIGURES[stack_key][1]})", fig)
 
 
 def per_op_plot(ops: list[dict[str, Any]]) -> str:
@@ -163,28 +171,79 @@ def arena_plot(rows: list[dict[str, Any]]) -> str:
 
 # ---------------------------------------------------------------- pages
 
+def model_html(r: dict[str, Any]) -> str:
+    """report.html of `tinydeploy convert` / `inspect`: the summary, the agreement, the ops."""
+    from tinydeploy.report.markdown import shape
+
+    m = r["model"]
+    rows = [["file", f"{m['path']} ({m['size_bytes']:,} bytes)"],
+            ["input", f"{shape(r['input']['shape'])} {r['input']['dtype']}"],
+            ["output", f"{shape(r['output']['shape'])} {r['output']['dtype']}"],
+            ["MACs", f"{r['macs']:,}"], ["params", f"{r['params']:,}"],
+            ["TFLite Micro arena", f"{r['arena_bytes']:,} B ({r['tflm_arena']['note']})"]]
+    parts = [table(["", ""], rows)]
+    agree = r.get("agreement")
+    if agree:
+        top1 = "n/a" if agree["top1_agreement"] is None else f"{agree['top1_agreement']:.1%}"
+        parts += ["<h2>Float vs int8</h2>",
+                  table(["samples", "top-1 agreement", "max abs error", "mean abs error"],
+                        [[agree["samples"], top1, f"{agree['max_abs_error']:.4g}",
+                          f"{agree['mean_abs_error']:.4g}"]])]
+    parts += ["<h2>Ops</h2>",
+              table(["#", "op", "inputs", "outputs", "params", "MACs"],
+                    [[o["index"], o["op"], ", ".join(shape(s) for s in o["inputs"]),
+                      ", ".join(shape(s) for s in o["outputs"]), f"{o['params']:,}",
+                      f"{o['macs']:,}"] for o in r["ops"]], left=2), provenance_html(r)]
+    return page(f"tinydeploy model report: {m['name']}", parts)
+
+
+def provenance_html(r: dict[str, Any]) -> str:
+    """The command, the date and the tool versions a report came from."""
+    p = r.get("provenance")
+    if not p:
+        return ""
+    versions = ", ".join(f"{k} {v}" for k, v in p["versions"].items())
+    return (f'<p class="note">{_esc(p["date"])}: <code>{_esc(p["command"])}</code><br>'
+            f"{_esc(versions)}</p>")
+
+
 def flash_html(r: dict[str, Any]) -> str:
     rows = [["board", f"{r['board']} ({r.get('board_name', '')}, {r.get('cpu', '')})"],
             ["runtime", f"{r['runtime']} ({r.get('kernels') or '-'} kernels)"],
             ["model", r["model"]["name"]], ["MACs", f"{r['macs']:,}"]]
     if r.get("flash_bytes") is not None:
         f = r["flash"]
-        rows.append(["flash", f"{r['flash_bytes']:,} B (weights {f['weights']:,}, runtime code "
-                              f"{f['runtime']:,}, other {f['other']:,})"])
-    rows.append(["RAM", f"{r['ram_bytes']:,} B (arena {r['arena_bytes']:,}, TFLite Micro arena "
-                        f"{r['tflm_arena_bytes']:,}, stack {r['stack_bytes']:,})"])
+        rows.append([label("flash_bytes"), f"{r['flash_bytes']:,} B (weights {f['weights']:,}, "
+                     f"runtime code {f['runtime']:,}, other {f['other']:,})"])
+    stack = r.get("stack_high_water_bytes", r["stack_bytes"])
+    rows += [[label("ram_bytes"), f"{r['ram_bytes']:,} B ({label('static_ram_bytes')} "
+                                  f"{r['static_ram_bytes']:,} + {label('stack_high_water_bytes')} "
+                                  f"{stack:,})"],
+             [label("arena_bytes"), f"{r['arena_bytes']:,} B ({label('tflm_arena_bytes')} "
+                                    f"{r['tflm_arena_bytes']:,} B)"]]
+    if r.get("stack_reserved_bytes"):
+        rows.append([label("stack_reserved_bytes"), f"{r['stack_reserved_bytes']:,} B"])
     if "instructions_per_inference" in r:
-        rows.append(["instructions / inference (emulated)",
+        rows.append([label("instructions_per_inference"),
                      f"{r['instructions_per_inference']:,.0f} ({r['instructions_per_mac']} / MAC)"])
+    if r.get("cycles_per_inference") is not None:
+        rows.append([label("cycles_per_inference"), f"{r['cycles_per_inference']:,.0f}"])
     if r.get("latency_ms") is not None:
-        rows.append(["latency", f"{r['latency_ms']:.3f} ms"])
+        rows.append([label("latency_ms"), f"{r['latency_ms']:.3f} ms"])
     c = r["check"]
     if c["inputs"]:
         rows.append([f"outputs vs tflite-micro ({c['inputs']} inputs)",
                      f"{c['exact_match_rate']:.0%} exact, max diff {c['max_abs_diff']:g}"])
+    if c.get("accuracy") is not None:
+        rows.append(["top-1 accuracy (device / tflite-micro)",
+                     f"{c['accuracy']:.1%} / {c['reference_accuracy']:.1%}"])
     parts = [table(["", ""], rows), memory_map_plot(r)]
     if r.get("ops"):
-        parts.append(per_op_plot(r["ops"]))
+        parts += ["<h2>Ops</h2>", table(["#", "op", "kernel", "MACs", "params"],
+                                         [[o["index"], o["op"], o.get("kernel") or "-",
+                                           f"{o['macs']:,}", f"{o['params']:,}"]
+                                          for o in r["ops"]], left=0)]
+    parts.append(provenance_html(r))
     return page(f"tinydeploy flash: {r['model']['name']} on {r['board']}", parts)
 
 
@@ -206,7 +265,8 @@ def profile_html(r: dict[str, Any]) -> str:
         else:
             row += [f"{o['ticks']:,}", f"{o['share']:.1%}"]
         rows.append(row)
-    parts += [per_op_plot(r["ops"]), table(headers, rows), memory_map_plot(r)]
+    parts += [per_op_plot(r["ops"]), table(headers, rows), memory_map_plot(r),
+              provenance_html(r)]
     return page(f"tinydeploy profile: {r['model']['name']} on {r['board']} "
                 f"({r['kernels']} kernels)", parts)
 

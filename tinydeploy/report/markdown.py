@@ -48,7 +48,8 @@ def model_markdown(r: dict[str, Any]) -> str:
                     [[o["index"], o["op"], ", ".join(shape(s) for s in o["inputs"]),
                       ", ".join(shape(s) for s in o["outputs"]), f"{o['params']:,}",
                       f"{o['macs']:,}"] for o in r["ops"]]),
-              "", f"Totals: {len(r['ops'])} ops, {r['params']:,} params, {r['macs']:,} MACs.", ""]
+              "", f"Totals: {len(r['ops'])} ops, {r['params']:,} params, {r['macs']:,} MACs.", "",
+              provenance_markdown(r)]
     return "\n".join(lines)
 
 
@@ -72,7 +73,8 @@ def flash_markdown(r: dict[str, Any]) -> str:
                               f"{f['runtime']:,}, other {f['other']:,})"])
     rows += [["RAM", f"{r['ram_bytes']:,} B (static {r['static_ram_bytes']:,}, of which "
                      f"{r.get('input_copy_bytes') or 0:,} a copy of the input for repeated runs, "
-                     f"+ stack high-water {r['stack_bytes']:,})"],
+                     f"+ stack high-water {r.get('stack_high_water_bytes', r['stack_bytes']):,}, "
+                     "measured on the device)"],
              ["arena", f"{r['arena_bytes']:,} B (TFLite Micro needs {r['tflm_arena_bytes']:,} B)"]]
     if "instructions_per_inference" in r:
         rows.append(["instructions / inference", f"{r['instructions_per_inference']:,.0f} "
@@ -82,7 +84,22 @@ def flash_markdown(r: dict[str, Any]) -> str:
     if r.get("latency_ms") is not None:
         rows.append(["latency", f"{r['latency_ms']:.3f} ms ({r['latency'].get('note', '')})"])
     if c["inputs"]:
-        rows.append(["check vs tflite-micro", f"{c['inputs']} random inputs: "
+        source = "samples of --data" if c.get("source") == "data" else "random inputs"
+        rows.append(["check vs tflite-micro", f"{c['inputs']} {source}: "
                      f"{c['exact_match_rate']:.1%} exact, max abs diff {c['max_abs_diff']:g}"])
+    if c.get("accuracy") is not None:
+        rows.append(["top-1 accuracy (device / tflite-micro)",
+                     f"{c['accuracy']:.1%} / {c['reference_accuracy']:.1%} on {c['inputs']} "
+                     "labelled samples"])
     return "\n".join([f"# tinydeploy flash: {r['model']['name']} on {r['board']}", "",
-                      table(["", ""], rows), "", f"Total time: {r['seconds']} s.", ""])
+                      table(["", ""], rows), "", f"Total time: {r['seconds']} s.", "",
+                      provenance_markdown(r)])
+
+
+def provenance_markdown(r: dict[str, Any]) -> str:
+    """The command, the date and the tool versions a report came from."""
+    p = r.get("provenance")
+    if not p:
+        return ""
+    versions = ", ".join(f"{k} {v}" for k, v in p["versions"].items())
+    return f"Made {p['date']} by `{p['command']}` ({versions}).\n"

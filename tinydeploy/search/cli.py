@@ -46,7 +46,8 @@ def search_cmd(
     study: str = typer.Option("sqlite:///search.db", "--study",
                               help="Optuna storage URL; the same URL resumes the study, and "
                                    "workers on several machines share a database server URL."),
-    study_name: str = typer.Option("tinydeploy-search", "--study-name"),
+    study_name: str = typer.Option("tinydeploy-search", "--study-name",
+                                   help="Name of the study in the storage (several fit in one)."),
     artifacts: Path = typer.Option(None, "--artifacts",
                                    help="Folder for the trials' models (default: beside an "
                                         "SQLite study file; needed for a server URL)."),
@@ -68,15 +69,12 @@ def search_cmd(
     sampler: str = typer.Option("tpe", "--sampler", help="tpe or nsga2."),
     tolerance: float = typer.Option(1.0, "--tolerance", help="Accuracy points the chosen model "
                                     "may lose against the front's best."),
-    seed: int = typer.Option(0, "--seed"),
+    seed: int = typer.Option(0, "--seed", help="Seed of the sampler and the training."),
     force: bool = typer.Option(False, "--force", help="Replace files a previous run wrote."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Hardware-aware search: each candidate is trained, quantized and measured on the
-    board (flash, RAM, instructions); the study persists and resumes.
-
-    Example: tinydeploy search --data kws.npz --board qemu-m4 --trials 40 -o search-out
-    """
+    board (flash, RAM, instructions); the study persists and resumes."""
     from tinydeploy.compress import load_dataset
     from tinydeploy.compress.errors import CompressSettingError
     from tinydeploy.outdir import check_output_dir, staged_output_dir

@@ -46,7 +46,8 @@ class HostTarget(Target):
                 line += ch
         text = line.decode(errors="replace").strip()
         if not text.startswith("td-pty "):
-            err = self.proc.stderr.read().decode(errors="replace") if self.proc.poll() is not None and self.proc.stderr else ""
+            ended = self.proc.poll() is not None and self.proc.stderr
+            err = self.proc.stderr.read().decode(errors="replace") if ended else ""
             raise DeviceError(f"the host firmware did not report its pty: {text or err or 'no output'}",
                               port=str(self.program))
         self.pty = text.split(" ", 1)[1]
