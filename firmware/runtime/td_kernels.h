@@ -206,6 +206,53 @@ td_status td_dequantize_s8_f32(const td_affine_params *p, const int8_t *input, f
 
 td_status td_requantize_s8(const td_requantize_params *p, const int8_t *input, int8_t *output);
 
+/* ---- element-wise ops beyond the MLPerf Tiny set ---------------------------
+ * Unary ops: `size` elements in, `size` out, each requantized as TFLite Micro's
+ * int8 kernel does. Binary ops broadcast as ADD and MUL do (td_broadcast). */
+
+/* RELU and RELU6: requantize, then clamp to [act_min, act_max]. */
+td_status td_relu_s8(const td_relu_params *p, const int8_t *input, int8_t *output);
+
+/* LEAKY_RELU: separate multipliers for x >= 0 and x < 0 (alpha may be negative). */
+td_status td_leaky_relu_s8(const td_leaky_relu_params *p, const int8_t *input,
+                           int8_t *output);
+
+/* HARD_SWISH: x * relu6(x + 3) / 6 in TFLite's 16-bit fixed point. */
+td_status td_hard_swish_s8(const td_hard_swish_params *p, const int8_t *input,
+                           int8_t *output);
+
+/* ABS: |x - input zero point| requantized (identity multiplier for equal scales). */
+td_status td_abs_s8(const td_requantize_params *p, const int8_t *input, int8_t *output);
+
+/* SUB: ADD's params and arithmetic with input 2 subtracted. */
+td_status td_sub_s8(const td_add_params *p, const int8_t *input1, const int8_t *input2,
+                    int8_t *output);
+
+/* SQUARED_DIFFERENCE: (x1 - x2)^2 with 7 bits of headroom, no activation. */
+td_status td_squared_difference_s8(const td_squared_diff_params *p, const int8_t *input1,
+                                   const int8_t *input2, int8_t *output);
+
+/* MAXIMUM / MINIMUM of the raw int8 values (as TFLite Micro). */
+td_status td_maximum_s8(const td_minmax_params *p, const int8_t *input1, const int8_t *input2,
+                        int8_t *output);
+td_status td_minimum_s8(const td_minmax_params *p, const int8_t *input1, const int8_t *input2,
+                        int8_t *output);
+
+/* PRELU: alpha is a constant int8 tensor in the params, broadcast as input 2. */
+td_status td_prelu_s8(const td_prelu_params *p, const int8_t *input, int8_t *output);
+
+/* ---- data movement beyond CONCATENATION and PAD ----------------------------
+ * Values are copied, never requantized (input and output share scale and zero
+ * point). */
+
+/* Output element (i0, .., i{dims-1}) = input[map_0[i0] + map_1[i1] + ...]: TRANSPOSE,
+ * SLICE, STRIDED_SLICE, GATHER (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE,
+ * MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR. */
+td_status td_remap_s8(const td_remap_params *p, const int8_t *input, int8_t *output);
+
+/* SPLIT / SPLIT_V / UNPACK: per outer block, copy_bytes[k] bytes to output k. */
+td_status td_split_s8(const td_split_params *p, const int8_t *input, int8_t *const *outputs);
+
 #ifdef __cplusplus
 }
 #endif

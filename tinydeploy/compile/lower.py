@@ -29,6 +29,12 @@ SUPPORTED_OPS = (
     "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
     "SOFTMAX", "ADD", "MUL", "CONCATENATION", "PAD", "PADV2", "MEAN", "LOGISTIC", "TANH",
     "QUANTIZE", "DEQUANTIZE") + ALIAS_OPS
+# element-wise and shape ops beyond the MLPerf Tiny set (lowered in .lower_ops)
+SUPPORTED_OPS += (
+    "RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH", "ABS", "PRELU", "SUB", "MAXIMUM", "MINIMUM",
+    "SQUARED_DIFFERENCE", "TRANSPOSE", "SLICE", "STRIDED_SLICE", "GATHER", "SPACE_TO_DEPTH",
+    "DEPTH_TO_SPACE", "MIRROR_PAD", "RESIZE_NEAREST_NEIGHBOR", "SPLIT", "SPLIT_V", "UNPACK",
+    "PACK")
 
 
 @dataclass
@@ -59,6 +65,9 @@ class Step:
     arrays: list[ConstArray] = field(default_factory=list)
     inplace: dict[int, int] = field(default_factory=dict)  # input tensor -> D bytes
     alias: tuple[int, int] | None = None  # (input, output) sharing one buffer
+    # constant operands passed to the kernel in place of an activation: argument
+    # position among the inputs -> the ConstArray's name (SUB of a constant, ...)
+    const_inputs: dict[int, str] = field(default_factory=dict)
     # row-wise recomputation (set by the planner's rematerialisation pass)
     remat: dict[str, Any] | None = None
     scratch: list[tuple[str, int]] = field(default_factory=list)  # (name, bytes)
@@ -146,7 +155,12 @@ def _padding(padding: str, stride: int, dilation: int, in_size: int, k: int) -> 
     return out, total // 2
 
 
-class Lowering:
+# The ops beyond the MLPerf Tiny set live in their own module (a mixin); it imports the
+# helpers above, so it is imported here, after them.
+from tinydeploy.compile.lower_ops import OpsMixin  # noqa: E402
+
+
+class Lowering(OpsMixin):
     """Turns a :class:`Model` into a list of :class:`Step`."""
 
     def __init__(self, model: Model) -> None:

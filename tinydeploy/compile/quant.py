@@ -106,6 +106,26 @@ def add_params(s1: float, s2: float, s_out: float, left_shift: int = 20) -> dict
                 input2_multiplier=m2, input2_shift=sh2, output_multiplier=mo, output_shift=sho)
 
 
+
+def squared_difference_params(s1: float, s2: float, s_out: float,
+                              left_shift: int = 7) -> dict[str, int]:
+    """SQUARED_DIFFERENCE's PrepareQuantized (int8): double ratios, the output's over
+    the square of twice the larger input scale."""
+    twice_max = 2.0 * float(max(np.float32(s1), np.float32(s2)))
+    m1, sh1 = quantize_multiplier_smaller_than_one(float(s1) / twice_max)
+    m2, sh2 = quantize_multiplier_smaller_than_one(float(s2) / twice_max)
+    denom = float(np.float32(1 << (2 * left_shift)) * np.float32(s_out))  # an int times a float
+    mo, sho = quantize_multiplier(twice_max * twice_max / denom)
+    return dict(left_shift=left_shift, input1_multiplier=m1, input1_shift=sh1,
+                input2_multiplier=m2, input2_shift=sh2, output_multiplier=mo, output_shift=sho)
+
+
+def downscale_multiplier_int16(m: int) -> int:
+    """DownScaleInt32ToInt16Multiplier: a Q0.31 multiplier rounded to Q0.15."""
+    if m >= (1 << 31) - 1 - (1 << 15):
+        return (1 << 15) - 1
+    return (m + (1 << 15)) >> 16
+
 def calculate_input_radius(input_integer_bits: int, input_left_shift: int,
                            total_signed_bits: int = 31) -> int:
     """CalculateInputRadius (floating-point variant)."""

@@ -1,0 +1,299 @@
+"""The AOT compiler's ops beyond the MLPerf Tiny set, each bit-exact with tflite-micro.
+
+Every case is a generated one- or few-op int8 model (tests/op_models.py: built as a
+flatbuffer with exact quantization parameters), compiled, built on the host with gcc
+and run against tflite-micro on random inputs (compile.check). Binary ops get their
+second operand from the input through another op (a requantize, a MEAN that keeps
+dimensions for broadcasting) or as a constant, since a compiled model has one input.
+"""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pytest
+
+from op_models import Graph, check_model
+
+pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc on the host")
+
+hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is in the test extra")
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+Build = Callable[[Graph], tuple[int, int]]  # builds the graph, returns (input, output)
+_RUN = itertools.count()  # one folder per model: a shared library path is loaded only once
+
+
+
+
+def assert_exact(build: Build, out: Path, kernel: str | None = None, inputs: int = 16) -> None:
+    g = Graph()
+    x, y = build(g)
+    result = check_model(g.build([x], [y]), out / str(next(_RUN)), inputs=inputs)
+    assert result["exact_match_rate"] == 1.0, result
+    if kernel is not None:
+        assert kernel in result["kernels"], result["kernels"]
+
+
+def unary(op: str, shape: list[int], qin: tuple[float, int], qout: tuple[float, int],
+          options: str | None = None, **fields: object) -> Build:
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input(shape, *qin)
+        y = g.tensor(shape, *qout)
+        g.op(op, [x], [y], options, **fields)
+        return x, y
+    return build
+
+
+# ---------------------------------------------------------------- activations
+
+ACTIVATION_CASES = [
+    ("RELU", (0.05, 3), (0.03, -128), None, {}),
+    ("RELU", (0.1, -20), (0.1, -128), None, {}),
+    ("RELU", (0.02, 100), (0.07, -50), None, {}),
+    ("RELU6", (0.05, 3), (0.05, 3), None, {}),
+    ("RELU6", (0.01, -100), (0.03, -128), None, {}),  # TFLM clamps on the input scale
+    ("LEAKY_RELU", (0.05, 3), (0.02, -10), "LeakyReluOptions", {"alpha": 0.2}),
+    ("LEAKY_RELU", (0.1, 0), (0.1, 0), "LeakyReluOptions", {"alpha": 0.01}),
+    ("LEAKY_RELU", (0.03, -40), (0.05, 20), "LeakyReluOptions", {"alpha": 1.7}),
+    ("LEAKY_RELU", (0.03, 10), (0.04, 0), "LeakyReluOptions", {"alpha": -0.3}),
+    ("HARD_SWISH", (0.05, 3), (0.03, -60), None, {}),
+    ("HARD_SWISH", (0.2, -10), (0.1, -100), None, {}),
+    ("HARD_SWISH", (0.01, 0), (0.008, -20), None, {}),
+    ("HARD_SWISH", (0.5, 30), (0.3, -128), None, {}),
+    ("ABS", (0.05, 3), (0.05, 3), None, {}),
+    ("ABS", (0.05, -7), (0.03, -128), None, {}),
+]
+
+
+@pytest.mark.parametrize("op,qin,qout,options,fields", ACTIVATION_CASES)
+def test_activation_matches_tflm(tmp_path: Path, op: str, qin: tuple[float, int],
+                                 qout: tuple[float, int], options: str | None,
+                                 fields: dict) -> None:
+    assert_exact(unary(op, [1, 5, 7, 8], qin, qout, options, **fields), tmp_path / "m")
+
+
+def test_activation_covers_every_int8_value(tmp_path: Path) -> None:
+    """256 input elements, so random inputs reach every int8 value across 16 runs."""
+    for op, qin, qout in (("HARD_SWISH", (0.04, -5), (0.025, -70)),
+                          ("LEAKY_RELU", (0.06, 12), (0.05, -3))):
+        fields = {"alpha": 0.1} if op == "LEAKY_RELU" else {}
+        assert_exact(unary(op, [1, 256], qin, qout, "LeakyReluOptions" if fields else None,
+                           **fields), tmp_path / op)
+
+
+def test_prelu_with_constant_alpha(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    for k, alpha_shape in enumerate(([1, 1, 8], [8], [5, 7, 8])):
+        def build(g: Graph, alpha_shape: list[int] = alpha_shape) -> tuple[int, int]:
+            x = g.input([1, 5, 7, 8], 0.05, 3)
+            a = g.const(rng.integers(-128, 128, alpha_shape), "int8", scale=0.004, zp=-5)
+            y = g.tensor([1, 5, 7, 8], 0.03, -20)
+            g.op("PRELU", [x, a], [y])
+            return x, y
+        assert_exact(build, tmp_path / f"prelu{k}", "td_prelu_s8")
+
+
+# ---------------------------------------------------------------- binary, broadcasting
+
+BINARY = {"SUB": ("SubOptions", {"fusedActivationFunction": 0}),
+          "MAXIMUM": (None, {}), "MINIMUM": (None, {}),
+          "SQUARED_DIFFERENCE": (None, {})}
+
+
+def binary(op: str, shape: list[int], form: str, qa: tuple[float, int], qb: tuple[float, int],
+           qo: tuple[float, int], act: int = 0) -> Build:
+    """form: "same" (b = x requantized), "bcast" (b = MEAN of x over H, W: [1,1,1,C]),
+    "both" (a = MEAN over C, b = MEAN over H, W), "const" (b a constant [C]),
+    "const_first" (a constant [1, W, C] first)."""
+    options, fields = BINARY[op]
+    if act:
+        fields = {"fusedActivationFunction": act}
+
+    def build(g: Graph) -> tuple[int, int]:
+        n, h, w, c = shape
+        x = g.input(shape, *qa)
+        rng = np.random.default_rng(1)
+        if form == "same":
+            a, b = x, g.tensor(shape, *qb)
+            g.op("QUANTIZE", [x], [b])
+        elif form in ("bcast", "both"):
+            axes = g.const([1, 2])
+            b = g.tensor([n, 1, 1, c], *qb)
+            g.op("MEAN", [x, axes], [b], "ReducerOptions", keepDims=True)
+            a = x
+            if form == "both":
+                a = g.tensor([n, h, w, 1], *qa)
+                g.op("MEAN", [x, g.const([3])], [a], "ReducerOptions", keepDims=True)
+        elif form == "const":
+            a, b = x, g.const(rng.integers(-128, 128, [c]), "int8", scale=qb[0], zp=qb[1])
+        else:
+            a = g.const(rng.integers(-128, 128, [1, w, c]), "int8", scale=qb[0], zp=qb[1])
+            b = x
+        y = g.tensor(shape, *qo)
+        g.op(op, [a, b], [y], options, **fields)
+        return x, y
+    return build
+
+
+@pytest.mark.parametrize("op", list(BINARY))
+@pytest.mark.parametrize("form", ["same", "bcast", "both", "const", "const_first"])
+def test_binary_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
+    same_q = op in ("MAXIMUM", "MINIMUM")  # TFLM compares raw values: converters share one scale
+    qa, qb = (0.05, 3), ((0.05, 3) if same_q else (0.03, -12))
+    qo = (0.05, 3) if same_q else ((0.004, -128) if op == "SQUARED_DIFFERENCE" else (0.07, 5))
+    assert_exact(binary(op, [1, 3, 5, 8], form, qa, qb, qo), tmp_path / "m",
+                 "td_" + op.lower() + "_s8")
+
+
+def test_sub_fused_relu6(tmp_path: Path) -> None:
+    assert_exact(binary("SUB", [1, 4, 4, 6], "bcast", (0.05, 3), (0.02, -1), (0.04, -128),
+                        act=3), tmp_path / "m")
+
+
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(op=st.sampled_from(["SUB", "SQUARED_DIFFERENCE"]),
+       form=st.sampled_from(["same", "bcast", "both", "const"]),
+       shape=st.tuples(st.just(1), st.integers(1, 4), st.integers(1, 5), st.integers(1, 9)),
+       scales=st.tuples(*[st.floats(0.002, 0.5) for _ in range(3)]),
+       zps=st.tuples(*[st.integers(-128, 127) for _ in range(3)]))
+def test_binary_quantization_property(tmp_path: Path, op: str, form: str,
+                                      shape: tuple[int, ...], scales: tuple[float, ...],
+                                      zps: tuple[int, ...]) -> None:
+    qa, qb, qo = zip(scales, zps)
+    if op == "SQUARED_DIFFERENCE":  # the output scale must hold the squares
+        qo = (max(scales[0], scales[1]) ** 2 * 4, zps[2])
+    assert_exact(binary(op, list(shape), form, qa, qb, qo), tmp_path / "m")
+
+
+# ---------------------------------------------------------------- data movement
+
+def mover(shape: list[int], out_shape: list[int], op: str, consts: list[tuple[list, str]],
+          options: str | None = None, **fields: object) -> Build:
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input(shape, 0.05, 3)
+        ins = [x] + [g.const(v, dt) for v, dt in consts]
+        y = g.tensor(out_shape, 0.05, 3)
+        g.op(op, ins, [y], options, **fields)
+        return x, y
+    return build
+
+
+def _ss(shape, out, begin, end, strides, **masks):  # noqa: ANN001, ANN003, ANN202
+    return mover(shape, out, "STRIDED_SLICE", [(begin, "int32"), (end, "int32"),
+                                               (strides, "int32")],
+                 "StridedSliceOptions", **masks)
+
+
+MOVER_CASES = {
+    "transpose_0312": mover([2, 3, 4, 5], [2, 5, 3, 4], "TRANSPOSE", [([0, 3, 1, 2], "int32")]),
+    "transpose_2d": mover([6, 10], [10, 6], "TRANSPOSE", [([1, 0], "int32")]),
+    "transpose_5d": mover([2, 3, 2, 4, 3], [3, 4, 2, 2, 3], "TRANSPOSE",
+                          [([4, 3, 0, 2, 1], "int32")]),
+    "slice": mover([1, 6, 7, 8], [1, 3, 4, 5], "SLICE", [([0, 2, 1, 3], "int32"),
+                                                         ([1, 3, 4, 5], "int32")]),
+    "slice_to_end": mover([4, 9], [2, 6], "SLICE", [([2, 3], "int32"), ([-1, -1], "int32")]),
+    "strided": _ss([1, 8, 9, 6], [1, 4, 3, 6], [0, 0, 1, 0], [1, 8, 9, 6], [1, 2, 3, 1]),
+    "strided_masks": _ss([1, 8, 9, 6], [1, 8, 5, 3], [0, 5, 0, 1], [0, 0, 5, 6], [1, 1, 1, 2],
+                         beginMask=0b0011, endMask=0b0011),
+    "strided_negative": _ss([1, 8, 9, 6], [1, 4, 9, 6], [0, -1, 0, 0], [1, -9, 9, 6],
+                            [1, -2, 1, 1]),
+    "strided_shrink": _ss([1, 8, 9, 6], [8, 6], [0, 0, 4, 0], [1, 8, 5, 6], [1, 1, 1, 1],
+                          shrinkAxisMask=0b0101),
+    "strided_short_spec": _ss([4, 6, 5], [2, 6, 5], [1], [3], [1]),
+    "gather_axis0": mover([10, 6], [4, 6], "GATHER", [([9, 0, 3, 3], "int32")],
+                          "GatherOptions", axis=0),
+    "gather_axis1_2d_indices": mover([3, 7, 4], [3, 2, 2, 4], "GATHER",
+                                     [([[6, 1], [0, 6]], "int32")], "GatherOptions", axis=1),
+    "gather_last_axis_negative": mover([2, 3, 5], [2, 3, 3], "GATHER", [([4, 0, 2], "int32")],
+                                       "GatherOptions", axis=-1),
+    "space_to_depth": mover([1, 6, 4, 3], [1, 3, 2, 12], "SPACE_TO_DEPTH", [],
+                            "SpaceToDepthOptions", blockSize=2),
+    "depth_to_space": mover([1, 3, 2, 18], [1, 9, 6, 2], "DEPTH_TO_SPACE", [],
+                            "DepthToSpaceOptions", blockSize=3),
+    "mirror_pad_reflect": mover([1, 5, 6, 3], [1, 8, 9, 3], "MIRROR_PAD",
+                                [([[0, 0], [2, 1], [1, 2], [0, 0]], "int32")],
+                                "MirrorPadOptions", mode=0),
+    "mirror_pad_symmetric": mover([1, 5, 6, 3], [1, 10, 8, 3], "MIRROR_PAD",
+                                  [([[0, 0], [2, 3], [1, 1], [0, 0]], "int32")],
+                                  "MirrorPadOptions", mode=1),
+    "resize_nn_up": mover([1, 3, 5, 4], [1, 7, 10, 4], "RESIZE_NEAREST_NEIGHBOR",
+                          [([7, 10], "int32")], "ResizeNearestNeighborOptions"),
+    "resize_nn_half_pixel": mover([1, 4, 5, 2], [1, 8, 7, 2], "RESIZE_NEAREST_NEIGHBOR",
+                                  [([8, 7], "int32")], "ResizeNearestNeighborOptions",
+                                  halfPixelCenters=True),
+    "resize_nn_align": mover([1, 4, 5, 2], [1, 7, 3, 2], "RESIZE_NEAREST_NEIGHBOR",
+                             [([7, 3], "int32")], "ResizeNearestNeighborOptions",
+                             alignCorners=True),
+}
+
+
+@pytest.mark.parametrize("case", list(MOVER_CASES))
+def test_data_movement_matches_tflm(tmp_path: Path, case: str) -> None:
+    assert_exact(MOVER_CASES[case], tmp_path / "m", "td_remap_s8", inputs=4)
+
+
+def split_then_concat(kind: str) -> Build:
+    """Split the input into pieces, then concatenate (or PACK) them in another order."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([2, 6, 4], 0.05, 3)
+        if kind == "split":
+            outs = [g.tensor([2, 2, 4], 0.05, 3) for _ in range(3)]
+            g.op("SPLIT", [g.const([1]), x], outs, "SplitOptions", numSplits=3)
+            y = g.tensor([2, 6, 4], 0.05, 3)
+            g.op("CONCATENATION", outs[::-1], [y], "ConcatenationOptions", axis=1)
+        elif kind == "split_v":
+            sizes = [1, 3]
+            outs = [g.tensor([2, 6, s], 0.05, 3) for s in sizes]
+            g.op("SPLIT_V", [x, g.const([1, -1]), g.const([-1])], outs, "SplitVOptions",
+                 numSplits=2)
+            y = g.tensor([2, 6, 4], 0.05, 3)
+            g.op("CONCATENATION", outs[::-1], [y], "ConcatenationOptions", axis=2)
+        else:  # unpack along axis 1, pack along the last axis
+            outs = [g.tensor([2, 4], 0.05, 3) for _ in range(6)]
+            g.op("UNPACK", [x], outs, "UnpackOptions", num=6, axis=1)
+            y = g.tensor([2, 4, 6], 0.05, 3)
+            g.op("PACK", outs, [y], "PackOptions", valuesCount=6, axis=-1)
+        return x, y
+    return build
+
+
+@pytest.mark.parametrize("kind", ["split", "split_v", "unpack_pack"])
+def test_split_family_matches_tflm(tmp_path: Path, kind: str) -> None:
+    assert_exact(split_then_concat(kind), tmp_path / "m", "td_split_s8", inputs=4)
+
+
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_strided_slice_property(tmp_path: Path, data: st.DataObject) -> None:
+    """Random begin/end/stride (negative included) and masks, against TFLM."""
+    shape = data.draw(st.lists(st.integers(1, 6), min_size=1, max_size=4))
+    begin, end, strides, out = [], [], [], []
+    bm = em = 0
+    for d, n in enumerate(shape):
+        s = data.draw(st.sampled_from([1, 2, 3, -1, -2]))
+        b = data.draw(st.integers(-n - 1, n + 1))
+        e = data.draw(st.integers(-n - 1, n + 1))
+        if data.draw(st.booleans()):
+            bm |= 1 << d
+        if data.draw(st.booleans()):
+            em |= 1 << d
+        sl = slice(None if bm >> d & 1 else b, None if em >> d & 1 else e, s)
+        size = len(range(n)[sl])
+        if size == 0:  # an empty output is no model
+            bm |= 1 << d
+            em |= 1 << d
+            size = len(range(n)[::s])
+        begin.append(b)
+        end.append(e)
+        strides.append(s)
+        out.append(size)
+    assert_exact(_ss(shape, out, begin, end, strides, beginMask=bm, endMask=em),
+                 tmp_path / "m", inputs=2)
