@@ -35,7 +35,8 @@ class Graph:
         self.ops: list[fb.OperatorT] = []
         self.codes: list[int] = []
 
-    def tensor(self, shape: list[int], scale: float | list[float] | None = None, zp: int | list[int] = 0,
+    def tensor(self, shape: list[int], scale: float | list[float] | None = None,
+               zp: int | list[int] = 0,
                dtype: str = "int8", data: np.ndarray | None = None, axis: int = 0,
                name: str | None = None) -> int:
         t = fb.TensorT()
@@ -117,3 +118,57 @@ def check_model(raw: bytes, out_dir: Path, inputs: int = 20, seed: int = 0,
     result = check(cm, raw, inputs=inputs, seed=seed)
     result["kernels"] = cm.kernels
     return result
+
+
+def new_ops_model(seed: int = 0) -> bytes:
+    """One model chaining a convolution (a DSP kernel on Cortex-M4) with the ops added
+    beyond the MLPerf Tiny set: activations, broadcasting element-wise ops with
+    activation and constant operands, and the data movement ops."""
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    q = (0.05, 3)
+    x = g.input([1, 8, 8, 4], 0.04, -2)
+    w = g.const(rng.integers(-127, 128, [8, 3, 3, 4]), "int8", scale=[0.01 + 0.002 * i
+                                                                    for i in range(8)], zp=[0] * 8)
+    b = g.const(rng.integers(-500, 500, [8]), "int32", scale=[0.04 * (0.01 + 0.002 * i)
+                                                              for i in range(8)], zp=[0] * 8)
+    conv = g.tensor([1, 8, 8, 8], 0.06, -5)
+    g.op("CONV_2D", [x, w, b], [conv], "Conv2DOptions", padding=0, strideW=1, strideH=1,
+         dilationWFactor=1, dilationHFactor=1, fusedActivationFunction=0)
+    hs = g.tensor([1, 8, 8, 8], 0.04, -40)
+    g.op("HARD_SWISH", [conv], [hs])
+    lr = g.tensor([1, 8, 8, 8], *q)
+    g.op("LEAKY_RELU", [hs], [lr], "LeakyReluOptions", alpha=0.1)
+    mean = g.tensor([1, 1, 1, 8], *q)
+    g.op("MEAN", [lr, g.const([1, 2])], [mean], "ReducerOptions", keepDims=True)
+    mx = g.tensor([1, 8, 8, 8], *q)
+    g.op("MAXIMUM", [lr, mean], [mx])
+    sub = g.tensor([1, 8, 8, 8], 0.07, 0)
+    g.op("SUB", [mx, g.const(rng.integers(-128, 128, [8]), "int8", scale=0.03, zp=1)], [sub],
+         "SubOptions", fusedActivationFunction=0)
+    sq = g.tensor([1, 8, 8, 8], 0.09, -128)
+    g.op("SQUARED_DIFFERENCE", [sub, mx], [sq])
+    pr = g.tensor([1, 8, 8, 8], *q)
+    g.op("PRELU", [sq, g.const(rng.integers(-128, 128, [1, 1, 8]), "int8", scale=0.004,
+                                zp=0)], [pr])
+    tr = g.tensor([1, 8, 8, 8], *q)
+    g.op("TRANSPOSE", [pr, g.const([0, 2, 1, 3])], [tr])
+    ss = g.tensor([1, 4, 4, 8], *q)
+    g.op("STRIDED_SLICE", [tr, g.const([0, 0, 1, 0]), g.const([1, 8, 8, 8]),
+                           g.const([1, 2, 2, 1])], [ss], "StridedSliceOptions")
+    d2s = g.tensor([1, 8, 8, 2], *q)
+    g.op("DEPTH_TO_SPACE", [ss], [d2s], "DepthToSpaceOptions", blockSize=2)
+    mp = g.tensor([1, 10, 10, 2], *q)
+    g.op("MIRROR_PAD", [d2s, g.const([[0, 0], [1, 1], [1, 1], [0, 0]])], [mp],
+         "MirrorPadOptions", mode=0)
+    rs = g.tensor([1, 5, 15, 2], *q)
+    g.op("RESIZE_NEAREST_NEIGHBOR", [mp, g.const([5, 15])], [rs], "ResizeNearestNeighborOptions")
+    halves = [g.tensor([1, 5, 15, 1], *q) for _ in range(2)]
+    g.op("SPLIT", [g.const([3]), rs], halves, "SplitOptions", numSplits=2)
+    mn = g.tensor([1, 5, 15, 1], *q)
+    g.op("MINIMUM", [halves[1], halves[0]], [mn])
+    ab = g.tensor([1, 5, 15, 1], 0.03, -128)
+    g.op("ABS", [mn], [ab])
+    y = g.tensor([1, 5, 15, 1], 0.03, -128)
+    g.op("RELU6", [ab], [y])
+    return g.build([x], [y])
