@@ -253,6 +253,23 @@ td_status td_remap_s8(const td_remap_params *p, const int8_t *input, int8_t *out
 /* SPLIT / SPLIT_V / UNPACK: per outer block, copy_bytes[k] bytes to output k. */
 td_status td_split_s8(const td_split_params *p, const int8_t *input, int8_t *const *outputs);
 
+/* RESIZE_BILINEAR (NHWC): TFLite's integer interpolation in 1/1024 steps. */
+td_status td_resize_bilinear_s8(const td_resize_bilinear_params *p, const int8_t *input,
+                                int8_t *output);
+
+/* ---- TRANSPOSE_CONV (NHWC) ------------------------------------------------
+ * CONV_2D's params: in_* is the op's input, out_* its output, filter
+ * [out_c][filter_h][filter_w][in_c], pad_* the padding of the equivalent forward
+ * convolution; folded_bias unused. No scratch memory. */
+td_status td_transpose_conv2d_s8(const td_conv_params *p, const int8_t *input,
+                                 int8_t *output);
+
+/* ---- BATCH_MATMUL -----------------------------------------------------------
+ * lhs [batches][rows][depth] (adj_x: [depth][rows]), rhs [batches][depth][cols]
+ * (adj_y: [cols][depth]), output [batches][rows][cols]. */
+td_status td_batch_matmul_s8(const td_batch_matmul_params *p, const int8_t *lhs,
+                             const int8_t *rhs, int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

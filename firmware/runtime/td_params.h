@@ -455,4 +455,35 @@ typedef struct {
   const int32_t *copy_bytes;
 } td_split_params;
 
+/* RESIZE_BILINEAR (NHWC): per output row and column the two source indices and the
+ * fraction in 1/1024 steps (TFLite's ComputeInterpolationValuesInteger).
+ */
+typedef struct {
+  int32_t batches;
+  int32_t in_h;
+  int32_t in_w;
+  int32_t channels;
+  int32_t out_h;
+  int32_t out_w;
+  const int32_t *rows;  /* out_h records {y0, y1, input_y - 1024 * y0} */
+  const int32_t *cols;  /* out_w records {x0, x1, input_x - 1024 * x0} */
+} td_resize_bilinear_params;
+
+/* BATCH_MATMUL: rows x depth times depth x cols per batch, one requantization. */
+typedef struct {
+  int32_t batches;
+  int32_t rows;
+  int32_t cols;
+  int32_t depth;
+  int32_t lhs_batch_stride;  /* elements, 0 to broadcast */
+  int32_t rhs_batch_stride;  /* elements, 0 to broadcast */
+  int32_t adj_x;  /* 1: lhs is stored depth x rows */
+  int32_t adj_y;  /* 1: rhs is stored cols x depth */
+  int32_t lhs_offset;
+  int32_t rhs_offset;
+  int32_t output_offset;
+  int32_t multiplier;
+  int32_t shift;
+} td_batch_matmul_params;
+
 #endif /* TD_PARAMS_H */

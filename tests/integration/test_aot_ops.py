@@ -336,3 +336,70 @@ def test_new_ops_model_on_qemu_m4_is_bit_exact(tmp_path: Path,
     assert {"td_hard_swish_s8", "td_leaky_relu_s8", "td_maximum_s8", "td_minimum_s8",
             "td_sub_s8", "td_squared_difference_s8", "td_prelu_s8", "td_remap_s8",
             "td_split_s8", "td_abs_s8", "td_relu_s8"} <= set(kernels)
+
+
+# ---------------------------------------------------------------- resize, transpose conv, matmul
+
+@pytest.mark.parametrize("out_hw,opts", [
+    ([7, 10], {}), ([8, 9], {"halfPixelCenters": True}), ([7, 3], {"alignCorners": True}),
+    ([2, 3], {}), ([6, 10], {"halfPixelCenters": True})])
+def test_resize_bilinear_matches_tflm(tmp_path: Path, out_hw: list[int], opts: dict) -> None:
+    assert_exact(mover([2, 3, 5, 4], [2, *out_hw, 4], "RESIZE_BILINEAR", [(out_hw, "int32")],
+                       "ResizeBilinearOptions", **opts), tmp_path / "m",
+                 "td_resize_bilinear_s8", inputs=6)
+
+
+@pytest.mark.parametrize("in_hw,k,stride,padding,per_channel,bias,act", [
+    ([4, 5], 3, 2, 0, True, True, 0),     # SAME
+    ([4, 5], 3, 2, 1, False, True, 1),    # VALID, RELU
+    ([3, 3], 2, 2, 1, True, False, 0),    # the U-Net upsampling: 2x2, stride 2
+    ([5, 4], 4, 1, 0, True, True, 3),     # stride 1, RELU6
+    ([3, 4], 3, 3, 1, True, True, 0)])
+def test_transpose_conv_matches_tflm(tmp_path: Path, in_hw: list[int], k: int, stride: int,
+                                     padding: int, per_channel: bool, bias: bool,
+                                     act: int) -> None:
+    ic, oc = 5, 6
+    if padding == 0:  # SAME
+        oh, ow = in_hw[0] * stride, in_hw[1] * stride
+    else:
+        oh, ow = (in_hw[0] - 1) * stride + k, (in_hw[1] - 1) * stride + k
+
+    def build(g: Graph) -> tuple[int, int]:
+        rng = np.random.default_rng(2)
+        x = g.input([1, *in_hw, ic], 0.05, -3)
+        ws = [0.004 + 0.001 * i for i in range(oc)] if per_channel else [0.005]
+        w = g.const(rng.integers(-127, 128, [oc, k, k, ic]), "int8", scale=ws,
+                    zp=[0] * len(ws))
+        ins = [g.const([1, oh, ow, oc]), w, x]
+        if bias:
+            ins.append(g.const(rng.integers(-2000, 2000, [oc]), "int32",
+                               scale=[0.05 * s for s in ws], zp=[0] * len(ws)))
+        y = g.tensor([1, oh, ow, oc], 0.06, 4)
+        g.op("TRANSPOSE_CONV", ins, [y], "TransposeConvOptions", padding=padding,
+             strideW=stride, strideH=stride, fusedActivationFunction=act)
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_transpose_conv2d_s8", inputs=6)
+
+
+@pytest.mark.parametrize("form", ["self_attention", "adj_y", "adj_x", "const_rhs",
+                                  "broadcast_const"])
+def test_batch_matmul_matches_tflm(tmp_path: Path, form: str) -> None:
+    """x [2, 6, 5]: x @ x^T as attention scores do (adj_y), x^T @ x (adj_x), x @ W."""
+    def build(g: Graph) -> tuple[int, int]:
+        rng = np.random.default_rng(3)
+        x = g.input([2, 6, 5], 0.05, 3)
+        if form in ("self_attention", "adj_y", "adj_x"):
+            x2 = g.tensor([2, 6, 5], 0.04, -7)
+            g.op("QUANTIZE", [x], [x2])
+            adj_x, adj_y = form == "adj_x", form != "adj_x"
+            out = [2, 5, 5] if adj_x else [2, 6, 6]
+            lhs, rhs = (x, x2) if form != "self_attention" else (x2, x)
+        else:
+            shape = [5, 4] if form == "broadcast_const" else [2, 5, 4]
+            lhs, rhs = x, g.const(rng.integers(-128, 128, shape), "int8", scale=0.02, zp=-4)
+            adj_x = adj_y = False
+            out = [2, 6, 4]
+        y = g.tensor(out, 0.08, -2)
+        g.op("BATCH_MATMUL", [lhs, rhs], [y], "BatchMatMulOptions", adjX=adj_x, adjY=adj_y)
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_batch_matmul_s8", inputs=6)

@@ -525,8 +525,45 @@ class SplitParams:
                                                   "of the dimensions after the axis")
 
 
+@dataclass(frozen=True)
+class ResizeBilinearParams:
+    """RESIZE_BILINEAR (NHWC): per output row and column the two source indices and the
+    fraction in 1/1024 steps (TFLite's ComputeInterpolationValuesInteger)."""
+
+    C_NAME: ClassVar[str] = "td_resize_bilinear_params"
+    batches: int = c(I32)
+    in_h: int = c(I32)
+    in_w: int = c(I32)
+    channels: int = c(I32)
+    out_h: int = c(I32)
+    out_w: int = c(I32)
+    rows: str | None = c("const int32_t *", "out_h records {y0, y1, input_y - 1024 * y0}")
+    cols: str | None = c("const int32_t *", "out_w records {x0, x1, input_x - 1024 * x0}")
+
+
+@dataclass(frozen=True)
+class BatchMatmulParams:
+    """BATCH_MATMUL: rows x depth times depth x cols per batch, one requantization."""
+
+    C_NAME: ClassVar[str] = "td_batch_matmul_params"
+    batches: int = c(I32)
+    rows: int = c(I32)
+    cols: int = c(I32)
+    depth: int = c(I32)
+    lhs_batch_stride: int = c(I32, "elements, 0 to broadcast")
+    rhs_batch_stride: int = c(I32, "elements, 0 to broadcast")
+    adj_x: int = c(I32, "1: lhs is stored depth x rows")
+    adj_y: int = c(I32, "1: rhs is stored cols x depth")
+    lhs_offset: int = c(I32)
+    rhs_offset: int = c(I32)
+    output_offset: int = c(I32)
+    multiplier: int = c(I32)
+    shift: int = c(I32)
+
+
 OP_PARAMS: tuple[type, ...] = (ReluParams, LeakyReluParams, HardSwishParams, SquaredDiffParams,
-                               MinMaxParams, PreluParams, RemapParams, SplitParams)
+                               MinMaxParams, PreluParams, RemapParams, SplitParams,
+                               ResizeBilinearParams, BatchMatmulParams)
 
 
 # In header order: a struct after the structs it embeds.
@@ -668,6 +705,9 @@ KERNELS.update({k.name: k for k in (
     Kernel("td_prelu_s8", PreluParams, ("td_prelu_s8.c",)),
     Kernel("td_remap_s8", RemapParams, ("td_remap_s8.c",)),
     Kernel("td_split_s8", SplitParams, ("td_split_s8.c",), output_array=True),
+    Kernel("td_resize_bilinear_s8", ResizeBilinearParams, ("td_resize_bilinear_s8.c",)),
+    Kernel("td_transpose_conv2d_s8", ConvParams, ("td_transpose_conv2d_s8.c",)),
+    Kernel("td_batch_matmul_s8", BatchMatmulParams, ("td_batch_matmul_s8.c",)),
 )})
 
 # Headers every compiled model needs (td_params.h is generated from this module).

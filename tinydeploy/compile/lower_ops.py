@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tinydeploy.compile import quant
-from tinydeploy.compile.lower import ConstArray, Step, _q, inplace_distance, unsupported
+from tinydeploy.compile.lower import (ConstArray, Step, _padding, _q, inplace_distance,
+                                      unsupported)
 from tinydeploy.model.ir import Op, Tensor
 
 if TYPE_CHECKING:
@@ -461,3 +462,113 @@ class OpsMixin(_Base):
                       copy_bytes=name)
         self.steps.append(Step(op.index, op.opcode, "td_concat_s8", "td_concat_params", params,
                                [t.index for t in ins], [y.index], [arr], {}))
+
+    # ------------------------------------------------------------- resize, transpose conv, matmul
+
+    def op_resize_bilinear(self, op: Op) -> None:
+        x, y, xs, _ = self._mover_io(op)
+        size = _ints(self.const(op, op.inputs[1], "size"))
+        align = bool(op.options.get("align_corners", False))
+        half = bool(op.options.get("half_pixel_centers", False))
+        if len(xs) != 4 or len(size) != 2 or [int(v) for v in y.shape] != [xs[0], *size, xs[3]]:
+            raise unsupported(self.model, op, "expected a 4-D input and a size of 2 matching "
+                                              "the output")
+        if align and half:
+            raise unsupported(self.model, op, "align_corners with half_pixel_centers")
+
+        def records(out_size: int, in_size: int) -> list[int]:
+            # ResizeBilinearInteger's scale in 1/1024 steps (C integer division)
+            scale = ((1 << 10) * in_size + out_size // 2) // out_size
+            if align and out_size > 1:
+                scale = ((1 << 10) * (in_size - 1) + (out_size - 1) // 2) // (out_size - 1)
+            out = []
+            for v in range(out_size):
+                sv = v * scale + (scale // 2 - (1 << 9) if half else 0)
+                lo = max(int(sv / (1 << 10)), 0)  # truncation toward zero, as in C
+                hi = min((sv + (1 << 10) - 1) // (1 << 10), in_size - 1)
+                out += [lo, hi, sv - (1 << 10) * lo]
+            return out
+
+        n, h, w, c = xs
+        pre = f"op{op.index}"
+        arrays = [ConstArray(f"{pre}_rows", "int32_t", np.array(records(size[0], h)), "params"),
+                  ConstArray(f"{pre}_cols", "int32_t", np.array(records(size[1], w)), "params")]
+        params = dict(batches=n, in_h=h, in_w=w, channels=c, out_h=size[0], out_w=size[1],
+                      rows=arrays[0].name, cols=arrays[1].name)
+        self.steps.append(Step(op.index, op.opcode, "td_resize_bilinear_s8",
+                               "td_resize_bilinear_params", params, [x.index], [y.index],
+                               arrays, {}))
+
+    def op_transpose_conv(self, op: Op) -> None:
+        # inputs: output shape, filter [out_c][kh][kw][in_c], input, optional bias
+        w = self.const(op, op.inputs[1], "filter")
+        x = self.act(op, op.inputs[2])
+        y = self.act(op, op.outputs[0])
+        n, ih, iw, ic = (int(v) for v in x.shape)
+        on, oh, ow, oc = (int(v) for v in y.shape)
+        occ, kh, kw, fc = (int(v) for v in w.shape)
+        if fc != ic or occ != oc or on != n:
+            raise unsupported(self.model, op, "filter and tensor shapes do not match")
+        o = op.options
+        sh, sw = int(o.get("stride_h", 1)), int(o.get("stride_w", 1))
+        # the padding of the forward convolution from the output back to the input
+        fwd_h, ph = _padding(o.get("padding", "VALID"), sh, 1, oh, kh)
+        fwd_w, pw = _padding(o.get("padding", "VALID"), sw, 1, ow, kw)
+        if (fwd_h, fwd_w) != (ih, iw):
+            raise unsupported(self.model, op, "input shape disagrees with padding and strides")
+        scales, per_channel = self._filter_quant(op, w, oc, 0)
+        (s_in, z_in), (s_out, z_out) = _q(x), _q(y)
+        mults, shifts = quant.per_channel_multipliers(
+            s_in, scales if per_channel else scales * oc, s_out)
+        act_min, act_max = self.activation(op, y)
+        pre = f"op{op.index}"
+        arrays = [ConstArray(f"{pre}_filter", "int8_t", np.asarray(w.data), "weights")]
+        bias = None
+        if len(op.inputs) > 3 and op.inputs[3] >= 0:
+            b = self.const(op, op.inputs[3], "bias")
+            if b.dtype != "int32" or b.size != oc:
+                raise unsupported(self.model, op, "bias is not int32 with one value per channel")
+            bias = np.asarray(b.data).ravel()
+            arrays.append(ConstArray(f"{pre}_bias", "int32_t", bias, "weights"))
+        qa, qrefs = self._quant_arrays(op, pre, mults, shifts, per_channel)
+        arrays += qa
+        params = dict(batches=n, in_h=ih, in_w=iw, in_c=ic, out_h=oh, out_w=ow, out_c=oc,
+                      filter_h=kh, filter_w=kw, filter_c=ic, stride_h=sh, stride_w=sw,
+                      dilation_h=1, dilation_w=1, pad_h=ph, pad_w=pw, input_offset=-z_in,
+                      output_offset=z_out, act_min=act_min, act_max=act_max,
+                      filter=f"{pre}_filter", bias=f"{pre}_bias" if bias is not None else None,
+                      **qrefs, folded_bias=None)
+        self.steps.append(Step(op.index, op.opcode, "td_transpose_conv2d_s8", "td_conv_params",
+                               params, [x.index], [y.index], arrays, {}))
+
+    def op_batch_matmul(self, op: Op) -> None:
+        (a, b), consts, arrays = self._operands(op)
+        y = self.act(op, op.outputs[0])
+        adj_x = bool(op.options.get("adj_x", False))
+        adj_y = bool(op.options.get("adj_y", False))
+        if len(a.shape) < 2 or len(b.shape) < 2:
+            raise unsupported(self.model, op, "operands of fewer than 2 dimensions")
+        rows, depth = (a.shape[-1], a.shape[-2]) if adj_x else (a.shape[-2], a.shape[-1])
+        depth_b, cols = (b.shape[-1], b.shape[-2]) if adj_y else (b.shape[-2], b.shape[-1])
+        if depth != depth_b:
+            raise unsupported(self.model, op, "the operands' inner dimensions differ")
+        ba = int(np.prod(a.shape[:-2], dtype=np.int64))
+        bb = int(np.prod(b.shape[:-2], dtype=np.int64))
+        nd = max(len(a.shape), len(b.shape)) - 2
+        pa = [1] * (nd - len(a.shape) + 2) + list(a.shape[:-2])
+        pb = [1] * (nd - len(b.shape) + 2) + list(b.shape[:-2])
+        if not (pa == pb or ba == 1 or bb == 1):
+            raise unsupported(self.model, op, "batch dimensions that broadcast partially")
+        batches = max(ba, bb)
+        if y.size != batches * rows * cols:
+            raise unsupported(self.model, op, "output size does not match the operands")
+        (sa, za), (sb, zb), (so, zo) = _q(a), _q(b), _q(y)
+        m, s = self._multiplier(op, float(sa) * float(sb) / float(so))
+        params = dict(batches=batches, rows=int(rows), cols=int(cols), depth=int(depth),
+                      lhs_batch_stride=0 if ba == 1 else int(rows * depth),
+                      rhs_batch_stride=0 if bb == 1 else int(depth * cols),
+                      adj_x=int(adj_x), adj_y=int(adj_y), lhs_offset=-za, rhs_offset=-zb,
+                      output_offset=zo, multiplier=m, shift=s)
+        self.steps.append(Step(op.index, op.opcode, "td_batch_matmul_s8", "td_batch_matmul_params",
+                               params, [t.index for pos, t in enumerate((a, b)) if pos not in consts],
+                               [y.index], arrays, {}, const_inputs=consts))
