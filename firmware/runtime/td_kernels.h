@@ -270,6 +270,9 @@ td_status td_transpose_conv2d_s8(const td_conv_params *p, const int8_t *input,
 td_status td_batch_matmul_s8(const td_batch_matmul_params *p, const int8_t *lhs,
                              const int8_t *rhs, int8_t *output);
 
+/* REDUCE_MAX (4-D): MEAN's params, the largest raw value over the reduced axes. */
+td_status td_reduce_max_s8(const td_mean_params *p, const int8_t *input, int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -403,3 +403,20 @@ def test_batch_matmul_matches_tflm(tmp_path: Path, form: str) -> None:
         g.op("BATCH_MATMUL", [lhs, rhs], [y], "BatchMatMulOptions", adjX=adj_x, adjY=adj_y)
         return x, y
     assert_exact(build, tmp_path / "m", "td_batch_matmul_s8", inputs=6)
+
+
+@pytest.mark.parametrize("op", ["SUM", "REDUCE_MAX"])
+@pytest.mark.parametrize("axes,keep", [([1, 2], True), ([3], False), ([0, 2, 3], True),
+                                       ([-1, 1], False)])
+def test_reductions_match_tflm(tmp_path: Path, op: str, axes: list[int], keep: bool) -> None:
+    def build(g: Graph) -> tuple[int, int]:
+        shape = [2, 3, 4, 5]
+        x = g.input(shape, 0.05, 3)
+        ax = {a % 4 for a in axes}
+        out = [1 if d in ax else n for d, n in enumerate(shape)] if keep else \
+            [n for d, n in enumerate(shape) if d not in ax]
+        y = g.tensor(out, *((0.05, 3) if op == "REDUCE_MAX" else (0.4, -6)))
+        g.op(op, [x, g.const(axes)], [y], "ReducerOptions", keepDims=keep)
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_" + ("reduce_max" if op == "REDUCE_MAX" else "mean")
+                 + "_s8", inputs=6)

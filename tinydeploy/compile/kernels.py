@@ -708,6 +708,7 @@ KERNELS.update({k.name: k for k in (
     Kernel("td_resize_bilinear_s8", ResizeBilinearParams, ("td_resize_bilinear_s8.c",)),
     Kernel("td_transpose_conv2d_s8", ConvParams, ("td_transpose_conv2d_s8.c",)),
     Kernel("td_batch_matmul_s8", BatchMatmulParams, ("td_batch_matmul_s8.c",)),
+    Kernel("td_reduce_max_s8", MeanParams, ("td_reduce_max_s8.c",)),
 )})
 
 # Headers every compiled model needs (td_params.h is generated from this module).

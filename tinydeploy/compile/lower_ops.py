@@ -572,3 +572,20 @@ class OpsMixin(_Base):
         self.steps.append(Step(op.index, op.opcode, "td_batch_matmul_s8", "td_batch_matmul_params",
                                params, [t.index for pos, t in enumerate((a, b)) if pos not in consts],
                                [y.index], arrays, {}, const_inputs=consts))
+
+    # ------------------------------------------------------------- reductions
+
+    def op_sum(self, op: Op) -> None:
+        # QuantizedMeanOrSum with compute_sum: MEAN without the 1/count folded into the
+        # multiplier; the same kernel, the zero point still subtracted count times
+        self.op_mean(op)  # type: ignore[attr-defined]
+        (si, _), (so, _) = _q(self.t(op.inputs[0])), _q(self.t(op.outputs[0]))
+        m, s = self._multiplier(op, float(si) / float(so))
+        self.steps[-1].params.update(multiplier=m, shift=s)
+
+    def op_reduce_max(self, op: Op) -> None:
+        if _q(self.t(op.inputs[0])) != _q(self.t(op.outputs[0])):
+            raise unsupported(self.model, op, "input and output quantization differ")
+        self.op_mean(op)  # type: ignore[attr-defined]  # the same shapes and params
+        st = self.steps[-1]
+        st.kernel = "td_reduce_max_s8"
