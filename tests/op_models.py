@@ -108,14 +108,15 @@ class Graph:
 
 
 def check_model(raw: bytes, out_dir: Path, inputs: int = 20, seed: int = 0,
-                kernels: str = "reference") -> dict[str, Any]:
-    """Compile ``raw`` with the AOT compiler and compare it with tflite-micro on the host."""
+                kernels: str = "reference", data: np.ndarray | None = None) -> dict[str, Any]:
+    """Compile ``raw`` with the AOT compiler and compare it with tflite-micro on the host
+    (on ``data``, else on ``inputs`` random inputs)."""
     from tinydeploy.compile import check, compile_model
     from tinydeploy.model.ir import parse_model
 
     model = parse_model(raw, name="op_model")
     cm = compile_model(model, out_dir, force=True, kernels=kernels)
-    result = check(cm, raw, inputs=inputs, seed=seed)
+    result = check(cm, raw, inputs=inputs, seed=seed, data=data)
     result["kernels"] = cm.kernels
     return result
 

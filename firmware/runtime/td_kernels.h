@@ -273,6 +273,19 @@ td_status td_batch_matmul_s8(const td_batch_matmul_params *p, const int8_t *lhs,
 /* REDUCE_MAX (4-D): MEAN's params, the largest raw value over the reduced axes. */
 td_status td_reduce_max_s8(const td_mean_params *p, const int8_t *input, int8_t *output);
 
+/* DIV: a / b via the reciprocal of b (TFLite's DivElementwise); TD_ERR_ARG for a zero
+ * divisor, which TFLite leaves undefined. */
+td_status td_div_s8(const td_div_params *p, const int8_t *input1, const int8_t *input2,
+                    int8_t *output);
+
+/* RSQRT: 1 / sqrt(x - zero point) requantized (127 at 0); TD_ERR_ARG for x below the
+ * zero point, as TFLite Micro fails there. */
+td_status td_rsqrt_s8(const td_requantize_params *p, const int8_t *input, int8_t *output);
+
+/* L2_NORMALIZATION over rows of `depth` elements; the output scale is 1/128. */
+td_status td_l2_normalization_s8(const td_l2norm_params *p, const int8_t *input,
+                                 int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

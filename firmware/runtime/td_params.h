@@ -486,4 +486,23 @@ typedef struct {
   int32_t shift;
 } td_batch_matmul_params;
 
+/* DIV: a / b through the reciprocal of b, requantized with in1 / (in2 * out). */
+typedef struct {
+  td_broadcast bc;
+  int32_t input1_offset;
+  int32_t input2_offset;
+  int32_t output_offset;
+  int32_t output_multiplier;
+  int32_t output_shift;
+  int32_t act_min;
+  int32_t act_max;
+} td_div_params;
+
+/* L2_NORMALIZATION over the last dimension (output scale 1/128, zero point 0). */
+typedef struct {
+  int32_t outer;
+  int32_t depth;
+  int32_t input_zero_point;
+} td_l2norm_params;
+
 #endif /* TD_PARAMS_H */

@@ -31,10 +31,11 @@ _RUN = itertools.count()  # one folder per model: a shared library path is loade
 
 
 
-def assert_exact(build: Build, out: Path, kernel: str | None = None, inputs: int = 16) -> None:
+def assert_exact(build: Build, out: Path, kernel: str | None = None, inputs: int = 16,
+                 data: np.ndarray | None = None) -> None:
     g = Graph()
     x, y = build(g)
-    result = check_model(g.build([x], [y]), out / str(next(_RUN)), inputs=inputs)
+    result = check_model(g.build([x], [y]), out / str(next(_RUN)), inputs=inputs, data=data)
     assert result["exact_match_rate"] == 1.0, result
     if kernel is not None:
         assert kernel in result["kernels"], result["kernels"]
@@ -420,3 +421,41 @@ def test_reductions_match_tflm(tmp_path: Path, op: str, axes: list[int], keep: b
         return x, y
     assert_exact(build, tmp_path / "m", "td_" + ("reduce_max" if op == "REDUCE_MAX" else "mean")
                  + "_s8", inputs=6)
+
+
+def test_div_matches_tflm(tmp_path: Path) -> None:
+    """x / x' (x' = x requantized, never 0 on these inputs), x / c, c / x, with RELU."""
+    rng = np.random.default_rng(4)
+    data = rng.integers(-100, 128, [12, 1, 3, 4, 5]).astype(np.int8)
+    for k, (form, act) in enumerate((("same", 0), ("const", 0), ("const_first", 0),
+                                     ("same", 1))):
+        def build(g: Graph, form: str = form, act: int = act) -> tuple[int, int]:
+            x = g.input([1, 3, 4, 5], 0.05, -128)
+            if form == "same":
+                b = g.tensor([1, 3, 4, 5], 0.04, -128)
+                g.op("QUANTIZE", [x], [b])
+                a = x
+            else:
+                c = g.const(rng.choice([v for v in range(-128, 128) if v != 7], [5]), "int8",
+                            scale=0.03, zp=7)
+                a, b = (x, c) if form == "const" else (c, x)
+            y = g.tensor([1, 3, 4, 5], 0.1, -20)
+            g.op("DIV", [a, b], [y], "DivOptions", fusedActivationFunction=act)
+            return x, y
+        assert_exact(build, tmp_path / f"div{k}", "td_div_s8", data=data)
+
+
+@pytest.mark.parametrize("qin,qout", [((0.05, -128), (0.02, -128)), ((0.3, -128), (0.01, -60)),
+                                      ((0.002, -128), (0.5, 0))])
+def test_rsqrt_matches_tflm(tmp_path: Path, qin: tuple[float, int],
+                            qout: tuple[float, int]) -> None:
+    """Input zero point -128: every input is >= 0 (TFLite Micro fails below)."""
+    assert_exact(unary("RSQRT", [1, 256], qin, qout), tmp_path / "m", "td_rsqrt_s8")
+
+
+@pytest.mark.parametrize("shape,qin", [([1, 4, 4, 16], (0.05, 3)), ([6, 10], (0.1, -128)),
+                                       ([3, 1], (0.02, 0))])
+def test_l2_normalization_matches_tflm(tmp_path: Path, shape: list[int],
+                                       qin: tuple[float, int]) -> None:
+    assert_exact(unary("L2_NORMALIZATION", shape, qin, (1 / 128, 0), "L2NormOptions",
+                       fusedActivationFunction=0), tmp_path / "m", "td_l2_normalization_s8")

@@ -561,9 +561,34 @@ class BatchMatmulParams:
     shift: int = c(I32)
 
 
+@dataclass(frozen=True)
+class DivParams:
+    """DIV: a / b through the reciprocal of b, requantized with in1 / (in2 * out)."""
+
+    C_NAME: ClassVar[str] = "td_div_params"
+    bc: Broadcast = c("td_broadcast")
+    input1_offset: int = c(I32)
+    input2_offset: int = c(I32)
+    output_offset: int = c(I32)
+    output_multiplier: int = c(I32)
+    output_shift: int = c(I32)
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+
+
+@dataclass(frozen=True)
+class L2normParams:
+    """L2_NORMALIZATION over the last dimension (output scale 1/128, zero point 0)."""
+
+    C_NAME: ClassVar[str] = "td_l2norm_params"
+    outer: int = c(I32)
+    depth: int = c(I32)
+    input_zero_point: int = c(I32)
+
+
 OP_PARAMS: tuple[type, ...] = (ReluParams, LeakyReluParams, HardSwishParams, SquaredDiffParams,
                                MinMaxParams, PreluParams, RemapParams, SplitParams,
-                               ResizeBilinearParams, BatchMatmulParams)
+                               ResizeBilinearParams, BatchMatmulParams, DivParams, L2normParams)
 
 
 # In header order: a struct after the structs it embeds.
@@ -709,6 +734,9 @@ KERNELS.update({k.name: k for k in (
     Kernel("td_transpose_conv2d_s8", ConvParams, ("td_transpose_conv2d_s8.c",)),
     Kernel("td_batch_matmul_s8", BatchMatmulParams, ("td_batch_matmul_s8.c",)),
     Kernel("td_reduce_max_s8", MeanParams, ("td_reduce_max_s8.c",)),
+    Kernel("td_div_s8", DivParams, ("td_div_s8.c",)),
+    Kernel("td_rsqrt_s8", RequantizeParams, ("td_rsqrt_s8.c", "td_inv_sqrt.h")),
+    Kernel("td_l2_normalization_s8", L2normParams, ("td_l2_normalization_s8.c", "td_inv_sqrt.h")),
 )})
 
 # Headers every compiled model needs (td_params.h is generated from this module).

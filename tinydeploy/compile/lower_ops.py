@@ -589,3 +589,39 @@ class OpsMixin(_Base):
         self.op_mean(op)  # type: ignore[attr-defined]  # the same shapes and params
         st = self.steps[-1]
         st.kernel = "td_reduce_max_s8"
+
+    # ------------------------------------------------------------- division, square roots
+
+    def op_div(self, op: Op) -> None:
+        def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
+            (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
+            f32 = np.float32
+            # CalculateOpDataDiv: in1 / (in2 * out), float arithmetic widened to double
+            m, s = self._multiplier(op, float(f32(s1) / (f32(s2) * f32(so))))
+            act_min, act_max = self.activation(op, y)
+            return dict(input1_offset=-z1, input2_offset=-z2, output_offset=zo,
+                        output_multiplier=m, output_shift=s, act_min=act_min, act_max=act_max)
+
+        self._binary(op, "td_div_s8", "td_div_params", make)
+
+    def op_rsqrt(self, op: Op) -> None:
+        x, y = self._unary_io(op)
+        (si, zi), (so, zo) = _q(x), _q(y)
+        # SetRsqrtOutputMultiplier: 1 / (sqrt(float scale) * float scale), in double
+        m, s = quant.quantize_multiplier(
+            1.0 / float(np.sqrt(np.float32(si)) * np.float32(so)))
+        if s > 50:
+            raise unsupported(self.model, op, "output scale too small")
+        self._elementwise(op, "td_rsqrt_s8", "td_requantize_params",
+                          dict(input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s),
+                          x, y)
+
+    def op_l2_normalization(self, op: Op) -> None:
+        x, y = self._unary_io(op)
+        if op.options.get("fused_activation_function", "NONE") != "NONE":
+            raise unsupported(self.model, op, "fused activation on L2_NORMALIZATION")
+        depth = int(x.shape[-1]) if x.shape else 1
+        params = dict(outer=x.size // depth, depth=depth, input_zero_point=_q(x)[1])
+        # each row is read whole before any of it is written: no in-place partner
+        self.steps.append(Step(op.index, op.opcode, "td_l2_normalization_s8", "td_l2norm_params",
+                               params, [x.index], [y.index], [], {}))
