@@ -124,36 +124,39 @@ def check_model(raw: bytes, out_dir: Path, inputs: int = 20, seed: int = 0,
 def new_ops_model(seed: int = 0) -> bytes:
     """One model chaining a convolution (a DSP kernel on Cortex-M4) with the ops added
     beyond the MLPerf Tiny set: activations, broadcasting element-wise ops with
-    activation and constant operands, and the data movement ops."""
+    activation and constant operands, and the data movement ops. The scales keep
+    every intermediate tensor spread over many values (tests/op_models.py probes)."""
     rng = np.random.default_rng(seed)
     g = Graph()
-    q = (0.05, 3)
     x = g.input([1, 8, 8, 4], 0.04, -2)
-    w = g.const(rng.integers(-127, 128, [8, 3, 3, 4]), "int8", scale=[0.01 + 0.002 * i
-                                                                    for i in range(8)], zp=[0] * 8)
-    b = g.const(rng.integers(-500, 500, [8]), "int32", scale=[0.04 * (0.01 + 0.002 * i)
-                                                              for i in range(8)], zp=[0] * 8)
-    conv = g.tensor([1, 8, 8, 8], 0.06, -5)
+    ws = [0.01 + 0.002 * i for i in range(8)]
+    w = g.const(rng.integers(-127, 128, [8, 3, 3, 4]), "int8", scale=ws, zp=[0] * 8)
+    b = g.const(rng.integers(-500, 500, [8]), "int32", scale=[0.04 * s for s in ws], zp=[0] * 8)
+    conv = g.tensor([1, 8, 8, 8], 0.3, 0)
     g.op("CONV_2D", [x, w, b], [conv], "Conv2DOptions", padding=0, strideW=1, strideH=1,
          dilationWFactor=1, dilationHFactor=1, fusedActivationFunction=0)
-    hs = g.tensor([1, 8, 8, 8], 0.04, -40)
+    hs = g.tensor([1, 8, 8, 8], 0.15, -100)
     g.op("HARD_SWISH", [conv], [hs])
+    q = (0.12, -90)
     lr = g.tensor([1, 8, 8, 8], *q)
-    g.op("LEAKY_RELU", [hs], [lr], "LeakyReluOptions", alpha=0.1)
+    g.op("LEAKY_RELU", [conv], [lr], "LeakyReluOptions", alpha=0.1)
     mean = g.tensor([1, 1, 1, 8], *q)
     g.op("MEAN", [lr, g.const([1, 2])], [mean], "ReducerOptions", keepDims=True)
     mx = g.tensor([1, 8, 8, 8], *q)
     g.op("MAXIMUM", [lr, mean], [mx])
-    sub = g.tensor([1, 8, 8, 8], 0.07, 0)
-    g.op("SUB", [mx, g.const(rng.integers(-128, 128, [8]), "int8", scale=0.03, zp=1)], [sub],
-         "SubOptions", fusedActivationFunction=0)
-    sq = g.tensor([1, 8, 8, 8], 0.09, -128)
-    g.op("SQUARED_DIFFERENCE", [sub, mx], [sq])
-    pr = g.tensor([1, 8, 8, 8], *q)
-    g.op("PRELU", [sq, g.const(rng.integers(-128, 128, [1, 1, 8]), "int8", scale=0.004,
-                                zp=0)], [pr])
+    sub = g.tensor([1, 8, 8, 8], 0.15, -30)
+    g.op("SUB", [mx, hs], [sub], "SubOptions", fusedActivationFunction=0)
+    sq = g.tensor([1, 8, 8, 8], 0.1, -30)
+    g.op("SQUARED_DIFFERENCE", [sub, g.const(rng.integers(-128, 128, [8]), "int8", scale=0.03,
+                                             zp=1)], [sq])
+    pr = g.tensor([1, 8, 8, 8], 0.1, -30)
+    g.op("PRELU", [sub, g.const(rng.integers(-128, 128, [1, 1, 8]), "int8", scale=0.004,
+                                 zp=0)], [pr])
+    mn = g.tensor([1, 8, 8, 8], 0.1, -30)
+    g.op("MINIMUM", [pr, sq], [mn])
+    q = (0.1, -30)
     tr = g.tensor([1, 8, 8, 8], *q)
-    g.op("TRANSPOSE", [pr, g.const([0, 2, 1, 3])], [tr])
+    g.op("TRANSPOSE", [mn, g.const([0, 2, 1, 3])], [tr])
     ss = g.tensor([1, 4, 4, 8], *q)
     g.op("STRIDED_SLICE", [tr, g.const([0, 0, 1, 0]), g.const([1, 8, 8, 8]),
                            g.const([1, 2, 2, 1])], [ss], "StridedSliceOptions")
@@ -166,10 +169,54 @@ def new_ops_model(seed: int = 0) -> bytes:
     g.op("RESIZE_NEAREST_NEIGHBOR", [mp, g.const([5, 15])], [rs], "ResizeNearestNeighborOptions")
     halves = [g.tensor([1, 5, 15, 1], *q) for _ in range(2)]
     g.op("SPLIT", [g.const([3]), rs], halves, "SplitOptions", numSplits=2)
-    mn = g.tensor([1, 5, 15, 1], *q)
-    g.op("MINIMUM", [halves[1], halves[0]], [mn])
-    ab = g.tensor([1, 5, 15, 1], 0.03, -128)
-    g.op("ABS", [mn], [ab])
-    y = g.tensor([1, 5, 15, 1], 0.03, -128)
+    df = g.tensor([1, 5, 15, 1], 0.1, 0)
+    g.op("SUB", [halves[1], halves[0]], [df], "SubOptions", fusedActivationFunction=0)
+    ab = g.tensor([1, 5, 15, 1], 0.05, -128)
+    g.op("ABS", [df], [ab])
+    y = g.tensor([1, 5, 15, 1], 0.05, -128)
     g.op("RELU6", [ab], [y])
+    return g.build([x], [y])
+
+
+def more_ops_model(seed: int = 0) -> bytes:
+    """The U-Net and attention shaped ops: TRANSPOSE_CONV, RESIZE_BILINEAR,
+    L2_NORMALIZATION, BATCH_MATMUL, SUM, REDUCE_MAX, SUB, DIV, RELU, RSQRT, GATHER, PACK."""
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    x = g.input([1, 4, 4, 6], 0.04, -2)
+    ws = [0.01 + 0.001 * i for i in range(6)]
+    w = g.const(rng.integers(-127, 128, [6, 2, 2, 6]), "int8", scale=ws, zp=[0] * 6)
+    b = g.const(rng.integers(-300, 300, [6]), "int32", scale=[0.04 * s for s in ws], zp=[0] * 6)
+    tc = g.tensor([1, 8, 8, 6], 0.05, 3)
+    g.op("TRANSPOSE_CONV", [g.const([1, 8, 8, 6]), w, x, b], [tc], "TransposeConvOptions",
+         padding=1, strideW=2, strideH=2)
+    rb = g.tensor([1, 6, 6, 6], 0.05, 3)
+    g.op("RESIZE_BILINEAR", [tc, g.const([6, 6])], [rb], "ResizeBilinearOptions",
+         halfPixelCenters=True)
+    l2 = g.tensor([1, 6, 6, 6], 1 / 128, 0)
+    g.op("L2_NORMALIZATION", [rb], [l2], "L2NormOptions")
+    seq = g.tensor([1, 36, 6], 1 / 128, 0)
+    g.op("RESHAPE", [l2, g.const([1, 36, 6])], [seq], "ReshapeOptions", newShape=[1, 36, 6])
+    att = g.tensor([1, 36, 36], 0.008, 0)
+    g.op("BATCH_MATMUL", [seq, seq], [att], "BatchMatMulOptions", adjX=False, adjY=True)
+    sm = g.tensor([1, 36, 1], 0.1, 0)
+    g.op("SUM", [att, g.const([2])], [sm], "ReducerOptions", keepDims=True)
+    mx = g.tensor([1, 36, 1], 1 / 128, 0)
+    g.op("REDUCE_MAX", [seq, g.const([2])], [mx], "ReducerOptions", keepDims=True)
+    gap = g.tensor([1, 36, 1], 0.05, 0)
+    g.op("SUB", [sm, mx], [gap], "SubOptions", fusedActivationFunction=0)
+    dv = g.tensor([1, 36, 1], 0.05, 0)
+    g.op("DIV", [gap, g.const([90], "int8", scale=0.01, zp=0)], [dv], "DivOptions",
+         fusedActivationFunction=0)
+    rl = g.tensor([1, 36, 1], 0.05, -128)
+    g.op("RELU", [dv], [rl])
+    rs = g.tensor([1, 36, 1], 0.02, -128)
+    g.op("RSQRT", [rl], [rs])
+    q = (0.02, -128)
+    ga = g.tensor([1, 30, 1], *q)
+    g.op("GATHER", [rs, g.const(list(range(0, 30)))], [ga], "GatherOptions", axis=1)
+    gb = g.tensor([1, 30, 1], *q)
+    g.op("GATHER", [rs, g.const(list(range(35, 5, -1)))], [gb], "GatherOptions", axis=1)
+    y = g.tensor([2, 1, 30, 1], *q)
+    g.op("PACK", [ga, gb], [y], "PackOptions", valuesCount=2, axis=0)
     return g.build([x], [y])

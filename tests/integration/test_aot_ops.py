@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from op_models import Graph, check_model, new_ops_model
+from op_models import Graph, check_model, more_ops_model, new_ops_model
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc on the host")
 
@@ -302,14 +302,28 @@ def test_strided_slice_property(tmp_path: Path, data: st.DataObject) -> None:
 
 # ---------------------------------------------------------------- kernel sets, the device
 
+NEW_KERNELS = {
+    "new_ops": (new_ops_model, {"td_hard_swish_s8", "td_leaky_relu_s8", "td_maximum_s8",
+                                "td_minimum_s8", "td_sub_s8", "td_squared_difference_s8",
+                                "td_prelu_s8", "td_remap_s8", "td_split_s8", "td_abs_s8",
+                                "td_relu_s8"}),
+    "more_ops": (more_ops_model, {"td_transpose_conv2d_s8", "td_resize_bilinear_s8",
+                                  "td_l2_normalization_s8", "td_batch_matmul_s8", "td_mean_s8",
+                                  "td_reduce_max_s8", "td_sub_s8", "td_div_s8", "td_relu_s8",
+                                  "td_rsqrt_s8", "td_remap_s8", "td_concat_s8"}),
+}
+
+
+@pytest.mark.parametrize("name", list(NEW_KERNELS))
 @pytest.mark.parametrize("kernels", ["reference", "dsp", "dsp-small"])
-def test_new_ops_model_under_every_kernel_set(tmp_path: Path, kernels: str) -> None:
+def test_new_ops_models_under_every_kernel_set(tmp_path: Path, name: str, kernels: str) -> None:
     """The added ops keep their reference kernels beside the SIMD convolution."""
-    result = check_model(new_ops_model(), tmp_path / kernels, inputs=8, kernels=kernels)
+    build, expected = NEW_KERNELS[name]
+    result = check_model(build(), tmp_path / kernels, inputs=8, kernels=kernels)
     assert result["exact_match_rate"] == 1.0, result
-    assert ("td_conv2d_s8_dsp" in result["kernels"]) == (kernels != "reference")
-    assert {"td_hard_swish_s8", "td_remap_s8", "td_split_s8", "td_prelu_s8"} <= set(
-        result["kernels"])
+    if name == "new_ops":
+        assert ("td_conv2d_s8_dsp" in result["kernels"]) == (kernels != "reference")
+    assert expected <= set(result["kernels"])
 
 
 @pytest.mark.qemu
@@ -317,26 +331,26 @@ def test_new_ops_model_under_every_kernel_set(tmp_path: Path, kernels: str) -> N
 @pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None
                     or shutil.which("qemu-system-arm") is None,
                     reason="arm-none-eabi-gcc and qemu-system-arm are needed")
-def test_new_ops_model_on_qemu_m4_is_bit_exact(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture) -> None:
-    """Every added kernel on the emulated Cortex-M4 (DSP kernels for the convolution),
-    its outputs checked against tflite-micro on the host."""
+@pytest.mark.parametrize("name", list(NEW_KERNELS))
+def test_new_ops_models_on_qemu_m4_are_bit_exact(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                 name: str) -> None:
+    """Every added kernel on the emulated Cortex-M4 (the DSP kernel set: SIMD for the
+    convolution), its outputs checked against tflite-micro on the host."""
     import json
 
     from tinydeploy.cli import main
 
-    model = tmp_path / "new_ops.tflite"
-    model.write_bytes(new_ops_model())
+    build, expected = NEW_KERNELS[name]
+    model = tmp_path / f"{name}.tflite"
+    model.write_bytes(build())
     assert main(["flash", str(model), "--board", "qemu-m4", "--check", "8", "--runs", "1",
                  "-o", str(tmp_path / "out"), "--json"]) == 0, capsys.readouterr().err
     r = json.loads(capsys.readouterr().out)
     assert r["runtime"] == "aot" and r["check"]["inputs"] == 8
     assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
-    kernels = json.loads((tmp_path / "out" / "compiled" / "compiled.json").read_text())["kernels"]
-    assert "td_conv2d_s8_dsp" in kernels
-    assert {"td_hard_swish_s8", "td_leaky_relu_s8", "td_maximum_s8", "td_minimum_s8",
-            "td_sub_s8", "td_squared_difference_s8", "td_prelu_s8", "td_remap_s8",
-            "td_split_s8", "td_abs_s8", "td_relu_s8"} <= set(kernels)
+    compiled = json.loads((tmp_path / "out" / "compiled" / "compiled.json").read_text())
+    assert compiled["kernel_mode"] == "dsp"
+    assert expected <= set(compiled["kernels"])
 
 
 # ---------------------------------------------------------------- resize, transpose conv, matmul
