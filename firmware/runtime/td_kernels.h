@@ -286,6 +286,11 @@ td_status td_rsqrt_s8(const td_requantize_params *p, const int8_t *input, int8_t
 td_status td_l2_normalization_s8(const td_l2norm_params *p, const int8_t *input,
                                  int8_t *output);
 
+/* LOG_SOFTMAX over rows of `depth` elements (output scale 16/256, zero point 127):
+ * gemmlowp fixed-point exp and log. */
+td_status td_log_softmax_s8(const td_log_softmax_params *p, const int8_t *input,
+                            int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

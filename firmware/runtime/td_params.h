@@ -505,4 +505,15 @@ typedef struct {
   int32_t input_zero_point;
 } td_l2norm_params;
 
+/* LOG_SOFTMAX over the last dimension (output scale 16/256, zero point 127). */
+typedef struct {
+  int32_t outer;
+  int32_t depth;
+  int32_t input_multiplier;  /* input_scale * 2^26, quantized (as SOFTMAX) */
+  int32_t input_left_shift;
+  int32_t reverse_scaling_divisor;  /* the inverse of the input scaling */
+  int32_t reverse_scaling_shift;  /* <= 0 */
+  int32_t diff_min;  /* differences below this give exp() == 0 */
+} td_log_softmax_params;
+
 #endif /* TD_PARAMS_H */

@@ -473,3 +473,12 @@ def test_l2_normalization_matches_tflm(tmp_path: Path, shape: list[int],
                                        qin: tuple[float, int]) -> None:
     assert_exact(unary("L2_NORMALIZATION", shape, qin, (1 / 128, 0), "L2NormOptions",
                        fusedActivationFunction=0), tmp_path / "m", "td_l2_normalization_s8")
+
+
+@pytest.mark.parametrize("shape,qin", [([1, 10], (0.1, 3)), ([4, 37], (0.05, -20)),
+                                       ([2, 3, 6], (0.4, 0)), ([1, 300], (0.02, 10)),
+                                       ([3, 8], (1.5, -100))])
+def test_log_softmax_matches_tflm(tmp_path: Path, shape: list[int],
+                                  qin: tuple[float, int]) -> None:
+    assert_exact(unary("LOG_SOFTMAX", shape, qin, (16 / 256, 127), "LogSoftmaxOptions"),
+                 tmp_path / "m", "td_log_softmax_s8")

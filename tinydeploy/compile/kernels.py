@@ -586,9 +586,24 @@ class L2normParams:
     input_zero_point: int = c(I32)
 
 
+@dataclass(frozen=True)
+class LogSoftmaxParams:
+    """LOG_SOFTMAX over the last dimension (output scale 16/256, zero point 127)."""
+
+    C_NAME: ClassVar[str] = "td_log_softmax_params"
+    outer: int = c(I32)
+    depth: int = c(I32)
+    input_multiplier: int = c(I32, "input_scale * 2^26, quantized (as SOFTMAX)")
+    input_left_shift: int = c(I32)
+    reverse_scaling_divisor: int = c(I32, "the inverse of the input scaling")
+    reverse_scaling_shift: int = c(I32, "<= 0")
+    diff_min: int = c(I32, "differences below this give exp() == 0")
+
+
 OP_PARAMS: tuple[type, ...] = (ReluParams, LeakyReluParams, HardSwishParams, SquaredDiffParams,
                                MinMaxParams, PreluParams, RemapParams, SplitParams,
-                               ResizeBilinearParams, BatchMatmulParams, DivParams, L2normParams)
+                               ResizeBilinearParams, BatchMatmulParams, DivParams, L2normParams,
+                               LogSoftmaxParams)
 
 
 # In header order: a struct after the structs it embeds.
@@ -737,6 +752,7 @@ KERNELS.update({k.name: k for k in (
     Kernel("td_div_s8", DivParams, ("td_div_s8.c",)),
     Kernel("td_rsqrt_s8", RequantizeParams, ("td_rsqrt_s8.c", "td_inv_sqrt.h")),
     Kernel("td_l2_normalization_s8", L2normParams, ("td_l2_normalization_s8.c", "td_inv_sqrt.h")),
+    Kernel("td_log_softmax_s8", LogSoftmaxParams, ("td_log_softmax_s8.c",)),
 )})
 
 # Headers every compiled model needs (td_params.h is generated from this module).

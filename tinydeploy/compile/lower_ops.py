@@ -625,3 +625,22 @@ class OpsMixin(_Base):
         # each row is read whole before any of it is written: no in-place partner
         self.steps.append(Step(op.index, op.opcode, "td_l2_normalization_s8", "td_l2norm_params",
                                params, [x.index], [y.index], [], {}))
+
+    def op_log_softmax(self, op: Op) -> None:
+        x, y = self._unary_io(op)
+        so, zo = _q(y)
+        if zo != 127 or np.float32(so) != np.float32(16.0 / 256):
+            raise unsupported(self.model, op, "int8 LOG_SOFTMAX output must have scale 16/256 "
+                                              "and zero point 127")
+        # PreprocessLogSoftmaxScalingExp: SOFTMAX's scaling (beta 1, 5 integer bits) and
+        # its inverse as a multiplier below one
+        sp = quant.softmax_params(1.0, _q(x)[0])
+        real = float(1 << (31 - sp["input_left_shift"])) / float(sp["input_multiplier"])
+        rm, rs = quant.quantize_multiplier(real)
+        if rs > 0:
+            raise unsupported(self.model, op, "input scale out of range")
+        depth = int(x.shape[-1]) if x.shape else 1
+        params = dict(outer=x.size // depth, depth=depth, **sp, reverse_scaling_divisor=rm,
+                      reverse_scaling_shift=rs)
+        self.steps.append(Step(op.index, op.opcode, "td_log_softmax_s8", "td_log_softmax_params",
+                               params, [x.index], [y.index], [], {}))
