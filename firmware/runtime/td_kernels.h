@@ -247,7 +247,7 @@ td_status td_prelu_s8(const td_prelu_params *p, const int8_t *input, int8_t *out
 
 /* Output element (i0, .., i{dims-1}) = input[map_0[i0] + map_1[i1] + ...]: TRANSPOSE,
  * SLICE, STRIDED_SLICE, GATHER (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE,
- * MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR. */
+ * MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO. */
 td_status td_remap_s8(const td_remap_params *p, const int8_t *input, int8_t *output);
 
 /* SPLIT / SPLIT_V / UNPACK: per outer block, copy_bytes[k] bytes to output k. */
@@ -272,6 +272,8 @@ td_status td_batch_matmul_s8(const td_batch_matmul_params *p, const int8_t *lhs,
 
 /* REDUCE_MAX (4-D): MEAN's params, the largest raw value over the reduced axes. */
 td_status td_reduce_max_s8(const td_mean_params *p, const int8_t *input, int8_t *output);
+/* REDUCE_MIN (4-D): the smallest raw value. */
+td_status td_reduce_min_s8(const td_mean_params *p, const int8_t *input, int8_t *output);
 
 /* DIV: a / b via the reciprocal of b (TFLite's DivElementwise); TD_ERR_ARG for a zero
  * divisor, which TFLite leaves undefined. */

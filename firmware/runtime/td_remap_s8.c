@@ -6,7 +6,8 @@
  * dimension: TRANSPOSE (strides permuted), SLICE / STRIDED_SLICE (a start in the
  * first table, strides and negative steps in all), GATHER with constant indices,
  * SPACE_TO_DEPTH / DEPTH_TO_SPACE (as 6-D transposes), MIRROR_PAD (reflected
- * indices) and RESIZE_NEAREST_NEIGHBOR (scaled indices). The compiler builds the
+ * indices), RESIZE_NEAREST_NEIGHBOR (scaled indices), REVERSE_V2 (descending
+ * indices) and BROADCAST_TO (zero terms). The compiler builds the
  * tables (tinydeploy/compile/lower.py); values are copied, never requantized.
  */
 #include "td_kernels.h"

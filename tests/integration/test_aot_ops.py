@@ -229,6 +229,8 @@ MOVER_CASES = {
     "resize_nn_half_pixel": mover([1, 4, 5, 2], [1, 8, 7, 2], "RESIZE_NEAREST_NEIGHBOR",
                                   [([8, 7], "int32")], "ResizeNearestNeighborOptions",
                                   halfPixelCenters=True),
+    "reverse_v2": mover([2, 3, 4, 5], [2, 3, 4, 5], "REVERSE_V2", [([1, -2], "int32")]),
+    "broadcast_to": mover([3, 1, 5], [2, 3, 4, 5], "BROADCAST_TO", [([2, 3, 4, 5], "int32")]),
     "resize_nn_align": mover([1, 4, 5, 2], [1, 7, 3, 2], "RESIZE_NEAREST_NEIGHBOR",
                              [([7, 3], "int32")], "ResizeNearestNeighborOptions",
                              alignCorners=True),
@@ -420,7 +422,7 @@ def test_batch_matmul_matches_tflm(tmp_path: Path, form: str) -> None:
     assert_exact(build, tmp_path / "m", "td_batch_matmul_s8", inputs=6)
 
 
-@pytest.mark.parametrize("op", ["SUM", "REDUCE_MAX"])
+@pytest.mark.parametrize("op", ["SUM", "REDUCE_MAX", "REDUCE_MIN"])
 @pytest.mark.parametrize("axes,keep", [([1, 2], True), ([3], False), ([0, 2, 3], True),
                                        ([-1, 1], False)])
 def test_reductions_match_tflm(tmp_path: Path, op: str, axes: list[int], keep: bool) -> None:
@@ -430,11 +432,11 @@ def test_reductions_match_tflm(tmp_path: Path, op: str, axes: list[int], keep: b
         ax = {a % 4 for a in axes}
         out = [1 if d in ax else n for d, n in enumerate(shape)] if keep else \
             [n for d, n in enumerate(shape) if d not in ax]
-        y = g.tensor(out, *((0.05, 3) if op == "REDUCE_MAX" else (0.4, -6)))
+        y = g.tensor(out, *((0.4, -6) if op == "SUM" else (0.05, 3)))
         g.op(op, [x, g.const(axes)], [y], "ReducerOptions", keepDims=keep)
         return x, y
-    assert_exact(build, tmp_path / "m", "td_" + ("reduce_max" if op == "REDUCE_MAX" else "mean")
-                 + "_s8", inputs=6)
+    assert_exact(build, tmp_path / "m", "td_mean_s8" if op == "SUM" else f"td_{op.lower()}_s8",
+                 inputs=6)
 
 
 def test_div_matches_tflm(tmp_path: Path) -> None:

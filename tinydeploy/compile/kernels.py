@@ -504,7 +504,7 @@ class RemapParams:
     """Data movement where each output element copies one input element whose offset is
     a sum of one term per output dimension: TRANSPOSE, SLICE, STRIDED_SLICE, GATHER
     (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD,
-    RESIZE_NEAREST_NEIGHBOR."""
+    RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO."""
 
     C_NAME: ClassVar[str] = "td_remap_params"
     size: int = c(I32, "output elements")
@@ -749,6 +749,7 @@ KERNELS.update({k.name: k for k in (
     Kernel("td_transpose_conv2d_s8", ConvParams, ("td_transpose_conv2d_s8.c",)),
     Kernel("td_batch_matmul_s8", BatchMatmulParams, ("td_batch_matmul_s8.c",)),
     Kernel("td_reduce_max_s8", MeanParams, ("td_reduce_max_s8.c",)),
+    Kernel("td_reduce_min_s8", MeanParams, ("td_reduce_min_s8.c",)),
     Kernel("td_div_s8", DivParams, ("td_div_s8.c",)),
     Kernel("td_rsqrt_s8", RequantizeParams, ("td_rsqrt_s8.c", "td_inv_sqrt.h")),
     Kernel("td_l2_normalization_s8", L2normParams, ("td_l2_normalization_s8.c", "td_inv_sqrt.h")),

@@ -403,6 +403,26 @@ class OpsMixin(_Base):
                   np.arange(c)]
         self._remap(op, x, y, [n, oh, ow, c], tables)
 
+    def op_reverse_v2(self, op: Op) -> None:
+        x, y, xs, st = self._mover_io(op)
+        axes = {a + len(xs) if a < 0 else a for a in _ints(self.const(op, op.inputs[1], "axis"))}
+        if any(not 0 <= a < len(xs) for a in axes):
+            raise unsupported(self.model, op, "an axis is out of range")
+        self._remap(op, x, y, xs, [(np.arange(n)[::-1] if d in axes else np.arange(n)) * st[d]
+                                   for d, n in enumerate(xs)])
+
+    def op_broadcast_to(self, op: Op) -> None:
+        x, y, xs, st = self._mover_io(op)
+        ys = [int(v) for v in y.shape]
+        pad = len(ys) - len(xs)
+        if pad < 0:
+            raise unsupported(self.model, op, "the target shape has fewer dimensions")
+        full, strides = [1] * pad + xs, [0] * pad + st
+        if any(n not in (1, m) for n, m in zip(full, ys)):
+            raise unsupported(self.model, op, "shapes are not broadcast-compatible")
+        self._remap(op, x, y, ys, [np.arange(m) * (s if n == m else 0)
+                                   for n, m, s in zip(full, ys, strides)])
+
     def _split(self, op: Op, x: Tensor, axis: int, pieces: list[int]) -> None:
         xs = [int(v) for v in x.shape]
         axis = axis + len(xs) if axis < 0 else axis
@@ -587,8 +607,9 @@ class OpsMixin(_Base):
         if _q(self.t(op.inputs[0])) != _q(self.t(op.outputs[0])):
             raise unsupported(self.model, op, "input and output quantization differ")
         self.op_mean(op)  # type: ignore[attr-defined]  # the same shapes and params
-        st = self.steps[-1]
-        st.kernel = "td_reduce_max_s8"
+        self.steps[-1].kernel = "td_" + op.opcode.lower() + "_s8"
+
+    op_reduce_min = op_reduce_max
 
     # ------------------------------------------------------------- division, square roots
 
