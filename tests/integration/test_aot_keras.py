@@ -85,7 +85,7 @@ def build(kind: str):  # -> keras.Model
     if kind == "leaky":  # LEAKY_RELU
         x = inp(8, 8, 2)
         return tf.keras.Model(x, L.LeakyReLU()(L.Conv2D(3, 3, padding="same")(x)))
-    if kind == "unet":  # TRANSPOSE_CONV, RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, SUB (real converter)
+    if kind == "unet":  # TRANSPOSE_CONV, RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, SUB
         x = inp(8, 8, 3)
         d = L.Conv2D(6, 3, strides=2, padding="same", activation="relu")(x)
         u = L.Conv2DTranspose(4, 3, strides=2, padding="same")(d)
