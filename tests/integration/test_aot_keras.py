@@ -92,6 +92,17 @@ def build(kind: str):  # -> keras.Model
         n = L.Conv2D(4, 1)(L.Resizing(8, 8, interpolation="nearest")(d))
         b = L.Conv2D(4, 1)(L.UpSampling2D(2, interpolation="bilinear")(d))
         return tf.keras.Model(x, L.Concatenate()([L.Subtract()([u, n]), b, x]))
+    if kind == "hardswish":  # HARD_SWISH (MobileNetV3's activation)
+        x = inp(8, 8, 3)
+        a = L.Activation(tf.keras.activations.hard_swish)(L.Conv2D(8, 3, padding="same")(x))
+        b = L.Activation(tf.keras.activations.hard_swish)(L.DepthwiseConv2D(3)(a))
+        return tf.keras.Model(x, L.GlobalAveragePooling2D()(b))
+    if kind == "attention":  # BATCH_MATMUL, TRANSPOSE, MUL by a constant, SOFTMAX
+        x = inp(6, 16)
+        return tf.keras.Model(x, L.MultiHeadAttention(2, 8)(x, x) + x)
+    if kind == "prelu":  # PRELU, alpha shared over height and width
+        x = inp(8, 8, 3)
+        return tf.keras.Model(x, L.PReLU(shared_axes=[1, 2])(L.Conv2D(4, 3)(x)))
     if kind == "elu":  # ELU: not an AOT kernel
         x = inp(8, 8, 2)
         return tf.keras.Model(x, L.ELU()(L.Conv2D(3, 3, padding="same")(x)))
@@ -139,6 +150,9 @@ CASES = {
     "clip": ("clip", {}),
     "leaky": ("leaky", {}),
     "unet": ("unet", {}),
+    "hardswish": ("hardswish", {}),
+    "attention": ("attention", {}),
+    "prelu": ("prelu", {}),
 }
 
 

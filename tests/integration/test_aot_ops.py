@@ -102,7 +102,9 @@ def test_prelu_with_constant_alpha(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- binary, broadcasting
 
-BINARY = {"SUB": ("SubOptions", {"fusedActivationFunction": 0}),
+BINARY = {"ADD": ("AddOptions", {"fusedActivationFunction": 0}),
+          "MUL": ("MulOptions", {"fusedActivationFunction": 0}),
+          "SUB": ("SubOptions", {"fusedActivationFunction": 0}),
           "MAXIMUM": (None, {}), "MINIMUM": (None, {}),
           "SQUARED_DIFFERENCE": (None, {})}
 
@@ -150,6 +152,17 @@ def test_binary_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
     qo = (0.05, 3) if same_q else ((0.004, -128) if op == "SQUARED_DIFFERENCE" else (0.07, 5))
     assert_exact(binary(op, [1, 3, 5, 8], form, qa, qb, qo), tmp_path / "m",
                  "td_" + op.lower() + "_s8")
+
+
+@pytest.mark.parametrize("kernels", ["dsp", "dsp-small"])
+def test_add_with_a_constant_keeps_the_reference_kernel_under_dsp(tmp_path: Path,
+                                                                  kernels: str) -> None:
+    """The SIMD ADD tabulates both inputs as activations: a constant operand keeps
+    td_add_s8 (and its array) under every kernel set."""
+    g = Graph()
+    x, y = binary("ADD", [1, 3, 5, 8], "const", (0.05, 3), (0.03, -12), (0.07, 5))(g)
+    result = check_model(g.build([x], [y]), tmp_path / kernels, inputs=8, kernels=kernels)
+    assert result["exact_match_rate"] == 1.0 and result["kernels"] == ["td_add_s8"], result
 
 
 def test_sub_fused_relu6(tmp_path: Path) -> None:

@@ -464,36 +464,25 @@ class Lowering(OpsMixin):
         return dict(size=y.size, dims=nd, shape=out_shape + [0] * (6 - nd), stride1=strides[0],
                     stride2=strides[1]), firsts
 
-    def _binary_inputs(self, op: Op) -> tuple[Tensor, Tensor, Tensor]:
-        a, b = self.t(op.inputs[0]), self.t(op.inputs[1])
-        for t in (a, b):
-            if t.data is not None:
-                raise unsupported(self.model, op, f"constant operand {t.name!r} (only activation "
-                                                  "operands are supported)")
-        return self.act(op, a.index), self.act(op, b.index), self.act(op, op.outputs[0])
-
     def op_add(self, op: Op) -> None:
-        a, b, y = self._binary_inputs(op)
-        bc, firsts = self._broadcast(op, a, b, y)
-        (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
-        act_min, act_max = self.activation(op, y)
-        params = dict(bc=bc, input1_offset=-z1, input2_offset=-z2, **quant.add_params(s1, s2, so),
-                      output_offset=zo, act_min=act_min, act_max=act_max)
-        inplace = {t.index: inplace_distance(fr, 1, 1) for t, fr in zip((a, b), firsts)}
-        self.steps.append(Step(op.index, op.opcode, "td_add_s8", "td_add_params", params,
-                               [a.index, b.index], [y.index], [], inplace))
+        def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
+            (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
+            act_min, act_max = self.activation(op, y)
+            return dict(input1_offset=-z1, input2_offset=-z2, **quant.add_params(s1, s2, so),
+                        output_offset=zo, act_min=act_min, act_max=act_max)
+
+        # an operand may be a constant (lower_ops.OpsMixin._binary)
+        self._binary(op, "td_add_s8", "td_add_params", make)
 
     def op_mul(self, op: Op) -> None:
-        a, b, y = self._binary_inputs(op)
-        bc, firsts = self._broadcast(op, a, b, y)
-        (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
-        m, s = quant.quantize_multiplier(float(s1) * float(s2) / float(so))
-        act_min, act_max = self.activation(op, y)
-        params = dict(bc=bc, input1_offset=-z1, input2_offset=-z2, output_multiplier=m,
-                      output_shift=s, output_offset=zo, act_min=act_min, act_max=act_max)
-        inplace = {t.index: inplace_distance(fr, 1, 1) for t, fr in zip((a, b), firsts)}
-        self.steps.append(Step(op.index, op.opcode, "td_mul_s8", "td_mul_params", params,
-                               [a.index, b.index], [y.index], [], inplace))
+        def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
+            (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
+            m, s = quant.quantize_multiplier(float(s1) * float(s2) / float(so))
+            act_min, act_max = self.activation(op, y)
+            return dict(input1_offset=-z1, input2_offset=-z2, output_multiplier=m,
+                        output_shift=s, output_offset=zo, act_min=act_min, act_max=act_max)
+
+        self._binary(op, "td_mul_s8", "td_mul_params", make)
 
     # -- data movement
 
