@@ -293,6 +293,9 @@ td_status td_l2_normalization_s8(const td_l2norm_params *p, const int8_t *input,
 td_status td_log_softmax_s8(const td_log_softmax_params *p, const int8_t *input,
                             int8_t *output);
 
+/* ELU (and any int8 -> int8 function TFLite Micro tabulates): output = table[(uint8_t)x]. */
+td_status td_lut_s8(const td_lut_params *p, const int8_t *input, int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

@@ -516,4 +516,10 @@ typedef struct {
   int32_t diff_min;  /* differences below this give exp() == 0 */
 } td_log_softmax_params;
 
+/* An int8 -> int8 lookup table (ELU): TFLite Micro's Prepare-time table. */
+typedef struct {
+  int32_t size;
+  const int8_t *table;  /* 256 entries, indexed by (uint8_t) input */
+} td_lut_params;
+
 #endif /* TD_PARAMS_H */

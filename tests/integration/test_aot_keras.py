@@ -103,9 +103,9 @@ def build(kind: str):  # -> keras.Model
     if kind == "prelu":  # PRELU, alpha shared over height and width
         x = inp(8, 8, 3)
         return tf.keras.Model(x, L.PReLU(shared_axes=[1, 2])(L.Conv2D(4, 3)(x)))
-    if kind == "elu":  # ELU: not an AOT kernel
+    if kind == "cumsum":  # CUMSUM: not an AOT kernel
         x = inp(8, 8, 2)
-        return tf.keras.Model(x, L.ELU()(L.Conv2D(3, 3, padding="same")(x)))
+        return tf.keras.Model(x, ops.cumsum(L.Conv2D(3, 3, padding="same")(x), axis=1))
     raise ValueError(kind)
 
 
@@ -225,8 +225,8 @@ def test_suite_covers_every_kernel_and_variant(tflite):
 def test_unsupported_op_is_a_one_line_error_naming_op_and_tensor(tflite, tmp_path, capsys):
     from tinydeploy.cli import main
 
-    path = tmp_path / "elu.tflite"
-    path.write_bytes(tflite("elu"))
+    path = tmp_path / "cumsum.tflite"
+    path.write_bytes(tflite("cumsum"))
     assert main(["compile", str(path), "-o", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
-    assert "op #2 ELU" in err and "--runtime tflm" in err
+    assert "CUMSUM" in err and "--runtime tflm" in err

@@ -68,6 +68,9 @@ ACTIVATION_CASES = [
     ("HARD_SWISH", (0.01, 0), (0.008, -20), None, {}),
     ("HARD_SWISH", (0.5, 30), (0.3, -128), None, {}),
     ("ABS", (0.05, 3), (0.05, 3), None, {}),
+    ("ELU", (0.05, 3), (0.03, 40), None, {}),
+    ("ELU", (0.2, -30), (0.1, -100), None, {}),
+    ("ELU", (0.01, 100), (0.004, 0), None, {}),
     ("ABS", (0.05, -7), (0.03, -128), None, {}),
 ]
 
@@ -82,7 +85,8 @@ def test_activation_matches_tflm(tmp_path: Path, op: str, qin: tuple[float, int]
 def test_activation_covers_every_int8_value(tmp_path: Path) -> None:
     """256 input elements, so random inputs reach every int8 value across 16 runs."""
     for op, qin, qout in (("HARD_SWISH", (0.04, -5), (0.025, -70)),
-                          ("LEAKY_RELU", (0.06, 12), (0.05, -3))):
+                          ("LEAKY_RELU", (0.06, 12), (0.05, -3)),
+                          ("ELU", (0.037, 17), (0.021, -11))):
         fields = {"alpha": 0.1} if op == "LEAKY_RELU" else {}
         assert_exact(unary(op, [1, 256], qin, qout, "LeakyReluOptions" if fields else None,
                            **fields), tmp_path / op)

@@ -601,10 +601,19 @@ class LogSoftmaxParams:
     diff_min: int = c(I32, "differences below this give exp() == 0")
 
 
+@dataclass(frozen=True)
+class LutParams:
+    """An int8 -> int8 lookup table (ELU): TFLite Micro's Prepare-time table."""
+
+    C_NAME: ClassVar[str] = "td_lut_params"
+    size: int = c(I32)
+    table: str | None = c("const int8_t *", "256 entries, indexed by (uint8_t) input")
+
+
 OP_PARAMS: tuple[type, ...] = (ReluParams, LeakyReluParams, HardSwishParams, SquaredDiffParams,
                                MinMaxParams, PreluParams, RemapParams, SplitParams,
                                ResizeBilinearParams, BatchMatmulParams, DivParams, L2normParams,
-                               LogSoftmaxParams)
+                               LogSoftmaxParams, LutParams)
 
 
 # In header order: a struct after the structs it embeds.
@@ -755,6 +764,7 @@ KERNELS.update({k.name: k for k in (
     Kernel("td_rsqrt_s8", RequantizeParams, ("td_rsqrt_s8.c", "td_inv_sqrt.h")),
     Kernel("td_l2_normalization_s8", L2normParams, ("td_l2_normalization_s8.c", "td_inv_sqrt.h")),
     Kernel("td_log_softmax_s8", LogSoftmaxParams, ("td_log_softmax_s8.c",)),
+    Kernel("td_lut_s8", LutParams, ("td_lut_s8.c",)),
 )})
 
 # Headers every compiled model needs (td_params.h is generated from this module).

@@ -665,3 +665,12 @@ class OpsMixin(_Base):
                       reverse_scaling_shift=rs)
         self.steps.append(Step(op.index, op.opcode, "td_log_softmax_s8", "td_log_softmax_params",
                                params, [x.index], [y.index], [], {}))
+
+    def op_elu(self, op: Op) -> None:
+        x, y = self._unary_io(op)
+        table = quant.elu_table(*_q(x), *_q(y))
+        name = f"op{op.index}_table"
+        arr = ConstArray(name, "int8_t", table.astype(np.int8).astype(np.int64), "params")
+        self.steps.append(Step(op.index, op.opcode, "td_lut_s8", "td_lut_params",
+                               dict(size=x.size, table=name), [x.index], [y.index], [arr],
+                               {x.index: inplace_distance(np.arange(x.size), 1, 1)}))
