@@ -247,7 +247,8 @@ td_status td_prelu_s8(const td_prelu_params *p, const int8_t *input, int8_t *out
 
 /* Output element (i0, .., i{dims-1}) = input[map_0[i0] + map_1[i1] + ...]: TRANSPOSE,
  * SLICE, STRIDED_SLICE, GATHER (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE,
- * MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO. */
+ * MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND,
+ * BATCH_TO_SPACE_ND. */
 td_status td_remap_s8(const td_remap_params *p, const int8_t *input, int8_t *output);
 
 /* SPLIT / SPLIT_V / UNPACK: per outer block, copy_bytes[k] bytes to output k. */

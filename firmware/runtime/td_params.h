@@ -435,7 +435,7 @@ typedef struct {
 /* Data movement where each output element copies one input element whose offset is a
  * sum of one term per output dimension: TRANSPOSE, SLICE, STRIDED_SLICE, GATHER
  * (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD,
- * RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO.
+ * RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND.
  */
 typedef struct {
   int32_t size;  /* output elements */

@@ -505,7 +505,7 @@ class RemapParams:
     """Data movement where each output element copies one input element whose offset is
     a sum of one term per output dimension: TRANSPOSE, SLICE, STRIDED_SLICE, GATHER
     (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD,
-    RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO."""
+    RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND."""
 
     C_NAME: ClassVar[str] = "td_remap_params"
     size: int = c(I32, "output elements")

@@ -411,6 +411,45 @@ class OpsMixin(_Base):
         self._remap(op, x, y, xs, [(np.arange(n)[::-1] if d in axes else np.arange(n)) * st[d]
                                    for d, n in enumerate(xs)])
 
+    def op_gather_nd(self, op: Op) -> None:
+        x, y, xs, st = self._mover_io(op)
+        ind = np.asarray(self.const(op, op.inputs[1], "indices").data, np.int64)
+        if ind.ndim < 1 or not 1 <= ind.shape[-1] <= len(xs):
+            raise unsupported(self.model, op, "indices do not index the input's dimensions")
+        nd = int(ind.shape[-1])
+        rows = ind.reshape(-1, nd)
+        if (rows < 0).any() or (rows >= np.array(xs[:nd])).any():
+            raise unsupported(self.model, op, "an index is out of range")
+        # one output dimension per slice (the index dimensions flattened), then the slice
+        shape = [int(rows.shape[0])] + xs[nd:]
+        tables = [rows @ np.array(st[:nd], np.int64)]
+        tables += [np.arange(n) * st[nd + d] for d, n in enumerate(xs[nd:])]
+        self._remap(op, x, y, shape, tables)
+
+    def op_batch_to_space_nd(self, op: Op) -> None:
+        x, y, xs, _ = self._mover_io(op)
+        block = _ints(self.const(op, op.inputs[1], "block shape"))
+        crops = _ints(self.const(op, op.inputs[2], "crops"))
+        ys = [int(v) for v in y.shape]
+        if len(xs) == 3:  # [batch, height, channels]: a width of 1
+            xs, ys, block, crops = ([xs[0], xs[1], 1, xs[2]], [ys[0], ys[1], 1, ys[2]],
+                                    block[:1] + [1], crops[:2] + [0, 0])
+        if len(xs) != 4 or len(block) != 2 or len(crops) != 4 or min(block) < 1:
+            raise unsupported(self.model, op, "expected a 3-D or 4-D input and 2 block sizes")
+        n, h, w, c = xs
+        ob, oh, ow, _ = ys
+        bh, bw = block
+        if n != ob * bh * bw or oh + crops[0] + crops[1] != h * bh or \
+                ow + crops[2] + crops[3] != w * bw:
+            raise unsupported(self.model, op, "output shape disagrees with block and crops")
+        image = h * w * c
+        th = np.arange(oh) + crops[0]
+        tw = np.arange(ow) + crops[2]
+        # input batch (row offset * bw + column offset) * ob + b, then the pixel
+        tables = [np.arange(ob) * image, (th % bh) * bw * ob * image + (th // bh) * w * c,
+                  (tw % bw) * ob * image + (tw // bw) * c, np.arange(c)]
+        self._remap(op, x, y, [ob, oh, ow, c], tables)
+
     def op_broadcast_to(self, op: Op) -> None:
         x, y, xs, st = self._mover_io(op)
         ys = [int(v) for v in y.shape]
