@@ -8,8 +8,8 @@
  * SPACE_TO_DEPTH / DEPTH_TO_SPACE (as 6-D transposes), MIRROR_PAD (reflected
  * indices), RESIZE_NEAREST_NEIGHBOR (scaled indices), REVERSE_V2 (descending
  * indices), BROADCAST_TO (zero terms), GATHER_ND and BATCH_TO_SPACE_ND. The compiler
- * builds the
- * tables (tinydeploy/compile/lower.py); values are copied, never requantized.
+ * builds the tables (tinydeploy/compile/lower_ops.py); values are copied, never
+ * requantized.
  */
 #include "td_kernels.h"
 
