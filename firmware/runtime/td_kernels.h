@@ -297,6 +297,9 @@ td_status td_log_softmax_s8(const td_log_softmax_params *p, const int8_t *input,
 /* ELU (and any int8 -> int8 function TFLite Micro tabulates): output = table[(uint8_t)x]. */
 td_status td_lut_s8(const td_lut_params *p, const int8_t *input, int8_t *output);
 
+/* ADD_N: the sum of num_inputs tensors of `size` elements sharing one scale. */
+td_status td_add_n_s8(const td_add_n_params *p, const int8_t *const *inputs, int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

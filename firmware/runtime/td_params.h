@@ -522,4 +522,17 @@ typedef struct {
   const int8_t *table;  /* 256 entries, indexed by (uint8_t) input */
 } td_lut_params;
 
+/* ADD_N: inputs sharing one scale, rescaled with 20 bits of headroom and summed. */
+typedef struct {
+  int32_t size;
+  int32_t num_inputs;
+  int32_t input_offset;
+  int32_t left_shift;  /* 20 */
+  int32_t input_multiplier;
+  int32_t input_shift;  /* <= 0 */
+  int32_t output_multiplier;
+  int32_t output_shift;  /* <= 0 */
+  int32_t output_offset;
+} td_add_n_params;
+
 #endif /* TD_PARAMS_H */

@@ -533,3 +533,16 @@ def test_new_kernels_are_sanitizer_clean(tmp_path: Path, name: str) -> None:
     ref = TflmRunner(raw)
     for x, y in zip(xs, outs):
         assert np.array_equal(y, ref.run(x).reshape(-1))
+
+
+@pytest.mark.parametrize("count,qo", [(2, (0.1, 4)), (3, (0.15, -20)), (5, (0.05, 0))])
+def test_add_n_matches_tflm(tmp_path: Path, count: int, qo: tuple[float, int]) -> None:
+    """x split into `count` slices along the channels, summed again."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([1, 3, 4, 2 * count], 0.05, -6)
+        parts = [g.tensor([1, 3, 4, 2], 0.05, -6) for _ in range(count)]
+        g.op("SPLIT", [g.const([3]), x], parts, "SplitOptions", numSplits=count)
+        y = g.tensor([1, 3, 4, 2], *qo)
+        g.op("ADD_N", parts, [y])
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_add_n_s8")

@@ -610,10 +610,26 @@ class LutParams:
     table: str | None = c("const int8_t *", "256 entries, indexed by (uint8_t) input")
 
 
+@dataclass(frozen=True)
+class AddNParams:
+    """ADD_N: inputs sharing one scale, rescaled with 20 bits of headroom and summed."""
+
+    C_NAME: ClassVar[str] = "td_add_n_params"
+    size: int = c(I32)
+    num_inputs: int = c(I32)
+    input_offset: int = c(I32)
+    left_shift: int = c(I32, "20")
+    input_multiplier: int = c(I32)
+    input_shift: int = c(I32, "<= 0")
+    output_multiplier: int = c(I32)
+    output_shift: int = c(I32, "<= 0")
+    output_offset: int = c(I32)
+
+
 OP_PARAMS: tuple[type, ...] = (ReluParams, LeakyReluParams, HardSwishParams, SquaredDiffParams,
                                MinMaxParams, PreluParams, RemapParams, SplitParams,
                                ResizeBilinearParams, BatchMatmulParams, DivParams, L2normParams,
-                               LogSoftmaxParams, LutParams)
+                               LogSoftmaxParams, LutParams, AddNParams)
 
 
 # In header order: a struct after the structs it embeds.
@@ -765,6 +781,7 @@ KERNELS.update({k.name: k for k in (
     Kernel("td_l2_normalization_s8", L2normParams, ("td_l2_normalization_s8.c", "td_inv_sqrt.h")),
     Kernel("td_log_softmax_s8", LogSoftmaxParams, ("td_log_softmax_s8.c",)),
     Kernel("td_lut_s8", LutParams, ("td_lut_s8.c",)),
+    Kernel("td_add_n_s8", AddNParams, ("td_add_n_s8.c",), input_array=True),
 )})
 
 # Headers every compiled model needs (td_params.h is generated from this module).

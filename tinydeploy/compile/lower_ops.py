@@ -199,6 +199,24 @@ class OpsMixin(_Base):
 
         self._binary(op, "td_sub_s8", "td_add_params", make)
 
+    def op_add_n(self, op: Op) -> None:
+        ins = [self.act(op, i) for i in op.inputs]
+        y = self.act(op, op.outputs[0])
+        if any(t.size != y.size for t in ins) or len({t.index for t in ins}) != len(ins):
+            raise unsupported(self.model, op, "inputs of different sizes, or one input twice")
+        (si, zi), (so, zo) = _q(ins[0]), _q(y)
+        if any(_q(t) != (si, zi) for t in ins):
+            raise unsupported(self.model, op, "the inputs are quantized differently")
+        # ADD's scheme with one input scale: the ratios in double, 20 bits of headroom
+        twice = 2.0 * float(si)
+        mi, shi = quant.quantize_multiplier_smaller_than_one(float(si) / twice)
+        mo, sho = quant.quantize_multiplier_smaller_than_one(twice / ((1 << 20) * float(so)))
+        params = dict(size=y.size, num_inputs=len(ins), input_offset=-zi, left_shift=20,
+                      input_multiplier=mi, input_shift=shi, output_multiplier=mo,
+                      output_shift=sho, output_offset=zo)
+        self.steps.append(Step(op.index, op.opcode, "td_add_n_s8", "td_add_n_params", params,
+                               [t.index for t in ins], [y.index], [], {}))
+
     def op_squared_difference(self, op: Op) -> None:
         def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
             (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
