@@ -224,7 +224,6 @@ MOVER_CASES = {
                             [1, -2, 1, 1]),
     "strided_shrink": _ss([1, 8, 9, 6], [8, 6], [0, 0, 4, 0], [1, 8, 5, 6], [1, 1, 1, 1],
                           shrinkAxisMask=0b0101),
-    "strided_short_spec": _ss([4, 6, 5], [2, 6, 5], [1], [3], [1]),
     "gather_axis0": mover([10, 6], [4, 6], "GATHER", [([9, 0, 3, 3], "int32")],
                           "GatherOptions", axis=0),
     "gather_axis1_2d_indices": mover([3, 7, 4], [3, 2, 2, 4], "GATHER",

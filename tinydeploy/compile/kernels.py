@@ -16,7 +16,8 @@ nested params class is an embedded struct. The lowering (:mod:`.lower`,
 :func:`check_params` holds it to that before any C is emitted.
 
 Adding an op: a params class and a :class:`Kernel` entry here, a lowering method
-in :mod:`.lower` (or :mod:`.lower_ops`, the ops beyond the MLPerf Tiny set), the C
+in :mod:`.lower` (or :mod:`.lower_ops` / :mod:`.lower_move`, the ops beyond the MLPerf
+Tiny set), the C
 file in firmware/runtime and its test (tests/integration/test_aot_ops.py).
 """
 

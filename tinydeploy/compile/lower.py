@@ -29,7 +29,7 @@ SUPPORTED_OPS = (
     "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
     "SOFTMAX", "ADD", "MUL", "CONCATENATION", "PAD", "PADV2", "MEAN", "LOGISTIC", "TANH",
     "QUANTIZE", "DEQUANTIZE") + ALIAS_OPS
-# element-wise and shape ops beyond the MLPerf Tiny set (lowered in .lower_ops)
+# ops beyond the MLPerf Tiny set (lowered in .lower_ops and .lower_move)
 SUPPORTED_OPS += (
     "RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH", "ABS", "PRELU", "SUB", "MAXIMUM", "MINIMUM",
     "SQUARED_DIFFERENCE", "TRANSPOSE", "SLICE", "STRIDED_SLICE", "GATHER", "SPACE_TO_DEPTH",
@@ -157,12 +157,13 @@ def _padding(padding: str, stride: int, dilation: int, in_size: int, k: int) -> 
     return out, total // 2
 
 
-# The ops beyond the MLPerf Tiny set live in their own module (a mixin); it imports the
-# helpers above, so it is imported here, after them.
+# The ops beyond the MLPerf Tiny set live in their own modules (mixins); they import the
+# helpers above, so they are imported here, after them.
+from tinydeploy.compile.lower_move import MoveMixin  # noqa: E402
 from tinydeploy.compile.lower_ops import OpsMixin  # noqa: E402
 
 
-class Lowering(OpsMixin):
+class Lowering(OpsMixin, MoveMixin):
     """Turns a :class:`Model` into a list of :class:`Step`."""
 
     def __init__(self, model: Model) -> None:
