@@ -10,6 +10,7 @@ dimensions for broadcasting) or as a constant, since a compiled model has one in
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 from pathlib import Path
 from typing import Callable
@@ -174,9 +175,9 @@ def test_sub_fused_relu6(tmp_path: Path) -> None:
                         act=3), tmp_path / "m")
 
 
-@settings(max_examples=12, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(op=st.sampled_from(["SUB", "SQUARED_DIFFERENCE"]),
+@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(op=st.sampled_from(["SUB", "SQUARED_DIFFERENCE", "ADD", "MUL"]),
        form=st.sampled_from(["same", "bcast", "both", "const"]),
        shape=st.tuples(st.just(1), st.integers(1, 4), st.integers(1, 5), st.integers(1, 9)),
        scales=st.tuples(*[st.floats(0.002, 0.5) for _ in range(3)]),
@@ -545,3 +546,24 @@ def test_add_n_matches_tflm(tmp_path: Path, count: int, qo: tuple[float, int]) -
         g.op("ADD_N", parts, [y])
         return x, y
     assert_exact(build, tmp_path / "m", "td_add_n_s8")
+
+
+@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 16)), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(op=st.sampled_from(["RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH", "ABS", "ELU"]),
+       s_in=st.floats(0.002, 0.5), s_out=st.floats(0.002, 0.5),
+       z_in=st.integers(-128, 127), z_out=st.integers(-128, 127),
+       alpha=st.floats(-2.0, 2.0))
+def test_activation_quantization_property(tmp_path: Path, op: str, s_in: float, s_out: float,
+                                          z_in: int, z_out: int, alpha: float) -> None:
+    """Random scales and zero points over all 256 int8 inputs (HARD_SWISH refuses scales
+    too far apart for its 16-bit arithmetic: a clear error, not a wrong result)."""
+    from tinydeploy.errors import UnsupportedOpError
+
+    fields = {"alpha": alpha} if op == "LEAKY_RELU" else {}
+    build = unary(op, [1, 256], (s_in, z_in), (s_out, z_out),
+                  "LeakyReluOptions" if fields else None, **fields)
+    try:
+        assert_exact(build, tmp_path / "m", inputs=4)
+    except UnsupportedOpError as exc:
+        assert op == "HARD_SWISH" and "too far apart" in str(exc), exc

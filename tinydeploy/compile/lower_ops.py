@@ -26,9 +26,11 @@ from tinydeploy.model.ir import Model, Op, Tensor
 IDENTITY = (1 << 30, 1)  # MultiplyByQuantizedMultiplier(x, 2^30, 1) == x exactly
 
 
-def _f32_ratio(a: float, b: float) -> float:
-    """static_cast<double>(a / b) of two float scales (a float division)."""
-    return float(np.float32(a) / np.float32(b))
+def _ratio(a: float, b: float) -> float:
+    """a / b of two float scales in double. The source we read divides in float, then
+    widens (static_cast<double>(a / b)); the installed tflite-micro, the oracle, divides
+    in double (they differ where the float quotient rounds to a tie, 0.5 / (1/3))."""
+    return float(np.float32(a)) / float(np.float32(b))
 
 
 class OpsMixin:
@@ -98,7 +100,7 @@ class OpsMixin:
     def op_relu(self, op: Op) -> None:
         x, y = self._unary_io(op)
         (si, zi), (so, zo) = _q(x), _q(y)
-        m, s = self._multiplier(op, _f32_ratio(si, so))
+        m, s = self._multiplier(op, _ratio(si, so))
         # CalculateReluOpData: act_min = zero point + round(0 / scale), act_max = int8 max
         self._elementwise(op, "td_relu_s8", "td_relu_params",
                           dict(input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s,
@@ -121,7 +123,7 @@ class OpsMixin:
         alpha = np.float32(op.options.get("alpha", 0.2))
         # float products, widened to double (CalculateOpDataLeakyRelu)
         ma, sa = self._multiplier(op, float(np.float32(si) * alpha / np.float32(so)))
-        mi, s_i = self._multiplier(op, _f32_ratio(si, so))
+        mi, s_i = self._multiplier(op, _ratio(si, so))
         self._elementwise(op, "td_leaky_relu_s8", "td_leaky_relu_params",
                           dict(input_zero_point=zi, output_zero_point=zo, multiplier_identity=mi,
                                shift_identity=s_i, multiplier_alpha=ma, shift_alpha=sa), x, y)
@@ -146,7 +148,7 @@ class OpsMixin:
         x, y = self._unary_io(op)
         (si, zi), (so, zo) = _q(x), _q(y)
         same = np.float32(si) == np.float32(so)  # TFLite Micro skips the multiply then
-        m, s = IDENTITY if same else self._multiplier(op, _f32_ratio(si, so))
+        m, s = IDENTITY if same else self._multiplier(op, _ratio(si, so))
         self._elementwise(op, "td_abs_s8", "td_requantize_params",
                           dict(input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s),
                           x, y)
