@@ -567,3 +567,58 @@ def test_activation_quantization_property(tmp_path: Path, op: str, s_in: float, 
         assert_exact(build, tmp_path / "m", inputs=4)
     except UnsupportedOpError as exc:
         assert op == "HARD_SWISH" and "too far apart" in str(exc), exc
+
+
+@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(op=st.sampled_from(["DIV", "RSQRT", "LOG_SOFTMAX", "L2_NORMALIZATION", "PRELU",
+                           "BATCH_MATMUL", "TRANSPOSE_CONV", "RESIZE_BILINEAR"]),
+       scales=st.tuples(*[st.floats(0.002, 0.5) for _ in range(3)]),
+       zps=st.tuples(*[st.integers(-128, 127) for _ in range(3)]),
+       sizes=st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 6)))
+def test_compute_ops_quantization_property(tmp_path: Path, op: str, scales: tuple[float, ...],
+                                           zps: tuple[int, ...],
+                                           sizes: tuple[int, int, int]) -> None:
+    """Random scales, zero points and sizes for the ops with their own arithmetic."""
+    s_in, s_c, s_out = scales
+    z_in, z_c, z_out = zps
+    h, w, c = sizes
+    rng = np.random.default_rng(sum(sizes))
+
+    def build(g: Graph) -> tuple[int, int]:
+        if op == "RSQRT":  # defined from the zero point up only
+            x = g.input([1, h, w, c], s_in, -128)
+            y = g.tensor([1, h, w, c], s_out, z_out)
+            g.op(op, [x], [y])
+            return x, y
+        x = g.input([1, h, w, c], s_in, z_in)
+        if op == "DIV":
+            vals = rng.choice([v for v in range(-128, 128) if v != z_c], [c])
+            y = g.tensor([1, h, w, c], s_out, z_out)
+            g.op(op, [x, g.const(vals, "int8", scale=s_c, zp=z_c)], [y], "DivOptions")
+        elif op in ("LOG_SOFTMAX", "L2_NORMALIZATION"):
+            qo = (16 / 256, 127) if op == "LOG_SOFTMAX" else (1 / 128, 0)
+            y = g.tensor([1, h, w, c], *qo)
+            g.op(op, [x], [y])
+        elif op == "PRELU":
+            y = g.tensor([1, h, w, c], s_out, z_out)
+            g.op(op, [x, g.const(rng.integers(-128, 128, [c]), "int8", scale=s_c, zp=z_c)],
+                 [y])
+        elif op == "BATCH_MATMUL":
+            rhs = g.const(rng.integers(-128, 128, [c, 3]), "int8", scale=s_c, zp=z_c)
+            y = g.tensor([1, h, w, 3], s_out * 16, z_out)
+            g.op(op, [x, rhs], [y], "BatchMatMulOptions")
+        elif op == "TRANSPOSE_CONV":
+            oc = 3
+            w_ = g.const(rng.integers(-127, 128, [oc, 2, 2, c]), "int8", scale=[s_c] * oc,
+                         zp=[0] * oc)
+            y = g.tensor([1, 2 * h, 2 * w, oc], s_out * 4, z_out)
+            g.op(op, [g.const([1, 2 * h, 2 * w, oc]), w_, x], [y], "TransposeConvOptions",
+                 padding=1, strideW=2, strideH=2)
+        else:
+            out = [max(1, 2 * h - 1), w + 2]
+            y = g.tensor([1, *out, c], s_in, z_in)
+            g.op(op, [x, g.const(out)], [y], "ResizeBilinearOptions",
+                 halfPixelCenters=bool(z_c % 2), alignCorners=not z_c % 2 and bool(z_c % 3))
+        return x, y
+    assert_exact(build, tmp_path / "m", inputs=4)
