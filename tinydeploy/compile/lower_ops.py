@@ -87,8 +87,7 @@ class OpsMixin:
         (a, b), consts, arrays = self._operands(op)
         y = self.act(op, op.outputs[0])
         bc, firsts = self._broadcast(op, a, b, y)
-        params = make(a, b, y)
-        params["bc"] = bc
+        params = {"bc": bc, **make(a, b, y)}  # the struct's order: the C text as before
         inplace = {t.index: inplace_distance(fr, 1, 1)
                    for pos, (t, fr) in enumerate(zip((a, b), firsts)) if pos not in consts}
         self.steps.append(Step(op.index, op.opcode, kernel, ptype, params,
