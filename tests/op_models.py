@@ -220,3 +220,33 @@ def more_ops_model(seed: int = 0) -> bytes:
     y = g.tensor([2, 1, 30, 1], *q)
     g.op("PACK", [ga, gb], [y], "PackOptions", valuesCount=2, axis=0)
     return g.build([x], [y])
+
+
+def extra_ops_model(seed: int = 0) -> bytes:
+    """ELU, ADD_N, REVERSE_V2, GATHER_ND, REDUCE_MIN, BROADCAST_TO, MUL by a constant,
+    LOG_SOFTMAX."""
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    x = g.input([1, 4, 6, 8], 0.05, 3)
+    q = (0.03, -95)
+    elu = g.tensor([1, 4, 6, 8], *q)
+    g.op("ELU", [x], [elu])
+    parts = [g.tensor([1, 4, 6, 4], *q) for _ in range(2)]
+    g.op("SPLIT", [g.const([3]), elu], parts, "SplitOptions", numSplits=2)
+    q = (0.06, -60)
+    an = g.tensor([1, 4, 6, 4], *q)
+    g.op("ADD_N", parts, [an])
+    rev = g.tensor([1, 4, 6, 4], *q)
+    g.op("REVERSE_V2", [an, g.const([2])], [rev])
+    gnd = g.tensor([3, 6, 4], *q)
+    g.op("GATHER_ND", [rev, g.const([[0, 1], [0, 3], [0, 0]])], [gnd])
+    rmin = g.tensor([3, 4], *q)
+    g.op("REDUCE_MIN", [gnd, g.const([1])], [rmin], "ReducerOptions", keepDims=False)
+    bc = g.tensor([2, 3, 4], *q)
+    g.op("BROADCAST_TO", [rmin, g.const([2, 3, 4])], [bc])
+    mul = g.tensor([2, 3, 4], 0.05, 0)
+    g.op("MUL", [bc, g.const(rng.integers(-128, 128, [4]), "int8", scale=0.01, zp=0)], [mul],
+         "MulOptions", fusedActivationFunction=0)
+    y = g.tensor([2, 3, 4], 16 / 256, 127)
+    g.op("LOG_SOFTMAX", [mul], [y])
+    return g.build([x], [y])

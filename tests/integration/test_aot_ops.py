@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from op_models import Graph, check_model, more_ops_model, new_ops_model
+from op_models import Graph, check_model, extra_ops_model, more_ops_model, new_ops_model
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc on the host")
 
@@ -338,6 +338,8 @@ NEW_KERNELS = {
                                   "td_l2_normalization_s8", "td_batch_matmul_s8", "td_mean_s8",
                                   "td_reduce_max_s8", "td_sub_s8", "td_div_s8", "td_relu_s8",
                                   "td_rsqrt_s8", "td_remap_s8", "td_concat_s8"}),
+    "extra_ops": (extra_ops_model, {"td_lut_s8", "td_split_s8", "td_add_n_s8", "td_remap_s8",
+                                    "td_reduce_min_s8", "td_mul_s8", "td_log_softmax_s8"}),
 }
 
 
