@@ -206,6 +206,100 @@ td_status td_dequantize_s8_f32(const td_affine_params *p, const int8_t *input, f
 
 td_status td_requantize_s8(const td_requantize_params *p, const int8_t *input, int8_t *output);
 
+/* ---- element-wise ops beyond the MLPerf Tiny set ---------------------------
+ * Unary ops: `size` elements in, `size` out, each requantized as TFLite Micro's
+ * int8 kernel does. Binary ops broadcast as ADD and MUL do (td_broadcast). */
+
+/* RELU and RELU6: requantize, then clamp to [act_min, act_max]. */
+td_status td_relu_s8(const td_relu_params *p, const int8_t *input, int8_t *output);
+
+/* LEAKY_RELU: separate multipliers for x >= 0 and x < 0 (alpha may be negative). */
+td_status td_leaky_relu_s8(const td_leaky_relu_params *p, const int8_t *input,
+                           int8_t *output);
+
+/* HARD_SWISH: x * relu6(x + 3) / 6 in TFLite's 16-bit fixed point. */
+td_status td_hard_swish_s8(const td_hard_swish_params *p, const int8_t *input,
+                           int8_t *output);
+
+/* ABS: |x - input zero point| requantized (identity multiplier for equal scales). */
+td_status td_abs_s8(const td_requantize_params *p, const int8_t *input, int8_t *output);
+
+/* SUB: ADD's params and arithmetic with input 2 subtracted. */
+td_status td_sub_s8(const td_add_params *p, const int8_t *input1, const int8_t *input2,
+                    int8_t *output);
+
+/* SQUARED_DIFFERENCE: (x1 - x2)^2 with 7 bits of headroom, no activation. */
+td_status td_squared_difference_s8(const td_squared_diff_params *p, const int8_t *input1,
+                                   const int8_t *input2, int8_t *output);
+
+/* MAXIMUM / MINIMUM of the raw int8 values (as TFLite Micro). */
+td_status td_maximum_s8(const td_minmax_params *p, const int8_t *input1, const int8_t *input2,
+                        int8_t *output);
+td_status td_minimum_s8(const td_minmax_params *p, const int8_t *input1, const int8_t *input2,
+                        int8_t *output);
+
+/* PRELU: alpha is a constant int8 tensor in the params, broadcast as input 2. */
+td_status td_prelu_s8(const td_prelu_params *p, const int8_t *input, int8_t *output);
+
+/* ---- data movement beyond CONCATENATION and PAD ----------------------------
+ * Values are copied, never requantized (input and output share scale and zero
+ * point). */
+
+/* Output element (i0, .., i{dims-1}) = input[map_0[i0] + map_1[i1] + ...]: TRANSPOSE,
+ * SLICE, STRIDED_SLICE, GATHER (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE,
+ * MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND,
+ * BATCH_TO_SPACE_ND. */
+td_status td_remap_s8(const td_remap_params *p, const int8_t *input, int8_t *output);
+
+/* SPLIT / SPLIT_V / UNPACK: per outer block, copy_bytes[k] bytes to output k. */
+td_status td_split_s8(const td_split_params *p, const int8_t *input, int8_t *const *outputs);
+
+/* RESIZE_BILINEAR (NHWC): TFLite's integer interpolation in 1/1024 steps. */
+td_status td_resize_bilinear_s8(const td_resize_bilinear_params *p, const int8_t *input,
+                                int8_t *output);
+
+/* ---- TRANSPOSE_CONV (NHWC) ------------------------------------------------
+ * CONV_2D's params: in_* is the op's input, out_* its output, filter
+ * [out_c][filter_h][filter_w][in_c], pad_* the padding of the equivalent forward
+ * convolution; folded_bias unused. No scratch memory. */
+td_status td_transpose_conv2d_s8(const td_conv_params *p, const int8_t *input,
+                                 int8_t *output);
+
+/* ---- BATCH_MATMUL -----------------------------------------------------------
+ * lhs [batches][rows][depth] (adj_x: [depth][rows]), rhs [batches][depth][cols]
+ * (adj_y: [cols][depth]), output [batches][rows][cols]. */
+td_status td_batch_matmul_s8(const td_batch_matmul_params *p, const int8_t *lhs,
+                             const int8_t *rhs, int8_t *output);
+
+/* REDUCE_MAX (4-D): MEAN's params, the largest raw value over the reduced axes. */
+td_status td_reduce_max_s8(const td_mean_params *p, const int8_t *input, int8_t *output);
+/* REDUCE_MIN (4-D): the smallest raw value. */
+td_status td_reduce_min_s8(const td_mean_params *p, const int8_t *input, int8_t *output);
+
+/* DIV: a / b via the reciprocal of b (TFLite's DivElementwise); TD_ERR_ARG for a zero
+ * divisor, which TFLite leaves undefined. */
+td_status td_div_s8(const td_div_params *p, const int8_t *input1, const int8_t *input2,
+                    int8_t *output);
+
+/* RSQRT: 1 / sqrt(x - zero point) requantized (127 at 0); TD_ERR_ARG for x below the
+ * zero point, as TFLite Micro fails there. */
+td_status td_rsqrt_s8(const td_requantize_params *p, const int8_t *input, int8_t *output);
+
+/* L2_NORMALIZATION over rows of `depth` elements; the output scale is 1/128. */
+td_status td_l2_normalization_s8(const td_l2norm_params *p, const int8_t *input,
+                                 int8_t *output);
+
+/* LOG_SOFTMAX over rows of `depth` elements (output scale 16/256, zero point 127):
+ * gemmlowp fixed-point exp and log. */
+td_status td_log_softmax_s8(const td_log_softmax_params *p, const int8_t *input,
+                            int8_t *output);
+
+/* ELU (and any int8 -> int8 function TFLite Micro tabulates): output = table[(uint8_t)x]. */
+td_status td_lut_s8(const td_lut_params *p, const int8_t *input, int8_t *output);
+
+/* ADD_N: the sum of num_inputs tensors of `size` elements sharing one scale. */
+td_status td_add_n_s8(const td_add_n_params *p, const int8_t *const *inputs, int8_t *output);
+
 #ifdef __cplusplus
 }
 #endif

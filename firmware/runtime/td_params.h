@@ -362,4 +362,177 @@ typedef struct {
   int32_t shift;
 } td_requantize_params;
 
+/* RELU (and RELU6, whose int8 kernel in TFLite Micro only clamps): the input
+ * requantized to the output scale, then clamped.
+ */
+typedef struct {
+  int32_t size;
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  int32_t multiplier;  /* input_scale / output_scale (2^30 with shift 1: identity) */
+  int32_t shift;
+  int32_t act_min;
+  int32_t act_max;
+} td_relu_params;
+
+/* LEAKY_RELU: x >= 0 scaled by input/output scale, x < 0 by alpha times it. */
+typedef struct {
+  int32_t size;
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  int32_t multiplier_identity;
+  int32_t shift_identity;
+  int32_t multiplier_alpha;  /* negative for a negative alpha */
+  int32_t shift_alpha;
+} td_leaky_relu_params;
+
+/* HARD_SWISH: TFLite's 16-bit fixed-point x * relu6(x + 3) / 6. */
+typedef struct {
+  int32_t size;
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  int32_t output_multiplier;  /* int16 Q0.15: input_scale / 128 / output_scale */
+  int32_t output_exponent;  /* <= 0 */
+  int32_t reluish_multiplier;  /* int16 Q0.15: input_scale / 128 / (3 / 32768) */
+  int32_t reluish_exponent;
+} td_hard_swish_params;
+
+/* SQUARED_DIFFERENCE: both inputs rescaled with 7 bits of headroom, the difference
+ * squared and requantized.
+ */
+typedef struct {
+  td_broadcast bc;
+  int32_t input1_offset;
+  int32_t input2_offset;
+  int32_t left_shift;  /* 7 for int8 */
+  int32_t input1_multiplier;
+  int32_t input1_shift;  /* <= 0 */
+  int32_t input2_multiplier;
+  int32_t input2_shift;  /* <= 0 */
+  int32_t output_multiplier;
+  int32_t output_shift;
+  int32_t output_offset;
+} td_squared_diff_params;
+
+/* MAXIMUM / MINIMUM: of the raw int8 values, as TFLite Micro does. */
+typedef struct {
+  td_broadcast bc;
+} td_minmax_params;
+
+/* PRELU: x >= 0 requantized, x < 0 times the constant alpha (broadcast over x). */
+typedef struct {
+  td_broadcast bc;  /* input 1 is x, input 2 is alpha */
+  int32_t input_offset;
+  int32_t alpha_offset;
+  int32_t output_offset;
+  int32_t multiplier_1;  /* input_scale / output_scale */
+  int32_t shift_1;
+  int32_t multiplier_2;  /* input_scale * alpha_scale / output_scale */
+  int32_t shift_2;
+  const int8_t *alpha;
+} td_prelu_params;
+
+/* Data movement where each output element copies one input element whose offset is a
+ * sum of one term per output dimension: TRANSPOSE, SLICE, STRIDED_SLICE, GATHER
+ * (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD,
+ * RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND.
+ */
+typedef struct {
+  int32_t size;  /* output elements */
+  int32_t dims;
+  int32_t shape[TD_KMAX_DIMS];  /* the output shape, outermost first */
+  /* per output dimension d, shape[d] input offsets (elements), the dimensions' tables
+   * one after another
+   */
+  const int32_t *map;
+} td_remap_params;
+
+/* SPLIT / SPLIT_V / UNPACK: the inverse of CONCATENATION. */
+typedef struct {
+  int32_t outer;  /* product of the dimensions before the axis */
+  int32_t num_outputs;
+  /* per output: its axis size times the product of the dimensions after the axis */
+  const int32_t *copy_bytes;
+} td_split_params;
+
+/* RESIZE_BILINEAR (NHWC): per output row and column the two source indices and the
+ * fraction in 1/1024 steps (TFLite's ComputeInterpolationValuesInteger).
+ */
+typedef struct {
+  int32_t batches;
+  int32_t in_h;
+  int32_t in_w;
+  int32_t channels;
+  int32_t out_h;
+  int32_t out_w;
+  const int32_t *rows;  /* out_h records {y0, y1, input_y - 1024 * y0} */
+  const int32_t *cols;  /* out_w records {x0, x1, input_x - 1024 * x0} */
+} td_resize_bilinear_params;
+
+/* BATCH_MATMUL: rows x depth times depth x cols per batch, one requantization. */
+typedef struct {
+  int32_t batches;
+  int32_t rows;
+  int32_t cols;
+  int32_t depth;
+  int32_t lhs_batch_stride;  /* elements, 0 to broadcast */
+  int32_t rhs_batch_stride;  /* elements, 0 to broadcast */
+  int32_t adj_x;  /* 1: lhs is stored depth x rows */
+  int32_t adj_y;  /* 1: rhs is stored cols x depth */
+  int32_t lhs_offset;
+  int32_t rhs_offset;
+  int32_t output_offset;
+  int32_t multiplier;
+  int32_t shift;
+} td_batch_matmul_params;
+
+/* DIV: a / b through the reciprocal of b, requantized with in1 / (in2 * out). */
+typedef struct {
+  td_broadcast bc;
+  int32_t input1_offset;
+  int32_t input2_offset;
+  int32_t output_offset;
+  int32_t output_multiplier;
+  int32_t output_shift;
+  int32_t act_min;
+  int32_t act_max;
+} td_div_params;
+
+/* L2_NORMALIZATION over the last dimension (output scale 1/128, zero point 0). */
+typedef struct {
+  int32_t outer;
+  int32_t depth;
+  int32_t input_zero_point;
+} td_l2norm_params;
+
+/* LOG_SOFTMAX over the last dimension (output scale 16/256, zero point 127). */
+typedef struct {
+  int32_t outer;
+  int32_t depth;
+  int32_t input_multiplier;  /* input_scale * 2^26, quantized (as SOFTMAX) */
+  int32_t input_left_shift;
+  int32_t reverse_scaling_divisor;  /* the inverse of the input scaling */
+  int32_t reverse_scaling_shift;  /* <= 0 */
+  int32_t diff_min;  /* differences below this give exp() == 0 */
+} td_log_softmax_params;
+
+/* An int8 -> int8 lookup table (ELU): TFLite Micro's Prepare-time table. */
+typedef struct {
+  int32_t size;
+  const int8_t *table;  /* 256 entries, indexed by (uint8_t) input */
+} td_lut_params;
+
+/* ADD_N: inputs sharing one scale, rescaled with 20 bits of headroom and summed. */
+typedef struct {
+  int32_t size;
+  int32_t num_inputs;
+  int32_t input_offset;
+  int32_t left_shift;  /* 20 */
+  int32_t input_multiplier;
+  int32_t input_shift;  /* <= 0 */
+  int32_t output_multiplier;
+  int32_t output_shift;  /* <= 0 */
+  int32_t output_offset;
+} td_add_n_params;
+
 #endif /* TD_PARAMS_H */

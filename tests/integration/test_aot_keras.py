@@ -82,9 +82,30 @@ def build(kind: str):  # -> keras.Model
     if kind == "clip":  # fused RELU_N1_TO_1
         x = inp(8, 8, 2)
         return tf.keras.Model(x, L.Flatten()(ops.clip(L.Conv2D(3, 3, padding="same")(x), -1.0, 1.0)))
-    if kind == "leaky":  # LEAKY_RELU: not an AOT kernel
+    if kind == "leaky":  # LEAKY_RELU
         x = inp(8, 8, 2)
         return tf.keras.Model(x, L.LeakyReLU()(L.Conv2D(3, 3, padding="same")(x)))
+    if kind == "unet":  # TRANSPOSE_CONV, RESIZE_NEAREST_NEIGHBOR, RESIZE_BILINEAR, SUB
+        x = inp(8, 8, 3)
+        d = L.Conv2D(6, 3, strides=2, padding="same", activation="relu")(x)
+        u = L.Conv2DTranspose(4, 3, strides=2, padding="same")(d)
+        n = L.Conv2D(4, 1)(L.Resizing(8, 8, interpolation="nearest")(d))
+        b = L.Conv2D(4, 1)(L.UpSampling2D(2, interpolation="bilinear")(d))
+        return tf.keras.Model(x, L.Concatenate()([L.Subtract()([u, n]), b, x]))
+    if kind == "hardswish":  # HARD_SWISH (MobileNetV3's activation)
+        x = inp(8, 8, 3)
+        a = L.Activation(tf.keras.activations.hard_swish)(L.Conv2D(8, 3, padding="same")(x))
+        b = L.Activation(tf.keras.activations.hard_swish)(L.DepthwiseConv2D(3)(a))
+        return tf.keras.Model(x, L.GlobalAveragePooling2D()(b))
+    if kind == "attention":  # BATCH_MATMUL, TRANSPOSE, MUL by a constant, SOFTMAX
+        x = inp(6, 16)
+        return tf.keras.Model(x, L.MultiHeadAttention(2, 8)(x, x) + x)
+    if kind == "prelu":  # PRELU, alpha shared over height and width
+        x = inp(8, 8, 3)
+        return tf.keras.Model(x, L.PReLU(shared_axes=[1, 2])(L.Conv2D(4, 3)(x)))
+    if kind == "cumsum":  # CUMSUM: not an AOT kernel
+        x = inp(8, 8, 2)
+        return tf.keras.Model(x, ops.cumsum(L.Conv2D(3, 3, padding="same")(x), axis=1))
     raise ValueError(kind)
 
 
@@ -127,6 +148,11 @@ CASES = {
     "dense": ("dense", {}),
     "dense_per_tensor": ("dense", {"dense_per_tensor": True}),
     "clip": ("clip", {}),
+    "leaky": ("leaky", {}),
+    "unet": ("unet", {}),
+    "hardswish": ("hardswish", {}),
+    "attention": ("attention", {}),
+    "prelu": ("prelu", {}),
 }
 
 
@@ -199,8 +225,8 @@ def test_suite_covers_every_kernel_and_variant(tflite):
 def test_unsupported_op_is_a_one_line_error_naming_op_and_tensor(tflite, tmp_path, capsys):
     from tinydeploy.cli import main
 
-    path = tmp_path / "leaky.tflite"
-    path.write_bytes(tflite("leaky"))
+    path = tmp_path / "cumsum.tflite"
+    path.write_bytes(tflite("cumsum"))
     assert main(["compile", str(path), "-o", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
-    assert "op #1 LEAKY_RELU" in err and "--runtime tflm" in err
+    assert "CUMSUM" in err and "--runtime tflm" in err

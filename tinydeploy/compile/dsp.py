@@ -318,6 +318,8 @@ def add_dsp(step: Step, small: bool = False) -> Step:
         raise NotEligible("dsp-small: the lookup tables cost 2 KB of flash per ADD")
     if p["bc"]["dims"] != 0 or p["left_shift"] != 20:
         raise NotEligible("broadcasting ADD (the tables need same-shape inputs)")
+    if step.const_inputs:
+        raise NotEligible("a constant operand")
     if max(p["input1_shift"], p["input2_shift"], p["output_shift"]) > 0:
         raise NotEligible("a multiplier above 1")
     xs = range(-128, 128)

@@ -91,7 +91,14 @@ def call_lines(model: Model, plan: Plan, st: Step, s: int) -> list[str]:
         ins = ", ".join(ptr(t) for t in st.inputs)
         return [f"{{ const int8_t *const ins[] = {{{ins}}}; "
                 f"TD_CHECK({fn}({params}, ins, {ptr(st.outputs[0])})); }}"]
-    args = [ptr(t) for t in st.inputs + st.outputs]
+    if registry.kernel(st.kernel or "").output_array:
+        outs = ", ".join(ptr(t) for t in st.outputs)
+        return [f"{{ int8_t *const outs[] = {{{outs}}}; "
+                f"TD_CHECK({fn}({params}, {ptr(st.inputs[0])}, outs)); }}"]
+    ins = [ptr(t) for t in st.inputs]
+    for pos, name in sorted(st.const_inputs.items()):  # constant operands: arrays in flash
+        ins.insert(pos, cgen.identifier(name))
+    args = ins + [ptr(t) for t in st.outputs]
     args += [f"TD_S8({cgen.int_literal(plan.buffers[plan.scratch[(s, name)]].offset)})"
              for name, _size in st.scratch]
     return [f"TD_CHECK({fn}({params}, {', '.join(args)}));"]

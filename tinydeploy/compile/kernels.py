@@ -16,7 +16,9 @@ nested params class is an embedded struct. The lowering (:mod:`.lower`,
 :func:`check_params` holds it to that before any C is emitted.
 
 Adding an op: a params class and a :class:`Kernel` entry here, a lowering method
-in :mod:`.lower`, the C file in firmware/runtime and its test.
+in :mod:`.lower` (or :mod:`.lower_ops` / :mod:`.lower_move`, the ops beyond the MLPerf
+Tiny set), the C
+file in firmware/runtime and its test (tests/integration/test_aot_ops.py).
 """
 
 from __future__ import annotations
@@ -411,12 +413,232 @@ class RequantizeParams:
     shift: int = c(I32)
 
 
+# ---- element-wise and shape ops beyond the MLPerf Tiny set (issue 17) ----------
+
+@dataclass(frozen=True)
+class ReluParams:
+    """RELU (and RELU6, whose int8 kernel in TFLite Micro only clamps): the input
+    requantized to the output scale, then clamped."""
+
+    C_NAME: ClassVar[str] = "td_relu_params"
+    size: int = c(I32)
+    input_zero_point: int = c(I32)
+    output_zero_point: int = c(I32)
+    multiplier: int = c(I32, "input_scale / output_scale (2^30 with shift 1: identity)")
+    shift: int = c(I32)
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+
+
+@dataclass(frozen=True)
+class LeakyReluParams:
+    """LEAKY_RELU: x >= 0 scaled by input/output scale, x < 0 by alpha times it."""
+
+    C_NAME: ClassVar[str] = "td_leaky_relu_params"
+    size: int = c(I32)
+    input_zero_point: int = c(I32)
+    output_zero_point: int = c(I32)
+    multiplier_identity: int = c(I32)
+    shift_identity: int = c(I32)
+    multiplier_alpha: int = c(I32, "negative for a negative alpha")
+    shift_alpha: int = c(I32)
+
+
+@dataclass(frozen=True)
+class HardSwishParams:
+    """HARD_SWISH: TFLite's 16-bit fixed-point x * relu6(x + 3) / 6."""
+
+    C_NAME: ClassVar[str] = "td_hard_swish_params"
+    size: int = c(I32)
+    input_zero_point: int = c(I32)
+    output_zero_point: int = c(I32)
+    output_multiplier: int = c(I32, "int16 Q0.15: input_scale / 128 / output_scale")
+    output_exponent: int = c(I32, "<= 0")
+    reluish_multiplier: int = c(I32, "int16 Q0.15: input_scale / 128 / (3 / 32768)")
+    reluish_exponent: int = c(I32)
+
+
+@dataclass(frozen=True)
+class SquaredDiffParams:
+    """SQUARED_DIFFERENCE: both inputs rescaled with 7 bits of headroom, the difference
+    squared and requantized."""
+
+    C_NAME: ClassVar[str] = "td_squared_diff_params"
+    bc: Broadcast = c("td_broadcast")
+    input1_offset: int = c(I32)
+    input2_offset: int = c(I32)
+    left_shift: int = c(I32, "7 for int8")
+    input1_multiplier: int = c(I32)
+    input1_shift: int = c(I32, "<= 0")
+    input2_multiplier: int = c(I32)
+    input2_shift: int = c(I32, "<= 0")
+    output_multiplier: int = c(I32)
+    output_shift: int = c(I32)
+    output_offset: int = c(I32)
+
+
+@dataclass(frozen=True)
+class MinMaxParams:
+    """MAXIMUM / MINIMUM: of the raw int8 values, as TFLite Micro does."""
+
+    C_NAME: ClassVar[str] = "td_minmax_params"
+    bc: Broadcast = c("td_broadcast")
+
+
+@dataclass(frozen=True)
+class PreluParams:
+    """PRELU: x >= 0 requantized, x < 0 times the constant alpha (broadcast over x)."""
+
+    C_NAME: ClassVar[str] = "td_prelu_params"
+    bc: Broadcast = c("td_broadcast", "input 1 is x, input 2 is alpha")
+    input_offset: int = c(I32)
+    alpha_offset: int = c(I32)
+    output_offset: int = c(I32)
+    multiplier_1: int = c(I32, "input_scale / output_scale")
+    shift_1: int = c(I32)
+    multiplier_2: int = c(I32, "input_scale * alpha_scale / output_scale")
+    shift_2: int = c(I32)
+    alpha: str | None = c("const int8_t *")
+
+
+@dataclass(frozen=True)
+class RemapParams:
+    """Data movement where each output element copies one input element whose offset is
+    a sum of one term per output dimension: TRANSPOSE, SLICE, STRIDED_SLICE, GATHER
+    (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD,
+    RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND."""
+
+    C_NAME: ClassVar[str] = "td_remap_params"
+    size: int = c(I32, "output elements")
+    dims: int = c(I32)
+    shape: list[int] = c(I32, "the output shape, outermost first", "TD_KMAX_DIMS")
+    map: str | None = c("const int32_t *", "per output dimension d, shape[d] input offsets "
+                                            "(elements), the dimensions' tables one after another")
+
+
+@dataclass(frozen=True)
+class SplitParams:
+    """SPLIT / SPLIT_V / UNPACK: the inverse of CONCATENATION."""
+
+    C_NAME: ClassVar[str] = "td_split_params"
+    outer: int = c(I32, "product of the dimensions before the axis")
+    num_outputs: int = c(I32)
+    copy_bytes: str | None = c("const int32_t *", "per output: its axis size times the product "
+                                                  "of the dimensions after the axis")
+
+
+@dataclass(frozen=True)
+class ResizeBilinearParams:
+    """RESIZE_BILINEAR (NHWC): per output row and column the two source indices and the
+    fraction in 1/1024 steps (TFLite's ComputeInterpolationValuesInteger)."""
+
+    C_NAME: ClassVar[str] = "td_resize_bilinear_params"
+    batches: int = c(I32)
+    in_h: int = c(I32)
+    in_w: int = c(I32)
+    channels: int = c(I32)
+    out_h: int = c(I32)
+    out_w: int = c(I32)
+    rows: str | None = c("const int32_t *", "out_h records {y0, y1, input_y - 1024 * y0}")
+    cols: str | None = c("const int32_t *", "out_w records {x0, x1, input_x - 1024 * x0}")
+
+
+@dataclass(frozen=True)
+class BatchMatmulParams:
+    """BATCH_MATMUL: rows x depth times depth x cols per batch, one requantization."""
+
+    C_NAME: ClassVar[str] = "td_batch_matmul_params"
+    batches: int = c(I32)
+    rows: int = c(I32)
+    cols: int = c(I32)
+    depth: int = c(I32)
+    lhs_batch_stride: int = c(I32, "elements, 0 to broadcast")
+    rhs_batch_stride: int = c(I32, "elements, 0 to broadcast")
+    adj_x: int = c(I32, "1: lhs is stored depth x rows")
+    adj_y: int = c(I32, "1: rhs is stored cols x depth")
+    lhs_offset: int = c(I32)
+    rhs_offset: int = c(I32)
+    output_offset: int = c(I32)
+    multiplier: int = c(I32)
+    shift: int = c(I32)
+
+
+@dataclass(frozen=True)
+class DivParams:
+    """DIV: a / b through the reciprocal of b, requantized with in1 / (in2 * out)."""
+
+    C_NAME: ClassVar[str] = "td_div_params"
+    bc: Broadcast = c("td_broadcast")
+    input1_offset: int = c(I32)
+    input2_offset: int = c(I32)
+    output_offset: int = c(I32)
+    output_multiplier: int = c(I32)
+    output_shift: int = c(I32)
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+
+
+@dataclass(frozen=True)
+class L2normParams:
+    """L2_NORMALIZATION over the last dimension (output scale 1/128, zero point 0)."""
+
+    C_NAME: ClassVar[str] = "td_l2norm_params"
+    outer: int = c(I32)
+    depth: int = c(I32)
+    input_zero_point: int = c(I32)
+
+
+@dataclass(frozen=True)
+class LogSoftmaxParams:
+    """LOG_SOFTMAX over the last dimension (output scale 16/256, zero point 127)."""
+
+    C_NAME: ClassVar[str] = "td_log_softmax_params"
+    outer: int = c(I32)
+    depth: int = c(I32)
+    input_multiplier: int = c(I32, "input_scale * 2^26, quantized (as SOFTMAX)")
+    input_left_shift: int = c(I32)
+    reverse_scaling_divisor: int = c(I32, "the inverse of the input scaling")
+    reverse_scaling_shift: int = c(I32, "<= 0")
+    diff_min: int = c(I32, "differences below this give exp() == 0")
+
+
+@dataclass(frozen=True)
+class LutParams:
+    """An int8 -> int8 lookup table (ELU): TFLite Micro's Prepare-time table."""
+
+    C_NAME: ClassVar[str] = "td_lut_params"
+    size: int = c(I32)
+    table: str | None = c("const int8_t *", "256 entries, indexed by (uint8_t) input")
+
+
+@dataclass(frozen=True)
+class AddNParams:
+    """ADD_N: inputs sharing one scale, rescaled with 20 bits of headroom and summed."""
+
+    C_NAME: ClassVar[str] = "td_add_n_params"
+    size: int = c(I32)
+    num_inputs: int = c(I32)
+    input_offset: int = c(I32)
+    left_shift: int = c(I32, "20")
+    input_multiplier: int = c(I32)
+    input_shift: int = c(I32, "<= 0")
+    output_multiplier: int = c(I32)
+    output_shift: int = c(I32, "<= 0")
+    output_offset: int = c(I32)
+
+
+OP_PARAMS: tuple[type, ...] = (ReluParams, LeakyReluParams, HardSwishParams, SquaredDiffParams,
+                               MinMaxParams, PreluParams, RemapParams, SplitParams,
+                               ResizeBilinearParams, BatchMatmulParams, DivParams, L2normParams,
+                               LogSoftmaxParams, LutParams, AddNParams)
+
+
 # In header order: a struct after the structs it embeds.
 PARAMS: tuple[type, ...] = (
     ConvParams, DwconvParams, FcParams, PackedWeights, ConvPackedParams, DwconvPackedParams,
     FcPackedParams, ConvDspParams, DwconvDspParams, PoolParams, SoftmaxParams, Broadcast,
     AddParams, AddDspParams, MulParams, ConcatParams, PadParams, MeanParams, UnaryParams,
-    AffineParams, RequantizeParams)
+    AffineParams, RequantizeParams) + OP_PARAMS
 
 # Weight codecs of td_packed_weights (tinydeploy/compile/lower.py encodes them).
 CODECS = {"TD_CODEC_S8": 0, "TD_CODEC_S4": 1, "TD_CODEC_LUT": 2}
@@ -485,6 +707,8 @@ class Kernel:
     paths: Callable[[dict[str, Any]], set[str]] | None = None
     # the C call takes an array of input pointers (CONCATENATION), not one per input
     input_array: bool = False
+    # the C call takes an array of output pointers (SPLIT), not one per output
+    output_array: bool = False
 
 
 _DSP = ("td_dsp.h",)
@@ -533,6 +757,33 @@ KERNELS: dict[str, Kernel] = {k.name: k for k in (
     Kernel("td_fully_connected_packed", FcPackedParams,
            ("td_fully_connected_packed.c", _UNPACK, "td_fully_connected_s8.c")),
 )}
+
+# element-wise and shape ops beyond the MLPerf Tiny set (issue 17): reference kernels under
+# every kernel set
+KERNELS.update({k.name: k for k in (
+    Kernel("td_relu_s8", ReluParams, ("td_relu_s8.c",)),
+    Kernel("td_leaky_relu_s8", LeakyReluParams, ("td_leaky_relu_s8.c",)),
+    Kernel("td_hard_swish_s8", HardSwishParams, ("td_hard_swish_s8.c",)),
+    Kernel("td_abs_s8", RequantizeParams, ("td_abs_s8.c",)),
+    Kernel("td_sub_s8", AddParams, ("td_sub_s8.c",)),
+    Kernel("td_squared_difference_s8", SquaredDiffParams, ("td_squared_difference_s8.c",)),
+    Kernel("td_maximum_s8", MinMaxParams, ("td_maximum_s8.c",)),
+    Kernel("td_minimum_s8", MinMaxParams, ("td_minimum_s8.c",)),
+    Kernel("td_prelu_s8", PreluParams, ("td_prelu_s8.c",)),
+    Kernel("td_remap_s8", RemapParams, ("td_remap_s8.c",)),
+    Kernel("td_split_s8", SplitParams, ("td_split_s8.c",), output_array=True),
+    Kernel("td_resize_bilinear_s8", ResizeBilinearParams, ("td_resize_bilinear_s8.c",)),
+    Kernel("td_transpose_conv2d_s8", ConvParams, ("td_transpose_conv2d_s8.c",)),
+    Kernel("td_batch_matmul_s8", BatchMatmulParams, ("td_batch_matmul_s8.c",)),
+    Kernel("td_reduce_max_s8", MeanParams, ("td_reduce_max_s8.c",)),
+    Kernel("td_reduce_min_s8", MeanParams, ("td_reduce_min_s8.c",)),
+    Kernel("td_div_s8", DivParams, ("td_div_s8.c",)),
+    Kernel("td_rsqrt_s8", RequantizeParams, ("td_rsqrt_s8.c", "td_inv_sqrt.h")),
+    Kernel("td_l2_normalization_s8", L2normParams, ("td_l2_normalization_s8.c", "td_inv_sqrt.h")),
+    Kernel("td_log_softmax_s8", LogSoftmaxParams, ("td_log_softmax_s8.c",)),
+    Kernel("td_lut_s8", LutParams, ("td_lut_s8.c",)),
+    Kernel("td_add_n_s8", AddNParams, ("td_add_n_s8.c",), input_array=True),
+)})
 
 # Headers every compiled model needs (td_params.h is generated from this module).
 COMMON_RUNTIME = ("td_model.h", "td_kernels.h", HEADER_NAME, "td_fixedpoint.h",

@@ -29,6 +29,14 @@ SUPPORTED_OPS = (
     "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
     "SOFTMAX", "ADD", "MUL", "CONCATENATION", "PAD", "PADV2", "MEAN", "LOGISTIC", "TANH",
     "QUANTIZE", "DEQUANTIZE") + ALIAS_OPS
+# ops beyond the MLPerf Tiny set (lowered in .lower_ops and .lower_move)
+SUPPORTED_OPS += (
+    "RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH", "ABS", "PRELU", "SUB", "MAXIMUM", "MINIMUM",
+    "SQUARED_DIFFERENCE", "TRANSPOSE", "SLICE", "STRIDED_SLICE", "GATHER", "SPACE_TO_DEPTH",
+    "DEPTH_TO_SPACE", "MIRROR_PAD", "RESIZE_NEAREST_NEIGHBOR", "SPLIT", "SPLIT_V", "UNPACK",
+    "PACK", "RESIZE_BILINEAR", "TRANSPOSE_CONV", "BATCH_MATMUL", "SUM", "REDUCE_MAX",
+    "DIV", "RSQRT", "L2_NORMALIZATION", "LOG_SOFTMAX", "REVERSE_V2", "BROADCAST_TO",
+    "REDUCE_MIN", "ELU", "GATHER_ND", "BATCH_TO_SPACE_ND", "ADD_N")
 
 
 @dataclass
@@ -59,6 +67,9 @@ class Step:
     arrays: list[ConstArray] = field(default_factory=list)
     inplace: dict[int, int] = field(default_factory=dict)  # input tensor -> D bytes
     alias: tuple[int, int] | None = None  # (input, output) sharing one buffer
+    # constant operands passed to the kernel in place of an activation: argument
+    # position among the inputs -> the ConstArray's name (SUB of a constant, ...)
+    const_inputs: dict[int, str] = field(default_factory=dict)
     # row-wise recomputation (set by the planner's rematerialisation pass)
     remat: dict[str, Any] | None = None
     scratch: list[tuple[str, int]] = field(default_factory=list)  # (name, bytes)
@@ -146,7 +157,13 @@ def _padding(padding: str, stride: int, dilation: int, in_size: int, k: int) -> 
     return out, total // 2
 
 
-class Lowering:
+# The ops beyond the MLPerf Tiny set live in their own modules (mixins); they import the
+# helpers above, so they are imported here, after them.
+from tinydeploy.compile.lower_move import MoveMixin  # noqa: E402
+from tinydeploy.compile.lower_ops import OpsMixin  # noqa: E402
+
+
+class Lowering(OpsMixin, MoveMixin):
     """Turns a :class:`Model` into a list of :class:`Step`."""
 
     def __init__(self, model: Model) -> None:
@@ -448,36 +465,25 @@ class Lowering:
         return dict(size=y.size, dims=nd, shape=out_shape + [0] * (6 - nd), stride1=strides[0],
                     stride2=strides[1]), firsts
 
-    def _binary_inputs(self, op: Op) -> tuple[Tensor, Tensor, Tensor]:
-        a, b = self.t(op.inputs[0]), self.t(op.inputs[1])
-        for t in (a, b):
-            if t.data is not None:
-                raise unsupported(self.model, op, f"constant operand {t.name!r} (only activation "
-                                                  "operands are supported)")
-        return self.act(op, a.index), self.act(op, b.index), self.act(op, op.outputs[0])
-
     def op_add(self, op: Op) -> None:
-        a, b, y = self._binary_inputs(op)
-        bc, firsts = self._broadcast(op, a, b, y)
-        (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
-        act_min, act_max = self.activation(op, y)
-        params = dict(bc=bc, input1_offset=-z1, input2_offset=-z2, **quant.add_params(s1, s2, so),
-                      output_offset=zo, act_min=act_min, act_max=act_max)
-        inplace = {t.index: inplace_distance(fr, 1, 1) for t, fr in zip((a, b), firsts)}
-        self.steps.append(Step(op.index, op.opcode, "td_add_s8", "td_add_params", params,
-                               [a.index, b.index], [y.index], [], inplace))
+        def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
+            (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
+            act_min, act_max = self.activation(op, y)
+            return dict(input1_offset=-z1, input2_offset=-z2, **quant.add_params(s1, s2, so),
+                        output_offset=zo, act_min=act_min, act_max=act_max)
+
+        # an operand may be a constant (lower_ops.OpsMixin._binary)
+        self._binary(op, "td_add_s8", "td_add_params", make)
 
     def op_mul(self, op: Op) -> None:
-        a, b, y = self._binary_inputs(op)
-        bc, firsts = self._broadcast(op, a, b, y)
-        (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
-        m, s = quant.quantize_multiplier(float(s1) * float(s2) / float(so))
-        act_min, act_max = self.activation(op, y)
-        params = dict(bc=bc, input1_offset=-z1, input2_offset=-z2, output_multiplier=m,
-                      output_shift=s, output_offset=zo, act_min=act_min, act_max=act_max)
-        inplace = {t.index: inplace_distance(fr, 1, 1) for t, fr in zip((a, b), firsts)}
-        self.steps.append(Step(op.index, op.opcode, "td_mul_s8", "td_mul_params", params,
-                               [a.index, b.index], [y.index], [], inplace))
+        def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
+            (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
+            m, s = quant.quantize_multiplier(float(s1) * float(s2) / float(so))
+            act_min, act_max = self.activation(op, y)
+            return dict(input1_offset=-z1, input2_offset=-z2, output_multiplier=m,
+                        output_shift=s, output_offset=zo, act_min=act_min, act_max=act_max)
+
+        self._binary(op, "td_mul_s8", "td_mul_params", make)
 
     # -- data movement
 

@@ -256,7 +256,7 @@ def _remat_candidates(model: Model, steps: list[Step]) -> list[tuple[int, int]]:
     out = []
     outputs = set(model.outputs)
     for s, st in enumerate(steps):
-        if not registry.spec(st.kernel).row_wise or \
+        if not registry.spec(st.kernel).row_wise or st.const_inputs or \
                 st.params["bc"]["dims"] != 0:
             continue
         for t in st.inputs:

@@ -9,6 +9,7 @@ run time. Python floats are IEEE doubles; ``np.float32`` gives float32 steps.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -106,6 +107,26 @@ def add_params(s1: float, s2: float, s_out: float, left_shift: int = 20) -> dict
                 input2_multiplier=m2, input2_shift=sh2, output_multiplier=mo, output_shift=sho)
 
 
+
+def squared_difference_params(s1: float, s2: float, s_out: float,
+                              left_shift: int = 7) -> dict[str, int]:
+    """SQUARED_DIFFERENCE's PrepareQuantized (int8): double ratios, the output's over
+    the square of twice the larger input scale."""
+    twice_max = 2.0 * float(max(np.float32(s1), np.float32(s2)))
+    m1, sh1 = quantize_multiplier_smaller_than_one(float(s1) / twice_max)
+    m2, sh2 = quantize_multiplier_smaller_than_one(float(s2) / twice_max)
+    denom = float(np.float32(1 << (2 * left_shift)) * np.float32(s_out))  # an int times a float
+    mo, sho = quantize_multiplier(twice_max * twice_max / denom)
+    return dict(left_shift=left_shift, input1_multiplier=m1, input1_shift=sh1,
+                input2_multiplier=m2, input2_shift=sh2, output_multiplier=mo, output_shift=sho)
+
+
+def downscale_multiplier_int16(m: int) -> int:
+    """DownScaleInt32ToInt16Multiplier: a Q0.31 multiplier rounded to Q0.15."""
+    if m >= (1 << 31) - 1 - (1 << 15):
+        return (1 << 15) - 1
+    return (m + (1 << 15)) >> 16
+
 def calculate_input_radius(input_integer_bits: int, input_left_shift: int,
                            total_signed_bits: int = 31) -> int:
     """CalculateInputRadius (floating-point variant)."""
@@ -142,6 +163,34 @@ def mean_params(input_scale: float, output_scale: float, count: int) -> tuple[in
     mult = int(((mult << extra) if extra >= 0 else (mult >> -extra)) // count)
     mult = (mult + (1 << 31)) % (1 << 32) - (1 << 31)  # static_cast<int32_t>
     return mult, shift - extra
+
+
+def _expf() -> Any:
+    """The C library's expf (float32 exp), which TFLite Micro's host build calls."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("m")
+    if name is None:
+        return lambda v: np.exp(np.float32(v))
+    fn = ctypes.CDLL(name).expf
+    fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_float]
+    return lambda v: np.float32(fn(float(v)))
+
+
+def elu_table(input_scale: float, input_zp: int, output_scale: float,
+              output_zp: int) -> np.ndarray:
+    """ELU's PopulateLookupTable: for every int8 value, in float32, exp(x) - 1 below 0,
+    rounded on the output scale; indexed by the value's two's complement byte."""
+    f32, expf = np.float32, _expf()
+    inverse = f32(1) / f32(output_scale)
+    table = np.zeros(256, np.int64)
+    for v in range(-128, 128):
+        x = f32(input_scale) * f32(v - input_zp)
+        y = expf(x) - f32(1) if x < f32(0) else x
+        q = int(tflite_round(float(f32(y * inverse)))) + output_zp
+        table[v & 0xFF] = min(max(q, INT8_MIN), INT8_MAX)
+    return table
 
 
 # ---- a Python model of the C fixed-point helpers (tests cross-check the C) ----

@@ -1,0 +1,626 @@
+"""The AOT compiler's ops beyond the MLPerf Tiny set, each bit-exact with tflite-micro.
+
+Every case is a generated one- or few-op int8 model (tests/op_models.py: built as a
+flatbuffer with exact quantization parameters), compiled, built on the host with gcc
+and run against tflite-micro on random inputs (compile.check). Binary ops get their
+second operand from the input through another op (a requantize, a MEAN that keeps
+dimensions for broadcasting) or as a constant, since a compiled model has one input.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pytest
+
+from op_models import Graph, check_model, extra_ops_model, more_ops_model, new_ops_model
+
+pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc on the host")
+
+hypothesis = pytest.importorskip("hypothesis", reason="hypothesis is in the test extra")
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+Build = Callable[[Graph], tuple[int, int]]  # builds the graph, returns (input, output)
+_RUN = itertools.count()  # one folder per model: a shared library path is loaded only once
+
+
+
+
+def assert_exact(build: Build, out: Path, kernel: str | None = None, inputs: int = 16,
+                 data: np.ndarray | None = None) -> None:
+    g = Graph()
+    x, y = build(g)
+    result = check_model(g.build([x], [y]), out / str(next(_RUN)), inputs=inputs, data=data)
+    assert result["exact_match_rate"] == 1.0, result
+    if kernel is not None:
+        assert kernel in result["kernels"], result["kernels"]
+
+
+def unary(op: str, shape: list[int], qin: tuple[float, int], qout: tuple[float, int],
+          options: str | None = None, **fields: object) -> Build:
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input(shape, *qin)
+        y = g.tensor(shape, *qout)
+        g.op(op, [x], [y], options, **fields)
+        return x, y
+    return build
+
+
+# ---------------------------------------------------------------- activations
+
+ACTIVATION_CASES = [
+    ("RELU", (0.05, 3), (0.03, -128), None, {}),
+    ("RELU", (0.1, -20), (0.1, -128), None, {}),
+    ("RELU", (0.02, 100), (0.07, -50), None, {}),
+    ("RELU6", (0.05, 3), (0.05, 3), None, {}),
+    ("RELU6", (0.01, -100), (0.03, -128), None, {}),  # TFLM clamps on the input scale
+    ("LEAKY_RELU", (0.05, 3), (0.02, -10), "LeakyReluOptions", {"alpha": 0.2}),
+    ("LEAKY_RELU", (0.1, 0), (0.1, 0), "LeakyReluOptions", {"alpha": 0.01}),
+    ("LEAKY_RELU", (0.03, -40), (0.05, 20), "LeakyReluOptions", {"alpha": 1.7}),
+    ("LEAKY_RELU", (0.03, 10), (0.04, 0), "LeakyReluOptions", {"alpha": -0.3}),
+    ("HARD_SWISH", (0.05, 3), (0.03, -60), None, {}),
+    ("HARD_SWISH", (0.2, -10), (0.1, -100), None, {}),
+    ("HARD_SWISH", (0.01, 0), (0.008, -20), None, {}),
+    ("HARD_SWISH", (0.5, 30), (0.3, -128), None, {}),
+    ("ABS", (0.05, 3), (0.05, 3), None, {}),
+    ("ELU", (0.05, 3), (0.03, 40), None, {}),
+    ("ELU", (0.2, -30), (0.1, -100), None, {}),
+    ("ELU", (0.01, 100), (0.004, 0), None, {}),
+    ("ABS", (0.05, -7), (0.03, -128), None, {}),
+]
+
+
+@pytest.mark.parametrize("op,qin,qout,options,fields", ACTIVATION_CASES)
+def test_activation_matches_tflm(tmp_path: Path, op: str, qin: tuple[float, int],
+                                 qout: tuple[float, int], options: str | None,
+                                 fields: dict) -> None:
+    assert_exact(unary(op, [1, 5, 7, 8], qin, qout, options, **fields), tmp_path / "m")
+
+
+def test_activation_covers_every_int8_value(tmp_path: Path) -> None:
+    """256 input elements, so random inputs reach every int8 value across 16 runs."""
+    for op, qin, qout in (("HARD_SWISH", (0.04, -5), (0.025, -70)),
+                          ("LEAKY_RELU", (0.06, 12), (0.05, -3)),
+                          ("ELU", (0.037, 17), (0.021, -11))):
+        fields = {"alpha": 0.1} if op == "LEAKY_RELU" else {}
+        assert_exact(unary(op, [1, 256], qin, qout, "LeakyReluOptions" if fields else None,
+                           **fields), tmp_path / op)
+
+
+def test_prelu_with_constant_alpha(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    for k, alpha_shape in enumerate(([1, 1, 8], [8], [5, 7, 8])):
+        def build(g: Graph, alpha_shape: list[int] = alpha_shape) -> tuple[int, int]:
+            x = g.input([1, 5, 7, 8], 0.05, 3)
+            a = g.const(rng.integers(-128, 128, alpha_shape), "int8", scale=0.004, zp=-5)
+            y = g.tensor([1, 5, 7, 8], 0.03, -20)
+            g.op("PRELU", [x, a], [y])
+            return x, y
+        assert_exact(build, tmp_path / f"prelu{k}", "td_prelu_s8")
+
+
+# ---------------------------------------------------------------- binary, broadcasting
+
+BINARY = {"ADD": ("AddOptions", {"fusedActivationFunction": 0}),
+          "MUL": ("MulOptions", {"fusedActivationFunction": 0}),
+          "SUB": ("SubOptions", {"fusedActivationFunction": 0}),
+          "MAXIMUM": (None, {}), "MINIMUM": (None, {}),
+          "SQUARED_DIFFERENCE": (None, {})}
+
+
+def binary(op: str, shape: list[int], form: str, qa: tuple[float, int], qb: tuple[float, int],
+           qo: tuple[float, int], act: int = 0) -> Build:
+    """form: "same" (b = x requantized), "bcast" (b = MEAN of x over H, W: [1,1,1,C]),
+    "both" (a = MEAN over C, b = MEAN over H, W), "const" (b a constant [C]),
+    "const_first" (a constant [1, W, C] first)."""
+    options, fields = BINARY[op]
+    if act:
+        fields = {"fusedActivationFunction": act}
+
+    def build(g: Graph) -> tuple[int, int]:
+        n, h, w, c = shape
+        x = g.input(shape, *qa)
+        rng = np.random.default_rng(1)
+        if form == "same":
+            a, b = x, g.tensor(shape, *qb)
+            g.op("QUANTIZE", [x], [b])
+        elif form in ("bcast", "both"):
+            axes = g.const([1, 2])
+            b = g.tensor([n, 1, 1, c], *qb)
+            g.op("MEAN", [x, axes], [b], "ReducerOptions", keepDims=True)
+            a = x
+            if form == "both":
+                a = g.tensor([n, h, w, 1], *qa)
+                g.op("MEAN", [x, g.const([3])], [a], "ReducerOptions", keepDims=True)
+        elif form == "const":
+            a, b = x, g.const(rng.integers(-128, 128, [c]), "int8", scale=qb[0], zp=qb[1])
+        else:
+            a = g.const(rng.integers(-128, 128, [1, w, c]), "int8", scale=qb[0], zp=qb[1])
+            b = x
+        y = g.tensor(shape, *qo)
+        g.op(op, [a, b], [y], options, **fields)
+        return x, y
+    return build
+
+
+@pytest.mark.parametrize("op", list(BINARY))
+@pytest.mark.parametrize("form", ["same", "bcast", "both", "const", "const_first"])
+def test_binary_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
+    same_q = op in ("MAXIMUM", "MINIMUM")  # TFLM compares raw values: converters share one scale
+    qa, qb = (0.05, 3), ((0.05, 3) if same_q else (0.03, -12))
+    qo = (0.05, 3) if same_q else ((0.004, -128) if op == "SQUARED_DIFFERENCE" else (0.07, 5))
+    assert_exact(binary(op, [1, 3, 5, 8], form, qa, qb, qo), tmp_path / "m",
+                 "td_" + op.lower() + "_s8")
+
+
+@pytest.mark.parametrize("kernels", ["dsp", "dsp-small"])
+def test_add_with_a_constant_keeps_the_reference_kernel_under_dsp(tmp_path: Path,
+                                                                  kernels: str) -> None:
+    """The SIMD ADD tabulates both inputs as activations: a constant operand keeps
+    td_add_s8 (and its array) under every kernel set."""
+    g = Graph()
+    x, y = binary("ADD", [1, 3, 5, 8], "const", (0.05, 3), (0.03, -12), (0.07, 5))(g)
+    result = check_model(g.build([x], [y]), tmp_path / kernels, inputs=8, kernels=kernels)
+    assert result["exact_match_rate"] == 1.0 and result["kernels"] == ["td_add_s8"], result
+
+
+def test_sub_fused_relu6(tmp_path: Path) -> None:
+    assert_exact(binary("SUB", [1, 4, 4, 6], "bcast", (0.05, 3), (0.02, -1), (0.04, -128),
+                        act=3), tmp_path / "m")
+
+
+@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(op=st.sampled_from(["SUB", "SQUARED_DIFFERENCE", "ADD", "MUL"]),
+       form=st.sampled_from(["same", "bcast", "both", "const"]),
+       shape=st.tuples(st.just(1), st.integers(1, 4), st.integers(1, 5), st.integers(1, 9)),
+       scales=st.tuples(*[st.floats(0.002, 0.5) for _ in range(3)]),
+       zps=st.tuples(*[st.integers(-128, 127) for _ in range(3)]))
+def test_binary_quantization_property(tmp_path: Path, op: str, form: str,
+                                      shape: tuple[int, ...], scales: tuple[float, ...],
+                                      zps: tuple[int, ...]) -> None:
+    qa, qb, qo = zip(scales, zps)
+    if op == "SQUARED_DIFFERENCE":  # the output scale must hold the squares
+        qo = (max(scales[0], scales[1]) ** 2 * 4, zps[2])
+    assert_exact(binary(op, list(shape), form, qa, qb, qo), tmp_path / "m")
+
+
+# ---------------------------------------------------------------- data movement
+
+def mover(shape: list[int], out_shape: list[int], op: str, consts: list[tuple[list, str]],
+          options: str | None = None, **fields: object) -> Build:
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input(shape, 0.05, 3)
+        ins = [x] + [g.const(v, dt) for v, dt in consts]
+        y = g.tensor(out_shape, 0.05, 3)
+        g.op(op, ins, [y], options, **fields)
+        return x, y
+    return build
+
+
+def _ss(shape, out, begin, end, strides, **masks):  # noqa: ANN001, ANN003, ANN202
+    return mover(shape, out, "STRIDED_SLICE", [(begin, "int32"), (end, "int32"),
+                                               (strides, "int32")],
+                 "StridedSliceOptions", **masks)
+
+
+MOVER_CASES = {
+    "transpose_0312": mover([2, 3, 4, 5], [2, 5, 3, 4], "TRANSPOSE", [([0, 3, 1, 2], "int32")]),
+    "transpose_2d": mover([6, 10], [10, 6], "TRANSPOSE", [([1, 0], "int32")]),
+    "transpose_5d": mover([2, 3, 2, 4, 3], [3, 4, 2, 2, 3], "TRANSPOSE",
+                          [([4, 3, 0, 2, 1], "int32")]),
+    "slice": mover([1, 6, 7, 8], [1, 3, 4, 5], "SLICE", [([0, 2, 1, 3], "int32"),
+                                                         ([1, 3, 4, 5], "int32")]),
+    "slice_to_end": mover([4, 9], [2, 6], "SLICE", [([2, 3], "int32"), ([-1, -1], "int32")]),
+    "strided": _ss([1, 8, 9, 6], [1, 4, 3, 6], [0, 0, 1, 0], [1, 8, 9, 6], [1, 2, 3, 1]),
+    "strided_masks": _ss([1, 8, 9, 6], [1, 8, 5, 3], [0, 5, 0, 1], [0, 0, 5, 6], [1, 1, 1, 2],
+                         beginMask=0b0011, endMask=0b0011),
+    "strided_negative": _ss([1, 8, 9, 6], [1, 4, 9, 6], [0, -1, 0, 0], [1, -9, 9, 6],
+                            [1, -2, 1, 1]),
+    "strided_shrink": _ss([1, 8, 9, 6], [8, 6], [0, 0, 4, 0], [1, 8, 5, 6], [1, 1, 1, 1],
+                          shrinkAxisMask=0b0101),
+    "gather_axis0": mover([10, 6], [4, 6], "GATHER", [([9, 0, 3, 3], "int32")],
+                          "GatherOptions", axis=0),
+    "gather_axis1_2d_indices": mover([3, 7, 4], [3, 2, 2, 4], "GATHER",
+                                     [([[6, 1], [0, 6]], "int32")], "GatherOptions", axis=1),
+    "gather_last_axis_negative": mover([2, 3, 5], [2, 3, 3], "GATHER", [([4, 0, 2], "int32")],
+                                       "GatherOptions", axis=-1),
+    "space_to_depth": mover([1, 6, 4, 3], [1, 3, 2, 12], "SPACE_TO_DEPTH", [],
+                            "SpaceToDepthOptions", blockSize=2),
+    "depth_to_space": mover([1, 3, 2, 18], [1, 9, 6, 2], "DEPTH_TO_SPACE", [],
+                            "DepthToSpaceOptions", blockSize=3),
+    "mirror_pad_reflect": mover([1, 5, 6, 3], [1, 8, 9, 3], "MIRROR_PAD",
+                                [([[0, 0], [2, 1], [1, 2], [0, 0]], "int32")],
+                                "MirrorPadOptions", mode=0),
+    "mirror_pad_symmetric": mover([1, 5, 6, 3], [1, 10, 8, 3], "MIRROR_PAD",
+                                  [([[0, 0], [2, 3], [1, 1], [0, 0]], "int32")],
+                                  "MirrorPadOptions", mode=1),
+    "resize_nn_up": mover([1, 3, 5, 4], [1, 7, 10, 4], "RESIZE_NEAREST_NEIGHBOR",
+                          [([7, 10], "int32")], "ResizeNearestNeighborOptions"),
+    "resize_nn_half_pixel": mover([1, 4, 5, 2], [1, 8, 7, 2], "RESIZE_NEAREST_NEIGHBOR",
+                                  [([8, 7], "int32")], "ResizeNearestNeighborOptions",
+                                  halfPixelCenters=True),
+    "reverse_v2": mover([2, 3, 4, 5], [2, 3, 4, 5], "REVERSE_V2", [([1, -2], "int32")]),
+    "broadcast_to": mover([3, 1, 5], [2, 3, 4, 5], "BROADCAST_TO", [([2, 3, 4, 5], "int32")]),
+    "gather_nd_elements": mover([3, 4, 5], [2, 2], "GATHER_ND",
+                                [([[[0, 1, 2], [2, 3, 4]], [[1, 0, 0], [2, 2, 2]]], "int32")]),
+    "gather_nd_slices": mover([3, 4, 5], [3, 5], "GATHER_ND",
+                              [([[2, 1], [0, 3], [2, 1]], "int32")]),
+    "batch_to_space": mover([8, 3, 2, 3], [2, 5, 4, 3], "BATCH_TO_SPACE_ND",
+                            [([2, 2], "int32"), ([[0, 1], [0, 0]], "int32")]),
+    "batch_to_space_3d": mover([6, 4, 2], [2, 10, 2], "BATCH_TO_SPACE_ND",
+                               [([3], "int32"), ([[1, 1]], "int32")]),
+    "resize_nn_align": mover([1, 4, 5, 2], [1, 7, 3, 2], "RESIZE_NEAREST_NEIGHBOR",
+                             [([7, 3], "int32")], "ResizeNearestNeighborOptions",
+                             alignCorners=True),
+}
+
+
+@pytest.mark.parametrize("case", list(MOVER_CASES))
+def test_data_movement_matches_tflm(tmp_path: Path, case: str) -> None:
+    assert_exact(MOVER_CASES[case], tmp_path / "m", "td_remap_s8", inputs=4)
+
+
+def split_then_concat(kind: str) -> Build:
+    """Split the input into pieces, then concatenate (or PACK) them in another order."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([2, 6, 4], 0.05, 3)
+        if kind == "split":
+            outs = [g.tensor([2, 2, 4], 0.05, 3) for _ in range(3)]
+            g.op("SPLIT", [g.const([1]), x], outs, "SplitOptions", numSplits=3)
+            y = g.tensor([2, 6, 4], 0.05, 3)
+            g.op("CONCATENATION", outs[::-1], [y], "ConcatenationOptions", axis=1)
+        elif kind == "split_v":
+            sizes = [1, 3]
+            outs = [g.tensor([2, 6, s], 0.05, 3) for s in sizes]
+            g.op("SPLIT_V", [x, g.const([1, -1]), g.const([-1])], outs, "SplitVOptions",
+                 numSplits=2)
+            y = g.tensor([2, 6, 4], 0.05, 3)
+            g.op("CONCATENATION", outs[::-1], [y], "ConcatenationOptions", axis=2)
+        else:  # unpack along axis 1, pack along the last axis
+            outs = [g.tensor([2, 4], 0.05, 3) for _ in range(6)]
+            g.op("UNPACK", [x], outs, "UnpackOptions", num=6, axis=1)
+            y = g.tensor([2, 4, 6], 0.05, 3)
+            g.op("PACK", outs, [y], "PackOptions", valuesCount=6, axis=-1)
+        return x, y
+    return build
+
+
+@pytest.mark.parametrize("kind", ["split", "split_v", "unpack_pack"])
+def test_split_family_matches_tflm(tmp_path: Path, kind: str) -> None:
+    assert_exact(split_then_concat(kind), tmp_path / "m", "td_split_s8", inputs=4)
+
+
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_strided_slice_property(tmp_path: Path, data: st.DataObject) -> None:
+    """Random begin/end/stride (negative included) and masks, against TFLM."""
+    shape = data.draw(st.lists(st.integers(1, 6), min_size=1, max_size=4))
+    begin, end, strides, out = [], [], [], []
+    bm = em = 0
+    for d, n in enumerate(shape):
+        s = data.draw(st.sampled_from([1, 2, 3, -1, -2]))
+        b = data.draw(st.integers(-n - 1, n + 1))
+        e = data.draw(st.integers(-n - 1, n + 1))
+        if data.draw(st.booleans()):
+            bm |= 1 << d
+        if data.draw(st.booleans()):
+            em |= 1 << d
+        sl = slice(None if bm >> d & 1 else b, None if em >> d & 1 else e, s)
+        size = len(range(n)[sl])
+        if size == 0:  # an empty output is no model
+            bm |= 1 << d
+            em |= 1 << d
+            size = len(range(n)[::s])
+        begin.append(b)
+        end.append(e)
+        strides.append(s)
+        out.append(size)
+    assert_exact(_ss(shape, out, begin, end, strides, beginMask=bm, endMask=em),
+                 tmp_path / "m", inputs=2)
+
+
+# ---------------------------------------------------------------- kernel sets, the device
+
+NEW_KERNELS = {
+    "new_ops": (new_ops_model, {"td_hard_swish_s8", "td_leaky_relu_s8", "td_maximum_s8",
+                                "td_minimum_s8", "td_sub_s8", "td_squared_difference_s8",
+                                "td_prelu_s8", "td_remap_s8", "td_split_s8", "td_abs_s8",
+                                "td_relu_s8"}),
+    "more_ops": (more_ops_model, {"td_transpose_conv2d_s8", "td_resize_bilinear_s8",
+                                  "td_l2_normalization_s8", "td_batch_matmul_s8", "td_mean_s8",
+                                  "td_reduce_max_s8", "td_sub_s8", "td_div_s8", "td_relu_s8",
+                                  "td_rsqrt_s8", "td_remap_s8", "td_concat_s8"}),
+    "extra_ops": (extra_ops_model, {"td_lut_s8", "td_split_s8", "td_add_n_s8", "td_remap_s8",
+                                    "td_reduce_min_s8", "td_mul_s8", "td_log_softmax_s8"}),
+}
+
+
+@pytest.mark.parametrize("name", list(NEW_KERNELS))
+@pytest.mark.parametrize("kernels", ["reference", "dsp", "dsp-small"])
+def test_new_ops_models_under_every_kernel_set(tmp_path: Path, name: str, kernels: str) -> None:
+    """The added ops keep their reference kernels beside the SIMD convolution."""
+    build, expected = NEW_KERNELS[name]
+    result = check_model(build(), tmp_path / kernels, inputs=8, kernels=kernels)
+    assert result["exact_match_rate"] == 1.0, result
+    if name == "new_ops":
+        assert ("td_conv2d_s8_dsp" in result["kernels"]) == (kernels != "reference")
+    assert expected <= set(result["kernels"])
+
+
+@pytest.mark.qemu
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None
+                    or shutil.which("qemu-system-arm") is None,
+                    reason="arm-none-eabi-gcc and qemu-system-arm are needed")
+@pytest.mark.parametrize("name", list(NEW_KERNELS))
+def test_new_ops_models_on_qemu_m4_are_bit_exact(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                 name: str) -> None:
+    """Every added kernel on the emulated Cortex-M4 (the DSP kernel set: SIMD for the
+    convolution), its outputs checked against tflite-micro on the host."""
+    import json
+
+    from tinydeploy.cli import main
+
+    build, expected = NEW_KERNELS[name]
+    model = tmp_path / f"{name}.tflite"
+    model.write_bytes(build())
+    assert main(["flash", str(model), "--board", "qemu-m4", "--check", "8", "--runs", "1",
+                 "-o", str(tmp_path / "out"), "--json"]) == 0, capsys.readouterr().err
+    r = json.loads(capsys.readouterr().out)
+    assert r["runtime"] == "aot" and r["check"]["inputs"] == 8
+    assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
+    compiled = json.loads((tmp_path / "out" / "compiled" / "compiled.json").read_text())
+    assert compiled["kernel_mode"] == "dsp"
+    assert expected <= set(compiled["kernels"])
+
+
+# ---------------------------------------------------------------- resize, transpose conv, matmul
+
+@pytest.mark.parametrize("out_hw,opts", [
+    ([7, 10], {}), ([8, 9], {"halfPixelCenters": True}), ([7, 3], {"alignCorners": True}),
+    ([2, 3], {}), ([6, 10], {"halfPixelCenters": True})])
+def test_resize_bilinear_matches_tflm(tmp_path: Path, out_hw: list[int], opts: dict) -> None:
+    assert_exact(mover([2, 3, 5, 4], [2, *out_hw, 4], "RESIZE_BILINEAR", [(out_hw, "int32")],
+                       "ResizeBilinearOptions", **opts), tmp_path / "m",
+                 "td_resize_bilinear_s8", inputs=6)
+
+
+@pytest.mark.parametrize("in_hw,k,stride,padding,per_channel,bias,act", [
+    ([4, 5], 3, 2, 0, True, True, 0),     # SAME
+    ([4, 5], 3, 2, 1, False, True, 1),    # VALID, RELU
+    ([3, 3], 2, 2, 1, True, False, 0),    # the U-Net upsampling: 2x2, stride 2
+    ([5, 4], 4, 1, 0, True, True, 3),     # stride 1, RELU6
+    ([3, 4], 3, 3, 1, True, True, 0)])
+def test_transpose_conv_matches_tflm(tmp_path: Path, in_hw: list[int], k: int, stride: int,
+                                     padding: int, per_channel: bool, bias: bool,
+                                     act: int) -> None:
+    ic, oc = 5, 6
+    if padding == 0:  # SAME
+        oh, ow = in_hw[0] * stride, in_hw[1] * stride
+    else:
+        oh, ow = (in_hw[0] - 1) * stride + k, (in_hw[1] - 1) * stride + k
+
+    def build(g: Graph) -> tuple[int, int]:
+        rng = np.random.default_rng(2)
+        x = g.input([1, *in_hw, ic], 0.05, -3)
+        ws = [0.004 + 0.001 * i for i in range(oc)] if per_channel else [0.005]
+        w = g.const(rng.integers(-127, 128, [oc, k, k, ic]), "int8", scale=ws,
+                    zp=[0] * len(ws))
+        ins = [g.const([1, oh, ow, oc]), w, x]
+        if bias:
+            ins.append(g.const(rng.integers(-2000, 2000, [oc]), "int32",
+                               scale=[0.05 * s for s in ws], zp=[0] * len(ws)))
+        y = g.tensor([1, oh, ow, oc], 0.06, 4)
+        g.op("TRANSPOSE_CONV", ins, [y], "TransposeConvOptions", padding=padding,
+             strideW=stride, strideH=stride, fusedActivationFunction=act)
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_transpose_conv2d_s8", inputs=6)
+
+
+@pytest.mark.parametrize("form", ["self_attention", "adj_y", "adj_x", "const_rhs",
+                                  "broadcast_const"])
+def test_batch_matmul_matches_tflm(tmp_path: Path, form: str) -> None:
+    """x [2, 6, 5]: x @ x^T as attention scores do (adj_y), x^T @ x (adj_x), x @ W."""
+    def build(g: Graph) -> tuple[int, int]:
+        rng = np.random.default_rng(3)
+        x = g.input([2, 6, 5], 0.05, 3)
+        if form in ("self_attention", "adj_y", "adj_x"):
+            x2 = g.tensor([2, 6, 5], 0.04, -7)
+            g.op("QUANTIZE", [x], [x2])
+            adj_x, adj_y = form == "adj_x", form != "adj_x"
+            out = [2, 5, 5] if adj_x else [2, 6, 6]
+            lhs, rhs = (x, x2) if form != "self_attention" else (x2, x)
+        else:
+            shape = [5, 4] if form == "broadcast_const" else [2, 5, 4]
+            lhs, rhs = x, g.const(rng.integers(-128, 128, shape), "int8", scale=0.02, zp=-4)
+            adj_x = adj_y = False
+            out = [2, 6, 4]
+        y = g.tensor(out, 0.08, -2)
+        g.op("BATCH_MATMUL", [lhs, rhs], [y], "BatchMatMulOptions", adjX=adj_x, adjY=adj_y)
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_batch_matmul_s8", inputs=6)
+
+
+@pytest.mark.parametrize("op", ["SUM", "REDUCE_MAX", "REDUCE_MIN"])
+@pytest.mark.parametrize("axes,keep", [([1, 2], True), ([3], False), ([0, 2, 3], True),
+                                       ([-1, 1], False)])
+def test_reductions_match_tflm(tmp_path: Path, op: str, axes: list[int], keep: bool) -> None:
+    def build(g: Graph) -> tuple[int, int]:
+        shape = [2, 3, 4, 5]
+        x = g.input(shape, 0.05, 3)
+        ax = {a % 4 for a in axes}
+        out = [1 if d in ax else n for d, n in enumerate(shape)] if keep else \
+            [n for d, n in enumerate(shape) if d not in ax]
+        y = g.tensor(out, *((0.4, -6) if op == "SUM" else (0.05, 3)))
+        g.op(op, [x, g.const(axes)], [y], "ReducerOptions", keepDims=keep)
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_mean_s8" if op == "SUM" else f"td_{op.lower()}_s8",
+                 inputs=6)
+
+
+def test_div_matches_tflm(tmp_path: Path) -> None:
+    """x / x' (x' = x requantized, never 0 on these inputs), x / c, c / x, with RELU."""
+    rng = np.random.default_rng(4)
+    data = rng.integers(-100, 128, [12, 1, 3, 4, 5]).astype(np.int8)
+    for k, (form, act) in enumerate((("same", 0), ("const", 0), ("const_first", 0),
+                                     ("same", 1))):
+        def build(g: Graph, form: str = form, act: int = act) -> tuple[int, int]:
+            x = g.input([1, 3, 4, 5], 0.05, -128)
+            if form == "same":
+                b = g.tensor([1, 3, 4, 5], 0.04, -128)
+                g.op("QUANTIZE", [x], [b])
+                a = x
+            else:
+                c = g.const(rng.choice([v for v in range(-128, 128) if v != 7], [5]), "int8",
+                            scale=0.03, zp=7)
+                a, b = (x, c) if form == "const" else (c, x)
+            y = g.tensor([1, 3, 4, 5], 0.1, -20)
+            g.op("DIV", [a, b], [y], "DivOptions", fusedActivationFunction=act)
+            return x, y
+        assert_exact(build, tmp_path / f"div{k}", "td_div_s8", data=data)
+
+
+@pytest.mark.parametrize("qin,qout", [((0.05, -128), (0.02, -128)), ((0.3, -128), (0.01, -60)),
+                                      ((0.002, -128), (0.5, 0))])
+def test_rsqrt_matches_tflm(tmp_path: Path, qin: tuple[float, int],
+                            qout: tuple[float, int]) -> None:
+    """Input zero point -128: every input is >= 0 (TFLite Micro fails below)."""
+    assert_exact(unary("RSQRT", [1, 256], qin, qout), tmp_path / "m", "td_rsqrt_s8")
+
+
+@pytest.mark.parametrize("shape,qin", [([1, 4, 4, 16], (0.05, 3)), ([6, 10], (0.1, -128)),
+                                       ([3, 1], (0.02, 0))])
+def test_l2_normalization_matches_tflm(tmp_path: Path, shape: list[int],
+                                       qin: tuple[float, int]) -> None:
+    assert_exact(unary("L2_NORMALIZATION", shape, qin, (1 / 128, 0), "L2NormOptions",
+                       fusedActivationFunction=0), tmp_path / "m", "td_l2_normalization_s8")
+
+
+@pytest.mark.parametrize("shape,qin", [([1, 10], (0.1, 3)), ([4, 37], (0.05, -20)),
+                                       ([2, 3, 6], (0.4, 0)), ([1, 300], (0.02, 10)),
+                                       ([3, 8], (1.5, -100))])
+def test_log_softmax_matches_tflm(tmp_path: Path, shape: list[int],
+                                  qin: tuple[float, int]) -> None:
+    assert_exact(unary("LOG_SOFTMAX", shape, qin, (16 / 256, 127), "LogSoftmaxOptions"),
+                 tmp_path / "m", "td_log_softmax_s8")
+
+
+@pytest.mark.parametrize("name", list(NEW_KERNELS))
+def test_new_kernels_are_sanitizer_clean(tmp_path: Path, name: str) -> None:
+    """The chained models built with -fsanitize=address,undefined: no read past a buffer,
+    no signed overflow, and still the tflite-micro outputs."""
+    from tinydeploy.compile import compile_model
+    from tinydeploy.compile.host import build_harness, run_harness
+    from tinydeploy.compile.tflm import TflmRunner
+    from tinydeploy.model.inputs import random_inputs
+    from tinydeploy.model.ir import parse_model
+
+    build, _ = NEW_KERNELS[name]
+    raw = build()
+    cm = compile_model(parse_model(raw, name=name), tmp_path / name, kernels="reference")
+    try:
+        exe = build_harness(cm, sanitize=True)
+    except Exception as exc:  # pragma: no cover - a toolchain without libasan
+        pytest.skip(f"cannot build with sanitizers: {exc}")
+    xs = random_inputs(cm, 4, seed=5)
+    outs = run_harness(exe, xs, cm.input["bytes"], cm.output["bytes"]).view(np.int8)
+    ref = TflmRunner(raw)
+    for x, y in zip(xs, outs):
+        assert np.array_equal(y, ref.run(x).reshape(-1))
+
+
+@pytest.mark.parametrize("count,qo", [(2, (0.1, 4)), (3, (0.15, -20)), (5, (0.05, 0))])
+def test_add_n_matches_tflm(tmp_path: Path, count: int, qo: tuple[float, int]) -> None:
+    """x split into `count` slices along the channels, summed again."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([1, 3, 4, 2 * count], 0.05, -6)
+        parts = [g.tensor([1, 3, 4, 2], 0.05, -6) for _ in range(count)]
+        g.op("SPLIT", [g.const([3]), x], parts, "SplitOptions", numSplits=count)
+        y = g.tensor([1, 3, 4, 2], *qo)
+        g.op("ADD_N", parts, [y])
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_add_n_s8")
+
+
+@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 16)), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(op=st.sampled_from(["RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH", "ABS", "ELU"]),
+       s_in=st.floats(0.002, 0.5), s_out=st.floats(0.002, 0.5),
+       z_in=st.integers(-128, 127), z_out=st.integers(-128, 127),
+       alpha=st.floats(-2.0, 2.0))
+def test_activation_quantization_property(tmp_path: Path, op: str, s_in: float, s_out: float,
+                                          z_in: int, z_out: int, alpha: float) -> None:
+    """Random scales and zero points over all 256 int8 inputs (HARD_SWISH refuses scales
+    too far apart for its 16-bit arithmetic: a clear error, not a wrong result)."""
+    from tinydeploy.errors import UnsupportedOpError
+
+    fields = {"alpha": alpha} if op == "LEAKY_RELU" else {}
+    build = unary(op, [1, 256], (s_in, z_in), (s_out, z_out),
+                  "LeakyReluOptions" if fields else None, **fields)
+    try:
+        assert_exact(build, tmp_path / "m", inputs=4)
+    except UnsupportedOpError as exc:
+        assert op == "HARD_SWISH" and "too far apart" in str(exc), exc
+
+
+@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(op=st.sampled_from(["DIV", "RSQRT", "LOG_SOFTMAX", "L2_NORMALIZATION", "PRELU",
+                           "BATCH_MATMUL", "TRANSPOSE_CONV", "RESIZE_BILINEAR"]),
+       scales=st.tuples(*[st.floats(0.002, 0.5) for _ in range(3)]),
+       zps=st.tuples(*[st.integers(-128, 127) for _ in range(3)]),
+       sizes=st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 6)))
+def test_compute_ops_quantization_property(tmp_path: Path, op: str, scales: tuple[float, ...],
+                                           zps: tuple[int, ...],
+                                           sizes: tuple[int, int, int]) -> None:
+    """Random scales, zero points and sizes for the ops with their own arithmetic."""
+    s_in, s_c, s_out = scales
+    z_in, z_c, z_out = zps
+    h, w, c = sizes
+    rng = np.random.default_rng(sum(sizes))
+
+    def build(g: Graph) -> tuple[int, int]:
+        if op == "RSQRT":  # defined from the zero point up only
+            x = g.input([1, h, w, c], s_in, -128)
+            y = g.tensor([1, h, w, c], s_out, z_out)
+            g.op(op, [x], [y])
+            return x, y
+        x = g.input([1, h, w, c], s_in, z_in)
+        if op == "DIV":
+            vals = rng.choice([v for v in range(-128, 128) if v != z_c], [c])
+            y = g.tensor([1, h, w, c], s_out, z_out)
+            g.op(op, [x, g.const(vals, "int8", scale=s_c, zp=z_c)], [y], "DivOptions")
+        elif op in ("LOG_SOFTMAX", "L2_NORMALIZATION"):
+            qo = (16 / 256, 127) if op == "LOG_SOFTMAX" else (1 / 128, 0)
+            y = g.tensor([1, h, w, c], *qo)
+            g.op(op, [x], [y])
+        elif op == "PRELU":
+            y = g.tensor([1, h, w, c], s_out, z_out)
+            g.op(op, [x, g.const(rng.integers(-128, 128, [c]), "int8", scale=s_c, zp=z_c)],
+                 [y])
+        elif op == "BATCH_MATMUL":
+            rhs = g.const(rng.integers(-128, 128, [c, 3]), "int8", scale=s_c, zp=z_c)
+            y = g.tensor([1, h, w, 3], s_out * 16, z_out)
+            g.op(op, [x, rhs], [y], "BatchMatMulOptions")
+        elif op == "TRANSPOSE_CONV":
+            oc = 3
+            w_ = g.const(rng.integers(-127, 128, [oc, 2, 2, c]), "int8", scale=[s_c] * oc,
+                         zp=[0] * oc)
+            y = g.tensor([1, 2 * h, 2 * w, oc], s_out * 4, z_out)
+            g.op(op, [g.const([1, 2 * h, 2 * w, oc]), w_, x], [y], "TransposeConvOptions",
+                 padding=1, strideW=2, strideH=2)
+        else:
+            out = [max(1, 2 * h - 1), w + 2]
+            y = g.tensor([1, *out, c], s_in, z_in)
+            g.op(op, [x, g.const(out)], [y], "ResizeBilinearOptions",
+                 halfPixelCenters=bool(z_c % 2), alignCorners=not z_c % 2 and bool(z_c % 3))
+        return x, y
+    assert_exact(build, tmp_path / "m", inputs=4)

@@ -1,0 +1,252 @@
+"""Single-op (and few-op) int8 TFLite models built directly as flatbuffers.
+
+The schema's object API (the one tflite-micro ships) writes the model with exact
+quantization parameters, shapes and options, in milliseconds: no Keras, no converter.
+``check_model`` compiles it with the AOT compiler, builds the C on the host and
+compares it with tflite-micro on random inputs (compile.check).
+
+    g = Graph()
+    x = g.input([1, 4, 4, 8], scale=0.05, zp=3)
+    y = g.tensor([1, 4, 4, 8], 0.02, -10)
+    g.op("LEAKY_RELU", [x], [y], "LeakyReluOptions", alpha=0.2)
+    raw = g.build([x], [y])
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import flatbuffers
+import numpy as np
+from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
+
+_TYPES = {"int8": fb.TensorType.INT8, "int32": fb.TensorType.INT32,
+          "float32": fb.TensorType.FLOAT32, "int64": fb.TensorType.INT64}
+_NP = {"int8": np.int8, "int32": np.int32, "float32": np.float32, "int64": np.int64}
+
+
+class Graph:
+    """One subgraph under construction."""
+
+    def __init__(self) -> None:
+        self.tensors: list[fb.TensorT] = []
+        self.buffers: list[fb.BufferT] = [fb.BufferT()]
+        self.ops: list[fb.OperatorT] = []
+        self.codes: list[int] = []
+
+    def tensor(self, shape: list[int], scale: float | list[float] | None = None,
+               zp: int | list[int] = 0,
+               dtype: str = "int8", data: np.ndarray | None = None, axis: int = 0,
+               name: str | None = None) -> int:
+        t = fb.TensorT()
+        t.name = (name or f"t{len(self.tensors)}").encode()
+        t.shape = list(shape)
+        t.type = _TYPES[dtype]
+        t.buffer = 0
+        if scale is not None:
+            q = fb.QuantizationParametersT()
+            q.scale = list(scale) if isinstance(scale, (list, tuple)) else [float(scale)]
+            q.zeroPoint = list(zp) if isinstance(zp, (list, tuple)) else [int(zp)] * len(q.scale)
+            q.quantizedDimension = axis
+            t.quantization = q
+        if data is not None:
+            b = fb.BufferT()
+            arr = np.ascontiguousarray(np.asarray(data, dtype=_NP[dtype]).reshape(shape))
+            b.data = np.frombuffer(arr.tobytes(), dtype=np.uint8)
+            self.buffers.append(b)
+            t.buffer = len(self.buffers) - 1
+        self.tensors.append(t)
+        return len(self.tensors) - 1
+
+    def input(self, shape: list[int], scale: float, zp: int) -> int:
+        return self.tensor(shape, scale, zp)
+
+    def const(self, values: Any, dtype: str = "int32", shape: list[int] | None = None,
+              scale: float | list[float] | None = None, zp: int | list[int] = 0,
+              axis: int = 0) -> int:
+        arr = np.asarray(values, dtype=_NP[dtype])
+        return self.tensor(list(arr.shape) if shape is None else shape, scale, zp, dtype, arr,
+                           axis)
+
+    def op(self, name: str, inputs: list[int], outputs: list[int], options: str | None = None,
+           **fields: Any) -> None:
+        code = getattr(fb.BuiltinOperator, name)
+        if code not in self.codes:
+            self.codes.append(code)
+        o = fb.OperatorT()
+        o.opcodeIndex = self.codes.index(code)
+        o.inputs, o.outputs = list(inputs), list(outputs)
+        if options is not None:
+            obj = getattr(fb, options + "T")()
+            for k, v in fields.items():
+                setattr(obj, k, v)
+            o.builtinOptionsType = getattr(fb.BuiltinOptions, options)
+            o.builtinOptions = obj
+        self.ops.append(o)
+
+    def build(self, inputs: list[int], outputs: list[int]) -> bytes:
+        sg = fb.SubGraphT()
+        sg.tensors, sg.operators = self.tensors, self.ops
+        sg.inputs, sg.outputs = list(inputs), list(outputs)
+        sg.name = b"main"
+        m = fb.ModelT()
+        m.version = 3
+        m.description = b"tinydeploy op test"
+        m.subgraphs = [sg]
+        m.buffers = self.buffers
+        m.operatorCodes = []
+        for code in self.codes:
+            c = fb.OperatorCodeT()
+            c.builtinCode = code
+            c.deprecatedBuiltinCode = min(code, 127)
+            c.version = 1
+            m.operatorCodes.append(c)
+        b = flatbuffers.Builder(1 << 12)
+        b.Finish(m.Pack(b), file_identifier=b"TFL3")
+        return bytes(b.Output())
+
+
+def check_model(raw: bytes, out_dir: Path, inputs: int = 20, seed: int = 0,
+                kernels: str = "reference", data: np.ndarray | None = None) -> dict[str, Any]:
+    """Compile ``raw`` with the AOT compiler and compare it with tflite-micro on the host
+    (on ``data``, else on ``inputs`` random inputs)."""
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.model.ir import parse_model
+
+    model = parse_model(raw, name="op_model")
+    cm = compile_model(model, out_dir, force=True, kernels=kernels)
+    result = check(cm, raw, inputs=inputs, seed=seed, data=data)
+    result["kernels"] = cm.kernels
+    return result
+
+
+def new_ops_model(seed: int = 0) -> bytes:
+    """One model chaining a convolution (a DSP kernel on Cortex-M4) with the ops added
+    beyond the MLPerf Tiny set: activations, broadcasting element-wise ops with
+    activation and constant operands, and the data movement ops. The scales keep
+    every intermediate tensor spread over many values (tests/op_models.py probes)."""
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    x = g.input([1, 8, 8, 4], 0.04, -2)
+    ws = [0.01 + 0.002 * i for i in range(8)]
+    w = g.const(rng.integers(-127, 128, [8, 3, 3, 4]), "int8", scale=ws, zp=[0] * 8)
+    b = g.const(rng.integers(-500, 500, [8]), "int32", scale=[0.04 * s for s in ws], zp=[0] * 8)
+    conv = g.tensor([1, 8, 8, 8], 0.3, 0)
+    g.op("CONV_2D", [x, w, b], [conv], "Conv2DOptions", padding=0, strideW=1, strideH=1,
+         dilationWFactor=1, dilationHFactor=1, fusedActivationFunction=0)
+    hs = g.tensor([1, 8, 8, 8], 0.15, -100)
+    g.op("HARD_SWISH", [conv], [hs])
+    q = (0.12, -90)
+    lr = g.tensor([1, 8, 8, 8], *q)
+    g.op("LEAKY_RELU", [conv], [lr], "LeakyReluOptions", alpha=0.1)
+    mean = g.tensor([1, 1, 1, 8], *q)
+    g.op("MEAN", [lr, g.const([1, 2])], [mean], "ReducerOptions", keepDims=True)
+    mx = g.tensor([1, 8, 8, 8], *q)
+    g.op("MAXIMUM", [lr, mean], [mx])
+    sub = g.tensor([1, 8, 8, 8], 0.15, -30)
+    g.op("SUB", [mx, hs], [sub], "SubOptions", fusedActivationFunction=0)
+    sq = g.tensor([1, 8, 8, 8], 0.1, -30)
+    g.op("SQUARED_DIFFERENCE", [sub, g.const(rng.integers(-128, 128, [8]), "int8", scale=0.03,
+                                             zp=1)], [sq])
+    pr = g.tensor([1, 8, 8, 8], 0.1, -30)
+    g.op("PRELU", [sub, g.const(rng.integers(-128, 128, [1, 1, 8]), "int8", scale=0.004,
+                                 zp=0)], [pr])
+    mn = g.tensor([1, 8, 8, 8], 0.1, -30)
+    g.op("MINIMUM", [pr, sq], [mn])
+    q = (0.1, -30)
+    tr = g.tensor([1, 8, 8, 8], *q)
+    g.op("TRANSPOSE", [mn, g.const([0, 2, 1, 3])], [tr])
+    ss = g.tensor([1, 4, 4, 8], *q)
+    g.op("STRIDED_SLICE", [tr, g.const([0, 0, 1, 0]), g.const([1, 8, 8, 8]),
+                           g.const([1, 2, 2, 1])], [ss], "StridedSliceOptions")
+    d2s = g.tensor([1, 8, 8, 2], *q)
+    g.op("DEPTH_TO_SPACE", [ss], [d2s], "DepthToSpaceOptions", blockSize=2)
+    mp = g.tensor([1, 10, 10, 2], *q)
+    g.op("MIRROR_PAD", [d2s, g.const([[0, 0], [1, 1], [1, 1], [0, 0]])], [mp],
+         "MirrorPadOptions", mode=0)
+    rs = g.tensor([1, 5, 15, 2], *q)
+    g.op("RESIZE_NEAREST_NEIGHBOR", [mp, g.const([5, 15])], [rs], "ResizeNearestNeighborOptions")
+    halves = [g.tensor([1, 5, 15, 1], *q) for _ in range(2)]
+    g.op("SPLIT", [g.const([3]), rs], halves, "SplitOptions", numSplits=2)
+    df = g.tensor([1, 5, 15, 1], 0.1, 0)
+    g.op("SUB", [halves[1], halves[0]], [df], "SubOptions", fusedActivationFunction=0)
+    ab = g.tensor([1, 5, 15, 1], 0.05, -128)
+    g.op("ABS", [df], [ab])
+    y = g.tensor([1, 5, 15, 1], 0.05, -128)
+    g.op("RELU6", [ab], [y])
+    return g.build([x], [y])
+
+
+def more_ops_model(seed: int = 0) -> bytes:
+    """The U-Net and attention shaped ops: TRANSPOSE_CONV, RESIZE_BILINEAR,
+    L2_NORMALIZATION, BATCH_MATMUL, SUM, REDUCE_MAX, SUB, DIV, RELU, RSQRT, GATHER, PACK."""
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    x = g.input([1, 4, 4, 6], 0.04, -2)
+    ws = [0.01 + 0.001 * i for i in range(6)]
+    w = g.const(rng.integers(-127, 128, [6, 2, 2, 6]), "int8", scale=ws, zp=[0] * 6)
+    b = g.const(rng.integers(-300, 300, [6]), "int32", scale=[0.04 * s for s in ws], zp=[0] * 6)
+    tc = g.tensor([1, 8, 8, 6], 0.05, 3)
+    g.op("TRANSPOSE_CONV", [g.const([1, 8, 8, 6]), w, x, b], [tc], "TransposeConvOptions",
+         padding=1, strideW=2, strideH=2)
+    rb = g.tensor([1, 6, 6, 6], 0.05, 3)
+    g.op("RESIZE_BILINEAR", [tc, g.const([6, 6])], [rb], "ResizeBilinearOptions",
+         halfPixelCenters=True)
+    l2 = g.tensor([1, 6, 6, 6], 1 / 128, 0)
+    g.op("L2_NORMALIZATION", [rb], [l2], "L2NormOptions")
+    seq = g.tensor([1, 36, 6], 1 / 128, 0)
+    g.op("RESHAPE", [l2, g.const([1, 36, 6])], [seq], "ReshapeOptions", newShape=[1, 36, 6])
+    att = g.tensor([1, 36, 36], 0.008, 0)
+    g.op("BATCH_MATMUL", [seq, seq], [att], "BatchMatMulOptions", adjX=False, adjY=True)
+    sm = g.tensor([1, 36, 1], 0.1, 0)
+    g.op("SUM", [att, g.const([2])], [sm], "ReducerOptions", keepDims=True)
+    mx = g.tensor([1, 36, 1], 1 / 128, 0)
+    g.op("REDUCE_MAX", [seq, g.const([2])], [mx], "ReducerOptions", keepDims=True)
+    gap = g.tensor([1, 36, 1], 0.05, 0)
+    g.op("SUB", [sm, mx], [gap], "SubOptions", fusedActivationFunction=0)
+    dv = g.tensor([1, 36, 1], 0.05, 0)
+    g.op("DIV", [gap, g.const([90], "int8", scale=0.01, zp=0)], [dv], "DivOptions",
+         fusedActivationFunction=0)
+    rl = g.tensor([1, 36, 1], 0.05, -128)
+    g.op("RELU", [dv], [rl])
+    rs = g.tensor([1, 36, 1], 0.02, -128)
+    g.op("RSQRT", [rl], [rs])
+    q = (0.02, -128)
+    ga = g.tensor([1, 30, 1], *q)
+    g.op("GATHER", [rs, g.const(list(range(0, 30)))], [ga], "GatherOptions", axis=1)
+    gb = g.tensor([1, 30, 1], *q)
+    g.op("GATHER", [rs, g.const(list(range(35, 5, -1)))], [gb], "GatherOptions", axis=1)
+    y = g.tensor([2, 1, 30, 1], *q)
+    g.op("PACK", [ga, gb], [y], "PackOptions", valuesCount=2, axis=0)
+    return g.build([x], [y])
+
+
+def extra_ops_model(seed: int = 0) -> bytes:
+    """ELU, ADD_N, REVERSE_V2, GATHER_ND, REDUCE_MIN, BROADCAST_TO, MUL by a constant,
+    LOG_SOFTMAX."""
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    x = g.input([1, 4, 6, 8], 0.05, 3)
+    q = (0.03, -95)
+    elu = g.tensor([1, 4, 6, 8], *q)
+    g.op("ELU", [x], [elu])
+    parts = [g.tensor([1, 4, 6, 4], *q) for _ in range(2)]
+    g.op("SPLIT", [g.const([3]), elu], parts, "SplitOptions", numSplits=2)
+    q = (0.06, -60)
+    an = g.tensor([1, 4, 6, 4], *q)
+    g.op("ADD_N", parts, [an])
+    rev = g.tensor([1, 4, 6, 4], *q)
+    g.op("REVERSE_V2", [an, g.const([2])], [rev])
+    gnd = g.tensor([3, 6, 4], *q)
+    g.op("GATHER_ND", [rev, g.const([[0, 1], [0, 3], [0, 0]])], [gnd])
+    rmin = g.tensor([3, 4], *q)
+    g.op("REDUCE_MIN", [gnd, g.const([1])], [rmin], "ReducerOptions", keepDims=False)
+    bc = g.tensor([2, 3, 4], *q)
+    g.op("BROADCAST_TO", [rmin, g.const([2, 3, 4])], [bc])
+    mul = g.tensor([2, 3, 4], 0.05, 0)
+    g.op("MUL", [bc, g.const(rng.integers(-128, 128, [4]), "int8", scale=0.01, zp=0)], [mul],
+         "MulOptions", fusedActivationFunction=0)
+    y = g.tensor([2, 3, 4], 16 / 256, 127)
+    g.op("LOG_SOFTMAX", [mul], [y])
+    return g.build([x], [y])
