@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tinydeploy.errors import DataError
+from tinydeploy.errors import DataError, ModelFormatError, TinyDeployError, UnsupportedOpError
 from tinydeploy.outdir import check_output_dir, staged_output_dir
 
 console = Console(highlight=False)
@@ -35,9 +35,10 @@ def _ops_table(report: dict[str, Any]) -> Table:
 
 def _print_summary(report: dict[str, Any]) -> None:
     console.print(_ops_table(report))
-    console.print(f"TFLite Micro arena: [bold]{report['arena_bytes']:,}[/] bytes  "
-                  f"(activations {report['tflm_arena']['head']:,} + "
-                  f"persistent {report['tflm_arena']['tail']:,})")
+    if report.get("tflm_arena"):
+        console.print(f"TFLite Micro arena: [bold]{report['arena_bytes']:,}[/] bytes  "
+                      f"(activations {report['tflm_arena']['head']:,} + "
+                      f"persistent {report['tflm_arena']['tail']:,})")
     agree = report.get("agreement")
     if agree:
         top1 = "n/a" if agree["top1_agreement"] is None else f"{agree['top1_agreement']:.1%}"
@@ -74,25 +75,36 @@ def convert_cmd(
     for note in result.warnings:
         err_console.print(f"[bold yellow]WARNING:[/] {note}")
     agree = None
-    if result.float_tflite is not None and data is not None:
-        with err_console.status("comparing float and int8 outputs ..."):
-            samples = fit_to_input(load_samples(data), result.model.input_tensors[0].shape,
-                                   str(data))
-            agree = agreement(result.float_tflite, result.tflite, samples)
-    with err_console.status("measuring the TFLite Micro arena ..."):
-        report = model_report(result.model, result.tflite, agree, extra={"conversion": {
-            "source_kind": result.source_kind, "calibration": result.calibration,
-            "samples": result.calibration_samples, "io": io, "warnings": result.warnings}})
+    # TFLite Micro refusing the converted model (the agreement and the arena run it) is
+    # reported after the model is written: the user still gets the file to look at.
+    refused: TinyDeployError | None = None
+    extra = {"conversion": {
+        "source_kind": result.source_kind, "calibration": result.calibration,
+        "samples": result.calibration_samples, "io": io, "warnings": result.warnings}}
+    try:
+        if result.float_tflite is not None and data is not None:
+            with err_console.status("comparing float and int8 outputs ..."):
+                samples = fit_to_input(load_samples(data), result.model.input_tensors[0].shape,
+                                       str(data))
+                agree = agreement(result.float_tflite, result.tflite, samples, result.model)
+        with err_console.status("measuring the TFLite Micro arena ..."):
+            report = model_report(result.model, result.tflite, agree, extra=extra)
+    except (ModelFormatError, UnsupportedOpError) as exc:
+        refused = exc
+        report = model_report(result.model, result.tflite, agree, extra=extra,
+                              tflm_error=str(exc))
     with staged_output_dir(out_dir, force) as staging:
         (staging / "model.tflite").write_bytes(result.tflite)
         write_c_array(result.tflite, result.model.name, staging)
         write_reports(staging, report, model_markdown(report))
     if as_json:
         typer.echo(json.dumps(report))
-        return
-    _print_summary(report)
-    console.print(f"wrote {out_dir}/: model.tflite, model_data.h, model_data.c, "
-                  "report.json, report.md")
+    else:
+        _print_summary(report)
+        console.print(f"wrote {out_dir}/: model.tflite, model_data.h, model_data.c, "
+                      "report.json, report.md")
+    if refused is not None:
+        raise refused
 
 
 def inspect_cmd(
