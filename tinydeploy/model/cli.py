@@ -48,7 +48,8 @@ def _print_summary(report: dict[str, Any]) -> None:
 
 
 def convert_cmd(
-    model: Path = typer.Argument(..., help="Keras .keras/.h5, SavedModel folder, or .tflite."),
+    model: Path = typer.Argument(..., help="Keras .keras/.h5, SavedModel folder, .onnx "
+                                 "(the onnx extra), or .tflite."),
     data: Optional[Path] = typer.Option(None, "--data", "-d",
                                         help="Representative samples: .npy, .npz or a folder of .npy."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>]."),
@@ -84,8 +85,8 @@ def convert_cmd(
     try:
         if result.float_tflite is not None and data is not None:
             with err_console.status("comparing float and int8 outputs ..."):
-                samples = fit_to_input(load_samples(data), result.model.input_tensors[0].shape,
-                                       str(data))
+                samples = result.to_model_layout(
+                    fit_to_input(load_samples(data), result.source_input_shape, str(data)))
                 agree = agreement(result.float_tflite, result.tflite, samples, result.model)
         with err_console.status("measuring the TFLite Micro arena ..."):
             report = model_report(result.model, result.tflite, agree, extra=extra)

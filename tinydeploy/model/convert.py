@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Iterator
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,11 +29,31 @@ class Conversion:
 
     tflite: bytes
     model: Model
-    source_kind: str                      # "keras", "savedmodel" or "tflite"
+    source_kind: str                      # "keras", "savedmodel", "onnx", "torch" or "tflite"
     float_tflite: bytes | None = None     # float graph of the same model, for agreement
     calibration: str = "none"             # "data", "random" or "none" (pass-through)
     calibration_samples: int = 0
     warnings: list[str] = field(default_factory=list)
+    # Axes (batch first) taking a sample in the source model's layout to the int8
+    # model's input: channels-last for an ONNX/PyTorch NCHW input; None when the same.
+    input_permutation: tuple[int, ...] | None = None
+
+    @property
+    def source_input_shape(self) -> tuple[int, ...]:
+        """The input shape in the source model's layout (what ``--data`` holds)."""
+        shape = self.model.input_tensors[0].shape
+        if self.input_permutation is None:
+            return shape
+        source = [0] * len(shape)
+        for i, axis in enumerate(self.input_permutation):
+            source[axis] = shape[i]
+        return tuple(source)
+
+    def to_model_layout(self, samples: np.ndarray) -> np.ndarray:
+        """Samples [N, ...] in the source model's layout, in the int8 model's layout."""
+        if self.input_permutation is None:
+            return samples
+        return np.transpose(samples, self.input_permutation)
 
 
 def source_kind(path: Path) -> str:
@@ -53,12 +74,14 @@ def source_kind(path: Path) -> str:
         return "keras"
     if suffix == ".tflite":
         return "tflite"
+    if suffix == ".onnx":
+        return "onnx"
     head = path.read_bytes()[:8]
     if head[4:8] == b"TFL3":
         return "tflite"
     raise ModelFormatError(f"unknown model format '{suffix or 'no extension'}'; pass a "
-                           ".keras/.h5 file, a SavedModel folder or a .tflite file",
-                           path=str(path))
+                           ".keras/.h5 file, a SavedModel folder, an .onnx file or a .tflite "
+                           "file", path=str(path))
 
 
 def non_int8_tensors(model: Model) -> list[str]:
@@ -308,21 +331,37 @@ CONVERTER_TIMEOUT_S = 1800
 
 
 def convert(
-    path: str | Path,
+    path: str | Path | Any,
     data: str | Path | None = None,
     *,
     io: str = "int8",
     calibrate: str | None = None,
     seed: int = 0,
+    example_input: Any = None,
 ) -> Conversion:
     """Convert a model to a fully int8 TFLite flatbuffer.
 
-    ``data``: representative samples (.npy/.npz/folder). ``calibrate="random"``
-    calibrates on random normal data instead (poor accuracy; for smoke tests).
-    ``io``: "int8" (default) or "float" for the model's input and output tensors.
+    ``path``: a Keras .keras/.h5 file, a SavedModel folder, an .onnx file, a .tflite
+    file, or a ``torch.nn.Module`` (exported to ONNX with ``example_input``, a tensor or
+    array with its batch axis; else shaped like the first sample of ``data``).
+    ``data``: representative samples (.npy/.npz/folder), in the source model's layout
+    (NCHW for ONNX/PyTorch). ``calibrate="random"`` calibrates on random normal data
+    instead (poor accuracy; for smoke tests). ``io``: "int8" (default) or "float" for
+    the model's input and output tensors.
     Recurrent layers are unrolled (see :func:`unrolled`); TensorFlow runs in a child
     process, so a crash of its converter is one ConversionError naming the layer types.
     """
+    if not isinstance(path, (str, os.PathLike)):  # a torch.nn.Module
+        import tempfile
+
+        from tinydeploy.model.onnx_in import torch_to_onnx
+
+        with tempfile.TemporaryDirectory(prefix="tinydeploy-torch-") as tmp:
+            onnx_path = torch_to_onnx(path, example_input, data, Path(tmp))
+            result = convert(onnx_path, data, io=io, calibrate=calibrate, seed=seed)
+        result.source_kind = "torch"
+        result.model.path = None
+        return result
     from tinydeploy.model.isolate import run_isolated
 
     path = Path(path)
@@ -340,7 +379,13 @@ def convert(
         raise DataError("quantizing needs representative data: pass --data FILE (.npy/.npz or "
                         "a folder of .npy files with real input samples), or --calibrate random "
                         "for a smoke test", path=where)
-    out = run_isolated("tinydeploy.model.convert:_tf_convert",
+    if kind == "onnx":
+        from tinydeploy.model.onnx_in import check_onnx_extra
+
+        check_onnx_extra()  # one line naming the package, before a child is started
+    target = ("tinydeploy.model.onnx_in:_onnx_convert" if kind == "onnx"
+              else "tinydeploy.model.convert:_tf_convert")
+    out = run_isolated(target,
                        {"path": str(path), "data": None if data is None else str(data),
                         "io": io, "calibrate": calibrate, "seed": seed},
                        converter_crashed(where), CONVERTER_TIMEOUT_S)
@@ -349,8 +394,9 @@ def convert(
     bad = non_int8_tensors(model)
     if bad:
         raise ConversionError(f"conversion left non-int8 tensors (first: {bad[0]})", path=where)
+    perm = out.get("input_permutation")
     return Conversion(raw, model, kind, out["float"], out["calibration"], out["samples"],
-                      out["notes"])
+                      out["notes"], None if perm == tuple(range(len(perm or ()))) else perm)
 
 
 def _tf_float(path: str) -> bytes:
@@ -378,5 +424,9 @@ def float_tflite(path: str | Path) -> bytes:
         raw = path.read_bytes()
         parse_model(raw, path)  # validates
         return raw
+    if kind == "onnx":
+        raise ModelFormatError("inspect takes the float reference from a Keras model or a "
+                               "SavedModel; `tinydeploy convert model.onnx --data D` reports "
+                               "the agreement of an ONNX model", path=str(path))
     return run_isolated("tinydeploy.model.convert:_tf_float", {"path": str(path)},
                         converter_crashed(str(path)), CONVERTER_TIMEOUT_S)
