@@ -91,3 +91,43 @@ def test_recurrent_model_on_qemu_m4_is_bit_exact(zoo, converted, tmp_path, capsy
     assert main(argv) == 0, capsys.readouterr().err
     report = json.loads(capsys.readouterr().out)
     assert report["exact_match_rate"] == 1.0
+
+
+DTLN = "tflite-micro/tensorflow/lite/micro/examples/dtln/dtln_noise_suppression.tflite"
+
+
+@pytest.fixture(scope="module")
+def fused_lstm(tmp_path_factory) -> Path:
+    """TFLite Micro's DTLN example: two int8 UNIDIRECTIONAL_SEQUENCE_LSTM ops, with the
+    zero-sized intermediates and int16 cell states of TFLite's int8 LSTM."""
+    import tarfile
+
+    from tests.conftest import THIRDPARTY_DIR
+
+    tarball = THIRDPARTY_DIR / "tflite-micro.tar.xz"
+    if not tarball.is_file():
+        pytest.skip(f"{tarball} is absent (../shared/thirdparty beside the repository)")
+    d = tmp_path_factory.mktemp("dtln")
+    with tarfile.open(tarball) as tar:
+        member = tar.getmember(DTLN)
+        member.name = "dtln.tflite"
+        tar.extract(member, d, filter="data")
+    return d / "dtln.tflite"
+
+
+def test_fused_int8_lstm_tflite_is_accepted_and_runs_in_tflite_micro(fused_lstm, tmp_path,
+                                                                      capsys) -> None:
+    import json
+
+    from tinydeploy.model.reference import Reference
+
+    result = convert(fused_lstm)  # a .tflite passes through, checked to be int8
+    lstm = [op for op in result.model.ops if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM"]
+    assert len(lstm) == 2 and non_int8_tensors(result.model) == []
+    assert any(t.shape == (0,) for t in result.model.tensors)  # the intermediates
+    ref = Reference(result.tflite, result.model)
+    x = np.random.default_rng(0).integers(-128, 128, ref.input_shape, dtype=np.int8)
+    assert ref.run(x).shape == (1, 1, 257)
+    assert main(["inspect", str(fused_lstm), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["op_counts"]["UNIDIRECTIONAL_SEQUENCE_LSTM"] == 2 and report["arena_bytes"] > 0

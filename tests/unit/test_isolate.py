@@ -50,7 +50,7 @@ def test_a_crash_names_the_stage_and_the_loop_layer() -> None:
 
 
 def test_crash_message_without_a_loop_lists_the_layer_types() -> None:
-    text = str(_crash_message("signal 6", {"stage": "converting the float model",
+    text = str(_crash_message("crashed (signal 6)", {"stage": "converting the float model",
                                            "layers": ["Conv2D", "Dense"]}))
     assert "crashed (signal 6) converting the float model" in text
     assert "a layer of type Conv2D, Dense" in text

@@ -19,6 +19,8 @@ from tinydeploy.model.ir import Model, parse_model
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 # Tensor types an int8 model may carry besides int8: int32 biases and shape operands.
 _INT8_MODEL_TYPES = {"int8", "int32"}
+# Input index of the cell state of UNIDIRECTIONAL_SEQUENCE_LSTM (TFLite's lstm_shared.h).
+_LSTM_CELL_STATE = 19
 # Calibration uses at most this many samples; TensorFlow gains nothing from more.
 MAX_CALIBRATION_SAMPLES = 500
 
@@ -88,7 +90,8 @@ def non_int8_tensors(model: Model) -> list[str]:
     """Names of tensors that keep the model from being fully int8 (edges excepted).
 
     A float input feeding a QUANTIZE and a float output coming out of a
-    DEQUANTIZE are allowed: that is the ``--io float`` form of an int8 model.
+    DEQUANTIZE are allowed: that is the ``--io float`` form of an int8 model; so is the
+    int16 cell state of an int8 UNIDIRECTIONAL_SEQUENCE_LSTM.
     """
     edge_ok: set[int] = set()
     for op in model.ops:
@@ -96,6 +99,11 @@ def non_int8_tensors(model: Model) -> list[str]:
             edge_ok.update(i for i in op.inputs if i in model.inputs)
         if op.opcode == "DEQUANTIZE":
             edge_ok.update(i for i in op.outputs if i in model.outputs)
+        if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM" and len(op.inputs) > _LSTM_CELL_STATE:
+            # TFLite's int8 LSTM keeps its cell state in int16, by design
+            cell = op.inputs[_LSTM_CELL_STATE]
+            if cell >= 0 and model.tensors[cell].dtype == "int16":
+                edge_ok.add(cell)
     bad = []
     for op in model.ops:
         for i in (*op.inputs, *op.outputs):
@@ -319,7 +327,7 @@ def converter_crashed(where: str, what: str = "TensorFlow's converter"):
                        "unusual one, or convert the model yourself to an int8 .tflite")
         else:
             culprit = "the model: convert it yourself to an int8 .tflite and pass that"
-        return ConversionError(f"{what} crashed ({how}) {doing}; the cause is in {culprit}",
+        return ConversionError(f"{what} {how} {doing}; the cause is in {culprit}",
                                path=where)
     return crashed
 

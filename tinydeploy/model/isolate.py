@@ -59,9 +59,9 @@ def run_isolated(target: str, kwargs: dict[str, Any],
                  timeout_s: float | None = None) -> Any:
     """Call ``target`` ("package.module:function") with ``kwargs`` in a child process.
 
-    ``crashed(how, stage)`` builds the error raised when the child dies without a result
-    (``how``: "signal 11", "exit code 1", "a timeout after N s"; ``stage``: the last
-    :func:`stage` dict, empty when none was announced).
+    ``crashed(how, stage)`` builds the error raised when the child ends without a result
+    (``how``: "crashed (signal 11)", "stopped (exit code 1: ...)", "did not finish within
+    N s"; ``stage``: the last :func:`stage` dict, empty when none was announced).
     """
     with tempfile.TemporaryDirectory(prefix="tinydeploy-child-") as tmp:
         work = Path(tmp)
@@ -73,10 +73,14 @@ def run_isolated(target: str, kwargs: dict[str, Any],
             proc = subprocess.run([sys.executable, "-c", _CHILD, str(work), target], env=env,
                                   stdin=subprocess.DEVNULL, capture_output=True,
                                   timeout=timeout_s)
-            how = (f"signal {-proc.returncode}" if proc.returncode < 0
-                   else f"exit code {proc.returncode}")
+            if proc.returncode < 0:
+                how = f"crashed (signal {-proc.returncode})"
+            else:  # the interpreter itself failed (out of memory, a broken install, ...)
+                said = proc.stderr.decode(errors="replace").strip().splitlines()[-1:]
+                tail = f": {said[0][:200]}" if said else ""
+                how = f"stopped (exit code {proc.returncode}{tail})"
         except subprocess.TimeoutExpired:
-            how = f"a timeout after {timeout_s:g} s"
+            how = f"did not finish within {timeout_s:g} s"
         result = work / "result.pickle"
         if not result.exists():
             stage_file = work / "stage.json"
