@@ -48,7 +48,7 @@ def _kernel_choice(out_dir: Path) -> Optional[dict[str, Any]]:
 
 
 def profile_cmd(
-    model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel model with --data."),
+    model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel/ONNX model with --data."),
     board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`)."),
     kernels: str = typer.Option("auto", "--kernels", help="auto (SIMD where the cpu has DSP), reference, dsp or dsp-small."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
