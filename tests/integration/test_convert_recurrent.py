@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 KINDS = ("lstm", "gru", "rnn")
 # What an unrolled cell becomes: the gates' matmuls, activations and products, and
 # the ops that cut the sequence into steps and the gates apart.
-UNROLLED_OPS = {"FULLY_CONNECTED", "LOGISTIC", "TANH", "MUL", "ADD", "SUB", "SPLIT",
+UNROLLED_OPS = {"FULLY_CONNECTED", "LOGISTIC", "TANH", "MUL", "ADD", "SUB", "SPLIT", "SPLIT_V",
                 "UNPACK", "STRIDED_SLICE", "RESHAPE", "SOFTMAX"}
 
 
