@@ -24,4 +24,11 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
+# The ONNX and PyTorch front ends (the onnx and torch extras), for their tests: PyTorch's
+# CPU wheel by its exact version (this machine keeps it on disk; a bare 'torch' fetches a
+# CUDA build of several GB), and tf-keras (which onnx2tf imports) without its 'tensorflow'
+# requirement, tensorflow-cpu being that TensorFlow.
+.venv/bin/python -m pip install -q 'torch==2.13.0'
+.venv/bin/python -m pip install -q --no-deps 'tf-keras>=2.16,<2.22'
+.venv/bin/python -m pip install -q -e '.[test,onnx,torch]'
 .venv/bin/tinydeploy --version

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from tinydeploy.errors import DataError, InputFileError
+from tinydeploy.errors import (DataError, InputFileError, ModelFormatError, TinyDeployError,
+                               UnsupportedOpError)
 from tinydeploy.results import (CompileResult, CompressResult, ExportResult, FlashReport,
                                 FpgaReport, ModelReport, ProfileReport, ProjectResult)
 
@@ -119,14 +120,17 @@ def _check_out(out_dir: PathLike | None, force: bool, inputs: tuple[Path | None,
 
 def convert(model: Any, data: Any = None, *, out_dir: PathLike | None = None,
             io: str = "int8", calibrate: str | None = None, force: bool = False,
-            progress: Progress = _quiet) -> ModelReport:
+            example_input: Any = None, progress: Progress = _quiet) -> ModelReport:
     """Convert a Keras / SavedModel / .tflite model to a fully int8 .tflite.
 
     ``model``: a path or an in-memory ``keras.Model``; ``data``: representative samples,
     a path (.npy, .npz, folder of .npy) or a numpy array shaped ``[N, *input_shape]``.
     ``out_dir``: write model.tflite, model_data.h/.c and report.json/md/html there
     (nothing is written when None; the flatbuffer is in the result's ``tflite``).
-    ``calibrate="random"`` calibrates on random data (smoke tests only).
+    ``calibrate="random"`` calibrates on random data (smoke tests only). A
+    ``torch.nn.Module`` (the ``[torch]`` extra) is exported with ``example_input``.
+    When TFLite Micro refuses the converted model (e.g. a softmax input scale its Prepare
+    aborts on), the files are still written and the error names the op and why.
     """
     from tinydeploy.model.agreement import agreement
     from tinydeploy.model.carray import write_c_array
@@ -137,20 +141,35 @@ def convert(model: Any, data: Any = None, *, out_dir: PathLike | None = None,
     if calibrate not in (None, "random"):
         raise DataError(f"calibrate accepts only 'random', not {calibrate!r}", path=str(model))
     _check_out(out_dir, force, _inputs(model, data))  # before the conversion, not after it
-    with _as_files(model, data) as (model_path, data_path):
-        _check_samples(model_path, data_path)
+    extra: dict[str, Any] = {}
+    agree = None
+    # TFLite Micro refusing the converted model (the agreement and the arena run it) is
+    # raised after the model is written: the user still gets the file to look at.
+    refused: TinyDeployError | None = None
+    source = model if _is_torch(model) else None
+    with _as_files(model if source is None else "<torch.nn.Module>", data) as (model_path,
+                                                                               data_path):
+        if source is None:
+            _check_samples(model_path, data_path)
         progress(f"converting {model_path.name}")
-        result = convert_model(model_path, data_path, io=io, calibrate=calibrate)
-        agree = None
-        if result.float_tflite is not None and data_path is not None:
-            progress("comparing float and int8 outputs")
-            samples = fit_to_input(load_samples(data_path), result.model.input_tensors[0].shape,
-                                   str(data if isinstance(data, (str, Path)) else "<data>"))
-            agree = agreement(result.float_tflite, result.tflite, samples)
-    progress("measuring the TFLite Micro arena")
-    report = model_report(result.model, result.tflite, agree, extra={"conversion": {
-        "source_kind": result.source_kind, "calibration": result.calibration,
-        "samples": result.calibration_samples, "io": io, "warnings": result.warnings}})
+        result = convert_model(model_path if source is None else source, data_path, io=io,
+                               calibrate=calibrate, example_input=example_input)
+        extra = {"conversion": {
+            "source_kind": result.source_kind, "calibration": result.calibration,
+            "samples": result.calibration_samples, "io": io, "warnings": result.warnings}}
+        try:
+            if result.float_tflite is not None and data_path is not None:
+                progress("comparing float and int8 outputs")
+                samples = result.to_model_layout(fit_to_input(
+                    load_samples(data_path), result.source_input_shape,
+                    str(data if isinstance(data, (str, Path)) else "<data>")))
+                agree = agreement(result.float_tflite, result.tflite, samples, result.model)
+            progress("measuring the TFLite Micro arena")
+            report = model_report(result.model, result.tflite, agree, extra=extra)
+        except (ModelFormatError, UnsupportedOpError) as exc:
+            refused = exc
+            report = model_report(result.model, result.tflite, agree, extra=extra,
+                                  tflm_error=str(exc))
     _made_by(report, f"convert({_shown(model)}, ...)")
     written = None
     if out_dir is not None:
@@ -161,7 +180,13 @@ def convert(model: Any, data: Any = None, *, out_dir: PathLike | None = None,
             write_c_array(result.tflite, result.model.name, staging)
             _write_reports(staging, ModelReport.of(report))
         written = Path(out_dir)
+    if refused is not None:
+        raise refused
     return ModelReport.of(report, result.tflite, written)
+
+
+def _is_torch(model: Any) -> bool:
+    return any(c.__module__.startswith("torch.nn") for c in type(model).__mro__)
 
 
 def _write_reports(folder: Path, result: Any) -> None:

@@ -13,7 +13,7 @@ console = Console(highlight=False)
 
 
 def export_cmd(
-    model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel model with --data."),
+    model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel/ONNX model with --data."),
     fmt: str = typer.Option(..., "--format", "-f", help="arduino (an Arduino/PlatformIO library) or "
                             "c (CMakeLists.txt + tinydeploy_model.mk)."),
     board: Optional[str] = typer.Option(None, "--board", "-b", help="Board id or profile (.toml): "

@@ -80,7 +80,7 @@ def _board_name(board: str) -> str:
 
 
 def flash_cmd(
-    model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel model with --data."),
+    model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel/ONNX model with --data."),
     board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`) "
                               "or a board profile file (.toml)."),
     runtime: str = typer.Option("aot", "--runtime", "-r", help="aot (default) or tflm."),
@@ -130,7 +130,7 @@ def flash_cmd(
 
 
 def generate_cmd(
-    model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel model with --data."),
+    model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel/ONNX model with --data."),
     board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id or a board profile file (.toml)."),
     runtime: str = typer.Option("aot", "--runtime", "-r", help="aot (default) or tflm."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),

@@ -38,7 +38,7 @@ class PreparedModel:
 
 
 def prepare_model(path: Path, data: Path | None = None, calibrate: str | None = None) -> PreparedModel:
-    """A .tflite is checked to be fully int8; a Keras/SavedModel model is converted."""
+    """A .tflite is checked to be fully int8; a Keras/SavedModel/ONNX model is converted."""
     from tinydeploy.model.convert import check_fully_int8, convert, source_kind
 
     if source_kind(path) == "tflite":

@@ -32,6 +32,11 @@ def build(kind: str, seed: int = 0):  # -> keras.Model
         x = L.Dense(32, activation="relu")(inp)
         x = L.Dense(16, activation="tanh")(x)
         return tf.keras.Model(inp, L.Dense(3)(x), name="zoo_mlp")
+    if kind in ("lstm", "gru", "rnn"):  # recurrent: 10 steps of 8 features, then a classifier
+        cell = {"lstm": L.LSTM, "gru": L.GRU, "rnn": L.SimpleRNN}[kind]
+        inp = tf.keras.Input((10, 8))
+        x = cell(16)(inp)  # rolled (unroll=False): tinydeploy unrolls it
+        return tf.keras.Model(inp, L.Dense(4, activation="softmax")(x), name=f"zoo_{kind}")
     raise ValueError(kind)
 
 

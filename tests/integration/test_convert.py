@@ -191,3 +191,31 @@ def test_cli_errors_are_one_line_without_traceback(tmp_path, zoo, converted) -> 
     debug = subprocess.run([sys.executable, "-m", "tinydeploy.cli", "--debug", "convert",
                             str(tmp_path / "nope.keras")], capture_output=True, text=True)
     assert "Traceback" in debug.stderr and debug.returncode != 0
+
+
+def test_model_tflite_micro_refuses_is_still_written(tmp_path, capsys) -> None:
+    """A softmax whose input spans ~1e-8 (an untrained MobileNetV2's does: scale 7.8e-9)
+    makes TFLite Micro abort in its Prepare. The model is written all the same, and the
+    error names the op and the scale instead of calling the model malformed."""
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(0)
+    L = tf.keras.layers
+    inp = tf.keras.Input((20,))
+    logits = L.Dense(5, kernel_initializer=tf.keras.initializers.RandomNormal(stddev=1e-9),
+                     bias_initializer="zeros")(L.Dense(16, activation="relu")(inp))
+    model = tf.keras.Model(inp, L.Softmax()(logits))
+    model.save(tmp_path / "flat.keras")
+    np.save(tmp_path / "cal.npy", samples(model, 50, seed=1))
+    out = tmp_path / "o"
+    assert main(["convert", str(tmp_path / "flat.keras"), "--data", str(tmp_path / "cal.npy"),
+                 "-o", str(out)]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "malformed" not in err
+    assert "TFLite Micro cannot prepare op #2 SOFTMAX" in err and "input scale" in err
+    written = parse_model((out / "model.tflite").read_bytes())
+    scale = written.tensors[written.ops[2].inputs[0]].quant.scale[0]
+    assert scale < 1.49e-8 and f"{scale:.3g}" in err
+    report = json.loads((out / "report.json").read_text())
+    assert report["arena_bytes"] is None and "SOFTMAX" in report["tflm_error"]
+    assert (out / "model_data.c").exists() and "refuses" in (out / "report.md").read_text()

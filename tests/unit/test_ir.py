@@ -74,3 +74,26 @@ def test_missing_and_folder(tmp_path) -> None:
         read_model(tmp_path / "absent.tflite")
     with pytest.raises(InputFileError, match="is a folder"):
         read_model(tmp_path)
+
+
+def test_zero_sized_op_intermediates_are_accepted() -> None:
+    """An int8 UNIDIRECTIONAL_SEQUENCE_LSTM lists zero-sized tensors as intermediates
+    (they carry only the gates' quantization); the same shape on an activation is refused."""
+    import numpy as np
+    from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
+
+    from tests.fuzz.bad_models import _new_tensor, _sg, decode, encode
+
+    m = decode(mlperf_path("ad").read_bytes())
+    t = _new_tensor(m, b"input_to_input_intermediate", [0])
+    q = fb.QuantizationParametersT()
+    q.scale, q.zeroPoint = np.array([0.004], np.float32), np.array([0], np.int64)
+    _sg(m).tensors[t].quantization = q
+    op = _sg(m).operators[0]
+    op.intermediates = [t]
+    model = parse_model(encode(m))
+    assert model.tensors[t].shape == (0,) and len(model.ops) == len(_sg(m).operators)
+    op.inputs = [*op.inputs[:-1], t]  # read as an input (the bias), it must hold data
+    with pytest.raises(ModelFormatError, match=r"tensor #\d+ 'input_to_input_intermediate' "
+                                               r"has a zero-sized shape \[0\]"):
+        parse_model(encode(m))

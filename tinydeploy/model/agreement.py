@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from tinydeploy.model.ir import Model
 from tinydeploy.model.reference import Reference
 
 # Agreement needs no more samples than this to be a stable figure.
@@ -36,9 +37,14 @@ def _qparams(details: dict) -> tuple[float, int]:
     return float(q["scales"][0]), int(q["zero_points"][0])
 
 
-def agreement(float_raw: bytes, int8_raw: bytes, samples: np.ndarray) -> Agreement:
-    """Run float and int8 models on ``samples`` (float32, [N, ...]) and compare outputs."""
-    fref, qref = Reference(float_raw), Reference(int8_raw)
+def agreement(float_raw: bytes, int8_raw: bytes, samples: np.ndarray,
+              int8_model: Model | None = None) -> Agreement:
+    """Run float and int8 models on ``samples`` (float32, [N, ...]) and compare outputs.
+
+    ``int8_model``: the parsed int8 model, to name it and its ops in errors.
+    """
+    qref = Reference(int8_raw, int8_model)  # first: TFLite Micro refusing it is the news
+    fref = Reference(float_raw)
     in_scale, in_zp = _qparams(qref.input_details)
     out_scale, out_zp = _qparams(qref.output_details)
     samples = samples[:MAX_AGREEMENT_SAMPLES]

@@ -33,9 +33,10 @@ def _ops_table(report: dict[str, Any]) -> Table:
 
 def _print_summary(report: dict[str, Any]) -> None:
     console.print(_ops_table(report))
-    console.print(f"TFLite Micro arena: [bold]{report['arena_bytes']:,}[/] bytes  "
-                  f"(activations {report['tflm_arena']['head']:,} + "
-                  f"persistent {report['tflm_arena']['tail']:,})")
+    if report.get("tflm_arena"):
+        console.print(f"TFLite Micro arena: [bold]{report['arena_bytes']:,}[/] bytes  "
+                      f"(activations {report['tflm_arena']['head']:,} + "
+                      f"persistent {report['tflm_arena']['tail']:,})")
     agree = report.get("agreement")
     if agree:
         top1 = "n/a" if agree["top1_agreement"] is None else f"{agree['top1_agreement']:.1%}"
@@ -45,7 +46,8 @@ def _print_summary(report: dict[str, Any]) -> None:
 
 
 def convert_cmd(
-    model: Path = typer.Argument(..., help="Keras .keras/.h5, SavedModel folder, or .tflite."),
+    model: Path = typer.Argument(..., help="Keras .keras/.h5, SavedModel folder, .onnx "
+                                 "(the onnx extra), or .tflite."),
     data: Optional[Path] = typer.Option(None, "--data", "-d",
                                         help="Representative samples: .npy, .npz or a folder of .npy."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>]."),

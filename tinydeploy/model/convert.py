@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Iterator
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from tinydeploy.model.ir import Model, parse_model
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 # Tensor types an int8 model may carry besides int8: int32 biases and shape operands.
 _INT8_MODEL_TYPES = {"int8", "int32"}
+# Input index of the cell state of UNIDIRECTIONAL_SEQUENCE_LSTM (TFLite's lstm_shared.h).
+_LSTM_CELL_STATE = 19
 # Calibration uses at most this many samples; TensorFlow gains nothing from more.
 MAX_CALIBRATION_SAMPLES = 500
 
@@ -28,11 +31,31 @@ class Conversion:
 
     tflite: bytes
     model: Model
-    source_kind: str                      # "keras", "savedmodel" or "tflite"
+    source_kind: str                      # "keras", "savedmodel", "onnx", "torch" or "tflite"
     float_tflite: bytes | None = None     # float graph of the same model, for agreement
     calibration: str = "none"             # "data", "random" or "none" (pass-through)
     calibration_samples: int = 0
     warnings: list[str] = field(default_factory=list)
+    # Axes (batch first) taking a sample in the source model's layout to the int8
+    # model's input: channels-last for an ONNX/PyTorch NCHW input; None when the same.
+    input_permutation: tuple[int, ...] | None = None
+
+    @property
+    def source_input_shape(self) -> tuple[int, ...]:
+        """The input shape in the source model's layout (what ``--data`` holds)."""
+        shape = self.model.input_tensors[0].shape
+        if self.input_permutation is None:
+            return shape
+        source = [0] * len(shape)
+        for i, axis in enumerate(self.input_permutation):
+            source[axis] = shape[i]
+        return tuple(source)
+
+    def to_model_layout(self, samples: np.ndarray) -> np.ndarray:
+        """Samples [N, ...] in the source model's layout, in the int8 model's layout."""
+        if self.input_permutation is None:
+            return samples
+        return np.transpose(samples, self.input_permutation)
 
 
 def source_kind(path: Path) -> str:
@@ -53,19 +76,22 @@ def source_kind(path: Path) -> str:
         return "keras"
     if suffix == ".tflite":
         return "tflite"
+    if suffix == ".onnx":
+        return "onnx"
     head = path.read_bytes()[:8]
     if head[4:8] == b"TFL3":
         return "tflite"
     raise ModelFormatError(f"unknown model format '{suffix or 'no extension'}'; pass a "
-                           ".keras/.h5 file, a SavedModel folder or a .tflite file",
-                           path=str(path))
+                           ".keras/.h5 file, a SavedModel folder, an .onnx file or a .tflite "
+                           "file", path=str(path))
 
 
 def non_int8_tensors(model: Model) -> list[str]:
     """Names of tensors that keep the model from being fully int8 (edges excepted).
 
     A float input feeding a QUANTIZE and a float output coming out of a
-    DEQUANTIZE are allowed: that is the ``--io float`` form of an int8 model.
+    DEQUANTIZE are allowed: that is the ``--io float`` form of an int8 model; so is the
+    int16 cell state of an int8 UNIDIRECTIONAL_SEQUENCE_LSTM.
     """
     edge_ok: set[int] = set()
     for op in model.ops:
@@ -73,6 +99,11 @@ def non_int8_tensors(model: Model) -> list[str]:
             edge_ok.update(i for i in op.inputs if i in model.inputs)
         if op.opcode == "DEQUANTIZE":
             edge_ok.update(i for i in op.outputs if i in model.outputs)
+        if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM" and len(op.inputs) > _LSTM_CELL_STATE:
+            # TFLite's int8 LSTM keeps its cell state in int16, by design
+            cell = op.inputs[_LSTM_CELL_STATE]
+            if cell >= 0 and model.tensors[cell].dtype == "int16":
+                edge_ok.add(cell)
     bad = []
     for op in model.ops:
         for i in (*op.inputs, *op.outputs):
@@ -105,7 +136,11 @@ def _quiet_tf():  # -> the tensorflow module
     return tf
 
 
-def _load_converter(tf, path: Path, kind: str):  # -> (converter factory, input shape)
+def _load_converter(tf, path: Path, kind: str, unroll: bool = False):
+    """(converter factory, input shape, layer types) of a Keras model or SavedModel.
+
+    ``unroll``: unroll the recurrent layers of a Keras model with a fixed input shape.
+    """
     where = str(path)
     with capture_native_output() as log, warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -118,11 +153,17 @@ def _load_converter(tf, path: Path, kind: str):  # -> (converter factory, input 
                         f"{len(keras_model.outputs)} outputs; tinydeploy supports one of each",
                         path=where)
                 shape = tuple(keras_model.inputs[0].shape)
+                layers = _layer_types(keras_model)
+                if unroll and None not in shape[1:]:
+                    try:
+                        keras_model, _ = unrolled(tf, keras_model)
+                    except Exception:  # a custom layer Keras cannot rebuild from its config:
+                        pass           # converted as it is (a crash then names the layer)
                 # A fixed batch of 1: a dynamic batch makes the converter emit
                 # SHAPE/STRIDED_SLICE/PACK around every Flatten, wasted on a device.
                 inp = tf.keras.Input(shape=shape[1:], batch_size=1)
                 fixed = tf.keras.Model(inp, keras_model(inp))
-                return (lambda: tf.lite.TFLiteConverter.from_keras_model(fixed)), shape
+                return (lambda: tf.lite.TFLiteConverter.from_keras_model(fixed)), shape, layers
             loaded = tf.saved_model.load(str(path))
             sig = loaded.signatures.get("serving_default")
             if sig is None:
@@ -137,7 +178,8 @@ def _load_converter(tf, path: Path, kind: str):  # -> (converter factory, input 
             shape = tuple(spec.shape)
             fixed_fn = tf.function(lambda x: sig(**{arg: x})).get_concrete_function(
                 tf.TensorSpec([1, *shape[1:]], spec.dtype))
-            return (lambda: tf.lite.TFLiteConverter.from_concrete_functions([fixed_fn], loaded)), shape
+            return ((lambda: tf.lite.TFLiteConverter.from_concrete_functions([fixed_fn], loaded)),
+                    shape, [])
         except ModelFormatError:
             raise
         except Exception as exc:  # Keras raises many types for unreadable files
@@ -153,37 +195,66 @@ def _representative(samples: np.ndarray) -> Callable[[], Iterator[list[np.ndarra
     return gen
 
 
-def convert(
-    path: str | Path,
-    data: str | Path | None = None,
-    *,
-    io: str = "int8",
-    calibrate: str | None = None,
-    seed: int = 0,
-) -> Conversion:
-    """Convert a model to a fully int8 TFLite flatbuffer.
+def _layer_types(keras_model) -> list[str]:
+    """Class names of every layer, nested models and wrapped layers included."""
+    found: list[str] = []
+    todo = list(getattr(keras_model, "layers", []))
+    while todo:
+        layer = todo.pop(0)
+        found.append(type(layer).__name__)
+        todo += list(getattr(layer, "layers", []) or [])
+        todo += [w for w in (getattr(layer, "forward_layer", None),
+                             getattr(layer, "backward_layer", None)) if w is not None]
+    return list(dict.fromkeys(found))
 
-    ``data``: representative samples (.npy/.npz/folder). ``calibrate="random"``
-    calibrates on random normal data instead (poor accuracy; for smoke tests).
-    ``io``: "int8" (default) or "float" for the model's input and output tensors.
+
+def _set_unroll(config: object) -> bool:
+    """Set every ``"unroll": false`` in a Keras config to true; whether any was."""
+    changed = False
+    if isinstance(config, dict):
+        if config.get("unroll") is False:
+            config["unroll"] = True
+            changed = True
+        for value in config.values():
+            changed = _set_unroll(value) or changed
+    elif isinstance(config, list):
+        for value in config:
+            changed = _set_unroll(value) or changed
+    return changed
+
+
+def unrolled(tf, keras_model):  # -> (keras.Model, recurrent layer types unrolled)
+    """The same model with every recurrent layer (LSTM, GRU, SimpleRNN, RNN, Bidirectional)
+    unrolled over its fixed sequence length, and the same weights.
+
+    TensorFlow's converter turns a rolled recurrent layer into a WHILE loop and crashes
+    quantizing it (exit code 139); unrolled, each time step is plain FULLY_CONNECTED,
+    LOGISTIC, TANH, MUL and ADD ops (plus SPLIT/UNPACK to cut gates and steps apart),
+    which quantize to int8 and run in TFLite Micro and the AOT compiler alike.
     """
-    path = Path(path)
-    where = str(path)
-    if io not in ("int8", "float"):
-        raise ConversionError(f"--io must be 'int8' or 'float', not {io!r}", path=where)
-    kind = source_kind(path)
-    if kind == "tflite":
-        raw = path.read_bytes()
-        model = parse_model(raw, path)
-        check_fully_int8(model, where)
-        return Conversion(raw, model, "tflite", calibration="none")
+    import json
 
-    if data is None and calibrate != "random":
-        raise DataError("quantizing needs representative data: pass --data FILE (.npy/.npz or "
-                        "a folder of .npy files with real input samples), or --calibrate random "
-                        "for a smoke test", path=where)
+    recurrent = [t for t in _layer_types(keras_model)
+                 if t in ("LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional")]
+    config = json.loads(keras_model.to_json())
+    if not _set_unroll(config):
+        return keras_model, []
+    rebuilt = tf.keras.models.model_from_json(json.dumps(config))
+    rebuilt.set_weights(keras_model.get_weights())
+    return rebuilt, recurrent
+
+
+def _tf_convert(path: str, data: str | None, io: str, calibrate: str | None,
+                seed: int) -> dict:
+    """TensorFlow's conversion, run in a child process by :func:`convert` (see isolate.py):
+    the int8 and float flatbuffers and how they were calibrated."""
+    from tinydeploy.model.isolate import stage
+
+    where = path
+    kind = source_kind(Path(path))
+    stage("loading the model")
     tf = _quiet_tf()
-    factory, input_shape = _load_converter(tf, path, kind)
+    factory, input_shape, layers = _load_converter(tf, Path(path), kind, unroll=True)
     if any(d is None for d in input_shape[1:]):
         raise ModelFormatError(f"the model input has an undefined dimension {list(input_shape)}; "
                                "give the Keras Input a fixed shape", path=where)
@@ -199,17 +270,34 @@ def convert(
                      "suffer; pass --data with real samples for a usable model")
     samples = samples[:MAX_CALIBRATION_SAMPLES]
 
-    converter = factory()
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = _representative(samples)
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    if io == "int8":
-        converter.inference_input_type = tf.int8
-        converter.inference_output_type = tf.int8
+    def int8_converter(new_quantizer: bool = True):
+        converter = factory()
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = _representative(samples)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.experimental_new_quantizer = new_quantizer
+        if io == "int8":
+            converter.inference_input_type = tf.int8
+            converter.inference_output_type = tf.int8
+        return converter
+
+    facts = {"layers": layers}
     with capture_native_output() as log, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            raw = converter.convert()
+            stage("quantizing the model to int8", **facts)
+            raw = int8_converter().convert()
+            if non_int8_tensors(parse_model(raw, Path(path).with_suffix(".tflite"))):
+                # The MLIR quantizer leaves float islands where an op output has no
+                # statistics (an unrolled GRU's first step, whose state is a constant
+                # zero); the legacy quantizer quantizes them. Kept only if it is int8.
+                stage("quantizing the model to int8 (legacy quantizer)", **facts)
+                legacy = int8_converter(new_quantizer=False).convert()
+                if not non_int8_tensors(parse_model(legacy)):
+                    raw = legacy
+                    notes.append("TensorFlow's quantizer left float tensors; "
+                                 "its legacy quantizer made the model fully int8")
+            stage("converting the float model (the agreement reference)", **facts)
             float_raw = factory().convert()
         except Exception as exc:
             text = str(exc).strip().splitlines()
@@ -219,26 +307,134 @@ def convert(
                 f"TensorFlow's converter failed: {hint}. Ops outside TFLite's int8 builtin set "
                 "cannot run on a microcontroller; replace them in the model", path=where) from exc
     del log
+    return {"tflite": raw, "float": float_raw, "calibration": calibration,
+            "samples": len(samples), "notes": notes}
+
+
+def converter_crashed(where: str, what: str = "TensorFlow's converter"):
+    """The error for a converter child that died (isolate.run_isolated's ``crashed``)."""
+    def crashed(how: str, last: dict) -> ConversionError:
+        layers = last.get("layers") or []
+        loops = [t for t in layers if t in _LOOP_LAYERS]
+        doing = last.get("stage", "starting")
+        if loops:
+            culprit = (f"the model's {', '.join(loops)} layer(s), which the converter turns "
+                       "into a loop: give them a fixed sequence length (unroll=True), or "
+                       "convert the model yourself to an int8 .tflite and pass that")
+        elif layers:
+            culprit = (f"a layer of type {', '.join(layers[:12])}"
+                       f"{', ...' if len(layers) > 12 else ''}: simplify or replace the "
+                       "unusual one, or convert the model yourself to an int8 .tflite")
+        else:
+            culprit = "the model: convert it yourself to an int8 .tflite and pass that"
+        return ConversionError(f"{what} {how} {doing}; the cause is in {culprit}",
+                               path=where)
+    return crashed
+
+
+# Layers TensorFlow's converter turns into WHILE loops unless unrolled.
+_LOOP_LAYERS = ("LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "ConvLSTM1D",
+                "ConvLSTM2D", "ConvLSTM3D")
+CONVERTER_TIMEOUT_S = 1800
+
+
+def convert(
+    path: str | Path | Any,
+    data: str | Path | None = None,
+    *,
+    io: str = "int8",
+    calibrate: str | None = None,
+    seed: int = 0,
+    example_input: Any = None,
+) -> Conversion:
+    """Convert a model to a fully int8 TFLite flatbuffer.
+
+    ``path``: a Keras .keras/.h5 file, a SavedModel folder, an .onnx file, a .tflite
+    file, or a ``torch.nn.Module`` (exported to ONNX with ``example_input``, a tensor or
+    array with its batch axis; else shaped like the first sample of ``data``).
+    ``data``: representative samples (.npy/.npz/folder), in the source model's layout
+    (NCHW for ONNX/PyTorch). ``calibrate="random"`` calibrates on random normal data
+    instead (poor accuracy; for smoke tests). ``io``: "int8" (default) or "float" for
+    the model's input and output tensors.
+    Recurrent layers are unrolled (see :func:`unrolled`); TensorFlow runs in a child
+    process, so a crash of its converter is one ConversionError naming the layer types.
+    """
+    if not isinstance(path, (str, os.PathLike)):  # a torch.nn.Module
+        import tempfile
+
+        from tinydeploy.model.onnx_in import torch_to_onnx
+
+        with tempfile.TemporaryDirectory(prefix="tinydeploy-torch-") as tmp:
+            onnx_path = torch_to_onnx(path, example_input, data, Path(tmp))
+            result = convert(onnx_path, data, io=io, calibrate=calibrate, seed=seed)
+        result.source_kind = "torch"
+        result.model.path = None
+        return result
+    from tinydeploy.model.isolate import run_isolated
+
+    path = Path(path)
+    where = str(path)
+    if io not in ("int8", "float"):
+        raise ConversionError(f"--io must be 'int8' or 'float', not {io!r}", path=where)
+    kind = source_kind(path)
+    if kind == "tflite":
+        raw = path.read_bytes()
+        model = parse_model(raw, path)
+        check_fully_int8(model, where)
+        return Conversion(raw, model, "tflite", calibration="none")
+
+    if data is None and calibrate != "random":
+        raise DataError("quantizing needs representative data: pass --data FILE (.npy/.npz or "
+                        "a folder of .npy files with real input samples), or --calibrate random "
+                        "for a smoke test", path=where)
+    if kind == "onnx":
+        from tinydeploy.model.onnx_in import check_onnx_extra
+
+        check_onnx_extra()  # one line naming the package, before a child is started
+    target = ("tinydeploy.model.onnx_in:_onnx_convert" if kind == "onnx"
+              else "tinydeploy.model.convert:_tf_convert")
+    out = run_isolated(target,
+                       {"path": str(path), "data": None if data is None else str(data),
+                        "io": io, "calibrate": calibrate, "seed": seed},
+                       converter_crashed(where), CONVERTER_TIMEOUT_S)
+    raw = out["tflite"]
     model = parse_model(raw, path.with_suffix(".tflite"), name=path.stem)
     bad = non_int8_tensors(model)
     if bad:
         raise ConversionError(f"conversion left non-int8 tensors (first: {bad[0]})", path=where)
-    return Conversion(raw, model, kind, float_raw, calibration, len(samples), notes)
+    perm = out.get("input_permutation")
+    return Conversion(raw, model, kind, out["float"], out["calibration"], out["samples"],
+                      out["notes"], None if perm == tuple(range(len(perm or ()))) else perm)
+
+
+def _tf_float(path: str) -> bytes:
+    """The float graph, in a child process (see float_tflite)."""
+    from tinydeploy.model.isolate import stage
+
+    tf = _quiet_tf()
+    factory, _, layers = _load_converter(tf, Path(path), source_kind(Path(path)), unroll=True)
+    stage("converting the float model", layers=layers)
+    with capture_native_output(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return factory().convert()
+        except Exception as exc:
+            raise ConversionError(f"TensorFlow's converter failed: {exc}", path=path) from exc
 
 
 def float_tflite(path: str | Path) -> bytes:
     """The float TFLite graph of a Keras/SavedModel model (the agreement reference)."""
+    from tinydeploy.model.isolate import run_isolated
+
     path = Path(path)
     kind = source_kind(path)
     if kind == "tflite":
         raw = path.read_bytes()
         parse_model(raw, path)  # validates
         return raw
-    tf = _quiet_tf()
-    factory, _ = _load_converter(tf, path, kind)
-    with capture_native_output(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return factory().convert()
-        except Exception as exc:
-            raise ConversionError(f"TensorFlow's converter failed: {exc}", path=str(path)) from exc
+    if kind == "onnx":
+        raise ModelFormatError("inspect takes the float reference from a Keras model or a "
+                               "SavedModel; `tinydeploy convert model.onnx --data D` reports "
+                               "the agreement of an ONNX model", path=str(path))
+    return run_isolated("tinydeploy.model.convert:_tf_float", {"path": str(path)},
+                        converter_crashed(str(path)), CONVERTER_TIMEOUT_S)

@@ -21,10 +21,15 @@ def _tensor_info(t: Tensor) -> dict[str, Any]:
 
 
 def model_report(model: Model, raw: bytes, agreement: Agreement | None = None,
-                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The report object written to report.json and printed by ``inspect --json``."""
+                 extra: dict[str, Any] | None = None,
+                 tflm_error: str | None = None) -> dict[str, Any]:
+    """The report object written to report.json and printed by ``inspect --json``.
+
+    ``tflm_error``: why TFLite Micro refused the model, already known; the arena is not
+    measured then (``arena_bytes`` and ``tflm_arena`` are None) and the reason is kept.
+    """
     rows = op_stats(model)
-    arena = tflm_arena(raw, model)
+    arena = None if tflm_error else tflm_arena(raw, model)
     report: dict[str, Any] = {
         "tinydeploy": __version__,
         "model": {"name": model.name, "path": str(model.path) if model.path else None,
@@ -34,9 +39,11 @@ def model_report(model: Model, raw: bytes, agreement: Agreement | None = None,
         "macs": sum(r.macs for r in rows),
         "params": total_params(model),
         "weights_bytes": sum(t.nbytes for t in model.tensors if t.is_constant),
-        "arena_bytes": arena.total,
+        "arena_bytes": arena.total if arena else None,
         "tflm_arena": {"total": arena.total, "head": arena.head, "tail": arena.tail,
-                       "note": "tflite-micro RecordingMicroAllocator on a 64-bit host"},
+                       "note": "tflite-micro RecordingMicroAllocator on a 64-bit host"}
+        if arena else None,
+        "tflm_error": tflm_error,
         "op_counts": dict(Counter(r.op for r in rows)),
         "ops": [{"index": r.index, "op": r.op, "inputs": [list(s) for s in r.inputs],
                  "outputs": [list(s) for s in r.outputs], "params": r.params, "macs": r.macs}

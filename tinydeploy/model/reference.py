@@ -13,7 +13,7 @@ import numpy as np
 
 from tinydeploy._fdcapture import capture_native_output
 from tinydeploy.errors import DataError, ModelFormatError, UnsupportedOpError
-from tinydeploy.model.ir import Model
+from tinydeploy.model.ir import Model, parse_model
 from tinydeploy.model.verify import guard_tflm
 
 
@@ -26,6 +26,41 @@ class TflmArena:
     tail: int   # persistent: tensor structs, quantization data, op data
 
 
+# TFLite Micro's int8 softmax scales its input by beta * scale * 2^(31 - 5) (5 integer
+# bits for the differences) with QuantizeMultiplierGreaterThanOne, which aborts when that
+# product is not above 1: an input scale below 1 / (beta * 2^26) = 1.49e-8 (beta 1).
+_SOFTMAX_SCALED_DIFF_BITS = 5
+
+
+def _short(name: str, limit: int = 48) -> str:
+    """A tensor name as far as its first fused-name part, at most ``limit`` characters."""
+    name = name.split(";")[0]
+    return name if len(name) <= limit else "..." + name[-(limit - 3):]
+
+
+def tflm_refusals(model: Model) -> list[str]:
+    """What TFLite Micro's kernels refuse in their Prepare by aborting (not by returning
+    an error), found from the model's own quantization parameters: one line per op."""
+    found = []
+    for op in model.ops:
+        if op.opcode != "SOFTMAX" or not op.inputs:
+            continue
+        t = model.tensors[op.inputs[0]]
+        if t.dtype != "int8" or t.quant is None:
+            continue
+        beta = float(op.options.get("beta", 1.0))
+        product = beta * t.quant.scale[0] * 2 ** (31 - _SOFTMAX_SCALED_DIFF_BITS)
+        if product <= 1.0:
+            smallest = 1.0 / (beta * 2 ** (31 - _SOFTMAX_SCALED_DIFF_BITS))
+            found.append(
+                f"op #{op.index} SOFTMAX ({_short(t.name)}): its int8 input scale "
+                f"{t.quant.scale[0]:.3g} is below {smallest:.3g} (beta {beta:g}), and TFLite "
+                "Micro's softmax Prepare aborts on it (QuantizeMultiplierGreaterThanOne); the "
+                "layer before it spans almost no range on the calibration data (an untrained "
+                "model?): train it, or calibrate with real samples")
+    return found
+
+
 def _interpreter(raw: bytes, model: Model | None = None):  # -> runtime.Interpreter
     from tflite_micro.python.tflite_micro import runtime
 
@@ -33,7 +68,15 @@ def _interpreter(raw: bytes, model: Model | None = None):  # -> runtime.Interpre
     # activations; 1 MiB of slack costs nothing on the host.
     size = max(len(raw) * 10, 1 << 20)
     where = str(model.path) if model and model.path else "<model>"
-    guard_tflm(raw, size, where)  # a crash of the C++ interpreter becomes a one-line error
+    try:
+        guard_tflm(raw, size, where)  # a crash of the C++ interpreter becomes one line
+    except ModelFormatError as exc:
+        refused = tflm_refusals(model if model is not None else parse_model(raw))
+        if refused:
+            raise ModelFormatError(f"TFLite Micro cannot prepare {refused[0]}"
+                                   + (f" (and {len(refused) - 1} more)" if len(refused) > 1
+                                      else ""), path=where) from exc
+        raise
     with capture_native_output() as log:
         try:
             return runtime.Interpreter.from_bytes(raw, arena_size=size)

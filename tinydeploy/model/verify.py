@@ -377,6 +377,12 @@ def verify_model(m: Any, raw: bytes, where: str = "<bytes>") -> None:
         tensors = sg.tensors or []
         n = len(tensors)
         constant = set()
+        # Tensors an op lists as intermediates carry only quantization parameters (the
+        # int8 LSTM's gate scales): a zero-sized shape is their normal form.
+        intermediate = {x for op in (sg.operators or []) for x in _ints(op.intermediates)}
+        intermediate -= {x for op in (sg.operators or [])
+                         for x in _ints(op.inputs) + _ints(op.outputs)}
+        intermediate -= set(_ints(sg.inputs)) | set(_ints(sg.outputs))
         for i, t in enumerate(tensors):
             name = _text(t.name, f"tensor_{i}")
             label = f"tensor #{i} {name!r}"
@@ -397,7 +403,7 @@ def verify_model(m: Any, raw: bytes, where: str = "<bytes>") -> None:
                 raise fail(f"{label} has a negative dimension in shape {shape}")
             count = math.prod(shape)
             nbytes = count * _ITEMSIZE.get(tname, 1)
-            if count == 0 and i not in constant:
+            if count == 0 and i not in constant and i not in intermediate:
                 raise fail(f"{label} has a zero-sized shape {shape}; every activation must "
                            "hold data")
             if nbytes > MAX_TENSOR_BYTES:

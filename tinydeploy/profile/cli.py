@@ -40,7 +40,7 @@ def _table(r: dict[str, Any], top: int) -> Table:
 
 
 def profile_cmd(
-    model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel model with --data."),
+    model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel/ONNX model with --data."),
     board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`)."),
     kernels: str = typer.Option("auto", "--kernels", help="auto (SIMD where the cpu has DSP), "
                                 "reference, dsp or dsp-small."),

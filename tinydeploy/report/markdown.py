@@ -25,9 +25,10 @@ def model_markdown(r: dict[str, Any]) -> str:
              f"output: {shape(r['output']['shape'])} {r['output']['dtype']}",
              f"- MACs: {r['macs']:,}", f"- params: {r['params']:,} "
              f"({r['weights_bytes']:,} bytes of constant data)",
-             f"- TFLite Micro arena: {r['arena_bytes']:,} bytes "
-             f"(head {r['tflm_arena']['head']:,}, tail {r['tflm_arena']['tail']:,}; "
-             f"{r['tflm_arena']['note']})", ""]
+             (f"- TFLite Micro arena: {r['arena_bytes']:,} bytes "
+              f"(head {r['tflm_arena']['head']:,}, tail {r['tflm_arena']['tail']:,}; "
+              f"{r['tflm_arena']['note']})" if r.get("tflm_arena") else
+              f"- **TFLite Micro refuses this model**: {r.get('tflm_error')}"), ""]
     conv = r.get("conversion")
     if conv:
         lines += [f"- converted from: {conv['source_kind']}, calibration: {conv['calibration']} "
