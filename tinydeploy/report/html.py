@@ -180,7 +180,9 @@ def model_html(r: dict[str, Any]) -> str:
             ["input", f"{shape(r['input']['shape'])} {r['input']['dtype']}"],
             ["output", f"{shape(r['output']['shape'])} {r['output']['dtype']}"],
             ["MACs", f"{r['macs']:,}"], ["params", f"{r['params']:,}"],
-            ["TFLite Micro arena", f"{r['arena_bytes']:,} B ({r['tflm_arena']['note']})"]]
+            ["TFLite Micro arena",
+             f"{r['arena_bytes']:,} B ({r['tflm_arena']['note']})" if r["arena_bytes"] is not None
+             else f"none: TFLite Micro refuses the model: {r.get('tflm_error')}"]]
     parts = [table(["", ""], rows)]
     agree = r.get("agreement")
     if agree:
