@@ -35,6 +35,10 @@ class PreparedModel:
     model: Model
     source: Path
     converted: bool
+    # samples of --data in the source model's layout -> the int8 model's (ONNX/PyTorch
+    # models are NCHW, the converted model NHWC); None: the same layout
+    to_model_layout: Callable[[Any], Any] | None = None
+    source_input_shape: tuple[int, ...] | None = None
 
 
 def prepare_model(path: Path, data: Path | None = None, calibrate: str | None = None) -> PreparedModel:
@@ -47,7 +51,10 @@ def prepare_model(path: Path, data: Path | None = None, calibrate: str | None = 
         check_fully_int8(model, str(path))
         return PreparedModel(raw, model, path, converted=False)
     result = convert(path, data, calibrate=calibrate)
-    return PreparedModel(result.tflite, result.model, path, converted=True)
+    permuted = result.input_permutation is not None
+    return PreparedModel(result.tflite, result.model, path, converted=True,
+                         to_model_layout=result.to_model_layout if permuted else None,
+                         source_input_shape=result.source_input_shape if permuted else None)
 
 
 def _input_store(model: Model) -> dict[str, int]:
@@ -233,6 +240,11 @@ def flash(
         info = link.info()
         expect_work(link, sum(r.macs for r in op_stats(prepared.model)), kind, board.clock_hz)
         progress("check")
+        if samples is not None and prepared.to_model_layout is not None:
+            from tinydeploy.model.data import fit_to_input
+
+            samples = prepared.to_model_layout(
+                fit_to_input(samples, prepared.source_input_shape or (), str(data)))
         inputs = _check_inputs(reference, samples, check, seed, str(data))
         device = on_link(link, np.dtype(reference.output_details["dtype"]))
         outputs: list[Any] = []
