@@ -362,4 +362,62 @@ typedef struct {
   int32_t shift;
 } td_requantize_params;
 
+/* CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) without
+ * SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/4)][depth][2] words
+ * w_c + w_(c+1) * 2^23 for the channels c, c+1 and c+2, c+3 of a block of four; layout
+ * 1 (v6m): bytes holds [ceil(out_c/4)][depth][4] weights + 128 as unsigned bytes.
+ * requant: per channel {bias folded with the input offset, m, left, e, h, neg}.
+ */
+typedef struct {
+  int32_t in_h;
+  int32_t in_w;
+  int32_t in_c;
+  int32_t out_h;
+  int32_t out_w;
+  int32_t out_c;
+  int32_t filter_h;
+  int32_t filter_w;
+  int32_t stride_h;
+  int32_t stride_w;
+  int32_t dilation_h;
+  int32_t dilation_w;
+  int32_t pad_h;
+  int32_t pad_w;
+  int32_t pad_value;  /* the input zero point: what a padded tap reads */
+  int32_t depth;  /* filter_h * filter_w * in_c */
+  int32_t direct;  /* 1: 1x1 without padding, a pixel's column is its input row */
+  int32_t output_offset;
+  int32_t act_min;
+  int32_t act_max;
+  int32_t layout;  /* 0: pair words (v7m), 1: biased bytes (v6m) */
+  const int32_t *pairs;  /* layout 0 weights, else NULL */
+  const int8_t *bytes;  /* layout 1 weights, else NULL */
+  const int32_t *requant;  /* [out_c][6] */
+} td_conv_mac_params;
+
+/* DEPTHWISE_CONV_2D without SIMD (td_depthwise_conv2d_s8_mac), depth multiplier 1, no
+ * dilation: a ring of filter_h input rows, channel-major and padded with the zero
+ * point, in the scratch buffer.
+ */
+typedef struct {
+  int32_t in_h;
+  int32_t in_w;
+  int32_t channels;
+  int32_t out_h;
+  int32_t out_w;
+  int32_t filter_h;
+  int32_t filter_w;
+  int32_t stride_h;
+  int32_t stride_w;
+  int32_t pad_h;
+  int32_t pad_w;
+  int32_t pad_value;  /* the input zero point */
+  int32_t output_offset;
+  int32_t act_min;
+  int32_t act_max;
+  int32_t band_w;  /* columns of a ring row: pad_w + in_w at least */
+  const int8_t *filter;  /* [channels][filter_h * filter_w] */
+  const int32_t *requant;  /* [channels][6] as in td_conv_mac_params */
+} td_dwconv_mac_params;
+
 #endif /* TD_PARAMS_H */

@@ -418,6 +418,74 @@ PARAMS: tuple[type, ...] = (
     AddParams, AddDspParams, MulParams, ConcatParams, PadParams, MeanParams, UnaryParams,
     AffineParams, RequantizeParams)
 
+
+# ---------------------------------------------------------------- MAC kernels (no SIMD)
+# Cores without the DSP extension (tinydeploy/compile/mac.py, firmware/runtime/td_mac.h).
+
+@dataclass(frozen=True)
+class ConvMacParams:
+    """CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image)
+    without SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/4)][depth][2]
+    words w_c + w_(c+1) * 2^23 for the channels c, c+1 and c+2, c+3 of a block of four;
+    layout 1 (v6m): bytes holds [ceil(out_c/4)][depth][4] weights + 128 as unsigned bytes.
+    requant: per channel {bias folded with the input offset, m, left, e, h, neg}."""
+
+    C_NAME: ClassVar[str] = "td_conv_mac_params"
+    in_h: int = c(I32)
+    in_w: int = c(I32)
+    in_c: int = c(I32)
+    out_h: int = c(I32)
+    out_w: int = c(I32)
+    out_c: int = c(I32)
+    filter_h: int = c(I32)
+    filter_w: int = c(I32)
+    stride_h: int = c(I32)
+    stride_w: int = c(I32)
+    dilation_h: int = c(I32)
+    dilation_w: int = c(I32)
+    pad_h: int = c(I32)
+    pad_w: int = c(I32)
+    pad_value: int = c(I32, "the input zero point: what a padded tap reads")
+    depth: int = c(I32, "filter_h * filter_w * in_c")
+    direct: int = c(I32, "1: 1x1 without padding, a pixel's column is its input row")
+    output_offset: int = c(I32)
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+    layout: int = c(I32, "0: pair words (v7m), 1: biased bytes (v6m)")
+    pairs: str | None = c("const int32_t *", "layout 0 weights, else NULL")
+    bytes: str | None = c("const int8_t *", "layout 1 weights, else NULL")
+    requant: str | None = c("const int32_t *", "[out_c][6]")
+
+
+@dataclass(frozen=True)
+class DwconvMacParams:
+    """DEPTHWISE_CONV_2D without SIMD (td_depthwise_conv2d_s8_mac), depth multiplier 1,
+    no dilation: a ring of filter_h input rows, channel-major and padded with the zero
+    point, in the scratch buffer."""
+
+    C_NAME: ClassVar[str] = "td_dwconv_mac_params"
+    in_h: int = c(I32)
+    in_w: int = c(I32)
+    channels: int = c(I32)
+    out_h: int = c(I32)
+    out_w: int = c(I32)
+    filter_h: int = c(I32)
+    filter_w: int = c(I32)
+    stride_h: int = c(I32)
+    stride_w: int = c(I32)
+    pad_h: int = c(I32)
+    pad_w: int = c(I32)
+    pad_value: int = c(I32, "the input zero point")
+    output_offset: int = c(I32)
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+    band_w: int = c(I32, "columns of a ring row: pad_w + in_w at least")
+    filter: str | None = c("const int8_t *", "[channels][filter_h * filter_w]")
+    requant: str | None = c("const int32_t *", "[channels][6] as in td_conv_mac_params")
+
+
+PARAMS += (ConvMacParams, DwconvMacParams)
+
 # Weight codecs of td_packed_weights (tinydeploy/compile/lower.py encodes them).
 CODECS = {"TD_CODEC_S8": 0, "TD_CODEC_S4": 1, "TD_CODEC_LUT": 2}
 
@@ -533,6 +601,15 @@ KERNELS: dict[str, Kernel] = {k.name: k for k in (
     Kernel("td_fully_connected_packed", FcPackedParams,
            ("td_fully_connected_packed.c", _UNPACK, "td_fully_connected_s8.c")),
 )}
+
+
+# MAC kernels for cores without the DSP extension (tinydeploy/compile/mac.py swaps them
+# in for the base kernels: mac.CONVERTERS)
+_MAC = ("td_mac.h",)
+KERNELS.update({k.name: k for k in (
+    Kernel("td_conv2d_s8_mac", ConvMacParams, ("td_conv2d_s8_mac.c",) + _MAC),
+    Kernel("td_depthwise_conv2d_s8_mac", DwconvMacParams, ("td_depthwise_conv2d_s8_mac.c",) + _MAC),
+)})
 
 # Headers every compiled model needs (td_params.h is generated from this module).
 COMMON_RUNTIME = ("td_model.h", "td_kernels.h", HEADER_NAME, "td_fixedpoint.h",

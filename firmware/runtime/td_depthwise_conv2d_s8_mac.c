@@ -1,0 +1,127 @@
+/*
+ * td_depthwise_conv2d_s8_mac.c - DEPTHWISE_CONV_2D without SIMD (Cortex-M3, M0/M0+),
+ * depth multiplier 1, no dilation.
+ *
+ * The scratch buffer is a ring of filter_h input rows, stored channel-major
+ * ([slot][channel][band_w]) with the zero point in the padding columns and rows, so
+ * that one channel's window is filter_h runs of consecutive bytes and no tap needs a
+ * bounds check. Each input row is copied into the ring once. Then, per channel, its
+ * filter_h * filter_w weights stay in registers along the output row. The input offset
+ * is in the bias (tinydeploy/compile/mac.py).
+ */
+#pragma GCC optimize("O2")
+#include "td_kernels.h"
+#include "td_mac.h"
+
+#include <string.h>
+
+/* Input row iy (in image coordinates; outside the image: all padding) into its slot. */
+static void td_mac_dw_load(const td_dwconv_mac_params *p, const int8_t *input, int32_t iy,
+                           int8_t *ring) {
+  const int32_t slot = ((iy % p->filter_h) + p->filter_h) % p->filter_h;
+  int8_t *rows = ring + slot * p->channels * p->band_w;
+  const int32_t right = p->band_w - p->pad_w - p->in_w;
+  int32_t c;
+  if (iy < 0 || iy >= p->in_h) {
+    memset(rows, p->pad_value, (size_t)(p->channels * p->band_w));
+    return;
+  }
+  for (c = 0; c < p->channels; ++c) {
+    int8_t *row = rows + c * p->band_w;
+    const int8_t *src = input + iy * p->in_w * p->channels + c;
+    int8_t *dst = row + p->pad_w;
+    int32_t x;
+    memset(row, p->pad_value, (size_t)p->pad_w);
+    for (x = 0; x < p->in_w; ++x) {
+      dst[x] = *src;
+      src += p->channels;
+    }
+    if (right > 0) {
+      memset(dst + p->in_w, p->pad_value, (size_t)right);
+    }
+  }
+}
+
+/* One output row of one channel, 3x3 filter: weights in registers. */
+static void td_mac_dw_row3x3(const td_dwconv_mac_params *p, const int8_t *r0, const int8_t *r1,
+                             const int8_t *r2, const int8_t *w, const int32_t *rq,
+                             int8_t *out) {
+  const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
+  const int32_t w6 = w[6], w7 = w[7], w8 = w[8];
+  const int32_t bias = rq[0];
+  const int32_t step = p->stride_w;
+  const int32_t channels = p->channels;
+  int32_t ox;
+  for (ox = 0; ox < p->out_w; ++ox) {
+    int32_t acc = bias;
+    acc += w0 * r0[0] + w1 * r0[1] + w2 * r0[2];
+    acc += w3 * r1[0] + w4 * r1[1] + w5 * r1[2];
+    acc += w6 * r2[0] + w7 * r2[1] + w8 * r2[2];
+    *out = (int8_t)td_mac_requant(acc, rq, p->output_offset, p->act_min, p->act_max);
+    out += channels;
+    r0 += step;
+    r1 += step;
+    r2 += step;
+  }
+}
+
+/* Any filter size. */
+static void td_mac_dw_row(const td_dwconv_mac_params *p, const int8_t *const *rows,
+                          const int8_t *w, const int32_t *rq, int8_t *out) {
+  int32_t ox;
+  for (ox = 0; ox < p->out_w; ++ox) {
+    int32_t acc = rq[0];
+    const int8_t *wk = w;
+    int32_t fy;
+    for (fy = 0; fy < p->filter_h; ++fy) {
+      const int8_t *x = rows[fy] + ox * p->stride_w;
+      int32_t fx;
+      for (fx = 0; fx < p->filter_w; ++fx) {
+        acc += (int32_t)wk[fx] * x[fx];
+      }
+      wk += p->filter_w;
+    }
+    *out = (int8_t)td_mac_requant(acc, rq, p->output_offset, p->act_min, p->act_max);
+    out += p->channels;
+  }
+}
+
+td_status td_depthwise_conv2d_s8_mac(const td_dwconv_mac_params *p, const int8_t *input,
+                                     int8_t *output, int8_t *scratch) {
+  const int8_t *rows[8];
+  int32_t next;
+  int32_t oy;
+  if (p == NULL || input == NULL || output == NULL || scratch == NULL || p->filter == NULL ||
+      p->requant == NULL || p->filter_h < 1 || p->filter_h > 8 ||
+      p->band_w < p->pad_w + p->in_w ||
+      p->band_w < (p->out_w - 1) * p->stride_w + p->filter_w) {
+    return TD_ERR_ARG;
+  }
+  next = -p->pad_h;
+  for (oy = 0; oy < p->out_h; ++oy) {
+    const int32_t first = oy * p->stride_h - p->pad_h;
+    const int32_t taps = p->filter_h * p->filter_w;
+    int32_t iy;
+    int32_t c;
+    for (iy = first > next ? first : next; iy < first + p->filter_h; ++iy) {
+      td_mac_dw_load(p, input, iy, scratch);
+    }
+    next = first + p->filter_h;
+    for (c = 0; c < p->channels; ++c) {
+      const int8_t *w = p->filter + c * taps;
+      const int32_t *rq = p->requant + c * TD_MAC_REQUANT_WORDS;
+      int8_t *out = output + oy * p->out_w * p->channels + c;
+      int32_t fy;
+      for (fy = 0; fy < p->filter_h; ++fy) {
+        const int32_t slot = (((first + fy) % p->filter_h) + p->filter_h) % p->filter_h;
+        rows[fy] = scratch + (slot * p->channels + c) * p->band_w;
+      }
+      if (p->filter_h == 3 && p->filter_w == 3) {
+        td_mac_dw_row3x3(p, rows[0], rows[1], rows[2], w, rq, out);
+      } else {
+        td_mac_dw_row(p, rows, w, rq, out);
+      }
+    }
+  }
+  return TD_OK;
+}
