@@ -27,12 +27,19 @@ static void td_mac_column(const td_conv_mac_params *p, const int8_t *input, int3
     int32_t fx;
     for (fx = 0; fx < p->filter_w; ++fx) {
       const int32_t ix = ix0 + fx * p->dilation_w;
+      const int32_t n = p->in_c;
       if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
-        memset(col, p->pad_value, (size_t)p->in_c);
+        memset(col, p->pad_value, (size_t)n);
+      } else if (n < 16) { /* a few channels (an image's, a spectrogram's 1): no call */
+        const int8_t *src = input + (iy * p->in_w + ix) * n;
+        int32_t i;
+        for (i = 0; i < n; ++i) {
+          col[i] = src[i];
+        }
       } else {
-        memcpy(col, input + (iy * p->in_w + ix) * p->in_c, (size_t)p->in_c);
+        memcpy(col, input + (iy * p->in_w + ix) * n, (size_t)n);
       }
-      col += p->in_c;
+      col += n;
     }
   }
 }
@@ -98,9 +105,15 @@ static void td_mac_dot_bytes(const int8_t *x, const uint8_t *w, int32_t depth,
 static void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, int8_t *out) {
   const int32_t depth = p->depth;
   const int32_t *rq = p->requant;
+  const int32_t out_c = p->out_c;
+  const int32_t zp = p->output_offset;
+  const int32_t lo = p->act_min;
+  const int32_t hi = p->act_max;
+  const int32_t *const pairs = p->pairs;
+  const uint8_t *const bytes = (const uint8_t *)p->bytes;
   int32_t correction = 0;
   int32_t c;
-  if (p->layout == 1) {
+  if (bytes != NULL) {
     int32_t sum = 0;
     int32_t k;
     for (k = 0; k < depth; ++k) {
@@ -108,18 +121,18 @@ static void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, int8_t 
     }
     correction = (int32_t)((uint32_t)sum * (uint32_t)-128);
   }
-  for (c = 0; c < p->out_c; c += 4) {
+  for (c = 0; c < out_c; c += 4) {
     int32_t sums[4];
-    int32_t n = p->out_c - c < 4 ? p->out_c - c : 4;
+    const int32_t n = out_c - c < 4 ? out_c - c : 4;
     int32_t j;
-    if (p->layout == 0) {
-      td_mac_dot_pairs(col, p->pairs + c / 4 * depth * 2, depth, sums);
+    if (pairs != NULL) {
+      td_mac_dot_pairs(col, pairs + c / 4 * depth * 2, depth, sums);
     } else {
-      td_mac_dot_bytes(col, (const uint8_t *)p->bytes + c / 4 * depth * 4, depth, sums);
+      td_mac_dot_bytes(col, bytes + c / 4 * depth * 4, depth, sums);
     }
     for (j = 0; j < n; ++j) {
       const int32_t acc = (int32_t)((uint32_t)sums[j] + (uint32_t)correction + (uint32_t)rq[0]);
-      *out++ = (int8_t)td_mac_requant(acc, rq, p->output_offset, p->act_min, p->act_max);
+      *out++ = (int8_t)td_mac_requant(acc, rq, zp, lo, hi);
       rq += TD_MAC_REQUANT_WORDS;
     }
   }
@@ -129,7 +142,7 @@ td_status td_conv2d_s8_mac(const td_conv_mac_params *p, const int8_t *input, int
                            int8_t *scratch) {
   int32_t oy;
   if (p == NULL || input == NULL || output == NULL || scratch == NULL || p->requant == NULL ||
-      (p->layout == 0 ? p->pairs == NULL : p->bytes == NULL) ||
+      (p->layout == 0 ? p->pairs == NULL || p->bytes != NULL : p->bytes == NULL) ||
       p->depth != p->filter_h * p->filter_w * p->in_c) {
     return TD_ERR_ARG;
   }

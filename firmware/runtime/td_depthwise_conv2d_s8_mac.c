@@ -15,31 +15,34 @@
 
 #include <string.h>
 
-/* Input row iy (in image coordinates; outside the image: all padding) into its slot. */
+/* Input row iy (in image coordinates) into the slot at rows: its in-image columns only
+ * (the padding columns were filled once); a row outside the image is all padding. */
 static void td_mac_dw_load(const td_dwconv_mac_params *p, const int8_t *input, int32_t iy,
-                           int8_t *ring) {
-  const int32_t slot = ((iy % p->filter_h) + p->filter_h) % p->filter_h;
-  int8_t *rows = ring + slot * p->channels * p->band_w;
-  const int32_t right = p->band_w - p->pad_w - p->in_w;
+                           int8_t *rows) {
+  const int32_t channels = p->channels;
+  const int32_t band_w = p->band_w;
+  const int32_t in_w = p->in_w;
   int32_t c;
   if (iy < 0 || iy >= p->in_h) {
-    memset(rows, p->pad_value, (size_t)(p->channels * p->band_w));
+    memset(rows, p->pad_value, (size_t)(channels * band_w));
     return;
   }
-  for (c = 0; c < p->channels; ++c) {
-    int8_t *row = rows + c * p->band_w;
-    const int8_t *src = input + iy * p->in_w * p->channels + c;
-    int8_t *dst = row + p->pad_w;
-    int32_t x;
-    memset(row, p->pad_value, (size_t)p->pad_w);
-    for (x = 0; x < p->in_w; ++x) {
-      dst[x] = *src;
-      src += p->channels;
-    }
-    if (right > 0) {
-      memset(dst + p->in_w, p->pad_value, (size_t)right);
+  input += iy * in_w * channels;
+  rows += p->pad_w;
+  for (c = 0; c < channels; ++c) {
+    const int8_t *src = input + c;
+    int8_t *dst = rows + c * band_w;
+    int8_t *const end = dst + in_w;
+    while (dst != end) {
+      *dst++ = *src;
+      src += channels;
     }
   }
+}
+
+/* The ring slot of input row iy (rows before the image are padding). */
+static int32_t td_mac_dw_slot(int32_t iy, int32_t filter_h) {
+  return (iy + filter_h * 8) % filter_h; /* iy >= -pad_h > -8 * filter_h */
 }
 
 /* One output row of one channel, 3x3 filter: weights in registers. */
@@ -51,13 +54,16 @@ static void td_mac_dw_row3x3(const td_dwconv_mac_params *p, const int8_t *r0, co
   const int32_t bias = rq[0];
   const int32_t step = p->stride_w;
   const int32_t channels = p->channels;
-  int32_t ox;
-  for (ox = 0; ox < p->out_w; ++ox) {
+  const int32_t zp = p->output_offset;
+  const int32_t lo = p->act_min;
+  const int32_t hi = p->act_max;
+  int8_t *const end = out + p->out_w * channels;
+  while (out != end) {
     int32_t acc = bias;
     acc += w0 * r0[0] + w1 * r0[1] + w2 * r0[2];
     acc += w3 * r1[0] + w4 * r1[1] + w5 * r1[2];
     acc += w6 * r2[0] + w7 * r2[1] + w8 * r2[2];
-    *out = (int8_t)td_mac_requant(acc, rq, p->output_offset, p->act_min, p->act_max);
+    *out = (int8_t)td_mac_requant(acc, rq, zp, lo, hi);
     out += channels;
     r0 += step;
     r1 += step;
@@ -92,29 +98,35 @@ td_status td_depthwise_conv2d_s8_mac(const td_dwconv_mac_params *p, const int8_t
   int32_t next;
   int32_t oy;
   if (p == NULL || input == NULL || output == NULL || scratch == NULL || p->filter == NULL ||
-      p->requant == NULL || p->filter_h < 1 || p->filter_h > 8 ||
+      p->requant == NULL || p->filter_h < 1 || p->filter_h > 8 || p->pad_h >= 8 * p->filter_h ||
       p->band_w < p->pad_w + p->in_w ||
       p->band_w < (p->out_w - 1) * p->stride_w + p->filter_w) {
     return TD_ERR_ARG;
   }
+  /* every padding column of every slot holds the zero point from here on */
+  memset(scratch, p->pad_value, (size_t)(p->filter_h * p->channels * p->band_w));
   next = -p->pad_h;
   for (oy = 0; oy < p->out_h; ++oy) {
     const int32_t first = oy * p->stride_h - p->pad_h;
     const int32_t taps = p->filter_h * p->filter_w;
+    const int32_t slot_bytes = p->channels * p->band_w;
+    int32_t base[8];
     int32_t iy;
     int32_t c;
+    int32_t fy;
     for (iy = first > next ? first : next; iy < first + p->filter_h; ++iy) {
-      td_mac_dw_load(p, input, iy, scratch);
+      td_mac_dw_load(p, input, iy, scratch + td_mac_dw_slot(iy, p->filter_h) * slot_bytes);
     }
     next = first + p->filter_h;
+    for (fy = 0; fy < p->filter_h; ++fy) {
+      base[fy] = td_mac_dw_slot(first + fy, p->filter_h) * slot_bytes;
+    }
     for (c = 0; c < p->channels; ++c) {
       const int8_t *w = p->filter + c * taps;
       const int32_t *rq = p->requant + c * TD_MAC_REQUANT_WORDS;
       int8_t *out = output + oy * p->out_w * p->channels + c;
-      int32_t fy;
       for (fy = 0; fy < p->filter_h; ++fy) {
-        const int32_t slot = (((first + fy) % p->filter_h) + p->filter_h) % p->filter_h;
-        rows[fy] = scratch + (slot * p->channels + c) * p->band_w;
+        rows[fy] = scratch + base[fy] + c * p->band_w;
       }
       if (p->filter_h == 3 && p->filter_w == 3) {
         td_mac_dw_row3x3(p, rows[0], rows[1], rows[2], w, rq, out);
