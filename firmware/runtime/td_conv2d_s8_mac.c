@@ -2,10 +2,11 @@
  * td_conv2d_s8_mac.c - CONV_2D and FULLY_CONNECTED without SIMD (Cortex-M3, M0/M0+).
  *
  * Per output pixel: its column (the input row itself for a 1x1 convolution without
- * padding, else the window copied with the zero point in the padding), then four
- * output channels at a time, each column value loaded once for the four:
- *  - layout 0 (v7m): two SMLALs per value, each into a 64-bit accumulator that holds
- *    two channels (td_mac.h), so one instruction does two multiply-accumulates;
+ * padding, else the window copied with the zero point in the padding), then a block
+ * of output channels at a time, each column value loaded once for the block:
+ *  - layout 0 (v7m): eight channels, four SMLALs per value, each into a 64-bit
+ *    accumulator that holds two channels (td_mac.h): one instruction, two
+ *    multiply-accumulates;
  *  - layout 1 (v6m): four MULS + ADD on the weights + 128 (unsigned bytes, loaded with
  *    an immediate offset), corrected by 128 * the column's sum.
  * The input offset is in the bias (tinydeploy/compile/mac.py).
@@ -44,45 +45,10 @@ static void td_mac_column(const td_conv_mac_params *p, const int8_t *input, int3
   }
 }
 
-/* Four channels' sums over one column: layout 0. */
-static void td_mac_dot_pairs(const int8_t *x, const int32_t *w, int32_t depth,
-                             int32_t sums[4]) {
-  int64_t a = (int64_t)1 << (TD_MAC_PAIR_SHIFT - 1);
-  int64_t b = a;
-  int32_t k = depth;
-  while (k >= 4) {
-    const int32_t x0 = x[0];
-    const int32_t x1 = x[1];
-    const int32_t x2 = x[2];
-    const int32_t x3 = x[3];
-    a += (int64_t)x0 * w[0];
-    b += (int64_t)x0 * w[1];
-    a += (int64_t)x1 * w[2];
-    b += (int64_t)x1 * w[3];
-    a += (int64_t)x2 * w[4];
-    b += (int64_t)x2 * w[5];
-    a += (int64_t)x3 * w[6];
-    b += (int64_t)x3 * w[7];
-    x += 4;
-    w += 8;
-    k -= 4;
-  }
-  while (k-- > 0) {
-    const int32_t x0 = *x++;
-    a += (int64_t)x0 * w[0];
-    b += (int64_t)x0 * w[1];
-    w += 2;
-  }
-  sums[0] = td_mac_low(a);
-  sums[1] = td_mac_high(a);
-  sums[2] = td_mac_low(b);
-  sums[3] = td_mac_high(b);
-}
-
 /* Four channels' sums over one column: layout 1 (weights + 128, unsigned), without
  * the -128 * sum(x) correction. Wrap-around arithmetic: only the final sum fits. */
 static void td_mac_dot_bytes(const int8_t *x, const uint8_t *w, int32_t depth,
-                             int32_t sums[4]) {
+                             int32_t sums[8]) {
   uint32_t a0 = 0;
   uint32_t a1 = 0;
   uint32_t a2 = 0;
@@ -102,15 +68,17 @@ static void td_mac_dot_bytes(const int8_t *x, const uint8_t *w, int32_t depth,
   sums[3] = (int32_t)a3;
 }
 
-static void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, int8_t *out) {
+/* One output pixel from its column; full is a constant where it is inlined. */
+TD_MAC_INLINE void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, int8_t *out,
+                                int full) {
   const int32_t depth = p->depth;
   const int32_t *rq = p->requant;
   const int32_t out_c = p->out_c;
-  const int32_t zp = p->output_offset;
   const int32_t lo = p->act_min;
   const int32_t hi = p->act_max;
   const int32_t *const pairs = p->pairs;
   const uint8_t *const bytes = (const uint8_t *)p->bytes;
+  const int32_t block = pairs != NULL ? 8 : 4;
   int32_t correction = 0;
   int32_t c;
   if (bytes != NULL) {
@@ -121,31 +89,26 @@ static void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, int8_t 
     }
     correction = (int32_t)((uint32_t)sum * (uint32_t)-128);
   }
-  for (c = 0; c < out_c; c += 4) {
-    int32_t sums[4];
-    const int32_t n = out_c - c < 4 ? out_c - c : 4;
+  for (c = 0; c < out_c; c += block) {
+    int32_t sums[8];
+    const int32_t n = out_c - c < block ? out_c - c : block;
     int32_t j;
     if (pairs != NULL) {
-      td_mac_dot_pairs(col, pairs + c / 4 * depth * 2, depth, sums);
+      td_mac_dot8(col, pairs + c / 2 * depth, depth, sums); /* 8 channels: 4 words a tap */
     } else {
-      td_mac_dot_bytes(col, bytes + c / 4 * depth * 4, depth, sums);
+      td_mac_dot_bytes(col, bytes + c * depth, depth, sums);
     }
     for (j = 0; j < n; ++j) {
       const int32_t acc = (int32_t)((uint32_t)sums[j] + (uint32_t)correction + (uint32_t)rq[0]);
-      *out++ = (int8_t)td_mac_requant(acc, rq, zp, lo, hi);
+      *out++ = td_mac_clamp(td_mac_requant(acc, rq), full, lo, hi);
       rq += TD_MAC_REQUANT_WORDS;
     }
   }
 }
 
-td_status td_conv2d_s8_mac(const td_conv_mac_params *p, const int8_t *input, int8_t *output,
-                           int8_t *scratch) {
+static void td_mac_image(const td_conv_mac_params *p, const int8_t *input, int8_t *output,
+                         int8_t *scratch, int full) {
   int32_t oy;
-  if (p == NULL || input == NULL || output == NULL || scratch == NULL || p->requant == NULL ||
-      (p->layout == 0 ? p->pairs == NULL || p->bytes != NULL : p->bytes == NULL) ||
-      p->depth != p->filter_h * p->filter_w * p->in_c) {
-    return TD_ERR_ARG;
-  }
   for (oy = 0; oy < p->out_h; ++oy) {
     int32_t ox;
     for (ox = 0; ox < p->out_w; ++ox) {
@@ -156,9 +119,23 @@ td_status td_conv2d_s8_mac(const td_conv_mac_params *p, const int8_t *input, int
         td_mac_column(p, input, oy, ox, scratch);
         col = scratch;
       }
-      td_mac_pixel(p, col, output);
+      if (full) {
+        td_mac_pixel(p, col, output, 1);
+      } else {
+        td_mac_pixel(p, col, output, 0);
+      }
       output += p->out_c;
     }
   }
+}
+
+td_status td_conv2d_s8_mac(const td_conv_mac_params *p, const int8_t *input, int8_t *output,
+                           int8_t *scratch) {
+  if (p == NULL || input == NULL || output == NULL || scratch == NULL || p->requant == NULL ||
+      (p->layout == 0 ? p->pairs == NULL || p->bytes != NULL : p->bytes == NULL) ||
+      p->depth != p->filter_h * p->filter_w * p->in_c) {
+    return TD_ERR_ARG;
+  }
+  td_mac_image(p, input, output, scratch, p->full);
   return TD_OK;
 }

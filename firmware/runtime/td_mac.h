@@ -14,6 +14,10 @@
 
 #include "td_params.h"
 
+#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+#include <arm_acle.h>
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #define TD_MAC_INLINE static inline __attribute__((always_inline))
 #else
@@ -33,20 +37,70 @@ TD_MAC_INLINE int32_t td_mac_low(int64_t acc) {
 }
 TD_MAC_INLINE int32_t td_mac_high(int64_t acc) { return (int32_t)(acc >> TD_MAC_PAIR_SHIFT); }
 
-/* TFLite's MultiplyByQuantizedMultiplier plus the zero point and the clamp, for one
- * channel's record {bias (already added), m, left, e, h, neg}:
- * SaturatingRoundingDoublingHighMul(a, m) is (a * m + 2^30) >> 31 exactly (its nudge
- * 1 - 2^30 for negatives and the truncating division make round-half-up; m is never
- * INT32_MIN), and RoundingDivideByPOT(r, e) is (r + h + (r < 0 ? neg : 0)) >> e with
- * h = 2^(e-1), neg = -1 (both 0 when e == 0); mac.py checks r + h cannot overflow. */
-TD_MAC_INLINE int32_t td_mac_requant(int32_t acc, const int32_t *rq, int32_t zp,
-                                     int32_t lo, int32_t hi) {
+/* TFLite's MultiplyByQuantizedMultiplier plus the output zero point, for one channel's
+ * record {bias (already added), m, left, e, h, neg}: SaturatingRoundingDoublingHighMul
+ * (a, m) is (a * m + 2^30) >> 31 exactly (its nudge 1 - 2^30 for negatives and the
+ * truncating division make round-half-up; m is never INT32_MIN), RoundingDivideByPOT
+ * (r, e) + zp is (r + h + (r < 0 ? neg : 0)) >> e with h = 2^(e-1) + zp * 2^e and
+ * neg = -1 (h = zp, neg = 0 when e == 0); mac.py checks nothing overflows. */
+TD_MAC_INLINE int32_t td_mac_requant(int32_t acc, const int32_t *rq) {
   const int32_t a = (int32_t)((uint32_t)acc << rq[2]);
-  const int64_t ab = (int64_t)a * rq[1];
-  const int32_t r = (int32_t)((ab + ((int64_t)1 << 30)) >> 31);
-  int32_t v = ((r + rq[4] + ((r >> 31) & rq[5])) >> rq[3]) + zp;
+  const int32_t r = (int32_t)(((int64_t)a * rq[1] + ((int64_t)1 << 30)) >> 31);
+  return (r + rq[4] + ((r >> 31) & rq[5])) >> rq[3];
+}
+
+/* The activation clamp; full (the whole int8 range, a constant where inlined) is a
+ * saturation, one SSAT on cores that have it. */
+TD_MAC_INLINE int8_t td_mac_clamp(int32_t v, int full, int32_t lo, int32_t hi) {
+  if (full) {
+#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+    return (int8_t)__ssat(v, 8);
+#else
+    lo = -128;
+    hi = 127;
+#endif
+  }
   v = v < lo ? lo : v;
-  return v > hi ? hi : v;
+  return (int8_t)(v > hi ? hi : v);
+}
+
+/* Two consecutive words, the pointer advanced past them: one LDRD on ARMv7-M (GCC
+ * splits such loads into two LDRs there). */
+#if defined(__ARM_ARCH_7M__) && defined(__GNUC__) && !defined(TD_MAC_NO_ASM)
+#define TD_MAC_LOAD2(lo, hi, p) \
+  __asm__("ldrd %0, %1, [%2], #8" : "=r"(lo), "=r"(hi), "+r"(p) : "m"(*(const int32_t(*)[2])(p)))
+#else
+#define TD_MAC_LOAD2(lo, hi, p) ((lo) = (p)[0], (hi) = (p)[1], (p) += 2)
+#endif
+
+/* Eight channels' sums over one column of depth int8 values, layout 0: four pair words
+ * per value, four SMLALs, each into an accumulator of two channels. */
+TD_MAC_INLINE void td_mac_dot8(const int8_t *x, const int32_t *w, int32_t depth,
+                               int32_t sums[8]) {
+  int64_t a = (int64_t)1 << (TD_MAC_PAIR_SHIFT - 1);
+  int64_t b = a;
+  int64_t c = a;
+  int64_t d = a;
+  const int8_t *const end = x + depth;
+  while (x != end) {
+    const int32_t v = *x++;
+    int32_t w0;
+    int32_t w1;
+    TD_MAC_LOAD2(w0, w1, w);
+    a += (int64_t)v * w0;
+    b += (int64_t)v * w1;
+    TD_MAC_LOAD2(w0, w1, w);
+    c += (int64_t)v * w0;
+    d += (int64_t)v * w1;
+  }
+  sums[0] = td_mac_low(a);
+  sums[1] = td_mac_high(a);
+  sums[2] = td_mac_low(b);
+  sums[3] = td_mac_high(b);
+  sums[4] = td_mac_low(c);
+  sums[5] = td_mac_high(c);
+  sums[6] = td_mac_low(d);
+  sums[7] = td_mac_high(d);
 }
 
 #endif /* TD_MAC_H */

@@ -363,10 +363,11 @@ typedef struct {
 } td_requantize_params;
 
 /* CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) without
- * SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/4)][depth][2] words
- * w_c + w_(c+1) * 2^23 for the channels c, c+1 and c+2, c+3 of a block of four; layout
- * 1 (v6m): bytes holds [ceil(out_c/4)][depth][4] weights + 128 as unsigned bytes.
- * requant: per channel {bias folded with the input offset, m, left, e, h, neg}.
+ * SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/8)][depth][4] words
+ * w_c + w_(c+1) * 2^23 for the channel pairs of a block of eight; layout 1 (v6m): bytes
+ * holds [ceil(out_c/4)][depth][4] weights + 128 as unsigned bytes. requant: per channel
+ * {bias folded with the input offset, m, left, e, h with the output zero point times
+ * 2^e, neg}.
  */
 typedef struct {
   int32_t in_h;
@@ -393,6 +394,7 @@ typedef struct {
   const int32_t *pairs;  /* layout 0 weights, else NULL */
   const int8_t *bytes;  /* layout 1 weights, else NULL */
   const int32_t *requant;  /* [out_c][6] */
+  int32_t full;  /* 1: act_min, act_max are -128, 127 (a saturation, no clamp) */
 } td_conv_mac_params;
 
 /* DEPTHWISE_CONV_2D without SIMD (td_depthwise_conv2d_s8_mac), depth multiplier 1, no
@@ -418,6 +420,7 @@ typedef struct {
   int32_t band_w;  /* columns of a ring row: pad_w + in_w at least */
   const int8_t *filter;  /* [channels][filter_h * filter_w] */
   const int32_t *requant;  /* [channels][6] as in td_conv_mac_params */
+  int32_t full;  /* as in td_conv_mac_params */
 } td_dwconv_mac_params;
 
 #endif /* TD_PARAMS_H */

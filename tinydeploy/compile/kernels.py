@@ -425,10 +425,11 @@ PARAMS: tuple[type, ...] = (
 @dataclass(frozen=True)
 class ConvMacParams:
     """CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image)
-    without SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/4)][depth][2]
-    words w_c + w_(c+1) * 2^23 for the channels c, c+1 and c+2, c+3 of a block of four;
-    layout 1 (v6m): bytes holds [ceil(out_c/4)][depth][4] weights + 128 as unsigned bytes.
-    requant: per channel {bias folded with the input offset, m, left, e, h, neg}."""
+    without SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/8)][depth][4]
+    words w_c + w_(c+1) * 2^23 for the channel pairs of a block of eight; layout 1 (v6m):
+    bytes holds [ceil(out_c/4)][depth][4] weights + 128 as unsigned bytes. requant: per
+    channel {bias folded with the input offset, m, left, e, h with the output zero point
+    times 2^e, neg}."""
 
     C_NAME: ClassVar[str] = "td_conv_mac_params"
     in_h: int = c(I32)
@@ -455,6 +456,7 @@ class ConvMacParams:
     pairs: str | None = c("const int32_t *", "layout 0 weights, else NULL")
     bytes: str | None = c("const int8_t *", "layout 1 weights, else NULL")
     requant: str | None = c("const int32_t *", "[out_c][6]")
+    full: int = c(I32, "1: act_min, act_max are -128, 127 (a saturation, no clamp)")
 
 
 @dataclass(frozen=True)
@@ -482,6 +484,7 @@ class DwconvMacParams:
     band_w: int = c(I32, "columns of a ring row: pad_w + in_w at least")
     filter: str | None = c("const int8_t *", "[channels][filter_h * filter_w]")
     requant: str | None = c("const int32_t *", "[channels][6] as in td_conv_mac_params")
+    full: int = c(I32, "as in td_conv_mac_params")
 
 
 PARAMS += (ConvMacParams, DwconvMacParams)

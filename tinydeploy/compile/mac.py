@@ -39,11 +39,14 @@ PAIR_SHIFT = 23  # w_c + w_(c+1) * 2^23 (td_mac.h TD_MAC_PAIR_SHIFT)
 INT32_LIMIT = (1 << 31) - 1
 REQUANT_WORDS = 6  # bias, m, left, e, h, neg (td_mac.h)
 LAYOUTS = {"v7m": 0, "v6m": 1}
-CHANNEL_BLOCK = 4  # output channels per block of the weights (both layouts)
+# output channels per block of the weights: v7m 8 (four pair words per tap), v6m 4
+CHANNEL_BLOCK = {0: 8, 1: 4}
 
 
-def _requant(step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int) -> np.ndarray:
-    """[oc, 6] records or NotEligible: folded bias, m, left, e, h, neg."""
+def _requant(step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int,
+             output_offset: int) -> np.ndarray:
+    """[oc, 6] records or NotEligible: folded bias, m, left, e, h, neg (h with the output
+    zero point times 2^e in it: adding it before the shift adds the zero point after)."""
     oc = w2d.shape[0]
     m, s = _per_channel(step, oc)
     left = np.maximum(s, 0)
@@ -54,9 +57,10 @@ def _requant(step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int) -
     span = np.maximum(np.abs(bias + np.maximum(w2d * lo, w2d * hi).sum(axis=1)),
                       np.abs(bias + np.minimum(w2d * lo, w2d * hi).sum(axis=1)))
     shifted = span << left
-    h = np.where(e > 0, np.left_shift(np.int64(1), np.maximum(e - 1, 0)), 0)
+    h = np.where(e > 0, np.left_shift(np.int64(1), np.maximum(e - 1, 0)), 0) + \
+        output_offset * np.left_shift(np.int64(1), e)
     if int(shifted.max(initial=0)) > INT32_LIMIT or \
-            int(((shifted * m >> 31) + 1 + h).max(initial=0)) > INT32_LIMIT:
+            int(((shifted * m >> 31) + 1 + np.abs(h)).max(initial=0)) > INT32_LIMIT:
         raise NotEligible("the accumulator or its rounding could overflow 32 bits")
     if np.any(np.abs(folded) > INT32_LIMIT):
         raise NotEligible("the folded bias does not fit 32 bits")
@@ -64,22 +68,27 @@ def _requant(step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int) -
     return np.stack([folded, m, left, e, h, neg], axis=1)
 
 
-def _blocks(w2d: np.ndarray) -> np.ndarray:
-    """[oc, K] -> [ceil(oc/4), K, 4], out_c padded with zero weights."""
+def _full(p: dict[str, Any]) -> int:
+    """1 when the activation range is all of int8: the kernels saturate, no clamp."""
+    return int(p["act_min"] <= -128 and p["act_max"] >= 127)
+
+
+def _blocks(w2d: np.ndarray, block: int) -> np.ndarray:
+    """[oc, K] -> [ceil(oc/block), K, block], out_c padded with zero weights."""
     oc, k = w2d.shape
-    ocp = -(-oc // CHANNEL_BLOCK) * CHANNEL_BLOCK
+    ocp = -(-oc // block) * block
     w = np.zeros((ocp, k), np.int64)
     w[:oc] = w2d
-    return w.reshape(ocp // CHANNEL_BLOCK, CHANNEL_BLOCK, k).transpose(0, 2, 1)
+    return w.reshape(ocp // block, block, k).transpose(0, 2, 1)
 
 
 def _weights(w2d: np.ndarray, layout: int, pre: str) -> ConstArray:
-    b = _blocks(w2d)
+    b = _blocks(w2d, CHANNEL_BLOCK[layout])
     if layout == 0:
         if int(np.abs(w2d).sum(axis=1).max(initial=0)) * 128 >= 1 << (PAIR_SHIFT - 1):
             raise NotEligible("a channel's sum of |weights| reaches 2^15: the paired "
                               "accumulators could overlap")
-        words = b[:, :, 0::2] + (b[:, :, 1::2] << PAIR_SHIFT)  # [blocks, K, 2]
+        words = b[:, :, 0::2] + (b[:, :, 1::2] << PAIR_SHIFT)  # [blocks, K, 4]
         return ConstArray(f"{pre}_mac_pairs", "int32_t", words.reshape(-1), "weights")
     return ConstArray(f"{pre}_mac_bytes", "int8_t", _as_int8(b + 128), "weights")
 
@@ -92,7 +101,7 @@ def _as_int8(u: np.ndarray) -> np.ndarray:
 def _conv_step(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int],
                p: dict[str, Any], layout: int) -> Step:
     pre = f"op{step.op_index}"
-    rq = _requant(step, w2d, bias, p["input_offset"])
+    rq = _requant(step, w2d, bias, p["input_offset"], p["output_offset"])
     weights = _weights(w2d, layout, pre)
     records = ConstArray(f"{pre}_mac_requant", "int32_t", rq.reshape(-1), "params")
     depth = w2d.shape[1]
@@ -100,7 +109,8 @@ def _conv_step(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int
     params = dict(**geo, pad_value=-p["input_offset"], depth=depth, direct=direct,
                   output_offset=p["output_offset"], act_min=p["act_min"], act_max=p["act_max"],
                   layout=layout, pairs=weights.name if layout == 0 else None,
-                  bytes=weights.name if layout == 1 else None, requant=records.name)
+                  bytes=weights.name if layout == 1 else None, requant=records.name,
+                  full=_full(p))
     # the column of one pixel (im2col) when it is not the input row itself
     scratch = 4 if direct else (depth + 3) // 4 * 4
     return Step(step.op_index, step.opcode, "td_conv2d_s8_mac", "td_conv_mac_params", params,
@@ -149,7 +159,7 @@ def dwconv_mac(step: Step, layout: int) -> Step:
     bias = _array(step, p["bias"])
     bias = np.zeros(c, np.int64) if bias is None else bias
     pre = f"op{step.op_index}"
-    rq = _requant(step, w2d, bias, p["input_offset"])
+    rq = _requant(step, w2d, bias, p["input_offset"], p["output_offset"])
     filt = ConstArray(f"{pre}_mac_filter", "int8_t", w2d.reshape(-1), "weights")
     records = ConstArray(f"{pre}_mac_requant", "int32_t", rq.reshape(-1), "params")
     band_w = max(p["pad_w"] + p["in_w"], (p["out_w"] - 1) * p["stride_w"] + kw)
@@ -158,7 +168,7 @@ def dwconv_mac(step: Step, layout: int) -> Step:
                   stride_w=p["stride_w"], pad_h=p["pad_h"], pad_w=p["pad_w"],
                   pad_value=-p["input_offset"], output_offset=p["output_offset"],
                   act_min=p["act_min"], act_max=p["act_max"], band_w=band_w,
-                  filter=filt.name, requant=records.name)
+                  filter=filt.name, requant=records.name, full=_full(p))
     inplace = dsp._dw_inplace(dict(params, vert=0))
     # the ring of filter_h input rows, channel-major, padded with the zero point
     scratch = (kh * c * band_w + 3) // 4 * 4
