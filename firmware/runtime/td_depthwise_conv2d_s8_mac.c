@@ -48,7 +48,7 @@ static int32_t td_mac_dw_slot(int32_t iy, int32_t filter_h) {
 /* One output row of one channel, 3x3 filter: weights in registers. */
 TD_MAC_INLINE void td_mac_dw_row3x3(const td_dwconv_mac_params *p, const int8_t *r0,
                                     const int8_t *r1, const int8_t *r2, const int8_t *w,
-                                    const int32_t *rq, int8_t *out, int full) {
+                                    const int32_t *rq, int8_t *out, int full, int pos) {
   const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
   const int32_t w6 = w[6], w7 = w[7], w8 = w[8];
   const int32_t bias = rq[0];
@@ -62,7 +62,7 @@ TD_MAC_INLINE void td_mac_dw_row3x3(const td_dwconv_mac_params *p, const int8_t 
     acc += w0 * r0[0] + w1 * r0[1] + w2 * r0[2];
     acc += w3 * r1[0] + w4 * r1[1] + w5 * r1[2];
     acc += w6 * r2[0] + w7 * r2[1] + w8 * r2[2];
-    *out = td_mac_clamp(td_mac_requant(acc, rq), full, lo, hi);
+    *out = td_mac_clamp(td_mac_requant(acc, rq, pos), full, lo, hi);
     out += channels;
     r0 += step;
     r1 += step;
@@ -86,7 +86,7 @@ static void td_mac_dw_row(const td_dwconv_mac_params *p, const int8_t *const *ro
       }
       wk += p->filter_w;
     }
-    *out = td_mac_clamp(td_mac_requant(acc, rq), 0, p->act_min, p->act_max);
+    *out = td_mac_clamp(td_mac_requant(acc, rq, 0), 0, p->act_min, p->act_max);
     out += p->channels;
   }
 }
@@ -127,10 +127,10 @@ td_status td_depthwise_conv2d_s8_mac(const td_dwconv_mac_params *p, const int8_t
       for (fy = 0; fy < p->filter_h; ++fy) {
         rows[fy] = scratch + base[fy] + c * p->band_w;
       }
-      if (p->filter_h == 3 && p->filter_w == 3 && p->full) {
-        td_mac_dw_row3x3(p, rows[0], rows[1], rows[2], w, rq, out, 1);
+      if (p->filter_h == 3 && p->filter_w == 3 && p->full && p->pos) {
+        td_mac_dw_row3x3(p, rows[0], rows[1], rows[2], w, rq, out, 1, 1);
       } else if (p->filter_h == 3 && p->filter_w == 3) {
-        td_mac_dw_row3x3(p, rows[0], rows[1], rows[2], w, rq, out, 0);
+        td_mac_dw_row3x3(p, rows[0], rows[1], rows[2], w, rq, out, 0, 0);
       } else {
         td_mac_dw_row(p, rows, w, rq, out);
       }

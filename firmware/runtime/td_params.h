@@ -395,6 +395,7 @@ typedef struct {
   const int8_t *bytes;  /* layout 1 weights, else NULL */
   const int32_t *requant;  /* [out_c][6] */
   int32_t full;  /* 1: act_min, act_max are -128, 127 (a saturation, no clamp) */
+  int32_t pos;  /* 1: every channel has left 0 and e >= 1 (neg -1): a shorter requantization */
 } td_conv_mac_params;
 
 /* DEPTHWISE_CONV_2D without SIMD (td_depthwise_conv2d_s8_mac), depth multiplier 1, no
@@ -421,6 +422,7 @@ typedef struct {
   const int8_t *filter;  /* [channels][filter_h * filter_w] */
   const int32_t *requant;  /* [channels][6] as in td_conv_mac_params */
   int32_t full;  /* as in td_conv_mac_params */
+  int32_t pos;  /* as in td_conv_mac_params */
 } td_dwconv_mac_params;
 
 #endif /* TD_PARAMS_H */

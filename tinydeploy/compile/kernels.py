@@ -457,6 +457,7 @@ class ConvMacParams:
     bytes: str | None = c("const int8_t *", "layout 1 weights, else NULL")
     requant: str | None = c("const int32_t *", "[out_c][6]")
     full: int = c(I32, "1: act_min, act_max are -128, 127 (a saturation, no clamp)")
+    pos: int = c(I32, "1: every channel has left 0 and e >= 1 (neg -1): a shorter requantization")
 
 
 @dataclass(frozen=True)
@@ -485,6 +486,7 @@ class DwconvMacParams:
     filter: str | None = c("const int8_t *", "[channels][filter_h * filter_w]")
     requant: str | None = c("const int32_t *", "[channels][6] as in td_conv_mac_params")
     full: int = c(I32, "as in td_conv_mac_params")
+    pos: int = c(I32, "as in td_conv_mac_params")
 
 
 PARAMS += (ConvMacParams, DwconvMacParams)

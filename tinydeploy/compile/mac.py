@@ -73,6 +73,11 @@ def _full(p: dict[str, Any]) -> int:
     return int(p["act_min"] <= -128 and p["act_max"] >= 127)
 
 
+def _pos(rq: np.ndarray) -> int:
+    """1 when every channel shifts right (e >= 1) and none left: the kernels skip both."""
+    return int(bool(np.all(rq[:, 2] == 0) and np.all(rq[:, 3] >= 1)))
+
+
 def _blocks(w2d: np.ndarray, block: int) -> np.ndarray:
     """[oc, K] -> [ceil(oc/block), K, block], out_c padded with zero weights."""
     oc, k = w2d.shape
@@ -110,7 +115,7 @@ def _conv_step(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int
                   output_offset=p["output_offset"], act_min=p["act_min"], act_max=p["act_max"],
                   layout=layout, pairs=weights.name if layout == 0 else None,
                   bytes=weights.name if layout == 1 else None, requant=records.name,
-                  full=_full(p))
+                  full=_full(p), pos=_pos(rq))
     # the column of one pixel (im2col) when it is not the input row itself
     scratch = 4 if direct else (depth + 3) // 4 * 4
     return Step(step.op_index, step.opcode, "td_conv2d_s8_mac", "td_conv_mac_params", params,
@@ -168,7 +173,8 @@ def dwconv_mac(step: Step, layout: int) -> Step:
                   stride_w=p["stride_w"], pad_h=p["pad_h"], pad_w=p["pad_w"],
                   pad_value=-p["input_offset"], output_offset=p["output_offset"],
                   act_min=p["act_min"], act_max=p["act_max"], band_w=band_w,
-                  filter=filt.name, requant=records.name, full=_full(p))
+                  filter=filt.name, requant=records.name, full=_full(p),
+                  pos=_pos(rq))
     inplace = dsp._dw_inplace(dict(params, vert=0))
     # the ring of filter_h input rows, channel-major, padded with the zero point
     scratch = (kh * c * band_w + 3) // 4 * 4
