@@ -74,6 +74,7 @@ TD_MAC_INLINE void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, 
   const int32_t depth = p->depth;
   const int32_t *rq = p->requant;
   const int32_t out_c = p->out_c;
+  const int32_t zp = p->output_offset;
   const int32_t lo = p->act_min;
   const int32_t hi = p->act_max;
   const int32_t *const pairs = p->pairs;
@@ -100,7 +101,7 @@ TD_MAC_INLINE void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, 
     }
     for (j = 0; j < n; ++j) {
       const int32_t acc = (int32_t)((uint32_t)sums[j] + (uint32_t)correction + (uint32_t)rq[0]);
-      *out++ = td_mac_clamp(td_mac_requant(acc, rq, pos), full, lo, hi);
+      *out++ = td_mac_clamp(td_mac_requant(acc, rq, zp, pos), full, lo, hi);
       rq += TD_MAC_REQUANT_WORDS;
     }
   }

@@ -41,16 +41,16 @@ TD_MAC_INLINE int32_t td_mac_high(int64_t acc) { return (int32_t)(acc >> TD_MAC_
  * record {bias (already added), m, left, e, h, neg}: SaturatingRoundingDoublingHighMul
  * (a, m) is (a * m + 2^30) >> 31 exactly (its nudge 1 - 2^30 for negatives and the
  * truncating division make round-half-up; m is never INT32_MIN), RoundingDivideByPOT
- * (r, e) + zp is (r + h + (r < 0 ? neg : 0)) >> e with h = 2^(e-1) + zp * 2^e and
- * neg = -1 (h = zp, neg = 0 when e == 0); mac.py checks nothing overflows. */
-TD_MAC_INLINE int32_t td_mac_requant(int32_t acc, const int32_t *rq, int pos) {
+ * (r, e) is (r + h + (r < 0 ? neg : 0)) >> e with h = 2^(e-1) and neg = -1 (both 0
+ * when e == 0); mac.py checks r + h cannot overflow. */
+TD_MAC_INLINE int32_t td_mac_requant(int32_t acc, const int32_t *rq, int32_t zp, int pos) {
   if (pos) { /* every channel: left == 0, e >= 1, neg == -1 (a constant where inlined) */
     const int32_t r = (int32_t)(((int64_t)acc * rq[1] + ((int64_t)1 << 30)) >> 31);
-    return (r + rq[4] + (r >> 31)) >> rq[3];
+    return ((r + rq[4] + (r >> 31)) >> rq[3]) + zp;
   }
   const int32_t a = (int32_t)((uint32_t)acc << rq[2]);
   const int32_t r = (int32_t)(((int64_t)a * rq[1] + ((int64_t)1 << 30)) >> 31);
-  return (r + rq[4] + ((r >> 31) & rq[5])) >> rq[3];
+  return ((r + rq[4] + ((r >> 31) & rq[5])) >> rq[3]) + zp;
 }
 
 /* The activation clamp; full (the whole int8 range, a constant where inlined) is a

@@ -400,7 +400,7 @@ typedef struct {
 
 /* DEPTHWISE_CONV_2D without SIMD (td_depthwise_conv2d_s8_mac), depth multiplier 1, no
  * dilation: a ring of filter_h input rows, channel-major and padded with the zero
- * point, in the scratch buffer.
+ * point, in the scratch buffer ([slot][channel][band_w] bytes, or pair words).
  */
 typedef struct {
   int32_t in_h;
@@ -423,6 +423,10 @@ typedef struct {
   const int32_t *requant;  /* [channels][6] as in td_conv_mac_params */
   int32_t full;  /* as in td_conv_mac_params */
   int32_t pos;  /* as in td_conv_mac_params */
+  /* 1 (v7m, 3x3): the ring holds int32 words x[i] + x[i + stride_w] * 2^23, two outputs
+   * per SMLAL
+   */
+  int32_t pairs;
 } td_dwconv_mac_params;
 
 #endif /* TD_PARAMS_H */

@@ -428,8 +428,7 @@ class ConvMacParams:
     without SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/8)][depth][4]
     words w_c + w_(c+1) * 2^23 for the channel pairs of a block of eight; layout 1 (v6m):
     bytes holds [ceil(out_c/4)][depth][4] weights + 128 as unsigned bytes. requant: per
-    channel {bias folded with the input offset, m, left, e, h with the output zero point
-    times 2^e, neg}."""
+    channel {bias folded with the input offset, m, left, e, h, neg}."""
 
     C_NAME: ClassVar[str] = "td_conv_mac_params"
     in_h: int = c(I32)
@@ -464,7 +463,7 @@ class ConvMacParams:
 class DwconvMacParams:
     """DEPTHWISE_CONV_2D without SIMD (td_depthwise_conv2d_s8_mac), depth multiplier 1,
     no dilation: a ring of filter_h input rows, channel-major and padded with the zero
-    point, in the scratch buffer."""
+    point, in the scratch buffer ([slot][channel][band_w] bytes, or pair words)."""
 
     C_NAME: ClassVar[str] = "td_dwconv_mac_params"
     in_h: int = c(I32)
@@ -487,6 +486,8 @@ class DwconvMacParams:
     requant: str | None = c("const int32_t *", "[channels][6] as in td_conv_mac_params")
     full: int = c(I32, "as in td_conv_mac_params")
     pos: int = c(I32, "as in td_conv_mac_params")
+    pairs: int = c(I32, "1 (v7m, 3x3): the ring holds int32 words x[i] + x[i + stride_w] * 2^23, "
+                        "two outputs per SMLAL")
 
 
 PARAMS += (ConvMacParams, DwconvMacParams)

@@ -45,8 +45,8 @@ CHANNEL_BLOCK = {0: 8, 1: 4}
 
 def _requant(step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int,
              output_offset: int) -> np.ndarray:
-    """[oc, 6] records or NotEligible: folded bias, m, left, e, h, neg (h with the output
-    zero point times 2^e in it: adding it before the shift adds the zero point after)."""
+    """[oc, 6] records or NotEligible: folded bias, m, left, e, h, neg. (The output zero
+    point stays out of h: zp * 2^e in h would overflow with the wide layers' large e.)"""
     oc = w2d.shape[0]
     m, s = _per_channel(step, oc)
     left = np.maximum(s, 0)
@@ -57,8 +57,7 @@ def _requant(step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int,
     span = np.maximum(np.abs(bias + np.maximum(w2d * lo, w2d * hi).sum(axis=1)),
                       np.abs(bias + np.minimum(w2d * lo, w2d * hi).sum(axis=1)))
     shifted = span << left
-    h = np.where(e > 0, np.left_shift(np.int64(1), np.maximum(e - 1, 0)), 0) + \
-        output_offset * np.left_shift(np.int64(1), e)
+    h = np.where(e > 0, np.left_shift(np.int64(1), np.maximum(e - 1, 0)), 0)
     if int(shifted.max(initial=0)) > INT32_LIMIT or \
             int(((shifted * m >> 31) + 1 + np.abs(h)).max(initial=0)) > INT32_LIMIT:
         raise NotEligible("the accumulator or its rounding could overflow 32 bits")
@@ -168,16 +167,21 @@ def dwconv_mac(step: Step, layout: int) -> Step:
     filt = ConstArray(f"{pre}_mac_filter", "int8_t", w2d.reshape(-1), "weights")
     records = ConstArray(f"{pre}_mac_requant", "int32_t", rq.reshape(-1), "params")
     band_w = max(p["pad_w"] + p["in_w"], (p["out_w"] - 1) * p["stride_w"] + kw)
+    # v7m, 3x3: two horizontally adjacent outputs per SMLAL over a ring of pair words
+    # x[i] + x[i + stride_w] * 2^23 (the same bound as the paired channels: 128 * sum |w|)
+    pairs = int(layout == 0 and (kh, kw) == (3, 3)
+                and int(np.abs(w2d).sum(axis=1).max(initial=0)) * 128 < 1 << (PAIR_SHIFT - 1))
     params = dict(in_h=p["in_h"], in_w=p["in_w"], channels=c, out_h=p["out_h"],
                   out_w=p["out_w"], filter_h=kh, filter_w=kw, stride_h=p["stride_h"],
                   stride_w=p["stride_w"], pad_h=p["pad_h"], pad_w=p["pad_w"],
                   pad_value=-p["input_offset"], output_offset=p["output_offset"],
                   act_min=p["act_min"], act_max=p["act_max"], band_w=band_w,
                   filter=filt.name, requant=records.name, full=_full(p),
-                  pos=_pos(rq))
+                  pos=_pos(rq), pairs=pairs)
     inplace = dsp._dw_inplace(dict(params, vert=0))
-    # the ring of filter_h input rows, channel-major, padded with the zero point
-    scratch = (kh * c * band_w + 3) // 4 * 4
+    # the ring of filter_h input rows, channel-major, padded with the zero point: bytes,
+    # or pair words
+    scratch = kh * c * band_w * 4 if pairs else (kh * c * band_w + 3) // 4 * 4
     return Step(step.op_index, step.opcode, "td_depthwise_conv2d_s8_mac", "td_dwconv_mac_params",
                 params, list(step.inputs), list(step.outputs), [filt, records],
                 {step.inputs[0]: inplace}, scratch=[("mac", scratch)])
