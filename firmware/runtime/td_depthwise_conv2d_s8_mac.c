@@ -92,126 +92,122 @@ static void td_mac_dw_row(const td_dwconv_mac_params *p, const int8_t *const *ro
   }
 }
 
-/* ---- pairs (v7m, 3x3): two horizontally adjacent outputs per SMLAL ---------------- */
+/* ---- pairs (v7m, 3x3): two vertically adjacent outputs per SMLAL ------------------ */
 
-/* The value at column i of a padded row of channel c (the zero point outside). */
-TD_MAC_INLINE int32_t td_mac_dw_at(const td_dwconv_mac_params *p, const int8_t *src, int32_t i) {
-  const int32_t ix = i - p->pad_w;
-  return ix >= 0 && ix < p->in_w ? src[ix * p->channels] : p->pad_value;
-}
-
-/* Input row iy into its slot of pair words: word i of channel c is
- * x[i] + x[i + stride_w] * 2^23 (td_mac.h), the zero point outside the image. */
-static void td_mac_dw_load_pairs(const td_dwconv_mac_params *p, const int8_t *input, int32_t iy,
+/* Pair row y into its slot: word i of channel c is x[y][i] + x[y + stride_h][i] * 2^23
+ * (td_mac.h) over the in-image columns (the padding columns were filled once); a row
+ * outside the image reads the zero point. */
+static void td_mac_dw_load_pairs(const td_dwconv_mac_params *p, const int8_t *input, int32_t y,
                                  int32_t *rows) {
   const int32_t channels = p->channels;
   const int32_t band_w = p->band_w;
-  const int32_t step = p->stride_w;
+  const int32_t in_w = p->in_w;
+  const int32_t row = in_w * channels;
+  const int32_t y2 = y + p->stride_h;
+  const int in1 = y >= 0 && y < p->in_h;
+  const int in2 = y2 >= 0 && y2 < p->in_h;
   const uint32_t pad = (uint32_t)p->pad_value;
-  /* columns i whose two values are both inside the image: [lo, hi) */
-  const int32_t lo = p->pad_w;
-  const int32_t hi = p->pad_w + p->in_w - step;
   int32_t c;
-  if (iy < 0 || iy >= p->in_h) {
-    const int32_t word = (int32_t)(pad + (pad << TD_MAC_PAIR_SHIFT));
-    int32_t i;
-    for (i = 0; i < channels * band_w; ++i) {
-      rows[i] = word;
-    }
-    return;
-  }
-  input += iy * p->in_w * channels;
+  rows += p->pad_w;
   for (c = 0; c < channels; ++c) {
-    const int8_t *src = input + c;
-    int32_t *dst = rows + c * band_w;
-    int32_t i;
-    for (i = 0; i < lo && i < band_w; ++i) {
-      dst[i] = (int32_t)((uint32_t)td_mac_dw_at(p, src, i) +
-                         ((uint32_t)td_mac_dw_at(p, src, i + step) << TD_MAC_PAIR_SHIFT));
-    }
-    if (i < hi) {
-      const int8_t *a = src + (i - lo) * channels;
-      const int8_t *b = a + step * channels;
-      int32_t *const end = dst + hi;
-      int32_t *d = dst + i;
+    int32_t *d = rows + c * band_w;
+    int32_t *const end = d + in_w;
+    if (in1 && in2) {
+      const int8_t *a = input + y * row + c;
+      const int32_t gap = y2 * row + c - (y * row + c);
       while (d != end) {
-        *d++ = (int32_t)((uint32_t)(int32_t)*a + ((uint32_t)(int32_t)*b << TD_MAC_PAIR_SHIFT));
+        *d++ = (int32_t)((uint32_t)(int32_t)a[0] + ((uint32_t)(int32_t)a[gap] << TD_MAC_PAIR_SHIFT));
         a += channels;
-        b += channels;
       }
-      i = hi;
-    }
-    for (; i < band_w; ++i) {
-      dst[i] = (int32_t)((uint32_t)td_mac_dw_at(p, src, i) +
-                         ((uint32_t)td_mac_dw_at(p, src, i + step) << TD_MAC_PAIR_SHIFT));
+    } else if (in1 || in2) {
+      /* one row in the image, the other padding */
+      const int8_t *a = input + (in1 ? y : y2) * row + c;
+      const uint32_t other = in1 ? pad << TD_MAC_PAIR_SHIFT : pad;
+      const int shift = in1 ? 0 : TD_MAC_PAIR_SHIFT;
+      while (d != end) {
+        *d++ = (int32_t)(((uint32_t)(int32_t)*a << shift) + other);
+        a += channels;
+      }
+    } else {
+      while (d != end) {
+        *d++ = (int32_t)(pad + (pad << TD_MAC_PAIR_SHIFT));
+      }
     }
   }
 }
 
-/* One output row of one channel over pair words: outputs ox and ox + 1 together. */
+/* Output rows oy, oy + 1 (the second one only when both) of one channel. */
 TD_MAC_INLINE void td_mac_dw_row_pairs(const td_dwconv_mac_params *p, const int32_t *r0,
-                                       const int32_t *r1, const int32_t *r2, const int8_t *w,
-                                       const int32_t *rq, int8_t *out, int full, int pos) {
-  const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
-  const int32_t w6 = w[6], w7 = w[7], w8 = w[8];
-  const int32_t step = 2 * p->stride_w;
+                                       const int32_t *r1, const int32_t *r2, const int32_t *w,
+                                       const int32_t *rq, int8_t *out, int both, int full,
+                                       int pos) {
+  const int32_t step = p->stride_w;
+  const int32_t below = p->out_w * p->channels;
   const int32_t channels = p->channels;
   const int32_t zp = p->output_offset;
   const int32_t lo = p->act_min;
   const int32_t hi = p->act_max;
-  int32_t left = p->out_w;
-  while (left > 0) {
+  const int32_t bias = rq[0];
+  int8_t *const end = out + below;
+  while (out != end) {
     int64_t acc = (int64_t)1 << (TD_MAC_PAIR_SHIFT - 1);
-    acc += (int64_t)r0[0] * w0;
-    acc += (int64_t)r0[1] * w1;
-    acc += (int64_t)r0[2] * w2;
-    acc += (int64_t)r1[0] * w3;
-    acc += (int64_t)r1[1] * w4;
-    acc += (int64_t)r1[2] * w5;
-    acc += (int64_t)r2[0] * w6;
-    acc += (int64_t)r2[1] * w7;
-    acc += (int64_t)r2[2] * w8;
-    out[0] = td_mac_clamp(td_mac_requant(td_mac_low(acc) + rq[0], rq, zp, pos), full, lo, hi);
-    if (left > 1) {
-      out[channels] =
-          td_mac_clamp(td_mac_requant(td_mac_high(acc) + rq[0], rq, zp, pos), full, lo, hi);
+    acc += (int64_t)r0[0] * w[0];
+    acc += (int64_t)r0[1] * w[1];
+    acc += (int64_t)r0[2] * w[2];
+    acc += (int64_t)r1[0] * w[3];
+    acc += (int64_t)r1[1] * w[4];
+    acc += (int64_t)r1[2] * w[5];
+    acc += (int64_t)r2[0] * w[6];
+    acc += (int64_t)r2[1] * w[7];
+    acc += (int64_t)r2[2] * w[8];
+    out[0] = td_mac_clamp(td_mac_requant(td_mac_low(acc) + bias, rq, zp, pos), full, lo, hi);
+    if (both) {
+      out[below] =
+          td_mac_clamp(td_mac_requant(td_mac_high(acc) + bias, rq, zp, pos), full, lo, hi);
     }
-    out += 2 * channels;
+    out += channels;
     r0 += step;
     r1 += step;
     r2 += step;
-    left -= 2;
   }
 }
 
 static void td_mac_dw_pairs(const td_dwconv_mac_params *p, const int8_t *input, int8_t *output,
                             int32_t *ring) {
   const int32_t slot_words = p->channels * p->band_w;
+  const uint32_t pad = (uint32_t)p->pad_value;
+  const int32_t pad_word = (int32_t)(pad + (pad << TD_MAC_PAIR_SHIFT));
   int32_t next = -p->pad_h;
   int32_t oy;
-  for (oy = 0; oy < p->out_h; ++oy) {
+  int32_t i;
+  /* every padding column of every slot: the zero point twice, from here on */
+  for (i = 0; i < 3 * slot_words; ++i) {
+    ring[i] = pad_word;
+  }
+  for (oy = 0; oy < p->out_h; oy += 2) {
     const int32_t first = oy * p->stride_h - p->pad_h;
+    const int both = oy + 1 < p->out_h;
     const int32_t *r0;
     const int32_t *r1;
     const int32_t *r2;
-    int32_t iy;
+    int32_t y;
     int32_t c;
-    for (iy = first > next ? first : next; iy < first + 3; ++iy) {
-      td_mac_dw_load_pairs(p, input, iy, ring + td_mac_dw_slot(iy, 3) * slot_words);
+    for (y = first > next ? first : next; y < first + 3; ++y) {
+      td_mac_dw_load_pairs(p, input, y, ring + td_mac_dw_slot(y, 3) * slot_words);
     }
     next = first + 3;
     r0 = ring + td_mac_dw_slot(first, 3) * slot_words;
     r1 = ring + td_mac_dw_slot(first + 1, 3) * slot_words;
     r2 = ring + td_mac_dw_slot(first + 2, 3) * slot_words;
     for (c = 0; c < p->channels; ++c) {
-      const int8_t *w = p->filter + c * 9;
+      const int32_t *w = p->words + c * 9;
       const int32_t *rq = p->requant + c * TD_MAC_REQUANT_WORDS;
       int8_t *out = output + oy * p->out_w * p->channels + c;
       const int32_t at = c * p->band_w;
       if (p->full && p->pos) {
-        td_mac_dw_row_pairs(p, r0 + at, r1 + at, r2 + at, w, rq, out, 1, 1);
+        td_mac_dw_row_pairs(p, r0 + at, r1 + at, r2 + at, w, rq, out, both, 1, 1);
       } else {
-        td_mac_dw_row_pairs(p, r0 + at, r1 + at, r2 + at, w, rq, out, 0, 0);
+        td_mac_dw_row_pairs(p, r0 + at, r1 + at, r2 + at, w, rq, out, both, 0, 0);
       }
     }
   }
@@ -222,14 +218,15 @@ td_status td_depthwise_conv2d_s8_mac(const td_dwconv_mac_params *p, const int8_t
   const int8_t *rows[8];
   int32_t next;
   int32_t oy;
-  if (p == NULL || input == NULL || output == NULL || scratch == NULL || p->filter == NULL ||
+  if (p == NULL || input == NULL || output == NULL || scratch == NULL ||
+      (p->pairs ? p->words == NULL : p->filter == NULL) ||
       p->requant == NULL || p->filter_h < 1 || p->filter_h > 8 || p->pad_h >= 8 * p->filter_h ||
       p->band_w < p->pad_w + p->in_w ||
       p->band_w < (p->out_w - 1) * p->stride_w + p->filter_w) {
     return TD_ERR_ARG;
   }
   if (p->pairs) {
-    if (p->filter_h != 3 || p->filter_w != 3) {
+    if (p->filter_h != 3 || p->filter_w != 3 || p->pad_h > 2) {
       return TD_ERR_ARG;
     }
     td_mac_dw_pairs(p, input, output, (int32_t *)(void *)scratch); /* 4-byte aligned */

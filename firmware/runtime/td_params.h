@@ -366,8 +366,7 @@ typedef struct {
  * SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/8)][depth][4] words
  * w_c + w_(c+1) * 2^23 for the channel pairs of a block of eight; layout 1 (v6m): bytes
  * holds [ceil(out_c/4)][depth][4] weights + 128 as unsigned bytes. requant: per channel
- * {bias folded with the input offset, m, left, e, h with the output zero point times
- * 2^e, neg}.
+ * {bias folded with the input offset, m, left, e, h, neg}.
  */
 typedef struct {
   int32_t in_h;
@@ -419,12 +418,13 @@ typedef struct {
   int32_t act_min;
   int32_t act_max;
   int32_t band_w;  /* columns of a ring row: pad_w + in_w at least */
-  const int8_t *filter;  /* [channels][filter_h * filter_w] */
+  const int8_t *filter;  /* [channels][filter_h * filter_w] (NULL when pairs) */
+  const int32_t *words;  /* pairs: the filter as int32 words, else NULL */
   const int32_t *requant;  /* [channels][6] as in td_conv_mac_params */
   int32_t full;  /* as in td_conv_mac_params */
   int32_t pos;  /* as in td_conv_mac_params */
-  /* 1 (v7m, 3x3): the ring holds int32 words x[i] + x[i + stride_w] * 2^23, two outputs
-   * per SMLAL
+  /* 1 (v7m, 3x3): the ring holds int32 words x[y][i] + x[y + stride_h][i] * 2^23, two
+   * vertically adjacent outputs per SMLAL
    */
   int32_t pairs;
 } td_dwconv_mac_params;

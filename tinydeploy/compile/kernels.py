@@ -482,12 +482,13 @@ class DwconvMacParams:
     act_min: int = c(I32)
     act_max: int = c(I32)
     band_w: int = c(I32, "columns of a ring row: pad_w + in_w at least")
-    filter: str | None = c("const int8_t *", "[channels][filter_h * filter_w]")
+    filter: str | None = c("const int8_t *", "[channels][filter_h * filter_w] (NULL when pairs)")
+    words: str | None = c("const int32_t *", "pairs: the filter as int32 words, else NULL")
     requant: str | None = c("const int32_t *", "[channels][6] as in td_conv_mac_params")
     full: int = c(I32, "as in td_conv_mac_params")
     pos: int = c(I32, "as in td_conv_mac_params")
-    pairs: int = c(I32, "1 (v7m, 3x3): the ring holds int32 words x[i] + x[i + stride_w] * 2^23, "
-                        "two outputs per SMLAL")
+    pairs: int = c(I32, "1 (v7m, 3x3): the ring holds int32 words x[y][i] + x[y + stride_h][i] * "
+                        "2^23, two vertically adjacent outputs per SMLAL")
 
 
 PARAMS += (ConvMacParams, DwconvMacParams)

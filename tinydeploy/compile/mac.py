@@ -164,27 +164,46 @@ def dwconv_mac(step: Step, layout: int) -> Step:
     bias = np.zeros(c, np.int64) if bias is None else bias
     pre = f"op{step.op_index}"
     rq = _requant(step, w2d, bias, p["input_offset"], p["output_offset"])
-    filt = ConstArray(f"{pre}_mac_filter", "int8_t", w2d.reshape(-1), "weights")
     records = ConstArray(f"{pre}_mac_requant", "int32_t", rq.reshape(-1), "params")
     band_w = max(p["pad_w"] + p["in_w"], (p["out_w"] - 1) * p["stride_w"] + kw)
-    # v7m, 3x3: two horizontally adjacent outputs per SMLAL over a ring of pair words
-    # x[i] + x[i + stride_w] * 2^23 (the same bound as the paired channels: 128 * sum |w|)
+    # v7m, 3x3: two vertically adjacent outputs per SMLAL over a ring of pair words
+    # x[y][i] + x[y + stride_h][i] * 2^23 (the bound of the paired channels: 128 * sum |w|),
+    # the weights as int32 words (no sign extension in the loop)
     pairs = int(layout == 0 and (kh, kw) == (3, 3)
                 and int(np.abs(w2d).sum(axis=1).max(initial=0)) * 128 < 1 << (PAIR_SHIFT - 1))
+    filt = ConstArray(f"{pre}_mac_filter", "int8_t", w2d.reshape(-1), "weights")
+    words = ConstArray(f"{pre}_mac_filter_words", "int32_t", w2d.reshape(-1), "weights")
     params = dict(in_h=p["in_h"], in_w=p["in_w"], channels=c, out_h=p["out_h"],
                   out_w=p["out_w"], filter_h=kh, filter_w=kw, stride_h=p["stride_h"],
                   stride_w=p["stride_w"], pad_h=p["pad_h"], pad_w=p["pad_w"],
                   pad_value=-p["input_offset"], output_offset=p["output_offset"],
                   act_min=p["act_min"], act_max=p["act_max"], band_w=band_w,
-                  filter=filt.name, requant=records.name, full=_full(p),
-                  pos=_pos(rq), pairs=pairs)
-    inplace = dsp._dw_inplace(dict(params, vert=0))
+                  filter=None if pairs else filt.name, words=words.name if pairs else None,
+                  requant=records.name, full=_full(p), pos=_pos(rq), pairs=pairs)
+    inplace = _dw_pairs_inplace(params) if pairs else dsp._dw_inplace(dict(params, vert=0))
     # the ring of filter_h input rows, channel-major, padded with the zero point: bytes,
     # or pair words
     scratch = kh * c * band_w * 4 if pairs else (kh * c * band_w + 3) // 4 * 4
     return Step(step.op_index, step.opcode, "td_depthwise_conv2d_s8_mac", "td_dwconv_mac_params",
-                params, list(step.inputs), list(step.outputs), [filt, records],
+                params, list(step.inputs), list(step.outputs),
+                [words if pairs else filt, records],
                 {step.inputs[0]: inplace}, scratch=[("mac", scratch)])
+
+
+def _dw_pairs_inplace(p: dict[str, Any]) -> int:
+    """In-place distance of the vertical pairs: output rows oy, oy + 1 are written after
+    their pair rows are built, and the lowest input row read after that is the first
+    pair row of the next step (a row may be read twice: as the lower row of one pair
+    and the upper of the next when stride_h is 2)."""
+    in_row = p["in_w"] * p["channels"]
+    out_row = p["out_w"] * p["channels"]
+    sh, ph = p["stride_h"], p["pad_h"]
+    d = -(1 << 30)
+    for oy in range(0, p["out_h"], 2):
+        first = oy * sh - ph
+        later = min(max((oy + 2) * sh - ph, first + p["filter_h"], 0), p["in_h"])
+        d = max(d, min(oy + 2, p["out_h"]) * out_row - later * in_row)
+    return d
 
 
 # base kernel -> the function that swaps in its MAC variant (kernels.py: Kernel.mac)
