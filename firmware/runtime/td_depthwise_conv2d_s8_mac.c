@@ -148,6 +148,7 @@ TD_MAC_INLINE void td_mac_dw_row_pairs(const td_dwconv_mac_params *p, const int3
   const int32_t lo = p->act_min;
   const int32_t hi = p->act_max;
   const int32_t bias = rq[0];
+  const td_mac_rq q = td_mac_rq_load(rq);
   int8_t *const end = out + below;
   while (out != end) {
     int64_t acc = (int64_t)1 << (TD_MAC_PAIR_SHIFT - 1);
@@ -160,10 +161,10 @@ TD_MAC_INLINE void td_mac_dw_row_pairs(const td_dwconv_mac_params *p, const int3
     acc += (int64_t)r2[0] * w[6];
     acc += (int64_t)r2[1] * w[7];
     acc += (int64_t)r2[2] * w[8];
-    out[0] = td_mac_clamp(td_mac_requant(td_mac_low(acc) + bias, rq, zp, pos), full, lo, hi);
+    out[0] = td_mac_clamp(td_mac_requant_q(td_mac_low(acc) + bias, q, zp, pos), full, lo, hi);
     if (both) {
       out[below] =
-          td_mac_clamp(td_mac_requant(td_mac_high(acc) + bias, rq, zp, pos), full, lo, hi);
+          td_mac_clamp(td_mac_requant_q(td_mac_high(acc) + bias, q, zp, pos), full, lo, hi);
     }
     out += channels;
     r0 += step;
@@ -204,8 +205,10 @@ static void td_mac_dw_pairs(const td_dwconv_mac_params *p, const int8_t *input, 
       const int32_t *rq = p->requant + c * TD_MAC_REQUANT_WORDS;
       int8_t *out = output + oy * p->out_w * p->channels + c;
       const int32_t at = c * p->band_w;
-      if (p->full && p->pos) {
-        td_mac_dw_row_pairs(p, r0 + at, r1 + at, r2 + at, w, rq, out, both, 1, 1);
+      if (p->full && p->pos && both) {
+        td_mac_dw_row_pairs(p, r0 + at, r1 + at, r2 + at, w, rq, out, 1, 1, 1);
+      } else if (p->full && p->pos) {
+        td_mac_dw_row_pairs(p, r0 + at, r1 + at, r2 + at, w, rq, out, 0, 1, 1);
       } else {
         td_mac_dw_row_pairs(p, r0 + at, r1 + at, r2 + at, w, rq, out, both, 0, 0);
       }

@@ -43,14 +43,34 @@ TD_MAC_INLINE int32_t td_mac_high(int64_t acc) { return (int32_t)(acc >> TD_MAC_
  * truncating division make round-half-up; m is never INT32_MIN), RoundingDivideByPOT
  * (r, e) is (r + h + (r < 0 ? neg : 0)) >> e with h = 2^(e-1) and neg = -1 (both 0
  * when e == 0); mac.py checks r + h cannot overflow. */
-TD_MAC_INLINE int32_t td_mac_requant(int32_t acc, const int32_t *rq, int32_t zp, int pos) {
+typedef struct {
+  int32_t m, left, e, h, neg;
+} td_mac_rq;
+
+/* A record's fields as values (a loop that stores bytes need not reload them). */
+TD_MAC_INLINE td_mac_rq td_mac_rq_load(const int32_t *rq) {
+  td_mac_rq q;
+  q.m = rq[1];
+  q.left = rq[2];
+  q.e = rq[3];
+  q.h = rq[4];
+  q.neg = rq[5];
+  return q;
+}
+
+TD_MAC_INLINE int32_t td_mac_requant_q(int32_t acc, td_mac_rq q, int32_t zp, int pos) {
   if (pos) { /* every channel: left == 0, e >= 1, neg == -1 (a constant where inlined) */
-    const int32_t r = (int32_t)(((int64_t)acc * rq[1] + ((int64_t)1 << 30)) >> 31);
-    return ((r + rq[4] + (r >> 31)) >> rq[3]) + zp;
+    const int32_t r = (int32_t)(((int64_t)acc * q.m + ((int64_t)1 << 30)) >> 31);
+    return ((r + q.h + (r >> 31)) >> q.e) + zp;
+  } else {
+    const int32_t a = (int32_t)((uint32_t)acc << q.left);
+    const int32_t r = (int32_t)(((int64_t)a * q.m + ((int64_t)1 << 30)) >> 31);
+    return ((r + q.h + ((r >> 31) & q.neg)) >> q.e) + zp;
   }
-  const int32_t a = (int32_t)((uint32_t)acc << rq[2]);
-  const int32_t r = (int32_t)(((int64_t)a * rq[1] + ((int64_t)1 << 30)) >> 31);
-  return ((r + rq[4] + ((r >> 31) & rq[5])) >> rq[3]) + zp;
+}
+
+TD_MAC_INLINE int32_t td_mac_requant(int32_t acc, const int32_t *rq, int32_t zp, int pos) {
+  return td_mac_requant_q(acc, td_mac_rq_load(rq), zp, pos);
 }
 
 /* The activation clamp; full (the whole int8 range, a constant where inlined) is a
