@@ -97,9 +97,17 @@ TD_MAC_INLINE int8_t td_mac_clamp(int32_t v, int full, int32_t lo, int32_t hi) {
 #define TD_MAC_LOAD2(lo, hi, p) ((lo) = (p)[0], (hi) = (p)[1], (p) += 2)
 #endif
 
+#if defined(__GNUC__) || defined(__clang__)
+#define TD_MAC_NOINLINE __attribute__((noinline, unused))
+#else
+#define TD_MAC_NOINLINE
+#endif
+
 /* Eight channels' sums over one column of depth int8 values, layout 0: four pair words
- * per value, four SMLALs, each into an accumulator of two channels. */
-TD_MAC_INLINE void td_mac_dot8(const int8_t *x, const int32_t *w, int32_t depth,
+ * per value, four SMLALs, each into an accumulator of two channels. Not inlined: on its
+ * own, GCC keeps the loop's fourteen values in registers (LDRSB, two LDRD, four SMLAL,
+ * CMP, BNE per value); inlined into the pixel loop it spills one. */
+static TD_MAC_NOINLINE void td_mac_dot8(const int8_t *x, const int32_t *w, int32_t depth,
                                int32_t sums[8]) {
   int64_t a = (int64_t)1 << (TD_MAC_PAIR_SHIFT - 1);
   int64_t b = a;
