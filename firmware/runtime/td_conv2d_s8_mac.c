@@ -68,9 +68,9 @@ static void td_mac_dot_bytes(const int8_t *x, const uint8_t *w, int32_t depth,
   sums[3] = (int32_t)a3;
 }
 
-/* One output pixel from its column; full and pos are constants where it is inlined. */
+/* One output pixel from its column; full and fast are constants where it is inlined. */
 TD_MAC_INLINE void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, int8_t *out,
-                                int full, int pos) {
+                                int full, int fast) {
   const int32_t depth = p->depth;
   const int32_t *rq = p->requant;
   const int32_t out_c = p->out_c;
@@ -100,15 +100,15 @@ TD_MAC_INLINE void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, 
       td_mac_dot_bytes(col, bytes + c * depth, depth, sums);
     }
     for (j = 0; j < n; ++j) {
-      const int32_t acc = (int32_t)((uint32_t)sums[j] + (uint32_t)correction + (uint32_t)rq[0]);
-      *out++ = td_mac_clamp(td_mac_requant(acc, rq, zp, pos), full, lo, hi);
+      const int32_t sum = (int32_t)((uint32_t)sums[j] + (uint32_t)correction);
+      *out++ = td_mac_clamp(td_mac_requant(sum, rq, zp, fast), full, lo, hi);
       rq += TD_MAC_REQUANT_WORDS;
     }
   }
 }
 
 TD_MAC_INLINE void td_mac_image(const td_conv_mac_params *p, const int8_t *input,
-                                int8_t *output, int8_t *scratch, int full, int pos) {
+                                int8_t *output, int8_t *scratch, int full, int fast) {
   int32_t oy;
   for (oy = 0; oy < p->out_h; ++oy) {
     int32_t ox;
@@ -120,7 +120,7 @@ TD_MAC_INLINE void td_mac_image(const td_conv_mac_params *p, const int8_t *input
         td_mac_column(p, input, oy, ox, scratch);
         col = scratch;
       }
-      td_mac_pixel(p, col, output, full, pos);
+      td_mac_pixel(p, col, output, full, fast);
       output += p->out_c;
     }
   }
@@ -134,9 +134,9 @@ td_status td_conv2d_s8_mac(const td_conv_mac_params *p, const int8_t *input, int
     return TD_ERR_ARG;
   }
   /* one copy of the loops per requantization variant */
-  if (p->full && p->pos) {
+  if (p->full && p->fast) {
     td_mac_image(p, input, output, scratch, 1, 1);
-  } else if (p->pos) {
+  } else if (p->fast) {
     td_mac_image(p, input, output, scratch, 0, 1);
   } else {
     td_mac_image(p, input, output, scratch, p->full, 0);

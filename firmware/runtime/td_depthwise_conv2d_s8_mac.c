@@ -48,10 +48,9 @@ static int32_t td_mac_dw_slot(int32_t iy, int32_t filter_h) {
 /* One output row of one channel, 3x3 filter: weights in registers. */
 TD_MAC_INLINE void td_mac_dw_row3x3(const td_dwconv_mac_params *p, const int8_t *r0,
                                     const int8_t *r1, const int8_t *r2, const int8_t *w,
-                                    const int32_t *rq, int8_t *out, int full, int pos) {
+                                    const int32_t *rq, int8_t *out, int full, int fast) {
   const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
   const int32_t w6 = w[6], w7 = w[7], w8 = w[8];
-  const int32_t bias = rq[0];
   const int32_t step = p->stride_w;
   const int32_t channels = p->channels;
   const int32_t zp = p->output_offset;
@@ -59,11 +58,10 @@ TD_MAC_INLINE void td_mac_dw_row3x3(const td_dwconv_mac_params *p, const int8_t 
   const int32_t hi = p->act_max;
   int8_t *const end = out + p->out_w * channels;
   while (out != end) {
-    int32_t acc = bias;
-    acc += w0 * r0[0] + w1 * r0[1] + w2 * r0[2];
+    int32_t acc = w0 * r0[0] + w1 * r0[1] + w2 * r0[2];
     acc += w3 * r1[0] + w4 * r1[1] + w5 * r1[2];
     acc += w6 * r2[0] + w7 * r2[1] + w8 * r2[2];
-    *out = td_mac_clamp(td_mac_requant(acc, rq, zp, pos), full, lo, hi);
+    *out = td_mac_clamp(td_mac_requant(acc, rq, zp, fast), full, lo, hi);
     out += channels;
     r0 += step;
     r1 += step;
@@ -76,7 +74,7 @@ static void td_mac_dw_row(const td_dwconv_mac_params *p, const int8_t *const *ro
                           const int8_t *w, const int32_t *rq, int8_t *out) {
   int32_t ox;
   for (ox = 0; ox < p->out_w; ++ox) {
-    int32_t acc = rq[0];
+    int32_t acc = 0;
     const int8_t *wk = w;
     int32_t fy;
     for (fy = 0; fy < p->filter_h; ++fy) {
@@ -87,7 +85,8 @@ static void td_mac_dw_row(const td_dwconv_mac_params *p, const int8_t *const *ro
       }
       wk += p->filter_w;
     }
-    *out = td_mac_clamp(td_mac_requant(acc, rq, p->output_offset, 0), 0, p->act_min, p->act_max);
+    *out = td_mac_clamp(td_mac_requant(acc, rq, p->output_offset, p->fast), 0, p->act_min,
+                                                  p->act_max);
     out += p->channels;
   }
 }
@@ -140,14 +139,13 @@ static void td_mac_dw_load_pairs(const td_dwconv_mac_params *p, const int8_t *in
 TD_MAC_INLINE void td_mac_dw_row_pairs(const td_dwconv_mac_params *p, const int32_t *r0,
                                        const int32_t *r1, const int32_t *r2, const int32_t *w,
                                        const int32_t *rq, int8_t *out, int both, int full,
-                                       int pos) {
+                                       int fast) {
   const int32_t step = p->stride_w;
   const int32_t below = p->out_w * p->channels;
   const int32_t channels = p->channels;
   const int32_t zp = p->output_offset;
   const int32_t lo = p->act_min;
   const int32_t hi = p->act_max;
-  const int32_t bias = rq[0];
   const td_mac_rq q = td_mac_rq_load(rq);
   int8_t *const end = out + below;
   while (out != end) {
@@ -161,10 +159,10 @@ TD_MAC_INLINE void td_mac_dw_row_pairs(const td_dwconv_mac_params *p, const int3
     acc += (int64_t)r2[0] * w[6];
     acc += (int64_t)r2[1] * w[7];
     acc += (int64_t)r2[2] * w[8];
-    out[0] = td_mac_clamp(td_mac_requant_q(td_mac_low(acc) + bias, q, zp, pos), full, lo, hi);
+    out[0] = td_mac_clamp(td_mac_requant_q(td_mac_low(acc), q, zp, fast), full, lo, hi);
     if (both) {
       out[below] =
-          td_mac_clamp(td_mac_requant_q(td_mac_high(acc) + bias, q, zp, pos), full, lo, hi);
+          td_mac_clamp(td_mac_requant_q(td_mac_high(acc), q, zp, fast), full, lo, hi);
     }
     out += channels;
     r0 += step;
@@ -205,12 +203,12 @@ static void td_mac_dw_pairs(const td_dwconv_mac_params *p, const int8_t *input, 
       const int32_t *rq = p->requant + c * TD_MAC_REQUANT_WORDS;
       int8_t *out = output + oy * p->out_w * p->channels + c;
       const int32_t at = c * p->band_w;
-      if (p->full && p->pos && both) {
+      if (p->full && p->fast && both) {
         td_mac_dw_row_pairs(p, r0 + at, r1 + at, r2 + at, w, rq, out, 1, 1, 1);
-      } else if (p->full && p->pos) {
+      } else if (p->full && p->fast) {
         td_mac_dw_row_pairs(p, r0 + at, r1 + at, r2 + at, w, rq, out, 0, 1, 1);
       } else {
-        td_mac_dw_row_pairs(p, r0 + at, r1 + at, r2 + at, w, rq, out, both, 0, 0);
+        td_mac_dw_row_pairs(p, r0 + at, r1 + at, r2 + at, w, rq, out, both, p->full, p->fast);
       }
     }
   }
@@ -260,10 +258,10 @@ td_status td_depthwise_conv2d_s8_mac(const td_dwconv_mac_params *p, const int8_t
       for (fy = 0; fy < p->filter_h; ++fy) {
         rows[fy] = scratch + base[fy] + c * p->band_w;
       }
-      if (p->filter_h == 3 && p->filter_w == 3 && p->full && p->pos) {
+      if (p->filter_h == 3 && p->filter_w == 3 && p->full && p->fast) {
         td_mac_dw_row3x3(p, rows[0], rows[1], rows[2], w, rq, out, 1, 1);
       } else if (p->filter_h == 3 && p->filter_w == 3) {
-        td_mac_dw_row3x3(p, rows[0], rows[1], rows[2], w, rq, out, 0, 0);
+        td_mac_dw_row3x3(p, rows[0], rows[1], rows[2], w, rq, out, p->full, p->fast);
       } else {
         td_mac_dw_row(p, rows, w, rq, out);
       }

@@ -37,19 +37,25 @@ TD_MAC_INLINE int32_t td_mac_low(int64_t acc) {
 }
 TD_MAC_INLINE int32_t td_mac_high(int64_t acc) { return (int32_t)(acc >> TD_MAC_PAIR_SHIFT); }
 
-/* TFLite's MultiplyByQuantizedMultiplier plus the output zero point, for one channel's
- * record {bias (already added), m, left, e, h, neg}: SaturatingRoundingDoublingHighMul
- * (a, m) is (a * m + 2^30) >> 31 exactly (its nudge 1 - 2^30 for negatives and the
- * truncating division make round-half-up; m is never INT32_MIN), RoundingDivideByPOT
- * (r, e) is (r + h + (r < 0 ? neg : 0)) >> e with h = 2^(e-1) and neg = -1 (both 0
- * when e == 0); mac.py checks r + h cannot overflow. */
+/* TFLite's MultiplyByQuantizedMultiplier plus the output zero point of a sum (the
+ * bias not yet added), for one channel's record (tinydeploy/compile/mac.py):
+ *  - {bias, m, left, e, h, neg}: SaturatingRoundingDoublingHighMul(a, m) is
+ *    (a * m + 2^30) >> 31 exactly (its nudge 1 - 2^30 for negatives and the
+ *    truncating division make round-half-up; m is never INT32_MIN), then
+ *    RoundingDivideByPOT(r, e) is (r + h + (r < 0 ? neg : 0)) >> e with h = 2^(e-1)
+ *    and neg = -1 (both 0 when e == 0), then + zp;
+ *  - fast, {2 * bias, m, 0, e, 2^(e-1) + zp * 2^e, -1}: a = 2 * (sum + bias), and the
+ *    high word of a * m + 2^31 - 2^32 * (a < 0) is r - (a < 0) (the doubling moves the
+ *    rounding to bit 31: one SMLAL); a < 0 stands for r < 0, which differs only when
+ *    r == 0, where both give the zero point. */
 typedef struct {
-  int32_t m, left, e, h, neg;
+  int32_t bias, m, left, e, h, neg;
 } td_mac_rq;
 
 /* A record's fields as values (a loop that stores bytes need not reload them). */
 TD_MAC_INLINE td_mac_rq td_mac_rq_load(const int32_t *rq) {
   td_mac_rq q;
+  q.bias = rq[0];
   q.m = rq[1];
   q.left = rq[2];
   q.e = rq[3];
@@ -58,19 +64,21 @@ TD_MAC_INLINE td_mac_rq td_mac_rq_load(const int32_t *rq) {
   return q;
 }
 
-TD_MAC_INLINE int32_t td_mac_requant_q(int32_t acc, td_mac_rq q, int32_t zp, int pos) {
-  if (pos) { /* every channel: left == 0, e >= 1, neg == -1 (a constant where inlined) */
-    const int32_t r = (int32_t)(((int64_t)acc * q.m + ((int64_t)1 << 30)) >> 31);
-    return ((r + q.h + (r >> 31)) >> q.e) + zp;
+TD_MAC_INLINE int32_t td_mac_requant_q(int32_t sum, td_mac_rq q, int32_t zp, int fast) {
+  if (fast) { /* a constant where inlined */
+    const int32_t a = (int32_t)(((uint32_t)sum << 1) + (uint32_t)q.bias);
+    const int64_t start = (int64_t)(a >> 31) * ((int64_t)1 << 32) + ((int64_t)1 << 31);
+    const int32_t r = (int32_t)(((int64_t)a * q.m + start) >> 32);
+    return (r + q.h) >> q.e;
   } else {
-    const int32_t a = (int32_t)((uint32_t)acc << q.left);
+    const int32_t a = (int32_t)(((uint32_t)sum + (uint32_t)q.bias) << q.left);
     const int32_t r = (int32_t)(((int64_t)a * q.m + ((int64_t)1 << 30)) >> 31);
     return ((r + q.h + ((r >> 31) & q.neg)) >> q.e) + zp;
   }
 }
 
-TD_MAC_INLINE int32_t td_mac_requant(int32_t acc, const int32_t *rq, int32_t zp, int pos) {
-  return td_mac_requant_q(acc, td_mac_rq_load(rq), zp, pos);
+TD_MAC_INLINE int32_t td_mac_requant(int32_t sum, const int32_t *rq, int32_t zp, int fast) {
+  return td_mac_requant_q(sum, td_mac_rq_load(rq), zp, fast);
 }
 
 /* The activation clamp; full (the whole int8 range, a constant where inlined) is a

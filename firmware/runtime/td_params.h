@@ -394,7 +394,10 @@ typedef struct {
   const int8_t *bytes;  /* layout 1 weights, else NULL */
   const int32_t *requant;  /* [out_c][6] */
   int32_t full;  /* 1: act_min, act_max are -128, 127 (a saturation, no clamp) */
-  int32_t pos;  /* 1: every channel has left 0 and e >= 1 (neg -1): a shorter requantization */
+  /* 1: the records are {2 * bias, m, 0, e, 2^(e-1) + zp * 2^e, -1} (one SMLAL and a
+   * shift, mac.py), else {bias, m, left, e, h, neg}
+   */
+  int32_t fast;
 } td_conv_mac_params;
 
 /* DEPTHWISE_CONV_2D without SIMD (td_depthwise_conv2d_s8_mac), depth multiplier 1, no
@@ -422,7 +425,7 @@ typedef struct {
   const int32_t *words;  /* pairs: the filter as int32 words, else NULL */
   const int32_t *requant;  /* [channels][6] as in td_conv_mac_params */
   int32_t full;  /* as in td_conv_mac_params */
-  int32_t pos;  /* as in td_conv_mac_params */
+  int32_t fast;  /* as in td_conv_mac_params */
   /* 1 (v7m, 3x3): the ring holds int32 words x[y][i] + x[y + stride_h][i] * 2^23, two
    * vertically adjacent outputs per SMLAL
    */

@@ -456,7 +456,8 @@ class ConvMacParams:
     bytes: str | None = c("const int8_t *", "layout 1 weights, else NULL")
     requant: str | None = c("const int32_t *", "[out_c][6]")
     full: int = c(I32, "1: act_min, act_max are -128, 127 (a saturation, no clamp)")
-    pos: int = c(I32, "1: every channel has left 0 and e >= 1 (neg -1): a shorter requantization")
+    fast: int = c(I32, "1: the records are {2 * bias, m, 0, e, 2^(e-1) + zp * 2^e, -1} (one SMLAL "
+                       "and a shift, mac.py), else {bias, m, left, e, h, neg}")
 
 
 @dataclass(frozen=True)
@@ -486,7 +487,7 @@ class DwconvMacParams:
     words: str | None = c("const int32_t *", "pairs: the filter as int32 words, else NULL")
     requant: str | None = c("const int32_t *", "[channels][6] as in td_conv_mac_params")
     full: int = c(I32, "as in td_conv_mac_params")
-    pos: int = c(I32, "as in td_conv_mac_params")
+    fast: int = c(I32, "as in td_conv_mac_params")
     pairs: int = c(I32, "1 (v7m, 3x3): the ring holds int32 words x[y][i] + x[y + stride_h][i] * "
                         "2^23, two vertically adjacent outputs per SMLAL")
 

@@ -22,7 +22,10 @@ Prepare, continued (the C side is firmware/runtime/td_mac.h and td_*_mac.c):
   doubling high multiply: the asymmetric nudge and the truncating division make
   round-half-up), then (r + h + (r < 0 ? neg : 0)) >> e with h = 2^(e-1) (0 when
   e == 0) and neg = -1 (0 when e == 0): RoundingDivideByPOT. The compiler checks
-  that r + h cannot overflow.
+  that r + h cannot overflow. Layers where every channel shifts right and nothing
+  can overflow get the "fast" records of :func:`_requant` (one SMLAL, one add, one
+  shift: the sign of the accumulator stands for the sign of r, equal except where
+  r == 0, whose output is the zero point either way).
 """
 
 from __future__ import annotations
@@ -44,9 +47,15 @@ CHANNEL_BLOCK = {0: 8, 1: 4}
 
 
 def _requant(step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int,
-             output_offset: int) -> np.ndarray:
-    """[oc, 6] records or NotEligible: folded bias, m, left, e, h, neg. (The output zero
-    point stays out of h: zp * 2^e in h would overflow with the wide layers' large e.)"""
+             output_offset: int) -> tuple[np.ndarray, int]:
+    """([oc, 6] records, fast) or NotEligible.
+
+    fast (every channel shifts right, nothing can overflow): {2 * bias, m, 0, e,
+    2^(e-1) + zp * 2^e, -1}: the kernel doubles the sum, so one SMLAL from
+    2^31 - 2^32 * (sum < 0) gives SaturatingRoundingDoublingHighMul plus
+    RoundingDivideByPOT's -1 for negatives in its high word (td_mac.h); else
+    {bias, m, left, e, 2^(e-1) (0 for e == 0), -1 (0 for e == 0)} with the zero point
+    added after the shift."""
     oc = w2d.shape[0]
     m, s = _per_channel(step, oc)
     left = np.maximum(s, 0)
@@ -58,23 +67,24 @@ def _requant(step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int,
                       np.abs(bias + np.minimum(w2d * lo, w2d * hi).sum(axis=1)))
     shifted = span << left
     h = np.where(e > 0, np.left_shift(np.int64(1), np.maximum(e - 1, 0)), 0)
-    if int(shifted.max(initial=0)) > INT32_LIMIT or \
-            int(((shifted * m >> 31) + 1 + np.abs(h)).max(initial=0)) > INT32_LIMIT:
+    rmax = (shifted * m >> 31) + 1
+    if int(shifted.max(initial=0)) > INT32_LIMIT or int((rmax + np.abs(h)).max(initial=0)) > INT32_LIMIT:
         raise NotEligible("the accumulator or its rounding could overflow 32 bits")
     if np.any(np.abs(folded) > INT32_LIMIT):
         raise NotEligible("the folded bias does not fit 32 bits")
+    hz = h + output_offset * np.left_shift(np.int64(1), e)
+    fast = bool(np.all(left == 0) and np.all(e >= 1) and 2 * int(span.max(initial=0)) <= INT32_LIMIT
+                and 2 * int(np.abs(folded).max(initial=0)) <= INT32_LIMIT
+                and int((rmax + 1 + np.abs(hz)).max(initial=0)) <= INT32_LIMIT)
+    if fast:
+        return np.stack([2 * folded, m, left, e, hz, np.full(oc, -1)], axis=1), 1
     neg = np.where(e > 0, -1, 0)
-    return np.stack([folded, m, left, e, h, neg], axis=1)
+    return np.stack([folded, m, left, e, h, neg], axis=1), 0
 
 
 def _full(p: dict[str, Any]) -> int:
     """1 when the activation range is all of int8: the kernels saturate, no clamp."""
     return int(p["act_min"] <= -128 and p["act_max"] >= 127)
-
-
-def _pos(rq: np.ndarray) -> int:
-    """1 when every channel shifts right (e >= 1) and none left: the kernels skip both."""
-    return int(bool(np.all(rq[:, 2] == 0) and np.all(rq[:, 3] >= 1)))
 
 
 def _blocks(w2d: np.ndarray, block: int) -> np.ndarray:
@@ -105,7 +115,7 @@ def _as_int8(u: np.ndarray) -> np.ndarray:
 def _conv_step(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int],
                p: dict[str, Any], layout: int) -> Step:
     pre = f"op{step.op_index}"
-    rq = _requant(step, w2d, bias, p["input_offset"], p["output_offset"])
+    rq, fast = _requant(step, w2d, bias, p["input_offset"], p["output_offset"])
     weights = _weights(w2d, layout, pre)
     records = ConstArray(f"{pre}_mac_requant", "int32_t", rq.reshape(-1), "params")
     depth = w2d.shape[1]
@@ -114,7 +124,7 @@ def _conv_step(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int
                   output_offset=p["output_offset"], act_min=p["act_min"], act_max=p["act_max"],
                   layout=layout, pairs=weights.name if layout == 0 else None,
                   bytes=weights.name if layout == 1 else None, requant=records.name,
-                  full=_full(p), pos=_pos(rq))
+                  full=_full(p), fast=fast)
     # the column of one pixel (im2col) when it is not the input row itself
     scratch = 4 if direct else (depth + 3) // 4 * 4
     return Step(step.op_index, step.opcode, "td_conv2d_s8_mac", "td_conv_mac_params", params,
@@ -163,7 +173,7 @@ def dwconv_mac(step: Step, layout: int) -> Step:
     bias = _array(step, p["bias"])
     bias = np.zeros(c, np.int64) if bias is None else bias
     pre = f"op{step.op_index}"
-    rq = _requant(step, w2d, bias, p["input_offset"], p["output_offset"])
+    rq, fast = _requant(step, w2d, bias, p["input_offset"], p["output_offset"])
     records = ConstArray(f"{pre}_mac_requant", "int32_t", rq.reshape(-1), "params")
     band_w = max(p["pad_w"] + p["in_w"], (p["out_w"] - 1) * p["stride_w"] + kw)
     # v7m, 3x3: two vertically adjacent outputs per SMLAL over a ring of pair words
@@ -179,7 +189,7 @@ def dwconv_mac(step: Step, layout: int) -> Step:
                   pad_value=-p["input_offset"], output_offset=p["output_offset"],
                   act_min=p["act_min"], act_max=p["act_max"], band_w=band_w,
                   filter=None if pairs else filt.name, words=words.name if pairs else None,
-                  requant=records.name, full=_full(p), pos=_pos(rq), pairs=pairs)
+                  requant=records.name, full=_full(p), fast=fast, pairs=pairs)
     inplace = _dw_pairs_inplace(params) if pairs else dsp._dw_inplace(dict(params, vert=0))
     # the ring of filter_h input rows, channel-major, padded with the zero point: bytes,
     # or pair words
