@@ -17,30 +17,48 @@
 
 #include <string.h>
 
-/* The window of output pixel (oy, ox) as one column of depth bytes. */
+/* n bytes (a few: no call for a spectrogram's single channel). */
+TD_MAC_INLINE void td_mac_copy(int8_t *dst, const int8_t *src, int32_t n) {
+  if (n < 16) {
+    while (n-- > 0) {
+      *dst++ = *src++;
+    }
+  } else {
+    memcpy(dst, src, (size_t)n);
+  }
+}
+
+/* The window of output pixel (oy, ox) as one column of depth bytes: a filter row whose
+ * taps are all inside the image is one run of the input row (no dilation). */
 static void td_mac_column(const td_conv_mac_params *p, const int8_t *input, int32_t oy,
                           int32_t ox, int8_t *col) {
   const int32_t iy0 = oy * p->stride_h - p->pad_h;
   const int32_t ix0 = ox * p->stride_w - p->pad_w;
+  const int32_t in_c = p->in_c;
+  const int32_t run = p->filter_w * in_c;
+  const int whole = p->dilation_w == 1 && ix0 >= 0 && ix0 + p->filter_w <= p->in_w;
   int32_t fy;
   for (fy = 0; fy < p->filter_h; ++fy) {
     const int32_t iy = iy0 + fy * p->dilation_h;
     int32_t fx;
+    if (iy < 0 || iy >= p->in_h) {
+      memset(col, p->pad_value, (size_t)run);
+      col += run;
+      continue;
+    }
+    if (whole) {
+      td_mac_copy(col, input + (iy * p->in_w + ix0) * in_c, run);
+      col += run;
+      continue;
+    }
     for (fx = 0; fx < p->filter_w; ++fx) {
       const int32_t ix = ix0 + fx * p->dilation_w;
-      const int32_t n = p->in_c;
-      if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
-        memset(col, p->pad_value, (size_t)n);
-      } else if (n < 16) { /* a few channels (an image's, a spectrogram's 1): no call */
-        const int8_t *src = input + (iy * p->in_w + ix) * n;
-        int32_t i;
-        for (i = 0; i < n; ++i) {
-          col[i] = src[i];
-        }
+      if (ix < 0 || ix >= p->in_w) {
+        memset(col, p->pad_value, (size_t)in_c);
       } else {
-        memcpy(col, input + (iy * p->in_w + ix) * n, (size_t)n);
+        td_mac_copy(col, input + (iy * p->in_w + ix) * in_c, in_c);
       }
-      col += n;
+      col += in_c;
     }
   }
 }
