@@ -108,6 +108,33 @@ static void td_mac_dw_load_pairs(const td_dwconv_mac_params *p, const int8_t *in
   const uint32_t pad = (uint32_t)p->pad_value;
   int32_t c;
   rows += p->pad_w;
+  if (in1 && in2 && channels % 4 == 0) {
+    /* four channels per pair of word loads, column by column */
+    const int32_t gap = (y2 - y) * row;
+    int32_t x;
+    for (x = 0; x < in_w; ++x) {
+      const uint8_t *a = (const uint8_t *)input + (y * in_w + x) * channels;
+      int32_t *d = rows + x;
+      int32_t *const last = d + channels * band_w;
+      while (d != last) {
+        uint32_t va;
+        uint32_t vb;
+        memcpy(&va, a, 4);
+        memcpy(&vb, a + gap, 4);
+        a += 4;
+        d[0] = (int32_t)((uint32_t)(int32_t)(int8_t)va +
+                         ((uint32_t)(int32_t)(int8_t)vb << TD_MAC_PAIR_SHIFT));
+        d[band_w] = (int32_t)((uint32_t)(int32_t)(int8_t)(va >> 8) +
+                              ((uint32_t)(int32_t)(int8_t)(vb >> 8) << TD_MAC_PAIR_SHIFT));
+        d[2 * band_w] = (int32_t)((uint32_t)(int32_t)(int8_t)(va >> 16) +
+                                  ((uint32_t)(int32_t)(int8_t)(vb >> 16) << TD_MAC_PAIR_SHIFT));
+        d[3 * band_w] = (int32_t)((uint32_t)(int32_t)(int8_t)(va >> 24) +
+                                  ((uint32_t)(int32_t)(int8_t)(vb >> 24) << TD_MAC_PAIR_SHIFT));
+        d += 4 * band_w;
+      }
+    }
+    return;
+  }
   for (c = 0; c < channels; ++c) {
     int32_t *d = rows + c * band_w;
     int32_t *const end = d + in_w;
