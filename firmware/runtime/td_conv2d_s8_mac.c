@@ -86,9 +86,10 @@ static void td_mac_dot_bytes(const int8_t *x, const uint8_t *w, int32_t depth,
   sums[3] = (int32_t)a3;
 }
 
-/* One output pixel from its column; full and fast are constants where it is inlined. */
+/* One output pixel from its column; full, fast and words (layout 0) are constants where
+ * it is inlined. */
 TD_MAC_INLINE void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, int8_t *out,
-                                int full, int fast) {
+                                int full, int fast, int words) {
   const int32_t depth = p->depth;
   const int32_t *rq = p->requant;
   const int32_t out_c = p->out_c;
@@ -97,10 +98,10 @@ TD_MAC_INLINE void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, 
   const int32_t hi = p->act_max;
   const int32_t *const pairs = p->pairs;
   const uint8_t *const bytes = (const uint8_t *)p->bytes;
-  const int32_t block = pairs != NULL ? 8 : 4;
+  const int32_t block = words ? 8 : 4;
   int32_t correction = 0;
   int32_t c;
-  if (bytes != NULL) {
+  if (!words) {
     int32_t sum = 0;
     int32_t k;
     for (k = 0; k < depth; ++k) {
@@ -112,7 +113,7 @@ TD_MAC_INLINE void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, 
     int32_t sums[8];
     const int32_t n = out_c - c < block ? out_c - c : block;
     int32_t j;
-    if (pairs != NULL) {
+    if (words) {
       td_mac_dot8(col, pairs + c / 2 * depth, depth, sums); /* 8 channels: 4 words a tap */
     } else {
       td_mac_dot_bytes(col, bytes + c * depth, depth, sums);
@@ -126,7 +127,8 @@ TD_MAC_INLINE void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, 
 }
 
 TD_MAC_INLINE void td_mac_image(const td_conv_mac_params *p, const int8_t *input,
-                                int8_t *output, int8_t *scratch, int full, int fast) {
+                                int8_t *output, int8_t *scratch, int full, int fast,
+                                int words) {
   int32_t oy;
   for (oy = 0; oy < p->out_h; ++oy) {
     int32_t ox;
@@ -138,7 +140,7 @@ TD_MAC_INLINE void td_mac_image(const td_conv_mac_params *p, const int8_t *input
         td_mac_column(p, input, oy, ox, scratch);
         col = scratch;
       }
-      td_mac_pixel(p, col, output, full, fast);
+      td_mac_pixel(p, col, output, full, fast, words);
       output += p->out_c;
     }
   }
@@ -152,12 +154,12 @@ td_status td_conv2d_s8_mac(const td_conv_mac_params *p, const int8_t *input, int
     return TD_ERR_ARG;
   }
   /* one copy of the loops per requantization variant */
-  if (p->full && p->fast) {
-    td_mac_image(p, input, output, scratch, 1, 1);
-  } else if (p->fast) {
-    td_mac_image(p, input, output, scratch, 0, 1);
+  if (p->layout == 0 && p->full && p->fast) {
+    td_mac_image(p, input, output, scratch, 1, 1, 1);
+  } else if (p->layout == 1 && p->full && p->fast) {
+    td_mac_image(p, input, output, scratch, 1, 1, 0);
   } else {
-    td_mac_image(p, input, output, scratch, p->full, 0);
+    td_mac_image(p, input, output, scratch, p->full, p->fast, p->layout == 0);
   }
   return TD_OK;
 }
