@@ -48,6 +48,32 @@ TD_MAC_INLINE int32_t td_mac_high(int64_t acc) { return (int32_t)(acc >> TD_MAC_
  *    high word of a * m + 2^31 - 2^32 * (a < 0) is r - (a < 0) (the doubling moves the
  *    rounding to bit 31: one SMLAL); a < 0 stands for r < 0, which differs only when
  *    r == 0, where both give the zero point. */
+/* ARMv6-M has no 64-bit multiply (GCC calls __aeabi_lmul): the fast records' product
+ * from four 16 x 16-bit MULS instead (td_mac_mulhi_round). */
+#if defined(__ARM_ARCH_6M__) && !defined(TD_MAC_MUL64)
+#define TD_MAC_MUL32 1
+#endif
+
+/* floor((a * m + 2^31) / 2^32) for 0 <= m < 2^31, exactly. TD_MAC_MUL32: with
+ * a = ah 2^16 + al, m = mh 2^16 + ml (al, ml unsigned 16-bit) the product is
+ * ah mh 2^32 + (ah ml + al mh) 2^16 + al ml; every partial sum below fits 32 bits
+ * (|ah ml| < 2^31, al mh + (al ml >> 16) + 2^15 < 2^31) and the low halves' carry is
+ * added separately. */
+TD_MAC_INLINE int32_t td_mac_mulhi_round(int32_t a, int32_t m) {
+#if defined(TD_MAC_MUL32) && TD_MAC_MUL32
+  const uint32_t al = (uint32_t)a & 0xFFFFu;
+  const int32_t ah = a >> 16;
+  const uint32_t ml = (uint32_t)m & 0xFFFFu;
+  const int32_t mh = m >> 16;
+  const int32_t z1 = ah * (int32_t)ml;
+  const int32_t z2 = (int32_t)(al * (uint32_t)mh + ((al * ml) >> 16) + 0x8000u);
+  const int32_t carry = (int32_t)((((uint32_t)z1 & 0xFFFFu) + ((uint32_t)z2 & 0xFFFFu)) >> 16);
+  return ah * mh + (z1 >> 16) + (z2 >> 16) + carry;
+#else
+  return (int32_t)(((int64_t)a * m + ((int64_t)1 << 31)) >> 32);
+#endif
+}
+
 typedef struct {
   int32_t bias, m, left, e, h, neg;
 } td_mac_rq;
@@ -67,8 +93,12 @@ TD_MAC_INLINE td_mac_rq td_mac_rq_load(const int32_t *rq) {
 TD_MAC_INLINE int32_t td_mac_requant_q(int32_t sum, td_mac_rq q, int32_t zp, int fast) {
   if (fast) { /* a constant where inlined */
     const int32_t a = (int32_t)(((uint32_t)sum << 1) + (uint32_t)q.bias);
+#if defined(TD_MAC_MUL32) && TD_MAC_MUL32
+    const int32_t r = td_mac_mulhi_round(a, q.m) + (a >> 31);
+#else
     const int64_t start = (int64_t)(a >> 31) * ((int64_t)1 << 32) + ((int64_t)1 << 31);
     const int32_t r = (int32_t)(((int64_t)a * q.m + start) >> 32);
+#endif
     return (r + q.h) >> q.e;
   } else {
     const int32_t a = (int32_t)(((uint32_t)sum + (uint32_t)q.bias) << q.left);
