@@ -24,17 +24,17 @@ static void td_mac_dw_load(const td_dwconv_mac_params *p, const int8_t *input, i
   const int32_t in_w = p->in_w;
   int32_t c;
   if (iy < 0 || iy >= p->in_h) {
-    memset(rows, p->pad_value, (size_t)(channels * band_w));
+    memset(rows, (p->pad_value + 128) & 0xFF, (size_t)(channels * band_w));
     return;
   }
   input += iy * in_w * channels;
   rows += p->pad_w;
   for (c = 0; c < channels; ++c) {
-    const int8_t *src = input + c;
-    int8_t *dst = rows + c * band_w;
-    int8_t *const end = dst + in_w;
+    const uint8_t *src = (const uint8_t *)input + c;
+    uint8_t *dst = (uint8_t *)rows + c * band_w;
+    uint8_t *const end = dst + in_w;
     while (dst != end) {
-      *dst++ = *src;
+      *dst++ = (uint8_t)(*src ^ 0x80u); /* x + 128 */
       src += channels;
     }
   }
@@ -45,12 +45,11 @@ static int32_t td_mac_dw_slot(int32_t iy, int32_t filter_h) {
   return (iy + filter_h * 8) % filter_h; /* iy >= -pad_h > -8 * filter_h */
 }
 
-/* One output row of one channel, 3x3 filter: weights in registers. */
-TD_MAC_INLINE void td_mac_dw_row3x3(const td_dwconv_mac_params *p, const int8_t *r0,
-                                    const int8_t *r1, const int8_t *r2, const int8_t *w,
+/* One output row of one channel, 3x3 filter, over x + 128 (unsigned bytes: LDRB with an
+ * immediate offset on ARMv6-M, where LDRSB has none; the bias has - 128 * sum w). */
+TD_MAC_INLINE void td_mac_dw_row3x3(const td_dwconv_mac_params *p, const uint8_t *r0,
+                                    const uint8_t *r1, const uint8_t *r2, const int32_t *w,
                                     const int32_t *rq, int8_t *out, int full, int fast) {
-  const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
-  const int32_t w6 = w[6], w7 = w[7], w8 = w[8];
   const int32_t step = p->stride_w;
   const int32_t channels = p->channels;
   const int32_t zp = p->output_offset;
@@ -58,9 +57,9 @@ TD_MAC_INLINE void td_mac_dw_row3x3(const td_dwconv_mac_params *p, const int8_t 
   const int32_t hi = p->act_max;
   int8_t *const end = out + p->out_w * channels;
   while (out != end) {
-    int32_t acc = w0 * r0[0] + w1 * r0[1] + w2 * r0[2];
-    acc += w3 * r1[0] + w4 * r1[1] + w5 * r1[2];
-    acc += w6 * r2[0] + w7 * r2[1] + w8 * r2[2];
+    int32_t acc = w[0] * r0[0] + w[1] * r0[1] + w[2] * r0[2];
+    acc += w[3] * r1[0] + w[4] * r1[1] + w[5] * r1[2];
+    acc += w[6] * r2[0] + w[7] * r2[1] + w[8] * r2[2];
     *out = td_mac_clamp(td_mac_requant(acc, rq, zp, fast), full, lo, hi);
     out += channels;
     r0 += step;
@@ -70,18 +69,18 @@ TD_MAC_INLINE void td_mac_dw_row3x3(const td_dwconv_mac_params *p, const int8_t 
 }
 
 /* Any filter size. */
-static void td_mac_dw_row(const td_dwconv_mac_params *p, const int8_t *const *rows,
-                          const int8_t *w, const int32_t *rq, int8_t *out) {
+static void td_mac_dw_row(const td_dwconv_mac_params *p, const uint8_t *const *rows,
+                          const int32_t *w, const int32_t *rq, int8_t *out) {
   int32_t ox;
   for (ox = 0; ox < p->out_w; ++ox) {
     int32_t acc = 0;
-    const int8_t *wk = w;
+    const int32_t *wk = w;
     int32_t fy;
     for (fy = 0; fy < p->filter_h; ++fy) {
-      const int8_t *x = rows[fy] + ox * p->stride_w;
+      const uint8_t *x = rows[fy] + ox * p->stride_w;
       int32_t fx;
       for (fx = 0; fx < p->filter_w; ++fx) {
-        acc += (int32_t)wk[fx] * x[fx];
+        acc += wk[fx] * (int32_t)x[fx];
       }
       wk += p->filter_w;
     }
@@ -243,11 +242,11 @@ static void td_mac_dw_pairs(const td_dwconv_mac_params *p, const int8_t *input, 
 
 td_status td_depthwise_conv2d_s8_mac(const td_dwconv_mac_params *p, const int8_t *input,
                                      int8_t *output, int8_t *scratch) {
-  const int8_t *rows[8];
+  const uint8_t *rows[8];
   int32_t next;
   int32_t oy;
   if (p == NULL || input == NULL || output == NULL || scratch == NULL ||
-      (p->pairs ? p->words == NULL : p->filter == NULL) ||
+      p->words == NULL ||
       p->requant == NULL || p->filter_h < 1 || p->filter_h > 8 || p->pad_h >= 8 * p->filter_h ||
       p->band_w < p->pad_w + p->in_w ||
       p->band_w < (p->out_w - 1) * p->stride_w + p->filter_w) {
@@ -260,8 +259,8 @@ td_status td_depthwise_conv2d_s8_mac(const td_dwconv_mac_params *p, const int8_t
     td_mac_dw_pairs(p, input, output, (int32_t *)(void *)scratch); /* 4-byte aligned */
     return TD_OK;
   }
-  /* every padding column of every slot holds the zero point from here on */
-  memset(scratch, p->pad_value, (size_t)(p->filter_h * p->channels * p->band_w));
+  /* every padding column of every slot holds the zero point (+ 128) from here on */
+  memset(scratch, (p->pad_value + 128) & 0xFF, (size_t)(p->filter_h * p->channels * p->band_w));
   next = -p->pad_h;
   for (oy = 0; oy < p->out_h; ++oy) {
     const int32_t first = oy * p->stride_h - p->pad_h;
@@ -279,11 +278,11 @@ td_status td_depthwise_conv2d_s8_mac(const td_dwconv_mac_params *p, const int8_t
       base[fy] = td_mac_dw_slot(first + fy, p->filter_h) * slot_bytes;
     }
     for (c = 0; c < p->channels; ++c) {
-      const int8_t *w = p->filter + c * taps;
+      const int32_t *w = p->words + c * taps;
       const int32_t *rq = p->requant + c * TD_MAC_REQUANT_WORDS;
       int8_t *out = output + oy * p->out_w * p->channels + c;
       for (fy = 0; fy < p->filter_h; ++fy) {
-        rows[fy] = scratch + base[fy] + c * p->band_w;
+        rows[fy] = (const uint8_t *)scratch + base[fy] + c * p->band_w;
       }
       if (p->filter_h == 3 && p->filter_w == 3 && p->full && p->fast) {
         td_mac_dw_row3x3(p, rows[0], rows[1], rows[2], w, rq, out, 1, 1);

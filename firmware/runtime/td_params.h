@@ -402,7 +402,8 @@ typedef struct {
 
 /* DEPTHWISE_CONV_2D without SIMD (td_depthwise_conv2d_s8_mac), depth multiplier 1, no
  * dilation: a ring of filter_h input rows, channel-major and padded with the zero
- * point, in the scratch buffer ([slot][channel][band_w] bytes, or pair words).
+ * point, in the scratch buffer ([slot][channel][band_w]: pair words, or x + 128 as
+ * unsigned bytes, the bias then less 128 * sum w).
  */
 typedef struct {
   int32_t in_h;
@@ -421,8 +422,7 @@ typedef struct {
   int32_t act_min;
   int32_t act_max;
   int32_t band_w;  /* columns of a ring row: pad_w + in_w at least */
-  const int8_t *filter;  /* [channels][filter_h * filter_w] (NULL when pairs) */
-  const int32_t *words;  /* pairs: the filter as int32 words, else NULL */
+  const int32_t *words;  /* [channels][filter_h * filter_w] int32 weights */
   const int32_t *requant;  /* [channels][6] as in td_conv_mac_params */
   int32_t full;  /* as in td_conv_mac_params */
   int32_t fast;  /* as in td_conv_mac_params */

@@ -464,7 +464,8 @@ class ConvMacParams:
 class DwconvMacParams:
     """DEPTHWISE_CONV_2D without SIMD (td_depthwise_conv2d_s8_mac), depth multiplier 1,
     no dilation: a ring of filter_h input rows, channel-major and padded with the zero
-    point, in the scratch buffer ([slot][channel][band_w] bytes, or pair words)."""
+    point, in the scratch buffer ([slot][channel][band_w]: pair words, or x + 128 as
+    unsigned bytes, the bias then less 128 * sum w)."""
 
     C_NAME: ClassVar[str] = "td_dwconv_mac_params"
     in_h: int = c(I32)
@@ -483,8 +484,7 @@ class DwconvMacParams:
     act_min: int = c(I32)
     act_max: int = c(I32)
     band_w: int = c(I32, "columns of a ring row: pad_w + in_w at least")
-    filter: str | None = c("const int8_t *", "[channels][filter_h * filter_w] (NULL when pairs)")
-    words: str | None = c("const int32_t *", "pairs: the filter as int32 words, else NULL")
+    words: str | None = c("const int32_t *", "[channels][filter_h * filter_w] int32 weights")
     requant: str | None = c("const int32_t *", "[channels][6] as in td_conv_mac_params")
     full: int = c(I32, "as in td_conv_mac_params")
     fast: int = c(I32, "as in td_conv_mac_params")

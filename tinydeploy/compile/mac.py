@@ -47,7 +47,7 @@ CHANNEL_BLOCK = {0: 8, 1: 4}
 
 
 def _requant(step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int,
-             output_offset: int) -> tuple[np.ndarray, int]:
+             output_offset: int, input_bias: int = 0) -> tuple[np.ndarray, int]:
     """([oc, 6] records, fast) or NotEligible.
 
     fast (every channel shifts right, nothing can overflow): {2 * bias, m, 0, e,
@@ -55,12 +55,13 @@ def _requant(step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int,
     2^31 - 2^32 * (sum < 0) gives SaturatingRoundingDoublingHighMul plus
     RoundingDivideByPOT's -1 for negatives in its high word (td_mac.h); else
     {bias, m, left, e, 2^(e-1) (0 for e == 0), -1 (0 for e == 0)} with the zero point
-    added after the shift."""
+    added after the shift. input_bias: the kernel reads x + input_bias (unsigned bytes),
+    so the bias also takes - input_bias * sum w."""
     oc = w2d.shape[0]
     m, s = _per_channel(step, oc)
     left = np.maximum(s, 0)
     e = np.maximum(-s, 0)
-    folded = bias + input_offset * w2d.sum(axis=1)
+    folded = bias + (input_offset - input_bias) * w2d.sum(axis=1)
     # the accumulator: bias + sum w (x + input_offset), x in [-128, 127]
     lo, hi = -128 + input_offset, 127 + input_offset
     span = np.maximum(np.abs(bias + np.maximum(w2d * lo, w2d * hi).sum(axis=1)),
@@ -173,22 +174,24 @@ def dwconv_mac(step: Step, layout: int) -> Step:
     bias = _array(step, p["bias"])
     bias = np.zeros(c, np.int64) if bias is None else bias
     pre = f"op{step.op_index}"
-    rq, fast = _requant(step, w2d, bias, p["input_offset"], p["output_offset"])
+    # the byte ring (not pairs) holds x + 128 as unsigned bytes: ARMv6-M loads those with
+    # an immediate offset (LDRSB has none)
+    pairs = int(layout == 0 and (kh, kw) == (3, 3)
+                and int(np.abs(w2d).sum(axis=1).max(initial=0)) * 128 < 1 << (PAIR_SHIFT - 1))
+    rq, fast = _requant(step, w2d, bias, p["input_offset"], p["output_offset"],
+                        input_bias=0 if pairs else 128)
     records = ConstArray(f"{pre}_mac_requant", "int32_t", rq.reshape(-1), "params")
     band_w = max(p["pad_w"] + p["in_w"], (p["out_w"] - 1) * p["stride_w"] + kw)
     # v7m, 3x3: two vertically adjacent outputs per SMLAL over a ring of pair words
-    # x[y][i] + x[y + stride_h][i] * 2^23 (the bound of the paired channels: 128 * sum |w|),
-    # the weights as int32 words (no sign extension in the loop)
-    pairs = int(layout == 0 and (kh, kw) == (3, 3)
-                and int(np.abs(w2d).sum(axis=1).max(initial=0)) * 128 < 1 << (PAIR_SHIFT - 1))
-    filt = ConstArray(f"{pre}_mac_filter", "int8_t", w2d.reshape(-1), "weights")
+    # x[y][i] + x[y + stride_h][i] * 2^23 (the bound of the paired channels: 128 * sum |w|);
+    # the weights as int32 words (no sign extension in the loop: a word load each)
     words = ConstArray(f"{pre}_mac_filter_words", "int32_t", w2d.reshape(-1), "weights")
     params = dict(in_h=p["in_h"], in_w=p["in_w"], channels=c, out_h=p["out_h"],
                   out_w=p["out_w"], filter_h=kh, filter_w=kw, stride_h=p["stride_h"],
                   stride_w=p["stride_w"], pad_h=p["pad_h"], pad_w=p["pad_w"],
                   pad_value=-p["input_offset"], output_offset=p["output_offset"],
                   act_min=p["act_min"], act_max=p["act_max"], band_w=band_w,
-                  filter=None if pairs else filt.name, words=words.name if pairs else None,
+                  words=words.name,
                   requant=records.name, full=_full(p), fast=fast, pairs=pairs)
     inplace = _dw_pairs_inplace(params) if pairs else dsp._dw_inplace(dict(params, vert=0))
     # the ring of filter_h input rows, channel-major, padded with the zero point: bytes,
@@ -196,7 +199,7 @@ def dwconv_mac(step: Step, layout: int) -> Step:
     scratch = kh * c * band_w * 4 if pairs else (kh * c * band_w + 3) // 4 * 4
     return Step(step.op_index, step.opcode, "td_depthwise_conv2d_s8_mac", "td_dwconv_mac_params",
                 params, list(step.inputs), list(step.outputs),
-                [words if pairs else filt, records],
+                [words, records],
                 {step.inputs[0]: inplace}, scratch=[("mac", scratch)])
 
 
