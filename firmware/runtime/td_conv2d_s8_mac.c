@@ -91,6 +91,7 @@ static void td_mac_dot_bytes(const int8_t *x, const uint8_t *w, int32_t depth,
 TD_MAC_INLINE void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, int8_t *out,
                                 int full, int fast, int words) {
   const int32_t depth = p->depth;
+  const int32_t chunk = p->chunk;
   const int32_t *rq = p->requant;
   const int32_t out_c = p->out_c;
   const int32_t zp = p->output_offset;
@@ -113,8 +114,22 @@ TD_MAC_INLINE void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, 
     int32_t sums[8];
     const int32_t n = out_c - c < block ? out_c - c : block;
     int32_t j;
-    if (words) {
+    if (words && chunk >= depth) {
       td_mac_dot8(col, pairs + c / 2 * depth, depth, sums); /* 8 channels: 4 words a tap */
+    } else if (words) {
+      /* runs of chunk inputs, so that no paired accumulator overlaps (mac.pair_chunk) */
+      const int32_t *w = pairs + c / 2 * depth;
+      int32_t k;
+      for (j = 0; j < 8; ++j) {
+        sums[j] = 0;
+      }
+      for (k = 0; k < depth; k += chunk) {
+        int32_t part[8];
+        td_mac_dot8(col + k, w + 4 * k, depth - k < chunk ? depth - k : chunk, part);
+        for (j = 0; j < 8; ++j) {
+          sums[j] = (int32_t)((uint32_t)sums[j] + (uint32_t)part[j]);
+        }
+      }
     } else {
       td_mac_dot_bytes(col, bytes + c * depth, depth, sums);
     }
@@ -150,7 +165,7 @@ td_status td_conv2d_s8_mac(const td_conv_mac_params *p, const int8_t *input, int
                            int8_t *scratch) {
   if (p == NULL || input == NULL || output == NULL || scratch == NULL || p->requant == NULL ||
       (p->layout == 0 ? p->pairs == NULL || p->bytes != NULL : p->bytes == NULL) ||
-      p->depth != p->filter_h * p->filter_w * p->in_c) {
+      p->depth != p->filter_h * p->filter_w * p->in_c || p->chunk < 1) {
     return TD_ERR_ARG;
   }
   /* one copy of the loops per requantization variant */

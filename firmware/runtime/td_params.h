@@ -385,6 +385,7 @@ typedef struct {
   int32_t pad_w;
   int32_t pad_value;  /* the input zero point: what a padded tap reads */
   int32_t depth;  /* filter_h * filter_w * in_c */
+  int32_t chunk;  /* layout 0: inputs per paired accumulation (mac.pair_chunk), depth mostly */
   int32_t direct;  /* 1: 1x1 without padding, a pixel's column is its input row */
   int32_t output_offset;
   int32_t act_min;

@@ -447,6 +447,7 @@ class ConvMacParams:
     pad_w: int = c(I32)
     pad_value: int = c(I32, "the input zero point: what a padded tap reads")
     depth: int = c(I32, "filter_h * filter_w * in_c")
+    chunk: int = c(I32, "layout 0: inputs per paired accumulation (mac.pair_chunk), depth mostly")
     direct: int = c(I32, "1: 1x1 without padding, a pixel's column is its input row")
     output_offset: int = c(I32)
     act_min: int = c(I32)

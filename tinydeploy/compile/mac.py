@@ -97,12 +97,26 @@ def _blocks(w2d: np.ndarray, block: int) -> np.ndarray:
     return w.reshape(ocp // block, block, k).transpose(0, 2, 1)
 
 
+def pair_chunk(w2d: np.ndarray) -> int:
+    """Inputs per paired accumulation (v7m): the largest run length L (the whole depth
+    where it can) such that over every run [i L, (i + 1) L) of every channel
+    128 * sum |w| < 2^22, so the low channel's sum never reaches the high one's bits;
+    the kernel adds the runs' sums in 32 bits. L >= 258 for any int8 weights."""
+    depth = w2d.shape[1]
+    a = np.abs(w2d)
+    run = depth
+    while run > 1:
+        pad = -depth % run
+        sums = np.pad(a, ((0, 0), (0, pad))).reshape(a.shape[0], -1, run).sum(axis=2)
+        if int(sums.max(initial=0)) * 128 < 1 << (PAIR_SHIFT - 1):
+            return run
+        run = run // 2
+    return 1
+
+
 def _weights(w2d: np.ndarray, layout: int, pre: str) -> ConstArray:
     b = _blocks(w2d, CHANNEL_BLOCK[layout])
     if layout == 0:
-        if int(np.abs(w2d).sum(axis=1).max(initial=0)) * 128 >= 1 << (PAIR_SHIFT - 1):
-            raise NotEligible("a channel's sum of |weights| reaches 2^15: the paired "
-                              "accumulators could overlap")
         words = b[:, :, 0::2] + (b[:, :, 1::2] << PAIR_SHIFT)  # [blocks, K, 4]
         return ConstArray(f"{pre}_mac_pairs", "int32_t", words.reshape(-1), "weights")
     return ConstArray(f"{pre}_mac_bytes", "int8_t", _as_int8(b + 128), "weights")
@@ -121,7 +135,8 @@ def _conv_step(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int
     records = ConstArray(f"{pre}_mac_requant", "int32_t", rq.reshape(-1), "params")
     depth = w2d.shape[1]
     direct = int((geo["filter_h"], geo["filter_w"], geo["pad_h"], geo["pad_w"]) == (1, 1, 0, 0))
-    params = dict(**geo, pad_value=-p["input_offset"], depth=depth, direct=direct,
+    params = dict(**geo, pad_value=-p["input_offset"], depth=depth,
+                  chunk=pair_chunk(w2d) if layout == 0 else depth, direct=direct,
                   output_offset=p["output_offset"], act_min=p["act_min"], act_max=p["act_max"],
                   layout=layout, pairs=weights.name if layout == 0 else None,
                   bytes=weights.name if layout == 1 else None, requant=records.name,
