@@ -7,13 +7,14 @@
  *  - layout 0 (v7m): eight channels, four SMLALs per value, each into a 64-bit
  *    accumulator that holds two channels (td_mac.h): one instruction, two
  *    multiply-accumulates;
- *  - layout 1 (v6m): four MULS + ADD on the weights + 128 (unsigned bytes, loaded with
- *    an immediate offset), corrected by 128 * the column's sum.
+ *  - layout 1 (v6m): eight channels, MULS + ADD on the weights + 128 (unsigned bytes,
+ *    loaded with an immediate offset; td_mac_bytes8.h), less 128 * the column's sum.
  * The input offset is in the bias (tinydeploy/compile/mac.py).
  */
 #pragma GCC optimize("O2")
 #include "td_kernels.h"
 #include "td_mac.h"
+#include "td_mac_bytes8.h"
 
 #include <string.h>
 
@@ -63,29 +64,6 @@ static void td_mac_column(const td_conv_mac_params *p, const int8_t *input, int3
   }
 }
 
-/* Four channels' sums over one column: layout 1 (weights + 128, unsigned), without
- * the -128 * sum(x) correction. Wrap-around arithmetic: only the final sum fits. */
-static void td_mac_dot_bytes(const int8_t *x, const uint8_t *w, int32_t depth,
-                             int32_t sums[8]) {
-  uint32_t a0 = 0;
-  uint32_t a1 = 0;
-  uint32_t a2 = 0;
-  uint32_t a3 = 0;
-  int32_t k;
-  for (k = 0; k < depth; ++k) {
-    const uint32_t v = (uint32_t)(int32_t)x[k];
-    a0 += v * w[0];
-    a1 += v * w[1];
-    a2 += v * w[2];
-    a3 += v * w[3];
-    w += 4;
-  }
-  sums[0] = (int32_t)a0;
-  sums[1] = (int32_t)a1;
-  sums[2] = (int32_t)a2;
-  sums[3] = (int32_t)a3;
-}
-
 /* One output pixel from its column; full, fast and words (layout 0) are constants where
  * it is inlined. */
 TD_MAC_INLINE void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, int8_t *out,
@@ -99,7 +77,7 @@ TD_MAC_INLINE void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, 
   const int32_t hi = p->act_max;
   const int32_t *const pairs = p->pairs;
   const uint8_t *const bytes = (const uint8_t *)p->bytes;
-  const int32_t block = words ? 8 : 4;
+  const int32_t block = 8; /* channels per block in both layouts */
   int32_t correction = 0;
   int32_t c;
   if (!words) {
@@ -131,7 +109,7 @@ TD_MAC_INLINE void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, 
         }
       }
     } else {
-      td_mac_dot_bytes(col, bytes + c * depth, depth, sums);
+      td_mac_bytes8(col, bytes + c * depth, depth, sums);
     }
     for (j = 0; j < n; ++j) {
       const int32_t sum = (int32_t)((uint32_t)sums[j] + (uint32_t)correction);

@@ -137,8 +137,11 @@ TD_MAC_INLINE int8_t td_mac_clamp(int32_t v, int full, int32_t lo, int32_t hi) {
 
 #if defined(__GNUC__) || defined(__clang__)
 #define TD_MAC_NOINLINE __attribute__((noinline, unused))
+/* a parameter of a naked assembly routine: read from its register, not by name */
+#define TD_MAC_REG_ARG __attribute__((unused))
 #else
 #define TD_MAC_NOINLINE
+#define TD_MAC_REG_ARG
 #endif
 
 /* Eight channels' sums over one column of depth int8 values, layout 0: four pair words

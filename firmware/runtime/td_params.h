@@ -365,7 +365,7 @@ typedef struct {
 /* CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) without
  * SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/8)][depth][4] words
  * w_c + w_(c+1) * 2^23 for the channel pairs of a block of eight; layout 1 (v6m): bytes
- * holds [ceil(out_c/4)][depth][4] weights + 128 as unsigned bytes. requant: per channel
+ * holds [ceil(out_c/8)][depth][8] weights + 128 as unsigned bytes. requant: per channel
  * {bias folded with the input offset, m, left, e, h, neg}.
  */
 typedef struct {

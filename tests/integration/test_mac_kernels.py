@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -153,3 +155,42 @@ def test_kws_on_cores_without_dsp_exact_and_faster(tmp_path, capsys, board, mode
     assert r["kernels"] == mode and r["kernel_choice"]["requested"] == "auto"
     assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
     assert r["instructions_per_mac"] <= bound
+
+
+TWINS_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "mac_twins_m0.c"
+
+
+def _run_twins_on_qemu_m0(out_dir: Path, seed: int) -> str:
+    """Build tests/fixtures/mac_twins_m0.c for the Cortex-M0 (in place of the protocol
+    server), run it on QEMU's microbit machine, return what it printed."""
+    from tinydeploy.boards import load_board
+    from tinydeploy.codegen import generate_project
+
+    board = load_board("qemu-microbit")
+    project = generate_project(board, [TWINS_FIXTURE], out_dir / "project")
+    (project / "app" / "td_server.c").unlink()  # the fixture has the main()
+    for f in (project / "runtime").glob("*.c"):  # headers only: the routines are static
+        f.unlink()
+    build = subprocess.run(["make", "-s", "-C", str(project), f"EXTRA_CFLAGS=-DTD_TEST_SEED={seed}"],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr[-2000:]
+    try:  # a run takes under a second; a routine that never returns or faults hangs
+        run = subprocess.run(["qemu-system-arm", "-machine", board.qemu_machine, "-nographic",
+                              "-monitor", "none", "-semihosting-config", "enable=on,target=native",
+                              "-kernel", str(project / "build" / "fw.elf")],
+                             capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout
+        return (out or "") + "\nTIMEOUT (a routine hung or faulted)\n"
+    return run.stdout
+
+
+@pytest.mark.slow
+@needs_arm
+def test_v6m_assembly_routine_equals_its_c_twin_on_qemu(tmp_path) -> None:
+    """Three seeds of random lengths, alignments and data: td_mac_bytes8_m0 and its twin
+    write the same sums, and nothing else (tests/fixtures/mac_twins_m0.c)."""
+    out = "".join(_run_twins_on_qemu_m0(tmp_path / f"s{seed}", seed) for seed in (1, 2, 3))
+    lines = [ln.strip() for ln in out.splitlines()]
+    assert lines.count("done 0") == 3, out
+    assert lines.count("ok td_mac_bytes8 40") == 3, out

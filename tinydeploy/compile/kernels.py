@@ -427,7 +427,7 @@ class ConvMacParams:
     """CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image)
     without SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/8)][depth][4]
     words w_c + w_(c+1) * 2^23 for the channel pairs of a block of eight; layout 1 (v6m):
-    bytes holds [ceil(out_c/4)][depth][4] weights + 128 as unsigned bytes. requant: per
+    bytes holds [ceil(out_c/8)][depth][8] weights + 128 as unsigned bytes. requant: per
     channel {bias folded with the input offset, m, left, e, h, neg}."""
 
     C_NAME: ClassVar[str] = "td_conv_mac_params"
@@ -616,7 +616,8 @@ KERNELS: dict[str, Kernel] = {k.name: k for k in (
 # in for the base kernels: mac.CONVERTERS)
 _MAC = ("td_mac.h",)
 KERNELS.update({k.name: k for k in (
-    Kernel("td_conv2d_s8_mac", ConvMacParams, ("td_conv2d_s8_mac.c",) + _MAC),
+    Kernel("td_conv2d_s8_mac", ConvMacParams, ("td_conv2d_s8_mac.c",) + _MAC +
+           ("td_mac_bytes8.h", "td_mac_bytes8_m0.h")),
     Kernel("td_depthwise_conv2d_s8_mac", DwconvMacParams, ("td_depthwise_conv2d_s8_mac.c",) + _MAC),
 )})
 

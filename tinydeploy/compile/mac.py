@@ -42,8 +42,8 @@ PAIR_SHIFT = 23  # w_c + w_(c+1) * 2^23 (td_mac.h TD_MAC_PAIR_SHIFT)
 INT32_LIMIT = (1 << 31) - 1
 REQUANT_WORDS = 6  # bias, m, left, e, h, neg (td_mac.h)
 LAYOUTS = {"v7m": 0, "v6m": 1}
-# output channels per block of the weights: v7m 8 (four pair words per tap), v6m 4
-CHANNEL_BLOCK = {0: 8, 1: 4}
+# output channels per block of the weights: v7m 8 (four pair words per tap), v6m 8
+CHANNEL_BLOCK = {0: 8, 1: 8}
 
 
 def _requant(step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int,
