@@ -64,6 +64,25 @@ static void td_mac_column(const td_conv_mac_params *p, const int8_t *input, int3
   }
 }
 
+/* td_mac_dot8 in runs of chunk inputs, so that no paired accumulator overlaps
+ * (mac.pair_chunk); the runs' sums added in 32 bits. Apart from the pixel loop, which
+ * keeps its registers for the common single run. */
+static TD_MAC_NOINLINE void td_mac_dot8_runs(const int8_t *x, const int32_t *w, int32_t depth,
+                                             int32_t chunk, int32_t sums[8]) {
+  int32_t k;
+  int j;
+  for (j = 0; j < 8; ++j) {
+    sums[j] = 0;
+  }
+  for (k = 0; k < depth; k += chunk) {
+    int32_t part[8];
+    td_mac_dot8(x + k, w + 4 * k, depth - k < chunk ? depth - k : chunk, part);
+    for (j = 0; j < 8; ++j) {
+      sums[j] = (int32_t)((uint32_t)sums[j] + (uint32_t)part[j]);
+    }
+  }
+}
+
 /* One output pixel from its column; full, fast and words (layout 0) are constants where
  * it is inlined. */
 TD_MAC_INLINE void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, int8_t *out,
@@ -95,19 +114,7 @@ TD_MAC_INLINE void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, 
     if (words && chunk >= depth) {
       td_mac_dot8(col, pairs + c / 2 * depth, depth, sums); /* 8 channels: 4 words a tap */
     } else if (words) {
-      /* runs of chunk inputs, so that no paired accumulator overlaps (mac.pair_chunk) */
-      const int32_t *w = pairs + c / 2 * depth;
-      int32_t k;
-      for (j = 0; j < 8; ++j) {
-        sums[j] = 0;
-      }
-      for (k = 0; k < depth; k += chunk) {
-        int32_t part[8];
-        td_mac_dot8(col + k, w + 4 * k, depth - k < chunk ? depth - k : chunk, part);
-        for (j = 0; j < 8; ++j) {
-          sums[j] = (int32_t)((uint32_t)sums[j] + (uint32_t)part[j]);
-        }
-      }
+      td_mac_dot8_runs(col, pairs + c / 2 * depth, depth, chunk, sums);
     } else {
       td_mac_bytes8(col, bytes + c * depth, depth, sums);
     }
