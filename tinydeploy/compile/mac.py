@@ -234,7 +234,7 @@ def _dw_pairs_inplace(p: dict[str, Any]) -> int:
     return d
 
 
-# base kernel -> the function that swaps in its MAC variant (kernels.py: Kernel.mac)
+# base kernel -> the function that swaps in its MAC variant (the MAC block of kernels.py)
 CONVERTERS = {
     "td_conv2d_s8": conv_mac,
     "td_fully_connected_s8": fc_mac,
