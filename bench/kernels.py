@@ -1,7 +1,9 @@
-"""Reference vs SIMD (DSP) kernels, per MLPerf Tiny model and board, written as JSON + HTML.
+"""Reference vs optimised kernels, per MLPerf Tiny model and board, written as JSON + HTML.
 
 For each model and board: `tinydeploy flash` with --kernels reference, dsp and
-dsp-small (int8 weights in flash, widened at run time); instructions per inference
+dsp-small (int8 weights in flash, widened at run time) on cores with the DSP extension,
+reference and the MAC kernels of the core (v7m on Cortex-M3, v6m on Cortex-M0) on the
+others (a variant a board cannot take is skipped); instructions per inference
 (QEMU -icount, emulated), per MAC, the speed-up, bit-exactness against
 tflite-micro, arena, and flash: the weights section (model data as stored for the
 kernels: widened weights, pre-scaled biases and per-channel requantization),
@@ -10,7 +12,10 @@ the model's own int8 weights and int32 biases for comparison, the runtime code
 
 Usage: python bench/kernels.py [-o bench/results/kernels.json] [--check 20]
                                [--boards qemu-m4,qemu-m7] [--models kws_ref_model,...]
-                               [--variants reference,dsp,dsp-small]
+                               [--variants reference,dsp,dsp-small,v7m,v6m]
+
+No-DSP cores: python bench/kernels.py --boards qemu-m3,qemu-m0
+                  -o bench/results/kernels_nodsp.json
 """
 
 from __future__ import annotations
@@ -48,9 +53,11 @@ def main() -> None:
     parser.add_argument("--check", type=int, default=20)
     parser.add_argument("--boards", default="qemu-m4,qemu-m7")
     parser.add_argument("--models", default=",".join(MODELS))
-    parser.add_argument("--variants", default="reference,dsp,dsp-small")
+    parser.add_argument("--variants", default="reference,dsp,dsp-small,v7m,v6m")
     args = parser.parse_args()
 
+    from tinydeploy.boards import load_board
+    from tinydeploy.compile import MAC_MODE_OF_CPU
     from tinydeploy.outdir import staged_output_dir
     from tinydeploy.pipeline import flash
     from tinydeploy.report.html import bench_html
@@ -63,7 +70,12 @@ def main() -> None:
                 if not path.exists():
                     print(f"skip {name}: {path} is absent", file=sys.stderr)
                     continue
+                b = load_board(board)
+                mac = MAC_MODE_OF_CPU.get(b.cpu)
+                made_for = {"reference", mac} if mac else {"reference", "dsp", "dsp-small"}
                 for variant in args.variants.split(","):
+                    if variant not in made_for:
+                        continue  # only the kernels made for this core
                     model_w8, model_bias = _model_weight_bytes(path)
                     with staged_output_dir(Path(tmp) / f"{name}-{board}-{variant}") as d:
                         r = flash(path, board, d, check=args.check, runs=1, kernels=variant)

@@ -86,8 +86,9 @@ def flash_cmd(
     runtime: str = typer.Option("aot", "--runtime", "-r", help="aot (default) or tflm."),
     kernels: str = typer.Option("auto", "--kernels", help="AOT kernels: auto (SIMD where the board's "
                                 "cpu has the DSP extension: dsp, or dsp-small when dsp's weights would "
-                                "take over 90% of the flash beside the firmware), reference, dsp, or "
-                                "dsp-small (int8 weights in flash, slower)."),
+                                "take over 90% of the flash beside the firmware; else v7m on a Cortex-M3, "
+                                "v6m on an M0/M0+), reference, dsp, dsp-small (int8 weights in flash, "
+                                "slower), v7m or v6m (multiply-accumulate kernels without SIMD)."),
     check: int = typer.Option(20, "--check", help="Inputs to compare with tflite-micro."),
     runs: int = typer.Option(10, "--runs", help="Timed inferences for the latency figure."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Samples (.npy, .npz or a folder "

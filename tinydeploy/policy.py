@@ -57,7 +57,7 @@ def dsp_flash_budget(board: Board) -> int:
 
 def kernel_options(board: Board, kernels: str) -> dict[str, Any]:
     """compile_model's keyword arguments that carry the kernel policy for ``board``."""
-    return {"kernels": kernels, "dsp": board.dsp,
+    return {"kernels": kernels, "dsp": board.dsp, "cpu": board.cpu,
             "flash_budget": dsp_flash_budget(board) if board.dsp else None}
 
 

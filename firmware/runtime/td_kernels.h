@@ -300,6 +300,18 @@ td_status td_lut_s8(const td_lut_params *p, const int8_t *input, int8_t *output)
 /* ADD_N: the sum of num_inputs tensors of `size` elements sharing one scale. */
 td_status td_add_n_s8(const td_add_n_params *p, const int8_t *const *inputs, int8_t *output);
 
+/* ---- MAC kernels for cores without the DSP extension ----------------------------
+ * Cortex-M3 (layout 0, SMLAL on two channels at once) and M0/M0+ (layout 1): weights,
+ * folded biases and requantization records prepared by tinydeploy/compile/mac.py, the
+ * helpers in td_mac.h. Portable C: they run (more slowly) on any core. */
+
+/* scratch: depth bytes (one pixel's column), 4 when direct */
+td_status td_conv2d_s8_mac(const td_conv_mac_params *p, const int8_t *input, int8_t *output,
+                           int8_t *scratch);
+/* scratch: filter_h * channels * band_w bytes (the ring of input rows) */
+td_status td_depthwise_conv2d_s8_mac(const td_dwconv_mac_params *p, const int8_t *input,
+                                     int8_t *output, int8_t *scratch);
+
 #ifdef __cplusplus
 }
 #endif

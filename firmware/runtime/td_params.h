@@ -535,4 +535,75 @@ typedef struct {
   int32_t output_offset;
 } td_add_n_params;
 
+/* CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) without
+ * SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/8)][depth][4] words
+ * w_c + w_(c+1) * 2^23 for the channel pairs of a block of eight; layout 1 (v6m): bytes
+ * holds [ceil(out_c/8)][depth][8] weights + 128 as unsigned bytes. requant: per channel
+ * {bias folded with the input offset, m, left, e, h, neg}.
+ */
+typedef struct {
+  int32_t in_h;
+  int32_t in_w;
+  int32_t in_c;
+  int32_t out_h;
+  int32_t out_w;
+  int32_t out_c;
+  int32_t filter_h;
+  int32_t filter_w;
+  int32_t stride_h;
+  int32_t stride_w;
+  int32_t dilation_h;
+  int32_t dilation_w;
+  int32_t pad_h;
+  int32_t pad_w;
+  int32_t pad_value;  /* the input zero point: what a padded tap reads */
+  int32_t depth;  /* filter_h * filter_w * in_c */
+  int32_t chunk;  /* layout 0: inputs per paired accumulation (mac.pair_chunk), depth mostly */
+  int32_t direct;  /* 1: 1x1 without padding, a pixel's column is its input row */
+  int32_t output_offset;
+  int32_t act_min;
+  int32_t act_max;
+  int32_t layout;  /* 0: pair words (v7m), 1: biased bytes (v6m) */
+  const int32_t *pairs;  /* layout 0 weights, else NULL */
+  const int8_t *bytes;  /* layout 1 weights, else NULL */
+  const int32_t *requant;  /* [out_c][6] */
+  int32_t full;  /* 1: act_min, act_max are -128, 127 (a saturation, no clamp) */
+  /* 1: the records are {2 * bias, m, 0, e, 2^(e-1) + zp * 2^e, -1} (one SMLAL and a
+   * shift, mac.py), else {bias, m, left, e, h, neg}
+   */
+  int32_t fast;
+} td_conv_mac_params;
+
+/* DEPTHWISE_CONV_2D without SIMD (td_depthwise_conv2d_s8_mac), depth multiplier 1, no
+ * dilation: a ring of filter_h input rows, channel-major and padded with the zero
+ * point, in the scratch buffer ([slot][channel][band_w]: pair words, or x + 128 as
+ * unsigned bytes, the bias then less 128 * sum w).
+ */
+typedef struct {
+  int32_t in_h;
+  int32_t in_w;
+  int32_t channels;
+  int32_t out_h;
+  int32_t out_w;
+  int32_t filter_h;
+  int32_t filter_w;
+  int32_t stride_h;
+  int32_t stride_w;
+  int32_t pad_h;
+  int32_t pad_w;
+  int32_t pad_value;  /* the input zero point */
+  int32_t output_offset;
+  int32_t act_min;
+  int32_t act_max;
+  int32_t band_w;  /* columns of a ring row: pad_w + in_w at least */
+  const int32_t *words;  /* [channels][filter_h * filter_w] int32 weights */
+  const int32_t *requant;  /* [channels][6] as in td_conv_mac_params */
+  int32_t full;  /* as in td_conv_mac_params */
+  int32_t fast;  /* as in td_conv_mac_params */
+  /* 1 (v7m, 3x3): the ring holds int32 words x[y][i] + x[y + stride_h][i] * 2^23, two
+   * vertically adjacent outputs per SMLAL
+   */
+  int32_t pairs;
+} td_dwconv_mac_params;
+
 #endif /* TD_PARAMS_H */

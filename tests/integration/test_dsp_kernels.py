@@ -2,7 +2,7 @@
 
 Host tier: the portable C of td_*_dsp.c (same layouts and arithmetic as on the
 M4) over the Keras suite and an MLPerf model. QEMU tier: the SMLAD code on
-qemu-m4, a core without the DSP extension (qemu-m3) keeping the reference kernels.
+qemu-m4, a core without the DSP extension (qemu-m3) getting the MAC kernels (compile/mac.py).
 """
 
 from __future__ import annotations
@@ -160,10 +160,10 @@ def test_kws_simd_on_qemu_m4_is_exact_and_4x_faster(tmp_path, capsys) -> None:
 
 @pytest.mark.slow
 @needs_arm
-def test_core_without_dsp_keeps_reference_kernels(tmp_path, capsys) -> None:
+def test_core_without_dsp_gets_the_mac_kernels(tmp_path, capsys) -> None:
     r = _flash(capsys, str(mlperf_path("ad")), "--board", "qemu-m3", "--check", "2",
                "--runs", "1", "-o", str(tmp_path / "m3"))
-    assert r["kernels"] == "reference" and r["exact_match_rate"] == 1.0
+    assert r["kernels"] == "v7m" and r["exact_match_rate"] == 1.0
 
 
 def _asm_paths_model():

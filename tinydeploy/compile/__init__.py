@@ -30,6 +30,7 @@ from tinydeploy import __version__
 from tinydeploy.compile.dsp import select as select_dsp
 from tinydeploy.compile.emit import features_header, render, runtime_files
 from tinydeploy.compile.lower import PACKED_MARKER, lower, pack_weights
+from tinydeploy.compile.mac import select as select_mac
 from tinydeploy.compile.plan import plan as plan_memory
 from tinydeploy.compile.tflm import TflmRunner, tflm_arena_bytes
 from tinydeploy.errors import InputFileError
@@ -43,7 +44,11 @@ METADATA_NAME = "compiled.json"
 FEATURES_NAME = "td_features.h"
 METADATA_FORMAT = "tinydeploy-compiled-model"
 METADATA_VERSION = 1
-KERNEL_MODES = ("auto", "reference", "dsp", "dsp-small")
+KERNEL_MODES = ("auto", "reference", "dsp", "dsp-small", "v7m", "v6m")
+# --kernels auto on a core without the DSP extension: the MAC kernels of its architecture
+# (tinydeploy/compile/mac.py); other cores (the host) keep the reference kernels
+MAC_MODE_OF_CPU = {"cortex-m3": "v7m", "cortex-m0": "v6m", "cortex-m0plus": "v6m",
+                   "cortex-m0+": "v6m", "cortex-m1": "v6m"}
 
 __all__ = ["CompiledModel", "compile_model", "load_compiled", "check", "tflm_arena_bytes",
            "random_inputs", "METADATA_NAME"]
@@ -100,19 +105,22 @@ def _io(t: Tensor, offset: int) -> dict[str, Any]:
             "arena_offset": offset}
 
 
-def _requested_mode(kernels: str, dsp: bool) -> tuple[str, str]:
+def _requested_mode(kernels: str, dsp: bool, cpu: str | None = None) -> tuple[str, str]:
     """(kernel mode, why) before any flash budget is considered."""
     if kernels != "auto":
         return kernels, f"requested ({kernels})"
     if dsp:
         return "dsp", "auto: the cpu has the DSP extension"
+    if cpu in MAC_MODE_OF_CPU:
+        mode = MAC_MODE_OF_CPU[cpu]
+        return mode, f"auto: {cpu} has no DSP extension, the {mode} MAC kernels"
     return "reference", "auto: the cpu has no DSP extension"
 
 
 def compile_model(model: Model, out_dir: str | Path, force: bool = False,
                   remat: bool = True, kernels: str = "auto", dsp: bool = False,
                   profile: bool = False, weights: str = "auto",
-                  flash_budget: int | None = None) -> CompiledModel:
+                  flash_budget: int | None = None, cpu: str | None = None) -> CompiledModel:
     """Compile ``model`` into ``out_dir``: model.c, model.h, compiled.json, runtime/.
 
     kernels: "reference" (plain C loops everywhere), "dsp" (SIMD kernels where an op
@@ -121,7 +129,10 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
     flash and are widened with SXTB16 at run time: about half the weight flash of
     "dsp" for roughly a third more instructions in those layers) or
     "auto" (= "dsp" when ``dsp`` is true - the target core has the DSP extension -
-    else "reference"). flash_budget: bytes of flash the model's data (weights and
+    else the MAC kernels of ``cpu``'s architecture, else "reference"). "v7m" and "v6m":
+    32-bit multiply-accumulate kernels for cores without the DSP extension (Cortex-M3;
+    Cortex-M0/M0+), see compile/mac.py; portable C, exact on every core.
+    flash_budget: bytes of flash the model's data (weights and
     parameters) may take; with "auto" on a DSP core, "dsp" is used when its data fits
     the budget, else "dsp-small" (whose data may still be too big: the build's size
     check reports that). ``kernel_choice`` of the result (and compiled.json) says
@@ -144,12 +155,14 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
         if packed:
             steps = pack_weights(steps)
         skipped: dict[int, str] = {}
-        if mode != "reference":
+        if mode in ("v7m", "v6m"):
+            steps, skipped = select_mac(steps, mode)
+        elif mode != "reference":
             steps, skipped = select_dsp(steps, small=mode == "dsp-small")
         steps, mplan = plan_memory(model, steps, remat=remat)
         return steps, skipped, mplan, render(model, steps, mplan, profile=profile)
 
-    mode, reason = _requested_mode(kernels, dsp)
+    mode, reason = _requested_mode(kernels, dsp, cpu)
     steps, skipped, mplan, (c_text, h_text, facts) = lowered(mode)
     choice: dict[str, Any] = {"requested": kernels, "kernels": mode, "reason": reason}
     if kernels == "auto" and mode == "dsp" and flash_budget is not None:

@@ -640,6 +640,83 @@ PARAMS: tuple[type, ...] = (
     AddParams, AddDspParams, MulParams, ConcatParams, PadParams, MeanParams, UnaryParams,
     AffineParams, RequantizeParams) + OP_PARAMS
 
+
+# ---------------------------------------------------------------- MAC kernels (no SIMD)
+# Cores without the DSP extension (tinydeploy/compile/mac.py, firmware/runtime/td_mac.h).
+
+@dataclass(frozen=True)
+class ConvMacParams:
+    """CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image)
+    without SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/8)][depth][4]
+    words w_c + w_(c+1) * 2^23 for the channel pairs of a block of eight; layout 1 (v6m):
+    bytes holds [ceil(out_c/8)][depth][8] weights + 128 as unsigned bytes. requant: per
+    channel {bias folded with the input offset, m, left, e, h, neg}."""
+
+    C_NAME: ClassVar[str] = "td_conv_mac_params"
+    in_h: int = c(I32)
+    in_w: int = c(I32)
+    in_c: int = c(I32)
+    out_h: int = c(I32)
+    out_w: int = c(I32)
+    out_c: int = c(I32)
+    filter_h: int = c(I32)
+    filter_w: int = c(I32)
+    stride_h: int = c(I32)
+    stride_w: int = c(I32)
+    dilation_h: int = c(I32)
+    dilation_w: int = c(I32)
+    pad_h: int = c(I32)
+    pad_w: int = c(I32)
+    pad_value: int = c(I32, "the input zero point: what a padded tap reads")
+    depth: int = c(I32, "filter_h * filter_w * in_c")
+    chunk: int = c(I32, "layout 0: inputs per paired accumulation (mac.pair_chunk), depth mostly")
+    direct: int = c(I32, "1: 1x1 without padding, a pixel's column is its input row")
+    output_offset: int = c(I32)
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+    layout: int = c(I32, "0: pair words (v7m), 1: biased bytes (v6m)")
+    pairs: str | None = c("const int32_t *", "layout 0 weights, else NULL")
+    bytes: str | None = c("const int8_t *", "layout 1 weights, else NULL")
+    requant: str | None = c("const int32_t *", "[out_c][6]")
+    full: int = c(I32, "1: act_min, act_max are -128, 127 (a saturation, no clamp)")
+    fast: int = c(I32, "1: the records are {2 * bias, m, 0, e, 2^(e-1) + zp * 2^e, -1} (one SMLAL "
+                       "and a shift, mac.py), else {bias, m, left, e, h, neg}")
+
+
+@dataclass(frozen=True)
+class DwconvMacParams:
+    """DEPTHWISE_CONV_2D without SIMD (td_depthwise_conv2d_s8_mac), depth multiplier 1,
+    no dilation: a ring of filter_h input rows, channel-major and padded with the zero
+    point, in the scratch buffer ([slot][channel][band_w]: pair words, or x + 128 as
+    unsigned bytes, the bias then less 128 * sum w)."""
+
+    C_NAME: ClassVar[str] = "td_dwconv_mac_params"
+    in_h: int = c(I32)
+    in_w: int = c(I32)
+    channels: int = c(I32)
+    out_h: int = c(I32)
+    out_w: int = c(I32)
+    filter_h: int = c(I32)
+    filter_w: int = c(I32)
+    stride_h: int = c(I32)
+    stride_w: int = c(I32)
+    pad_h: int = c(I32)
+    pad_w: int = c(I32)
+    pad_value: int = c(I32, "the input zero point")
+    output_offset: int = c(I32)
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+    band_w: int = c(I32, "columns of a ring row: pad_w + in_w at least")
+    words: str | None = c("const int32_t *", "[channels][filter_h * filter_w] int32 weights")
+    requant: str | None = c("const int32_t *", "[channels][6] as in td_conv_mac_params")
+    full: int = c(I32, "as in td_conv_mac_params")
+    fast: int = c(I32, "as in td_conv_mac_params")
+    pairs: int = c(I32, "1 (v7m, 3x3): the ring holds int32 words x[y][i] + x[y + stride_h][i] * "
+                        "2^23, two vertically adjacent outputs per SMLAL")
+
+
+PARAMS += (ConvMacParams, DwconvMacParams)
+
 # Weight codecs of td_packed_weights (tinydeploy/compile/lower.py encodes them).
 CODECS = {"TD_CODEC_S8": 0, "TD_CODEC_S4": 1, "TD_CODEC_LUT": 2}
 
@@ -783,6 +860,15 @@ KERNELS.update({k.name: k for k in (
     Kernel("td_log_softmax_s8", LogSoftmaxParams, ("td_log_softmax_s8.c",)),
     Kernel("td_lut_s8", LutParams, ("td_lut_s8.c",)),
     Kernel("td_add_n_s8", AddNParams, ("td_add_n_s8.c",), input_array=True),
+)})
+
+# MAC kernels for cores without the DSP extension (tinydeploy/compile/mac.py swaps them
+# in for the base kernels: mac.CONVERTERS)
+_MAC = ("td_mac.h",)
+KERNELS.update({k.name: k for k in (
+    Kernel("td_conv2d_s8_mac", ConvMacParams, ("td_conv2d_s8_mac.c",) + _MAC +
+           ("td_mac_bytes8.h", "td_mac_bytes8_m0.h")),
+    Kernel("td_depthwise_conv2d_s8_mac", DwconvMacParams, ("td_depthwise_conv2d_s8_mac.c",) + _MAC),
 )})
 
 # Headers every compiled model needs (td_params.h is generated from this module).
