@@ -159,7 +159,7 @@ def test_binary_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
                  "td_" + op.lower() + "_s8")
 
 
-@pytest.mark.parametrize("kernels", ["dsp", "dsp-small"])
+@pytest.mark.parametrize("kernels", ["dsp", "dsp-small", "v7m", "v6m"])
 def test_add_with_a_constant_keeps_the_reference_kernel_under_dsp(tmp_path: Path,
                                                                   kernels: str) -> None:
     """The SIMD ADD tabulates both inputs as activations: a constant operand keeps
@@ -344,14 +344,16 @@ NEW_KERNELS = {
 
 
 @pytest.mark.parametrize("name", list(NEW_KERNELS))
-@pytest.mark.parametrize("kernels", ["reference", "dsp", "dsp-small"])
+@pytest.mark.parametrize("kernels", ["reference", "dsp", "dsp-small", "v7m", "v6m"])
 def test_new_ops_models_under_every_kernel_set(tmp_path: Path, name: str, kernels: str) -> None:
     """The added ops keep their reference kernels beside the SIMD convolution."""
     build, expected = NEW_KERNELS[name]
     result = check_model(build(), tmp_path / kernels, inputs=8, kernels=kernels)
     assert result["exact_match_rate"] == 1.0, result
     if name == "new_ops":
-        assert ("td_conv2d_s8_dsp" in result["kernels"]) == (kernels != "reference")
+        fast = {"dsp": "td_conv2d_s8_dsp", "dsp-small": "td_conv2d_s8_dsp",
+                "v7m": "td_conv2d_s8_mac", "v6m": "td_conv2d_s8_mac"}.get(kernels)
+        assert fast is None or fast in result["kernels"], result["kernels"]
     assert expected <= set(result["kernels"])
 
 
