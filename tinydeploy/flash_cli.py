@@ -72,7 +72,8 @@ def flash_cmd(
     model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel model with --data."),
     board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`) "
                               "or a board profile file (.toml)."),
-    runtime: str = typer.Option("aot", "--runtime", "-r", help="aot (default) or tflm."),
+    runtime: str = typer.Option("auto", "--runtime", "-r", help="auto (default: aot when the AOT "
+                                "compiler runs every op, else tflm), aot or tflm."),
     kernels: str = typer.Option("auto", "--kernels", help="AOT kernels: auto (SIMD where the board's "
                                 "cpu has the DSP extension: dsp, or dsp-small when dsp's weights would "
                                 "take over 90% of the flash beside the firmware), reference, dsp, or "
@@ -82,10 +83,13 @@ def flash_cmd(
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
     calibrate: Optional[str] = typer.Option(None, "--calibrate", help="'random' (smoke tests only)."),
     port: Optional[str] = typer.Option(None, "--port", "-p", help="Serial port of a real board."),
-    tflm_root: Optional[Path] = typer.Option(None, "--tflm-root", envvar="TINYDEPLOY_TFLM_ROOT",
-                                             help="TFLite Micro source tree (--runtime tflm on make boards)."),
-    tflm_lib: Optional[Path] = typer.Option(None, "--tflm-lib", envvar="TINYDEPLOY_TFLM_LIB",
-                                            help="Its libtensorflow-microlite.a built for the board."),
+    tflm_source: Optional[Path] = typer.Option(
+        None, "--tflm-source", envvar="TINYDEPLOY_TFLM_SOURCE",
+        help="Folder with the TFLite Micro source (tflite-micro.tar.xz + tflm-third-party.tar.xz, "
+             "or their extracted trees) [else downloaded once; cached]."),
+    tflm_kernels: str = typer.Option("auto", "--tflm-kernels", help="TFLite Micro kernels: auto "
+                                     "(cmsis_nn on Cortex-M, reference on the host), reference "
+                                     "or cmsis_nn."),
     mlperf_id: Optional[str] = typer.Option(None, "--mlperf-id", help="Model id for the MLPerf "
                                             "Tiny runner: kws01, vww01, ic01 or ad01 (the four "
                                             "reference models are recognised by hash)."),
@@ -114,8 +118,8 @@ def flash_cmd(
     with staged_output_dir(out_dir, force) as staging, \
             err_console.status("starting ...") as status:
         report = flash(model, board, staging, runtime=runtime, check=check, runs=runs,
-                       data=data, calibrate=calibrate, port=port, tflm_root=tflm_root,
-                       tflm_lib=tflm_lib, kernels=kernels, mlperf_id=mlperf_id,
+                       data=data, calibrate=calibrate, port=port, tflm_source=tflm_source,
+                       tflm_kernels=tflm_kernels, kernels=kernels, mlperf_id=mlperf_id,
                        progress=lambda s: status.update(STAGE_TEXT.get(s, s) + " ..."),
                        note=_note)
         report["out_dir"] = str(out_dir)
@@ -133,12 +137,16 @@ def flash_cmd(
 def generate_cmd(
     model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel model with --data."),
     board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id or a board profile file (.toml)."),
-    runtime: str = typer.Option("aot", "--runtime", "-r", help="aot (default) or tflm."),
+    runtime: str = typer.Option("auto", "--runtime", "-r", help="auto (default: aot when the AOT "
+                                "compiler runs every op, else tflm), aot or tflm."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
-    tflm_root: Optional[Path] = typer.Option(None, "--tflm-root", envvar="TINYDEPLOY_TFLM_ROOT",
-                                             help="TFLite Micro source tree (--runtime tflm on make boards)."),
-    tflm_lib: Optional[Path] = typer.Option(None, "--tflm-lib", envvar="TINYDEPLOY_TFLM_LIB",
-                                            help="Its libtensorflow-microlite.a built for the board."),
+    tflm_source: Optional[Path] = typer.Option(
+        None, "--tflm-source", envvar="TINYDEPLOY_TFLM_SOURCE",
+        help="Folder with the TFLite Micro source (tflite-micro.tar.xz + tflm-third-party.tar.xz, "
+             "or their extracted trees) [else downloaded once; cached]."),
+    tflm_kernels: str = typer.Option("auto", "--tflm-kernels", help="TFLite Micro kernels: auto "
+                                     "(cmsis_nn on Cortex-M, reference on the host), reference "
+                                     "or cmsis_nn."),
     example: Optional[str] = typer.Option(None, "--example", help="Application firmware: keyword_spotting "
                                           "(MFCC + tdlink audio commands; the microphone sketch on PlatformIO boards)."),
     mlperf_id: Optional[str] = typer.Option(None, "--mlperf-id", help="Model id for the MLPerf "
@@ -157,7 +165,7 @@ def generate_cmd(
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}-project"
     check_output_dir(out_dir, force, (model, data))
     prepared = prepare_model(model, data)
-    if example and runtime != "aot":
+    if example and runtime == "tflm":
         raise DataError("--example builds on the AOT runtime; drop --runtime", path=str(model))
     with staged_output_dir(out_dir, force) as staging:
         if example:
@@ -165,8 +173,11 @@ def generate_cmd(
 
             generate_example(prepared, target, example, staging, note=_note)
         else:
-            generate(prepared, target, runtime, staging, tflm_root, tflm_lib, note=_note,
-                     mlperf_id=mlperf_id)
+            choice = choose_runtime(prepared.model, target, runtime)
+            if choice.note():
+                _note(choice.note())
+            generate(prepared, target, choice.runtime, staging, tflm_source, tflm_kernels,
+                     note=_note, mlperf_id=mlperf_id)
     how = "pio run -t upload" if target.build == "platformio" else "make"
     console.print(f"wrote {out_dir}/project/ — build it with `{how}` in that folder")
 

@@ -27,17 +27,25 @@ _SKETCH_SUFFIXES = (".c", ".h", ".cpp", ".cc")
 def generate_platformio_project(model: Model, raw: bytes, board: Board, out_dir: Path,
                                 compiled: Any = None, extra_sources: list[Path] | None = None,
                                 main_template: str = "pio_main.cpp.j2",
-                                extra_context: dict[str, Any] | None = None) -> Path:
+                                extra_context: dict[str, Any] | None = None,
+                                tflm_source: Path | None = None,
+                                tflm_kernels: str = "auto") -> Path:
     """Write platformio.ini and src/{main.cpp, app/, hal/, runtime/, model/} into out_dir.
 
-    ``compiled``: the AOT compiler's CompiledModel; None means the TFLite Micro runtime.
+    ``compiled``: the AOT compiler's CompiledModel; None means the TFLite Micro runtime,
+    which on a Cortex-M board comes as lib/tflite-micro/ (the pinned tree's core and the
+    model's kernels, tinydeploy.tflm.export_library from ``tflm_source``) with its
+    defines and include folders in platformio.ini's build_flags, the one place both the
+    library and the application are compiled with; other cores name a PlatformIO
+    library (the board's key 'tflm_lib_dep').
     ``extra_sources`` go to src/app/ and ``main_template`` (with ``extra_context``)
     renders src/main.cpp: how an application (see EXAMPLES) extends the firmware.
     """
     if board.build != "platformio" or not board.pio_board:
         raise BoardError(f"board '{board.id}' is not a PlatformIO board", path=str(board.path))
     runtime = "aot" if compiled is not None else "tflm"
-    if runtime == "tflm" and not board.tflm_lib_dep:
+    generated_tflm = runtime == "tflm" and board.cpu.startswith("cortex-m")
+    if runtime == "tflm" and not generated_tflm and not board.tflm_lib_dep:
         raise BoardError("key 'tflm_lib_dep' is missing: no TFLite Micro library is known for "
                          "this board; use --runtime aot", path=str(board.path))
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -50,9 +58,18 @@ def generate_platformio_project(model: Model, raw: bytes, board: Board, out_dir:
     # an existing project (the HIL plugin's cached build folder) is refreshed in place
     (src / "runtime").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(fw / "runtime" / "td_model.h", src / "runtime" / "td_model.h")
+    tflm = None
+    if generated_tflm:
+        from tinydeploy.codegen.flags import cpu_flags
+        from tinydeploy.codegen.tflm import resolver_methods
+        from tinydeploy.tflm import export_library
+
+        tflm = export_library(board.cpu, cpu_flags(board), tflm_kernels,
+                              resolver_methods(model), out_dir / "lib" / "tflite-micro",
+                              tflm_source)
     context: dict[str, Any] = {"board": board, "version": __version__,
                                "model_name": cgen.comment(model.name),
-                               "runtime": runtime, **(extra_context or {})}
+                               "runtime": runtime, "tflm": tflm, **(extra_context or {})}
     # td_server keeps a copy of the loaded input for `infer N W` (see td_server.c).
     context.setdefault("defines", {"TD_INPUT_STORE_BYTES": model.input_tensors[0].nbytes})
     (src / "td_board.h").write_text(render("fw_td_board.h.j2", **context))
@@ -67,7 +84,10 @@ def generate_platformio_project(model: Model, raw: bytes, board: Board, out_dir:
     else:
         from tinydeploy.codegen.tflm import write_tflm_model
 
-        write_tflm_model(model, raw, model_dir, arduino_header=board.tflm_header)
+        if tflm is not None:
+            write_tflm_model(model, raw, model_dir, layout=tflm.layout, defines=tflm.defines)
+        else:
+            write_tflm_model(model, raw, model_dir, arduino_header=board.tflm_header)
     return out_dir
 
 

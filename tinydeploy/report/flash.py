@@ -23,12 +23,15 @@ def flash_report(*, board: Board, runtime: str, model: Model, model_path: str, c
                  sizes: FirmwareSizes | None, memory: dict[str, Any], info: dict[str, Any],
                  checked: dict[str, Any], timing: dict[str, Any], tflm_arena_bytes: int,
                  input_copy_bytes: int, boot_seconds: float | None,
-                 seconds: float) -> dict[str, Any]:
+                 seconds: float, runtime_choice: dict[str, Any] | None = None,
+                 tflm_kernels: str | None = None) -> dict[str, Any]:
     """One dict: board, model, flash (ELF), RAM (static + stack high-water measured on
     the device), arena, the check against tflite-micro and the timing figures.
 
     ``sizes``: None when the firmware was not built by make (PlatformIO): the RAM
-    figure then comes from the device; ``compiled``: None for the TFLM runtime."""
+    figure then comes from the device; ``compiled``: None for the TFLM runtime;
+    ``runtime_choice``: policy.RuntimeChoice.as_dict() (the runtime asked for and why
+    this one runs); ``tflm_kernels``: TFLite Micro's kernel set (reference, cmsis_nn)."""
     macs = sum(r.macs for r in op_stats(model))
     stack_used = memory.get("stack_used_bytes") or 0
     static_ram = sizes.static_ram_bytes if sizes else (memory.get("static_ram_bytes") or 0)
@@ -38,6 +41,8 @@ def flash_report(*, board: Board, runtime: str, model: Model, model_path: str, c
         "board_name": board.name,
         "cpu": board.cpu,
         "runtime": runtime,
+        "runtime_choice": runtime_choice,
+        "tflm_kernels": tflm_kernels,
         "kernels": _kernel_mode(compiled),
         "kernel_choice": kernel_choice,
         "board_flash_bytes": board.flash_bytes,
