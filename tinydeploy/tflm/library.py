@@ -99,6 +99,7 @@ def library_tree(cpu: str, kernels: str, source: str | Path | None = None) -> Pa
     dest = cache_root() / "tree" / f"{TFLM_COMMIT[:12]}-{cpu}-{kernels}"
     with locked(dest):
         if (dest / "tensorflow/lite/micro/micro_interpreter.h").is_file():
+            _complete_cmsis(dest, kernels, source)
             return dest
         root = find_source(source)
         tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".tree-"))
@@ -115,7 +116,22 @@ def library_tree(cpu: str, kernels: str, source: str | Path | None = None) -> Pa
                                  tool="tflm")
         (tmp / "t").rename(dest)
         shutil.rmtree(tmp, ignore_errors=True)
+        _complete_cmsis(dest, kernels, source)
     return dest
+
+
+_CMSIS_CORE = "cmsis/CMSIS/Core/Include"
+
+
+def _complete_cmsis(tree: Path, kernels: str, source: str | Path | None) -> None:
+    """create_tflm_tree.py lists CMSIS's core headers but not their m-profile/ folder,
+    which cmsis_gcc.h includes: copy the whole folder from the source."""
+    if kernels != "cmsis_nn" or (tree / "third_party" / _CMSIS_CORE / "m-profile").is_dir():
+        return
+    from tinydeploy.tflm.source import DOWNLOADS
+
+    shutil.copytree(find_source(source) / DOWNLOADS / _CMSIS_CORE,
+                    tree / "third_party" / _CMSIS_CORE, dirs_exist_ok=True)
 
 
 def _compilers(cpu: str) -> tuple[str, str]:
