@@ -33,7 +33,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help=f"board profile to test on (repeatable; default {DEFAULT_BOARD})")
     g.addoption("--td-port", action="append", default=[], metavar="[BOARD=]PORT",
                 help="serial port (or pyserial URL) of a real board; BOARD=PORT with several boards")
-    g.addoption("--td-runtime", default="aot", choices=("aot", "tflm"), help="model runtime")
+    g.addoption("--td-runtime", default="aot", choices=("auto", "aot", "tflm"),
+                help="model runtime (auto: aot when it runs every op, else tflm)")
     g.addoption("--td-model", default=None, metavar="PATH", help="the int8 .tflite model under test")
     g.addoption("--td-timeout", type=float, default=10.0, metavar="S",
                 help="seconds a device may stay silent before a command fails (default 10)")

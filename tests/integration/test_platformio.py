@@ -168,8 +168,7 @@ def test_flash_cli_pico_says_no_board_on_one_line(pio_offline: dict[str, str],
 # and linked where the snapshot holds the core's libraries. The TFLite Micro runtime
 # brings lib/tflite-micro/ (the pinned tree, from ../shared/thirdparty here).
 PROJECTS = [("pico", None, "aot"), ("nano33ble", None, "aot"),
-            ("nano33ble", "keyword_spotting", "aot"), ("pico", None, "tflm"),
-            ("nano33ble", None, "tflm")]
+            ("nano33ble", "keyword_spotting", "aot"), ("pico", None, "tflm")]
 
 
 @pytest.mark.parametrize("board_id,example,runtime", PROJECTS)
@@ -225,6 +224,33 @@ def _assert_tflm_library_compiled(project: Path, board: Board) -> None:
     assert "-DTF_LITE_STATIC_MEMORY" in ini and "lib_deps" not in ini
     assert "static_assert(sizeof(TfLiteTensor) == 32" in \
         (project / "src" / "model" / "tflm_model.cc").read_text()
+
+
+@pytest.mark.parametrize("board_id", ["nano33ble", "nucleo_f746zg", "pico"])
+def test_tflm_projects_carry_the_pinned_library(tflm_source: Path, tmp_path: Path,
+                                                board_id: str) -> None:
+    """Every Cortex-M PlatformIO board gets lib/tflite-micro/ from the pinned tree, its
+    defines in build_flags and the layout checks in tflm_model.cc (pico's project is also
+    built by pio above; a pio build of the library takes minutes, so once is enough)."""
+    from tinydeploy.tflm import TFLM_COMMIT, defines
+
+    out = tmp_path / "gen"
+    assert main(["generate", str(mlperf_path("kws")), "--board", board_id, "--runtime", "tflm",
+                 "-o", str(out)]) == 0
+    project = out / "project"
+    lib = json.loads((project / "lib" / "tflite-micro" / "library.json").read_text())
+    assert lib["version"].endswith(TFLM_COMMIT[:12])
+    ini = (project / "platformio.ini").read_text()
+    flags = re.findall(r"^\s+-D(\w+)$", ini, re.M)
+    assert [f for f in flags if not f.startswith("TD_")] == list(defines("cmsis_nn"))
+    assert "lib_deps" not in ini and "tflite-micro-arduino-examples" not in ini
+    kernels = sorted(p.stem for p in (project / "lib/tflite-micro/tensorflow/lite/micro/kernels"
+                                      ).rglob("*.cc"))
+    assert {"conv", "depthwise_conv", "fully_connected", "pooling", "softmax"} <= set(kernels)
+    assert "add" not in kernels and "leaky_relu" not in kernels  # only the model's kernels
+    cc = (project / "src" / "model" / "tflm_model.cc").read_text()
+    assert "static_assert(sizeof(TfLiteTensor) == 32" in cc
+    assert "#define TF_LITE_STATIC_MEMORY" not in cc  # one place: build_flags
 
 
 def _assert_one_audio_buffer(objects: Path) -> None:
