@@ -216,14 +216,15 @@ def _assert_tflm_library_compiled(project: Path, board: Board) -> None:
     kernels = sorted(p.stem for p in (lib / "tensorflow/lite/micro/kernels").rglob("*.cc"))
     assert "fully_connected" in kernels and "conv" not in kernels, kernels  # AD: FC only
     sources = [p.relative_to(lib) for p in lib.rglob("*") if p.suffix in (".c", ".cc")]
-    objects = project / ".pio" / "build" / board.id / "lib"
+    sources.append(Path("tflm_model.cc"))  # lib/td_tflm_model/
+    objects = project / ".pio" / "build" / board.id  # lib<hash>/<library>/...
     built = {p.name for p in objects.rglob("*.o")}
     missing = [str(s) for s in sources if f"{s.name}.o" not in built]
     assert not missing, missing[:5]
     ini = (project / "platformio.ini").read_text()
     assert "-DTF_LITE_STATIC_MEMORY" in ini and "lib_deps" not in ini
     assert "static_assert(sizeof(TfLiteTensor) == 32" in \
-        (project / "src" / "model" / "tflm_model.cc").read_text()
+        (project / "lib" / "td_tflm_model" / "tflm_model.cc").read_text()
 
 
 @pytest.mark.parametrize("board_id", ["nano33ble", "nucleo_f746zg", "pico"])
@@ -248,7 +249,7 @@ def test_tflm_projects_carry_the_pinned_library(tflm_source: Path, tmp_path: Pat
                                       ).rglob("*.cc"))
     assert {"conv", "depthwise_conv", "fully_connected", "pooling", "softmax"} <= set(kernels)
     assert "add" not in kernels and "leaky_relu" not in kernels  # only the model's kernels
-    cc = (project / "src" / "model" / "tflm_model.cc").read_text()
+    cc = (project / "lib" / "td_tflm_model" / "tflm_model.cc").read_text()
     assert "static_assert(sizeof(TfLiteTensor) == 32" in cc
     assert "#define TF_LITE_STATIC_MEMORY" not in cc  # one place: build_flags
 

@@ -652,7 +652,7 @@ def unsupported_ops(model: Model) -> list[dict[str, Any]]:
 
 
 def lower(model: Model) -> list[Step]:
-    """Lower every op of ``model``; raises UnsupportedOpError naming the first bad op."""
+    """Lower every op of ``model``; raises one UnsupportedOpError naming every bad op."""
     return Lowering(model).run()
 
 
