@@ -219,7 +219,7 @@ def _assert_tflm_library_compiled(project: Path, board: Board) -> None:
     sources.append(Path("tflm_model.cc"))  # lib/td_tflm_model/
     objects = project / ".pio" / "build" / board.id  # lib<hash>/<library>/...
     built = {p.name for p in objects.rglob("*.o")}
-    missing = [str(s) for s in sources if f"{s.name}.o" not in built]
+    missing = [str(s) for s in sources if not {f"{s.name}.o", f"{s.stem}.o"} & built]
     assert not missing, missing[:5]
     ini = (project / "platformio.ini").read_text()
     assert "-DTF_LITE_STATIC_MEMORY" in ini and "lib_deps" not in ini
