@@ -102,7 +102,9 @@ def test_platformio_board_without_pio_names_the_install(tmp_path, capsys, monkey
 
 
 @pytest.mark.parametrize("runtime", ["aot", "tflm"])
-def test_generate_nano33ble_platformio_project(tmp_path, capsys, runtime: str) -> None:
+def test_generate_nano33ble_platformio_project(tmp_path, capsys, request, runtime: str) -> None:
+    if runtime == "tflm":
+        request.getfixturevalue("tflm_source")  # lib/tflite-micro/ comes from the pinned tree
     out = tmp_path / runtime
     assert main(["generate", str(mlperf_path("kws")), "--board", "nano33ble",
                  "--runtime", runtime, "-o", str(out)]) == 0
@@ -117,9 +119,10 @@ def test_generate_nano33ble_platformio_project(tmp_path, capsys, runtime: str) -
     assert '#define TD_TIMER_DWT 1' in (project / "src" / "td_board.h").read_text()
     src = project / "src"
     if runtime == "tflm":
-        assert "tflite-micro-arduino-examples" in ini
-        cc = (src / "model" / "tflm_model.cc").read_text()
-        assert "#include <TensorFlowLite.h>" in cc
+        assert "lib_deps" not in ini and "-DTF_LITE_STATIC_MEMORY" in ini
+        assert (project / "lib" / "tflite-micro" / "library.json").is_file()
+        cc = (project / "lib" / "td_tflm_model" / "tflm_model.cc").read_text()
+        assert "#include <TensorFlowLite.h>" not in cc
         assert "MicroMutableOpResolver<6>" in cc
         for method in ("AddConv2D", "AddDepthwiseConv2D", "AddAveragePool2D", "AddReshape",
                        "AddFullyConnected", "AddSoftmax"):
