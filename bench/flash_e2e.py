@@ -4,9 +4,9 @@
   the measured report on qemu-m4;
 - per MLPerf Tiny model on qemu-m4 (and KWS on the other boards): instructions
   per inference vs MACs, flash, RAM, arena (ours vs TFLite Micro), exact-match rate;
-- where a local TFLite Micro build is given (TINYDEPLOY_TFLM_ROOT and
-  TINYDEPLOY_TFLM_LIB_M4, e.g. built by scripts/tflm_local_check.sh), the same
-  models on qemu-m4 with --runtime tflm, for a like-for-like comparison.
+- where the TFLite Micro source is given (TINYDEPLOY_TFLM_SOURCE), the same models
+  on qemu-m4 with --runtime tflm, for a like-for-like comparison (bench/runtimes.py
+  compares the runtimes on more boards).
 
 Usage: python bench/flash_e2e.py [-o bench/results/flash_e2e.json] [--check 20]
        python bench/flash_e2e.py --keras-only --repeat 3 [-o ...]
@@ -66,9 +66,7 @@ def main() -> None:
                                       **{k: report.get(k) for k in KEYS}}
         jobs = [(m, "qemu-m4", "aot") for m in MODELS]
         jobs += [("kws_ref_model", b, "aot") for b in KWS_BOARDS]
-        tflm_root = os.environ.get("TINYDEPLOY_TFLM_ROOT")
-        tflm_lib = os.environ.get("TINYDEPLOY_TFLM_LIB_M4")
-        if tflm_root and tflm_lib:
+        if os.environ.get("TINYDEPLOY_TFLM_SOURCE"):
             jobs += [(m, "qemu-m4", "tflm") for m in MODELS]
         for name, board, runtime in jobs:
             path = MLPERF / f"{name}.tflite"
@@ -76,8 +74,7 @@ def main() -> None:
                 print(f"skip {name}: {path} is absent", file=sys.stderr)
                 continue
             with staged_output_dir(tmp_path / f"{name}-{board}-{runtime}") as d:
-                report = flash(path, board, d, check=args.check, runtime=runtime,
-                               tflm_root=tflm_root, tflm_lib=tflm_lib)
+                report = flash(path, board, d, check=args.check, runtime=runtime)
             row = {"model": name, **{k: report.get(k) for k in KEYS}}
             results["runs"].append(row)
             print(json.dumps(row), file=sys.stderr)

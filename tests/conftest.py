@@ -113,3 +113,19 @@ def renode_env(renode_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """TINYDEPLOY_RENODE pointing at the test Renode, for code that finds it itself."""
     monkeypatch.setenv("TINYDEPLOY_RENODE", str(renode_path))
     return renode_path
+
+
+TFLM_TARBALLS = ("tflite-micro.tar.xz", "tflm-third-party.tar.xz")
+
+
+@pytest.fixture(scope="session")
+def tflm_source() -> Iterator[Path]:
+    """../shared/thirdparty as TINYDEPLOY_TFLM_SOURCE (the pinned TFLite Micro tarballs),
+    for code that obtains TFLM itself; the library is built into the user's cache
+    (~/.cache/tinydeploy/tflm) once and kept. Skips when the tarballs are absent."""
+    missing = [n for n in TFLM_TARBALLS if not (THIRDPARTY_DIR / n).is_file()]
+    if missing:
+        pytest.skip(f"TFLite Micro source {', '.join(missing)} absent from {THIRDPARTY_DIR}")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TINYDEPLOY_TFLM_SOURCE", str(THIRDPARTY_DIR))
+        yield THIRDPARTY_DIR

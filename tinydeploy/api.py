@@ -268,7 +268,7 @@ def compile(model: PathLike, out_dir: PathLike, *, check: int = 0, kernels: str 
 
 
 def generate(model: Any, out_dir: PathLike, *, board: str = "qemu-m4", data: Any = None,
-             runtime: str = "aot", example: str | None = None, mlperf_id: str | None = None,
+             runtime: str = "auto", example: str | None = None, mlperf_id: str | None = None,
              force: bool = False, note: Progress = _quiet,
              **runtime_options: Any) -> ProjectResult:
     """Write a complete firmware project for ``board`` into out_dir/project (no build):
@@ -283,7 +283,7 @@ def generate(model: Any, out_dir: PathLike, *, board: str = "qemu-m4", data: Any
 
     choose_runtime(None, None, runtime)
     target = resolve_board(board)
-    if example and runtime != "aot":
+    if example and runtime == "tflm":
         raise DataError("example builds on the AOT runtime; drop runtime", path=str(model))
     _check_out(out_dir, force, _inputs(model, data))
     with _as_files(model, data) as (model_path, data_path):
@@ -293,6 +293,11 @@ def generate(model: Any, out_dir: PathLike, *, board: str = "qemu-m4", data: Any
         if example:
             generate_example(prepared, target, example, staging, note=note)
         else:
+            choice = choose_runtime(prepared.model, target, runtime)
+            line = choice.note()
+            if line:
+                note(line)
+            runtime = choice.runtime
             generate_project(prepared, target, runtime, staging, note=note, mlperf_id=mlperf_id,
                              **runtime_options)
     how = "pio run -t upload" if target.build == "platformio" else "make"
@@ -362,7 +367,7 @@ def _dequantized(q: Any, io: dict[str, Any]) -> Any:
 
 
 def flash(model: Any, board: str = "qemu-m4", *, out_dir: PathLike | None = None,
-          data: Any = None, labels: Any = None, check: int = 20, runs: int = 10, runtime: str = "aot",
+          data: Any = None, labels: Any = None, check: int = 20, runs: int = 10, runtime: str = "auto",
           kernels: str = "auto", calibrate: str | None = None, port: str | None = None,
           mlperf_id: str | None = None, force: bool = False, progress: Progress = _quiet,
           note: Progress = _quiet, **runtime_options: Any) -> FlashReport:

@@ -57,8 +57,8 @@ class Board:
     pio_platform: Optional[str] = None
     pio_board: Optional[str] = None
     pio_framework: Optional[str] = None
-    tflm_lib_dep: Optional[str] = None   # PlatformIO lib_deps entry for TFLite Micro on this core
-    tflm_header: Optional[str] = None    # header the Arduino TFLM library wants included first
+    tflm_lib_dep: Optional[str] = None   # PlatformIO library for TFLite Micro off Cortex-M (Cortex-M: generated)
+    tflm_header: Optional[str] = None    # header that library wants included first
     usb_vid: Optional[int] = None
     usb_pid: Optional[int] = None
     microphone: Optional[str] = None     # "pdm": a PDM microphone (the keyword-spotting sketch's)

@@ -83,7 +83,8 @@ def flash_cmd(
     model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel/ONNX model with --data."),
     board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`) "
                               "or a board profile file (.toml)."),
-    runtime: str = typer.Option("aot", "--runtime", "-r", help="aot (default) or tflm."),
+    runtime: str = typer.Option("auto", "--runtime", "-r", help="auto (default: aot when the AOT "
+                                "compiler runs every op, else tflm), aot or tflm."),
     kernels: str = typer.Option("auto", "--kernels", help="AOT kernels: auto (SIMD where the board's "
                                 "cpu has the DSP extension: dsp, or dsp-small when dsp's weights would "
                                 "take over 90% of the flash beside the firmware; else v7m on a Cortex-M3, "
@@ -99,10 +100,13 @@ def flash_cmd(
                                           "device's top-1 accuracy."),
     calibrate: Optional[str] = typer.Option(None, "--calibrate", help="'random' (smoke tests only)."),
     port: Optional[str] = typer.Option(None, "--port", "-p", help="Serial port of a real board."),
-    tflm_root: Optional[Path] = typer.Option(None, "--tflm-root", envvar="TINYDEPLOY_TFLM_ROOT",
-                                             help="TFLite Micro source tree (--runtime tflm on make boards)."),
-    tflm_lib: Optional[Path] = typer.Option(None, "--tflm-lib", envvar="TINYDEPLOY_TFLM_LIB",
-                                            help="Its libtensorflow-microlite.a built for the board."),
+    tflm_source: Optional[Path] = typer.Option(
+        None, "--tflm-source", envvar="TINYDEPLOY_TFLM_SOURCE",
+        help="Folder with the TFLite Micro source (tflite-micro.tar.xz + tflm-third-party.tar.xz, "
+             "or their extracted trees) [else downloaded once; cached]."),
+    tflm_kernels: str = typer.Option("auto", "--tflm-kernels", help="TFLite Micro kernels: auto "
+                                     "(cmsis_nn on Cortex-M, reference on the host), reference "
+                                     "or cmsis_nn."),
     mlperf_id: Optional[str] = typer.Option(None, "--mlperf-id", help="Model id for the MLPerf "
                                             "Tiny runner: kws01, vww01, ic01 or ad01 (the four "
                                             "reference models are recognised by hash)."),
@@ -122,7 +126,7 @@ def flash_cmd(
             model, board, out_dir=out_dir, data=data, labels=labels, check=check, runs=runs, runtime=runtime,
             kernels=kernels, calibrate=calibrate, port=port, mlperf_id=mlperf_id, force=force,
             progress=lambda s: status.update(STAGE_TEXT.get(s, s) + " ..."), note=_note,
-            tflm_root=tflm_root, tflm_lib=tflm_lib)
+            tflm_source=tflm_source, tflm_kernels=tflm_kernels)
     if as_json:
         typer.echo(result.to_json())
         return
@@ -133,12 +137,16 @@ def flash_cmd(
 def generate_cmd(
     model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel/ONNX model with --data."),
     board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id or a board profile file (.toml)."),
-    runtime: str = typer.Option("aot", "--runtime", "-r", help="aot (default) or tflm."),
+    runtime: str = typer.Option("auto", "--runtime", "-r", help="auto (default: aot when the AOT "
+                                "compiler runs every op, else tflm), aot or tflm."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
-    tflm_root: Optional[Path] = typer.Option(None, "--tflm-root", envvar="TINYDEPLOY_TFLM_ROOT",
-                                             help="TFLite Micro source tree (--runtime tflm on make boards)."),
-    tflm_lib: Optional[Path] = typer.Option(None, "--tflm-lib", envvar="TINYDEPLOY_TFLM_LIB",
-                                            help="Its libtensorflow-microlite.a built for the board."),
+    tflm_source: Optional[Path] = typer.Option(
+        None, "--tflm-source", envvar="TINYDEPLOY_TFLM_SOURCE",
+        help="Folder with the TFLite Micro source (tflite-micro.tar.xz + tflm-third-party.tar.xz, "
+             "or their extracted trees) [else downloaded once; cached]."),
+    tflm_kernels: str = typer.Option("auto", "--tflm-kernels", help="TFLite Micro kernels: auto "
+                                     "(cmsis_nn on Cortex-M, reference on the host), reference "
+                                     "or cmsis_nn."),
     example: Optional[str] = typer.Option(None, "--example", help="Application firmware: keyword_spotting "
                                           "(MFCC + tdlink audio commands; the microphone sketch "
                                           "on PlatformIO boards)."),
@@ -155,7 +163,7 @@ def generate_cmd(
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}-project"
     result = tinydeploy.generate(model, out_dir, board=board, data=data, runtime=runtime,
                                  example=example, mlperf_id=mlperf_id, force=force, note=_note,
-                                 tflm_root=tflm_root, tflm_lib=tflm_lib)
+                                 tflm_source=tflm_source, tflm_kernels=tflm_kernels)
     if as_json:
         typer.echo(result.to_json())
         return

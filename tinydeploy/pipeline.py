@@ -14,7 +14,8 @@ from typing import Any
 
 from tinydeploy.boards import Board, load_board, load_board_file
 from tinydeploy.model.ir import Model, parse_model
-from tinydeploy.policy import check_model_fits, choose_runtime, kernel_note, kernel_options
+from tinydeploy.policy import (check_model_fits, choose_runtime, choose_tflm_kernels, kernel_note,
+                               kernel_options)
 
 Progress = Callable[[str], None]
 
@@ -75,13 +76,14 @@ def _firmware_defines(model: Model, mlperf_id: str | None = None) -> dict[str, i
 
 
 def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
-             tflm_root: Path | None = None, tflm_lib: Path | None = None,
+             tflm_source: Path | None = None, tflm_kernels: str = "auto",
              kernels: str = "auto", profile: bool = False,
              note: Progress = lambda text: None, mlperf_id: str | None = None) -> dict[str, Any]:
     """Compile the model for ``runtime`` and render the board's project into out_dir/project.
 
-    ``tflm_root``/``tflm_lib``: the user's TFLite Micro tree and library, needed for
-    ``runtime="tflm"`` on make boards (PlatformIO boards fetch TFLM as a library).
+    ``tflm_source``: where the pinned TFLite Micro source is (tinydeploy.tflm.find_source;
+    None: $TINYDEPLOY_TFLM_SOURCE, the cache, else a download), for ``runtime="tflm"``;
+    ``tflm_kernels``: "auto" (policy.choose_tflm_kernels), "reference" or "cmsis_nn".
     ``kernels``: "auto" (SIMD kernels when the board's cpu has the DSP extension: "dsp"
     when its model data fits dsp_flash_budget(board), else "dsp-small"), "reference",
     "dsp" or "dsp-small" (see compile_model); ``profile``: per-op tick counters in
@@ -99,20 +101,29 @@ def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
         # the flatbuffer goes to flash as a C array: too big is known before anything else
         check_model_fits(board, len(prepared.raw), 0, what=what)
     if runtime == "tflm" and board.build == "make":
-        from tinydeploy.build.tflm import find_tflm
+        from tinydeploy.codegen.flags import cpu_flags
+        from tinydeploy.codegen.tflm import resolver_methods
+        from tinydeploy.tflm import build_library
 
-        tflm = find_tflm(board, tflm_root, tflm_lib)
+        tflm = build_library(board.cpu, cpu_flags(board),
+                             choose_tflm_kernels(board, tflm_kernels), tflm_source,
+                             methods=resolver_methods(prepared.model))
         model_dir = out_dir / "tflm"
         model_dir.mkdir(parents=True)
-        sources = write_tflm_model(prepared.model, prepared.raw, model_dir)
+        sources = write_tflm_model(prepared.model, prepared.raw, model_dir, layout=tflm.layout,
+                                   defines=tflm.defines)
         project = generate_project(board, sources.files, out_dir / "project", tflm=tflm,
                                    defines=defines)
-        return {"project": project, "compiled": None, "kernel_choice": None}
+        return {"project": project, "compiled": None, "kernel_choice": None,
+                "tflm_kernels": tflm.kernels}
     if runtime == "tflm":
+        kernels_set = choose_tflm_kernels(board, tflm_kernels)
         project = generate_platformio_project(prepared.model, prepared.raw, board,
                                               out_dir / "project",
-                                              extra_context={"defines": defines})
-        return {"project": project, "compiled": None, "kernel_choice": None}
+                                              extra_context={"defines": defines},
+                                              tflm_source=tflm_source, tflm_kernels=kernels_set)
+        return {"project": project, "compiled": None, "kernel_choice": None,
+                "tflm_kernels": kernels_set}
     compiled = compile_model(prepared.model, out_dir / "compiled", profile=profile,
                              **kernel_options(board, kernels))
     line = kernel_note(compiled.kernel_choice, board)
@@ -168,15 +179,15 @@ def flash(
     board_id: str | Board,
     out_dir: Path,
     *,
-    runtime: str = "aot",
+    runtime: str = "auto",
     check: int = 20,
     runs: int = 10,
     data: Path | None = None,
     labels: Path | None = None,
     calibrate: str | None = None,
     port: str | None = None,
-    tflm_root: Path | None = None,
-    tflm_lib: Path | None = None,
+    tflm_source: Path | None = None,
+    tflm_kernels: str = "auto",
     seed: int = 0,
     kernels: str = "auto",
     mlperf_id: str | None = None,
@@ -212,13 +223,16 @@ def flash(
     check_port(board, port)  # a missing or busy port is known before anything is built
     progress("model")
     prepared = prepare_model(model_path, data, calibrate)
-    runtime = choose_runtime(prepared.model, board, runtime)
+    choice = choose_runtime(prepared.model, board, runtime)
+    runtime = choice.runtime
+    if choice.note():
+        note(choice.note())
     (out_dir / "model.tflite").write_bytes(prepared.raw)
     reference = Reference(prepared.raw, prepared.model)
     tflm_arena = reference.arena().total
 
     progress("compile")
-    generated = generate(prepared, board, runtime, out_dir, tflm_root, tflm_lib, kernels=kernels,
+    generated = generate(prepared, board, runtime, out_dir, tflm_source, tflm_kernels, kernels=kernels,
                          note=note, mlperf_id=mlperf_id)
     progress("build")
     built = build_project(generated["project"], board)
@@ -275,4 +289,5 @@ def flash(
         checked=checked, timing=timing, tflm_arena_bytes=tflm_arena,
         input_copy_bytes=_input_store(prepared.model)["TD_INPUT_STORE_BYTES"],
         boot_seconds=getattr(target, "boot_seconds", None),
+        runtime_choice=choice.as_dict(), tflm_kernels=generated.get("tflm_kernels"),
         seconds=round(time.monotonic() - started, 2))

@@ -8,6 +8,7 @@ codegen, build) take the decisions as plain arguments.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from tinydeploy.boards import Board
@@ -17,8 +18,28 @@ from tinydeploy.errors import ConfigError
 from tinydeploy.model.ir import Model
 
 # The runtimes a model can be deployed with: "aot" (tinydeploy's compiler) and
-# "tflm" (TFLite Micro's interpreter with the model as a C array).
-RUNTIMES = ("aot", "tflm")
+# "tflm" (TFLite Micro's interpreter with the model as a C array); "auto" picks aot
+# when the AOT compiler lowers every op of the model, else tflm.
+RUNTIMES = ("auto", "aot", "tflm")
+TFLM_KERNELS = ("auto", "reference", "cmsis_nn")
+
+
+@dataclass(frozen=True)
+class RuntimeChoice:
+    runtime: str           # "aot" or "tflm" ("auto" when no model was given to decide)
+    requested: str
+    reason: str
+    aot_unsupported: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"runtime": self.runtime, "requested": self.requested, "reason": self.reason,
+                "aot_unsupported": self.aot_unsupported}
+
+    def note(self) -> str | None:
+        """One line for the user when auto picked TFLite Micro."""
+        if self.requested == "auto" and self.runtime == "tflm":
+            return f"note: --runtime auto picked tflm: {self.reason}"
+        return None
 
 # --kernels auto on a core with the DSP extension uses "dsp" (conv/FC weights widened
 # to 16 bit: fastest, about twice the weight flash) when the model's data takes at most
@@ -35,14 +56,33 @@ def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
 
 
 def choose_runtime(model: Model | None, board: Board | None, requested: str,
-                   option: str = "--runtime") -> str:
-    """The runtime to deploy ``model`` on ``board`` with; ``requested`` is the user's
-    choice (one of RUNTIMES). ConfigError naming ``option`` for anything else.
+                   option: str = "--runtime") -> RuntimeChoice:
+    """The runtime to deploy ``model`` on ``board`` with, and why; ``requested`` is the
+    user's choice (one of RUNTIMES), ConfigError naming ``option`` for anything else.
+    "auto": aot when compile.unsupported_ops finds nothing the AOT compiler cannot
+    lower, else tflm (the ops that decided it are in the reason). With ``model`` None
+    (the option checked before any work) auto stays "auto"."""
+    _one_of(requested, RUNTIMES, option)
+    if requested != "auto":
+        return RuntimeChoice(requested, requested, f"{option} {requested}")
+    if model is None:
+        return RuntimeChoice("auto", requested, "not decided yet")
+    from tinydeploy.compile import unsupported_ops
 
-    The model and board (None when only the option is checked, before any work) are
-    here so that a choice made from them (an "auto" that picks aot when every op is
-    supported) has its one place."""
-    return _one_of(requested, RUNTIMES, option)
+    failing = unsupported_ops(model)
+    if not failing:
+        return RuntimeChoice("aot", requested,
+                             f"the AOT compiler runs all {len(model.ops)} ops of the model")
+    ops = "; ".join(f"#{f['index']} {f['op']} ({f['tensor']}): {f['reason']}" for f in failing)
+    return RuntimeChoice("tflm", requested, f"the AOT compiler cannot run {ops}", failing)
+
+
+def choose_tflm_kernels(board: Board, requested: str, option: str = "--tflm-kernels") -> str:
+    """TFLite Micro's kernel set: "auto" is CMSIS-NN on Cortex-M, reference on the host."""
+    _one_of(requested, TFLM_KERNELS, option)
+    if requested != "auto":
+        return requested
+    return "cmsis_nn" if board.cpu.startswith("cortex-m") else "reference"
 
 
 def choose_kernels(requested: str, option: str = "--kernels") -> str:

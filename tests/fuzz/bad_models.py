@@ -429,7 +429,9 @@ def _argv(command: str, model: Path, out: Path) -> list[str]:
         return ["inspect", str(model)]
     if command == "compile":
         return ["compile", str(model), "-o", str(out / "compiled")]
-    return ["generate", str(model), "--board", "host", "-o", str(out / "project")]
+    # the AOT path (--runtime auto would build TFLite Micro for a model it cannot lower)
+    return ["generate", str(model), "--board", "host", "--runtime", "aot", "-o",
+            str(out / "project")]
 
 
 @contextlib.contextmanager

@@ -138,7 +138,7 @@ def test_host_firmware_with_nasty_names_runs(tmp_path: Path, capsys) -> None:
     assert report["device_info"]["model"] == NASTY_FILE
 
 
-def test_tflm_and_platformio_files_keep_names_in_comments(tmp_path: Path) -> None:
+def test_tflm_and_platformio_files_keep_names_in_comments(tmp_path: Path, tflm_source: Path) -> None:
     """runtime tflm: model_data.c/.h, tflm_model.cc and platformio.ini with a name holding
     a newline, a comment terminator and a trigraph: each name stays on its comment line."""
     model = _renamed_model(tmp_path)

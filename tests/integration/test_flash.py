@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import subprocess
@@ -76,14 +75,10 @@ def test_keras_model_to_qemu(tmp_path, capsys) -> None:
 
 def test_errors_are_one_line(tmp_path, capsys) -> None:
     kws = str(mlperf_path("kws"))
-    assert main(["flash", kws, "--board", "qemu-m4", "--runtime", "tflm",
-                 "-o", str(tmp_path / "t")]) == 1
-    err = " ".join(capsys.readouterr().err.split())
-    assert "pass --tflm-root (a TFLM source tree) and --tflm-lib" in err
-    assert main(["flash", kws, "--board", "qemu-m4", "--runtime", "tflm", "--tflm-root",
-                 str(tmp_path), "--tflm-lib", str(tmp_path / "lib.a"),
-                 "-o", str(tmp_path / "t")]) == 1
-    assert "is not a TFLite Micro source tree" in capsys.readouterr().err
+    assert main(["flash", kws, "--board", "qemu-m4", "--runtime", "tflm", "--tflm-kernels",
+                 "fast", "-o", str(tmp_path / "t")]) == 1
+    assert capsys.readouterr().err.strip().splitlines()[-1] == \
+        "error: --tflm-kernels: must be one of auto, reference, cmsis_nn, not 'fast'"
     assert main(["flash", kws, "--board", "no-such-board", "-o", str(tmp_path / "u")]) == 1
     assert "no-such-board" in capsys.readouterr().err
     (tmp_path / "busy").mkdir()
@@ -106,7 +101,9 @@ def test_platformio_board_without_pio_names_the_install(tmp_path, capsys, monkey
 
 
 @pytest.mark.parametrize("runtime", ["aot", "tflm"])
-def test_generate_nano33ble_platformio_project(tmp_path, capsys, runtime: str) -> None:
+def test_generate_nano33ble_platformio_project(tmp_path, capsys, request, runtime: str) -> None:
+    if runtime == "tflm":
+        request.getfixturevalue("tflm_source")  # lib/tflite-micro/ comes from the pinned tree
     out = tmp_path / runtime
     assert main(["generate", str(mlperf_path("kws")), "--board", "nano33ble",
                  "--runtime", runtime, "-o", str(out)]) == 0
@@ -121,9 +118,10 @@ def test_generate_nano33ble_platformio_project(tmp_path, capsys, runtime: str) -
     assert '#define TD_TIMER_DWT 1' in (project / "src" / "td_board.h").read_text()
     src = project / "src"
     if runtime == "tflm":
-        assert "tflite-micro-arduino-examples" in ini
-        cc = (src / "model" / "tflm_model.cc").read_text()
-        assert "#include <TensorFlowLite.h>" in cc
+        assert "lib_deps" not in ini and "-DTF_LITE_STATIC_MEMORY" in ini
+        assert (project / "lib" / "tflite-micro" / "library.json").is_file()
+        cc = (project / "lib" / "td_tflm_model" / "tflm_model.cc").read_text()
+        assert "#include <TensorFlowLite.h>" not in cc
         assert "MicroMutableOpResolver<6>" in cc
         for method in ("AddConv2D", "AddDepthwiseConv2D", "AddAveragePool2D", "AddReshape",
                        "AddFullyConnected", "AddSoftmax"):
@@ -142,25 +140,6 @@ def test_generate_nano33ble_platformio_project(tmp_path, capsys, runtime: str) -
     subprocess.run(cmd + c_files, check=True, cwd=tmp_path)
     objs = sorted(p.name for p in tmp_path.glob("*.o"))
     assert "model.o" in objs and "td_server.o" in objs
-
-
-# The TFLite Micro runtime on make boards needs the user's TFLM build, which CI does
-# not have (no network to fetch TFLM); a developer with one sets these variables
-# (scripts/tflm_local_check.sh builds both libraries).
-TFLM_ENV = ("TINYDEPLOY_TFLM_ROOT", "TINYDEPLOY_TFLM_LIB_HOST", "TINYDEPLOY_TFLM_LIB_M4")
-
-
-@pytest.mark.skipif(not all(os.environ.get(v) for v in TFLM_ENV),
-                    reason="needs a local TFLite Micro build: set " + ", ".join(TFLM_ENV))
-@pytest.mark.parametrize("board, lib_var", [("host", "TINYDEPLOY_TFLM_LIB_HOST"),
-                                            ("qemu-m4", "TINYDEPLOY_TFLM_LIB_M4")])
-def test_tflm_runtime_on_make_boards(tmp_path, capsys, board: str, lib_var: str) -> None:
-    r = _flash_json(capsys, str(mlperf_path("kws")), "--board", board, "--runtime", "tflm",
-                    "--tflm-root", os.environ["TINYDEPLOY_TFLM_ROOT"],
-                    "--tflm-lib", os.environ[lib_var], "--check", "5", "--runs", "2",
-                    "-o", str(tmp_path / "t"))
-    assert r["runtime"] == "tflm" and r["exact_match_rate"] == 1.0
-    assert r["device_info"]["runtime"] == "tflm"
 
 
 def test_repeated_runs_see_the_loaded_input(tmp_path) -> None:

@@ -74,7 +74,7 @@ def _assert_all_compiled(project: Path, board: Board) -> int:
     """Every C/C++ file of the project, and the core, became an object; returns the count."""
     build = project / ".pio" / "build" / board.id
     sources = sorted(p.relative_to(project / "src") for p in (project / "src").rglob("*")
-                     if p.suffix in (".c", ".cpp"))
+                     if p.suffix in (".c", ".cpp", ".cc"))
     missing = [str(s) for s in sources if not (build / "src" / f"{s}.o").is_file()]
     assert not missing, f"not compiled: {missing}"
     assert (build / "libFrameworkArduino.a").is_file()  # the core, compiled and archived
@@ -165,21 +165,23 @@ def test_flash_cli_pico_says_no_board_on_one_line(pio_offline: dict[str, str],
 
 # Projects `tinydeploy generate` writes for the PlatformIO boards, compiled by pio against
 # the real core (its own flags, from the platform's builder and the core's *.txt files)
-# and linked where the snapshot holds the core's libraries. Runtimes: "aot"; the TFLite
-# Micro runtime joins when its library folder for PlatformIO lands (add "tflm" below).
-RUNTIMES = ["aot"]
-PROJECTS = [("pico", None), ("nano33ble", None), ("nano33ble", "keyword_spotting")]
+# and linked where the snapshot holds the core's libraries. The TFLite Micro runtime
+# brings lib/tflite-micro/ (the pinned tree, from ../shared/thirdparty here).
+PROJECTS = [("pico", None, "aot"), ("nano33ble", None, "aot"),
+            ("nano33ble", "keyword_spotting", "aot"), ("pico", None, "tflm")]
 
 
-@pytest.mark.parametrize("runtime", RUNTIMES)
-@pytest.mark.parametrize("board_id,example", PROJECTS)
+@pytest.mark.parametrize("board_id,example,runtime", PROJECTS)
 def test_generated_project_compiles_against_the_core(pio_offline: dict[str, str], tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str],
+                                                     request: pytest.FixtureRequest,
                                                      board_id: str, example: str | None,
                                                      runtime: str) -> None:
     from tinydeploy.build.platformio import pio_build
     from tinydeploy.build.sizes import firmware_sizes
 
+    if runtime == "tflm":
+        request.getfixturevalue("tflm_source")
     board = load_board(board_id)
     model = mlperf_path("kws" if example else "ad")
     out = tmp_path / "gen"
@@ -200,9 +202,56 @@ def test_generated_project_compiles_against_the_core(pio_offline: dict[str, str]
         with pytest.raises(ToolchainError, match=r"cannot find libmbed\.a \(-lmbed\)"):
             pio_build(project, board)
     _assert_all_compiled(project, board)
+    if runtime == "tflm":
+        _assert_tflm_library_compiled(project, board)
     print(f"pio build {board_id} {example or runtime}: {time.monotonic() - started:.1f} s")
     if example == "keyword_spotting":
         _assert_one_audio_buffer(project / ".pio" / "build" / board.id / "src")
+
+
+def _assert_tflm_library_compiled(project: Path, board: Board) -> None:
+    """lib/tflite-micro/ holds the pinned tree's core and only the model's kernels, all
+    compiled with the defines platformio.ini gives the application too."""
+    lib = project / "lib" / "tflite-micro"
+    kernels = sorted(p.stem for p in (lib / "tensorflow/lite/micro/kernels").rglob("*.cc"))
+    assert "fully_connected" in kernels and "conv" not in kernels, kernels  # AD: FC only
+    sources = [p.relative_to(lib) for p in lib.rglob("*") if p.suffix in (".c", ".cc")]
+    sources.append(Path("tflm_model.cc"))  # lib/td_tflm_model/
+    objects = project / ".pio" / "build" / board.id  # lib<hash>/<library>/...
+    built = {p.name for p in objects.rglob("*.o")}
+    missing = [str(s) for s in sources if not {f"{s.name}.o", f"{s.stem}.o"} & built]
+    assert not missing, missing[:5]
+    ini = (project / "platformio.ini").read_text()
+    assert "-DTF_LITE_STATIC_MEMORY" in ini and "lib_deps" not in ini
+    assert "static_assert(sizeof(TfLiteTensor) == 32" in \
+        (project / "lib" / "td_tflm_model" / "tflm_model.cc").read_text()
+
+
+@pytest.mark.parametrize("board_id", ["nano33ble", "nucleo_f746zg", "pico"])
+def test_tflm_projects_carry_the_pinned_library(tflm_source: Path, tmp_path: Path,
+                                                board_id: str) -> None:
+    """Every Cortex-M PlatformIO board gets lib/tflite-micro/ from the pinned tree, its
+    defines in build_flags and the layout checks in tflm_model.cc (pico's project is also
+    built by pio above; a pio build of the library takes minutes, so once is enough)."""
+    from tinydeploy.tflm import TFLM_COMMIT, defines
+
+    out = tmp_path / "gen"
+    assert main(["generate", str(mlperf_path("kws")), "--board", board_id, "--runtime", "tflm",
+                 "-o", str(out)]) == 0
+    project = out / "project"
+    lib = json.loads((project / "lib" / "tflite-micro" / "library.json").read_text())
+    assert lib["version"].endswith(TFLM_COMMIT[:12])
+    ini = (project / "platformio.ini").read_text()
+    flags = re.findall(r"^\s+-D(\w+)$", ini, re.M)
+    assert [f for f in flags if not f.startswith("TD_")] == list(defines("cmsis_nn"))
+    assert "lib_deps" not in ini and "tflite-micro-arduino-examples" not in ini
+    kernels = sorted(p.stem for p in (project / "lib/tflite-micro/tensorflow/lite/micro/kernels"
+                                      ).rglob("*.cc"))
+    assert {"conv", "depthwise_conv", "fully_connected", "pooling", "softmax"} <= set(kernels)
+    assert "add" not in kernels and "leaky_relu" not in kernels  # only the model's kernels
+    cc = (project / "lib" / "td_tflm_model" / "tflm_model.cc").read_text()
+    assert "static_assert(sizeof(TfLiteTensor) == 32" in cc
+    assert "#define TF_LITE_STATIC_MEMORY" not in cc  # one place: build_flags
 
 
 def _assert_one_audio_buffer(objects: Path) -> None:

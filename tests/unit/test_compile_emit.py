@@ -97,8 +97,26 @@ def test_unsupported_op_names_op_index_tensor_and_tflm():
     with pytest.raises(UnsupportedOpError) as err:
         lower(model)
     msg = str(err.value)
-    assert msg.startswith("op #9 L2_POOL_2D (functional_1/average_pooling2d/AvgPool)")
-    assert "--runtime tflm" in msg
+    assert msg == ("op #9 L2_POOL_2D (AvgPool): not supported by the AOT compiler; "
+                   "--runtime tflm runs it")
+
+
+def test_every_unsupported_op_is_found_and_named_in_one_line():
+    from tinydeploy.compile import unsupported_ops
+
+    model = read_model(kws())
+    assert unsupported_ops(model) == []
+    model.ops[9].opcode = "L2_POOL_2D"
+    model.ops[2].options["fused_activation_function"] = "TANH"
+    found = unsupported_ops(model)
+    assert [(f["index"], f["op"]) for f in found] == [(2, model.ops[2].opcode), (9, "L2_POOL_2D")]
+    assert found[0]["reason"].startswith("fused activation TANH is not supported")
+    with pytest.raises(UnsupportedOpError) as err:
+        lower(model)
+    msg = str(err.value)
+    assert "\n" not in msg and msg.startswith(f"op #2 {model.ops[2].opcode} (")
+    assert "; also #9 L2_POOL_2D (AvgPool): not supported by the AOT compiler; " \
+        "--runtime tflm runs it" in msg
 
 
 def test_unsupported_activation_is_named():

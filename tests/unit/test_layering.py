@@ -22,9 +22,7 @@ ORDER: list[tuple[str, list[str]]] = [
     ("model", ["tinydeploy.model"]),
     ("measure", ["tinydeploy.measure"]),      # compare + latency: over a Link and the oracle
     ("compile", ["tinydeploy.compile"]),
-    # finding / building TFLite Micro; build/tflm.py belongs to this stage until it
-    # moves into tinydeploy/tflm/
-    ("tflm", ["tinydeploy.tflm", "tinydeploy.build.tflm"]),
+    ("tflm", ["tinydeploy.tflm"]),           # obtaining and building TFLite Micro
     ("codegen", ["tinydeploy.codegen"]),
     ("build", ["tinydeploy.build"]),
     ("targets", ["tinydeploy.targets"]),

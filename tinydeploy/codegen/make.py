@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tinydeploy import __version__
 from tinydeploy.boards import Board
-from tinydeploy.build.tflm import TflmBuild  # the tflm stage (see tests/unit/test_layering.py)
+from tinydeploy.tflm import TflmBuild
 from tinydeploy.codegen.files import C_SUFFIXES, sync, tree, write_text
 from tinydeploy.codegen.flags import cpu_flags
 from tinydeploy.errors import BoardError, InputFileError
@@ -23,7 +23,8 @@ def generate_project(board: Board, model_sources: list[Path], out_dir: Path,
     they go to model/ unchanged. An existing project folder is refreshed: its
     app/, hal/, runtime/ and model/ are synchronised (unchanged files keep their
     timestamps) and build/ is kept, so a rebuild compiles only what changed.
-    ``tflm``: the user's TFLite Micro build, for a model/ holding tflm_model.cc.
+    ``tflm``: the TFLite Micro library (tinydeploy.tflm.build_library), for a model/
+    holding tflm_model.cc; built with the same CPU flags as this project.
     ``extra_sources``: more .c/.h files for app/ (an application's extension of the
     server, e.g. firmware/features/ for keyword spotting); generic firmware has none.
     """
@@ -58,9 +59,6 @@ def generate_project(board: Board, model_sources: list[Path], out_dir: Path,
     sync(tree(fw / "runtime"), out / "runtime")
     sync({Path(s.name): s for s in sources}, out / "model")
     flags = cpu_flags(board)
-    if tflm is not None and tflm.float_abi == "soft" and "-mfloat-abi=hard" in flags:
-        # Link-compatible with a soft-float TFLM library while keeping the FPU.
-        flags = flags.replace("-mfloat-abi=hard", "-mfloat-abi=softfp")
     context = {"board": board, "version": __version__, "cpu_flags": flags, "tflm": tflm,
                "defines": defines or {}}
     write_text(out / "Makefile", render("fw_Makefile.j2", **context))

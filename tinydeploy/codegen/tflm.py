@@ -13,6 +13,7 @@ from tinydeploy.errors import UnsupportedOpError
 from tinydeploy.model.carray import write_c_array
 from tinydeploy.model.ir import Model
 from tinydeploy.model.reference import tflm_arena
+from tinydeploy.tflm.library import LAYOUT_FIELDS
 
 # TFLite builtin op -> MicroMutableOpResolver method (tensorflow/lite/micro/micro_mutable_op_resolver.h).
 RESOLVER_METHODS = {
@@ -67,6 +68,11 @@ class TflmSources:
     tflm_arena_bytes: int
 
 
+def resolver_methods(model: Model) -> list[str]:
+    """The MicroMutableOpResolver methods the model needs (what TFLM must compile)."""
+    return [op["method"] for op in resolver_ops(model)]
+
+
 def resolver_ops(model: Model) -> list[dict[str, str]]:
     ops = []
     for name in model.opcodes:
@@ -86,8 +92,12 @@ def arena_with_margin(measured: int) -> int:
 
 
 def write_tflm_model(model: Model, raw: bytes, out_dir: Path,
-                     arduino_header: str | None = None) -> TflmSources:
-    """Write model_data.h/.c and tflm_model.cc into ``out_dir``."""
+                     arduino_header: str | None = None,
+                     layout: dict[str, int] | None = None,
+                     defines: tuple[str, ...] = ()) -> TflmSources:
+    """Write model_data.h/.c and tflm_model.cc into ``out_dir``. ``layout``: the
+    library's TfLiteTensor (TflmBuild.layout), static_asserted in tflm_model.cc;
+    ``defines``: the library's defines, named in the assertion's message."""
     ops = resolver_ops(model)
     measured = tflm_arena(raw, model).total
     header, source = write_c_array(raw, model.name, out_dir)
@@ -98,5 +108,6 @@ def write_tflm_model(model: Model, raw: bytes, out_dir: Path,
         sha256=model.sha256,
         ops=ops, tflm_arena=measured, arena_bytes=arena, margin_percent=MARGIN_PERCENT,
         margin_bytes=MARGIN_BYTES, array=sanitize(model.name, prefix="m_") + "_tflite",
-        name_literal=string_literal(model.name), arduino_header=arduino_header))
+        name_literal=string_literal(model.name), arduino_header=arduino_header,
+        layout=layout, layout_fields=LAYOUT_FIELDS, defines=" ".join(f"-D{d}" for d in defines)))
     return TflmSources([header, source, cc], arena, measured)

@@ -8,6 +8,7 @@ Public API::
     load_compiled(out_dir) -> CompiledModel
     check(compiled, raw, inputs=50, seed=0) -> {"inputs", "exact_match_rate", "max_abs_diff"}
     tflm_arena_bytes(raw) -> int
+    unsupported_ops(model) -> [{"index", "op", "tensor", "reason"}]  (empty: aot runs it)
     random_inputs(compiled, count, seed) -> np.ndarray   (model.inputs, the one generator)
 
 Stages: :mod:`.lower` (TFLite Micro's Prepare, in Python), :mod:`.plan` (static
@@ -29,7 +30,7 @@ import numpy as np
 from tinydeploy import __version__
 from tinydeploy.compile.dsp import select as select_dsp
 from tinydeploy.compile.emit import features_header, render, runtime_files
-from tinydeploy.compile.lower import PACKED_MARKER, lower, pack_weights
+from tinydeploy.compile.lower import PACKED_MARKER, lower, pack_weights, unsupported_ops
 from tinydeploy.compile.mac import select as select_mac
 from tinydeploy.compile.plan import plan as plan_memory
 from tinydeploy.compile.tflm import TflmRunner, tflm_arena_bytes
@@ -51,6 +52,7 @@ MAC_MODE_OF_CPU = {"cortex-m3": "v7m", "cortex-m0": "v6m", "cortex-m0plus": "v6m
                    "cortex-m0+": "v6m", "cortex-m1": "v6m"}
 
 __all__ = ["CompiledModel", "compile_model", "load_compiled", "check", "tflm_arena_bytes",
+           "unsupported_ops",
            "random_inputs", "METADATA_NAME"]
 
 

@@ -77,9 +77,25 @@ class Step:
 
 def unsupported(model: Model, op: Op, detail: str) -> UnsupportedOpError:
     out = model.tensors[op.outputs[0]].name if op.outputs else "-"
-    return UnsupportedOpError(
-        f"{detail}; the AOT compiler cannot run this model, use --runtime tflm",
-        index=op.index, op=op.opcode, tensor=out)
+    return UnsupportedOpError(detail, index=op.index, op=op.opcode, tensor=short_name(out))
+
+
+def short_name(name: str, limit: int = 32) -> str:
+    """A converter's tensor name without its scope path (and at most ``limit`` chars)."""
+    tail = name.replace(";", "/").rstrip("/").rsplit("/", 1)[-1] or name
+    return tail if len(tail) <= limit else tail[:limit - 3] + "..."
+
+
+def all_unsupported(failures: list[UnsupportedOpError]) -> UnsupportedOpError:
+    """One error (one line) for every op the AOT compiler cannot lower."""
+    first, rest = failures[0], failures[1:]
+    detail = first.fields["detail"]
+    if rest:
+        detail += "; also " + "; ".join(
+            f"#{e.fields['index']} {e.fields['op']} ({e.fields['tensor']}): {e.fields['detail']}"
+            for e in rest)
+    return UnsupportedOpError(f"{detail}; --runtime tflm runs it", index=first.fields["index"],
+                              op=first.fields["op"], tensor=first.fields["tensor"])
 
 
 # ---------------------------------------------------------------- in-place distance
@@ -202,18 +218,25 @@ class Lowering(OpsMixin, MoveMixin):
         return quant.activation_range(act, s, z)
 
     def run(self) -> list[Step]:
-        for op in self.model.ops:
-            if op.opcode not in SUPPORTED_OPS:
-                raise unsupported(self.model, op, "op not supported by the AOT compiler "
-                                                  f"(supported: {', '.join(SUPPORTED_OPS)})")
-            method = getattr(self, "op_" + op.opcode.lower())
-            try:
-                method(op)
-            except UnsupportedOpError:
-                raise
-            except (ValueError, KeyError, IndexError, ArithmeticError) as exc:
-                raise unsupported(self.model, op, str(exc)) from exc
+        failures = self.lower_all()
+        if failures:
+            raise all_unsupported(failures)
         return self.steps
+
+    def lower_all(self) -> list[UnsupportedOpError]:
+        """Lower every op, collecting each one's failure instead of stopping at the first."""
+        failures = []
+        for op in self.model.ops:
+            try:
+                if op.opcode not in SUPPORTED_OPS:
+                    raise unsupported(self.model, op, "not supported by the AOT compiler")
+                try:
+                    getattr(self, "op_" + op.opcode.lower())(op)
+                except (ValueError, KeyError, IndexError, ArithmeticError) as exc:
+                    raise unsupported(self.model, op, str(exc)) from exc
+            except UnsupportedOpError as err:
+                failures.append(err)
+        return failures
 
     # ------------------------------------------------------------- weights helpers
 
@@ -627,8 +650,15 @@ class Lowering(OpsMixin, MoveMixin):
     op_expand_dims = _alias
 
 
+def unsupported_ops(model: Model) -> list[dict[str, Any]]:
+    """Every op the AOT compiler cannot lower: index, opcode, tensor and a short reason
+    (an empty list: --runtime aot runs the model)."""
+    return [{"index": e.fields["index"], "op": e.fields["op"], "tensor": e.fields["tensor"],
+             "reason": e.fields["detail"]} for e in Lowering(model).lower_all()]
+
+
 def lower(model: Model) -> list[Step]:
-    """Lower every op of ``model``; raises UnsupportedOpError naming the first bad op."""
+    """Lower every op of ``model``; raises one UnsupportedOpError naming every bad op."""
     return Lowering(model).run()
 
 

@@ -54,7 +54,7 @@ def build_firmware(model: PreparedModel, board: Board, runtime: str, cache_dir: 
     A PlatformIO board is also uploaded when ``upload`` (through ``port``);
     the caller holds the port's lock.
     """
-    runtime = choose_runtime(model.model, board, runtime, option="--td-runtime")
+    runtime = choose_runtime(model.model, board, runtime, option="--td-runtime").runtime
     folder = Path(cache_dir) / f"{board.id}-{runtime}-{model.model.sha256[:12]}"
     with FileLock(folder.with_suffix(".lock"), timeout=BUILD_LOCK_TIMEOUT_S,
                   what=f"build folder {folder}"):

@@ -23,13 +23,16 @@ def flash_report(*, board: Board, runtime: str, model: Model, model_path: str, c
                  sizes: FirmwareSizes | None, memory: dict[str, Any], info: dict[str, Any],
                  checked: dict[str, Any], timing: dict[str, Any], tflm_arena_bytes: int,
                  input_copy_bytes: int, boot_seconds: float | None,
-                 seconds: float) -> dict[str, Any]:
+                 seconds: float, runtime_choice: dict[str, Any] | None = None,
+                 tflm_kernels: str | None = None) -> dict[str, Any]:
     """One dict: board, model, flash (ELF), RAM (static + stack high-water measured on
     the device), arena, the check against tflite-micro, the timing figures and the ops
     (report.figures defines each figure).
 
     ``sizes``: None when the firmware was not built by make (PlatformIO): the RAM
-    figure then comes from the device; ``compiled``: None for the TFLM runtime."""
+    figure then comes from the device; ``compiled``: None for the TFLM runtime;
+    ``runtime_choice``: policy.RuntimeChoice.as_dict() (the runtime asked for and why
+    this one runs); ``tflm_kernels``: TFLite Micro's kernel set (reference, cmsis_nn)."""
     stats = op_stats(model)
     macs = sum(r.macs for r in stats)
     kernels = {o["index"]: o.get("kernel") for o in compiled.ops} if compiled is not None else {}
@@ -41,6 +44,8 @@ def flash_report(*, board: Board, runtime: str, model: Model, model_path: str, c
         "board_name": board.name,
         "cpu": board.cpu,
         "runtime": runtime,
+        "runtime_choice": runtime_choice,
+        "tflm_kernels": tflm_kernels,
         "kernels": _kernel_mode(compiled),
         "kernel_choice": kernel_choice,
         "board_flash_bytes": board.flash_bytes,
