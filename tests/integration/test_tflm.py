@@ -35,15 +35,17 @@ def _flash(model: Path, board: str, out: Path, capsys: pytest.CaptureFixture[str
 
 
 @pytest.fixture(scope="module")
-def leaky_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small int8 model with LEAKY_RELU (an op tinydeploy's AOT compiler has no kernel
-    for), converted here with TensorFlow's converter."""
+def cumsum_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small int8 model with CUMSUM (an op TFLite Micro runs and tinydeploy's AOT
+    compiler has no kernel for), converted here with TensorFlow's converter."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     tf = pytest.importorskip("tensorflow")
     tf.keras.utils.set_random_seed(3)
     L = tf.keras.layers
     x = tf.keras.Input((8, 8, 2), batch_size=1)
-    y = L.Flatten()(L.LeakyReLU(negative_slope=0.2)(L.Conv2D(4, 3, padding="same")(x)))
+    y = tf.keras.ops.cumsum(L.LeakyReLU(negative_slope=0.2)(L.Conv2D(4, 3, padding="same")(x)),
+                            axis=1)
+    y = L.Flatten()(y)
     model = tf.keras.Model(x, L.Dense(5)(y))
     rng = np.random.default_rng(0)
     conv = tf.lite.TFLiteConverter.from_keras_model(model)
@@ -52,7 +54,7 @@ def leaky_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                            for _ in range(20))
     conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
     conv.inference_input_type = conv.inference_output_type = tf.int8
-    path = tmp_path_factory.mktemp("leaky") / "leaky.tflite"
+    path = tmp_path_factory.mktemp("cumsum") / "cumsum.tflite"
     path.write_bytes(conv.convert())
     return path
 
@@ -74,24 +76,24 @@ def test_mlperf_models_on_tflm_are_bit_exact(tflm_source: Path, tmp_path: Path,
 
 
 @pytest.mark.parametrize("board", ["qemu-m4", "qemu-m3", "host"])
-def test_an_op_the_aot_compiler_lacks_runs_on_tflm(tflm_source: Path, leaky_model: Path,
+def test_an_op_the_aot_compiler_lacks_runs_on_tflm(tflm_source: Path, cumsum_model: Path,
                                                    tmp_path: Path, board: str,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    r = _flash(leaky_model, board, tmp_path / "out", capsys, "--runtime", "tflm")
+    r = _flash(cumsum_model, board, tmp_path / "out", capsys, "--runtime", "tflm")
     assert r["runtime"] == "tflm" and r["exact_match_rate"] == 1.0
 
 
-def test_reference_kernels_on_cortex_m(tflm_source: Path, leaky_model: Path, tmp_path: Path,
+def test_reference_kernels_on_cortex_m(tflm_source: Path, cumsum_model: Path, tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    r = _flash(leaky_model, "qemu-m4", tmp_path / "out", capsys, "--runtime", "tflm",
+    r = _flash(cumsum_model, "qemu-m4", tmp_path / "out", capsys, "--runtime", "tflm",
                "--tflm-kernels", "reference")
     assert r["tflm_kernels"] == "reference" and r["exact_match_rate"] == 1.0
 
 
-def test_auto_picks_tflm_for_an_op_the_aot_compiler_lacks(tflm_source: Path, leaky_model: Path,
+def test_auto_picks_tflm_for_an_op_the_aot_compiler_lacks(tflm_source: Path, cumsum_model: Path,
                                                           tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["flash", str(leaky_model), "--board", "qemu-m4", "--check", "3", "--runs", "1",
+    code = main(["flash", str(cumsum_model), "--board", "qemu-m4", "--check", "3", "--runs", "1",
                  "--json", "-o", str(tmp_path / "out")])
     captured = capsys.readouterr()
     assert code == 0, captured.err
@@ -99,9 +101,9 @@ def test_auto_picks_tflm_for_an_op_the_aot_compiler_lacks(tflm_source: Path, lea
     assert r["runtime"] == "tflm" and r["exact_match_rate"] == 1.0
     choice = r["runtime_choice"]
     assert choice["requested"] == "auto" and [f["op"] for f in choice["aot_unsupported"]] == \
-        ["LEAKY_RELU"]
+        ["CUMSUM"]
     notes = [ln for ln in captured.err.splitlines() if "--runtime auto picked tflm" in ln]
-    assert len(notes) == 1 and "LEAKY_RELU" in notes[0]
+    assert len(notes) == 1 and "CUMSUM" in notes[0]
 
 
 def test_auto_picks_aot_when_every_op_is_supported(tmp_path: Path,
@@ -112,12 +114,12 @@ def test_auto_picks_aot_when_every_op_is_supported(tmp_path: Path,
     assert r["runtime_choice"]["aot_unsupported"] == []
 
 
-def test_aot_names_every_op_it_cannot_run_on_one_line(leaky_model: Path, tmp_path: Path,
+def test_aot_names_every_op_it_cannot_run_on_one_line(cumsum_model: Path, tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["flash", str(leaky_model), "--board", "host", "--runtime", "aot",
+    assert main(["flash", str(cumsum_model), "--board", "host", "--runtime", "aot",
                  "-o", str(tmp_path / "out")]) == 1
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
-    assert re.search(r"op #\d+ LEAKY_RELU \(\S+\): not supported by the AOT compiler; "
+    assert re.search(r"op #\d+ CUMSUM \(\S+\): not supported by the AOT compiler; "
                      r"--runtime tflm runs it$", err[-1]), err[-1]
 
 
