@@ -36,7 +36,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 help=f"board profile to test on (repeatable; default {DEFAULT_BOARD})")
     g.addoption("--td-port", action="append", default=[], metavar="[BOARD=]PORT",
                 help="serial port (or pyserial URL) of a real board; BOARD=PORT with several boards")
-    g.addoption("--td-runtime", default="aot", choices=("auto", "aot", "tflm"),
+    g.addoption("--td-runtime", default="auto", choices=("auto", "aot", "tflm"),
                 help="model runtime (auto: aot when it runs every op, else tflm)")
     g.addoption("--td-model", default=None, metavar="PATH",
                 help="the model under test: an int8 .tflite, or a Keras .keras/.h5 file or "
