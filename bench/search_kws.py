@@ -25,7 +25,7 @@ def main() -> None:
     p.add_argument("--board", default="qemu-m4")
     p.add_argument("--time-limit", type=float, default=1800.0)
     p.add_argument("--trials", type=int, default=200)
-    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--study", default=None, help="default: sqlite:///OUT/search_kws.db")
     p.add_argument("-o", "--out", type=Path, default=Path("bench/results/search"))
     args = p.parse_args()
@@ -52,7 +52,7 @@ def main() -> None:
     t0 = time.monotonic()
     res = search(data, board, study=args.study or f"sqlite:///{args.out / 'search_kws.db'}",
                  study_name="kws", trials=args.trials, time_limit=args.time_limit,
-                 families=("dscnn", "mobilenet"), widths=(16, 24, 32, 48, 64),
+                 families=("dscnn", "mobilenet"), widths=(16, 24, 32, 48),
                  depths=(1, 2, 3, 4), kernels=(3, 5), bits=(8, 4), epochs=args.epochs,
                  check=3, progress=lambda m: print(m, flush=True))
     wall = round(time.monotonic() - t0, 1)
