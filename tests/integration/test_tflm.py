@@ -6,13 +6,11 @@ user's cache, and the firmware is checked bit-exact against the tflite-micro pac
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from tests.conftest import MLPERF_MODELS, mlperf_path
@@ -36,26 +34,20 @@ def _flash(model: Path, board: str, out: Path, capsys: pytest.CaptureFixture[str
 
 @pytest.fixture(scope="module")
 def cumsum_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small int8 model with CUMSUM (an op TFLite Micro runs and tinydeploy's AOT
-    compiler has no kernel for), converted here with TensorFlow's converter."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    tf = pytest.importorskip("tensorflow")
-    tf.keras.utils.set_random_seed(3)
-    L = tf.keras.layers
-    x = tf.keras.Input((8, 8, 2), batch_size=1)
-    y = tf.keras.ops.cumsum(L.LeakyReLU(negative_slope=0.2)(L.Conv2D(4, 3, padding="same")(x)),
-                            axis=1)
-    y = L.Flatten()(y)
-    model = tf.keras.Model(x, L.Dense(5)(y))
-    rng = np.random.default_rng(0)
-    conv = tf.lite.TFLiteConverter.from_keras_model(model)
-    conv.optimizations = [tf.lite.Optimize.DEFAULT]
-    conv.representative_dataset = lambda: ([rng.standard_normal((1, 8, 8, 2)).astype(np.float32)]
-                                           for _ in range(20))
-    conv.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-    conv.inference_input_type = conv.inference_output_type = tf.int8
+    """A small int8 model with CUMSUM (TFLite Micro runs it in int8; tinydeploy's AOT
+    compiler has no kernel for it), written as a flatbuffer: TensorFlow's converter
+    leaves CUMSUM in float."""
+    from op_models import Graph
+
+    g = Graph()
+    x = g.input([1, 6, 6, 3], 0.05, 3)
+    h = g.tensor([1, 6, 6, 3], 0.07, -5)
+    g.op("ADD", [x, x], [h], "AddOptions")
+    y = g.tensor([1, 6, 6, 3], 0.3, -10)
+    g.op("CUMSUM", [h, g.const([1], "int32", shape=[])], [y], "CumsumOptions",
+         exclusive=False, reverse=False)
     path = tmp_path_factory.mktemp("cumsum") / "cumsum.tflite"
-    path.write_bytes(conv.convert())
+    path.write_bytes(g.build([x], [y]))
     return path
 
 
