@@ -10,6 +10,15 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+# pytester's in-process runs (tests/hil) put sys.modules back as they found it: TensorFlow
+# first imported inside one is imported a second time by a later test, and its native
+# registry aborts the whole process ("PyExceptionRegistry::Init() already called").
+# Imported here, before any such run, it stays loaded.
+try:
+    import tensorflow  # noqa: F401
+except ImportError:
+    pass
+
 REPO = Path(__file__).resolve().parents[1]
 MLPERF_DIR = REPO.parent / "shared" / "models" / "mlperf-tiny"
 MLPERF_MODELS = {
