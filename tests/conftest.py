@@ -19,6 +19,18 @@ try:
 except ImportError:
     pass
 
+_LEGACY_KERAS = os.environ.get("TF_USE_LEGACY_KERAS")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """A test module that imports onnx2tf at collection sets TF_USE_LEGACY_KERAS=1 for the
+    whole run, and every later Keras test fails to load its models: stop at once instead."""
+    if os.environ.get("TF_USE_LEGACY_KERAS") != _LEGACY_KERAS:
+        raise pytest.UsageError("collecting the tests set TF_USE_LEGACY_KERAS (a module "
+                                "imported onnx2tf): check the extra with importlib.util."
+                                "find_spec instead of importing it")
+
+
 REPO = Path(__file__).resolve().parents[1]
 MLPERF_DIR = REPO.parent / "shared" / "models" / "mlperf-tiny"
 MLPERF_MODELS = {
