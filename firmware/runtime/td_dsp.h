@@ -127,6 +127,20 @@ static inline uint32_t td_pkhtb16(uint32_t a, uint32_t b) {
   return r;
 }
 
+/* Per-lane signed max / min of four int8 values: SSUB8 sets a GE flag per lane
+ * where a >= b, SEL takes a there (max) or b (min); one asm block, so nothing sets
+ * the flags between the two. */
+TD_INLINE uint32_t td_max8x4(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("ssub8 %0, %1, %2\n\tsel %0, %1, %2" : "=&r"(r) : "r"(a), "r"(b) : "cc");
+  return r;
+}
+TD_INLINE uint32_t td_min8x4(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("ssub8 %0, %1, %2\n\tsel %0, %2, %1" : "=&r"(r) : "r"(a), "r"(b) : "cc");
+  return r;
+}
+
 #else /* portable C: the same results bit for bit */
 
 static inline uint32_t td_pkhbt16(uint32_t a, uint32_t b) { return (a & 0xFFFFu) | (b << 16); }
@@ -163,6 +177,24 @@ static inline uint32_t td_sxtb16(uint32_t b) { return td_sxtab16(0, b); }
 static inline uint32_t td_sxtb16_ror8(uint32_t b) { return td_sxtab16(0, (b >> 8) | (b << 24)); }
 static inline uint32_t td_sxtab16_ror8(uint32_t a, uint32_t b) {
   return td_sxtab16(a, (b >> 8) | (b << 24));
+}
+static inline uint32_t td_max8x4(uint32_t a, uint32_t b) {
+  uint32_t r = 0;
+  int k;
+  for (k = 0; k < 32; k += 8) {
+    const int32_t x = (int8_t)(uint8_t)(a >> k), y = (int8_t)(uint8_t)(b >> k);
+    r |= (uint32_t)(uint8_t)(x >= y ? x : y) << k;
+  }
+  return r;
+}
+static inline uint32_t td_min8x4(uint32_t a, uint32_t b) {
+  uint32_t r = 0;
+  int k;
+  for (k = 0; k < 32; k += 8) {
+    const int32_t x = (int8_t)(uint8_t)(a >> k), y = (int8_t)(uint8_t)(b >> k);
+    r |= (uint32_t)(uint8_t)(x >= y ? y : x) << k;
+  }
+  return r;
 }
 /* (a * b + 2^31) >> 32 */
 static inline int32_t td_smmulr(int32_t a, int32_t b) {

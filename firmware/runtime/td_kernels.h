@@ -152,6 +152,8 @@ td_status td_max_pool2d_s8(const td_pool_params *p, const int8_t *input, int8_t 
 /* AVERAGE_POOL_2D over the whole image (filter = input size, no padding, 1 x 1
  * output), batch 1, channels a multiple of 4, at most 255 pixels: SIMD sums. */
 td_status td_avg_pool2d_s8_dsp(const td_pool_params *p, const int8_t *input, int8_t *output);
+/* MAX_POOL_2D with channels a multiple of 4: SIMD per-byte max. */
+td_status td_max_pool2d_s8_dsp(const td_pool_params *p, const int8_t *input, int8_t *output);
 
 /* ---- SOFTMAX (int8 -> int8, output scale 1/256, zero point -128) ----------
  * Rows of `depth` elements; gemmlowp fixed-point exp and reciprocal. */
@@ -190,6 +192,9 @@ td_status td_pad_s8(const td_pad_params *p, const int8_t *input, int8_t *output)
  * Output element (i0,i1,i2,i3) over the kept dimensions (reduced ones are 0)
  * averages input[i + r] for r over the reduced dimensions. */
 td_status td_mean_s8(const td_mean_params *p, const int8_t *input, int8_t *output);
+/* MEAN over height and width of [batches][h][w][channels], channels a multiple of 4:
+ * SIMD sums. */
+td_status td_mean_s8_dsp(const td_mean_params *p, const int8_t *input, int8_t *output);
 
 /* ---- LOGISTIC (output scale 1/256, zp -128) and TANH (scale 1/128, zp 0) ---
  * input rescaled to Q4.27, gemmlowp fixed-point logistic / tanh. */

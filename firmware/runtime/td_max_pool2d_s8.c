@@ -21,14 +21,18 @@ td_status td_max_pool2d_s8(const td_pool_params *p, const int8_t *input, int8_t 
         const int32_t in_x0 = out_x * p->stride_w - p->pad_w;
         const int32_t fx0 = td_max32(0, -in_x0);
         const int32_t fx1 = td_min32(p->filter_w, p->in_w - in_x0);
+        /* the window's first valid pixel; pointers step through it (no index products) */
+        const int8_t *corner = image + ((in_y0 + fy0) * p->in_w + in_x0 + fx0) * p->channels;
         int32_t c;
         for (c = 0; c < p->channels; ++c) {
+          const int8_t *r = corner + c;
           int32_t m = -128;
           int32_t fy;
-          for (fy = fy0; fy < fy1; ++fy) {
+          for (fy = fy0; fy < fy1; ++fy, r += p->in_w * p->channels) {
+            const int8_t *q = r;
             int32_t fx;
-            for (fx = fx0; fx < fx1; ++fx) {
-              m = td_max32(m, image[((in_y0 + fy) * p->in_w + in_x0 + fx) * p->channels + c]);
+            for (fx = fx0; fx < fx1; ++fx, q += p->channels) {
+              m = td_max32(m, *q);
             }
           }
           *output++ = (int8_t)td_clamp32(m, p->act_min, p->act_max);

@@ -106,6 +106,60 @@ def test_dsp_global_average_pool_bit_exact(tmp_path) -> None:
     assert check(cm, raw, inputs=30, seed=9)["exact_match_rate"] == 1.0
 
 
+def _pooling_model():
+    """Max pooling 2x2/2 and 3x3/2 with SAME padding (clipped windows), a clamp after a
+    pool, and means over 272 pixels (two int16 blocks) and over 8 x 6 of 12 channels."""
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(6)
+    L = tf.keras.layers
+    x = tf.keras.Input((34, 32, 3), batch_size=1)
+    a = L.Conv2D(8, 3, padding="same")(x)
+    b = L.MaxPooling2D(2)(a)  # 17 x 16
+    c = L.Conv2D(12, 1)(b)
+    g = L.GlobalAveragePooling2D()(c)  # 272 pixels
+    d = L.ReLU(max_value=6)(L.MaxPooling2D(3, strides=2, padding="same")(c))  # 9 x 8
+    e = L.Conv2D(12, 1)(d)
+    m = L.GlobalAveragePooling2D(keepdims=True)(L.Cropping2D(((0, 1), (1, 1)))(e))
+    return tf.keras.Model(x, L.Concatenate()([g, L.Flatten()(m), L.Flatten()(d)]))
+
+
+def test_dsp_max_pool_and_mean_bit_exact_on_host(tmp_path) -> None:
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.model.ir import parse_model
+
+    raw = convert(_pooling_model())
+    cm = compile_model(parse_model(raw, name="dsp_pool"), tmp_path / "m", kernels="dsp")
+    assert {"td_max_pool2d_s8_dsp", "td_mean_s8_dsp"} <= set(cm.kernels)
+    assert "td_max_pool2d_s8" not in cm.kernels and "td_mean_s8" not in cm.kernels
+    assert check(cm, raw, inputs=30, seed=11) == {"inputs": 30, "exact_match_rate": 1.0,
+                                                  "max_abs_diff": 0.0}
+
+
+@pytest.mark.parametrize("act", [1, 3])  # RELU, RELU6: the clamp's both bounds
+def test_dsp_max_pool_fused_activation_bit_exact(tmp_path, act) -> None:
+    """A fused RELU6 whose 6 is inside the int8 range (scale 0.05: act_max 120 + zp)."""
+    from tests.op_models import Graph, check_model
+
+    g = Graph()
+    x = g.tensor([1, 7, 9, 8], 0.05, -7)
+    y = g.tensor([1, 4, 5, 8], 0.05, -7)
+    g.op("MAX_POOL_2D", [x], [y], "Pool2DOptions", padding=0, strideW=2, strideH=2,
+         filterWidth=3, filterHeight=2, fusedActivationFunction=act)
+    result = check_model(g.build([x], [y]), tmp_path / "m", inputs=20, kernels="dsp")
+    assert result["kernels"] == ["td_max_pool2d_s8_dsp"], result
+    assert result["exact_match_rate"] == 1.0, result
+
+
+@pytest.mark.slow
+@needs_arm
+def test_dsp_max_pool_and_mean_exact_on_qemu_m4(tmp_path, capsys) -> None:
+    r, model_dir = _flash_keras_on_m4(tmp_path, capsys, _pooling_model())
+    model_c = (model_dir / "model.c").read_text()
+    assert "td_max_pool2d_s8_dsp(" in model_c and "td_mean_s8_dsp(" in model_c
+    assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
+
+
 def test_mlperf_resnet_dsp_on_host_with_remat(tmp_path) -> None:
     from tinydeploy.compile import check, compile_model
     from tinydeploy.model.ir import parse_model

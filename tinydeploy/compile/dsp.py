@@ -304,6 +304,26 @@ def avgpool_dsp(step: Step, small: bool = False) -> Step:
                 dict(step.inplace))
 
 
+def maxpool_dsp(step: Step, small: bool = False) -> Step:
+    """Four channels per word with SSUB8/SEL (any window, stride and padding)."""
+    if step.params["channels"] % 4:
+        raise NotEligible("channels not a multiple of 4")
+    return Step(step.op_index, step.opcode, "td_max_pool2d_s8_dsp", step.params_type,
+                dict(step.params), list(step.inputs), list(step.outputs), list(step.arrays),
+                dict(step.inplace))
+
+
+def mean_dsp(step: Step, small: bool = False) -> Step:
+    """MEAN over height and width of an NHWC tensor with SIMD int16 partial sums."""
+    p = step.params
+    if list(p["reduced"]) != [0, 1, 1, 0]:
+        raise NotEligible("not a mean over height and width")
+    if p["in_shape"][3] % 4:
+        raise NotEligible("channels not a multiple of 4")
+    return Step(step.op_index, step.opcode, "td_mean_s8_dsp", step.params_type, dict(p),
+                list(step.inputs), list(step.outputs), list(step.arrays), dict(step.inplace))
+
+
 def add_dsp(step: Step, small: bool = False) -> Step:
     """Same-shape ADD with each input's rescaling looked up in a 256-entry table.
 
@@ -352,6 +372,8 @@ CONVERTERS = {
     "td_fully_connected_s8": fc_dsp,
     "td_depthwise_conv2d_s8": dwconv_dsp,
     "td_avg_pool2d_s8": avgpool_dsp,
+    "td_max_pool2d_s8": maxpool_dsp,
+    "td_mean_s8": mean_dsp,
     "td_add_s8": add_dsp,
 }
 
