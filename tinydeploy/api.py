@@ -228,43 +228,74 @@ def inspect(model: PathLike, *, float_model: PathLike | None = None,
 
 
 def compile(model: PathLike, out_dir: PathLike, *, check: int = 0, kernels: str = "auto",
-            remat: bool = True, force: bool = False) -> CompileResult:
+            board: str | None = None, remat: bool = True, force: bool = False) -> CompileResult:
     """Compile an int8 .tflite ahead of time to C (model.c, model.h, compiled.json,
-    runtime/) with a static memory plan. ``check=N`` builds the C on the host with gcc and
-    compares N random inputs with tflite-micro."""
+    runtime/, report.json/md/html) with a static memory plan. ``kernels="auto"`` picks
+    them for ``board``'s core (SIMD on a DSP core), else the portable reference kernels.
+    ``check=N`` builds the C on the host with gcc and compares N random inputs with
+    tflite-micro."""
     from tinydeploy.compile import check as check_compiled
-    from tinydeploy.compile import compile_model, load_compiled, tflm_arena_bytes
+    from tinydeploy.compile import compile_model, tflm_arena_bytes
     from tinydeploy.model.ir import read_model
-    from tinydeploy.policy import choose_kernels
+    from tinydeploy.pipeline import resolve_board
+    from tinydeploy.policy import choose_kernels, kernel_options
 
     if check < 0:
         raise DataError(f"check must be >= 0, not {check}", path=str(model))
     choose_kernels(kernels)
+    target = resolve_board(board) if board is not None else None  # BoardError lists the ids
     m = read_model(model)
     raw = Path(model).read_bytes()
     _check_out(out_dir, force, (Path(model),))
+    options = kernel_options(target, kernels) if target is not None else {"kernels": kernels}
     with _output(out_dir, force) as staging:
-        staged = compile_model(m, staging, force=True, remat=remat, kernels=kernels)
+        staged = compile_model(m, staging, force=True, remat=remat, **options)
         tflm = tflm_arena_bytes(raw)
         checked = check_compiled(staged, raw, inputs=check) if check > 0 else None
-    cm = load_compiled(out_dir)
-    report: dict[str, Any] = {
-        "model": m.name, "sha256": m.sha256, "runtime": "aot", "out_dir": str(cm.out_dir),
-        "arena_bytes": cm.arena_bytes, "tflm_arena_bytes": tflm,
-        "arena_ratio": round(cm.arena_bytes / tflm, 4) if tflm else None,
-        "weights_bytes": cm.weights_bytes, "params_bytes": cm.params_bytes,
-        "ops": len(cm.ops), "kernels": cm.kernels,
-        "files": [str(p) for p in (cm.model_c, *cm.headers, cm.metadata)],
-        "sources": [str(p) for p in cm.sources],
-        "include_dirs": [str(p) for p in cm.include_dirs],
-    }
-    if checked is not None:
-        report["check"] = checked
-    return CompileResult(report=report, out_dir=Path(out_dir), name=m.name,
-                         arena_bytes=cm.arena_bytes, tflm_arena_bytes=tflm,
-                         weights_bytes=cm.weights_bytes,
-                         exact_match_rate=checked["exact_match_rate"] if checked else None,
-                         max_abs_diff=checked["max_abs_diff"] if checked else None)
+        final = Path(out_dir)
+
+        def moved(path: Path) -> str:  # a staged file where it will live
+            return str(final / path.relative_to(staging)) if path.is_relative_to(staging) \
+                else str(path)
+
+        report: dict[str, Any] = {
+            "model": m.name, "sha256": m.sha256, "runtime": "aot", "out_dir": str(final),
+            "arena_bytes": staged.arena_bytes, "tflm_arena_bytes": tflm,
+            "arena_ratio": round(staged.arena_bytes / tflm, 4) if tflm else None,
+            "weights_bytes": staged.weights_bytes, "params_bytes": staged.params_bytes,
+            "ops": len(staged.ops), "kernels": staged.kernels,
+            "kernel_choice": staged.kernel_choice, "input": staged.input,
+            "output": staged.output, "op_kernels": [_op_kernel(o) for o in staged.ops],
+            "files": [moved(p) for p in (staged.model_c, *staged.headers, staged.metadata)],
+            "sources": [moved(p) for p in staged.sources],
+            "include_dirs": [moved(p) for p in staged.include_dirs],
+        }
+        if checked is not None:
+            report["check"] = checked
+        _made_by(report, f"compile({str(model)!r}, {str(out_dir)!r}, ...)")
+        result = CompileResult(
+            report=report, out_dir=final, name=m.name, arena_bytes=staged.arena_bytes,
+            tflm_arena_bytes=tflm, weights_bytes=staged.weights_bytes,
+            exact_match_rate=checked["exact_match_rate"] if checked else None,
+            max_abs_diff=checked["max_abs_diff"] if checked else None)
+        _write_reports(staging, result)
+    return result
+
+
+def _op_kernel(entry: dict[str, Any]) -> dict[str, Any]:
+    """compiled.json's op entry as the report's row: the kernel, and why it is not the
+    fast one or what it recomputes."""
+    notes = []
+    if entry.get("alias"):
+        notes.append("alias: no code")
+    if entry.get("dsp_skipped"):
+        notes.append(f"no SIMD kernel: {entry['dsp_skipped']}")
+    if entry.get("recomputes"):
+        r = entry["recomputes"]
+        notes.append(f"recomputes {r['tensor']} from op #{r['from_op']} "
+                     f"({r['line_buffer_bytes']:,} B line buffer)")
+    return {"index": entry["index"], "op": entry["op"], "kernel": entry["kernel"],
+            "note": "; ".join(notes)}
 
 
 def generate(model: Any, out_dir: PathLike, *, board: str = "qemu-m4", data: Any = None,

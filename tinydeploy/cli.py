@@ -48,7 +48,7 @@ _STAGES = [
 EXAMPLES = {
     "convert": "tinydeploy convert model.keras --data samples.npy -o td-out/model",
     "inspect": "tinydeploy inspect model.tflite --float-model model.keras --data samples.npy",
-    "compile": "tinydeploy compile model.tflite -o td-out/compiled --check 20",
+    "compile": "tinydeploy compile model.tflite -o td-out/compiled --board qemu-m4 --check 20",
     "boards": "tinydeploy boards --json",
     "flash": ("tinydeploy flash model.keras --data samples.npy --labels labels.npy "
               "--board qemu-m4 --check 20 -o td-out/run"),

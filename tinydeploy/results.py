@@ -102,6 +102,16 @@ class CompileResult(Result):
     exact_match_rate: float | None = None  # with check=N: the host-built C vs tflite-micro
     max_abs_diff: float | None = None
 
+    def markdown(self) -> str:
+        from tinydeploy.report.markdown import compile_markdown
+
+        return compile_markdown(self.report)
+
+    def html(self) -> str:
+        from tinydeploy.report.html import compile_html
+
+        return compile_html(self.report)
+
 
 @dataclass(frozen=True, kw_only=True)
 class ProjectResult(Result):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import tinydeploy
-from tinydeploy.errors import ForeignFilesError, InputFileError, OutputExistsError
+from tinydeploy.errors import BoardError, ForeignFilesError, InputFileError, OutputExistsError
 from tinydeploy.outdir import written_files
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,6 +70,24 @@ def test_compile_checks_against_tflite_micro(kws: Path, tmp_path: Path) -> None:
     with pytest.raises(OutputExistsError):
         tinydeploy.compile(kws, tmp_path / "c")
     tinydeploy.compile(str(kws), str(tmp_path / "c"), force=True)
+    report = json.loads((tmp_path / "c" / "report.json").read_text())
+    assert {"report.md", "report.html"} <= set(written_files(tmp_path / "c"))
+    assert report["kernel_choice"]["kernels"] == "reference"  # no board: portable C
+    assert [o["kernel"] for o in report["op_kernels"]][:2] == ["td_conv2d_s8",
+                                                             "td_depthwise_conv2d_s8"]
+    assert "td_depthwise_conv2d_s8" in (tmp_path / "c" / "report.html").read_text()
+
+
+@needs_cc
+def test_compile_for_a_board_takes_its_cores_kernels(kws: Path, tmp_path: Path) -> None:
+    r = tinydeploy.compile(kws, tmp_path / "m4", board="qemu-m4", check=1)
+    assert r.report["kernel_choice"]["kernels"] == "dsp" and r.exact_match_rate == 1.0
+    assert "td_conv2d_s8_dsp" in r.report["kernels"]
+    m3 = tinydeploy.compile(kws, tmp_path / "m3", board="qemu-m3")
+    assert m3.report["kernel_choice"]["kernels"] == "v7m"
+    with pytest.raises(BoardError, match="no-such-board"):
+        tinydeploy.compile(kws, tmp_path / "x", board="no-such-board")
+    assert not (tmp_path / "x").exists()
 
 
 @needs_cc

@@ -61,7 +61,9 @@ def test_auto_keeps_dsp_where_it_fits_and_says_why(tmp_path) -> None:
                                     "reason": "requested (dsp)"}
     plain = compile_model(model, tmp_path / "m3", dsp=False, flash_budget=dsp_flash_budget(small))
     assert plain.kernel_choice["kernels"] == "reference"
-    assert plain.kernel_choice["reason"] == "auto: the cpu has no DSP extension"
+    assert plain.kernel_choice["reason"] == "auto without a board: the portable reference kernels"
+    host = compile_model(model, tmp_path / "host", dsp=False, cpu="host")
+    assert host.kernel_choice["reason"] == "auto: the cpu has no DSP extension"
 
 
 @pytest.mark.slow

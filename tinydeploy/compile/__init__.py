@@ -116,6 +116,8 @@ def _requested_mode(kernels: str, dsp: bool, cpu: str | None = None) -> tuple[st
     if cpu in MAC_MODE_OF_CPU:
         mode = MAC_MODE_OF_CPU[cpu]
         return mode, f"auto: {cpu} has no DSP extension, the {mode} MAC kernels"
+    if cpu is None and not dsp:
+        return "reference", "auto without a board: the portable reference kernels"
     return "reference", "auto: the cpu has no DSP extension"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import typer
 from rich.console import Console
@@ -18,6 +19,11 @@ def compile_cmd(
     check_n: int = typer.Option(0, "--check", metavar="N",
                                 help="Also run N random inputs through the compiled C (host gcc) "
                                      "and TFLite Micro and compare."),
+    board: Optional[str] = typer.Option(None, "--board", "-b", help="Board id or profile "
+                                        "(.toml): the kernels for its core."),
+    kernels: str = typer.Option("auto", "--kernels", help="auto (for --board's core; without "
+                                "one, reference), reference, dsp, dsp-small, v7m or v6m "
+                                "(see `tinydeploy flash --help`)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     force: bool = typer.Option(False, "--force", help="Overwrite files in the output folder."),
     no_remat: bool = typer.Option(False, "--no-remat",
@@ -26,12 +32,15 @@ def compile_cmd(
     """Compile a model ahead of time to C with a static memory plan (runtime 'aot')."""
     import tinydeploy
 
-    compiled = tinydeploy.compile(model, out, check=check_n, remat=not no_remat, force=force)
+    compiled = tinydeploy.compile(model, out, check=check_n, kernels=kernels, board=board,
+                                  remat=not no_remat, force=force)
     result = compiled.report
     if as_json:
         typer.echo(compiled.to_json())
         return
-    console.print(f"compiled [bold]{compiled.name}[/] -> {out}  ({result['ops']} ops)")
+    choice = result.get("kernel_choice") or {}
+    console.print(f"compiled [bold]{compiled.name}[/] -> {out}  ({result['ops']} ops, "
+                  f"{choice.get('kernels')} kernels)")
     console.print(f"arena {compiled.arena_bytes:,} bytes  (TFLite Micro needs "
                   f"{compiled.tflm_arena_bytes:,}: {result['arena_ratio']:.2f}x)   weights "
                   f"{compiled.weights_bytes:,} bytes   params {result['params_bytes']:,} bytes")

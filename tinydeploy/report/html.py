@@ -199,6 +199,16 @@ def model_html(r: dict[str, Any]) -> str:
     return page(f"tinydeploy model report: {m['name']}", parts)
 
 
+def compile_html(r: dict[str, Any]) -> str:
+    """report.html of `tinydeploy compile`: the memory plan's sizes and each op's kernel."""
+    from tinydeploy.report.markdown import compile_summary
+
+    ops = [[o["index"], o["op"], o["kernel"] or "-", o["note"]] for o in r["op_kernels"]]
+    return page(f"tinydeploy compile: {r['model']}",
+                [table(["", ""], compile_summary(r)), "<h2>Ops</h2>",
+                 table(["#", "op", "kernel", "note"], ops, left=4), provenance_html(r)])
+
+
 def provenance_html(r: dict[str, Any]) -> str:
     """The command, the date and the tool versions a report came from."""
     p = r.get("provenance")

@@ -97,6 +97,36 @@ def flash_markdown(r: dict[str, Any]) -> str:
                       provenance_markdown(r)])
 
 
+def compile_summary(r: dict[str, Any]) -> list[list[str]]:
+    """The rows both compile reports start with (report.md and report.html)."""
+    choice = r.get("kernel_choice") or {}
+    ratio = f" ({r['arena_ratio']:.2f}x)" if r.get("arena_ratio") else ""
+    rows = [["model", f"{r['model']} (sha256 {r['sha256'][:16]})"],
+            ["input", f"{shape(r['input']['shape'])} {r['input']['dtype']}"],
+            ["output", f"{shape(r['output']['shape'])} {r['output']['dtype']}"],
+            ["kernels", f"{choice.get('kernels', '-')} ({choice.get('reason', '')})"],
+            ["arena", f"{r['arena_bytes']:,} B; TFLite Micro: "
+                      f"{r['tflm_arena_bytes']:,} B{ratio}" if r.get("tflm_arena_bytes")
+             else f"{r['arena_bytes']:,} B"],
+            ["model data", f"{r['weights_bytes']:,} B weights + {r['params_bytes']:,} B "
+                           "quantization params"]]
+    check = r.get("check")
+    if check:
+        rows.append(["host build vs tflite-micro",
+                     f"{check['exact_match_rate']:.0%} exact on {check['inputs']} inputs, "
+                     f"max diff {check['max_abs_diff']:g}"])
+    return rows
+
+
+def compile_markdown(r: dict[str, Any]) -> str:
+    ops = [[str(o["index"]), o["op"], f"`{o['kernel']}`" if o["kernel"] else "-", o["note"]]
+           for o in r["op_kernels"]]
+    return "\n".join([f"# tinydeploy compile: {r['model']}", "",
+                      table(["", ""], compile_summary(r)), "", "## Ops", "",
+                      table(["#", "op", "kernel", "note"], ops), "",
+                      provenance_markdown(r)])
+
+
 def provenance_markdown(r: dict[str, Any]) -> str:
     """The command, the date and the tool versions a report came from."""
     p = r.get("provenance")
