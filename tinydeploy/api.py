@@ -320,22 +320,30 @@ def generate(model: Any, out_dir: PathLike, *, board: str = "qemu-m4", data: Any
     with _as_files(model, data) as (model_path, data_path):
         _check_samples(model_path, data_path)
         prepared = prepare_model(model_path, data_path)
+    how = "pio run -t upload" if target.build == "platformio" else "make"
+    project = Path(out_dir) / "project"
+    report: dict[str, Any] = {"board": target.id, "model": prepared.model.name,
+                              "project": str(project), "build": how}
     with _output(out_dir, force) as staging:
         if example:
             generate_example(prepared, target, example, staging, note=note)
+            report["runtime"], report["example"] = "aot", example
         else:
             choice = choose_runtime(prepared.model, target, runtime)
             line = choice.note()
             if line:
                 note(line)
-            runtime = choice.runtime
-            generate_project(prepared, target, runtime, staging, note=note, mlperf_id=mlperf_id,
-                             **runtime_options)
-    how = "pio run -t upload" if target.build == "platformio" else "make"
-    project = Path(out_dir) / "project"
-    return ProjectResult(report={"board": target.id, "runtime": runtime, "project": str(project),
-                                 "build": how}, out_dir=Path(out_dir), board=target.id,
-                         runtime=runtime, project_dir=project, build_command=how)
+            report["runtime"], report["runtime_choice"] = choice.runtime, choice.as_dict()
+            generate_project(prepared, target, choice.runtime, staging, note=note,
+                             mlperf_id=mlperf_id, **runtime_options)
+        report["files"] = sorted(str(f.relative_to(staging / "project"))
+                                 for f in (staging / "project").rglob("*") if f.is_file())
+        _made_by(report, f"generate({_shown(model)}, {str(out_dir)!r}, board={board!r}, ...)")
+        result = ProjectResult(report=report, out_dir=Path(out_dir), board=target.id,
+                               runtime=report["runtime"], project_dir=project,
+                               build_command=how)
+        _write_reports(staging, result)
+    return result
 
 
 def export(model: Any, out_dir: PathLike, *, format: str, board: str | None = None,

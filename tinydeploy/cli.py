@@ -182,6 +182,15 @@ for _name in _STAGES:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of raising on user errors."""
+    import tinydeploy.api
+
+    try:
+        return _run(argv)
+    finally:  # an API call later in this process reports itself, not this command line
+        tinydeploy.api.command_line = ""
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         # Without standalone mode, click *returns* the code of a typer.Exit raised in a
         # command, and typer turns Ctrl-C into Exit(130): that code must not become 0.

@@ -122,6 +122,16 @@ class ProjectResult(Result):
     project_dir: Path
     build_command: str
 
+    def markdown(self) -> str:
+        from tinydeploy.report.markdown import project_markdown
+
+        return project_markdown(self.report)
+
+    def html(self) -> str:
+        from tinydeploy.report.html import project_html
+
+        return project_html(self.report)
+
 
 @dataclass(frozen=True, kw_only=True)
 class ExportResult(Result):

@@ -209,6 +209,16 @@ def compile_html(r: dict[str, Any]) -> str:
                  table(["#", "op", "kernel", "note"], ops, left=4), provenance_html(r)])
 
 
+def project_html(r: dict[str, Any]) -> str:
+    """report.html of `tinydeploy generate`: the runtime and why, how to build, the files."""
+    from tinydeploy.report.markdown import project_summary
+
+    files = "".join(f"<li><code>{_esc(f)}</code></li>" for f in r["files"])
+    return page(f"tinydeploy generate: {r['model']} for {r['board']}",
+                [table(["", ""], project_summary(r)), f"<h2>Files</h2><ul>{files}</ul>",
+                 provenance_html(r)])
+
+
 def provenance_html(r: dict[str, Any]) -> str:
     """The command, the date and the tool versions a report came from."""
     p = r.get("provenance")

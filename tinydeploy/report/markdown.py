@@ -127,6 +127,24 @@ def compile_markdown(r: dict[str, Any]) -> str:
                       provenance_markdown(r)])
 
 
+def project_summary(r: dict[str, Any]) -> list[list[str]]:
+    """The rows of both generate reports (report.md and report.html)."""
+    choice = r.get("runtime_choice") or {}
+    why = f" ({choice['reason']})" if choice.get("reason") else ""
+    rows = [["model", r["model"]], ["board", r["board"]], ["runtime", f"{r['runtime']}{why}"],
+            ["project", r["project"]], ["build", f"cd {r['project']} && {r['build']}"],
+            ["files", f"{len(r['files'])}"]]
+    if r.get("example"):
+        rows.insert(2, ["application", r["example"]])
+    return rows
+
+
+def project_markdown(r: dict[str, Any]) -> str:
+    return "\n".join([f"# tinydeploy generate: {r['model']} for {r['board']}", "",
+                      table(["", ""], project_summary(r)), "", "## Files", "",
+                      *[f"- `{f}`" for f in r["files"]], "", provenance_markdown(r)])
+
+
 def provenance_markdown(r: dict[str, Any]) -> str:
     """The command, the date and the tool versions a report came from."""
     p = r.get("provenance")
