@@ -14,9 +14,9 @@ Accuracy is reported on the test split and on the validation split; the variant 
 counts for each of the issue's goals is chosen on validation (see goals()).
 
 Every variant, the baseline included, is compiled with the same kernel policy
-(--kernels, default "reference": plain C loops). The packed-weight kernels have no
-SIMD version yet and the SIMD kernels store weights widened to 16 bit, so "auto"
-would compare a SIMD baseline with reference-kernel variants.
+(--kernels, default "reference": plain C loops). With "auto" on a DSP core the packed
+variants run the SIMD kernels too (records rebuilt in scratch, compile/packed_simd.py),
+except layers whose weights serve few MACs each (see bench/packed.py).
 """
 
 from __future__ import annotations

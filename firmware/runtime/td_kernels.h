@@ -143,6 +143,24 @@ td_status td_depthwise_conv2d_s8_dsp(const td_dwconv_dsp_params *p, const int8_t
 td_status td_depthwise_conv2d_s8_dsp3x3(const td_dwconv_dsp_params *p, const int8_t *input,
                                         int8_t *output, int8_t *scratch);
 
+/* ---- SIMD kernels on packed weights ------------------------------------------
+ * The records (or widened weights) a SIMD kernel reads, rebuilt from a packed
+ * stream of int8 lanes plus raw words (td_packed_records), into `weights` scratch:
+ * records.words * 4 bytes, then records.weights.count bytes for the decoded lanes.
+ * The params embed the SIMD kernel's with the rebuilt array's pointer(s) NULL. */
+td_status td_unpack_records(const td_packed_records *p, int32_t *out, int8_t *lanes);
+td_status td_conv2d_s8_dsp_packed(const td_conv_dsp_packed_params *p, const int8_t *input,
+                                  int8_t *output, int8_t *scratch, int8_t *weights);
+td_status td_fully_connected_s8_dsp_packed(const td_conv_dsp_packed_params *p,
+                                           const int8_t *input, int8_t *output,
+                                           int8_t *weights);
+td_status td_depthwise_conv2d_s8_dsp_packed(const td_dwconv_dsp_packed_params *p,
+                                            const int8_t *input, int8_t *output,
+                                            int8_t *scratch, int8_t *weights);
+td_status td_depthwise_conv2d_s8_dsp3x3_packed(const td_dwconv_dsp_packed_params *p,
+                                               const int8_t *input, int8_t *output,
+                                               int8_t *scratch, int8_t *weights);
+
 /* ---- AVERAGE_POOL_2D / MAX_POOL_2D ---------------------------------------
  * input [batches][in_h][in_w][channels] -> output [batches][out_h][out_w][channels];
  * the window is clipped to the image (padding is never averaged in).

@@ -606,4 +606,38 @@ typedef struct {
   int32_t pairs;
 } td_dwconv_mac_params;
 
+/* Records of ``head`` raw words, ``lanes`` weight lanes, ``tail`` raw words
+ * (td_unpack_records).
+ */
+typedef struct {
+  td_packed_weights weights;  /* the lanes of all records, in order */
+  int32_t records;
+  int32_t head;  /* raw words before each record's lanes */
+  int32_t lanes;  /* weight lanes per record */
+  int32_t tail;  /* raw words after them */
+  int32_t lane_bits;  /* 8: four lanes a word; 16: two, each shifted left (below) */
+  /* lane_bits 16: shifts per record; word j of a record's lanes takes shift[record *
+   * shifts + (j / shift_group) % shifts]
+   */
+  int32_t shifts;
+  int32_t shift_group;  /* lane_bits 16: lane words per shift */
+  int32_t words;  /* words of all rebuilt records */
+  const int32_t *raw;  /* head + tail words of every record, or NULL */
+  const int8_t *shift;  /* lane_bits 16: the shifts, 0..7 */
+} td_packed_records;
+
+/* td_conv2d_s8_dsp / td_fully_connected_s8_dsp on rebuilt records: filter NULL. */
+typedef struct {
+  td_conv_dsp_params conv;
+  td_packed_records records;
+} td_conv_dsp_packed_params;
+
+/* td_depthwise_conv2d_s8_dsp (filter NULL) or _dsp3x3 (filter, bias and requant NULL:
+ * one record array) on rebuilt weights.
+ */
+typedef struct {
+  td_dwconv_dsp_params dw;
+  td_packed_records records;
+} td_dwconv_dsp_packed_params;
+
 #endif /* TD_PARAMS_H */

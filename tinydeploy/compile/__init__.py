@@ -32,6 +32,7 @@ from tinydeploy.compile.dsp import select as select_dsp
 from tinydeploy.compile.emit import features_header, render, runtime_files
 from tinydeploy.compile.lower import PACKED_MARKER, lower, pack_weights, unsupported_ops
 from tinydeploy.compile.mac import select as select_mac
+from tinydeploy.compile.packed_simd import pack_simd
 from tinydeploy.compile.plan import plan as plan_memory
 from tinydeploy.compile.tflm import TflmRunner, tflm_arena_bytes
 from tinydeploy.errors import InputFileError
@@ -156,12 +157,17 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
 
     def lowered(mode: str) -> tuple[list[Any], dict[int, str], Any, tuple[str, str, dict[str, Any]]]:
         steps = lower(model)
-        if packed:
-            steps = pack_weights(steps)
         skipped: dict[int, str] = {}
+        if packed and mode in ("dsp", "dsp-small"):
+            # the SIMD records rebuilt in scratch from packed weights (dsp-small: int8
+            # records, half the scratch, slower conv)
+            simd, skipped = select_dsp(steps, small=mode == "dsp-small")
+            steps = pack_simd(steps, simd, skipped)
+        elif packed:
+            steps = pack_weights(steps)
         if mode in ("v7m", "v6m"):
             steps, skipped = select_mac(steps, mode)
-        elif mode != "reference":
+        elif mode != "reference" and not packed:
             steps, skipped = select_dsp(steps, small=mode == "dsp-small")
         steps, mplan = plan_memory(model, steps, remat=remat)
         return steps, skipped, mplan, render(model, steps, mplan, profile=profile)

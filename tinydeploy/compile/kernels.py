@@ -717,6 +717,51 @@ class DwconvMacParams:
 
 PARAMS += (ConvMacParams, DwconvMacParams)
 
+
+# ---------------------------------------------------------------- SIMD kernels, packed weights
+# The SIMD kernels' records rebuilt from packed int8 lanes (compile/packed_simd.py).
+
+@dataclass(frozen=True)
+class PackedRecords:
+    """Records of ``head`` raw words, ``lanes`` weight lanes, ``tail`` raw words
+    (td_unpack_records)."""
+
+    C_NAME: ClassVar[str] = "td_packed_records"
+    weights: PackedWeights = c("td_packed_weights", "the lanes of all records, in order")
+    records: int = c(I32)
+    head: int = c(I32, "raw words before each record's lanes")
+    lanes: int = c(I32, "weight lanes per record")
+    tail: int = c(I32, "raw words after them")
+    lane_bits: int = c(I32, "8: four lanes a word; 16: two, each shifted left (below)")
+    shifts: int = c(I32, "lane_bits 16: shifts per record; word j of a record's lanes takes "
+                         "shift[record * shifts + (j / shift_group) % shifts]")
+    shift_group: int = c(I32, "lane_bits 16: lane words per shift")
+    words: int = c(I32, "words of all rebuilt records")
+    raw: str | None = c("const int32_t *", "head + tail words of every record, or NULL")
+    shift: str | None = c("const int8_t *", "lane_bits 16: the shifts, 0..7")
+
+
+@dataclass(frozen=True)
+class ConvDspPackedParams:
+    """td_conv2d_s8_dsp / td_fully_connected_s8_dsp on rebuilt records: filter NULL."""
+
+    C_NAME: ClassVar[str] = "td_conv_dsp_packed_params"
+    conv: ConvDspParams = c("td_conv_dsp_params")
+    records: PackedRecords = c("td_packed_records")
+
+
+@dataclass(frozen=True)
+class DwconvDspPackedParams:
+    """td_depthwise_conv2d_s8_dsp (filter NULL) or _dsp3x3 (filter, bias and requant
+    NULL: one record array) on rebuilt weights."""
+
+    C_NAME: ClassVar[str] = "td_dwconv_dsp_packed_params"
+    dw: DwconvDspParams = c("td_dwconv_dsp_params")
+    records: PackedRecords = c("td_packed_records")
+
+
+PARAMS += (PackedRecords, ConvDspPackedParams, DwconvDspPackedParams)
+
 # Weight codecs of td_packed_weights (tinydeploy/compile/lower.py encodes them).
 CODECS = {"TD_CODEC_S8": 0, "TD_CODEC_S4": 1, "TD_CODEC_LUT": 2}
 
@@ -798,6 +843,7 @@ _DW_DSP_FILES = ("td_depthwise_conv2d_s8_dsp.c",) + _DSP
 _DW3X3_FILES = ("td_depthwise_conv2d_s8_dsp3x3.c",) + _DSP + _routines("dw_vert", "dw_vert22",
                                                                        "dw_widen4")
 _UNPACK = "td_unpack_weights.c"
+_UNPACK_RECORDS = ("td_unpack_records.c", _UNPACK)
 
 KERNELS: dict[str, Kernel] = {k.name: k for k in (
     Kernel("td_conv2d_s8", ConvParams, ("td_conv2d_s8.c",), simd=("td_conv2d_s8_dsp",),
@@ -830,6 +876,17 @@ KERNELS: dict[str, Kernel] = {k.name: k for k in (
     Kernel("td_quantize_f32_s8", AffineParams, ("td_quantize_f32_s8.c",)),
     Kernel("td_dequantize_s8_f32", AffineParams, ("td_dequantize_s8_f32.c",)),
     Kernel("td_requantize_s8", RequantizeParams, ("td_requantize_s8.c",)),
+    # packed weights on the SIMD kernels: the records rebuilt into scratch
+    Kernel("td_conv2d_s8_dsp_packed", ConvDspPackedParams,
+           ("td_conv2d_s8_dsp_packed.c",) + _UNPACK_RECORDS + _CONV_DSP_FILES,
+           paths=lambda p: _conv_dsp_paths(p["conv"])),
+    Kernel("td_fully_connected_s8_dsp_packed", ConvDspPackedParams,
+           ("td_fully_connected_s8_dsp_packed.c",) + _UNPACK_RECORDS + _FC_DSP_FILES),
+    Kernel("td_depthwise_conv2d_s8_dsp_packed", DwconvDspPackedParams,
+           ("td_depthwise_conv2d_s8_dsp_packed.c",) + _UNPACK_RECORDS + _DW_DSP_FILES),
+    Kernel("td_depthwise_conv2d_s8_dsp3x3_packed", DwconvDspPackedParams,
+           ("td_depthwise_conv2d_s8_dsp3x3_packed.c",) + _UNPACK_RECORDS + _DW3X3_FILES,
+           paths=lambda p: _dw3x3_paths(p["dw"])),
     # packed weights: decode into scratch, then the int8 kernel of the same op
     Kernel("td_conv2d_packed", ConvPackedParams, ("td_conv2d_packed.c", _UNPACK, "td_conv2d_s8.c")),
     Kernel("td_depthwise_conv2d_packed", DwconvPackedParams,
