@@ -115,6 +115,25 @@ def _storage(study: str) -> Any:
             max_retry=1))
 
 
+def _open_study(study: str, study_name: str, sampler: Any) -> Any:
+    import optuna
+    import sqlalchemy.exc
+
+    # Workers started together on a new storage race to create its schema: the loser's
+    # INSERT of the schema version fails although the schema is then complete, so it
+    # opens the storage again.
+    for attempt in range(5):
+        try:
+            return optuna.create_study(storage=_storage(study), study_name=study_name,
+                                       directions=["maximize", "minimize", "minimize"],
+                                       sampler=sampler, load_if_exists=True)
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.OperationalError):
+            if attempt == 4:
+                raise
+            time.sleep(0.5 + attempt)
+    raise AssertionError("unreachable")
+
+
 def _sampler(name: str, seed: int) -> Any:
     import optuna
 
@@ -234,9 +253,7 @@ def search(data: Dataset, board: Board, *, budget: Budget = Budget(),
     store_dir.mkdir(parents=True, exist_ok=True)
     store = FileSystemArtifactStore(str(store_dir))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    st = optuna.create_study(storage=_storage(study), study_name=study_name,
-                             directions=["maximize", "minimize", "minimize"],
-                             sampler=_sampler(sampler, seed), load_if_exists=True)
+    st = _open_study(study, study_name, _sampler(sampler, seed))
     st.set_metric_names(["val_accuracy", "instructions", "flash_bytes"])
     worker = f"{socket.gethostname()}:{os.getpid()}"
     shape, classes = tuple(int(v) for v in data.x_train.shape[1:]), data.classes
