@@ -258,18 +258,12 @@ def compile(model: PathLike, out_dir: PathLike, *, check: int = 0, kernels: str 
             return str(final / path.relative_to(staging)) if path.is_relative_to(staging) \
                 else str(path)
 
-        report: dict[str, Any] = {
-            "model": m.name, "sha256": m.sha256, "runtime": "aot", "out_dir": str(final),
-            "arena_bytes": staged.arena_bytes, "tflm_arena_bytes": tflm,
-            "arena_ratio": round(staged.arena_bytes / tflm, 4) if tflm else None,
-            "weights_bytes": staged.weights_bytes, "params_bytes": staged.params_bytes,
-            "ops": len(staged.ops), "kernels": staged.kernels,
-            "kernel_choice": staged.kernel_choice, "input": staged.input,
-            "output": staged.output, "op_kernels": [_op_kernel(o) for o in staged.ops],
+        report = _compiled_report(m.name, m.sha256, staged, tflm, final)
+        report.update({
             "files": [moved(p) for p in (staged.model_c, *staged.headers, staged.metadata)],
             "sources": [moved(p) for p in staged.sources],
             "include_dirs": [moved(p) for p in staged.include_dirs],
-        }
+        })
         if checked is not None:
             report["check"] = checked
         _made_by(report, f"compile({str(model)!r}, {str(out_dir)!r}, ...)")
@@ -280,6 +274,20 @@ def compile(model: PathLike, out_dir: PathLike, *, check: int = 0, kernels: str 
             max_abs_diff=checked["max_abs_diff"] if checked else None)
         _write_reports(staging, result)
     return result
+
+
+def _compiled_report(name: str, sha256: str, compiled: Any, tflm_arena: int | None,
+                     out_dir: Path) -> dict[str, Any]:
+    """What compile and export both report of the compiled model: the memory plan's
+    sizes, the kernel set and why, and each op's kernel."""
+    return {
+        "model": name, "sha256": sha256, "runtime": "aot", "out_dir": str(out_dir),
+        "arena_bytes": compiled.arena_bytes, "tflm_arena_bytes": tflm_arena,
+        "arena_ratio": round(compiled.arena_bytes / tflm_arena, 4) if tflm_arena else None,
+        "weights_bytes": compiled.weights_bytes, "params_bytes": compiled.params_bytes,
+        "ops": len(compiled.ops), "kernels": compiled.kernels,
+        "kernel_choice": compiled.kernel_choice, "input": compiled.input,
+        "output": compiled.output, "op_kernels": [_op_kernel(o) for o in compiled.ops]}
 
 
 def _op_kernel(entry: dict[str, Any]) -> dict[str, Any]:
@@ -356,7 +364,7 @@ def export(model: Any, out_dir: PathLike, *, format: str, board: str | None = No
     import numpy as np
 
     from tinydeploy.codegen.export import FORMATS, SampleInput, export_library, library_name
-    from tinydeploy.compile import compile_model
+    from tinydeploy.compile import compile_model, tflm_arena_bytes
     from tinydeploy.model.inputs import random_inputs
     from tinydeploy.model.reference import Reference
     from tinydeploy.pipeline import prepare_model, resolve_board
@@ -383,19 +391,26 @@ def export(model: Any, out_dir: PathLike, *, format: str, board: str | None = No
         out = ref.run(x).reshape(-1)
         real = x.astype(np.float32) if x.dtype != np.int8 else _dequantized(x, compiled.input)
         sample = SampleInput(real=real, top_class=int(np.argmax(out)), output=out)
+        dest = Path(out_dir)
+        report = _compiled_report(prepared.model.name, prepared.model.sha256, compiled,
+                                  tflm_arena_bytes(prepared.raw), dest)
         with _output(out_dir, force) as staging:
             lib = export_library(compiled, format, staging, name=name, board=target,
                                  sample=sample)
-    dest = Path(out_dir)
 
-    def moved(p: Path) -> Path:
-        return dest / p.relative_to(lib.out_dir)
+            def moved(p: Path) -> Path:
+                return dest / p.relative_to(lib.out_dir)
 
-    return ExportResult(report={"name": lib.name, "format": format, "out_dir": str(dest),
-                                "header": str(moved(lib.header)),
-                                "sources": [str(moved(p)) for p in lib.sources]},
-                        out_dir=dest, name=lib.name, format=format, header=moved(lib.header),
-                        sources=tuple(moved(p) for p in lib.sources))
+            report.update({"name": lib.name, "format": format,
+                           "board": target.id if target is not None else None,
+                           "header": str(moved(lib.header)),
+                           "sources": [str(moved(p)) for p in lib.sources]})
+            _made_by(report, f"export({_shown(model)}, {str(out_dir)!r}, format={format!r}, ...)")
+            result = ExportResult(report=report, out_dir=dest, name=lib.name, format=format,
+                                  header=moved(lib.header),
+                                  sources=tuple(moved(p) for p in lib.sources))
+            _write_reports(staging, result)
+    return result
 
 
 def _dequantized(q: Any, io: dict[str, Any]) -> Any:

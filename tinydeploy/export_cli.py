@@ -38,7 +38,7 @@ def export_cmd(
         return
     how = ("Arduino IDE: Add .ZIP Library, or PlatformIO lib_deps = file://" + str(Path(out_dir).resolve())
            if fmt == "arduino" else "add_subdirectory() it, or include tinydeploy_model.mk")
-    console.print(f"wrote {out_dir}/ (library {lib.name}, {len(lib.sources)} C files) — {how}",
+    console.print(f"wrote {out_dir}/ (library {lib.name}, {len(lib.sources)} C files, report.md) — {how}",
                   soft_wrap=True)
 
 

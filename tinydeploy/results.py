@@ -142,6 +142,16 @@ class ExportResult(Result):
     header: Path
     sources: tuple[Path, ...]
 
+    def markdown(self) -> str:
+        from tinydeploy.report.markdown import export_markdown
+
+        return export_markdown(self.report)
+
+    def html(self) -> str:
+        from tinydeploy.report.html import export_html
+
+        return export_html(self.report)
+
 
 @dataclass(frozen=True, kw_only=True)
 class FlashReport(Result):

@@ -174,6 +174,23 @@ def test_arduino_library_layout_follows_the_specification(tmp_path, capsys) -> N
     assert 0 <= top < 12
 
 
+def test_export_reports_each_ops_kernel_for_the_board(tmp_path, capsys) -> None:
+    lib = _export(tmp_path, capsys, "--format", "c", "--board", "qemu-m4", "--name", "kws_m4")
+    report = json.loads((lib / "report.json").read_text())
+    assert report["name"] == "kws_m4" and report["format"] == "c"
+    assert report["board"] == "qemu-m4" and report["kernel_choice"]["kernels"] == "dsp"
+    assert report["arena_bytes"] < report["tflm_arena_bytes"]
+    ops = report["op_kernels"]
+    assert [o["index"] for o in ops] == list(range(len(ops))) and len(ops) == report["ops"]
+    convs = [o for o in ops if o["op"] in ("CONV_2D", "DEPTHWISE_CONV_2D")]
+    assert convs and all(o["kernel"].endswith(("_dsp", "_dsp3x3")) for o in convs), convs
+    assert all(Path(p).is_file() for p in report["sources"])
+    md = (lib / "report.md").read_text()
+    assert md.startswith("# tinydeploy export: kws_ref_model as kws_m4")
+    assert "td_depthwise_conv2d_s8_dsp" in md and "tinydeploy export" in report["provenance"]["command"]
+    assert "<h2>Ops</h2>" in (lib / "report.html").read_text()
+
+
 def test_bad_format_board_and_name_are_one_line_errors(tmp_path, capsys) -> None:
     kws = str(mlperf_path("kws"))
     for argv, text in ((["--format", "zip"], "--format must be one of arduino, c, not 'zip'"),

@@ -199,14 +199,30 @@ def model_html(r: dict[str, Any]) -> str:
     return page(f"tinydeploy model report: {m['name']}", parts)
 
 
+def _op_kernels_html(r: dict[str, Any]) -> str:
+    return table(["#", "op", "kernel", "note"],
+                 [[o["index"], o["op"], o["kernel"] or "-", o["note"]] for o in r["op_kernels"]],
+                 left=4)
+
+
 def compile_html(r: dict[str, Any]) -> str:
     """report.html of `tinydeploy compile`: the memory plan's sizes and each op's kernel."""
     from tinydeploy.report.markdown import compile_summary
 
-    ops = [[o["index"], o["op"], o["kernel"] or "-", o["note"]] for o in r["op_kernels"]]
     return page(f"tinydeploy compile: {r['model']}",
                 [table(["", ""], compile_summary(r)), "<h2>Ops</h2>",
-                 table(["#", "op", "kernel", "note"], ops, left=4), provenance_html(r)])
+                 _op_kernels_html(r), provenance_html(r)])
+
+
+def export_html(r: dict[str, Any]) -> str:
+    """report.html of `tinydeploy export`: the library, the compiled model, each op's kernel."""
+    from tinydeploy.report.markdown import export_summary
+
+    files = "".join(f"<li><code>{_esc(f)}</code></li>" for f in r["sources"])
+    return page(f"tinydeploy export: {r['model']} as {r['name']}",
+                [table(["", ""], export_summary(r)), "<h2>Ops</h2>",
+                 _op_kernels_html(r),
+                 f"<h2>Sources</h2><ul>{files}</ul>", provenance_html(r)])
 
 
 def project_html(r: dict[str, Any]) -> str:

@@ -118,13 +118,34 @@ def compile_summary(r: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+def op_kernels_markdown(r: dict[str, Any]) -> str:
+    """The table of each op's kernel and why it is not the fast one."""
+    return table(["#", "op", "kernel", "note"],
+                 [[str(o["index"]), o["op"], f"`{o['kernel']}`" if o["kernel"] else "-",
+                   o["note"]] for o in r["op_kernels"]])
+
+
 def compile_markdown(r: dict[str, Any]) -> str:
-    ops = [[str(o["index"]), o["op"], f"`{o['kernel']}`" if o["kernel"] else "-", o["note"]]
-           for o in r["op_kernels"]]
     return "\n".join([f"# tinydeploy compile: {r['model']}", "",
                       table(["", ""], compile_summary(r)), "", "## Ops", "",
-                      table(["#", "op", "kernel", "note"], ops), "",
+                      op_kernels_markdown(r), "",
                       provenance_markdown(r)])
+
+
+def export_summary(r: dict[str, Any]) -> list[list[str]]:
+    """The rows both export reports start with: the library, then the compiled model."""
+    lib = {"arduino": "Arduino library", "c": "C library (CMake, make)"}.get(r["format"],
+                                                                            r["format"])
+    rows = [["library", f"{r['name']}: {lib}"], ["header", r["header"]],
+            ["board", r["board"] or "none given (the kernels are not chosen for a core)"]]
+    return rows + compile_summary(r)
+
+
+def export_markdown(r: dict[str, Any]) -> str:
+    return "\n".join([f"# tinydeploy export: {r['model']} as {r['name']}", "",
+                      table(["", ""], export_summary(r)), "", "## Ops", "",
+                      op_kernels_markdown(r), "", "## Sources", "",
+                      *[f"- `{f}`" for f in r["sources"]], "", provenance_markdown(r)])
 
 
 def project_summary(r: dict[str, Any]) -> list[list[str]]:
