@@ -101,6 +101,8 @@ def test_two_workers_share_one_sqlite_study(data, tmp_path):
 
 
 def test_resume_after_kill(data, tmp_path):
+    import sqlalchemy.exc
+
     from tinydeploy.search import GRACE_SECONDS
 
     db = tmp_path / "resume.db"
@@ -111,7 +113,10 @@ def test_resume_after_kill(data, tmp_path):
     while time.monotonic() < deadline:  # kill it once a trial finished and the next runs
         time.sleep(0.5)
         if db.exists():
-            states = [t.state.name for t in _study(db).trials]
+            try:
+                states = [t.state.name for t in _study(db).trials]
+            except (KeyError, sqlalchemy.exc.OperationalError):
+                continue  # the file exists before its schema and study row do
             if "COMPLETE" in states and "RUNNING" in states:
                 break
         assert first.poll() is None, first.stderr.read()[-2000:]
