@@ -22,8 +22,10 @@ import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
 
 _TYPES = {"int8": fb.TensorType.INT8, "int32": fb.TensorType.INT32,
-          "float32": fb.TensorType.FLOAT32, "int64": fb.TensorType.INT64}
-_NP = {"int8": np.int8, "int32": np.int32, "float32": np.float32, "int64": np.int64}
+          "float32": fb.TensorType.FLOAT32, "int64": fb.TensorType.INT64,
+          "bool": fb.TensorType.BOOL}
+_NP = {"int8": np.int8, "int32": np.int32, "float32": np.float32, "int64": np.int64,
+       "bool": np.bool_}
 
 
 class Graph:
@@ -59,8 +61,9 @@ class Graph:
         self.tensors.append(t)
         return len(self.tensors) - 1
 
-    def input(self, shape: list[int], scale: float, zp: int) -> int:
-        return self.tensor(shape, scale, zp)
+    def input(self, shape: list[int], scale: float | None = None, zp: int = 0,
+              dtype: str = "int8") -> int:
+        return self.tensor(shape, scale, zp, dtype)
 
     def const(self, values: Any, dtype: str = "int32", shape: list[int] | None = None,
               scale: float | list[float] | None = None, zp: int | list[int] = 0,

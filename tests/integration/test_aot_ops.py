@@ -626,3 +626,25 @@ def test_compute_ops_quantization_property(tmp_path: Path, op: str, scales: tupl
                  halfPixelCenters=bool(z_c % 2), alignCorners=not z_c % 2 and bool(z_c % 3))
         return x, y
     assert_exact(build, tmp_path / "m", inputs=4)
+
+
+# ---------------------------------------------------------------- int32 and bool tensors
+
+@pytest.mark.parametrize("dtype", ["int32", "bool"])
+def test_int32_and_bool_model_io(tmp_path: Path, dtype: str) -> None:
+    """An int32 / bool input reshaped to the output: td_model.h's TD_INT32 / TD_BOOL
+    info, the planner's element sizes and the host runner, against tflite-micro."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([1, 3, 4], dtype=dtype)
+        y = g.tensor([12], dtype=dtype)
+        g.op("RESHAPE", [x, g.const([12])], [y], "ReshapeOptions", newShape=[12])
+        return x, y
+    g = Graph()
+    x, y = build(g)
+    result = check_model(g.build([x], [y]), tmp_path / "m", inputs=8)
+    assert result["exact_match_rate"] == 1.0, result
+    text = (tmp_path / "m" / "model.c").read_text()
+    td = {"int32": "TD_INT32", "bool": "TD_BOOL"}[dtype]
+    assert f".dtype = {td}, .dims = 3" in text and f".dtype = {td}, .dims = 1" in text
+    size = {"int32": 4, "bool": 1}[dtype]
+    assert f".bytes = {12 * size}," in text

@@ -44,13 +44,13 @@ class ConstArray:
     """A constant array emitted as ``static const`` data (flash)."""
 
     name: str
-    ctype: str  # "int8_t" or "int32_t"
+    ctype: str  # "int8_t", "int32_t" or "uint8_t" (bool constants, 0 or 1)
     values: np.ndarray
     role: str  # "weights" (model data) or "params" (multipliers, shifts, sizes)
 
     @property
     def nbytes(self) -> int:
-        return int(self.values.size) * (1 if self.ctype == "int8_t" else 4)
+        return int(self.values.size) * (1 if self.ctype in ("int8_t", "uint8_t") else 4)
 
 
 @dataclass
