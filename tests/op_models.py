@@ -72,6 +72,11 @@ class Graph:
         return self.tensor(list(arr.shape) if shape is None else shape, scale, zp, dtype, arr,
                            axis)
 
+    @staticmethod
+    def tensor_type(dtype: str) -> int:
+        """The schema's TensorType of ``dtype`` (option fields such as outputType)."""
+        return int(_TYPES[dtype])
+
     def op(self, name: str, inputs: list[int], outputs: list[int], options: str | None = None,
            **fields: Any) -> None:
         code = getattr(fb.BuiltinOperator, name)
@@ -252,4 +257,16 @@ def extra_ops_model(seed: int = 0) -> bytes:
          "MulOptions", fusedActivationFunction=0)
     y = g.tensor([2, 3, 4], 16 / 256, 127)
     g.op("LOG_SOFTMAX", [mul], [y])
+    return g.build([x], [y])
+
+
+def typed_ops_model(seed: int = 0) -> bytes:
+    """The ops on int32 / bool tensors, ending in ARG_MAX: the output is int32 class
+    indices (td_model.h TD_INT32)."""
+    g = Graph()
+    x = g.input([2, 5, 12], 0.05, 3)
+    am = g.tensor([2, 5, 12], 0.05, 3)
+    g.op("MAXIMUM", [x, g.const(np.full([12], -20), "int8", scale=0.05, zp=3)], [am])
+    y = g.tensor([2, 12], dtype="int32")
+    g.op("ARG_MIN", [am, g.const([1])], [y], "ArgMinOptions", outputType=Graph.tensor_type("int32"))
     return g.build([x], [y])

@@ -323,6 +323,15 @@ td_status td_lut_s8(const td_lut_params *p, const int8_t *input, int8_t *output)
 /* ADD_N: the sum of num_inputs tensors of `size` elements sharing one scale. */
 td_status td_add_n_s8(const td_add_n_params *p, const int8_t *const *inputs, int8_t *output);
 
+/* ---- ops on int32 and bool tensors -----------------------------------------------
+ * int32 tensors hold class indices or integer values; bool tensors are TFLite's bool,
+ * one byte per element holding 0 or 1 (uint8_t here). */
+
+/* ARG_MAX / ARG_MIN: input [outer][axis_size][inner] int8, output [outer][inner] int32:
+ * the index of the largest (smallest) raw value along the axis, the first on ties. */
+td_status td_arg_max_s8(const td_arg_min_max_params *p, const int8_t *input, int32_t *output);
+td_status td_arg_min_s8(const td_arg_min_max_params *p, const int8_t *input, int32_t *output);
+
 /* ---- MAC kernels for cores without the DSP extension ----------------------------
  * Cortex-M3 (layout 0, SMLAL on two channels at once) and M0/M0+ (layout 1): weights,
  * folded biases and requantization records prepared by tinydeploy/compile/mac.py, the

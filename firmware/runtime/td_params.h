@@ -535,6 +535,15 @@ typedef struct {
   int32_t output_offset;
 } td_add_n_params;
 
+/* ARG_MAX / ARG_MIN: the input viewed as [outer][axis_size][inner], the output
+ * [outer][inner] int32 indices along the axis (the first one on ties).
+ */
+typedef struct {
+  int32_t outer;  /* product of the dimensions before the axis */
+  int32_t axis_size;  /* >= 1 */
+  int32_t inner;  /* product of the dimensions after the axis */
+} td_arg_min_max_params;
+
 /* CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) without
  * SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/8)][depth][4] words
  * w_c + w_(c+1) * 2^23 for the channel pairs of a block of eight; layout 1 (v6m): bytes

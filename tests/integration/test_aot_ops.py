@@ -18,7 +18,8 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from op_models import Graph, check_model, extra_ops_model, more_ops_model, new_ops_model
+from op_models import (Graph, check_model, extra_ops_model, more_ops_model, new_ops_model,
+                       typed_ops_model)
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc on the host")
 
@@ -340,6 +341,7 @@ NEW_KERNELS = {
                                   "td_rsqrt_s8", "td_remap_s8", "td_concat_s8"}),
     "extra_ops": (extra_ops_model, {"td_lut_s8", "td_split_s8", "td_add_n_s8", "td_remap_s8",
                                     "td_reduce_min_s8", "td_mul_s8", "td_log_softmax_s8"}),
+    "typed_ops": (typed_ops_model, {"td_arg_min_s8"}),
 }
 
 
@@ -533,7 +535,7 @@ def test_new_kernels_are_sanitizer_clean(tmp_path: Path, name: str) -> None:
     except Exception as exc:  # pragma: no cover - a toolchain without libasan
         pytest.skip(f"cannot build with sanitizers: {exc}")
     xs = random_inputs(cm, 4, seed=5)
-    outs = run_harness(exe, xs, cm.input["bytes"], cm.output["bytes"]).view(np.int8)
+    outs = run_harness(exe, xs, cm.input["bytes"], cm.output["bytes"]).view(cm.output_dtype)
     ref = TflmRunner(raw)
     for x, y in zip(xs, outs):
         assert np.array_equal(y, ref.run(x).reshape(-1))
@@ -648,3 +650,74 @@ def test_int32_and_bool_model_io(tmp_path: Path, dtype: str) -> None:
     assert f".dtype = {td}, .dims = 3" in text and f".dtype = {td}, .dims = 1" in text
     size = {"int32": 4, "bool": 1}[dtype]
     assert f".bytes = {12 * size}," in text
+
+
+# ---------------------------------------------------------------- ARG_MAX, ARG_MIN
+
+def arg_op(op: str, shape: list[int], axis: int, q: tuple[float, int] = (0.05, 3),
+           out_dtype: str = "int32") -> Build:
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input(shape, *q)
+        a = axis + len(shape) if axis < 0 else axis
+        y = g.tensor(shape[:a] + shape[a + 1:], dtype=out_dtype)
+        options = "ArgMaxOptions" if op == "ARG_MAX" else "ArgMinOptions"
+        g.op(op, [x, g.const([axis])], [y], options, outputType=g.tensor_type(out_dtype))
+        return x, y
+    return build
+
+
+@pytest.mark.parametrize("op", ["ARG_MAX", "ARG_MIN"])
+@pytest.mark.parametrize("shape,axis", [([1, 10], -1), ([1, 10], 1), ([2, 3, 5, 4], 3),
+                                        ([2, 3, 5, 4], 0), ([2, 3, 5, 4], 2), ([1, 7, 6], 1),
+                                        ([12], 0), ([3, 1, 4], 1)])
+def test_arg_min_max_matches_tflm(tmp_path: Path, op: str, shape: list[int], axis: int) -> None:
+    assert_exact(arg_op(op, shape, axis), tmp_path / "m", "td_" + op.lower() + "_s8")
+
+
+def test_arg_max_ties_take_the_first_index(tmp_path: Path) -> None:
+    """Few distinct values (many ties) and the all-equal row: the first index wins."""
+    data = np.random.default_rng(3).integers(-2, 2, (12, 1, 4, 6)).astype(np.int8)
+    data[0] = 5
+    for op in ("ARG_MAX", "ARG_MIN"):
+        assert_exact(arg_op(op, [1, 4, 6], 2), tmp_path / op, data=data)
+
+
+def test_classifier_ending_in_arg_max(tmp_path: Path) -> None:
+    """FULLY_CONNECTED -> SOFTMAX -> ARG_MAX: the model's output is one int32 class index."""
+    def build(g: Graph) -> tuple[int, int]:
+        rng = np.random.default_rng(0)
+        x = g.input([1, 16], 0.05, -3)
+        w = g.const(rng.integers(-127, 128, [10, 16]), "int8", scale=0.01, zp=0)
+        b = g.const(rng.integers(-200, 200, [10]), "int32", scale=0.0005, zp=0)
+        fc = g.tensor([1, 10], 0.1, 5)
+        g.op("FULLY_CONNECTED", [x, w, b], [fc], "FullyConnectedOptions",
+             fusedActivationFunction=0)
+        sm = g.tensor([1, 10], 1 / 256, -128)
+        g.op("SOFTMAX", [fc], [sm], "SoftmaxOptions", beta=1.0)
+        y = g.tensor([1], dtype="int32")
+        g.op("ARG_MAX", [sm, g.const([1])], [y], "ArgMaxOptions",
+             outputType=g.tensor_type("int32"))
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_arg_max_s8", inputs=32)
+
+
+def test_arg_max_with_int64_output_is_refused(tmp_path: Path) -> None:
+    from tinydeploy.compile import compile_model
+    from tinydeploy.errors import UnsupportedOpError
+    from tinydeploy.model.ir import parse_model
+
+    g = Graph()
+    x, y = arg_op("ARG_MAX", [1, 10], 1, out_dtype="int64")(g)
+    with pytest.raises(UnsupportedOpError, match="int64; TFLite Micro's ARG_MAX writes int32"):
+        compile_model(parse_model(g.build([x], [y]), name="m"), tmp_path / "m")
+
+
+@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(op=st.sampled_from(["ARG_MAX", "ARG_MIN"]),
+       shape=st.lists(st.integers(1, 6), min_size=1, max_size=5),
+       data=st.data())
+def test_arg_min_max_property(tmp_path: Path, op: str, shape: list[int],
+                              data: st.DataObject) -> None:
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    assert_exact(arg_op(op, shape, axis), tmp_path / "m", inputs=8)

@@ -633,12 +633,29 @@ OP_PARAMS: tuple[type, ...] = (ReluParams, LeakyReluParams, HardSwishParams, Squ
                                LogSoftmaxParams, LutParams, AddNParams)
 
 
+# ---------------------------------------------------------------- int32 and bool tensors
+# Ops whose inputs or outputs are int32 (class indices) or bool (one byte, 0 or 1).
+
+@dataclass(frozen=True)
+class ArgMinMaxParams:
+    """ARG_MAX / ARG_MIN: the input viewed as [outer][axis_size][inner], the output
+    [outer][inner] int32 indices along the axis (the first one on ties)."""
+
+    C_NAME: ClassVar[str] = "td_arg_min_max_params"
+    outer: int = c(I32, "product of the dimensions before the axis")
+    axis_size: int = c(I32, ">= 1")
+    inner: int = c(I32, "product of the dimensions after the axis")
+
+
+TYPED_PARAMS: tuple[type, ...] = (ArgMinMaxParams,)
+
+
 # In header order: a struct after the structs it embeds.
 PARAMS: tuple[type, ...] = (
     ConvParams, DwconvParams, FcParams, PackedWeights, ConvPackedParams, DwconvPackedParams,
     FcPackedParams, ConvDspParams, DwconvDspParams, PoolParams, SoftmaxParams, Broadcast,
     AddParams, AddDspParams, MulParams, ConcatParams, PadParams, MeanParams, UnaryParams,
-    AffineParams, RequantizeParams) + OP_PARAMS
+    AffineParams, RequantizeParams) + OP_PARAMS + TYPED_PARAMS
 
 
 # ---------------------------------------------------------------- MAC kernels (no SIMD)
@@ -920,6 +937,12 @@ KERNELS.update({k.name: k for k in (
     Kernel("td_log_softmax_s8", LogSoftmaxParams, ("td_log_softmax_s8.c",)),
     Kernel("td_lut_s8", LutParams, ("td_lut_s8.c",)),
     Kernel("td_add_n_s8", AddNParams, ("td_add_n_s8.c",), input_array=True),
+)})
+
+# ops on int32 / bool tensors (issue 17): reference kernels under every kernel set
+KERNELS.update({k.name: k for k in (
+    Kernel("td_arg_max_s8", ArgMinMaxParams, ("td_arg_max_s8.c",)),
+    Kernel("td_arg_min_s8", ArgMinMaxParams, ("td_arg_min_s8.c",)),
 )})
 
 # MAC kernels for cores without the DSP extension (tinydeploy/compile/mac.py swaps them

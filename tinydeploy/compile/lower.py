@@ -37,6 +37,8 @@ SUPPORTED_OPS += (
     "PACK", "RESIZE_BILINEAR", "TRANSPOSE_CONV", "BATCH_MATMUL", "SUM", "REDUCE_MAX",
     "DIV", "RSQRT", "L2_NORMALIZATION", "LOG_SOFTMAX", "REVERSE_V2", "BROADCAST_TO",
     "REDUCE_MIN", "ELU", "GATHER_ND", "BATCH_TO_SPACE_ND", "ADD_N")
+# ops on int32 / bool tensors (lowered in .lower_typed)
+SUPPORTED_OPS += ("ARG_MAX", "ARG_MIN")
 
 
 @dataclass
@@ -177,9 +179,10 @@ def _padding(padding: str, stride: int, dilation: int, in_size: int, k: int) -> 
 # helpers above, so they are imported here, after them.
 from tinydeploy.compile.lower_move import MoveMixin  # noqa: E402
 from tinydeploy.compile.lower_ops import OpsMixin  # noqa: E402
+from tinydeploy.compile.lower_typed import TypedMixin  # noqa: E402
 
 
-class Lowering(OpsMixin, MoveMixin):
+class Lowering(OpsMixin, MoveMixin, TypedMixin):
     """Turns a :class:`Model` into a list of :class:`Step`."""
 
     def __init__(self, model: Model) -> None:
