@@ -261,12 +261,57 @@ def extra_ops_model(seed: int = 0) -> bytes:
 
 
 def typed_ops_model(seed: int = 0) -> bytes:
-    """The ops on int32 / bool tensors, ending in ARG_MAX: the output is int32 class
-    indices (td_model.h TD_INT32)."""
+    """The ops on int32 / bool tensors, ending in ARG_MIN: comparisons with constant and
+    broadcast operands, the logical ops, SELECT_V2; the output is int32 class indices
+    (td_model.h TD_INT32)."""
+    rng = np.random.default_rng(seed)
     g = Graph()
-    x = g.input([2, 5, 12], 0.05, 3)
-    am = g.tensor([2, 5, 12], 0.05, 3)
-    g.op("MAXIMUM", [x, g.const(np.full([12], -20), "int8", scale=0.05, zp=3)], [am])
+    q = (0.05, 3)
+    x = g.input([2, 5, 12], *q)
+    gt = g.tensor([2, 5, 12], dtype="bool")
+    g.op("GREATER", [x, g.const([-4], "int8", scale=0.03, zp=-1)], [gt])
+    m = g.tensor([2, 1, 12], *q)
+    g.op("MEAN", [x, g.const([1])], [m], "ReducerOptions", keepDims=True)
+    le = g.tensor([2, 5, 12], dtype="bool")
+    g.op("LESS_EQUAL", [m, x], [le])
+    ne = g.tensor([2, 5, 12], dtype="bool")
+    g.op("NOT_EQUAL", [x, g.const(rng.integers(-20, 20, [12]), "int8", scale=0.05, zp=3)], [ne])
+    both = g.tensor([2, 5, 12], dtype="bool")
+    g.op("LOGICAL_AND", [gt, le], [both])
+    either = g.tensor([2, 5, 12], dtype="bool")
+    g.op("LOGICAL_OR", [both, ne], [either])
+    neither = g.tensor([2, 5, 12], dtype="bool")
+    g.op("LOGICAL_NOT", [either], [neither])
+    sel = g.tensor([2, 5, 12], *q)
+    g.op("SELECT_V2", [neither, x, g.const(rng.integers(-128, 128, [12]), "int8", scale=0.05,
+                                            zp=3)], [sel])
+    am = g.tensor([2, 5, 12], *q)
+    g.op("MAXIMUM", [sel, g.const(np.full([12], -20), "int8", scale=0.05, zp=3)], [am])
     y = g.tensor([2, 12], dtype="int32")
     g.op("ARG_MIN", [am, g.const([1])], [y], "ArgMinOptions", outputType=Graph.tensor_type("int32"))
+    return g.build([x], [y])
+
+
+def bool_ops_model(seed: int = 0) -> bytes:
+    """EQUAL, LESS, GREATER_EQUAL (requantized operands), LOGICAL_OR with a bool constant
+    and ARG_MAX in between; the output is a bool tensor (td_model.h TD_BOOL)."""
+    g = Graph()
+    x = g.input([1, 6, 8], 0.02, -5)
+    r = g.tensor([1, 6, 8], 0.0015, 10)  # below 1/256: the comparisons' rescaling matters
+    g.op("QUANTIZE", [x], [r])
+    eq = g.tensor([1, 6, 8], dtype="bool")
+    g.op("EQUAL", [x, r], [eq])
+    idx = g.tensor([1, 8], dtype="int32")
+    g.op("ARG_MAX", [x, g.const([1])], [idx], "ArgMaxOptions", outputType=Graph.tensor_type("int32"))
+    lt = g.tensor([1, 6, 8], dtype="bool")
+    g.op("LESS", [r, g.const([0], "int8", scale=0.02, zp=-5)], [lt])
+    ge = g.tensor([1, 6, 8], dtype="bool")
+    g.op("GREATER_EQUAL", [x, r], [ge])
+    a = g.tensor([1, 6, 8], dtype="bool")
+    g.op("LOGICAL_OR", [eq, lt], [a])
+    b = g.tensor([1, 6, 8], dtype="bool")
+    g.op("LOGICAL_AND", [a, ge], [b])
+    y = g.tensor([1, 6, 8], dtype="bool")
+    g.op("LOGICAL_OR", [b, g.const([[True], [False], [False], [True], [False], [False]], "bool")],
+         [y])
     return g.build([x], [y])

@@ -332,6 +332,23 @@ td_status td_add_n_s8(const td_add_n_params *p, const int8_t *const *inputs, int
 td_status td_arg_max_s8(const td_arg_min_max_params *p, const int8_t *input, int32_t *output);
 td_status td_arg_min_s8(const td_arg_min_max_params *p, const int8_t *input, int32_t *output);
 
+/* EQUAL, NOT_EQUAL, LESS, LESS_EQUAL, GREATER, GREATER_EQUAL (p->cmp, TD_CMP_*) of int8
+ * inputs broadcast to the output (td_broadcast), each rescaled by its own scale as TFLite
+ * does: output 1 where the comparison holds, else 0. */
+td_status td_compare_s8(const td_compare_params *p, const int8_t *input1, const int8_t *input2,
+                        uint8_t *output);
+
+/* LOGICAL_AND / LOGICAL_OR (p->op) of bool inputs broadcast to the output; any non-zero
+ * input byte counts as true, the output is 0 or 1. */
+td_status td_logical_b8(const td_logical_params *p, const uint8_t *input1,
+                        const uint8_t *input2, uint8_t *output);
+/* LOGICAL_NOT of p->bc.size bool elements. */
+td_status td_logical_not_b8(const td_logical_params *p, const uint8_t *input, uint8_t *output);
+
+/* SELECT_V2: output = cond ? x : y, int8, the three inputs broadcast to the output. */
+td_status td_select_v2_s8(const td_select_params *p, const uint8_t *cond, const int8_t *x,
+                          const int8_t *y, int8_t *output);
+
 /* ---- MAC kernels for cores without the DSP extension ----------------------------
  * Cortex-M3 (layout 0, SMLAL on two channels at once) and M0/M0+ (layout 1): weights,
  * folded biases and requantization records prepared by tinydeploy/compile/mac.py, the

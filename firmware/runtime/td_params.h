@@ -20,6 +20,17 @@
 #define TD_CODEC_S4 1
 #define TD_CODEC_LUT 2
 
+/* Comparisons of td_compare_params.cmp, ops of td_logical_params.op. */
+#define TD_CMP_EQUAL 0
+#define TD_CMP_NOT_EQUAL 1
+#define TD_CMP_LESS 2
+#define TD_CMP_LESS_EQUAL 3
+#define TD_CMP_GREATER 4
+#define TD_CMP_GREATER_EQUAL 5
+#define TD_LOGICAL_AND 0
+#define TD_LOGICAL_OR 1
+#define TD_LOGICAL_NOT 2
+
 /* Words per channel record of td_depthwise_conv2d_s8_dsp3x3. */
 #define TD_DW3X3_RECORD_WORDS 10
 
@@ -543,6 +554,42 @@ typedef struct {
   int32_t axis_size;  /* >= 1 */
   int32_t inner;  /* product of the dimensions after the axis */
 } td_arg_min_max_params;
+
+/* EQUAL, NOT_EQUAL, LESS, LESS_EQUAL, GREATER, GREATER_EQUAL of int8 tensors, with
+ * broadcasting: both inputs (plus the offset) shifted left by left_shift (8) and scaled
+ * by their own scale (a multiplier < 1), the scaled values compared; bool output.
+ */
+typedef struct {
+  td_broadcast bc;
+  int32_t cmp;  /* TD_CMP_*: the comparison */
+  int32_t left_shift;  /* 8 */
+  int32_t input1_offset;
+  int32_t input1_multiplier;
+  int32_t input1_shift;  /* <= 0 */
+  int32_t input2_offset;
+  int32_t input2_multiplier;
+  int32_t input2_shift;  /* <= 0 */
+} td_compare_params;
+
+/* LOGICAL_AND / LOGICAL_OR of bool tensors with broadcasting, LOGICAL_NOT (bc.dims 0).
+ */
+typedef struct {
+  td_broadcast bc;
+  int32_t op;  /* TD_LOGICAL_* */
+} td_logical_params;
+
+/* SELECT_V2: condition ? x : y element by element, the three inputs broadcast to the
+ * output shape; the raw values are copied (TFLite Micro does not requantize).
+ */
+typedef struct {
+  int32_t size;  /* output elements */
+  int32_t dims;  /* 0: all three inputs have the output's shape */
+  int32_t shape[TD_KMAX_DIMS];  /* the output shape, outermost first */
+  /* the condition's element stride per output dimension, 0 where it broadcasts */
+  int32_t stride_cond[TD_KMAX_DIMS];
+  int32_t stride_x[TD_KMAX_DIMS];  /* the same for x */
+  int32_t stride_y[TD_KMAX_DIMS];  /* the same for y */
+} td_select_params;
 
 /* CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) without
  * SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/8)][depth][4] words

@@ -18,8 +18,8 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from op_models import (Graph, check_model, extra_ops_model, more_ops_model, new_ops_model,
-                       typed_ops_model)
+from op_models import (Graph, bool_ops_model, check_model, extra_ops_model, more_ops_model,
+                       new_ops_model, typed_ops_model)
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc on the host")
 
@@ -341,7 +341,9 @@ NEW_KERNELS = {
                                   "td_rsqrt_s8", "td_remap_s8", "td_concat_s8"}),
     "extra_ops": (extra_ops_model, {"td_lut_s8", "td_split_s8", "td_add_n_s8", "td_remap_s8",
                                     "td_reduce_min_s8", "td_mul_s8", "td_log_softmax_s8"}),
-    "typed_ops": (typed_ops_model, {"td_arg_min_s8"}),
+    "typed_ops": (typed_ops_model, {"td_arg_min_s8", "td_compare_s8", "td_logical_b8",
+                                    "td_logical_not_b8", "td_select_v2_s8", "td_maximum_s8"}),
+    "bool_ops": (bool_ops_model, {"td_compare_s8", "td_logical_b8", "td_requantize_s8"}),
 }
 
 
@@ -721,3 +723,170 @@ def test_arg_min_max_property(tmp_path: Path, op: str, shape: list[int],
                               data: st.DataObject) -> None:
     axis = data.draw(st.integers(-len(shape), len(shape) - 1))
     assert_exact(arg_op(op, shape, axis), tmp_path / "m", inputs=8)
+
+
+# ---------------------------------------------------------------- comparisons, logical, select
+
+COMPARISONS = ["EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL"]
+
+
+def second_operand(g: Graph, x: int, shape: list[int], form: str, qb: tuple[float, int],
+                   rng: np.random.Generator) -> tuple[int, int]:
+    """(a, b) from the input x: "same" (b = x requantized), "bcast" (b = MEAN over H, W),
+    "both" (a = MEAN over C, b = MEAN over H, W), "const" (b a constant [C]),
+    "const_first" (a a constant [1, W, C]), "scalar" (b a constant of one element)."""
+    n, h, w, c = shape
+    qa = (g.tensors[x].quantization.scale[0], g.tensors[x].quantization.zeroPoint[0])
+    if form == "same":
+        b = g.tensor(shape, *qb)
+        g.op("QUANTIZE", [x], [b])
+        return x, b
+    if form in ("bcast", "both"):
+        b = g.tensor([n, 1, 1, c], *qb)
+        g.op("MEAN", [x, g.const([1, 2])], [b], "ReducerOptions", keepDims=True)
+        if form == "bcast":
+            return x, b
+        a = g.tensor([n, h, w, 1], *qa)
+        g.op("MEAN", [x, g.const([3])], [a], "ReducerOptions", keepDims=True)
+        return a, b
+    if form == "const":
+        return x, g.const(rng.integers(-128, 128, [c]), "int8", scale=qb[0], zp=qb[1])
+    if form == "scalar":
+        return x, g.const(rng.integers(-128, 128, []), "int8", scale=qb[0], zp=qb[1])
+    return g.const(rng.integers(-128, 128, [1, w, c]), "int8", scale=qb[0], zp=qb[1]), x
+
+
+def compare(op: str, shape: list[int], form: str, qa: tuple[float, int],
+            qb: tuple[float, int]) -> Build:
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input(shape, *qa)
+        a, b = second_operand(g, x, shape, form, qb, np.random.default_rng(1))
+        y = g.tensor(shape, dtype="bool")
+        g.op(op, [a, b], [y])
+        return x, y
+    return build
+
+
+@pytest.mark.parametrize("op", COMPARISONS)
+@pytest.mark.parametrize("form", ["same", "bcast", "both", "const", "const_first", "scalar"])
+def test_comparison_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
+    assert_exact(compare(op, [1, 3, 5, 8], form, (0.05, 3), (0.03, -12)), tmp_path / "m",
+                 "td_compare_s8")
+
+
+@pytest.mark.parametrize("op", ["EQUAL", "NOT_EQUAL", "LESS_EQUAL"])
+def test_comparison_rescales_like_tflm(tmp_path: Path, op: str) -> None:
+    """Scales below 1/256 map neighbouring raw values to one scaled value: EQUAL of the
+    raw values would differ from TFLite, which compares the rescaled ones."""
+    assert_exact(compare(op, [1, 4, 4, 16], "same", (0.0011, -7), (0.0013, 20)),
+                 tmp_path / "m", inputs=24)
+
+
+def test_comparison_with_scale_above_one_is_refused(tmp_path: Path) -> None:
+    from tinydeploy.compile import compile_model
+    from tinydeploy.errors import UnsupportedOpError
+    from tinydeploy.model.ir import parse_model
+
+    g = Graph()
+    x, y = compare("LESS", [1, 2, 2, 4], "same", (1.5, 0), (0.5, 0))(g)
+    with pytest.raises(UnsupportedOpError, match=r"#1 LESS .*scale 1.5; int8 comparisons"):
+        compile_model(parse_model(g.build([x], [y]), name="m"), tmp_path / "m")
+
+
+@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(op=st.sampled_from(COMPARISONS),
+       form=st.sampled_from(["same", "bcast", "both", "const", "const_first", "scalar"]),
+       shape=st.tuples(st.just(1), st.integers(1, 4), st.integers(1, 5), st.integers(1, 9)),
+       scales=st.tuples(st.floats(0.0005, 0.9), st.floats(0.0005, 0.9)),
+       zps=st.tuples(st.integers(-128, 127), st.integers(-128, 127)))
+def test_comparison_quantization_property(tmp_path: Path, op: str, form: str,
+                                          shape: tuple[int, ...], scales: tuple[float, ...],
+                                          zps: tuple[int, ...]) -> None:
+    qa, qb = zip(scales, zps)
+    assert_exact(compare(op, list(shape), form, qa, qb), tmp_path / "m", inputs=8)
+
+
+def logical(op: str, form: str) -> Build:
+    """x > 0.1 AND/OR x <= (its mean over H, W) ("bcast"), or against a bool constant
+    [C] ("const"); LOGICAL_NOT of x > 0.1."""
+    def build(g: Graph) -> tuple[int, int]:
+        shape = [1, 3, 5, 8]
+        x = g.input(shape, 0.05, 3)
+        c1 = g.tensor(shape, dtype="bool")
+        g.op("GREATER", [x, g.const([5], "int8", scale=0.05, zp=3)], [c1])
+        y = g.tensor(shape, dtype="bool")
+        if op == "LOGICAL_NOT":
+            g.op(op, [c1], [y])
+            return x, y
+        if form == "const":
+            c2 = g.const(np.random.default_rng(2).integers(0, 2, [8]), "bool")
+        else:
+            m = g.tensor([1, 1, 1, 8], 0.05, 3)
+            g.op("MEAN", [x, g.const([1, 2])], [m], "ReducerOptions", keepDims=True)
+            c2 = g.tensor(shape, dtype="bool")
+            g.op("LESS_EQUAL", [m, x], [c2])  # [1,1,1,8] vs [1,3,5,8]: broadcasts
+        g.op(op, [c1, c2] if form != "swap" else [c2, c1], [y])
+        return x, y
+    return build
+
+
+@pytest.mark.parametrize("op,form", [("LOGICAL_AND", "bcast"), ("LOGICAL_OR", "bcast"),
+                                     ("LOGICAL_AND", "const"), ("LOGICAL_OR", "const"),
+                                     ("LOGICAL_OR", "swap"), ("LOGICAL_NOT", "-")])
+def test_logical_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
+    kernel = "td_logical_not_b8" if op == "LOGICAL_NOT" else "td_logical_b8"
+    assert_exact(logical(op, form), tmp_path / "m", kernel)
+
+
+@pytest.mark.parametrize("op", ["LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT"])
+def test_logical_on_a_bool_model_input(tmp_path: Path, op: str) -> None:
+    """A bool model input (random 0/1 bytes), broadcast against a bool constant."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([2, 3, 4], dtype="bool")
+        y = g.tensor([2, 3, 4], dtype="bool")
+        if op == "LOGICAL_NOT":
+            g.op(op, [x], [y])
+        else:
+            g.op(op, [g.const([[True], [False], [True]], "bool"), x], [y])
+        return x, y
+    assert_exact(build, tmp_path / "m")
+
+
+def select(form: str, qx: tuple[float, int] = (0.05, 3)) -> Build:
+    """SELECT_V2(x > 0.1 or a broadcast condition, x, another operand) as ``form`` says:
+    "same" (y = x requantized), "bcast_cond" (condition [1,1,1,C] from the mean),
+    "const_y" (y a constant [C]), "scalar_x" (x a constant of one element, y = x),
+    "all" (condition [1,H,W,1], x, y a constant [1,1,W,C])."""
+    def build(g: Graph) -> tuple[int, int]:
+        shape = [1, 3, 5, 8]
+        rng = np.random.default_rng(4)
+        x = g.input(shape, *qx)
+        if form in ("bcast_cond", "all"):
+            red = [1, 2] if form == "bcast_cond" else [3]
+            m = g.tensor([1, 1, 1, 8] if form == "bcast_cond" else [1, 3, 5, 1], *qx)
+            g.op("MEAN", [x, g.const(red)], [m], "ReducerOptions", keepDims=True)
+            cond = g.tensor(g.tensors[m].shape, dtype="bool")
+            g.op("GREATER", [m, g.const([3], "int8", scale=qx[0], zp=qx[1])], [cond])
+        else:
+            cond = g.tensor(shape, dtype="bool")
+            g.op("GREATER", [x, g.const([5], "int8", scale=qx[0], zp=qx[1])], [cond])
+        a, b = x, None
+        if form in ("same", "bcast_cond"):
+            b = g.tensor(shape, 0.07, -20)
+            g.op("QUANTIZE", [x], [b])
+        elif form == "const_y":
+            b = g.const(rng.integers(-128, 128, [8]), "int8", scale=0.05, zp=3)
+        elif form == "scalar_x":
+            a, b = g.const([17], "int8", scale=0.05, zp=3), x
+        else:
+            b = g.const(rng.integers(-128, 128, [1, 1, 5, 8]), "int8", scale=0.05, zp=3)
+        y = g.tensor(shape, *qx)
+        g.op("SELECT_V2", [cond, a, b], [y])
+        return x, y
+    return build
+
+
+@pytest.mark.parametrize("form", ["same", "bcast_cond", "const_y", "scalar_x", "all"])
+def test_select_v2_matches_tflm(tmp_path: Path, form: str) -> None:
+    assert_exact(select(form), tmp_path / "m", "td_select_v2_s8")

@@ -647,7 +647,58 @@ class ArgMinMaxParams:
     inner: int = c(I32, "product of the dimensions after the axis")
 
 
-TYPED_PARAMS: tuple[type, ...] = (ArgMinMaxParams,)
+# TD_CMP_* of td_compare_params.cmp, in TFLite's builtin order of the comparisons
+COMPARISONS = {"EQUAL": 0, "NOT_EQUAL": 1, "LESS": 2, "LESS_EQUAL": 3, "GREATER": 4,
+               "GREATER_EQUAL": 5}
+
+
+@dataclass(frozen=True)
+class CompareParams:
+    """EQUAL, NOT_EQUAL, LESS, LESS_EQUAL, GREATER, GREATER_EQUAL of int8 tensors, with
+    broadcasting: both inputs (plus the offset) shifted left by left_shift (8) and scaled
+    by their own scale (a multiplier < 1), the scaled values compared; bool output."""
+
+    C_NAME: ClassVar[str] = "td_compare_params"
+    bc: Broadcast = c("td_broadcast")
+    cmp: int = c(I32, "TD_CMP_*: the comparison")
+    left_shift: int = c(I32, "8")
+    input1_offset: int = c(I32)
+    input1_multiplier: int = c(I32)
+    input1_shift: int = c(I32, "<= 0")
+    input2_offset: int = c(I32)
+    input2_multiplier: int = c(I32)
+    input2_shift: int = c(I32, "<= 0")
+
+
+# TD_LOGICAL_* of td_logical_params.op
+LOGICAL = {"LOGICAL_AND": 0, "LOGICAL_OR": 1, "LOGICAL_NOT": 2}
+
+
+@dataclass(frozen=True)
+class LogicalParams:
+    """LOGICAL_AND / LOGICAL_OR of bool tensors with broadcasting, LOGICAL_NOT (bc.dims 0)."""
+
+    C_NAME: ClassVar[str] = "td_logical_params"
+    bc: Broadcast = c("td_broadcast")
+    op: int = c(I32, "TD_LOGICAL_*")
+
+
+@dataclass(frozen=True)
+class SelectParams:
+    """SELECT_V2: condition ? x : y element by element, the three inputs broadcast to
+    the output shape; the raw values are copied (TFLite Micro does not requantize)."""
+
+    C_NAME: ClassVar[str] = "td_select_params"
+    size: int = c(I32, "output elements")
+    dims: int = c(I32, "0: all three inputs have the output's shape")
+    shape: list[int] = c(I32, "the output shape, outermost first", "TD_KMAX_DIMS")
+    stride_cond: list[int] = c(I32, "the condition's element stride per output dimension, "
+                                    "0 where it broadcasts", "TD_KMAX_DIMS")
+    stride_x: list[int] = c(I32, "the same for x", "TD_KMAX_DIMS")
+    stride_y: list[int] = c(I32, "the same for y", "TD_KMAX_DIMS")
+
+
+TYPED_PARAMS: tuple[type, ...] = (ArgMinMaxParams, CompareParams, LogicalParams, SelectParams)
 
 
 # In header order: a struct after the structs it embeds.
@@ -943,6 +994,10 @@ KERNELS.update({k.name: k for k in (
 KERNELS.update({k.name: k for k in (
     Kernel("td_arg_max_s8", ArgMinMaxParams, ("td_arg_max_s8.c",)),
     Kernel("td_arg_min_s8", ArgMinMaxParams, ("td_arg_min_s8.c",)),
+    Kernel("td_compare_s8", CompareParams, ("td_compare_s8.c",)),
+    Kernel("td_logical_b8", LogicalParams, ("td_logical_b8.c",)),
+    Kernel("td_logical_not_b8", LogicalParams, ("td_logical_not_b8.c",)),
+    Kernel("td_select_v2_s8", SelectParams, ("td_select_v2_s8.c",)),
 )})
 
 # MAC kernels for cores without the DSP extension (tinydeploy/compile/mac.py swaps them
@@ -1083,6 +1138,9 @@ def header() -> str:
              f"#define TD_KMAX_DIMS {KMAX_DIMS}", "",
              "/* Weight codecs of td_packed_weights (see td_kernels.h). */"]
     lines += [f"#define {name} {value}" for name, value in CODECS.items()]
+    lines += ["", "/* Comparisons of td_compare_params.cmp, ops of td_logical_params.op. */"]
+    lines += [f"#define TD_CMP_{name} {value}" for name, value in COMPARISONS.items()]
+    lines += [f"#define TD_{name} {value}" for name, value in LOGICAL.items()]
     lines += ["", "/* Words per channel record of td_depthwise_conv2d_s8_dsp3x3. */",
               f"#define TD_DW3X3_RECORD_WORDS {DW3X3_RECORD_WORDS}", "",
               "/* Optional code paths of the SIMD kernels: a compiled model comes with",

@@ -1,5 +1,7 @@
 """Lowering of the ops whose inputs or outputs are int32 or bool tensors (issue 17):
-ARG_MAX / ARG_MIN (int8 in, int32 class indices out).
+ARG_MAX / ARG_MIN (int8 in, int32 class indices out), the comparisons (int8 in, bool
+out), LOGICAL_AND / LOGICAL_OR / LOGICAL_NOT (bool) and SELECT_V2 (bool condition,
+int8 values).
 
 A mixin of :class:`tinydeploy.compile.lower.Lowering`, like :mod:`.lower_ops`: each
 ``op_<name>`` method is TFLite Micro's Prepare of that op, done in Python, appending
@@ -11,8 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinydeploy.compile.lower import Step, inplace_distance, unsupported
+from typing import Any
+
+from tinydeploy.compile import kernels as registry
+from tinydeploy.compile import quant
+from tinydeploy.compile.lower import ConstArray, Step, _q, inplace_distance, unsupported
 from tinydeploy.model.ir import Model, Op, Tensor
+
+MAX_DIMS = 6  # broadcast rank of the kernels (TD_KMAX_DIMS)
 
 
 def _axis(t: Tensor, rank: int) -> int | None:
@@ -24,13 +32,55 @@ def _axis(t: Tensor, rank: int) -> int | None:
     return int(v[0]) % rank
 
 
+def _broadcast_strides(out_shape: list[int], t: Tensor) -> tuple[list[int], np.ndarray] | None:
+    """``t``'s element stride per output dimension (0 where it broadcasts) and the input
+    element each output element reads; None when ``t`` does not broadcast to the shape."""
+    nd = len(out_shape)
+    shp = [1] * (nd - len(t.shape)) + [int(v) for v in t.shape]
+    if len(shp) > nd:
+        return None
+    st, acc = [0] * nd, 1
+    for d in range(nd - 1, -1, -1):
+        if shp[d] not in (1, out_shape[d]):
+            return None
+        st[d] = acc if shp[d] == out_shape[d] and shp[d] != 1 else 0
+        acc *= shp[d]
+    idx = np.zeros(out_shape, np.int64)
+    for d in range(nd):
+        view = [1] * nd
+        view[d] = out_shape[d]
+        idx = idx + np.arange(out_shape[d]).reshape(view) * st[d]
+    return st, idx.ravel()
+
+
 class TypedMixin:
     """The ``op_<name>`` methods of the ops on int32 / bool tensors (module docstring)."""
 
     # provided by Lowering, which mixes this class in: model, steps, and the helpers
-    # t, act, const, _broadcast
+    # t, act, const, _broadcast, _operands
     model: Model
     steps: list[Step]
+
+    def _bool_operands(self, op: Op, count: int) -> tuple[list[Tensor], dict[int, str],
+                                                          list[ConstArray]]:
+        """The bool operands of a logical op: activations, or constants in flash."""
+        ts, consts, arrays = [], {}, []
+        for pos, idx in enumerate(op.inputs[:count]):
+            t = self.t(idx)
+            if t.data is None:
+                ts.append(self.act(op, idx, "bool"))
+                continue
+            if t.dtype != "bool":
+                raise unsupported(self.model, op, f"constant operand {t.name!r} is {t.dtype}, "
+                                                  "not bool")
+            name = f"op{op.index}_operand{pos}"
+            arrays.append(ConstArray(name, "uint8_t", np.asarray(t.data).ravel().astype(np.int64),
+                                     "weights"))
+            consts[pos] = name
+            ts.append(t)
+        if len(consts) == count:
+            raise unsupported(self.model, op, "every operand is a constant (fold them)")
+        return ts, consts, arrays
 
     def op_arg_max(self, op: Op) -> None:
         x = self.act(op, op.inputs[0])
@@ -59,3 +109,112 @@ class TypedMixin:
                                {x.index: inplace_distance(first, 1, 4)}))
 
     op_arg_min = op_arg_max
+
+    # ------------------------------------------------------------- comparisons
+
+    def _compare(self, op: Op) -> None:
+        # int8 only: TFLite Micro rescales int8 inputs (ComparisonsPrepare); the
+        # converter gives int32/bool comparisons only on shapes and masks
+        for idx in op.inputs[:2]:
+            t = self.t(idx)
+            if t.dtype != "int8":
+                raise unsupported(self.model, op, f"input {t.name!r} is {t.dtype}; only int8 "
+                                                  "comparisons are supported")
+        (a, b), consts, arrays = self._operands(op)
+        y = self.act(op, op.outputs[0], "bool")
+        params: dict[str, Any] = {}
+        for k, t in ((1, a), (2, b)):
+            scale, zp = _q(t)
+            if not 0.0 < scale < 1.0:  # TFLM's QuantizeMultiplierSmallerThanOneExp checks it
+                raise unsupported(self.model, op, f"input {t.name!r} has scale {scale:g}; "
+                                                  "int8 comparisons need a scale in (0, 1)")
+            m, s = quant.quantize_multiplier_smaller_than_one(scale)
+            params.update({f"input{k}_offset": -zp, f"input{k}_multiplier": m,
+                           f"input{k}_shift": s})
+        bc, firsts = self._broadcast(op, a, b, y)
+        params = {"bc": bc, "cmp": registry.COMPARISONS[op.opcode], "left_shift": 8, **params}
+        inplace = {t.index: inplace_distance(fr, 1, 1)
+                   for pos, (t, fr) in enumerate(zip((a, b), firsts)) if pos not in consts}
+        self.steps.append(Step(op.index, op.opcode, "td_compare_s8", "td_compare_params", params,
+                               [t.index for pos, t in enumerate((a, b)) if pos not in consts],
+                               [y.index], arrays, inplace, const_inputs=consts))
+
+    op_equal = op_not_equal = op_less = op_less_equal = _compare
+    op_greater = op_greater_equal = _compare
+
+    # ------------------------------------------------------------- logical ops
+
+    def _logical(self, op: Op) -> None:
+        (a, b), consts, arrays = self._bool_operands(op, 2)
+        y = self.act(op, op.outputs[0], "bool")
+        bc, firsts = self._broadcast(op, a, b, y)
+        params = {"bc": bc, "op": registry.LOGICAL[op.opcode]}
+        inplace = {t.index: inplace_distance(fr, 1, 1)
+                   for pos, (t, fr) in enumerate(zip((a, b), firsts)) if pos not in consts}
+        self.steps.append(Step(op.index, op.opcode, "td_logical_b8", "td_logical_params", params,
+                               [t.index for pos, t in enumerate((a, b)) if pos not in consts],
+                               [y.index], arrays, inplace, const_inputs=consts))
+
+    op_logical_and = op_logical_or = _logical
+
+    def op_logical_not(self, op: Op) -> None:
+        x = self.act(op, op.inputs[0], "bool")
+        y = self.act(op, op.outputs[0], "bool")
+        if x.size != y.size:
+            raise unsupported(self.model, op, "input and output sizes differ")
+        bc = dict(size=x.size, dims=0, shape=[0] * 6, stride1=[0] * 6, stride2=[0] * 6)
+        self.steps.append(Step(op.index, op.opcode, "td_logical_not_b8", "td_logical_params",
+                               {"bc": bc, "op": registry.LOGICAL["LOGICAL_NOT"]}, [x.index],
+                               [y.index], [], {x.index: inplace_distance(np.arange(x.size), 1, 1)}))
+
+    # ------------------------------------------------------------- select
+
+    def op_select_v2(self, op: Op) -> None:
+        if len(op.inputs) != 3:
+            raise unsupported(self.model, op, "expected a condition, x and y")
+        cond = self.t(op.inputs[0])
+        if cond.dtype != "bool":
+            raise unsupported(self.model, op, f"condition {cond.name!r} is {cond.dtype}, not bool")
+        ts: list[Tensor] = []
+        consts: dict[int, str] = {}
+        arrays: list[ConstArray] = []
+        for pos, idx in enumerate(op.inputs):
+            t = self.t(idx)
+            dtype = "bool" if pos == 0 else "int8"
+            if t.data is None:
+                ts.append(self.act(op, idx, dtype))
+                continue
+            if t.dtype != dtype:
+                raise unsupported(self.model, op, f"constant {t.name!r} is {t.dtype}, "
+                                                  f"not {dtype}")
+            name = f"op{op.index}_operand{pos}"
+            arrays.append(ConstArray(name, "uint8_t" if pos == 0 else "int8_t",
+                                     np.asarray(t.data).ravel().astype(np.int64), "weights"))
+            consts[pos] = name
+            ts.append(t)
+        if len(consts) == 3:
+            raise unsupported(self.model, op, "every operand is a constant (fold them)")
+        y = self.act(op, op.outputs[0])
+        out_shape = [int(v) for v in y.shape] or [1]
+        if len(out_shape) > MAX_DIMS:
+            raise unsupported(self.model, op, f"broadcast over more than {MAX_DIMS} dimensions")
+        same = all(list(t.shape) == list(y.shape) for t in ts)
+        strides, firsts = [], []
+        for t in ts:
+            got = _broadcast_strides(out_shape, t)
+            if got is None:
+                raise unsupported(self.model, op, f"{t.name!r} does not broadcast to the output")
+            strides.append(got[0] + [0] * (MAX_DIMS - len(out_shape)))
+            firsts.append(np.arange(y.size) if same else got[1])
+        # TFLM writes the raw values of x or y into the output (no requantization)
+        params = dict(size=y.size, dims=0 if same else len(out_shape),
+                      shape=(out_shape if not same else [0] * len(out_shape)) +
+                      [0] * (MAX_DIMS - len(out_shape)),
+                      stride_cond=[0] * MAX_DIMS if same else strides[0],
+                      stride_x=[0] * MAX_DIMS if same else strides[1],
+                      stride_y=[0] * MAX_DIMS if same else strides[2])
+        inplace = {t.index: inplace_distance(fr, 1, 1)
+                   for pos, (t, fr) in enumerate(zip(ts, firsts)) if pos not in consts}
+        self.steps.append(Step(op.index, op.opcode, "td_select_v2_s8", "td_select_params", params,
+                               [t.index for pos, t in enumerate(ts) if pos not in consts],
+                               [y.index], arrays, inplace, const_inputs=consts))
