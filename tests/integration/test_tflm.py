@@ -147,3 +147,17 @@ def test_no_tflm_source_is_one_line_saying_what_to_bring(tmp_path: Path,
                        "tflm-third-party.tar.xz (or their extracted trees), or allow "
                        "tinydeploy to download tensorflow/tflite-micro@90b983c2b3f1 from GitHub")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("board", ["qemu-m4", "host"])
+@pytest.mark.parametrize("name", ["typed_ops", "bool_ops"])
+def test_int32_and_bool_outputs_on_tflm(tflm_source: Path, tmp_path: Path, board: str,
+                                        name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """td_model.h version 2 through the TFLite Micro wrapper: an int32 (ARG_MIN) and a
+    bool (LOGICAL_OR) model output, named in td-info and checked over tdlink."""
+    import op_models
+
+    model = tmp_path / f"{name}.tflite"
+    model.write_bytes(getattr(op_models, f"{name}_model")())
+    r = _flash(model, board, tmp_path / "out", capsys, "--runtime", "tflm")
+    assert r["runtime"] == "tflm" and r["exact_match_rate"] == 1.0
