@@ -315,3 +315,27 @@ def bool_ops_model(seed: int = 0) -> bytes:
     g.op("LOGICAL_OR", [b, g.const([[True], [False], [False], [True], [False], [False]], "bool")],
          [y])
     return g.build([x], [y])
+
+
+def lookup_ops_model(seed: int = 0) -> bytes:
+    """CUMSUM (exclusive), SPACE_TO_BATCH_ND (3-D), ARG_MAX, EMBEDDING_LOOKUP of the
+    indices in a constant table and CAST of the rows to int32 (the output)."""
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    x = g.input([1, 4, 6], 0.05, 3)
+    cs = g.tensor([1, 4, 6], 0.2, -10)
+    g.op("CUMSUM", [x, g.const([2], "int32", shape=[])], [cs], "CumsumOptions", exclusive=True,
+         reverse=False)
+    s2b = g.tensor([2, 2, 6], 0.2, -10)
+    g.op("SPACE_TO_BATCH_ND", [cs, g.const([2]), g.const([[0, 0]])], [s2b])
+    idx = g.tensor([2, 2], dtype="int32")
+    g.op("ARG_MAX", [s2b, g.const([2])], [idx], "ArgMaxOptions",
+         outputType=Graph.tensor_type("int32"))
+    ids = g.tensor([4], dtype="int32")
+    g.op("RESHAPE", [idx, g.const([4])], [ids], "ReshapeOptions", newShape=[4])
+    emb = g.tensor([4, 5], 0.02, -4)
+    g.op("EMBEDDING_LOOKUP", [ids, g.const(rng.integers(-128, 128, [6, 5]), "int8", scale=0.02,
+                                           zp=-4)], [emb])
+    y = g.tensor([4, 5], dtype="int32")
+    g.op("CAST", [emb], [y])
+    return g.build([x], [y])

@@ -349,6 +349,24 @@ td_status td_logical_not_b8(const td_logical_params *p, const uint8_t *input, ui
 td_status td_select_v2_s8(const td_select_params *p, const uint8_t *cond, const int8_t *x,
                           const int8_t *y, int8_t *output);
 
+/* CUMSUM: running sums along the axis of [before][depth][after] int8, optionally exclusive
+ * and/or reversed. The output must not overlap the input. */
+td_status td_cumsum_s8(const td_cumsum_params *p, const int8_t *input, int8_t *output);
+
+/* SPACE_TO_BATCH_ND: input [in_batch][in_h][in_w][depth] int8 to [out_batch][out_h][out_w]
+ * [depth] (see td_space_to_batch_params). */
+td_status td_space_to_batch_nd_s8(const td_space_to_batch_params *p, const int8_t *input,
+                                  int8_t *output);
+
+/* CAST between int8, int32 and bool (input only) tensors of p->size elements; the
+ * pointers are int8_t, int32_t or uint8_t arrays as p->in_dtype / p->out_dtype say. */
+td_status td_cast(const td_cast_params *p, const void *input, void *output);
+
+/* EMBEDDING_LOOKUP: ids [count] int32, output [count][row_size] int8 rows of p->table;
+ * TD_ERR_INVOKE for an id outside [0, rows). */
+td_status td_embedding_lookup_s8(const td_embedding_lookup_params *p, const int32_t *ids,
+                                 int8_t *output);
+
 /* ---- MAC kernels for cores without the DSP extension ----------------------------
  * Cortex-M3 (layout 0, SMLAL on two channels at once) and M0/M0+ (layout 1): weights,
  * folded biases and requantization records prepared by tinydeploy/compile/mac.py, the

@@ -591,6 +591,66 @@ typedef struct {
   int32_t stride_y[TD_KMAX_DIMS];  /* the same for y */
 } td_select_params;
 
+/* CUMSUM (int8) along one axis, the input viewed as [before][depth][after]: each input
+ * (plus the offset) shifted left by left_shift (20) and halved (the common scale is
+ * twice the input scale), summed from the scaled offset (TFLite Micro seeds the sum
+ * with it), each partial sum requantized to the output.
+ */
+typedef struct {
+  int32_t before;  /* product of the dimensions before the axis */
+  int32_t depth;  /* the axis */
+  int32_t after;  /* product of the dimensions after the axis */
+  int32_t exclusive;  /* 1: element i sums the elements before i only */
+  int32_t reverse;  /* 1: sum from the end of the axis */
+  int32_t left_shift;  /* 20 */
+  int32_t input_offset;
+  int32_t input_multiplier;
+  int32_t input_shift;  /* <= 0 */
+  int32_t output_multiplier;
+  int32_t output_shift;  /* <= 0 */
+  int32_t output_offset;
+} td_cumsum_params;
+
+/* SPACE_TO_BATCH_ND (3-D inputs as width 1): output batch (sh * block_w + sw) *
+ * in_batch + b holds the pixels (oh * block_h + sh - pad_top, ow * block_w + sw -
+ * pad_left) of input batch b, pad_value outside the input.
+ */
+typedef struct {
+  int32_t in_batch;
+  int32_t in_h;
+  int32_t in_w;
+  int32_t depth;
+  int32_t out_batch;  /* in_batch * block_h * block_w */
+  int32_t out_h;
+  int32_t out_w;
+  int32_t block_h;
+  int32_t block_w;
+  int32_t pad_top;
+  int32_t pad_left;
+  int32_t pad_value;  /* the raw int8 written into the padding */
+} td_space_to_batch_params;
+
+/* CAST: size elements converted as C converts them (TFLite's static_cast); int32 to
+ * int8 keeps the low byte. in_dtype, out_dtype: td_model.h's TD_INT8, TD_INT32,
+ * TD_BOOL.
+ */
+typedef struct {
+  int32_t size;
+  int32_t in_dtype;  /* td_dtype of the input */
+  int32_t out_dtype;  /* td_dtype of the output (not TD_BOOL: TFLite Micro has none) */
+} td_cast_params;
+
+/* EMBEDDING_LOOKUP: output row i copies row ids[i] of a constant int8 table of rows x
+ * row_size values; an id outside [0, rows) fails the inference (TD_ERR_INVOKE), as
+ * TFLite Micro's Eval does.
+ */
+typedef struct {
+  int32_t count;  /* ids looked up */
+  int32_t rows;
+  int32_t row_size;  /* values per row */
+  const int8_t *table;  /* rows x row_size values (flash) */
+} td_embedding_lookup_params;
+
 /* CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) without
  * SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/8)][depth][4] words
  * w_c + w_(c+1) * 2^23 for the channel pairs of a block of eight; layout 1 (v6m): bytes

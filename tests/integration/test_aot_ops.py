@@ -18,8 +18,8 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from op_models import (Graph, bool_ops_model, check_model, extra_ops_model, more_ops_model,
-                       new_ops_model, typed_ops_model)
+from op_models import (Graph, bool_ops_model, check_model, extra_ops_model, lookup_ops_model,
+                       more_ops_model, new_ops_model, typed_ops_model)
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc on the host")
 
@@ -195,11 +195,12 @@ def test_binary_quantization_property(tmp_path: Path, op: str, form: str,
 # ---------------------------------------------------------------- data movement
 
 def mover(shape: list[int], out_shape: list[int], op: str, consts: list[tuple[list, str]],
-          options: str | None = None, **fields: object) -> Build:
+          options: str | None = None, q: tuple[float, int] = (0.05, 3),
+          **fields: object) -> Build:
     def build(g: Graph) -> tuple[int, int]:
-        x = g.input(shape, 0.05, 3)
+        x = g.input(shape, *q)
         ins = [x] + [g.const(v, dt) for v, dt in consts]
-        y = g.tensor(out_shape, 0.05, 3)
+        y = g.tensor(out_shape, *q)
         g.op(op, ins, [y], options, **fields)
         return x, y
     return build
@@ -344,6 +345,8 @@ NEW_KERNELS = {
     "typed_ops": (typed_ops_model, {"td_arg_min_s8", "td_compare_s8", "td_logical_b8",
                                     "td_logical_not_b8", "td_select_v2_s8", "td_maximum_s8"}),
     "bool_ops": (bool_ops_model, {"td_compare_s8", "td_logical_b8", "td_requantize_s8"}),
+    "lookup_ops": (lookup_ops_model, {"td_cumsum_s8", "td_space_to_batch_nd_s8", "td_arg_max_s8",
+                                      "td_embedding_lookup_s8", "td_cast"}),
 }
 
 
@@ -890,3 +893,135 @@ def select(form: str, qx: tuple[float, int] = (0.05, 3)) -> Build:
 @pytest.mark.parametrize("form", ["same", "bcast_cond", "const_y", "scalar_x", "all"])
 def test_select_v2_matches_tflm(tmp_path: Path, form: str) -> None:
     assert_exact(select(form), tmp_path / "m", "td_select_v2_s8")
+
+
+# ---------------------------------------------------------------- CUMSUM
+
+def cumsum(shape: list[int], axis: int, exclusive: bool, reverse: bool,
+           qin: tuple[float, int] = (0.05, 3), qout: tuple[float, int] = (0.3, -10)) -> Build:
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input(shape, *qin)
+        y = g.tensor(shape, *qout)
+        g.op("CUMSUM", [x, g.const([axis], "int32", shape=[])], [y], "CumsumOptions",
+             exclusive=exclusive, reverse=reverse)
+        return x, y
+    return build
+
+
+@pytest.mark.parametrize("exclusive", [False, True])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("shape,axis", [([1, 6, 6, 3], 1), ([1, 6, 6, 3], -1), ([2, 5, 4], 0),
+                                        ([10], 0), ([3, 7], 1)])
+def test_cumsum_matches_tflm(tmp_path: Path, shape: list[int], axis: int, exclusive: bool,
+                             reverse: bool) -> None:
+    assert_exact(cumsum(shape, axis, exclusive, reverse), tmp_path / "m", "td_cumsum_s8")
+
+
+def test_cumsum_long_axis_saturates_like_tflm(tmp_path: Path) -> None:
+    """200 elements along the axis: partial sums far beyond the int8 output range."""
+    assert_exact(cumsum([2, 200], 1, False, False, (0.05, -128), (0.4, 0)), tmp_path / "m")
+
+
+@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shape=st.lists(st.integers(1, 6), min_size=1, max_size=4), data=st.data(),
+       exclusive=st.booleans(), reverse=st.booleans(),
+       s_in=st.floats(0.002, 0.5), s_out=st.floats(0.01, 2.0),
+       z_in=st.integers(-128, 127), z_out=st.integers(-128, 127))
+def test_cumsum_property(tmp_path: Path, shape: list[int], data: st.DataObject, exclusive: bool,
+                         reverse: bool, s_in: float, s_out: float, z_in: int, z_out: int) -> None:
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    assert_exact(cumsum(shape, axis, exclusive, reverse, (s_in, z_in), (s_out, z_out)),
+                 tmp_path / "m", inputs=8)
+
+
+# ---------------------------------------------------------------- SPACE_TO_BATCH_ND, EMBEDDING_LOOKUP, CAST
+
+@pytest.mark.parametrize("shape,block,pads,out,zp", [
+    ([1, 4, 6, 3], [2, 2], [[0, 0], [0, 0]], [4, 2, 3, 3], 3),
+    ([2, 4, 6, 3], [2, 3], [[0, 0], [0, 0]], [12, 2, 2, 3], -20),
+    ([2, 6, 4, 1], [3, 1], [[0, 0], [0, 0]], [6, 2, 4, 1], 0),
+    ([1, 6, 4], [3], [[0, 0]], [3, 2, 4], 7),           # 3-D: [batch, height, channels]
+    ([2, 4, 3], [2], [[0, 0]], [4, 2, 3], -128),
+])
+def test_space_to_batch_nd_matches_tflm(tmp_path: Path, shape: list[int], block: list[int],
+                                        pads: list[list[int]], out: list[int], zp: int) -> None:
+    assert_exact(mover(shape, out, "SPACE_TO_BATCH_ND", [(block, "int32"), (pads, "int32")],
+                       q=(0.05, zp)), tmp_path / "m", "td_space_to_batch_nd_s8")
+
+
+def test_space_to_batch_nd_padding_is_refused(tmp_path: Path) -> None:
+    """TFLite Micro pads with a value it never sets (SpaceToBatchParams.output_offset):
+    the bytes its persistent buffer held, so no padded result can be bit-exact."""
+    from tinydeploy.compile import compile_model
+    from tinydeploy.errors import UnsupportedOpError
+    from tinydeploy.model.ir import parse_model
+
+    g = Graph()
+    x, y = mover([1, 3, 5, 2], [4, 2, 3, 2], "SPACE_TO_BATCH_ND",
+                 [([2, 2], "int32"), ([[1, 0], [0, 1]], "int32")])(g)
+    with pytest.raises(UnsupportedOpError, match="SPACE_TO_BATCH_ND .*non-zero paddings"):
+        compile_model(parse_model(g.build([x], [y]), name="m"), tmp_path / "m")
+
+
+def embedding(rows: int, row_shape: list[int], count: int) -> Build:
+    def build(g: Graph) -> tuple[int, int]:
+        ids = g.input([count], dtype="int32")
+        table = g.const(np.random.default_rng(5).integers(-128, 128, [rows, *row_shape]), "int8",
+                        scale=0.02, zp=-4)
+        y = g.tensor([count, *row_shape], 0.02, -4)
+        g.op("EMBEDDING_LOOKUP", [ids, table], [y])
+        return ids, y
+    return build
+
+
+@pytest.mark.parametrize("rows,row_shape,count", [(10, [4], 6), (7, [3, 2], 9), (1, [5], 3),
+                                                  (300, [8], 16)])
+def test_embedding_lookup_matches_tflm(tmp_path: Path, rows: int, row_shape: list[int],
+                                       count: int) -> None:
+    """int32 ids as the model input (valid ids: out-of-range ones fail both runtimes)."""
+    ids = np.random.default_rng(6).integers(0, rows, (10, count)).astype(np.int32)
+    ids[0] = rows - 1
+    assert_exact(embedding(rows, row_shape, count), tmp_path / "m", "td_embedding_lookup_s8",
+                 data=ids)
+
+
+def test_embedding_lookup_out_of_range_id_fails_the_inference(tmp_path: Path) -> None:
+    from tinydeploy.compile import compile_model
+    from tinydeploy.compile.host import HostModel, build_shared
+    from tinydeploy.errors import ToolchainError
+    from tinydeploy.model.ir import parse_model
+
+    g = Graph()
+    x, y = embedding(10, [4], 3)(g)
+    cm = compile_model(parse_model(g.build([x], [y]), name="m"), tmp_path / "m")
+    host = HostModel(build_shared(cm))
+    assert host.invoke(np.array([0, 9, 3], np.int32), np.dtype(np.int8), 12).size == 12
+    with pytest.raises(ToolchainError, match="td_model_invoke returned 3"):  # TD_ERR_INVOKE
+        host.invoke(np.array([0, 10, 3], np.int32), np.dtype(np.int8), 12)
+
+
+@pytest.mark.parametrize("src,dst", [("int8", "int32"), ("int32", "int8"), ("bool", "int8"),
+                                     ("bool", "int32"), ("int32", "int32"), ("int8", "int8")])
+def test_cast_matches_tflm(tmp_path: Path, src: str, dst: str) -> None:
+    """Raw values converted (no requantization); int32 to int8 keeps the low byte, so the
+    random full-range int32 inputs wrap."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([2, 3, 7], *((0.05, 3) if src == "int8" else (None, 0)), dtype=src)
+        y = g.tensor([2, 3, 7], *((0.1, -2) if dst == "int8" else (None, 0)), dtype=dst)
+        g.op("CAST", [x], [y])
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_cast")
+
+
+def test_cast_of_arg_max_indices(tmp_path: Path) -> None:
+    """ARG_MAX's int32 indices cast to int8, then compared: int32 inside the model."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([3, 5, 9], 0.05, 3)
+        idx = g.tensor([3, 9], dtype="int32")
+        g.op("ARG_MAX", [x, g.const([1])], [idx], "ArgMaxOptions",
+             outputType=Graph.tensor_type("int32"))
+        y = g.tensor([3, 9], 1.0, 0)
+        g.op("CAST", [idx], [y])
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_cast")

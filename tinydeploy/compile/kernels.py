@@ -698,7 +698,76 @@ class SelectParams:
     stride_y: list[int] = c(I32, "the same for y", "TD_KMAX_DIMS")
 
 
-TYPED_PARAMS: tuple[type, ...] = (ArgMinMaxParams, CompareParams, LogicalParams, SelectParams)
+@dataclass(frozen=True)
+class CumsumParams:
+    """CUMSUM (int8) along one axis, the input viewed as [before][depth][after]: each
+    input (plus the offset) shifted left by left_shift (20) and halved (the common scale
+    is twice the input scale), summed from the scaled offset (TFLite Micro seeds the sum
+    with it), each partial sum requantized to the output."""
+
+    C_NAME: ClassVar[str] = "td_cumsum_params"
+    before: int = c(I32, "product of the dimensions before the axis")
+    depth: int = c(I32, "the axis")
+    after: int = c(I32, "product of the dimensions after the axis")
+    exclusive: int = c(I32, "1: element i sums the elements before i only")
+    reverse: int = c(I32, "1: sum from the end of the axis")
+    left_shift: int = c(I32, "20")
+    input_offset: int = c(I32)
+    input_multiplier: int = c(I32)
+    input_shift: int = c(I32, "<= 0")
+    output_multiplier: int = c(I32)
+    output_shift: int = c(I32, "<= 0")
+    output_offset: int = c(I32)
+
+
+@dataclass(frozen=True)
+class SpaceToBatchParams:
+    """SPACE_TO_BATCH_ND (3-D inputs as width 1): output batch (sh * block_w + sw) * in_batch
+    + b holds the pixels (oh * block_h + sh - pad_top, ow * block_w + sw - pad_left) of
+    input batch b, pad_value outside the input."""
+
+    C_NAME: ClassVar[str] = "td_space_to_batch_params"
+    in_batch: int = c(I32)
+    in_h: int = c(I32)
+    in_w: int = c(I32)
+    depth: int = c(I32)
+    out_batch: int = c(I32, "in_batch * block_h * block_w")
+    out_h: int = c(I32)
+    out_w: int = c(I32)
+    block_h: int = c(I32)
+    block_w: int = c(I32)
+    pad_top: int = c(I32)
+    pad_left: int = c(I32)
+    pad_value: int = c(I32, "the raw int8 written into the padding")
+
+
+@dataclass(frozen=True)
+class CastParams:
+    """CAST: size elements converted as C converts them (TFLite's static_cast); int32 to
+    int8 keeps the low byte. in_dtype, out_dtype: td_model.h's TD_INT8, TD_INT32, TD_BOOL."""
+
+    C_NAME: ClassVar[str] = "td_cast_params"
+    size: int = c(I32)
+    in_dtype: int = c(I32, "td_dtype of the input")
+    out_dtype: int = c(I32, "td_dtype of the output (not TD_BOOL: TFLite Micro has none)")
+
+
+@dataclass(frozen=True)
+class EmbeddingLookupParams:
+    """EMBEDDING_LOOKUP: output row i copies row ids[i] of a constant int8 table of
+    rows x row_size values; an id outside [0, rows) fails the inference (TD_ERR_INVOKE),
+    as TFLite Micro's Eval does."""
+
+    C_NAME: ClassVar[str] = "td_embedding_lookup_params"
+    count: int = c(I32, "ids looked up")
+    rows: int = c(I32)
+    row_size: int = c(I32, "values per row")
+    table: str | None = c("const int8_t *", "rows x row_size values (flash)")
+
+
+TYPED_PARAMS: tuple[type, ...] = (ArgMinMaxParams, CompareParams, LogicalParams, SelectParams,
+                                  CumsumParams, SpaceToBatchParams, CastParams,
+                                  EmbeddingLookupParams)
 
 
 # In header order: a struct after the structs it embeds.
@@ -998,6 +1067,10 @@ KERNELS.update({k.name: k for k in (
     Kernel("td_logical_b8", LogicalParams, ("td_logical_b8.c",)),
     Kernel("td_logical_not_b8", LogicalParams, ("td_logical_not_b8.c",)),
     Kernel("td_select_v2_s8", SelectParams, ("td_select_v2_s8.c",)),
+    Kernel("td_cumsum_s8", CumsumParams, ("td_cumsum_s8.c",)),
+    Kernel("td_space_to_batch_nd_s8", SpaceToBatchParams, ("td_space_to_batch_nd_s8.c",)),
+    Kernel("td_cast", CastParams, ("td_cast.c",)),
+    Kernel("td_embedding_lookup_s8", EmbeddingLookupParams, ("td_embedding_lookup_s8.c",)),
 )})
 
 # MAC kernels for cores without the DSP extension (tinydeploy/compile/mac.py swaps them

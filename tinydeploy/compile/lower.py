@@ -39,7 +39,8 @@ SUPPORTED_OPS += (
     "REDUCE_MIN", "ELU", "GATHER_ND", "BATCH_TO_SPACE_ND", "ADD_N")
 # ops on int32 / bool tensors (lowered in .lower_typed)
 SUPPORTED_OPS += ("ARG_MAX", "ARG_MIN", "EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER",
-                  "GREATER_EQUAL", "LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT", "SELECT_V2")
+                  "GREATER_EQUAL", "LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT", "SELECT_V2",
+                  "CUMSUM", "SPACE_TO_BATCH_ND", "EMBEDDING_LOOKUP", "CAST")
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """Lowering of the ops whose inputs or outputs are int32 or bool tensors (issue 17):
 ARG_MAX / ARG_MIN (int8 in, int32 class indices out), the comparisons (int8 in, bool
 out), LOGICAL_AND / LOGICAL_OR / LOGICAL_NOT (bool) and SELECT_V2 (bool condition,
-int8 values).
+int8 values); CUMSUM (int8, its axis an int32 operand), SPACE_TO_BATCH_ND,
+EMBEDDING_LOOKUP (int32 ids, a constant int8 table) and CAST between int8, int32 and
+bool.
 
 A mixin of :class:`tinydeploy.compile.lower.Lowering`, like :mod:`.lower_ops`: each
 ``op_<name>`` method is TFLite Micro's Prepare of that op, done in Python, appending
@@ -21,6 +23,9 @@ from tinydeploy.compile.lower import ConstArray, Step, _q, inplace_distance, uns
 from tinydeploy.model.ir import Model, Op, Tensor
 
 MAX_DIMS = 6  # broadcast rank of the kernels (TD_KMAX_DIMS)
+# td_model.h's td_dtype values (td_cast_params); CAST's output is never bool in TFLM
+TD_DTYPE_IDS = {"int8": 0, "int32": 2, "bool": 3}
+ITEMSIZE = {"int8": 1, "int32": 4, "bool": 1}
 
 
 def _axis(t: Tensor, rank: int) -> int | None:
@@ -218,3 +223,117 @@ class TypedMixin:
         self.steps.append(Step(op.index, op.opcode, "td_select_v2_s8", "td_select_params", params,
                                [t.index for pos, t in enumerate(ts) if pos not in consts],
                                [y.index], arrays, inplace, const_inputs=consts))
+
+    # ------------------------------------------------------------- cumsum
+
+    def op_cumsum(self, op: Op) -> None:
+        x = self.act(op, op.inputs[0])
+        y = self.act(op, op.outputs[0])
+        xs = [int(v) for v in x.shape]
+        if [int(v) for v in y.shape] != xs or not xs:
+            raise unsupported(self.model, op, "output shape differs from the input's")
+        axis_t = self.const(op, op.inputs[1], "axis")
+        axis = _axis(axis_t, len(xs))
+        if axis is None:
+            raise unsupported(self.model, op, f"axis {axis_t.name!r} must be one int32 value "
+                                              f"in [-{len(xs)}, {len(xs)})")
+        (si, zi), (so, zo) = _q(x), _q(y)
+        # CumSumPrepare: the common scale is twice the input scale, in double
+        twice = 2 * float(si)
+        real_out = twice / ((1 << 20) * float(so))
+        if not real_out < 1.0:
+            raise unsupported(self.model, op, f"output scale {so:g} is too small for input "
+                                              f"scale {si:g} (TFLite Micro needs a multiplier "
+                                              "below 1)")
+        mi, shi = quant.quantize_multiplier_smaller_than_one(float(si) / twice)
+        mo, sho = quant.quantize_multiplier_smaller_than_one(real_out)
+        params = dict(before=int(np.prod(xs[:axis], dtype=np.int64)), depth=xs[axis],
+                      after=int(np.prod(xs[axis + 1:], dtype=np.int64)),
+                      exclusive=int(bool(op.options.get("exclusive", False))),
+                      reverse=int(bool(op.options.get("reverse", False))), left_shift=20,
+                      input_offset=-zi, input_multiplier=mi, input_shift=shi,
+                      output_multiplier=mo, output_shift=sho, output_offset=zo)
+        # the kernel writes along the axis, not in address order: no overlap
+        self.steps.append(Step(op.index, op.opcode, "td_cumsum_s8", "td_cumsum_params", params,
+                               [x.index], [y.index], [], {}))
+
+    # ------------------------------------------------------------- space to batch
+
+    def op_space_to_batch_nd(self, op: Op) -> None:
+        x = self.act(op, op.inputs[0])
+        y = self.act(op, op.outputs[0])
+        if _q(x) != _q(y):
+            raise unsupported(self.model, op, "input and output quantization differ")
+        block = [int(v) for v in np.asarray(self.const(op, op.inputs[1], "block shape").data).ravel()]
+        pads = [int(v) for v in np.asarray(self.const(op, op.inputs[2], "paddings").data).ravel()]
+        xs, ys = [int(v) for v in x.shape], [int(v) for v in y.shape]
+        if len(xs) == 3 and len(ys) == 3:  # [batch, height, channels]: a width of 1
+            xs, ys, block, pads = ([xs[0], xs[1], 1, xs[2]], [ys[0], ys[1], 1, ys[2]],
+                                   block[:1] + [1], pads[:2] + [0, 0])
+        if len(xs) != 4 or len(ys) != 4 or len(block) != 2 or len(pads) != 4 or \
+                min(block) < 1 or min(pads) < 0:
+            raise unsupported(self.model, op, "expected a 3-D or 4-D input, 2 block sizes and "
+                                              "non-negative paddings")
+        n, h, w, c = xs
+        bh, bw = block
+        if ys != [n * bh * bw, (h + pads[0] + pads[1]) // bh, (w + pads[2] + pads[3]) // bw, c] \
+                or (h + pads[0] + pads[1]) % bh or (w + pads[2] + pads[3]) % bw:
+            raise unsupported(self.model, op, "output shape disagrees with block and paddings")
+        if any(pads):
+            # TFLite Micro never sets SpaceToBatchParams.output_offset, the value it pads
+            # with: the padding holds whatever bytes its persistent buffer had (0 in a fresh
+            # arena, anything after other models ran), so no result can match it
+            raise unsupported(self.model, op, "non-zero paddings: TFLite Micro pads with an "
+                                              "unset value (its output_offset); pad with PAD "
+                                              "first")
+        params = dict(in_batch=n, in_h=h, in_w=w, depth=c, out_batch=ys[0], out_h=ys[1],
+                      out_w=ys[2], block_h=bh, block_w=bw, pad_top=pads[0], pad_left=pads[2],
+                      pad_value=_q(y)[1])  # the zero point, should a padding ever be allowed
+        self.steps.append(Step(op.index, op.opcode, "td_space_to_batch_nd_s8",
+                               "td_space_to_batch_params", params, [x.index], [y.index], [],
+                               {}))
+
+    # ------------------------------------------------------------- embedding lookup
+
+    def op_embedding_lookup(self, op: Op) -> None:
+        ids = self.act(op, op.inputs[0], "int32")
+        table = self.const(op, op.inputs[1], "table")
+        y = self.act(op, op.outputs[0])
+        if table.dtype != "int8" or len(table.shape) < 2:
+            raise unsupported(self.model, op, f"table {table.name!r} must be int8 with at least "
+                                              "2 dimensions (float tables are not supported)")
+        if len(ids.shape) != 1:
+            raise unsupported(self.model, op, f"ids {ids.name!r} must be 1-D")
+        rows = int(table.shape[0])
+        row_size = int(np.prod(table.shape[1:], dtype=np.int64))
+        if y.size != ids.size * row_size:
+            raise unsupported(self.model, op, "output shape does not match ids x table rows")
+        name = f"op{op.index}_table"
+        arr = ConstArray(name, "int8_t", np.asarray(table.data).ravel().astype(np.int64),
+                         "weights")
+        params = dict(count=ids.size, rows=rows, row_size=row_size, table=name)
+        # output value (i, k) needs id i, read before row i is written
+        first = np.repeat(np.arange(ids.size), row_size)
+        self.steps.append(Step(op.index, op.opcode, "td_embedding_lookup_s8",
+                               "td_embedding_lookup_params", params, [ids.index], [y.index],
+                               [arr], {ids.index: inplace_distance(first, 4, 1)}))
+
+    # ------------------------------------------------------------- cast
+
+    def op_cast(self, op: Op) -> None:
+        src, dst = self.t(op.inputs[0]), self.t(op.outputs[0])
+        if src.dtype not in TD_DTYPE_IDS or dst.dtype not in ("int8", "int32"):
+            raise unsupported(self.model, op, f"{src.dtype} to {dst.dtype}; supported: int8, "
+                                              "int32 or bool to int8 or int32")
+        # the raw values are converted: no quantization is required on either side
+        if src.data is not None:
+            raise unsupported(self.model, op, f"constant input {src.name!r} (fold it)")
+        if src.size != dst.size:
+            raise unsupported(self.model, op, "input and output sizes differ")
+        params = dict(size=src.size, in_dtype=TD_DTYPE_IDS[src.dtype],
+                      out_dtype=TD_DTYPE_IDS[dst.dtype])
+        self.steps.append(Step(op.index, op.opcode, "td_cast", "td_cast_params", params,
+                               [src.index], [dst.index], [],
+                               {src.index: inplace_distance(np.arange(src.size),
+                                                            ITEMSIZE[src.dtype],
+                                                            ITEMSIZE[dst.dtype])}))
