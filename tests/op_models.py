@@ -293,8 +293,9 @@ def typed_ops_model(seed: int = 0) -> bytes:
 
 
 def bool_ops_model(seed: int = 0) -> bytes:
-    """EQUAL, LESS, GREATER_EQUAL (requantized operands), LOGICAL_OR with a bool constant
-    and ARG_MAX in between; the output is a bool tensor (td_model.h TD_BOOL)."""
+    """EQUAL, LESS, GREATER_EQUAL (requantized operands), ARG_MAX indices compared with
+    int32 labels, LOGICAL_OR with a bool constant; the output is a bool tensor (td_model.h
+    TD_BOOL)."""
     g = Graph()
     x = g.input([1, 6, 8], 0.02, -5)
     r = g.tensor([1, 6, 8], 0.0015, 10)  # below 1/256: the comparisons' rescaling matters
@@ -311,8 +312,12 @@ def bool_ops_model(seed: int = 0) -> bytes:
     g.op("LOGICAL_OR", [eq, lt], [a])
     b = g.tensor([1, 6, 8], dtype="bool")
     g.op("LOGICAL_AND", [a, ge], [b])
+    hit = g.tensor([1, 8], dtype="bool")  # the int32 indices against constant labels
+    g.op("EQUAL", [idx, g.const([[0, 1, 2, 3, 4, 5, 0, 1]])], [hit])
+    c = g.tensor([1, 6, 8], dtype="bool")
+    g.op("LOGICAL_OR", [b, hit], [c])
     y = g.tensor([1, 6, 8], dtype="bool")
-    g.op("LOGICAL_OR", [b, g.const([[True], [False], [False], [True], [False], [False]], "bool")],
+    g.op("LOGICAL_OR", [c, g.const([[True], [False], [False], [True], [False], [False]], "bool")],
          [y])
     return g.build([x], [y])
 

@@ -337,6 +337,10 @@ td_status td_arg_min_s8(const td_arg_min_max_params *p, const int8_t *input, int
  * does: output 1 where the comparison holds, else 0. */
 td_status td_compare_s8(const td_compare_params *p, const int8_t *input1, const int8_t *input2,
                         uint8_t *output);
+/* The same comparisons of int32 inputs (class indices, ...): the raw values, no scaling;
+ * only bc and cmp are used. */
+td_status td_compare_i32(const td_compare_params *p, const int32_t *input1,
+                         const int32_t *input2, uint8_t *output);
 
 /* LOGICAL_AND / LOGICAL_OR (p->op) of bool inputs broadcast to the output; any non-zero
  * input byte counts as true, the output is 0 or 1. */

@@ -344,7 +344,8 @@ NEW_KERNELS = {
                                     "td_reduce_min_s8", "td_mul_s8", "td_log_softmax_s8"}),
     "typed_ops": (typed_ops_model, {"td_arg_min_s8", "td_compare_s8", "td_logical_b8",
                                     "td_logical_not_b8", "td_select_v2_s8", "td_maximum_s8"}),
-    "bool_ops": (bool_ops_model, {"td_compare_s8", "td_logical_b8", "td_requantize_s8"}),
+    "bool_ops": (bool_ops_model, {"td_compare_s8", "td_logical_b8", "td_requantize_s8",
+                                  "td_arg_max_s8", "td_compare_i32"}),
     "lookup_ops": (lookup_ops_model, {"td_cumsum_s8", "td_space_to_batch_nd_s8", "td_arg_max_s8",
                                       "td_embedding_lookup_s8", "td_cast"}),
 }
@@ -1025,3 +1026,27 @@ def test_cast_of_arg_max_indices(tmp_path: Path) -> None:
         g.op("CAST", [idx], [y])
         return x, y
     assert_exact(build, tmp_path / "m", "td_cast")
+
+
+@pytest.mark.parametrize("op", COMPARISONS)
+@pytest.mark.parametrize("form", ["same", "const", "bcast"])
+def test_int32_comparison_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
+    """ARG_MAX indices against a second ARG_MAX, constant labels, or one broadcast label
+    row: int32 compared as it is."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([4, 6, 5], 0.05, 3)
+        i1 = g.tensor([4, 5], dtype="int32")
+        g.op("ARG_MAX", [x, g.const([1])], [i1], "ArgMaxOptions",
+             outputType=Graph.tensor_type("int32"))
+        if form == "same":
+            i2 = g.tensor([4, 5], dtype="int32")
+            g.op("ARG_MIN", [x, g.const([1])], [i2], "ArgMinOptions",
+                 outputType=Graph.tensor_type("int32"))
+        elif form == "const":
+            i2 = g.const(np.random.default_rng(7).integers(0, 6, [4, 5]), "int32")
+        else:
+            i2 = g.const([[2, 0, 5, 3, 1]], "int32")
+        y = g.tensor([4, 5], dtype="bool")
+        g.op(op, [i1, i2], [y])
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_compare_i32")

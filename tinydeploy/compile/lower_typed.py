@@ -1,6 +1,6 @@
 """Lowering of the ops whose inputs or outputs are int32 or bool tensors (issue 17):
-ARG_MAX / ARG_MIN (int8 in, int32 class indices out), the comparisons (int8 in, bool
-out), LOGICAL_AND / LOGICAL_OR / LOGICAL_NOT (bool) and SELECT_V2 (bool condition,
+ARG_MAX / ARG_MIN (int8 in, int32 class indices out), the comparisons (int8 or int32
+in, bool out), LOGICAL_AND / LOGICAL_OR / LOGICAL_NOT (bool) and SELECT_V2 (bool condition,
 int8 values); CUMSUM (int8, its axis an int32 operand), SPACE_TO_BATCH_ND,
 EMBEDDING_LOOKUP (int32 ids, a constant int8 table) and CAST between int8, int32 and
 bool.
@@ -117,14 +117,44 @@ class TypedMixin:
 
     # ------------------------------------------------------------- comparisons
 
+    def _compare_i32(self, op: Op) -> None:
+        """int32 comparisons (ARG_MAX indices against a label): raw values, no scaling."""
+        ts, consts, arrays = [], {}, []
+        for pos, idx in enumerate(op.inputs[:2]):
+            t = self.t(idx)
+            if t.data is None:
+                ts.append(self.act(op, idx, "int32"))
+                continue
+            name = f"op{op.index}_operand{pos}"
+            arrays.append(ConstArray(name, "int32_t", np.asarray(t.data).ravel().astype(np.int64),
+                                     "weights"))
+            consts[pos] = name
+            ts.append(t)
+        if len(consts) == 2:
+            raise unsupported(self.model, op, "both operands are constants (fold them)")
+        a, b = ts
+        y = self.act(op, op.outputs[0], "bool")
+        bc, firsts = self._broadcast(op, a, b, y)
+        params = {"bc": bc, "cmp": registry.COMPARISONS[op.opcode], "left_shift": 0,
+                  "input1_offset": 0, "input1_multiplier": 0, "input1_shift": 0,
+                  "input2_offset": 0, "input2_multiplier": 0, "input2_shift": 0}
+        inplace = {t.index: inplace_distance(fr, 4, 1)
+                   for pos, (t, fr) in enumerate(zip((a, b), firsts)) if pos not in consts}
+        self.steps.append(Step(op.index, op.opcode, "td_compare_i32", "td_compare_params", params,
+                               [t.index for pos, t in enumerate((a, b)) if pos not in consts],
+                               [y.index], arrays, inplace, const_inputs=consts))
+
     def _compare(self, op: Op) -> None:
-        # int8 only: TFLite Micro rescales int8 inputs (ComparisonsPrepare); the
-        # converter gives int32/bool comparisons only on shapes and masks
+        # int8, rescaled as TFLite Micro's ComparisonsPrepare does, and int32 as it is
+        types = [self.t(idx).dtype for idx in op.inputs[:2]]
+        if types == ["int32", "int32"]:
+            self._compare_i32(op)
+            return
         for idx in op.inputs[:2]:
             t = self.t(idx)
             if t.dtype != "int8":
-                raise unsupported(self.model, op, f"input {t.name!r} is {t.dtype}; only int8 "
-                                                  "comparisons are supported")
+                raise unsupported(self.model, op, f"input {t.name!r} is {t.dtype}; int8 and "
+                                                  "int32 comparisons are supported")
         (a, b), consts, arrays = self._operands(op)
         y = self.act(op, op.outputs[0], "bool")
         params: dict[str, Any] = {}
