@@ -1050,3 +1050,34 @@ def test_int32_comparison_matches_tflm(tmp_path: Path, op: str, form: str) -> No
         g.op(op, [i1, i2], [y])
         return x, y
     assert_exact(build, tmp_path / "m", "td_compare_i32")
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+@pytest.mark.parametrize("name,dtype", [("typed_ops", "int32"), ("bool_ops", "bool")])
+def test_int32_and_bool_outputs_over_tdlink(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                            name: str, dtype: str) -> None:
+    """The firmware built for the host: td-info names the output's dtype, m-results (the
+    EEMBC runner's line) prints the int32 / bool values exactly, td-out holds their bytes."""
+    import op_models
+
+    from tinydeploy.boards import load_board
+    from tinydeploy.cli import main
+    from tinydeploy.model.reference import Reference
+    from tinydeploy.targets import HostTarget
+
+    raw = getattr(op_models, f"{name}_model")()
+    model = tmp_path / f"{name}.tflite"
+    model.write_bytes(raw)
+    assert main(["flash", str(model), "--board", "host", "--check", "1", "--runs", "1",
+                 "-o", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+    elf = tmp_path / "out" / "project" / "build" / "fw"
+    ref = Reference(raw)
+    x = np.random.default_rng(9).integers(-128, 128, ref.input_shape).astype(np.int8)
+    want = ref.run(x).ravel()
+    with HostTarget(load_board("host"), elf) as target:
+        link = target.link
+        assert link.info()["output"]["dtype"] == dtype
+        link.load_input(x.tobytes())
+        result = link.infer(1, 0)
+        assert result.results == [float(v) for v in want.astype(np.int64)]
+        assert np.array_equal(np.frombuffer(link.output(), dtype=want.dtype), want)
