@@ -288,7 +288,8 @@ def typed_ops_model(seed: int = 0) -> bytes:
     am = g.tensor([2, 5, 12], *q)
     g.op("MAXIMUM", [sel, g.const(np.full([12], -20), "int8", scale=0.05, zp=3)], [am])
     y = g.tensor([2, 12], dtype="int32")
-    g.op("ARG_MIN", [am, g.const([1])], [y], "ArgMinOptions", outputType=Graph.tensor_type("int32"))
+    g.op("ARG_MIN", [am, g.const([1])], [y], "ArgMinOptions",
+         outputType=Graph.tensor_type("int32"))
     return g.build([x], [y])
 
 
@@ -303,7 +304,8 @@ def bool_ops_model(seed: int = 0) -> bytes:
     eq = g.tensor([1, 6, 8], dtype="bool")
     g.op("EQUAL", [x, r], [eq])
     idx = g.tensor([1, 8], dtype="int32")
-    g.op("ARG_MAX", [x, g.const([1])], [idx], "ArgMaxOptions", outputType=Graph.tensor_type("int32"))
+    g.op("ARG_MAX", [x, g.const([1])], [idx], "ArgMaxOptions",
+         outputType=Graph.tensor_type("int32"))
     lt = g.tensor([1, 6, 8], dtype="bool")
     g.op("LESS", [r, g.const([0], "int8", scale=0.02, zp=-5)], [lt])
     ge = g.tensor([1, 6, 8], dtype="bool")

@@ -936,7 +936,7 @@ def test_cumsum_property(tmp_path: Path, shape: list[int], data: st.DataObject, 
                  tmp_path / "m", inputs=8)
 
 
-# ---------------------------------------------------------------- SPACE_TO_BATCH_ND, EMBEDDING_LOOKUP, CAST
+# ---------------------------------------------------------------- space to batch, lookup, cast
 
 @pytest.mark.parametrize("shape,block,pads,out,zp", [
     ([1, 4, 6, 3], [2, 2], [[0, 0], [0, 0]], [4, 2, 3, 3], 3),

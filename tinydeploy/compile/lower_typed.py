@@ -13,9 +13,9 @@ one :class:`Step`. int32 tensors are 4 bytes an element, bool tensors one byte h
 
 from __future__ import annotations
 
-import numpy as np
-
 from typing import Any
+
+import numpy as np
 
 from tinydeploy.compile import kernels as registry
 from tinydeploy.compile import quant
@@ -26,6 +26,7 @@ MAX_DIMS = 6  # broadcast rank of the kernels (TD_KMAX_DIMS)
 # td_model.h's td_dtype values (td_cast_params); CAST's output is never bool in TFLM
 TD_DTYPE_IDS = {"int8": 0, "int32": 2, "bool": 3}
 ITEMSIZE = {"int8": 1, "int32": 4, "bool": 1}
+CTYPE = {"int8": "int8_t", "int32": "int32_t", "bool": "uint8_t"}  # constants in flash
 
 
 def _axis(t: Tensor, rank: int) -> int | None:
@@ -66,26 +67,41 @@ class TypedMixin:
     model: Model
     steps: list[Step]
 
-    def _bool_operands(self, op: Op, count: int) -> tuple[list[Tensor], dict[int, str],
-                                                          list[ConstArray]]:
-        """The bool operands of a logical op: activations, or constants in flash."""
-        ts, consts, arrays = [], {}, []
-        for pos, idx in enumerate(op.inputs[:count]):
+    def _typed_operands(self, op: Op, dtypes: list[str]) -> tuple[list[Tensor], dict[int, str],
+                                                                  list[ConstArray]]:
+        """The operands of an op taking raw values of ``dtypes`` (int32 indices, bool
+        masks, int8 values copied as they are): activations, or constants passed to the
+        kernel as arrays in flash (their argument position -> the array's name)."""
+        ts: list[Tensor] = []
+        consts: dict[int, str] = {}
+        arrays: list[ConstArray] = []
+        for pos, (idx, dtype) in enumerate(zip(op.inputs, dtypes)):
             t = self.t(idx)
             if t.data is None:
-                ts.append(self.act(op, idx, "bool"))
+                ts.append(self.act(op, idx, dtype))
                 continue
-            if t.dtype != "bool":
+            if t.dtype != dtype:
                 raise unsupported(self.model, op, f"constant operand {t.name!r} is {t.dtype}, "
-                                                  "not bool")
+                                                  f"not {dtype}")
             name = f"op{op.index}_operand{pos}"
-            arrays.append(ConstArray(name, "uint8_t", np.asarray(t.data).ravel().astype(np.int64),
-                                     "weights"))
+            arrays.append(ConstArray(name, CTYPE[dtype],
+                                     np.asarray(t.data).ravel().astype(np.int64), "weights"))
             consts[pos] = name
             ts.append(t)
-        if len(consts) == count:
+        if len(consts) == len(dtypes):
             raise unsupported(self.model, op, "every operand is a constant (fold them)")
         return ts, consts, arrays
+
+    def _step(self, op: Op, kernel: str, ptype: str, params: dict[str, Any], ins: list[Tensor],
+              firsts: list[np.ndarray], y: Tensor, arrays: list[ConstArray],
+              consts: dict[int, str], in_size: int = 1) -> None:
+        """Append an element-wise step whose activation inputs (``ins`` not in ``consts``)
+        read ``firsts`` per one-byte output element (in-place distances)."""
+        inplace = {t.index: inplace_distance(fr, in_size, 1)
+                   for pos, (t, fr) in enumerate(zip(ins, firsts)) if pos not in consts}
+        self.steps.append(Step(op.index, op.opcode, kernel, ptype, params,
+                               [t.index for pos, t in enumerate(ins) if pos not in consts],
+                               [y.index], arrays, inplace, const_inputs=consts))
 
     def op_arg_max(self, op: Op) -> None:
         x = self.act(op, op.inputs[0])
@@ -119,30 +135,15 @@ class TypedMixin:
 
     def _compare_i32(self, op: Op) -> None:
         """int32 comparisons (ARG_MAX indices against a label): raw values, no scaling."""
-        ts, consts, arrays = [], {}, []
-        for pos, idx in enumerate(op.inputs[:2]):
-            t = self.t(idx)
-            if t.data is None:
-                ts.append(self.act(op, idx, "int32"))
-                continue
-            name = f"op{op.index}_operand{pos}"
-            arrays.append(ConstArray(name, "int32_t", np.asarray(t.data).ravel().astype(np.int64),
-                                     "weights"))
-            consts[pos] = name
-            ts.append(t)
-        if len(consts) == 2:
-            raise unsupported(self.model, op, "both operands are constants (fold them)")
+        ts, consts, arrays = self._typed_operands(op, ["int32", "int32"])
         a, b = ts
         y = self.act(op, op.outputs[0], "bool")
         bc, firsts = self._broadcast(op, a, b, y)
         params = {"bc": bc, "cmp": registry.COMPARISONS[op.opcode], "left_shift": 0,
                   "input1_offset": 0, "input1_multiplier": 0, "input1_shift": 0,
                   "input2_offset": 0, "input2_multiplier": 0, "input2_shift": 0}
-        inplace = {t.index: inplace_distance(fr, 4, 1)
-                   for pos, (t, fr) in enumerate(zip((a, b), firsts)) if pos not in consts}
-        self.steps.append(Step(op.index, op.opcode, "td_compare_i32", "td_compare_params", params,
-                               [t.index for pos, t in enumerate((a, b)) if pos not in consts],
-                               [y.index], arrays, inplace, const_inputs=consts))
+        self._step(op, "td_compare_i32", "td_compare_params", params, [a, b], firsts, y, arrays,
+                   consts, in_size=4)
 
     def _compare(self, op: Op) -> None:
         # int8, rescaled as TFLite Micro's ComparisonsPrepare does, and int32 as it is
@@ -168,11 +169,8 @@ class TypedMixin:
                            f"input{k}_shift": s})
         bc, firsts = self._broadcast(op, a, b, y)
         params = {"bc": bc, "cmp": registry.COMPARISONS[op.opcode], "left_shift": 8, **params}
-        inplace = {t.index: inplace_distance(fr, 1, 1)
-                   for pos, (t, fr) in enumerate(zip((a, b), firsts)) if pos not in consts}
-        self.steps.append(Step(op.index, op.opcode, "td_compare_s8", "td_compare_params", params,
-                               [t.index for pos, t in enumerate((a, b)) if pos not in consts],
-                               [y.index], arrays, inplace, const_inputs=consts))
+        self._step(op, "td_compare_s8", "td_compare_params", params, [a, b], firsts, y, arrays,
+                   consts)
 
     op_equal = op_not_equal = op_less = op_less_equal = _compare
     op_greater = op_greater_equal = _compare
@@ -180,15 +178,12 @@ class TypedMixin:
     # ------------------------------------------------------------- logical ops
 
     def _logical(self, op: Op) -> None:
-        (a, b), consts, arrays = self._bool_operands(op, 2)
+        (a, b), consts, arrays = self._typed_operands(op, ["bool", "bool"])
         y = self.act(op, op.outputs[0], "bool")
         bc, firsts = self._broadcast(op, a, b, y)
         params = {"bc": bc, "op": registry.LOGICAL[op.opcode]}
-        inplace = {t.index: inplace_distance(fr, 1, 1)
-                   for pos, (t, fr) in enumerate(zip((a, b), firsts)) if pos not in consts}
-        self.steps.append(Step(op.index, op.opcode, "td_logical_b8", "td_logical_params", params,
-                               [t.index for pos, t in enumerate((a, b)) if pos not in consts],
-                               [y.index], arrays, inplace, const_inputs=consts))
+        self._step(op, "td_logical_b8", "td_logical_params", params, [a, b], firsts, y, arrays,
+                   consts)
 
     op_logical_and = op_logical_or = _logical
 
@@ -210,25 +205,8 @@ class TypedMixin:
         cond = self.t(op.inputs[0])
         if cond.dtype != "bool":
             raise unsupported(self.model, op, f"condition {cond.name!r} is {cond.dtype}, not bool")
-        ts: list[Tensor] = []
-        consts: dict[int, str] = {}
-        arrays: list[ConstArray] = []
-        for pos, idx in enumerate(op.inputs):
-            t = self.t(idx)
-            dtype = "bool" if pos == 0 else "int8"
-            if t.data is None:
-                ts.append(self.act(op, idx, dtype))
-                continue
-            if t.dtype != dtype:
-                raise unsupported(self.model, op, f"constant {t.name!r} is {t.dtype}, "
-                                                  f"not {dtype}")
-            name = f"op{op.index}_operand{pos}"
-            arrays.append(ConstArray(name, "uint8_t" if pos == 0 else "int8_t",
-                                     np.asarray(t.data).ravel().astype(np.int64), "weights"))
-            consts[pos] = name
-            ts.append(t)
-        if len(consts) == 3:
-            raise unsupported(self.model, op, "every operand is a constant (fold them)")
+        # TFLM copies the raw values of x or y (no requantization, no quantization needed)
+        ts, consts, arrays = self._typed_operands(op, ["bool", "int8", "int8"])
         y = self.act(op, op.outputs[0])
         out_shape = [int(v) for v in y.shape] or [1]
         if len(out_shape) > MAX_DIMS:
@@ -241,18 +219,14 @@ class TypedMixin:
                 raise unsupported(self.model, op, f"{t.name!r} does not broadcast to the output")
             strides.append(got[0] + [0] * (MAX_DIMS - len(out_shape)))
             firsts.append(np.arange(y.size) if same else got[1])
-        # TFLM writes the raw values of x or y into the output (no requantization)
         params = dict(size=y.size, dims=0 if same else len(out_shape),
                       shape=(out_shape if not same else [0] * len(out_shape)) +
                       [0] * (MAX_DIMS - len(out_shape)),
                       stride_cond=[0] * MAX_DIMS if same else strides[0],
                       stride_x=[0] * MAX_DIMS if same else strides[1],
                       stride_y=[0] * MAX_DIMS if same else strides[2])
-        inplace = {t.index: inplace_distance(fr, 1, 1)
-                   for pos, (t, fr) in enumerate(zip(ts, firsts)) if pos not in consts}
-        self.steps.append(Step(op.index, op.opcode, "td_select_v2_s8", "td_select_params", params,
-                               [t.index for pos, t in enumerate(ts) if pos not in consts],
-                               [y.index], arrays, inplace, const_inputs=consts))
+        self._step(op, "td_select_v2_s8", "td_select_params", params, ts, firsts, y, arrays,
+                   consts)
 
     # ------------------------------------------------------------- cumsum
 
@@ -294,8 +268,8 @@ class TypedMixin:
         y = self.act(op, op.outputs[0])
         if _q(x) != _q(y):
             raise unsupported(self.model, op, "input and output quantization differ")
-        block = [int(v) for v in np.asarray(self.const(op, op.inputs[1], "block shape").data).ravel()]
-        pads = [int(v) for v in np.asarray(self.const(op, op.inputs[2], "paddings").data).ravel()]
+        block, pads = ([int(v) for v in np.asarray(self.const(op, op.inputs[k], what).data).ravel()]
+                       for k, what in ((1, "block shape"), (2, "paddings")))
         xs, ys = [int(v) for v in x.shape], [int(v) for v in y.shape]
         if len(xs) == 3 and len(ys) == 3:  # [batch, height, channels]: a width of 1
             xs, ys, block, pads = ([xs[0], xs[1], 1, xs[2]], [ys[0], ys[1], 1, ys[2]],
