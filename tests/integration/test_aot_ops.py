@@ -1081,3 +1081,65 @@ def test_int32_and_bool_outputs_over_tdlink(tmp_path: Path, capsys: pytest.Captu
         result = link.infer(1, 0)
         assert result.results == [float(v) for v in want.astype(np.int64)]
         assert np.array_equal(np.frombuffer(link.output(), dtype=want.dtype), want)
+
+
+@st.composite
+def broadcast_shapes(draw: st.DrawFn, count: int) -> tuple[list[int], list[list[int]]]:
+    """An output shape (rank 1-4) and ``count`` shapes that broadcast to it (leading
+    dimensions dropped, others set to 1)."""
+    out = draw(st.lists(st.integers(1, 4), min_size=1, max_size=4))
+    shapes = []
+    for _ in range(count):
+        drop = draw(st.integers(0, len(out) - 1))
+        shapes.append([1 if draw(st.booleans()) else n for n in out[drop:]])
+    return out, shapes
+
+
+def broadcast_result(*shapes: list[int]) -> list[int]:
+    """The shape ``shapes`` broadcast to (the rank of the longest, as TFLite requires)."""
+    rank = max(len(s) for s in shapes)
+    return [max(dims) for dims in zip(*[[1] * (rank - len(s)) + s for s in shapes])]
+
+
+@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shapes=broadcast_shapes(3), cond_from_input=st.booleans())
+def test_select_v2_broadcast_property(tmp_path: Path, shapes: tuple[list[int], list[list[int]]],
+                                      cond_from_input: bool) -> None:
+    """SELECT_V2 over random broadcast shapes; the input is x, and the condition either a
+    bool constant or x < 0.1 (then the constant operand is x's shape's partner)."""
+    _, (sx, sc, sy) = shapes
+    full = broadcast_result(sx, sy) if cond_from_input else broadcast_result(sx, sc, sy)
+
+    def build(g: Graph) -> tuple[int, int]:
+        rng = np.random.default_rng(8)
+        x = g.input(sx, 0.05, 3)
+        c = g.const(rng.integers(-128, 128, sy), "int8", scale=0.05, zp=3)
+        if cond_from_input:
+            cond = g.tensor(sx, dtype="bool")
+            g.op("LESS", [x, g.const([5], "int8", scale=0.05, zp=3)], [cond])
+            operands = [cond, c, x]
+        else:
+            operands = [g.const(rng.integers(0, 2, sc), "bool"), x, c]
+        y = g.tensor(full, 0.05, 3)
+        g.op("SELECT_V2", operands, [y])
+        return x, y
+    assert_exact(build, tmp_path / "m", inputs=6)
+
+
+@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shapes=broadcast_shapes(2), op=st.sampled_from(["LOGICAL_AND", "LOGICAL_OR"]))
+def test_logical_broadcast_property(tmp_path: Path, shapes: tuple[list[int], list[list[int]]],
+                                    op: str) -> None:
+    """LOGICAL_AND / LOGICAL_OR of a bool model input and a bool constant, both
+    broadcast to the output."""
+    _, (sa, sb) = shapes
+    full = broadcast_result(sa, sb)
+
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input(sa, dtype="bool")
+        y = g.tensor(full, dtype="bool")
+        g.op(op, [x, g.const(np.random.default_rng(3).integers(0, 2, sb), "bool")], [y])
+        return x, y
+    assert_exact(build, tmp_path / "m", inputs=6)
