@@ -6,6 +6,7 @@
  * only bc and cmp of the params are used.
  */
 #include "td_broadcast.h"
+#include "td_compare.h"
 #include "td_kernels.h"
 
 td_status td_compare_i32(const td_compare_params *p, const int32_t *input1,
@@ -19,23 +20,10 @@ td_status td_compare_i32(const td_compare_params *p, const int32_t *input1,
     return TD_ERR_ARG;
   }
   for (i = 0; i < p->bc.size; ++i) {
-    int32_t a;
-    int32_t b;
-    uint8_t r;
     if (p->bc.dims == 0) {
       o1 = o2 = i;
     }
-    a = input1[o1];
-    b = input2[o2];
-    switch (p->cmp) {
-      case TD_CMP_EQUAL: r = a == b; break;
-      case TD_CMP_NOT_EQUAL: r = a != b; break;
-      case TD_CMP_LESS: r = a < b; break;
-      case TD_CMP_LESS_EQUAL: r = a <= b; break;
-      case TD_CMP_GREATER: r = a > b; break;
-      default: r = a >= b; break;
-    }
-    output[i] = r;
+    output[i] = td_cmp_holds(p->cmp, input1[o1], input2[o2]);
     td_bc_next(&p->bc, idx, &o1, &o2);
   }
   return TD_OK;

@@ -10,6 +10,7 @@
  * differ from TFLite: the rescaling is kept even when the scales agree.
  */
 #include "td_broadcast.h"
+#include "td_compare.h"
 #include "td_fixedpoint.h"
 #include "td_kernels.h"
 
@@ -17,17 +18,6 @@ static int32_t td_compare_scale(int32_t x, int32_t offset, int32_t left_shift,
                                  int32_t multiplier, int32_t shift) {
   const int32_t shifted = td_shl_wrap(x + offset, (int)left_shift);
   return td_rdivpot(td_srdhm(shifted, multiplier), (int)-shift);
-}
-
-static uint8_t td_compare_one(int32_t cmp, int32_t a, int32_t b) {
-  switch (cmp) {
-    case TD_CMP_EQUAL: return a == b;
-    case TD_CMP_NOT_EQUAL: return a != b;
-    case TD_CMP_LESS: return a < b;
-    case TD_CMP_LESS_EQUAL: return a <= b;
-    case TD_CMP_GREATER: return a > b;
-    default: return a >= b; /* TD_CMP_GREATER_EQUAL (checked by the caller) */
-  }
 }
 
 td_status td_compare_s8(const td_compare_params *p, const int8_t *input1, const int8_t *input2,
@@ -51,7 +41,7 @@ td_status td_compare_s8(const td_compare_params *p, const int8_t *input1, const 
                          p->input1_shift);
     b = td_compare_scale(input2[o2], p->input2_offset, p->left_shift, p->input2_multiplier,
                          p->input2_shift);
-    output[i] = td_compare_one(p->cmp, a, b);
+    output[i] = td_cmp_holds(p->cmp, a, b);
     td_bc_next(&p->bc, idx, &o1, &o2);
   }
   return TD_OK;
