@@ -22,8 +22,10 @@ import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
 
 _TYPES = {"int8": fb.TensorType.INT8, "int32": fb.TensorType.INT32,
-          "float32": fb.TensorType.FLOAT32, "int64": fb.TensorType.INT64}
-_NP = {"int8": np.int8, "int32": np.int32, "float32": np.float32, "int64": np.int64}
+          "float32": fb.TensorType.FLOAT32, "int64": fb.TensorType.INT64,
+          "bool": fb.TensorType.BOOL}
+_NP = {"int8": np.int8, "int32": np.int32, "float32": np.float32, "int64": np.int64,
+       "bool": np.bool_}
 
 
 class Graph:
@@ -59,8 +61,9 @@ class Graph:
         self.tensors.append(t)
         return len(self.tensors) - 1
 
-    def input(self, shape: list[int], scale: float, zp: int) -> int:
-        return self.tensor(shape, scale, zp)
+    def input(self, shape: list[int], scale: float | None = None, zp: int = 0,
+              dtype: str = "int8") -> int:
+        return self.tensor(shape, scale, zp, dtype)
 
     def const(self, values: Any, dtype: str = "int32", shape: list[int] | None = None,
               scale: float | list[float] | None = None, zp: int | list[int] = 0,
@@ -68,6 +71,11 @@ class Graph:
         arr = np.asarray(values, dtype=_NP[dtype])
         return self.tensor(list(arr.shape) if shape is None else shape, scale, zp, dtype, arr,
                            axis)
+
+    @staticmethod
+    def tensor_type(dtype: str) -> int:
+        """The schema's TensorType of ``dtype`` (option fields such as outputType)."""
+        return int(_TYPES[dtype])
 
     def op(self, name: str, inputs: list[int], outputs: list[int], options: str | None = None,
            **fields: Any) -> None:
@@ -249,4 +257,92 @@ def extra_ops_model(seed: int = 0) -> bytes:
          "MulOptions", fusedActivationFunction=0)
     y = g.tensor([2, 3, 4], 16 / 256, 127)
     g.op("LOG_SOFTMAX", [mul], [y])
+    return g.build([x], [y])
+
+
+def typed_ops_model(seed: int = 0) -> bytes:
+    """The ops on int32 / bool tensors, ending in ARG_MIN: comparisons with constant and
+    broadcast operands, the logical ops, SELECT_V2; the output is int32 class indices
+    (td_model.h TD_INT32)."""
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    q = (0.05, 3)
+    x = g.input([2, 5, 12], *q)
+    gt = g.tensor([2, 5, 12], dtype="bool")
+    g.op("GREATER", [x, g.const([-4], "int8", scale=0.03, zp=-1)], [gt])
+    m = g.tensor([2, 1, 12], *q)
+    g.op("MEAN", [x, g.const([1])], [m], "ReducerOptions", keepDims=True)
+    le = g.tensor([2, 5, 12], dtype="bool")
+    g.op("LESS_EQUAL", [m, x], [le])
+    ne = g.tensor([2, 5, 12], dtype="bool")
+    g.op("NOT_EQUAL", [x, g.const(rng.integers(-20, 20, [12]), "int8", scale=0.05, zp=3)], [ne])
+    both = g.tensor([2, 5, 12], dtype="bool")
+    g.op("LOGICAL_AND", [gt, le], [both])
+    either = g.tensor([2, 5, 12], dtype="bool")
+    g.op("LOGICAL_OR", [both, ne], [either])
+    neither = g.tensor([2, 5, 12], dtype="bool")
+    g.op("LOGICAL_NOT", [either], [neither])
+    sel = g.tensor([2, 5, 12], *q)
+    g.op("SELECT_V2", [neither, x, g.const(rng.integers(-128, 128, [12]), "int8", scale=0.05,
+                                            zp=3)], [sel])
+    am = g.tensor([2, 5, 12], *q)
+    g.op("MAXIMUM", [sel, g.const(np.full([12], -20), "int8", scale=0.05, zp=3)], [am])
+    y = g.tensor([2, 12], dtype="int32")
+    g.op("ARG_MIN", [am, g.const([1])], [y], "ArgMinOptions",
+         outputType=Graph.tensor_type("int32"))
+    return g.build([x], [y])
+
+
+def bool_ops_model(seed: int = 0) -> bytes:
+    """EQUAL, LESS, GREATER_EQUAL (requantized operands), ARG_MAX indices compared with
+    int32 labels, LOGICAL_OR with a bool constant; the output is a bool tensor (td_model.h
+    TD_BOOL)."""
+    g = Graph()
+    x = g.input([1, 6, 8], 0.02, -5)
+    r = g.tensor([1, 6, 8], 0.0015, 10)  # below 1/256: the comparisons' rescaling matters
+    g.op("QUANTIZE", [x], [r])
+    eq = g.tensor([1, 6, 8], dtype="bool")
+    g.op("EQUAL", [x, r], [eq])
+    idx = g.tensor([1, 8], dtype="int32")
+    g.op("ARG_MAX", [x, g.const([1])], [idx], "ArgMaxOptions",
+         outputType=Graph.tensor_type("int32"))
+    lt = g.tensor([1, 6, 8], dtype="bool")
+    g.op("LESS", [r, g.const([0], "int8", scale=0.02, zp=-5)], [lt])
+    ge = g.tensor([1, 6, 8], dtype="bool")
+    g.op("GREATER_EQUAL", [x, r], [ge])
+    a = g.tensor([1, 6, 8], dtype="bool")
+    g.op("LOGICAL_OR", [eq, lt], [a])
+    b = g.tensor([1, 6, 8], dtype="bool")
+    g.op("LOGICAL_AND", [a, ge], [b])
+    hit = g.tensor([1, 8], dtype="bool")  # the int32 indices against constant labels
+    g.op("EQUAL", [idx, g.const([[0, 1, 2, 3, 4, 5, 0, 1]])], [hit])
+    c = g.tensor([1, 6, 8], dtype="bool")
+    g.op("LOGICAL_OR", [b, hit], [c])
+    y = g.tensor([1, 6, 8], dtype="bool")
+    g.op("LOGICAL_OR", [c, g.const([[True], [False], [False], [True], [False], [False]], "bool")],
+         [y])
+    return g.build([x], [y])
+
+
+def lookup_ops_model(seed: int = 0) -> bytes:
+    """CUMSUM (exclusive), SPACE_TO_BATCH_ND (3-D), ARG_MAX, EMBEDDING_LOOKUP of the
+    indices in a constant table and CAST of the rows to int32 (the output)."""
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    x = g.input([1, 4, 6], 0.05, 3)
+    cs = g.tensor([1, 4, 6], 0.2, -10)
+    g.op("CUMSUM", [x, g.const([2], "int32", shape=[])], [cs], "CumsumOptions", exclusive=True,
+         reverse=False)
+    s2b = g.tensor([2, 2, 6], 0.2, -10)
+    g.op("SPACE_TO_BATCH_ND", [cs, g.const([2]), g.const([[0, 0]])], [s2b])
+    idx = g.tensor([2, 2], dtype="int32")
+    g.op("ARG_MAX", [s2b, g.const([2])], [idx], "ArgMaxOptions",
+         outputType=Graph.tensor_type("int32"))
+    ids = g.tensor([4], dtype="int32")
+    g.op("RESHAPE", [idx, g.const([4])], [ids], "ReshapeOptions", newShape=[4])
+    emb = g.tensor([4, 5], 0.02, -4)
+    g.op("EMBEDDING_LOOKUP", [ids, g.const(rng.integers(-128, 128, [6, 5]), "int8", scale=0.02,
+                                           zp=-4)], [emb])
+    y = g.tensor([4, 5], dtype="int32")
+    g.op("CAST", [emb], [y])
     return g.build([x], [y])

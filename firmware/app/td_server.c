@@ -41,6 +41,11 @@
 #include "td_model.h"
 
 #define TD_FW_VERSION "tinydeploy-fw-0.1"
+
+/* The server names and prints int32 and bool tensors (td_model.h version 2). */
+#if TD_MODEL_API_VERSION < 2
+#error "td_server.c needs td_model.h version 2 (TD_INT32, TD_BOOL)"
+#endif
 #define TD_CMD_MAX 1024u            /* longest command line; longer ones are refused */
 #ifndef TD_MAX_RUNS
 #define TD_MAX_RUNS 1000000u        /* cap on infer N and W (the fuzz build lowers it) */
@@ -142,7 +147,14 @@ static int same(const char *a, const char *b) {
   return *a == *b;
 }
 
-static const char *dtype_name(td_dtype t) { return t == TD_INT8 ? "int8" : "float32"; }
+static const char *dtype_name(td_dtype t) {
+  switch (t) {
+    case TD_INT8: return "int8";
+    case TD_INT32: return "int32";
+    case TD_BOOL: return "bool";
+    default: return "float32";
+  }
+}
 
 static void put_tensor_json(const td_tensor_info *t) {
   int32_t i;
@@ -257,12 +269,16 @@ static void cmd_results(void) {
   const void *buf = td_model_output();
   int32_t i, n;
   td_puts("m-results-[");
-  n = o->dtype == TD_INT8 ? o->bytes : o->bytes / 4;
+  n = o->bytes / td_dtype_bytes(o->dtype);
   for (i = 0; i < n; i++) {
     if (i) hal_putc(',');
     if (o->dtype == TD_INT8) {
       int32_t q = ((const int8_t *)buf)[i];
       td_put_fixed3(o->scale * (float)(q - o->zero_point));
+    } else if (o->dtype == TD_INT32) {  /* class indices (ARG_MAX): exact integers */
+      td_put_i32(((const int32_t *)buf)[i]);
+    } else if (o->dtype == TD_BOOL) {
+      hal_putc(((const uint8_t *)buf)[i] ? '1' : '0');
     } else {
       td_put_fixed3(((const float *)buf)[i]);
     }

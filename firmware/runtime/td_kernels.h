@@ -323,6 +323,54 @@ td_status td_lut_s8(const td_lut_params *p, const int8_t *input, int8_t *output)
 /* ADD_N: the sum of num_inputs tensors of `size` elements sharing one scale. */
 td_status td_add_n_s8(const td_add_n_params *p, const int8_t *const *inputs, int8_t *output);
 
+/* ---- ops on int32 and bool tensors -----------------------------------------------
+ * int32 tensors hold class indices or integer values; bool tensors are TFLite's bool,
+ * one byte per element holding 0 or 1 (uint8_t here). */
+
+/* ARG_MAX / ARG_MIN: input [outer][axis_size][inner] int8, output [outer][inner] int32:
+ * the index of the largest (smallest) raw value along the axis, the first on ties. */
+td_status td_arg_max_s8(const td_arg_min_max_params *p, const int8_t *input, int32_t *output);
+td_status td_arg_min_s8(const td_arg_min_max_params *p, const int8_t *input, int32_t *output);
+
+/* EQUAL, NOT_EQUAL, LESS, LESS_EQUAL, GREATER, GREATER_EQUAL (p->cmp, TD_CMP_*) of int8
+ * inputs broadcast to the output (td_broadcast), each rescaled by its own scale as TFLite
+ * does: output 1 where the comparison holds, else 0. */
+td_status td_compare_s8(const td_compare_params *p, const int8_t *input1, const int8_t *input2,
+                        uint8_t *output);
+/* The same comparisons of int32 inputs (class indices, ...): the raw values, no scaling;
+ * only bc and cmp are used. */
+td_status td_compare_i32(const td_compare_params *p, const int32_t *input1,
+                         const int32_t *input2, uint8_t *output);
+
+/* LOGICAL_AND / LOGICAL_OR (p->op) of bool inputs broadcast to the output; any non-zero
+ * input byte counts as true, the output is 0 or 1. */
+td_status td_logical_b8(const td_logical_params *p, const uint8_t *input1,
+                        const uint8_t *input2, uint8_t *output);
+/* LOGICAL_NOT of p->bc.size bool elements. */
+td_status td_logical_not_b8(const td_logical_params *p, const uint8_t *input, uint8_t *output);
+
+/* SELECT_V2: output = cond ? x : y, int8, the three inputs broadcast to the output. */
+td_status td_select_v2_s8(const td_select_params *p, const uint8_t *cond, const int8_t *x,
+                          const int8_t *y, int8_t *output);
+
+/* CUMSUM: running sums along the axis of [before][depth][after] int8, optionally exclusive
+ * and/or reversed. The output must not overlap the input. */
+td_status td_cumsum_s8(const td_cumsum_params *p, const int8_t *input, int8_t *output);
+
+/* SPACE_TO_BATCH_ND: input [in_batch][in_h][in_w][depth] int8 to [out_batch][out_h][out_w]
+ * [depth] (see td_space_to_batch_params). */
+td_status td_space_to_batch_nd_s8(const td_space_to_batch_params *p, const int8_t *input,
+                                  int8_t *output);
+
+/* CAST between int8, int32 and bool (input only) tensors of p->size elements; the
+ * pointers are int8_t, int32_t or uint8_t arrays as p->in_dtype / p->out_dtype say. */
+td_status td_cast(const td_cast_params *p, const void *input, void *output);
+
+/* EMBEDDING_LOOKUP: ids [count] int32, output [count][row_size] int8 rows of p->table;
+ * TD_ERR_INVOKE for an id outside [0, rows). */
+td_status td_embedding_lookup_s8(const td_embedding_lookup_params *p, const int32_t *ids,
+                                 int8_t *output);
+
 /* ---- MAC kernels for cores without the DSP extension ----------------------------
  * Cortex-M3 (layout 0, SMLAL on two channels at once) and M0/M0+ (layout 1): weights,
  * folded biases and requantization records prepared by tinydeploy/compile/mac.py, the

@@ -4,7 +4,8 @@
  * One small C interface that every runtime implements (the ahead-of-time
  * compiled model, and the TFLite Micro wrapper), so the firmware application,
  * the tdlink protocol server and the measurements never know which runtime is
- * inside. Single input and single output tensor, int8 or float32.
+ * inside. Single input and single output tensor: int8, float32, int32 (class indices
+ * of ARG_MAX) or bool (one byte, 0 or 1: comparisons).
  */
 #ifndef TD_MODEL_H
 #define TD_MODEL_H
@@ -17,7 +18,7 @@ extern "C" {
 #endif
 
 /* Version of this interface; bumped whenever a declaration below changes meaning. */
-#define TD_MODEL_API_VERSION 1
+#define TD_MODEL_API_VERSION 2  /* 2: TD_INT32 and TD_BOOL tensors, td_dtype_bytes() */
 
 typedef enum {
   TD_OK = 0,
@@ -28,7 +29,14 @@ typedef enum {
   TD_ERR_CORRUPT = 5   /* a guard word around the arena was overwritten: outputs are not trustworthy */
 } td_status;
 
-typedef enum { TD_INT8 = 0, TD_FLOAT32 = 1 } td_dtype;
+/* Element types of the I/O tensors (values fixed: the tdlink protocol names them). */
+typedef enum { TD_INT8 = 0, TD_FLOAT32 = 1, TD_INT32 = 2, TD_BOOL = 3 } td_dtype;
+
+/* Bytes of one element: a tensor holds bytes / td_dtype_bytes(dtype) elements. TD_BOOL is
+ * TFLite's bool, one byte holding 0 or 1. */
+static inline int32_t td_dtype_bytes(td_dtype t) {
+  return t == TD_FLOAT32 || t == TD_INT32 ? 4 : 1;
+}
 
 #define TD_MAX_DIMS 5
 
@@ -38,7 +46,7 @@ typedef struct {
   int32_t dims;
   int32_t shape[TD_MAX_DIMS];
   int32_t bytes;       /* total size of the buffer in bytes */
-  float scale;         /* 0 for float tensors; td_quantize()/td_dequantize() use it */
+  float scale;         /* 0 for float, int32 and bool tensors; td_quantize()/td_dequantize() use it */
   int32_t zero_point;
 } td_tensor_info;
 

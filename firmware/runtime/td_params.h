@@ -20,6 +20,17 @@
 #define TD_CODEC_S4 1
 #define TD_CODEC_LUT 2
 
+/* Comparisons of td_compare_params.cmp, ops of td_logical_params.op. */
+#define TD_CMP_EQUAL 0
+#define TD_CMP_NOT_EQUAL 1
+#define TD_CMP_LESS 2
+#define TD_CMP_LESS_EQUAL 3
+#define TD_CMP_GREATER 4
+#define TD_CMP_GREATER_EQUAL 5
+#define TD_LOGICAL_AND 0
+#define TD_LOGICAL_OR 1
+#define TD_LOGICAL_NOT 2
+
 /* Words per channel record of td_depthwise_conv2d_s8_dsp3x3. */
 #define TD_DW3X3_RECORD_WORDS 10
 
@@ -534,6 +545,111 @@ typedef struct {
   int32_t output_shift;  /* <= 0 */
   int32_t output_offset;
 } td_add_n_params;
+
+/* ARG_MAX / ARG_MIN: the input viewed as [outer][axis_size][inner], the output
+ * [outer][inner] int32 indices along the axis (the first one on ties).
+ */
+typedef struct {
+  int32_t outer;  /* product of the dimensions before the axis */
+  int32_t axis_size;  /* >= 1 */
+  int32_t inner;  /* product of the dimensions after the axis */
+} td_arg_min_max_params;
+
+/* EQUAL, NOT_EQUAL, LESS, LESS_EQUAL, GREATER, GREATER_EQUAL of int8 tensors, with
+ * broadcasting: both inputs (plus the offset) shifted left by left_shift (8) and scaled
+ * by their own scale (a multiplier < 1), the scaled values compared; bool output.
+ */
+typedef struct {
+  td_broadcast bc;
+  int32_t cmp;  /* TD_CMP_*: the comparison */
+  int32_t left_shift;  /* 8 */
+  int32_t input1_offset;
+  int32_t input1_multiplier;
+  int32_t input1_shift;  /* <= 0 */
+  int32_t input2_offset;
+  int32_t input2_multiplier;
+  int32_t input2_shift;  /* <= 0 */
+} td_compare_params;
+
+/* LOGICAL_AND / LOGICAL_OR of bool tensors with broadcasting, LOGICAL_NOT (bc.dims 0).
+ */
+typedef struct {
+  td_broadcast bc;
+  int32_t op;  /* TD_LOGICAL_* */
+} td_logical_params;
+
+/* SELECT_V2: condition ? x : y element by element, the three inputs broadcast to the
+ * output shape; the raw values are copied (TFLite Micro does not requantize).
+ */
+typedef struct {
+  int32_t size;  /* output elements */
+  int32_t dims;  /* 0: all three inputs have the output's shape */
+  int32_t shape[TD_KMAX_DIMS];  /* the output shape, outermost first */
+  /* the condition's element stride per output dimension, 0 where it broadcasts */
+  int32_t stride_cond[TD_KMAX_DIMS];
+  int32_t stride_x[TD_KMAX_DIMS];  /* the same for x */
+  int32_t stride_y[TD_KMAX_DIMS];  /* the same for y */
+} td_select_params;
+
+/* CUMSUM (int8) along one axis, the input viewed as [before][depth][after]: each input
+ * (plus the offset) shifted left by left_shift (20) and halved (the common scale is
+ * twice the input scale), summed from the scaled offset (TFLite Micro seeds the sum
+ * with it), each partial sum requantized to the output.
+ */
+typedef struct {
+  int32_t before;  /* product of the dimensions before the axis */
+  int32_t depth;  /* the axis */
+  int32_t after;  /* product of the dimensions after the axis */
+  int32_t exclusive;  /* 1: element i sums the elements before i only */
+  int32_t reverse;  /* 1: sum from the end of the axis */
+  int32_t left_shift;  /* 20 */
+  int32_t input_offset;
+  int32_t input_multiplier;
+  int32_t input_shift;  /* <= 0 */
+  int32_t output_multiplier;
+  int32_t output_shift;  /* <= 0 */
+  int32_t output_offset;
+} td_cumsum_params;
+
+/* SPACE_TO_BATCH_ND (3-D inputs as width 1): output batch (sh * block_w + sw) *
+ * in_batch + b holds the pixels (oh * block_h + sh - pad_top, ow * block_w + sw -
+ * pad_left) of input batch b, pad_value outside the input.
+ */
+typedef struct {
+  int32_t in_batch;
+  int32_t in_h;
+  int32_t in_w;
+  int32_t depth;
+  int32_t out_batch;  /* in_batch * block_h * block_w */
+  int32_t out_h;
+  int32_t out_w;
+  int32_t block_h;
+  int32_t block_w;
+  int32_t pad_top;
+  int32_t pad_left;
+  int32_t pad_value;  /* the raw int8 written into the padding */
+} td_space_to_batch_params;
+
+/* CAST: size elements converted as C converts them (TFLite's static_cast); int32 to
+ * int8 keeps the low byte. in_dtype, out_dtype: td_model.h's TD_INT8, TD_INT32,
+ * TD_BOOL.
+ */
+typedef struct {
+  int32_t size;
+  int32_t in_dtype;  /* td_dtype of the input */
+  int32_t out_dtype;  /* td_dtype of the output (not TD_BOOL: TFLite Micro has none) */
+} td_cast_params;
+
+/* EMBEDDING_LOOKUP: output row i copies row ids[i] of a constant int8 table of rows x
+ * row_size values; an id outside [0, rows) fails the inference (TD_ERR_INVOKE), as
+ * TFLite Micro's Eval does.
+ */
+typedef struct {
+  int32_t count;  /* ids looked up */
+  int32_t rows;
+  int32_t row_size;  /* values per row */
+  const int8_t *table;  /* rows x row_size values (flash) */
+} td_embedding_lookup_params;
 
 /* CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) without
  * SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/8)][depth][4] words

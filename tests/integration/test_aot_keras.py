@@ -103,7 +103,12 @@ def build(kind: str):  # -> keras.Model
     if kind == "prelu":  # PRELU, alpha shared over height and width
         x = inp(8, 8, 3)
         return tf.keras.Model(x, L.PReLU(shared_axes=[1, 2])(L.Conv2D(4, 3)(x)))
-    if kind == "cumsum":  # CUMSUM: not an AOT kernel
+    if kind == "argmax":  # a classifier ending in ARG_MAX: one int32 class index out
+        x = inp(8, 8, 2)
+        h = L.Dense(10)(L.Flatten()(L.Conv2D(4, 3, activation="relu")(x)))
+        return tf.keras.Model(x, L.Lambda(lambda v: tf.argmax(v, axis=-1,
+                                                              output_type=tf.int32))(h))
+    if kind == "cumsum":  # CUMSUM: the converter leaves it float, which AOT does not run
         x = inp(8, 8, 2)
         return tf.keras.Model(x, ops.cumsum(L.Conv2D(3, 3, padding="same")(x), axis=1))
     raise ValueError(kind)
@@ -153,6 +158,7 @@ CASES = {
     "hardswish": ("hardswish", {}),
     "attention": ("attention", {}),
     "prelu": ("prelu", {}),
+    "argmax": ("argmax", {}),
 }
 
 

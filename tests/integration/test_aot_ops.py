@@ -18,7 +18,8 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from op_models import Graph, check_model, extra_ops_model, more_ops_model, new_ops_model
+from op_models import (Graph, bool_ops_model, check_model, extra_ops_model, lookup_ops_model,
+                       more_ops_model, new_ops_model, typed_ops_model)
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc on the host")
 
@@ -194,11 +195,12 @@ def test_binary_quantization_property(tmp_path: Path, op: str, form: str,
 # ---------------------------------------------------------------- data movement
 
 def mover(shape: list[int], out_shape: list[int], op: str, consts: list[tuple[list, str]],
-          options: str | None = None, **fields: object) -> Build:
+          options: str | None = None, q: tuple[float, int] = (0.05, 3),
+          **fields: object) -> Build:
     def build(g: Graph) -> tuple[int, int]:
-        x = g.input(shape, 0.05, 3)
+        x = g.input(shape, *q)
         ins = [x] + [g.const(v, dt) for v, dt in consts]
-        y = g.tensor(out_shape, 0.05, 3)
+        y = g.tensor(out_shape, *q)
         g.op(op, ins, [y], options, **fields)
         return x, y
     return build
@@ -340,6 +342,12 @@ NEW_KERNELS = {
                                   "td_rsqrt_s8", "td_remap_s8", "td_concat_s8"}),
     "extra_ops": (extra_ops_model, {"td_lut_s8", "td_split_s8", "td_add_n_s8", "td_remap_s8",
                                     "td_reduce_min_s8", "td_mul_s8", "td_log_softmax_s8"}),
+    "typed_ops": (typed_ops_model, {"td_arg_min_s8", "td_compare_s8", "td_logical_b8",
+                                    "td_logical_not_b8", "td_select_v2_s8", "td_maximum_s8"}),
+    "bool_ops": (bool_ops_model, {"td_compare_s8", "td_logical_b8", "td_requantize_s8",
+                                  "td_arg_max_s8", "td_compare_i32"}),
+    "lookup_ops": (lookup_ops_model, {"td_cumsum_s8", "td_space_to_batch_nd_s8", "td_arg_max_s8",
+                                      "td_embedding_lookup_s8", "td_cast"}),
 }
 
 
@@ -533,7 +541,7 @@ def test_new_kernels_are_sanitizer_clean(tmp_path: Path, name: str) -> None:
     except Exception as exc:  # pragma: no cover - a toolchain without libasan
         pytest.skip(f"cannot build with sanitizers: {exc}")
     xs = random_inputs(cm, 4, seed=5)
-    outs = run_harness(exe, xs, cm.input["bytes"], cm.output["bytes"]).view(np.int8)
+    outs = run_harness(exe, xs, cm.input["bytes"], cm.output["bytes"]).view(cm.output_dtype)
     ref = TflmRunner(raw)
     for x, y in zip(xs, outs):
         assert np.array_equal(y, ref.run(x).reshape(-1))
@@ -626,3 +634,512 @@ def test_compute_ops_quantization_property(tmp_path: Path, op: str, scales: tupl
                  halfPixelCenters=bool(z_c % 2), alignCorners=not z_c % 2 and bool(z_c % 3))
         return x, y
     assert_exact(build, tmp_path / "m", inputs=4)
+
+
+# ---------------------------------------------------------------- int32 and bool tensors
+
+@pytest.mark.parametrize("dtype", ["int32", "bool"])
+def test_int32_and_bool_model_io(tmp_path: Path, dtype: str) -> None:
+    """An int32 / bool input reshaped to the output: td_model.h's TD_INT32 / TD_BOOL
+    info, the planner's element sizes and the host runner, against tflite-micro."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([1, 3, 4], dtype=dtype)
+        y = g.tensor([12], dtype=dtype)
+        g.op("RESHAPE", [x, g.const([12])], [y], "ReshapeOptions", newShape=[12])
+        return x, y
+    g = Graph()
+    x, y = build(g)
+    result = check_model(g.build([x], [y]), tmp_path / "m", inputs=8)
+    assert result["exact_match_rate"] == 1.0, result
+    text = (tmp_path / "m" / "model.c").read_text()
+    td = {"int32": "TD_INT32", "bool": "TD_BOOL"}[dtype]
+    assert f".dtype = {td}, .dims = 3" in text and f".dtype = {td}, .dims = 1" in text
+    size = {"int32": 4, "bool": 1}[dtype]
+    assert f".bytes = {12 * size}," in text
+
+
+# ---------------------------------------------------------------- ARG_MAX, ARG_MIN
+
+def arg_op(op: str, shape: list[int], axis: int, q: tuple[float, int] = (0.05, 3),
+           out_dtype: str = "int32") -> Build:
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input(shape, *q)
+        a = axis + len(shape) if axis < 0 else axis
+        y = g.tensor(shape[:a] + shape[a + 1:], dtype=out_dtype)
+        options = "ArgMaxOptions" if op == "ARG_MAX" else "ArgMinOptions"
+        g.op(op, [x, g.const([axis])], [y], options, outputType=g.tensor_type(out_dtype))
+        return x, y
+    return build
+
+
+@pytest.mark.parametrize("op", ["ARG_MAX", "ARG_MIN"])
+@pytest.mark.parametrize("shape,axis", [([1, 10], -1), ([1, 10], 1), ([2, 3, 5, 4], 3),
+                                        ([2, 3, 5, 4], 0), ([2, 3, 5, 4], 2), ([1, 7, 6], 1),
+                                        ([12], 0), ([3, 1, 4], 1)])
+def test_arg_min_max_matches_tflm(tmp_path: Path, op: str, shape: list[int], axis: int) -> None:
+    assert_exact(arg_op(op, shape, axis), tmp_path / "m", "td_" + op.lower() + "_s8")
+
+
+def test_arg_max_ties_take_the_first_index(tmp_path: Path) -> None:
+    """Few distinct values (many ties) and the all-equal row: the first index wins."""
+    data = np.random.default_rng(3).integers(-2, 2, (12, 1, 4, 6)).astype(np.int8)
+    data[0] = 5
+    for op in ("ARG_MAX", "ARG_MIN"):
+        assert_exact(arg_op(op, [1, 4, 6], 2), tmp_path / op, data=data)
+
+
+def test_classifier_ending_in_arg_max(tmp_path: Path) -> None:
+    """FULLY_CONNECTED -> SOFTMAX -> ARG_MAX: the model's output is one int32 class index."""
+    def build(g: Graph) -> tuple[int, int]:
+        rng = np.random.default_rng(0)
+        x = g.input([1, 16], 0.05, -3)
+        w = g.const(rng.integers(-127, 128, [10, 16]), "int8", scale=0.01, zp=0)
+        b = g.const(rng.integers(-200, 200, [10]), "int32", scale=0.0005, zp=0)
+        fc = g.tensor([1, 10], 0.1, 5)
+        g.op("FULLY_CONNECTED", [x, w, b], [fc], "FullyConnectedOptions",
+             fusedActivationFunction=0)
+        sm = g.tensor([1, 10], 1 / 256, -128)
+        g.op("SOFTMAX", [fc], [sm], "SoftmaxOptions", beta=1.0)
+        y = g.tensor([1], dtype="int32")
+        g.op("ARG_MAX", [sm, g.const([1])], [y], "ArgMaxOptions",
+             outputType=g.tensor_type("int32"))
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_arg_max_s8", inputs=32)
+
+
+def test_arg_max_with_int64_output_is_refused(tmp_path: Path) -> None:
+    from tinydeploy.compile import compile_model
+    from tinydeploy.errors import UnsupportedOpError
+    from tinydeploy.model.ir import parse_model
+
+    g = Graph()
+    x, y = arg_op("ARG_MAX", [1, 10], 1, out_dtype="int64")(g)
+    with pytest.raises(UnsupportedOpError, match="int64; TFLite Micro's ARG_MAX writes int32"):
+        compile_model(parse_model(g.build([x], [y]), name="m"), tmp_path / "m")
+
+
+@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(op=st.sampled_from(["ARG_MAX", "ARG_MIN"]),
+       shape=st.lists(st.integers(1, 6), min_size=1, max_size=5),
+       data=st.data())
+def test_arg_min_max_property(tmp_path: Path, op: str, shape: list[int],
+                              data: st.DataObject) -> None:
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    assert_exact(arg_op(op, shape, axis), tmp_path / "m", inputs=8)
+
+
+# ---------------------------------------------------------------- comparisons, logical, select
+
+COMPARISONS = ["EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL"]
+
+
+def second_operand(g: Graph, x: int, shape: list[int], form: str, qb: tuple[float, int],
+                   rng: np.random.Generator) -> tuple[int, int]:
+    """(a, b) from the input x: "same" (b = x requantized), "bcast" (b = MEAN over H, W),
+    "both" (a = MEAN over C, b = MEAN over H, W), "const" (b a constant [C]),
+    "const_first" (a a constant [1, W, C]), "scalar" (b a constant of one element)."""
+    n, h, w, c = shape
+    qa = (g.tensors[x].quantization.scale[0], g.tensors[x].quantization.zeroPoint[0])
+    if form == "same":
+        b = g.tensor(shape, *qb)
+        g.op("QUANTIZE", [x], [b])
+        return x, b
+    if form in ("bcast", "both"):
+        b = g.tensor([n, 1, 1, c], *qb)
+        g.op("MEAN", [x, g.const([1, 2])], [b], "ReducerOptions", keepDims=True)
+        if form == "bcast":
+            return x, b
+        a = g.tensor([n, h, w, 1], *qa)
+        g.op("MEAN", [x, g.const([3])], [a], "ReducerOptions", keepDims=True)
+        return a, b
+    if form == "const":
+        return x, g.const(rng.integers(-128, 128, [c]), "int8", scale=qb[0], zp=qb[1])
+    if form == "scalar":
+        return x, g.const(rng.integers(-128, 128, []), "int8", scale=qb[0], zp=qb[1])
+    return g.const(rng.integers(-128, 128, [1, w, c]), "int8", scale=qb[0], zp=qb[1]), x
+
+
+def compare(op: str, shape: list[int], form: str, qa: tuple[float, int],
+            qb: tuple[float, int]) -> Build:
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input(shape, *qa)
+        a, b = second_operand(g, x, shape, form, qb, np.random.default_rng(1))
+        y = g.tensor(shape, dtype="bool")
+        g.op(op, [a, b], [y])
+        return x, y
+    return build
+
+
+@pytest.mark.parametrize("op", COMPARISONS)
+@pytest.mark.parametrize("form", ["same", "bcast", "both", "const", "const_first", "scalar"])
+def test_comparison_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
+    assert_exact(compare(op, [1, 3, 5, 8], form, (0.05, 3), (0.03, -12)), tmp_path / "m",
+                 "td_compare_s8")
+
+
+@pytest.mark.parametrize("op", ["EQUAL", "NOT_EQUAL", "LESS_EQUAL"])
+def test_comparison_rescales_like_tflm(tmp_path: Path, op: str) -> None:
+    """Scales below 1/256 map neighbouring raw values to one scaled value: EQUAL of the
+    raw values would differ from TFLite, which compares the rescaled ones."""
+    assert_exact(compare(op, [1, 4, 4, 16], "same", (0.0011, -7), (0.0013, 20)),
+                 tmp_path / "m", inputs=24)
+
+
+def test_comparison_with_scale_above_one_is_refused(tmp_path: Path) -> None:
+    from tinydeploy.compile import compile_model
+    from tinydeploy.errors import UnsupportedOpError
+    from tinydeploy.model.ir import parse_model
+
+    g = Graph()
+    x, y = compare("LESS", [1, 2, 2, 4], "same", (1.5, 0), (0.5, 0))(g)
+    with pytest.raises(UnsupportedOpError, match=r"#1 LESS .*scale 1.5; int8 comparisons"):
+        compile_model(parse_model(g.build([x], [y]), name="m"), tmp_path / "m")
+
+
+@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(op=st.sampled_from(COMPARISONS),
+       form=st.sampled_from(["same", "bcast", "both", "const", "const_first", "scalar"]),
+       shape=st.tuples(st.just(1), st.integers(1, 4), st.integers(1, 5), st.integers(1, 9)),
+       scales=st.tuples(st.floats(0.0005, 0.9), st.floats(0.0005, 0.9)),
+       zps=st.tuples(st.integers(-128, 127), st.integers(-128, 127)))
+def test_comparison_quantization_property(tmp_path: Path, op: str, form: str,
+                                          shape: tuple[int, ...], scales: tuple[float, ...],
+                                          zps: tuple[int, ...]) -> None:
+    qa, qb = zip(scales, zps)
+    assert_exact(compare(op, list(shape), form, qa, qb), tmp_path / "m", inputs=8)
+
+
+def logical(op: str, form: str) -> Build:
+    """x > 0.1 AND/OR x <= (its mean over H, W) ("bcast"), or against a bool constant
+    [C] ("const"); LOGICAL_NOT of x > 0.1."""
+    def build(g: Graph) -> tuple[int, int]:
+        shape = [1, 3, 5, 8]
+        x = g.input(shape, 0.05, 3)
+        c1 = g.tensor(shape, dtype="bool")
+        g.op("GREATER", [x, g.const([5], "int8", scale=0.05, zp=3)], [c1])
+        y = g.tensor(shape, dtype="bool")
+        if op == "LOGICAL_NOT":
+            g.op(op, [c1], [y])
+            return x, y
+        if form == "const":
+            c2 = g.const(np.random.default_rng(2).integers(0, 2, [8]), "bool")
+        else:
+            m = g.tensor([1, 1, 1, 8], 0.05, 3)
+            g.op("MEAN", [x, g.const([1, 2])], [m], "ReducerOptions", keepDims=True)
+            c2 = g.tensor(shape, dtype="bool")
+            g.op("LESS_EQUAL", [m, x], [c2])  # [1,1,1,8] vs [1,3,5,8]: broadcasts
+        g.op(op, [c1, c2] if form != "swap" else [c2, c1], [y])
+        return x, y
+    return build
+
+
+@pytest.mark.parametrize("op,form", [("LOGICAL_AND", "bcast"), ("LOGICAL_OR", "bcast"),
+                                     ("LOGICAL_AND", "const"), ("LOGICAL_OR", "const"),
+                                     ("LOGICAL_OR", "swap"), ("LOGICAL_NOT", "-")])
+def test_logical_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
+    kernel = "td_logical_not_b8" if op == "LOGICAL_NOT" else "td_logical_b8"
+    assert_exact(logical(op, form), tmp_path / "m", kernel)
+
+
+@pytest.mark.parametrize("op", ["LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT"])
+def test_logical_on_a_bool_model_input(tmp_path: Path, op: str) -> None:
+    """A bool model input (random 0/1 bytes), broadcast against a bool constant."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([2, 3, 4], dtype="bool")
+        y = g.tensor([2, 3, 4], dtype="bool")
+        if op == "LOGICAL_NOT":
+            g.op(op, [x], [y])
+        else:
+            g.op(op, [g.const([[True], [False], [True]], "bool"), x], [y])
+        return x, y
+    assert_exact(build, tmp_path / "m")
+
+
+def select(form: str, qx: tuple[float, int] = (0.05, 3)) -> Build:
+    """SELECT_V2(x > 0.1 or a broadcast condition, x, another operand) as ``form`` says:
+    "same" (y = x requantized), "bcast_cond" (condition [1,1,1,C] from the mean),
+    "const_y" (y a constant [C]), "scalar_x" (x a constant of one element, y = x),
+    "all" (condition [1,H,W,1], x, y a constant [1,1,W,C])."""
+    def build(g: Graph) -> tuple[int, int]:
+        shape = [1, 3, 5, 8]
+        rng = np.random.default_rng(4)
+        x = g.input(shape, *qx)
+        if form in ("bcast_cond", "all"):
+            red = [1, 2] if form == "bcast_cond" else [3]
+            m = g.tensor([1, 1, 1, 8] if form == "bcast_cond" else [1, 3, 5, 1], *qx)
+            g.op("MEAN", [x, g.const(red)], [m], "ReducerOptions", keepDims=True)
+            cond = g.tensor(g.tensors[m].shape, dtype="bool")
+            g.op("GREATER", [m, g.const([3], "int8", scale=qx[0], zp=qx[1])], [cond])
+        else:
+            cond = g.tensor(shape, dtype="bool")
+            g.op("GREATER", [x, g.const([5], "int8", scale=qx[0], zp=qx[1])], [cond])
+        a, b = x, None
+        if form in ("same", "bcast_cond"):
+            b = g.tensor(shape, 0.07, -20)
+            g.op("QUANTIZE", [x], [b])
+        elif form == "const_y":
+            b = g.const(rng.integers(-128, 128, [8]), "int8", scale=0.05, zp=3)
+        elif form == "scalar_x":
+            a, b = g.const([17], "int8", scale=0.05, zp=3), x
+        else:
+            b = g.const(rng.integers(-128, 128, [1, 1, 5, 8]), "int8", scale=0.05, zp=3)
+        y = g.tensor(shape, *qx)
+        g.op("SELECT_V2", [cond, a, b], [y])
+        return x, y
+    return build
+
+
+@pytest.mark.parametrize("form", ["same", "bcast_cond", "const_y", "scalar_x", "all"])
+def test_select_v2_matches_tflm(tmp_path: Path, form: str) -> None:
+    assert_exact(select(form), tmp_path / "m", "td_select_v2_s8")
+
+
+# ---------------------------------------------------------------- CUMSUM
+
+def cumsum(shape: list[int], axis: int, exclusive: bool, reverse: bool,
+           qin: tuple[float, int] = (0.05, 3), qout: tuple[float, int] = (0.3, -10)) -> Build:
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input(shape, *qin)
+        y = g.tensor(shape, *qout)
+        g.op("CUMSUM", [x, g.const([axis], "int32", shape=[])], [y], "CumsumOptions",
+             exclusive=exclusive, reverse=reverse)
+        return x, y
+    return build
+
+
+@pytest.mark.parametrize("exclusive", [False, True])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("shape,axis", [([1, 6, 6, 3], 1), ([1, 6, 6, 3], -1), ([2, 5, 4], 0),
+                                        ([10], 0), ([3, 7], 1)])
+def test_cumsum_matches_tflm(tmp_path: Path, shape: list[int], axis: int, exclusive: bool,
+                             reverse: bool) -> None:
+    assert_exact(cumsum(shape, axis, exclusive, reverse), tmp_path / "m", "td_cumsum_s8")
+
+
+def test_cumsum_long_axis_saturates_like_tflm(tmp_path: Path) -> None:
+    """200 elements along the axis: partial sums far beyond the int8 output range."""
+    assert_exact(cumsum([2, 200], 1, False, False, (0.05, -128), (0.4, 0)), tmp_path / "m")
+
+
+@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shape=st.lists(st.integers(1, 6), min_size=1, max_size=4), data=st.data(),
+       exclusive=st.booleans(), reverse=st.booleans(),
+       s_in=st.floats(0.002, 0.5), s_out=st.floats(0.01, 2.0),
+       z_in=st.integers(-128, 127), z_out=st.integers(-128, 127))
+def test_cumsum_property(tmp_path: Path, shape: list[int], data: st.DataObject, exclusive: bool,
+                         reverse: bool, s_in: float, s_out: float, z_in: int, z_out: int) -> None:
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    assert_exact(cumsum(shape, axis, exclusive, reverse, (s_in, z_in), (s_out, z_out)),
+                 tmp_path / "m", inputs=8)
+
+
+# ---------------------------------------------------------------- space to batch, lookup, cast
+
+@pytest.mark.parametrize("shape,block,pads,out,zp", [
+    ([1, 4, 6, 3], [2, 2], [[0, 0], [0, 0]], [4, 2, 3, 3], 3),
+    ([2, 4, 6, 3], [2, 3], [[0, 0], [0, 0]], [12, 2, 2, 3], -20),
+    ([2, 6, 4, 1], [3, 1], [[0, 0], [0, 0]], [6, 2, 4, 1], 0),
+    ([1, 6, 4], [3], [[0, 0]], [3, 2, 4], 7),           # 3-D: [batch, height, channels]
+    ([2, 4, 3], [2], [[0, 0]], [4, 2, 3], -128),
+])
+def test_space_to_batch_nd_matches_tflm(tmp_path: Path, shape: list[int], block: list[int],
+                                        pads: list[list[int]], out: list[int], zp: int) -> None:
+    assert_exact(mover(shape, out, "SPACE_TO_BATCH_ND", [(block, "int32"), (pads, "int32")],
+                       q=(0.05, zp)), tmp_path / "m", "td_space_to_batch_nd_s8")
+
+
+def test_space_to_batch_nd_padding_is_refused(tmp_path: Path) -> None:
+    """TFLite Micro pads with a value it never sets (SpaceToBatchParams.output_offset):
+    the bytes its persistent buffer held, so no padded result can be bit-exact."""
+    from tinydeploy.compile import compile_model
+    from tinydeploy.errors import UnsupportedOpError
+    from tinydeploy.model.ir import parse_model
+
+    g = Graph()
+    x, y = mover([1, 3, 5, 2], [4, 2, 3, 2], "SPACE_TO_BATCH_ND",
+                 [([2, 2], "int32"), ([[1, 0], [0, 1]], "int32")])(g)
+    with pytest.raises(UnsupportedOpError, match="SPACE_TO_BATCH_ND .*non-zero paddings"):
+        compile_model(parse_model(g.build([x], [y]), name="m"), tmp_path / "m")
+
+
+def embedding(rows: int, row_shape: list[int], count: int) -> Build:
+    def build(g: Graph) -> tuple[int, int]:
+        ids = g.input([count], dtype="int32")
+        table = g.const(np.random.default_rng(5).integers(-128, 128, [rows, *row_shape]), "int8",
+                        scale=0.02, zp=-4)
+        y = g.tensor([count, *row_shape], 0.02, -4)
+        g.op("EMBEDDING_LOOKUP", [ids, table], [y])
+        return ids, y
+    return build
+
+
+@pytest.mark.parametrize("rows,row_shape,count", [(10, [4], 6), (7, [3, 2], 9), (1, [5], 3),
+                                                  (300, [8], 16)])
+def test_embedding_lookup_matches_tflm(tmp_path: Path, rows: int, row_shape: list[int],
+                                       count: int) -> None:
+    """int32 ids as the model input (valid ids: out-of-range ones fail both runtimes)."""
+    ids = np.random.default_rng(6).integers(0, rows, (10, count)).astype(np.int32)
+    ids[0] = rows - 1
+    assert_exact(embedding(rows, row_shape, count), tmp_path / "m", "td_embedding_lookup_s8",
+                 data=ids)
+
+
+def test_embedding_lookup_out_of_range_id_fails_the_inference(tmp_path: Path) -> None:
+    from tinydeploy.compile import compile_model
+    from tinydeploy.compile.host import HostModel, build_shared
+    from tinydeploy.errors import ToolchainError
+    from tinydeploy.model.ir import parse_model
+
+    g = Graph()
+    x, y = embedding(10, [4], 3)(g)
+    cm = compile_model(parse_model(g.build([x], [y]), name="m"), tmp_path / "m")
+    host = HostModel(build_shared(cm))
+    assert host.invoke(np.array([0, 9, 3], np.int32), np.dtype(np.int8), 12).size == 12
+    with pytest.raises(ToolchainError, match="td_model_invoke returned 3"):  # TD_ERR_INVOKE
+        host.invoke(np.array([0, 10, 3], np.int32), np.dtype(np.int8), 12)
+
+
+@pytest.mark.parametrize("src,dst", [("int8", "int32"), ("int32", "int8"), ("bool", "int8"),
+                                     ("bool", "int32"), ("int32", "int32"), ("int8", "int8")])
+def test_cast_matches_tflm(tmp_path: Path, src: str, dst: str) -> None:
+    """Raw values converted (no requantization); int32 to int8 keeps the low byte, so the
+    random full-range int32 inputs wrap."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([2, 3, 7], *((0.05, 3) if src == "int8" else (None, 0)), dtype=src)
+        y = g.tensor([2, 3, 7], *((0.1, -2) if dst == "int8" else (None, 0)), dtype=dst)
+        g.op("CAST", [x], [y])
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_cast")
+
+
+def test_cast_of_arg_max_indices(tmp_path: Path) -> None:
+    """ARG_MAX's int32 indices cast to int8, then compared: int32 inside the model."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([3, 5, 9], 0.05, 3)
+        idx = g.tensor([3, 9], dtype="int32")
+        g.op("ARG_MAX", [x, g.const([1])], [idx], "ArgMaxOptions",
+             outputType=Graph.tensor_type("int32"))
+        y = g.tensor([3, 9], 1.0, 0)
+        g.op("CAST", [idx], [y])
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_cast")
+
+
+@pytest.mark.parametrize("op", COMPARISONS)
+@pytest.mark.parametrize("form", ["same", "const", "bcast"])
+def test_int32_comparison_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
+    """ARG_MAX indices against a second ARG_MAX, constant labels, or one broadcast label
+    row: int32 compared as it is."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([4, 6, 5], 0.05, 3)
+        i1 = g.tensor([4, 5], dtype="int32")
+        g.op("ARG_MAX", [x, g.const([1])], [i1], "ArgMaxOptions",
+             outputType=Graph.tensor_type("int32"))
+        if form == "same":
+            i2 = g.tensor([4, 5], dtype="int32")
+            g.op("ARG_MIN", [x, g.const([1])], [i2], "ArgMinOptions",
+                 outputType=Graph.tensor_type("int32"))
+        elif form == "const":
+            i2 = g.const(np.random.default_rng(7).integers(0, 6, [4, 5]), "int32")
+        else:
+            i2 = g.const([[2, 0, 5, 3, 1]], "int32")
+        y = g.tensor([4, 5], dtype="bool")
+        g.op(op, [i1, i2], [y])
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_compare_i32")
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+@pytest.mark.parametrize("name,dtype", [("typed_ops", "int32"), ("bool_ops", "bool")])
+def test_int32_and_bool_outputs_over_tdlink(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                            name: str, dtype: str) -> None:
+    """The firmware built for the host: td-info names the output's dtype, m-results (the
+    EEMBC runner's line) prints the int32 / bool values exactly, td-out holds their bytes."""
+    import op_models
+
+    from tinydeploy.boards import load_board
+    from tinydeploy.cli import main
+    from tinydeploy.model.reference import Reference
+    from tinydeploy.targets import HostTarget
+
+    raw = getattr(op_models, f"{name}_model")()
+    model = tmp_path / f"{name}.tflite"
+    model.write_bytes(raw)
+    assert main(["flash", str(model), "--board", "host", "--check", "1", "--runs", "1",
+                 "-o", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+    elf = tmp_path / "out" / "project" / "build" / "fw"
+    ref = Reference(raw)
+    x = np.random.default_rng(9).integers(-128, 128, ref.input_shape).astype(np.int8)
+    want = ref.run(x).ravel()
+    with HostTarget(load_board("host"), elf) as target:
+        link = target.link
+        assert link.info()["output"]["dtype"] == dtype
+        link.load_input(x.tobytes())
+        result = link.infer(1, 0)
+        assert result.results == [float(v) for v in want.astype(np.int64)]
+        assert np.array_equal(np.frombuffer(link.output(), dtype=want.dtype), want)
+
+
+@st.composite
+def broadcast_shapes(draw: st.DrawFn, count: int) -> tuple[list[int], list[list[int]]]:
+    """An output shape (rank 1-4) and ``count`` shapes that broadcast to it (leading
+    dimensions dropped, others set to 1)."""
+    out = draw(st.lists(st.integers(1, 4), min_size=1, max_size=4))
+    shapes = []
+    for _ in range(count):
+        drop = draw(st.integers(0, len(out) - 1))
+        shapes.append([1 if draw(st.booleans()) else n for n in out[drop:]])
+    return out, shapes
+
+
+def broadcast_result(*shapes: list[int]) -> list[int]:
+    """The shape ``shapes`` broadcast to (the rank of the longest, as TFLite requires)."""
+    rank = max(len(s) for s in shapes)
+    return [max(dims) for dims in zip(*[[1] * (rank - len(s)) + s for s in shapes])]
+
+
+@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shapes=broadcast_shapes(3), cond_from_input=st.booleans())
+def test_select_v2_broadcast_property(tmp_path: Path, shapes: tuple[list[int], list[list[int]]],
+                                      cond_from_input: bool) -> None:
+    """SELECT_V2 over random broadcast shapes; the input is x, and the condition either a
+    bool constant or x < 0.1 (then the constant operand is x's shape's partner)."""
+    _, (sx, sc, sy) = shapes
+    full = broadcast_result(sx, sy) if cond_from_input else broadcast_result(sx, sc, sy)
+
+    def build(g: Graph) -> tuple[int, int]:
+        rng = np.random.default_rng(8)
+        x = g.input(sx, 0.05, 3)
+        c = g.const(rng.integers(-128, 128, sy), "int8", scale=0.05, zp=3)
+        if cond_from_input:
+            cond = g.tensor(sx, dtype="bool")
+            g.op("LESS", [x, g.const([5], "int8", scale=0.05, zp=3)], [cond])
+            operands = [cond, c, x]
+        else:
+            operands = [g.const(rng.integers(0, 2, sc), "bool"), x, c]
+        y = g.tensor(full, 0.05, 3)
+        g.op("SELECT_V2", operands, [y])
+        return x, y
+    assert_exact(build, tmp_path / "m", inputs=6)
+
+
+@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shapes=broadcast_shapes(2), op=st.sampled_from(["LOGICAL_AND", "LOGICAL_OR"]))
+def test_logical_broadcast_property(tmp_path: Path, shapes: tuple[list[int], list[list[int]]],
+                                    op: str) -> None:
+    """LOGICAL_AND / LOGICAL_OR of a bool model input and a bool constant, both
+    broadcast to the output."""
+    _, (sa, sb) = shapes
+    full = broadcast_result(sa, sb)
+
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input(sa, dtype="bool")
+        y = g.tensor(full, dtype="bool")
+        g.op(op, [x, g.const(np.random.default_rng(3).integers(0, 2, sb), "bool")], [y])
+        return x, y
+    assert_exact(build, tmp_path / "m", inputs=6)

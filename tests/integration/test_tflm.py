@@ -33,20 +33,20 @@ def _flash(model: Path, board: str, out: Path, capsys: pytest.CaptureFixture[str
 
 
 @pytest.fixture(scope="module")
-def cumsum_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small int8 model with CUMSUM (TFLite Micro runs it in int8; tinydeploy's AOT
-    compiler has no kernel for it), written as a flatbuffer: TensorFlow's converter
-    leaves CUMSUM in float."""
+def lacking_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small int8 model with ZEROS_LIKE (TFLite Micro runs it in int8; tinydeploy's AOT
+    compiler has no kernel for it), written as a flatbuffer."""
     from op_models import Graph
 
     g = Graph()
     x = g.input([1, 6, 6, 3], 0.05, 3)
     h = g.tensor([1, 6, 6, 3], 0.07, -5)
     g.op("ADD", [x, x], [h], "AddOptions")
+    z = g.tensor([1, 6, 6, 3], 0.07, -5)
+    g.op("ZEROS_LIKE", [h], [z])
     y = g.tensor([1, 6, 6, 3], 0.3, -10)
-    g.op("CUMSUM", [h, g.const([1], "int32", shape=[])], [y], "CumsumOptions",
-         exclusive=False, reverse=False)
-    path = tmp_path_factory.mktemp("cumsum") / "cumsum.tflite"
+    g.op("ADD", [h, z], [y], "AddOptions")
+    path = tmp_path_factory.mktemp("lacking") / "zeros_like.tflite"
     path.write_bytes(g.build([x], [y]))
     return path
 
@@ -68,24 +68,24 @@ def test_mlperf_models_on_tflm_are_bit_exact(tflm_source: Path, tmp_path: Path,
 
 
 @pytest.mark.parametrize("board", ["qemu-m4", "qemu-m3", "host"])
-def test_an_op_the_aot_compiler_lacks_runs_on_tflm(tflm_source: Path, cumsum_model: Path,
+def test_an_op_the_aot_compiler_lacks_runs_on_tflm(tflm_source: Path, lacking_model: Path,
                                                    tmp_path: Path, board: str,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    r = _flash(cumsum_model, board, tmp_path / "out", capsys, "--runtime", "tflm")
+    r = _flash(lacking_model, board, tmp_path / "out", capsys, "--runtime", "tflm")
     assert r["runtime"] == "tflm" and r["exact_match_rate"] == 1.0
 
 
-def test_reference_kernels_on_cortex_m(tflm_source: Path, cumsum_model: Path, tmp_path: Path,
+def test_reference_kernels_on_cortex_m(tflm_source: Path, lacking_model: Path, tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    r = _flash(cumsum_model, "qemu-m4", tmp_path / "out", capsys, "--runtime", "tflm",
+    r = _flash(lacking_model, "qemu-m4", tmp_path / "out", capsys, "--runtime", "tflm",
                "--tflm-kernels", "reference")
     assert r["tflm_kernels"] == "reference" and r["exact_match_rate"] == 1.0
 
 
-def test_auto_picks_tflm_for_an_op_the_aot_compiler_lacks(tflm_source: Path, cumsum_model: Path,
+def test_auto_picks_tflm_for_an_op_the_aot_compiler_lacks(tflm_source: Path, lacking_model: Path,
                                                           tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["flash", str(cumsum_model), "--board", "qemu-m4", "--check", "3", "--runs", "1",
+    code = main(["flash", str(lacking_model), "--board", "qemu-m4", "--check", "3", "--runs", "1",
                  "--json", "-o", str(tmp_path / "out")])
     captured = capsys.readouterr()
     assert code == 0, captured.err
@@ -93,9 +93,9 @@ def test_auto_picks_tflm_for_an_op_the_aot_compiler_lacks(tflm_source: Path, cum
     assert r["runtime"] == "tflm" and r["exact_match_rate"] == 1.0
     choice = r["runtime_choice"]
     assert choice["requested"] == "auto" and [f["op"] for f in choice["aot_unsupported"]] == \
-        ["CUMSUM"]
+        ["ZEROS_LIKE"]
     notes = [ln for ln in captured.err.splitlines() if "--runtime auto picked tflm" in ln]
-    assert len(notes) == 1 and "CUMSUM" in notes[0]
+    assert len(notes) == 1 and "ZEROS_LIKE" in notes[0]
 
 
 def test_auto_picks_aot_when_every_op_is_supported(tmp_path: Path,
@@ -106,12 +106,12 @@ def test_auto_picks_aot_when_every_op_is_supported(tmp_path: Path,
     assert r["runtime_choice"]["aot_unsupported"] == []
 
 
-def test_aot_names_every_op_it_cannot_run_on_one_line(cumsum_model: Path, tmp_path: Path,
+def test_aot_names_every_op_it_cannot_run_on_one_line(lacking_model: Path, tmp_path: Path,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["flash", str(cumsum_model), "--board", "host", "--runtime", "aot",
+    assert main(["flash", str(lacking_model), "--board", "host", "--runtime", "aot",
                  "-o", str(tmp_path / "out")]) == 1
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
-    assert re.search(r"op #\d+ CUMSUM \(\S+\): not supported by the AOT compiler; "
+    assert re.search(r"op #\d+ ZEROS_LIKE \(\S+\): not supported by the AOT compiler; "
                      r"--runtime tflm runs it$", err[-1]), err[-1]
 
 
@@ -147,3 +147,17 @@ def test_no_tflm_source_is_one_line_saying_what_to_bring(tmp_path: Path,
                        "tflm-third-party.tar.xz (or their extracted trees), or allow "
                        "tinydeploy to download tensorflow/tflite-micro@90b983c2b3f1 from GitHub")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("board", ["qemu-m4", "host"])
+@pytest.mark.parametrize("name", ["typed_ops", "bool_ops"])
+def test_int32_and_bool_outputs_on_tflm(tflm_source: Path, tmp_path: Path, board: str,
+                                        name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """td_model.h version 2 through the TFLite Micro wrapper: an int32 (ARG_MIN) and a
+    bool (LOGICAL_OR) model output, named in td-info and checked over tdlink."""
+    import op_models
+
+    model = tmp_path / f"{name}.tflite"
+    model.write_bytes(getattr(op_models, f"{name}_model")())
+    r = _flash(model, board, tmp_path / "out", capsys, "--runtime", "tflm")
+    assert r["runtime"] == "tflm" and r["exact_match_rate"] == 1.0

@@ -633,12 +633,149 @@ OP_PARAMS: tuple[type, ...] = (ReluParams, LeakyReluParams, HardSwishParams, Squ
                                LogSoftmaxParams, LutParams, AddNParams)
 
 
+# ---------------------------------------------------------------- int32 and bool tensors
+# Ops whose inputs or outputs are int32 (class indices) or bool (one byte, 0 or 1).
+
+@dataclass(frozen=True)
+class ArgMinMaxParams:
+    """ARG_MAX / ARG_MIN: the input viewed as [outer][axis_size][inner], the output
+    [outer][inner] int32 indices along the axis (the first one on ties)."""
+
+    C_NAME: ClassVar[str] = "td_arg_min_max_params"
+    outer: int = c(I32, "product of the dimensions before the axis")
+    axis_size: int = c(I32, ">= 1")
+    inner: int = c(I32, "product of the dimensions after the axis")
+
+
+# TD_CMP_* of td_compare_params.cmp, in TFLite's builtin order of the comparisons
+COMPARISONS = {"EQUAL": 0, "NOT_EQUAL": 1, "LESS": 2, "LESS_EQUAL": 3, "GREATER": 4,
+               "GREATER_EQUAL": 5}
+
+
+@dataclass(frozen=True)
+class CompareParams:
+    """EQUAL, NOT_EQUAL, LESS, LESS_EQUAL, GREATER, GREATER_EQUAL of int8 tensors, with
+    broadcasting: both inputs (plus the offset) shifted left by left_shift (8) and scaled
+    by their own scale (a multiplier < 1), the scaled values compared; bool output."""
+
+    C_NAME: ClassVar[str] = "td_compare_params"
+    bc: Broadcast = c("td_broadcast")
+    cmp: int = c(I32, "TD_CMP_*: the comparison")
+    left_shift: int = c(I32, "8")
+    input1_offset: int = c(I32)
+    input1_multiplier: int = c(I32)
+    input1_shift: int = c(I32, "<= 0")
+    input2_offset: int = c(I32)
+    input2_multiplier: int = c(I32)
+    input2_shift: int = c(I32, "<= 0")
+
+
+# TD_LOGICAL_* of td_logical_params.op
+LOGICAL = {"LOGICAL_AND": 0, "LOGICAL_OR": 1, "LOGICAL_NOT": 2}
+
+
+@dataclass(frozen=True)
+class LogicalParams:
+    """LOGICAL_AND / LOGICAL_OR of bool tensors with broadcasting, LOGICAL_NOT (bc.dims 0)."""
+
+    C_NAME: ClassVar[str] = "td_logical_params"
+    bc: Broadcast = c("td_broadcast")
+    op: int = c(I32, "TD_LOGICAL_*")
+
+
+@dataclass(frozen=True)
+class SelectParams:
+    """SELECT_V2: condition ? x : y element by element, the three inputs broadcast to
+    the output shape; the raw values are copied (TFLite Micro does not requantize)."""
+
+    C_NAME: ClassVar[str] = "td_select_params"
+    size: int = c(I32, "output elements")
+    dims: int = c(I32, "0: all three inputs have the output's shape")
+    shape: list[int] = c(I32, "the output shape, outermost first", "TD_KMAX_DIMS")
+    stride_cond: list[int] = c(I32, "the condition's element stride per output dimension, "
+                                    "0 where it broadcasts", "TD_KMAX_DIMS")
+    stride_x: list[int] = c(I32, "the same for x", "TD_KMAX_DIMS")
+    stride_y: list[int] = c(I32, "the same for y", "TD_KMAX_DIMS")
+
+
+@dataclass(frozen=True)
+class CumsumParams:
+    """CUMSUM (int8) along one axis, the input viewed as [before][depth][after]: each
+    input (plus the offset) shifted left by left_shift (20) and halved (the common scale
+    is twice the input scale), summed from the scaled offset (TFLite Micro seeds the sum
+    with it), each partial sum requantized to the output."""
+
+    C_NAME: ClassVar[str] = "td_cumsum_params"
+    before: int = c(I32, "product of the dimensions before the axis")
+    depth: int = c(I32, "the axis")
+    after: int = c(I32, "product of the dimensions after the axis")
+    exclusive: int = c(I32, "1: element i sums the elements before i only")
+    reverse: int = c(I32, "1: sum from the end of the axis")
+    left_shift: int = c(I32, "20")
+    input_offset: int = c(I32)
+    input_multiplier: int = c(I32)
+    input_shift: int = c(I32, "<= 0")
+    output_multiplier: int = c(I32)
+    output_shift: int = c(I32, "<= 0")
+    output_offset: int = c(I32)
+
+
+@dataclass(frozen=True)
+class SpaceToBatchParams:
+    """SPACE_TO_BATCH_ND (3-D inputs as width 1): output batch (sh * block_w + sw) * in_batch
+    + b holds the pixels (oh * block_h + sh - pad_top, ow * block_w + sw - pad_left) of
+    input batch b, pad_value outside the input."""
+
+    C_NAME: ClassVar[str] = "td_space_to_batch_params"
+    in_batch: int = c(I32)
+    in_h: int = c(I32)
+    in_w: int = c(I32)
+    depth: int = c(I32)
+    out_batch: int = c(I32, "in_batch * block_h * block_w")
+    out_h: int = c(I32)
+    out_w: int = c(I32)
+    block_h: int = c(I32)
+    block_w: int = c(I32)
+    pad_top: int = c(I32)
+    pad_left: int = c(I32)
+    pad_value: int = c(I32, "the raw int8 written into the padding")
+
+
+@dataclass(frozen=True)
+class CastParams:
+    """CAST: size elements converted as C converts them (TFLite's static_cast); int32 to
+    int8 keeps the low byte. in_dtype, out_dtype: td_model.h's TD_INT8, TD_INT32, TD_BOOL."""
+
+    C_NAME: ClassVar[str] = "td_cast_params"
+    size: int = c(I32)
+    in_dtype: int = c(I32, "td_dtype of the input")
+    out_dtype: int = c(I32, "td_dtype of the output (not TD_BOOL: TFLite Micro has none)")
+
+
+@dataclass(frozen=True)
+class EmbeddingLookupParams:
+    """EMBEDDING_LOOKUP: output row i copies row ids[i] of a constant int8 table of
+    rows x row_size values; an id outside [0, rows) fails the inference (TD_ERR_INVOKE),
+    as TFLite Micro's Eval does."""
+
+    C_NAME: ClassVar[str] = "td_embedding_lookup_params"
+    count: int = c(I32, "ids looked up")
+    rows: int = c(I32)
+    row_size: int = c(I32, "values per row")
+    table: str | None = c("const int8_t *", "rows x row_size values (flash)")
+
+
+TYPED_PARAMS: tuple[type, ...] = (ArgMinMaxParams, CompareParams, LogicalParams, SelectParams,
+                                  CumsumParams, SpaceToBatchParams, CastParams,
+                                  EmbeddingLookupParams)
+
+
 # In header order: a struct after the structs it embeds.
 PARAMS: tuple[type, ...] = (
     ConvParams, DwconvParams, FcParams, PackedWeights, ConvPackedParams, DwconvPackedParams,
     FcPackedParams, ConvDspParams, DwconvDspParams, PoolParams, SoftmaxParams, Broadcast,
     AddParams, AddDspParams, MulParams, ConcatParams, PadParams, MeanParams, UnaryParams,
-    AffineParams, RequantizeParams) + OP_PARAMS
+    AffineParams, RequantizeParams) + OP_PARAMS + TYPED_PARAMS
 
 
 # ---------------------------------------------------------------- MAC kernels (no SIMD)
@@ -922,6 +1059,21 @@ KERNELS.update({k.name: k for k in (
     Kernel("td_add_n_s8", AddNParams, ("td_add_n_s8.c",), input_array=True),
 )})
 
+# ops on int32 / bool tensors (issue 17): reference kernels under every kernel set
+KERNELS.update({k.name: k for k in (
+    Kernel("td_arg_max_s8", ArgMinMaxParams, ("td_arg_max_s8.c",)),
+    Kernel("td_arg_min_s8", ArgMinMaxParams, ("td_arg_min_s8.c",)),
+    Kernel("td_compare_s8", CompareParams, ("td_compare_s8.c", "td_compare.h")),
+    Kernel("td_compare_i32", CompareParams, ("td_compare_i32.c", "td_compare.h")),
+    Kernel("td_logical_b8", LogicalParams, ("td_logical_b8.c",)),
+    Kernel("td_logical_not_b8", LogicalParams, ("td_logical_not_b8.c",)),
+    Kernel("td_select_v2_s8", SelectParams, ("td_select_v2_s8.c",)),
+    Kernel("td_cumsum_s8", CumsumParams, ("td_cumsum_s8.c",)),
+    Kernel("td_space_to_batch_nd_s8", SpaceToBatchParams, ("td_space_to_batch_nd_s8.c",)),
+    Kernel("td_cast", CastParams, ("td_cast.c",)),
+    Kernel("td_embedding_lookup_s8", EmbeddingLookupParams, ("td_embedding_lookup_s8.c",)),
+)})
+
 # MAC kernels for cores without the DSP extension (tinydeploy/compile/mac.py swaps them
 # in for the base kernels: mac.CONVERTERS)
 _MAC = ("td_mac.h",)
@@ -1060,6 +1212,9 @@ def header() -> str:
              f"#define TD_KMAX_DIMS {KMAX_DIMS}", "",
              "/* Weight codecs of td_packed_weights (see td_kernels.h). */"]
     lines += [f"#define {name} {value}" for name, value in CODECS.items()]
+    lines += ["", "/* Comparisons of td_compare_params.cmp, ops of td_logical_params.op. */"]
+    lines += [f"#define TD_CMP_{name} {value}" for name, value in COMPARISONS.items()]
+    lines += [f"#define TD_{name} {value}" for name, value in LOGICAL.items()]
     lines += ["", "/* Words per channel record of td_depthwise_conv2d_s8_dsp3x3. */",
               f"#define TD_DW3X3_RECORD_WORDS {DW3X3_RECORD_WORDS}", "",
               "/* Optional code paths of the SIMD kernels: a compiled model comes with",

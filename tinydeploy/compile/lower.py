@@ -37,6 +37,10 @@ SUPPORTED_OPS += (
     "PACK", "RESIZE_BILINEAR", "TRANSPOSE_CONV", "BATCH_MATMUL", "SUM", "REDUCE_MAX",
     "DIV", "RSQRT", "L2_NORMALIZATION", "LOG_SOFTMAX", "REVERSE_V2", "BROADCAST_TO",
     "REDUCE_MIN", "ELU", "GATHER_ND", "BATCH_TO_SPACE_ND", "ADD_N")
+# ops on int32 / bool tensors (lowered in .lower_typed)
+SUPPORTED_OPS += ("ARG_MAX", "ARG_MIN", "EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER",
+                  "GREATER_EQUAL", "LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT", "SELECT_V2",
+                  "CUMSUM", "SPACE_TO_BATCH_ND", "EMBEDDING_LOOKUP", "CAST")
 
 
 @dataclass
@@ -44,13 +48,13 @@ class ConstArray:
     """A constant array emitted as ``static const`` data (flash)."""
 
     name: str
-    ctype: str  # "int8_t" or "int32_t"
+    ctype: str  # "int8_t", "int32_t" or "uint8_t" (bool constants, 0 or 1)
     values: np.ndarray
     role: str  # "weights" (model data) or "params" (multipliers, shifts, sizes)
 
     @property
     def nbytes(self) -> int:
-        return int(self.values.size) * (1 if self.ctype == "int8_t" else 4)
+        return int(self.values.size) * (1 if self.ctype in ("int8_t", "uint8_t") else 4)
 
 
 @dataclass
@@ -177,9 +181,10 @@ def _padding(padding: str, stride: int, dilation: int, in_size: int, k: int) -> 
 # helpers above, so they are imported here, after them.
 from tinydeploy.compile.lower_move import MoveMixin  # noqa: E402
 from tinydeploy.compile.lower_ops import OpsMixin  # noqa: E402
+from tinydeploy.compile.lower_typed import TypedMixin  # noqa: E402
 
 
-class Lowering(OpsMixin, MoveMixin):
+class Lowering(OpsMixin, MoveMixin, TypedMixin):
     """Turns a :class:`Model` into a list of :class:`Step`."""
 
     def __init__(self, model: Model) -> None:

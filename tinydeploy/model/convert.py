@@ -17,8 +17,9 @@ from tinydeploy.model.data import fit_to_input, load_samples
 from tinydeploy.model.ir import Model, parse_model
 
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
-# Tensor types an int8 model may carry besides int8: int32 biases and shape operands.
-_INT8_MODEL_TYPES = {"int8", "int32"}
+# Tensor types an int8 model may carry besides int8: int32 (biases, shape operands,
+# ARG_MAX indices) and bool (comparisons, masks) hold nothing to quantize.
+_INT8_MODEL_TYPES = {"int8", "int32", "bool"}
 # Input index of the cell state of UNIDIRECTIONAL_SEQUENCE_LSTM (TFLite's lstm_shared.h).
 _LSTM_CELL_STATE = 19
 # Calibration uses at most this many samples; TensorFlow gains nothing from more.

@@ -20,11 +20,13 @@ class HasInput(Protocol):
 
 def random_inputs(source: HasInput, count: int, seed: int = 0) -> np.ndarray:
     """``count`` inputs for ``source``'s model: integers uniform over the whole range of
-    the input type (int8: -128..127), floats uniform in [-4, 4) (a float-input model
+    the input type (int8: -128..127; bool: False and True), floats uniform in [-4, 4) (a float-input model
     quantizes them; wider than most calibrated ranges, so saturation is exercised)."""
     rng = np.random.default_rng(seed)
     dtype = np.dtype(source.input_dtype)
     shape = (count, *source.input_shape)
+    if dtype == np.bool_:  # comparisons' and logical ops' inputs: both values, evenly
+        return rng.integers(0, 2, size=shape).astype(np.bool_)
     if np.issubdtype(dtype, np.integer):
         info = np.iinfo(dtype)
         return rng.integers(info.min, info.max + 1, size=shape, dtype=dtype)
