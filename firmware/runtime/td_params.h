@@ -606,6 +606,36 @@ typedef struct {
   int32_t pairs;
 } td_dwconv_mac_params;
 
+/* CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) with
+ * Helium (td_conv2d_s8_mve): weights holds [ceil(out_c/4)][ceil(depth/16)][4][16] bytes
+ * (four channels' 16-byte vectors per step, zero-padded), requant [ceil(out_c/4)][4][4]
+ * int32 {bias folded with the input offset, m, left shift, -right shift} per block.
+ */
+typedef struct {
+  int32_t in_h;
+  int32_t in_w;
+  int32_t in_c;
+  int32_t out_h;
+  int32_t out_w;
+  int32_t out_c;
+  int32_t filter_h;
+  int32_t filter_w;
+  int32_t stride_h;
+  int32_t stride_w;
+  int32_t dilation_h;
+  int32_t dilation_w;
+  int32_t pad_h;
+  int32_t pad_w;
+  int32_t pad_value;  /* the input zero point: what a padded tap reads */
+  int32_t depth;  /* filter_h * filter_w * in_c */
+  int32_t direct;  /* 1: 1x1 without padding, a pixel's column is its input row */
+  int32_t output_offset;
+  int32_t act_min;
+  int32_t act_max;
+  const int8_t *weights;  /* [ceil(out_c/4)][ceil(depth/16)][4][16] */
+  const int32_t *requant;  /* [ceil(out_c/4)][4][4] */
+} td_conv_mve_params;
+
 /* Records of ``head`` raw words, ``lanes`` weight lanes, ``tail`` raw words
  * (td_unpack_records).
  */

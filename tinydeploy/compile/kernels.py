@@ -718,6 +718,44 @@ class DwconvMacParams:
 PARAMS += (ConvMacParams, DwconvMacParams)
 
 
+# ---------------------------------------------------------------- Helium (MVE) kernels
+# Cores with the M-profile vector extension (tinydeploy/compile/mve.py, td_mve.h).
+
+@dataclass(frozen=True)
+class ConvMveParams:
+    """CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) with
+    Helium (td_conv2d_s8_mve): weights holds [ceil(out_c/4)][ceil(depth/16)][4][16] bytes
+    (four channels' 16-byte vectors per step, zero-padded), requant [ceil(out_c/4)][4][4]
+    int32 {bias folded with the input offset, m, left shift, -right shift} per block."""
+
+    C_NAME: ClassVar[str] = "td_conv_mve_params"
+    in_h: int = c(I32)
+    in_w: int = c(I32)
+    in_c: int = c(I32)
+    out_h: int = c(I32)
+    out_w: int = c(I32)
+    out_c: int = c(I32)
+    filter_h: int = c(I32)
+    filter_w: int = c(I32)
+    stride_h: int = c(I32)
+    stride_w: int = c(I32)
+    dilation_h: int = c(I32)
+    dilation_w: int = c(I32)
+    pad_h: int = c(I32)
+    pad_w: int = c(I32)
+    pad_value: int = c(I32, "the input zero point: what a padded tap reads")
+    depth: int = c(I32, "filter_h * filter_w * in_c")
+    direct: int = c(I32, "1: 1x1 without padding, a pixel's column is its input row")
+    output_offset: int = c(I32)
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+    weights: str | None = c("const int8_t *", "[ceil(out_c/4)][ceil(depth/16)][4][16]")
+    requant: str | None = c("const int32_t *", "[ceil(out_c/4)][4][4]")
+
+
+PARAMS += (ConvMveParams,)
+
+
 # ---------------------------------------------------------------- SIMD kernels, packed weights
 # The SIMD kernels' records rebuilt from packed int8 lanes (compile/packed_simd.py).
 
@@ -929,6 +967,12 @@ KERNELS.update({k.name: k for k in (
     Kernel("td_conv2d_s8_mac", ConvMacParams, ("td_conv2d_s8_mac.c",) + _MAC +
            ("td_mac_bytes8.h", "td_mac_bytes8_m0.h")),
     Kernel("td_depthwise_conv2d_s8_mac", DwconvMacParams, ("td_depthwise_conv2d_s8_mac.c",) + _MAC),
+)})
+
+# Helium kernels (tinydeploy/compile/mve.py swaps them in: mve.CONVERTERS; the other
+# layers take the dsp kernels)
+KERNELS.update({k.name: k for k in (
+    Kernel("td_conv2d_s8_mve", ConvMveParams, ("td_conv2d_s8_mve.c", "td_mve.h")),
 )})
 
 # Headers every compiled model needs (td_params.h is generated from this module).
