@@ -1,13 +1,14 @@
 /*
  * td_conv2d_s8_mve.c - CONV_2D and FULLY_CONNECTED with Helium (Cortex-M55).
  *
- * An int8 matrix product: per output pixel its column (the input row itself for a
- * 1x1 convolution without padding, else the window copied with the zero point in the
- * padding), then per block of four output channels one 16-byte input vector against
- * the four channels' weight vectors: four VMLADAVA.S8, 64 multiply-accumulates, per
- * five loads. The input offset is in the bias (tinydeploy/compile/mve.py); the four
- * sums are requantized as one vector (td_mve.h) and stored as four bytes.
- * Without Helium (the host) the plain-C twin below computes the same sums.
+ * An int8 matrix product, two output pixels at a time: their columns (the input row
+ * itself for a 1x1 convolution without padding, else the window copied with the zero
+ * point in the padding), then per block of four output channels and 16 bytes of depth
+ * two input vectors against the four channels' weight vectors: eight VMLADAVA.S8 (an
+ * assembly loop, td_mve_dots). The input offset is in the bias
+ * (tinydeploy/compile/mve.py); the sums are requantized four channels to a vector
+ * (td_mve.h) and stored as bytes. Without Helium (the host) the plain-C twins below
+ * compute the same sums.
  */
 #pragma GCC optimize("O2")
 #include <string.h>
@@ -15,7 +16,95 @@
 #include "td_kernels.h"
 #include "td_mve.h"
 
+/* The sums of two pixels' columns against every block of four channels (the plain-C
+ * twin below says what it computes). */
+typedef struct {
+  const int8_t *x0;     /* the columns of the two pixels (the same one for a lone pixel) */
+  const int8_t *x1;
+  const int8_t *w;      /* td_conv_mve_params.weights */
+  int32_t vecs;         /* whole 16-byte vectors of depth */
+  int32_t tail;         /* depth % 16: one more vector, its input lanes past depth zero */
+  int32_t blocks;       /* ceil(out_c / 4) */
+  int32_t *sums0;       /* [4 * blocks] int32 sums of pixel 0 */
+  int32_t *sums1;       /* [4 * blocks] pixel 1 */
+} td_mve_dots_args;
+
 #if TD_MVE
+
+/* Eight accumulators (two pixels x four channels) in the eight even registers
+ * VMLADAVA takes: per 16 bytes of depth two input vectors, four weight vectors and
+ * eight VMLADAVA.S8 (128 multiply-accumulates in 16 instructions). Stack: the args
+ * copied at [sp] (x0 x1 w vecs tail blocks). */
+__attribute__((naked, noinline)) static void td_mve_dots(const td_mve_dots_args *a) {
+#define TD_MVE_DOT16                          \
+  "vldrb.8 q0, [r1], #16\n\t"                 \
+  "vldrb.8 q1, [r3], #16\n\t"                 \
+  "vldrb.8 q2, [r5], #16\n\t"                 \
+  "vldrb.8 q3, [r5], #16\n\t"                 \
+  "vmladava.s8 r0, q0, q2\n\t"                \
+  "vmladava.s8 r8, q1, q2\n\t"                \
+  "vldrb.8 q2, [r5], #16\n\t"                 \
+  "vmladava.s8 r2, q0, q3\n\t"                \
+  "vmladava.s8 r10, q1, q3\n\t"               \
+  "vldrb.8 q3, [r5], #16\n\t"                 \
+  "vmladava.s8 r4, q0, q2\n\t"                \
+  "vmladava.s8 r12, q1, q2\n\t"               \
+  "vmladava.s8 r6, q0, q3\n\t"                \
+  "vmladava.s8 lr, q1, q3\n\t"
+  __asm__ volatile(
+      "push {r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"
+      "sub sp, sp, #24\n\t"
+      "ldmia r0, {r1, r2, r3, r4, r5, r6, r7, r8}\n\t" /* x0 x1 w vecs tail blocks s0 s1 */
+      "stmia sp, {r1, r2, r3, r4, r5, r6}\n\t"
+      "mov r9, r7\n\t"
+      "mov r11, r8\n\t"
+      "mov r5, r3\n\t" /* the weight stream, read once */
+      "1:\n\t"
+      "ldr r1, [sp]\n\t"
+      "ldr r3, [sp, #4]\n\t"
+      "ldr r7, [sp, #12]\n\t"
+      "movs r0, #0\n\t"
+      "movs r2, #0\n\t"
+      "movs r4, #0\n\t"
+      "movs r6, #0\n\t"
+      "mov r8, r0\n\t"
+      "mov r10, r0\n\t"
+      "mov r12, r0\n\t"
+      "mov lr, r0\n\t"
+      "cbz r7, 3f\n\t"
+      "2:\n\t" TD_MVE_DOT16
+      "subs r7, r7, #1\n\t"
+      "bne 2b\n\t"
+      "3:\n\t"
+      "ldr r7, [sp, #16]\n\t"
+      "cbz r7, 4f\n\t"
+      "vctp.8 r7\n\t" /* the last vector: input lanes past depth zeroed, not read */
+      "vpstt\n\t"
+      "vldrbt.8 q0, [r1]\n\t"
+      "vldrbt.8 q1, [r3]\n\t"
+      "vldrb.8 q2, [r5], #16\n\t"
+      "vldrb.8 q3, [r5], #16\n\t"
+      "vmladava.s8 r0, q0, q2\n\t"
+      "vmladava.s8 r8, q1, q2\n\t"
+      "vldrb.8 q2, [r5], #16\n\t"
+      "vmladava.s8 r2, q0, q3\n\t"
+      "vmladava.s8 r10, q1, q3\n\t"
+      "vldrb.8 q3, [r5], #16\n\t"
+      "vmladava.s8 r4, q0, q2\n\t"
+      "vmladava.s8 r12, q1, q2\n\t"
+      "vmladava.s8 r6, q0, q3\n\t"
+      "vmladava.s8 lr, q1, q3\n\t"
+      "4:\n\t"
+      "stmia r9!, {r0, r2, r4, r6}\n\t"
+      "stmia r11!, {r8, r10, r12, lr}\n\t"
+      "ldr r7, [sp, #20]\n\t"
+      "subs r7, r7, #1\n\t"
+      "str r7, [sp, #20]\n\t"
+      "bne 1b\n\t"
+      "add sp, sp, #24\n\t"
+      "pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t" ::: "memory");
+#undef TD_MVE_DOT16
+}
 
 /* n bytes from src to dst, a vector at a time (the last one predicated). */
 TD_MVE_INLINE void td_mve_copy(int8_t *dst, const int8_t *src, int32_t n) {
@@ -37,53 +126,61 @@ TD_MVE_INLINE void td_mve_fill(int8_t *dst, int32_t value, int32_t n) {
   }
 }
 
-/* One pixel's out_c outputs from its column. */
-static void td_mve_pixel(const td_conv_mve_params *p, const int8_t *col, int8_t *out) {
-  const int32_t vecs = p->depth >> 4;
-  const int32_t tail = p->depth & 15;
-  const int8_t *w = p->weights;
+/* out_c outputs of one pixel from its sums; the records loaded once for both pixels. */
+static void td_mve_requant_pair(const td_conv_mve_params *p, const int32_t *s0,
+                                const int32_t *s1, int8_t *out0, int8_t *out1) {
   const int32_t *rec = p->requant;
   const int32_t zp = p->output_offset;
-  const int32_t lo = p->act_min;
-  const int32_t hi = p->act_max;
+  const int32x4_t lo = vdupq_n_s32(p->act_min);
+  const int32x4_t hi = vdupq_n_s32(p->act_max);
   int32_t c;
   for (c = 0; c < p->out_c; c += TD_MVE_BLOCK) {
-    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    const int8_t *x = col;
-    int32_t k;
-    int32x4_t acc;
-    for (k = 0; k < vecs; ++k) {
-      const int8x16_t xv = vldrbq_s8(x);
-      a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w));
-      a1 = vmladavaq_s8(a1, xv, vldrbq_s8(w + 16));
-      a2 = vmladavaq_s8(a2, xv, vldrbq_s8(w + 32));
-      a3 = vmladavaq_s8(a3, xv, vldrbq_s8(w + 48));
-      x += 16;
-      w += 64;
-    }
-    if (tail) { /* the weights past depth are zero; the input lanes are zeroed, not read */
-      const int8x16_t xv = vldrbq_z_s8(x, vctp8q((uint32_t)tail));
-      a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w));
-      a1 = vmladavaq_s8(a1, xv, vldrbq_s8(w + 16));
-      a2 = vmladavaq_s8(a2, xv, vldrbq_s8(w + 32));
-      a3 = vmladavaq_s8(a3, xv, vldrbq_s8(w + 48));
-      w += 64;
-    }
-    acc = vdupq_n_s32(a0);
-    acc = vsetq_lane_s32(a1, acc, 1);
-    acc = vsetq_lane_s32(a2, acc, 2);
-    acc = vsetq_lane_s32(a3, acc, 3);
-    acc = td_mve_requant(acc, rec, zp, lo, hi);
+    const int32x4_t bias = vldrwq_s32(rec);
+    const int32x4_t m = vldrwq_s32(rec + 4);
+    const int32x4_t left = vldrwq_s32(rec + 8);
+    const int32x4_t right = vldrwq_s32(rec + 12);
+    const int32x4_t neg = vshrq_n_s32(right, 31); /* -1 where it shifts right */
+    const mve_pred16_t pr = vctp32q((uint32_t)(p->out_c - c));
+    int32x4_t x = vshlq_s32(vaddq_s32(vldrwq_s32(s0 + c), bias), left);
+    int32x4_t y = vshlq_s32(vaddq_s32(vldrwq_s32(s1 + c), bias), left);
+    x = vqrdmulhq_s32(x, m);
+    y = vqrdmulhq_s32(y, m);
+    x = vrshlq_s32(vqaddq_s32(x, vandq_s32(vshrq_n_s32(x, 31), neg)), right);
+    y = vrshlq_s32(vqaddq_s32(y, vandq_s32(vshrq_n_s32(y, 31), neg)), right);
+    x = vminq_s32(vmaxq_s32(vaddq_n_s32(x, zp), lo), hi);
+    y = vminq_s32(vmaxq_s32(vaddq_n_s32(y, zp), lo), hi);
+    vstrbq_p_s32(out0 + c, x, pr);
+    vstrbq_p_s32(out1 + c, y, pr);
     rec += TD_MVE_RECORD_WORDS;
-    if (p->out_c - c >= TD_MVE_BLOCK) {
-      vstrbq_s32(out + c, acc);
-    } else {
-      vstrbq_p_s32(out + c, acc, vctp32q((uint32_t)(p->out_c - c)));
-    }
   }
 }
 
 #else /* the plain-C twin */
+
+static void td_mve_dots(const td_mve_dots_args *a) {
+  const int8_t *w = a->w;
+  const int32_t depth = 16 * a->vecs + a->tail;
+  const int32_t vecs = a->vecs + (a->tail > 0);
+  int32_t b;
+  for (b = 0; b < a->blocks; ++b) {
+    int32_t k;
+    int j;
+    for (j = 0; j < TD_MVE_BLOCK; ++j) {
+      a->sums0[4 * b + j] = 0;
+      a->sums1[4 * b + j] = 0;
+    }
+    for (k = 0; k < vecs; ++k) {
+      for (j = 0; j < TD_MVE_BLOCK; ++j) {
+        int32_t i;
+        for (i = 0; i < 16 && 16 * k + i < depth; ++i) {
+          a->sums0[4 * b + j] += (int32_t)a->x0[16 * k + i] * w[16 * j + i];
+          a->sums1[4 * b + j] += (int32_t)a->x1[16 * k + i] * w[16 * j + i];
+        }
+      }
+      w += 64;
+    }
+  }
+}
 
 TD_MVE_INLINE void td_mve_copy(int8_t *dst, const int8_t *src, int32_t n) {
   memcpy(dst, src, (size_t)n);
@@ -93,30 +190,24 @@ TD_MVE_INLINE void td_mve_fill(int8_t *dst, int32_t value, int32_t n) {
   memset(dst, value, (size_t)n);
 }
 
-static void td_mve_pixel(const td_conv_mve_params *p, const int8_t *col, int8_t *out) {
-  const int32_t depth = p->depth;
-  const int32_t vecs = (depth + 15) >> 4;
-  const int8_t *w = p->weights;
+static void td_mve_requant_pair(const td_conv_mve_params *p, const int32_t *s0,
+                                const int32_t *s1, int8_t *out0, int8_t *out1) {
   const int32_t *rec = p->requant;
   int32_t c;
   for (c = 0; c < p->out_c; c += TD_MVE_BLOCK) {
-    td_mve_v32 acc = {{0, 0, 0, 0}};
-    int32_t k;
+    td_mve_v32 x, y;
     int j;
-    for (k = 0; k < vecs; ++k) {
-      for (j = 0; j < TD_MVE_BLOCK; ++j) {
-        int32_t i;
-        for (i = 0; i < 16 && 16 * k + i < depth; ++i) {
-          acc.v[j] += (int32_t)col[16 * k + i] * w[16 * j + i];
-        }
-      }
-      w += 64;
+    for (j = 0; j < 4; ++j) {
+      x.v[j] = s0[c + j];
+      y.v[j] = s1[c + j];
     }
-    acc = td_mve_requant(acc, rec, p->output_offset, p->act_min, p->act_max);
-    rec += TD_MVE_RECORD_WORDS;
+    x = td_mve_requant(x, rec, p->output_offset, p->act_min, p->act_max);
+    y = td_mve_requant(y, rec, p->output_offset, p->act_min, p->act_max);
     for (j = 0; j < TD_MVE_BLOCK && c + j < p->out_c; ++j) {
-      out[c + j] = (int8_t)acc.v[j];
+      out0[c + j] = (int8_t)x.v[j];
+      out1[c + j] = (int8_t)y.v[j];
     }
+    rec += TD_MVE_RECORD_WORDS;
   }
 }
 
@@ -153,27 +244,46 @@ static void td_mve_column(const td_conv_mve_params *p, const int8_t *input, int3
   }
 }
 
+/* Where the column of pixel number i (row-major over the output) is: the input row
+ * itself (direct) or col, filled here. */
+static const int8_t *td_mve_pixel_column(const td_conv_mve_params *p, const int8_t *input,
+                                         int32_t i, int8_t *col) {
+  const int32_t oy = i / p->out_w;
+  const int32_t ox = i - oy * p->out_w;
+  if (p->direct) {
+    return input + (oy * p->stride_h * p->in_w + ox * p->stride_w) * p->in_c;
+  }
+  td_mve_column(p, input, oy, ox, col);
+  return col;
+}
+
 td_status td_conv2d_s8_mve(const td_conv_mve_params *p, const int8_t *input, int8_t *output,
                            int8_t *scratch) {
-  int32_t oy;
-  if (p == NULL || input == NULL || output == NULL || p->weights == NULL ||
-      p->requant == NULL || (!p->direct && scratch == NULL) ||
-      p->depth != p->filter_h * p->filter_w * p->in_c) {
+  const int32_t pixels = p->out_h * p->out_w;
+  const int32_t blocks = (p->out_c + TD_MVE_BLOCK - 1) / TD_MVE_BLOCK;
+  /* scratch: the two pixels' sums, then their columns (whole vectors apart) */
+  int32_t *const sums = (int32_t *)(void *)scratch;
+  int8_t *const col0 = scratch + 2 * 4 * TD_MVE_BLOCK * blocks;
+  int8_t *const col1 = col0 + (p->depth + 15) / 16 * 16;
+  td_mve_dots_args a;
+  int32_t i;
+  if (p == NULL || input == NULL || output == NULL || scratch == NULL || p->weights == NULL ||
+      p->requant == NULL || p->depth != p->filter_h * p->filter_w * p->in_c) {
     return TD_ERR_ARG;
   }
-  for (oy = 0; oy < p->out_h; ++oy) {
-    int32_t ox;
-    for (ox = 0; ox < p->out_w; ++ox) {
-      const int8_t *col;
-      if (p->direct) {
-        col = input + (oy * p->stride_h * p->in_w + ox * p->stride_w) * p->in_c;
-      } else {
-        td_mve_column(p, input, oy, ox, scratch);
-        col = scratch;
-      }
-      td_mve_pixel(p, col, output);
-      output += p->out_c;
-    }
+  a.w = p->weights;
+  a.vecs = p->depth >> 4;
+  a.tail = p->depth & 15;
+  a.blocks = blocks;
+  a.sums0 = sums;
+  a.sums1 = sums + TD_MVE_BLOCK * blocks;
+  for (i = 0; i < pixels; i += 2) {
+    const int pair = i + 1 < pixels;
+    a.x0 = td_mve_pixel_column(p, input, i, col0);
+    a.x1 = pair ? td_mve_pixel_column(p, input, i + 1, col1) : a.x0;
+    td_mve_dots(&a);
+    td_mve_requant_pair(p, a.sums0, a.sums1, output, pair ? output + p->out_c : output);
+    output += 2 * p->out_c;
   }
   return TD_OK;
 }

@@ -340,8 +340,8 @@ td_status td_depthwise_conv2d_s8_mac(const td_dwconv_mac_params *p, const int8_t
  * tinydeploy/compile/mve.py, the helpers in td_mve.h; a plain-C twin of the same
  * arithmetic runs them on cores without Helium (and on the host). */
 
-/* CONV_2D, FULLY_CONNECTED. scratch: depth bytes rounded up to 4 (one pixel's column),
- * unused when direct */
+/* CONV_2D, FULLY_CONNECTED. scratch (4-byte aligned): 32 * ceil(out_c / 4) bytes (two
+ * pixels' int32 sums), then, unless direct, two columns of depth bytes rounded up to 16 */
 td_status td_conv2d_s8_mve(const td_conv_mve_params *p, const int8_t *input, int8_t *output,
                            int8_t *scratch);
 

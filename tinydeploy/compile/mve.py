@@ -78,8 +78,9 @@ def _conv_step(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int
     params = dict(**geo, pad_value=-p["input_offset"], depth=depth, direct=direct,
                   output_offset=p["output_offset"], act_min=p["act_min"], act_max=p["act_max"],
                   weights=weights.name, requant=records.name)
-    # the column of one pixel (im2col); 4 bytes, unused, when it is the input row
-    scratch = [("mve", 4 if direct else -(-depth // 4) * 4)]
+    # the int32 sums of two pixels, then their columns (im2col) unless they are input rows
+    blocks = -(-oc // BLOCK)
+    scratch = [("mve", 2 * 4 * BLOCK * blocks + (0 if direct else 2 * -(-depth // LANES) * LANES))]
     return Step(step.op_index, step.opcode, "td_conv2d_s8_mve", "td_conv_mve_params", params,
                 list(step.inputs), list(step.outputs), [weights, records], dict(step.inplace),
                 scratch=scratch)
