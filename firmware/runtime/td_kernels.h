@@ -344,6 +344,10 @@ td_status td_depthwise_conv2d_s8_mac(const td_dwconv_mac_params *p, const int8_t
  * pixels' int32 sums), then, unless direct, two columns of depth bytes rounded up to 16 */
 td_status td_conv2d_s8_mve(const td_conv_mve_params *p, const int8_t *input, int8_t *output,
                            int8_t *scratch);
+/* DEPTHWISE_CONV_2D, depth multiplier 1. scratch (4-byte aligned): 48 * ceil(band_rows *
+ * out_w / 4) bytes of pixel offsets, then channels * band_in_rows * plane_w bytes */
+td_status td_depthwise_conv2d_s8_mve(const td_dwconv_mve_params *p, const int8_t *input,
+                                     int8_t *output, int8_t *scratch);
 
 #ifdef __cplusplus
 }

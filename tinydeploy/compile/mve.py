@@ -120,10 +120,73 @@ def fc_mve(step: Step) -> Step:
     return _conv_step(step, w2d, bias, geo, p, direct=1)
 
 
+PLANES_BUDGET = 16384  # bytes of scratch for a depthwise band's channel planes
+
+
+def dw_band(p: dict[str, Any], plane_w: int, budget: int = PLANES_BUDGET) -> tuple[int, int]:
+    """(output rows per band, input rows its planes hold): all rows when their planes fit
+    ``budget`` bytes, else as many as fit (one at least)."""
+    c, sh, span = p["in_c"], p["stride_h"], (p["filter_h"] - 1) * p["dilation_h"] + 1
+    rows = p["out_h"]
+    while rows > 1 and c * ((rows - 1) * sh + span) * plane_w > budget:
+        rows -= 1
+    return rows, (rows - 1) * sh + span
+
+
+def dwconv_mve(step: Step) -> Step:
+    p = step.params
+    if p["batches"] != 1 or p["depth_multiplier"] != 1:
+        raise NotEligible("batch size or depth multiplier above 1")
+    kh, kw, c = p["filter_h"], p["filter_w"], p["in_c"]
+    w2d = _array(step, p["filter"]).reshape(kh * kw, c).T  # [c, taps]
+    bias = _array(step, p["bias"])
+    bias = np.zeros(c, np.int64) if bias is None else bias
+    m, s = _per_channel(step, c)
+    if np.any(s > 30) or np.any(s < -31):
+        raise NotEligible("a shift outside [-31, 30]")
+    pre = f"op{step.op_index}"
+    folded = _wrap32(bias.astype(np.int64) + p["input_offset"] * w2d.sum(axis=1))
+    # {bias, m, -right, zp, left}: the assembly loop loads the first four at once
+    rec = np.stack([folded, m, np.minimum(s, 0), np.full(c, p["output_offset"]),
+                    np.maximum(s, 0)], axis=1)
+    weights = ConstArray(f"{pre}_mve_dw_weights", "int32_t", w2d.reshape(-1), "weights")
+    records = ConstArray(f"{pre}_mve_dw_requant", "int32_t", rec.reshape(-1), "params")
+    # planes as wide as every window needs: the padding on both sides
+    span_w = (p["out_w"] - 1) * p["stride_w"] + (kw - 1) * p["dilation_w"] + 1
+    plane_w = max(p["pad_w"] + p["in_w"], span_w)
+    band_rows, band_in_rows = dw_band(p, plane_w)
+    params = dict(in_h=p["in_h"], in_w=p["in_w"], channels=c, out_h=p["out_h"], out_w=p["out_w"],
+                  filter_h=kh, filter_w=kw, stride_h=p["stride_h"], stride_w=p["stride_w"],
+                  dilation_h=p["dilation_h"], dilation_w=p["dilation_w"], pad_h=p["pad_h"],
+                  pad_w=p["pad_w"], pad_value=-p["input_offset"], output_offset=p["output_offset"],
+                  act_min=p["act_min"], act_max=p["act_max"], plane_w=plane_w,
+                  band_rows=band_rows, band_in_rows=band_in_rows,
+                  left=int(bool(np.any(s > 0))), weights=weights.name, requant=records.name)
+    offsets = -(-band_rows * p["out_w"] // 4) * 3 * 16  # three vectors a group of four
+    planes = -(-c * band_in_rows * plane_w // 4) * 4
+    return Step(step.op_index, step.opcode, "td_depthwise_conv2d_s8_mve", "td_dwconv_mve_params",
+                params, list(step.inputs), list(step.outputs), [weights, records],
+                {step.inputs[0]: _dw_inplace(params)}, scratch=[("mve", offsets + planes)])
+
+
+def _dw_inplace(p: dict[str, Any]) -> int:
+    """In-place distance: a band's input rows are all read (into the planes) before its
+    output rows are written."""
+    in_row = p["in_w"] * p["channels"]
+    out_row = p["out_w"] * p["channels"]
+    d = -(1 << 30)
+    for oy0 in range(0, p["out_h"], p["band_rows"]):
+        rows = min(p["band_rows"], p["out_h"] - oy0)
+        last = min(p["in_h"] - 1, oy0 * p["stride_h"] - p["pad_h"] + p["band_in_rows"] - 1)
+        d = max(d, (oy0 + rows) * out_row - (last + 1) * in_row)
+    return d
+
+
 # base kernel -> the function that swaps in its Helium variant (the Helium block of kernels.py)
 CONVERTERS = {
     "td_conv2d_s8": conv_mve,
     "td_fully_connected_s8": fc_mve,
+    "td_depthwise_conv2d_s8": dwconv_mve,
 }
 
 
