@@ -126,32 +126,61 @@ TD_MVE_INLINE void td_mve_fill(int8_t *dst, int32_t value, int32_t n) {
   }
 }
 
-/* out_c outputs of one pixel from its sums; the records loaded once for both pixels. */
-static void td_mve_requant_pair(const td_conv_mve_params *p, const int32_t *s0,
-                                const int32_t *s1, int8_t *out0, int8_t *out1) {
+/* Four channels of two pixels from their sums; left: some channel shifts left. */
+TD_MVE_INLINE void td_mve_requant_block(const int32_t *rec, const int32_t *s0,
+                                        const int32_t *s1, int32x4_t *x0, int32x4_t *x1,
+                                        int32_t zp, int32x4_t lo, int32x4_t hi, int left) {
+  const int32x4_t bias = vldrwq_s32(rec);
+  const int32x4_t m = vldrwq_s32(rec + 4);
+  const int32x4_t right = vldrwq_s32(rec + 12);
+  const int32x4_t neg = vshrq_n_s32(right, 31); /* -1 where it shifts right */
+  int32x4_t x = vaddq_s32(vldrwq_s32(s0), bias);
+  int32x4_t y = vaddq_s32(vldrwq_s32(s1), bias);
+  if (left) {
+    const int32x4_t l = vldrwq_s32(rec + 8);
+    x = vshlq_s32(x, l);
+    y = vshlq_s32(y, l);
+  }
+  x = vqrdmulhq_s32(x, m);
+  y = vqrdmulhq_s32(y, m);
+  x = vrshlq_s32(vqaddq_s32(x, vandq_s32(vshrq_n_s32(x, 31), neg)), right);
+  y = vrshlq_s32(vqaddq_s32(y, vandq_s32(vshrq_n_s32(y, 31), neg)), right);
+  *x0 = vminq_s32(vmaxq_s32(vaddq_n_s32(x, zp), lo), hi);
+  *x1 = vminq_s32(vmaxq_s32(vaddq_n_s32(y, zp), lo), hi);
+}
+
+TD_MVE_INLINE void td_mve_requant_pixels(const td_conv_mve_params *p, const int32_t *s0,
+                                         const int32_t *s1, int8_t *out0, int8_t *out1,
+                                         int left) {
   const int32_t *rec = p->requant;
   const int32_t zp = p->output_offset;
   const int32x4_t lo = vdupq_n_s32(p->act_min);
   const int32x4_t hi = vdupq_n_s32(p->act_max);
+  const int32_t whole = p->out_c & ~3;
   int32_t c;
-  for (c = 0; c < p->out_c; c += TD_MVE_BLOCK) {
-    const int32x4_t bias = vldrwq_s32(rec);
-    const int32x4_t m = vldrwq_s32(rec + 4);
-    const int32x4_t left = vldrwq_s32(rec + 8);
-    const int32x4_t right = vldrwq_s32(rec + 12);
-    const int32x4_t neg = vshrq_n_s32(right, 31); /* -1 where it shifts right */
-    const mve_pred16_t pr = vctp32q((uint32_t)(p->out_c - c));
-    int32x4_t x = vshlq_s32(vaddq_s32(vldrwq_s32(s0 + c), bias), left);
-    int32x4_t y = vshlq_s32(vaddq_s32(vldrwq_s32(s1 + c), bias), left);
-    x = vqrdmulhq_s32(x, m);
-    y = vqrdmulhq_s32(y, m);
-    x = vrshlq_s32(vqaddq_s32(x, vandq_s32(vshrq_n_s32(x, 31), neg)), right);
-    y = vrshlq_s32(vqaddq_s32(y, vandq_s32(vshrq_n_s32(y, 31), neg)), right);
-    x = vminq_s32(vmaxq_s32(vaddq_n_s32(x, zp), lo), hi);
-    y = vminq_s32(vmaxq_s32(vaddq_n_s32(y, zp), lo), hi);
+  for (c = 0; c < whole; c += TD_MVE_BLOCK) {
+    int32x4_t x, y;
+    td_mve_requant_block(rec, s0 + c, s1 + c, &x, &y, zp, lo, hi, left);
+    vstrbq_s32(out0 + c, x);
+    vstrbq_s32(out1 + c, y);
+    rec += TD_MVE_RECORD_WORDS;
+  }
+  if (whole < p->out_c) {
+    const mve_pred16_t pr = vctp32q((uint32_t)(p->out_c - whole));
+    int32x4_t x, y;
+    td_mve_requant_block(rec, s0 + c, s1 + c, &x, &y, zp, lo, hi, left);
     vstrbq_p_s32(out0 + c, x, pr);
     vstrbq_p_s32(out1 + c, y, pr);
-    rec += TD_MVE_RECORD_WORDS;
+  }
+}
+
+/* out_c outputs of two pixels from their sums; the records loaded once for both. */
+static void td_mve_requant_pair(const td_conv_mve_params *p, const int32_t *s0,
+                                const int32_t *s1, int8_t *out0, int8_t *out1) {
+  if (p->left) {
+    td_mve_requant_pixels(p, s0, s1, out0, out1, 1);
+  } else {
+    td_mve_requant_pixels(p, s0, s1, out0, out1, 0);
   }
 }
 
@@ -183,11 +212,15 @@ static void td_mve_dots(const td_mve_dots_args *a) {
 }
 
 TD_MVE_INLINE void td_mve_copy(int8_t *dst, const int8_t *src, int32_t n) {
-  memcpy(dst, src, (size_t)n);
+  if (n > 0) {
+    memcpy(dst, src, (size_t)n);
+  }
 }
 
 TD_MVE_INLINE void td_mve_fill(int8_t *dst, int32_t value, int32_t n) {
-  memset(dst, value, (size_t)n);
+  if (n > 0) {
+    memset(dst, value, (size_t)n);
+  }
 }
 
 static void td_mve_requant_pair(const td_conv_mve_params *p, const int32_t *s0,
@@ -213,23 +246,27 @@ static void td_mve_requant_pair(const td_conv_mve_params *p, const int32_t *s0,
 
 #endif /* TD_MVE */
 
-/* The window of output pixel (oy, ox) as one column of depth bytes: a filter row whose
- * taps are all inside the image is one run of the input row (no dilation). */
+/* The window of output pixel (oy, ox) as one column of depth bytes. Without dilation a
+ * filter row is at most three runs: zero-point padding, a run of the input row, padding. */
 static void td_mve_column(const td_conv_mve_params *p, const int8_t *input, int32_t oy,
                           int32_t ox, int8_t *col) {
   const int32_t iy0 = oy * p->stride_h - p->pad_h;
   const int32_t ix0 = ox * p->stride_w - p->pad_w;
   const int32_t in_c = p->in_c;
   const int32_t run = p->filter_w * in_c;
-  const int whole = p->dilation_w == 1 && ix0 >= 0 && ix0 + p->filter_w <= p->in_w;
+  /* the taps inside the image: fx in [lo, hi) */
+  const int32_t lo = ix0 < 0 ? -ix0 : 0;
+  const int32_t hi = p->in_w - ix0 < p->filter_w ? p->in_w - ix0 : p->filter_w;
   int32_t fy;
   for (fy = 0; fy < p->filter_h; ++fy) {
     const int32_t iy = iy0 + fy * p->dilation_h;
     int32_t fx;
-    if (iy < 0 || iy >= p->in_h) {
+    if (iy < 0 || iy >= p->in_h || (p->dilation_w == 1 && hi <= lo)) {
       td_mve_fill(col, p->pad_value, run);
-    } else if (whole) {
-      td_mve_copy(col, input + (iy * p->in_w + ix0) * in_c, run);
+    } else if (p->dilation_w == 1) {
+      td_mve_fill(col, p->pad_value, lo * in_c);
+      td_mve_copy(col + lo * in_c, input + (iy * p->in_w + ix0 + lo) * in_c, (hi - lo) * in_c);
+      td_mve_fill(col + hi * in_c, p->pad_value, run - hi * in_c);
     } else {
       for (fx = 0; fx < p->filter_w; ++fx) {
         const int32_t ix = ix0 + fx * p->dilation_w;
@@ -272,8 +309,10 @@ td_status td_conv2d_s8_mve(const td_conv_mve_params *p, const int8_t *input, int
     return TD_ERR_ARG;
   }
   a.w = p->weights;
-  a.vecs = p->depth >> 4;
-  a.tail = p->depth & 15;
+  /* a column in scratch is whole vectors (the weights past depth are zero, whatever
+   * the bytes there); an input row (direct) ends at depth: its last vector predicated */
+  a.vecs = p->direct ? p->depth >> 4 : (p->depth + 15) >> 4;
+  a.tail = p->direct ? p->depth & 15 : 0;
   a.blocks = blocks;
   a.sums0 = sums;
   a.sums1 = sums + TD_MVE_BLOCK * blocks;

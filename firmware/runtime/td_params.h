@@ -632,6 +632,7 @@ typedef struct {
   int32_t output_offset;
   int32_t act_min;
   int32_t act_max;
+  int32_t left;  /* 1: some channel shifts left */
   const int8_t *weights;  /* [ceil(out_c/4)][ceil(depth/16)][4][16] */
   const int32_t *requant;  /* [ceil(out_c/4)][4][4] */
 } td_conv_mve_params;

@@ -749,6 +749,7 @@ class ConvMveParams:
     output_offset: int = c(I32)
     act_min: int = c(I32)
     act_max: int = c(I32)
+    left: int = c(I32, "1: some channel shifts left")
     weights: str | None = c("const int8_t *", "[ceil(out_c/4)][ceil(depth/16)][4][16]")
     requant: str | None = c("const int32_t *", "[ceil(out_c/4)][4][4]")
 

@@ -77,7 +77,7 @@ def _conv_step(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int
                          requant_records(bias, w2d, m, s, p["input_offset"]), "params")
     params = dict(**geo, pad_value=-p["input_offset"], depth=depth, direct=direct,
                   output_offset=p["output_offset"], act_min=p["act_min"], act_max=p["act_max"],
-                  weights=weights.name, requant=records.name)
+                  left=int(bool(np.any(s > 0))), weights=weights.name, requant=records.name)
     # the int32 sums of two pixels, then their columns (im2col) unless they are input rows
     blocks = -(-oc // BLOCK)
     scratch = [("mve", 2 * 4 * BLOCK * blocks + (0 if direct else 2 * -(-depth // LANES) * LANES))]
