@@ -113,8 +113,8 @@ def _requested_mode(kernels: str, dsp: bool, cpu: str | None = None,
                     mve: bool = False) -> tuple[str, str]:
     """(kernel mode, why) before any flash budget is considered."""
     if kernels == "mve" and cpu is not None and not mve:
-        raise ConfigError(f"--kernels mve needs a core with Helium (MVE); {cpu} has none "
-                          "(boards set mve = true): use auto, dsp or reference")
+        raise ConfigError(f"needs a core with Helium (MVE); {cpu} has none (boards set "
+                          "mve = true): use auto, dsp or reference", where="--kernels mve")
     if kernels != "auto":
         return kernels, f"requested ({kernels})"
     if mve:

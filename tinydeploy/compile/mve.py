@@ -171,14 +171,16 @@ def dwconv_mve(step: Step) -> Step:
 
 def _dw_inplace(p: dict[str, Any]) -> int:
     """In-place distance: a band's input rows are all read (into the planes) before its
-    output rows are written."""
+    output rows are written, and the next band reads again from its own first row (the
+    rows two bands share are read twice)."""
     in_row = p["in_w"] * p["channels"]
     out_row = p["out_w"] * p["channels"]
     d = -(1 << 30)
     for oy0 in range(0, p["out_h"], p["band_rows"]):
-        rows = min(p["band_rows"], p["out_h"] - oy0)
-        last = min(p["in_h"] - 1, oy0 * p["stride_h"] - p["pad_h"] + p["band_in_rows"] - 1)
-        d = max(d, (oy0 + rows) * out_row - (last + 1) * in_row)
+        end = min(oy0 + p["band_rows"], p["out_h"])
+        # the first input row read after this band's output is written
+        after = p["in_h"] if end >= p["out_h"] else max(0, end * p["stride_h"] - p["pad_h"])
+        d = max(d, end * out_row - min(after, p["in_h"]) * in_row)
     return d
 
 
