@@ -106,6 +106,59 @@ __attribute__((naked, noinline)) static void td_mve_dots(const td_mve_dots_args 
 #undef TD_MVE_DOT16
 }
 
+/* td_mve_dots for a lone pixel (x1 unused, sums1 untouched): four accumulators, per 16
+ * bytes of depth one input vector, four weight vectors and four VMLADAVA.S8. */
+__attribute__((naked, noinline)) static void td_mve_dots1(const td_mve_dots_args *a) {
+  __asm__ volatile(
+      "push {r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"
+      "ldmia r0, {r1, r2, r3, r4, r5, r6, r7}\n\t" /* x0 x1 w vecs tail blocks s0 */
+      "mov r8, r1\n\t"  /* x0 */
+      "mov r9, r7\n\t"  /* sums */
+      "mov r10, r4\n\t" /* vecs */
+      "mov r11, r5\n\t" /* tail */
+      "mov r12, r6\n\t" /* blocks */
+      "mov r5, r3\n\t"  /* the weight stream */
+      "1:\n\t"
+      "mov r1, r8\n\t"
+      "movs r0, #0\n\t"
+      "movs r2, #0\n\t"
+      "movs r4, #0\n\t"
+      "movs r6, #0\n\t"
+      "movs r7, r10\n\t"
+      "beq 3f\n\t"
+      "2:\n\t"
+      "vldrb.8 q0, [r1], #16\n\t"
+      "vldrb.8 q1, [r5], #16\n\t"
+      "vmladava.s8 r0, q0, q1\n\t"
+      "vldrb.8 q2, [r5], #16\n\t"
+      "vmladava.s8 r2, q0, q2\n\t"
+      "vldrb.8 q1, [r5], #16\n\t"
+      "vmladava.s8 r4, q0, q1\n\t"
+      "vldrb.8 q2, [r5], #16\n\t"
+      "vmladava.s8 r6, q0, q2\n\t"
+      "subs r7, r7, #1\n\t"
+      "bne 2b\n\t"
+      "3:\n\t"
+      "cmp r11, #0\n\t"
+      "beq 4f\n\t"
+      "vctp.8 r11\n\t" /* the last vector: input lanes past depth zeroed, not read */
+      "vpst\n\t"
+      "vldrbt.8 q0, [r1]\n\t"
+      "vldrb.8 q1, [r5], #16\n\t"
+      "vmladava.s8 r0, q0, q1\n\t"
+      "vldrb.8 q2, [r5], #16\n\t"
+      "vmladava.s8 r2, q0, q2\n\t"
+      "vldrb.8 q1, [r5], #16\n\t"
+      "vmladava.s8 r4, q0, q1\n\t"
+      "vldrb.8 q2, [r5], #16\n\t"
+      "vmladava.s8 r6, q0, q2\n\t"
+      "4:\n\t"
+      "stmia r9!, {r0, r2, r4, r6}\n\t"
+      "subs r12, r12, #1\n\t"
+      "bne 1b\n\t"
+      "pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t" ::: "memory");
+}
+
 /* n bytes from src to dst, a vector at a time (the last one predicated). */
 TD_MVE_INLINE void td_mve_copy(int8_t *dst, const int8_t *src, int32_t n) {
   while (n > 0) {
@@ -210,6 +263,8 @@ static void td_mve_dots(const td_mve_dots_args *a) {
     }
   }
 }
+
+static void td_mve_dots1(const td_mve_dots_args *a) { td_mve_dots(a); }
 
 TD_MVE_INLINE void td_mve_copy(int8_t *dst, const int8_t *src, int32_t n) {
   if (n > 0) {
@@ -319,8 +374,14 @@ td_status td_conv2d_s8_mve(const td_conv_mve_params *p, const int8_t *input, int
   for (i = 0; i < pixels; i += 2) {
     const int pair = i + 1 < pixels;
     a.x0 = td_mve_pixel_column(p, input, i, col0);
-    a.x1 = pair ? td_mve_pixel_column(p, input, i + 1, col1) : a.x0;
-    td_mve_dots(&a);
+    if (pair) {
+      a.x1 = td_mve_pixel_column(p, input, i + 1, col1);
+      td_mve_dots(&a);
+    } else { /* a lone pixel (FULLY_CONNECTED): sums1 = sums0 for the paired requant */
+      a.x1 = a.x0;
+      td_mve_dots1(&a);
+      memcpy(a.sums1, a.sums0, (size_t)(4 * TD_MVE_BLOCK * blocks));
+    }
     td_mve_requant_pair(p, a.sums0, a.sums1, output, pair ? output + p->out_c : output);
     output += 2 * p->out_c;
   }
