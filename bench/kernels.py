@@ -3,7 +3,8 @@
 For each model and board: `tinydeploy flash` with --kernels reference, dsp and
 dsp-small (int8 weights in flash, widened at run time) on cores with the DSP extension,
 reference and the MAC kernels of the core (v7m on Cortex-M3, v6m on Cortex-M0) on the
-others (a variant a board cannot take is skipped); instructions per inference
+others, and mve (the Helium kernels, compile/mve.py) on boards with mve = true (a variant
+a board cannot take is skipped); instructions per inference
 (QEMU -icount, emulated), per MAC, the speed-up, bit-exactness against
 tflite-micro, arena, and flash: the weights section (model data as stored for the
 kernels: widened weights, pre-scaled biases and per-channel requantization),
@@ -16,6 +17,10 @@ Usage: python bench/kernels.py [-o bench/results/kernels.json] [--check 20]
 
 No-DSP cores: python bench/kernels.py --boards qemu-m3,qemu-m0
                   -o bench/results/kernels_nodsp.json
+Helium: python bench/kernels.py --boards qemu-m55 --variants mve
+                  -o bench/results/kernels_mve.json
+(rows of a board that bench/results/runtimes.json measured with TFLite Micro + CMSIS-NN
+carry that figure and the ratio to it)
 """
 
 from __future__ import annotations
@@ -47,6 +52,27 @@ def _model_weight_bytes(path: Path) -> tuple[int, int]:
     return sizes["int8"], sizes["int32"]
 
 
+RUNTIMES = REPO / "bench" / "results" / "runtimes.json"
+SHORT = {"kws_ref_model": "kws", "vww_96_int8": "vww", "pretrainedResnet_quant": "resnet",
+         "ad01_int8": "ad"}
+
+
+def _add_cmsis_nn(rows: list[dict]) -> None:
+    """TFLite Micro + CMSIS-NN's instructions per inference on the same board, from
+    bench/results/runtimes.json (bench/runtimes.py measured them), where it has them."""
+    if not RUNTIMES.is_file():
+        return
+    tflm = {(r["model"], r["board"]): r["instructions_per_inference"]
+            for r in json.loads(RUNTIMES.read_text())["rows"]
+            if r["variant"] == "tflm-cmsis-nn" and r.get("instructions_per_inference")}
+    for r in rows:
+        ref = tflm.get((SHORT.get(r["model"], r["model"]), r["board"]))
+        if ref:
+            r["tflm_cmsis_nn_instructions_per_inference"] = ref
+            r["tflm_cmsis_nn_instructions_per_mac"] = round(ref / r["macs"], 3)
+            r["speedup_vs_tflm_cmsis_nn"] = round(ref / r["instructions_per_inference"], 2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--out", type=Path, default=REPO / "bench" / "results" / "kernels.json")
@@ -73,6 +99,8 @@ def main() -> None:
                 b = load_board(board)
                 mac = MAC_MODE_OF_CPU.get(b.cpu)
                 made_for = {"reference", mac} if mac else {"reference", "dsp", "dsp-small"}
+                if b.mve:
+                    made_for.add("mve")
                 for variant in args.variants.split(","):
                     if variant not in made_for:
                         continue  # only the kernels made for this core
@@ -98,6 +126,7 @@ def main() -> None:
         if ref and r["variant"] != "reference":
             r["speedup_vs_reference"] = round(ref[0]["instructions_per_inference"]
                                               / r["instructions_per_inference"], 2)
+    _add_cmsis_nn(rows)
     result = {"note": "instructions are QEMU -icount counts (emulated), not cycles of a real chip",
               "rows": rows}
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ from tinydeploy.resources import boards_dir
 
 CPUS = ("cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55",
         "host", "xtensa-lx7")
+MVE_CPUS = ("cortex-m55",)  # the cpus that may have Helium (key 'mve')
 PLATFORMS = ("qemu", "renode", "platformio", "host")
 BUILDS = ("make", "platformio")
 TIMERS = ("systick", "dwt", "clock_gettime", "ccount", "timer0")
@@ -62,6 +63,9 @@ class Board:
     usb_vid: Optional[int] = None
     usb_pid: Optional[int] = None
     microphone: Optional[str] = None     # "pdm": a PDM microphone (the keyword-spotting sketch's)
+    # Armv8.1-M M-profile vector extension (Helium, integer at least): --kernels auto
+    # takes the mve kernels (compile/mve.py)
+    mve: bool = False
     path: Optional[Path] = dataclasses.field(default=None, compare=False)
 
     @property
@@ -91,7 +95,7 @@ def _check(data: dict[str, object], path: Path) -> dict[str, object]:
     for name, field in _SCHEMA.items():
         kind, optional = _base_type(field.type)
         if name not in data:
-            if optional:
+            if optional or field.default is not dataclasses.MISSING:
                 continue
             raise BoardError(f"missing key '{name}' ({kind.__name__})", path=str(path))
         value = data[name]
@@ -111,6 +115,9 @@ def _check(data: dict[str, object], path: Path) -> dict[str, object]:
     if out["stack_bytes"] >= out["ram_bytes"]:  # type: ignore[operator]
         raise BoardError(f"key 'stack_bytes' ({out['stack_bytes']}) must be smaller than "
                          f"'ram_bytes' ({out['ram_bytes']})", path=str(path))
+    if out.get("mve") and out["cpu"] not in MVE_CPUS:
+        raise BoardError(f"key 'mve' = true needs an Armv8.1-M cpu ({', '.join(MVE_CPUS)}), "
+                         f"not {out['cpu']!r}", path=str(path))
     if out["id"] != path.stem:
         raise BoardError(f"key 'id' = {out['id']!r} must match the file name '{path.stem}'",
                          path=str(path))

@@ -20,7 +20,7 @@ def export_cmd(
                                         "kernels for its core, and a check that the model fits it."),
     name: Optional[str] = typer.Option(None, "--name", help="Library name (a C identifier) "
                                        "[from the model's name]."),
-    kernels: str = typer.Option("auto", "--kernels", help="auto, reference, dsp, dsp-small, v7m or v6m "
+    kernels: str = typer.Option("auto", "--kernels", help="auto, reference, dsp, dsp-small, v7m, v6m or mve "
                                 "(see `tinydeploy flash --help`)."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<format>]."),

@@ -85,11 +85,12 @@ def flash_cmd(
                               "or a board profile file (.toml)."),
     runtime: str = typer.Option("auto", "--runtime", "-r", help="auto (default: aot when the AOT "
                                 "compiler runs every op, else tflm), aot or tflm."),
-    kernels: str = typer.Option("auto", "--kernels", help="AOT kernels: auto (SIMD where the board's "
-                                "cpu has the DSP extension: dsp, or dsp-small when dsp's weights would "
+    kernels: str = typer.Option("auto", "--kernels", help="AOT kernels: auto (mve on a board with "
+                                "Helium, the Cortex-M55; SIMD where the cpu has the DSP "
+                                "extension: dsp, or dsp-small when dsp's weights would "
                                 "take over 90% of the flash beside the firmware; else v7m on a Cortex-M3, "
                                 "v6m on an M0/M0+), reference, dsp, dsp-small (int8 weights in flash, "
-                                "slower), v7m or v6m (multiply-accumulate kernels without SIMD)."),
+                                "slower), v7m or v6m (multiply-accumulate kernels without SIMD), mve (Helium)."),
     check: int = typer.Option(20, "--check", help="Inputs to compare with tflite-micro."),
     runs: int = typer.Option(10, "--runs", help="Timed inferences for the latency figure."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Samples (.npy, .npz or a folder "

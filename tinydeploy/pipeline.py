@@ -153,7 +153,7 @@ def generate_example(prepared: PreparedModel, board: Board, example: str, out_di
 
     sources, labels = example_sources(prepared, board, example, note)
     compiled = compile_model(prepared.model, out_dir / "compiled", dsp=board.dsp,
-                             cpu=board.cpu)
+                             cpu=board.cpu, mve=board.mve)
     check_model_fits(board, compiled.weights_bytes + compiled.params_bytes,
                      compiled.arena_bytes, what=f"model '{prepared.model.name}'")
     return render_example(prepared.model, prepared.raw, compiled, board, example, sources,

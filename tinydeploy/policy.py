@@ -97,7 +97,10 @@ def dsp_flash_budget(board: Board) -> int:
 
 def kernel_options(board: Board, kernels: str) -> dict[str, Any]:
     """compile_model's keyword arguments that carry the kernel policy for ``board``."""
-    return {"kernels": kernels, "dsp": board.dsp, "cpu": board.cpu,
+    if kernels == "mve" and not board.mve:
+        raise ConfigError(f"board '{board.id}' ({board.cpu}) has no Helium (MVE); use auto, "
+                          "dsp or reference", where="--kernels mve")
+    return {"kernels": kernels, "dsp": board.dsp, "cpu": board.cpu, "mve": board.mve,
             "flash_budget": dsp_flash_budget(board) if board.dsp else None}
 
 

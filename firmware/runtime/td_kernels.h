@@ -383,6 +383,20 @@ td_status td_conv2d_s8_mac(const td_conv_mac_params *p, const int8_t *input, int
 td_status td_depthwise_conv2d_s8_mac(const td_dwconv_mac_params *p, const int8_t *input,
                                      int8_t *output, int8_t *scratch);
 
+/* ---- Helium (MVE) kernels for Armv8.1-M cores (Cortex-M55) ------------------------
+ * Weights, folded biases and requantization records prepared by
+ * tinydeploy/compile/mve.py, the helpers in td_mve.h; a plain-C twin of the same
+ * arithmetic runs them on cores without Helium (and on the host). */
+
+/* CONV_2D, FULLY_CONNECTED. scratch (4-byte aligned): 32 * ceil(out_c / 4) bytes (two
+ * pixels' int32 sums), then, unless direct, two columns of depth bytes rounded up to 16 */
+td_status td_conv2d_s8_mve(const td_conv_mve_params *p, const int8_t *input, int8_t *output,
+                           int8_t *scratch);
+/* DEPTHWISE_CONV_2D, depth multiplier 1. scratch (4-byte aligned): 48 * ceil(band_rows *
+ * out_w / 4) bytes of pixel offsets, then channels * band_in_rows * plane_w bytes */
+td_status td_depthwise_conv2d_s8_mve(const td_dwconv_mve_params *p, const int8_t *input,
+                                     int8_t *output, int8_t *scratch);
+
 #ifdef __cplusplus
 }
 #endif

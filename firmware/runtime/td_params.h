@@ -722,6 +722,71 @@ typedef struct {
   int32_t pairs;
 } td_dwconv_mac_params;
 
+/* CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) with
+ * Helium (td_conv2d_s8_mve): weights holds [ceil(out_c/4)][ceil(depth/16)][4][16] bytes
+ * (four channels' 16-byte vectors per step, zero-padded), requant [ceil(out_c/4)][4][4]
+ * int32 {bias folded with the input offset, m, left shift, -right shift} per block.
+ */
+typedef struct {
+  int32_t in_h;
+  int32_t in_w;
+  int32_t in_c;
+  int32_t out_h;
+  int32_t out_w;
+  int32_t out_c;
+  int32_t filter_h;
+  int32_t filter_w;
+  int32_t stride_h;
+  int32_t stride_w;
+  int32_t dilation_h;
+  int32_t dilation_w;
+  int32_t pad_h;
+  int32_t pad_w;
+  int32_t pad_value;  /* the input zero point: what a padded tap reads */
+  int32_t depth;  /* filter_h * filter_w * in_c */
+  int32_t direct;  /* 1: 1x1 without padding, a pixel's column is its input row */
+  int32_t output_offset;
+  int32_t act_min;
+  int32_t act_max;
+  int32_t left;  /* 1: some channel shifts left */
+  const int8_t *weights;  /* [ceil(out_c/4)][ceil(depth/16)][4][16] */
+  const int32_t *requant;  /* [ceil(out_c/4)][4][4] */
+} td_conv_mve_params;
+
+/* DEPTHWISE_CONV_2D with Helium (td_depthwise_conv2d_s8_mve), depth multiplier 1: bands
+ * of band_rows output rows, each from band_in_rows input rows transposed into channel
+ * planes ([channels][band_in_rows][plane_w] bytes, the zero point in the padding) in
+ * scratch after the band's output-pixel offsets.
+ */
+typedef struct {
+  int32_t in_h;
+  int32_t in_w;
+  int32_t channels;
+  int32_t out_h;
+  int32_t out_w;
+  int32_t filter_h;
+  int32_t filter_w;
+  int32_t stride_h;
+  int32_t stride_w;
+  int32_t dilation_h;
+  int32_t dilation_w;
+  int32_t pad_h;
+  int32_t pad_w;
+  int32_t pad_value;  /* the input zero point */
+  int32_t output_offset;
+  int32_t act_min;
+  int32_t act_max;
+  int32_t plane_w;  /* bytes of a plane row: the padded input width at least */
+  int32_t band_rows;  /* output rows per band */
+  /* input rows of a band's planes: (band_rows - 1) * stride_h + the dilated filter
+   * height
+   */
+  int32_t band_in_rows;
+  int32_t left;  /* 1: some channel shifts left */
+  const int32_t *weights;  /* [channels][filter_h * filter_w] */
+  const int32_t *requant;  /* [channels][5] {folded bias, m, -right, output zero point, left} */
+} td_dwconv_mve_params;
+
 /* Records of ``head`` raw words, ``lanes`` weight lanes, ``tail`` raw words
  * (td_unpack_records).
  */

@@ -155,3 +155,13 @@ def test_qemu_args_placeholder_must_be_a_profile_key(tmp_path: Path) -> None:
     assert "ram_size" in str(err.value)
     ok = load_board_file(write(tmp_path, GOOD + 'qemu_args = "-global x.size={{ram_bytes}}"\n', "ok"))
     assert ok.qemu_args == "-global x.size={ram_bytes}"
+
+
+def test_mve_key_defaults_off_and_needs_an_armv8_1m_cpu(tmp_path: Path) -> None:
+    assert load_board_file(write(tmp_path, GOOD.format(id="tb"))).mve is False
+    assert load_board("qemu-m55").mve is True
+    assert not any(b.mve for b in list_boards() if b.cpu != "cortex-m55")
+    with pytest.raises(BoardError, match="key 'mve' = true needs an Armv8.1-M cpu"):
+        load_board_file(write(tmp_path, GOOD.format(id="tb") + "mve = true\n"))
+    with pytest.raises(BoardError, match="key 'mve' must be bool"):
+        load_board_file(write(tmp_path, GOOD.format(id="tb") + "mve = 1\n"))

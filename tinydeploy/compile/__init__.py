@@ -32,10 +32,11 @@ from tinydeploy.compile.dsp import select as select_dsp
 from tinydeploy.compile.emit import features_header, render, runtime_files
 from tinydeploy.compile.lower import PACKED_MARKER, lower, pack_weights, unsupported_ops
 from tinydeploy.compile.mac import select as select_mac
+from tinydeploy.compile.mve import select as select_mve
 from tinydeploy.compile.packed_simd import pack_simd
 from tinydeploy.compile.plan import plan as plan_memory
 from tinydeploy.compile.tflm import TflmRunner, tflm_arena_bytes
-from tinydeploy.errors import InputFileError
+from tinydeploy.errors import ConfigError, InputFileError
 from tinydeploy.measure.compare import compare
 from tinydeploy.model.inputs import random_inputs
 from tinydeploy.model.ir import Model, Tensor
@@ -46,7 +47,7 @@ METADATA_NAME = "compiled.json"
 FEATURES_NAME = "td_features.h"
 METADATA_FORMAT = "tinydeploy-compiled-model"
 METADATA_VERSION = 1
-KERNEL_MODES = ("auto", "reference", "dsp", "dsp-small", "v7m", "v6m")
+KERNEL_MODES = ("auto", "reference", "dsp", "dsp-small", "v7m", "v6m", "mve")
 # --kernels auto on a core without the DSP extension: the MAC kernels of its architecture
 # (tinydeploy/compile/mac.py); other cores (the host) keep the reference kernels
 MAC_MODE_OF_CPU = {"cortex-m3": "v7m", "cortex-m0": "v6m", "cortex-m0plus": "v6m",
@@ -108,10 +109,16 @@ def _io(t: Tensor, offset: int) -> dict[str, Any]:
             "arena_offset": offset}
 
 
-def _requested_mode(kernels: str, dsp: bool, cpu: str | None = None) -> tuple[str, str]:
+def _requested_mode(kernels: str, dsp: bool, cpu: str | None = None,
+                    mve: bool = False) -> tuple[str, str]:
     """(kernel mode, why) before any flash budget is considered."""
+    if kernels == "mve" and cpu is not None and not mve:
+        raise ConfigError(f"needs a core with Helium (MVE); {cpu} has none (boards set "
+                          "mve = true): use auto, dsp or reference", where="--kernels mve")
     if kernels != "auto":
         return kernels, f"requested ({kernels})"
+    if mve:
+        return "mve", "auto: the cpu has Helium (MVE)"
     if dsp:
         return "dsp", "auto: the cpu has the DSP extension"
     if cpu in MAC_MODE_OF_CPU:
@@ -125,7 +132,8 @@ def _requested_mode(kernels: str, dsp: bool, cpu: str | None = None) -> tuple[st
 def compile_model(model: Model, out_dir: str | Path, force: bool = False,
                   remat: bool = True, kernels: str = "auto", dsp: bool = False,
                   profile: bool = False, weights: str = "auto",
-                  flash_budget: int | None = None, cpu: str | None = None) -> CompiledModel:
+                  flash_budget: int | None = None, cpu: str | None = None,
+                  mve: bool = False) -> CompiledModel:
     """Compile ``model`` into ``out_dir``: model.c, model.h, compiled.json, runtime/.
 
     kernels: "reference" (plain C loops everywhere), "dsp" (SIMD kernels where an op
@@ -136,7 +144,10 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
     "auto" (= "dsp" when ``dsp`` is true - the target core has the DSP extension -
     else the MAC kernels of ``cpu``'s architecture, else "reference"). "v7m" and "v6m":
     32-bit multiply-accumulate kernels for cores without the DSP extension (Cortex-M3;
-    Cortex-M0/M0+), see compile/mac.py; portable C, exact on every core.
+    Cortex-M0/M0+), see compile/mac.py; portable C, exact on every core. "mve": the
+    Helium kernels (compile/mve.py; "auto" on a core with ``mve``), the dsp kernels for
+    the layers they do not take; a plain-C twin runs them elsewhere (the host check).
+    With ``cpu`` given, "mve" on a core without ``mve`` is a ConfigError.
     flash_budget: bytes of flash the model's data (weights and
     parameters) may take; with "auto" on a DSP core, "dsp" is used when its data fits
     the budget, else "dsp-small" (whose data may still be too big: the build's size
@@ -167,12 +178,16 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
             steps = pack_weights(steps)
         if mode in ("v7m", "v6m"):
             steps, skipped = select_mac(steps, mode)
+        elif mode == "mve":
+            # packed layers keep their reference packed kernels (pack_weights above);
+            # the others get Helium kernels, else the dsp ones
+            steps, skipped = select_mve(steps)
         elif mode != "reference" and not packed:
             steps, skipped = select_dsp(steps, small=mode == "dsp-small")
         steps, mplan = plan_memory(model, steps, remat=remat)
         return steps, skipped, mplan, render(model, steps, mplan, profile=profile)
 
-    mode, reason = _requested_mode(kernels, dsp, cpu)
+    mode, reason = _requested_mode(kernels, dsp, cpu, mve)
     steps, skipped, mplan, (c_text, h_text, facts) = lowered(mode)
     choice: dict[str, Any] = {"requested": kernels, "kernels": mode, "reason": reason}
     if kernels == "auto" and mode == "dsp" and flash_budget is not None:

@@ -22,7 +22,7 @@ def compile_cmd(
     board: Optional[str] = typer.Option(None, "--board", "-b", help="Board id or profile "
                                         "(.toml): the kernels for its core."),
     kernels: str = typer.Option("auto", "--kernels", help="auto (for --board's core; without "
-                                "one, reference), reference, dsp, dsp-small, v7m or v6m "
+                                "one, reference), reference, dsp, dsp-small, v7m, v6m or mve "
                                 "(see `tinydeploy flash --help`)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     force: bool = typer.Option(False, "--force", help="Overwrite files in the output folder."),

@@ -855,6 +855,80 @@ class DwconvMacParams:
 PARAMS += (ConvMacParams, DwconvMacParams)
 
 
+# ---------------------------------------------------------------- Helium (MVE) kernels
+# Cores with the M-profile vector extension (tinydeploy/compile/mve.py, td_mve.h).
+
+@dataclass(frozen=True)
+class ConvMveParams:
+    """CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) with
+    Helium (td_conv2d_s8_mve): weights holds [ceil(out_c/4)][ceil(depth/16)][4][16] bytes
+    (four channels' 16-byte vectors per step, zero-padded), requant [ceil(out_c/4)][4][4]
+    int32 {bias folded with the input offset, m, left shift, -right shift} per block."""
+
+    C_NAME: ClassVar[str] = "td_conv_mve_params"
+    in_h: int = c(I32)
+    in_w: int = c(I32)
+    in_c: int = c(I32)
+    out_h: int = c(I32)
+    out_w: int = c(I32)
+    out_c: int = c(I32)
+    filter_h: int = c(I32)
+    filter_w: int = c(I32)
+    stride_h: int = c(I32)
+    stride_w: int = c(I32)
+    dilation_h: int = c(I32)
+    dilation_w: int = c(I32)
+    pad_h: int = c(I32)
+    pad_w: int = c(I32)
+    pad_value: int = c(I32, "the input zero point: what a padded tap reads")
+    depth: int = c(I32, "filter_h * filter_w * in_c")
+    direct: int = c(I32, "1: 1x1 without padding, a pixel's column is its input row")
+    output_offset: int = c(I32)
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+    left: int = c(I32, "1: some channel shifts left")
+    weights: str | None = c("const int8_t *", "[ceil(out_c/4)][ceil(depth/16)][4][16]")
+    requant: str | None = c("const int32_t *", "[ceil(out_c/4)][4][4]")
+
+
+@dataclass(frozen=True)
+class DwconvMveParams:
+    """DEPTHWISE_CONV_2D with Helium (td_depthwise_conv2d_s8_mve), depth multiplier 1:
+    bands of band_rows output rows, each from band_in_rows input rows transposed into
+    channel planes ([channels][band_in_rows][plane_w] bytes, the zero point in the
+    padding) in scratch after the band's output-pixel offsets."""
+
+    C_NAME: ClassVar[str] = "td_dwconv_mve_params"
+    in_h: int = c(I32)
+    in_w: int = c(I32)
+    channels: int = c(I32)
+    out_h: int = c(I32)
+    out_w: int = c(I32)
+    filter_h: int = c(I32)
+    filter_w: int = c(I32)
+    stride_h: int = c(I32)
+    stride_w: int = c(I32)
+    dilation_h: int = c(I32)
+    dilation_w: int = c(I32)
+    pad_h: int = c(I32)
+    pad_w: int = c(I32)
+    pad_value: int = c(I32, "the input zero point")
+    output_offset: int = c(I32)
+    act_min: int = c(I32)
+    act_max: int = c(I32)
+    plane_w: int = c(I32, "bytes of a plane row: the padded input width at least")
+    band_rows: int = c(I32, "output rows per band")
+    band_in_rows: int = c(I32, "input rows of a band's planes: (band_rows - 1) * stride_h + "
+                               "the dilated filter height")
+    left: int = c(I32, "1: some channel shifts left")
+    weights: str | None = c("const int32_t *", "[channels][filter_h * filter_w]")
+    requant: str | None = c("const int32_t *", "[channels][5] {folded bias, m, -right, output "
+                                               "zero point, left}")
+
+
+PARAMS += (ConvMveParams, DwconvMveParams)
+
+
 # ---------------------------------------------------------------- SIMD kernels, packed weights
 # The SIMD kernels' records rebuilt from packed int8 lanes (compile/packed_simd.py).
 
@@ -1081,6 +1155,14 @@ KERNELS.update({k.name: k for k in (
     Kernel("td_conv2d_s8_mac", ConvMacParams, ("td_conv2d_s8_mac.c",) + _MAC +
            ("td_mac_bytes8.h", "td_mac_bytes8_m0.h")),
     Kernel("td_depthwise_conv2d_s8_mac", DwconvMacParams, ("td_depthwise_conv2d_s8_mac.c",) + _MAC),
+)})
+
+# Helium kernels (tinydeploy/compile/mve.py swaps them in: mve.CONVERTERS; the other
+# layers take the dsp kernels)
+KERNELS.update({k.name: k for k in (
+    Kernel("td_conv2d_s8_mve", ConvMveParams, ("td_conv2d_s8_mve.c", "td_mve.h")),
+    Kernel("td_depthwise_conv2d_s8_mve", DwconvMveParams,
+           ("td_depthwise_conv2d_s8_mve.c", "td_mve.h")),
 )})
 
 # Headers every compiled model needs (td_params.h is generated from this module).

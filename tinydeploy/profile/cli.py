@@ -42,8 +42,9 @@ def _table(r: dict[str, Any], top: int) -> Table:
 def profile_cmd(
     model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel/ONNX model with --data."),
     board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`)."),
-    kernels: str = typer.Option("auto", "--kernels", help="auto (SIMD where the cpu has DSP, else v7m on "
-                                "Cortex-M3, v6m on M0/M0+), reference, dsp, dsp-small, v7m or v6m."),
+    kernels: str = typer.Option("auto", "--kernels", help="auto (mve on Helium boards, SIMD where the cpu "
+                                "has DSP, else v7m on Cortex-M3, v6m on M0/M0+), reference, dsp, "
+                                "dsp-small, v7m, v6m or mve."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
     top: int = typer.Option(0, "--top", help="Show only the N most expensive ops (0: all, in order)."),
     renode: Optional[Path] = typer.Option(None, "--renode", help="The renode launcher (or its "
