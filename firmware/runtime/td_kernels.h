@@ -371,6 +371,16 @@ td_status td_cast(const td_cast_params *p, const void *input, void *output);
 td_status td_embedding_lookup_s8(const td_embedding_lookup_params *p, const int32_t *ids,
                                  int8_t *output);
 
+/* FILL of p->size elements of p->itemsize bytes, element i a copy of value element
+ * i % p->period: a scalar activation (FILL) or constant values the compiler computed
+ * (ZEROS_LIKE, SHAPE, BROADCAST_ARGS of constant shapes). */
+td_status td_fill(const td_fill_params *p, const void *value, void *output);
+
+/* BROADCAST_ARGS: the int32 shape [size] that shape1 [size1] and shape2 [size2] broadcast
+ * to; TD_ERR_INVOKE for dimensions that do not broadcast (TFLite Micro aborts). */
+td_status td_broadcast_args_i32(const td_broadcast_args_params *p, const int32_t *shape1,
+                                const int32_t *shape2, int32_t *output);
+
 /* ---- MAC kernels for cores without the DSP extension ----------------------------
  * Cortex-M3 (layout 0, SMLAL on two channels at once) and M0/M0+ (layout 1): weights,
  * folded biases and requantization records prepared by tinydeploy/compile/mac.py, the

@@ -651,6 +651,26 @@ typedef struct {
   const int8_t *table;  /* rows x row_size values (flash) */
 } td_embedding_lookup_params;
 
+/* FILL, and the outputs known at compile time (ZEROS_LIKE, SHAPE, BROADCAST_ARGS of
+ * constant shapes): size elements of itemsize bytes, element i a copy of value element
+ * i % period. Raw values: TFLite Micro copies the stored value, never requantizes.
+ */
+typedef struct {
+  int32_t size;  /* output elements */
+  int32_t itemsize;  /* 1 (int8, bool) or 4 (int32) */
+  int32_t period;  /* value elements, >= 1 */
+} td_fill_params;
+
+/* BROADCAST_ARGS of int32 shape vectors, aligned at their ends (a missing dimension
+ * counts as 1); unequal dimensions neither of which is 1 fail the inference
+ * (TD_ERR_INVOKE) where TFLite Micro aborts.
+ */
+typedef struct {
+  int32_t size1;  /* elements of shape 1 */
+  int32_t size2;  /* elements of shape 2 */
+  int32_t size;  /* output elements */
+} td_broadcast_args_params;
+
 /* CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) without
  * SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/8)][depth][4] words
  * w_c + w_(c+1) * 2^23 for the channel pairs of a block of eight; layout 1 (v6m): bytes

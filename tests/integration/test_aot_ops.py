@@ -1143,3 +1143,159 @@ def test_logical_broadcast_property(tmp_path: Path, shapes: tuple[list[int], lis
         g.op(op, [x, g.const(np.random.default_rng(3).integers(0, 2, sb), "bool")], [y])
         return x, y
     assert_exact(build, tmp_path / "m", inputs=6)
+
+
+# ---------------------------------------------------------------- FILL, ZEROS_LIKE, SHAPE
+
+def _q(dtype: str, q: tuple[float, int] = (0.05, 3)) -> tuple[float | None, int]:
+    """int8 tensors quantized, int32 ones raw."""
+    return q if dtype == "int8" else (None, 0)
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int32"])
+@pytest.mark.parametrize("shape", [[2, 3, 4], [1, 7], [5], [1, 2, 3, 2, 2]])
+def test_zeros_like_matches_tflm(tmp_path: Path, dtype: str, shape: list[int]) -> None:
+    """Raw zeros (not the zero point), the input never read."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input(shape, *_q(dtype), dtype=dtype)
+        y = g.tensor(shape, *_q(dtype), dtype=dtype)
+        g.op("ZEROS_LIKE", [x], [y])
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_fill", inputs=4)
+
+
+def test_zeros_like_inside_a_model(tmp_path: Path) -> None:
+    """ZEROS_LIKE of an intermediate tensor added back to it: raw 0 is -zero point."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([1, 6, 6, 3], 0.05, 3)
+        h = g.tensor([1, 6, 6, 3], 0.07, -5)
+        g.op("ADD", [x, x], [h], "AddOptions")
+        z = g.tensor([1, 6, 6, 3], 0.07, -5)
+        g.op("ZEROS_LIKE", [h], [z])
+        y = g.tensor([1, 6, 6, 3], 0.3, -10)
+        g.op("ADD", [h, z], [y], "AddOptions")
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_fill")
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int32"])
+@pytest.mark.parametrize("dims,dims_dtype", [([2, 3], "int32"), ([1, 4, 4, 3], "int64"),
+                                             ([7], "int32"), ([3, 1, 2], "int8")])
+def test_fill_matches_tflm(tmp_path: Path, dtype: str, dims: list[int], dims_dtype: str) -> None:
+    """A scalar model input spread over the output; the dims tensor of any integer type
+    TFLite Micro accepts (it must be a constant)."""
+    def build(g: Graph) -> tuple[int, int]:
+        v = g.input([], *_q(dtype), dtype=dtype)
+        y = g.tensor(dims, *_q(dtype), dtype=dtype)
+        g.op("FILL", [g.const(dims, dims_dtype), v], [y])
+        return v, y
+    assert_exact(build, tmp_path / "m", "td_fill", inputs=8)
+
+
+def test_fill_of_a_constant_value(tmp_path: Path) -> None:
+    """FILL of a constant scalar (a td_fill step from flash), added to the input."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([2, 5], 0.05, 3)
+        f = g.tensor([2, 5], 0.02, -7)
+        g.op("FILL", [g.const([2, 5]), g.const(41, "int8", scale=0.02, zp=-7)], [f])
+        y = g.tensor([2, 5], 0.06, 1)
+        g.op("ADD", [x, f], [y], "AddOptions", fusedActivationFunction=0)
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_fill")
+
+
+@pytest.mark.parametrize("shape", [[5], [2, 3], [1, 4, 4, 3], [2, 1, 3, 1, 2]])
+@pytest.mark.parametrize("dtype", ["int8", "int32", "bool"])
+def test_shape_matches_tflm(tmp_path: Path, shape: list[int], dtype: str) -> None:
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input(shape, *_q(dtype), dtype=dtype)
+        y = g.tensor([len(shape)], dtype="int32")
+        g.op("SHAPE", [x], [y], "ShapeOptions", outType=Graph.tensor_type("int32"))
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_fill", inputs=2)
+
+
+def _refused(build: Build, tmp_path: Path, match: str) -> None:
+    from tinydeploy.compile import compile_model
+    from tinydeploy.errors import UnsupportedOpError
+    from tinydeploy.model.ir import parse_model
+
+    g = Graph()
+    x, y = build(g)
+    with pytest.raises(UnsupportedOpError, match=match):
+        compile_model(parse_model(g.build([x], [y]), name="m"), tmp_path / "m")
+
+
+def test_shape_with_int64_output_is_refused(tmp_path: Path) -> None:
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([2, 3], 0.05, 3)
+        y = g.tensor([2], dtype="int64")
+        g.op("SHAPE", [x], [y], "ShapeOptions", outType=Graph.tensor_type("int64"))
+        return x, y
+    _refused(build, tmp_path, r"SHAPE .*output 't1' is int64; supported: int32")
+
+
+# ---------------------------------------------------------------- BROADCAST_ARGS
+
+def broadcast_args(form: str) -> Build:
+    def build(g: Graph) -> tuple[int, int]:
+        if form == "input":  # the model input against a constant of ones: zeros are valid
+            s = g.input([3], dtype="int32")
+            y = g.tensor([4], dtype="int32")
+            g.op("BROADCAST_ARGS", [s, g.const([7, 1, 1, 1])], [y])
+            return s, y
+        if form == "both_inputs":
+            s = g.input([3], dtype="int32")
+            y = g.tensor([3], dtype="int32")
+            g.op("BROADCAST_ARGS", [s, s], [y])
+            return s, y
+        x = g.input([4, 1, 3], 0.05, 3)
+        shp = g.tensor([3], dtype="int32")
+        g.op("SHAPE", [x], [shp], "ShapeOptions", outType=Graph.tensor_type("int32"))
+        y = g.tensor([4], dtype="int32")
+        if form == "shape_first":  # a SHAPE at run time against a longer constant
+            g.op("BROADCAST_ARGS", [shp, g.const([2, 1, 5, 3])], [y])
+        elif form == "shape_second":
+            g.op("BROADCAST_ARGS", [g.const([2, 4, 1, 1]), shp], [y])
+        else:  # both constant: computed by the compiler, written by td_fill
+            g.op("BROADCAST_ARGS", [g.const([6, 1, 5]), g.const([3, 1, 1, 1])], [y])
+        return x, y
+    return build
+
+
+@pytest.mark.parametrize("form", ["input", "both_inputs", "shape_first", "shape_second",
+                                  "const"])
+def test_broadcast_args_matches_tflm(tmp_path: Path, form: str) -> None:
+    data = None
+    if form == "input":  # valid shapes only: TFLite Micro aborts on the others
+        data = np.array([[4, 1, 3], [1, 1, 1], [6, 5, 9], [0, 5, 0], [1, 9, 1]], np.int32)
+    kernel = "td_fill" if form == "const" else "td_broadcast_args_i32"
+    assert_exact(broadcast_args(form), tmp_path / "m", kernel, inputs=4, data=data)
+
+
+def test_broadcast_args_that_do_not_broadcast(tmp_path: Path) -> None:
+    """Constant shapes are refused in one line; shapes known at run time fail the
+    inference (TD_ERR_INVOKE) where TFLite Micro aborts."""
+    from tinydeploy.compile import compile_model
+    from tinydeploy.compile.host import HostModel, build_shared
+    from tinydeploy.errors import ToolchainError
+    from tinydeploy.model.ir import parse_model
+
+    def const(g: Graph) -> tuple[int, int]:
+        x = g.input([2], 0.05, 3)
+        y = g.tensor([2], dtype="int32")
+        g.op("BROADCAST_ARGS", [g.const([2, 3]), g.const([4, 3])], [y])
+        return x, y
+    _refused(const, tmp_path, r"BROADCAST_ARGS .*shapes \[2, 3\] and \[4, 3\] do not broadcast")
+    def run_time(g: Graph) -> tuple[int, int]:
+        s = g.input([2], dtype="int32")
+        y = g.tensor([2], dtype="int32")
+        g.op("BROADCAST_ARGS", [s, g.const([3, 4])], [y])
+        return s, y
+    g = Graph()
+    s, y = run_time(g)
+    cm = compile_model(parse_model(g.build([s], [y]), name="m"), tmp_path / "run")
+    host = HostModel(build_shared(cm))
+    assert list(host.invoke(np.array([1, 4], np.int32), np.dtype(np.int32), 2)) == [3, 4]
+    with pytest.raises(ToolchainError, match="td_model_invoke returned 3"):  # TD_ERR_INVOKE
+        host.invoke(np.array([3, 5], np.int32), np.dtype(np.int32), 2)

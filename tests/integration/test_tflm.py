@@ -34,19 +34,23 @@ def _flash(model: Path, board: str, out: Path, capsys: pytest.CaptureFixture[str
 
 @pytest.fixture(scope="module")
 def lacking_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small int8 model with ZEROS_LIKE (TFLite Micro runs it in int8; tinydeploy's AOT
-    compiler has no kernel for it), written as a flatbuffer."""
+    """A small int8 model with a CONCATENATION of int32 tensors (ARG_MAX and ARG_MIN
+    indices): TFLite Micro concatenates int32, tinydeploy's AOT compiler int8 only.
+    Written as a flatbuffer."""
     from op_models import Graph
 
     g = Graph()
     x = g.input([1, 6, 6, 3], 0.05, 3)
     h = g.tensor([1, 6, 6, 3], 0.07, -5)
     g.op("ADD", [x, x], [h], "AddOptions")
-    z = g.tensor([1, 6, 6, 3], 0.07, -5)
-    g.op("ZEROS_LIKE", [h], [z])
-    y = g.tensor([1, 6, 6, 3], 0.3, -10)
-    g.op("ADD", [h, z], [y], "AddOptions")
-    path = tmp_path_factory.mktemp("lacking") / "zeros_like.tflite"
+    hi, lo = g.tensor([1, 6, 3], dtype="int32"), g.tensor([1, 6, 3], dtype="int32")
+    g.op("ARG_MAX", [h, g.const([1])], [hi], "ArgMaxOptions",
+         outputType=Graph.tensor_type("int32"))
+    g.op("ARG_MIN", [h, g.const([1])], [lo], "ArgMinOptions",
+         outputType=Graph.tensor_type("int32"))
+    y = g.tensor([2, 6, 3], dtype="int32")
+    g.op("CONCATENATION", [hi, lo], [y], "ConcatenationOptions", axis=0)
+    path = tmp_path_factory.mktemp("lacking") / "concat_int32.tflite"
     path.write_bytes(g.build([x], [y]))
     return path
 
@@ -93,9 +97,9 @@ def test_auto_picks_tflm_for_an_op_the_aot_compiler_lacks(tflm_source: Path, lac
     assert r["runtime"] == "tflm" and r["exact_match_rate"] == 1.0
     choice = r["runtime_choice"]
     assert choice["requested"] == "auto" and [f["op"] for f in choice["aot_unsupported"]] == \
-        ["ZEROS_LIKE"]
+        ["CONCATENATION"]
     notes = [ln for ln in captured.err.splitlines() if "--runtime auto picked tflm" in ln]
-    assert len(notes) == 1 and "ZEROS_LIKE" in notes[0]
+    assert len(notes) == 1 and "CONCATENATION" in notes[0]
 
 
 def test_auto_picks_aot_when_every_op_is_supported(tmp_path: Path,
@@ -111,7 +115,8 @@ def test_aot_names_every_op_it_cannot_run_on_one_line(lacking_model: Path, tmp_p
     assert main(["flash", str(lacking_model), "--board", "host", "--runtime", "aot",
                  "-o", str(tmp_path / "out")]) == 1
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
-    assert re.search(r"op #\d+ ZEROS_LIKE \(\S+\): not supported by the AOT compiler; "
+    assert re.search(r"op #\d+ CONCATENATION \(\S+\): tensor 't\d+' is int32, only int8 is "
+                     r"supported here; "
                      r"--runtime tflm runs it$", err[-1]), err[-1]
 
 

@@ -765,9 +765,33 @@ class EmbeddingLookupParams:
     table: str | None = c("const int8_t *", "rows x row_size values (flash)")
 
 
+@dataclass(frozen=True)
+class FillParams:
+    """FILL, and the outputs known at compile time (ZEROS_LIKE, SHAPE, BROADCAST_ARGS of
+    constant shapes): size elements of itemsize bytes, element i a copy of value element
+    i % period. Raw values: TFLite Micro copies the stored value, never requantizes."""
+
+    C_NAME: ClassVar[str] = "td_fill_params"
+    size: int = c(I32, "output elements")
+    itemsize: int = c(I32, "1 (int8, bool) or 4 (int32)")
+    period: int = c(I32, "value elements, >= 1")
+
+
+@dataclass(frozen=True)
+class BroadcastArgsParams:
+    """BROADCAST_ARGS of int32 shape vectors, aligned at their ends (a missing dimension
+    counts as 1); unequal dimensions neither of which is 1 fail the inference
+    (TD_ERR_INVOKE) where TFLite Micro aborts."""
+
+    C_NAME: ClassVar[str] = "td_broadcast_args_params"
+    size1: int = c(I32, "elements of shape 1")
+    size2: int = c(I32, "elements of shape 2")
+    size: int = c(I32, "output elements")
+
+
 TYPED_PARAMS: tuple[type, ...] = (ArgMinMaxParams, CompareParams, LogicalParams, SelectParams,
                                   CumsumParams, SpaceToBatchParams, CastParams,
-                                  EmbeddingLookupParams)
+                                  EmbeddingLookupParams, FillParams, BroadcastArgsParams)
 
 
 # In header order: a struct after the structs it embeds.
@@ -1146,6 +1170,8 @@ KERNELS.update({k.name: k for k in (
     Kernel("td_space_to_batch_nd_s8", SpaceToBatchParams, ("td_space_to_batch_nd_s8.c",)),
     Kernel("td_cast", CastParams, ("td_cast.c",)),
     Kernel("td_embedding_lookup_s8", EmbeddingLookupParams, ("td_embedding_lookup_s8.c",)),
+    Kernel("td_fill", FillParams, ("td_fill.c",)),
+    Kernel("td_broadcast_args_i32", BroadcastArgsParams, ("td_broadcast_args_i32.c",)),
 )})
 
 # MAC kernels for cores without the DSP extension (tinydeploy/compile/mac.py swaps them

@@ -40,7 +40,8 @@ SUPPORTED_OPS += (
 # ops on int32 / bool tensors (lowered in .lower_typed)
 SUPPORTED_OPS += ("ARG_MAX", "ARG_MIN", "EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER",
                   "GREATER_EQUAL", "LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT", "SELECT_V2",
-                  "CUMSUM", "SPACE_TO_BATCH_ND", "EMBEDDING_LOOKUP", "CAST")
+                  "CUMSUM", "SPACE_TO_BATCH_ND", "EMBEDDING_LOOKUP", "CAST", "FILL",
+                  "ZEROS_LIKE", "SHAPE", "BROADCAST_ARGS")
 
 
 @dataclass

@@ -3,7 +3,11 @@ ARG_MAX / ARG_MIN (int8 in, int32 class indices out), the comparisons (int8 or i
 in, bool out), LOGICAL_AND / LOGICAL_OR / LOGICAL_NOT (bool) and SELECT_V2 (bool condition,
 int8 values); CUMSUM (int8, its axis an int32 operand), SPACE_TO_BATCH_ND,
 EMBEDDING_LOOKUP (int32 ids, a constant int8 table) and CAST between int8, int32 and
-bool.
+bool; FILL, ZEROS_LIKE (int8, int32), SHAPE and BROADCAST_ARGS (int32).
+
+The compiler folds no constants into tensors: an output known at compile time (SHAPE,
+ZEROS_LIKE, BROADCAST_ARGS of constant shapes) is written by a td_fill step from values
+in flash, as TFLite Micro writes it at run time.
 
 A mixin of :class:`tinydeploy.compile.lower.Lowering`, like :mod:`.lower_ops`: each
 ``op_<name>`` method is TFLite Micro's Prepare of that op, done in Python, appending
@@ -83,14 +87,18 @@ class TypedMixin:
             if t.dtype != dtype:
                 raise unsupported(self.model, op, f"constant operand {t.name!r} is {t.dtype}, "
                                                   f"not {dtype}")
-            name = f"op{op.index}_operand{pos}"
-            arrays.append(ConstArray(name, CTYPE[dtype],
-                                     np.asarray(t.data).ravel().astype(np.int64), "weights"))
-            consts[pos] = name
+            arrays.append(self._const_array(op, pos, t.data, dtype))
+            consts[pos] = arrays[-1].name
             ts.append(t)
         if len(consts) == len(dtypes):
             raise unsupported(self.model, op, "every operand is a constant (fold them)")
         return ts, consts, arrays
+
+    @staticmethod
+    def _const_array(op: Op, pos: int, values: Any, dtype: str) -> ConstArray:
+        """Operand ``pos`` of ``op`` as a constant array in flash."""
+        return ConstArray(f"op{op.index}_operand{pos}", CTYPE[dtype],
+                          np.asarray(values).ravel().astype(np.int64), "weights")
 
     def _step(self, op: Op, kernel: str, ptype: str, params: dict[str, Any], ins: list[Tensor],
               firsts: list[np.ndarray], y: Tensor, arrays: list[ConstArray],
@@ -341,3 +349,86 @@ class TypedMixin:
                                {src.index: inplace_distance(np.arange(src.size),
                                                             ITEMSIZE[src.dtype],
                                                             ITEMSIZE[dst.dtype])}))
+
+    # ------------------------------------------------------------- fill, zeros, shapes
+
+    def _raw_output(self, op: Op, dtypes: tuple[str, ...]) -> Tensor:
+        """The op's one output, an activation of one of ``dtypes`` with elements."""
+        y = self.t(op.outputs[0])
+        if y.dtype not in dtypes:
+            raise unsupported(self.model, op, f"output {y.name!r} is {y.dtype}; supported: "
+                                              f"{', '.join(dtypes)}")
+        if y.size == 0:
+            raise unsupported(self.model, op, f"output {y.name!r} has no elements")
+        return self.act(op, y.index, y.dtype)
+
+    def _write_values(self, op: Op, y: Tensor, values: np.ndarray) -> None:
+        """A td_fill step writing ``values`` (known at compile time, repeated over ``y``)."""
+        arr = self._const_array(op, 0, values, y.dtype)
+        params = dict(size=y.size, itemsize=ITEMSIZE[y.dtype], period=arr.values.size)
+        self.steps.append(Step(op.index, op.opcode, "td_fill", "td_fill_params", params, [],
+                               [y.index], [arr], {}, const_inputs={0: arr.name}))
+
+    def op_fill(self, op: Op) -> None:
+        dims_t = self.const(op, op.inputs[0], "dims")
+        value = self.t(op.inputs[1])
+        y = self._raw_output(op, ("int8", "int32"))
+        if value.dtype != y.dtype:  # TFLM's FillPrepare
+            raise unsupported(self.model, op, f"value {value.name!r} is {value.dtype}, the "
+                                              f"output {y.dtype}")
+        if len(value.shape):
+            raise unsupported(self.model, op, f"value {value.name!r} must be a scalar")
+        dims = [int(v) for v in np.asarray(dims_t.data).ravel()]
+        if len(dims_t.shape) != 1 or dims != [int(v) for v in y.shape]:
+            raise unsupported(self.model, op, f"dims {dims} disagree with the output shape "
+                                              f"{list(y.shape)}")
+        if value.data is not None:
+            self._write_values(op, y, np.asarray(value.data))
+            return
+        self.act(op, value.index, value.dtype)
+        params = dict(size=y.size, itemsize=ITEMSIZE[y.dtype], period=1)
+        # every output element reads the one value: kept apart from the output
+        self.steps.append(Step(op.index, op.opcode, "td_fill", "td_fill_params", params,
+                               [value.index], [y.index], [], {}))
+
+    def op_zeros_like(self, op: Op) -> None:
+        x = self.t(op.inputs[0])
+        y = self._raw_output(op, ("int8", "int32"))
+        if x.dtype != y.dtype or x.size != y.size:
+            raise unsupported(self.model, op, "input and output differ in type or size")
+        # TFLM writes raw zeros (not the zero point) and never reads the input
+        self._write_values(op, y, np.zeros(1, np.int64))
+
+    def op_shape(self, op: Op) -> None:
+        x = self.t(op.inputs[0])
+        y = self._raw_output(op, ("int32",))  # TFLM's ShapeEval refuses any other type
+        if y.size != len(x.shape):
+            raise unsupported(self.model, op, f"output size {y.size} is not the input's rank "
+                                              f"{len(x.shape)}")
+        self._write_values(op, y, np.array(x.shape, np.int64))
+
+    def op_broadcast_args(self, op: Op) -> None:
+        s1, s2 = (self.t(i) for i in op.inputs[:2])
+        y = self._raw_output(op, ("int32",))  # int64 shapes: no int64 tensors in the runtime
+        if any(len(t.shape) != 1 for t in (s1, s2, y)):
+            raise unsupported(self.model, op, "shapes and output must be 1-D")
+        if s1.data is None or s2.data is None:
+            ts, consts, arrays = self._typed_operands(op, ["int32", "int32"])
+            params = dict(size1=s1.size, size2=s2.size, size=y.size)
+            # written from the end: kept apart from the inputs
+            self.steps.append(Step(op.index, op.opcode, "td_broadcast_args_i32",
+                                   "td_broadcast_args_params", params,
+                                   [t.index for pos, t in enumerate(ts) if pos not in consts],
+                                   [y.index], arrays, {}, const_inputs=consts))
+            return
+        if s1.dtype != "int32" or s2.dtype != "int32":
+            raise unsupported(self.model, op, f"shapes are {s1.dtype} and {s2.dtype}, not int32")
+        a, b = ([int(v) for v in np.asarray(t.data).ravel()] for t in (s1, s2))
+        out = []
+        for back in range(y.size):  # reference_ops::BroadcastArgs, from the end
+            da = a[-1 - back] if back < len(a) else 1
+            db = b[-1 - back] if back < len(b) else 1
+            if da != 1 and db != 1 and da != db:
+                raise unsupported(self.model, op, f"shapes {a} and {b} do not broadcast")
+            out.append(db if da == 1 else da)
+        self._write_values(op, y, np.array(out[::-1], np.int64))
