@@ -21,11 +21,11 @@ import flatbuffers
 import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
 
-_TYPES = {"int8": fb.TensorType.INT8, "int32": fb.TensorType.INT32,
-          "float32": fb.TensorType.FLOAT32, "int64": fb.TensorType.INT64,
-          "bool": fb.TensorType.BOOL}
-_NP = {"int8": np.int8, "int32": np.int32, "float32": np.float32, "int64": np.int64,
-       "bool": np.bool_}
+_TYPES = {"int8": fb.TensorType.INT8, "int16": fb.TensorType.INT16,
+          "int32": fb.TensorType.INT32, "float32": fb.TensorType.FLOAT32,
+          "int64": fb.TensorType.INT64, "bool": fb.TensorType.BOOL}
+_NP = {"int8": np.int8, "int16": np.int16, "int32": np.int32, "float32": np.float32,
+       "int64": np.int64, "bool": np.bool_}
 
 
 class Graph:

@@ -381,6 +381,11 @@ td_status td_fill(const td_fill_params *p, const void *value, void *output);
 td_status td_broadcast_args_i32(const td_broadcast_args_params *p, const int32_t *shape1,
                                 const int32_t *shape2, int32_t *output);
 
+/* DYNAMIC_UPDATE_SLICE: the operand with the update written from the int32 start indices
+ * [dims] (clamped into the operand); int8 or int32 values as p->itemsize says. */
+td_status td_dynamic_update_slice(const td_dynamic_update_slice_params *p, const void *operand,
+                                  const void *update, const int32_t *start, void *output);
+
 /* ---- MAC kernels for cores without the DSP extension ----------------------------
  * Cortex-M3 (layout 0, SMLAL on two channels at once) and M0/M0+ (layout 1): weights,
  * folded biases and requantization records prepared by tinydeploy/compile/mac.py, the

@@ -671,6 +671,17 @@ typedef struct {
   int32_t size;  /* output elements */
 } td_broadcast_args_params;
 
+/* DYNAMIC_UPDATE_SLICE: the output is the operand with the update written at the start
+ * indices (int32, each clamped to [0, shape - update_shape] as TFLite Micro does); raw
+ * values of itemsize bytes.
+ */
+typedef struct {
+  int32_t dims;  /* 1 .. TD_KMAX_DIMS */
+  int32_t itemsize;  /* 1 (int8) or 4 (int32) */
+  int32_t shape[TD_KMAX_DIMS];  /* the operand's (and output's) shape */
+  int32_t update_shape[TD_KMAX_DIMS];  /* the update's shape, each <= shape */
+} td_dynamic_update_slice_params;
+
 /* CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) without
  * SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/8)][depth][4] words
  * w_c + w_(c+1) * 2^23 for the channel pairs of a block of eight; layout 1 (v6m): bytes

@@ -1299,3 +1299,80 @@ def test_broadcast_args_that_do_not_broadcast(tmp_path: Path) -> None:
     assert list(host.invoke(np.array([1, 4], np.int32), np.dtype(np.int32), 2)) == [3, 4]
     with pytest.raises(ToolchainError, match="td_model_invoke returned 3"):  # TD_ERR_INVOKE
         host.invoke(np.array([3, 5], np.int32), np.dtype(np.int32), 2)
+
+
+# ---------------------------------------------------------------- DYNAMIC_UPDATE_SLICE
+
+def update_slice(dtype: str, shape: list[int], update: list[int], start: list[int] | None,
+                 start_dtype: str = "int32", form: str = "const") -> Build:
+    """The operand is the model input and the update a constant ("const"), a SLICE of the
+    input ("sliced"), or operand and update constant with the start indices the model
+    input ("start_input"); ``start`` None: the start indices are the input."""
+    def build(g: Graph) -> tuple[int, int]:
+        rng = np.random.default_rng(4)
+        values = g.const(rng.integers(-128, 128, update), dtype, scale=_q(dtype)[0],
+                         zp=_q(dtype)[1])
+        y = g.tensor(shape, *_q(dtype), dtype=dtype)
+        if form == "start_input":
+            s = g.input([len(shape)], dtype="int32")
+            operand = g.const(rng.integers(-128, 128, shape), dtype, scale=_q(dtype)[0],
+                              zp=_q(dtype)[1])
+            g.op("DYNAMIC_UPDATE_SLICE", [operand, values, s], [y])
+            return s, y
+        x = g.input(shape, *_q(dtype), dtype=dtype)
+        if form == "sliced":
+            values = g.tensor(update, *_q(dtype), dtype=dtype)
+            g.op("SLICE", [x, g.const([0] * len(shape)), g.const(update)], [values])
+        g.op("DYNAMIC_UPDATE_SLICE", [x, values, g.const(start, start_dtype)], [y])
+        return x, y
+    return build
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int32"])
+@pytest.mark.parametrize("shape,update,start,start_dtype", [
+    ([3, 4, 5], [1, 2, 3], [2, 1, 2], "int32"),
+    ([3, 4, 5], [2, 4, 1], [-3, 0, 9], "int32"),  # clamped into the operand
+    ([6], [2], [5], "int64"),
+    ([2, 3], [2, 3], [1, 1], "int32"),  # the whole operand replaced
+    ([2, 2, 3, 2, 3], [1, 2, 1, 2, 2], [1, 0, 1, 0, 1], "int64"),
+    ([1, 4, 4, 3], [1, 2, 2, 3], [0, 2, 1, 0], "int32")])
+def test_dynamic_update_slice_matches_tflm(tmp_path: Path, dtype: str, shape: list[int],
+                                           update: list[int], start: list[int],
+                                           start_dtype: str) -> None:
+    assert_exact(update_slice(dtype, shape, update, start, start_dtype), tmp_path / "m",
+                 "td_dynamic_update_slice", inputs=6)
+
+
+def test_dynamic_update_slice_of_a_slice_of_the_operand(tmp_path: Path) -> None:
+    """The update read from the operand itself (a SLICE): the output may not overlap it."""
+    assert_exact(update_slice("int8", [4, 6], [2, 3], [1, 3], form="sliced"), tmp_path / "m",
+                 "td_dynamic_update_slice")
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int32"])
+def test_dynamic_update_slice_with_start_indices_at_run_time(tmp_path: Path, dtype: str) -> None:
+    """int32 start indices as the model input, in and out of range: clamped as TFLite
+    Micro clamps them."""
+    data = np.random.default_rng(2).integers(-4, 9, (24, 3)).astype(np.int32)
+    assert_exact(update_slice(dtype, [3, 4, 5], [2, 2, 3], None, form="start_input"),
+                 tmp_path / "m", "td_dynamic_update_slice", data=data)
+
+
+def test_dynamic_update_slice_refusals(tmp_path: Path) -> None:
+    """int16 operands (no int16 tensors in the AOT runtime) and int64 start indices that
+    are not constants are refused in one line each."""
+    def int16(g: Graph) -> tuple[int, int]:
+        x = g.input([4], dtype="int16")
+        y = g.tensor([4], dtype="int16")
+        g.op("DYNAMIC_UPDATE_SLICE", [x, g.const([1], "int16"), g.const([1])], [y])
+        return x, y
+    _refused(int16, tmp_path / "a", r"DYNAMIC_UPDATE_SLICE .*output 't1' is int16; supported: "
+                                    r"int8, int32")
+
+    def int64_input(g: Graph) -> tuple[int, int]:
+        s = g.input([1], dtype="int64")
+        y = g.tensor([4], 0.05, 3)
+        g.op("DYNAMIC_UPDATE_SLICE", [g.const([1, 2, 3, 4], "int8", scale=0.05, zp=3),
+                                      g.const([9], "int8", scale=0.05, zp=3), s], [y])
+        return s, y
+    _refused(int64_input, tmp_path / "b", "start indices 't0' are an int64 activation")

@@ -789,9 +789,23 @@ class BroadcastArgsParams:
     size: int = c(I32, "output elements")
 
 
+@dataclass(frozen=True)
+class DynamicUpdateSliceParams:
+    """DYNAMIC_UPDATE_SLICE: the output is the operand with the update written at the
+    start indices (int32, each clamped to [0, shape - update_shape] as TFLite Micro
+    does); raw values of itemsize bytes."""
+
+    C_NAME: ClassVar[str] = "td_dynamic_update_slice_params"
+    dims: int = c(I32, "1 .. TD_KMAX_DIMS")
+    itemsize: int = c(I32, "1 (int8) or 4 (int32)")
+    shape: list[int] = c(I32, "the operand's (and output's) shape", "TD_KMAX_DIMS")
+    update_shape: list[int] = c(I32, "the update's shape, each <= shape", "TD_KMAX_DIMS")
+
+
 TYPED_PARAMS: tuple[type, ...] = (ArgMinMaxParams, CompareParams, LogicalParams, SelectParams,
                                   CumsumParams, SpaceToBatchParams, CastParams,
-                                  EmbeddingLookupParams, FillParams, BroadcastArgsParams)
+                                  EmbeddingLookupParams, FillParams, BroadcastArgsParams,
+                                  DynamicUpdateSliceParams)
 
 
 # In header order: a struct after the structs it embeds.
@@ -1172,6 +1186,7 @@ KERNELS.update({k.name: k for k in (
     Kernel("td_embedding_lookup_s8", EmbeddingLookupParams, ("td_embedding_lookup_s8.c",)),
     Kernel("td_fill", FillParams, ("td_fill.c",)),
     Kernel("td_broadcast_args_i32", BroadcastArgsParams, ("td_broadcast_args_i32.c",)),
+    Kernel("td_dynamic_update_slice", DynamicUpdateSliceParams, ("td_dynamic_update_slice.c",)),
 )})
 
 # MAC kernels for cores without the DSP extension (tinydeploy/compile/mac.py swaps them

@@ -3,7 +3,8 @@ ARG_MAX / ARG_MIN (int8 in, int32 class indices out), the comparisons (int8 or i
 in, bool out), LOGICAL_AND / LOGICAL_OR / LOGICAL_NOT (bool) and SELECT_V2 (bool condition,
 int8 values); CUMSUM (int8, its axis an int32 operand), SPACE_TO_BATCH_ND,
 EMBEDDING_LOOKUP (int32 ids, a constant int8 table) and CAST between int8, int32 and
-bool; FILL, ZEROS_LIKE (int8, int32), SHAPE and BROADCAST_ARGS (int32).
+bool; FILL, ZEROS_LIKE, SHAPE, BROADCAST_ARGS and DYNAMIC_UPDATE_SLICE (int8,
+int32).
 
 The compiler folds no constants into tensors: an output known at compile time (SHAPE,
 ZEROS_LIKE, BROADCAST_ARGS of constant shapes) is written by a td_fill step from values
@@ -432,3 +433,52 @@ class TypedMixin:
                 raise unsupported(self.model, op, f"shapes {a} and {b} do not broadcast")
             out.append(db if da == 1 else da)
         self._write_values(op, y, np.array(out[::-1], np.int64))
+
+    # ------------------------------------------------------------- dynamic update slice
+
+    def op_dynamic_update_slice(self, op: Op) -> None:
+        operand, update, start = (self.t(i) for i in op.inputs[:3])
+        y = self._raw_output(op, ("int8", "int32"))
+        if operand.dtype != y.dtype or update.dtype != y.dtype:
+            raise unsupported(self.model, op, f"operand, update and output are {operand.dtype}, "
+                                              f"{update.dtype}, {y.dtype}; int8 or int32 alike "
+                                              "are supported")
+        xs, us = [int(v) for v in operand.shape], [int(v) for v in update.shape]
+        if not 0 < len(xs) <= MAX_DIMS or len(us) != len(xs) or \
+                any(u > x for u, x in zip(us, xs)) or [int(v) for v in y.shape] != xs:
+            raise unsupported(self.model, op, f"operand {xs}, update {us} and output "
+                                              f"{list(y.shape)}: the update must fit the operand "
+                                              f"(1 to {MAX_DIMS} dimensions)")
+        if list(start.shape) != [len(xs)] or start.dtype not in ("int32", "int64"):
+            raise unsupported(self.model, op, f"start indices {start.name!r} must be "
+                                              f"{len(xs)} int32 or int64 values")
+        if start.dtype == "int64" and start.data is None:
+            raise unsupported(self.model, op, f"start indices {start.name!r} are an int64 "
+                                              "activation; the AOT runtime holds int32 ones")
+        ts: list[Tensor] = []
+        consts: dict[int, str] = {}
+        arrays: list[ConstArray] = []
+        for pos, (idx, dtype) in enumerate(zip(op.inputs[:3], [y.dtype, y.dtype, "int32"])):
+            t = self.t(idx)
+            ts.append(t)
+            if t.data is None:
+                self.act(op, idx, dtype)
+                continue
+            values = np.asarray(t.data, np.int64)
+            if pos == 2:  # clamped as TFLM clamps them: int64 ones then fit int32
+                values = np.clip(values, 0, np.array(xs, np.int64) - np.array(us, np.int64))
+            arrays.append(self._const_array(op, pos, values, dtype))
+            consts[pos] = arrays[-1].name
+        if len(consts) == 3:
+            raise unsupported(self.model, op, "every operand is a constant (fold them)")
+        pad = [0] * (MAX_DIMS - len(xs))
+        params = dict(dims=len(xs), itemsize=ITEMSIZE[y.dtype], shape=xs + pad,
+                      update_shape=us + pad)
+        # the operand is copied first, element by element: the output may be its buffer
+        inplace = {} if 0 in consts else {
+            operand.index: inplace_distance(np.arange(y.size), ITEMSIZE[y.dtype],
+                                            ITEMSIZE[y.dtype])}
+        self.steps.append(Step(op.index, op.opcode, "td_dynamic_update_slice",
+                               "td_dynamic_update_slice_params", params,
+                               [t.index for pos, t in enumerate(ts) if pos not in consts],
+                               [y.index], arrays, inplace, const_inputs=consts))
