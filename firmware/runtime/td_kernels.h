@@ -386,6 +386,9 @@ td_status td_broadcast_args_i32(const td_broadcast_args_params *p, const int32_t
 td_status td_dynamic_update_slice(const td_dynamic_update_slice_params *p, const void *operand,
                                   const void *update, const int32_t *start, void *output);
 
+/* REDUCE_ALL over the axes p->reduced of a 4-D bool tensor (MEAN's params). */
+td_status td_reduce_all_b8(const td_mean_params *p, const uint8_t *input, uint8_t *output);
+
 /* ---- MAC kernels for cores without the DSP extension ----------------------------
  * Cortex-M3 (layout 0, SMLAL on two channels at once) and M0/M0+ (layout 1): weights,
  * folded biases and requantization records prepared by tinydeploy/compile/mac.py, the

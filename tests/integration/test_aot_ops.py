@@ -1376,3 +1376,38 @@ def test_dynamic_update_slice_refusals(tmp_path: Path) -> None:
                                       g.const([9], "int8", scale=0.05, zp=3), s], [y])
         return s, y
     _refused(int64_input, tmp_path / "b", "start indices 't0' are an int64 activation")
+
+
+# ---------------------------------------------------------------- REDUCE_ALL
+
+@pytest.mark.parametrize("shape,axes,keep", [([2, 3, 4], [1], False), ([2, 3, 4], [0, 2], True),
+                                             ([2, 3, 4], [-1], False), ([5, 2], [0, 1], False),
+                                             ([1, 2, 3, 4], [1, 3], True), ([6], [0], True),
+                                             ([2, 3, 4], [2, -1], True)])
+def test_reduce_all_matches_tflm(tmp_path: Path, shape: list[int], axes: list[int],
+                                 keep: bool) -> None:
+    """bool inputs true 9 times in 10, so that whole rows are true as often as not."""
+    nd = len(shape)
+    red = {a % nd for a in axes}
+    out = [1 if d in red else n for d, n in enumerate(shape) if keep or d not in red]
+
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input(shape, dtype="bool")
+        y = g.tensor(out, dtype="bool")
+        g.op("REDUCE_ALL", [x, g.const(axes)], [y], "ReducerOptions", keepDims=keep)
+        return x, y
+    data = np.random.default_rng(1).random((12, *shape)) < 0.9
+    assert_exact(build, tmp_path / "m", "td_reduce_all_b8", data=data)
+
+
+def test_reduce_all_of_a_comparison(tmp_path: Path) -> None:
+    """GREATER of the int8 input then REDUCE_ALL over channels: is every channel above
+    a threshold."""
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([1, 4, 4, 3], 0.05, 3)
+        gt = g.tensor([1, 4, 4, 3], dtype="bool")
+        g.op("GREATER", [x, g.const([-100], "int8", scale=0.05, zp=3)], [gt])
+        y = g.tensor([1, 4, 4], dtype="bool")
+        g.op("REDUCE_ALL", [gt, g.const([3])], [y], "ReducerOptions", keepDims=False)
+        return x, y
+    assert_exact(build, tmp_path / "m", "td_reduce_all_b8")

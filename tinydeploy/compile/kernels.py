@@ -1187,6 +1187,7 @@ KERNELS.update({k.name: k for k in (
     Kernel("td_fill", FillParams, ("td_fill.c",)),
     Kernel("td_broadcast_args_i32", BroadcastArgsParams, ("td_broadcast_args_i32.c",)),
     Kernel("td_dynamic_update_slice", DynamicUpdateSliceParams, ("td_dynamic_update_slice.c",)),
+    Kernel("td_reduce_all_b8", MeanParams, ("td_reduce_all_b8.c",)),
 )})
 
 # MAC kernels for cores without the DSP extension (tinydeploy/compile/mac.py swaps them

@@ -3,8 +3,8 @@ ARG_MAX / ARG_MIN (int8 in, int32 class indices out), the comparisons (int8 or i
 in, bool out), LOGICAL_AND / LOGICAL_OR / LOGICAL_NOT (bool) and SELECT_V2 (bool condition,
 int8 values); CUMSUM (int8, its axis an int32 operand), SPACE_TO_BATCH_ND,
 EMBEDDING_LOOKUP (int32 ids, a constant int8 table) and CAST between int8, int32 and
-bool; FILL, ZEROS_LIKE, SHAPE, BROADCAST_ARGS and DYNAMIC_UPDATE_SLICE (int8,
-int32).
+bool; FILL, ZEROS_LIKE, SHAPE, BROADCAST_ARGS, DYNAMIC_UPDATE_SLICE (int8, int32) and
+REDUCE_ALL (bool).
 
 The compiler folds no constants into tensors: an output known at compile time (SHAPE,
 ZEROS_LIKE, BROADCAST_ARGS of constant shapes) is written by a td_fill step from values
@@ -482,3 +482,31 @@ class TypedMixin:
                                "td_dynamic_update_slice_params", params,
                                [t.index for pos, t in enumerate(ts) if pos not in consts],
                                [y.index], arrays, inplace, const_inputs=consts))
+
+    # ------------------------------------------------------------- reduce all
+
+    def op_reduce_all(self, op: Op) -> None:
+        x = self.act(op, op.inputs[0], "bool")
+        y = self.act(op, op.outputs[0], "bool")
+        axes_t = self.const(op, op.inputs[1], "axis")
+        nd = len(x.shape)
+        if nd > 4:
+            raise unsupported(self.model, op, "more than 4 dimensions")
+        axes = [int(a) for a in np.asarray(axes_t.data).ravel()]
+        if axes_t.dtype != "int32" or any(not -nd <= a < nd for a in axes):
+            raise unsupported(self.model, op, f"axis {axes_t.name!r} must hold int32 values in "
+                                              f"[-{nd}, {nd})")
+        shape = [1] * (4 - nd) + [int(v) for v in x.shape]
+        reduced = [0] * 4
+        for a in axes:  # ResolveAxis: negative and repeated axes
+            reduced[a % nd + 4 - nd] = 1
+        if y.size != int(np.prod([shape[d] for d in range(4) if not reduced[d]], dtype=np.int64)):
+            raise unsupported(self.model, op, "output size disagrees with the reduced axes")
+        count = int(np.prod([shape[d] for d in range(4) if reduced[d]], dtype=np.int64))
+        params = dict(in_shape=shape, reduced=reduced, count=count, input_zero_point=0,
+                      output_zero_point=0, multiplier=0, shift=0)
+        first = np.arange(x.size).reshape(shape)[
+            tuple(slice(0, 1) if reduced[d] else slice(None) for d in range(4))]
+        self.steps.append(Step(op.index, op.opcode, "td_reduce_all_b8", "td_mean_params", params,
+                               [x.index], [y.index], [],
+                               {x.index: inplace_distance(first.ravel(), 1, 1)}))
