@@ -346,3 +346,35 @@ def lookup_ops_model(seed: int = 0) -> bytes:
     y = g.tensor([4, 5], dtype="int32")
     g.op("CAST", [emb], [y])
     return g.build([x], [y])
+
+
+def fill_ops_model(seed: int = 0) -> bytes:
+    """GREATER, REDUCE_ALL, ZEROS_LIKE and SELECT_V2; SHAPE and BROADCAST_ARGS giving
+    DYNAMIC_UPDATE_SLICE its int32 start indices at run time (clamped into the operand);
+    REDUCE_MAX to a scalar that FILL spreads, added to the result."""
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    q = (0.05, 3)
+    x = g.input([2, 4, 6], *q)
+    gt = g.tensor([2, 4, 6], dtype="bool")  # mostly true: a row is all true 4 times in 5
+    g.op("GREATER", [x, g.const([-117], "int8", scale=0.05, zp=3)], [gt])
+    rows = g.tensor([2, 4, 1], dtype="bool")
+    g.op("REDUCE_ALL", [gt, g.const([2])], [rows], "ReducerOptions", keepDims=True)
+    zeros = g.tensor([2, 4, 6], *q)
+    g.op("ZEROS_LIKE", [x], [zeros])
+    sel = g.tensor([2, 4, 6], *q)
+    g.op("SELECT_V2", [rows, x, zeros], [sel])
+    shp = g.tensor([3], dtype="int32")
+    g.op("SHAPE", [sel], [shp], "ShapeOptions", outType=Graph.tensor_type("int32"))
+    start = g.tensor([3], dtype="int32")
+    g.op("BROADCAST_ARGS", [shp, g.const([2, 1, 6])], [start])
+    dus = g.tensor([2, 4, 6], *q)
+    g.op("DYNAMIC_UPDATE_SLICE", [sel, g.const(rng.integers(-128, 128, [1, 2, 3]), "int8",
+                                               scale=0.05, zp=3), start], [dus])
+    top = g.tensor([], *q)
+    g.op("REDUCE_MAX", [x, g.const([0, 1, 2])], [top], "ReducerOptions", keepDims=False)
+    fill = g.tensor([2, 4, 6], *q)
+    g.op("FILL", [g.const([2, 4, 6]), top], [fill])
+    y = g.tensor([2, 4, 6], 0.1, -20)
+    g.op("ADD", [dus, fill], [y], "AddOptions", fusedActivationFunction=0)
+    return g.build([x], [y])

@@ -18,8 +18,8 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from op_models import (Graph, bool_ops_model, check_model, extra_ops_model, lookup_ops_model,
-                       more_ops_model, new_ops_model, typed_ops_model)
+from op_models import (Graph, bool_ops_model, check_model, extra_ops_model, fill_ops_model,
+                       lookup_ops_model, more_ops_model, new_ops_model, typed_ops_model)
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc on the host")
 
@@ -348,6 +348,8 @@ NEW_KERNELS = {
                                   "td_arg_max_s8", "td_compare_i32"}),
     "lookup_ops": (lookup_ops_model, {"td_cumsum_s8", "td_space_to_batch_nd_s8", "td_arg_max_s8",
                                       "td_embedding_lookup_s8", "td_cast"}),
+    "fill_ops": (fill_ops_model, {"td_reduce_all_b8", "td_fill", "td_broadcast_args_i32",
+                                  "td_dynamic_update_slice", "td_select_v2_s8"}),
 }
 
 
