@@ -1413,3 +1413,17 @@ def test_reduce_all_of_a_comparison(tmp_path: Path) -> None:
         g.op("REDUCE_ALL", [gt, g.const([3])], [y], "ReducerOptions", keepDims=False)
         return x, y
     assert_exact(build, tmp_path / "m", "td_reduce_all_b8")
+
+
+@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
+          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=4), data=st.data(),
+       dtype=st.sampled_from(["int8", "int32"]))
+def test_dynamic_update_slice_property(tmp_path: Path, shape: list[int], data: st.DataObject,
+                                       dtype: str) -> None:
+    """Random operand and update shapes, start indices anywhere (clamped), int32 or int64."""
+    update = [data.draw(st.integers(1, n)) for n in shape]
+    start = [data.draw(st.integers(-3, n + 2)) for n in shape]
+    start_dtype = data.draw(st.sampled_from(["int32", "int64"]))
+    assert_exact(update_slice(dtype, shape, update, start, start_dtype), tmp_path / "m",
+                 "td_dynamic_update_slice", inputs=3)

@@ -365,7 +365,8 @@ class TypedMixin:
 
     def _write_values(self, op: Op, y: Tensor, values: np.ndarray) -> None:
         """A td_fill step writing ``values`` (known at compile time, repeated over ``y``)."""
-        arr = self._const_array(op, 0, values, y.dtype)
+        arr = ConstArray(f"op{op.index}_values", CTYPE[y.dtype],
+                         np.asarray(values).ravel().astype(np.int64), "weights")
         params = dict(size=y.size, itemsize=ITEMSIZE[y.dtype], period=arr.values.size)
         self.steps.append(Step(op.index, op.opcode, "td_fill", "td_fill_params", params, [],
                                [y.index], [arr], {}, const_inputs={0: arr.name}))
