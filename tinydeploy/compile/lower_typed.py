@@ -72,8 +72,7 @@ class TypedMixin:
     model: Model
     steps: list[Step]
 
-    def _typed_operands(self, op: Op, dtypes: list[str]) -> tuple[list[Tensor], dict[int, str],
-                                                                  list[ConstArray]]:
+    def _typed_operands(self, op: Op, dtypes: list[str]) -> tuple[list[Tensor], dict[int, str], list[ConstArray]]:
         """The operands of an op taking raw values of ``dtypes`` (int32 indices, bool
         masks, int8 values copied as they are): activations, or constants passed to the
         kernel as arrays in flash (their argument position -> the array's name)."""
@@ -86,8 +85,7 @@ class TypedMixin:
                 ts.append(self.act(op, idx, dtype))
                 continue
             if t.dtype != dtype:
-                raise unsupported(self.model, op, f"constant operand {t.name!r} is {t.dtype}, "
-                                                  f"not {dtype}")
+                raise unsupported(self.model, op, f"constant operand {t.name!r} is {t.dtype}, not {dtype}")
             arrays.append(self._const_array(op, pos, t.data, dtype))
             consts[pos] = arrays[-1].name
             ts.append(t)
@@ -98,45 +96,81 @@ class TypedMixin:
     @staticmethod
     def _const_array(op: Op, pos: int, values: Any, dtype: str) -> ConstArray:
         """Operand ``pos`` of ``op`` as a constant array in flash."""
-        return ConstArray(f"op{op.index}_operand{pos}", CTYPE[dtype],
-                          np.asarray(values).ravel().astype(np.int64), "weights")
+        return ConstArray(
+            f"op{op.index}_operand{pos}", CTYPE[dtype], np.asarray(values).ravel().astype(np.int64), "weights"
+        )
 
-    def _step(self, op: Op, kernel: str, ptype: str, params: dict[str, Any], ins: list[Tensor],
-              firsts: list[np.ndarray], y: Tensor, arrays: list[ConstArray],
-              consts: dict[int, str], in_size: int = 1) -> None:
+    def _step(
+        self,
+        op: Op,
+        kernel: str,
+        ptype: str,
+        params: dict[str, Any],
+        ins: list[Tensor],
+        firsts: list[np.ndarray],
+        y: Tensor,
+        arrays: list[ConstArray],
+        consts: dict[int, str],
+        in_size: int = 1,
+    ) -> None:
         """Append an element-wise step whose activation inputs (``ins`` not in ``consts``)
         read ``firsts`` per one-byte output element (in-place distances)."""
-        inplace = {t.index: inplace_distance(fr, in_size, 1)
-                   for pos, (t, fr) in enumerate(zip(ins, firsts)) if pos not in consts}
-        self.steps.append(Step(op.index, op.opcode, kernel, ptype, params,
-                               [t.index for pos, t in enumerate(ins) if pos not in consts],
-                               [y.index], arrays, inplace, const_inputs=consts))
+        inplace = {
+            t.index: inplace_distance(fr, in_size, 1)
+            for pos, (t, fr) in enumerate(zip(ins, firsts))
+            if pos not in consts
+        }
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                kernel,
+                ptype,
+                params,
+                [t.index for pos, t in enumerate(ins) if pos not in consts],
+                [y.index],
+                arrays,
+                inplace,
+                const_inputs=consts,
+            )
+        )
 
     def op_arg_max(self, op: Op) -> None:
         x = self.act(op, op.inputs[0])
         y = self.t(op.outputs[0])
         if y.dtype != "int32":  # the converter's default is int64
-            raise unsupported(self.model, op, f"output {y.name!r} is {y.dtype}; TFLite Micro's "
-                                              f"{op.opcode} writes int32 indices only")
+            raise unsupported(
+                self.model, op, f"output {y.name!r} is {y.dtype}; TFLite Micro's {op.opcode} writes int32 indices only"
+            )
         self.act(op, y.index, "int32")
         xs = [int(v) for v in x.shape]
         axis_t = self.const(op, op.inputs[1], "axis")
         axis = _axis(axis_t, len(xs)) if xs else None
         if axis is None:
-            raise unsupported(self.model, op, f"axis {axis_t.name!r} must be one int32 value "
-                                              f"in [-{len(xs)}, {len(xs)})")
+            raise unsupported(
+                self.model, op, f"axis {axis_t.name!r} must be one int32 value in [-{len(xs)}, {len(xs)})"
+            )
         outer = int(np.prod(xs[:axis], dtype=np.int64))
-        inner = int(np.prod(xs[axis + 1:], dtype=np.int64))
+        inner = int(np.prod(xs[axis + 1 :], dtype=np.int64))
         if y.size != outer * inner or xs[axis] < 1:
-            raise unsupported(self.model, op, "output shape does not match the input without "
-                                              "the axis")
+            raise unsupported(self.model, op, "output shape does not match the input without the axis")
         # output (o, i) reads input (o, 0.., i) first, then writes 4 bytes
         k = np.arange(outer * inner)
         first = (k // inner) * xs[axis] * inner + k % inner
         params = dict(outer=outer, axis_size=xs[axis], inner=inner)
-        self.steps.append(Step(op.index, op.opcode, "td_" + op.opcode.lower() + "_s8",
-                               "td_arg_min_max_params", params, [x.index], [y.index], [],
-                               {x.index: inplace_distance(first, 1, 4)}))
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_" + op.opcode.lower() + "_s8",
+                "td_arg_min_max_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(first, 1, 4)},
+            )
+        )
 
     op_arg_min = op_arg_max
 
@@ -148,11 +182,18 @@ class TypedMixin:
         a, b = ts
         y = self.act(op, op.outputs[0], "bool")
         bc, firsts = self._broadcast(op, a, b, y)
-        params = {"bc": bc, "cmp": registry.COMPARISONS[op.opcode], "left_shift": 0,
-                  "input1_offset": 0, "input1_multiplier": 0, "input1_shift": 0,
-                  "input2_offset": 0, "input2_multiplier": 0, "input2_shift": 0}
-        self._step(op, "td_compare_i32", "td_compare_params", params, [a, b], firsts, y, arrays,
-                   consts, in_size=4)
+        params = {
+            "bc": bc,
+            "cmp": registry.COMPARISONS[op.opcode],
+            "left_shift": 0,
+            "input1_offset": 0,
+            "input1_multiplier": 0,
+            "input1_shift": 0,
+            "input2_offset": 0,
+            "input2_multiplier": 0,
+            "input2_shift": 0,
+        }
+        self._step(op, "td_compare_i32", "td_compare_params", params, [a, b], firsts, y, arrays, consts, in_size=4)
 
     def _compare(self, op: Op) -> None:
         # int8, rescaled as TFLite Micro's ComparisonsPrepare does, and int32 as it is
@@ -163,23 +204,23 @@ class TypedMixin:
         for idx in op.inputs[:2]:
             t = self.t(idx)
             if t.dtype != "int8":
-                raise unsupported(self.model, op, f"input {t.name!r} is {t.dtype}; int8 and "
-                                                  "int32 comparisons are supported")
+                raise unsupported(
+                    self.model, op, f"input {t.name!r} is {t.dtype}; int8 and int32 comparisons are supported"
+                )
         (a, b), consts, arrays = self._operands(op)
         y = self.act(op, op.outputs[0], "bool")
         params: dict[str, Any] = {}
         for k, t in ((1, a), (2, b)):
             scale, zp = _q(t)
             if not 0.0 < scale < 1.0:  # TFLM's QuantizeMultiplierSmallerThanOneExp checks it
-                raise unsupported(self.model, op, f"input {t.name!r} has scale {scale:g}; "
-                                                  "int8 comparisons need a scale in (0, 1)")
+                raise unsupported(
+                    self.model, op, f"input {t.name!r} has scale {scale:g}; int8 comparisons need a scale in (0, 1)"
+                )
             m, s = quant.quantize_multiplier_smaller_than_one(scale)
-            params.update({f"input{k}_offset": -zp, f"input{k}_multiplier": m,
-                           f"input{k}_shift": s})
+            params.update({f"input{k}_offset": -zp, f"input{k}_multiplier": m, f"input{k}_shift": s})
         bc, firsts = self._broadcast(op, a, b, y)
         params = {"bc": bc, "cmp": registry.COMPARISONS[op.opcode], "left_shift": 8, **params}
-        self._step(op, "td_compare_s8", "td_compare_params", params, [a, b], firsts, y, arrays,
-                   consts)
+        self._step(op, "td_compare_s8", "td_compare_params", params, [a, b], firsts, y, arrays, consts)
 
     op_equal = op_not_equal = op_less = op_less_equal = _compare
     op_greater = op_greater_equal = _compare
@@ -191,8 +232,7 @@ class TypedMixin:
         y = self.act(op, op.outputs[0], "bool")
         bc, firsts = self._broadcast(op, a, b, y)
         params = {"bc": bc, "op": registry.LOGICAL[op.opcode]}
-        self._step(op, "td_logical_b8", "td_logical_params", params, [a, b], firsts, y, arrays,
-                   consts)
+        self._step(op, "td_logical_b8", "td_logical_params", params, [a, b], firsts, y, arrays, consts)
 
     op_logical_and = op_logical_or = _logical
 
@@ -202,9 +242,19 @@ class TypedMixin:
         if x.size != y.size:
             raise unsupported(self.model, op, "input and output sizes differ")
         bc = dict(size=x.size, dims=0, shape=[0] * 6, stride1=[0] * 6, stride2=[0] * 6)
-        self.steps.append(Step(op.index, op.opcode, "td_logical_not_b8", "td_logical_params",
-                               {"bc": bc, "op": registry.LOGICAL["LOGICAL_NOT"]}, [x.index],
-                               [y.index], [], {x.index: inplace_distance(np.arange(x.size), 1, 1)}))
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_logical_not_b8",
+                "td_logical_params",
+                {"bc": bc, "op": registry.LOGICAL["LOGICAL_NOT"]},
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(np.arange(x.size), 1, 1)},
+            )
+        )
 
     # ------------------------------------------------------------- select
 
@@ -228,14 +278,15 @@ class TypedMixin:
                 raise unsupported(self.model, op, f"{t.name!r} does not broadcast to the output")
             strides.append(got[0] + [0] * (MAX_DIMS - len(out_shape)))
             firsts.append(np.arange(y.size) if same else got[1])
-        params = dict(size=y.size, dims=0 if same else len(out_shape),
-                      shape=(out_shape if not same else [0] * len(out_shape)) +
-                      [0] * (MAX_DIMS - len(out_shape)),
-                      stride_cond=[0] * MAX_DIMS if same else strides[0],
-                      stride_x=[0] * MAX_DIMS if same else strides[1],
-                      stride_y=[0] * MAX_DIMS if same else strides[2])
-        self._step(op, "td_select_v2_s8", "td_select_params", params, ts, firsts, y, arrays,
-                   consts)
+        params = dict(
+            size=y.size,
+            dims=0 if same else len(out_shape),
+            shape=(out_shape if not same else [0] * len(out_shape)) + [0] * (MAX_DIMS - len(out_shape)),
+            stride_cond=[0] * MAX_DIMS if same else strides[0],
+            stride_x=[0] * MAX_DIMS if same else strides[1],
+            stride_y=[0] * MAX_DIMS if same else strides[2],
+        )
+        self._step(op, "td_select_v2_s8", "td_select_params", params, ts, firsts, y, arrays, consts)
 
     # ------------------------------------------------------------- cumsum
 
@@ -248,27 +299,39 @@ class TypedMixin:
         axis_t = self.const(op, op.inputs[1], "axis")
         axis = _axis(axis_t, len(xs))
         if axis is None:
-            raise unsupported(self.model, op, f"axis {axis_t.name!r} must be one int32 value "
-                                              f"in [-{len(xs)}, {len(xs)})")
+            raise unsupported(
+                self.model, op, f"axis {axis_t.name!r} must be one int32 value in [-{len(xs)}, {len(xs)})"
+            )
         (si, zi), (so, zo) = _q(x), _q(y)
         # CumSumPrepare: the common scale is twice the input scale, in double
         twice = 2 * float(si)
         real_out = twice / ((1 << 20) * float(so))
         if not real_out < 1.0:
-            raise unsupported(self.model, op, f"output scale {so:g} is too small for input "
-                                              f"scale {si:g} (TFLite Micro needs a multiplier "
-                                              "below 1)")
+            raise unsupported(
+                self.model,
+                op,
+                f"output scale {so:g} is too small for input scale {si:g} (TFLite Micro needs a multiplier below 1)",
+            )
         mi, shi = quant.quantize_multiplier_smaller_than_one(float(si) / twice)
         mo, sho = quant.quantize_multiplier_smaller_than_one(real_out)
-        params = dict(before=int(np.prod(xs[:axis], dtype=np.int64)), depth=xs[axis],
-                      after=int(np.prod(xs[axis + 1:], dtype=np.int64)),
-                      exclusive=int(bool(op.options.get("exclusive", False))),
-                      reverse=int(bool(op.options.get("reverse", False))), left_shift=20,
-                      input_offset=-zi, input_multiplier=mi, input_shift=shi,
-                      output_multiplier=mo, output_shift=sho, output_offset=zo)
+        params = dict(
+            before=int(np.prod(xs[:axis], dtype=np.int64)),
+            depth=xs[axis],
+            after=int(np.prod(xs[axis + 1 :], dtype=np.int64)),
+            exclusive=int(bool(op.options.get("exclusive", False))),
+            reverse=int(bool(op.options.get("reverse", False))),
+            left_shift=20,
+            input_offset=-zi,
+            input_multiplier=mi,
+            input_shift=shi,
+            output_multiplier=mo,
+            output_shift=sho,
+            output_offset=zo,
+        )
         # the kernel writes along the axis, not in address order: no overlap
-        self.steps.append(Step(op.index, op.opcode, "td_cumsum_s8", "td_cumsum_params", params,
-                               [x.index], [y.index], [], {}))
+        self.steps.append(
+            Step(op.index, op.opcode, "td_cumsum_s8", "td_cumsum_params", params, [x.index], [y.index], [], {})
+        )
 
     # ------------------------------------------------------------- space to batch
 
@@ -277,34 +340,64 @@ class TypedMixin:
         y = self.act(op, op.outputs[0])
         if _q(x) != _q(y):
             raise unsupported(self.model, op, "input and output quantization differ")
-        block, pads = ([int(v) for v in np.asarray(self.const(op, op.inputs[k], what).data).ravel()]
-                       for k, what in ((1, "block shape"), (2, "paddings")))
+        block, pads = (
+            [int(v) for v in np.asarray(self.const(op, op.inputs[k], what).data).ravel()]
+            for k, what in ((1, "block shape"), (2, "paddings"))
+        )
         xs, ys = [int(v) for v in x.shape], [int(v) for v in y.shape]
         if len(xs) == 3 and len(ys) == 3:  # [batch, height, channels]: a width of 1
-            xs, ys, block, pads = ([xs[0], xs[1], 1, xs[2]], [ys[0], ys[1], 1, ys[2]],
-                                   block[:1] + [1], pads[:2] + [0, 0])
-        if len(xs) != 4 or len(ys) != 4 or len(block) != 2 or len(pads) != 4 or \
-                min(block) < 1 or min(pads) < 0:
-            raise unsupported(self.model, op, "expected a 3-D or 4-D input, 2 block sizes and "
-                                              "non-negative paddings")
+            xs, ys, block, pads = (
+                [xs[0], xs[1], 1, xs[2]],
+                [ys[0], ys[1], 1, ys[2]],
+                block[:1] + [1],
+                pads[:2] + [0, 0],
+            )
+        if len(xs) != 4 or len(ys) != 4 or len(block) != 2 or len(pads) != 4 or min(block) < 1 or min(pads) < 0:
+            raise unsupported(self.model, op, "expected a 3-D or 4-D input, 2 block sizes and non-negative paddings")
         n, h, w, c = xs
         bh, bw = block
-        if ys != [n * bh * bw, (h + pads[0] + pads[1]) // bh, (w + pads[2] + pads[3]) // bw, c] \
-                or (h + pads[0] + pads[1]) % bh or (w + pads[2] + pads[3]) % bw:
+        if (
+            ys != [n * bh * bw, (h + pads[0] + pads[1]) // bh, (w + pads[2] + pads[3]) // bw, c]
+            or (h + pads[0] + pads[1]) % bh
+            or (w + pads[2] + pads[3]) % bw
+        ):
             raise unsupported(self.model, op, "output shape disagrees with block and paddings")
         if any(pads):
             # TFLite Micro never sets SpaceToBatchParams.output_offset, the value it pads
             # with: the padding holds whatever bytes its persistent buffer had (0 in a fresh
             # arena, anything after other models ran), so no result can match it
-            raise unsupported(self.model, op, "non-zero paddings: TFLite Micro pads with an "
-                                              "unset value (its output_offset); pad with PAD "
-                                              "first")
-        params = dict(in_batch=n, in_h=h, in_w=w, depth=c, out_batch=ys[0], out_h=ys[1],
-                      out_w=ys[2], block_h=bh, block_w=bw, pad_top=pads[0], pad_left=pads[2],
-                      pad_value=_q(y)[1])  # the zero point, should a padding ever be allowed
-        self.steps.append(Step(op.index, op.opcode, "td_space_to_batch_nd_s8",
-                               "td_space_to_batch_params", params, [x.index], [y.index], [],
-                               {}))
+            raise unsupported(
+                self.model,
+                op,
+                "non-zero paddings: TFLite Micro pads with an unset value (its output_offset); pad with PAD first",
+            )
+        params = dict(
+            in_batch=n,
+            in_h=h,
+            in_w=w,
+            depth=c,
+            out_batch=ys[0],
+            out_h=ys[1],
+            out_w=ys[2],
+            block_h=bh,
+            block_w=bw,
+            pad_top=pads[0],
+            pad_left=pads[2],
+            pad_value=_q(y)[1],
+        )  # the zero point, should a padding ever be allowed
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_space_to_batch_nd_s8",
+                "td_space_to_batch_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {},
+            )
+        )
 
     # ------------------------------------------------------------- embedding lookup
 
@@ -313,8 +406,11 @@ class TypedMixin:
         table = self.const(op, op.inputs[1], "table")
         y = self.act(op, op.outputs[0])
         if table.dtype != "int8" or len(table.shape) < 2:
-            raise unsupported(self.model, op, f"table {table.name!r} must be int8 with at least "
-                                              "2 dimensions (float tables are not supported)")
+            raise unsupported(
+                self.model,
+                op,
+                f"table {table.name!r} must be int8 with at least 2 dimensions (float tables are not supported)",
+            )
         if len(ids.shape) != 1:
             raise unsupported(self.model, op, f"ids {ids.name!r} must be 1-D")
         rows = int(table.shape[0])
@@ -322,34 +418,51 @@ class TypedMixin:
         if y.size != ids.size * row_size:
             raise unsupported(self.model, op, "output shape does not match ids x table rows")
         name = f"op{op.index}_table"
-        arr = ConstArray(name, "int8_t", np.asarray(table.data).ravel().astype(np.int64),
-                         "weights")
+        arr = ConstArray(name, "int8_t", np.asarray(table.data).ravel().astype(np.int64), "weights")
         params = dict(count=ids.size, rows=rows, row_size=row_size, table=name)
         # output value (i, k) needs id i, read before row i is written
         first = np.repeat(np.arange(ids.size), row_size)
-        self.steps.append(Step(op.index, op.opcode, "td_embedding_lookup_s8",
-                               "td_embedding_lookup_params", params, [ids.index], [y.index],
-                               [arr], {ids.index: inplace_distance(first, 4, 1)}))
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_embedding_lookup_s8",
+                "td_embedding_lookup_params",
+                params,
+                [ids.index],
+                [y.index],
+                [arr],
+                {ids.index: inplace_distance(first, 4, 1)},
+            )
+        )
 
     # ------------------------------------------------------------- cast
 
     def op_cast(self, op: Op) -> None:
         src, dst = self.t(op.inputs[0]), self.t(op.outputs[0])
         if src.dtype not in TD_DTYPE_IDS or dst.dtype not in ("int8", "int32"):
-            raise unsupported(self.model, op, f"{src.dtype} to {dst.dtype}; supported: int8, "
-                                              "int32 or bool to int8 or int32")
+            raise unsupported(
+                self.model, op, f"{src.dtype} to {dst.dtype}; supported: int8, int32 or bool to int8 or int32"
+            )
         # the raw values are converted: no quantization is required on either side
         if src.data is not None:
             raise unsupported(self.model, op, f"constant input {src.name!r} (fold it)")
         if src.size != dst.size:
             raise unsupported(self.model, op, "input and output sizes differ")
-        params = dict(size=src.size, in_dtype=TD_DTYPE_IDS[src.dtype],
-                      out_dtype=TD_DTYPE_IDS[dst.dtype])
-        self.steps.append(Step(op.index, op.opcode, "td_cast", "td_cast_params", params,
-                               [src.index], [dst.index], [],
-                               {src.index: inplace_distance(np.arange(src.size),
-                                                            ITEMSIZE[src.dtype],
-                                                            ITEMSIZE[dst.dtype])}))
+        params = dict(size=src.size, in_dtype=TD_DTYPE_IDS[src.dtype], out_dtype=TD_DTYPE_IDS[dst.dtype])
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_cast",
+                "td_cast_params",
+                params,
+                [src.index],
+                [dst.index],
+                [],
+                {src.index: inplace_distance(np.arange(src.size), ITEMSIZE[src.dtype], ITEMSIZE[dst.dtype])},
+            )
+        )
 
     # ------------------------------------------------------------- fill, zeros, shapes
 
@@ -357,41 +470,50 @@ class TypedMixin:
         """The op's one output, an activation of one of ``dtypes`` with elements."""
         y = self.t(op.outputs[0])
         if y.dtype not in dtypes:
-            raise unsupported(self.model, op, f"output {y.name!r} is {y.dtype}; supported: "
-                                              f"{', '.join(dtypes)}")
+            raise unsupported(self.model, op, f"output {y.name!r} is {y.dtype}; supported: {', '.join(dtypes)}")
         if y.size == 0:
             raise unsupported(self.model, op, f"output {y.name!r} has no elements")
         return self.act(op, y.index, y.dtype)
 
     def _write_values(self, op: Op, y: Tensor, values: np.ndarray) -> None:
         """A td_fill step writing ``values`` (known at compile time, repeated over ``y``)."""
-        arr = ConstArray(f"op{op.index}_values", CTYPE[y.dtype],
-                         np.asarray(values).ravel().astype(np.int64), "weights")
+        arr = ConstArray(f"op{op.index}_values", CTYPE[y.dtype], np.asarray(values).ravel().astype(np.int64), "weights")
         params = dict(size=y.size, itemsize=ITEMSIZE[y.dtype], period=arr.values.size)
-        self.steps.append(Step(op.index, op.opcode, "td_fill", "td_fill_params", params, [],
-                               [y.index], [arr], {}, const_inputs={0: arr.name}))
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_fill",
+                "td_fill_params",
+                params,
+                [],
+                [y.index],
+                [arr],
+                {},
+                const_inputs={0: arr.name},
+            )
+        )
 
     def op_fill(self, op: Op) -> None:
         dims_t = self.const(op, op.inputs[0], "dims")
         value = self.t(op.inputs[1])
         y = self._raw_output(op, ("int8", "int32"))
         if value.dtype != y.dtype:  # TFLM's FillPrepare
-            raise unsupported(self.model, op, f"value {value.name!r} is {value.dtype}, the "
-                                              f"output {y.dtype}")
+            raise unsupported(self.model, op, f"value {value.name!r} is {value.dtype}, the output {y.dtype}")
         if len(value.shape):
             raise unsupported(self.model, op, f"value {value.name!r} must be a scalar")
         dims = [int(v) for v in np.asarray(dims_t.data).ravel()]
         if len(dims_t.shape) != 1 or dims != [int(v) for v in y.shape]:
-            raise unsupported(self.model, op, f"dims {dims} disagree with the output shape "
-                                              f"{list(y.shape)}")
+            raise unsupported(self.model, op, f"dims {dims} disagree with the output shape {list(y.shape)}")
         if value.data is not None:
             self._write_values(op, y, np.asarray(value.data))
             return
         self.act(op, value.index, value.dtype)
         params = dict(size=y.size, itemsize=ITEMSIZE[y.dtype], period=1)
         # every output element reads the one value: kept apart from the output
-        self.steps.append(Step(op.index, op.opcode, "td_fill", "td_fill_params", params,
-                               [value.index], [y.index], [], {}))
+        self.steps.append(
+            Step(op.index, op.opcode, "td_fill", "td_fill_params", params, [value.index], [y.index], [], {})
+        )
 
     def op_zeros_like(self, op: Op) -> None:
         x = self.t(op.inputs[0])
@@ -405,8 +527,7 @@ class TypedMixin:
         x = self.t(op.inputs[0])
         y = self._raw_output(op, ("int32",))  # TFLM's ShapeEval refuses any other type
         if y.size != len(x.shape):
-            raise unsupported(self.model, op, f"output size {y.size} is not the input's rank "
-                                              f"{len(x.shape)}")
+            raise unsupported(self.model, op, f"output size {y.size} is not the input's rank {len(x.shape)}")
         self._write_values(op, y, np.array(x.shape, np.int64))
 
     def op_broadcast_args(self, op: Op) -> None:
@@ -418,10 +539,20 @@ class TypedMixin:
             ts, consts, arrays = self._typed_operands(op, ["int32", "int32"])
             params = dict(size1=s1.size, size2=s2.size, size=y.size)
             # written from the end: kept apart from the inputs
-            self.steps.append(Step(op.index, op.opcode, "td_broadcast_args_i32",
-                                   "td_broadcast_args_params", params,
-                                   [t.index for pos, t in enumerate(ts) if pos not in consts],
-                                   [y.index], arrays, {}, const_inputs=consts))
+            self.steps.append(
+                Step(
+                    op.index,
+                    op.opcode,
+                    "td_broadcast_args_i32",
+                    "td_broadcast_args_params",
+                    params,
+                    [t.index for pos, t in enumerate(ts) if pos not in consts],
+                    [y.index],
+                    arrays,
+                    {},
+                    const_inputs=consts,
+                )
+            )
             return
         if s1.dtype != "int32" or s2.dtype != "int32":
             raise unsupported(self.model, op, f"shapes are {s1.dtype} and {s2.dtype}, not int32")
@@ -441,21 +572,35 @@ class TypedMixin:
         operand, update, start = (self.t(i) for i in op.inputs[:3])
         y = self._raw_output(op, ("int8", "int32"))
         if operand.dtype != y.dtype or update.dtype != y.dtype:
-            raise unsupported(self.model, op, f"operand, update and output are {operand.dtype}, "
-                                              f"{update.dtype}, {y.dtype}; int8 or int32 alike "
-                                              "are supported")
+            raise unsupported(
+                self.model,
+                op,
+                f"operand, update and output are {operand.dtype}, "
+                f"{update.dtype}, {y.dtype}; int8 or int32 alike "
+                "are supported",
+            )
         xs, us = [int(v) for v in operand.shape], [int(v) for v in update.shape]
-        if not 0 < len(xs) <= MAX_DIMS or len(us) != len(xs) or \
-                any(u > x for u, x in zip(us, xs)) or [int(v) for v in y.shape] != xs:
-            raise unsupported(self.model, op, f"operand {xs}, update {us} and output "
-                                              f"{list(y.shape)}: the update must fit the operand "
-                                              f"(1 to {MAX_DIMS} dimensions)")
+        if (
+            not 0 < len(xs) <= MAX_DIMS
+            or len(us) != len(xs)
+            or any(u > x for u, x in zip(us, xs))
+            or [int(v) for v in y.shape] != xs
+        ):
+            raise unsupported(
+                self.model,
+                op,
+                f"operand {xs}, update {us} and output "
+                f"{list(y.shape)}: the update must fit the operand "
+                f"(1 to {MAX_DIMS} dimensions)",
+            )
         if list(start.shape) != [len(xs)] or start.dtype not in ("int32", "int64"):
-            raise unsupported(self.model, op, f"start indices {start.name!r} must be "
-                                              f"{len(xs)} int32 or int64 values")
+            raise unsupported(self.model, op, f"start indices {start.name!r} must be {len(xs)} int32 or int64 values")
         if start.dtype == "int64" and start.data is None:
-            raise unsupported(self.model, op, f"start indices {start.name!r} are an int64 "
-                                              "activation; the AOT runtime holds int32 ones")
+            raise unsupported(
+                self.model,
+                op,
+                f"start indices {start.name!r} are an int64 activation; the AOT runtime holds int32 ones",
+            )
         ts: list[Tensor] = []
         consts: dict[int, str] = {}
         arrays: list[ConstArray] = []
@@ -473,16 +618,27 @@ class TypedMixin:
         if len(consts) == 3:
             raise unsupported(self.model, op, "every operand is a constant (fold them)")
         pad = [0] * (MAX_DIMS - len(xs))
-        params = dict(dims=len(xs), itemsize=ITEMSIZE[y.dtype], shape=xs + pad,
-                      update_shape=us + pad)
+        params = dict(dims=len(xs), itemsize=ITEMSIZE[y.dtype], shape=xs + pad, update_shape=us + pad)
         # the operand is copied first, element by element: the output may be its buffer
-        inplace = {} if 0 in consts else {
-            operand.index: inplace_distance(np.arange(y.size), ITEMSIZE[y.dtype],
-                                            ITEMSIZE[y.dtype])}
-        self.steps.append(Step(op.index, op.opcode, "td_dynamic_update_slice",
-                               "td_dynamic_update_slice_params", params,
-                               [t.index for pos, t in enumerate(ts) if pos not in consts],
-                               [y.index], arrays, inplace, const_inputs=consts))
+        inplace = (
+            {}
+            if 0 in consts
+            else {operand.index: inplace_distance(np.arange(y.size), ITEMSIZE[y.dtype], ITEMSIZE[y.dtype])}
+        )
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_dynamic_update_slice",
+                "td_dynamic_update_slice_params",
+                params,
+                [t.index for pos, t in enumerate(ts) if pos not in consts],
+                [y.index],
+                arrays,
+                inplace,
+                const_inputs=consts,
+            )
+        )
 
     # ------------------------------------------------------------- reduce all
 
@@ -495,8 +651,7 @@ class TypedMixin:
             raise unsupported(self.model, op, "more than 4 dimensions")
         axes = [int(a) for a in np.asarray(axes_t.data).ravel()]
         if axes_t.dtype != "int32" or any(not -nd <= a < nd for a in axes):
-            raise unsupported(self.model, op, f"axis {axes_t.name!r} must hold int32 values in "
-                                              f"[-{nd}, {nd})")
+            raise unsupported(self.model, op, f"axis {axes_t.name!r} must hold int32 values in [-{nd}, {nd})")
         shape = [1] * (4 - nd) + [int(v) for v in x.shape]
         reduced = [0] * 4
         for a in axes:  # ResolveAxis: negative and repeated axes
@@ -504,10 +659,20 @@ class TypedMixin:
         if y.size != int(np.prod([shape[d] for d in range(4) if not reduced[d]], dtype=np.int64)):
             raise unsupported(self.model, op, "output size disagrees with the reduced axes")
         count = int(np.prod([shape[d] for d in range(4) if reduced[d]], dtype=np.int64))
-        params = dict(in_shape=shape, reduced=reduced, count=count, input_zero_point=0,
-                      output_zero_point=0, multiplier=0, shift=0)
-        first = np.arange(x.size).reshape(shape)[
-            tuple(slice(0, 1) if reduced[d] else slice(None) for d in range(4))]
-        self.steps.append(Step(op.index, op.opcode, "td_reduce_all_b8", "td_mean_params", params,
-                               [x.index], [y.index], [],
-                               {x.index: inplace_distance(first.ravel(), 1, 1)}))
+        params = dict(
+            in_shape=shape, reduced=reduced, count=count, input_zero_point=0, output_zero_point=0, multiplier=0, shift=0
+        )
+        first = np.arange(x.size).reshape(shape)[tuple(slice(0, 1) if reduced[d] else slice(None) for d in range(4))]
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_reduce_all_b8",
+                "td_mean_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(first.ravel(), 1, 1)},
+            )
+        )
