@@ -68,18 +68,30 @@ void td_put_fixed3(float v) {
   /* Integers only, from the IEEE bits: v = m * 2^e exactly, so the three decimals
    * are the exact value rounded half up on the magnitude (no float rounding of
    * v * 1000, no soft-float or 64-bit division helpers from libgcc). */
-  union { float f; uint32_t u; } bits;
+  union {
+    float f;
+    uint32_t u;
+  } bits;
   uint32_t mag, m, frac, milli = 0;
   uint64_t whole;
   int e;
   bits.f = v;
   mag = bits.u & 0x7FFFFFFFu;
-  if (mag > F32_INF_BITS) { td_puts("nan"); return; }
+  if (mag > F32_INF_BITS) {
+    td_puts("nan");
+    return;
+  }
   if ((bits.u >> 31) != 0u && mag != 0u) hal_putc('-');
-  if (mag > F32_1E15_BITS) { td_puts("inf"); return; }  /* covers inf itself */
+  if (mag > F32_1E15_BITS) {
+    td_puts("inf");
+    return;
+  }  /* covers inf itself */
   m = mag & 0x7FFFFFu;
   e = (int)(mag >> 23);
-  if (e != 0) m |= 0x800000u; else e = 1;  /* subnormal: no implicit bit */
+  if (e != 0)
+    m |= 0x800000u;
+  else
+    e = 1;  /* subnormal: no implicit bit */
   e -= 150;                                /* bias 127 + 23 fraction bits */
   if (e >= 0) {
     whole = (uint64_t)m << e;              /* e <= 26 below 1e15 */
@@ -107,15 +119,39 @@ void td_put_float(float v) {
   uint32_t digits;
   int i;
   char buf[8];
-  if (v != v) { td_puts("null"); return; }
-  if (v == 0.0f) { td_puts("0.0"); return; }
-  if (v < 0.0f) { hal_putc('-'); v = -v; }
-  if (v > 3.0e38f) { td_puts("3.4e38"); return; }
-  while (v >= 10.0f) { v /= 10.0f; exp10++; }
-  while (v < 1.0f) { v *= 10.0f; exp10--; }
+  if (v != v) {
+    td_puts("null");
+    return;
+  }
+  if (v == 0.0f) {
+    td_puts("0.0");
+    return;
+  }
+  if (v < 0.0f) {
+    hal_putc('-');
+    v = -v;
+  }
+  if (v > 3.0e38f) {
+    td_puts("3.4e38");
+    return;
+  }
+  while (v >= 10.0f) {
+    v /= 10.0f;
+    exp10++;
+  }
+  while (v < 1.0f) {
+    v *= 10.0f;
+    exp10--;
+  }
   digits = (uint32_t)(v * 1000000.0f + 0.5f);
-  if (digits >= 10000000u) { digits /= 10u; exp10++; }
-  for (i = 6; i >= 0; i--) { buf[i] = (char)('0' + (int)(digits % 10u)); digits /= 10u; }
+  if (digits >= 10000000u) {
+    digits /= 10u;
+    exp10++;
+  }
+  for (i = 6; i >= 0; i--) {
+    buf[i] = (char)('0' + (int)(digits % 10u));
+    digits /= 10u;
+  }
   hal_putc(buf[0]);
   hal_putc('.');
   for (i = 1; i < 7; i++) hal_putc(buf[i]);
@@ -130,10 +166,20 @@ static int utf8_decode(const unsigned char *s, uint32_t *cp) {
   uint32_t c = s[0], min;
   int n, i;
   if (c < 0xC2u) return 0;  /* ASCII, a stray continuation byte, or an overlong lead */
-  if (c < 0xE0u) { n = 2; c &= 0x1Fu; min = 0x80u; }
-  else if (c < 0xF0u) { n = 3; c &= 0x0Fu; min = 0x800u; }
-  else if (c < 0xF5u) { n = 4; c &= 0x07u; min = 0x10000u; }
-  else return 0;
+  if (c < 0xE0u) {
+    n = 2;
+    c &= 0x1Fu;
+    min = 0x80u;
+  } else if (c < 0xF0u) {
+    n = 3;
+    c &= 0x0Fu;
+    min = 0x800u;
+  } else if (c < 0xF5u) {
+    n = 4;
+    c &= 0x07u;
+    min = 0x10000u;
+  } else
+    return 0;
   for (i = 1; i < n; i++) {
     if ((s[i] & 0xC0u) != 0x80u) return 0;
     c = (c << 6) | (s[i] & 0x3Fu);

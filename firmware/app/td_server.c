@@ -85,7 +85,8 @@ static void copy_bytes(void *dst, const void *src, uint32_t n) {
   volatile uint8_t *d = (volatile uint8_t *)dst;
   const uint8_t *s = (const uint8_t *)src;
   if ((((uintptr_t)dst | (uintptr_t)src) & 3u) == 0u) {
-    for (; n >= 4u; n -= 4u, d += 4, s += 4) *(volatile td_word_alias *)d = *(const td_word_alias *)s;
+    for (; n >= 4u; n -= 4u, d += 4, s += 4)
+      *(volatile td_word_alias *)d = *(const td_word_alias *)s;
   }
   for (; n > 0u; n--) *d++ = *s++;
 }
@@ -149,16 +150,23 @@ static int same(const char *a, const char *b) {
 
 static const char *dtype_name(td_dtype t) {
   switch (t) {
-    case TD_INT8: return "int8";
-    case TD_INT32: return "int32";
-    case TD_BOOL: return "bool";
-    default: return "float32";
+    case TD_INT8:
+      return "int8";
+    case TD_INT32:
+      return "int32";
+    case TD_BOOL:
+      return "bool";
+    default:
+      return "float32";
   }
 }
 
 static void put_tensor_json(const td_tensor_info *t) {
   int32_t i;
-  union { float f; uint32_t u; } bits;
+  union {
+    float f;
+    uint32_t u;
+  } bits;
   td_puts("{\"dtype\":\"");
   td_puts(dtype_name(t->dtype));
   td_puts("\",\"shape\":[");
@@ -214,11 +222,17 @@ static void cmd_mem(void) {
   td_puts(",\"model_static_bytes\":");
   td_put_u64(td_model_static_bytes());
   td_puts(",\"static_ram_bytes\":");
-  if (ram == UINT32_MAX) td_puts("null"); else td_put_u64(ram);
+  if (ram == UINT32_MAX)
+    td_puts("null");
+  else
+    td_put_u64(ram);
   td_puts(",\"stack_bytes\":");
   td_put_u64(hal_stack_bytes());
   td_puts(",\"stack_used_bytes\":");
-  if (used == UINT32_MAX) td_puts("null"); else td_put_u64(used);
+  if (used == UINT32_MAX)
+    td_puts("null");
+  else
+    td_put_u64(used);
   td_puts(",\"arena_guard_ok\":");
   td_puts(g_model_ok && td_model_check() == TD_OK ? "true" : "false");
   hal_putc('}');
@@ -244,7 +258,8 @@ static void cmd_cycles(void) {
 static int guards_ok(void) {
   uint32_t used = hal_stack_used(), total = hal_stack_bytes();
   if (td_model_check() != TD_OK) {
-    error("arena guard overwritten: the model wrote outside its arena; outputs discarded, reset the device");
+    error(
+        "arena guard overwritten: the model wrote outside its arena; outputs discarded, reset the device");
     return 0;
   }
   if (used != UINT32_MAX && total > TD_STACK_GUARD_BYTES && used > total - TD_STACK_GUARD_BYTES) {
@@ -252,7 +267,8 @@ static int guards_ok(void) {
     td_put_u64(used);
     td_puts(" of ");
     td_put_u64(total);
-    td_puts(" stack bytes used, the guard at the stack limit is overwritten; outputs discarded, reset the device]");
+    td_puts(
+        " stack bytes used, the guard at the stack limit is overwritten; outputs discarded, reset the device]");
     td_endl();
     return 0;
   }
@@ -260,7 +276,8 @@ static int guards_ok(void) {
 }
 
 static int need_model(void) {
-  if (!g_model_ok) error("model failed to initialise (td_model_init); only name, profile, td-info, td-mem work");
+  if (!g_model_ok)
+    error("model failed to initialise (td_model_init); only name, profile, td-info, td-mem work");
   return g_model_ok;
 }
 
@@ -299,15 +316,32 @@ static void cmd_infer(const char *a_n, const char *a_w) {
   uint32_t n = 1, w = 0, i;
   uint64_t t0, t1;
   td_status st = TD_OK;
-  if (a_n && td_parse_u32(a_n, TD_MAX_RUNS, &n) != 0) { error("infer N: N must be a whole number 1..1000000"); return; }
-  if (a_w && td_parse_u32(a_w, TD_MAX_RUNS, &w) != 0) { error("infer N W: W must be a whole number 0..1000000"); return; }
-  if (n == 0) { error("Inference iterations must be >0"); return; }
+  if (a_n && td_parse_u32(a_n, TD_MAX_RUNS, &n) != 0) {
+    error("infer N: N must be a whole number 1..1000000");
+    return;
+  }
+  if (a_w && td_parse_u32(a_w, TD_MAX_RUNS, &w) != 0) {
+    error("infer N W: W must be a whole number 0..1000000");
+    return;
+  }
+  if (n == 0) {
+    error("Inference iterations must be >0");
+    return;
+  }
   if (!need_model()) return;
-  if (!g_input_ready) { error("no input loaded: send db load N% and db <hex>% (or td-load) first"); return; }
-  td_puts("m-warmup-start-"); td_put_u64(w); td_endl();
+  if (!g_input_ready) {
+    error("no input loaded: send db load N% and db <hex>% (or td-load) first");
+    return;
+  }
+  td_puts("m-warmup-start-");
+  td_put_u64(w);
+  td_endl();
   for (i = 0; i < w && st == TD_OK; i++) st = invoke_on_loaded_input();
-  td_puts("m-warmup-done"); td_endl();
-  td_puts("m-infer-start-"); td_put_u64(n); td_endl();
+  td_puts("m-warmup-done");
+  td_endl();
+  td_puts("m-infer-start-");
+  td_put_u64(n);
+  td_endl();
   /* hal_timer_sync() may move the tick counter on (to a timer period boundary), so it
    * comes before the first timestamp: both laps and td-cycles cover only the runs. */
   hal_timer_sync();
@@ -330,7 +364,8 @@ static void cmd_infer(const char *a_n, const char *a_w) {
     g_output_ready = 0;
     return;
   }
-  td_puts("m-infer-done"); td_endl();
+  td_puts("m-infer-done");
+  td_endl();
   g_output_ready = 1;
   cmd_results();
 }
@@ -347,7 +382,10 @@ static void cmd_db_print(const uint8_t *in, uint32_t cap, const char *a_n, const
 #endif
   if (n > cap - off) n = cap - off;
   for (i = 0; i < n; i++) {
-    if (i % 8u == 0u) td_puts("m-buffer-"); else hal_putc('-');
+    if (i % 8u == 0u)
+      td_puts("m-buffer-");
+    else
+      hal_putc('-');
     td_put_hex8(in[off + i]);
     if (i % 8u == 7u || i + 1u == n) td_endl();
   }
@@ -357,7 +395,10 @@ static void cmd_db(char *sub, char *arg, char *arg2) {
   uint8_t *in;
   uint32_t cap, i, len;
   int bad;
-  if (sub == 0) { error("Command 'db' requires a subcommand"); return; }
+  if (sub == 0) {
+    error("Command 'db' requires a subcommand");
+    return;
+  }
   if (!need_model()) return;
   in = (uint8_t *)td_model_input();
   cap = (uint32_t)td_model_input_info()->bytes;
@@ -365,10 +406,16 @@ static void cmd_db(char *sub, char *arg, char *arg2) {
     cmd_db_print(in, cap, arg, arg2);
     return;
   }
-  if (arg2 != 0) { error("too many arguments"); return; }
+  if (arg2 != 0) {
+    error("too many arguments");
+    return;
+  }
   if (same(sub, "load")) {
     uint32_t n;
-    if (arg == 0 || td_parse_u32(arg, 0xFFFFFFFFu, &n) != 0 || n == 0) { error("Command 'db load' requires the number of bytes (>0)"); return; }
+    if (arg == 0 || td_parse_u32(arg, 0xFFFFFFFFu, &n) != 0 || n == 0) {
+      error("Command 'db load' requires the number of bytes (>0)");
+      return;
+    }
     if (n > cap) {
       td_puts("e-[db load ");
       td_put_u64(n);
@@ -382,22 +429,38 @@ static void cmd_db(char *sub, char *arg, char *arg2) {
     g_load_pos = 0;
     g_input_ready = 0;
     g_output_ready = 0;
-    td_puts("m-[Expecting "); td_put_u64(n); td_puts(" bytes]"); td_endl();
+    td_puts("m-[Expecting ");
+    td_put_u64(n);
+    td_puts(" bytes]");
+    td_endl();
     return;
   }
-  if (arg != 0) { error("db: unexpected argument after hex data"); return; }
-  if (g_load_expect == 0) { error("db <hex> before 'db load N'"); return; }
+  if (arg != 0) {
+    error("db: unexpected argument after hex data");
+    return;
+  }
+  if (g_load_expect == 0) {
+    error("db <hex> before 'db load N'");
+    return;
+  }
   /* validate everything before touching the buffer (a loop, not strlen: smaller) */
   for (len = 0, bad = 0; sub[len]; len++) bad |= td_hexval(sub[len]) < 0;
-  if (len & 1u) { error("Insufficent number of hex digits"); return; }
-  if (bad) { error("Invalid hex digit"); return; }
+  if (len & 1u) {
+    error("Insufficent number of hex digits");
+    return;
+  }
+  if (bad) {
+    error("Invalid hex digit");
+    return;
+  }
   for (i = 0; i < len && g_load_pos < g_load_expect; i += 2u) {
     in[g_load_pos++] = (uint8_t)((td_hexval(sub[i]) << 4) | td_hexval(sub[i + 1u]));
   }
   if (g_load_pos == g_load_expect) {
     input_loaded();
     g_load_expect = 0;
-    td_puts("m-load-done"); td_endl();
+    td_puts("m-load-done");
+    td_endl();
   }
 }
 
@@ -405,8 +468,14 @@ static void cmd_td_load(const char *a_len, const char *a_crc) {
   uint32_t len, crc, got;
   uint8_t *in;
   if (!need_model()) return;
-  if (a_len == 0 || a_crc == 0 || td_parse_u32(a_len, 0xFFFFFFFFu, &len) != 0) { error("usage: td-load <len> <crc32 as 8 hex digits>"); return; }
-  if (td_parse_hex32(a_crc, &crc) != 0) { error("td-load: crc32 must be 1..8 hex digits"); return; }
+  if (a_len == 0 || a_crc == 0 || td_parse_u32(a_len, 0xFFFFFFFFu, &len) != 0) {
+    error("usage: td-load <len> <crc32 as 8 hex digits>");
+    return;
+  }
+  if (td_parse_hex32(a_crc, &crc) != 0) {
+    error("td-load: crc32 must be 1..8 hex digits");
+    return;
+  }
   if (len == 0 || len != (uint32_t)td_model_input_info()->bytes) {
     td_puts("e-[td-load length ");
     td_put_u64(len);
@@ -420,20 +489,30 @@ static void cmd_td_load(const char *a_len, const char *a_crc) {
   g_input_ready = 0;
   g_output_ready = 0;
   g_load_expect = 0;
-  td_puts("m-td-load-ready"); td_endl();
+  td_puts("m-td-load-ready");
+  td_endl();
   got = td_read_bytes(in, len, TD_LOAD_TIMEOUT_MS);
   if (got < len) {
-    td_puts("e-[td-load timed out after "); td_put_u64(got); td_puts(" of "); td_put_u64(len); td_puts(" bytes]");
+    td_puts("e-[td-load timed out after ");
+    td_put_u64(got);
+    td_puts(" of ");
+    td_put_u64(len);
+    td_puts(" bytes]");
     td_endl();
     return;
   }
   if (td_crc32(0, in, len) != crc) {
-    td_puts("e-[td-load crc32 mismatch: got "); td_put_hex32(td_crc32(0, in, len)); td_puts(" expected "); td_put_hex32(crc); td_puts("]");
+    td_puts("e-[td-load crc32 mismatch: got ");
+    td_put_hex32(td_crc32(0, in, len));
+    td_puts(" expected ");
+    td_put_hex32(crc);
+    td_puts("]");
     td_endl();
     return;
   }
   input_loaded();
-  td_puts("m-load-done"); td_endl();
+  td_puts("m-load-done");
+  td_endl();
 }
 
 /* A loop of exactly 2 instructions per iteration (subs + bne), in assembly so the
@@ -454,23 +533,30 @@ static void spin(uint32_t n) {
 static void cmd_spin(const char *a_n) {
   uint32_t n;
   uint64_t t0, t;
-  if (a_n == 0 || td_parse_u32(a_n, TD_MAX_SPIN, &n) != 0) { error("usage: td-spin N (N <= 100000000)"); return; }
+  if (a_n == 0 || td_parse_u32(a_n, TD_MAX_SPIN, &n) != 0) {
+    error("usage: td-spin N (N <= 100000000)");
+    return;
+  }
   hal_timer_sync();
   t0 = hal_ticks();
   spin(n);
   t = hal_ticks() - t0;
-  td_puts("m-td-spin-{\"n\":"); td_put_u64(n);
-  td_puts(",\"loop_instructions\":"); td_put_u64(2ull * n);
-  td_puts(",\"ticks\":"); td_put_u64(t);
-  td_puts(",\"tick_hz\":"); td_put_u64(hal_tick_hz());
+  td_puts("m-td-spin-{\"n\":");
+  td_put_u64(n);
+  td_puts(",\"loop_instructions\":");
+  td_put_u64(2ull * n);
+  td_puts(",\"ticks\":");
+  td_put_u64(t);
+  td_puts(",\"tick_hz\":");
+  td_put_u64(hal_tick_hz());
   hal_putc('}');
   td_endl();
 }
 
 /* Per-op ticks, exported by a model.c compiled with profiling (weak: absent otherwise). */
 #if defined(__GNUC__) || defined(__clang__)
-extern uint32_t td_model_profile(const int16_t **ops, const uint32_t **ticks,
-                                 uint32_t *overhead) __attribute__((weak));
+extern uint32_t td_model_profile(const int16_t **ops, const uint32_t **ticks, uint32_t *overhead)
+    __attribute__((weak));
 #define TD_HAVE_PROFILE() (td_model_profile != 0)
 #else
 #define TD_HAVE_PROFILE() 0
@@ -481,15 +567,27 @@ static void cmd_prof(void) {
   const int16_t *ops = 0;
   const uint32_t *ticks = 0;
   uint32_t overhead = 0, n, i;
-  if (!TD_HAVE_PROFILE()) { error("no per-op profile in this firmware: build it with tinydeploy profile"); return; }
-  if (!g_output_ready) { error("no profile: run infer first"); return; }
+  if (!TD_HAVE_PROFILE()) {
+    error("no per-op profile in this firmware: build it with tinydeploy profile");
+    return;
+  }
+  if (!g_output_ready) {
+    error("no profile: run infer first");
+    return;
+  }
   n = td_model_profile(&ops, &ticks, &overhead);
-  td_puts("m-td-prof-{\"tick_hz\":"); td_put_u64(hal_tick_hz());
-  td_puts(",\"overhead_ticks\":"); td_put_u64(overhead);
+  td_puts("m-td-prof-{\"tick_hz\":");
+  td_put_u64(hal_tick_hz());
+  td_puts(",\"overhead_ticks\":");
+  td_put_u64(overhead);
   td_puts(",\"ops\":[");
   for (i = 0; i < n; i++) {
     if (i) hal_putc(',');
-    hal_putc('['); td_put_i32(ops[i]); hal_putc(','); td_put_u64(ticks[i]); hal_putc(']');
+    hal_putc('[');
+    td_put_i32(ops[i]);
+    hal_putc(',');
+    td_put_u64(ticks[i]);
+    hal_putc(']');
   }
   td_puts("]}");
   td_endl();
@@ -498,7 +596,10 @@ static void cmd_prof(void) {
 static char *next_token(char **p) {
   char *s = *p, *start;
   while (*s == ' ') s++;
-  if (*s == '\0') { *p = s; return 0; }
+  if (*s == '\0') {
+    *p = s;
+    return 0;
+  }
   start = s;
   while (*s && *s != ' ') s++;
   if (*s) *s++ = '\0';
@@ -518,20 +619,26 @@ static void dispatch(char *line) {
   } else if (a4 != 0 || (a3 != 0 && !same(cmd, "db"))) {
     error("too many arguments");
   } else if (same(cmd, "name")) {
-    td_puts("m-name-dut-[tinydeploy]"); td_endl();
+    td_puts("m-name-dut-[tinydeploy]");
+    td_endl();
   } else if (same(cmd, "profile")) {
-    td_puts("m-profile-[" TD_FW_VERSION "]"); td_endl();
+    td_puts("m-profile-[" TD_FW_VERSION "]");
+    td_endl();
     td_puts("m-model-[");
 #ifdef TD_MLPERF_ID
     put_printable(TD_MLPERF_ID); /* the runner's model id (kws01, vww01, ic01, ad01) */
 #else
     put_printable(td_model_name());
 #endif
-    td_puts("]"); td_endl();
+    td_puts("]");
+    td_endl();
   } else if (same(cmd, "help")) {
-    td_puts(TD_FW_VERSION); td_endl();
-    td_puts("name profile timestamp results infer db-load db-HEX db-print help"); td_endl();
-    td_puts("td-info td-out td-mem td-cycles td-load td-spin td-prof"); td_endl();
+    td_puts(TD_FW_VERSION);
+    td_endl();
+    td_puts("name profile timestamp results infer db-load db-HEX db-print help");
+    td_endl();
+    td_puts("td-info td-out td-mem td-cycles td-load td-spin td-prof");
+    td_endl();
   } else if (same(cmd, "timestamp")) {
     put_lap();
   } else if (same(cmd, "db")) {
@@ -540,13 +647,19 @@ static void dispatch(char *line) {
     cmd_infer(a1, a2);
   } else if (same(cmd, "results")) {
     if (need_model()) {
-      if (g_output_ready) cmd_results(); else error("no results: run infer first");
+      if (g_output_ready)
+        cmd_results();
+      else
+        error("no results: run infer first");
     }
   } else if (same(cmd, "td-info")) {
     cmd_info();
   } else if (same(cmd, "td-out")) {
     if (need_model()) {
-      if (g_output_ready) cmd_out(); else error("no output: run infer first");
+      if (g_output_ready)
+        cmd_out();
+      else
+        error("no output: run infer first");
     }
   } else if (same(cmd, "td-mem")) {
     cmd_mem();
@@ -599,7 +712,8 @@ static void on_byte(char c) {
     return;
   }
   if (c == '\r' || c == '\n' || c == '\t') c = ' ';
-  if ((unsigned char)c < 0x20u || (unsigned char)c >= 0x7Fu) c = '?';  /* junk byte: keep it visible, not harmful */
+  if ((unsigned char)c < 0x20u || (unsigned char)c >= 0x7Fu)
+    c = '?';  /* junk byte: keep it visible, not harmful */
   if (g_cmd_len < TD_CMD_MAX) {
     g_cmd[g_cmd_len++] = c;
   } else {
@@ -613,7 +727,8 @@ static void on_byte(char c) {
 void td_server_start(void) {
   g_model_ok = td_model_init() == TD_OK;
   if (!g_model_ok) error("td_model_init failed");
-  td_puts("m-init-done"); td_endl();
+  td_puts("m-init-done");
+  td_endl();
   ready();
 }
 

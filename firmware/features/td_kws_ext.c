@@ -62,7 +62,10 @@ static void cmd_audio_load(const char *a_len, const char *a_crc) {
     kws_error("usage: td-audio-load <bytes> <crc32 as 8 hex digits>");
     return;
   }
-  if (td_parse_hex32(a_crc, &crc) != 0) { kws_error("td-audio-load: crc32 must be 1..8 hex digits"); return; }
+  if (td_parse_hex32(a_crc, &crc) != 0) {
+    kws_error("td-audio-load: crc32 must be 1..8 hex digits");
+    return;
+  }
   if (len == 0 || (len & 1u) || len > sizeof td_kws_audio) {
     kws_error("td-audio-load: bytes must be even, 2..32000 (int16 samples, at most 1 s at 16 kHz)");
     return;
@@ -75,7 +78,10 @@ static void cmd_audio_load(const char *a_len, const char *a_crc) {
    * (Cortex-M and the host), so they land in td_kws_audio as they are. */
   got = td_read_bytes((uint8_t *)td_kws_audio, len, TD_KWS_TIMEOUT_MS);
   if (got < len) {
-    td_puts("e-[td-audio-load timed out after "); td_put_u64(got); td_puts(" of "); td_put_u64(len);
+    td_puts("e-[td-audio-load timed out after ");
+    td_put_u64(got);
+    td_puts(" of ");
+    td_put_u64(len);
     td_puts(" bytes]");
     td_endl();
     return;
@@ -83,8 +89,11 @@ static void cmd_audio_load(const char *a_len, const char *a_crc) {
   for (i = len >> 1; i < TD_MFCC_CLIP_SAMPLES; i++) td_kws_audio[i] = 0;
   k = td_crc32(0, (const uint8_t *)td_kws_audio, len);
   if (k != crc) {
-    td_puts("e-[td-audio-load crc32 mismatch: got "); td_put_hex32(k); td_puts(" expected ");
-    td_put_hex32(crc); td_puts("]");
+    td_puts("e-[td-audio-load crc32 mismatch: got ");
+    td_put_hex32(k);
+    td_puts(" expected ");
+    td_put_hex32(crc);
+    td_puts("]");
     td_endl();
     return;
   }
@@ -101,7 +110,10 @@ static void cmd_kws(int features_only) {
   uint64_t t0, t1, t2;
   int32_t i, best = 0;
   td_status st;
-  if (!g_audio_ready) { kws_error("no audio: send td-audio-load first"); return; }
+  if (!g_audio_ready) {
+    kws_error("no audio: send td-audio-load first");
+    return;
+  }
   if (!model_ready(&q)) return;
   in = (int8_t *)td_model_input();
   t0 = hal_ticks();
@@ -115,18 +127,29 @@ static void cmd_kws(int features_only) {
   }
   st = td_model_invoke();
   t2 = hal_ticks();
-  if (st != TD_OK || td_model_check() != TD_OK) { kws_error("td_model_invoke failed"); return; }
+  if (st != TD_OK || td_model_check() != TD_OK) {
+    kws_error("td_model_invoke failed");
+    return;
+  }
   oi = td_model_output_info();
-  if (oi->dtype != TD_INT8) { kws_error("the model's output is not int8"); return; }
+  if (oi->dtype != TD_INT8) {
+    kws_error("the model's output is not int8");
+    return;
+  }
   out = (const int8_t *)td_model_output();
   for (i = 1; i < oi->bytes; i++) {
     if (out[i] > out[best]) best = i;
   }
-  td_puts("m-td-kws-{\"class\":"); td_put_i32(best);
-  td_puts(",\"score\":"); td_put_i32(out[best]);
-  td_puts(",\"feature_ticks\":"); td_put_u64(t1 - t0);
-  td_puts(",\"infer_ticks\":"); td_put_u64(t2 - t1);
-  td_puts(",\"tick_hz\":"); td_put_u64(hal_tick_hz());
+  td_puts("m-td-kws-{\"class\":");
+  td_put_i32(best);
+  td_puts(",\"score\":");
+  td_put_i32(out[best]);
+  td_puts(",\"feature_ticks\":");
+  td_put_u64(t1 - t0);
+  td_puts(",\"infer_ticks\":");
+  td_put_u64(t2 - t1);
+  td_puts(",\"tick_hz\":");
+  td_put_u64(hal_tick_hz());
   td_puts(",\"out\":\"");
   for (i = 0; i < oi->bytes; i++) td_put_hex8((uint8_t)out[i]);
   td_puts("\"}");
@@ -142,8 +165,10 @@ int td_server_ext(const char *cmd, char *a1, char *a2) {
     td_puts("m-audio-live");
     td_endl();
   } else if (strcmp(cmd, "td-kws") == 0 || strcmp(cmd, "td-kws-feat") == 0) {
-    if (a1 != 0) kws_error("td-kws takes no arguments");
-    else cmd_kws(cmd[6] == '-');
+    if (a1 != 0)
+      kws_error("td-kws takes no arguments");
+    else
+      cmd_kws(cmd[6] == '-');
   } else {
     return 0;
   }

@@ -31,8 +31,12 @@ static void fft512(int32_t *re, int32_t *im) {
   for (i = 0; i < TD_MFCC_NFFT; i++) {
     j = bitrev9(i);
     if (i < j) {
-      int32_t t = re[i]; re[i] = re[j]; re[j] = t;
-      t = im[i]; im[i] = im[j]; im[j] = t;
+      int32_t t = re[i];
+      re[i] = re[j];
+      re[j] = t;
+      t = im[i];
+      im[i] = im[j];
+      im[j] = t;
     }
   }
   for (m = 2; m <= TD_MFCC_NFFT; m <<= 1) {
@@ -85,7 +89,8 @@ td_mfcc_status td_mfcc_frame(const int16_t *window, td_mfcc_work *work, int32_t 
   im = work->im;
   /* xw = (x * window + 2^10) >> 11; x*w < 2^30 fits int32. Zero padding to 512. */
   for (i = 0; i < TD_MFCC_WINDOW; i++) {
-    re[i] = ((int32_t)window[i] * td_mfcc_window[i] + (1 << (TD_MFCC_WINDOW_SHIFT - 1))) >> TD_MFCC_WINDOW_SHIFT;
+    re[i] = ((int32_t)window[i] * td_mfcc_window[i] + (1 << (TD_MFCC_WINDOW_SHIFT - 1))) >>
+            TD_MFCC_WINDOW_SHIFT;
     im[i] = 0;
   }
   for (; i < TD_MFCC_NFFT; i++) re[i] = im[i] = 0;
@@ -101,7 +106,8 @@ td_mfcc_status td_mfcc_frame(const int16_t *window, td_mfcc_work *work, int32_t 
       int64_t r = re[start + k], m = im[start + k];
       uint64_t p = (uint64_t)(r * r + m * m);
       uint64_t low = p & ((1u << TD_MFCC_POWER_SHIFT) - 1u);
-      acc += (p >> TD_MFCC_POWER_SHIFT) * (uint64_t)w[k] + ((low * (uint64_t)w[k]) >> TD_MFCC_POWER_SHIFT);
+      acc += (p >> TD_MFCC_POWER_SHIFT) * (uint64_t)w[k] +
+             ((low * (uint64_t)w[k]) >> TD_MFCC_POWER_SHIFT);
     }
     logmel[b] = log2_q16(acc);
   }
@@ -156,7 +162,8 @@ td_mfcc_status td_mfcc_compute(const int16_t *audio, int32_t n, const td_mfcc_qu
   if (n < TD_MFCC_CLIP_SAMPLES) return TD_MFCC_BAD_ARG;
   for (f = 0; f < TD_MFCC_FRAMES; f++) {
     td_mfcc_frame(&audio[f * TD_MFCC_HOP], work, coeffs);
-    for (k = 0; k < TD_MFCC_COEFFS; k++) features[f * TD_MFCC_COEFFS + k] = td_mfcc_quantize(coeffs[k], q);
+    for (k = 0; k < TD_MFCC_COEFFS; k++)
+      features[f * TD_MFCC_COEFFS + k] = td_mfcc_quantize(coeffs[k], q);
   }
   return TD_MFCC_OK;
 }

@@ -46,7 +46,10 @@ static void fuzz_fail(const char *why) {
 }
 
 /* ---- td_hal.h for the fuzzer ---- */
-void hal_init(int argc, char **argv) { (void)argc; (void)argv; }
+void hal_init(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+}
 
 int hal_getc(void) {
   g_clock += 1000u; /* 1 ms per poll at 1 MHz */
@@ -56,7 +59,8 @@ int hal_getc(void) {
 
 static void end_line(void) {
   size_t i;
-  if (g_line_len < 2u || (strncmp(g_line, "m-", 2) != 0 && strncmp(g_line, "e-", 2) != 0)) fuzz_fail("line without m- or e- prefix");
+  if (g_line_len < 2u || (strncmp(g_line, "m-", 2) != 0 && strncmp(g_line, "e-", 2) != 0))
+    fuzz_fail("line without m- or e- prefix");
   for (i = 0; i < g_line_len; i++) {
     if (g_line[i] < 0x20 || g_line[i] > 0x7E) fuzz_fail("non-printable byte in a reply");
   }
@@ -117,7 +121,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     td_server_feed((char)c);
   }
   if (g_line_len != 0u) fuzz_fail("reply without a line end");
-  if (g_ready_lines != commands + 1u) fuzz_fail("a command was not answered by exactly one m-ready");
+  if (g_ready_lines != commands + 1u)
+    fuzz_fail("a command was not answered by exactly one m-ready");
   return 0;
 }
 

@@ -18,8 +18,7 @@ static int32_t td_add_n_scale(const td_add_n_params *p, int32_t x) {
 td_status td_add_n_s8(const td_add_n_params *p, const int8_t *const *inputs, int8_t *output) {
   int32_t i;
   int32_t k;
-  if (p == NULL || inputs == NULL || output == NULL || p->input_shift > 0 ||
-      p->output_shift > 0) {
+  if (p == NULL || inputs == NULL || output == NULL || p->input_shift > 0 || p->output_shift > 0) {
     return TD_ERR_ARG;
   }
   for (k = 0; k < p->num_inputs; ++k) {
@@ -33,8 +32,7 @@ td_status td_add_n_s8(const td_add_n_params *p, const int8_t *const *inputs, int
     for (k = 0; k < p->num_inputs; ++k) {
       sum += td_add_n_scale(p, inputs[k][i]);
     }
-    v = td_rdivpot(td_srdhm(sum, p->output_multiplier), (int)-p->output_shift) +
-        p->output_offset;
+    v = td_rdivpot(td_srdhm(sum, p->output_multiplier), (int)-p->output_shift) + p->output_offset;
     output[i] = (int8_t)td_clamp32(v, -128, 127);
   }
   return TD_OK;

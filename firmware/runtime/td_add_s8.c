@@ -48,8 +48,8 @@ TD_INLINE int32_t td_add_scale(int32_t v2, td_add_rdiv r) {
   return (x + r.h + ((x >> 31) & r.s)) >> r.e;
 }
 
-static void td_add_same_shape(const td_add_params *p, const int8_t *input1,
-                              const int8_t *input2, int8_t *output) {
+static void td_add_same_shape(const td_add_params *p, const int8_t *input1, const int8_t *input2,
+                              int8_t *output) {
   const td_add_rdiv r1 = td_add_rdiv_of(p->input1_multiplier, p->input1_shift);
   const td_add_rdiv r2 = td_add_rdiv_of(p->input2_multiplier, p->input2_shift);
   const td_add_rdiv ro = td_add_rdiv_of(p->output_multiplier, p->output_shift);
@@ -67,9 +67,8 @@ static void td_add_same_shape(const td_add_params *p, const int8_t *input1,
 td_status td_add_s8(const td_add_params *p, const int8_t *input1, const int8_t *input2,
                     int8_t *output) {
   int32_t i;
-  if (p == NULL || input1 == NULL || input2 == NULL || output == NULL ||
-      p->input1_shift > 0 || p->input2_shift > 0 || p->output_shift > 0 ||
-      p->bc.dims < 0 || p->bc.dims > TD_KMAX_DIMS) {
+  if (p == NULL || input1 == NULL || input2 == NULL || output == NULL || p->input1_shift > 0 ||
+      p->input2_shift > 0 || p->output_shift > 0 || p->bc.dims < 0 || p->bc.dims > TD_KMAX_DIMS) {
     return TD_ERR_ARG;
   }
   if (p->bc.dims == 0 && p->left_shift == 20) {

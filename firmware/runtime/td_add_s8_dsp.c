@@ -23,8 +23,8 @@ TD_INLINE int32_t td_add_lut_one(const int32_t *t1, const int32_t *t2, int32_t x
   return td_ssat8((td_smmlar(s, m, h) + ((s >> 31) & neg)) >> e);
 }
 
-td_status td_add_s8_dsp(const td_add_dsp_params *p, const int8_t *input1,
-                        const int8_t *input2, int8_t *output) {
+td_status td_add_s8_dsp(const td_add_dsp_params *p, const int8_t *input1, const int8_t *input2,
+                        int8_t *output) {
   const int32_t *t1, *t2;
   int32_t m, e, h, neg, lo, hi, n, i;
   if (p == NULL || input1 == NULL || input2 == NULL || output == NULL || p->bc.dims != 0 ||
@@ -46,8 +46,8 @@ td_status td_add_s8_dsp(const td_add_dsp_params *p, const int8_t *input1,
     }
   } else {
     for (i = 0; i < n; ++i) {
-      output[i] = (int8_t)td_dsp_clamp(td_add_lut_one(t1, t2, input1[i], input2[i], m, e, h, neg),
-                                       lo, hi);
+      output[i] =
+          (int8_t)td_dsp_clamp(td_add_lut_one(t1, t2, input1[i], input2[i], m, e, h, neg), lo, hi);
     }
   }
   return TD_OK;

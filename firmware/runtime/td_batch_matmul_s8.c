@@ -10,8 +10,8 @@
 #include "td_fixedpoint.h"
 #include "td_kernels.h"
 
-td_status td_batch_matmul_s8(const td_batch_matmul_params *p, const int8_t *lhs,
-                             const int8_t *rhs, int8_t *output) {
+td_status td_batch_matmul_s8(const td_batch_matmul_params *p, const int8_t *lhs, const int8_t *rhs,
+                             int8_t *output) {
   int32_t b;
   int32_t i;
   int32_t j;

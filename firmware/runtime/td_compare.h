@@ -9,12 +9,18 @@
 
 static inline uint8_t td_cmp_holds(int32_t cmp, int32_t a, int32_t b) {
   switch (cmp) {
-    case TD_CMP_EQUAL: return a == b;
-    case TD_CMP_NOT_EQUAL: return a != b;
-    case TD_CMP_LESS: return a < b;
-    case TD_CMP_LESS_EQUAL: return a <= b;
-    case TD_CMP_GREATER: return a > b;
-    default: return a >= b; /* TD_CMP_GREATER_EQUAL (the kernels check the range) */
+    case TD_CMP_EQUAL:
+      return a == b;
+    case TD_CMP_NOT_EQUAL:
+      return a != b;
+    case TD_CMP_LESS:
+      return a < b;
+    case TD_CMP_LESS_EQUAL:
+      return a <= b;
+    case TD_CMP_GREATER:
+      return a > b;
+    default:
+      return a >= b; /* TD_CMP_GREATER_EQUAL (the kernels check the range) */
   }
 }
 

@@ -9,8 +9,8 @@
 #include "td_compare.h"
 #include "td_kernels.h"
 
-td_status td_compare_i32(const td_compare_params *p, const int32_t *input1,
-                         const int32_t *input2, uint8_t *output) {
+td_status td_compare_i32(const td_compare_params *p, const int32_t *input1, const int32_t *input2,
+                         uint8_t *output) {
   int32_t i;
   int32_t idx[TD_KMAX_DIMS] = {0, 0, 0, 0, 0, 0};
   int32_t o1 = 0;

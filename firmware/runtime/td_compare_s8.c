@@ -14,8 +14,8 @@
 #include "td_fixedpoint.h"
 #include "td_kernels.h"
 
-static int32_t td_compare_scale(int32_t x, int32_t offset, int32_t left_shift,
-                                 int32_t multiplier, int32_t shift) {
+static int32_t td_compare_scale(int32_t x, int32_t offset, int32_t left_shift, int32_t multiplier,
+                                int32_t shift) {
   const int32_t shifted = td_shl_wrap(x + offset, (int)left_shift);
   return td_rdivpot(td_srdhm(shifted, multiplier), (int)-shift);
 }

@@ -101,10 +101,9 @@ static void td_conv_image_rows(const td_conv_params *p, const int8_t *input, int
 
 td_status td_conv2d_s8_rows(const td_conv_params *p, const int8_t *input, int8_t *output,
                             int32_t row_begin, int32_t row_end) {
-  if (p == NULL || input == NULL || output == NULL || p->filter == NULL ||
-      p->multiplier == NULL || p->shift == NULL || p->filter_c <= 0 ||
-      p->in_c % p->filter_c != 0 || p->batches != 1 || row_begin < 0 ||
-      row_end > p->out_h || row_begin > row_end) {
+  if (p == NULL || input == NULL || output == NULL || p->filter == NULL || p->multiplier == NULL ||
+      p->shift == NULL || p->filter_c <= 0 || p->in_c % p->filter_c != 0 || p->batches != 1 ||
+      row_begin < 0 || row_end > p->out_h || row_begin > row_end) {
     return TD_ERR_ARG;
   }
   td_conv_image_rows(p, input, output, row_begin, row_end);
@@ -115,9 +114,9 @@ td_status td_conv2d_s8(const td_conv_params *p, const int8_t *input, int8_t *out
   const int32_t in_image = p != NULL ? p->in_h * p->in_w * p->in_c : 0;
   const int32_t out_image = p != NULL ? p->out_h * p->out_w * p->out_c : 0;
   int32_t b;
-  if (p == NULL || input == NULL || output == NULL || p->filter == NULL ||
-      p->multiplier == NULL || p->shift == NULL || p->filter_c <= 0 ||
-      p->in_c % p->filter_c != 0 || (p->out_c % (p->in_c / p->filter_c)) != 0) {
+  if (p == NULL || input == NULL || output == NULL || p->filter == NULL || p->multiplier == NULL ||
+      p->shift == NULL || p->filter_c <= 0 || p->in_c % p->filter_c != 0 ||
+      (p->out_c % (p->in_c / p->filter_c)) != 0) {
     return TD_ERR_ARG;
   }
   for (b = 0; b < p->batches; ++b) {

@@ -139,7 +139,7 @@ TD_INLINE const int8_t *td_band(const td_conv_dsp_params *p, const int8_t *input
  * straight from the bands at the two pixels' windows a and b (bytes past the row
  * meet zero weights). */
 TD_PATH_HELPER void td_column_rows(const td_conv_dsp_params *p, const int8_t *a, const int8_t *b,
-                           int32_t row, uint32_t *col, uint32_t off2) {
+                                   int32_t row, uint32_t *col, uint32_t off2) {
   const int32_t rows = p->filter_h, quads = p->row_quads;
   int32_t ky;
   for (ky = 0; ky < rows; ++ky, a += row, b += row, col += quads * TD_COL_STRIDE) {
@@ -149,7 +149,7 @@ TD_PATH_HELPER void td_column_rows(const td_conv_dsp_params *p, const int8_t *a,
 
 /* The int16 column of output pixel (oy, ox). */
 TD_PATH_HELPER void td_column(const td_conv_dsp_params *p, const int8_t *input, int32_t oy,
-                             int32_t ox, uint32_t *col, int8_t *col8, td_bands *bands) {
+                              int32_t ox, uint32_t *col, int8_t *col8, td_bands *bands) {
   const uint32_t off2 = td_pair(p->input_offset, p->input_offset);
   const int32_t c = p->in_c;
   const int32_t iy0 = oy * p->stride_h - p->pad_h;
@@ -225,8 +225,8 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
   const int32_t zp = p->output_offset, lo = p->act_min, hi = p->act_max;
   const int full = p->act_min <= -128 && p->act_max >= 127;
   const int fast = p->pos && !p->wide && full && (oc & 1) == 0;
-  const int pointwise = p->filter_h == 1 && p->filter_w == 1 && p->pad_h == 0 &&
-                        p->pad_w == 0 && (p->in_c & 3) == 0 && p->in_c > 0;
+  const int pointwise = p->filter_h == 1 && p->filter_w == 1 && p->pad_h == 0 && p->pad_w == 0 &&
+                        (p->in_c & 3) == 0 && p->in_c > 0;
   int32_t pix;
   if (TD_CONV_DSP_BANDS && (p->in_c & 3)) {
     td_bands_init(&bands, p, col8 + p->depth); /* the compiler gave no band space otherwise */
@@ -302,19 +302,19 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
 
 /* A layer needing a code path this build left out (td_features.h) is refused. */
 static int td_conv_dsp_missing(const td_conv_dsp_params *p) {
-  const int fast = p->pos && !p->wide && p->act_min <= -128 && p->act_max >= 127 &&
-                   (p->out_c & 1) == 0;
-  const int pointwise = p->filter_h == 1 && p->filter_w == 1 && p->pad_h == 0 &&
-                        p->pad_w == 0 && (p->in_c & 3) == 0 && p->in_c > 0;
+  const int fast =
+      p->pos && !p->wide && p->act_min <= -128 && p->act_max >= 127 && (p->out_c & 1) == 0;
+  const int pointwise = p->filter_h == 1 && p->filter_w == 1 && p->pad_h == 0 && p->pad_w == 0 &&
+                        (p->in_c & 3) == 0 && p->in_c > 0;
   return (!TD_CONV_DSP_SLOW && !fast) || (!TD_CONV_DSP_W8 && p->w8) ||
          (!TD_CONV_DSP_COLUMN && p->row_quads == 0 && !pointwise) ||
          (!TD_CONV_DSP_BANDS && (p->in_c & 3) != 0);
 }
 
-static int td_conv_dsp_bad(const td_conv_dsp_params *p, const int8_t *input,
-                           const int8_t *output, const int8_t *scratch) {
-  return p == NULL || input == NULL || output == NULL || scratch == NULL ||
-         p->filter == NULL || p->batches != 1 || td_conv_dsp_missing(p) ||
+static int td_conv_dsp_bad(const td_conv_dsp_params *p, const int8_t *input, const int8_t *output,
+                           const int8_t *scratch) {
+  return p == NULL || input == NULL || output == NULL || scratch == NULL || p->filter == NULL ||
+         p->batches != 1 || td_conv_dsp_missing(p) ||
          (p->row_quads > 0 && (p->depth != p->filter_h * 4 * p->row_quads ||
                                4 * p->row_quads < p->filter_w * p->in_c)) ||
          p->depth < p->filter_h * p->filter_w * p->in_c || (p->depth & 3) != 0 || p->depth == 0 ||
@@ -330,9 +330,8 @@ td_status td_conv2d_s8_dsp(const td_conv_dsp_params *p, const int8_t *input, int
   return TD_OK;
 }
 
-td_status td_conv2d_s8_dsp_rows(const td_conv_dsp_params *p, const int8_t *input,
-                                int8_t *output, int32_t row_begin, int32_t row_end,
-                                int8_t *scratch) {
+td_status td_conv2d_s8_dsp_rows(const td_conv_dsp_params *p, const int8_t *input, int8_t *output,
+                                int32_t row_begin, int32_t row_end, int8_t *scratch) {
   if (td_conv_dsp_bad(p, input, output, scratch) || row_begin < 0 || row_end > p->out_h ||
       row_begin > row_end) {
     return TD_ERR_ARG;

@@ -31,8 +31,8 @@ TD_MAC_INLINE void td_mac_copy(int8_t *dst, const int8_t *src, int32_t n) {
 
 /* The window of output pixel (oy, ox) as one column of depth bytes: a filter row whose
  * taps are all inside the image is one run of the input row (no dilation). */
-static void td_mac_column(const td_conv_mac_params *p, const int8_t *input, int32_t oy,
-                          int32_t ox, int8_t *col) {
+static void td_mac_column(const td_conv_mac_params *p, const int8_t *input, int32_t oy, int32_t ox,
+                          int8_t *col) {
   const int32_t iy0 = oy * p->stride_h - p->pad_h;
   const int32_t ix0 = ox * p->stride_w - p->pad_w;
   const int32_t in_c = p->in_c;
@@ -126,9 +126,8 @@ TD_MAC_INLINE void td_mac_pixel(const td_conv_mac_params *p, const int8_t *col, 
   }
 }
 
-TD_MAC_INLINE void td_mac_image(const td_conv_mac_params *p, const int8_t *input,
-                                int8_t *output, int8_t *scratch, int full, int fast,
-                                int words) {
+TD_MAC_INLINE void td_mac_image(const td_conv_mac_params *p, const int8_t *input, int8_t *output,
+                                int8_t *scratch, int full, int fast, int words) {
   int32_t oy;
   for (oy = 0; oy < p->out_h; ++oy) {
     int32_t ox;

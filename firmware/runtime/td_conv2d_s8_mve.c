@@ -36,20 +36,20 @@ typedef struct {
  * eight VMLADAVA.S8 (128 multiply-accumulates in 16 instructions). Stack: the args
  * copied at [sp] (x0 x1 w vecs tail blocks). */
 __attribute__((naked, noinline)) static void td_mve_dots(const td_mve_dots_args *a) {
-#define TD_MVE_DOT16                          \
-  "vldrb.8 q0, [r1], #16\n\t"                 \
-  "vldrb.8 q1, [r3], #16\n\t"                 \
-  "vldrb.8 q2, [r5], #16\n\t"                 \
-  "vldrb.8 q3, [r5], #16\n\t"                 \
-  "vmladava.s8 r0, q0, q2\n\t"                \
-  "vmladava.s8 r8, q1, q2\n\t"                \
-  "vldrb.8 q2, [r5], #16\n\t"                 \
-  "vmladava.s8 r2, q0, q3\n\t"                \
-  "vmladava.s8 r10, q1, q3\n\t"               \
-  "vldrb.8 q3, [r5], #16\n\t"                 \
-  "vmladava.s8 r4, q0, q2\n\t"                \
-  "vmladava.s8 r12, q1, q2\n\t"               \
-  "vmladava.s8 r6, q0, q3\n\t"                \
+#define TD_MVE_DOT16            \
+  "vldrb.8 q0, [r1], #16\n\t"   \
+  "vldrb.8 q1, [r3], #16\n\t"   \
+  "vldrb.8 q2, [r5], #16\n\t"   \
+  "vldrb.8 q3, [r5], #16\n\t"   \
+  "vmladava.s8 r0, q0, q2\n\t"  \
+  "vmladava.s8 r8, q1, q2\n\t"  \
+  "vldrb.8 q2, [r5], #16\n\t"   \
+  "vmladava.s8 r2, q0, q3\n\t"  \
+  "vmladava.s8 r10, q1, q3\n\t" \
+  "vldrb.8 q3, [r5], #16\n\t"   \
+  "vmladava.s8 r4, q0, q2\n\t"  \
+  "vmladava.s8 r12, q1, q2\n\t" \
+  "vmladava.s8 r6, q0, q3\n\t"  \
   "vmladava.s8 lr, q1, q3\n\t"
   __asm__ volatile(
       "push {r4, r5, r6, r7, r8, r9, r10, r11, lr}\n\t"
@@ -102,7 +102,8 @@ __attribute__((naked, noinline)) static void td_mve_dots(const td_mve_dots_args 
       "str r7, [sp, #20]\n\t"
       "bne 1b\n\t"
       "add sp, sp, #24\n\t"
-      "pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t" ::: "memory");
+      "pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t" ::
+          : "memory");
 #undef TD_MVE_DOT16
 }
 
@@ -156,7 +157,8 @@ __attribute__((naked, noinline)) static void td_mve_dots1(const td_mve_dots_args
       "stmia r9!, {r0, r2, r4, r6}\n\t"
       "subs r12, r12, #1\n\t"
       "bne 1b\n\t"
-      "pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t" ::: "memory");
+      "pop {r4, r5, r6, r7, r8, r9, r10, r11, pc}\n\t" ::
+          : "memory");
 }
 
 /* n bytes from src to dst, a vector at a time (the last one predicated). */
@@ -180,9 +182,9 @@ TD_MVE_INLINE void td_mve_fill(int8_t *dst, int32_t value, int32_t n) {
 }
 
 /* Four channels of two pixels from their sums; left: some channel shifts left. */
-TD_MVE_INLINE void td_mve_requant_block(const int32_t *rec, const int32_t *s0,
-                                        const int32_t *s1, int32x4_t *x0, int32x4_t *x1,
-                                        int32_t zp, int32x4_t lo, int32x4_t hi, int left) {
+TD_MVE_INLINE void td_mve_requant_block(const int32_t *rec, const int32_t *s0, const int32_t *s1,
+                                        int32x4_t *x0, int32x4_t *x1, int32_t zp, int32x4_t lo,
+                                        int32x4_t hi, int left) {
   const int32x4_t bias = vldrwq_s32(rec);
   const int32x4_t m = vldrwq_s32(rec + 4);
   const int32x4_t right = vldrwq_s32(rec + 12);
@@ -203,8 +205,7 @@ TD_MVE_INLINE void td_mve_requant_block(const int32_t *rec, const int32_t *s0,
 }
 
 TD_MVE_INLINE void td_mve_requant_pixels(const td_conv_mve_params *p, const int32_t *s0,
-                                         const int32_t *s1, int8_t *out0, int8_t *out1,
-                                         int left) {
+                                         const int32_t *s1, int8_t *out0, int8_t *out1, int left) {
   const int32_t *rec = p->requant;
   const int32_t zp = p->output_offset;
   const int32x4_t lo = vdupq_n_s32(p->act_min);
@@ -228,8 +229,8 @@ TD_MVE_INLINE void td_mve_requant_pixels(const td_conv_mve_params *p, const int3
 }
 
 /* out_c outputs of two pixels from their sums; the records loaded once for both. */
-static void td_mve_requant_pair(const td_conv_mve_params *p, const int32_t *s0,
-                                const int32_t *s1, int8_t *out0, int8_t *out1) {
+static void td_mve_requant_pair(const td_conv_mve_params *p, const int32_t *s0, const int32_t *s1,
+                                int8_t *out0, int8_t *out1) {
   if (p->left) {
     td_mve_requant_pixels(p, s0, s1, out0, out1, 1);
   } else {
@@ -278,8 +279,8 @@ TD_MVE_INLINE void td_mve_fill(int8_t *dst, int32_t value, int32_t n) {
   }
 }
 
-static void td_mve_requant_pair(const td_conv_mve_params *p, const int32_t *s0,
-                                const int32_t *s1, int8_t *out0, int8_t *out1) {
+static void td_mve_requant_pair(const td_conv_mve_params *p, const int32_t *s0, const int32_t *s1,
+                                int8_t *out0, int8_t *out1) {
   const int32_t *rec = p->requant;
   int32_t c;
   for (c = 0; c < p->out_c; c += TD_MVE_BLOCK) {
@@ -303,8 +304,8 @@ static void td_mve_requant_pair(const td_conv_mve_params *p, const int32_t *s0,
 
 /* The window of output pixel (oy, ox) as one column of depth bytes. Without dilation a
  * filter row is at most three runs: zero-point padding, a run of the input row, padding. */
-static void td_mve_column(const td_conv_mve_params *p, const int8_t *input, int32_t oy,
-                          int32_t ox, int8_t *col) {
+static void td_mve_column(const td_conv_mve_params *p, const int8_t *input, int32_t oy, int32_t ox,
+                          int8_t *col) {
   const int32_t iy0 = oy * p->stride_h - p->pad_h;
   const int32_t ix0 = ox * p->stride_w - p->pad_w;
   const int32_t in_c = p->in_c;

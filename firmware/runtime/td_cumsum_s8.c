@@ -20,8 +20,8 @@ td_status td_cumsum_s8(const td_cumsum_params *p, const int8_t *input, int8_t *o
   int32_t b;
   int32_t a;
   int32_t k;
-  if (p == NULL || input == NULL || output == NULL || p->input_shift > 0 ||
-      p->output_shift > 0 || p->depth < 1) {
+  if (p == NULL || input == NULL || output == NULL || p->input_shift > 0 || p->output_shift > 0 ||
+      p->depth < 1) {
     return TD_ERR_ARG;
   }
   for (b = 0; b < p->before; ++b) {

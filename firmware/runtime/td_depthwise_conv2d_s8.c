@@ -7,8 +7,8 @@
 #include "td_fixedpoint.h"
 #include "td_kernels.h"
 
-static void td_dw_taps(int32_t origin, int32_t dilation, int32_t taps, int32_t size,
-                       int32_t *first, int32_t *last) {
+static void td_dw_taps(int32_t origin, int32_t dilation, int32_t taps, int32_t size, int32_t *first,
+                       int32_t *last) {
   int32_t f = 0;
   int32_t l = taps;
   while (f < taps && origin + f * dilation < 0) {
@@ -21,12 +21,10 @@ static void td_dw_taps(int32_t origin, int32_t dilation, int32_t taps, int32_t s
   *last = l;
 }
 
-td_status td_depthwise_conv2d_s8(const td_dwconv_params *p, const int8_t *input,
-                                 int8_t *output) {
+td_status td_depthwise_conv2d_s8(const td_dwconv_params *p, const int8_t *input, int8_t *output) {
   int32_t b;
-  if (p == NULL || input == NULL || output == NULL || p->filter == NULL ||
-      p->multiplier == NULL || p->shift == NULL ||
-      p->out_c != p->in_c * p->depth_multiplier) {
+  if (p == NULL || input == NULL || output == NULL || p->filter == NULL || p->multiplier == NULL ||
+      p->shift == NULL || p->out_c != p->in_c * p->depth_multiplier) {
     return TD_ERR_ARG;
   }
   for (b = 0; b < p->batches; ++b) {

@@ -80,8 +80,8 @@ static void td_dw_load_pair(const td_dwconv_dsp_params *p, const int8_t *input, 
 }
 
 /* Any requantization (wide, e == 0, clamped activations): plain C over the records. */
-TD_PATH_HELPER void td_dw_vert_px_any(const td_dwconv_dsp_params *p, const uint32_t *q,
-                                      int8_t *o, int32_t second, int flip) {
+TD_PATH_HELPER void td_dw_vert_px_any(const td_dwconv_dsp_params *p, const uint32_t *q, int8_t *o,
+                                      int32_t second, int flip) {
   const int32_t *r = p->filter;
   const int32_t cs = 2 * p->plane_w;
   const int32_t full = p->act_min <= -128 && p->act_max >= 127;
@@ -90,10 +90,9 @@ TD_PATH_HELPER void td_dw_vert_px_any(const td_dwconv_dsp_params *p, const uint3
     const int32_t rq[4] = {r[7], r[8], r[9], r[8] > 0 ? -1 : 0};
     int32_t a0, a1;
     td_dw_taps(r, q, flip, &a0, &a1);
-    o[second] = (int8_t)td_dsp_output(a1, rq, p->wide, p->output_offset, full, p->act_min,
-                                      p->act_max);
-    o[0] = (int8_t)td_dsp_output(a0, rq, p->wide, p->output_offset, full, p->act_min,
-                                 p->act_max);
+    o[second] =
+        (int8_t)td_dsp_output(a1, rq, p->wide, p->output_offset, full, p->act_min, p->act_max);
+    o[0] = (int8_t)td_dsp_output(a0, rq, p->wide, p->output_offset, full, p->act_min, p->act_max);
   }
 }
 
@@ -129,8 +128,8 @@ static td_status td_dw_vert(const td_dwconv_dsp_params *p, const int8_t *input, 
     for (; ox < p->out_w; ++ox) {
       int8_t *o = output + (oy * p->out_w + ox) * p->channels;
       if (fast) {
-        td_dw_vert_px(p->filter, p->filter + TD_DW_REC * p->channels, ring + 2 * ox,
-                      2 * p->plane_w, o, second, flip);
+        td_dw_vert_px(p->filter, p->filter + TD_DW_REC * p->channels, ring + 2 * ox, 2 * p->plane_w,
+                      o, second, flip);
       } else if (TD_DW_DSP_SLOW) {
         td_dw_vert_px_any(p, ring + 2 * ox, o, second, flip);
       }
@@ -143,8 +142,8 @@ td_status td_depthwise_conv2d_s8_dsp3x3(const td_dwconv_dsp_params *p, const int
                                         int8_t *output, int8_t *scratch) {
   /* a layer needing the slow path that td_features.h left out is refused */
   if (p == NULL || input == NULL || output == NULL || scratch == NULL || p->filter == NULL ||
-      !p->vert || p->filter_h != 3 || p->filter_w != 3 || p->stride_h != 1 ||
-      p->stride_w != 1 || p->plane_w < p->out_w + 2 || ((uintptr_t)scratch & 3u) != 0 ||
+      !p->vert || p->filter_h != 3 || p->filter_w != 3 || p->stride_h != 1 || p->stride_w != 1 ||
+      p->plane_w < p->out_w + 2 || ((uintptr_t)scratch & 3u) != 0 ||
       (!TD_DW_DSP_SLOW && !(p->pos && !p->wide && p->act_min <= -128 && p->act_max >= 127))) {
     return TD_ERR_ARG;
   }

@@ -7,8 +7,8 @@
 #include "td_kernels.h"
 
 td_status td_depthwise_conv2d_s8_dsp3x3_packed(const td_dwconv_dsp_packed_params *p,
-                                               const int8_t *input, int8_t *output,
-                                               int8_t *scratch, int8_t *weights) {
+                                               const int8_t *input, int8_t *output, int8_t *scratch,
+                                               int8_t *weights) {
   td_dwconv_dsp_params dw;
   int32_t *records = (int32_t *)(void *)weights;
   td_status s;

@@ -84,8 +84,8 @@ static void td_mac_dw_row(const td_dwconv_mac_params *p, const uint8_t *const *r
       }
       wk += p->filter_w;
     }
-    *out = td_mac_clamp(td_mac_requant(acc, rq, p->output_offset, p->fast), 0, p->act_min,
-                                                  p->act_max);
+    *out =
+        td_mac_clamp(td_mac_requant(acc, rq, p->output_offset, p->fast), 0, p->act_min, p->act_max);
     out += p->channels;
   }
 }
@@ -141,7 +141,8 @@ static void td_mac_dw_load_pairs(const td_dwconv_mac_params *p, const int8_t *in
       const int8_t *a = input + y * row + c;
       const int32_t gap = y2 * row + c - (y * row + c);
       while (d != end) {
-        *d++ = (int32_t)((uint32_t)(int32_t)a[0] + ((uint32_t)(int32_t)a[gap] << TD_MAC_PAIR_SHIFT));
+        *d++ =
+            (int32_t)((uint32_t)(int32_t)a[0] + ((uint32_t)(int32_t)a[gap] << TD_MAC_PAIR_SHIFT));
         a += channels;
       }
     } else if (in1 || in2) {
@@ -187,8 +188,7 @@ TD_MAC_INLINE void td_mac_dw_row_pairs(const td_dwconv_mac_params *p, const int3
     acc += (int64_t)r2[2] * w[8];
     out[0] = td_mac_clamp(td_mac_requant_q(td_mac_low(acc), q, zp, fast), full, lo, hi);
     if (both) {
-      out[below] =
-          td_mac_clamp(td_mac_requant_q(td_mac_high(acc), q, zp, fast), full, lo, hi);
+      out[below] = td_mac_clamp(td_mac_requant_q(td_mac_high(acc), q, zp, fast), full, lo, hi);
     }
     out += channels;
     r0 += step;
@@ -245,11 +245,9 @@ td_status td_depthwise_conv2d_s8_mac(const td_dwconv_mac_params *p, const int8_t
   const uint8_t *rows[8];
   int32_t next;
   int32_t oy;
-  if (p == NULL || input == NULL || output == NULL || scratch == NULL ||
-      p->words == NULL ||
+  if (p == NULL || input == NULL || output == NULL || scratch == NULL || p->words == NULL ||
       p->requant == NULL || p->filter_h < 1 || p->filter_h > 8 || p->pad_h >= 8 * p->filter_h ||
-      p->band_w < p->pad_w + p->in_w ||
-      p->band_w < (p->out_w - 1) * p->stride_w + p->filter_w) {
+      p->band_w < p->pad_w + p->in_w || p->band_w < (p->out_w - 1) * p->stride_w + p->filter_w) {
     return TD_ERR_ARG;
   }
   if (p->pairs) {

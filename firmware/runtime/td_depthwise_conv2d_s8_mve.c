@@ -103,15 +103,20 @@ typedef struct {
  * requantization and a scatter store (predicated in a last, partial group); 39
  * instructions for 36 multiply-accumulates. */
 __attribute__((naked, noinline)) static void td_mve_dw3x3_groups(const td_mve_dw_args *a) {
-#define TD_MVE_DW_ROW(Q, W0, W1, W2)     \
-  "vldrb.s32 q4, [r9, " Q "]\n\t"         \
-  "vmla.s32 q3, q4, " W0 "\n\t"          \
-  "vldrb.s32 q4, [r10, " Q "]\n\t"        \
-  "vmla.s32 q3, q4, " W1 "\n\t"          \
-  "vldrb.s32 q4, [r11, " Q "]\n\t"        \
+#define TD_MVE_DW_ROW(Q, W0, W1, W2) \
+  "vldrb.s32 q4, [r9, " Q            \
+  "]\n\t"                            \
+  "vmla.s32 q3, q4, " W0             \
+  "\n\t"                             \
+  "vldrb.s32 q4, [r10, " Q           \
+  "]\n\t"                            \
+  "vmla.s32 q3, q4, " W1             \
+  "\n\t"                             \
+  "vldrb.s32 q4, [r11, " Q           \
+  "]\n\t"                            \
   "vmla.s32 q3, q4, " W2 "\n\t"
 /* one group's sums and requantization into q3 (labels 2 and 4: one use each) */
-#define TD_MVE_DW_GROUP(L)                                    \
+#define TD_MVE_DW_GROUP(L) \
   "ldr r0, [sp]\n\t"                                          \
   "ldm r0, {r0, r1, r2, r3, r4, r5, r6, r7, r8}\n\t"          \
   "vldrw.u32 q1, [r12, #16]\n\t"                              \
@@ -185,8 +190,8 @@ __attribute__((naked, noinline)) static void td_mve_dw3x3_groups(const td_mve_dw
 
 /* Groups g0 .. of one channel in C (any filter, left shifts, the last partial group). */
 static void td_mve_dw_channel(const td_dwconv_mve_params *p, const int8_t *plane,
-                              const uint32_t *offs, int32_t g0, int32_t pixels,
-                              const int32_t *w, const int32_t *rec, int8_t *out) {
+                              const uint32_t *offs, int32_t g0, int32_t pixels, const int32_t *w,
+                              const int32_t *rec, int8_t *out) {
   const uint32x4_t offc = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)p->channels);
   const int32_t row = p->dilation_h * p->plane_w;
   const int32_t col = p->dilation_w;

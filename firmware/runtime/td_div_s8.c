@@ -13,9 +13,7 @@
 #include "td_kernels.h"
 
 /* Redundant sign bits of x (GCC's __builtin_clrsb; 31 for 0). */
-static int td_clrsb32(int32_t x) {
-  return td_clz32((uint32_t)(x < 0 ? ~x : x)) - 1;
-}
+static int td_clrsb32(int32_t x) { return td_clz32((uint32_t)(x < 0 ? ~x : x)) - 1; }
 
 static int td_div_one(const td_div_params *p, int32_t x, int32_t y, int8_t *out) {
   int32_t a = x + p->input1_offset;

@@ -79,7 +79,6 @@ static inline uint32_t td_pair(int32_t lo, int32_t hi) {
   return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
 }
 
-
 #if TD_HAVE_DSP
 
 #define td_smlad(x, y, acc) __smlad((x), (y), (acc))
@@ -144,9 +143,7 @@ TD_INLINE uint32_t td_min8x4(uint32_t a, uint32_t b) {
 #else /* portable C: the same results bit for bit */
 
 static inline uint32_t td_pkhbt16(uint32_t a, uint32_t b) { return (a & 0xFFFFu) | (b << 16); }
-static inline uint32_t td_pkhtb16(uint32_t a, uint32_t b) {
-  return (a & 0xFFFF0000u) | (b >> 16);
-}
+static inline uint32_t td_pkhtb16(uint32_t a, uint32_t b) { return (a & 0xFFFF0000u) | (b >> 16); }
 
 static inline int32_t td_lo16(uint32_t v) { return (int32_t)(int16_t)(uint16_t)(v & 0xFFFFu); }
 static inline int32_t td_hi16(uint32_t v) { return (int32_t)(int16_t)(uint16_t)(v >> 16); }
@@ -255,8 +252,8 @@ TD_INLINE int32_t td_dsp_requant_wide(int32_t acc, const int32_t *rq, int32_t zp
 
 /* Requantize and clamp to the activation range. Kernels call it with constant
  * wide/full in a specialised copy of their loops for the common case. */
-TD_INLINE int32_t td_dsp_output(int32_t acc, const int32_t *rq, int wide, int32_t zp,
-                                    int full, int32_t lo, int32_t hi) {
+TD_INLINE int32_t td_dsp_output(int32_t acc, const int32_t *rq, int wide, int32_t zp, int full,
+                                int32_t lo, int32_t hi) {
   const int32_t v = wide ? td_dsp_requant_wide(acc, rq, zp) : td_dsp_requant(acc, rq);
   return full ? v : (v < lo ? lo : (v > hi ? hi : v));
 }

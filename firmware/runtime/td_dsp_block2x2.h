@@ -17,8 +17,7 @@
 #include "td_dsp.h"
 #include "td_dsp_widen2.h" /* TD_COL_STRIDE */
 
-TD_INLINE void td_block2x2_c(const uint32_t *w, const uint32_t *x, int32_t quads,
-                             int32_t *acc) {
+TD_INLINE void td_block2x2_c(const uint32_t *w, const uint32_t *x, int32_t quads, int32_t *acc) {
   int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
   for (; quads > 0; --quads) {
     const uint32_t w0a = w[0], w0b = w[1], w1a = w[2], w1b = w[3];

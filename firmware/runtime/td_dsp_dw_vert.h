@@ -27,19 +27,19 @@ TD_INLINE void td_dw_taps(const int32_t *r, const uint32_t *q, int flip, int32_t
                           int32_t *a1p) {
   const uint32_t *w = (const uint32_t *)(const void *)r + 1;
   int32_t a0 = r[0], a1 = r[0], kx;
-    for (kx = 0; kx < 3; ++kx) {
-      const uint32_t u = q[2 * kx + flip], v = q[2 * kx + 1 - flip];
-      a0 = td_smlad(w[2 * kx], u, a0);
-      a1 = td_smlabt(w[2 * kx], u, a1);
-      a0 = td_smlatb(w[2 * kx + 1], v, a0);
-      a1 = td_smlad(w[2 * kx + 1], v, a1);
-    }
+  for (kx = 0; kx < 3; ++kx) {
+    const uint32_t u = q[2 * kx + flip], v = q[2 * kx + 1 - flip];
+    a0 = td_smlad(w[2 * kx], u, a0);
+    a1 = td_smlabt(w[2 * kx], u, a1);
+    a0 = td_smlatb(w[2 * kx + 1], v, a0);
+    a1 = td_smlad(w[2 * kx + 1], v, a1);
+  }
   *a0p = a0;
   *a1p = a1;
 }
 
-TD_TWIN void td_dw_vert_px_c(const int32_t *r, const int32_t *end, const uint32_t *q,
-                             int32_t cs, int8_t *o, int32_t second, int flip) {
+TD_TWIN void td_dw_vert_px_c(const int32_t *r, const int32_t *end, const uint32_t *q, int32_t cs,
+                             int8_t *o, int32_t second, int flip) {
   do {
     int32_t a0, a1;
     td_dw_taps(r, q, flip, &a0, &a1);

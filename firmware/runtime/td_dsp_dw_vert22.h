@@ -43,8 +43,7 @@ TD_INLINE void td_dw_vert22_any(const int32_t *r, const uint32_t *q, int8_t *o,
   } while (r != a->end);
 }
 
-TD_TWIN void td_dw_vert22_c(const int32_t *r, const uint32_t *q, int8_t *o,
-                            const td_dw22_args *a) {
+TD_TWIN void td_dw_vert22_c(const int32_t *r, const uint32_t *q, int8_t *o, const td_dw22_args *a) {
   td_dw_vert22_any(r, q, o, a, 0);
 }
 

@@ -19,8 +19,8 @@
  * down the row: (a0 a2) (a1 a3) (b0 b2) (b1 b3) from SXTAB16, recombined into
  * (a0, b0) .. (a3, b3), one word per channel plane (planes cs words apart). */
 TD_INLINE void td_dw_widen_pair4(const int8_t *pa, const int8_t *pb, uint32_t *d, int32_t n,
-                                 int32_t ch, int32_t cs, uint32_t off2, uint32_t ma,
-                                 uint32_t mb, int masked) {
+                                 int32_t ch, int32_t cs, uint32_t off2, uint32_t ma, uint32_t mb,
+                                 int masked) {
   /* two plane pointers with cs as the offset, and a down-counter: few enough live
    * values that nothing is spilled in the loop */
   uint32_t *d2 = d + 2 * cs;

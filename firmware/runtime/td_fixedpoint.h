@@ -24,9 +24,7 @@ static inline int32_t td_clamp32(int32_t v, int32_t lo, int32_t hi) {
 
 /* x * 2^n with two's complement wrap-around, like TFLite's `x * (1 << n)`
  * (which is only ever reached with values that fit). Avoids signed overflow. */
-static inline int32_t td_shl_wrap(int32_t x, int n) {
-  return (int32_t)((uint32_t)x << n);
-}
+static inline int32_t td_shl_wrap(int32_t x, int n) { return (int32_t)((uint32_t)x << n); }
 
 /* round(a * b / 2^31), saturating the single overflow case a == b == INT32_MIN. */
 static inline int32_t td_srdhm(int32_t a, int32_t b) {
@@ -79,8 +77,7 @@ static inline int32_t td_exp_quarter(int32_t a) {
   const int32_t x3 = td_srdhm(x2, x);
   const int32_t x4 = td_srdhm(x2, x2);
   const int32_t x4_over_4 = td_rdivpot(x4, 2);
-  const int32_t poly =
-      td_rdivpot(td_srdhm(x4_over_4 + x3, constant_1_over_3) + x2, 1);
+  const int32_t poly = td_rdivpot(td_srdhm(x4_over_4 + x3, constant_1_over_3) + x2, 1);
   return constant_term + td_srdhm(constant_term, x + poly);
 }
 
@@ -100,9 +97,8 @@ static inline int32_t td_exp_on_negative(int32_t a, int integer_bits) {
   const int32_t one_quarter = (int32_t)1 << (fractional_bits - 2);
   const int32_t mask = one_quarter - 1;
   const int32_t a_mod_quarter_minus_quarter = (a & mask) - one_quarter;
-  const int32_t rescaled = integer_bits > 0
-                               ? td_sat_shl(a_mod_quarter_minus_quarter, integer_bits)
-                               : a_mod_quarter_minus_quarter;
+  const int32_t rescaled = integer_bits > 0 ? td_sat_shl(a_mod_quarter_minus_quarter, integer_bits)
+                                            : a_mod_quarter_minus_quarter;
   int32_t result = td_exp_quarter(rescaled);
   const int32_t remainder = a_mod_quarter_minus_quarter - a;
   int k;

@@ -9,8 +9,8 @@
 
 td_status td_fully_connected_s8(const td_fc_params *p, const int8_t *input, int8_t *output) {
   int32_t b;
-  if (p == NULL || input == NULL || output == NULL || p->filter == NULL ||
-      p->multiplier == NULL || p->shift == NULL) {
+  if (p == NULL || input == NULL || output == NULL || p->filter == NULL || p->multiplier == NULL ||
+      p->shift == NULL) {
     return TD_ERR_ARG;
   }
   for (b = 0; b < p->batches; ++b) {

@@ -5,9 +5,8 @@
  */
 #include "td_kernels.h"
 
-td_status td_fully_connected_s8_dsp_packed(const td_conv_dsp_packed_params *p,
-                                           const int8_t *input, int8_t *output,
-                                           int8_t *weights) {
+td_status td_fully_connected_s8_dsp_packed(const td_conv_dsp_packed_params *p, const int8_t *input,
+                                           int8_t *output, int8_t *weights) {
   td_conv_dsp_params fc;
   int32_t *records = (int32_t *)(void *)weights;
   td_status s;

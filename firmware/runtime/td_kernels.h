@@ -75,8 +75,7 @@ td_status td_conv2d_s8_rows(const td_conv_params *p, const int8_t *input, int8_t
  * input  [batches][in_h][in_w][in_c]
  * filter [1][filter_h][filter_w][out_c], out_c = in_c * depth_multiplier
  * output channel oc = ic * depth_multiplier + m. */
-td_status td_depthwise_conv2d_s8(const td_dwconv_params *p, const int8_t *input,
-                                 int8_t *output);
+td_status td_depthwise_conv2d_s8(const td_dwconv_params *p, const int8_t *input, int8_t *output);
 
 /* ---- FULLY_CONNECTED -----------------------------------------------------
  * input [batches][accum_depth], filter [out_depth][accum_depth],
@@ -120,9 +119,8 @@ td_status td_fully_connected_packed(const td_fc_packed_params *p, const int8_t *
 /* scratch: 5 * depth bytes (two int16 columns and one int8 column) */
 td_status td_conv2d_s8_dsp(const td_conv_dsp_params *p, const int8_t *input, int8_t *output,
                            int8_t *scratch);
-td_status td_conv2d_s8_dsp_rows(const td_conv_dsp_params *p, const int8_t *input,
-                                int8_t *output, int32_t row_begin, int32_t row_end,
-                                int8_t *scratch);
+td_status td_conv2d_s8_dsp_rows(const td_conv_dsp_params *p, const int8_t *input, int8_t *output,
+                                int32_t row_begin, int32_t row_end, int8_t *scratch);
 
 /* FULLY_CONNECTED on the weights of td_conv2d_s8_dsp (in_c inputs, out_c outputs,
  * in_w rows); the int8 input is widened on the fly: no scratch. */
@@ -151,15 +149,14 @@ td_status td_depthwise_conv2d_s8_dsp3x3(const td_dwconv_dsp_params *p, const int
 td_status td_unpack_records(const td_packed_records *p, int32_t *out, int8_t *lanes);
 td_status td_conv2d_s8_dsp_packed(const td_conv_dsp_packed_params *p, const int8_t *input,
                                   int8_t *output, int8_t *scratch, int8_t *weights);
-td_status td_fully_connected_s8_dsp_packed(const td_conv_dsp_packed_params *p,
-                                           const int8_t *input, int8_t *output,
-                                           int8_t *weights);
+td_status td_fully_connected_s8_dsp_packed(const td_conv_dsp_packed_params *p, const int8_t *input,
+                                           int8_t *output, int8_t *weights);
 td_status td_depthwise_conv2d_s8_dsp_packed(const td_dwconv_dsp_packed_params *p,
-                                            const int8_t *input, int8_t *output,
-                                            int8_t *scratch, int8_t *weights);
+                                            const int8_t *input, int8_t *output, int8_t *scratch,
+                                            int8_t *weights);
 td_status td_depthwise_conv2d_s8_dsp3x3_packed(const td_dwconv_dsp_packed_params *p,
-                                               const int8_t *input, int8_t *output,
-                                               int8_t *scratch, int8_t *weights);
+                                               const int8_t *input, int8_t *output, int8_t *scratch,
+                                               int8_t *weights);
 
 /* ---- AVERAGE_POOL_2D / MAX_POOL_2D ---------------------------------------
  * input [batches][in_h][in_w][channels] -> output [batches][out_h][out_w][channels];
@@ -191,8 +188,8 @@ td_status td_add_s8(const td_add_params *p, const int8_t *input1, const int8_t *
  * rescaled value; the output is ssat8((SMMULR(t1 + t2, m) + h + (sum < 0 ? neg : 0))
  * >> e) clamped to the activation range, h = 2^(e-1) + output zero point * 2^e,
  * neg = -1 when e > 0. bc.dims must be 0. */
-td_status td_add_s8_dsp(const td_add_dsp_params *p, const int8_t *input1,
-                        const int8_t *input2, int8_t *output);
+td_status td_add_s8_dsp(const td_add_dsp_params *p, const int8_t *input1, const int8_t *input2,
+                        int8_t *output);
 
 /* MUL: (in1 + off1) * (in2 + off2) requantized with one multiplier. */
 td_status td_mul_s8(const td_mul_params *p, const int8_t *input1, const int8_t *input2,
@@ -237,12 +234,10 @@ td_status td_requantize_s8(const td_requantize_params *p, const int8_t *input, i
 td_status td_relu_s8(const td_relu_params *p, const int8_t *input, int8_t *output);
 
 /* LEAKY_RELU: separate multipliers for x >= 0 and x < 0 (alpha may be negative). */
-td_status td_leaky_relu_s8(const td_leaky_relu_params *p, const int8_t *input,
-                           int8_t *output);
+td_status td_leaky_relu_s8(const td_leaky_relu_params *p, const int8_t *input, int8_t *output);
 
 /* HARD_SWISH: x * relu6(x + 3) / 6 in TFLite's 16-bit fixed point. */
-td_status td_hard_swish_s8(const td_hard_swish_params *p, const int8_t *input,
-                           int8_t *output);
+td_status td_hard_swish_s8(const td_hard_swish_params *p, const int8_t *input, int8_t *output);
 
 /* ABS: |x - input zero point| requantized (identity multiplier for equal scales). */
 td_status td_abs_s8(const td_requantize_params *p, const int8_t *input, int8_t *output);
@@ -285,14 +280,13 @@ td_status td_resize_bilinear_s8(const td_resize_bilinear_params *p, const int8_t
  * CONV_2D's params: in_* is the op's input, out_* its output, filter
  * [out_c][filter_h][filter_w][in_c], pad_* the padding of the equivalent forward
  * convolution; folded_bias unused. No scratch memory. */
-td_status td_transpose_conv2d_s8(const td_conv_params *p, const int8_t *input,
-                                 int8_t *output);
+td_status td_transpose_conv2d_s8(const td_conv_params *p, const int8_t *input, int8_t *output);
 
 /* ---- BATCH_MATMUL -----------------------------------------------------------
  * lhs [batches][rows][depth] (adj_x: [depth][rows]), rhs [batches][depth][cols]
  * (adj_y: [cols][depth]), output [batches][rows][cols]. */
-td_status td_batch_matmul_s8(const td_batch_matmul_params *p, const int8_t *lhs,
-                             const int8_t *rhs, int8_t *output);
+td_status td_batch_matmul_s8(const td_batch_matmul_params *p, const int8_t *lhs, const int8_t *rhs,
+                             int8_t *output);
 
 /* REDUCE_MAX (4-D): MEAN's params, the largest raw value over the reduced axes. */
 td_status td_reduce_max_s8(const td_mean_params *p, const int8_t *input, int8_t *output);
@@ -309,13 +303,11 @@ td_status td_div_s8(const td_div_params *p, const int8_t *input1, const int8_t *
 td_status td_rsqrt_s8(const td_requantize_params *p, const int8_t *input, int8_t *output);
 
 /* L2_NORMALIZATION over rows of `depth` elements; the output scale is 1/128. */
-td_status td_l2_normalization_s8(const td_l2norm_params *p, const int8_t *input,
-                                 int8_t *output);
+td_status td_l2_normalization_s8(const td_l2norm_params *p, const int8_t *input, int8_t *output);
 
 /* LOG_SOFTMAX over rows of `depth` elements (output scale 16/256, zero point 127):
  * gemmlowp fixed-point exp and log. */
-td_status td_log_softmax_s8(const td_log_softmax_params *p, const int8_t *input,
-                            int8_t *output);
+td_status td_log_softmax_s8(const td_log_softmax_params *p, const int8_t *input, int8_t *output);
 
 /* ELU (and any int8 -> int8 function TFLite Micro tabulates): output = table[(uint8_t)x]. */
 td_status td_lut_s8(const td_lut_params *p, const int8_t *input, int8_t *output);
@@ -339,13 +331,13 @@ td_status td_compare_s8(const td_compare_params *p, const int8_t *input1, const 
                         uint8_t *output);
 /* The same comparisons of int32 inputs (class indices, ...): the raw values, no scaling;
  * only bc and cmp are used. */
-td_status td_compare_i32(const td_compare_params *p, const int32_t *input1,
-                         const int32_t *input2, uint8_t *output);
+td_status td_compare_i32(const td_compare_params *p, const int32_t *input1, const int32_t *input2,
+                         uint8_t *output);
 
 /* LOGICAL_AND / LOGICAL_OR (p->op) of bool inputs broadcast to the output; any non-zero
  * input byte counts as true, the output is 0 or 1. */
-td_status td_logical_b8(const td_logical_params *p, const uint8_t *input1,
-                        const uint8_t *input2, uint8_t *output);
+td_status td_logical_b8(const td_logical_params *p, const uint8_t *input1, const uint8_t *input2,
+                        uint8_t *output);
 /* LOGICAL_NOT of p->bc.size bool elements. */
 td_status td_logical_not_b8(const td_logical_params *p, const uint8_t *input, uint8_t *output);
 

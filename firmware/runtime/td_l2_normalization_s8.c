@@ -8,8 +8,7 @@
 #include "td_inv_sqrt.h"
 #include "td_kernels.h"
 
-td_status td_l2_normalization_s8(const td_l2norm_params *p, const int8_t *input,
-                                 int8_t *output) {
+td_status td_l2_normalization_s8(const td_l2norm_params *p, const int8_t *input, int8_t *output) {
   int32_t o;
   int32_t k;
   if (p == NULL || input == NULL || output == NULL || p->depth < 1) {

@@ -32,15 +32,15 @@ static int32_t td_log_q12_to_q5(int32_t input) {
   const int32_t r_a = td_sat_shl(td_srdhm(r_a_tmp, sqrt_half), 1);
   const int32_t za_pow = td_sat_shl(12 - za_headroom_plus_1, 31 - 6);
   const int64_t za_adj64 = (int64_t)za_pow + shifted_quarter;
-  const int32_t za_adj = (int32_t)(za_adj64 > INT32_MAX ? INT32_MAX
-                                   : (za_adj64 < INT32_MIN ? INT32_MIN : za_adj64));
+  const int32_t za_adj =
+      (int32_t)(za_adj64 > INT32_MAX ? INT32_MAX : (za_adj64 < INT32_MIN ? INT32_MIN : za_adj64));
   const int32_t zb = td_srdhm(input, sqrt_half);
   const int zb_headroom = td_clz32((uint32_t)zb) - 1;
   const int32_t r_b = zb_headroom > 0 ? td_sat_shl(input, zb_headroom) : input;
   const int32_t zb_pow = td_sat_shl(12 - zb_headroom, 31 - 6);
   const int64_t zb_adj64 = (int64_t)zb_pow - shifted_quarter;
-  const int32_t zb_adj = (int32_t)(zb_adj64 > INT32_MAX ? INT32_MAX
-                                   : (zb_adj64 < INT32_MIN ? INT32_MIN : zb_adj64));
+  const int32_t zb_adj =
+      (int32_t)(zb_adj64 > INT32_MAX ? INT32_MAX : (zb_adj64 < INT32_MIN ? INT32_MIN : zb_adj64));
   const int32_t r = r_a < r_b ? r_a : r_b;
   const int32_t z_pow_2_adj = za_adj > zb_adj ? za_adj : zb_adj;
   const int32_t p = td_rounding_half_sum(r, sqrt_sqrt_half);
@@ -52,16 +52,13 @@ static int32_t td_log_q12_to_q5(int32_t input) {
   q = q + q;
   common_sq = td_srdhm(q, q);
   num = td_srdhm(q, r) + td_srdhm(td_srdhm(q, common_sq), alpha_n);
-  denom_minus_one = td_srdhm(p, alpha_i + q + td_srdhm(alpha_d, common_sq)) +
-                    td_srdhm(alpha_f, q);
+  denom_minus_one = td_srdhm(p, alpha_i + q + td_srdhm(alpha_d, common_sq)) + td_srdhm(alpha_f, q);
   recip_denom = td_one_over_one_plus_x(denom_minus_one);
   /* Q6.25 sum, rescaled to Q5.26 with a saturating doubling */
-  return td_sat_shl(td_srdhm(z_pow_2_adj, log_2) +
-                        td_srdhm(td_rdivpot(num, 6), recip_denom), 1);
+  return td_sat_shl(td_srdhm(z_pow_2_adj, log_2) + td_srdhm(td_rdivpot(num, 6), recip_denom), 1);
 }
 
-td_status td_log_softmax_s8(const td_log_softmax_params *p, const int8_t *input,
-                            int8_t *output) {
+td_status td_log_softmax_s8(const td_log_softmax_params *p, const int8_t *input, int8_t *output) {
   int32_t o;
   int32_t k;
   if (p == NULL || input == NULL || output == NULL || p->depth < 1) {
@@ -86,8 +83,8 @@ td_status td_log_softmax_s8(const td_log_softmax_params *p, const int8_t *input,
     }
     log_sum_q5 = td_log_q12_to_q5(sum_q12);
     /* the smallest Q5.26 value plus the log sum, back on the input's scale */
-    adjusted_diff_min = td_mbqm(log_sum_q5 + INT32_MIN, p->reverse_scaling_divisor,
-                                p->reverse_scaling_shift);
+    adjusted_diff_min =
+        td_mbqm(log_sum_q5 + INT32_MIN, p->reverse_scaling_divisor, p->reverse_scaling_shift);
     if (p->diff_min - 1 > adjusted_diff_min) {
       adjusted_diff_min = p->diff_min - 1;
     }

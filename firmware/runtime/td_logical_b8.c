@@ -7,8 +7,8 @@
 #include "td_broadcast.h"
 #include "td_kernels.h"
 
-td_status td_logical_b8(const td_logical_params *p, const uint8_t *input1,
-                        const uint8_t *input2, uint8_t *output) {
+td_status td_logical_b8(const td_logical_params *p, const uint8_t *input1, const uint8_t *input2,
+                        uint8_t *output) {
   int32_t i;
   int32_t idx[TD_KMAX_DIMS] = {0, 0, 0, 0, 0, 0};
   int32_t o1 = 0;

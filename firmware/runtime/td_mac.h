@@ -130,7 +130,7 @@ TD_MAC_INLINE int8_t td_mac_clamp(int32_t v, int full, int32_t lo, int32_t hi) {
  * splits such loads into two LDRs there). */
 #if defined(__ARM_ARCH_7M__) && defined(__GNUC__) && !defined(TD_MAC_NO_ASM)
 #define TD_MAC_LOAD2(lo, hi, p) \
-  __asm__("ldrd %0, %1, [%2], #8" : "=r"(lo), "=r"(hi), "+r"(p) : "m"(*(const int32_t(*)[2])(p)))
+  __asm__("ldrd %0, %1, [%2], #8" : "=r"(lo), "=r"(hi), "+r"(p) : "m"(*(const int32_t (*)[2])(p)))
 #else
 #define TD_MAC_LOAD2(lo, hi, p) ((lo) = (p)[0], (hi) = (p)[1], (p) += 2)
 #endif
@@ -149,7 +149,7 @@ TD_MAC_INLINE int8_t td_mac_clamp(int32_t v, int full, int32_t lo, int32_t hi) {
  * own, GCC keeps the loop's fourteen values in registers (LDRSB, two LDRD, four SMLAL,
  * CMP, BNE per value); inlined into the pixel loop it spills one. */
 static TD_MAC_NOINLINE void td_mac_dot8(const int8_t *x, const int32_t *w, int32_t depth,
-                               int32_t sums[8]) {
+                                        int32_t sums[8]) {
   int64_t a = (int64_t)1 << (TD_MAC_PAIR_SHIFT - 1);
   int64_t b = a;
   int64_t c = a;

@@ -21,8 +21,7 @@
 
 static int8_t td_mean_out(const td_mean_params *p, int32_t sum) {
   const int32_t out =
-      td_mbqm(sum - p->input_zero_point * p->count, p->multiplier, p->shift) +
-      p->output_zero_point;
+      td_mbqm(sum - p->input_zero_point * p->count, p->multiplier, p->shift) + p->output_zero_point;
   return (int8_t)td_clamp32(out, -128, 127);
 }
 

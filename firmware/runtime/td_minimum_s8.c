@@ -8,7 +8,7 @@
 #include "td_kernels.h"
 
 td_status td_minimum_s8(const td_minmax_params *p, const int8_t *input1, const int8_t *input2,
-                    int8_t *output) {
+                        int8_t *output) {
   int32_t i;
   int32_t idx[TD_KMAX_DIMS] = {0, 0, 0, 0, 0, 0};
   int32_t o1 = 0;

@@ -26,7 +26,8 @@ typedef enum {
   TD_ERR_INIT = 2,     /* the runtime failed to initialise (arena too small, op missing) */
   TD_ERR_INVOKE = 3,   /* an op failed during inference */
   TD_ERR_UNSUPPORTED = 4,
-  TD_ERR_CORRUPT = 5   /* a guard word around the arena was overwritten: outputs are not trustworthy */
+  TD_ERR_CORRUPT =
+      5   /* a guard word around the arena was overwritten: outputs are not trustworthy */
 } td_status;
 
 /* Element types of the I/O tensors (values fixed: the tdlink protocol names them). */
@@ -46,7 +47,7 @@ typedef struct {
   int32_t dims;
   int32_t shape[TD_MAX_DIMS];
   int32_t bytes;       /* total size of the buffer in bytes */
-  float scale;         /* 0 for float, int32 and bool tensors; td_quantize()/td_dequantize() use it */
+  float scale; /* 0 for float, int32 and bool tensors; td_quantize()/td_dequantize() use it */
   int32_t zero_point;
 } td_tensor_info;
 
@@ -86,8 +87,8 @@ static inline int8_t td_quantize(const td_tensor_info *t, float real) {
   const float x = real / t->scale;
   double r;
   int32_t q;
-  if (x != x) return (int8_t)t->zero_point;  /* NaN: TFLite leaves it undefined */
-  if (x > 1e6f) return 127;  /* also keeps the conversion to int32_t defined */
+  if (x != x) return (int8_t)t->zero_point; /* NaN: TFLite leaves it undefined */
+  if (x > 1e6f) return 127; /* also keeps the conversion to int32_t defined */
   if (x < -1e6f) return -128;
   r = (double)x;
   q = (int32_t)(r < 0.0 ? r - 0.5 : r + 0.5) + t->zero_point;

@@ -49,8 +49,8 @@
 
 typedef int32x4_t td_mve_v32;
 
-TD_MVE_INLINE td_mve_v32 td_mve_requant(td_mve_v32 acc, const int32_t *rec, int32_t zp,
-                                        int32_t lo, int32_t hi) {
+TD_MVE_INLINE td_mve_v32 td_mve_requant(td_mve_v32 acc, const int32_t *rec, int32_t zp, int32_t lo,
+                                        int32_t hi) {
   const int32x4_t right = vldrwq_s32(rec + 12);
   int32x4_t x = vaddq_s32(acc, vldrwq_s32(rec));
   int32x4_t fix;
@@ -91,8 +91,8 @@ TD_MVE_INLINE int32_t td_mve_rshl(int32_t x, int32_t shift) {
   return (int32_t)(((int64_t)x + ((int64_t)1 << (-shift - 1))) >> -shift);
 }
 
-TD_MVE_INLINE td_mve_v32 td_mve_requant(td_mve_v32 acc, const int32_t *rec, int32_t zp,
-                                        int32_t lo, int32_t hi) {
+TD_MVE_INLINE td_mve_v32 td_mve_requant(td_mve_v32 acc, const int32_t *rec, int32_t zp, int32_t lo,
+                                        int32_t hi) {
   td_mve_v32 out;
   int i;
   for (i = 0; i < 4; ++i) {

@@ -17,8 +17,8 @@ td_status td_relu_s8(const td_relu_params *p, const int8_t *input, int8_t *outpu
   }
   for (i = 0; i < p->size; ++i) {
     /* |input - zero point| <= 255: no overflow before the 64-bit product */
-    const int32_t v = td_mbqm(input[i] - p->input_zero_point, p->multiplier, p->shift) +
-                      p->output_zero_point;
+    const int32_t v =
+        td_mbqm(input[i] - p->input_zero_point, p->multiplier, p->shift) + p->output_zero_point;
     output[i] = (int8_t)td_clamp32(v, p->act_min, p->act_max);
   }
   return TD_OK;

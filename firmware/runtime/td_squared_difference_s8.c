@@ -26,9 +26,9 @@ td_status td_squared_difference_s8(const td_squared_diff_params *p, const int8_t
   int32_t idx[TD_KMAX_DIMS] = {0, 0, 0, 0, 0, 0};
   int32_t o1 = 0;
   int32_t o2 = 0;
-  if (p == NULL || input1 == NULL || input2 == NULL || output == NULL ||
-      p->input1_shift > 0 || p->input2_shift > 0 || p->output_shift > 30 ||
-      p->left_shift < 0 || p->left_shift > 7 || p->bc.dims < 0 || p->bc.dims > TD_KMAX_DIMS) {
+  if (p == NULL || input1 == NULL || input2 == NULL || output == NULL || p->input1_shift > 0 ||
+      p->input2_shift > 0 || p->output_shift > 30 || p->left_shift < 0 || p->left_shift > 7 ||
+      p->bc.dims < 0 || p->bc.dims > TD_KMAX_DIMS) {
     return TD_ERR_ARG;
   }
   for (i = 0; i < p->bc.size; ++i) {

@@ -26,9 +26,8 @@ td_status td_sub_s8(const td_add_params *p, const int8_t *input1, const int8_t *
   int32_t idx[TD_KMAX_DIMS] = {0, 0, 0, 0, 0, 0};
   int32_t o1 = 0;
   int32_t o2 = 0;
-  if (p == NULL || input1 == NULL || input2 == NULL || output == NULL ||
-      p->input1_shift > 0 || p->input2_shift > 0 || p->output_shift > 0 ||
-      p->bc.dims < 0 || p->bc.dims > TD_KMAX_DIMS) {
+  if (p == NULL || input1 == NULL || input2 == NULL || output == NULL || p->input1_shift > 0 ||
+      p->input2_shift > 0 || p->output_shift > 0 || p->bc.dims < 0 || p->bc.dims > TD_KMAX_DIMS) {
     return TD_ERR_ARG;
   }
   for (i = 0; i < p->bc.size; ++i) {

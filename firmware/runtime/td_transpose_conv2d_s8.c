@@ -12,15 +12,13 @@
 #include "td_fixedpoint.h"
 #include "td_kernels.h"
 
-td_status td_transpose_conv2d_s8(const td_conv_params *p, const int8_t *input,
-                                 int8_t *output) {
+td_status td_transpose_conv2d_s8(const td_conv_params *p, const int8_t *input, int8_t *output) {
   int32_t b;
   int32_t y;
   int32_t x;
   int32_t oc;
-  if (p == NULL || input == NULL || output == NULL || p->filter == NULL ||
-      p->multiplier == NULL || p->shift == NULL || p->stride_h < 1 || p->stride_w < 1 ||
-      p->filter_c != p->in_c) {
+  if (p == NULL || input == NULL || output == NULL || p->filter == NULL || p->multiplier == NULL ||
+      p->shift == NULL || p->stride_h < 1 || p->stride_w < 1 || p->filter_c != p->in_c) {
     return TD_ERR_ARG;
   }
   for (b = 0; b < p->batches; ++b) {
@@ -56,8 +54,10 @@ td_status td_transpose_conv2d_s8(const td_conv_params *p, const int8_t *input,
                 continue;
               }
               in = image + ((size_t)iy * (size_t)p->in_w + (size_t)ix) * (size_t)p->in_c;
-              w = p->filter + (((size_t)oc * (size_t)p->filter_h + (size_t)fy) *
-                                   (size_t)p->filter_w + (size_t)fx) * (size_t)p->in_c;
+              w = p->filter +
+                  (((size_t)oc * (size_t)p->filter_h + (size_t)fy) * (size_t)p->filter_w +
+                   (size_t)fx) *
+                      (size_t)p->in_c;
               for (ic = 0; ic < p->in_c; ++ic) {
                 acc += (in[ic] + p->input_offset) * w[ic];
               }

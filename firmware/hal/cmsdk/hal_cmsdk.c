@@ -59,8 +59,7 @@ int hal_getc(void) {
 }
 
 void hal_putc(char c) {
-  while (UART->state & UART_TX_FULL) {
-  }
+  while (UART->state & UART_TX_FULL) {}
   UART->data = (uint32_t)(unsigned char)c;
 }
 
@@ -95,8 +94,7 @@ void hal_timer_sync(void) {
    * wrap interrupt: count it here, which keeps hal_ticks() monotonic. */
   g_systick_wraps++;
   SYST_CVR = 0u;
-  while (SYST_CVR == 0u) {
-  }
+  while (SYST_CVR == 0u) {}
 #endif
 }
 

@@ -33,7 +33,8 @@ void SecureFault_Handler(void) __attribute__((weak, alias("HardFault_Handler")))
 void SVC_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void DebugMon_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void PendSV_Handler(void) __attribute__((weak, alias("Default_Handler")));
-void SysTick_Handler(void) __attribute__((weak, alias("Default_Handler"))); /* HALs on SysTick define it */
+void SysTick_Handler(void)
+    __attribute__((weak, alias("Default_Handler"))); /* HALs on SysTick define it */
 
 typedef void (*td_vector)(void);
 
@@ -46,7 +47,9 @@ __attribute__((section(".vectors"), used)) const td_vector td_vectors[16] = {
     BusFault_Handler,
     UsageFault_Handler,
     SecureFault_Handler,  /* Armv8-M only; reserved (never taken) on v6-M/v7-M */
-    0, 0, 0,
+    0,
+    0,
+    0,
     SVC_Handler,
     DebugMon_Handler,
     0,
@@ -75,8 +78,7 @@ void Reset_Handler(void) {
   /* C++ static constructors (a TFLite Micro model has some; none in C builds). */
   for (td_ctor *ctor = __init_array_start; ctor < __init_array_end; ctor++) (*ctor)();
   main(0, 0);
-  for (;;) {
-  }
+  for (;;) {}
 }
 
 uint32_t hal_stack_bytes(void) {
@@ -96,8 +98,7 @@ uint32_t hal_static_ram(void) {
 void Default_Handler(void) {
   td_puts("e-[unexpected exception]");
   td_endl();
-  for (;;) {
-  }
+  for (;;) {}
 }
 
 /* Print the faulting PC from the stacked exception frame, then stop. */
@@ -112,8 +113,7 @@ __attribute__((used)) void td_fault_report(const uint32_t *frame) {
 #endif
   td_puts("]");
   td_endl();
-  for (;;) {
-  }
+  for (;;) {}
 }
 
 __attribute__((naked)) void HardFault_Handler(void) {

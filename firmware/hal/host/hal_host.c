@@ -28,9 +28,7 @@ static int g_peer_seen;         /* the pty's other side has been opened once */
 static char g_obuf[4096];
 static size_t g_olen;
 
-static void die_quietly(void) {
-  _exit(0);
-}
+static void die_quietly(void) { _exit(0); }
 
 void hal_init(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--pty") == 0) {

@@ -67,8 +67,7 @@ void hal_init(int argc, char **argv) {
   (void)argv;
   CLOCK_EVENTS_HFCLKSTARTED = 0u;
   CLOCK_TASKS_HFCLKSTART = 1u;
-  while (!CLOCK_EVENTS_HFCLKSTARTED) {
-  }
+  while (!CLOCK_EVENTS_HFCLKSTARTED) {}
   UART_PSELTXD = TD_UART_TX_PIN;
   UART_PSELRXD = TD_UART_RX_PIN;
   UART_BAUDRATE = TD_NRF_BAUDRATE;
@@ -97,8 +96,7 @@ int hal_getc(void) {
 
 void hal_putc(char c) {
   UART_TXD = (uint32_t)(unsigned char)c;
-  while (!UART_EVENTS_TXDRDY) {
-  }
+  while (!UART_EVENTS_TXDRDY) {}
   UART_EVENTS_TXDRDY = 0u;
 }
 

@@ -80,8 +80,7 @@ void hal_flush(void) {
   TXD_MAXCNT = g_tx_len;
   EVENTS_ENDTX = 0u;
   TASKS_STARTTX = 1u;
-  while (!EVENTS_ENDTX) {
-  }
+  while (!EVENTS_ENDTX) {}
   EVENTS_ENDTX = 0u;
   g_tx_len = 0u;
 }

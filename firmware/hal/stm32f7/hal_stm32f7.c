@@ -56,8 +56,7 @@ int hal_getc(void) {
 }
 
 void hal_putc(char c) {
-  while (!(USART_ISR & ISR_TXE)) {
-  }
+  while (!(USART_ISR & ISR_TXE)) {}
   USART_TDR = (uint32_t)(unsigned char)c;
 }
 
