@@ -23,8 +23,12 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_MODELS = REPO.parent / "shared" / "models" / "mlperf-tiny"
-MODELS = {"kws": "kws_ref_model.tflite", "vww": "vww_96_int8.tflite",
-          "resnet": "pretrainedResnet_quant.tflite", "ad": "ad01_int8.tflite"}
+MODELS = {
+    "kws": "kws_ref_model.tflite",
+    "vww": "vww_96_int8.tflite",
+    "resnet": "pretrainedResnet_quant.tflite",
+    "ad": "ad01_int8.tflite",
+}
 
 
 def bench_model(path: Path, work: Path, repeat: int, inputs: int) -> dict:
@@ -45,13 +49,18 @@ def bench_model(path: Path, work: Path, repeat: int, inputs: int) -> dict:
     aot_s = float(np.median([host.latency_s(x, repeat) for x in xs]))
     tflm_s = float(np.median([ref.latency_s(x, repeat) for x in xs]))
     return {
-        "model": model.name, "sha256": model.sha256, "tinydeploy": __version__,
+        "model": model.name,
+        "sha256": model.sha256,
+        "tinydeploy": __version__,
         "ops": len(model.ops),
-        "arena_bytes": {"aot": cm.arena_bytes, "tflm": tflm_arena,
-                        "ratio": round(cm.arena_bytes / tflm_arena, 4)},
-        "weights_bytes": cm.weights_bytes, "params_bytes": cm.params_bytes,
-        "host_latency_us": {"aot": round(aot_s * 1e6, 1), "tflm": round(tflm_s * 1e6, 1),
-                            "ratio": round(aot_s / tflm_s, 4)},
+        "arena_bytes": {"aot": cm.arena_bytes, "tflm": tflm_arena, "ratio": round(cm.arena_bytes / tflm_arena, 4)},
+        "weights_bytes": cm.weights_bytes,
+        "params_bytes": cm.params_bytes,
+        "host_latency_us": {
+            "aot": round(aot_s * 1e6, 1),
+            "tflm": round(tflm_s * 1e6, 1),
+            "ratio": round(aot_s / tflm_s, 4),
+        },
         "check": exact,
     }
 
@@ -72,15 +81,22 @@ def main(argv: list[str] | None = None) -> int:
         for key, name in MODELS.items():
             results[key] = bench_model(args.models / name, Path(tmp), args.repeat, args.inputs)
             r = results[key]
-            print(f"{key:7s} arena {r['arena_bytes']['aot']:>7,} vs {r['arena_bytes']['tflm']:>7,} "
-                  f"({r['arena_bytes']['ratio']:.3f}x)  weights {r['weights_bytes']:>8,}  "
-                  f"latency {r['host_latency_us']['aot']:>9.1f} us vs "
-                  f"{r['host_latency_us']['tflm']:>9.1f} us ({r['host_latency_us']['ratio']:.3f}x)"
-                  f"  exact {r['check']['exact_match_rate']:.0%}", flush=True)
-    doc = {"benchmark": "aot_vs_tflm", "host": platform.machine(),
-           "python": platform.python_version(), "compiler": "gcc -O2 (host), ctypes",
-           "latency": "median over inputs of the mean of --repeat invokes; input copy excluded",
-           "models": results}
+            print(
+                f"{key:7s} arena {r['arena_bytes']['aot']:>7,} vs {r['arena_bytes']['tflm']:>7,} "
+                f"({r['arena_bytes']['ratio']:.3f}x)  weights {r['weights_bytes']:>8,}  "
+                f"latency {r['host_latency_us']['aot']:>9.1f} us vs "
+                f"{r['host_latency_us']['tflm']:>9.1f} us ({r['host_latency_us']['ratio']:.3f}x)"
+                f"  exact {r['check']['exact_match_rate']:.0%}",
+                flush=True,
+            )
+    doc = {
+        "benchmark": "aot_vs_tflm",
+        "host": platform.machine(),
+        "python": platform.python_version(),
+        "compiler": "gcc -O2 (host), ctypes",
+        "latency": "median over inputs of the mean of --repeat invokes; input copy excluded",
+        "models": results,
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"wrote {args.out}")

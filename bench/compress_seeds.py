@@ -21,11 +21,11 @@ from pathlib import Path
 
 ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 ap.add_argument("--out", type=Path, default=Path("bench/results/compress/kws"))
-ap.add_argument("--run", action="append", default=[],
-                help="SEED:DIR[,DIR...] of bench/compress.py runs with that seed")
+ap.add_argument("--run", action="append", default=[], help="SEED:DIR[,DIR...] of bench/compress.py runs with that seed")
 ap.add_argument("--rerun", type=Path, help="a second run of seed 0 (noise check, not in means)")
-ap.add_argument("--variants", default="structured 50%,structured 45% + distillation,"
-                                      "structured 45% + distillation then 4-bit QAT")
+ap.add_argument(
+    "--variants", default="structured 50%,structured 45% + distillation,structured 45% + distillation then 4-bit QAT"
+)
 ap.add_argument("--epochs", type=int, default=20)
 args = ap.parse_args()
 
@@ -33,6 +33,8 @@ KWS = args.out
 VARS = [v.strip() for v in args.variants.split(",")]
 committed = json.loads((KWS / "compress.json").read_text())
 seed_runs = [(0, "committed compress.json", committed)]
+
+
 def _merged(dirs: list[str]) -> dict:
     """One seed's rows from one or more bench/compress.py runs (--only lists), first wins."""
     runs = [json.loads((Path(d) / "compress.json").read_text()) for d in dirs]
@@ -62,38 +64,60 @@ for _, _, d in seed_runs + ([(0, "", rerun)] if rerun else []):
     for k in ("accuracy", "val_accuracy", "instructions", "flash_bytes", "weights_bytes", "ram_bytes"):
         assert b[k] == base[k], (k, b[k], base[k])
 
+
 def rec(seed, src, r):
-    return {"seed": seed, "source": src,
-            "test_accuracy": r["accuracy"], "test_correct": round(r["accuracy"] * NT),
-            "test_delta_points": r["accuracy_delta_points"],
-            "val_accuracy": r["val_accuracy"], "val_correct": round(r["val_accuracy"] * NV),
-            "val_delta_points": r["val_delta_points"],
-            "instructions": r["instructions"], "instructions_ratio": r["instructions_ratio"],
-            "flash_bytes": r["flash_bytes"], "flash_ratio": r["flash_ratio"],
-            "weights_bytes": r["weights_bytes"], "ram_bytes": r["ram_bytes"],
-            "model_bytes": r.get("model_bytes"), "model_ratio": r.get("model_ratio"),
-            "exact_match_rate": r["exact_match_rate"], "steps": r["steps"],
-            "compress_seconds": r["compress_seconds"]}
+    return {
+        "seed": seed,
+        "source": src,
+        "test_accuracy": r["accuracy"],
+        "test_correct": round(r["accuracy"] * NT),
+        "test_delta_points": r["accuracy_delta_points"],
+        "val_accuracy": r["val_accuracy"],
+        "val_correct": round(r["val_accuracy"] * NV),
+        "val_delta_points": r["val_delta_points"],
+        "instructions": r["instructions"],
+        "instructions_ratio": r["instructions_ratio"],
+        "flash_bytes": r["flash_bytes"],
+        "flash_ratio": r["flash_ratio"],
+        "weights_bytes": r["weights_bytes"],
+        "ram_bytes": r["ram_bytes"],
+        "model_bytes": r.get("model_bytes"),
+        "model_ratio": r.get("model_ratio"),
+        "exact_match_rate": r["exact_match_rate"],
+        "steps": r["steps"],
+        "compress_seconds": r["compress_seconds"],
+    }
+
 
 def summ(v):
-    return {"mean": round(st.mean(v), 2), "min": round(min(v), 2), "max": round(max(v), 2),
-            "stdev": round(st.stdev(v), 2), "n": len(v)}
+    return {
+        "mean": round(st.mean(v), 2),
+        "min": round(min(v), 2),
+        "max": round(max(v), 2),
+        "stdev": round(st.stdev(v), 2),
+        "n": len(v),
+    }
+
 
 variants = {}
 for v in VARS:
     per = [rec(s, src, by(d)[v]) for s, src, d in seed_runs]
-    rr = rec(0, "bench/compress.py ... --seed 0 (rerun of the committed setting)",
-             by(rerun)[v]) if rerun else None
+    rr = rec(0, "bench/compress.py ... --seed 0 (rerun of the committed setting)", by(rerun)[v]) if rerun else None
     allr = per + ([rr] if rr else [])
     variants[v] = {
-        "options": by(committed)[v]["options"], "seeds": per, "seed0_rerun": rr,
+        "options": by(committed)[v]["options"],
+        "seeds": per,
+        "seed0_rerun": rr,
         "test_delta_points": summ([p["test_delta_points"] for p in per]),
         "val_delta_points": summ([p["val_delta_points"] for p in per]),
         "test_accuracy_mean": round(st.mean(p["test_accuracy"] for p in per), 4),
         "val_accuracy_mean": round(st.mean(p["val_accuracy"] for p in per), 4),
-        "with_rerun": {"test_delta_points": summ([p["test_delta_points"] for p in allr]),
-                       "val_delta_points": summ([p["val_delta_points"] for p in allr])}
-        if rr else None,
+        "with_rerun": {
+            "test_delta_points": summ([p["test_delta_points"] for p in allr]),
+            "val_delta_points": summ([p["val_delta_points"] for p in allr]),
+        }
+        if rr
+        else None,
         "instructions_range": [min(p["instructions"] for p in allr), max(p["instructions"] for p in allr)],
         "instructions_ratio": sorted({p["instructions_ratio"] for p in allr}),
         "flash_bytes": sorted({p["flash_bytes"] for p in allr}),
@@ -101,119 +125,186 @@ for v in VARS:
         "model_ratio": sorted({p["model_ratio"] for p in allr if p["model_ratio"]}),
         "within_1_point": {
             "test": st.mean(p["test_delta_points"] for p in per) >= -1.0,
-            "val": st.mean(p["val_delta_points"] for p in per) >= -1.0}}
+            "val": st.mean(p["val_delta_points"] for p in per) >= -1.0,
+        },
+    }
     variants[v]["within_1_point"]["both"] = all(variants[v]["within_1_point"].values())
     variants[v]["goal_met"] = variants[v]["within_1_point"]["both"] and min(variants[v]["instructions_ratio"]) >= 2.0
     mr = variants[v]["model_ratio"]
     variants[v]["model_goal_met"] = bool(mr) and variants[v]["within_1_point"]["both"] and min(mr) >= 3.0
 
 DATA = Path(committed["meta"]["data"]).name
-CMD = (f"python bench/compress.py --data {DATA} --model examples/keyword_spotting/out/kws.keras "
-       f"--epochs {args.epochs} --kernels reference --only \"{','.join(VARS)}\" "
-       "--seed S -o <dir>")
-meta = {"board": "qemu-m4", "model": committed["meta"]["model"],
-        "data": f"{committed['meta']['data']} (the file of the committed run)",
-        "fine_tune_epochs": args.epochs, "kernels": "reference", "seeds": [s for s, _, _ in seed_runs],
-        "command": CMD,
-        "seed_0": "the committed run in compress.json (same code and options; --seed 0 is the default)",
-        "seed_controls": "the fine-tuning batch order (numpy permutation per epoch). The model's Dropout(0.2) "
-                         "has no seed and TensorFlow/oneDNN float reductions are not deterministic, so a run is "
-                         "not bit-reproducible: seed0_rerun is the same command as seed 0 run again",
-        "test_samples": NT, "val_samples": NV,
-        "baseline": {"note": "not retrained (0 epochs: batch-norm fold + int8 conversion); identical in "
-                             f"all {len(seed_runs) + (1 if rerun else 0)} runs",
-                     "test_accuracy": base["accuracy"], "test_correct": round(base["accuracy"] * NT),
-                     "val_accuracy": base["val_accuracy"], "val_correct": round(base["val_accuracy"] * NV),
-                     "instructions": base["instructions"], "flash_bytes": base["flash_bytes"],
-                     "weights_bytes": base["weights_bytes"], "ram_bytes": base["ram_bytes"]},
-        "goal": "structured pruning: >= 2x fewer instructions per inference on qemu-m4, mean accuracy within "
-                "1 point of the int8 baseline on the validation split AND on the test split (mean over seeds 0-2)",
-        "channel_selection": "as each variant's steps say (ranked by activation: a channel's mean "
-                             "|value| at the next layer's input times that layer's weights on it, on "
-                             "1,024 training clips drawn with the seed); 64 -> 32 channels at 50%, "
-                             "64 -> 36 at 45%"}
+CMD = (
+    f"python bench/compress.py --data {DATA} --model examples/keyword_spotting/out/kws.keras "
+    f'--epochs {args.epochs} --kernels reference --only "{",".join(VARS)}" '
+    "--seed S -o <dir>"
+)
+meta = {
+    "board": "qemu-m4",
+    "model": committed["meta"]["model"],
+    "data": f"{committed['meta']['data']} (the file of the committed run)",
+    "fine_tune_epochs": args.epochs,
+    "kernels": "reference",
+    "seeds": [s for s, _, _ in seed_runs],
+    "command": CMD,
+    "seed_0": "the committed run in compress.json (same code and options; --seed 0 is the default)",
+    "seed_controls": "the fine-tuning batch order (numpy permutation per epoch). The model's Dropout(0.2) "
+    "has no seed and TensorFlow/oneDNN float reductions are not deterministic, so a run is "
+    "not bit-reproducible: seed0_rerun is the same command as seed 0 run again",
+    "test_samples": NT,
+    "val_samples": NV,
+    "baseline": {
+        "note": "not retrained (0 epochs: batch-norm fold + int8 conversion); identical in "
+        f"all {len(seed_runs) + (1 if rerun else 0)} runs",
+        "test_accuracy": base["accuracy"],
+        "test_correct": round(base["accuracy"] * NT),
+        "val_accuracy": base["val_accuracy"],
+        "val_correct": round(base["val_accuracy"] * NV),
+        "instructions": base["instructions"],
+        "flash_bytes": base["flash_bytes"],
+        "weights_bytes": base["weights_bytes"],
+        "ram_bytes": base["ram_bytes"],
+    },
+    "goal": "structured pruning: >= 2x fewer instructions per inference on qemu-m4, mean accuracy within "
+    "1 point of the int8 baseline on the validation split AND on the test split (mean over seeds 0-2)",
+    "channel_selection": "as each variant's steps say (ranked by activation: a channel's mean "
+    "|value| at the next layer's input times that layer's weights on it, on "
+    "1,024 training clips drawn with the seed); 64 -> 32 channels at 50%, "
+    "64 -> 36 at 45%",
+}
 
 SEEDS = ", ".join(str(s) for s, _, _ in seed_runs)
 SPREAD = max(e["instructions_range"][1] - e["instructions_range"][0] for e in variants.values())
 
+
 # ---------- markdown
-def pct(x): return f"{x:.2%}"
-lines = ["# Seed study: structured pruning on qemu-m4 (KWS)", "",
-         f"Issue 9's structured-pruning goal: >= 2x fewer instructions per inference within 1 point of "
-         f"the int8 baseline. The candidates of [compress.md](compress.md), each fine-tuned with "
-         f"seeds {SEEDS}; everything else as in that run: {committed['meta']['model']}, the same "
-         f"data file, {args.epochs} fine-tuning epochs, kernels='reference'. Seed 0 "
-         f"is the committed run of compress.json; the other seeds come from",
-         "", "    " + CMD, "",
-         f"(S = {', '.join(str(s) for s, _, _ in seed_runs[1:])}). Test split: {NT} clips (1 clip = {100/NT:.2f} pts); validation split: {NV} clips "
-         f"(1 clip = {100/NV:.2f} pts). The baseline is not retrained (0 epochs: batch-norm fold and int8 "
-         f"conversion) and was identical in every run: {pct(base['accuracy'])} test "
-         f"({round(base['accuracy']*NT)}/{NT}), {pct(base['val_accuracy'])} val "
-         f"({round(base['val_accuracy']*NV)}/{NV}), {base['instructions']:,.0f} instructions, "
-         f"{base['flash_bytes']:,} B flash.",
-         "",
-         "The seed sets the fine-tuning batch order and the clips the channels are ranked on. The "
-         "model's Dropout(0.2) is unseeded and TensorFlow's float reductions are not deterministic, "
-         "so runs are not bit-reproducible"
-         + (": the \"seed 0 rerun\" row is the committed seed-0 setting run again, shown for the "
-            "run-to-run noise and not in the means. " if rerun else ". ") +
-         "Channels are ranked by their activation on 1,024 training clips drawn with the seed. The "
-         f"instruction count moves by up to {SPREAD:,.0f} between runs (the trained weights differ), "
-         "which does not change the ratio. Mean and spread are over the seeds; spread = min..max and "
-         "sample stdev. Model = weights + per-channel requantization parameters (bench/compress.py).",
-         ""]
-head = ("| seed | test acc | test Δ pts | val acc | val Δ pts | instructions | ×fewer | flash B | model B | model ×smaller | weights B | RAM B | bit-exact |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+def pct(x):
+    return f"{x:.2%}"
+
+
+lines = [
+    "# Seed study: structured pruning on qemu-m4 (KWS)",
+    "",
+    f"Issue 9's structured-pruning goal: >= 2x fewer instructions per inference within 1 point of "
+    f"the int8 baseline. The candidates of [compress.md](compress.md), each fine-tuned with "
+    f"seeds {SEEDS}; everything else as in that run: {committed['meta']['model']}, the same "
+    f"data file, {args.epochs} fine-tuning epochs, kernels='reference'. Seed 0 "
+    f"is the committed run of compress.json; the other seeds come from",
+    "",
+    "    " + CMD,
+    "",
+    f"(S = {', '.join(str(s) for s, _, _ in seed_runs[1:])}). Test split: {NT} clips (1 clip = {100 / NT:.2f} pts); validation split: {NV} clips "
+    f"(1 clip = {100 / NV:.2f} pts). The baseline is not retrained (0 epochs: batch-norm fold and int8 "
+    f"conversion) and was identical in every run: {pct(base['accuracy'])} test "
+    f"({round(base['accuracy'] * NT)}/{NT}), {pct(base['val_accuracy'])} val "
+    f"({round(base['val_accuracy'] * NV)}/{NV}), {base['instructions']:,.0f} instructions, "
+    f"{base['flash_bytes']:,} B flash.",
+    "",
+    "The seed sets the fine-tuning batch order and the clips the channels are ranked on. The "
+    "model's Dropout(0.2) is unseeded and TensorFlow's float reductions are not deterministic, "
+    "so runs are not bit-reproducible"
+    + (
+        ': the "seed 0 rerun" row is the committed seed-0 setting run again, shown for the '
+        "run-to-run noise and not in the means. "
+        if rerun
+        else ". "
+    )
+    + "Channels are ranked by their activation on 1,024 training clips drawn with the seed. The "
+    f"instruction count moves by up to {SPREAD:,.0f} between runs (the trained weights differ), "
+    "which does not change the ratio. Mean and spread are over the seeds; spread = min..max and "
+    "sample stdev. Model = weights + per-channel requantization parameters (bench/compress.py).",
+    "",
+]
+head = (
+    "| seed | test acc | test Δ pts | val acc | val Δ pts | instructions | ×fewer | flash B | model B | model ×smaller | weights B | RAM B | bit-exact |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+)
 for v, e in variants.items():
     lines += [f"## {v}", "", f"Options: `{json.dumps(e['options'])}`.", "", head]
     for p in e["seeds"] + ([e["seed0_rerun"]] if e["seed0_rerun"] else []):
         tag = str(p["seed"]) + (" (committed)" if p["source"].startswith("committed") else "")
         if p is e["seed0_rerun"]:
             tag = "0 rerun (not in mean)"
-        lines.append(f"| {tag} | {pct(p['test_accuracy'])} ({p['test_correct']}/{NT}) | {p['test_delta_points']:+.2f} | "
-                     f"{pct(p['val_accuracy'])} ({p['val_correct']}/{NV}) | {p['val_delta_points']:+.2f} | "
-                     f"{p['instructions']:,.0f} | {p['instructions_ratio']} | {p['flash_bytes']:,} | "
-                     f"{p['model_bytes']:,} | {p['model_ratio']} | "
-                     f"{p['weights_bytes']:,} | {p['ram_bytes']:,} | {p['exact_match_rate']:.0%} |")
+        lines.append(
+            f"| {tag} | {pct(p['test_accuracy'])} ({p['test_correct']}/{NT}) | {p['test_delta_points']:+.2f} | "
+            f"{pct(p['val_accuracy'])} ({p['val_correct']}/{NV}) | {p['val_delta_points']:+.2f} | "
+            f"{p['instructions']:,.0f} | {p['instructions_ratio']} | {p['flash_bytes']:,} | "
+            f"{p['model_bytes']:,} | {p['model_ratio']} | "
+            f"{p['weights_bytes']:,} | {p['ram_bytes']:,} | {p['exact_match_rate']:.0%} |"
+        )
     t, vv = e["test_delta_points"], e["val_delta_points"]
-    lines.append(f"| **mean (seeds {SEEDS})** | {pct(e['test_accuracy_mean'])} | **{t['mean']:+.2f}** | "
-                 f"{pct(e['val_accuracy_mean'])} | **{vv['mean']:+.2f}** | | {'/'.join(map(str, e['instructions_ratio']))} | "
-                 f"{'/'.join(f'{x:,}' for x in e['flash_bytes'])} | | {'/'.join(map(str, e['model_ratio']))} | | | |")
-    lines.append(f"| spread (min..max, stdev) | | {t['min']:+.2f}..{t['max']:+.2f}, {t['stdev']:.2f} | | "
-                 f"{vv['min']:+.2f}..{vv['max']:+.2f}, {vv['stdev']:.2f} | "
-                 f"{e['instructions_range'][0]:,.0f}..{e['instructions_range'][1]:,.0f} | | | | | | | |")
+    lines.append(
+        f"| **mean (seeds {SEEDS})** | {pct(e['test_accuracy_mean'])} | **{t['mean']:+.2f}** | "
+        f"{pct(e['val_accuracy_mean'])} | **{vv['mean']:+.2f}** | | {'/'.join(map(str, e['instructions_ratio']))} | "
+        f"{'/'.join(f'{x:,}' for x in e['flash_bytes'])} | | {'/'.join(map(str, e['model_ratio']))} | | | |"
+    )
+    lines.append(
+        f"| spread (min..max, stdev) | | {t['min']:+.2f}..{t['max']:+.2f}, {t['stdev']:.2f} | | "
+        f"{vv['min']:+.2f}..{vv['max']:+.2f}, {vv['stdev']:.2f} | "
+        f"{e['instructions_range'][0]:,.0f}..{e['instructions_range'][1]:,.0f} | | | | | | | |"
+    )
     w = e["with_rerun"]
-    lines += ["", f"Within 1 point (mean): test {'yes' if e['within_1_point']['test'] else 'no'}, "
-              f"validation {'yes' if e['within_1_point']['val'] else 'no'}."
-              + (f" With the seed-0 rerun as a fourth run: {w['test_delta_points']['mean']:+.2f} "
-                 f"test, {w['val_delta_points']['mean']:+.2f} val." if w else ""), ""]
+    lines += [
+        "",
+        f"Within 1 point (mean): test {'yes' if e['within_1_point']['test'] else 'no'}, "
+        f"validation {'yes' if e['within_1_point']['val'] else 'no'}."
+        + (
+            f" With the seed-0 rerun as a fourth run: {w['test_delta_points']['mean']:+.2f} "
+            f"test, {w['val_delta_points']['mean']:+.2f} val."
+            if w
+            else ""
+        ),
+        "",
+    ]
+
+
 def _verdict(name: str, e: dict) -> str:
     t, v = e["test_delta_points"], e["val_delta_points"]
-    return (f"{name} ({'/'.join(map(str, e['instructions_ratio']))}x fewer instructions, "
-            f"{'/'.join(f'{x:,}' for x in e['flash_bytes'])} B flash): mean {t['mean']:+.2f} pts on "
-            f"test ({t['min']:+.2f}..{t['max']:+.2f}, stdev {t['stdev']:.2f}) and {v['mean']:+.2f} on "
-            f"validation ({v['min']:+.2f}..{v['max']:+.2f}, stdev {v['stdev']:.2f}): within 1 point on "
-            f"test {'yes' if e['within_1_point']['test'] else 'no'}, on validation "
-            f"{'yes' if e['within_1_point']['val'] else 'no'}.")
+    return (
+        f"{name} ({'/'.join(map(str, e['instructions_ratio']))}x fewer instructions, "
+        f"{'/'.join(f'{x:,}' for x in e['flash_bytes'])} B flash): mean {t['mean']:+.2f} pts on "
+        f"test ({t['min']:+.2f}..{t['max']:+.2f}, stdev {t['stdev']:.2f}) and {v['mean']:+.2f} on "
+        f"validation ({v['min']:+.2f}..{v['max']:+.2f}, stdev {v['stdev']:.2f}): within 1 point on "
+        f"test {'yes' if e['within_1_point']['test'] else 'no'}, on validation "
+        f"{'yes' if e['within_1_point']['val'] else 'no'}."
+    )
 
 
 met = [v for v, e in variants.items() if e["goal_met"]]
 model_met = [v for v, e in variants.items() if e["model_goal_met"]]
-concl = ((f"**The structured-pruning goal is met** by {', '.join(met)}." if met else
-          "**The structured-pruning goal is not met**: no candidate's mean over the seeds is "
-          "within 1 point on validation and on test with 2x fewer instructions.") + " "
-         + (f"Model data (weights + requantization parameters) >= 3x smaller within 1 point on "
-            f"both splits: {', '.join(model_met)}. " if model_met else "")
-         + " ".join(_verdict(v, e) for v, e in variants.items()))
+concl = (
+    (
+        f"**The structured-pruning goal is met** by {', '.join(met)}."
+        if met
+        else "**The structured-pruning goal is not met**: no candidate's mean over the seeds is "
+        "within 1 point on validation and on test with 2x fewer instructions."
+    )
+    + " "
+    + (
+        f"Model data (weights + requantization parameters) >= 3x smaller within 1 point on "
+        f"both splits: {', '.join(model_met)}. "
+        if model_met
+        else ""
+    )
+    + " ".join(_verdict(v, e) for v, e in variants.items())
+)
 lines += ["## Conclusion", "", concl, ""]
 (KWS / "seeds.md").write_text("\n".join(lines))
-runs_raw = {f"seed {s}": {"source": src, "meta": d["meta"],
-                          "rows": [r for r in d["rows"] if r["name"] in ["int8 (baseline)"] + VARS]}
-            for s, src, d in seed_runs[1:]}
+runs_raw = {
+    f"seed {s}": {
+        "source": src,
+        "meta": d["meta"],
+        "rows": [r for r in d["rows"] if r["name"] in ["int8 (baseline)"] + VARS],
+    }
+    for s, src, d in seed_runs[1:]
+}
 if rerun:
-    runs_raw["seed 0 rerun"] = {"source": "rerun of the committed setting", "meta": rerun["meta"],
-                                "rows": [r for r in rerun["rows"]
-                                         if r["name"] in ["int8 (baseline)"] + VARS]}
-(KWS / "seeds.json").write_text(json.dumps({"meta": meta, "variants": variants, "conclusion": concl,
-                                            "runs": runs_raw}, indent=2) + "\n")
+    runs_raw["seed 0 rerun"] = {
+        "source": "rerun of the committed setting",
+        "meta": rerun["meta"],
+        "rows": [r for r in rerun["rows"] if r["name"] in ["int8 (baseline)"] + VARS],
+    }
+(KWS / "seeds.json").write_text(
+    json.dumps({"meta": meta, "variants": variants, "conclusion": concl, "runs": runs_raw}, indent=2) + "\n"
+)
 print(f"wrote {KWS / 'seeds.json'} and {KWS / 'seeds.md'}")

@@ -41,6 +41,7 @@ def main() -> int:
 
     from tinydeploy.compile import compile_model
     from tinydeploy.compress import Options, compress, load_dataset
+
     data = load_dataset(args.data)
     model = keras.models.load_model(args.model, compile=False)
     res = compress(model, data, Options(clusters=args.clusters, epochs=0))
@@ -69,32 +70,47 @@ def main() -> int:
         method = spec.LookUpTableCompression(index_bitwidth=bits, mode=spec.PerTensor())
         specs.append(spec.Tensor(subgraph=0, tensor=op.inputs[1], compression=[method]))
         r = lut.LutCompressor().compress(sub.tensors[op.inputs[1]], method)
-        rows.append({"op": op.opcode, "tensor": w.name, "values": uniq, "index_bits": bits,
-                     "int8_bytes": int(w.data.size),
-                     "tflm_bytes": len(r.encoded_data) + len(r.ancillary_data)})
+        rows.append(
+            {
+                "op": op.opcode,
+                "tensor": w.name,
+                "values": uniq,
+                "index_bits": bits,
+                "int8_bytes": int(w.data.size),
+                "tflm_bytes": len(r.encoded_data) + len(r.ancillary_data),
+            }
+        )
     compressed = bytes(tflm_compress(raw, specs))
     tflm_weights = sum(r["tflm_bytes"] for r in rows) + bias_bytes
     runs = "not tried"
     try:  # the pip package's interpreter may lack the DECODE operator
         from tinydeploy.model.reference import Reference
 
-        x = np.random.default_rng(0).integers(-128, 128, (5, *ir.tensors[ir.inputs[0]].shape[1:]),
-                                              dtype=np.int8)
+        x = np.random.default_rng(0).integers(-128, 128, (5, *ir.tensors[ir.inputs[0]].shape[1:]), dtype=np.int8)
         a, b = Reference(raw), Reference(compressed)
         diff = max(int(np.abs(a.run(xi).astype(int) - b.run(xi).astype(int)).max()) for xi in x)
-        runs = ("outputs equal to the uncompressed model's (5 inputs)" if diff == 0 else
-                f"outputs differ from the uncompressed model's, max |diff| {diff} over 5 "
-                "inputs (also with one compressed tensor, per tensor or per channel); cause "
-                "not found, so the table sizes are compared, not a running TFLM model")
+        runs = (
+            "outputs equal to the uncompressed model's (5 inputs)"
+            if diff == 0
+            else f"outputs differ from the uncompressed model's, max |diff| {diff} over 5 "
+            "inputs (also with one compressed tensor, per tensor or per channel); cause "
+            "not found, so the table sizes are compared, not a running TFLM model"
+        )
     except Exception as exc:  # noqa: BLE001 - reported, not hidden
         runs = f"not runnable in this tflite-micro build: {str(exc).splitlines()[0][:160]}"
-    result = {"model": args.model, "clusters": args.clusters,
-              "tflite_bytes": len(raw), "tflm_compressed_tflite_bytes": len(compressed),
-              "tinydeploy_weights_bytes": ours["weights_bytes"],
-              "tflm_lut_weights_bytes": tflm_weights, "bias_bytes": bias_bytes,
-              "int8_weights_bytes": sum(r["int8_bytes"] for r in rows) + bias_bytes,
-              "tinydeploy_kernels": ours["kernels"], "tflm_compressed_model_runs": runs,
-              "tensors": rows}
+    result = {
+        "model": args.model,
+        "clusters": args.clusters,
+        "tflite_bytes": len(raw),
+        "tflm_compressed_tflite_bytes": len(compressed),
+        "tinydeploy_weights_bytes": ours["weights_bytes"],
+        "tflm_lut_weights_bytes": tflm_weights,
+        "bias_bytes": bias_bytes,
+        "int8_weights_bytes": sum(r["int8_bytes"] for r in rows) + bias_bytes,
+        "tinydeploy_kernels": ours["kernels"],
+        "tflm_compressed_model_runs": runs,
+        "tensors": rows,
+    }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "tflm_lut.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -70,16 +70,32 @@ def _stat(text: str, key: str) -> float | None:
     return float(m.group(1)) if m else None
 
 
-def run_fuzzer(binary: Path, work: Path, seconds: int | None = None, runs: int | None = None,
-               max_len: int = 2048, timeout_s: int = 10, rss_limit_mb: int = 1024) -> dict:
+def run_fuzzer(
+    binary: Path,
+    work: Path,
+    seconds: int | None = None,
+    runs: int | None = None,
+    max_len: int = 2048,
+    timeout_s: int = 10,
+    rss_limit_mb: int = 1024,
+) -> dict:
     """Run libFuzzer once; returns the figures (artifacts stay in work/artifacts)."""
     corpus = work / "corpus"
     artifacts = work / "artifacts"
     corpus.mkdir(parents=True, exist_ok=True)
     artifacts.mkdir(parents=True, exist_ok=True)
-    cmd = [str(binary), str(corpus), str(FUZZ_DIR / "seeds"), str(FUZZ_DIR / "regressions"),
-           f"-max_len={max_len}", f"-timeout={timeout_s}", f"-rss_limit_mb={rss_limit_mb}",
-           f"-artifact_prefix={artifacts}/", "-print_final_stats=1", "-close_fd_mask=1"]
+    cmd = [
+        str(binary),
+        str(corpus),
+        str(FUZZ_DIR / "seeds"),
+        str(FUZZ_DIR / "regressions"),
+        f"-max_len={max_len}",
+        f"-timeout={timeout_s}",
+        f"-rss_limit_mb={rss_limit_mb}",
+        f"-artifact_prefix={artifacts}/",
+        "-print_final_stats=1",
+        "-close_fd_mask=1",
+    ]
     if seconds is not None:
         cmd.append(f"-max_total_time={seconds}")
     if runs is not None:
@@ -101,13 +117,16 @@ def run_fuzzer(binary: Path, work: Path, seconds: int | None = None, runs: int |
         "executions": int(execs or 0),
         "seconds": round(elapsed, 1),
         "executions_per_second": int((execs or 0) / elapsed) if elapsed else None,
-        "crashes": len(crashes), "hangs": len(hangs), "out_of_memory": len(ooms),
+        "crashes": len(crashes),
+        "hangs": len(hangs),
+        "out_of_memory": len(ooms),
         "artifacts": found,
         "new_units": int(_stat(log, "new_units_added") or 0),
         "corpus_files": sum(1 for _ in corpus.iterdir()),
         "peak_rss_mb": int(_stat(log, "peak_rss_mb") or 0),
         "exit_code": proc.returncode,
-        "max_len": max_len, "timeout_s": timeout_s,
+        "max_len": max_len,
+        "timeout_s": timeout_s,
         "log_tail": log.strip().splitlines()[-12:] if (crashes or hangs or ooms) else [],
     }
 
@@ -132,9 +151,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     result = run_fuzzer(binary, work, seconds=args.seconds, runs=args.runs, max_len=args.max_len)
     clang = subprocess.run(["clang", "--version"], capture_output=True, text=True).stdout.splitlines()
-    report = {"target": "firmware/fuzz/fuzz_server.c (td_server.c + td_io.c)",
-              "engine": "libFuzzer + ASan + UBSan", "compiler": clang[0] if clang else None,
-              "seed_files": len(corpus_files()), "cpus": os.cpu_count(), **result}
+    report = {
+        "target": "firmware/fuzz/fuzz_server.c (td_server.c + td_io.c)",
+        "engine": "libFuzzer + ASan + UBSan",
+        "compiler": clang[0] if clang else None,
+        "seed_files": len(corpus_files()),
+        "cpus": os.cpu_count(),
+        **result,
+    }
     if args.keep:
         for name in result["artifacts"]:
             shutil.copyfile(work / "artifacts" / name, FUZZ_DIR / "regressions" / name)

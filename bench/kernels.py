@@ -53,8 +53,7 @@ def _model_weight_bytes(path: Path) -> tuple[int, int]:
 
 
 RUNTIMES = REPO / "bench" / "results" / "runtimes.json"
-SHORT = {"kws_ref_model": "kws", "vww_96_int8": "vww", "pretrainedResnet_quant": "resnet",
-         "ad01_int8": "ad"}
+SHORT = {"kws_ref_model": "kws", "vww_96_int8": "vww", "pretrainedResnet_quant": "resnet", "ad01_int8": "ad"}
 
 
 def _add_cmsis_nn(rows: list[dict]) -> None:
@@ -62,9 +61,11 @@ def _add_cmsis_nn(rows: list[dict]) -> None:
     bench/results/runtimes.json (bench/runtimes.py measured them), where it has them."""
     if not RUNTIMES.is_file():
         return
-    tflm = {(r["model"], r["board"]): r["instructions_per_inference"]
-            for r in json.loads(RUNTIMES.read_text())["rows"]
-            if r["variant"] == "tflm-cmsis-nn" and r.get("instructions_per_inference")}
+    tflm = {
+        (r["model"], r["board"]): r["instructions_per_inference"]
+        for r in json.loads(RUNTIMES.read_text())["rows"]
+        if r["variant"] == "tflm-cmsis-nn" and r.get("instructions_per_inference")
+    }
     for r in rows:
         ref = tflm.get((SHORT.get(r["model"], r["model"]), r["board"]))
         if ref:
@@ -107,28 +108,34 @@ def main() -> None:
                     model_w8, model_bias = _model_weight_bytes(path)
                     with staged_output_dir(Path(tmp) / f"{name}-{board}-{variant}") as d:
                         r = flash(path, board, d, check=args.check, runs=1, kernels=variant)
-                    row = {"model": name, "board": board, "variant": variant,
-                           "kernels": r["kernels"], "macs": r["macs"],
-                           "instructions_per_inference": r["instructions_per_inference"],
-                           "instructions_per_mac": r["instructions_per_mac"],
-                           "exact_match_rate": r["exact_match_rate"],
-                           "max_abs_diff": r["max_abs_diff"], "checked_inputs": r["check"]["inputs"],
-                           "arena_bytes": r["arena_bytes"], "tflm_arena_bytes": r["tflm_arena_bytes"],
-                           "flash_bytes": r["flash_bytes"], "weights_bytes": r["flash"]["weights"],
-                           "model_int8_weights_bytes": model_w8, "model_bias_bytes": model_bias,
-                           "runtime_code_bytes": r["flash"]["runtime"],
-                           "firmware_without_weights_bytes": r["flash_bytes"] - r["flash"]["weights"]}
+                    row = {
+                        "model": name,
+                        "board": board,
+                        "variant": variant,
+                        "kernels": r["kernels"],
+                        "macs": r["macs"],
+                        "instructions_per_inference": r["instructions_per_inference"],
+                        "instructions_per_mac": r["instructions_per_mac"],
+                        "exact_match_rate": r["exact_match_rate"],
+                        "max_abs_diff": r["max_abs_diff"],
+                        "checked_inputs": r["check"]["inputs"],
+                        "arena_bytes": r["arena_bytes"],
+                        "tflm_arena_bytes": r["tflm_arena_bytes"],
+                        "flash_bytes": r["flash_bytes"],
+                        "weights_bytes": r["flash"]["weights"],
+                        "model_int8_weights_bytes": model_w8,
+                        "model_bias_bytes": model_bias,
+                        "runtime_code_bytes": r["flash"]["runtime"],
+                        "firmware_without_weights_bytes": r["flash_bytes"] - r["flash"]["weights"],
+                    }
                     rows.append(row)
                     print(json.dumps(row), file=sys.stderr, flush=True)
     for r in rows:
-        ref = [x for x in rows if x["model"] == r["model"] and x["board"] == r["board"]
-               and x["variant"] == "reference"]
+        ref = [x for x in rows if x["model"] == r["model"] and x["board"] == r["board"] and x["variant"] == "reference"]
         if ref and r["variant"] != "reference":
-            r["speedup_vs_reference"] = round(ref[0]["instructions_per_inference"]
-                                              / r["instructions_per_inference"], 2)
+            r["speedup_vs_reference"] = round(ref[0]["instructions_per_inference"] / r["instructions_per_inference"], 2)
     _add_cmsis_nn(rows)
-    result = {"note": "instructions are QEMU -icount counts (emulated), not cycles of a real chip",
-              "rows": rows}
+    result = {"note": "instructions are QEMU -icount counts (emulated), not cycles of a real chip", "rows": rows}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     args.out.with_suffix(".html").write_text(bench_html(result))

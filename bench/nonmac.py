@@ -48,8 +48,7 @@ def pooling_cnn(out: Path) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-o", "--out", type=Path,
-                        default=REPO / "bench" / "results" / "nonmac.json")
+    parser.add_argument("-o", "--out", type=Path, default=REPO / "bench" / "results" / "nonmac.json")
     parser.add_argument("--board", default="qemu-m4")
     parser.add_argument("--kernels", default="auto")
     args = parser.parse_args()
@@ -69,14 +68,19 @@ def main() -> None:
                 if o["op"] not in MAC_OPS:
                     by_op[o["op"]] = by_op.get(o["op"], 0) + o["instructions"]
             share = sum(by_op.values()) / total
-            rows.append({"model": path.stem, "board": args.board, "kernels": rep["kernels"],
-                         "instructions": total, "non_mac_instructions": by_op,
-                         "non_mac_share": round(share, 4),
-                         "kernel_of_op": {o["op"]: o["kernel"] for o in ops
-                                          if o["op"] not in MAC_OPS},
-                         "goal_met": share <= GOAL_SHARE})
-            print(f"{path.stem:24} {total:>11,} instructions, non-MAC {100 * share:5.1f}%",
-                  file=sys.stderr)
+            rows.append(
+                {
+                    "model": path.stem,
+                    "board": args.board,
+                    "kernels": rep["kernels"],
+                    "instructions": total,
+                    "non_mac_instructions": by_op,
+                    "non_mac_share": round(share, 4),
+                    "kernel_of_op": {o["op"]: o["kernel"] for o in ops if o["op"] not in MAC_OPS},
+                    "goal_met": share <= GOAL_SHARE,
+                }
+            )
+            print(f"{path.stem:24} {total:>11,} instructions, non-MAC {100 * share:5.1f}%", file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"goal_share": GOAL_SHARE, "rows": rows}, indent=1) + "\n")
     print(f"wrote {args.out}", file=sys.stderr)

@@ -29,8 +29,7 @@ GOAL_PER_MAC = 1.3
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-o", "--out", type=Path,
-                        default=REPO / "bench" / "results" / "packed.json")
+    parser.add_argument("-o", "--out", type=Path, default=REPO / "bench" / "results" / "packed.json")
     parser.add_argument("--board", default="qemu-m4")
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--check", type=int, default=5)
@@ -48,23 +47,35 @@ def main() -> None:
                 continue
             four = Path(tmp) / f"{name}_4bit.tflite"
             four.write_bytes(rewrite(src.read_bytes(), {"bits": 4}))
-            for model, weights, kernels in ((src, "int8", "dsp"), (four, "4-bit", "reference"),
-                                            (four, "4-bit", "dsp"), (four, "4-bit", "dsp-small")):
-                r = tinydeploy.flash(model, args.board, kernels=kernels, check=args.check,
-                                     runs=1).to_dict()
+            for model, weights, kernels in (
+                (src, "int8", "dsp"),
+                (four, "4-bit", "reference"),
+                (four, "4-bit", "dsp"),
+                (four, "4-bit", "dsp-small"),
+            ):
+                r = tinydeploy.flash(model, args.board, kernels=kernels, check=args.check, runs=1).to_dict()
                 per_mac = r["instructions_per_inference"] / r["macs"]
-                rows.append({"model": name, "weights": weights, "board": args.board,
-                             "kernels": kernels, "instructions": r["instructions_per_inference"],
-                             "per_mac": round(per_mac, 3), "flash_bytes": r["flash_bytes"],
-                             "arena_bytes": r["arena_bytes"],
-                             "exact_match_rate": r["exact_match_rate"]})
-                print(f"{name:24} {weights:5} {kernels:9} {r['instructions_per_inference']:>13,.0f}"
-                      f" ({per_mac:.2f}/MAC) flash {r['flash_bytes']:,} arena "
-                      f"{r['arena_bytes']:,} exact {r['exact_match_rate']}", file=sys.stderr)
-    kws = [r for r in rows if r["model"] == "kws_ref_model" and r["weights"] == "4-bit"
-           and r["kernels"] == "dsp"]
-    out = {"goal_per_mac": GOAL_PER_MAC, "rows": rows,
-           "goal_met": bool(kws) and kws[0]["per_mac"] <= GOAL_PER_MAC}
+                rows.append(
+                    {
+                        "model": name,
+                        "weights": weights,
+                        "board": args.board,
+                        "kernels": kernels,
+                        "instructions": r["instructions_per_inference"],
+                        "per_mac": round(per_mac, 3),
+                        "flash_bytes": r["flash_bytes"],
+                        "arena_bytes": r["arena_bytes"],
+                        "exact_match_rate": r["exact_match_rate"],
+                    }
+                )
+                print(
+                    f"{name:24} {weights:5} {kernels:9} {r['instructions_per_inference']:>13,.0f}"
+                    f" ({per_mac:.2f}/MAC) flash {r['flash_bytes']:,} arena "
+                    f"{r['arena_bytes']:,} exact {r['exact_match_rate']}",
+                    file=sys.stderr,
+                )
+    kws = [r for r in rows if r["model"] == "kws_ref_model" and r["weights"] == "4-bit" and r["kernels"] == "dsp"]
+    out = {"goal_per_mac": GOAL_PER_MAC, "rows": rows, "goal_met": bool(kws) and kws[0]["per_mac"] <= GOAL_PER_MAC}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=1) + "\n")
     print(f"wrote {args.out}", file=sys.stderr)

@@ -38,8 +38,7 @@ def spin_overhead(board_id: str, elf: Path) -> dict[str, Any]:
     with target_for(load_board(board_id), elf) as target:
         start_s = time.monotonic() - started
         loop, measured = target.link.spin_calibration(100_000)
-    return {"timer_overhead_instructions": round(measured - loop, 1),
-            "start_seconds": round(start_s, 2)}
+    return {"timer_overhead_instructions": round(measured - loop, 1), "start_seconds": round(start_s, 2)}
 
 
 def run(check: int) -> dict[str, Any]:
@@ -56,69 +55,102 @@ def run(check: int) -> dict[str, Any]:
                     started = time.monotonic()
                     with staged_output_dir(out) as d:
                         r = flash(MLPERF / f"{model}.tflite", board, d, check=check, runs=RUNS)
-                    row = {"model": model, "board": board, "kernels": r["kernels"],
-                           "instructions_per_inference": r["instructions_per_inference"],
-                           "instructions_per_mac": r["instructions_per_mac"],
-                           "flash_bytes": r["flash_bytes"], "ram_bytes": r["ram_bytes"],
-                           "exact_match_rate": r["exact_match_rate"],
-                           "max_abs_diff": r["max_abs_diff"], "checked_inputs": check,
-                           "counted_by": r["latency"]["note"],
-                           "seconds": round(time.monotonic() - started, 1)}
+                    row = {
+                        "model": model,
+                        "board": board,
+                        "kernels": r["kernels"],
+                        "instructions_per_inference": r["instructions_per_inference"],
+                        "instructions_per_mac": r["instructions_per_mac"],
+                        "flash_bytes": r["flash_bytes"],
+                        "ram_bytes": r["ram_bytes"],
+                        "exact_match_rate": r["exact_match_rate"],
+                        "max_abs_diff": r["max_abs_diff"],
+                        "checked_inputs": check,
+                        "counted_by": r["latency"]["note"],
+                        "seconds": round(time.monotonic() - started, 1),
+                    }
                     rows.append(row)
                     print(json.dumps(row), file=sys.stderr, flush=True)
                     if model == "kws_ref_model":
-                        boards[board] = {**spin_overhead(board, out / "project" / "build" / "fw.elf"),
-                                         "kws_flash_seconds": row["seconds"]}
+                        boards[board] = {
+                            **spin_overhead(board, out / "project" / "build" / "fw.elf"),
+                            "kws_flash_seconds": row["seconds"],
+                        }
     pairs = []
     for model in MODELS:
         for qemu, renode in PAIRS:
             q = next(r for r in rows if (r["model"], r["board"]) == (model, qemu))
             n = next(r for r in rows if (r["model"], r["board"]) == (model, renode))
             diff = n["instructions_per_inference"] - q["instructions_per_inference"]
-            pairs.append({"model": model, "qemu": qemu, "renode": renode,
-                          "qemu_instructions": q["instructions_per_inference"],
-                          "renode_instructions": n["instructions_per_inference"],
-                          "difference": round(diff, 1),
-                          "relative": round(diff / q["instructions_per_inference"], 7)})
-    return {"note": "instructions are emulated counts (QEMU -icount; Renode at 1 MIPS with the "
-                    "DWT at 1 MHz), not cycles of a real chip; per inference = a timed block of "
-                    f"{RUNS} inferences / {RUNS}", "runs": RUNS, "rows": rows, "pairs": pairs,
-            "boards": boards}
+            pairs.append(
+                {
+                    "model": model,
+                    "qemu": qemu,
+                    "renode": renode,
+                    "qemu_instructions": q["instructions_per_inference"],
+                    "renode_instructions": n["instructions_per_inference"],
+                    "difference": round(diff, 1),
+                    "relative": round(diff / q["instructions_per_inference"], 7),
+                }
+            )
+    return {
+        "note": "instructions are emulated counts (QEMU -icount; Renode at 1 MIPS with the "
+        "DWT at 1 MHz), not cycles of a real chip; per inference = a timed block of "
+        f"{RUNS} inferences / {RUNS}",
+        "runs": RUNS,
+        "rows": rows,
+        "pairs": pairs,
+        "boards": boards,
+    }
 
 
 def markdown(res: dict[str, Any]) -> str:
     by = {(r["model"], r["board"]): r for r in res["rows"]}
     boards = [b for pair in PAIRS for b in pair]
-    lines = ["# Renode vs QEMU: the same firmware, instructions per inference", "",
-             res["note"] + ".", "",
-             "| model | " + " | ".join(boards) + " |", "|---|" + "---:|" * len(boards)]
+    lines = [
+        "# Renode vs QEMU: the same firmware, instructions per inference",
+        "",
+        res["note"] + ".",
+        "",
+        "| model | " + " | ".join(boards) + " |",
+        "|---|" + "---:|" * len(boards),
+    ]
     for model in MODELS:
-        lines.append(f"| {model} | " + " | ".join(
-            f"{by[(model, b)]['instructions_per_inference']:,.1f}" for b in boards) + " |")
-    lines += ["", "| model | board | kernels | flash B | RAM B | exact match | max diff |",
-              "|---|---|---|---:|---:|---:|---:|"]
+        lines.append(
+            f"| {model} | " + " | ".join(f"{by[(model, b)]['instructions_per_inference']:,.1f}" for b in boards) + " |"
+        )
+    lines += [
+        "",
+        "| model | board | kernels | flash B | RAM B | exact match | max diff |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
     for model in MODELS:
         for b in boards:
             r = by[(model, b)]
-            lines.append(f"| {model} | {b} | {r['kernels']} | {r['flash_bytes']:,} | "
-                         f"{r['ram_bytes']:,} | {r['exact_match_rate']:.2f} | {r['max_abs_diff']:g} |")
-    lines += ["", "| model | pair | Renode - QEMU (instructions/inference) | relative |",
-              "|---|---|---:|---:|"]
+            lines.append(
+                f"| {model} | {b} | {r['kernels']} | {r['flash_bytes']:,} | "
+                f"{r['ram_bytes']:,} | {r['exact_match_rate']:.2f} | {r['max_abs_diff']:g} |"
+            )
+    lines += ["", "| model | pair | Renode - QEMU (instructions/inference) | relative |", "|---|---|---:|---:|"]
     for p in res["pairs"]:
-        lines.append(f"| {p['model']} | {p['renode']} vs {p['qemu']} | {p['difference']:+,.1f} | "
-                     f"{p['relative']:+.2e} |")
-    lines += ["", "| board | timer overhead of a timed block (instructions) | emulator start s | "
-              "KWS flash --check s |", "|---|---:|---:|---:|"]
+        lines.append(
+            f"| {p['model']} | {p['renode']} vs {p['qemu']} | {p['difference']:+,.1f} | {p['relative']:+.2e} |"
+        )
+    lines += [
+        "",
+        "| board | timer overhead of a timed block (instructions) | emulator start s | KWS flash --check s |",
+        "|---|---:|---:|---:|",
+    ]
     for b, v in res["boards"].items():
-        lines.append(f"| {b} | {v['timer_overhead_instructions']:g} | {v['start_seconds']:g} | "
-                     f"{v['kws_flash_seconds']:g} |")
+        lines.append(
+            f"| {b} | {v['timer_overhead_instructions']:g} | {v['start_seconds']:g} | {v['kws_flash_seconds']:g} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-o", "--out", type=Path,
-                        default=REPO / "bench" / "results" / "renode_vs_qemu.json")
+    parser.add_argument("-o", "--out", type=Path, default=REPO / "bench" / "results" / "renode_vs_qemu.json")
     parser.add_argument("--check", type=int, default=5)
     args = parser.parse_args()
     res = run(args.check)

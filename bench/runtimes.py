@@ -21,31 +21,33 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 MLPERF = REPO.parent / "shared" / "models" / "mlperf-tiny"
-MODELS = {"kws": "kws_ref_model", "vww": "vww_96_int8", "resnet": "pretrainedResnet_quant",
-          "ad": "ad01_int8"}
+MODELS = {"kws": "kws_ref_model", "vww": "vww_96_int8", "resnet": "pretrainedResnet_quant", "ad": "ad01_int8"}
 BOARDS = ["qemu-m4", "qemu-m3", "qemu-m7", "qemu-m55"]
 # (column, runtime, TFLM kernel set)
-VARIANTS = [("aot", "aot", "auto"), ("tflm-ref", "tflm", "reference"),
-            ("tflm-cmsis-nn", "tflm", "cmsis_nn")]
-KEYS = ["instructions_per_inference", "flash_bytes", "ram_bytes", "arena_bytes",
-        "exact_match_rate", "seconds"]
+VARIANTS = [("aot", "aot", "auto"), ("tflm-ref", "tflm", "reference"), ("tflm-cmsis-nn", "tflm", "cmsis_nn")]
+KEYS = ["instructions_per_inference", "flash_bytes", "ram_bytes", "arena_bytes", "exact_match_rate", "seconds"]
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["# AOT vs TFLite Micro (reference) vs TFLite Micro + CMSIS-NN", "",
-             "Written by `bench/runtimes.py`: instructions per inference (QEMU icount), flash "
-             "and RAM of the firmware (bytes), the tensor arena, and the exact-match rate against "
-             "the tflite-micro package.", "",
-             "| model | board | runtime | instructions | flash | RAM | arena | exact |",
-             "|---|---|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "# AOT vs TFLite Micro (reference) vs TFLite Micro + CMSIS-NN",
+        "",
+        "Written by `bench/runtimes.py`: instructions per inference (QEMU icount), flash "
+        "and RAM of the firmware (bytes), the tensor arena, and the exact-match rate against "
+        "the tflite-micro package.",
+        "",
+        "| model | board | runtime | instructions | flash | RAM | arena | exact |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
         if "error" in r:
-            lines.append(f"| {r['model']} | {r['board']} | {r['variant']} | error: "
-                         f"{r['error'][:80]} | | | | |")
+            lines.append(f"| {r['model']} | {r['board']} | {r['variant']} | error: {r['error'][:80]} | | | | |")
             continue
-        lines.append(f"| {r['model']} | {r['board']} | {r['variant']} | "
-                     f"{r['instructions_per_inference']:,.0f} | {r['flash_bytes']:,} | "
-                     f"{r['ram_bytes']:,} | {r['arena_bytes']:,} | {r['exact_match_rate']} |")
+        lines.append(
+            f"| {r['model']} | {r['board']} | {r['variant']} | "
+            f"{r['instructions_per_inference']:,.0f} | {r['flash_bytes']:,} | "
+            f"{r['ram_bytes']:,} | {r['arena_bytes']:,} | {r['exact_match_rate']} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -72,15 +74,21 @@ def main() -> None:
                     row: dict = {"model": key, "board": board, "variant": variant}
                     try:
                         with staged_output_dir(Path(tmp) / f"{key}-{board}-{variant}") as d:
-                            report = flash(path, board, d, check=args.check, runs=2,
-                                           runtime=runtime, tflm_kernels=kernels)
+                            report = flash(
+                                path, board, d, check=args.check, runs=2, runtime=runtime, tflm_kernels=kernels
+                            )
                         row.update({k: report.get(k) for k in KEYS})
                     except TinyDeployError as err:
                         row["error"] = str(err)
                     rows.append(row)
                     print(json.dumps(row), file=sys.stderr, flush=True)
-    result = {"boards": args.boards, "models": args.models, "check": args.check,
-              "seconds": round(time.monotonic() - started, 1), "rows": rows}
+    result = {
+        "boards": args.boards,
+        "models": args.models,
+        "check": args.check,
+        "seconds": round(time.monotonic() - started, 1),
+        "rows": rows,
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     args.out.with_suffix(".md").write_text(markdown(rows))

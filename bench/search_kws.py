@@ -44,48 +44,91 @@ def main() -> None:
     hand = keras.models.load_model(args.model, compile=False)
     raw = to_int8(hand, data.x_train)
     cost = measure(raw, board, check=5)
-    baseline = {"name": hand.name, "val_accuracy": round(int8_accuracy(raw, data.x_val,
-                                                                       data.y_val), 4),
-                "test_accuracy": round(int8_accuracy(raw, data.x_test, data.y_test), 4),
-                **vars(cost)}
+    baseline = {
+        "name": hand.name,
+        "val_accuracy": round(int8_accuracy(raw, data.x_val, data.y_val), 4),
+        "test_accuracy": round(int8_accuracy(raw, data.x_test, data.y_test), 4),
+        **vars(cost),
+    }
     print("hand-made:", baseline, flush=True)
     t0 = time.monotonic()
-    res = search(data, board, study=args.study or f"sqlite:///{args.out / 'search_kws.db'}",
-                 study_name="kws", trials=args.trials, time_limit=args.time_limit,
-                 families=("dscnn", "mobilenet"), widths=(16, 24, 32, 48),
-                 depths=(1, 2, 3, 4), kernels=(3, 5), bits=(8, 4), epochs=args.epochs,
-                 check=3, progress=lambda m: print(m, flush=True))
+    res = search(
+        data,
+        board,
+        study=args.study or f"sqlite:///{args.out / 'search_kws.db'}",
+        study_name="kws",
+        trials=args.trials,
+        time_limit=args.time_limit,
+        families=("dscnn", "mobilenet"),
+        widths=(16, 24, 32, 48),
+        depths=(1, 2, 3, 4),
+        kernels=(3, 5),
+        bits=(8, 4),
+        epochs=args.epochs,
+        check=3,
+        progress=lambda m: print(m, flush=True),
+    )
     wall = round(time.monotonic() - t0, 1)
 
     def against(row: dict) -> dict:
-        return dict(row, instructions_ratio=round(baseline["instructions"] / row["instructions"], 2),
-                    flash_ratio=round(baseline["flash_bytes"] / row["flash_bytes"], 2),
-                    val_points=round(100 * (row["val_accuracy"] - baseline["val_accuracy"]), 2),
-                    test_points=round(100 * (row["test_accuracy"] - baseline["test_accuracy"]), 2))
+        return dict(
+            row,
+            instructions_ratio=round(baseline["instructions"] / row["instructions"], 2),
+            flash_ratio=round(baseline["flash_bytes"] / row["flash_bytes"], 2),
+            val_points=round(100 * (row["val_accuracy"] - baseline["val_accuracy"]), 2),
+            test_points=round(100 * (row["test_accuracy"] - baseline["test_accuracy"]), 2),
+        )
 
     trials = [against(t.row()) for t in res.trials]
     front = [against(t.row()) for t in res.pareto]
     # the goal: >= 2x fewer instructions within 1 point of the hand-made model (validation)
     goal = [t for t in front if t["instructions_ratio"] >= 2.0 and t["val_points"] >= -1.0]
     best = max(goal, key=lambda t: (t["instructions_ratio"], t["val_accuracy"])) if goal else None
-    result = {"board": args.board, "seconds": wall, "time_limit": args.time_limit,
-              "baseline": baseline, "pareto": front, "trials": trials, "goal_met": bool(goal),
-              "best_for_goal": best, "pruned": res.pruned, "failed": res.failed}
+    result = {
+        "board": args.board,
+        "seconds": wall,
+        "time_limit": args.time_limit,
+        "baseline": baseline,
+        "pareto": front,
+        "trials": trials,
+        "goal_met": bool(goal),
+        "best_for_goal": best,
+        "pruned": res.pruned,
+        "failed": res.failed,
+    }
     (args.out / "search_kws.json").write_text(json.dumps(result, indent=2) + "\n")
-    cols = ["trial", "name", "val_accuracy", "test_accuracy", "instructions",
-            "instructions_ratio", "flash_bytes", "flash_ratio", "ram_bytes", "val_points"]
-    lines = [f"# Search on keyword spotting, {args.board}, {wall:.0f} s, "
-             f"{len(trials)} trials completed", "",
-             f"Hand-made DS-CNN `{baseline['name']}`: val {baseline['val_accuracy']:.2%}, test "
-             f"{baseline['test_accuracy']:.2%}, {baseline['instructions']:,.0f} instructions, "
-             f"{baseline['flash_bytes']:,} B flash, {baseline['ram_bytes']:,} B RAM.", "",
-             "Every cost measured on the board; ratios are the hand-made model's figure over "
-             "the candidate's (2.0 = half the instructions).", "",
-             "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    cols = [
+        "trial",
+        "name",
+        "val_accuracy",
+        "test_accuracy",
+        "instructions",
+        "instructions_ratio",
+        "flash_bytes",
+        "flash_ratio",
+        "ram_bytes",
+        "val_points",
+    ]
+    lines = [
+        f"# Search on keyword spotting, {args.board}, {wall:.0f} s, {len(trials)} trials completed",
+        "",
+        f"Hand-made DS-CNN `{baseline['name']}`: val {baseline['val_accuracy']:.2%}, test "
+        f"{baseline['test_accuracy']:.2%}, {baseline['instructions']:,.0f} instructions, "
+        f"{baseline['flash_bytes']:,} B flash, {baseline['ram_bytes']:,} B RAM.",
+        "",
+        "Every cost measured on the board; ratios are the hand-made model's figure over "
+        "the candidate's (2.0 = half the instructions).",
+        "",
+        "| " + " | ".join(cols) + " |",
+        "|" + "---|" * len(cols),
+    ]
     for t in front:
         lines.append("| " + " | ".join(str(t[c]) for c in cols) + " |")
-    lines += ["", f"Goal (>= 2x fewer instructions within 1 point, validation): "
-              f"{'met by ' + best['name'] if best else 'not met'}."]
+    lines += [
+        "",
+        f"Goal (>= 2x fewer instructions within 1 point, validation): "
+        f"{'met by ' + best['name'] if best else 'not met'}.",
+    ]
     (args.out / "search_kws.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

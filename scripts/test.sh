@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 # lint and the public API's types first: seconds, and a finding fails the run
 .venv/bin/ruff check . || exit 1
+.venv/bin/ruff format --check . || exit 1
 .venv/bin/mypy || exit 1
 # firmware/ C layout (.clang-format; generated and hand-laid assembly files are listed in
 # .clang-format-ignore)

@@ -26,9 +26,11 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """A test module that imports onnx2tf at collection sets TF_USE_LEGACY_KERAS=1 for the
     whole run, and every later Keras test fails to load its models: stop at once instead."""
     if os.environ.get("TF_USE_LEGACY_KERAS") != _LEGACY_KERAS:
-        raise pytest.UsageError("collecting the tests set TF_USE_LEGACY_KERAS (a module "
-                                "imported onnx2tf): check the extra with importlib.util."
-                                "find_spec instead of importing it")
+        raise pytest.UsageError(
+            "collecting the tests set TF_USE_LEGACY_KERAS (a module "
+            "imported onnx2tf): check the extra with importlib.util."
+            "find_spec instead of importing it"
+        )
 
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,8 +47,9 @@ def mlperf_path(key: str) -> Path:
     """Path of an MLPerf Tiny model; skips the test when ../shared is absent."""
     path = MLPERF_DIR / MLPERF_MODELS[key]
     if not path.is_file():
-        pytest.skip(f"MLPerf Tiny model {path} is absent (../shared/models/mlperf-tiny "
-                    "beside the repository holds them)")
+        pytest.skip(
+            f"MLPerf Tiny model {path} is absent (../shared/models/mlperf-tiny beside the repository holds them)"
+        )
     return path
 
 
@@ -86,8 +89,7 @@ def renode_missing() -> str | None:
     import shutil
 
     if not RENODE_TARBALL.is_file():
-        return (f"Renode tarball {RENODE_TARBALL} is absent (../shared/thirdparty beside the "
-                "repository holds it)")
+        return f"Renode tarball {RENODE_TARBALL} is absent (../shared/thirdparty beside the repository holds it)"
     from tinydeploy.targets.renode import MONO_INSTALL
 
     if shutil.which("mono") is None:
@@ -113,12 +115,12 @@ def renode_launcher() -> Path:
         partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
         shutil.rmtree(partial, ignore_errors=True)
         with tarfile.open(RENODE_TARBALL) as tar:
-            if hasattr(tarfile, "tar_filter"):   # Python >= 3.10.12 / 3.11.4
+            if hasattr(tarfile, "tar_filter"):  # Python >= 3.10.12 / 3.11.4
                 tar.extractall(partial, filter="tar")
             else:
                 tar.extractall(partial)
         try:
-            partial.rename(folder)           # atomic: a parallel session may win the race
+            partial.rename(folder)  # atomic: a parallel session may win the race
         except OSError:
             shutil.rmtree(partial, ignore_errors=True)
     return launcher

@@ -21,11 +21,14 @@ import flatbuffers
 import numpy as np
 from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
 
-_TYPES = {"int8": fb.TensorType.INT8, "int32": fb.TensorType.INT32,
-          "float32": fb.TensorType.FLOAT32, "int64": fb.TensorType.INT64,
-          "bool": fb.TensorType.BOOL}
-_NP = {"int8": np.int8, "int32": np.int32, "float32": np.float32, "int64": np.int64,
-       "bool": np.bool_}
+_TYPES = {
+    "int8": fb.TensorType.INT8,
+    "int32": fb.TensorType.INT32,
+    "float32": fb.TensorType.FLOAT32,
+    "int64": fb.TensorType.INT64,
+    "bool": fb.TensorType.BOOL,
+}
+_NP = {"int8": np.int8, "int32": np.int32, "float32": np.float32, "int64": np.int64, "bool": np.bool_}
 
 
 class Graph:
@@ -37,10 +40,16 @@ class Graph:
         self.ops: list[fb.OperatorT] = []
         self.codes: list[int] = []
 
-    def tensor(self, shape: list[int], scale: float | list[float] | None = None,
-               zp: int | list[int] = 0,
-               dtype: str = "int8", data: np.ndarray | None = None, axis: int = 0,
-               name: str | None = None) -> int:
+    def tensor(
+        self,
+        shape: list[int],
+        scale: float | list[float] | None = None,
+        zp: int | list[int] = 0,
+        dtype: str = "int8",
+        data: np.ndarray | None = None,
+        axis: int = 0,
+        name: str | None = None,
+    ) -> int:
         t = fb.TensorT()
         t.name = (name or f"t{len(self.tensors)}").encode()
         t.shape = list(shape)
@@ -61,24 +70,27 @@ class Graph:
         self.tensors.append(t)
         return len(self.tensors) - 1
 
-    def input(self, shape: list[int], scale: float | None = None, zp: int = 0,
-              dtype: str = "int8") -> int:
+    def input(self, shape: list[int], scale: float | None = None, zp: int = 0, dtype: str = "int8") -> int:
         return self.tensor(shape, scale, zp, dtype)
 
-    def const(self, values: Any, dtype: str = "int32", shape: list[int] | None = None,
-              scale: float | list[float] | None = None, zp: int | list[int] = 0,
-              axis: int = 0) -> int:
+    def const(
+        self,
+        values: Any,
+        dtype: str = "int32",
+        shape: list[int] | None = None,
+        scale: float | list[float] | None = None,
+        zp: int | list[int] = 0,
+        axis: int = 0,
+    ) -> int:
         arr = np.asarray(values, dtype=_NP[dtype])
-        return self.tensor(list(arr.shape) if shape is None else shape, scale, zp, dtype, arr,
-                           axis)
+        return self.tensor(list(arr.shape) if shape is None else shape, scale, zp, dtype, arr, axis)
 
     @staticmethod
     def tensor_type(dtype: str) -> int:
         """The schema's TensorType of ``dtype`` (option fields such as outputType)."""
         return int(_TYPES[dtype])
 
-    def op(self, name: str, inputs: list[int], outputs: list[int], options: str | None = None,
-           **fields: Any) -> None:
+    def op(self, name: str, inputs: list[int], outputs: list[int], options: str | None = None, **fields: Any) -> None:
         code = getattr(fb.BuiltinOperator, name)
         if code not in self.codes:
             self.codes.append(code)
@@ -115,8 +127,14 @@ class Graph:
         return bytes(b.Output())
 
 
-def check_model(raw: bytes, out_dir: Path, inputs: int = 20, seed: int = 0,
-                kernels: str = "reference", data: np.ndarray | None = None) -> dict[str, Any]:
+def check_model(
+    raw: bytes,
+    out_dir: Path,
+    inputs: int = 20,
+    seed: int = 0,
+    kernels: str = "reference",
+    data: np.ndarray | None = None,
+) -> dict[str, Any]:
     """Compile ``raw`` with the AOT compiler and compare it with tflite-micro on the host
     (on ``data``, else on ``inputs`` random inputs)."""
     from tinydeploy.compile import check, compile_model
@@ -141,8 +159,18 @@ def new_ops_model(seed: int = 0) -> bytes:
     w = g.const(rng.integers(-127, 128, [8, 3, 3, 4]), "int8", scale=ws, zp=[0] * 8)
     b = g.const(rng.integers(-500, 500, [8]), "int32", scale=[0.04 * s for s in ws], zp=[0] * 8)
     conv = g.tensor([1, 8, 8, 8], 0.3, 0)
-    g.op("CONV_2D", [x, w, b], [conv], "Conv2DOptions", padding=0, strideW=1, strideH=1,
-         dilationWFactor=1, dilationHFactor=1, fusedActivationFunction=0)
+    g.op(
+        "CONV_2D",
+        [x, w, b],
+        [conv],
+        "Conv2DOptions",
+        padding=0,
+        strideW=1,
+        strideH=1,
+        dilationWFactor=1,
+        dilationHFactor=1,
+        fusedActivationFunction=0,
+    )
     hs = g.tensor([1, 8, 8, 8], 0.15, -100)
     g.op("HARD_SWISH", [conv], [hs])
     q = (0.12, -90)
@@ -155,24 +183,25 @@ def new_ops_model(seed: int = 0) -> bytes:
     sub = g.tensor([1, 8, 8, 8], 0.15, -30)
     g.op("SUB", [mx, hs], [sub], "SubOptions", fusedActivationFunction=0)
     sq = g.tensor([1, 8, 8, 8], 0.1, -30)
-    g.op("SQUARED_DIFFERENCE", [sub, g.const(rng.integers(-128, 128, [8]), "int8", scale=0.03,
-                                             zp=1)], [sq])
+    g.op("SQUARED_DIFFERENCE", [sub, g.const(rng.integers(-128, 128, [8]), "int8", scale=0.03, zp=1)], [sq])
     pr = g.tensor([1, 8, 8, 8], 0.1, -30)
-    g.op("PRELU", [sub, g.const(rng.integers(-128, 128, [1, 1, 8]), "int8", scale=0.004,
-                                 zp=0)], [pr])
+    g.op("PRELU", [sub, g.const(rng.integers(-128, 128, [1, 1, 8]), "int8", scale=0.004, zp=0)], [pr])
     mn = g.tensor([1, 8, 8, 8], 0.1, -30)
     g.op("MINIMUM", [pr, sq], [mn])
     q = (0.1, -30)
     tr = g.tensor([1, 8, 8, 8], *q)
     g.op("TRANSPOSE", [mn, g.const([0, 2, 1, 3])], [tr])
     ss = g.tensor([1, 4, 4, 8], *q)
-    g.op("STRIDED_SLICE", [tr, g.const([0, 0, 1, 0]), g.const([1, 8, 8, 8]),
-                           g.const([1, 2, 2, 1])], [ss], "StridedSliceOptions")
+    g.op(
+        "STRIDED_SLICE",
+        [tr, g.const([0, 0, 1, 0]), g.const([1, 8, 8, 8]), g.const([1, 2, 2, 1])],
+        [ss],
+        "StridedSliceOptions",
+    )
     d2s = g.tensor([1, 8, 8, 2], *q)
     g.op("DEPTH_TO_SPACE", [ss], [d2s], "DepthToSpaceOptions", blockSize=2)
     mp = g.tensor([1, 10, 10, 2], *q)
-    g.op("MIRROR_PAD", [d2s, g.const([[0, 0], [1, 1], [1, 1], [0, 0]])], [mp],
-         "MirrorPadOptions", mode=0)
+    g.op("MIRROR_PAD", [d2s, g.const([[0, 0], [1, 1], [1, 1], [0, 0]])], [mp], "MirrorPadOptions", mode=0)
     rs = g.tensor([1, 5, 15, 2], *q)
     g.op("RESIZE_NEAREST_NEIGHBOR", [mp, g.const([5, 15])], [rs], "ResizeNearestNeighborOptions")
     halves = [g.tensor([1, 5, 15, 1], *q) for _ in range(2)]
@@ -196,11 +225,17 @@ def more_ops_model(seed: int = 0) -> bytes:
     w = g.const(rng.integers(-127, 128, [6, 2, 2, 6]), "int8", scale=ws, zp=[0] * 6)
     b = g.const(rng.integers(-300, 300, [6]), "int32", scale=[0.04 * s for s in ws], zp=[0] * 6)
     tc = g.tensor([1, 8, 8, 6], 0.05, 3)
-    g.op("TRANSPOSE_CONV", [g.const([1, 8, 8, 6]), w, x, b], [tc], "TransposeConvOptions",
-         padding=1, strideW=2, strideH=2)
+    g.op(
+        "TRANSPOSE_CONV",
+        [g.const([1, 8, 8, 6]), w, x, b],
+        [tc],
+        "TransposeConvOptions",
+        padding=1,
+        strideW=2,
+        strideH=2,
+    )
     rb = g.tensor([1, 6, 6, 6], 0.05, 3)
-    g.op("RESIZE_BILINEAR", [tc, g.const([6, 6])], [rb], "ResizeBilinearOptions",
-         halfPixelCenters=True)
+    g.op("RESIZE_BILINEAR", [tc, g.const([6, 6])], [rb], "ResizeBilinearOptions", halfPixelCenters=True)
     l2 = g.tensor([1, 6, 6, 6], 1 / 128, 0)
     g.op("L2_NORMALIZATION", [rb], [l2], "L2NormOptions")
     seq = g.tensor([1, 36, 6], 1 / 128, 0)
@@ -214,8 +249,7 @@ def more_ops_model(seed: int = 0) -> bytes:
     gap = g.tensor([1, 36, 1], 0.05, 0)
     g.op("SUB", [sm, mx], [gap], "SubOptions", fusedActivationFunction=0)
     dv = g.tensor([1, 36, 1], 0.05, 0)
-    g.op("DIV", [gap, g.const([90], "int8", scale=0.01, zp=0)], [dv], "DivOptions",
-         fusedActivationFunction=0)
+    g.op("DIV", [gap, g.const([90], "int8", scale=0.01, zp=0)], [dv], "DivOptions", fusedActivationFunction=0)
     rl = g.tensor([1, 36, 1], 0.05, -128)
     g.op("RELU", [dv], [rl])
     rs = g.tensor([1, 36, 1], 0.02, -128)
@@ -253,8 +287,13 @@ def extra_ops_model(seed: int = 0) -> bytes:
     bc = g.tensor([2, 3, 4], *q)
     g.op("BROADCAST_TO", [rmin, g.const([2, 3, 4])], [bc])
     mul = g.tensor([2, 3, 4], 0.05, 0)
-    g.op("MUL", [bc, g.const(rng.integers(-128, 128, [4]), "int8", scale=0.01, zp=0)], [mul],
-         "MulOptions", fusedActivationFunction=0)
+    g.op(
+        "MUL",
+        [bc, g.const(rng.integers(-128, 128, [4]), "int8", scale=0.01, zp=0)],
+        [mul],
+        "MulOptions",
+        fusedActivationFunction=0,
+    )
     y = g.tensor([2, 3, 4], 16 / 256, 127)
     g.op("LOG_SOFTMAX", [mul], [y])
     return g.build([x], [y])
@@ -283,13 +322,11 @@ def typed_ops_model(seed: int = 0) -> bytes:
     neither = g.tensor([2, 5, 12], dtype="bool")
     g.op("LOGICAL_NOT", [either], [neither])
     sel = g.tensor([2, 5, 12], *q)
-    g.op("SELECT_V2", [neither, x, g.const(rng.integers(-128, 128, [12]), "int8", scale=0.05,
-                                            zp=3)], [sel])
+    g.op("SELECT_V2", [neither, x, g.const(rng.integers(-128, 128, [12]), "int8", scale=0.05, zp=3)], [sel])
     am = g.tensor([2, 5, 12], *q)
     g.op("MAXIMUM", [sel, g.const(np.full([12], -20), "int8", scale=0.05, zp=3)], [am])
     y = g.tensor([2, 12], dtype="int32")
-    g.op("ARG_MIN", [am, g.const([1])], [y], "ArgMinOptions",
-         outputType=Graph.tensor_type("int32"))
+    g.op("ARG_MIN", [am, g.const([1])], [y], "ArgMinOptions", outputType=Graph.tensor_type("int32"))
     return g.build([x], [y])
 
 
@@ -304,8 +341,7 @@ def bool_ops_model(seed: int = 0) -> bytes:
     eq = g.tensor([1, 6, 8], dtype="bool")
     g.op("EQUAL", [x, r], [eq])
     idx = g.tensor([1, 8], dtype="int32")
-    g.op("ARG_MAX", [x, g.const([1])], [idx], "ArgMaxOptions",
-         outputType=Graph.tensor_type("int32"))
+    g.op("ARG_MAX", [x, g.const([1])], [idx], "ArgMaxOptions", outputType=Graph.tensor_type("int32"))
     lt = g.tensor([1, 6, 8], dtype="bool")
     g.op("LESS", [r, g.const([0], "int8", scale=0.02, zp=-5)], [lt])
     ge = g.tensor([1, 6, 8], dtype="bool")
@@ -319,8 +355,7 @@ def bool_ops_model(seed: int = 0) -> bytes:
     c = g.tensor([1, 6, 8], dtype="bool")
     g.op("LOGICAL_OR", [b, hit], [c])
     y = g.tensor([1, 6, 8], dtype="bool")
-    g.op("LOGICAL_OR", [c, g.const([[True], [False], [False], [True], [False], [False]], "bool")],
-         [y])
+    g.op("LOGICAL_OR", [c, g.const([[True], [False], [False], [True], [False], [False]], "bool")], [y])
     return g.build([x], [y])
 
 
@@ -331,18 +366,15 @@ def lookup_ops_model(seed: int = 0) -> bytes:
     g = Graph()
     x = g.input([1, 4, 6], 0.05, 3)
     cs = g.tensor([1, 4, 6], 0.2, -10)
-    g.op("CUMSUM", [x, g.const([2], "int32", shape=[])], [cs], "CumsumOptions", exclusive=True,
-         reverse=False)
+    g.op("CUMSUM", [x, g.const([2], "int32", shape=[])], [cs], "CumsumOptions", exclusive=True, reverse=False)
     s2b = g.tensor([2, 2, 6], 0.2, -10)
     g.op("SPACE_TO_BATCH_ND", [cs, g.const([2]), g.const([[0, 0]])], [s2b])
     idx = g.tensor([2, 2], dtype="int32")
-    g.op("ARG_MAX", [s2b, g.const([2])], [idx], "ArgMaxOptions",
-         outputType=Graph.tensor_type("int32"))
+    g.op("ARG_MAX", [s2b, g.const([2])], [idx], "ArgMaxOptions", outputType=Graph.tensor_type("int32"))
     ids = g.tensor([4], dtype="int32")
     g.op("RESHAPE", [idx, g.const([4])], [ids], "ReshapeOptions", newShape=[4])
     emb = g.tensor([4, 5], 0.02, -4)
-    g.op("EMBEDDING_LOOKUP", [ids, g.const(rng.integers(-128, 128, [6, 5]), "int8", scale=0.02,
-                                           zp=-4)], [emb])
+    g.op("EMBEDDING_LOOKUP", [ids, g.const(rng.integers(-128, 128, [6, 5]), "int8", scale=0.02, zp=-4)], [emb])
     y = g.tensor([4, 5], dtype="int32")
     g.op("CAST", [emb], [y])
     return g.build([x], [y])

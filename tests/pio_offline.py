@@ -69,13 +69,12 @@ class Unavailable(Exception):
 @dataclass(frozen=True)
 class PioOffline:
     core_dir: Path
-    env: dict[str, str]          # the variables set in os.environ for the session
-    setup_seconds: float         # time spent laying out the folder (0 when cached)
+    env: dict[str, str]  # the variables set in os.environ for the session
+    setup_seconds: float  # time spent laying out the folder (0 when cached)
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("TINYDEPLOY_TEST_CACHE")
-                or Path.home() / ".cache" / "tinydeploy-tests").expanduser()
+    return Path(os.environ.get("TINYDEPLOY_TEST_CACHE") or Path.home() / ".cache" / "tinydeploy-tests").expanduser()
 
 
 def pio_executable() -> Path:
@@ -114,13 +113,16 @@ def _check_scons_version(label: str) -> None:
 
     wanted = get_core_dependencies()["tool-scons"]
     if semantic_version.Version(label) not in semantic_version.SimpleSpec(wanted):
-        raise Unavailable(f"PlatformIO wants tool-scons {wanted}; the installed SCons is "
-                          f"tool-scons {label} (pip install a matching scons)")
+        raise Unavailable(
+            f"PlatformIO wants tool-scons {wanted}; the installed SCons is "
+            f"tool-scons {label} (pip install a matching scons)"
+        )
 
 
 def _gcc_version(bin_dir: Path) -> str:
-    out = subprocess.run([str(bin_dir / "arm-none-eabi-gcc"), "-dumpfullversion"],
-                         capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [str(bin_dir / "arm-none-eabi-gcc"), "-dumpfullversion"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     return out
 
 
@@ -132,68 +134,99 @@ def _key(bin_dir: Path, scons_label: str) -> str:
     for tarball in (PLATFORMS_TARBALL, MBED_TARBALL):
         st = tarball.stat()
         h.update(f"{tarball.name}:{st.st_size}:{int(st.st_mtime)}\n".encode())
-    h.update(f"{LAYOUT_VERSION}:{platformio.__version__}:{scons_label}:{bin_dir}:"
-             f"{_gcc_version(bin_dir)}\n".encode())
+    h.update(f"{LAYOUT_VERSION}:{platformio.__version__}:{scons_label}:{bin_dir}:{_gcc_version(bin_dir)}\n".encode())
     return h.hexdigest()[:16]
 
 
-def _write_package(folder: Path, name: str, version: str, pkg_type: str, description: str,
-                   owner: str = "platformio") -> None:
+def _write_package(
+    folder: Path, name: str, version: str, pkg_type: str, description: str, owner: str = "platformio"
+) -> None:
     """A package as PlatformIO's registry installs it: package.json + .piopm."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "package.json").write_text(json.dumps(
-        {"name": name, "version": version, "description": description, "system": "*"},
-        indent=1))
-    (folder / ".piopm").write_text(json.dumps(
-        {"type": pkg_type, "name": name, "version": version,
-         "spec": {"owner": owner, "id": None, "name": name, "requirements": None,
-                  "uri": None}}))
+    (folder / "package.json").write_text(
+        json.dumps({"name": name, "version": version, "description": description, "system": "*"}, indent=1)
+    )
+    (folder / ".piopm").write_text(
+        json.dumps(
+            {
+                "type": pkg_type,
+                "name": name,
+                "version": version,
+                "spec": {"owner": owner, "id": None, "name": name, "requirements": None, "uri": None},
+            }
+        )
+    )
 
 
-def _layout(core: Path, bin_dir: Path, scons_dir: Path, scons_label: str,
-            env: dict[str, str]) -> None:
+def _layout(core: Path, bin_dir: Path, scons_dir: Path, scons_label: str, env: dict[str, str]) -> None:
     packages = core / "packages"
     gcc = _gcc_version(bin_dir)
     for i, version in enumerate(TOOLCHAIN_VERSIONS):
         # PlatformIO keeps further versions of one package in <name>@<version>/
         folder = packages / ("toolchain-gccarmnoneeabi" + (f"@{version}" if i else ""))
-        _write_package(folder, "toolchain-gccarmnoneeabi", f"{version}+gcc.{gcc}", "tool",
-                       f"the system arm-none-eabi GCC {gcc} ({bin_dir})")
+        _write_package(
+            folder,
+            "toolchain-gccarmnoneeabi",
+            f"{version}+gcc.{gcc}",
+            "tool",
+            f"the system arm-none-eabi GCC {gcc} ({bin_dir})",
+        )
         (folder / "bin").mkdir()
         for tool in sorted(bin_dir.glob("arm-none-eabi-*")):
             (folder / "bin" / tool.name).symlink_to(tool)
 
     scons = packages / "tool-scons"
     _write_package(scons, "tool-scons", scons_label, "tool", "SCons from PyPI")
-    shutil.copytree(scons_dir, scons / "scons-local" / "SCons",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(scons_dir, scons / "scons-local" / "SCons", ignore=shutil.ignore_patterns("__pycache__"))
     (scons / "scons.py").write_text(
         "import os, sys\n"
         "sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "
         "'scons-local'))\n"
         "import SCons.Script.Main\n"
-        "SCons.Script.Main.main()\n")
+        "SCons.Script.Main.main()\n"
+    )
 
     for name, version in PLACEHOLDERS.items():
-        _write_package(packages / name, name, f"{version}+placeholder", "tool",
-                       "placeholder: no upload or image conversion tool offline")
+        _write_package(
+            packages / name,
+            name,
+            f"{version}+placeholder",
+            "tool",
+            "placeholder: no upload or image conversion tool offline",
+        )
 
     mbed = packages / "framework-arduino-mbed"
     with tarfile.open(MBED_TARBALL) as tar:
         tar.extractall(packages / "_mbed", filter="tar")
     (packages / "_mbed" / "ArduinoCore-mbed").rename(mbed)
     (packages / "_mbed").rmdir()
-    _write_package(mbed, "framework-arduino-mbed", MBED_VERSION, "framework",
-                   "ArduinoCore-mbed 4.6.0 (../shared/thirdparty/arduino-mbed.tar.xz)")
+    _write_package(
+        mbed,
+        "framework-arduino-mbed",
+        MBED_VERSION,
+        "framework",
+        "ArduinoCore-mbed 4.6.0 (../shared/thirdparty/arduino-mbed.tar.xz)",
+    )
 
     with tarfile.open(PLATFORMS_TARBALL) as tar:
         tar.extractall(core / "_platforms", filter="tar")
     for folder in PLATFORM_DIRS.values():
         # --skip-dependencies: the packages are already here; without it pio asks the registry
-        proc = subprocess.run([str(pio_executable()), "pkg", "install", "-g",
-                               "--skip-dependencies", "-p",
-                               f"file://{core / '_platforms' / 'platformio-platforms' / folder}"],
-                              env=env, capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            [
+                str(pio_executable()),
+                "pkg",
+                "install",
+                "-g",
+                "--skip-dependencies",
+                "-p",
+                f"file://{core / '_platforms' / 'platformio-platforms' / folder}",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"pio pkg install {folder} failed:\n{proc.stdout}{proc.stderr}")
     shutil.rmtree(core / "_platforms")
@@ -201,8 +234,7 @@ def _layout(core: Path, bin_dir: Path, scons_dir: Path, scons_label: str,
         # as the registry installs it: owned by platformio, not tied to the (deleted) folder
         meta_path = core / "platforms" / name / ".piopm"
         meta = json.loads(meta_path.read_text())
-        meta["spec"] = {"owner": "platformio", "id": None, "name": name, "requirements": None,
-                        "uri": None}
+        meta["spec"] = {"owner": "platformio", "id": None, "name": name, "requirements": None, "uri": None}
         meta_path.write_text(json.dumps(meta))
 
 
@@ -226,8 +258,10 @@ def prepare(root: Path | None = None) -> PioOffline:
     """Lay out (or find) the offline core folder; Unavailable when a source is absent."""
     for tarball in (PLATFORMS_TARBALL, MBED_TARBALL):
         if not tarball.is_file():
-            raise Unavailable(f"{tarball} is absent (../shared/thirdparty beside the "
-                              "repository holds the PlatformIO platforms and the mbed core)")
+            raise Unavailable(
+                f"{tarball} is absent (../shared/thirdparty beside the "
+                "repository holds the PlatformIO platforms and the mbed core)"
+            )
     pio_executable()
     bin_dir = _toolchain_bin()
     scons_dir, scons_label = _scons()
@@ -246,8 +280,7 @@ def prepare(root: Path | None = None) -> PioOffline:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{root / 'platformio.lock'} held for "
-                                       f"{LOCK_TIMEOUT_S:g} s") from None
+                    raise RuntimeError(f"{root / 'platformio.lock'} held for {LOCK_TIMEOUT_S:g} s") from None
                 time.sleep(0.2)
         if done.is_file():
             return PioOffline(core, env, 0.0)

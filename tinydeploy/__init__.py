@@ -17,16 +17,40 @@ __version__ = "0.1.0"
 import sys as _sys
 import types as _types
 
-from tinydeploy.api import (compile, compress, convert, export, flash, fpga, generate, inspect,
-                            profile)
+from tinydeploy.api import compile, compress, convert, export, flash, fpga, generate, inspect, profile
 from tinydeploy.errors import TinyDeployError
-from tinydeploy.results import (CompileResult, CompressResult, ExportResult, FlashReport,
-                                FpgaReport, ModelReport, ProfileReport, ProjectResult)
+from tinydeploy.results import (
+    CompileResult,
+    CompressResult,
+    ExportResult,
+    FlashReport,
+    FpgaReport,
+    ModelReport,
+    ProfileReport,
+    ProjectResult,
+)
 
-__all__ = ["__version__", "convert", "inspect", "compile", "generate", "export", "flash",
-           "profile", "compress", "fpga", "TinyDeployError", "ModelReport", "CompileResult",
-           "ProjectResult", "ExportResult", "FlashReport", "ProfileReport", "CompressResult",
-           "FpgaReport"]
+__all__ = [
+    "__version__",
+    "convert",
+    "inspect",
+    "compile",
+    "generate",
+    "export",
+    "flash",
+    "profile",
+    "compress",
+    "fpga",
+    "TinyDeployError",
+    "ModelReport",
+    "CompileResult",
+    "ProjectResult",
+    "ExportResult",
+    "FlashReport",
+    "ProfileReport",
+    "CompressResult",
+    "FpgaReport",
+]
 
 
 class _Package(_types.ModuleType):

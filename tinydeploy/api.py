@@ -15,16 +15,22 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from tinydeploy.errors import (DataError, InputFileError, ModelFormatError, TinyDeployError,
-                               UnsupportedOpError)
-from tinydeploy.results import (CompileResult, CompressResult, ExportResult, FlashReport,
-                                FpgaReport, ModelReport, ProfileReport, ProjectResult)
+from tinydeploy.errors import DataError, InputFileError, ModelFormatError, TinyDeployError, UnsupportedOpError
+from tinydeploy.results import (
+    CompileResult,
+    CompressResult,
+    ExportResult,
+    FlashReport,
+    FpgaReport,
+    ModelReport,
+    ProfileReport,
+    ProjectResult,
+)
 
 PathLike = str | Path
 Progress = Callable[[str], None]
 
-__all__ = ["convert", "inspect", "compile", "generate", "export", "flash", "profile",
-           "compress", "fpga"]
+__all__ = ["convert", "inspect", "compile", "generate", "export", "flash", "profile", "compress", "fpga"]
 
 
 # the command line of the CLI run (set by tinydeploy.cli); reports of Python calls name
@@ -54,8 +60,10 @@ def _as_files(model: Any, data: Any, suffix: str = ".keras") -> Iterator[tuple[P
             model_path = Path(tmp) / f"{getattr(model, 'name', None) or 'model'}{suffix}"
             model.save(model_path)
         else:
-            raise InputFileError("pass a path (.keras, .h5, SavedModel folder, .tflite) or a "
-                                 "keras.Model", path=f"<{type(model).__name__}>")
+            raise InputFileError(
+                "pass a path (.keras, .h5, SavedModel folder, .tflite) or a keras.Model",
+                path=f"<{type(model).__name__}>",
+            )
         yield model_path, _array_file(data, Path(tmp) / "data.npy")
 
 
@@ -118,9 +126,17 @@ def _check_out(out_dir: PathLike | None, force: bool, inputs: tuple[Path | None,
         check_output_dir(out_dir, force, inputs)
 
 
-def convert(model: Any, data: Any = None, *, out_dir: PathLike | None = None,
-            io: str = "int8", calibrate: str | None = None, force: bool = False,
-            example_input: Any = None, progress: Progress = _quiet) -> ModelReport:
+def convert(
+    model: Any,
+    data: Any = None,
+    *,
+    out_dir: PathLike | None = None,
+    io: str = "int8",
+    calibrate: str | None = None,
+    force: bool = False,
+    example_input: Any = None,
+    progress: Progress = _quiet,
+) -> ModelReport:
     """Convert a Keras / SavedModel / .tflite model to a fully int8 .tflite.
 
     ``model``: a path or an in-memory ``keras.Model``; ``data``: representative samples,
@@ -147,29 +163,38 @@ def convert(model: Any, data: Any = None, *, out_dir: PathLike | None = None,
     # raised after the model is written: the user still gets the file to look at.
     refused: TinyDeployError | None = None
     source = model if _is_torch(model) else None
-    with _as_files(model if source is None else "<torch.nn.Module>", data) as (model_path,
-                                                                               data_path):
+    with _as_files(model if source is None else "<torch.nn.Module>", data) as (model_path, data_path):
         if source is None:
             _check_samples(model_path, data_path)
         progress(f"converting {model_path.name}")
-        result = convert_model(model_path if source is None else source, data_path, io=io,
-                               calibrate=calibrate, example_input=example_input)
-        extra = {"conversion": {
-            "source_kind": result.source_kind, "calibration": result.calibration,
-            "samples": result.calibration_samples, "io": io, "warnings": result.warnings}}
+        result = convert_model(
+            model_path if source is None else source, data_path, io=io, calibrate=calibrate, example_input=example_input
+        )
+        extra = {
+            "conversion": {
+                "source_kind": result.source_kind,
+                "calibration": result.calibration,
+                "samples": result.calibration_samples,
+                "io": io,
+                "warnings": result.warnings,
+            }
+        }
         try:
             if result.float_tflite is not None and data_path is not None:
                 progress("comparing float and int8 outputs")
-                samples = result.to_model_layout(fit_to_input(
-                    load_samples(data_path), result.source_input_shape,
-                    str(data if isinstance(data, (str, Path)) else "<data>")))
+                samples = result.to_model_layout(
+                    fit_to_input(
+                        load_samples(data_path),
+                        result.source_input_shape,
+                        str(data if isinstance(data, (str, Path)) else "<data>"),
+                    )
+                )
                 agree = agreement(result.float_tflite, result.tflite, samples, result.model)
             progress("measuring the TFLite Micro arena")
             report = model_report(result.model, result.tflite, agree, extra=extra)
         except (ModelFormatError, UnsupportedOpError) as exc:
             refused = exc
-            report = model_report(result.model, result.tflite, agree, extra=extra,
-                                  tflm_error=str(exc))
+            report = model_report(result.model, result.tflite, agree, extra=extra, tflm_error=str(exc))
     _made_by(report, f"convert({_shown(model)}, ...)")
     written = None
     if out_dir is not None:
@@ -195,8 +220,7 @@ def _write_reports(folder: Path, result: Any) -> None:
     (folder / "report.html").write_text(result.html())
 
 
-def inspect(model: PathLike, *, float_model: PathLike | None = None,
-            data: Any = None) -> ModelReport:
+def inspect(model: PathLike, *, float_model: PathLike | None = None, data: Any = None) -> ModelReport:
     """Ops, shapes, params, MACs and the TFLite Micro arena of a .tflite model; with the
     float source model and samples, the float-vs-int8 agreement too."""
     from tinydeploy.model.agreement import agreement
@@ -207,28 +231,38 @@ def inspect(model: PathLike, *, float_model: PathLike | None = None,
 
     model = Path(model)
     if source_kind(model) != "tflite":
-        raise InputFileError("is a Keras/SavedModel model; inspect reads a .tflite: run "
-                             f"`tinydeploy convert {model} --data SAMPLES` first",
-                             path=str(model))
+        raise InputFileError(
+            "is a Keras/SavedModel model; inspect reads a .tflite: run "
+            f"`tinydeploy convert {model} --data SAMPLES` first",
+            path=str(model),
+        )
     ir = read_model(model)
     raw = model.read_bytes()
     if (float_model is None) != (data is None):
-        raise DataError("agreement needs both float_model (--float-model) and data (--data)",
-                        path=str(float_model or "<data>"))
+        raise DataError(
+            "agreement needs both float_model (--float-model) and data (--data)", path=str(float_model or "<data>")
+        )
     agree = None
     if float_model is not None:
         with _as_files(float_model, data) as (_, data_path):
             assert data_path is not None
-            samples = fit_to_input(load_samples(data_path), ir.input_tensors[0].shape,
-                                   str(data_path))
+            samples = fit_to_input(load_samples(data_path), ir.input_tensors[0].shape, str(data_path))
         agree = agreement(float_tflite(float_model), raw, samples)
     report = model_report(ir, raw, agree)
     _made_by(report, f"inspect({str(model)!r})")
     return ModelReport.of(report, raw)
 
 
-def compile(model: PathLike, out_dir: PathLike, *, check: int = 0, kernels: str = "auto",
-            board: str | None = None, remat: bool = True, force: bool = False) -> CompileResult:
+def compile(
+    model: PathLike,
+    out_dir: PathLike,
+    *,
+    check: int = 0,
+    kernels: str = "auto",
+    board: str | None = None,
+    remat: bool = True,
+    force: bool = False,
+) -> CompileResult:
     """Compile an int8 .tflite ahead of time to C (model.c, model.h, compiled.json,
     runtime/, report.json/md/html) with a static memory plan. ``kernels="auto"`` picks
     them for ``board``'s core (SIMD on a DSP core), else the portable reference kernels.
@@ -255,39 +289,53 @@ def compile(model: PathLike, out_dir: PathLike, *, check: int = 0, kernels: str 
         final = Path(out_dir)
 
         def moved(path: Path) -> str:  # a staged file where it will live
-            return str(final / path.relative_to(staging)) if path.is_relative_to(staging) \
-                else str(path)
+            return str(final / path.relative_to(staging)) if path.is_relative_to(staging) else str(path)
 
         report = _compiled_report(m.name, m.sha256, staged, tflm, final)
-        report.update({
-            "files": [moved(p) for p in (staged.model_c, *staged.headers, staged.metadata)],
-            "sources": [moved(p) for p in staged.sources],
-            "include_dirs": [moved(p) for p in staged.include_dirs],
-        })
+        report.update(
+            {
+                "files": [moved(p) for p in (staged.model_c, *staged.headers, staged.metadata)],
+                "sources": [moved(p) for p in staged.sources],
+                "include_dirs": [moved(p) for p in staged.include_dirs],
+            }
+        )
         if checked is not None:
             report["check"] = checked
         _made_by(report, f"compile({str(model)!r}, {str(out_dir)!r}, ...)")
         result = CompileResult(
-            report=report, out_dir=final, name=m.name, arena_bytes=staged.arena_bytes,
-            tflm_arena_bytes=tflm, weights_bytes=staged.weights_bytes,
+            report=report,
+            out_dir=final,
+            name=m.name,
+            arena_bytes=staged.arena_bytes,
+            tflm_arena_bytes=tflm,
+            weights_bytes=staged.weights_bytes,
             exact_match_rate=checked["exact_match_rate"] if checked else None,
-            max_abs_diff=checked["max_abs_diff"] if checked else None)
+            max_abs_diff=checked["max_abs_diff"] if checked else None,
+        )
         _write_reports(staging, result)
     return result
 
 
-def _compiled_report(name: str, sha256: str, compiled: Any, tflm_arena: int | None,
-                     out_dir: Path) -> dict[str, Any]:
+def _compiled_report(name: str, sha256: str, compiled: Any, tflm_arena: int | None, out_dir: Path) -> dict[str, Any]:
     """What compile and export both report of the compiled model: the memory plan's
     sizes, the kernel set and why, and each op's kernel."""
     return {
-        "model": name, "sha256": sha256, "runtime": "aot", "out_dir": str(out_dir),
-        "arena_bytes": compiled.arena_bytes, "tflm_arena_bytes": tflm_arena,
+        "model": name,
+        "sha256": sha256,
+        "runtime": "aot",
+        "out_dir": str(out_dir),
+        "arena_bytes": compiled.arena_bytes,
+        "tflm_arena_bytes": tflm_arena,
         "arena_ratio": round(compiled.arena_bytes / tflm_arena, 4) if tflm_arena else None,
-        "weights_bytes": compiled.weights_bytes, "params_bytes": compiled.params_bytes,
-        "ops": len(compiled.ops), "kernels": compiled.kernels,
-        "kernel_choice": compiled.kernel_choice, "input": compiled.input,
-        "output": compiled.output, "op_kernels": [_op_kernel(o) for o in compiled.ops]}
+        "weights_bytes": compiled.weights_bytes,
+        "params_bytes": compiled.params_bytes,
+        "ops": len(compiled.ops),
+        "kernels": compiled.kernels,
+        "kernel_choice": compiled.kernel_choice,
+        "input": compiled.input,
+        "output": compiled.output,
+        "op_kernels": [_op_kernel(o) for o in compiled.ops],
+    }
 
 
 def _op_kernel(entry: dict[str, Any]) -> dict[str, Any]:
@@ -300,16 +348,23 @@ def _op_kernel(entry: dict[str, Any]) -> dict[str, Any]:
         notes.append(f"no SIMD kernel: {entry['dsp_skipped']}")
     if entry.get("recomputes"):
         r = entry["recomputes"]
-        notes.append(f"recomputes {r['tensor']} from op #{r['from_op']} "
-                     f"({r['line_buffer_bytes']:,} B line buffer)")
-    return {"index": entry["index"], "op": entry["op"], "kernel": entry["kernel"],
-            "note": "; ".join(notes)}
+        notes.append(f"recomputes {r['tensor']} from op #{r['from_op']} ({r['line_buffer_bytes']:,} B line buffer)")
+    return {"index": entry["index"], "op": entry["op"], "kernel": entry["kernel"], "note": "; ".join(notes)}
 
 
-def generate(model: Any, out_dir: PathLike, *, board: str = "qemu-m4", data: Any = None,
-             runtime: str = "auto", example: str | None = None, mlperf_id: str | None = None,
-             force: bool = False, note: Progress = _quiet,
-             **runtime_options: Any) -> ProjectResult:
+def generate(
+    model: Any,
+    out_dir: PathLike,
+    *,
+    board: str = "qemu-m4",
+    data: Any = None,
+    runtime: str = "auto",
+    example: str | None = None,
+    mlperf_id: str | None = None,
+    force: bool = False,
+    note: Progress = _quiet,
+    **runtime_options: Any,
+) -> ProjectResult:
     """Write a complete firmware project for ``board`` into out_dir/project (no build):
     a Makefile project (QEMU, host) or a PlatformIO + Arduino project.
 
@@ -330,8 +385,7 @@ def generate(model: Any, out_dir: PathLike, *, board: str = "qemu-m4", data: Any
         prepared = prepare_model(model_path, data_path)
     how = "pio run -t upload" if target.build == "platformio" else "make"
     project = Path(out_dir) / "project"
-    report: dict[str, Any] = {"board": target.id, "model": prepared.model.name,
-                              "project": str(project), "build": how}
+    report: dict[str, Any] = {"board": target.id, "model": prepared.model.name, "project": str(project), "build": how}
     with _output(out_dir, force) as staging:
         if example:
             generate_example(prepared, target, example, staging, note=note)
@@ -342,21 +396,37 @@ def generate(model: Any, out_dir: PathLike, *, board: str = "qemu-m4", data: Any
             if line:
                 note(line)
             report["runtime"], report["runtime_choice"] = choice.runtime, choice.as_dict()
-            generate_project(prepared, target, choice.runtime, staging, note=note,
-                             mlperf_id=mlperf_id, **runtime_options)
-        report["files"] = sorted(str(f.relative_to(staging / "project"))
-                                 for f in (staging / "project").rglob("*") if f.is_file())
+            generate_project(
+                prepared, target, choice.runtime, staging, note=note, mlperf_id=mlperf_id, **runtime_options
+            )
+        report["files"] = sorted(
+            str(f.relative_to(staging / "project")) for f in (staging / "project").rglob("*") if f.is_file()
+        )
         _made_by(report, f"generate({_shown(model)}, {str(out_dir)!r}, board={board!r}, ...)")
-        result = ProjectResult(report=report, out_dir=Path(out_dir), board=target.id,
-                               runtime=report["runtime"], project_dir=project,
-                               build_command=how)
+        result = ProjectResult(
+            report=report,
+            out_dir=Path(out_dir),
+            board=target.id,
+            runtime=report["runtime"],
+            project_dir=project,
+            build_command=how,
+        )
         _write_reports(staging, result)
     return result
 
 
-def export(model: Any, out_dir: PathLike, *, format: str, board: str | None = None,
-           name: str | None = None, kernels: str = "auto", data: Any = None,
-           force: bool = False, seed: int = 0) -> ExportResult:
+def export(
+    model: Any,
+    out_dir: PathLike,
+    *,
+    format: str,
+    board: str | None = None,
+    name: str | None = None,
+    kernels: str = "auto",
+    data: Any = None,
+    force: bool = False,
+    seed: int = 0,
+) -> ExportResult:
     """Compile ``model`` (AOT) and write it as a library for your own application:
     ``format="arduino"`` (an Arduino / PlatformIO library) or ``"c"`` (CMakeLists.txt +
     tinydeploy_model.mk). ``board``: choose the kernels for its core (SIMD on a DSP
@@ -371,8 +441,7 @@ def export(model: Any, out_dir: PathLike, *, format: str, board: str | None = No
     from tinydeploy.policy import check_model_fits, choose_kernels, kernel_options
 
     if format not in FORMATS:
-        raise DataError(f"--format must be one of {', '.join(FORMATS)}, not {format!r}",
-                        path=str(model))
+        raise DataError(f"--format must be one of {', '.join(FORMATS)}, not {format!r}", path=str(model))
     choose_kernels(kernels)
     target = resolve_board(board) if board is not None else None  # BoardError lists the ids
     _check_out(out_dir, force, _inputs(model, data))
@@ -384,31 +453,45 @@ def export(model: Any, out_dir: PathLike, *, format: str, board: str | None = No
     with tempfile.TemporaryDirectory(prefix="td-export-") as tmp:
         compiled = compile_model(prepared.model, Path(tmp) / "compiled", **options)
         if target is not None:
-            check_model_fits(target, compiled.weights_bytes + compiled.params_bytes,
-                             compiled.arena_bytes, what="the model's data and arena")
+            check_model_fits(
+                target,
+                compiled.weights_bytes + compiled.params_bytes,
+                compiled.arena_bytes,
+                what="the model's data and arena",
+            )
         ref = Reference(prepared.raw, prepared.model)
         x = random_inputs(ref, 1, seed)[0]
         out = ref.run(x).reshape(-1)
         real = x.astype(np.float32) if x.dtype != np.int8 else _dequantized(x, compiled.input)
         sample = SampleInput(real=real, top_class=int(np.argmax(out)), output=out)
         dest = Path(out_dir)
-        report = _compiled_report(prepared.model.name, prepared.model.sha256, compiled,
-                                  tflm_arena_bytes(prepared.raw), dest)
+        report = _compiled_report(
+            prepared.model.name, prepared.model.sha256, compiled, tflm_arena_bytes(prepared.raw), dest
+        )
         with _output(out_dir, force) as staging:
-            lib = export_library(compiled, format, staging, name=name, board=target,
-                                 sample=sample)
+            lib = export_library(compiled, format, staging, name=name, board=target, sample=sample)
 
             def moved(p: Path) -> Path:
                 return dest / p.relative_to(lib.out_dir)
 
-            report.update({"name": lib.name, "format": format,
-                           "board": target.id if target is not None else None,
-                           "header": str(moved(lib.header)),
-                           "sources": [str(moved(p)) for p in lib.sources]})
+            report.update(
+                {
+                    "name": lib.name,
+                    "format": format,
+                    "board": target.id if target is not None else None,
+                    "header": str(moved(lib.header)),
+                    "sources": [str(moved(p)) for p in lib.sources],
+                }
+            )
             _made_by(report, f"export({_shown(model)}, {str(out_dir)!r}, format={format!r}, ...)")
-            result = ExportResult(report=report, out_dir=dest, name=lib.name, format=format,
-                                  header=moved(lib.header),
-                                  sources=tuple(moved(p) for p in lib.sources))
+            result = ExportResult(
+                report=report,
+                out_dir=dest,
+                name=lib.name,
+                format=format,
+                header=moved(lib.header),
+                sources=tuple(moved(p) for p in lib.sources),
+            )
             _write_reports(staging, result)
     return result
 
@@ -420,11 +503,25 @@ def _dequantized(q: Any, io: dict[str, Any]) -> Any:
     return np.float32(io["scale"]) * (q.astype(np.float32) - np.float32(io["zero_point"]))
 
 
-def flash(model: Any, board: str = "qemu-m4", *, out_dir: PathLike | None = None,
-          data: Any = None, labels: Any = None, check: int = 20, runs: int = 10, runtime: str = "auto",
-          kernels: str = "auto", calibrate: str | None = None, port: str | None = None,
-          mlperf_id: str | None = None, force: bool = False, progress: Progress = _quiet,
-          note: Progress = _quiet, **runtime_options: Any) -> FlashReport:
+def flash(
+    model: Any,
+    board: str = "qemu-m4",
+    *,
+    out_dir: PathLike | None = None,
+    data: Any = None,
+    labels: Any = None,
+    check: int = 20,
+    runs: int = 10,
+    runtime: str = "auto",
+    kernels: str = "auto",
+    calibrate: str | None = None,
+    port: str | None = None,
+    mlperf_id: str | None = None,
+    force: bool = False,
+    progress: Progress = _quiet,
+    note: Progress = _quiet,
+    **runtime_options: Any,
+) -> FlashReport:
     """The whole pipeline on a board: convert (a Keras / SavedModel model, with ``data``),
     compile, build, run, check ``check`` inputs against tflite-micro, measure ``runs``
     timed inferences.
@@ -449,16 +546,29 @@ def flash(model: Any, board: str = "qemu-m4", *, out_dir: PathLike | None = None
         raise DataError("check must be >= 0 and runs >= 1", path=str(model))
     check_mlperf_id("", mlperf_id)  # a bad id fails before the model is read
     _check_out(out_dir, force, _inputs(model, data, labels))
-    with _as_files(model, data) as (model_path, data_path), \
-            tempfile.TemporaryDirectory(prefix="td-labels-") as tmp, \
-            _output(out_dir, force) as staging:
+    with (
+        _as_files(model, data) as (model_path, data_path),
+        tempfile.TemporaryDirectory(prefix="td-labels-") as tmp,
+        _output(out_dir, force) as staging,
+    ):
         _check_samples(model_path, data_path)
-        report = run_pipeline(model_path, board, staging, runtime=runtime, check=check,
-                              runs=runs, data=data_path,
-                              labels=_array_file(labels, Path(tmp) / "labels.npy"),
-                              calibrate=calibrate, port=port,
-                              kernels=kernels, mlperf_id=mlperf_id, progress=progress,
-                              note=note, **runtime_options)
+        report = run_pipeline(
+            model_path,
+            board,
+            staging,
+            runtime=runtime,
+            check=check,
+            runs=runs,
+            data=data_path,
+            labels=_array_file(labels, Path(tmp) / "labels.npy"),
+            calibrate=calibrate,
+            port=port,
+            kernels=kernels,
+            mlperf_id=mlperf_id,
+            progress=progress,
+            note=note,
+            **runtime_options,
+        )
         if not isinstance(model, (str, Path)):
             report["model"]["path"] = f"<{type(model).__name__}>"
         report["out_dir"] = None if out_dir is None else str(out_dir)
@@ -468,9 +578,17 @@ def flash(model: Any, board: str = "qemu-m4", *, out_dir: PathLike | None = None
     return result
 
 
-def profile(model: Any, board: str = "qemu-m4", *, out_dir: PathLike | None = None,
-            data: Any = None, kernels: str = "auto", force: bool = False,
-            progress: Progress = _quiet, note: Progress = _quiet) -> ProfileReport:
+def profile(
+    model: Any,
+    board: str = "qemu-m4",
+    *,
+    out_dir: PathLike | None = None,
+    data: Any = None,
+    kernels: str = "auto",
+    force: bool = False,
+    progress: Progress = _quiet,
+    note: Progress = _quiet,
+) -> ProfileReport:
     """Exact emulated instructions (or timer ticks) per op: the firmware built with
     per-op counters, one inference, the table with MACs and instructions per MAC."""
     import json
@@ -483,13 +601,10 @@ def profile(model: Any, board: str = "qemu-m4", *, out_dir: PathLike | None = No
     choose_kernels(kernels)
     target = resolve_board(board)
     _check_out(out_dir, force, _inputs(model, data))
-    with _as_files(model, data) as (model_path, data_path), \
-            _output(out_dir, force) as staging:
-        report = run_profile(model_path, target.id, staging, kernels=kernels, data=data_path,
-                             progress=progress)
+    with _as_files(model, data) as (model_path, data_path), _output(out_dir, force) as staging:
+        report = run_profile(model_path, target.id, staging, kernels=kernels, data=data_path, progress=progress)
         meta = staging / "compiled" / METADATA_NAME
-        report["kernel_choice"] = (json.loads(meta.read_text()).get("kernel_choice")
-                                   if meta.is_file() else None)
+        report["kernel_choice"] = json.loads(meta.read_text()).get("kernel_choice") if meta.is_file() else None
         line = kernel_note(report["kernel_choice"], target)
         if line:
             note(line)
@@ -502,9 +617,15 @@ def profile(model: Any, board: str = "qemu-m4", *, out_dir: PathLike | None = No
     return result
 
 
-def compress(model: Any, data: PathLike, *, out_dir: PathLike | None = None,
-             force: bool = False, progress: Progress = _quiet,
-             **options: Any) -> CompressResult:
+def compress(
+    model: Any,
+    data: PathLike,
+    *,
+    out_dir: PathLike | None = None,
+    force: bool = False,
+    progress: Progress = _quiet,
+    **options: Any,
+) -> CompressResult:
     """Fine-tune a float Keras model (a path or a ``keras.Model``) into a smaller one and
     write an int8 .tflite whose weights ``flash`` stores packed.
 
@@ -523,8 +644,9 @@ def compress(model: Any, data: PathLike, *, out_dir: PathLike | None = None,
     known = set(Options.__dataclass_fields__)
     unknown = sorted(set(options) - known)
     if unknown:
-        raise CompressSettingError(f"unknown option(s) {', '.join(unknown)}; known: "
-                                   f"{', '.join(sorted(known))}", setting=unknown[0])
+        raise CompressSettingError(
+            f"unknown option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}", setting=unknown[0]
+        )
     student = options.pop("student", None)
     opts = Options(**options)
     opts.validate()
@@ -533,18 +655,25 @@ def compress(model: Any, data: PathLike, *, out_dir: PathLike | None = None,
     opts.student = None if student is None else _keras(student)
     _check_out(out_dir, force, _inputs(model, data, student))  # before minutes of training
     result = run_compress(keras_model, ds, opts, progress=progress)
-    summary = dict(result.summary(), model=str(model) if isinstance(model, (str, Path))
-                   else getattr(model, "name", "<keras.Model>"),
-                   out_dir=None if out_dir is None else str(out_dir))
+    summary = dict(
+        result.summary(),
+        model=str(model) if isinstance(model, (str, Path)) else getattr(model, "name", "<keras.Model>"),
+        out_dir=None if out_dir is None else str(out_dir),
+    )
     if out_dir is not None:
         with _output(out_dir, force) as staging:
             result.model.save(staging / "compressed.keras")
             (staging / "model.tflite").write_bytes(result.tflite)
             (staging / "compress.json").write_text(json.dumps(summary, indent=2) + "\n")
-    return CompressResult(report=summary, out_dir=None if out_dir is None else Path(out_dir),
-                          tflite=result.tflite, keras_model=result.model,
-                          float_accuracy=result.float_accuracy,
-                          int8_accuracy=result.int8_accuracy, steps=tuple(result.steps))
+    return CompressResult(
+        report=summary,
+        out_dir=None if out_dir is None else Path(out_dir),
+        tflite=result.tflite,
+        keras_model=result.model,
+        float_accuracy=result.float_accuracy,
+        int8_accuracy=result.int8_accuracy,
+        steps=tuple(result.steps),
+    )
 
 
 def _keras(model: Any) -> Any:
@@ -559,9 +688,19 @@ def _keras(model: Any) -> Any:
     return tf.keras.models.load_model(model, compile=False)
 
 
-def fpga(model: Any, out_dir: PathLike, *, data: Any = None, config: PathLike | None = None,
-         layer_precision: list[str] | None = None, samples: int = 200, synth: bool = False,
-         force: bool = False, progress: Progress = _quiet, **settings: Any) -> FpgaReport:
+def fpga(
+    model: Any,
+    out_dir: PathLike,
+    *,
+    data: Any = None,
+    config: PathLike | None = None,
+    layer_precision: list[str] | None = None,
+    samples: int = 200,
+    synth: bool = False,
+    force: bool = False,
+    progress: Progress = _quiet,
+    **settings: Any,
+) -> FpgaReport:
     """Convert a Keras model to a Vivado/Vitis HLS project with hls4ml, C-simulate it
     against the float model and estimate its resources (an estimate, not synthesis).
 
@@ -576,11 +715,9 @@ def fpga(model: Any, out_dir: PathLike, *, data: Any = None, config: PathLike | 
     if samples < 1:
         raise ConfigError(f"must be at least 1, not {samples}", where="samples")
     _check_out(out_dir, force, _inputs(model, data, config))
-    with _as_files(model, data) as (model_path, data_path), \
-            _output(out_dir, force) as staging:
+    with _as_files(model, data) as (model_path, data_path), _output(out_dir, force) as staging:
         progress(f"converting {model_path.name} with hls4ml and C-simulating")
-        report = run_fpga(model_path, cfg, staging, data=data_path, samples=samples,
-                          synth=synth)
+        report = run_fpga(model_path, cfg, staging, data=data_path, samples=samples, synth=synth)
         result = FpgaReport.of(report, Path(out_dir))
         _write_reports(staging, result)
         _repoint(staging, Path(out_dir))

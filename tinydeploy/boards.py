@@ -16,8 +16,7 @@ from typing import Optional, Union, get_args, get_origin
 from tinydeploy.errors import BoardError
 from tinydeploy.resources import boards_dir
 
-CPUS = ("cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55",
-        "host", "xtensa-lx7")
+CPUS = ("cortex-m0", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55", "host", "xtensa-lx7")
 MVE_CPUS = ("cortex-m55",)  # the cpus that may have Helium (key 'mve')
 PLATFORMS = ("qemu", "renode", "platformio", "host")
 BUILDS = ("make", "platformio")
@@ -31,38 +30,38 @@ class Board:
 
     id: str
     name: str
-    cpu: str                      # one of CPUS
-    fpu: bool                     # single-precision (or better) FPU present and used
-    dsp: bool                     # Armv7E-M / Armv8-M DSP extension
-    clock_hz: int                 # core clock; the rate of the cycle/tick counter
+    cpu: str  # one of CPUS
+    fpu: bool  # single-precision (or better) FPU present and used
+    dsp: bool  # Armv7E-M / Armv8-M DSP extension
+    clock_hz: int  # core clock; the rate of the cycle/tick counter
     flash_origin: int
     flash_bytes: int
     ram_origin: int
     ram_bytes: int
-    stack_bytes: int              # stack reserved at the top of RAM, painted at boot
-    platform: str                 # one of PLATFORMS: where the firmware runs
-    build: str                    # one of BUILDS
-    hal: str                      # folder under firmware/hal/
-    timer: str                    # one of TIMERS: what the firmware counts time with
+    stack_bytes: int  # stack reserved at the top of RAM, painted at boot
+    platform: str  # one of PLATFORMS: where the firmware runs
+    build: str  # one of BUILDS
+    hal: str  # folder under firmware/hal/
+    timer: str  # one of TIMERS: what the firmware counts time with
     baud: int
-    uart_base: Optional[int] = None       # console UART base address (bare-metal HALs)
-    uart_clock_hz: Optional[int] = None   # UART PCLK when it differs from clock_hz
-    tick_hz: Optional[int] = None         # tick counter rate when it differs from clock_hz
+    uart_base: Optional[int] = None  # console UART base address (bare-metal HALs)
+    uart_clock_hz: Optional[int] = None  # UART PCLK when it differs from clock_hz
+    tick_hz: Optional[int] = None  # tick counter rate when it differs from clock_hz
     qemu_machine: Optional[str] = None
     qemu_cpu: Optional[str] = None
     # more qemu-system-arm arguments; {flash_bytes}/{ram_bytes} are the profile's values
     qemu_args: Optional[str] = None
     qemu_icount_shift: Optional[int] = None  # -icount shift (targets.qemu's default if absent)
     renode_platform: Optional[str] = None  # .repl file, relative to the Renode folder
-    renode_uart: Optional[str] = None      # the console UART's name there (sysbus.uart0)
+    renode_uart: Optional[str] = None  # the console UART's name there (sysbus.uart0)
     pio_platform: Optional[str] = None
     pio_board: Optional[str] = None
     pio_framework: Optional[str] = None
-    tflm_lib_dep: Optional[str] = None   # PlatformIO library for TFLite Micro off Cortex-M (Cortex-M: generated)
-    tflm_header: Optional[str] = None    # header that library wants included first
+    tflm_lib_dep: Optional[str] = None  # PlatformIO library for TFLite Micro off Cortex-M (Cortex-M: generated)
+    tflm_header: Optional[str] = None  # header that library wants included first
     usb_vid: Optional[int] = None
     usb_pid: Optional[int] = None
-    microphone: Optional[str] = None     # "pdm": a PDM microphone (the keyword-spotting sketch's)
+    microphone: Optional[str] = None  # "pdm": a PDM microphone (the keyword-spotting sketch's)
     # Armv8.1-M M-profile vector extension (Helium, integer at least): --kernels auto
     # takes the mve kernels (compile/mve.py)
     mve: bool = False
@@ -89,8 +88,7 @@ def _base_type(annotation: object) -> tuple[type, bool]:
 def _check(data: dict[str, object], path: Path) -> dict[str, object]:
     unknown = sorted(set(data) - set(_SCHEMA))
     if unknown:
-        raise BoardError(f"unknown key '{unknown[0]}' (known keys: {', '.join(_SCHEMA)})",
-                         path=str(path))
+        raise BoardError(f"unknown key '{unknown[0]}' (known keys: {', '.join(_SCHEMA)})", path=str(path))
     out: dict[str, object] = {}
     for name, field in _SCHEMA.items():
         kind, optional = _base_type(field.type)
@@ -101,11 +99,11 @@ def _check(data: dict[str, object], path: Path) -> dict[str, object]:
         value = data[name]
         # bool is an int in Python: reject it where an int is wanted, and vice versa.
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise BoardError(f"key '{name}' must be {kind.__name__}, not "
-                             f"{type(value).__name__} ({value!r})", path=str(path))
+            raise BoardError(
+                f"key '{name}' must be {kind.__name__}, not {type(value).__name__} ({value!r})", path=str(path)
+            )
         if name in _CHOICES and value not in _CHOICES[name]:
-            raise BoardError(f"key '{name}' = {value!r} is not one of: "
-                             f"{', '.join(_CHOICES[name])}", path=str(path))
+            raise BoardError(f"key '{name}' = {value!r} is not one of: {', '.join(_CHOICES[name])}", path=str(path))
         if kind is int and value < 0:  # type: ignore[operator]
             raise BoardError(f"key '{name}' must not be negative ({value})", path=str(path))
         out[name] = value
@@ -113,26 +111,33 @@ def _check(data: dict[str, object], path: Path) -> dict[str, object]:
         if out.get(key) == 0:
             raise BoardError(f"key '{key}' must be > 0", path=str(path))
     if out["stack_bytes"] >= out["ram_bytes"]:  # type: ignore[operator]
-        raise BoardError(f"key 'stack_bytes' ({out['stack_bytes']}) must be smaller than "
-                         f"'ram_bytes' ({out['ram_bytes']})", path=str(path))
+        raise BoardError(
+            f"key 'stack_bytes' ({out['stack_bytes']}) must be smaller than 'ram_bytes' ({out['ram_bytes']})",
+            path=str(path),
+        )
     if out.get("mve") and out["cpu"] not in MVE_CPUS:
-        raise BoardError(f"key 'mve' = true needs an Armv8.1-M cpu ({', '.join(MVE_CPUS)}), "
-                         f"not {out['cpu']!r}", path=str(path))
+        raise BoardError(
+            f"key 'mve' = true needs an Armv8.1-M cpu ({', '.join(MVE_CPUS)}), not {out['cpu']!r}", path=str(path)
+        )
     if out["id"] != path.stem:
-        raise BoardError(f"key 'id' = {out['id']!r} must match the file name '{path.stem}'",
-                         path=str(path))
+        raise BoardError(f"key 'id' = {out['id']!r} must match the file name '{path.stem}'", path=str(path))
     if "qemu_args" in out:
         try:
             str(out["qemu_args"]).format(**out)
         except (KeyError, IndexError, ValueError) as exc:
-            raise BoardError(f"key 'qemu_args' = {out['qemu_args']!r}: bad placeholder {exc} "
-                             "(use profile keys such as {flash_bytes})", path=str(path))
-    needs = {"qemu": ("qemu_machine", "uart_base"), "renode": ("renode_platform", "renode_uart", "uart_base"),
-             "platformio": ("pio_platform", "pio_board", "pio_framework")}
+            raise BoardError(
+                f"key 'qemu_args' = {out['qemu_args']!r}: bad placeholder {exc} "
+                "(use profile keys such as {flash_bytes})",
+                path=str(path),
+            )
+    needs = {
+        "qemu": ("qemu_machine", "uart_base"),
+        "renode": ("renode_platform", "renode_uart", "uart_base"),
+        "platformio": ("pio_platform", "pio_board", "pio_framework"),
+    }
     for key in needs.get(str(out["platform"]), ()):
         if key not in out:
-            raise BoardError(f"missing key '{key}' (required for platform "
-                             f"'{out['platform']}')", path=str(path))
+            raise BoardError(f"missing key '{key}' (required for platform '{out['platform']}')", path=str(path))
     return out
 
 
@@ -160,6 +165,5 @@ def load_board(board_id: str = DEFAULT_BOARD, directory: Optional[Path] = None) 
     path = folder / f"{board_id}.toml"
     if "/" in board_id or not path.is_file():
         known = ", ".join(sorted(p.stem for p in folder.glob("*.toml")))
-        raise BoardError(f"unknown board '{board_id}'; known boards: {known}",
-                         path=str(folder))
+        raise BoardError(f"unknown board '{board_id}'; known boards: {known}", path=str(folder))
     return load_board_file(path)

@@ -21,19 +21,30 @@ def boards_cmd(as_json: bool = typer.Option(False, "--json", help="Print one JSO
 
     boards = list_boards()
     if as_json:
-        typer.echo(json.dumps([{k: v for k, v in b.__dict__.items() if k != "path"}
-                               for b in boards]))
+        typer.echo(json.dumps([{k: v for k, v in b.__dict__.items() if k != "path"} for b in boards]))
         return
     table = Table(title="boards")
-    for col, justify in (("id", "left"), ("name", "left"), ("cpu", "left"),
-                         ("clock", "right"), ("flash", "right"), ("RAM", "right"),
-                         ("platform", "left")):
+    for col, justify in (
+        ("id", "left"),
+        ("name", "left"),
+        ("cpu", "left"),
+        ("clock", "right"),
+        ("flash", "right"),
+        ("RAM", "right"),
+        ("platform", "left"),
+    ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for b in boards:
         cpu = b.cpu + ("F" if b.fpu and b.cpu.startswith("cortex-m4") else "")
-        table.add_row(b.id + (" (default)" if b.id == DEFAULT_BOARD else ""), b.name, cpu,
-                      f"{b.clock_hz / 1e6:g} MHz", _size(b.flash_bytes), _size(b.ram_bytes),
-                      b.platform)
+        table.add_row(
+            b.id + (" (default)" if b.id == DEFAULT_BOARD else ""),
+            b.name,
+            cpu,
+            f"{b.clock_hz / 1e6:g} MHz",
+            _size(b.flash_bytes),
+            _size(b.ram_bytes),
+            b.platform,
+        )
     console.print(table)
 
 

@@ -15,17 +15,23 @@ from typing import Any
 
 import numpy as np
 
-C_RESERVED = frozenset("""
+C_RESERVED = frozenset(
+    """
 auto break case char const continue default do double else enum extern float for goto if
 inline int long register restrict return short signed sizeof static struct switch typedef
 union unsigned void volatile while _Alignas _Alignof _Atomic _Bool _Complex _Generic
 _Imaginary _Noreturn _Static_assert _Thread_local bool true false NULL main
 int8_t int16_t int32_t int64_t uint8_t uint16_t uint32_t uint64_t size_t
-""".split())
+""".split()
+)
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_RANGES = {"int8_t": (-128, 127), "int32_t": (-(1 << 31), (1 << 31) - 1),
-           "uint32_t": (0, (1 << 32) - 1), "uint8_t": (0, 255)}
+_RANGES = {
+    "int8_t": (-128, 127),
+    "int32_t": (-(1 << 31), (1 << 31) - 1),
+    "uint32_t": (0, (1 << 32) - 1),
+    "uint8_t": (0, 255),
+}
 
 
 class CGenError(ValueError):
@@ -54,7 +60,7 @@ def sanitize(name: str, prefix: str = "t_") -> str:
         ident = prefix + ident
     if len(ident) > MAX_IDENTIFIER:
         digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        ident = ident[:MAX_IDENTIFIER - 9].rstrip("_") + "_" + digest
+        ident = ident[: MAX_IDENTIFIER - 9].rstrip("_") + "_" + digest
     return identifier(ident)
 
 
@@ -107,8 +113,7 @@ def array_body(values: np.ndarray, ctype: str, per_line: int = 16, indent: str =
     if vals.size and (int(vals.min()) < lo or int(vals.max()) > hi):
         raise CGenError(f"array values out of range for {ctype}")
     items = [int_literal(v, ctype) for v in vals.tolist()]
-    lines = [indent + ", ".join(items[i:i + per_line]) + ","
-             for i in range(0, len(items), per_line)]
+    lines = [indent + ", ".join(items[i : i + per_line]) + "," for i in range(0, len(items), per_line)]
     return "\n".join(lines) if lines else indent + "0,"
 
 
@@ -142,6 +147,7 @@ def struct_initializer(fields: dict[str, Any], refs: set[str], indent: str = "")
 
 def hex_bytes(data: bytes, per_line: int = 16, indent: str = "  ") -> str:
     """Array body for raw bytes: ``0x1c, 0x00, ...`` lines of ``per_line`` values."""
-    lines = [indent + ", ".join(f"0x{b:02x}" for b in data[i:i + per_line]) + ","
-             for i in range(0, len(data), per_line)]
+    lines = [
+        indent + ", ".join(f"0x{b:02x}" for b in data[i : i + per_line]) + "," for i in range(0, len(data), per_line)
+    ]
     return "\n".join(lines) if lines else indent + "0,"

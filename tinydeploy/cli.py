@@ -50,15 +50,16 @@ EXAMPLES = {
     "inspect": "tinydeploy inspect model.tflite --float-model model.keras --data samples.npy",
     "compile": "tinydeploy compile model.tflite -o td-out/compiled --board qemu-m4 --check 20",
     "boards": "tinydeploy boards --json",
-    "flash": ("tinydeploy flash model.keras --data samples.npy --labels labels.npy "
-              "--board qemu-m4 --check 20 -o td-out/run"),
+    "flash": (
+        "tinydeploy flash model.keras --data samples.npy --labels labels.npy --board qemu-m4 --check 20 -o td-out/run"
+    ),
     "generate": "tinydeploy generate model.tflite --board nano33ble -o td-out/nano",
     "export": "tinydeploy export model.tflite --format arduino --board nano33ble -o td-out/lib",
     "profile": "tinydeploy profile model.tflite --board qemu-m4 --top 5",
-    "compress": ("tinydeploy compress model.keras --data train.npz --prune 0.75 --bits 4 "
-                 "-o td-out/small"),
-    "search": ("tinydeploy search --data train.npz --board qemu-m4 --trials 40 "
-               "--study sqlite:///search.db -o td-out/search"),
+    "compress": ("tinydeploy compress model.keras --data train.npz --prune 0.75 --bits 4 -o td-out/small"),
+    "search": (
+        "tinydeploy search --data train.npz --board qemu-m4 --trials 40 --study sqlite:///search.db -o td-out/search"
+    ),
     "fpga": "tinydeploy fpga model.keras --data samples.npy -o td-out/hls",
     "help": "tinydeploy help flash",
 }
@@ -67,27 +68,38 @@ EXAMPLES = {
 def _choices() -> dict[str, Callable[[], Any]]:
     """Options whose values come from one list in the stage that checks them: --help
     shows that list (the stage's check keeps its one-line error for anything else)."""
+
     def runtimes() -> Any:
         from tinydeploy.policy import RUNTIMES
+
         return RUNTIMES
 
     def kernels() -> Any:
         from tinydeploy.compile import KERNEL_MODES
+
         return KERNEL_MODES
 
     def formats() -> Any:
         from tinydeploy.codegen.export import FORMATS
+
         return FORMATS
 
     def fpga(name: str) -> Callable[[], Any]:
         def values() -> Any:
             from tinydeploy.fpga import config
+
             return tuple(getattr(config, name))
+
         return values
 
-    return {"--runtime": runtimes, "--kernels": kernels, "--format": formats,
-            "--strategy": fpga("STRATEGIES"), "--io-type": fpga("IO_TYPES"),
-            "--backend": fpga("BACKENDS")}
+    return {
+        "--runtime": runtimes,
+        "--kernels": kernels,
+        "--format": formats,
+        "--strategy": fpga("STRATEGIES"),
+        "--io-type": fpga("IO_TYPES"),
+        "--backend": fpga("BACKENDS"),
+    }
 
 
 def _teach(group: Any) -> Any:
@@ -136,12 +148,15 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    debug: bool = typer.Option(False, "--debug", help="Show the full traceback on errors, "
-                               "and TensorFlow's own log lines."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors and what "
-                               "--json asks for: no progress, tables or notes."),
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                 help="Print the version and exit."),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show the full traceback on errors, and TensorFlow's own log lines."
+    ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Print only errors and what --json asks for: no progress, tables or notes."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     if debug:
         os.environ["TINYDEPLOY_DEBUG"] = "1"
@@ -155,8 +170,10 @@ def _root(
                     out.width = 160  # a file or a pipe: tables as wide as they need
 
 
-def help_cmd(ctx: typer.Context, command: Optional[str] = typer.Argument(
-        None, help="The command whose help to show (none: the list of commands).")) -> None:
+def help_cmd(
+    ctx: typer.Context,
+    command: Optional[str] = typer.Argument(None, help="The command whose help to show (none: the list of commands)."),
+) -> None:
     """Show the help of a command, as `tinydeploy CMD --help` does."""
     root = ctx.find_root()
     group: Any = root.command
@@ -167,8 +184,9 @@ def help_cmd(ctx: typer.Context, command: Optional[str] = typer.Argument(
     if found is None:
         from tinydeploy.errors import ConfigError
 
-        raise ConfigError(f"no command {command!r}; the commands: "
-                          f"{', '.join(sorted(group.commands))}", where="tinydeploy help")
+        raise ConfigError(
+            f"no command {command!r}; the commands: {', '.join(sorted(group.commands))}", where="tinydeploy help"
+        )
     sub = type(root)(found, info_name=command, parent=root)
     typer.echo(found.get_help(sub))
 
@@ -198,8 +216,7 @@ def _run(argv: list[str] | None) -> int:
 
         import tinydeploy.api
 
-        tinydeploy.api.command_line = shlex.join(["tinydeploy", *(sys.argv[1:] if argv is None
-                                                                  else argv)])
+        tinydeploy.api.command_line = shlex.join(["tinydeploy", *(sys.argv[1:] if argv is None else argv)])
         command = _teach(typer.main.get_command(app))  # type: ignore[arg-type]
         code = command.main(args=argv, prog_name="tinydeploy", standalone_mode=False)
     except TinyDeployError as exc:

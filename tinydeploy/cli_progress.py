@@ -21,8 +21,9 @@ class _Lines:
     def update(self, text: str) -> None:
         if text != self.last:
             self.last = text
-            self.console.print(f"[{time.monotonic() - self.started:6.1f} s] {text}",
-                               markup=False, highlight=False, soft_wrap=True)
+            self.console.print(
+                f"[{time.monotonic() - self.started:6.1f} s] {text}", markup=False, highlight=False, soft_wrap=True
+            )
 
 
 @contextlib.contextmanager

@@ -58,9 +58,11 @@ class OutputExistsError(TinyDeployError):
 class ForeignFilesError(OutputExistsError):
     """A run would replace files in its output folder that tinydeploy did not write."""
 
-    template = ("{path}: holds {what} that tinydeploy did not write and this run would "
-                "replace; move them away or choose another -o folder (--force never "
-                "replaces them)")
+    template = (
+        "{path}: holds {what} that tinydeploy did not write and this run would "
+        "replace; move them away or choose another -o folder (--force never "
+        "replaces them)"
+    )
 
 
 class BoardError(TinyDeployError):

@@ -15,11 +15,15 @@ from tinydeploy.cli_progress import status as cli_status
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
-STAGE_TEXT = {"model": "reading / converting the model", "compile": "compiling the model",
-              "build": "building the firmware", "upload": "uploading to the board",
-              "run": "starting the target",
-              "check": "checking device outputs against tflite-micro",
-              "measure": "measuring latency and memory"}
+STAGE_TEXT = {
+    "model": "reading / converting the model",
+    "compile": "compiling the model",
+    "build": "building the firmware",
+    "upload": "uploading to the board",
+    "run": "starting the target",
+    "check": "checking device outputs against tflite-micro",
+    "measure": "measuring latency and memory",
+}
 
 
 def _summary(r: dict[str, Any]) -> Table:
@@ -36,10 +40,11 @@ def _summary(r: dict[str, Any]) -> Table:
     if r.get("flash"):
         f = r["flash"]
         row("  weights / runtime / other", f"{f['weights']:,} / {f['runtime']:,} / {f['other']:,}")
-    row(f"{name('ram_bytes')} ({name('static_ram_bytes')} + {name('stack_high_water_bytes')})",
-        f"{r['ram_bytes']:,} B")
-    row(f"  {name('arena_bytes')} (on the device / {name('tflm_arena_bytes')})",
-        f"{r['arena_bytes']:,} / {r['tflm_arena_bytes']:,} B")
+    row(f"{name('ram_bytes')} ({name('static_ram_bytes')} + {name('stack_high_water_bytes')})", f"{r['ram_bytes']:,} B")
+    row(
+        f"  {name('arena_bytes')} (on the device / {name('tflm_arena_bytes')})",
+        f"{r['arena_bytes']:,} / {r['tflm_arena_bytes']:,} B",
+    )
     row(f"  {name('stack_high_water_bytes')}", f"{r.get('stack_high_water_bytes', r['stack_bytes']):,} B")
     if "instructions_per_inference" in r:
         row(name("instructions_per_inference"), f"{r['instructions_per_inference']:,.0f}")
@@ -50,11 +55,12 @@ def _summary(r: dict[str, Any]) -> Table:
         row(name("latency_ms"), f"{r['latency_ms']:.3f} ms")
     c = r["check"]
     if c["inputs"]:
-        row(f"outputs vs tflite-micro ({c['inputs']} {_source(c)} inputs)",
-            f"{c['exact_match_rate']:.0%} exact, max diff {c['max_abs_diff']:g}")
+        row(
+            f"outputs vs tflite-micro ({c['inputs']} {_source(c)} inputs)",
+            f"{c['exact_match_rate']:.0%} exact, max diff {c['max_abs_diff']:g}",
+        )
     if c.get("accuracy") is not None:
-        row("top-1 accuracy (device / tflite-micro)",
-            f"{c['accuracy']:.1%} / {c['reference_accuracy']:.1%}")
+        row("top-1 accuracy (device / tflite-micro)", f"{c['accuracy']:.1%} / {c['reference_accuracy']:.1%}")
     return table
 
 
@@ -81,38 +87,64 @@ def _board_name(board: str) -> str:
 
 def flash_cmd(
     model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel/ONNX model with --data."),
-    board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`) "
-                              "or a board profile file (.toml)."),
-    runtime: str = typer.Option("auto", "--runtime", "-r", help="auto (default: aot when the AOT "
-                                "compiler runs every op, else tflm), aot or tflm."),
-    kernels: str = typer.Option("auto", "--kernels", help="AOT kernels: auto (mve on a board with "
-                                "Helium, the Cortex-M55; SIMD where the cpu has the DSP "
-                                "extension: dsp, or dsp-small when dsp's weights would "
-                                "take over 90% of the flash beside the firmware; else v7m on a Cortex-M3, "
-                                "v6m on an M0/M0+), reference, dsp, dsp-small (int8 weights in flash, "
-                                "slower), v7m or v6m (multiply-accumulate kernels without SIMD), mve (Helium)."),
+    board: str = typer.Option(
+        "qemu-m4", "--board", "-b", help="Board id (see `tinydeploy boards`) or a board profile file (.toml)."
+    ),
+    runtime: str = typer.Option(
+        "auto",
+        "--runtime",
+        "-r",
+        help="auto (default: aot when the AOT compiler runs every op, else tflm), aot or tflm.",
+    ),
+    kernels: str = typer.Option(
+        "auto",
+        "--kernels",
+        help="AOT kernels: auto (mve on a board with "
+        "Helium, the Cortex-M55; SIMD where the cpu has the DSP "
+        "extension: dsp, or dsp-small when dsp's weights would "
+        "take over 90% of the flash beside the firmware; else v7m on a Cortex-M3, "
+        "v6m on an M0/M0+), reference, dsp, dsp-small (int8 weights in flash, "
+        "slower), v7m or v6m (multiply-accumulate kernels without SIMD), mve (Helium).",
+    ),
     check: int = typer.Option(20, "--check", help="Inputs to compare with tflite-micro."),
     runs: int = typer.Option(10, "--runs", help="Timed inferences for the latency figure."),
-    data: Optional[Path] = typer.Option(None, "--data", "-d", help="Samples (.npy, .npz or a folder "
-                                        "of .npy): the calibration data of a Keras model, and the "
-                                        "inputs --check runs (random inputs only without --data)."),
-    labels: Optional[Path] = typer.Option(None, "--labels", help="One label per --data sample "
-                                          "(.npy of class indices or one-hot rows): report the "
-                                          "device's top-1 accuracy."),
+    data: Optional[Path] = typer.Option(
+        None,
+        "--data",
+        "-d",
+        help="Samples (.npy, .npz or a folder "
+        "of .npy): the calibration data of a Keras model, and the "
+        "inputs --check runs (random inputs only without --data).",
+    ),
+    labels: Optional[Path] = typer.Option(
+        None,
+        "--labels",
+        help="One label per --data sample (.npy of class indices or one-hot rows): report the device's top-1 accuracy.",
+    ),
     calibrate: Optional[str] = typer.Option(None, "--calibrate", help="'random' (smoke tests only)."),
     port: Optional[str] = typer.Option(None, "--port", "-p", help="Serial port of a real board."),
     tflm_source: Optional[Path] = typer.Option(
-        None, "--tflm-source", envvar="TINYDEPLOY_TFLM_SOURCE",
+        None,
+        "--tflm-source",
+        envvar="TINYDEPLOY_TFLM_SOURCE",
         help="Folder with the TFLite Micro source (tflite-micro.tar.xz + tflm-third-party.tar.xz, "
-             "or their extracted trees) [else downloaded once; cached]."),
-    tflm_kernels: str = typer.Option("auto", "--tflm-kernels", help="TFLite Micro kernels: auto "
-                                     "(cmsis_nn on Cortex-M, reference on the host), reference "
-                                     "or cmsis_nn."),
-    mlperf_id: Optional[str] = typer.Option(None, "--mlperf-id", help="Model id for the MLPerf "
-                                            "Tiny runner: kws01, vww01, ic01 or ad01 (the four "
-                                            "reference models are recognised by hash)."),
-    renode: Optional[Path] = typer.Option(None, "--renode", help="The renode launcher (or its "
-                                          "folder) for Renode boards [$TINYDEPLOY_RENODE, else PATH]."),
+        "or their extracted trees) [else downloaded once; cached].",
+    ),
+    tflm_kernels: str = typer.Option(
+        "auto",
+        "--tflm-kernels",
+        help="TFLite Micro kernels: auto (cmsis_nn on Cortex-M, reference on the host), reference or cmsis_nn.",
+    ),
+    mlperf_id: Optional[str] = typer.Option(
+        None,
+        "--mlperf-id",
+        help="Model id for the MLPerf "
+        "Tiny runner: kws01, vww01, ic01 or ad01 (the four "
+        "reference models are recognised by hash).",
+    ),
+    renode: Optional[Path] = typer.Option(
+        None, "--renode", help="The renode launcher (or its folder) for Renode boards [$TINYDEPLOY_RENODE, else PATH]."
+    ),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<board>]."),
     force: bool = typer.Option(False, "--force", help="Replace the output folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
@@ -124,10 +156,24 @@ def flash_cmd(
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}"
     with cli_status(err_console, "starting ...") as status:
         result = tinydeploy.flash(
-            model, board, out_dir=out_dir, data=data, labels=labels, check=check, runs=runs, runtime=runtime,
-            kernels=kernels, calibrate=calibrate, port=port, mlperf_id=mlperf_id, force=force,
-            progress=lambda s: status.update(STAGE_TEXT.get(s, s) + " ..."), note=_note,
-            tflm_source=tflm_source, tflm_kernels=tflm_kernels)
+            model,
+            board,
+            out_dir=out_dir,
+            data=data,
+            labels=labels,
+            check=check,
+            runs=runs,
+            runtime=runtime,
+            kernels=kernels,
+            calibrate=calibrate,
+            port=port,
+            mlperf_id=mlperf_id,
+            force=force,
+            progress=lambda s: status.update(STAGE_TEXT.get(s, s) + " ..."),
+            note=_note,
+            tflm_source=tflm_source,
+            tflm_kernels=tflm_kernels,
+        )
     if as_json:
         typer.echo(result.to_json())
         return
@@ -138,22 +184,39 @@ def flash_cmd(
 def generate_cmd(
     model: Path = typer.Argument(..., help="An int8 .tflite, or a Keras/SavedModel/ONNX model with --data."),
     board: str = typer.Option("qemu-m4", "--board", "-b", help="Board id or a board profile file (.toml)."),
-    runtime: str = typer.Option("auto", "--runtime", "-r", help="auto (default: aot when the AOT "
-                                "compiler runs every op, else tflm), aot or tflm."),
+    runtime: str = typer.Option(
+        "auto",
+        "--runtime",
+        "-r",
+        help="auto (default: aot when the AOT compiler runs every op, else tflm), aot or tflm.",
+    ),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Calibration data for Keras models."),
     tflm_source: Optional[Path] = typer.Option(
-        None, "--tflm-source", envvar="TINYDEPLOY_TFLM_SOURCE",
+        None,
+        "--tflm-source",
+        envvar="TINYDEPLOY_TFLM_SOURCE",
         help="Folder with the TFLite Micro source (tflite-micro.tar.xz + tflm-third-party.tar.xz, "
-             "or their extracted trees) [else downloaded once; cached]."),
-    tflm_kernels: str = typer.Option("auto", "--tflm-kernels", help="TFLite Micro kernels: auto "
-                                     "(cmsis_nn on Cortex-M, reference on the host), reference "
-                                     "or cmsis_nn."),
-    example: Optional[str] = typer.Option(None, "--example", help="Application firmware: keyword_spotting "
-                                          "(MFCC + tdlink audio commands; the microphone sketch "
-                                          "on PlatformIO boards)."),
-    mlperf_id: Optional[str] = typer.Option(None, "--mlperf-id", help="Model id for the MLPerf "
-                                            "Tiny runner: kws01, vww01, ic01 or ad01 (the four "
-                                            "reference models are recognised by hash)."),
+        "or their extracted trees) [else downloaded once; cached].",
+    ),
+    tflm_kernels: str = typer.Option(
+        "auto",
+        "--tflm-kernels",
+        help="TFLite Micro kernels: auto (cmsis_nn on Cortex-M, reference on the host), reference or cmsis_nn.",
+    ),
+    example: Optional[str] = typer.Option(
+        None,
+        "--example",
+        help="Application firmware: keyword_spotting "
+        "(MFCC + tdlink audio commands; the microphone sketch "
+        "on PlatformIO boards).",
+    ),
+    mlperf_id: Optional[str] = typer.Option(
+        None,
+        "--mlperf-id",
+        help="Model id for the MLPerf "
+        "Tiny runner: kws01, vww01, ic01 or ad01 (the four "
+        "reference models are recognised by hash).",
+    ),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-<board>-project]."),
     force: bool = typer.Option(False, "--force", help="Replace the output folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
@@ -162,14 +225,23 @@ def generate_cmd(
     import tinydeploy
 
     out_dir = out or Path("td-out") / f"{model.stem}-{_board_name(board)}-project"
-    result = tinydeploy.generate(model, out_dir, board=board, data=data, runtime=runtime,
-                                 example=example, mlperf_id=mlperf_id, force=force, note=_note,
-                                 tflm_source=tflm_source, tflm_kernels=tflm_kernels)
+    result = tinydeploy.generate(
+        model,
+        out_dir,
+        board=board,
+        data=data,
+        runtime=runtime,
+        example=example,
+        mlperf_id=mlperf_id,
+        force=force,
+        note=_note,
+        tflm_source=tflm_source,
+        tflm_kernels=tflm_kernels,
+    )
     if as_json:
         typer.echo(result.to_json())
         return
-    console.print(f"wrote {out_dir}/project/ — build it with `{result.build_command}` in that "
-                  "folder")
+    console.print(f"wrote {out_dir}/project/ — build it with `{result.build_command}` in that folder")
 
 
 def register(app: typer.Typer) -> None:

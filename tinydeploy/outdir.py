@@ -30,8 +30,11 @@ MANIFEST_NAME = ".tinydeploy-manifest.json"
 
 def _files(folder: Path) -> set[str]:
     """Relative paths (POSIX) of the files below ``folder``, the manifest excluded."""
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")
-            if (p.is_file() or p.is_symlink()) and p.name != MANIFEST_NAME}
+    return {
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if (p.is_file() or p.is_symlink()) and p.name != MANIFEST_NAME
+    }
 
 
 def written_files(folder: str | Path) -> set[str]:
@@ -44,8 +47,7 @@ def written_files(folder: str | Path) -> set[str]:
         return set()
 
 
-def check_output_dir(path: str | Path, force: bool = False,
-                     inputs: tuple[str | Path | None, ...] = ()) -> Path:
+def check_output_dir(path: str | Path, force: bool = False, inputs: tuple[str | Path | None, ...] = ()) -> Path:
     """Refuse a file, a folder that already holds files unless ``force``, and a folder
     that holds one of ``inputs`` (the command's model or data)."""
     path = Path(path)
@@ -53,11 +55,12 @@ def check_output_dir(path: str | Path, force: bool = False,
         raise InputFileError("is a file; -o needs a folder", path=str(path))
     here = path.resolve()
     for item in inputs:
-        if item is not None and (here == Path(item).resolve() or
-                                 here in Path(item).resolve().parents):
-            raise InputFileError(f"the output folder holds the input {item}; choose another "
-                                 "-o folder (tinydeploy never writes where its input is)",
-                                 path=str(path))
+        if item is not None and (here == Path(item).resolve() or here in Path(item).resolve().parents):
+            raise InputFileError(
+                f"the output folder holds the input {item}; choose another "
+                "-o folder (tinydeploy never writes where its input is)",
+                path=str(path),
+            )
     if path.is_dir() and any(path.iterdir()) and not force:
         names = sorted(p.name for p in path.iterdir() if p.name != MANIFEST_NAME)
         shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
@@ -82,7 +85,7 @@ def _remove_stale_staging(path: Path) -> None:
     """Delete staging folders of ``path`` left by runs on this host that were killed."""
     host = _owner_tag().split("-")[1]
     for stale in path.parent.glob(f".{glob.escape(path.name)}.partial-*-*-*"):
-        pid, owner_host = stale.name[len(path.name) + len(".partial-") + 1:].split("-")[:2]
+        pid, owner_host = stale.name[len(path.name) + len(".partial-") + 1 :].split("-")[:2]
         if not pid.isdigit() or int(pid) == os.getpid() or owner_host != host:
             continue
         try:
@@ -102,8 +105,7 @@ def _merge(staging: Path, path: Path) -> None:
     new, ours = _files(staging), written_files(path)
     theirs = _files(path) - ours
     # the user's files a new file would land on, or below (a file where we need a folder)
-    clash = sorted({hit for rel in new for hit in [rel, *(p.as_posix() for p in Path(rel).parents)]
-                    if hit in theirs})
+    clash = sorted({hit for rel in new for hit in [rel, *(p.as_posix() for p in Path(rel).parents)] if hit in theirs})
     if clash:
         shown = ", ".join(clash[:3]) + (", ..." if len(clash) > 3 else "")
         raise ForeignFilesError(path=str(path), what=f"{len(clash)} file(s) ({shown})")
@@ -153,8 +155,7 @@ def staged_output_dir(path: str | Path, force: bool = False) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(path)
     # the owner in the name lets a later run tell a killed run's leftovers from a live one
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-{_owner_tag()}-",
-                                    dir=path.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-{_owner_tag()}-", dir=path.parent))
     umask = os.umask(0)
     os.umask(umask)
     staging.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result should not be
@@ -162,8 +163,9 @@ def staged_output_dir(path: str | Path, force: bool = False) -> Iterator[Path]:
         yield staging
         from tinydeploy import __version__
 
-        (staging / MANIFEST_NAME).write_text(json.dumps(
-            {"tinydeploy": __version__, "files": sorted(_files(staging))}, indent=1) + "\n")
+        (staging / MANIFEST_NAME).write_text(
+            json.dumps({"tinydeploy": __version__, "files": sorted(_files(staging))}, indent=1) + "\n"
+        )
         if path.exists():
             _merge(staging, path)
         else:
@@ -193,6 +195,7 @@ def write_into(path: Path, files: dict[str, str | bytes]) -> Path:
         os.replace(tmp, path / name)
     from tinydeploy import __version__
 
-    (path / MANIFEST_NAME).write_text(json.dumps(
-        {"tinydeploy": __version__, "files": sorted(ours | set(files))}, indent=1) + "\n")
+    (path / MANIFEST_NAME).write_text(
+        json.dumps({"tinydeploy": __version__, "files": sorted(ours | set(files))}, indent=1) + "\n"
+    )
     return path

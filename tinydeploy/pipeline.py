@@ -14,8 +14,7 @@ from typing import Any
 
 from tinydeploy.boards import Board, load_board, load_board_file
 from tinydeploy.model.ir import Model, parse_model
-from tinydeploy.policy import (check_model_fits, choose_runtime, choose_tflm_kernels, kernel_note,
-                               kernel_options)
+from tinydeploy.policy import check_model_fits, choose_runtime, choose_tflm_kernels, kernel_note, kernel_options
 
 Progress = Callable[[str], None]
 
@@ -53,9 +52,14 @@ def prepare_model(path: Path, data: Path | None = None, calibrate: str | None = 
         return PreparedModel(raw, model, path, converted=False)
     result = convert(path, data, calibrate=calibrate)
     permuted = result.input_permutation is not None
-    return PreparedModel(result.tflite, result.model, path, converted=True,
-                         to_model_layout=result.to_model_layout if permuted else None,
-                         source_input_shape=result.source_input_shape if permuted else None)
+    return PreparedModel(
+        result.tflite,
+        result.model,
+        path,
+        converted=True,
+        to_model_layout=result.to_model_layout if permuted else None,
+        source_input_shape=result.source_input_shape if permuted else None,
+    )
 
 
 def _input_store(model: Model) -> dict[str, int]:
@@ -75,10 +79,18 @@ def _firmware_defines(model: Model, mlperf_id: str | None = None) -> dict[str, i
     return defines
 
 
-def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
-             tflm_source: Path | None = None, tflm_kernels: str = "auto",
-             kernels: str = "auto", profile: bool = False,
-             note: Progress = lambda text: None, mlperf_id: str | None = None) -> dict[str, Any]:
+def generate(
+    prepared: PreparedModel,
+    board: Board,
+    runtime: str,
+    out_dir: Path,
+    tflm_source: Path | None = None,
+    tflm_kernels: str = "auto",
+    kernels: str = "auto",
+    profile: bool = False,
+    note: Progress = lambda text: None,
+    mlperf_id: str | None = None,
+) -> dict[str, Any]:
     """Compile the model for ``runtime`` and render the board's project into out_dir/project.
 
     ``tflm_source``: where the pinned TFLite Micro source is (tinydeploy.tflm.find_source;
@@ -105,46 +117,54 @@ def generate(prepared: PreparedModel, board: Board, runtime: str, out_dir: Path,
         from tinydeploy.codegen.tflm import resolver_methods
         from tinydeploy.tflm import build_library
 
-        tflm = build_library(board.cpu, cpu_flags(board),
-                             choose_tflm_kernels(board, tflm_kernels), tflm_source,
-                             methods=resolver_methods(prepared.model))
+        tflm = build_library(
+            board.cpu,
+            cpu_flags(board),
+            choose_tflm_kernels(board, tflm_kernels),
+            tflm_source,
+            methods=resolver_methods(prepared.model),
+        )
         model_dir = out_dir / "tflm"
         model_dir.mkdir(parents=True)
-        sources = write_tflm_model(prepared.model, prepared.raw, model_dir, layout=tflm.layout,
-                                   defines=tflm.defines)
-        project = generate_project(board, sources.files, out_dir / "project", tflm=tflm,
-                                   defines=defines)
-        return {"project": project, "compiled": None, "kernel_choice": None,
-                "tflm_kernels": tflm.kernels}
+        sources = write_tflm_model(prepared.model, prepared.raw, model_dir, layout=tflm.layout, defines=tflm.defines)
+        project = generate_project(board, sources.files, out_dir / "project", tflm=tflm, defines=defines)
+        return {"project": project, "compiled": None, "kernel_choice": None, "tflm_kernels": tflm.kernels}
     if runtime == "tflm":
         kernels_set = choose_tflm_kernels(board, tflm_kernels)
-        project = generate_platformio_project(prepared.model, prepared.raw, board,
-                                              out_dir / "project",
-                                              extra_context={"defines": defines},
-                                              tflm_source=tflm_source, tflm_kernels=kernels_set)
-        return {"project": project, "compiled": None, "kernel_choice": None,
-                "tflm_kernels": kernels_set}
-    compiled = compile_model(prepared.model, out_dir / "compiled", profile=profile,
-                             **kernel_options(board, kernels))
+        project = generate_platformio_project(
+            prepared.model,
+            prepared.raw,
+            board,
+            out_dir / "project",
+            extra_context={"defines": defines},
+            tflm_source=tflm_source,
+            tflm_kernels=kernels_set,
+        )
+        return {"project": project, "compiled": None, "kernel_choice": None, "tflm_kernels": kernels_set}
+    compiled = compile_model(prepared.model, out_dir / "compiled", profile=profile, **kernel_options(board, kernels))
     line = kernel_note(compiled.kernel_choice, board)
     if line:
         note(line)
     # weights + parameters in flash, the arena in RAM: a lower bound of what the build
     # needs, so a model that cannot fit fails here, before a project is written or built
-    check_model_fits(board, compiled.weights_bytes + compiled.params_bytes,
-                     compiled.arena_bytes, what=what)
+    check_model_fits(board, compiled.weights_bytes + compiled.params_bytes, compiled.arena_bytes, what=what)
     if board.build == "platformio":
-        project = generate_platformio_project(prepared.model, prepared.raw, board,
-                                              out_dir / "project", compiled=compiled,
-                                              extra_context={"defines": defines})
+        project = generate_platformio_project(
+            prepared.model,
+            prepared.raw,
+            board,
+            out_dir / "project",
+            compiled=compiled,
+            extra_context={"defines": defines},
+        )
     else:
-        project = generate_project(board, [compiled.model_c, *compiled.headers],
-                                   out_dir / "project", defines=defines)
+        project = generate_project(board, [compiled.model_c, *compiled.headers], out_dir / "project", defines=defines)
     return {"project": project, "compiled": compiled, "kernel_choice": compiled.kernel_choice}
 
 
-def generate_example(prepared: PreparedModel, board: Board, example: str, out_dir: Path,
-                     note: Progress = lambda text: None) -> Path:
+def generate_example(
+    prepared: PreparedModel, board: Board, example: str, out_dir: Path, note: Progress = lambda text: None
+) -> Path:
     """Compile the model (AOT) and render out_dir/project for an application in
     codegen.EXAMPLES (its board, sources and labels are checked first; ``note`` gets a
     line when the example's default class names are used)."""
@@ -152,12 +172,14 @@ def generate_example(prepared: PreparedModel, board: Board, example: str, out_di
     from tinydeploy.compile import compile_model
 
     sources, labels = example_sources(prepared, board, example, note)
-    compiled = compile_model(prepared.model, out_dir / "compiled", dsp=board.dsp,
-                             cpu=board.cpu, mve=board.mve)
-    check_model_fits(board, compiled.weights_bytes + compiled.params_bytes,
-                     compiled.arena_bytes, what=f"model '{prepared.model.name}'")
-    return render_example(prepared.model, prepared.raw, compiled, board, example, sources,
-                          labels, out_dir / "project")
+    compiled = compile_model(prepared.model, out_dir / "compiled", dsp=board.dsp, cpu=board.cpu, mve=board.mve)
+    check_model_fits(
+        board,
+        compiled.weights_bytes + compiled.params_bytes,
+        compiled.arena_bytes,
+        what=f"model '{prepared.model.name}'",
+    )
+    return render_example(prepared.model, prepared.raw, compiled, board, example, sources, labels, out_dir / "project")
 
 
 def _check_inputs(reference: Any, samples: Any, check: int, seed: int, where: str) -> Any:
@@ -232,8 +254,9 @@ def flash(
     tflm_arena = reference.arena().total
 
     progress("compile")
-    generated = generate(prepared, board, runtime, out_dir, tflm_source, tflm_kernels, kernels=kernels,
-                         note=note, mlperf_id=mlperf_id)
+    generated = generate(
+        prepared, board, runtime, out_dir, tflm_source, tflm_kernels, kernels=kernels, note=note, mlperf_id=mlperf_id
+    )
     progress("build")
     built = build_project(generated["project"], board)
     if board.platform == "platformio":  # a real board: flashed over USB
@@ -258,8 +281,7 @@ def flash(
         if samples is not None and prepared.to_model_layout is not None:
             from tinydeploy.model.data import fit_to_input
 
-            samples = prepared.to_model_layout(
-                fit_to_input(samples, prepared.source_input_shape or (), str(data)))
+            samples = prepared.to_model_layout(fit_to_input(samples, prepared.source_input_shape or (), str(data)))
         inputs = _check_inputs(reference, samples, check, seed, str(data))
         device = on_link(link, np.dtype(reference.output_details["dtype"]))
         outputs: list[Any] = []
@@ -268,26 +290,41 @@ def flash(
             outputs.append(device(x))
             return outputs[-1]
 
-        checked = (compare(reference, recorded, inputs[:check], where=link.name).as_dict()
-                   if check else {"inputs": 0, "exact_match_rate": None, "max_abs_diff": None})
+        checked = (
+            compare(reference, recorded, inputs[:check], where=link.name).as_dict()
+            if check
+            else {"inputs": 0, "exact_match_rate": None, "max_abs_diff": None}
+        )
         checked["source"] = "data" if samples is not None and check else "random"
         if label_values is not None and check:
             from tinydeploy.measure.compare import top1_accuracy
 
             checked["accuracy"] = top1_accuracy(outputs, label_values, str(labels))
             checked["reference_accuracy"] = top1_accuracy(
-                [reference.run(x) for x in inputs[:check]], label_values, str(labels))
+                [reference.run(x) for x in inputs[:check]], label_values, str(labels)
+            )
         progress("measure")
         link.load_input(inputs[0].tobytes())  # timing needs an input even with --check 0
         timing = latency(link, runs, warmup=1, kind=kind)
         memory = link.memory()
 
     return flash_report(
-        board=board, runtime=runtime, model=prepared.model, model_path=str(model_path),
-        converted=prepared.converted, compiled=generated["compiled"],
-        kernel_choice=generated["kernel_choice"], sizes=built.sizes, memory=memory, info=info,
-        checked=checked, timing=timing, tflm_arena_bytes=tflm_arena,
+        board=board,
+        runtime=runtime,
+        model=prepared.model,
+        model_path=str(model_path),
+        converted=prepared.converted,
+        compiled=generated["compiled"],
+        kernel_choice=generated["kernel_choice"],
+        sizes=built.sizes,
+        memory=memory,
+        info=info,
+        checked=checked,
+        timing=timing,
+        tflm_arena_bytes=tflm_arena,
         input_copy_bytes=_input_store(prepared.model)["TD_INPUT_STORE_BYTES"],
         boot_seconds=getattr(target, "boot_seconds", None),
-        runtime_choice=choice.as_dict(), tflm_kernels=generated.get("tflm_kernels"),
-        seconds=round(time.monotonic() - started, 2))
+        runtime_choice=choice.as_dict(),
+        tflm_kernels=generated.get("tflm_kernels"),
+        seconds=round(time.monotonic() - started, 2),
+    )

@@ -26,20 +26,25 @@ TFLM_KERNELS = ("auto", "reference", "cmsis_nn")
 
 @dataclass(frozen=True)
 class RuntimeChoice:
-    runtime: str           # "aot" or "tflm" ("auto" when no model was given to decide)
+    runtime: str  # "aot" or "tflm" ("auto" when no model was given to decide)
     requested: str
     reason: str
     aot_unsupported: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"runtime": self.runtime, "requested": self.requested, "reason": self.reason,
-                "aot_unsupported": self.aot_unsupported}
+        return {
+            "runtime": self.runtime,
+            "requested": self.requested,
+            "reason": self.reason,
+            "aot_unsupported": self.aot_unsupported,
+        }
 
     def note(self) -> str | None:
         """One line for the user when auto picked TFLite Micro."""
         if self.requested == "auto" and self.runtime == "tflm":
             return f"note: --runtime auto picked tflm: {self.reason}"
         return None
+
 
 # --kernels auto on a core with the DSP extension uses "dsp" (conv/FC weights widened
 # to 16 bit: fastest, about twice the weight flash) when the model's data takes at most
@@ -55,8 +60,9 @@ def _one_of(value: str, allowed: tuple[str, ...], option: str) -> str:
     return value
 
 
-def choose_runtime(model: Model | None, board: Board | None, requested: str,
-                   option: str = "--runtime") -> RuntimeChoice:
+def choose_runtime(
+    model: Model | None, board: Board | None, requested: str, option: str = "--runtime"
+) -> RuntimeChoice:
     """The runtime to deploy ``model`` on ``board`` with, and why; ``requested`` is the
     user's choice (one of RUNTIMES), ConfigError naming ``option`` for anything else.
     "auto": aot when compile.unsupported_ops finds nothing the AOT compiler cannot
@@ -71,8 +77,7 @@ def choose_runtime(model: Model | None, board: Board | None, requested: str,
 
     failing = unsupported_ops(model)
     if not failing:
-        return RuntimeChoice("aot", requested,
-                             f"the AOT compiler runs all {len(model.ops)} ops of the model")
+        return RuntimeChoice("aot", requested, f"the AOT compiler runs all {len(model.ops)} ops of the model")
     ops = "; ".join(f"#{f['index']} {f['op']} ({f['tensor']}): {f['reason']}" for f in failing)
     return RuntimeChoice("tflm", requested, f"the AOT compiler cannot run {ops}", failing)
 
@@ -98,10 +103,16 @@ def dsp_flash_budget(board: Board) -> int:
 def kernel_options(board: Board, kernels: str) -> dict[str, Any]:
     """compile_model's keyword arguments that carry the kernel policy for ``board``."""
     if kernels == "mve" and not board.mve:
-        raise ConfigError(f"board '{board.id}' ({board.cpu}) has no Helium (MVE); use auto, "
-                          "dsp or reference", where="--kernels mve")
-    return {"kernels": kernels, "dsp": board.dsp, "cpu": board.cpu, "mve": board.mve,
-            "flash_budget": dsp_flash_budget(board) if board.dsp else None}
+        raise ConfigError(
+            f"board '{board.id}' ({board.cpu}) has no Helium (MVE); use auto, dsp or reference", where="--kernels mve"
+        )
+    return {
+        "kernels": kernels,
+        "dsp": board.dsp,
+        "cpu": board.cpu,
+        "mve": board.mve,
+        "flash_budget": dsp_flash_budget(board) if board.dsp else None,
+    }
 
 
 def kernel_note(choice: dict[str, Any] | None, board: Board) -> str | None:
@@ -109,11 +120,13 @@ def kernel_note(choice: dict[str, Any] | None, board: Board) -> str | None:
     if not choice or choice.get("requested") != "auto" or choice.get("kernels") != "dsp-small":
         return None
     sizes = choice["model_data_bytes"]
-    return (f"note: --kernels auto picked dsp-small for board '{board.id}': dsp needs "
-            f"{sizes['dsp']:,} B of model data, over the {choice['flash_budget_bytes']:,} B budget "
-            f"({DSP_FLASH_SHARE:.0%} of {board.flash_bytes:,} B flash less {FIRMWARE_FLASH_RESERVE:,} B "
-            f"for the firmware); dsp-small needs {sizes['dsp-small']:,} B (int8 weights, slower "
-            "conv/FC)")
+    return (
+        f"note: --kernels auto picked dsp-small for board '{board.id}': dsp needs "
+        f"{sizes['dsp']:,} B of model data, over the {choice['flash_budget_bytes']:,} B budget "
+        f"({DSP_FLASH_SHARE:.0%} of {board.flash_bytes:,} B flash less {FIRMWARE_FLASH_RESERVE:,} B "
+        f"for the firmware); dsp-small needs {sizes['dsp-small']:,} B (int8 weights, slower "
+        "conv/FC)"
+    )
 
 
 def check_model_fits(board: Board, flash_bytes: int, ram_bytes: int, what: str) -> None:

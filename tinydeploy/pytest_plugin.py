@@ -27,42 +27,101 @@ from typing import Any, Iterator, Optional
 
 import pytest
 
-DEFAULT_BOARD = "qemu-m4"   # tinydeploy.boards.DEFAULT_BOARD, without importing it at startup
+DEFAULT_BOARD = "qemu-m4"  # tinydeploy.boards.DEFAULT_BOARD, without importing it at startup
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("tinydeploy", "tinydeploy hardware-in-the-loop")
-    g.addoption("--td-board", action="append", default=[], metavar="BOARD",
-                help=f"board profile to test on (repeatable; default {DEFAULT_BOARD})")
-    g.addoption("--td-port", action="append", default=[], metavar="[BOARD=]PORT",
-                help="serial port (or pyserial URL) of a real board; BOARD=PORT with several boards")
-    g.addoption("--td-runtime", default="auto", choices=("auto", "aot", "tflm"),
-                help="model runtime (auto: aot when it runs every op, else tflm)")
-    g.addoption("--td-model", default=None, metavar="PATH",
-                help="the model under test: an int8 .tflite, or a Keras .keras/.h5 file or "
-                     "SavedModel folder with --td-data")
-    g.addoption("--td-data", default=None, metavar="PATH",
-                help="representative samples (.npy, .npz or a folder of .npy) to quantize a "
-                     "Keras/SavedModel --td-model")
-    g.addoption("--td-timeout", type=float, default=10.0, metavar="S",
-                help="seconds a device may stay silent before a command fails (default 10)")
-    g.addoption("--td-boot-timeout", type=float, default=20.0, metavar="S",
-                help="seconds the firmware may take to answer after a start or reset (default 20)")
-    g.addoption("--td-no-flash", action="store_true",
-                help="real boards: use the firmware the board already runs (built and flashed "
-                     "elsewhere); its model must match --td-model")
-    g.addoption("--td-place", action="append", default=[], metavar="[BOARD=]PLACE",
-                help="labgrid place to acquire for a board (needs labgrid; implies --td-no-flash)")
-    g.addoption("--td-lg-env", default=None, metavar="FILE",
-                help="labgrid environment file whose target's serial port is the board")
-    g.addoption("--td-baseline", default=None, metavar="PATH",
-                help="baseline JSON file of flash/RAM/time figures for td_baseline")
-    g.addoption("--td-update-baseline", action="store_true",
-                help="write the measured figures into the baseline file instead of checking")
-    g.addoption("--td-max-growth", type=float, default=5.0, metavar="PCT",
-                help="allowed growth over the baseline, percent (default 5)")
-    g.addoption("--td-lock-timeout", type=float, default=120.0, metavar="S",
-                help="seconds to wait for a serial port another test process holds")
+    g.addoption(
+        "--td-board",
+        action="append",
+        default=[],
+        metavar="BOARD",
+        help=f"board profile to test on (repeatable; default {DEFAULT_BOARD})",
+    )
+    g.addoption(
+        "--td-port",
+        action="append",
+        default=[],
+        metavar="[BOARD=]PORT",
+        help="serial port (or pyserial URL) of a real board; BOARD=PORT with several boards",
+    )
+    g.addoption(
+        "--td-runtime",
+        default="auto",
+        choices=("auto", "aot", "tflm"),
+        help="model runtime (auto: aot when it runs every op, else tflm)",
+    )
+    g.addoption(
+        "--td-model",
+        default=None,
+        metavar="PATH",
+        help="the model under test: an int8 .tflite, or a Keras .keras/.h5 file or SavedModel folder with --td-data",
+    )
+    g.addoption(
+        "--td-data",
+        default=None,
+        metavar="PATH",
+        help="representative samples (.npy, .npz or a folder of .npy) to quantize a Keras/SavedModel --td-model",
+    )
+    g.addoption(
+        "--td-timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="seconds a device may stay silent before a command fails (default 10)",
+    )
+    g.addoption(
+        "--td-boot-timeout",
+        type=float,
+        default=20.0,
+        metavar="S",
+        help="seconds the firmware may take to answer after a start or reset (default 20)",
+    )
+    g.addoption(
+        "--td-no-flash",
+        action="store_true",
+        help="real boards: use the firmware the board already runs (built and flashed "
+        "elsewhere); its model must match --td-model",
+    )
+    g.addoption(
+        "--td-place",
+        action="append",
+        default=[],
+        metavar="[BOARD=]PLACE",
+        help="labgrid place to acquire for a board (needs labgrid; implies --td-no-flash)",
+    )
+    g.addoption(
+        "--td-lg-env",
+        default=None,
+        metavar="FILE",
+        help="labgrid environment file whose target's serial port is the board",
+    )
+    g.addoption(
+        "--td-baseline",
+        default=None,
+        metavar="PATH",
+        help="baseline JSON file of flash/RAM/time figures for td_baseline",
+    )
+    g.addoption(
+        "--td-update-baseline",
+        action="store_true",
+        help="write the measured figures into the baseline file instead of checking",
+    )
+    g.addoption(
+        "--td-max-growth",
+        type=float,
+        default=5.0,
+        metavar="PCT",
+        help="allowed growth over the baseline, percent (default 5)",
+    )
+    g.addoption(
+        "--td-lock-timeout",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help="seconds to wait for a serial port another test process holds",
+    )
     parser.addini("td_model", "the .tflite model under test (like --td-model)", default="")
     parser.addini("td_data", "samples to quantize a Keras td_model (like --td-data)", default="")
     parser.addini("td_baseline", "baseline JSON file (like --td-baseline)", default="")
@@ -71,8 +130,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @dataclass
 class HilConfig:
     boards: list[str]
-    ports: dict[str, str]            # board id -> port
-    places: dict[str, str]           # board id -> labgrid place
+    ports: dict[str, str]  # board id -> port
+    places: dict[str, str]  # board id -> labgrid place
     runtime: str
     model: Optional[Path]
     data: Optional[Path]
@@ -97,8 +156,9 @@ def _pairs(values: list[str], boards: list[str], what: str) -> dict[str, str]:
         elif len(boards) == 1:
             out[boards[0]] = value
         else:
-            raise pytest.UsageError(f"{what} {value!r}: with several --td-board give "
-                                    f"BOARD={value} (boards: {', '.join(boards)})")
+            raise pytest.UsageError(
+                f"{what} {value!r}: with several --td-board give BOARD={value} (boards: {', '.join(boards)})"
+            )
     return out
 
 
@@ -107,9 +167,11 @@ def _hil_config(config: pytest.Config) -> HilConfig:
     boards = list(dict.fromkeys(opt("td_board"))) or [DEFAULT_BOARD]
     explicit = bool(opt("td_board"))
     if (opt("td_port") or opt("td_place") or opt("td_lg_env")) and not explicit:
-        raise pytest.UsageError("--td-port/--td-place/--td-lg-env: name the board's profile with "
-                                "--td-board (e.g. --td-board nano33ble); `tinydeploy boards` "
-                                "lists them")
+        raise pytest.UsageError(
+            "--td-port/--td-place/--td-lg-env: name the board's profile with "
+            "--td-board (e.g. --td-board nano33ble); `tinydeploy boards` "
+            "lists them"
+        )
     inidir = Path(str(config.inipath.parent)) if config.inipath else Path(str(config.rootpath))
 
     def path(option: str, ini: str) -> Optional[Path]:
@@ -119,23 +181,33 @@ def _hil_config(config: pytest.Config) -> HilConfig:
         return inidir / config.getini(ini) if config.getini(ini) else None
 
     return HilConfig(
-        boards=boards, ports=_pairs(opt("td_port"), boards, "--td-port"),
-        places=_pairs(opt("td_place"), boards, "--td-place"), runtime=opt("td_runtime"),
-        model=path("td_model", "td_model"), data=path("td_data", "td_data"),
-        timeout=opt("td_timeout"), boot_timeout=opt("td_boot_timeout"),
+        boards=boards,
+        ports=_pairs(opt("td_port"), boards, "--td-port"),
+        places=_pairs(opt("td_place"), boards, "--td-place"),
+        runtime=opt("td_runtime"),
+        model=path("td_model", "td_model"),
+        data=path("td_data", "td_data"),
+        timeout=opt("td_timeout"),
+        boot_timeout=opt("td_boot_timeout"),
         no_flash=opt("td_no_flash"),
         lg_env=Path(opt("td_lg_env")) if opt("td_lg_env") else None,
         baseline=path("td_baseline", "td_baseline"),
-        update_baseline=opt("td_update_baseline"), max_growth=opt("td_max_growth"),
-        lock_timeout=opt("td_lock_timeout"), explicit_boards=explicit)
+        update_baseline=opt("td_update_baseline"),
+        max_growth=opt("td_max_growth"),
+        lock_timeout=opt("td_lock_timeout"),
+        explicit_boards=explicit,
+    )
 
 
 _KEY = pytest.StashKey[HilConfig]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "td_board(*boards): run this test only on these board "
-                            "profiles (of the --td-board boards, or qemu-m4); skip it elsewhere")
+    config.addinivalue_line(
+        "markers",
+        "td_board(*boards): run this test only on these board "
+        "profiles (of the --td-board boards, or qemu-m4); skip it elsewhere",
+    )
     config.stash[_KEY] = _hil_config(config)
 
 
@@ -143,8 +215,10 @@ def pytest_report_header(config: pytest.Config) -> Optional[str]:
     cfg = config.stash.get(_KEY, None)
     if cfg is None or not (cfg.explicit_boards or cfg.model):
         return None
-    return (f"tinydeploy hil: boards {', '.join(cfg.boards)}; runtime {cfg.runtime}; "
-            f"model {cfg.model or '(set by the tests)'}")
+    return (
+        f"tinydeploy hil: boards {', '.join(cfg.boards)}; runtime {cfg.runtime}; "
+        f"model {cfg.model or '(set by the tests)'}"
+    )
 
 
 def _boards_for(metafunc: pytest.Metafunc, cfg: HilConfig) -> list[Any]:
@@ -154,8 +228,7 @@ def _boards_for(metafunc: pytest.Metafunc, cfg: HilConfig) -> list[Any]:
         wanted = [str(b) for b in marker.args]
         boards = [b for b in cfg.boards if b in wanted]
         if not boards:
-            reason = (f"test is for boards {', '.join(wanted)}; this run tests "
-                      f"{', '.join(cfg.boards)}")
+            reason = f"test is for boards {', '.join(wanted)}; this run tests {', '.join(cfg.boards)}"
             return [pytest.param(None, id="no-board", marks=pytest.mark.skip(reason=reason))]
     return [pytest.param(b, id=b, marks=pytest.mark.xdist_group(f"td-{b}")) for b in boards]
 
@@ -186,7 +259,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             f"{len(needing)} test(s) need the model under test ({needing[0].nodeid}"
             f"{', ...' if len(needing) > 1 else ''}): "
             "pass --td-model=PATH (an int8 .tflite, or a Keras model with --td-data=SAMPLES), "
-            "or set td_model in the pytest ini file")
+            "or set td_model in the pytest ini file"
+        )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -221,6 +295,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 # -- fixtures: all lazy; nothing happens unless a test uses them ----------------
 
+
 @pytest.fixture(scope="session")
 def td_config(request: pytest.FixtureRequest) -> HilConfig:
     return request.config.stash[_KEY]
@@ -232,8 +307,10 @@ def td_model_path(td_config: HilConfig) -> Path:
     fixture in a conftest.py to pick a default for your project."""
     if td_config.model is None:  # only when collection did not see the need (a fixture
         # requested dynamically): still a failure, never a pass that tested nothing
-        pytest.fail("no model under test: pass --td-model=PATH (an int8 .tflite) or set "
-                    "td_model in the pytest ini file", pytrace=False)
+        pytest.fail(
+            "no model under test: pass --td-model=PATH (an int8 .tflite) or set td_model in the pytest ini file",
+            pytrace=False,
+        )
     if not td_config.model.exists():
         raise pytest.UsageError(f"--td-model {td_config.model}: no such file")
     return td_config.model
@@ -262,8 +339,9 @@ def _cache_dir(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture(scope="session")
-def td_session_device(request: pytest.FixtureRequest, td_board, td_model_path: Path,
-                      td_config: HilConfig) -> Iterator[Any]:
+def td_session_device(
+    request: pytest.FixtureRequest, td_board, td_model_path: Path, td_config: HilConfig
+) -> Iterator[Any]:
     """One Device per board for the whole session (built, flashed and started once)."""
     from tinydeploy.hil import Device, build_firmware, load_model, prebuilt
     from tinydeploy.hil.labgrid import place_port
@@ -275,11 +353,13 @@ def td_session_device(request: pytest.FixtureRequest, td_board, td_model_path: P
         place = td_config.places.get(board.id)
         farm = place is not None or td_config.lg_env is not None
         if (port or farm) and board.emulated:
-            raise pytest.UsageError(f"board '{board.id}' is emulated; --td-port/--td-place "
-                                    "need a real board's profile (e.g. nano33ble)")
+            raise pytest.UsageError(
+                f"board '{board.id}' is emulated; --td-port/--td-place need a real board's profile (e.g. nano33ble)"
+            )
         if farm:
-            port = stack.enter_context(place_port(place=place, env_file=td_config.lg_env,
-                                                  timeout=td_config.lock_timeout))
+            port = stack.enter_context(
+                place_port(place=place, env_file=td_config.lg_env, timeout=td_config.lock_timeout)
+            )
         if board.platform == "platformio" and port is None:
             from tinydeploy.targets import find_port
 
@@ -290,10 +370,12 @@ def td_session_device(request: pytest.FixtureRequest, td_board, td_model_path: P
         if board.platform == "platformio" and (td_config.no_flash or farm):
             firmware = prebuilt(model, board, td_config.runtime)
         else:
-            firmware = build_firmware(model, board, td_config.runtime, _cache_dir(request),
-                                      upload=board.platform == "platformio", port=port)
-        device = stack.enter_context(Device(firmware, port=port, timeout=td_config.timeout,
-                                                  boot_timeout=td_config.boot_timeout))
+            firmware = build_firmware(
+                model, board, td_config.runtime, _cache_dir(request), upload=board.platform == "platformio", port=port
+            )
+        device = stack.enter_context(
+            Device(firmware, port=port, timeout=td_config.timeout, boot_timeout=td_config.boot_timeout)
+        )
         yield device
 
 
@@ -315,11 +397,14 @@ class BaselineGuard:
         from tinydeploy.hil.baseline import check_baseline
 
         if self.path is None:
-            pytest.skip("no baseline file: pass --td-baseline PATH or set td_baseline in the "
-                        "pytest ini file")
-        return check_baseline(device, self.path, update=self.update, runs=runs,
-                              max_growth_pct=self.max_growth if max_growth_pct is None
-                              else max_growth_pct)
+            pytest.skip("no baseline file: pass --td-baseline PATH or set td_baseline in the pytest ini file")
+        return check_baseline(
+            device,
+            self.path,
+            update=self.update,
+            runs=runs,
+            max_growth_pct=self.max_growth if max_growth_pct is None else max_growth_pct,
+        )
 
 
 @pytest.fixture

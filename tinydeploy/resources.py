@@ -15,8 +15,10 @@ def _locate(name: str) -> Path:
     for candidate in (_PKG / name, _PKG.parent / name):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"tinydeploy installation is missing its '{name}' folder "
-                            f"(looked in {_PKG} and {_PKG.parent}); reinstall tinydeploy")
+    raise FileNotFoundError(
+        f"tinydeploy installation is missing its '{name}' folder "
+        f"(looked in {_PKG} and {_PKG.parent}); reinstall tinydeploy"
+    )
 
 
 def firmware_dir() -> Path:

@@ -46,14 +46,15 @@ class Result:
         name that tinydeploy did not write is refused (ForeignFilesError)."""
         from tinydeploy.outdir import write_into
 
-        return write_into(Path(folder), {"report.json": self.to_json(2) + "\n",
-                                         "report.md": self.markdown(),
-                                         "report.html": self.html()})
+        return write_into(
+            Path(folder),
+            {"report.json": self.to_json(2) + "\n", "report.md": self.markdown(), "report.html": self.html()},
+        )
 
     def _repr_html_(self) -> str:
         text = self.html()
         start, end = text.find("<body>"), text.rfind("</body>")
-        return text[start + len("<body>"):end] if start >= 0 and end > start else text
+        return text[start + len("<body>") : end] if start >= 0 and end > start else text
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,15 +71,20 @@ class ModelReport(Result):
     warnings: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, report: dict[str, Any], tflite: bytes = b"",
-           out_dir: Path | None = None) -> ModelReport:
+    def of(cls, report: dict[str, Any], tflite: bytes = b"", out_dir: Path | None = None) -> ModelReport:
         agree = report.get("agreement") or {}
         conv = report.get("conversion") or {}
-        return cls(report=report, out_dir=out_dir, name=report["model"]["name"],
-                   macs=report["macs"], params=report["params"],
-                   arena_bytes=report["arena_bytes"], tflite=tflite,
-                   top1_agreement=agree.get("top1_agreement"),
-                   warnings=tuple(conv.get("warnings", ())))
+        return cls(
+            report=report,
+            out_dir=out_dir,
+            name=report["model"]["name"],
+            macs=report["macs"],
+            params=report["params"],
+            arena_bytes=report["arena_bytes"],
+            tflite=tflite,
+            top1_agreement=agree.get("top1_agreement"),
+            warnings=tuple(conv.get("warnings", ())),
+        )
 
     def markdown(self) -> str:
         from tinydeploy.report.markdown import model_markdown
@@ -180,17 +186,23 @@ class FlashReport(Result):
 
     @classmethod
     def of(cls, report: dict[str, Any], out_dir: Path | None = None) -> FlashReport:
-        return cls(report=report, out_dir=out_dir, board=report["board"],
-                   runtime=report["runtime"], name=report["model"]["name"],
-                   flash_bytes=report["flash_bytes"], ram_bytes=report["ram_bytes"],
-                   arena_bytes=report["arena_bytes"],
-                   stack_high_water_bytes=report["stack_bytes"],
-                   instructions_per_inference=report.get("instructions_per_inference"),
-                   cycles_per_inference=report.get("cycles_per_inference"),
-                   latency_ms=report.get("latency_ms"),
-                   exact_match_rate=report["exact_match_rate"],
-                   max_abs_diff=report["max_abs_diff"],
-                   accuracy=(report["check"].get("accuracy")))
+        return cls(
+            report=report,
+            out_dir=out_dir,
+            board=report["board"],
+            runtime=report["runtime"],
+            name=report["model"]["name"],
+            flash_bytes=report["flash_bytes"],
+            ram_bytes=report["ram_bytes"],
+            arena_bytes=report["arena_bytes"],
+            stack_high_water_bytes=report["stack_bytes"],
+            instructions_per_inference=report.get("instructions_per_inference"),
+            cycles_per_inference=report.get("cycles_per_inference"),
+            latency_ms=report.get("latency_ms"),
+            exact_match_rate=report["exact_match_rate"],
+            max_abs_diff=report["max_abs_diff"],
+            accuracy=(report["check"].get("accuracy")),
+        )
 
     def markdown(self) -> str:
         from tinydeploy.report.markdown import flash_markdown
@@ -215,10 +227,15 @@ class ProfileReport(Result):
 
     @classmethod
     def of(cls, report: dict[str, Any], out_dir: Path | None = None) -> ProfileReport:
-        return cls(report=report, out_dir=out_dir, board=report["board"],
-                   name=report["model"]["name"], kernels=report.get("kernels"),
-                   instructions_per_inference=report.get("instructions_per_inference"),
-                   ops=tuple(report["ops"]))
+        return cls(
+            report=report,
+            out_dir=out_dir,
+            board=report["board"],
+            name=report["model"]["name"],
+            kernels=report.get("kernels"),
+            instructions_per_inference=report.get("instructions_per_inference"),
+            ops=tuple(report["ops"]),
+        )
 
     def markdown(self) -> str:
         from tinydeploy.profile import profile_markdown
@@ -255,9 +272,15 @@ class FpgaReport(Result):
     @classmethod
     def of(cls, report: dict[str, Any], out_dir: Path | None = None) -> FpgaReport:
         a, est = report["agreement"], report["estimate"]
-        return cls(report=report, out_dir=out_dir, name=report["model"]["name"],
-                   max_abs_error=a["max_abs_error"], top1_agreement=a["top1_agreement"],
-                   dsp=est["dsp"], latency_cycles=est["latency_cycles"])
+        return cls(
+            report=report,
+            out_dir=out_dir,
+            name=report["model"]["name"],
+            max_abs_error=a["max_abs_error"],
+            top1_agreement=a["top1_agreement"],
+            dsp=est["dsp"],
+            latency_cycles=est["latency_cycles"],
+        )
 
     def markdown(self) -> str:
         from tinydeploy.fpga.report import blocks, to_markdown

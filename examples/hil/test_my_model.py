@@ -9,12 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinydeploy.hil import (assert_accuracy, assert_latency, assert_matches_reference,
-                            assert_memory)
+from tinydeploy.hil import assert_accuracy, assert_latency, assert_matches_reference, assert_memory
 
 
 def test_bit_exact_with_tflite_micro(td_device):
-    assert_matches_reference(td_device, count=5)          # or max_steps=1 for a tolerance
+    assert_matches_reference(td_device, count=5)  # or max_steps=1 for a tolerance
 
 
 def test_fits_the_budget(td_device):

@@ -34,15 +34,61 @@ CLIP = 16000
 KEYWORDS = ("yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go")
 LABELS = KEYWORDS + ("silence", "unknown")
 SILENCE, UNKNOWN = LABELS.index("silence"), LABELS.index("unknown")
-UNKNOWN_WORDS = ("bed", "bird", "cat", "dog", "eight", "five", "four", "happy", "house",
-                 "marvin", "nine", "one", "seven", "sheila", "six", "three", "tree", "two",
-                 "wow", "zero", "backward", "forward", "follow", "learn", "visual", "yellow",
-                 "note", "dune", "stoke")
-ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan",
-           "en-gb-x-gbcwmd", "en-029", "en-us-nyc")
-VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "f1", "f2", "f3", "f4", "f5",
-            "klatt", "klatt2", "klatt3", "klatt4", "croak", "whisper", "Andy", "Annie")
-SPLIT_PERCENT = {"val": 10, "test": 10}   # the rest is train
+UNKNOWN_WORDS = (
+    "bed",
+    "bird",
+    "cat",
+    "dog",
+    "eight",
+    "five",
+    "four",
+    "happy",
+    "house",
+    "marvin",
+    "nine",
+    "one",
+    "seven",
+    "sheila",
+    "six",
+    "three",
+    "tree",
+    "two",
+    "wow",
+    "zero",
+    "backward",
+    "forward",
+    "follow",
+    "learn",
+    "visual",
+    "yellow",
+    "note",
+    "dune",
+    "stoke",
+)
+ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-029", "en-us-nyc")
+VARIANTS = (
+    "m1",
+    "m2",
+    "m3",
+    "m4",
+    "m5",
+    "m6",
+    "m7",
+    "f1",
+    "f2",
+    "f3",
+    "f4",
+    "f5",
+    "klatt",
+    "klatt2",
+    "klatt3",
+    "klatt4",
+    "croak",
+    "whisper",
+    "Andy",
+    "Annie",
+)
+SPLIT_PERCENT = {"val": 10, "test": 10}  # the rest is train
 
 
 def speaker_split(speaker: str) -> str:
@@ -68,7 +114,7 @@ def read_wav(data: bytes | Path) -> tuple[np.ndarray, int]:
     if width != 2:
         raise ValueError(f"expected 16-bit samples, got {8 * width}-bit")
     start = raw.find(b"data") + 8
-    body = raw[start:len(raw) - (len(raw) - start) % (2 * channels)]
+    body = raw[start : len(raw) - (len(raw) - start) % (2 * channels)]
     x = np.frombuffer(body, "<i2").reshape(-1, channels)[:, 0]
     return x.astype(np.float64) / 32768.0, rate
 
@@ -106,7 +152,7 @@ def resample(x: np.ndarray, rate: int, to: int = SAMPLE_RATE, taps: int = 16) ->
 
 def trim(x: np.ndarray, threshold: float = 0.02) -> np.ndarray:
     loud = np.nonzero(np.abs(x) > threshold * np.abs(x).max(initial=1e-9))[0]
-    return x[loud[0]:loud[-1] + 1] if len(loud) else x[:0]
+    return x[loud[0] : loud[-1] + 1] if len(loud) else x[:0]
 
 
 def noise(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -114,15 +160,14 @@ def noise(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
     if kind == "hum":
         f0 = rng.choice([50.0, 60.0])
         t = np.arange(n) / SAMPLE_RATE
-        x = sum(rng.uniform(0.2, 1.0) / h * np.sin(2 * np.pi * f0 * h * t + rng.uniform(0, 6.3))
-                for h in range(1, 8))
+        x = sum(rng.uniform(0.2, 1.0) / h * np.sin(2 * np.pi * f0 * h * t + rng.uniform(0, 6.3)) for h in range(1, 8))
         x = x + 0.05 * rng.standard_normal(n)
     else:
         spec = np.fft.rfft(rng.standard_normal(n))
         f = np.maximum(np.fft.rfftfreq(n, 1 / SAMPLE_RATE), 20.0)
-        spec *= {"white": 1.0, "pink": f ** -0.5, "brown": f ** -1.0}[kind]
+        spec *= {"white": 1.0, "pink": f**-0.5, "brown": f**-1.0}[kind]
         x = np.fft.irfft(spec, n)
-    return x / (np.sqrt(np.mean(x ** 2)) + 1e-12)
+    return x / (np.sqrt(np.mean(x**2)) + 1e-12)
 
 
 NOISES = ("white", "pink", "brown", "hum")
@@ -140,8 +185,8 @@ def mix(speech: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
         speech = speech[:CLIP]
         offset = int(rng.integers(0, CLIP - len(speech) + 1))
         peak = 10 ** (rng.uniform(-24, -1) / 20)
-        clip[offset:offset + len(speech)] = speech * peak / np.abs(speech).max()
-        rms = np.sqrt(np.mean(clip[offset:offset + len(speech)] ** 2))
+        clip[offset : offset + len(speech)] = speech * peak / np.abs(speech).max()
+        rms = np.sqrt(np.mean(clip[offset : offset + len(speech)] ** 2))
         if rng.random() < 0.9:
             snr_db = rng.uniform(5, 40)
             clip += noise(str(rng.choice(NOISES)), CLIP, rng) * rms * 10 ** (-snr_db / 20)
@@ -154,11 +199,16 @@ def mix(speech: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
 def speak(word: str, voice: str, speed: int, pitch: int) -> np.ndarray:
     """One word as float samples at 16 kHz, leading/trailing silence trimmed."""
     try:
-        proc = subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch),
-                               "--stdout", word], capture_output=True, timeout=30, check=True)
+        proc = subprocess.run(
+            ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "--stdout", word],
+            capture_output=True,
+            timeout=30,
+            check=True,
+        )
     except FileNotFoundError as exc:
-        raise RuntimeError("espeak-ng is not installed: apt-get install espeak-ng "
-                           "(or pass --speech-commands DIR)") from exc
+        raise RuntimeError(
+            "espeak-ng is not installed: apt-get install espeak-ng (or pass --speech-commands DIR)"
+        ) from exc
     x, rate = read_wav(proc.stdout)
     return trim(resample(x, rate))
 
@@ -169,10 +219,16 @@ def speakers(quick: bool = False) -> list[str]:
     return [f"{a}+{v}" for a in accents for v in variants]
 
 
-def synthesize(seed: int = 0, reps: int = 2, unknown_per_speaker: int = 4,
-               silence_per_speaker: int = 3, augment: int = 2, quick: bool = False,
-               progress=print, splits: tuple[str, ...] = ("train", "val", "test"),
-               ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def synthesize(
+    seed: int = 0,
+    reps: int = 2,
+    unknown_per_speaker: int = 4,
+    silence_per_speaker: int = 3,
+    augment: int = 2,
+    quick: bool = False,
+    progress=print,
+    splits: tuple[str, ...] = ("train", "val", "test"),
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The espeak-ng keyword set. Each training utterance is mixed ``augment``
     times (different offset, level and noise); validation and test once.
     ``splits`` limits it to some splits' speakers (more held-out clips: another seed)."""
@@ -197,8 +253,9 @@ def synthesize(seed: int = 0, reps: int = 2, unknown_per_speaker: int = 4,
             labels.append(SILENCE)
         if progress and (n + 1) % 20 == 0:
             progress(f"  synthesized {n + 1}/{len(all_speakers)} speakers")
-    return {s: (np.stack(c) if c else np.zeros((0, CLIP), np.int16), np.array(lab, np.int64))
-            for s, (c, lab) in out.items()}
+    return {
+        s: (np.stack(c) if c else np.zeros((0, CLIP), np.int16), np.array(lab, np.int64)) for s, (c, lab) in out.items()
+    }
 
 
 # -- Google Speech Commands ----------------------------------------------------------
@@ -208,9 +265,14 @@ def _load_clip(path: Path) -> np.ndarray:
     return to_int16(np.pad(x, (0, CLIP - len(x))))
 
 
-def speech_commands(root: Path, seed: int = 0, unknown_fraction: float = 1.0,
-                    silence_fraction: float = 1.0, limit: int | None = None,
-                    progress=print) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def speech_commands(
+    root: Path,
+    seed: int = 0,
+    unknown_fraction: float = 1.0,
+    silence_fraction: float = 1.0,
+    limit: int | None = None,
+    progress=print,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Speech Commands (v0.01 or v0.02) from its standard layout under root.
 
     Per split, "unknown" clips are sampled to unknown_fraction x the mean keyword
@@ -221,8 +283,9 @@ def speech_commands(root: Path, seed: int = 0, unknown_fraction: float = 1.0,
     if not (root / "testing_list.txt").is_file():
         raise FileNotFoundError(f"{root} is not a Speech Commands folder (no testing_list.txt)")
     rng = np.random.default_rng(seed)
-    listed = {s: set((root / f"{n}_list.txt").read_text().split())
-              for s, n in (("val", "validation"), ("test", "testing"))}
+    listed = {
+        s: set((root / f"{n}_list.txt").read_text().split()) for s, n in (("val", "validation"), ("test", "testing"))
+    }
     files: dict[str, list[tuple[str, int]]] = {"train": [], "val": [], "test": []}
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("_")):
         label = KEYWORDS.index(folder.name) if folder.name in KEYWORDS else UNKNOWN
@@ -246,12 +309,11 @@ def speech_commands(root: Path, seed: int = 0, unknown_fraction: float = 1.0,
             src = noises[int(rng.integers(len(noises)))]
             start = int(rng.integers(0, max(1, len(src) - CLIP)))
             level = rng.uniform(0.0, 1.0)
-            clips.append(to_int16(np.pad(src[start:start + CLIP] * level, (0, max(0, CLIP - len(src))))))
+            clips.append(to_int16(np.pad(src[start : start + CLIP] * level, (0, max(0, CLIP - len(src))))))
             labels.append(SILENCE)
         if progress:
             progress(f"  speech commands {split}: {len(clips)} clips")
-        result[split] = (np.stack(clips) if clips else np.zeros((0, CLIP), np.int16),
-                         np.array(labels, np.int64))
+        result[split] = (np.stack(clips) if clips else np.zeros((0, CLIP), np.int16), np.array(labels, np.int64))
     return result
 
 

@@ -30,10 +30,10 @@ from device import KwsLink, build_firmware  # noqa: E402
 def utterance(word: str, voice: str, seed: int) -> np.ndarray:
     """One second: the word spoken by espeak-ng, centred, over quiet pink noise."""
     rng = np.random.default_rng(seed)
-    speech = dataset.speak(word, voice, 160, 50)[:dataset.CLIP]
+    speech = dataset.speak(word, voice, 160, 50)[: dataset.CLIP]
     clip = np.zeros(dataset.CLIP)
     start = (dataset.CLIP - len(speech)) // 2
-    clip[start:start + len(speech)] = 0.5 * speech / max(np.abs(speech).max(), 1e-9)
+    clip[start : start + len(speech)] = 0.5 * speech / max(np.abs(speech).max(), 1e-9)
     clip += 0.003 * dataset.noise("pink", dataset.CLIP, rng)
     return dataset.to_int16(clip)
 
@@ -42,8 +42,9 @@ def windows(audio: np.ndarray, hop: float) -> list[tuple[float, np.ndarray]]:
     if len(audio) <= dataset.CLIP:
         return [(0.0, np.pad(audio, (0, dataset.CLIP - len(audio))))]
     step = max(1, int(hop * dataset.SAMPLE_RATE))
-    return [(s / dataset.SAMPLE_RATE, audio[s:s + dataset.CLIP])
-            for s in range(0, len(audio) - dataset.CLIP + 1, step)]
+    return [
+        (s / dataset.SAMPLE_RATE, audio[s : s + dataset.CLIP]) for s in range(0, len(audio) - dataset.CLIP + 1, step)
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,18 +83,23 @@ def main(argv: list[str] | None = None) -> int:
             kws.load_audio(clip)
             r = kws.detect()
             probs = out_info["scale"] * (r["out"].astype(np.float64) - out_info["zero_point"])
-            history = (history + [probs])[-args.smooth:]
+            history = (history + [probs])[-args.smooth :]
             smooth = np.mean(history, axis=0) if len(wins) > 1 else probs
             best = int(np.argmax(smooth))
             if "feature_instructions" in r:
-                cost = (f"features {r['feature_instructions']:,} + inference "
-                        f"{r['infer_instructions']:,} instructions (emulated)")
+                cost = (
+                    f"features {r['feature_instructions']:,} + inference "
+                    f"{r['infer_instructions']:,} instructions (emulated)"
+                )
             else:
                 hz = r["tick_hz"]
-                cost = (f"features {r['feature_ticks'] / hz * 1e3:.1f} ms + inference "
-                        f"{r['infer_ticks'] / hz * 1e3:.1f} ms")
-            print(f"  {t:6.2f}-{t + 1:.2f} s: {labels[r['class']]:8s} p={probs[r['class']]:.2f}  "
-                  f"smoothed: {labels[best]} {smooth[best]:.2f}  | {cost}")
+                cost = (
+                    f"features {r['feature_ticks'] / hz * 1e3:.1f} ms + inference {r['infer_ticks'] / hz * 1e3:.1f} ms"
+                )
+            print(
+                f"  {t:6.2f}-{t + 1:.2f} s: {labels[r['class']]:8s} p={probs[r['class']]:.2f}  "
+                f"smoothed: {labels[best]} {smooth[best]:.2f}  | {cost}"
+            )
             if smooth[best] >= args.threshold and labels[best] not in ("silence", "unknown"):
                 if not heard or heard[-1][1] != labels[best] or t - heard[-1][0] > 1.0:
                     heard.append((t, labels[best]))

@@ -52,8 +52,9 @@ def build_firmware(tflite: Path, board_id: str, out_dir: Path) -> Firmware:
     board = load_board(board_id)
     prepared = prepare_model(Path(tflite))
     compiled = compile_model(prepared.model, out_dir / "compiled", force=True, dsp=board.dsp)
-    project = generate_project(board, [compiled.model_c, *compiled.headers], out_dir / "project",
-                               extra_sources=feature_sources())
+    project = generate_project(
+        board, [compiled.model_c, *compiled.headers], out_dir / "project", extra_sources=feature_sources()
+    )
     result = build(project, board)
     return Firmware(board, result.elf, result, compiled)
 
@@ -73,8 +74,7 @@ class KwsLink:
         first = link._readline(time.monotonic() + link.timeout)
         if first != "m-td-audio-ready":
             rest = link._reply("td-audio-load", link.timeout) if first is not None else []
-            raise DeviceError(f"td-audio-load refused: {first} {' '.join(rest)}".strip(),
-                              port=link.name)
+            raise DeviceError(f"td-audio-load refused: {first} {' '.join(rest)}".strip(), port=link.name)
         link._write(data)
         lines = link._reply("td-audio-load data", link.timeout + len(data) / 2000)
         if "m-audio-done" not in lines:

@@ -32,17 +32,17 @@ import numpy as np
 
 SAMPLE_RATE = 16000
 CLIP_SAMPLES = 16000
-WINDOW = 480            # 30 ms
-HOP = 320               # 20 ms
+WINDOW = 480  # 30 ms
+HOP = 320  # 20 ms
 NFFT = 512
 N_BINS = NFFT // 2 + 1  # 257
 N_MEL = 40
 N_MFCC = 10
 F_MIN, F_MAX = 20.0, 4000.0
 N_FRAMES = 1 + (CLIP_SAMPLES - WINDOW) // HOP  # 49
-WINDOW_SHIFT = 11       # windowed samples keep 4 fractional bits: |x * hann| < 2**19
-POWER_SHIFT = 10        # mel sums of |X|^2 * w >> 10: by Parseval they stay below 2**61
-FRAC_BITS = 15          # mfcc_fixed() is in units of 2**-15
+WINDOW_SHIFT = 11  # windowed samples keep 4 fractional bits: |x * hann| < 2**19
+POWER_SHIFT = 10  # mel sums of |X|^2 * w >> 10: by Parseval they stay below 2**61
+FRAC_BITS = 15  # mfcc_fixed() is in units of 2**-15
 # c0 (the frame's log energy) spans a far wider range than c1..c9; scaling it
 # down keeps one int8 input scale fine enough for the other nine coefficients.
 DCT_ROW_GAIN = (0.25,) + (1.0,) * (N_MFCC - 1)
@@ -52,22 +52,22 @@ C_TABLES = Path(__file__).resolve().parents[2] / "firmware" / "features" / "td_m
 
 @dataclass(frozen=True)
 class Tables:
-    window: np.ndarray      # int16 [480]   periodic Hann, Q15
-    tw_re: np.ndarray       # int16 [256]   cos(2 pi k / 512), Q15 (1.0 -> 32767)
-    tw_im: np.ndarray       # int16 [256]   -sin(2 pi k / 512), Q15
-    mel_start: np.ndarray   # int16 [40]    first FFT bin of each mel band
-    mel_len: np.ndarray     # int16 [40]    number of bins in the band
+    window: np.ndarray  # int16 [480]   periodic Hann, Q15
+    tw_re: np.ndarray  # int16 [256]   cos(2 pi k / 512), Q15 (1.0 -> 32767)
+    tw_im: np.ndarray  # int16 [256]   -sin(2 pi k / 512), Q15
+    mel_start: np.ndarray  # int16 [40]    first FFT bin of each mel band
+    mel_len: np.ndarray  # int16 [40]    number of bins in the band
     mel_offset: np.ndarray  # int16 [40]    index of the band's first weight in mel_weight
     mel_weight: np.ndarray  # int16 [...]   triangle weights, Q15
-    log2_frac: np.ndarray   # int32 [257]   log2(1 + i/256), Q16
-    dct: np.ndarray         # int16 [10,40] orthonormal DCT-II x DCT_ROW_GAIN, Q15
+    log2_frac: np.ndarray  # int32 [257]   log2(1 + i/256), Q16
+    dct: np.ndarray  # int16 [10,40] orthonormal DCT-II x DCT_ROW_GAIN, Q15
 
     def mel_matrix(self) -> np.ndarray:
         """The sparse mel weights as a dense int64 [257, 40] matrix."""
         m = np.zeros((N_BINS, N_MEL), np.int64)
         for b in range(N_MEL):
             s, n, o = int(self.mel_start[b]), int(self.mel_len[b]), int(self.mel_offset[b])
-            m[s:s + n, b] = self.mel_weight[o:o + n]
+            m[s : s + n, b] = self.mel_weight[o : o + n]
         return m
 
 
@@ -117,9 +117,17 @@ def tables() -> Tables:
         weights.extend(int(v) for v in wq[s:e, b])
     i = np.arange(257)
     log2_frac = np.round(65536.0 * np.log2(1.0 + i / 256.0)).astype(np.int32)
-    return Tables(window, tw_re, tw_im, np.array(starts, np.int16), np.array(lens, np.int16),
-                  np.array(offsets, np.int16), np.array(weights, np.int16), log2_frac,
-                  _q15(dct_float()))
+    return Tables(
+        window,
+        tw_re,
+        tw_im,
+        np.array(starts, np.int16),
+        np.array(lens, np.int16),
+        np.array(offsets, np.int16),
+        np.array(weights, np.int16),
+        log2_frac,
+        _q15(dct_float()),
+    )
 
 
 def _bitrev() -> np.ndarray:
@@ -186,7 +194,7 @@ def mfcc_fixed(audio: np.ndarray, batch: int = 256) -> np.ndarray:
     audio = np.asarray(audio)
     lead = audio.shape[:-1]
     flat = audio.reshape(-1, audio.shape[-1])
-    out = [_mfcc_block(flat[i:i + batch]) for i in range(0, len(flat), batch)]
+    out = [_mfcc_block(flat[i : i + batch]) for i in range(0, len(flat), batch)]
     res = np.concatenate(out) if out else np.zeros((0, N_FRAMES, N_MFCC), np.int32)
     return res.reshape(*lead, N_FRAMES, N_MFCC)
 
@@ -205,10 +213,10 @@ def _mfcc_block(audio: np.ndarray) -> np.ndarray:
     low = power & ((1 << POWER_SHIFT) - 1)
     for b in range(N_MEL):
         s, n, o = int(t.mel_start[b]), int(t.mel_len[b]), int(t.mel_offset[b])
-        w = t.mel_weight[o:o + n].astype(np.int64)
-        mel[..., b] += ((low[..., s:s + n] * w) >> POWER_SHIFT).sum(axis=-1)
-    logmel = _log2_q16(mel, t)                       # Q16
-    acc = logmel @ t.dct.astype(np.int64).T          # Q31
+        w = t.mel_weight[o : o + n].astype(np.int64)
+        mel[..., b] += ((low[..., s : s + n] * w) >> POWER_SHIFT).sum(axis=-1)
+    logmel = _log2_q16(mel, t)  # Q16
+    acc = logmel @ t.dct.astype(np.int64).T  # Q31
     return ((acc + (1 << 15)) >> 16).astype(np.int32)  # Q15
 
 
@@ -224,15 +232,15 @@ def mfcc_float(audio: np.ndarray) -> np.ndarray:
     n = np.arange(WINDOW)
     xw = x * (0.5 - 0.5 * np.cos(2 * np.pi * n / WINDOW)) * 2.0 ** (15 - WINDOW_SHIFT)
     spec = np.fft.rfft(xw, NFFT)
-    power = (spec.real ** 2 + spec.imag ** 2) / (1 << POWER_SHIFT)
+    power = (spec.real**2 + spec.imag**2) / (1 << POWER_SHIFT)
     mel = power @ (mel_weights_float() * 32767.0)  # the Q15 weights' scale
     return np.log2(np.maximum(mel, 1.0)) @ dct_float().T
 
 
 @dataclass(frozen=True)
 class QuantParams:
-    multiplier: int   # Q31, in [2**30, 2**31)
-    shift: int        # right shift after the 64-bit product, 1..62
+    multiplier: int  # Q31, in [2**30, 2**31)
+    shift: int  # right shift after the 64-bit product, 1..62
     zero_point: int
 
 
@@ -241,7 +249,7 @@ def quant_params(scale: float, zero_point: int) -> QuantParams:
     a shift; td_mfcc_quant_init() does the same in double precision (exact ops only)."""
     real = 1.0 / (float(np.float32(scale)) * float(1 << FRAC_BITS))
     mant, exp = math.frexp(real)
-    mult = int(math.floor(mant * 2.0 ** 31 + 0.5))
+    mult = int(math.floor(mant * 2.0**31 + 0.5))
     if mult == 1 << 31:
         mult //= 2
         exp += 1
@@ -260,7 +268,7 @@ def quantize(mfcc: np.ndarray, q: QuantParams) -> np.ndarray:
 # -- the C tables ------------------------------------------------------------------
 def _c_array(ctype: str, name: str, values: np.ndarray, per_line: int = 12) -> str:
     vals = [str(int(v)) for v in np.asarray(values).ravel()]
-    lines = [", ".join(vals[i:i + per_line]) for i in range(0, len(vals), per_line)]
+    lines = [", ".join(vals[i : i + per_line]) for i in range(0, len(vals), per_line)]
     body = ",\n  ".join(lines)
     return f"const {ctype} {name}[{len(vals)}] = {{\n  {body}\n}};\n"
 
@@ -287,8 +295,9 @@ def c_tables_source() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="MFCC tables for firmware/features")
-    parser.add_argument("--write-c-tables", action="store_true",
-                        help=f"write {C_TABLES.relative_to(C_TABLES.parents[2])}")
+    parser.add_argument(
+        "--write-c-tables", action="store_true", help=f"write {C_TABLES.relative_to(C_TABLES.parents[2])}"
+    )
     args = parser.parse_args()
     if args.write_c_tables:
         C_TABLES.write_text(c_tables_source())

@@ -92,19 +92,31 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("-o", "--out", type=Path, default=HERE / "out")
     p.add_argument("--quick", action="store_true", help="tiny data set, 2 epochs (CI)")
-    p.add_argument("--speech-commands", type=Path, metavar="DIR",
-                   help="a local copy of Google Speech Commands instead of espeak-ng")
+    p.add_argument(
+        "--speech-commands",
+        type=Path,
+        metavar="DIR",
+        help="a local copy of Google Speech Commands instead of espeak-ng",
+    )
     p.add_argument("--epochs", type=int, help="[30, or 2 with --quick]")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--no-cache", action="store_true",
-                   help="make the clips again instead of reusing out/audio-*.npz")
-    p.add_argument("--export-npz", type=Path, metavar="FILE",
-                   help="write the features as an .npz for `tinydeploy compress --data` "
-                        "(x_train, y_train, x_val, y_val, x_test, y_test) and stop")
-    p.add_argument("--heldout-reps", type=int, default=0, metavar="N",
-                   help="with --export-npz: the validation and test speakers say each keyword "
-                        "N more times (new speeds, pitches, noise), for figures whose "
-                        "differences are finer than one clip in 243 / 432")
+    p.add_argument("--no-cache", action="store_true", help="make the clips again instead of reusing out/audio-*.npz")
+    p.add_argument(
+        "--export-npz",
+        type=Path,
+        metavar="FILE",
+        help="write the features as an .npz for `tinydeploy compress --data` "
+        "(x_train, y_train, x_val, y_val, x_test, y_test) and stop",
+    )
+    p.add_argument(
+        "--heldout-reps",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --export-npz: the validation and test speakers say each keyword "
+        "N more times (new speeds, pitches, noise), for figures whose "
+        "differences are finer than one clip in 243 / 432",
+    )
     args = p.parse_args(argv)
     epochs = args.epochs or (2 if args.quick else 30)
     started = time.monotonic()
@@ -118,22 +130,20 @@ def main(argv: list[str] | None = None) -> int:
             data = {s: (z[f"{s}_x"], z[f"{s}_y"]) for s in ("train", "val", "test")}
             source = str(z["source"])
     elif args.speech_commands:
-        data = dataset.speech_commands(args.speech_commands, args.seed,
-                                       limit=20 if args.quick else None)
+        data = dataset.speech_commands(args.speech_commands, args.seed, limit=20 if args.quick else None)
         source = f"Speech Commands at {args.speech_commands}"
     elif args.quick:
-        data = dataset.synthesize(args.seed, reps=1, unknown_per_speaker=2, silence_per_speaker=1,
-                                  augment=1, quick=True)
+        data = dataset.synthesize(
+            args.seed, reps=1, unknown_per_speaker=2, silence_per_speaker=1, augment=1, quick=True
+        )
         source = "espeak-ng (quick)"
     else:
         data = dataset.synthesize(args.seed)
         source = "espeak-ng"
     if not cache.is_file() or args.no_cache:
-        np.savez(cache, source=source, **{f"{s}_{k}": v for s, xy in data.items()
-                                          for k, v in zip("xy", xy)})
+        np.savez(cache, source=source, **{f"{s}_{k}": v for s, xy in data.items() for k, v in zip("xy", xy)})
     sizes = {s: int(len(y)) for s, (_, y) in data.items()}
-    print(f"  {source}: train {sizes['train']}, val {sizes['val']}, test {sizes['test']} clips",
-          flush=True)
+    print(f"  {source}: train {sizes['train']}, val {sizes['val']}, test {sizes['test']} clips", flush=True)
 
     print("features ...", flush=True)
     mfcc = {s: features.mfcc_fixed(x) for s, (x, _) in data.items()}
@@ -144,23 +154,29 @@ def main(argv: list[str] | None = None) -> int:
         if args.heldout_reps > 0 and args.speech_commands:
             print("--heldout-reps: Speech Commands has its own fixed splits; ignored")
         elif args.heldout_reps > 0:
-            print(f"more held-out clips ({args.heldout_reps} per keyword and speaker) ...",
-                  flush=True)
-            extra = dataset.synthesize(args.seed + 1000, reps=args.heldout_reps,
-                                       unknown_per_speaker=2 * args.heldout_reps,
-                                       silence_per_speaker=3 * args.heldout_reps // 2,
-                                       quick=args.quick,
-                                       splits=("val", "test"))
+            print(f"more held-out clips ({args.heldout_reps} per keyword and speaker) ...", flush=True)
+            extra = dataset.synthesize(
+                args.seed + 1000,
+                reps=args.heldout_reps,
+                unknown_per_speaker=2 * args.heldout_reps,
+                silence_per_speaker=3 * args.heldout_reps // 2,
+                quick=args.quick,
+                splits=("val", "test"),
+            )
             for s in ("val", "test"):
                 m = features.mfcc_fixed(extra[s][0])
                 x = (m.astype(np.float32) / (1 << features.FRAC_BITS))[..., None]
                 feats[s] = np.concatenate([feats[s], x])
                 labels[s] = np.concatenate([labels[s], extra[s][1]])
             print(f"  val {len(labels['val'])}, test {len(labels['test'])} clips", flush=True)
-        np.savez(args.export_npz, **{f"{k}_{s}": v for s in feats
-                                     for k, v in (("x", feats[s]), ("y", labels[s].astype(np.int64)))})
-        print(f"wrote {args.export_npz} (features of {source}); next: python bench/compress.py "
-              f"--data {args.export_npz} --model {out / 'kws.keras'}")
+        np.savez(
+            args.export_npz,
+            **{f"{k}_{s}": v for s in feats for k, v in (("x", feats[s]), ("y", labels[s].astype(np.int64)))},
+        )
+        print(
+            f"wrote {args.export_npz} (features of {source}); next: python bench/compress.py "
+            f"--data {args.export_npz} --model {out / 'kws.keras'}"
+        )
         return 0
 
     import tensorflow as tf
@@ -174,13 +190,18 @@ def main(argv: list[str] | None = None) -> int:
     model = build_model(len(dataset.LABELS))
     steps = max(1, int(np.ceil(sizes["train"] / 64))) * epochs
     schedule = tf.keras.optimizers.schedules.CosineDecay(3e-3, steps, alpha=0.02)
-    model.compile(tf.keras.optimizers.Adam(schedule), "sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(tf.keras.optimizers.Adam(schedule), "sparse_categorical_crossentropy", metrics=["accuracy"])
     print(f"training {epochs} epochs ...", flush=True)
     t0 = time.monotonic()
     val = (feats["val"], labels["val"]) if sizes["val"] else None
-    model.fit(feats["train"], labels["train"], validation_data=val, epochs=epochs, batch_size=64,
-              verbose=2 if not args.quick else 0)
+    model.fit(
+        feats["train"],
+        labels["train"],
+        validation_data=val,
+        epochs=epochs,
+        batch_size=64,
+        verbose=2 if not args.quick else 0,
+    )
     train_seconds = time.monotonic() - t0
     float_pred = np.argmax(model.predict(feats["test"], verbose=0), axis=1)
     float_acc = float(np.mean(float_pred == labels["test"]))
@@ -218,25 +239,39 @@ def main(argv: list[str] | None = None) -> int:
     (out / "labels.txt").write_text("\n".join(dataset.LABELS) + "\n")
     n = len(dataset.LABELS)
     metrics = {
-        "source": source, "seed": args.seed, "quick": args.quick, "epochs": epochs,
-        "splits": sizes, "labels": list(dataset.LABELS),
-        "params": int(model.count_params()), "tflite_bytes": len(conv.tflite),
+        "source": source,
+        "seed": args.seed,
+        "quick": args.quick,
+        "epochs": epochs,
+        "splits": sizes,
+        "labels": list(dataset.LABELS),
+        "params": int(model.count_params()),
+        "tflite_bytes": len(conv.tflite),
         "weight_bytes": int(weights),
-        "input_scale": host.scale, "input_zero_point": host.q.zero_point,
+        "input_scale": host.scale,
+        "input_zero_point": host.q.zero_point,
         "accuracy": {"float": float_acc, "int8_host": host_acc},
-        "confusion": {"float": confusion(labels["test"], float_pred, n),
-                      "int8_host": confusion(labels["test"], host_pred, n)},
+        "confusion": {
+            "float": confusion(labels["test"], float_pred, n),
+            "int8_host": confusion(labels["test"], host_pred, n),
+        },
         "feature_fixed_vs_float": {
-            "int8_values": int(diff.size), "differing": int(np.count_nonzero(diff)),
+            "int8_values": int(diff.size),
+            "differing": int(np.count_nonzero(diff)),
             "max_steps": int(diff.max(initial=0)),
             "accuracy_with_float_front_end": float(np.mean(float_front == labels["test"])),
         },
-        "seconds": {"data": round(data_seconds, 1), "train": round(train_seconds, 1),
-                    "total": round(time.monotonic() - started, 1)},
+        "seconds": {
+            "data": round(data_seconds, 1),
+            "train": round(train_seconds, 1),
+            "total": round(time.monotonic() - started, 1),
+        },
     }
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
-    print(f"test accuracy: float {float_acc:.3f}, int8 (tflite-micro) {host_acc:.3f} on "
-          f"{sizes['test']} clips; {weights:,} weight bytes; trained in {train_seconds:.0f} s")
+    print(
+        f"test accuracy: float {float_acc:.3f}, int8 (tflite-micro) {host_acc:.3f} on "
+        f"{sizes['test']} clips; {weights:,} weight bytes; trained in {train_seconds:.0f} s"
+    )
     print(f"wrote {out}/ — next: python {HERE.name}/evaluate.py (runs the test set on qemu-m4)")
     return 0
 

@@ -51,16 +51,19 @@ def main() -> None:
     x_train, y_train = make_data(3000, rng)
     x_test, y_test = make_data(300, rng)
     L = tf.keras.layers
-    model = tf.keras.Sequential([
-        tf.keras.Input((SIZE, SIZE, 1)),
-        L.Conv2D(8, 3, strides=2, padding="same", activation="relu"),
-        L.DepthwiseConv2D(3, padding="same", activation="relu"),
-        L.Conv2D(16, 1, activation="relu"),
-        L.AveragePooling2D(2),
-        L.Flatten(),
-        L.Dense(len(CLASSES)),
-        L.Softmax(),
-    ], name="tiny_cnn")
+    model = tf.keras.Sequential(
+        [
+            tf.keras.Input((SIZE, SIZE, 1)),
+            L.Conv2D(8, 3, strides=2, padding="same", activation="relu"),
+            L.DepthwiseConv2D(3, padding="same", activation="relu"),
+            L.Conv2D(16, 1, activation="relu"),
+            L.AveragePooling2D(2),
+            L.Flatten(),
+            L.Dense(len(CLASSES)),
+            L.Softmax(),
+        ],
+        name="tiny_cnn",
+    )
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x_train, y_train, epochs=args.epochs, batch_size=64, verbose=0)
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)

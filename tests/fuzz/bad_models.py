@@ -35,8 +35,12 @@ from tflite_micro.tensorflow.lite.micro.python import schema_py_generated as fb
 
 REPO = Path(__file__).resolve().parents[2]
 MLPERF_DIR = REPO.parent / "shared" / "models" / "mlperf-tiny"
-MODELS = {"kws": "kws_ref_model.tflite", "vww": "vww_96_int8.tflite",
-          "resnet": "pretrainedResnet_quant.tflite", "ad": "ad01_int8.tflite"}
+MODELS = {
+    "kws": "kws_ref_model.tflite",
+    "vww": "vww_96_int8.tflite",
+    "resnet": "pretrainedResnet_quant.tflite",
+    "ad": "ad01_int8.tflite",
+}
 COMMANDS = ("inspect", "compile", "generate")
 
 
@@ -48,11 +52,11 @@ class Case:
 
 
 def available_models() -> dict[str, bytes]:
-    return {k: (MLPERF_DIR / v).read_bytes() for k, v in MODELS.items()
-            if (MLPERF_DIR / v).is_file()}
+    return {k: (MLPERF_DIR / v).read_bytes() for k, v in MODELS.items() if (MLPERF_DIR / v).is_file()}
 
 
 # ---------------------------------------------------------------- object API helpers
+
 
 def decode(raw: bytes) -> fb.ModelT:
     return fb.ModelT.InitFromObj(fb.Model.GetRootAs(raw, 0))
@@ -70,8 +74,11 @@ def _sg(m: fb.ModelT) -> fb.SubGraphT:
 
 def _activations(m: fb.ModelT) -> list[int]:
     bufs = m.buffers
-    return [i for i, t in enumerate(_sg(m).tensors)
-            if t.buffer == 0 or bufs[t.buffer].data is None or len(bufs[t.buffer].data) == 0]
+    return [
+        i
+        for i, t in enumerate(_sg(m).tensors)
+        if t.buffer == 0 or bufs[t.buffer].data is None or len(bufs[t.buffer].data) == 0
+    ]
 
 
 def _op_code(m: fb.ModelT, op: fb.OperatorT) -> int:
@@ -118,6 +125,7 @@ def _mutations() -> list[tuple[str, Callable[[fb.ModelT], None]]]:
     def set_type(t: int):
         def f(m: fb.ModelT) -> None:
             input_t(m).type = t
+
         return f
 
     def float_graph(m: fb.ModelT) -> None:  # every activation float32, quantization dropped
@@ -132,6 +140,7 @@ def _mutations() -> list[tuple[str, Callable[[fb.ModelT], None]]]:
     def op_to(builtin: int, custom: bytes | None = None):
         def f(m: fb.ModelT) -> None:
             _set_opcode(m, first_act_op(m), builtin, custom)
+
         return f
 
     def op_code_index(m: fb.ModelT) -> None:
@@ -141,6 +150,7 @@ def _mutations() -> list[tuple[str, Callable[[fb.ModelT], None]]]:
         def f(m: fb.ModelT) -> None:
             op = first_act_op(m)
             op.inputs = list(op.inputs)[:keep]
+
         return f
 
     def extra_inputs(m: fb.ModelT) -> None:
@@ -154,6 +164,7 @@ def _mutations() -> list[tuple[str, Callable[[fb.ModelT], None]]]:
         def f(m: fb.ModelT) -> None:
             t = input_t(m) if which == "input" else output_t(m)
             t.shape = newshape
+
         return f
 
     def mid_shape(newshape: list[int]):
@@ -161,16 +172,19 @@ def _mutations() -> list[tuple[str, Callable[[fb.ModelT], None]]]:
             ops = _sg(m).operators
             t = _sg(m).tensors[ops[len(ops) // 2].outputs[0]]
             t.shape = newshape
+
         return f
 
     def const_shape(newshape: list[int]):
         def f(m: fb.ModelT) -> None:
             op = next(o for o in _sg(m).operators if len(o.inputs) > 1)
             _sg(m).tensors[op.inputs[1]].shape = newshape
+
         return f
 
-    def quant(scale: list[float] | None = None, zp: list[int] | None = None, dim: int | None = None,
-              which: str = "input"):
+    def quant(
+        scale: list[float] | None = None, zp: list[int] | None = None, dim: int | None = None, which: str = "input"
+    ):
         def f(m: fb.ModelT) -> None:
             if which == "input":
                 q = input_t(m).quantization
@@ -185,6 +199,7 @@ def _mutations() -> list[tuple[str, Callable[[fb.ModelT], None]]]:
                 q.zeroPoint = zp
             if dim is not None:
                 q.quantizedDimension = dim
+
         return f
 
     def cycle(m: fb.ModelT) -> None:  # op 0 reads the last op's output
@@ -212,12 +227,14 @@ def _mutations() -> list[tuple[str, Callable[[fb.ModelT], None]]]:
                 op.inputs = [v] + list(op.inputs)[1:]
             else:
                 op.outputs = [v]
+
         return f
 
     def sg_io(which: str, value: int):
         def f(m: fb.ModelT) -> None:
             v = len(_sg(m).tensors) + value if value >= 0 else value
             setattr(_sg(m), which, [v])
+
         return f
 
     def no_sg_inputs(m: fb.ModelT) -> None:
@@ -255,12 +272,13 @@ def _mutations() -> list[tuple[str, Callable[[fb.ModelT], None]]]:
     def version(v: int):
         def f(m: fb.ModelT) -> None:
             m.version = v
+
         return f
 
     def external_buffer(m: fb.ModelT) -> None:
         op = next(o for o in _sg(m).operators if len(o.inputs) > 1)
         buf = m.buffers[_sg(m).tensors[op.inputs[1]].buffer]
-        buf.data, buf.offset, buf.size = None, 10 ** 9, 4096
+        buf.data, buf.offset, buf.size = None, 10**9, 4096
 
     def bad_activation(m: fb.ModelT) -> None:
         for op in _sg(m).operators:
@@ -321,7 +339,7 @@ def _mutations() -> list[tuple[str, Callable[[fb.ModelT], None]]]:
         ("op-extra-inputs", extra_inputs),
         ("op-no-outputs", no_outputs),
         ("shape-huge-input", shape([1, 100000, 100000, 3])),
-        ("shape-huge-overflow", shape([2 ** 31 - 1] * 4)),
+        ("shape-huge-overflow", shape([2**31 - 1] * 4)),
         ("shape-zero-input", shape([1, 0, 10, 1])),
         ("shape-zero-output", shape([0, 4], "output")),
         ("shape-negative", shape([1, -5, 10, 1])),
@@ -360,7 +378,7 @@ def _mutations() -> list[tuple[str, Callable[[fb.ModelT], None]]]:
         ("two-subgraphs", two_subgraphs),
         ("no-subgraphs", no_subgraphs),
         ("schema-version-2", version(2)),
-        ("schema-version-huge", version(2 ** 31)),
+        ("schema-version-huge", version(2**31)),
         ("option-activation-sign-bit", bad_activation),
         ("option-stride-zero", bad_stride),
         ("option-padding-unknown", bad_padding),
@@ -373,12 +391,16 @@ def _mutations() -> list[tuple[str, Callable[[fb.ModelT], None]]]:
 def _raw_cases() -> list[Case]:
     rng = random.Random(7)
     junk = bytes(rng.randrange(256) for _ in range(4096))
-    return [Case("raw-empty", b""), Case("raw-seven-bytes", b"TFL3TFL"),
-            Case("raw-random", junk), Case("raw-random-with-id", junk[:4] + b"TFL3" + junk[8:]),
-            Case("raw-text", b"this is not a model\n" * 20),
-            Case("raw-zero-root", b"\x00\x00\x00\x00TFL3" + bytes(64)),
-            Case("raw-root-past-end", b"\xff\xff\xff\x7fTFL3" + bytes(64)),
-            Case("raw-root-loop", b"\x00\x00\x00\x00TFL3\x00\x00\x00\x00")]
+    return [
+        Case("raw-empty", b""),
+        Case("raw-seven-bytes", b"TFL3TFL"),
+        Case("raw-random", junk),
+        Case("raw-random-with-id", junk[:4] + b"TFL3" + junk[8:]),
+        Case("raw-text", b"this is not a model\n" * 20),
+        Case("raw-zero-root", b"\x00\x00\x00\x00TFL3" + bytes(64)),
+        Case("raw-root-past-end", b"\xff\xff\xff\x7fTFL3" + bytes(64)),
+        Case("raw-root-loop", b"\x00\x00\x00\x00TFL3\x00\x00\x00\x00"),
+    ]
 
 
 @lru_cache(maxsize=4)
@@ -414,6 +436,7 @@ def _build_corpus(bitflips_per_model: int, truncations: int) -> list[Case]:
 
 # ---------------------------------------------------------------- running
 
+
 @dataclass
 class Outcome:
     case: str
@@ -430,8 +453,7 @@ def _argv(command: str, model: Path, out: Path) -> list[str]:
     if command == "compile":
         return ["compile", str(model), "-o", str(out / "compiled")]
     # the AOT path (--runtime auto would build TFLite Micro for a model it cannot lower)
-    return ["generate", str(model), "--board", "host", "--runtime", "aot", "-o",
-            str(out / "project")]
+    return ["generate", str(model), "--board", "host", "--runtime", "aot", "-o", str(out / "project")]
 
 
 @contextlib.contextmanager
@@ -463,18 +485,19 @@ def run_case(case: Case, command: str, work: Path) -> Outcome:
         clear = False
     else:
         clear = len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in text
-    return Outcome(case.name, command, code, clear, lines[-1] if lines else "",
-                   round(time.monotonic() - started, 2))
+    return Outcome(case.name, command, code, clear, lines[-1] if lines else "", round(time.monotonic() - started, 2))
 
 
 def summarize(outcomes: list[Outcome], cases: list[Case]) -> dict:
     errors = [o for o in outcomes if o.code != 0]
     expected = {c.name for c in cases if c.expect_error}
-    accepted_bad = sorted({o.case for o in outcomes if o.code == 0 and o.case in expected
-                           and o.command == "inspect"})
+    accepted_bad = sorted({o.case for o in outcomes if o.code == 0 and o.case in expected and o.command == "inspect"})
     return {
-        "cases": len(cases), "runs": len(outcomes), "commands": list(COMMANDS),
-        "errors": len(errors), "clear_errors": sum(o.clear for o in errors),
+        "cases": len(cases),
+        "runs": len(outcomes),
+        "commands": list(COMMANDS),
+        "errors": len(errors),
+        "clear_errors": sum(o.clear for o in errors),
         "share_clear_errors": round(sum(o.clear for o in errors) / len(errors), 4) if errors else 1.0,
         "accepted_runs": sum(o.code == 0 for o in outcomes),
         "unclear": [vars(o) for o in outcomes if not o.clear],

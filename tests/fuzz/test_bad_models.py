@@ -27,11 +27,12 @@ def corpus() -> tuple[bm.Case, ...]:
 
 
 def test_corpus_gives_only_clear_outcomes(corpus, tmp_path: Path) -> None:
-    outcomes = [bm.run_case(case, cmd, tmp_path / str(i) / cmd)
-                for i, case in enumerate(corpus) for cmd in bm.COMMANDS]
+    outcomes = [bm.run_case(case, cmd, tmp_path / str(i) / cmd) for i, case in enumerate(corpus) for cmd in bm.COMMANDS]
     report = bm.summarize(outcomes, corpus)
-    print(f"\nbad-model corpus: {report['cases']} cases, {report['runs']} runs, "
-          f"{report['errors']} errors, {report['share_clear_errors']:.1%} clear")
+    print(
+        f"\nbad-model corpus: {report['cases']} cases, {report['runs']} runs, "
+        f"{report['errors']} errors, {report['share_clear_errors']:.1%} clear"
+    )
     assert report["unclear"] == [], report["unclear"][:10]
     assert report["share_clear_errors"] == 1.0
     slow = [vars(o) for o in outcomes if o.seconds > 30]
@@ -40,30 +41,43 @@ def test_corpus_gives_only_clear_outcomes(corpus, tmp_path: Path) -> None:
         assert report["cases"] >= 200
         # structural faults never get past the reader
         for o in outcomes:
-            if any(s in o.case for s in ("graph-", "tensor-index", "truncated-4", "dtype-unknown",
-                                         "shape-negative", "quant-scale", "buffer-index")):
+            if any(
+                s in o.case
+                for s in (
+                    "graph-",
+                    "tensor-index",
+                    "truncated-4",
+                    "dtype-unknown",
+                    "shape-negative",
+                    "quant-scale",
+                    "buffer-index",
+                )
+            ):
                 assert o.code == 1, vars(o)
 
 
-@pytest.mark.parametrize("case, message", [
-    ("graph-cycle", "the op graph is cyclic or not in execution order"),
-    ("graph-self-loop", "the op graph is cyclic or not in execution order"),
-    ("graph-dangling-tensor", "a dangling reference"),
-    ("tensor-index-negative", "refers to missing tensor -7"),
-    ("buffer-index-past-end", "refers to missing buffer"),
-    ("opcode-index-out-of-range", "refers to missing operator code"),
-    ("shape-huge-input", "more than a TFLite tensor can hold"),
-    ("shape-mid-huge", "more than any microcontroller's RAM"),
-    ("shape-zero-input", "zero-sized shape"),
-    ("shape-negative", "negative dimension"),
-    ("quant-scale-nan", "not a positive finite number"),
-    ("quant-zp-out-of-range", "zero point outside [-128, 127]"),
-    ("op-missing-weights", "has 1 inputs, it takes 2 to 3"),
-    ("option-stride-zero", "option strideW is 0"),
-    ("tensor-written-twice", "which an earlier op wrote already"),
-    ("schema-version-2", "TFLite schema version 2, expected 3"),
-    ("two-subgraphs", "2 subgraphs"),
-])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("graph-cycle", "the op graph is cyclic or not in execution order"),
+        ("graph-self-loop", "the op graph is cyclic or not in execution order"),
+        ("graph-dangling-tensor", "a dangling reference"),
+        ("tensor-index-negative", "refers to missing tensor -7"),
+        ("buffer-index-past-end", "refers to missing buffer"),
+        ("opcode-index-out-of-range", "refers to missing operator code"),
+        ("shape-huge-input", "more than a TFLite tensor can hold"),
+        ("shape-mid-huge", "more than any microcontroller's RAM"),
+        ("shape-zero-input", "zero-sized shape"),
+        ("shape-negative", "negative dimension"),
+        ("quant-scale-nan", "not a positive finite number"),
+        ("quant-zp-out-of-range", "zero point outside [-128, 127]"),
+        ("op-missing-weights", "has 1 inputs, it takes 2 to 3"),
+        ("option-stride-zero", "option strideW is 0"),
+        ("tensor-written-twice", "which an earlier op wrote already"),
+        ("schema-version-2", "TFLite schema version 2, expected 3"),
+        ("two-subgraphs", "2 subgraphs"),
+    ],
+)
 def test_verifier_names_the_fault(case: str, message: str) -> None:
     models = bm.available_models()
     if "kws" not in models:
@@ -97,9 +111,13 @@ def test_subprocess_cli_prints_one_line(tmp_path: Path) -> None:
         path = tmp_path / f"{case.name}.tflite"
         path.write_bytes(case.raw)
         for cmd in (["inspect", str(path)], ["compile", str(path), "-o", str(tmp_path / "o")]):
-            proc = subprocess.run([sys.executable, "-m", "tinydeploy.cli", *cmd],
-                                  capture_output=True, text=True, timeout=120,
-                                  env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+            proc = subprocess.run(
+                [sys.executable, "-m", "tinydeploy.cli", *cmd],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+            )
             lines = proc.stderr.strip().splitlines()
             assert proc.returncode == 1, (case.name, cmd, proc.stderr)
             assert len(lines) == 1 and lines[0].startswith("error: "), (case.name, proc.stderr)

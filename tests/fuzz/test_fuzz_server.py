@@ -31,8 +31,7 @@ def test_seeds_and_regressions_replay_clean(tmp_path: Path) -> None:
     files = fuzz.corpus_files()
     assert len(files) >= 10
     binary = fuzz.build_replayer(tmp_path)
-    proc = subprocess.run([str(binary), *map(str, files)], capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run([str(binary), *map(str, files)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"replayed {len(files)} input(s)" in proc.stdout
 

@@ -12,8 +12,10 @@ import pytest
 from tests.conftest import mlperf_path, renode_launcher, renode_missing
 
 ARM_TOOLS = ("arm-none-eabi-gcc", "qemu-system-arm")
-ARM_REASON = ("arm-none-eabi-gcc and qemu-system-arm are needed (apt-get install "
-              "gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)")
+ARM_REASON = (
+    "arm-none-eabi-gcc and qemu-system-arm are needed (apt-get install "
+    "gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)"
+)
 needs_arm = pytest.mark.skipif(any(shutil.which(t) is None for t in ARM_TOOLS), reason=ARM_REASON)
 
 

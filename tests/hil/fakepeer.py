@@ -70,13 +70,13 @@ class FakePeer:
             return b""
         try:
             ready, _, _ = select.select([self.master], [], [], timeout)
-        except (OSError, ValueError):   # closed meanwhile
+        except (OSError, ValueError):  # closed meanwhile
             return b""
         if not ready:
             return b""
         try:
             return os.read(self.master, 4096)
-        except OSError:      # nobody has the port open (EIO): wait for the client
+        except OSError:  # nobody has the port open (EIO): wait for the client
             time.sleep(0.02)
             return b""
 
@@ -96,8 +96,13 @@ class FakePeer:
     def _tensor(self, details) -> dict:
         q = details["quantization_parameters"]
         shape = [int(d) for d in details["shape"]]
-        return {"dtype": "int8", "shape": shape, "bytes": int(np.prod(shape)),
-                "scale": float(q["scales"][0]), "zero_point": int(q["zero_points"][0])}
+        return {
+            "dtype": "int8",
+            "shape": shape,
+            "bytes": int(np.prod(shape)),
+            "scale": float(q["scales"][0]),
+            "zero_point": int(q["zero_points"][0]),
+        }
 
     def _dispatch(self, cmd: str, rest: bytes) -> bytes:
         self.commands.append(cmd)
@@ -107,11 +112,20 @@ class FakePeer:
         elif words[0] == "name":
             self._send("m-name-dut-[fakepeer]")
         elif words[0] == "td-info":
-            info = {"fw": "fakepeer", "board": "fake", "cpu": "cortex-m4", "clock_hz": 64000000,
-                    "timer": "dwt", "tick_hz": 64000000, "model": self.model.name,
-                    "hash": self.model.sha256[:16], "runtime": "aot", "init_ok": True,
-                    "input": self._tensor(self.reference.input_details),
-                    "output": self._tensor(self.reference.output_details)}
+            info = {
+                "fw": "fakepeer",
+                "board": "fake",
+                "cpu": "cortex-m4",
+                "clock_hz": 64000000,
+                "timer": "dwt",
+                "tick_hz": 64000000,
+                "model": self.model.name,
+                "hash": self.model.sha256[:16],
+                "runtime": "aot",
+                "init_ok": True,
+                "input": self._tensor(self.reference.input_details),
+                "output": self._tensor(self.reference.output_details),
+            }
             self._send("m-td-info-" + json.dumps(info))
         elif words[0] == "td-load":
             size, crc = int(words[1]), int(words[2], 16)
@@ -133,16 +147,24 @@ class FakePeer:
                 return self._misbehave(mode, rest)
             x = np.frombuffer(self._input, np.int8).reshape(self.reference.input_shape)
             self._output = self.reference.run(x).astype(np.int8).tobytes()
-            self._send("m-warmup-start-0", "m-warmup-done", "m-infer-start-1", "m-lap-us-10",
-                       "m-lap-us-510", "m-infer-done",
-                       "m-results-[" + ",".join("0.000" for _ in self._output) + "]")
+            self._send(
+                "m-warmup-start-0",
+                "m-warmup-done",
+                "m-infer-start-1",
+                "m-lap-us-10",
+                "m-lap-us-510",
+                "m-infer-done",
+                "m-results-[" + ",".join("0.000" for _ in self._output) + "]",
+            )
         elif words[0] == "td-out":
             self._send("m-td-out-" + self._output.hex())
         elif words[0] == "td-cycles":
             self._send('m-td-cycles-{"ticks":32000,"runs":1,"tick_hz":64000000,"timer":"dwt"}')
         elif words[0] == "td-mem":
-            self._send('m-td-mem-{"arena_bytes":9000,"model_static_bytes":0,"static_ram_bytes":'
-                       '12000,"stack_bytes":8192,"stack_used_bytes":400}')
+            self._send(
+                'm-td-mem-{"arena_bytes":9000,"model_static_bytes":0,"static_ram_bytes":'
+                '12000,"stack_bytes":8192,"stack_used_bytes":400}'
+            )
         else:
             self._send(f"e-[Unknown command: {words[0][:32]}]")
         self._send("m-ready")
@@ -157,7 +179,7 @@ class FakePeer:
             while not self._stop.is_set() and self.master >= 0:
                 junk = bytes(rng.integers(0x21, 0x7F, 40, dtype=np.uint8))  # no "%": a line
                 self._send("m-" + junk.decode())
-                self._read(0.0)    # keep draining what the host sends; no pause: a flood
+                self._read(0.0)  # keep draining what the host sends; no pause: a flood
         elif mode == "reset":
             self._input = self._output = None
             self._send("m-init-done", "m-ready")

@@ -10,8 +10,14 @@ import re
 import numpy as np
 import pytest
 
-from tinydeploy.hil import (HilAssertionError, assert_accuracy, assert_latency,
-                            assert_matches_reference, assert_memory, check_baseline)
+from tinydeploy.hil import (
+    HilAssertionError,
+    assert_accuracy,
+    assert_latency,
+    assert_matches_reference,
+    assert_memory,
+    check_baseline,
+)
 
 
 def test_outputs_are_bit_exact_with_the_reference(td_device) -> None:
@@ -43,8 +49,11 @@ def test_one_output_differs_in_the_message(td_device, monkeypatch) -> None:
         return out
 
     monkeypatch.setattr(td_device.reference, "run", off_by_two)
-    with pytest.raises(HilAssertionError, match=r"1 of 1 outputs are not bit-exact .* worst: "
-                                                r"input #0, output index 1: .* \(2 steps\)"):
+    with pytest.raises(
+        HilAssertionError,
+        match=r"1 of 1 outputs are not bit-exact .* worst: "
+        r"input #0, output index 1: .* \(2 steps\)",
+    ):
         assert_matches_reference(td_device, x)
     assert assert_matches_reference(td_device, x, max_steps=2)["max_abs_diff"] == 2
 
@@ -57,9 +66,12 @@ def test_accuracy_on_labelled_samples(td_device) -> None:
     assert assert_accuracy(td_device, x, onehot, at_least=1.0)["agreement_with_reference"] == 1.0
     wrong = (labels + 1) % onehot.shape[1]
     wrong[:1] = labels[:1]
-    with pytest.raises(HilAssertionError, match=r"accuracy 0\.333 on 3 samples is below 0\.500 "
-                                                r"\(tflite-micro reference on the same samples: "
-                                                r"0\.333\); misclassified: #1 \(label"):
+    with pytest.raises(
+        HilAssertionError,
+        match=r"accuracy 0\.333 on 3 samples is below 0\.500 "
+        r"\(tflite-micro reference on the same samples: "
+        r"0\.333\); misclassified: #1 \(label",
+    ):
         assert_accuracy(td_device, x, wrong, at_least=0.5)
 
 
@@ -67,8 +79,11 @@ def test_budgets_pass_and_fail_with_figures(td_device) -> None:
     m = assert_memory(td_device, max_flash_bytes=10_000_000, max_ram_bytes=10_000_000)
     if td_device.kind == "emulated":
         assert_latency(td_device, max_instructions=1e12, max_ms=0.001, runs=1)  # ms: not measured
-        with pytest.raises(HilAssertionError, match=r"instructions per inference exceeds the "
-                                                    r"budget of 1,000 instructions by .*emulated"):
+        with pytest.raises(
+            HilAssertionError,
+            match=r"instructions per inference exceeds the "
+            r"budget of 1,000 instructions by .*emulated",
+        ):
             assert_latency(td_device, max_instructions=1000, runs=1)
         with pytest.raises(pytest.skip.Exception, match="measures instructions"):
             assert_latency(td_device, max_ms=10, runs=1)
@@ -76,11 +91,17 @@ def test_budgets_pass_and_fail_with_figures(td_device) -> None:
         with pytest.raises(HilAssertionError, match="ms per inference exceeds"):
             assert_latency(td_device, max_ms=1e-6, runs=1)
     if m["flash_bytes"] is not None:
-        with pytest.raises(HilAssertionError, match=r"flash [\d,]+ bytes exceeds the budget of "
-                                                    r"1,000 bytes .*\(weights [\d,]+, runtime code"):
+        with pytest.raises(
+            HilAssertionError,
+            match=r"flash [\d,]+ bytes exceeds the budget of "
+            r"1,000 bytes .*\(weights [\d,]+, runtime code",
+        ):
             assert_memory(td_device, max_flash_bytes=1000)
-    with pytest.raises(HilAssertionError, match=r"RAM \(static \+ stack high-water\) [\d,]+ bytes "
-                                                r"exceeds the budget of 100 bytes"):
+    with pytest.raises(
+        HilAssertionError,
+        match=r"RAM \(static \+ stack high-water\) [\d,]+ bytes "
+        r"exceeds the budget of 100 bytes",
+    ):
         assert_memory(td_device, max_ram_bytes=100)
 
 
@@ -92,19 +113,21 @@ def test_baseline_guards_growth(td_device, tmp_path) -> None:
     data = json.loads(path.read_text())
     key = f"{td_device.board.id}/{td_device.firmware.model.model.name}/{td_device.firmware.runtime}"
     assert data["format"] == 1 and data["entries"][key] == recorded
-    assert check_baseline(td_device, path)["changes"]          # same firmware: passes
-    metric = "instructions_per_inference" if "instructions_per_inference" in recorded \
-        else "ram_bytes"
-    data["entries"][key][metric] = recorded[metric] * 0.9      # the firmware "grew" 11%
+    assert check_baseline(td_device, path)["changes"]  # same firmware: passes
+    metric = "instructions_per_inference" if "instructions_per_inference" in recorded else "ram_bytes"
+    data["entries"][key][metric] = recorded[metric] * 0.9  # the firmware "grew" 11%
     path.write_text(json.dumps(data))
-    with pytest.raises(HilAssertionError, match=re.escape(metric) + r" grew \+11\.\d\d% .* more "
-                                                r"than the allowed 5%"):
+    with pytest.raises(
+        HilAssertionError,
+        match=re.escape(metric) + r" grew \+11\.\d\d% .* more "
+        r"than the allowed 5%",
+    ):
         check_baseline(td_device, path)
     assert check_baseline(td_device, path, max_growth_pct={metric: 12.0})
 
 
 def test_baseline_fixture(td_device, td_baseline, tmp_path) -> None:
-    td_baseline.path = tmp_path / "b.json"   # normally --td-baseline / ini td_baseline
+    td_baseline.path = tmp_path / "b.json"  # normally --td-baseline / ini td_baseline
     td_baseline.update = True
     td_baseline.check(td_device)
     td_baseline.update = False

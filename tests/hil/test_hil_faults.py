@@ -28,7 +28,7 @@ from tests.conftest import mlperf_path  # noqa: E402
 
 pytest_plugins = ["pytester"]
 TIMEOUT = 1.5
-SLACK = 2.5           # seconds a failure may take beyond the link timeout
+SLACK = 2.5  # seconds a failure may take beyond the link timeout
 
 
 @pytest.fixture(scope="module")
@@ -52,13 +52,18 @@ def gone(pid: int) -> bool:
 
 # -- a fake peer on a pty -------------------------------------------------------
 
-@pytest.mark.parametrize("mode,message", [
-    ("silent", r"no answer to 'infer 1 0' within 2 s \(got: m-warmup-start-0\)"),
-    ("garbage", r"no answer to 'infer 1 0' within 2 s \(got: m-"),
-    ("reset", r"expected a 'm-results-\[' line, got: m-warmup-start-0 \| m-init-done"),
-    # the peer vanishes mid-command: the client notices on its next read or write
-    ("vanish", r"the device disappeared while (reading|writing)"),
-], ids=["silent", "garbage", "reset", "vanish"])
+
+@pytest.mark.parametrize(
+    "mode,message",
+    [
+        ("silent", r"no answer to 'infer 1 0' within 2 s \(got: m-warmup-start-0\)"),
+        ("garbage", r"no answer to 'infer 1 0' within 2 s \(got: m-"),
+        ("reset", r"expected a 'm-results-\[' line, got: m-warmup-start-0 \| m-init-done"),
+        # the peer vanishes mid-command: the client notices on its next read or write
+        ("vanish", r"the device disappeared while (reading|writing)"),
+    ],
+    ids=["silent", "garbage", "reset", "vanish"],
+)
 def test_serial_fault_is_a_clear_error_in_time(kws, mode: str, message: str) -> None:
     with FakePeer(kws[1], kws[0].model, mode) as peer, serial_device(kws, peer.port) as dev:
         x = dev.random_inputs(1)[0]
@@ -77,12 +82,11 @@ def test_fake_peer_answers_like_the_firmware(kws) -> None:
 
 
 def test_after_a_reset_the_next_use_recovers(kws) -> None:
-    with FakePeer(kws[1], kws[0].model, "reset", once=True) as peer, \
-            serial_device(kws, peer.port) as dev:
+    with FakePeer(kws[1], kws[0].model, "reset", once=True) as peer, serial_device(kws, peer.port) as dev:
         x = dev.random_inputs(1)[0]
         with pytest.raises(DeviceError, match="m-init-done"):
             dev.infer(x)
-        dev.ensure_ready()                       # what td_device does before the next test
+        dev.ensure_ready()  # what td_device does before the next test
         assert not dev.faulted and (dev.infer(x) == kws[1].run(x)).all()
 
 
@@ -94,13 +98,13 @@ def test_port_gone_then_reopen_names_the_port(kws) -> None:
             dev.infer(dev.random_inputs(1)[0])
         started = time.monotonic()
         with pytest.raises(DeviceError, match=r"(no such port|did not answer|disappeared)"):
-            dev.ensure_ready()                   # resync fails -> reset -> reopen fails
+            dev.ensure_ready()  # resync fails -> reset -> reopen fails
         assert time.monotonic() - started < 2 * TIMEOUT + 10 + SLACK
         dev.close()
 
 
 def test_a_device_flooding_lines_cannot_hold_the_link() -> None:
-    class Flood:                                 # always has another junk line ready
+    class Flood:  # always has another junk line ready
         timeout, in_waiting = 0.0, 64
 
         def read(self, n: int) -> bytes:
@@ -126,28 +130,36 @@ def test_a_port_is_never_opened_twice(tmp_path, monkeypatch) -> None:
     alias.symlink_to(real)
     with port_lock(str(real)):
         started = time.monotonic()
-        with pytest.raises(DeviceError, match=rf"port {alias}: in use by another test process "
-                                              rf"\(pid {os.getpid()}\) for more than 0.3 s"):
+        with pytest.raises(
+            DeviceError,
+            match=rf"port {alias}: in use by another test process "
+            rf"\(pid {os.getpid()}\) for more than 0.3 s",
+        ):
             port_lock(str(alias), timeout=0.3).acquire()
         assert time.monotonic() - started < 1.5
-    with port_lock(str(alias), timeout=0.3):     # released: free again
+    with port_lock(str(alias), timeout=0.3):  # released: free again
         pass
     lock = FileLock(tmp_path / "x.lock", timeout=5)
     holder = threading.Thread(target=lambda: (lock.acquire(), time.sleep(0.3), lock.release()))
     holder.start()
     time.sleep(0.05)
-    with FileLock(tmp_path / "x.lock", timeout=5):   # waits for the holder, then gets it
+    with FileLock(tmp_path / "x.lock", timeout=5):  # waits for the holder, then gets it
         assert not lock.held
     holder.join()
 
 
 # -- QEMU, Renode: the emulator stops or dies mid-inference -------------------------
 
+
 @pytest.mark.td_board("qemu-m4", "renode-nano33ble", "renode-nucleo_f746zg")
-@pytest.mark.parametrize("sig,message", [
-    (signal.SIGSTOP, r"no answer to 'infer 200 0' within 3 s \(got: .*m-infer-start-200"),
-    (signal.SIGKILL, r"disappeared while (reading|writing)"),
-], ids=["stopped", "killed"])
+@pytest.mark.parametrize(
+    "sig,message",
+    [
+        (signal.SIGSTOP, r"no answer to 'infer 200 0' within 3 s \(got: .*m-infer-start-200"),
+        (signal.SIGKILL, r"disappeared while (reading|writing)"),
+    ],
+    ids=["stopped", "killed"],
+)
 def test_emulator_fault_mid_inference_is_reported_and_reaped(td_session_device, sig, message) -> None:
     dev = Device(td_session_device.firmware, timeout=1)
     with dev:
@@ -159,8 +171,8 @@ def test_emulator_fault_mid_inference_is_reported_and_reaped(td_session_device, 
         with pytest.raises(DeviceError, match=message):
             dev.command("infer 200 0", timeout=3)
         assert time.monotonic() - started < 3 + SLACK
-        dev.ensure_ready()                       # a fresh emulator answers again
-        assert dev.pid != pid and gone(pid)      # the old one was killed and reaped
+        dev.ensure_ready()  # a fresh emulator answers again
+        assert dev.pid != pid and gone(pid)  # the old one was killed and reaped
         assert dev.command("name") == ["m-name-dut-[tinydeploy]"]
         new_pid = dev.pid
     assert gone(new_pid)
@@ -168,36 +180,58 @@ def test_emulator_fault_mid_inference_is_reported_and_reaped(td_session_device, 
 
 # -- the plugin end to end: a failing board gives a failing test, in time ------------
 
+
 def test_plugin_reports_a_silent_board_as_a_failure(kws, pytester) -> None:
-    pytester.makepyfile(test_user="""
+    pytester.makepyfile(
+        test_user="""
         def test_first(td_device):
             td_device.infer(td_device.random_inputs(1)[0])
 
         def test_second(td_device):
             x = td_device.random_inputs(1, seed=1)[0]
             assert (td_device.infer(x) == td_device.reference.run(x)).all()
-    """)
+    """
+    )
     with FakePeer(kws[1], kws[0].model, "reset", once=True) as peer:
         started = time.monotonic()
-        result = pytester.runpytest("--td-board", "nano33ble", "--td-port=" + peer.port,
-                                    "--td-no-flash", "--td-model=" + str(mlperf_path("kws")),
-                                    "--td-timeout", "1", "--td-boot-timeout", "2",
-                                    "-p", "no:cacheprovider")
+        result = pytester.runpytest(
+            "--td-board",
+            "nano33ble",
+            "--td-port=" + peer.port,
+            "--td-no-flash",
+            "--td-model=" + str(mlperf_path("kws")),
+            "--td-timeout",
+            "1",
+            "--td-boot-timeout",
+            "2",
+            "-p",
+            "no:cacheprovider",
+        )
         assert time.monotonic() - started < 30
     result.assert_outcomes(passed=1, failed=1)
     # one line, as the plugin reports every TinyDeployError (no traceback)
-    result.stdout.fnmatch_lines(["error: *: expected a 'm-results-[' line, got: "
-                                 "m-warmup-start-0 | m-init-done"])
-    pytester.makepyfile(test_zlast="""
+    result.stdout.fnmatch_lines(["error: *: expected a 'm-results-[' line, got: m-warmup-start-0 | m-init-done"])
+    pytester.makepyfile(
+        test_zlast="""
         def test_third(td_device):
             td_device.info()
-    """)
+    """
+    )
     with FakePeer(kws[1], kws[0].model, "silent") as peer:
         started = time.monotonic()
-        result = pytester.runpytest("--td-board", "nano33ble", "--td-port=" + peer.port,
-                                    "--td-no-flash", "--td-model=" + str(mlperf_path("kws")),
-                                    "--td-timeout", "1", "--td-boot-timeout", "2",
-                                    "-p", "no:cacheprovider")
+        result = pytester.runpytest(
+            "--td-board",
+            "nano33ble",
+            "--td-port=" + peer.port,
+            "--td-no-flash",
+            "--td-model=" + str(mlperf_path("kws")),
+            "--td-timeout",
+            "1",
+            "--td-boot-timeout",
+            "2",
+            "-p",
+            "no:cacheprovider",
+        )
         assert time.monotonic() - started < 30
     # test_first: the silence; test_second: the reset finds no answer; test_third: said at once
     result.assert_outcomes(failed=1, errors=2)

@@ -25,10 +25,11 @@ from tests.conftest import mlperf_path  # noqa: E402
 
 pytest_plugins = ["pytester"]
 pytestmark = [
-    pytest.mark.skipif(not available(), reason="labgrid is not installed "
-                       "(pip install 'tinydeploy[hil]')"),
-    pytest.mark.skipif(shutil.which("ser2net") is None, reason="ser2net is not installed "
-                       "(apt-get install ser2net): the labgrid exporter serves ports with it"),
+    pytest.mark.skipif(not available(), reason="labgrid is not installed (pip install 'tinydeploy[hil]')"),
+    pytest.mark.skipif(
+        shutil.which("ser2net") is None,
+        reason="ser2net is not installed (apt-get install ser2net): the labgrid exporter serves ports with it",
+    ),
 ]
 BIN = Path(sys.executable).parent
 
@@ -40,8 +41,9 @@ def free_port() -> int:
 
 
 def client(address: str, *args: str) -> str:
-    return subprocess.run([str(BIN / "labgrid-client"), "-x", address, *args], check=True,
-                          capture_output=True, text=True, timeout=30).stdout
+    return subprocess.run(
+        [str(BIN / "labgrid-client"), "-x", address, *args], check=True, capture_output=True, text=True, timeout=30
+    ).stdout
 
 
 @pytest.fixture
@@ -54,16 +56,35 @@ def farm(tmp_path):
     procs = []
     with FakePeer(Reference(model.raw, model.model), model.model) as peer:
         try:
-            procs.append(subprocess.Popen([str(BIN / "labgrid-coordinator"), "--listen", address],
-                                          cwd=tmp_path, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL))
+            procs.append(
+                subprocess.Popen(
+                    [str(BIN / "labgrid-coordinator"), "--listen", address],
+                    cwd=tmp_path,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
             time.sleep(2)
             (tmp_path / "exporter.yaml").write_text(
-                f"tdgroup:\n  RawSerialPort:\n    port: {peer.port}\n    speed: 115200\n")
-            procs.append(subprocess.Popen([str(BIN / "labgrid-exporter"), "-c", address, "-n",
-                                           "tdexp", "--hostname", "127.0.0.1",
-                                           str(tmp_path / "exporter.yaml")], cwd=tmp_path,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                f"tdgroup:\n  RawSerialPort:\n    port: {peer.port}\n    speed: 115200\n"
+            )
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(BIN / "labgrid-exporter"),
+                        "-c",
+                        address,
+                        "-n",
+                        "tdexp",
+                        "--hostname",
+                        "127.0.0.1",
+                        str(tmp_path / "exporter.yaml"),
+                    ],
+                    cwd=tmp_path,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
             client(address, "-p", "td-farm", "create")
             client(address, "-p", "td-farm", "add-match", "tdexp/tdgroup/*")
             deadline = time.monotonic() + 20
@@ -82,27 +103,48 @@ def farm(tmp_path):
 
 
 def test_a_labgrid_place_is_acquired_used_and_released(farm, pytester, monkeypatch) -> None:
-    pytester.makepyfile(test_farm="""
+    pytester.makepyfile(
+        test_farm="""
         from tinydeploy.hil import assert_matches_reference
 
         def test_through_the_farm(td_device):
             assert td_device.port.startswith("rfc2217://127.0.0.1:")
             assert_matches_reference(td_device, count=2)
-    """)
+    """
+    )
     monkeypatch.setenv("LG_COORDINATOR", farm)
     result = pytester.runpytest_subprocess(
-        "--td-board", "nano33ble", "--td-place=td-farm", "--td-timeout", "5",
-        "--td-model=" + str(mlperf_path("kws")), "-p", "no:cacheprovider",
-        "-W", "ignore::DeprecationWarning", timeout=120)
+        "--td-board",
+        "nano33ble",
+        "--td-place=td-farm",
+        "--td-timeout",
+        "5",
+        "--td-model=" + str(mlperf_path("kws")),
+        "-p",
+        "no:cacheprovider",
+        "-W",
+        "ignore::DeprecationWarning",
+        timeout=120,
+    )
     result.assert_outcomes(passed=1)
-    assert "acquired: None" in client(farm, "-p", "td-farm", "show")   # released after
+    assert "acquired: None" in client(farm, "-p", "td-farm", "show")  # released after
     (pytester.path / "env.yaml").write_text(
         f'options:\n  coordinator_address: "{farm}"\ntargets:\n  main:\n    resources:\n'
-        "      RemotePlace:\n        name: td-farm\n")
+        "      RemotePlace:\n        name: td-farm\n"
+    )
     monkeypatch.delenv("LG_COORDINATOR")
     result = pytester.runpytest_subprocess(
-        "--td-board", "nano33ble", "--td-lg-env=env.yaml", "--td-timeout", "5",
-        "--td-model=" + str(mlperf_path("kws")), "-p", "no:cacheprovider",
-        "-W", "ignore::DeprecationWarning", timeout=120)
+        "--td-board",
+        "nano33ble",
+        "--td-lg-env=env.yaml",
+        "--td-timeout",
+        "5",
+        "--td-model=" + str(mlperf_path("kws")),
+        "-p",
+        "no:cacheprovider",
+        "-W",
+        "ignore::DeprecationWarning",
+        timeout=120,
+    )
     result.assert_outcomes(passed=1)
     assert "acquired: None" in client(farm, "-p", "td-farm", "show")

@@ -22,8 +22,8 @@ import time
 import numpy as np
 
 EE_CMD_SIZE = 80
-RUNNER_CHUNK_BYTES = 31          # performance and accuracy mode
-RUNNER_CHUNK_BYTES_ENERGY = 26   # with a power manager
+RUNNER_CHUNK_BYTES = 31  # performance and accuracy mode
+RUNNER_CHUNK_BYTES_ENERGY = 26  # with a power manager
 NAME = re.compile(r"^m-(name)-dut-\[([^]]+)]$")
 PROFILE = re.compile(r"^m-(model|profile)-\[([^]]+)]$")
 LAP = re.compile(r"^m-lap-us-([0-9]+)$")
@@ -68,7 +68,7 @@ def test_runner_command_sequence(td_device) -> None:
     def runner_load(chunk_bytes: int = RUNNER_CHUNK_BYTES) -> None:
         assert runner_send(link, f"db load {len(data)}") == [f"m-[Expecting {len(data)} bytes]"]
         for off in range(0, len(data), chunk_bytes):
-            chunk = data[off:off + chunk_bytes]
+            chunk = data[off : off + chunk_bytes]
             lines = runner_send(link, "db " + "".join(f"{b:02x}" for b in chunk))
             last = off + chunk_bytes >= len(data)
             assert lines == (["m-load-done"] if last else []), (off, lines)
@@ -77,10 +77,10 @@ def test_runner_command_sequence(td_device) -> None:
     # db print [N] [offset]: the loaded bytes, 8 to a line, as the runner's firmware prints them
     shown = runner_send(link, "db print 20 3")
     assert all(ln.startswith("m-buffer-") for ln in shown) and len(shown) == 3, shown
-    got = bytes.fromhex("".join(ln[len("m-buffer-"):].replace("-", "") for ln in shown))
+    got = bytes.fromhex("".join(ln[len("m-buffer-") :].replace("-", "") for ln in shown))
     assert got == data[3:23]
     runner_load()
-    lines = runner_send(link, "infer 3 1")            # performance mode: N timed after W
+    lines = runner_send(link, "infer 3 1")  # performance mode: N timed after W
     assert lines[:3] == ["m-warmup-start-1", "m-warmup-done", "m-infer-start-3"], lines
     laps = [int(LAP.match(ln).group(1)) for ln in lines if LAP.match(ln)]
     assert len(laps) == 2 and laps[1] >= laps[0], lines
@@ -108,5 +108,4 @@ def test_runner_command_sequence(td_device) -> None:
     want = scale * (td_device.reference.run(x).astype(np.float64).ravel() - zero)
     assert got.shape == want.shape and np.abs(got - want).max() <= 0.0006, (got, want)
     # And tinydeploy's own extension agrees with what the runner loaded.
-    assert np.array_equal(np.frombuffer(link.output(), np.int8),
-                          td_device.reference.run(x).ravel())
+    assert np.array_equal(np.frombuffer(link.output(), np.int8), td_device.reference.run(x).ravel())

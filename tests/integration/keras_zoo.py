@@ -20,8 +20,9 @@ def build(kind: str, seed: int = 0):  # -> keras.Model
         y = L.DepthwiseConv2D(3, padding="same", activation="relu")(x)
         x = L.Add()([x, L.Conv2D(8, 1)(y)])
         x = L.MaxPooling2D(2)(x)
-        x = L.Concatenate()([L.Conv2D(4, 1, activation="relu")(x),
-                             L.Conv2D(4, 3, padding="same", activation="relu6")(x)])
+        x = L.Concatenate()(
+            [L.Conv2D(4, 1, activation="relu")(x), L.Conv2D(4, 3, padding="same", activation="relu6")(x)]
+        )
         x = L.AveragePooling2D(2)(x)
         x = L.Flatten()(x)
         x = L.Dense(16, activation="relu")(x)

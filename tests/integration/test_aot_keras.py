@@ -15,8 +15,7 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(shutil.which("gcc") is None, reason="needs host gcc")]
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("gcc") is None, reason="needs host gcc")]
 
 
 def build(kind: str):  # -> keras.Model
@@ -46,9 +45,12 @@ def build(kind: str):  # -> keras.Model
         return tf.keras.Model(x, L.Concatenate()([L.Flatten()(b), L.Flatten()(d)]))
     if kind == "pool":  # max/avg, SAME (clipped windows) and VALID, odd sizes
         x = inp(17, 13, 5)
-        parts = [L.MaxPooling2D(2)(x), L.MaxPooling2D(3, strides=2, padding="same")(x),
-                 L.AveragePooling2D(3, strides=1, padding="same")(x),
-                 L.AveragePooling2D((2, 3), strides=(2, 2), padding="valid")(x)]
+        parts = [
+            L.MaxPooling2D(2)(x),
+            L.MaxPooling2D(3, strides=2, padding="same")(x),
+            L.AveragePooling2D(3, strides=1, padding="same")(x),
+            L.AveragePooling2D((2, 3), strides=(2, 2), padding="valid")(x),
+        ]
         return tf.keras.Model(x, L.Concatenate()([L.Flatten()(p) for p in parts]))
     if kind == "eltwise":  # ADD, MUL, broadcast MUL (squeeze-excite), MEAN, CONCATENATION
         x = inp(9, 7, 6)
@@ -68,8 +70,7 @@ def build(kind: str):  # -> keras.Model
     if kind == "padmean":  # PAD, MEAN over H,W and over W only
         x = inp(10, 8, 3)
         a = L.Conv2D(4, 3, activation="relu")(L.ZeroPadding2D(((1, 2), (3, 0)))(x))
-        return tf.keras.Model(x, L.Concatenate()([L.GlobalAveragePooling2D()(a),
-                                                  L.Flatten()(ops.mean(a, axis=[2]))]))
+        return tf.keras.Model(x, L.Concatenate()([L.GlobalAveragePooling2D()(a), L.Flatten()(ops.mean(a, axis=[2]))]))
     if kind == "activations":  # LOGISTIC, TANH, requantizing QUANTIZE, SOFTMAX
         x = inp(24)
         a = L.Dense(16, activation="sigmoid")(x)
@@ -106,16 +107,14 @@ def build(kind: str):  # -> keras.Model
     if kind == "argmax":  # a classifier ending in ARG_MAX: one int32 class index out
         x = inp(8, 8, 2)
         h = L.Dense(10)(L.Flatten()(L.Conv2D(4, 3, activation="relu")(x)))
-        return tf.keras.Model(x, L.Lambda(lambda v: tf.argmax(v, axis=-1,
-                                                              output_type=tf.int32))(h))
+        return tf.keras.Model(x, L.Lambda(lambda v: tf.argmax(v, axis=-1, output_type=tf.int32))(h))
     if kind == "cumsum":  # CUMSUM: the converter leaves it float, which AOT does not run
         x = inp(8, 8, 2)
         return tf.keras.Model(x, ops.cumsum(L.Conv2D(3, 3, padding="same")(x), axis=1))
     raise ValueError(kind)
 
 
-def convert(model, per_tensor: bool = False, float_io: bool = False,
-            dense_per_tensor: bool = False) -> bytes:
+def convert(model, per_tensor: bool = False, float_io: bool = False, dense_per_tensor: bool = False) -> bytes:
     import tensorflow as tf
 
     shape = tuple(model.inputs[0].shape[1:])
@@ -218,13 +217,34 @@ def test_suite_covers_every_kernel_and_variant(tflite):
         model = parse_model(tflite(case))
         steps, _ = plan(model, lower(model))
         seen |= _kernel_variants(steps)
-    want = {"CONV_2D/per_channel", "CONV_2D/per_tensor", "CONV_2D/stride", "CONV_2D/dilation",
-            "DEPTHWISE_CONV_2D/per_channel", "DEPTHWISE_CONV_2D/per_tensor",
-            "DEPTHWISE_CONV_2D/stride", "DEPTHWISE_CONV_2D/dilation",
-            "DEPTHWISE_CONV_2D/depth_multiplier", "FULLY_CONNECTED/per_channel",
-            "FULLY_CONNECTED/per_tensor", "AVERAGE_POOL_2D", "MAX_POOL_2D", "SOFTMAX", "ADD",
-            "MUL", "MUL/broadcast", "CONCATENATION", "PAD", "MEAN", "LOGISTIC", "TANH",
-            "QUANTIZE", "DEQUANTIZE", "RESHAPE", "ADD/remat"}
+    want = {
+        "CONV_2D/per_channel",
+        "CONV_2D/per_tensor",
+        "CONV_2D/stride",
+        "CONV_2D/dilation",
+        "DEPTHWISE_CONV_2D/per_channel",
+        "DEPTHWISE_CONV_2D/per_tensor",
+        "DEPTHWISE_CONV_2D/stride",
+        "DEPTHWISE_CONV_2D/dilation",
+        "DEPTHWISE_CONV_2D/depth_multiplier",
+        "FULLY_CONNECTED/per_channel",
+        "FULLY_CONNECTED/per_tensor",
+        "AVERAGE_POOL_2D",
+        "MAX_POOL_2D",
+        "SOFTMAX",
+        "ADD",
+        "MUL",
+        "MUL/broadcast",
+        "CONCATENATION",
+        "PAD",
+        "MEAN",
+        "LOGISTIC",
+        "TANH",
+        "QUANTIZE",
+        "DEQUANTIZE",
+        "RESHAPE",
+        "ADD/remat",
+    }
     assert want <= seen, sorted(want - seen)
 
 

@@ -17,8 +17,12 @@ from tinydeploy.compile.tflm import TflmRunner
 from tinydeploy.model.ir import read_model
 
 MLPERF = Path(__file__).resolve().parents[2].parent / "shared" / "models" / "mlperf-tiny"
-MODELS = {"kws": "kws_ref_model.tflite", "vww": "vww_96_int8.tflite",
-          "resnet": "pretrainedResnet_quant.tflite", "ad": "ad01_int8.tflite"}
+MODELS = {
+    "kws": "kws_ref_model.tflite",
+    "vww": "vww_96_int8.tflite",
+    "resnet": "pretrainedResnet_quant.tflite",
+    "ad": "ad01_int8.tflite",
+}
 
 needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs host gcc")
 
@@ -37,8 +41,7 @@ def compiled(tmp_path_factory):
     def get(key):
         if key not in cache:
             path = mlperf(key)
-            cache[key] = (compile_model(read_model(path), tmp_path_factory.mktemp(key)),
-                          path.read_bytes())
+            cache[key] = (compile_model(read_model(path), tmp_path_factory.mktemp(key)), path.read_bytes())
         return cache[key]
 
     return get
@@ -66,13 +69,29 @@ def test_outputs_vary_with_the_input(compiled):
 def test_compiles_for_cortex_m4_without_warnings(compiled, key, tmp_path):
     cm, _ = compiled(key)
     for src in cm.sources:
-        subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-std=c99", "-Os",
-                        "-Wall", "-Wextra", "-Werror", "-DTD_WEIGHTS_SECTION",  # as fw_Makefile
-                        *[f"-I{d}" for d in cm.include_dirs],
-                        "-c", str(src), "-o", str(tmp_path / (src.stem + ".o"))], check=True,
-                       capture_output=True)
-    lines = subprocess.run(["arm-none-eabi-size", "-A", str(tmp_path / "model.o")], check=True,
-                           capture_output=True, text=True).stdout.splitlines()
+        subprocess.run(
+            [
+                "arm-none-eabi-gcc",
+                "-mcpu=cortex-m4",
+                "-mthumb",
+                "-std=c99",
+                "-Os",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                "-DTD_WEIGHTS_SECTION",  # as fw_Makefile
+                *[f"-I{d}" for d in cm.include_dirs],
+                "-c",
+                str(src),
+                "-o",
+                str(tmp_path / (src.stem + ".o")),
+            ],
+            check=True,
+            capture_output=True,
+        )
+    lines = subprocess.run(
+        ["arm-none-eabi-size", "-A", str(tmp_path / "model.o")], check=True, capture_output=True, text=True
+    ).stdout.splitlines()
     sections = {ln.split()[0]: int(ln.split()[1]) for ln in lines[2:] if len(ln.split()) >= 2}
     # weights are const, in their own section that the firmware linker script puts in
     # flash (opt-in: without TD_WEIGHTS_SECTION, e.g. in an exported library, .rodata)

@@ -18,8 +18,16 @@ from typing import Callable
 import numpy as np
 import pytest
 
-from op_models import (Graph, bool_ops_model, check_model, extra_ops_model, lookup_ops_model,
-                       more_ops_model, new_ops_model, typed_ops_model)
+from op_models import (
+    Graph,
+    bool_ops_model,
+    check_model,
+    extra_ops_model,
+    lookup_ops_model,
+    more_ops_model,
+    new_ops_model,
+    typed_ops_model,
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc on the host")
 
@@ -31,10 +39,9 @@ Build = Callable[[Graph], tuple[int, int]]  # builds the graph, returns (input, 
 _RUN = itertools.count()  # one folder per model: a shared library path is loaded only once
 
 
-
-
-def assert_exact(build: Build, out: Path, kernel: str | None = None, inputs: int = 16,
-                 data: np.ndarray | None = None) -> None:
+def assert_exact(
+    build: Build, out: Path, kernel: str | None = None, inputs: int = 16, data: np.ndarray | None = None
+) -> None:
     g = Graph()
     x, y = build(g)
     result = check_model(g.build([x], [y]), out / str(next(_RUN)), inputs=inputs, data=data)
@@ -43,13 +50,20 @@ def assert_exact(build: Build, out: Path, kernel: str | None = None, inputs: int
         assert kernel in result["kernels"], result["kernels"]
 
 
-def unary(op: str, shape: list[int], qin: tuple[float, int], qout: tuple[float, int],
-          options: str | None = None, **fields: object) -> Build:
+def unary(
+    op: str,
+    shape: list[int],
+    qin: tuple[float, int],
+    qout: tuple[float, int],
+    options: str | None = None,
+    **fields: object,
+) -> Build:
     def build(g: Graph) -> tuple[int, int]:
         x = g.input(shape, *qin)
         y = g.tensor(shape, *qout)
         g.op(op, [x], [y], options, **fields)
         return x, y
+
     return build
 
 
@@ -78,45 +92,58 @@ ACTIVATION_CASES = [
 
 
 @pytest.mark.parametrize("op,qin,qout,options,fields", ACTIVATION_CASES)
-def test_activation_matches_tflm(tmp_path: Path, op: str, qin: tuple[float, int],
-                                 qout: tuple[float, int], options: str | None,
-                                 fields: dict) -> None:
+def test_activation_matches_tflm(
+    tmp_path: Path, op: str, qin: tuple[float, int], qout: tuple[float, int], options: str | None, fields: dict
+) -> None:
     assert_exact(unary(op, [1, 5, 7, 8], qin, qout, options, **fields), tmp_path / "m")
 
 
 def test_activation_covers_every_int8_value(tmp_path: Path) -> None:
     """256 input elements, so random inputs reach every int8 value across 16 runs."""
-    for op, qin, qout in (("HARD_SWISH", (0.04, -5), (0.025, -70)),
-                          ("LEAKY_RELU", (0.06, 12), (0.05, -3)),
-                          ("ELU", (0.037, 17), (0.021, -11))):
+    for op, qin, qout in (
+        ("HARD_SWISH", (0.04, -5), (0.025, -70)),
+        ("LEAKY_RELU", (0.06, 12), (0.05, -3)),
+        ("ELU", (0.037, 17), (0.021, -11)),
+    ):
         fields = {"alpha": 0.1} if op == "LEAKY_RELU" else {}
-        assert_exact(unary(op, [1, 256], qin, qout, "LeakyReluOptions" if fields else None,
-                           **fields), tmp_path / op)
+        assert_exact(unary(op, [1, 256], qin, qout, "LeakyReluOptions" if fields else None, **fields), tmp_path / op)
 
 
 def test_prelu_with_constant_alpha(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     for k, alpha_shape in enumerate(([1, 1, 8], [8], [5, 7, 8])):
+
         def build(g: Graph, alpha_shape: list[int] = alpha_shape) -> tuple[int, int]:
             x = g.input([1, 5, 7, 8], 0.05, 3)
             a = g.const(rng.integers(-128, 128, alpha_shape), "int8", scale=0.004, zp=-5)
             y = g.tensor([1, 5, 7, 8], 0.03, -20)
             g.op("PRELU", [x, a], [y])
             return x, y
+
         assert_exact(build, tmp_path / f"prelu{k}", "td_prelu_s8")
 
 
 # ---------------------------------------------------------------- binary, broadcasting
 
-BINARY = {"ADD": ("AddOptions", {"fusedActivationFunction": 0}),
-          "MUL": ("MulOptions", {"fusedActivationFunction": 0}),
-          "SUB": ("SubOptions", {"fusedActivationFunction": 0}),
-          "MAXIMUM": (None, {}), "MINIMUM": (None, {}),
-          "SQUARED_DIFFERENCE": (None, {})}
+BINARY = {
+    "ADD": ("AddOptions", {"fusedActivationFunction": 0}),
+    "MUL": ("MulOptions", {"fusedActivationFunction": 0}),
+    "SUB": ("SubOptions", {"fusedActivationFunction": 0}),
+    "MAXIMUM": (None, {}),
+    "MINIMUM": (None, {}),
+    "SQUARED_DIFFERENCE": (None, {}),
+}
 
 
-def binary(op: str, shape: list[int], form: str, qa: tuple[float, int], qb: tuple[float, int],
-           qo: tuple[float, int], act: int = 0) -> Build:
+def binary(
+    op: str,
+    shape: list[int],
+    form: str,
+    qa: tuple[float, int],
+    qb: tuple[float, int],
+    qo: tuple[float, int],
+    act: int = 0,
+) -> Build:
     """form: "same" (b = x requantized), "bcast" (b = MEAN of x over H, W: [1,1,1,C]),
     "both" (a = MEAN over C, b = MEAN over H, W), "const" (b a constant [C]),
     "const_first" (a constant [1, W, C] first)."""
@@ -147,6 +174,7 @@ def binary(op: str, shape: list[int], form: str, qa: tuple[float, int], qb: tupl
         y = g.tensor(shape, *qo)
         g.op(op, [a, b], [y], options, **fields)
         return x, y
+
     return build
 
 
@@ -156,13 +184,11 @@ def test_binary_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
     same_q = op in ("MAXIMUM", "MINIMUM")  # TFLM compares raw values: converters share one scale
     qa, qb = (0.05, 3), ((0.05, 3) if same_q else (0.03, -12))
     qo = (0.05, 3) if same_q else ((0.004, -128) if op == "SQUARED_DIFFERENCE" else (0.07, 5))
-    assert_exact(binary(op, [1, 3, 5, 8], form, qa, qb, qo), tmp_path / "m",
-                 "td_" + op.lower() + "_s8")
+    assert_exact(binary(op, [1, 3, 5, 8], form, qa, qb, qo), tmp_path / "m", "td_" + op.lower() + "_s8")
 
 
 @pytest.mark.parametrize("kernels", ["dsp", "dsp-small", "v7m", "v6m"])
-def test_add_with_a_constant_keeps_the_reference_kernel_under_dsp(tmp_path: Path,
-                                                                  kernels: str) -> None:
+def test_add_with_a_constant_keeps_the_reference_kernel_under_dsp(tmp_path: Path, kernels: str) -> None:
     """The SIMD ADD tabulates both inputs as activations: a constant operand keeps
     td_add_s8 (and its array) under every kernel set."""
     g = Graph()
@@ -172,20 +198,25 @@ def test_add_with_a_constant_keeps_the_reference_kernel_under_dsp(tmp_path: Path
 
 
 def test_sub_fused_relu6(tmp_path: Path) -> None:
-    assert_exact(binary("SUB", [1, 4, 4, 6], "bcast", (0.05, 3), (0.02, -1), (0.04, -128),
-                        act=3), tmp_path / "m")
+    assert_exact(binary("SUB", [1, 4, 4, 6], "bcast", (0.05, 3), (0.02, -1), (0.04, -128), act=3), tmp_path / "m")
 
 
-@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
-          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(op=st.sampled_from(["SUB", "SQUARED_DIFFERENCE", "ADD", "MUL"]),
-       form=st.sampled_from(["same", "bcast", "both", "const"]),
-       shape=st.tuples(st.just(1), st.integers(1, 4), st.integers(1, 5), st.integers(1, 9)),
-       scales=st.tuples(*[st.floats(0.002, 0.5) for _ in range(3)]),
-       zps=st.tuples(*[st.integers(-128, 127) for _ in range(3)]))
-def test_binary_quantization_property(tmp_path: Path, op: str, form: str,
-                                      shape: tuple[int, ...], scales: tuple[float, ...],
-                                      zps: tuple[int, ...]) -> None:
+@settings(
+    max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    op=st.sampled_from(["SUB", "SQUARED_DIFFERENCE", "ADD", "MUL"]),
+    form=st.sampled_from(["same", "bcast", "both", "const"]),
+    shape=st.tuples(st.just(1), st.integers(1, 4), st.integers(1, 5), st.integers(1, 9)),
+    scales=st.tuples(*[st.floats(0.002, 0.5) for _ in range(3)]),
+    zps=st.tuples(*[st.integers(-128, 127) for _ in range(3)]),
+)
+def test_binary_quantization_property(
+    tmp_path: Path, op: str, form: str, shape: tuple[int, ...], scales: tuple[float, ...], zps: tuple[int, ...]
+) -> None:
     qa, qb, qo = zip(scales, zps)
     if op == "SQUARED_DIFFERENCE":  # the output scale must hold the squares
         qo = (max(scales[0], scales[1]) ** 2 * 4, zps[2])
@@ -194,73 +225,103 @@ def test_binary_quantization_property(tmp_path: Path, op: str, form: str,
 
 # ---------------------------------------------------------------- data movement
 
-def mover(shape: list[int], out_shape: list[int], op: str, consts: list[tuple[list, str]],
-          options: str | None = None, q: tuple[float, int] = (0.05, 3),
-          **fields: object) -> Build:
+
+def mover(
+    shape: list[int],
+    out_shape: list[int],
+    op: str,
+    consts: list[tuple[list, str]],
+    options: str | None = None,
+    q: tuple[float, int] = (0.05, 3),
+    **fields: object,
+) -> Build:
     def build(g: Graph) -> tuple[int, int]:
         x = g.input(shape, *q)
         ins = [x] + [g.const(v, dt) for v, dt in consts]
         y = g.tensor(out_shape, *q)
         g.op(op, ins, [y], options, **fields)
         return x, y
+
     return build
 
 
 def _ss(shape, out, begin, end, strides, **masks):  # noqa: ANN001, ANN003, ANN202
-    return mover(shape, out, "STRIDED_SLICE", [(begin, "int32"), (end, "int32"),
-                                               (strides, "int32")],
-                 "StridedSliceOptions", **masks)
+    return mover(
+        shape,
+        out,
+        "STRIDED_SLICE",
+        [(begin, "int32"), (end, "int32"), (strides, "int32")],
+        "StridedSliceOptions",
+        **masks,
+    )
 
 
 MOVER_CASES = {
     "transpose_0312": mover([2, 3, 4, 5], [2, 5, 3, 4], "TRANSPOSE", [([0, 3, 1, 2], "int32")]),
     "transpose_2d": mover([6, 10], [10, 6], "TRANSPOSE", [([1, 0], "int32")]),
-    "transpose_5d": mover([2, 3, 2, 4, 3], [3, 4, 2, 2, 3], "TRANSPOSE",
-                          [([4, 3, 0, 2, 1], "int32")]),
-    "slice": mover([1, 6, 7, 8], [1, 3, 4, 5], "SLICE", [([0, 2, 1, 3], "int32"),
-                                                         ([1, 3, 4, 5], "int32")]),
+    "transpose_5d": mover([2, 3, 2, 4, 3], [3, 4, 2, 2, 3], "TRANSPOSE", [([4, 3, 0, 2, 1], "int32")]),
+    "slice": mover([1, 6, 7, 8], [1, 3, 4, 5], "SLICE", [([0, 2, 1, 3], "int32"), ([1, 3, 4, 5], "int32")]),
     "slice_to_end": mover([4, 9], [2, 6], "SLICE", [([2, 3], "int32"), ([-1, -1], "int32")]),
     "strided": _ss([1, 8, 9, 6], [1, 4, 3, 6], [0, 0, 1, 0], [1, 8, 9, 6], [1, 2, 3, 1]),
-    "strided_masks": _ss([1, 8, 9, 6], [1, 8, 5, 3], [0, 5, 0, 1], [0, 0, 5, 6], [1, 1, 1, 2],
-                         beginMask=0b0011, endMask=0b0011),
-    "strided_negative": _ss([1, 8, 9, 6], [1, 4, 9, 6], [0, -1, 0, 0], [1, -9, 9, 6],
-                            [1, -2, 1, 1]),
-    "strided_shrink": _ss([1, 8, 9, 6], [8, 6], [0, 0, 4, 0], [1, 8, 5, 6], [1, 1, 1, 1],
-                          shrinkAxisMask=0b0101),
-    "gather_axis0": mover([10, 6], [4, 6], "GATHER", [([9, 0, 3, 3], "int32")],
-                          "GatherOptions", axis=0),
-    "gather_axis1_2d_indices": mover([3, 7, 4], [3, 2, 2, 4], "GATHER",
-                                     [([[6, 1], [0, 6]], "int32")], "GatherOptions", axis=1),
-    "gather_last_axis_negative": mover([2, 3, 5], [2, 3, 3], "GATHER", [([4, 0, 2], "int32")],
-                                       "GatherOptions", axis=-1),
-    "space_to_depth": mover([1, 6, 4, 3], [1, 3, 2, 12], "SPACE_TO_DEPTH", [],
-                            "SpaceToDepthOptions", blockSize=2),
-    "depth_to_space": mover([1, 3, 2, 18], [1, 9, 6, 2], "DEPTH_TO_SPACE", [],
-                            "DepthToSpaceOptions", blockSize=3),
-    "mirror_pad_reflect": mover([1, 5, 6, 3], [1, 8, 9, 3], "MIRROR_PAD",
-                                [([[0, 0], [2, 1], [1, 2], [0, 0]], "int32")],
-                                "MirrorPadOptions", mode=0),
-    "mirror_pad_symmetric": mover([1, 5, 6, 3], [1, 10, 8, 3], "MIRROR_PAD",
-                                  [([[0, 0], [2, 3], [1, 1], [0, 0]], "int32")],
-                                  "MirrorPadOptions", mode=1),
-    "resize_nn_up": mover([1, 3, 5, 4], [1, 7, 10, 4], "RESIZE_NEAREST_NEIGHBOR",
-                          [([7, 10], "int32")], "ResizeNearestNeighborOptions"),
-    "resize_nn_half_pixel": mover([1, 4, 5, 2], [1, 8, 7, 2], "RESIZE_NEAREST_NEIGHBOR",
-                                  [([8, 7], "int32")], "ResizeNearestNeighborOptions",
-                                  halfPixelCenters=True),
+    "strided_masks": _ss(
+        [1, 8, 9, 6], [1, 8, 5, 3], [0, 5, 0, 1], [0, 0, 5, 6], [1, 1, 1, 2], beginMask=0b0011, endMask=0b0011
+    ),
+    "strided_negative": _ss([1, 8, 9, 6], [1, 4, 9, 6], [0, -1, 0, 0], [1, -9, 9, 6], [1, -2, 1, 1]),
+    "strided_shrink": _ss([1, 8, 9, 6], [8, 6], [0, 0, 4, 0], [1, 8, 5, 6], [1, 1, 1, 1], shrinkAxisMask=0b0101),
+    "gather_axis0": mover([10, 6], [4, 6], "GATHER", [([9, 0, 3, 3], "int32")], "GatherOptions", axis=0),
+    "gather_axis1_2d_indices": mover(
+        [3, 7, 4], [3, 2, 2, 4], "GATHER", [([[6, 1], [0, 6]], "int32")], "GatherOptions", axis=1
+    ),
+    "gather_last_axis_negative": mover(
+        [2, 3, 5], [2, 3, 3], "GATHER", [([4, 0, 2], "int32")], "GatherOptions", axis=-1
+    ),
+    "space_to_depth": mover([1, 6, 4, 3], [1, 3, 2, 12], "SPACE_TO_DEPTH", [], "SpaceToDepthOptions", blockSize=2),
+    "depth_to_space": mover([1, 3, 2, 18], [1, 9, 6, 2], "DEPTH_TO_SPACE", [], "DepthToSpaceOptions", blockSize=3),
+    "mirror_pad_reflect": mover(
+        [1, 5, 6, 3],
+        [1, 8, 9, 3],
+        "MIRROR_PAD",
+        [([[0, 0], [2, 1], [1, 2], [0, 0]], "int32")],
+        "MirrorPadOptions",
+        mode=0,
+    ),
+    "mirror_pad_symmetric": mover(
+        [1, 5, 6, 3],
+        [1, 10, 8, 3],
+        "MIRROR_PAD",
+        [([[0, 0], [2, 3], [1, 1], [0, 0]], "int32")],
+        "MirrorPadOptions",
+        mode=1,
+    ),
+    "resize_nn_up": mover(
+        [1, 3, 5, 4], [1, 7, 10, 4], "RESIZE_NEAREST_NEIGHBOR", [([7, 10], "int32")], "ResizeNearestNeighborOptions"
+    ),
+    "resize_nn_half_pixel": mover(
+        [1, 4, 5, 2],
+        [1, 8, 7, 2],
+        "RESIZE_NEAREST_NEIGHBOR",
+        [([8, 7], "int32")],
+        "ResizeNearestNeighborOptions",
+        halfPixelCenters=True,
+    ),
     "reverse_v2": mover([2, 3, 4, 5], [2, 3, 4, 5], "REVERSE_V2", [([1, -2], "int32")]),
     "broadcast_to": mover([3, 1, 5], [2, 3, 4, 5], "BROADCAST_TO", [([2, 3, 4, 5], "int32")]),
-    "gather_nd_elements": mover([3, 4, 5], [2, 2], "GATHER_ND",
-                                [([[[0, 1, 2], [2, 3, 4]], [[1, 0, 0], [2, 2, 2]]], "int32")]),
-    "gather_nd_slices": mover([3, 4, 5], [3, 5], "GATHER_ND",
-                              [([[2, 1], [0, 3], [2, 1]], "int32")]),
-    "batch_to_space": mover([8, 3, 2, 3], [2, 5, 4, 3], "BATCH_TO_SPACE_ND",
-                            [([2, 2], "int32"), ([[0, 1], [0, 0]], "int32")]),
-    "batch_to_space_3d": mover([6, 4, 2], [2, 10, 2], "BATCH_TO_SPACE_ND",
-                               [([3], "int32"), ([[1, 1]], "int32")]),
-    "resize_nn_align": mover([1, 4, 5, 2], [1, 7, 3, 2], "RESIZE_NEAREST_NEIGHBOR",
-                             [([7, 3], "int32")], "ResizeNearestNeighborOptions",
-                             alignCorners=True),
+    "gather_nd_elements": mover(
+        [3, 4, 5], [2, 2], "GATHER_ND", [([[[0, 1, 2], [2, 3, 4]], [[1, 0, 0], [2, 2, 2]]], "int32")]
+    ),
+    "gather_nd_slices": mover([3, 4, 5], [3, 5], "GATHER_ND", [([[2, 1], [0, 3], [2, 1]], "int32")]),
+    "batch_to_space": mover(
+        [8, 3, 2, 3], [2, 5, 4, 3], "BATCH_TO_SPACE_ND", [([2, 2], "int32"), ([[0, 1], [0, 0]], "int32")]
+    ),
+    "batch_to_space_3d": mover([6, 4, 2], [2, 10, 2], "BATCH_TO_SPACE_ND", [([3], "int32"), ([[1, 1]], "int32")]),
+    "resize_nn_align": mover(
+        [1, 4, 5, 2],
+        [1, 7, 3, 2],
+        "RESIZE_NEAREST_NEIGHBOR",
+        [([7, 3], "int32")],
+        "ResizeNearestNeighborOptions",
+        alignCorners=True,
+    ),
 }
 
 
@@ -271,6 +332,7 @@ def test_data_movement_matches_tflm(tmp_path: Path, case: str) -> None:
 
 def split_then_concat(kind: str) -> Build:
     """Split the input into pieces, then concatenate (or PACK) them in another order."""
+
     def build(g: Graph) -> tuple[int, int]:
         x = g.input([2, 6, 4], 0.05, 3)
         if kind == "split":
@@ -281,8 +343,7 @@ def split_then_concat(kind: str) -> Build:
         elif kind == "split_v":
             sizes = [1, 3]
             outs = [g.tensor([2, 6, s], 0.05, 3) for s in sizes]
-            g.op("SPLIT_V", [x, g.const([1, -1]), g.const([-1])], outs, "SplitVOptions",
-                 numSplits=2)
+            g.op("SPLIT_V", [x, g.const([1, -1]), g.const([-1])], outs, "SplitVOptions", numSplits=2)
             y = g.tensor([2, 6, 4], 0.05, 3)
             g.op("CONCATENATION", outs[::-1], [y], "ConcatenationOptions", axis=2)
         else:  # unpack along axis 1, pack along the last axis
@@ -291,6 +352,7 @@ def split_then_concat(kind: str) -> Build:
             y = g.tensor([2, 4, 6], 0.05, 3)
             g.op("PACK", outs, [y], "PackOptions", valuesCount=6, axis=-1)
         return x, y
+
     return build
 
 
@@ -299,8 +361,7 @@ def test_split_family_matches_tflm(tmp_path: Path, kind: str) -> None:
     assert_exact(split_then_concat(kind), tmp_path / "m", "td_split_s8", inputs=4)
 
 
-@settings(max_examples=15, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_strided_slice_property(tmp_path: Path, data: st.DataObject) -> None:
     """Random begin/end/stride (negative included) and masks, against TFLM."""
@@ -325,29 +386,69 @@ def test_strided_slice_property(tmp_path: Path, data: st.DataObject) -> None:
         end.append(e)
         strides.append(s)
         out.append(size)
-    assert_exact(_ss(shape, out, begin, end, strides, beginMask=bm, endMask=em),
-                 tmp_path / "m", inputs=2)
+    assert_exact(_ss(shape, out, begin, end, strides, beginMask=bm, endMask=em), tmp_path / "m", inputs=2)
 
 
 # ---------------------------------------------------------------- kernel sets, the device
 
 NEW_KERNELS = {
-    "new_ops": (new_ops_model, {"td_hard_swish_s8", "td_leaky_relu_s8", "td_maximum_s8",
-                                "td_minimum_s8", "td_sub_s8", "td_squared_difference_s8",
-                                "td_prelu_s8", "td_remap_s8", "td_split_s8", "td_abs_s8",
-                                "td_relu_s8"}),
-    "more_ops": (more_ops_model, {"td_transpose_conv2d_s8", "td_resize_bilinear_s8",
-                                  "td_l2_normalization_s8", "td_batch_matmul_s8", "td_mean_s8",
-                                  "td_reduce_max_s8", "td_sub_s8", "td_div_s8", "td_relu_s8",
-                                  "td_rsqrt_s8", "td_remap_s8", "td_concat_s8"}),
-    "extra_ops": (extra_ops_model, {"td_lut_s8", "td_split_s8", "td_add_n_s8", "td_remap_s8",
-                                    "td_reduce_min_s8", "td_mul_s8", "td_log_softmax_s8"}),
-    "typed_ops": (typed_ops_model, {"td_arg_min_s8", "td_compare_s8", "td_logical_b8",
-                                    "td_logical_not_b8", "td_select_v2_s8", "td_maximum_s8"}),
-    "bool_ops": (bool_ops_model, {"td_compare_s8", "td_logical_b8", "td_requantize_s8",
-                                  "td_arg_max_s8", "td_compare_i32"}),
-    "lookup_ops": (lookup_ops_model, {"td_cumsum_s8", "td_space_to_batch_nd_s8", "td_arg_max_s8",
-                                      "td_embedding_lookup_s8", "td_cast"}),
+    "new_ops": (
+        new_ops_model,
+        {
+            "td_hard_swish_s8",
+            "td_leaky_relu_s8",
+            "td_maximum_s8",
+            "td_minimum_s8",
+            "td_sub_s8",
+            "td_squared_difference_s8",
+            "td_prelu_s8",
+            "td_remap_s8",
+            "td_split_s8",
+            "td_abs_s8",
+            "td_relu_s8",
+        },
+    ),
+    "more_ops": (
+        more_ops_model,
+        {
+            "td_transpose_conv2d_s8",
+            "td_resize_bilinear_s8",
+            "td_l2_normalization_s8",
+            "td_batch_matmul_s8",
+            "td_mean_s8",
+            "td_reduce_max_s8",
+            "td_sub_s8",
+            "td_div_s8",
+            "td_relu_s8",
+            "td_rsqrt_s8",
+            "td_remap_s8",
+            "td_concat_s8",
+        },
+    ),
+    "extra_ops": (
+        extra_ops_model,
+        {
+            "td_lut_s8",
+            "td_split_s8",
+            "td_add_n_s8",
+            "td_remap_s8",
+            "td_reduce_min_s8",
+            "td_mul_s8",
+            "td_log_softmax_s8",
+        },
+    ),
+    "typed_ops": (
+        typed_ops_model,
+        {"td_arg_min_s8", "td_compare_s8", "td_logical_b8", "td_logical_not_b8", "td_select_v2_s8", "td_maximum_s8"},
+    ),
+    "bool_ops": (
+        bool_ops_model,
+        {"td_compare_s8", "td_logical_b8", "td_requantize_s8", "td_arg_max_s8", "td_compare_i32"},
+    ),
+    "lookup_ops": (
+        lookup_ops_model,
+        {"td_cumsum_s8", "td_space_to_batch_nd_s8", "td_arg_max_s8", "td_embedding_lookup_s8", "td_cast"},
+    ),
 }
 
 
@@ -359,20 +460,24 @@ def test_new_ops_models_under_every_kernel_set(tmp_path: Path, name: str, kernel
     result = check_model(build(), tmp_path / kernels, inputs=8, kernels=kernels)
     assert result["exact_match_rate"] == 1.0, result
     if name == "new_ops":
-        fast = {"dsp": "td_conv2d_s8_dsp", "dsp-small": "td_conv2d_s8_dsp",
-                "v7m": "td_conv2d_s8_mac", "v6m": "td_conv2d_s8_mac"}.get(kernels)
+        fast = {
+            "dsp": "td_conv2d_s8_dsp",
+            "dsp-small": "td_conv2d_s8_dsp",
+            "v7m": "td_conv2d_s8_mac",
+            "v6m": "td_conv2d_s8_mac",
+        }.get(kernels)
         assert fast is None or fast in result["kernels"], result["kernels"]
     assert expected <= set(result["kernels"])
 
 
 @pytest.mark.qemu
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None
-                    or shutil.which("qemu-system-arm") is None,
-                    reason="arm-none-eabi-gcc and qemu-system-arm are needed")
+@pytest.mark.skipif(
+    shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+    reason="arm-none-eabi-gcc and qemu-system-arm are needed",
+)
 @pytest.mark.parametrize("name", list(NEW_KERNELS))
-def test_new_ops_models_on_qemu_m4_are_bit_exact(tmp_path: Path, capsys: pytest.CaptureFixture,
-                                                 name: str) -> None:
+def test_new_ops_models_on_qemu_m4_are_bit_exact(tmp_path: Path, capsys: pytest.CaptureFixture, name: str) -> None:
     """Every added kernel on the emulated Cortex-M4 (the DSP kernel set: SIMD for the
     convolution), its outputs checked against tflite-micro on the host."""
     import json
@@ -382,8 +487,24 @@ def test_new_ops_models_on_qemu_m4_are_bit_exact(tmp_path: Path, capsys: pytest.
     build, expected = NEW_KERNELS[name]
     model = tmp_path / f"{name}.tflite"
     model.write_bytes(build())
-    assert main(["flash", str(model), "--board", "qemu-m4", "--check", "8", "--runs", "1",
-                 "-o", str(tmp_path / "out"), "--json"]) == 0, capsys.readouterr().err
+    assert (
+        main(
+            [
+                "flash",
+                str(model),
+                "--board",
+                "qemu-m4",
+                "--check",
+                "8",
+                "--runs",
+                "1",
+                "-o",
+                str(tmp_path / "out"),
+                "--json",
+            ]
+        )
+        == 0
+    ), capsys.readouterr().err
     r = json.loads(capsys.readouterr().out)
     assert r["runtime"] == "aot" and r["check"]["inputs"] == 8
     assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
@@ -394,24 +515,39 @@ def test_new_ops_models_on_qemu_m4_are_bit_exact(tmp_path: Path, capsys: pytest.
 
 # ---------------------------------------------------------------- resize, transpose conv, matmul
 
-@pytest.mark.parametrize("out_hw,opts", [
-    ([7, 10], {}), ([8, 9], {"halfPixelCenters": True}), ([7, 3], {"alignCorners": True}),
-    ([2, 3], {}), ([6, 10], {"halfPixelCenters": True})])
+
+@pytest.mark.parametrize(
+    "out_hw,opts",
+    [
+        ([7, 10], {}),
+        ([8, 9], {"halfPixelCenters": True}),
+        ([7, 3], {"alignCorners": True}),
+        ([2, 3], {}),
+        ([6, 10], {"halfPixelCenters": True}),
+    ],
+)
 def test_resize_bilinear_matches_tflm(tmp_path: Path, out_hw: list[int], opts: dict) -> None:
-    assert_exact(mover([2, 3, 5, 4], [2, *out_hw, 4], "RESIZE_BILINEAR", [(out_hw, "int32")],
-                       "ResizeBilinearOptions", **opts), tmp_path / "m",
-                 "td_resize_bilinear_s8", inputs=6)
+    assert_exact(
+        mover([2, 3, 5, 4], [2, *out_hw, 4], "RESIZE_BILINEAR", [(out_hw, "int32")], "ResizeBilinearOptions", **opts),
+        tmp_path / "m",
+        "td_resize_bilinear_s8",
+        inputs=6,
+    )
 
 
-@pytest.mark.parametrize("in_hw,k,stride,padding,per_channel,bias,act", [
-    ([4, 5], 3, 2, 0, True, True, 0),     # SAME
-    ([4, 5], 3, 2, 1, False, True, 1),    # VALID, RELU
-    ([3, 3], 2, 2, 1, True, False, 0),    # the U-Net upsampling: 2x2, stride 2
-    ([5, 4], 4, 1, 0, True, True, 3),     # stride 1, RELU6
-    ([3, 4], 3, 3, 1, True, True, 0)])
-def test_transpose_conv_matches_tflm(tmp_path: Path, in_hw: list[int], k: int, stride: int,
-                                     padding: int, per_channel: bool, bias: bool,
-                                     act: int) -> None:
+@pytest.mark.parametrize(
+    "in_hw,k,stride,padding,per_channel,bias,act",
+    [
+        ([4, 5], 3, 2, 0, True, True, 0),  # SAME
+        ([4, 5], 3, 2, 1, False, True, 1),  # VALID, RELU
+        ([3, 3], 2, 2, 1, True, False, 0),  # the U-Net upsampling: 2x2, stride 2
+        ([5, 4], 4, 1, 0, True, True, 3),  # stride 1, RELU6
+        ([3, 4], 3, 3, 1, True, True, 0),
+    ],
+)
+def test_transpose_conv_matches_tflm(
+    tmp_path: Path, in_hw: list[int], k: int, stride: int, padding: int, per_channel: bool, bias: bool, act: int
+) -> None:
     ic, oc = 5, 6
     if padding == 0:  # SAME
         oh, ow = in_hw[0] * stride, in_hw[1] * stride
@@ -422,23 +558,32 @@ def test_transpose_conv_matches_tflm(tmp_path: Path, in_hw: list[int], k: int, s
         rng = np.random.default_rng(2)
         x = g.input([1, *in_hw, ic], 0.05, -3)
         ws = [0.004 + 0.001 * i for i in range(oc)] if per_channel else [0.005]
-        w = g.const(rng.integers(-127, 128, [oc, k, k, ic]), "int8", scale=ws,
-                    zp=[0] * len(ws))
+        w = g.const(rng.integers(-127, 128, [oc, k, k, ic]), "int8", scale=ws, zp=[0] * len(ws))
         ins = [g.const([1, oh, ow, oc]), w, x]
         if bias:
-            ins.append(g.const(rng.integers(-2000, 2000, [oc]), "int32",
-                               scale=[0.05 * s for s in ws], zp=[0] * len(ws)))
+            ins.append(
+                g.const(rng.integers(-2000, 2000, [oc]), "int32", scale=[0.05 * s for s in ws], zp=[0] * len(ws))
+            )
         y = g.tensor([1, oh, ow, oc], 0.06, 4)
-        g.op("TRANSPOSE_CONV", ins, [y], "TransposeConvOptions", padding=padding,
-             strideW=stride, strideH=stride, fusedActivationFunction=act)
+        g.op(
+            "TRANSPOSE_CONV",
+            ins,
+            [y],
+            "TransposeConvOptions",
+            padding=padding,
+            strideW=stride,
+            strideH=stride,
+            fusedActivationFunction=act,
+        )
         return x, y
+
     assert_exact(build, tmp_path / "m", "td_transpose_conv2d_s8", inputs=6)
 
 
-@pytest.mark.parametrize("form", ["self_attention", "adj_y", "adj_x", "const_rhs",
-                                  "broadcast_const"])
+@pytest.mark.parametrize("form", ["self_attention", "adj_y", "adj_x", "const_rhs", "broadcast_const"])
 def test_batch_matmul_matches_tflm(tmp_path: Path, form: str) -> None:
     """x [2, 6, 5]: x @ x^T as attention scores do (adj_y), x^T @ x (adj_x), x @ W."""
+
     def build(g: Graph) -> tuple[int, int]:
         rng = np.random.default_rng(3)
         x = g.input([2, 6, 5], 0.05, 3)
@@ -456,32 +601,35 @@ def test_batch_matmul_matches_tflm(tmp_path: Path, form: str) -> None:
         y = g.tensor(out, 0.08, -2)
         g.op("BATCH_MATMUL", [lhs, rhs], [y], "BatchMatMulOptions", adjX=adj_x, adjY=adj_y)
         return x, y
+
     assert_exact(build, tmp_path / "m", "td_batch_matmul_s8", inputs=6)
 
 
 @pytest.mark.parametrize("op", ["SUM", "REDUCE_MAX", "REDUCE_MIN"])
-@pytest.mark.parametrize("axes,keep", [([1, 2], True), ([3], False), ([0, 2, 3], True),
-                                       ([-1, 1], False)])
+@pytest.mark.parametrize("axes,keep", [([1, 2], True), ([3], False), ([0, 2, 3], True), ([-1, 1], False)])
 def test_reductions_match_tflm(tmp_path: Path, op: str, axes: list[int], keep: bool) -> None:
     def build(g: Graph) -> tuple[int, int]:
         shape = [2, 3, 4, 5]
         x = g.input(shape, 0.05, 3)
         ax = {a % 4 for a in axes}
-        out = [1 if d in ax else n for d, n in enumerate(shape)] if keep else \
-            [n for d, n in enumerate(shape) if d not in ax]
+        out = (
+            [1 if d in ax else n for d, n in enumerate(shape)]
+            if keep
+            else [n for d, n in enumerate(shape) if d not in ax]
+        )
         y = g.tensor(out, *((0.4, -6) if op == "SUM" else (0.05, 3)))
         g.op(op, [x, g.const(axes)], [y], "ReducerOptions", keepDims=keep)
         return x, y
-    assert_exact(build, tmp_path / "m", "td_mean_s8" if op == "SUM" else f"td_{op.lower()}_s8",
-                 inputs=6)
+
+    assert_exact(build, tmp_path / "m", "td_mean_s8" if op == "SUM" else f"td_{op.lower()}_s8", inputs=6)
 
 
 def test_div_matches_tflm(tmp_path: Path) -> None:
     """x / x' (x' = x requantized, never 0 on these inputs), x / c, c / x, with RELU."""
     rng = np.random.default_rng(4)
     data = rng.integers(-100, 128, [12, 1, 3, 4, 5]).astype(np.int8)
-    for k, (form, act) in enumerate((("same", 0), ("const", 0), ("const_first", 0),
-                                     ("same", 1))):
+    for k, (form, act) in enumerate((("same", 0), ("const", 0), ("const_first", 0), ("same", 1))):
+
         def build(g: Graph, form: str = form, act: int = act) -> tuple[int, int]:
             x = g.input([1, 3, 4, 5], 0.05, -128)
             if form == "same":
@@ -489,38 +637,40 @@ def test_div_matches_tflm(tmp_path: Path) -> None:
                 g.op("QUANTIZE", [x], [b])
                 a = x
             else:
-                c = g.const(rng.choice([v for v in range(-128, 128) if v != 7], [5]), "int8",
-                            scale=0.03, zp=7)
+                c = g.const(rng.choice([v for v in range(-128, 128) if v != 7], [5]), "int8", scale=0.03, zp=7)
                 a, b = (x, c) if form == "const" else (c, x)
             y = g.tensor([1, 3, 4, 5], 0.1, -20)
             g.op("DIV", [a, b], [y], "DivOptions", fusedActivationFunction=act)
             return x, y
+
         assert_exact(build, tmp_path / f"div{k}", "td_div_s8", data=data)
 
 
-@pytest.mark.parametrize("qin,qout", [((0.05, -128), (0.02, -128)), ((0.3, -128), (0.01, -60)),
-                                      ((0.002, -128), (0.5, 0))])
-def test_rsqrt_matches_tflm(tmp_path: Path, qin: tuple[float, int],
-                            qout: tuple[float, int]) -> None:
+@pytest.mark.parametrize(
+    "qin,qout", [((0.05, -128), (0.02, -128)), ((0.3, -128), (0.01, -60)), ((0.002, -128), (0.5, 0))]
+)
+def test_rsqrt_matches_tflm(tmp_path: Path, qin: tuple[float, int], qout: tuple[float, int]) -> None:
     """Input zero point -128: every input is >= 0 (TFLite Micro fails below)."""
     assert_exact(unary("RSQRT", [1, 256], qin, qout), tmp_path / "m", "td_rsqrt_s8")
 
 
-@pytest.mark.parametrize("shape,qin", [([1, 4, 4, 16], (0.05, 3)), ([6, 10], (0.1, -128)),
-                                       ([3, 1], (0.02, 0))])
-def test_l2_normalization_matches_tflm(tmp_path: Path, shape: list[int],
-                                       qin: tuple[float, int]) -> None:
-    assert_exact(unary("L2_NORMALIZATION", shape, qin, (1 / 128, 0), "L2NormOptions",
-                       fusedActivationFunction=0), tmp_path / "m", "td_l2_normalization_s8")
+@pytest.mark.parametrize("shape,qin", [([1, 4, 4, 16], (0.05, 3)), ([6, 10], (0.1, -128)), ([3, 1], (0.02, 0))])
+def test_l2_normalization_matches_tflm(tmp_path: Path, shape: list[int], qin: tuple[float, int]) -> None:
+    assert_exact(
+        unary("L2_NORMALIZATION", shape, qin, (1 / 128, 0), "L2NormOptions", fusedActivationFunction=0),
+        tmp_path / "m",
+        "td_l2_normalization_s8",
+    )
 
 
-@pytest.mark.parametrize("shape,qin", [([1, 10], (0.1, 3)), ([4, 37], (0.05, -20)),
-                                       ([2, 3, 6], (0.4, 0)), ([1, 300], (0.02, 10)),
-                                       ([3, 8], (1.5, -100))])
-def test_log_softmax_matches_tflm(tmp_path: Path, shape: list[int],
-                                  qin: tuple[float, int]) -> None:
-    assert_exact(unary("LOG_SOFTMAX", shape, qin, (16 / 256, 127), "LogSoftmaxOptions"),
-                 tmp_path / "m", "td_log_softmax_s8")
+@pytest.mark.parametrize(
+    "shape,qin",
+    [([1, 10], (0.1, 3)), ([4, 37], (0.05, -20)), ([2, 3, 6], (0.4, 0)), ([1, 300], (0.02, 10)), ([3, 8], (1.5, -100))],
+)
+def test_log_softmax_matches_tflm(tmp_path: Path, shape: list[int], qin: tuple[float, int]) -> None:
+    assert_exact(
+        unary("LOG_SOFTMAX", shape, qin, (16 / 256, 127), "LogSoftmaxOptions"), tmp_path / "m", "td_log_softmax_s8"
+    )
 
 
 @pytest.mark.parametrize("name", list(NEW_KERNELS))
@@ -550,6 +700,7 @@ def test_new_kernels_are_sanitizer_clean(tmp_path: Path, name: str) -> None:
 @pytest.mark.parametrize("count,qo", [(2, (0.1, 4)), (3, (0.15, -20)), (5, (0.05, 0))])
 def test_add_n_matches_tflm(tmp_path: Path, count: int, qo: tuple[float, int]) -> None:
     """x split into `count` slices along the channels, summed again."""
+
     def build(g: Graph) -> tuple[int, int]:
         x = g.input([1, 3, 4, 2 * count], 0.05, -6)
         parts = [g.tensor([1, 3, 4, 2], 0.05, -6) for _ in range(count)]
@@ -557,40 +708,65 @@ def test_add_n_matches_tflm(tmp_path: Path, count: int, qo: tuple[float, int]) -
         y = g.tensor([1, 3, 4, 2], *qo)
         g.op("ADD_N", parts, [y])
         return x, y
+
     assert_exact(build, tmp_path / "m", "td_add_n_s8")
 
 
-@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 16)), deadline=None,
-          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(op=st.sampled_from(["RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH", "ABS", "ELU"]),
-       s_in=st.floats(0.002, 0.5), s_out=st.floats(0.002, 0.5),
-       z_in=st.integers(-128, 127), z_out=st.integers(-128, 127),
-       alpha=st.floats(-2.0, 2.0))
-def test_activation_quantization_property(tmp_path: Path, op: str, s_in: float, s_out: float,
-                                          z_in: int, z_out: int, alpha: float) -> None:
+@settings(
+    max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 16)),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    op=st.sampled_from(["RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH", "ABS", "ELU"]),
+    s_in=st.floats(0.002, 0.5),
+    s_out=st.floats(0.002, 0.5),
+    z_in=st.integers(-128, 127),
+    z_out=st.integers(-128, 127),
+    alpha=st.floats(-2.0, 2.0),
+)
+def test_activation_quantization_property(
+    tmp_path: Path, op: str, s_in: float, s_out: float, z_in: int, z_out: int, alpha: float
+) -> None:
     """Random scales and zero points over all 256 int8 inputs (HARD_SWISH refuses scales
     too far apart for its 16-bit arithmetic: a clear error, not a wrong result)."""
     from tinydeploy.errors import UnsupportedOpError
 
     fields = {"alpha": alpha} if op == "LEAKY_RELU" else {}
-    build = unary(op, [1, 256], (s_in, z_in), (s_out, z_out),
-                  "LeakyReluOptions" if fields else None, **fields)
+    build = unary(op, [1, 256], (s_in, z_in), (s_out, z_out), "LeakyReluOptions" if fields else None, **fields)
     try:
         assert_exact(build, tmp_path / "m", inputs=4)
     except UnsupportedOpError as exc:
         assert op == "HARD_SWISH" and "too far apart" in str(exc), exc
 
 
-@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
-          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(op=st.sampled_from(["DIV", "RSQRT", "LOG_SOFTMAX", "L2_NORMALIZATION", "PRELU",
-                           "BATCH_MATMUL", "TRANSPOSE_CONV", "RESIZE_BILINEAR"]),
-       scales=st.tuples(*[st.floats(0.002, 0.5) for _ in range(3)]),
-       zps=st.tuples(*[st.integers(-128, 127) for _ in range(3)]),
-       sizes=st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 6)))
-def test_compute_ops_quantization_property(tmp_path: Path, op: str, scales: tuple[float, ...],
-                                           zps: tuple[int, ...],
-                                           sizes: tuple[int, int, int]) -> None:
+@settings(
+    max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    op=st.sampled_from(
+        [
+            "DIV",
+            "RSQRT",
+            "LOG_SOFTMAX",
+            "L2_NORMALIZATION",
+            "PRELU",
+            "BATCH_MATMUL",
+            "TRANSPOSE_CONV",
+            "RESIZE_BILINEAR",
+        ]
+    ),
+    scales=st.tuples(*[st.floats(0.002, 0.5) for _ in range(3)]),
+    zps=st.tuples(*[st.integers(-128, 127) for _ in range(3)]),
+    sizes=st.tuples(st.integers(1, 5), st.integers(1, 5), st.integers(1, 6)),
+)
+def test_compute_ops_quantization_property(
+    tmp_path: Path, op: str, scales: tuple[float, ...], zps: tuple[int, ...], sizes: tuple[int, int, int]
+) -> None:
     """Random scales, zero points and sizes for the ops with their own arithmetic."""
     s_in, s_c, s_out = scales
     z_in, z_c, z_out = zps
@@ -614,39 +790,54 @@ def test_compute_ops_quantization_property(tmp_path: Path, op: str, scales: tupl
             g.op(op, [x], [y])
         elif op == "PRELU":
             y = g.tensor([1, h, w, c], s_out, z_out)
-            g.op(op, [x, g.const(rng.integers(-128, 128, [c]), "int8", scale=s_c, zp=z_c)],
-                 [y])
+            g.op(op, [x, g.const(rng.integers(-128, 128, [c]), "int8", scale=s_c, zp=z_c)], [y])
         elif op == "BATCH_MATMUL":
             rhs = g.const(rng.integers(-128, 128, [c, 3]), "int8", scale=s_c, zp=z_c)
             y = g.tensor([1, h, w, 3], s_out * 16, z_out)
             g.op(op, [x, rhs], [y], "BatchMatMulOptions")
         elif op == "TRANSPOSE_CONV":
             oc = 3
-            w_ = g.const(rng.integers(-127, 128, [oc, 2, 2, c]), "int8", scale=[s_c] * oc,
-                         zp=[0] * oc)
+            w_ = g.const(rng.integers(-127, 128, [oc, 2, 2, c]), "int8", scale=[s_c] * oc, zp=[0] * oc)
             y = g.tensor([1, 2 * h, 2 * w, oc], s_out * 4, z_out)
-            g.op(op, [g.const([1, 2 * h, 2 * w, oc]), w_, x], [y], "TransposeConvOptions",
-                 padding=1, strideW=2, strideH=2)
+            g.op(
+                op,
+                [g.const([1, 2 * h, 2 * w, oc]), w_, x],
+                [y],
+                "TransposeConvOptions",
+                padding=1,
+                strideW=2,
+                strideH=2,
+            )
         else:
             out = [max(1, 2 * h - 1), w + 2]
             y = g.tensor([1, *out, c], s_in, z_in)
-            g.op(op, [x, g.const(out)], [y], "ResizeBilinearOptions",
-                 halfPixelCenters=bool(z_c % 2), alignCorners=not z_c % 2 and bool(z_c % 3))
+            g.op(
+                op,
+                [x, g.const(out)],
+                [y],
+                "ResizeBilinearOptions",
+                halfPixelCenters=bool(z_c % 2),
+                alignCorners=not z_c % 2 and bool(z_c % 3),
+            )
         return x, y
+
     assert_exact(build, tmp_path / "m", inputs=4)
 
 
 # ---------------------------------------------------------------- int32 and bool tensors
 
+
 @pytest.mark.parametrize("dtype", ["int32", "bool"])
 def test_int32_and_bool_model_io(tmp_path: Path, dtype: str) -> None:
     """An int32 / bool input reshaped to the output: td_model.h's TD_INT32 / TD_BOOL
     info, the planner's element sizes and the host runner, against tflite-micro."""
+
     def build(g: Graph) -> tuple[int, int]:
         x = g.input([1, 3, 4], dtype=dtype)
         y = g.tensor([12], dtype=dtype)
         g.op("RESHAPE", [x, g.const([12])], [y], "ReshapeOptions", newShape=[12])
         return x, y
+
     g = Graph()
     x, y = build(g)
     result = check_model(g.build([x], [y]), tmp_path / "m", inputs=8)
@@ -660,22 +851,33 @@ def test_int32_and_bool_model_io(tmp_path: Path, dtype: str) -> None:
 
 # ---------------------------------------------------------------- ARG_MAX, ARG_MIN
 
-def arg_op(op: str, shape: list[int], axis: int, q: tuple[float, int] = (0.05, 3),
-           out_dtype: str = "int32") -> Build:
+
+def arg_op(op: str, shape: list[int], axis: int, q: tuple[float, int] = (0.05, 3), out_dtype: str = "int32") -> Build:
     def build(g: Graph) -> tuple[int, int]:
         x = g.input(shape, *q)
         a = axis + len(shape) if axis < 0 else axis
-        y = g.tensor(shape[:a] + shape[a + 1:], dtype=out_dtype)
+        y = g.tensor(shape[:a] + shape[a + 1 :], dtype=out_dtype)
         options = "ArgMaxOptions" if op == "ARG_MAX" else "ArgMinOptions"
         g.op(op, [x, g.const([axis])], [y], options, outputType=g.tensor_type(out_dtype))
         return x, y
+
     return build
 
 
 @pytest.mark.parametrize("op", ["ARG_MAX", "ARG_MIN"])
-@pytest.mark.parametrize("shape,axis", [([1, 10], -1), ([1, 10], 1), ([2, 3, 5, 4], 3),
-                                        ([2, 3, 5, 4], 0), ([2, 3, 5, 4], 2), ([1, 7, 6], 1),
-                                        ([12], 0), ([3, 1, 4], 1)])
+@pytest.mark.parametrize(
+    "shape,axis",
+    [
+        ([1, 10], -1),
+        ([1, 10], 1),
+        ([2, 3, 5, 4], 3),
+        ([2, 3, 5, 4], 0),
+        ([2, 3, 5, 4], 2),
+        ([1, 7, 6], 1),
+        ([12], 0),
+        ([3, 1, 4], 1),
+    ],
+)
 def test_arg_min_max_matches_tflm(tmp_path: Path, op: str, shape: list[int], axis: int) -> None:
     assert_exact(arg_op(op, shape, axis), tmp_path / "m", "td_" + op.lower() + "_s8")
 
@@ -690,20 +892,20 @@ def test_arg_max_ties_take_the_first_index(tmp_path: Path) -> None:
 
 def test_classifier_ending_in_arg_max(tmp_path: Path) -> None:
     """FULLY_CONNECTED -> SOFTMAX -> ARG_MAX: the model's output is one int32 class index."""
+
     def build(g: Graph) -> tuple[int, int]:
         rng = np.random.default_rng(0)
         x = g.input([1, 16], 0.05, -3)
         w = g.const(rng.integers(-127, 128, [10, 16]), "int8", scale=0.01, zp=0)
         b = g.const(rng.integers(-200, 200, [10]), "int32", scale=0.0005, zp=0)
         fc = g.tensor([1, 10], 0.1, 5)
-        g.op("FULLY_CONNECTED", [x, w, b], [fc], "FullyConnectedOptions",
-             fusedActivationFunction=0)
+        g.op("FULLY_CONNECTED", [x, w, b], [fc], "FullyConnectedOptions", fusedActivationFunction=0)
         sm = g.tensor([1, 10], 1 / 256, -128)
         g.op("SOFTMAX", [fc], [sm], "SoftmaxOptions", beta=1.0)
         y = g.tensor([1], dtype="int32")
-        g.op("ARG_MAX", [sm, g.const([1])], [y], "ArgMaxOptions",
-             outputType=g.tensor_type("int32"))
+        g.op("ARG_MAX", [sm, g.const([1])], [y], "ArgMaxOptions", outputType=g.tensor_type("int32"))
         return x, y
+
     assert_exact(build, tmp_path / "m", "td_arg_max_s8", inputs=32)
 
 
@@ -718,13 +920,18 @@ def test_arg_max_with_int64_output_is_refused(tmp_path: Path) -> None:
         compile_model(parse_model(g.build([x], [y]), name="m"), tmp_path / "m")
 
 
-@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
-          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(op=st.sampled_from(["ARG_MAX", "ARG_MIN"]),
-       shape=st.lists(st.integers(1, 6), min_size=1, max_size=5),
-       data=st.data())
-def test_arg_min_max_property(tmp_path: Path, op: str, shape: list[int],
-                              data: st.DataObject) -> None:
+@settings(
+    max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    op=st.sampled_from(["ARG_MAX", "ARG_MIN"]),
+    shape=st.lists(st.integers(1, 6), min_size=1, max_size=5),
+    data=st.data(),
+)
+def test_arg_min_max_property(tmp_path: Path, op: str, shape: list[int], data: st.DataObject) -> None:
     axis = data.draw(st.integers(-len(shape), len(shape) - 1))
     assert_exact(arg_op(op, shape, axis), tmp_path / "m", inputs=8)
 
@@ -734,8 +941,9 @@ def test_arg_min_max_property(tmp_path: Path, op: str, shape: list[int],
 COMPARISONS = ["EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER", "GREATER_EQUAL"]
 
 
-def second_operand(g: Graph, x: int, shape: list[int], form: str, qb: tuple[float, int],
-                   rng: np.random.Generator) -> tuple[int, int]:
+def second_operand(
+    g: Graph, x: int, shape: list[int], form: str, qb: tuple[float, int], rng: np.random.Generator
+) -> tuple[int, int]:
     """(a, b) from the input x: "same" (b = x requantized), "bcast" (b = MEAN over H, W),
     "both" (a = MEAN over C, b = MEAN over H, W), "const" (b a constant [C]),
     "const_first" (a a constant [1, W, C]), "scalar" (b a constant of one element)."""
@@ -760,30 +968,28 @@ def second_operand(g: Graph, x: int, shape: list[int], form: str, qb: tuple[floa
     return g.const(rng.integers(-128, 128, [1, w, c]), "int8", scale=qb[0], zp=qb[1]), x
 
 
-def compare(op: str, shape: list[int], form: str, qa: tuple[float, int],
-            qb: tuple[float, int]) -> Build:
+def compare(op: str, shape: list[int], form: str, qa: tuple[float, int], qb: tuple[float, int]) -> Build:
     def build(g: Graph) -> tuple[int, int]:
         x = g.input(shape, *qa)
         a, b = second_operand(g, x, shape, form, qb, np.random.default_rng(1))
         y = g.tensor(shape, dtype="bool")
         g.op(op, [a, b], [y])
         return x, y
+
     return build
 
 
 @pytest.mark.parametrize("op", COMPARISONS)
 @pytest.mark.parametrize("form", ["same", "bcast", "both", "const", "const_first", "scalar"])
 def test_comparison_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
-    assert_exact(compare(op, [1, 3, 5, 8], form, (0.05, 3), (0.03, -12)), tmp_path / "m",
-                 "td_compare_s8")
+    assert_exact(compare(op, [1, 3, 5, 8], form, (0.05, 3), (0.03, -12)), tmp_path / "m", "td_compare_s8")
 
 
 @pytest.mark.parametrize("op", ["EQUAL", "NOT_EQUAL", "LESS_EQUAL"])
 def test_comparison_rescales_like_tflm(tmp_path: Path, op: str) -> None:
     """Scales below 1/256 map neighbouring raw values to one scaled value: EQUAL of the
     raw values would differ from TFLite, which compares the rescaled ones."""
-    assert_exact(compare(op, [1, 4, 4, 16], "same", (0.0011, -7), (0.0013, 20)),
-                 tmp_path / "m", inputs=24)
+    assert_exact(compare(op, [1, 4, 4, 16], "same", (0.0011, -7), (0.0013, 20)), tmp_path / "m", inputs=24)
 
 
 def test_comparison_with_scale_above_one_is_refused(tmp_path: Path) -> None:
@@ -797,16 +1003,22 @@ def test_comparison_with_scale_above_one_is_refused(tmp_path: Path) -> None:
         compile_model(parse_model(g.build([x], [y]), name="m"), tmp_path / "m")
 
 
-@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
-          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(op=st.sampled_from(COMPARISONS),
-       form=st.sampled_from(["same", "bcast", "both", "const", "const_first", "scalar"]),
-       shape=st.tuples(st.just(1), st.integers(1, 4), st.integers(1, 5), st.integers(1, 9)),
-       scales=st.tuples(st.floats(0.0005, 0.9), st.floats(0.0005, 0.9)),
-       zps=st.tuples(st.integers(-128, 127), st.integers(-128, 127)))
-def test_comparison_quantization_property(tmp_path: Path, op: str, form: str,
-                                          shape: tuple[int, ...], scales: tuple[float, ...],
-                                          zps: tuple[int, ...]) -> None:
+@settings(
+    max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    op=st.sampled_from(COMPARISONS),
+    form=st.sampled_from(["same", "bcast", "both", "const", "const_first", "scalar"]),
+    shape=st.tuples(st.just(1), st.integers(1, 4), st.integers(1, 5), st.integers(1, 9)),
+    scales=st.tuples(st.floats(0.0005, 0.9), st.floats(0.0005, 0.9)),
+    zps=st.tuples(st.integers(-128, 127), st.integers(-128, 127)),
+)
+def test_comparison_quantization_property(
+    tmp_path: Path, op: str, form: str, shape: tuple[int, ...], scales: tuple[float, ...], zps: tuple[int, ...]
+) -> None:
     qa, qb = zip(scales, zps)
     assert_exact(compare(op, list(shape), form, qa, qb), tmp_path / "m", inputs=8)
 
@@ -814,6 +1026,7 @@ def test_comparison_quantization_property(tmp_path: Path, op: str, form: str,
 def logical(op: str, form: str) -> Build:
     """x > 0.1 AND/OR x <= (its mean over H, W) ("bcast"), or against a bool constant
     [C] ("const"); LOGICAL_NOT of x > 0.1."""
+
     def build(g: Graph) -> tuple[int, int]:
         shape = [1, 3, 5, 8]
         x = g.input(shape, 0.05, 3)
@@ -832,12 +1045,21 @@ def logical(op: str, form: str) -> Build:
             g.op("LESS_EQUAL", [m, x], [c2])  # [1,1,1,8] vs [1,3,5,8]: broadcasts
         g.op(op, [c1, c2] if form != "swap" else [c2, c1], [y])
         return x, y
+
     return build
 
 
-@pytest.mark.parametrize("op,form", [("LOGICAL_AND", "bcast"), ("LOGICAL_OR", "bcast"),
-                                     ("LOGICAL_AND", "const"), ("LOGICAL_OR", "const"),
-                                     ("LOGICAL_OR", "swap"), ("LOGICAL_NOT", "-")])
+@pytest.mark.parametrize(
+    "op,form",
+    [
+        ("LOGICAL_AND", "bcast"),
+        ("LOGICAL_OR", "bcast"),
+        ("LOGICAL_AND", "const"),
+        ("LOGICAL_OR", "const"),
+        ("LOGICAL_OR", "swap"),
+        ("LOGICAL_NOT", "-"),
+    ],
+)
 def test_logical_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
     kernel = "td_logical_not_b8" if op == "LOGICAL_NOT" else "td_logical_b8"
     assert_exact(logical(op, form), tmp_path / "m", kernel)
@@ -846,6 +1068,7 @@ def test_logical_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
 @pytest.mark.parametrize("op", ["LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT"])
 def test_logical_on_a_bool_model_input(tmp_path: Path, op: str) -> None:
     """A bool model input (random 0/1 bytes), broadcast against a bool constant."""
+
     def build(g: Graph) -> tuple[int, int]:
         x = g.input([2, 3, 4], dtype="bool")
         y = g.tensor([2, 3, 4], dtype="bool")
@@ -854,6 +1077,7 @@ def test_logical_on_a_bool_model_input(tmp_path: Path, op: str) -> None:
         else:
             g.op(op, [g.const([[True], [False], [True]], "bool"), x], [y])
         return x, y
+
     assert_exact(build, tmp_path / "m")
 
 
@@ -862,6 +1086,7 @@ def select(form: str, qx: tuple[float, int] = (0.05, 3)) -> Build:
     "same" (y = x requantized), "bcast_cond" (condition [1,1,1,C] from the mean),
     "const_y" (y a constant [C]), "scalar_x" (x a constant of one element, y = x),
     "all" (condition [1,H,W,1], x, y a constant [1,1,W,C])."""
+
     def build(g: Graph) -> tuple[int, int]:
         shape = [1, 3, 5, 8]
         rng = np.random.default_rng(4)
@@ -888,6 +1113,7 @@ def select(form: str, qx: tuple[float, int] = (0.05, 3)) -> Build:
         y = g.tensor(shape, *qx)
         g.op("SELECT_V2", [cond, a, b], [y])
         return x, y
+
     return build
 
 
@@ -898,23 +1124,35 @@ def test_select_v2_matches_tflm(tmp_path: Path, form: str) -> None:
 
 # ---------------------------------------------------------------- CUMSUM
 
-def cumsum(shape: list[int], axis: int, exclusive: bool, reverse: bool,
-           qin: tuple[float, int] = (0.05, 3), qout: tuple[float, int] = (0.3, -10)) -> Build:
+
+def cumsum(
+    shape: list[int],
+    axis: int,
+    exclusive: bool,
+    reverse: bool,
+    qin: tuple[float, int] = (0.05, 3),
+    qout: tuple[float, int] = (0.3, -10),
+) -> Build:
     def build(g: Graph) -> tuple[int, int]:
         x = g.input(shape, *qin)
         y = g.tensor(shape, *qout)
-        g.op("CUMSUM", [x, g.const([axis], "int32", shape=[])], [y], "CumsumOptions",
-             exclusive=exclusive, reverse=reverse)
+        g.op(
+            "CUMSUM",
+            [x, g.const([axis], "int32", shape=[])],
+            [y],
+            "CumsumOptions",
+            exclusive=exclusive,
+            reverse=reverse,
+        )
         return x, y
+
     return build
 
 
 @pytest.mark.parametrize("exclusive", [False, True])
 @pytest.mark.parametrize("reverse", [False, True])
-@pytest.mark.parametrize("shape,axis", [([1, 6, 6, 3], 1), ([1, 6, 6, 3], -1), ([2, 5, 4], 0),
-                                        ([10], 0), ([3, 7], 1)])
-def test_cumsum_matches_tflm(tmp_path: Path, shape: list[int], axis: int, exclusive: bool,
-                             reverse: bool) -> None:
+@pytest.mark.parametrize("shape,axis", [([1, 6, 6, 3], 1), ([1, 6, 6, 3], -1), ([2, 5, 4], 0), ([10], 0), ([3, 7], 1)])
+def test_cumsum_matches_tflm(tmp_path: Path, shape: list[int], axis: int, exclusive: bool, reverse: bool) -> None:
     assert_exact(cumsum(shape, axis, exclusive, reverse), tmp_path / "m", "td_cumsum_s8")
 
 
@@ -923,32 +1161,58 @@ def test_cumsum_long_axis_saturates_like_tflm(tmp_path: Path) -> None:
     assert_exact(cumsum([2, 200], 1, False, False, (0.05, -128), (0.4, 0)), tmp_path / "m")
 
 
-@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
-          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(shape=st.lists(st.integers(1, 6), min_size=1, max_size=4), data=st.data(),
-       exclusive=st.booleans(), reverse=st.booleans(),
-       s_in=st.floats(0.002, 0.5), s_out=st.floats(0.01, 2.0),
-       z_in=st.integers(-128, 127), z_out=st.integers(-128, 127))
-def test_cumsum_property(tmp_path: Path, shape: list[int], data: st.DataObject, exclusive: bool,
-                         reverse: bool, s_in: float, s_out: float, z_in: int, z_out: int) -> None:
+@settings(
+    max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    shape=st.lists(st.integers(1, 6), min_size=1, max_size=4),
+    data=st.data(),
+    exclusive=st.booleans(),
+    reverse=st.booleans(),
+    s_in=st.floats(0.002, 0.5),
+    s_out=st.floats(0.01, 2.0),
+    z_in=st.integers(-128, 127),
+    z_out=st.integers(-128, 127),
+)
+def test_cumsum_property(
+    tmp_path: Path,
+    shape: list[int],
+    data: st.DataObject,
+    exclusive: bool,
+    reverse: bool,
+    s_in: float,
+    s_out: float,
+    z_in: int,
+    z_out: int,
+) -> None:
     axis = data.draw(st.integers(-len(shape), len(shape) - 1))
-    assert_exact(cumsum(shape, axis, exclusive, reverse, (s_in, z_in), (s_out, z_out)),
-                 tmp_path / "m", inputs=8)
+    assert_exact(cumsum(shape, axis, exclusive, reverse, (s_in, z_in), (s_out, z_out)), tmp_path / "m", inputs=8)
 
 
 # ---------------------------------------------------------------- space to batch, lookup, cast
 
-@pytest.mark.parametrize("shape,block,pads,out,zp", [
-    ([1, 4, 6, 3], [2, 2], [[0, 0], [0, 0]], [4, 2, 3, 3], 3),
-    ([2, 4, 6, 3], [2, 3], [[0, 0], [0, 0]], [12, 2, 2, 3], -20),
-    ([2, 6, 4, 1], [3, 1], [[0, 0], [0, 0]], [6, 2, 4, 1], 0),
-    ([1, 6, 4], [3], [[0, 0]], [3, 2, 4], 7),           # 3-D: [batch, height, channels]
-    ([2, 4, 3], [2], [[0, 0]], [4, 2, 3], -128),
-])
-def test_space_to_batch_nd_matches_tflm(tmp_path: Path, shape: list[int], block: list[int],
-                                        pads: list[list[int]], out: list[int], zp: int) -> None:
-    assert_exact(mover(shape, out, "SPACE_TO_BATCH_ND", [(block, "int32"), (pads, "int32")],
-                       q=(0.05, zp)), tmp_path / "m", "td_space_to_batch_nd_s8")
+
+@pytest.mark.parametrize(
+    "shape,block,pads,out,zp",
+    [
+        ([1, 4, 6, 3], [2, 2], [[0, 0], [0, 0]], [4, 2, 3, 3], 3),
+        ([2, 4, 6, 3], [2, 3], [[0, 0], [0, 0]], [12, 2, 2, 3], -20),
+        ([2, 6, 4, 1], [3, 1], [[0, 0], [0, 0]], [6, 2, 4, 1], 0),
+        ([1, 6, 4], [3], [[0, 0]], [3, 2, 4], 7),  # 3-D: [batch, height, channels]
+        ([2, 4, 3], [2], [[0, 0]], [4, 2, 3], -128),
+    ],
+)
+def test_space_to_batch_nd_matches_tflm(
+    tmp_path: Path, shape: list[int], block: list[int], pads: list[list[int]], out: list[int], zp: int
+) -> None:
+    assert_exact(
+        mover(shape, out, "SPACE_TO_BATCH_ND", [(block, "int32"), (pads, "int32")], q=(0.05, zp)),
+        tmp_path / "m",
+        "td_space_to_batch_nd_s8",
+    )
 
 
 def test_space_to_batch_nd_padding_is_refused(tmp_path: Path) -> None:
@@ -959,8 +1223,7 @@ def test_space_to_batch_nd_padding_is_refused(tmp_path: Path) -> None:
     from tinydeploy.model.ir import parse_model
 
     g = Graph()
-    x, y = mover([1, 3, 5, 2], [4, 2, 3, 2], "SPACE_TO_BATCH_ND",
-                 [([2, 2], "int32"), ([[1, 0], [0, 1]], "int32")])(g)
+    x, y = mover([1, 3, 5, 2], [4, 2, 3, 2], "SPACE_TO_BATCH_ND", [([2, 2], "int32"), ([[1, 0], [0, 1]], "int32")])(g)
     with pytest.raises(UnsupportedOpError, match="SPACE_TO_BATCH_ND .*non-zero paddings"):
         compile_model(parse_model(g.build([x], [y]), name="m"), tmp_path / "m")
 
@@ -968,23 +1231,20 @@ def test_space_to_batch_nd_padding_is_refused(tmp_path: Path) -> None:
 def embedding(rows: int, row_shape: list[int], count: int) -> Build:
     def build(g: Graph) -> tuple[int, int]:
         ids = g.input([count], dtype="int32")
-        table = g.const(np.random.default_rng(5).integers(-128, 128, [rows, *row_shape]), "int8",
-                        scale=0.02, zp=-4)
+        table = g.const(np.random.default_rng(5).integers(-128, 128, [rows, *row_shape]), "int8", scale=0.02, zp=-4)
         y = g.tensor([count, *row_shape], 0.02, -4)
         g.op("EMBEDDING_LOOKUP", [ids, table], [y])
         return ids, y
+
     return build
 
 
-@pytest.mark.parametrize("rows,row_shape,count", [(10, [4], 6), (7, [3, 2], 9), (1, [5], 3),
-                                                  (300, [8], 16)])
-def test_embedding_lookup_matches_tflm(tmp_path: Path, rows: int, row_shape: list[int],
-                                       count: int) -> None:
+@pytest.mark.parametrize("rows,row_shape,count", [(10, [4], 6), (7, [3, 2], 9), (1, [5], 3), (300, [8], 16)])
+def test_embedding_lookup_matches_tflm(tmp_path: Path, rows: int, row_shape: list[int], count: int) -> None:
     """int32 ids as the model input (valid ids: out-of-range ones fail both runtimes)."""
     ids = np.random.default_rng(6).integers(0, rows, (10, count)).astype(np.int32)
     ids[0] = rows - 1
-    assert_exact(embedding(rows, row_shape, count), tmp_path / "m", "td_embedding_lookup_s8",
-                 data=ids)
+    assert_exact(embedding(rows, row_shape, count), tmp_path / "m", "td_embedding_lookup_s8", data=ids)
 
 
 def test_embedding_lookup_out_of_range_id_fails_the_inference(tmp_path: Path) -> None:
@@ -1002,29 +1262,34 @@ def test_embedding_lookup_out_of_range_id_fails_the_inference(tmp_path: Path) ->
         host.invoke(np.array([0, 10, 3], np.int32), np.dtype(np.int8), 12)
 
 
-@pytest.mark.parametrize("src,dst", [("int8", "int32"), ("int32", "int8"), ("bool", "int8"),
-                                     ("bool", "int32"), ("int32", "int32"), ("int8", "int8")])
+@pytest.mark.parametrize(
+    "src,dst",
+    [("int8", "int32"), ("int32", "int8"), ("bool", "int8"), ("bool", "int32"), ("int32", "int32"), ("int8", "int8")],
+)
 def test_cast_matches_tflm(tmp_path: Path, src: str, dst: str) -> None:
     """Raw values converted (no requantization); int32 to int8 keeps the low byte, so the
     random full-range int32 inputs wrap."""
+
     def build(g: Graph) -> tuple[int, int]:
         x = g.input([2, 3, 7], *((0.05, 3) if src == "int8" else (None, 0)), dtype=src)
         y = g.tensor([2, 3, 7], *((0.1, -2) if dst == "int8" else (None, 0)), dtype=dst)
         g.op("CAST", [x], [y])
         return x, y
+
     assert_exact(build, tmp_path / "m", "td_cast")
 
 
 def test_cast_of_arg_max_indices(tmp_path: Path) -> None:
     """ARG_MAX's int32 indices cast to int8, then compared: int32 inside the model."""
+
     def build(g: Graph) -> tuple[int, int]:
         x = g.input([3, 5, 9], 0.05, 3)
         idx = g.tensor([3, 9], dtype="int32")
-        g.op("ARG_MAX", [x, g.const([1])], [idx], "ArgMaxOptions",
-             outputType=Graph.tensor_type("int32"))
+        g.op("ARG_MAX", [x, g.const([1])], [idx], "ArgMaxOptions", outputType=Graph.tensor_type("int32"))
         y = g.tensor([3, 9], 1.0, 0)
         g.op("CAST", [idx], [y])
         return x, y
+
     assert_exact(build, tmp_path / "m", "td_cast")
 
 
@@ -1033,15 +1298,14 @@ def test_cast_of_arg_max_indices(tmp_path: Path) -> None:
 def test_int32_comparison_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
     """ARG_MAX indices against a second ARG_MAX, constant labels, or one broadcast label
     row: int32 compared as it is."""
+
     def build(g: Graph) -> tuple[int, int]:
         x = g.input([4, 6, 5], 0.05, 3)
         i1 = g.tensor([4, 5], dtype="int32")
-        g.op("ARG_MAX", [x, g.const([1])], [i1], "ArgMaxOptions",
-             outputType=Graph.tensor_type("int32"))
+        g.op("ARG_MAX", [x, g.const([1])], [i1], "ArgMaxOptions", outputType=Graph.tensor_type("int32"))
         if form == "same":
             i2 = g.tensor([4, 5], dtype="int32")
-            g.op("ARG_MIN", [x, g.const([1])], [i2], "ArgMinOptions",
-                 outputType=Graph.tensor_type("int32"))
+            g.op("ARG_MIN", [x, g.const([1])], [i2], "ArgMinOptions", outputType=Graph.tensor_type("int32"))
         elif form == "const":
             i2 = g.const(np.random.default_rng(7).integers(0, 6, [4, 5]), "int32")
         else:
@@ -1049,13 +1313,15 @@ def test_int32_comparison_matches_tflm(tmp_path: Path, op: str, form: str) -> No
         y = g.tensor([4, 5], dtype="bool")
         g.op(op, [i1, i2], [y])
         return x, y
+
     assert_exact(build, tmp_path / "m", "td_compare_i32")
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 @pytest.mark.parametrize("name,dtype", [("typed_ops", "int32"), ("bool_ops", "bool")])
-def test_int32_and_bool_outputs_over_tdlink(tmp_path: Path, capsys: pytest.CaptureFixture,
-                                            name: str, dtype: str) -> None:
+def test_int32_and_bool_outputs_over_tdlink(
+    tmp_path: Path, capsys: pytest.CaptureFixture, name: str, dtype: str
+) -> None:
     """The firmware built for the host: td-info names the output's dtype, m-results (the
     EEMBC runner's line) prints the int32 / bool values exactly, td-out holds their bytes."""
     import op_models
@@ -1068,8 +1334,9 @@ def test_int32_and_bool_outputs_over_tdlink(tmp_path: Path, capsys: pytest.Captu
     raw = getattr(op_models, f"{name}_model")()
     model = tmp_path / f"{name}.tflite"
     model.write_bytes(raw)
-    assert main(["flash", str(model), "--board", "host", "--check", "1", "--runs", "1",
-                 "-o", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+    assert (
+        main(["flash", str(model), "--board", "host", "--check", "1", "--runs", "1", "-o", str(tmp_path / "out")]) == 0
+    ), capsys.readouterr().err
     elf = tmp_path / "out" / "project" / "build" / "fw"
     ref = Reference(raw)
     x = np.random.default_rng(9).integers(-128, 128, ref.input_shape).astype(np.int8)
@@ -1101,11 +1368,16 @@ def broadcast_result(*shapes: list[int]) -> list[int]:
     return [max(dims) for dims in zip(*[[1] * (rank - len(s)) + s for s in shapes])]
 
 
-@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
-          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(shapes=broadcast_shapes(3), cond_from_input=st.booleans())
-def test_select_v2_broadcast_property(tmp_path: Path, shapes: tuple[list[int], list[list[int]]],
-                                      cond_from_input: bool) -> None:
+def test_select_v2_broadcast_property(
+    tmp_path: Path, shapes: tuple[list[int], list[list[int]]], cond_from_input: bool
+) -> None:
     """SELECT_V2 over random broadcast shapes; the input is x, and the condition either a
     bool constant or x < 0.1 (then the constant operand is x's shape's partner)."""
     _, (sx, sc, sy) = shapes
@@ -1124,14 +1396,18 @@ def test_select_v2_broadcast_property(tmp_path: Path, shapes: tuple[list[int], l
         y = g.tensor(full, 0.05, 3)
         g.op("SELECT_V2", operands, [y])
         return x, y
+
     assert_exact(build, tmp_path / "m", inputs=6)
 
 
-@settings(max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)), deadline=None,
-          derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(shapes=broadcast_shapes(2), op=st.sampled_from(["LOGICAL_AND", "LOGICAL_OR"]))
-def test_logical_broadcast_property(tmp_path: Path, shapes: tuple[list[int], list[list[int]]],
-                                    op: str) -> None:
+def test_logical_broadcast_property(tmp_path: Path, shapes: tuple[list[int], list[list[int]]], op: str) -> None:
     """LOGICAL_AND / LOGICAL_OR of a bool model input and a bool constant, both
     broadcast to the output."""
     _, (sa, sb) = shapes
@@ -1142,4 +1418,5 @@ def test_logical_broadcast_property(tmp_path: Path, shapes: tuple[list[int], lis
         y = g.tensor(full, dtype="bool")
         g.op(op, [x, g.const(np.random.default_rng(3).integers(0, 2, sb), "bool")], [y])
         return x, y
+
     assert_exact(build, tmp_path / "m", inputs=6)

@@ -18,8 +18,9 @@ from tinydeploy.outdir import written_files
 
 REPO = Path(__file__).resolve().parents[2]
 KWS = REPO.parent / "shared" / "models" / "mlperf-tiny" / "kws_ref_model.tflite"
-needs_cc = pytest.mark.skipif(shutil.which("cc") is None or shutil.which("make") is None,
-                              reason="needs a host C compiler (cc) and make")
+needs_cc = pytest.mark.skipif(
+    shutil.which("cc") is None or shutil.which("make") is None, reason="needs a host C compiler (cc) and make"
+)
 
 
 @pytest.fixture
@@ -30,15 +31,16 @@ def kws() -> Path:
 
 
 def test_import_is_cheap_and_the_api_keeps_its_names() -> None:
-    code = ("import sys, tinydeploy\n"
-            "heavy = [m for m in ('tensorflow', 'numpy', 'typer', 'jinja2') if m in sys.modules]\n"
-            "import tinydeploy.compile, tinydeploy.profile, tinydeploy.compress.data\n"
-            "from tinydeploy.fpga import config\n"
-            "names = [n for n in ('compile', 'profile', 'compress', 'fpga')"
-            " if not callable(getattr(tinydeploy, n))]\n"
-            "print(heavy, names)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys, tinydeploy\n"
+        "heavy = [m for m in ('tensorflow', 'numpy', 'typer', 'jinja2') if m in sys.modules]\n"
+        "import tinydeploy.compile, tinydeploy.profile, tinydeploy.compress.data\n"
+        "from tinydeploy.fpga import config\n"
+        "names = [n for n in ('compile', 'profile', 'compress', 'fpga')"
+        " if not callable(getattr(tinydeploy, n))]\n"
+        "print(heavy, names)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[] []"
 
 
@@ -73,8 +75,7 @@ def test_compile_checks_against_tflite_micro(kws: Path, tmp_path: Path) -> None:
     report = json.loads((tmp_path / "c" / "report.json").read_text())
     assert {"report.md", "report.html"} <= set(written_files(tmp_path / "c"))
     assert report["kernel_choice"]["kernels"] == "reference"  # no board: portable C
-    assert [o["kernel"] for o in report["op_kernels"]][:2] == ["td_conv2d_s8",
-                                                             "td_depthwise_conv2d_s8"]
+    assert [o["kernel"] for o in report["op_kernels"]][:2] == ["td_conv2d_s8", "td_depthwise_conv2d_s8"]
     assert "td_depthwise_conv2d_s8" in (tmp_path / "c" / "report.html").read_text()
 
 
@@ -160,8 +161,7 @@ def test_convert_writes_what_its_report_names(kws: Path, tmp_path: Path) -> None
     assert "model.tflite" in md and f"{kws.name}`" not in md
     assert r.report["model"]["path"] == str(tmp_path / "conv" / "model.tflite")
     assert "<table" in (tmp_path / "conv" / "report.html").read_text()
-    assert np.frombuffer((tmp_path / "conv" / "model.tflite").read_bytes(), np.uint8).size \
-        == len(r.tflite)
+    assert np.frombuffer((tmp_path / "conv" / "model.tflite").read_bytes(), np.uint8).size == len(r.tflite)
 
 
 @needs_cc
@@ -182,9 +182,27 @@ def test_flash_checks_the_users_samples_and_labels(kws: Path, tmp_path: Path, ca
     assert r.report["check"]["source"] == "data" and r.report["check"]["inputs"] == 5
     assert r.exact_match_rate == 1.0 and r.accuracy == pytest.approx(0.6)
     assert r.report["check"]["reference_accuracy"] == pytest.approx(0.6)
-    assert main(["flash", str(kws), "--board", "host", "--data", str(tmp_path / "x.npy"),
-                 "--labels", str(tmp_path / "y.npy"), "--check", "3", "--runs", "1",
-                 "-o", str(tmp_path / "o")]) == 0
+    assert (
+        main(
+            [
+                "flash",
+                str(kws),
+                "--board",
+                "host",
+                "--data",
+                str(tmp_path / "x.npy"),
+                "--labels",
+                str(tmp_path / "y.npy"),
+                "--check",
+                "3",
+                "--runs",
+                "1",
+                "-o",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     md = (tmp_path / "o" / "report.md").read_text()
     assert "by `tinydeploy flash " in md and "--labels" in md  # the command line as run
@@ -193,9 +211,27 @@ def test_flash_checks_the_users_samples_and_labels(kws: Path, tmp_path: Path, ca
     assert main(["flash", str(kws), "--board", "host", "--labels", str(tmp_path / "y.npy")]) == 1
     assert "pass --data too" in capsys.readouterr().err
     np.save(tmp_path / "y2.npy", labels[:2])
-    assert main(["flash", str(kws), "--board", "host", "--data", str(tmp_path / "x.npy"),
-                 "--labels", str(tmp_path / "y2.npy"), "--check", "3", "--runs", "1",
-                 "-o", str(tmp_path / "o2")]) == 1
+    assert (
+        main(
+            [
+                "flash",
+                str(kws),
+                "--board",
+                "host",
+                "--data",
+                str(tmp_path / "x.npy"),
+                "--labels",
+                str(tmp_path / "y2.npy"),
+                "--check",
+                "3",
+                "--runs",
+                "1",
+                "-o",
+                str(tmp_path / "o2"),
+            ]
+        )
+        == 1
+    )
     assert "2 labels for 3 checked samples" in capsys.readouterr().err
 
 
@@ -205,16 +241,23 @@ def test_wrong_shaped_samples_are_refused_before_tensorflow_loads(tmp_path: Path
 
     build("cnn").save(tmp_path / "cnn.keras")  # input 16x16x3
     np.save(tmp_path / "bad.npy", np.zeros((4, 10, 10, 3), np.float32))
-    code = ("import sys, tinydeploy\n"
-            "try:\n"
-            f"    tinydeploy.flash({str(tmp_path / 'cnn.keras')!r}, 'host', "
-            f"data={str(tmp_path / 'bad.npy')!r})\n"
-            "except tinydeploy.TinyDeployError as e:\n"
-            "    print(e)\n"
-            "print('tensorflow' in sys.modules)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
-                         ).stdout.splitlines()
-    assert out[0].startswith(f"{tmp_path / 'bad.npy'}: data has shape [4, 10, 10, 3]; the "
-                             "model expects samples of shape [16, 16, 3]")
+    code = (
+        "import sys, tinydeploy\n"
+        "try:\n"
+        f"    tinydeploy.flash({str(tmp_path / 'cnn.keras')!r}, 'host', "
+        f"data={str(tmp_path / 'bad.npy')!r})\n"
+        "except tinydeploy.TinyDeployError as e:\n"
+        "    print(e)\n"
+        "print('tensorflow' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+    ).stdout.splitlines()
+    assert out[0].startswith(
+        f"{tmp_path / 'bad.npy'}: data has shape [4, 10, 10, 3]; the model expects samples of shape [16, 16, 3]"
+    )
     assert out[1] == "False"

@@ -26,10 +26,26 @@ from hypothesis import strategies as st  # noqa: E402
 REPO = Path(__file__).resolve().parents[2]
 AD = REPO.parent / "shared" / "models" / "mlperf-tiny" / "ad01_int8.tflite"
 NASTY = [
-    "*/ int evil = 1; /*", "a\nb\r\nc // d", '"quoted" \\ back\\slash\\', "ends in ??/",
-    "int", "return", "main", "__reserved", "_Bool", "#define X 1", "%s%n%x",
-    "Ω名前 ünïcödé 🙂", "x" * 5000, "", "tab\there", "\x00nul\x01ctl\x7f", "??=??(??)",
-    "same", "same", "same",
+    "*/ int evil = 1; /*",
+    "a\nb\r\nc // d",
+    '"quoted" \\ back\\slash\\',
+    "ends in ??/",
+    "int",
+    "return",
+    "main",
+    "__reserved",
+    "_Bool",
+    "#define X 1",
+    "%s%n%x",
+    "Ω名前 ünïcödé 🙂",
+    "x" * 5000,
+    "",
+    "tab\there",
+    "\x00nul\x01ctl\x7f",
+    "??=??(??)",
+    "same",
+    "same",
+    "same",
 ]
 # a file name can hold anything but '/' and NUL
 NASTY_FILE = 'we*ird "na\\me ü\n?? int'
@@ -38,6 +54,7 @@ needs_cc = pytest.mark.skipif(shutil.which("cc") is None, reason="needs a host C
 
 
 # ---------------------------------------------------------------- the emitters
+
 
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.text(max_size=200))
@@ -62,24 +79,33 @@ def test_comment_text_cannot_escape_a_comment(text: str) -> None:
 def test_literals_and_comments_compile_and_read_back(tmp_path: Path) -> None:
     """Every nasty name as a string literal, in /* */ and in // comments, in one C program
     built with -std=c99 (trigraphs on) -Wall -Werror: it prints the bytes back."""
-    lines = ['#include <stdio.h>', 'static const char *const names[] = {']
+    lines = ["#include <stdio.h>", "static const char *const names[] = {"]
     for name in NASTY:
         lines.append(f"  /* {cgen.comment(name)} */ {cgen.string_literal(name)},  // {cgen.comment(name)}")
-    lines += ["};", "int main(void) {", "  unsigned i; const unsigned char *p;",
-              "  for (i = 0; i < sizeof names / sizeof names[0]; i++) {",
-              "    for (p = (const unsigned char *)names[i]; *p; p++) printf(\"%02x\", *p);",
-              "    printf(\"\\n\");", "  }", "  return 0;", "}"]
+    lines += [
+        "};",
+        "int main(void) {",
+        "  unsigned i; const unsigned char *p;",
+        "  for (i = 0; i < sizeof names / sizeof names[0]; i++) {",
+        '    for (p = (const unsigned char *)names[i]; *p; p++) printf("%02x", *p);',
+        '    printf("\\n");',
+        "  }",
+        "  return 0;",
+        "}",
+    ]
     src = tmp_path / "names.c"
     src.write_text("\n".join(lines) + "\n")
     exe = tmp_path / "names"
-    subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", str(src), "-o", str(exe)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", str(src), "-o", str(exe)], check=True, capture_output=True
+    )
     out = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout.split("\n")
     for name, hexed in zip(NASTY, out):
         assert bytes.fromhex(hexed) == name.encode("utf-8").split(b"\x00")[0]
 
 
 # ---------------------------------------------------------------- a real model, renamed
+
 
 def _renamed_model(tmp_path: Path) -> Path:
     if not AD.is_file():
@@ -114,9 +140,24 @@ def test_compiled_model_with_nasty_names_is_valid_c(tmp_path: Path, capsys) -> N
     assert all(IDENT.match(i) for i in idents)
     # strict compile of the generated C on its own
     rt = firmware_dir() / "runtime"
-    subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-c", f"-I{out}",
-                    f"-I{out / 'runtime'}", f"-I{rt}", str(out / "model.c"),
-                    "-o", str(tmp_path / "model.o")], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "cc",
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-c",
+            f"-I{out}",
+            f"-I{out / 'runtime'}",
+            f"-I{rt}",
+            str(out / "model.c"),
+            "-o",
+            str(tmp_path / "model.o"),
+        ],
+        check=True,
+        capture_output=True,
+    )
     h_text = (out / "model.h").read_text()
     assert h_text.isascii() and "\\n" not in h_text.split("TD_MODEL_NAME")[0]
 
@@ -129,8 +170,24 @@ def test_host_firmware_with_nasty_names_runs(tmp_path: Path, capsys) -> None:
     if shutil.which("make") is None:
         pytest.skip("needs make")
     model = _renamed_model(tmp_path)
-    assert main(["flash", str(model), "--board", "host", "--check", "3", "--runs", "1",
-                 "-o", str(tmp_path / "fw"), "--json"]) == 0
+    assert (
+        main(
+            [
+                "flash",
+                str(model),
+                "--board",
+                "host",
+                "--check",
+                "3",
+                "--runs",
+                "1",
+                "-o",
+                str(tmp_path / "fw"),
+                "--json",
+            ]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["check"]["exact_match_rate"] == 1.0
     # the device decodes the UTF-8 name and sends \uXXXX escapes: one ASCII line, the
@@ -143,10 +200,10 @@ def test_tflm_and_platformio_files_keep_names_in_comments(tmp_path: Path, tflm_s
     a newline, a comment terminator and a trigraph: each name stays on its comment line."""
     model = _renamed_model(tmp_path)
     out = tmp_path / "gen"
-    assert main(["generate", str(model), "--board", "nano33ble", "--runtime", "tflm",
-                 "-o", str(out)]) == 0
-    files = {p.name: p.read_text() for p in out.rglob("*") if p.is_file() and p.suffix in
-             (".c", ".h", ".cc", ".ini", ".cpp")}
+    assert main(["generate", str(model), "--board", "nano33ble", "--runtime", "tflm", "-o", str(out)]) == 0
+    files = {
+        p.name: p.read_text() for p in out.rglob("*") if p.is_file() and p.suffix in (".c", ".h", ".cc", ".ini", ".cpp")
+    }
     for name in ("model_data.c", "model_data.h", "tflm_model.cc", "platformio.ini"):
         text = files[name]
         assert text.isascii(), name
@@ -157,5 +214,8 @@ def test_tflm_and_platformio_files_keep_names_in_comments(tmp_path: Path, tflm_s
             assert first.endswith("*/") and first.count("*/") == 1, (name, first)
     if shutil.which("cc"):
         src = next(out.rglob("model_data.c"))
-        subprocess.run(["cc", "-std=c99", "-Wall", "-Werror", "-c", f"-I{src.parent}", str(src),
-                        "-o", str(tmp_path / "md.o")], check=True, capture_output=True)
+        subprocess.run(
+            ["cc", "-std=c99", "-Wall", "-Werror", "-c", f"-I{src.parent}", str(src), "-o", str(tmp_path / "md.o")],
+            check=True,
+            capture_output=True,
+        )

@@ -23,8 +23,15 @@ def setup(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("compress")
     d = synthetic(classes=4, train=256, val=64, test=64)
-    np.savez(tmp / "data.npz", x_train=d.x_train, y_train=d.y_train, x_val=d.x_val,
-             y_val=d.y_val, x_test=d.x_test, y_test=d.y_test)
+    np.savez(
+        tmp / "data.npz",
+        x_train=d.x_train,
+        y_train=d.y_train,
+        x_val=d.x_val,
+        y_val=d.y_val,
+        x_test=d.x_test,
+        y_test=d.y_test,
+    )
     m = dscnn(d.x_train.shape[1:], d.classes, width=16, depth=2)
     fit(m, d, 1)
     m.save(tmp / "model.keras")
@@ -37,20 +44,34 @@ TECHNIQUES = {
     "prune": ["--prune", "0.8", "--prune-min-weights", "128", "--epochs", "1"],
     "cluster": ["--clusters", "16", "--epochs", "1"],
     "structured": ["--structured", "0.5", "--epochs", "1"],
-    "structured_steps": ["--structured", "0.5", "--structured-steps", "2", "--structured-by",
-                         "l1", "--epochs", "2"],
+    "structured_steps": ["--structured", "0.5", "--structured-steps", "2", "--structured-by", "l1", "--epochs", "2"],
     "distill": ["--distill-width", "0.5", "--distill-epochs", "1", "--epochs", "0"],
     "prune_s4": ["--prune", "0.8", "--prune-min-weights", "128", "--bits", "4", "--epochs", "1"],
-    "prune_skip_distill": ["--prune", "0.8", "--prune-min-weights", "128", "--prune-skip",
-                           "first,depthwise", "--bits", "4", "--bits-skip", "first",
-                           "--distill", "--epochs", "1", "--lr", "1e-3"],
+    "prune_skip_distill": [
+        "--prune",
+        "0.8",
+        "--prune-min-weights",
+        "128",
+        "--prune-skip",
+        "first,depthwise",
+        "--bits",
+        "4",
+        "--bits-skip",
+        "first",
+        "--distill",
+        "--epochs",
+        "1",
+        "--lr",
+        "1e-3",
+    ],
 }
 
 
 def _compress(setup, name, args, capsys):
     out = setup / name
-    code = main(["compress", str(setup / "model.keras"), "--data", str(setup / "data.npz"),
-                 "-o", str(out), "--json", *args])
+    code = main(
+        ["compress", str(setup / "model.keras"), "--data", str(setup / "data.npz"), "-o", str(out), "--json", *args]
+    )
     text = capsys.readouterr()
     assert code == 0, text.err
     return out, json.loads(text.out.strip().splitlines()[-1])
@@ -60,9 +81,24 @@ def test_force_keeps_the_users_files(setup, capsys):
     """compress and search with --force into folders holding the user's files."""
     from tinydeploy.outdir import written_files
 
-    for argv in (["compress", str(setup / "model.keras"), "--bits", "8", "--epochs", "1"],
-                 ["search", "--study", f"sqlite:///{setup}/force.db", "--trials", "1",
-                  "--families", "mlp", "--widths", "8", "--depths", "1", "--epochs", "1"]):
+    for argv in (
+        ["compress", str(setup / "model.keras"), "--bits", "8", "--epochs", "1"],
+        [
+            "search",
+            "--study",
+            f"sqlite:///{setup}/force.db",
+            "--trials",
+            "1",
+            "--families",
+            "mlp",
+            "--widths",
+            "8",
+            "--depths",
+            "1",
+            "--epochs",
+            "1",
+        ],
+    ):
         out = setup / f"{argv[0]}-force"
         (out / "notes").mkdir(parents=True)
         (out / "notes" / "mine.txt").write_text("keep me")
@@ -87,8 +123,7 @@ def test_each_technique_compiles_bit_exact(setup, name, capsys):
         result = check(cm, (out / "model.tflite").read_bytes(), inputs=10)
         assert result["exact_match_rate"] == 1.0, result
     if name == "s4":
-        w = [t.data for t in model.tensors if t.data is not None and t.dtype == "int8"
-             and t.data.size >= 64]
+        w = [t.data for t in model.tensors if t.data is not None and t.dtype == "int8" and t.data.size >= 64]
         assert w and all(np.abs(a).max() <= 7 for a in w)
     if name == "prune_skip_distill":
         assert any("distillation from the original model" in st for st in summary["steps"])
@@ -102,8 +137,7 @@ def test_each_technique_compiles_bit_exact(setup, name, capsys):
         w = [np.abs(model.tensors[op.inputs[1]].data).max() for op in ops]
         assert w[0] > 7 and max(w[1:]) <= 7, w
     if name == "cluster":
-        w = [t.data for t in model.tensors if t.data is not None and t.dtype == "int8"
-             and t.data.size >= 64]
+        w = [t.data for t in model.tensors if t.data is not None and t.dtype == "int8" and t.data.size >= 64]
         assert w and all(np.unique(a).size <= 16 for a in w)
     if name.startswith("structured"):
         # width 16 -> 8 channels in every Conv2D; the depthwise and dense layers follow
@@ -114,9 +148,10 @@ def test_each_technique_compiles_bit_exact(setup, name, capsys):
 
 
 @pytest.mark.qemu
-@pytest.mark.skipif(shutil.which("qemu-system-arm") is None or
-                    shutil.which("arm-none-eabi-gcc") is None,
-                    reason="needs qemu-system-arm and arm-none-eabi-gcc")
+@pytest.mark.skipif(
+    shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
+    reason="needs qemu-system-arm and arm-none-eabi-gcc",
+)
 def test_packed_kernels_bit_exact_on_qemu(setup, capsys):
     from tinydeploy.pipeline import flash
 
@@ -135,25 +170,51 @@ def test_target_accuracy_drop_picks_the_smallest_within_the_bound(setup, capsys)
     from tinydeploy.search.autocompress import RECIPES
 
     out = setup / "auto"
-    code = main(["compress", str(setup / "model.keras"), "--data", str(setup / "data.npz"),
-                 "--target-accuracy-drop", "1.0", "--board", "qemu-m4", "--epochs", "1",
-                 "-o", str(out), "--json"])
+    code = main(
+        [
+            "compress",
+            str(setup / "model.keras"),
+            "--data",
+            str(setup / "data.npz"),
+            "--target-accuracy-drop",
+            "1.0",
+            "--board",
+            "qemu-m4",
+            "--epochs",
+            "1",
+            "-o",
+            str(out),
+            "--json",
+        ]
+    )
     text = capsys.readouterr()
     assert code == 0, text.err
     s = json.loads(text.out.strip().splitlines()[-1])
     assert [v["name"] for v in s["variants"]] == [name for name, _ in RECIPES]
     rows = [s["baseline"], *s["variants"]]
     assert all(r["exact_match_rate"] == 1.0 and r["flash_bytes"] > 0 for r in rows)
-    eligible = [r for r in rows
-                if 100 * (s["baseline"]["val_accuracy"] - r["val_accuracy"]) <= 1.0 + 1e-9]
+    eligible = [r for r in rows if 100 * (s["baseline"]["val_accuracy"] - r["val_accuracy"]) <= 1.0 + 1e-9]
     assert s["chosen"]["flash_bytes"] == min(r["flash_bytes"] for r in eligible)
     assert s["chosen"]["val_drop_points"] <= 1.0 and "test_drop_points" in s["chosen"]
     assert (out / "model.tflite").read_bytes() and "Chosen" in (out / "compress.md").read_text()
 
 
 def test_target_accuracy_drop_refuses_a_hand_picked_technique(setup, capsys):
-    code = main(["compress", str(setup / "model.keras"), "--data", str(setup / "data.npz"),
-                 "--target-accuracy-drop", "1.0", "--bits", "4", "-o", str(setup / "x")])
+    code = main(
+        [
+            "compress",
+            str(setup / "model.keras"),
+            "--data",
+            str(setup / "data.npz"),
+            "--target-accuracy-drop",
+            "1.0",
+            "--bits",
+            "4",
+            "-o",
+            str(setup / "x"),
+        ]
+    )
     assert code == 1
-    assert "--target-accuracy-drop: picks the technique itself; drop --bits" in \
-        " ".join(capsys.readouterr().err.split())
+    assert "--target-accuracy-drop: picks the technique itself; drop --bits" in " ".join(
+        capsys.readouterr().err.split()
+    )

@@ -43,9 +43,17 @@ def converted(zoo) -> dict:
 
 def test_cnn_has_every_layer_family_and_is_fully_int8(converted) -> None:
     model = converted["cnn"].model
-    assert set(model.opcodes) >= {"CONV_2D", "DEPTHWISE_CONV_2D", "ADD", "MAX_POOL_2D",
-                                  "CONCATENATION", "AVERAGE_POOL_2D", "RESHAPE",
-                                  "FULLY_CONNECTED", "SOFTMAX"}
+    assert set(model.opcodes) >= {
+        "CONV_2D",
+        "DEPTHWISE_CONV_2D",
+        "ADD",
+        "MAX_POOL_2D",
+        "CONCATENATION",
+        "AVERAGE_POOL_2D",
+        "RESHAPE",
+        "FULLY_CONNECTED",
+        "SOFTMAX",
+    }
     # A fixed batch of 1: no SHAPE/STRIDED_SLICE/PACK around the Flatten.
     assert not {"SHAPE", "STRIDED_SLICE", "PACK"} & set(model.opcodes)
     assert non_int8_tensors(model) == []
@@ -123,13 +131,18 @@ def test_data_formats(tmp_path, zoo) -> None:
 
 def test_cli_convert_writes_everything_and_refuses_overwrite(tmp_path, zoo, capsys) -> None:
     out = tmp_path / "out"
-    argv = ["convert", str(zoo["cnn"]["model"]), "--data", str(zoo["cnn"]["cal"]),
-            "-o", str(out), "--json"]
+    argv = ["convert", str(zoo["cnn"]["model"]), "--data", str(zoo["cnn"]["cal"]), "-o", str(out), "--json"]
     assert main(argv) == 0
     report = json.loads(capsys.readouterr().out)
     assert sorted(p.name for p in out.iterdir()) == [
-        MANIFEST_NAME, "model.tflite", "model_data.c", "model_data.h", "report.html",
-        "report.json", "report.md"]
+        MANIFEST_NAME,
+        "model.tflite",
+        "model_data.c",
+        "model_data.h",
+        "report.html",
+        "report.json",
+        "report.md",
+    ]
     assert report == json.loads((out / "report.json").read_text())
     assert report["agreement"]["top1_agreement"] >= 0.95
     assert report["macs"] > 0 and report["arena_bytes"] > 0
@@ -150,8 +163,7 @@ def report_ops(report: dict) -> list[str]:
 
 
 def test_calibrate_random_warns_loudly(tmp_path, zoo, capsys) -> None:
-    assert main(["convert", str(zoo["mlp"]["model"]), "--calibrate", "random",
-                 "-o", str(tmp_path / "o")]) == 0
+    assert main(["convert", str(zoo["mlp"]["model"]), "--calibrate", "random", "-o", str(tmp_path / "o")]) == 0
     captured = capsys.readouterr()
     assert "WARNING" in captured.err and "RANDOM" in captured.err
     report = json.loads((tmp_path / "o" / "report.json").read_text())
@@ -177,19 +189,24 @@ def test_cli_errors_are_one_line_without_traceback(tmp_path, zoo, converted) -> 
         (["convert", str(tmp_path / "nope.keras")], "nope.keras: no such file"),
         (["convert", str(float_tflite)], "float .tflite can't be quantized without its source"),
         (["convert", str(zoo["mlp"]["model"])], "quantizing needs representative data"),
-        (["convert", str(zoo["mlp"]["model"]), "--data", str(bad_data)],
-         "bad.npy: data has shape [4, 7]; the model expects samples of shape [20]"),
-        (["convert", str(zoo["mlp"]["model"]), "--data", str(text_data)],
-         "text.npy: data has dtype <U1"),
+        (
+            ["convert", str(zoo["mlp"]["model"]), "--data", str(bad_data)],
+            "bad.npy: data has shape [4, 7]; the model expects samples of shape [20]",
+        ),
+        (["convert", str(zoo["mlp"]["model"]), "--data", str(text_data)], "text.npy: data has dtype <U1"),
     ]
     for argv, expected in cases:
-        proc = subprocess.run([sys.executable, "-m", "tinydeploy.cli", *argv],
-                              capture_output=True, text=True, cwd=tmp_path)
+        proc = subprocess.run(
+            [sys.executable, "-m", "tinydeploy.cli", *argv], capture_output=True, text=True, cwd=tmp_path
+        )
         assert proc.returncode == 1, (argv, proc.stderr)
         assert expected in " ".join(proc.stderr.split()), (argv, proc.stderr)
         assert "Traceback" not in proc.stderr
-    debug = subprocess.run([sys.executable, "-m", "tinydeploy.cli", "--debug", "convert",
-                            str(tmp_path / "nope.keras")], capture_output=True, text=True)
+    debug = subprocess.run(
+        [sys.executable, "-m", "tinydeploy.cli", "--debug", "convert", str(tmp_path / "nope.keras")],
+        capture_output=True,
+        text=True,
+    )
     assert "Traceback" in debug.stderr and debug.returncode != 0
 
 
@@ -202,14 +219,14 @@ def test_model_tflite_micro_refuses_is_still_written(tmp_path, capsys) -> None:
     tf.keras.utils.set_random_seed(0)
     L = tf.keras.layers
     inp = tf.keras.Input((20,))
-    logits = L.Dense(5, kernel_initializer=tf.keras.initializers.RandomNormal(stddev=1e-9),
-                     bias_initializer="zeros")(L.Dense(16, activation="relu")(inp))
+    logits = L.Dense(5, kernel_initializer=tf.keras.initializers.RandomNormal(stddev=1e-9), bias_initializer="zeros")(
+        L.Dense(16, activation="relu")(inp)
+    )
     model = tf.keras.Model(inp, L.Softmax()(logits))
     model.save(tmp_path / "flat.keras")
     np.save(tmp_path / "cal.npy", samples(model, 50, seed=1))
     out = tmp_path / "o"
-    assert main(["convert", str(tmp_path / "flat.keras"), "--data", str(tmp_path / "cal.npy"),
-                 "-o", str(out)]) == 1
+    assert main(["convert", str(tmp_path / "flat.keras"), "--data", str(tmp_path / "cal.npy"), "-o", str(out)]) == 1
     err = " ".join(capsys.readouterr().err.split())
     assert "malformed" not in err
     assert "TFLite Micro cannot prepare op #2 SOFTMAX" in err and "input scale" in err

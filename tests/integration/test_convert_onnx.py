@@ -24,8 +24,7 @@ pytestmark = pytest.mark.slow
 # find_spec, not importorskip: importing onnx2tf sets TF_USE_LEGACY_KERAS=1 for the whole
 # process, and every later Keras test would then load its models with tf_keras.
 if importlib.util.find_spec("onnx2tf") is None:
-    pytest.skip("the onnx extra is not installed (pip install 'tinydeploy[onnx]')",
-                allow_module_level=True)
+    pytest.skip("the onnx extra is not installed (pip install 'tinydeploy[onnx]')", allow_module_level=True)
 onnx = pytest.importorskip("onnx")
 
 
@@ -38,8 +37,7 @@ def _onnx_cnn(path) -> None:
 
     def init(name, *shape):
         scale = 1 / np.sqrt(np.prod(shape[1:]))
-        return numpy_helper.from_array((rng.standard_normal(shape) * scale).astype(np.float32),
-                                       name)
+        return numpy_helper.from_array((rng.standard_normal(shape) * scale).astype(np.float32), name)
 
     nodes = [
         helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
@@ -51,10 +49,19 @@ def _onnx_cnn(path) -> None:
         helper.make_node("Gemm", ["f", "w3", "b3"], ["y"], transB=1),
     ]
     graph = helper.make_graph(
-        nodes, "cnn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 12, 12])],
+        nodes,
+        "cnn",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 12, 12])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])],
-        [init("w1", 8, 3, 3, 3), init("b1", 8), init("w2", 16, 8, 3, 3), init("b2", 16),
-         init("w3", 4, 16), init("b3", 4)])
+        [
+            init("w1", 8, 3, 3, 3),
+            init("b1", 8),
+            init("w2", 16, 8, 3, 3),
+            init("b2", 16),
+            init("w3", 4, 16),
+            init("b3", 4),
+        ],
+    )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     import onnx as onnx_pkg
@@ -67,15 +74,18 @@ def _onnx_cnn(path) -> None:
 def onnx_model(tmp_path_factory):
     d = tmp_path_factory.mktemp("onnx")
     _onnx_cnn(d / "cnn.onnx")
-    np.save(d / "cal.npy", np.random.default_rng(1).standard_normal((60, 3, 12, 12))
-            .astype(np.float32))  # NCHW, as the ONNX model takes it
+    np.save(
+        d / "cal.npy", np.random.default_rng(1).standard_normal((60, 3, 12, 12)).astype(np.float32)
+    )  # NCHW, as the ONNX model takes it
     return d
 
 
 def test_cli_converts_an_onnx_model_channels_last(onnx_model, tmp_path, capsys) -> None:
     out = tmp_path / "o"
-    assert main(["convert", str(onnx_model / "cnn.onnx"), "--data", str(onnx_model / "cal.npy"),
-                 "-o", str(out), "--json"]) == 0, capsys.readouterr().err
+    assert (
+        main(["convert", str(onnx_model / "cnn.onnx"), "--data", str(onnx_model / "cal.npy"), "-o", str(out), "--json"])
+        == 0
+    ), capsys.readouterr().err
     report = json.loads(capsys.readouterr().out)
     assert report["conversion"]["source_kind"] == "onnx"
     assert report["input"]["shape"] == [1, 12, 12, 3]  # NCHW -> NHWC
@@ -92,20 +102,39 @@ def test_missing_extra_is_one_line(tmp_path, monkeypatch) -> None:
         convert(tmp_path / "m.onnx", calibrate="random")
 
 
-@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None
-                    or shutil.which("qemu-system-arm") is None,
-                    reason="needs arm-none-eabi-gcc and qemu-system-arm")
+@pytest.mark.skipif(
+    shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+    reason="needs arm-none-eabi-gcc and qemu-system-arm",
+)
 def test_onnx_model_on_qemu_m4_is_bit_exact(onnx_model, tmp_path, capsys) -> None:
-    assert main(["flash", str(onnx_model / "cnn.onnx"), "--data", str(onnx_model / "cal.npy"),
-                 "--board", "qemu-m4", "--runtime", "aot", "--check", "5", "--runs", "1",
-                 "-o", str(tmp_path / "f"), "--json"]) == 0, capsys.readouterr().err
+    assert (
+        main(
+            [
+                "flash",
+                str(onnx_model / "cnn.onnx"),
+                "--data",
+                str(onnx_model / "cal.npy"),
+                "--board",
+                "qemu-m4",
+                "--runtime",
+                "aot",
+                "--check",
+                "5",
+                "--runs",
+                "1",
+                "-o",
+                str(tmp_path / "f"),
+                "--json",
+            ]
+        )
+        == 0
+    ), capsys.readouterr().err
     report = json.loads(capsys.readouterr().out)
     assert report["exact_match_rate"] == 1.0 and report["model"]["converted"] is True
 
 
 def test_torch_module_converts_and_matches_pytorch(tmp_path) -> None:
-    torch = pytest.importorskip("torch", reason="the torch extra is not installed "
-                                "(pip install 'tinydeploy[torch]')")
+    torch = pytest.importorskip("torch", reason="the torch extra is not installed (pip install 'tinydeploy[torch]')")
     pytest.importorskip("onnxscript", reason="the torch extra is not installed")
     torch.manual_seed(0)
 

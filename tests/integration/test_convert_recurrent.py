@@ -22,8 +22,20 @@ pytestmark = pytest.mark.slow
 KINDS = ("lstm", "gru", "rnn")
 # What an unrolled cell becomes: the gates' matmuls, activations and products, and
 # the ops that cut the sequence into steps and the gates apart.
-UNROLLED_OPS = {"FULLY_CONNECTED", "LOGISTIC", "TANH", "MUL", "ADD", "SUB", "SPLIT", "SPLIT_V",
-                "UNPACK", "STRIDED_SLICE", "RESHAPE", "SOFTMAX"}
+UNROLLED_OPS = {
+    "FULLY_CONNECTED",
+    "LOGISTIC",
+    "TANH",
+    "MUL",
+    "ADD",
+    "SUB",
+    "SPLIT",
+    "SPLIT_V",
+    "UNPACK",
+    "STRIDED_SLICE",
+    "RESHAPE",
+    "SOFTMAX",
+}
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +48,7 @@ def zoo(tmp_path_factory) -> dict[str, dict[str, Path]]:
         model.save(d / f"{kind}.keras")
         np.save(d / f"{kind}_cal.npy", samples(model, 100, seed=1))
         np.save(d / f"{kind}_eval.npy", samples(model, 100, seed=2))
-        out[kind] = {"model": d / f"{kind}.keras", "cal": d / f"{kind}_cal.npy",
-                     "eval": d / f"{kind}_eval.npy"}
+        out[kind] = {"model": d / f"{kind}.keras", "cal": d / f"{kind}_cal.npy", "eval": d / f"{kind}_eval.npy"}
     return out
 
 
@@ -66,17 +77,18 @@ def test_recurrent_layer_converts_to_plain_int8_ops(zoo, converted, kind: str) -
 
 def test_cli_converts_a_rolled_lstm(zoo, tmp_path, capsys) -> None:
     out = tmp_path / "o"
-    assert main(["convert", str(zoo["lstm"]["model"]), "--data", str(zoo["lstm"]["cal"]),
-                 "-o", str(out)]) == 0, capsys.readouterr().err
+    assert main(["convert", str(zoo["lstm"]["model"]), "--data", str(zoo["lstm"]["cal"]), "-o", str(out)]) == 0, (
+        capsys.readouterr().err
+    )
     assert (out / "model.tflite").stat().st_size > 10_000
 
 
-@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None
-                    or shutil.which("qemu-system-arm") is None,
-                    reason="needs arm-none-eabi-gcc and qemu-system-arm")
+@pytest.mark.skipif(
+    shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+    reason="needs arm-none-eabi-gcc and qemu-system-arm",
+)
 @pytest.mark.parametrize("kind", KINDS)
-def test_recurrent_model_on_qemu_m4_is_bit_exact(zoo, converted, tmp_path, capsys,
-                                                 kind: str) -> None:
+def test_recurrent_model_on_qemu_m4_is_bit_exact(zoo, converted, tmp_path, capsys, kind: str) -> None:
     import json
 
     from tinydeploy.compile import compile_model
@@ -85,9 +97,23 @@ def test_recurrent_model_on_qemu_m4_is_bit_exact(zoo, converted, tmp_path, capsy
         compile_model(converted[kind].model, tmp_path / "probe")
     except UnsupportedOpError as exc:
         pytest.skip(f"the AOT compiler lacks an op of the unrolled {kind}: {exc}")
-    argv = ["flash", str(zoo[kind]["model"]), "--data", str(zoo[kind]["cal"]), "--board",
-            "qemu-m4", "--runtime", "aot", "--check", "5", "--runs", "1",
-            "-o", str(tmp_path / "f"), "--json"]
+    argv = [
+        "flash",
+        str(zoo[kind]["model"]),
+        "--data",
+        str(zoo[kind]["cal"]),
+        "--board",
+        "qemu-m4",
+        "--runtime",
+        "aot",
+        "--check",
+        "5",
+        "--runs",
+        "1",
+        "-o",
+        str(tmp_path / "f"),
+        "--json",
+    ]
     assert main(argv) == 0, capsys.readouterr().err
     report = json.loads(capsys.readouterr().out)
     assert report["exact_match_rate"] == 1.0
@@ -115,8 +141,7 @@ def fused_lstm(tmp_path_factory) -> Path:
     return d / "dtln.tflite"
 
 
-def test_fused_int8_lstm_tflite_is_accepted_and_runs_in_tflite_micro(fused_lstm, tmp_path,
-                                                                      capsys) -> None:
+def test_fused_int8_lstm_tflite_is_accepted_and_runs_in_tflite_micro(fused_lstm, tmp_path, capsys) -> None:
     import json
 
     from tinydeploy.model.reference import Reference

@@ -18,12 +18,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
-PAGES = ["convert", "inspect", "compile", "generate", "export", "flash", "profile",
-         "compress", "fpga"]
+PAGES = ["convert", "inspect", "compile", "generate", "export", "flash", "profile", "compress", "fpga"]
 BLOCK = re.compile(r"^```(python|sh)\n(.*?)^```", re.S | re.M)
 NEEDS = {  # what a page's examples run besides Python and the host compiler
-    "generate": [], "flash": ["qemu-system-arm", "arm-none-eabi-gcc"],
-    "profile": ["qemu-system-arm", "arm-none-eabi-gcc"], "export": [],
+    "generate": [],
+    "flash": ["qemu-system-arm", "arm-none-eabi-gcc"],
+    "profile": ["qemu-system-arm", "arm-none-eabi-gcc"],
+    "export": [],
 }
 
 
@@ -31,8 +32,9 @@ def _blocks(page: str) -> tuple[str, list[str]]:
     text = (DOCS / f"{page}.md").read_text()
     found = BLOCK.findall(text)
     python = "\n".join(body for kind, body in found if kind == "python")
-    shell = [line for kind, body in found if kind == "sh" for line in body.splitlines()
-             if line.startswith("tinydeploy ")]
+    shell = [
+        line for kind, body in found if kind == "sh" for line in body.splitlines() if line.startswith("tinydeploy ")
+    ]
     return python, shell
 
 
@@ -44,13 +46,20 @@ def _run(page: str, cwd: Path) -> None:
     python, shell = _blocks(page)
     assert python or shell, f"docs/{page}.md has no example"
     if python:
-        done = subprocess.run([sys.executable, "-c", python], cwd=cwd, env=_env(),
-                              capture_output=True, text=True, timeout=900)
+        done = subprocess.run(
+            [sys.executable, "-c", python], cwd=cwd, env=_env(), capture_output=True, text=True, timeout=900
+        )
         assert done.returncode == 0, f"docs/{page}.md's Python example failed:\n{done.stderr}"
     for line in shell:
         argv = shlex.split(line)[1:]
-        done = subprocess.run([sys.executable, "-m", "tinydeploy.cli", *argv], cwd=cwd,
-                              env=_env(), capture_output=True, text=True, timeout=900)
+        done = subprocess.run(
+            [sys.executable, "-m", "tinydeploy.cli", *argv],
+            cwd=cwd,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert done.returncode == 0, f"docs/{page}.md: `{line}` failed:\n{done.stderr}"
 
 
@@ -61,13 +70,29 @@ def test_every_stage_has_a_page_in_the_nav() -> None:
         assert f"::: tinydeploy.api.{page}" in (DOCS / f"{page}.md").read_text()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("mkdocs") is None or
-                    importlib.util.find_spec("mkdocstrings") is None,
-                    reason="needs mkdocs and mkdocstrings (the test extra)")
+@pytest.mark.skipif(
+    importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("mkdocstrings") is None,
+    reason="needs mkdocs and mkdocstrings (the test extra)",
+)
 def test_the_site_builds_strict(tmp_path: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q",
-                           "-f", str(REPO / "mkdocs.yml"), "-d", str(tmp_path / "site")],
-                          cwd=REPO, env=_env(), capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-q",
+            "-f",
+            str(REPO / "mkdocs.yml"),
+            "-d",
+            str(tmp_path / "site"),
+        ],
+        cwd=REPO,
+        env=_env(),
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     flash = (tmp_path / "site" / "flash" / "index.html").read_text()
     # the reference comes from the docstrings: the figure definitions are there

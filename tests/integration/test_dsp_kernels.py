@@ -18,7 +18,8 @@ from tests.integration.test_aot_keras import CASES, build, convert
 
 needs_arm = pytest.mark.skipif(
     shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
-    reason="arm-none-eabi-gcc and qemu-system-arm are needed")
+    reason="arm-none-eabi-gcc and qemu-system-arm are needed",
+)
 
 DSP_CASES = [c for c in sorted(CASES) if c.startswith(("conv", "depthwise", "dense", "residual"))]
 
@@ -33,8 +34,7 @@ def test_dsp_layouts_bit_exact_on_host(case, tmp_path) -> None:
     cm = compile_model(parse_model(raw, name=f"dsp_{case}"), tmp_path / case, kernels="dsp")
     meta = json.loads(cm.metadata.read_text())
     assert meta["kernel_mode"] == "dsp"
-    assert check(cm, raw, inputs=30, seed=5) == {"inputs": 30, "exact_match_rate": 1.0,
-                                                  "max_abs_diff": 0.0}
+    assert check(cm, raw, inputs=30, seed=5) == {"inputs": 30, "exact_match_rate": 1.0, "max_abs_diff": 0.0}
 
 
 def _dw3x3_model():  # 3x3 stride-1 depthwise: the vertical-pair kernel's cases
@@ -59,8 +59,7 @@ def test_dsp_depthwise_3x3_vertical_pairs_bit_exact(tmp_path) -> None:
     meta = json.loads(cm.metadata.read_text())
     assert sum(o.get("kernel") == "td_depthwise_conv2d_s8_dsp3x3" for o in meta["ops"]) == 3
     assert "vert = 1" in cm.model_c.read_text()
-    assert check(cm, raw, inputs=30, seed=7) == {"inputs": 30, "exact_match_rate": 1.0,
-                                                 "max_abs_diff": 0.0}
+    assert check(cm, raw, inputs=30, seed=7) == {"inputs": 30, "exact_match_rate": 1.0, "max_abs_diff": 0.0}
 
 
 @pytest.mark.parametrize("case", ["conv", "dense"])
@@ -70,8 +69,7 @@ def test_dsp_small_int8_weights_bit_exact_on_host(case, tmp_path) -> None:
 
     kind, kw = CASES[case]
     raw = convert(build(kind), **kw)
-    cm = compile_model(parse_model(raw, name=f"small_{case}"), tmp_path / case,
-                       kernels="dsp-small")
+    cm = compile_model(parse_model(raw, name=f"small_{case}"), tmp_path / case, kernels="dsp-small")
     assert json.loads(cm.metadata.read_text())["kernel_mode"] == "dsp-small"
     assert "w8 = 1" in cm.model_c.read_text()
     assert check(cm, raw, inputs=20, seed=4)["exact_match_rate"] == 1.0
@@ -132,8 +130,7 @@ def test_dsp_max_pool_and_mean_bit_exact_on_host(tmp_path) -> None:
     cm = compile_model(parse_model(raw, name="dsp_pool"), tmp_path / "m", kernels="dsp")
     assert {"td_max_pool2d_s8_dsp", "td_mean_s8_dsp"} <= set(cm.kernels)
     assert "td_max_pool2d_s8" not in cm.kernels and "td_mean_s8" not in cm.kernels
-    assert check(cm, raw, inputs=30, seed=11) == {"inputs": 30, "exact_match_rate": 1.0,
-                                                  "max_abs_diff": 0.0}
+    assert check(cm, raw, inputs=30, seed=11) == {"inputs": 30, "exact_match_rate": 1.0, "max_abs_diff": 0.0}
 
 
 @pytest.mark.parametrize("act", [1, 3])  # RELU, RELU6: the clamp's both bounds
@@ -144,8 +141,18 @@ def test_dsp_max_pool_fused_activation_bit_exact(tmp_path, act) -> None:
     g = Graph()
     x = g.tensor([1, 7, 9, 8], 0.05, -7)
     y = g.tensor([1, 4, 5, 8], 0.05, -7)
-    g.op("MAX_POOL_2D", [x], [y], "Pool2DOptions", padding=0, strideW=2, strideH=2,
-         filterWidth=3, filterHeight=2, fusedActivationFunction=act)
+    g.op(
+        "MAX_POOL_2D",
+        [x],
+        [y],
+        "Pool2DOptions",
+        padding=0,
+        strideW=2,
+        strideH=2,
+        filterWidth=3,
+        filterHeight=2,
+        fusedActivationFunction=act,
+    )
     result = check_model(g.build([x], [y]), tmp_path / "m", inputs=20, kernels="dsp")
     assert result["kernels"] == ["td_max_pool2d_s8_dsp"], result
     assert result["exact_match_rate"] == 1.0, result
@@ -201,10 +208,21 @@ def _flash(capsys, *argv: str) -> dict:
 @needs_arm
 def test_kws_simd_on_qemu_m4_is_exact_and_4x_faster(tmp_path, capsys) -> None:
     kws = str(mlperf_path("kws"))
-    dsp = _flash(capsys, kws, "--board", "qemu-m4", "--check", "5", "--runs", "1",
-                 "-o", str(tmp_path / "d"))
-    ref = _flash(capsys, kws, "--board", "qemu-m4", "--kernels", "reference", "--check", "0",
-                 "--runs", "1", "-o", str(tmp_path / "r"))
+    dsp = _flash(capsys, kws, "--board", "qemu-m4", "--check", "5", "--runs", "1", "-o", str(tmp_path / "d"))
+    ref = _flash(
+        capsys,
+        kws,
+        "--board",
+        "qemu-m4",
+        "--kernels",
+        "reference",
+        "--check",
+        "0",
+        "--runs",
+        "1",
+        "-o",
+        str(tmp_path / "r"),
+    )
     assert dsp["kernels"] == "dsp" and ref["kernels"] == "reference"
     assert dsp["exact_match_rate"] == 1.0 and dsp["max_abs_diff"] == 0
     assert dsp["instructions_per_inference"] * 4 <= ref["instructions_per_inference"]
@@ -215,8 +233,9 @@ def test_kws_simd_on_qemu_m4_is_exact_and_4x_faster(tmp_path, capsys) -> None:
 @pytest.mark.slow
 @needs_arm
 def test_core_without_dsp_gets_the_mac_kernels(tmp_path, capsys) -> None:
-    r = _flash(capsys, str(mlperf_path("ad")), "--board", "qemu-m3", "--check", "2",
-               "--runs", "1", "-o", str(tmp_path / "m3"))
+    r = _flash(
+        capsys, str(mlperf_path("ad")), "--board", "qemu-m3", "--check", "2", "--runs", "1", "-o", str(tmp_path / "m3")
+    )
     assert r["kernels"] == "v7m" and r["exact_match_rate"] == 1.0
 
 
@@ -247,8 +266,7 @@ def _flash_keras_on_m4(tmp_path, capsys, keras_model) -> tuple[dict, Path]:
     model = tmp_path / "model.tflite"
     model.write_bytes(convert(keras_model))
     capsys.readouterr()  # TensorFlow's conversion chatter
-    r = _flash(capsys, str(model), "--board", "qemu-m4", "--check", "8", "--runs", "1",
-               "-o", str(tmp_path / "d"))
+    r = _flash(capsys, str(model), "--board", "qemu-m4", "--check", "8", "--runs", "1", "-o", str(tmp_path / "d"))
     assert r["kernels"] == "dsp"
     return r, tmp_path / "d" / "project" / "model"
 
@@ -272,14 +290,21 @@ def test_features_header_leaves_out_unused_paths_and_refuses_stale(tmp_path) -> 
 
     def flags(cm) -> dict[str, int]:
         lines = cm.features_h.read_text().splitlines()
-        return {ln.split()[1]: int(ln.split()[2]) for ln in lines
-                if ln.startswith("#define TD_") and len(ln.split()) == 3}
+        return {
+            ln.split()[1]: int(ln.split()[2]) for ln in lines if ln.startswith("#define TD_") and len(ln.split()) == 3
+        }
 
     kws = mlperf_path("kws")
     cm = compile_model(parse_model(kws.read_bytes(), kws), tmp_path / "kws", kernels="dsp")
     assert cm.features_h in cm.headers
-    assert flags(cm) == {"TD_CONV_DSP_SLOW": 0, "TD_CONV_DSP_W8": 0, "TD_CONV_DSP_COLUMN": 0,
-                         "TD_CONV_DSP_BANDS": 1, "TD_DW_DSP_SLOW": 0, "TD_FC_DSP_ASM": 0}
+    assert flags(cm) == {
+        "TD_CONV_DSP_SLOW": 0,
+        "TD_CONV_DSP_W8": 0,
+        "TD_CONV_DSP_COLUMN": 0,
+        "TD_CONV_DSP_BANDS": 1,
+        "TD_DW_DSP_SLOW": 0,
+        "TD_FC_DSP_ASM": 0,
+    }
     assert check(cm, kws.read_bytes(), inputs=3)["exact_match_rate"] == 1.0
 
     ad = mlperf_path("ad")  # dense layers doing all the work: the assembly loop
@@ -321,8 +346,16 @@ def test_m4_dense_assembly_exact_on_qemu(tmp_path, capsys) -> None:
 
 # ---- every assembly routine against its C twin on qemu-m4 ---------------------------
 
-TWINS = ("td_widen2", "td_block2x2", "td_record2x2_w8", "td_records", "td_fc_quad",
-         "td_dw_widen4", "td_dw_vert_px", "td_dw_vert22")
+TWINS = (
+    "td_widen2",
+    "td_block2x2",
+    "td_record2x2_w8",
+    "td_records",
+    "td_fc_quad",
+    "td_dw_widen4",
+    "td_dw_vert_px",
+    "td_dw_vert22",
+)
 TWINS_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "dsp_twins_m4.c"
 
 
@@ -342,14 +375,28 @@ def run_twins_on_qemu(out_dir: Path, seed: int, runtime: Path | None = None) -> 
     if runtime is not None:
         for f in runtime.glob("*.h"):
             shutil.copyfile(f, project / "runtime" / f.name)
-    build = subprocess.run(["make", "-s", "-C", str(project), f"EXTRA_CFLAGS=-DTD_TEST_SEED={seed}"],
-                           capture_output=True, text=True)
+    build = subprocess.run(
+        ["make", "-s", "-C", str(project), f"EXTRA_CFLAGS=-DTD_TEST_SEED={seed}"], capture_output=True, text=True
+    )
     assert build.returncode == 0, build.stderr[-2000:]
     try:  # a run takes under a second; a routine that never returns or faults hangs
-        run = subprocess.run(["qemu-system-arm", "-machine", board.qemu_machine, "-nographic",
-                              "-monitor", "none", "-semihosting-config", "enable=on,target=native",
-                              "-kernel", str(project / "build" / "fw.elf")],
-                             capture_output=True, text=True, timeout=30)
+        run = subprocess.run(
+            [
+                "qemu-system-arm",
+                "-machine",
+                board.qemu_machine,
+                "-nographic",
+                "-monitor",
+                "none",
+                "-semihosting-config",
+                "enable=on,target=native",
+                "-kernel",
+                str(project / "build" / "fw.elf"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout
         return (out or "") + "\nTIMEOUT (a routine hung or faulted)\n"
@@ -373,5 +420,4 @@ def test_m4_assembly_routine_equals_its_c_twin_on_qemu(twins_output, routine) ->
     lines = [ln.strip() for ln in twins_output.splitlines()]
     assert lines.count("done 0") == 3, twins_output
     mine = [ln for ln in lines if ln.split()[1:2] == [routine]]
-    assert len(mine) == 3 and all(ln.startswith("ok ") and int(ln.split()[2]) >= 18
-                                  for ln in mine), mine
+    assert len(mine) == 3 and all(ln.startswith("ok ") and int(ln.split()[2]) >= 18 for ln in mine), mine

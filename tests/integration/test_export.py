@@ -21,8 +21,9 @@ from tinydeploy.model.inputs import random_inputs
 from tinydeploy.model.reference import Reference
 
 pytestmark = pytest.mark.slow
-needs_cc = pytest.mark.skipif(shutil.which("cc") is None or shutil.which("make") is None,
-                              reason="needs a host C compiler and make")
+needs_cc = pytest.mark.skipif(
+    shutil.which("cc") is None or shutil.which("make") is None, reason="needs a host C compiler and make"
+)
 
 # The user's program: reads N inputs from argv[1], writes N outputs to argv[2], and the
 # int8 values td_quantize() gives the floats of argv[3] (input tensor's quant params).
@@ -76,8 +77,7 @@ app: main.c $(TD_MODEL_SRCS)
 
 def _export(tmp_path: Path, capsys, *args: str) -> Path:
     out = tmp_path / "lib"
-    assert main(["export", str(mlperf_path("kws")), *args, "-o", str(out)]) == 0, \
-        capsys.readouterr().err
+    assert main(["export", str(mlperf_path("kws")), *args, "-o", str(out)]) == 0, capsys.readouterr().err
     capsys.readouterr()
     return out
 
@@ -91,8 +91,12 @@ def _tflite_quantize(real: np.ndarray, scale: float, zp: int) -> np.ndarray:
 def _run_app(app: Path, work: Path, inputs: np.ndarray, reals: np.ndarray) -> tuple[dict, bytes, list[str]]:
     (work / "in.bin").write_bytes(inputs.tobytes())
     (work / "q.bin").write_bytes(reals.astype(np.float32).tobytes())
-    proc = subprocess.run([str(app), str(work / "in.bin"), str(work / "out.bin"),
-                           str(work / "q.bin")], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [str(app), str(work / "in.bin"), str(work / "out.bin"), str(work / "q.bin")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
     return json.loads(lines[0]), (work / "out.bin").read_bytes(), lines[1:]
@@ -105,8 +109,9 @@ def _check_against_tflite_micro(app: Path, work: Path, lib: Path) -> None:
     meta = json.loads((lib / "compiled.json").read_text())
     scale, zp = meta["input"]["scale"], meta["input"]["zero_point"]
     # halves (the rounding), both clamps, and ordinary values
-    reals = np.array([0.0, 0.5, -0.5, 1.5, -1.5, 2.5, 1e9, -1e9, 3.3, -7.7, 40.0, -40.0],
-                     np.float32) * np.float32(scale)
+    reals = np.array([0.0, 0.5, -0.5, 1.5, -1.5, 2.5, 1e9, -1e9, 3.3, -7.7, 40.0, -40.0], np.float32) * np.float32(
+        scale
+    )
     reals = np.concatenate([reals, np.float32([0.1, -0.29, 12.0, -55.5, 74.9])])
     info, outputs, qlines = _run_app(app, work, xs, reals)
     assert info["name"] == "kws_ref_model" and info["arena"] == meta["arena_bytes"]
@@ -131,8 +136,10 @@ def test_c_library_through_cmake_matches_tflite_micro(tmp_path, capsys) -> None:
     (app_dir / "main.c").write_text(MAIN_C)
     (app_dir / "CMakeLists.txt").write_text(CMAKE.format(lib=lib.as_posix()))
     build = tmp_path / "build"
-    for cmd in (["cmake", "-S", str(app_dir), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release"],
-                ["cmake", "--build", str(build)]):
+    for cmd in (
+        ["cmake", "-S", str(app_dir), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release"],
+        ["cmake", "--build", str(build)],
+    ):
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, proc.stdout + proc.stderr
     _check_against_tflite_micro(build / "app", tmp_path, lib)
@@ -146,18 +153,15 @@ def test_c_library_through_the_makefile_fragment_matches_tflite_micro(tmp_path, 
     app_dir.mkdir()
     (app_dir / "main.c").write_text(MAIN_C)
     (app_dir / "Makefile").write_text(MAKEFILE.format(lib=lib.as_posix()))
-    proc = subprocess.run(["make", "-C", str(app_dir)], capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(["make", "-C", str(app_dir)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr  # -Wall -Wextra -Werror
     _check_against_tflite_micro(app_dir / "app", tmp_path, lib)
 
 
 def test_arduino_library_layout_follows_the_specification(tmp_path, capsys) -> None:
     lib = _export(tmp_path, capsys, "--format", "arduino", "--name", "kws_demo")
-    props = dict(line.split("=", 1) for line in
-                 (lib / "library.properties").read_text().splitlines() if "=" in line)
-    for key in ("name", "version", "author", "maintainer", "sentence", "paragraph",
-                "category", "architectures"):
+    props = dict(line.split("=", 1) for line in (lib / "library.properties").read_text().splitlines() if "=" in line)
+    for key in ("name", "version", "author", "maintainer", "sentence", "paragraph", "category", "architectures"):
         assert props.get(key), key
     assert props["name"] == "kws_demo" and props["includes"] == "kws_demo.h"
     assert re.fullmatch(r"\d+\.\d+\.\d+", props["version"])
@@ -193,11 +197,12 @@ def test_export_reports_each_ops_kernel_for_the_board(tmp_path, capsys) -> None:
 
 def test_bad_format_board_and_name_are_one_line_errors(tmp_path, capsys) -> None:
     kws = str(mlperf_path("kws"))
-    for argv, text in ((["--format", "zip"], "--format must be one of arduino, c, not 'zip'"),
-                       (["--format", "c", "--board", "nope"], "unknown board 'nope'"),
-                       (["--format", "c", "--name", "9lives"], "--name '9lives'"),
-                       (["--format", "c", "--board", "qemu-microbit", "--kernels", "reference"],
-                        None)):
+    for argv, text in (
+        (["--format", "zip"], "--format must be one of arduino, c, not 'zip'"),
+        (["--format", "c", "--board", "nope"], "unknown board 'nope'"),
+        (["--format", "c", "--name", "9lives"], "--name '9lives'"),
+        (["--format", "c", "--board", "qemu-microbit", "--kernels", "reference"], None),
+    ):
         code = main(["export", kws, *argv, "-o", str(tmp_path / "x")])
         err = capsys.readouterr().err
         if text is None:  # KWS fits the real micro:bit
@@ -206,8 +211,7 @@ def test_bad_format_board_and_name_are_one_line_errors(tmp_path, capsys) -> None
         assert code != 0 and text in err and "Traceback" not in err, err
         assert not (tmp_path / "x").exists()
     resnet = str(mlperf_path("resnet"))
-    assert main(["export", resnet, "--format", "c", "--board", "qemu-microbit",
-                 "-o", str(tmp_path / "r")]) != 0
+    assert main(["export", resnet, "--format", "c", "--board", "qemu-microbit", "-o", str(tmp_path / "r")]) != 0
     assert "does not fit board 'qemu-microbit'" in capsys.readouterr().err
 
 
@@ -236,20 +240,25 @@ def _pio_project(root: Path, board_id: str, lib: Path) -> Path:
         shutil.copyfile(f, proj / "src" / f.name)
     (proj / "platformio.ini").write_text(
         f"[env:{b.id}]\nplatform = {b.pio_platform}\nboard = {b.pio_board}\n"
-        f"framework = {b.pio_framework}\nlib_deps = file://{lib.resolve().as_posix()}\n")
+        f"framework = {b.pio_framework}\nlib_deps = file://{lib.resolve().as_posix()}\n"
+    )
     return proj
 
 
 def _pio_run(proj: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     import pio_offline as offline
 
-    return subprocess.run([str(offline.pio_executable()), "run", "-d", str(proj)],
-                          env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [str(offline.pio_executable()), "run", "-d", str(proj)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.mark.parametrize("board_id", ["pico", "nano33ble"])
-def test_arduino_library_builds_against_the_mbed_core(tmp_path, capsys, pio_offline,
-                                                      board_id) -> None:
+def test_arduino_library_builds_against_the_mbed_core(tmp_path, capsys, pio_offline, board_id) -> None:
     # --board: the kernels for that core (SIMD on the nano33ble's Cortex-M4, plain C on
     # the pico's Cortex-M0+)
     lib = _export(tmp_path, capsys, "--format", "arduino", "--board", board_id)
@@ -269,13 +278,10 @@ def test_arduino_library_builds_against_the_mbed_core(tmp_path, capsys, pio_offl
         return
     assert proc.returncode == 0, log[-3000:]
     elf = build / "firmware.elf"
-    syms = subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True,
-                          check=True).stdout
+    syms = subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True, check=True).stdout
     assert " T td_model_invoke" in syms and " T td_model_init" in syms
-    sections = subprocess.run(["arm-none-eabi-size", "-A", str(elf)], capture_output=True,
-                              text=True, check=True).stdout
+    sections = subprocess.run(["arm-none-eabi-size", "-A", str(elf)], capture_output=True, text=True, check=True).stdout
     meta = json.loads((lib / "compiled.json").read_text())
-    text = sum(int(ln.split()[1]) for ln in sections.splitlines()
-               if ln.startswith((".text", ".rodata", ".flash")))
+    text = sum(int(ln.split()[1]) for ln in sections.splitlines() if ln.startswith((".text", ".rodata", ".flash")))
     assert text > meta["weights_bytes"] + meta["params_bytes"]  # the weights are in flash
     assert ".td_weights" not in sections  # plain .rodata in the user's build

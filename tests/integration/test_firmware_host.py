@@ -20,8 +20,9 @@ from tinydeploy.targets import HostTarget
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "fw_echo_model.c"
 BIAS = [1, -2, 3, -4, 5, -6, 127]
 
-pytestmark = pytest.mark.skipif(shutil.which("cc") is None or shutil.which("make") is None,
-                                reason="needs a host C compiler (cc) and make")
+pytestmark = pytest.mark.skipif(
+    shutil.which("cc") is None or shutil.which("make") is None, reason="needs a host C compiler (cc) and make"
+)
 
 
 def echo_reference(data: bytes) -> bytes:
@@ -72,14 +73,21 @@ def test_eembc_db_load_and_runner_lines(link) -> None:
 
 
 def test_out_of_order_commands_get_errors(link) -> None:
-    for cmd, msg in [("infer 1", "no input loaded"), ("results", "no results"),
-                     ("td-out", "no output"), ("db 0102", "before 'db load N'"),
-                     ("infer 0", "must be >0"), ("infer x", "whole number"),
-                     ("db load 9", "exceeds the input tensor size of 8"),
-                     ("db load -1", "requires the number of bytes"), ("db", "requires a subcommand"),
-                     ("frobnicate", "Unknown command: frobnicate"), ("td-load 8", "usage"),
-                     ("td-load 7 00000000", "must equal the input tensor size"),
-                     ("infer 1 2 3 4", "too many arguments")]:
+    for cmd, msg in [
+        ("infer 1", "no input loaded"),
+        ("results", "no results"),
+        ("td-out", "no output"),
+        ("db 0102", "before 'db load N'"),
+        ("infer 0", "must be >0"),
+        ("infer x", "whole number"),
+        ("db load 9", "exceeds the input tensor size of 8"),
+        ("db load -1", "requires the number of bytes"),
+        ("db", "requires a subcommand"),
+        ("frobnicate", "Unknown command: frobnicate"),
+        ("td-load 8", "usage"),
+        ("td-load 7 00000000", "must equal the input tensor size"),
+        ("infer 1 2 3 4", "too many arguments"),
+    ]:
         lines = link.command(cmd, check=False)
         assert len(lines) == 1 and lines[0].startswith("e-["), (cmd, lines)
         assert msg in lines[0], (cmd, lines)
@@ -97,7 +105,7 @@ def test_oversized_command_and_garbage_then_still_answers(link) -> None:
     link._write(b"x" * 5000 + b"%")
     lines = link._reply("long", 5)
     assert lines == ["e-[command too long (more than 1024 characters); ignored]"]
-    link._write(bytes(range(256)) * 4)   # binary junk, contains '%' (0x25) several times
+    link._write(bytes(range(256)) * 4)  # binary junk, contains '%' (0x25) several times
     link.resync()
     assert link.command("name") == ["m-name-dut-[tinydeploy]"]
 
@@ -163,8 +171,15 @@ def test_missing_toolchain_names_apt_command(monkeypatch: pytest.MonkeyPatch, tm
 
 def test_project_is_self_contained(tmp_path: Path) -> None:
     project = generate_project(load_board("qemu-m4"), [FIXTURE], tmp_path / "p")
-    for rel in ("Makefile", "linker.ld", "td_board.h", "app/td_server.c", "hal/startup.c",
-                "runtime/td_model.h", "model/fw_echo_model.c"):
+    for rel in (
+        "Makefile",
+        "linker.ld",
+        "td_board.h",
+        "app/td_server.c",
+        "hal/startup.c",
+        "runtime/td_model.h",
+        "model/fw_echo_model.c",
+    ):
         assert (project / rel).is_file(), rel
     from tinydeploy.resources import firmware_dir
 

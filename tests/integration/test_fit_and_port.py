@@ -39,11 +39,9 @@ def _one_line(capsys) -> str:
 
 
 @pytest.mark.parametrize("runtime", ["aot", "tflm"])
-def test_generate_refuses_a_model_too_big_for_the_board(tmp_path, capsys, big_model,
-                                                        runtime) -> None:
+def test_generate_refuses_a_model_too_big_for_the_board(tmp_path, capsys, big_model, runtime) -> None:
     out = tmp_path / "p"
-    assert main(["generate", str(big_model), "--board", "nano33ble", "--runtime", runtime,
-                 "-o", str(out)]) == 1
+    assert main(["generate", str(big_model), "--board", "nano33ble", "--runtime", runtime, "-o", str(out)]) == 1
     err = _one_line(capsys)
     board = load_board("nano33ble")
     room = board.flash_bytes - 16 * 1024
@@ -55,7 +53,8 @@ def test_generate_refuses_a_model_too_big_for_the_board(tmp_path, capsys, big_mo
 
 
 def test_flash_on_pico_says_it_does_not_fit_before_asking_for_platformio(
-        tmp_path, capsys, monkeypatch, big_model) -> None:
+    tmp_path, capsys, monkeypatch, big_model
+) -> None:
     monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no PlatformIO on the path
     assert main(["flash", str(big_model), "--board", "pico", "-o", str(tmp_path / "f")]) == 1
     err = _one_line(capsys)
@@ -64,14 +63,28 @@ def test_flash_on_pico_says_it_does_not_fit_before_asking_for_platformio(
 
 
 def test_a_model_that_fits_still_generates(tmp_path, capsys) -> None:
-    assert main(["generate", str(mlperf_path("kws")), "--board", "pico",
-                 "-o", str(tmp_path / "ok")]) == 0, capsys.readouterr().err
+    assert main(["generate", str(mlperf_path("kws")), "--board", "pico", "-o", str(tmp_path / "ok")]) == 0, (
+        capsys.readouterr().err
+    )
     assert (tmp_path / "ok" / "project" / "platformio.ini").is_file()
 
 
 def test_a_missing_port_is_one_line_before_building(tmp_path, capsys) -> None:
-    assert main(["flash", str(mlperf_path("kws")), "--board", "nano33ble", "--port",
-                 "/dev/ttyNONE", "-o", str(tmp_path / "m")]) == 1
+    assert (
+        main(
+            [
+                "flash",
+                str(mlperf_path("kws")),
+                "--board",
+                "nano33ble",
+                "--port",
+                "/dev/ttyNONE",
+                "-o",
+                str(tmp_path / "m"),
+            ]
+        )
+        == 1
+    )
     err = _one_line(capsys)
     assert err.startswith("error: /dev/ttyNONE: no such port"), err
     assert not (tmp_path / "m").exists()

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.slow
 needs_arm = pytest.mark.skipif(
     shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
     reason="arm-none-eabi-gcc and qemu-system-arm are needed (apt-get install gcc-arm-none-eabi "
-           "libnewlib-arm-none-eabi qemu-system-arm)")
+    "libnewlib-arm-none-eabi qemu-system-arm)",
+)
 
 
 def _flash_json(capsys, *argv: str) -> dict:
@@ -29,8 +30,9 @@ def _flash_json(capsys, *argv: str) -> dict:
 @needs_arm
 def test_kws_on_qemu_m4_is_bit_exact_and_measured(tmp_path, capsys) -> None:
     out = tmp_path / "kws"
-    r = _flash_json(capsys, str(mlperf_path("kws")), "--board", "qemu-m4", "--check", "8",
-                    "--runs", "2", "-o", str(out))
+    r = _flash_json(
+        capsys, str(mlperf_path("kws")), "--board", "qemu-m4", "--check", "8", "--runs", "2", "-o", str(out)
+    )
     assert r["board"] == "qemu-m4" and r["runtime"] == "aot"
     assert r["check"]["inputs"] == 8
     assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
@@ -54,8 +56,7 @@ def test_instruction_counts_repeat_exactly(tmp_path, capsys) -> None:
 
 
 def test_kws_on_host_board(tmp_path, capsys) -> None:
-    r = _flash_json(capsys, str(mlperf_path("kws")), "--board", "host", "--check", "10",
-                    "-o", str(tmp_path / "h"))
+    r = _flash_json(capsys, str(mlperf_path("kws")), "--board", "host", "--check", "10", "-o", str(tmp_path / "h"))
     assert r["exact_match_rate"] == 1.0 and r["latency_ms"] > 0
     assert "instructions_per_inference" not in r
 
@@ -67,18 +68,45 @@ def test_keras_model_to_qemu(tmp_path, capsys) -> None:
     model = build("cnn")
     model.save(tmp_path / "cnn.keras")
     np.save(tmp_path / "cal.npy", samples(model, 50, seed=1))
-    r = _flash_json(capsys, str(tmp_path / "cnn.keras"), "--data", str(tmp_path / "cal.npy"),
-                    "--check", "5", "--runs", "1", "-o", str(tmp_path / "o"))
+    r = _flash_json(
+        capsys,
+        str(tmp_path / "cnn.keras"),
+        "--data",
+        str(tmp_path / "cal.npy"),
+        "--check",
+        "5",
+        "--runs",
+        "1",
+        "-o",
+        str(tmp_path / "o"),
+    )
     assert r["model"]["converted"] is True
     assert r["exact_match_rate"] == 1.0
 
 
 def test_errors_are_one_line(tmp_path, capsys) -> None:
     kws = str(mlperf_path("kws"))
-    assert main(["flash", kws, "--board", "qemu-m4", "--runtime", "tflm", "--tflm-kernels",
-                 "fast", "-o", str(tmp_path / "t")]) == 1
-    assert capsys.readouterr().err.strip().splitlines()[-1] == \
-        "error: --tflm-kernels: must be one of auto, reference, cmsis_nn, not 'fast'"
+    assert (
+        main(
+            [
+                "flash",
+                kws,
+                "--board",
+                "qemu-m4",
+                "--runtime",
+                "tflm",
+                "--tflm-kernels",
+                "fast",
+                "-o",
+                str(tmp_path / "t"),
+            ]
+        )
+        == 1
+    )
+    assert (
+        capsys.readouterr().err.strip().splitlines()[-1]
+        == "error: --tflm-kernels: must be one of auto, reference, cmsis_nn, not 'fast'"
+    )
     assert main(["flash", kws, "--board", "no-such-board", "-o", str(tmp_path / "u")]) == 1
     assert "no-such-board" in capsys.readouterr().err
     (tmp_path / "busy").mkdir()
@@ -93,8 +121,7 @@ def test_platformio_board_without_pio_names_the_install(tmp_path, capsys, monkey
     monkeypatch.setattr(sys, "executable", str(tmp_path / "bin" / "python"))  # nor beside it
     if shutil.which("pio") or shutil.which("platformio"):
         pytest.skip("PlatformIO is installed here")
-    assert main(["flash", str(mlperf_path("kws")), "--board", "nano33ble",
-                 "-o", str(tmp_path / "n")]) == 1
+    assert main(["flash", str(mlperf_path("kws")), "--board", "nano33ble", "-o", str(tmp_path / "n")]) == 1
     err = " ".join(capsys.readouterr().err.split())
     assert "pio: not found on PATH; install it with: pip install platformio" in err
     assert not (tmp_path / "n").exists()  # nothing half-written left behind
@@ -105,8 +132,9 @@ def test_generate_nano33ble_platformio_project(tmp_path, capsys, request, runtim
     if runtime == "tflm":
         request.getfixturevalue("tflm_source")  # lib/tflite-micro/ comes from the pinned tree
     out = tmp_path / runtime
-    assert main(["generate", str(mlperf_path("kws")), "--board", "nano33ble",
-                 "--runtime", runtime, "-o", str(out)]) == 0
+    assert (
+        main(["generate", str(mlperf_path("kws")), "--board", "nano33ble", "--runtime", runtime, "-o", str(out)]) == 0
+    )
     project = out / "project"
     ini = (project / "platformio.ini").read_text()
     assert "[env:nano33ble]" in ini and "platform = nordicnrf52" in ini
@@ -115,7 +143,7 @@ def test_generate_nano33ble_platformio_project(tmp_path, capsys, request, runtim
     main_cpp = (project / "src" / "main.cpp").read_text()
     assert "td_server_start()" in main_cpp and "td_server_feed" in main_cpp
     assert (project / "src" / "hal" / "hal_arduino.cpp").is_file()
-    assert '#define TD_TIMER_DWT 1' in (project / "src" / "td_board.h").read_text()
+    assert "#define TD_TIMER_DWT 1" in (project / "src" / "td_board.h").read_text()
     src = project / "src"
     if runtime == "tflm":
         assert "lib_deps" not in ini and "-DTF_LITE_STATIC_MEMORY" in ini
@@ -123,8 +151,14 @@ def test_generate_nano33ble_platformio_project(tmp_path, capsys, request, runtim
         cc = (project / "lib" / "td_tflm_model" / "tflm_model.cc").read_text()
         assert "#include <TensorFlowLite.h>" not in cc
         assert "MicroMutableOpResolver<6>" in cc
-        for method in ("AddConv2D", "AddDepthwiseConv2D", "AddAveragePool2D", "AddReshape",
-                       "AddFullyConnected", "AddSoftmax"):
+        for method in (
+            "AddConv2D",
+            "AddDepthwiseConv2D",
+            "AddAveragePool2D",
+            "AddReshape",
+            "AddFullyConnected",
+            "AddSoftmax",
+        ):
             assert f"g_resolver.{method}()" in cc
         return
     assert "lib_deps" not in ini
@@ -133,10 +167,28 @@ def test_generate_nano33ble_platformio_project(tmp_path, capsys, request, runtim
     if shutil.which("arm-none-eabi-gcc") is None:
         pytest.skip("arm-none-eabi-gcc is not installed")
     c_files = sorted(str(p) for p in src.rglob("*.c"))
-    cmd = ["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard",
-           "-mfpu=fpv4-sp-d16", "-Os", "-std=c99", "-Wall", "-Wextra", "-Werror", "-DTD_NO_MAIN",
-           "-I", str(src / "app"), "-I", str(src / "runtime"), "-I", str(src / "model"),
-           "-I", str(src), "-c"]
+    cmd = [
+        "arm-none-eabi-gcc",
+        "-mcpu=cortex-m4",
+        "-mthumb",
+        "-mfloat-abi=hard",
+        "-mfpu=fpv4-sp-d16",
+        "-Os",
+        "-std=c99",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-DTD_NO_MAIN",
+        "-I",
+        str(src / "app"),
+        "-I",
+        str(src / "runtime"),
+        "-I",
+        str(src / "model"),
+        "-I",
+        str(src),
+        "-c",
+    ]
     subprocess.run(cmd + c_files, check=True, cwd=tmp_path)
     objs = sorted(p.name for p in tmp_path.glob("*.o"))
     assert "model.o" in objs and "td_server.o" in objs

@@ -45,7 +45,7 @@ from tinydeploy.outdir import MANIFEST_NAME
 pytestmark = pytest.mark.slow
 pytest.importorskip("hls4ml", reason="hls4ml is not installed (pip install 'tinydeploy[fpga]')")
 
-MAX_ABS_ERROR = 0.25            # hls4ml's default softmax types
+MAX_ABS_ERROR = 0.25  # hls4ml's default softmax types
 MAX_ABS_ERROR_SUGGESTED = 0.05  # with the precision profile's suggestions applied
 MEAN_ABS_ERROR = 0.02
 TOP1 = 0.95
@@ -64,7 +64,7 @@ def build(kind: str):
 
     keras.utils.set_random_seed(0)
     L = keras.layers
-    if kind == "mlp":   # the classic hls4ml jet-tagging shape
+    if kind == "mlp":  # the classic hls4ml jet-tagging shape
         inp = keras.Input((16,))
         x = L.Dense(64, activation="relu", name="fc1")(inp)
         x = L.Dense(32, activation="relu", name="fc2")(x)
@@ -104,10 +104,9 @@ def reports(models, tmp_path_factory) -> dict[str, tuple[dict, Path]]:
     out = {}
     for kind, paths in models.items():
         d = tmp_path_factory.mktemp(f"fpga_{kind}") / "out"
-        proc = _cli(["fpga", str(paths["model"]), "--data", str(paths["eval"]), "-o", str(d),
-                     "--json"])
+        proc = _cli(["fpga", str(paths["model"]), "--data", str(paths["eval"]), "-o", str(d), "--json"])
         assert proc.returncode == 0, proc.stderr
-        out[kind] = (json.loads(proc.stdout), d)   # stdout holds exactly one JSON object
+        out[kind] = (json.loads(proc.stdout), d)  # stdout holds exactly one JSON object
     return out
 
 
@@ -119,44 +118,54 @@ def test_c_simulation_agrees_with_float(reports, kind: str) -> None:
     assert a["max_abs_error"] <= MAX_ABS_ERROR
     assert a["mean_abs_error"] <= MEAN_ABS_ERROR
     assert a["top1_agreement"] >= TOP1
-    assert a["disagreements"] == a["near_ties"]    # only near ties may flip
-    assert a["max_abs_error"] > 0                   # it really ran in fixed point
+    assert a["disagreements"] == a["near_ties"]  # only near ties may flip
+    assert a["max_abs_error"] > 0  # it really ran in fixed point
 
 
 @pytest.mark.parametrize("kind", ["mlp", "cnn"])
 def test_report_files_and_contents(reports, kind: str) -> None:
     report, out = reports[kind]
     assert sorted(p.name for p in out.iterdir()) == [
-        MANIFEST_NAME, "fpga.toml", "hls4ml.log", "hls_project", "report.html", "report.json",
-        "report.md"]
+        MANIFEST_NAME,
+        "fpga.toml",
+        "hls4ml.log",
+        "hls_project",
+        "report.html",
+        "report.json",
+        "report.md",
+    ]
     assert json.loads((out / "report.json").read_text()) == report
     project = out / "hls_project"
     name = report["project"]["name"]
     assert (project / "firmware" / f"{name}.cpp").is_file()
     assert (project / "build_prj.tcl").is_file()
-    assert list((project / "firmware").glob(f"{name}-*.so"))   # the C-simulation library
+    assert list((project / "firmware").glob(f"{name}-*.so"))  # the C-simulation library
     md = (out / "report.md").read_text()
     html = (out / "report.html").read_text()
-    for text in ("C simulation (fixed point) vs float Keras", "Error per layer",
-                 "Precision profile", "Resource and latency estimate", "not HLS synthesis"):
+    for text in (
+        "C simulation (fixed point) vs float Keras",
+        "Error per layer",
+        "Precision profile",
+        "Resource and latency estimate",
+        "not HLS synthesis",
+    ):
         assert text in md and text in html
     assert report["config"]["precision"] == "ap_fixed<16,6>"
     assert report["synthesis"] is None
-    assert report["warnings"] == []   # --data given
+    assert report["warnings"] == []  # --data given
 
 
 def test_per_layer_errors_follow_the_network(reports) -> None:
     report, _ = reports["mlp"]
     rows = {r["layer"]: r for r in report["layers"]}
     # Each Dense is split by hls4ml into the product and its activation; both are traced.
-    assert list(rows) == ["fc1", "fc1_relu", "fc2", "fc2_relu", "fc3", "fc3_relu", "output",
-                          "output_softmax"]
+    assert list(rows) == ["fc1", "fc1_relu", "fc2", "fc2_relu", "fc3", "fc3_relu", "output", "output_softmax"]
     for r in rows.values():
         assert r["type"] == "ap_fixed<16,6>" and r["out_of_range"] == 0
         assert r["max_abs_error"] < 0.5
     # first layer: 16 truncated products + the truncated input (|w| < 0.5, 16 inputs
     # -> < 8 steps) + the result cast: < 26 steps
-    assert rows["fc1"]["max_abs_error"] <= 26 * 2 ** -10
+    assert rows["fc1"]["max_abs_error"] <= 26 * 2**-10
     # errors grow with depth: truncation is biased, it does not average out
     assert rows["fc1"]["max_abs_error"] < rows["fc3"]["max_abs_error"]
 
@@ -177,10 +186,10 @@ def test_precision_profile_and_estimate(reports) -> None:
     dense = {r["layer"]: r for r in est["layers"]}
     assert dense["fc1"]["weights"] == 16 * 64
     assert dense["fc1"]["dsp"] == dense["fc1"]["nonzero_weights"] <= 16 * 64
-    assert est["dsp"] >= 0.9 * (16 * 64 + 64 * 32 + 32 * 32 + 32 * 5)   # reuse factor 1
+    assert est["dsp"] >= 0.9 * (16 * 64 + 64 * 32 + 32 * 32 + 32 * 5)  # reuse factor 1
     assert est["ii_cycles"] == 1 and 5 <= est["latency_cycles"] <= 60
     cnn = {r["layer"]: r for r in reports["cnn"][0]["estimate"]["layers"]}
-    assert cnn["conv1"]["ii_cycles"] == 8 * 8     # one 3x3x1x4 product per output pixel
+    assert cnn["conv1"]["ii_cycles"] == 8 * 8  # one 3x3x1x4 product per output pixel
     assert cnn["conv1"]["multipliers"] <= 3 * 3 * 1 * 4
 
 
@@ -191,29 +200,42 @@ def test_cnn_layers_traced(reports) -> None:
     assert kinds["output_softmax"] == "Softmax"
 
 
-def test_suggested_types_in_a_config_file_with_stream_and_resource(tmp_path, models, reports,
-                                                                   capfd) -> None:
+def test_suggested_types_in_a_config_file_with_stream_and_resource(tmp_path, models, reports, capfd) -> None:
     """Apply the profile's suggestions through --config; io_stream, resource, reuse 4."""
     lines = ['strategy = "resource"', 'io_type = "io_stream"', "reuse_factor = 4", ""]
     for name, types in reports["mlp"][0]["suggested_config"].items():
         lines.append(f'[layers."{name}".precision]')
         lines += [f'{k} = "{v}"' for k, v in types.items()]
-    lines += ['[layers.fc2]', 'reuse_factor = 8']
+    lines += ["[layers.fc2]", "reuse_factor = 8"]
     cfg = tmp_path / "fpga.toml"
     cfg.write_text("\n".join(lines) + "\n")
     out = tmp_path / "o"
-    code = main(["fpga", str(models["mlp"]["model"]), "--config", str(cfg),
-                 "--data", str(models["mlp"]["eval"]), "--samples", "100",
-                 "--layer-precision", "fc1.weight=ap_fixed<14,2>", "-o", str(out), "--json"])
+    code = main(
+        [
+            "fpga",
+            str(models["mlp"]["model"]),
+            "--config",
+            str(cfg),
+            "--data",
+            str(models["mlp"]["eval"]),
+            "--samples",
+            "100",
+            "--layer-precision",
+            "fc1.weight=ap_fixed<14,2>",
+            "-o",
+            str(out),
+            "--json",
+        ]
+    )
     assert code == 0
-    report = json.loads(capfd.readouterr().out)   # in-process too: nothing else on fd 1
+    report = json.loads(capfd.readouterr().out)  # in-process too: nothing else on fd 1
     design = {d["layer"]: d for d in report["design"]}
-    assert design["fc1"]["types"]["weight_t"] == "ap_fixed<14,2>"      # the CLI wins
+    assert design["fc1"]["types"]["weight_t"] == "ap_fixed<14,2>"  # the CLI wins
     assert design["output_softmax"]["types"]["inv_inp_t"] == "ap_fixed<14,4,AP_RND,AP_SAT>"
     assert design["fc2"]["reuse_factor"] == 8 and design["fc3"]["reuse_factor"] == 4
     est = {r["layer"]: r for r in report["estimate"]["layers"]}
     assert est["fc3"]["multipliers"] == 32 * 32 // 4 and est["fc3"]["ii_cycles"] == 4
-    assert report["estimate"]["bram_18k"] > 0      # resource strategy keeps weights in BRAM
+    assert report["estimate"]["bram_18k"] > 0  # resource strategy keeps weights in BRAM
     a = report["agreement"]
     assert a["samples"] == 100 and a["max_abs_error"] <= MAX_ABS_ERROR_SUGGESTED
     assert a["mean_abs_error"] <= MEAN_ABS_ERROR and a["disagreements"] == a["near_ties"]
@@ -228,9 +250,8 @@ def test_random_inputs_warn_and_refuse_overwrite(tmp_path, models, reports, capf
     assert "already holds" in err and "--force" in err
     new = tmp_path / "random"
     new.mkdir()
-    (new / "notes.txt").write_text("the user's")   # --force keeps what tinydeploy did not write
-    assert main(["fpga", str(models["mlp"]["model"]), "-o", str(new), "--samples", "20",
-                 "--force"]) == 0
+    (new / "notes.txt").write_text("the user's")  # --force keeps what tinydeploy did not write
+    assert main(["fpga", str(models["mlp"]["model"]), "-o", str(new), "--samples", "20", "--force"]) == 0
     assert (new / "notes.txt").read_text() == "the user's"
     captured = capfd.readouterr()
     assert "WARNING" in captured.err and "RANDOM normal inputs" in " ".join(captured.err.split())
@@ -240,8 +261,9 @@ def test_random_inputs_warn_and_refuse_overwrite(tmp_path, models, reports, capf
 
 
 def _cli(argv: list[str], env: dict | None = None, cwd: Path | None = None):
-    return subprocess.run([sys.executable, "-m", "tinydeploy.cli", *argv], capture_output=True,
-                          text=True, env=env, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "tinydeploy.cli", *argv], capture_output=True, text=True, env=env, cwd=cwd
+    )
 
 
 def test_errors_are_one_line(tmp_path, models) -> None:
@@ -257,48 +279,71 @@ def test_errors_are_one_line(tmp_path, models) -> None:
     (fake / "hls4ml.py").write_text("raise ImportError(\"No module named 'hls4ml'\")\n")
     no_hls = dict(os.environ, PYTHONPATH=f"{fake}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
     cases = [
-        (["fpga", str(tmp_path / "odd.keras"), "-o", str(tmp_path / "a")], None,
-         "op #2 GaussianNoise (noise): hls4ml 1.3.0 can't convert this layer; supported "
-         "Keras layers: Activation, Add,"),
-        (["fpga", mlp, "--precision", "ap_fixed<16;6>", "-o", str(tmp_path / "b")], None,
-         "--precision: precision 'ap_fixed<16;6>' is not a fixed-point type; write "
-         "ap_fixed<W,I>"),
-        (["fpga", mlp, "--layer-precision", "fc1=ap_fixed<8>", "-o", str(tmp_path / "c")],
-         None, "--layer-precision fc1: precision 'ap_fixed<8>' is not a fixed-point type"),
-        (["fpga", mlp, "--layer-precision", "nope=ap_fixed<8,2>", "-o", str(tmp_path / "d")],
-         # (the input layer's name depends on how many Keras models the process made)
-         None, "layer settings: no layer named 'nope' in the hls4ml model; its layers: "),
-        (["fpga", mlp, "--strategy", "fast", "-o", str(tmp_path / "e")], None,
-         "--strategy: unknown strategy 'fast'; one of: latency, resource"),
+        (
+            ["fpga", str(tmp_path / "odd.keras"), "-o", str(tmp_path / "a")],
+            None,
+            "op #2 GaussianNoise (noise): hls4ml 1.3.0 can't convert this layer; supported "
+            "Keras layers: Activation, Add,",
+        ),
+        (
+            ["fpga", mlp, "--precision", "ap_fixed<16;6>", "-o", str(tmp_path / "b")],
+            None,
+            "--precision: precision 'ap_fixed<16;6>' is not a fixed-point type; write ap_fixed<W,I>",
+        ),
+        (
+            ["fpga", mlp, "--layer-precision", "fc1=ap_fixed<8>", "-o", str(tmp_path / "c")],
+            None,
+            "--layer-precision fc1: precision 'ap_fixed<8>' is not a fixed-point type",
+        ),
+        (
+            ["fpga", mlp, "--layer-precision", "nope=ap_fixed<8,2>", "-o", str(tmp_path / "d")],
+            # (the input layer's name depends on how many Keras models the process made)
+            None,
+            "layer settings: no layer named 'nope' in the hls4ml model; its layers: ",
+        ),
+        (
+            ["fpga", mlp, "--strategy", "fast", "-o", str(tmp_path / "e")],
+            None,
+            "--strategy: unknown strategy 'fast'; one of: latency, resource",
+        ),
         # the CLI prints through rich, whose markup swallows "[fpga]"; the exception text
         # itself is checked in test_missing_hls4ml_message
-        (["fpga", mlp, "-o", str(tmp_path / "f")], no_hls,
-         "hls4ml: not installed (No module named 'hls4ml'); install it with: "
-         "pip install 'tinydeploy"),
-        (["fpga", mlp, "--synth", "-o", str(tmp_path / "g")], None,
-         "vivado_hls: not on PATH; --synth runs C synthesis with Vivado HLS"),
-        (["fpga", mlp, "--synth", "--backend", "vitis", "-o", str(tmp_path / "h")], None,
-         "vitis-run: not on PATH; --synth runs C synthesis with Vitis HLS"),
+        (
+            ["fpga", mlp, "-o", str(tmp_path / "f")],
+            no_hls,
+            "hls4ml: not installed (No module named 'hls4ml'); install it with: pip install 'tinydeploy",
+        ),
+        (
+            ["fpga", mlp, "--synth", "-o", str(tmp_path / "g")],
+            None,
+            "vivado_hls: not on PATH; --synth runs C synthesis with Vivado HLS",
+        ),
+        (
+            ["fpga", mlp, "--synth", "--backend", "vitis", "-o", str(tmp_path / "h")],
+            None,
+            "vitis-run: not on PATH; --synth runs C synthesis with Vitis HLS",
+        ),
     ]
     for argv, env, expected in cases:
         if "--synth" in argv and any(
-                subprocess.run(["sh", "-c", f"command -v {t}"], capture_output=True).returncode == 0
-                for t in ("vivado_hls", "vitis-run")):
-            continue   # a machine with the tools would run synthesis instead
+            subprocess.run(["sh", "-c", f"command -v {t}"], capture_output=True).returncode == 0
+            for t in ("vivado_hls", "vitis-run")
+        ):
+            continue  # a machine with the tools would run synthesis instead
         proc = _cli(argv, env=env, cwd=tmp_path)
         assert proc.returncode == 1, (argv, proc.stderr)
         text = " ".join(proc.stderr.split())
         assert expected in text, (argv, proc.stderr)
         assert "Traceback" not in proc.stderr and proc.stderr.count("error:") == 1
         assert proc.stdout == ""
-        assert not Path(argv[argv.index("-o") + 1]).exists()   # nothing left behind
+        assert not Path(argv[argv.index("-o") + 1]).exists()  # nothing left behind
 
 
 def test_missing_hls4ml_message(monkeypatch) -> None:
     from tinydeploy.errors import ToolchainError
     from tinydeploy.fpga import hls
 
-    monkeypatch.setitem(sys.modules, "hls4ml", None)   # makes `import hls4ml` fail
+    monkeypatch.setitem(sys.modules, "hls4ml", None)  # makes `import hls4ml` fail
     with pytest.raises(ToolchainError) as err:
         hls.import_hls4ml()
     assert str(err.value).startswith("hls4ml: not installed (")
@@ -306,6 +351,9 @@ def test_missing_hls4ml_message(monkeypatch) -> None:
 
 
 def test_cli_import_stays_light() -> None:
-    proc = subprocess.run([sys.executable, "-c", "import sys, tinydeploy.cli; "
-                           "print('hls4ml' in sys.modules)"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys, tinydeploy.cli; print('hls4ml' in sys.modules)"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.stdout.split() == ["False"], proc.stderr

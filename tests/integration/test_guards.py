@@ -21,14 +21,17 @@ REPO = Path(__file__).resolve().parents[2]
 KWS = REPO.parent / "shared" / "models" / "mlperf-tiny" / "kws_ref_model.tflite"
 # Injected at the start of td_model_invoke: the first input byte picks a fault, so one
 # host build serves every test (0x11: overrun past the arena, 0x22: underrun before it).
-FAULTS = ("{ const int8_t *in_ = (const int8_t *)td_model_input();"
-          " if (in_[0] == 0x11) ((volatile uint8_t *)td_mem.tail)[2] = 0u;"
-          " if (in_[0] == 0x22) td_mem.head[3] = 0u; }")
+FAULTS = (
+    "{ const int8_t *in_ = (const int8_t *)td_model_input();"
+    " if (in_[0] == 0x11) ((volatile uint8_t *)td_mem.tail)[2] = 0u;"
+    " if (in_[0] == 0x22) td_mem.head[3] = 0u; }"
+)
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("cc") is None or shutil.which("make") is None,
-                       reason="needs a host C compiler (cc) and make"),
+    pytest.mark.skipif(
+        shutil.which("cc") is None or shutil.which("make") is None, reason="needs a host C compiler (cc) and make"
+    ),
 ]
 
 
@@ -64,8 +67,7 @@ def test_intact_guards_and_input_length_checks(host_fw) -> None:
         # wrong lengths are refused, and a short load leaves no input to run
         assert "exceeds the input tensor size" in link.command(f"db load {size + 1}", check=False)[0]
         crc = f"{zlib.crc32(bytes(size - 1)):08x}"
-        assert "must equal the input tensor size" in link.command(f"td-load {size - 1} {crc}",
-                                                                   check=False)[0]
+        assert "must equal the input tensor size" in link.command(f"td-load {size - 1} {crc}", check=False)[0]
         assert link.command(f"db load {size}") == [f"m-[Expecting {size} bytes]"]
         for start in range(0, size - 1, 256):  # chunks: a command holds <= 1024 characters
             assert link.command("db " + "00" * min(256, size - 1 - start)) == []
@@ -101,13 +103,13 @@ def test_arena_underrun_is_reported(host_fw) -> None:
 
 
 @pytest.mark.qemu
-@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None
-                    or shutil.which("qemu-system-arm") is None,
-                    reason="needs arm-none-eabi-gcc and qemu-system-arm")
+@pytest.mark.skipif(
+    shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+    reason="needs arm-none-eabi-gcc and qemu-system-arm",
+)
 def test_stack_overflow_is_reported_on_the_emulated_board(tmp_path: Path) -> None:
     """The painted words at the stack limit overwritten (what a stack overflow does)."""
-    elf, size = _firmware(tmp_path, "qemu-m4",
-                          inject="extern uint32_t __stack_limit; (&__stack_limit)[1] = 0u;")
+    elf, size = _firmware(tmp_path, "qemu-m4", inject="extern uint32_t __stack_limit; (&__stack_limit)[1] = 0u;")
     with target_for(load_board("qemu-m4"), elf) as target:
         link = target.link
         link.load_input(bytes(size))

@@ -19,7 +19,8 @@ from tinydeploy.errors import BoardError
 
 needs_arm = pytest.mark.skipif(
     shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
-    reason="arm-none-eabi-gcc and qemu-system-arm are needed")
+    reason="arm-none-eabi-gcc and qemu-system-arm are needed",
+)
 
 
 def _small_qemu_m4(folder: Path, flash_kb: int) -> Path:
@@ -27,8 +28,8 @@ def _small_qemu_m4(folder: Path, flash_kb: int) -> Path:
     size checks use the profile's figure)."""
     text = load_board("qemu-m4").path.read_text(encoding="utf-8")
     board_id = f"qemu-m4-{flash_kb}k"
-    text = re.sub(r'(?m)^id = .*$', f'id = "{board_id}"', text)
-    text = re.sub(r'(?m)^flash_bytes = .*$', f"flash_bytes = {flash_kb * 1024}", text)
+    text = re.sub(r"(?m)^id = .*$", f'id = "{board_id}"', text)
+    text = re.sub(r"(?m)^flash_bytes = .*$", f"flash_bytes = {flash_kb * 1024}", text)
     path = folder / f"{board_id}.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -43,8 +44,7 @@ def test_auto_keeps_dsp_where_it_fits_and_says_why(tmp_path) -> None:
     model = parse_model(path.read_bytes(), path)
     # qemu-m4 (4 MB) and nano33ble (1 MB): dsp's 555 KB fit
     for board in (load_board("qemu-m4"), load_board("nano33ble")):
-        cm = compile_model(model, tmp_path / board.id, dsp=board.dsp,
-                           flash_budget=dsp_flash_budget(board))
+        cm = compile_model(model, tmp_path / board.id, dsp=board.dsp, flash_budget=dsp_flash_budget(board))
         choice = cm.kernel_choice
         assert choice["kernels"] == "dsp" and choice["requested"] == "auto"
         assert choice["model_data_bytes"]["dsp"] == cm.weights_bytes + cm.params_bytes
@@ -55,10 +55,8 @@ def test_auto_keeps_dsp_where_it_fits_and_says_why(tmp_path) -> None:
         assert load_compiled(tmp_path / board.id).kernel_choice == choice
     # an explicit choice is kept whatever the flash; a core without DSP keeps reference
     small = load_board_file(_small_qemu_m4(tmp_path, 512))
-    forced = compile_model(model, tmp_path / "forced", kernels="dsp", dsp=True,
-                           flash_budget=dsp_flash_budget(small))
-    assert forced.kernel_choice == {"requested": "dsp", "kernels": "dsp",
-                                    "reason": "requested (dsp)"}
+    forced = compile_model(model, tmp_path / "forced", kernels="dsp", dsp=True, flash_budget=dsp_flash_budget(small))
+    assert forced.kernel_choice == {"requested": "dsp", "kernels": "dsp", "reason": "requested (dsp)"}
     plain = compile_model(model, tmp_path / "m3", dsp=False, flash_budget=dsp_flash_budget(small))
     assert plain.kernel_choice["kernels"] == "reference"
     assert plain.kernel_choice["reason"] == "auto without a board: the portable reference kernels"
@@ -73,8 +71,24 @@ def test_auto_falls_back_to_dsp_small_and_stays_exact_on_qemu(tmp_path, capsys) 
 
     board = _small_qemu_m4(tmp_path, 512)
     out = tmp_path / "ad"
-    assert main(["flash", str(mlperf_path("ad")), "--board", str(board), "--check", "5",
-                 "--runs", "1", "-o", str(out), "--json"]) == 0
+    assert (
+        main(
+            [
+                "flash",
+                str(mlperf_path("ad")),
+                "--board",
+                str(board),
+                "--check",
+                "5",
+                "--runs",
+                "1",
+                "-o",
+                str(out),
+                "--json",
+            ]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     r = json.loads(captured.out)
     assert r["kernels"] == "dsp-small" and r["board"] == "qemu-m4-512k"
@@ -91,8 +105,11 @@ def test_auto_falls_back_to_dsp_small_and_stays_exact_on_qemu(tmp_path, capsys) 
     # one line on stderr names the board and the sizes; stdout stays pure JSON
     notes = [ln for ln in captured.err.splitlines() if ln.startswith("note:")]
     assert len(notes) == 1, captured.err
-    assert ("dsp-small for board 'qemu-m4-512k'" in notes[0] and f"{sizes['dsp']:,} B" in notes[0]
-            and f"{sizes['dsp-small']:,} B" in notes[0])
+    assert (
+        "dsp-small for board 'qemu-m4-512k'" in notes[0]
+        and f"{sizes['dsp']:,} B" in notes[0]
+        and f"{sizes['dsp-small']:,} B" in notes[0]
+    )
 
 
 @pytest.mark.slow

@@ -21,12 +21,14 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "keyword_spotting"
 needs_arm = pytest.mark.skipif(
     shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
-    reason="arm-none-eabi-gcc and qemu-system-arm are needed")
+    reason="arm-none-eabi-gcc and qemu-system-arm are needed",
+)
 
 
 def _run(script: str, *args: str, timeout: int = 600) -> str:
-    proc = subprocess.run([sys.executable, str(EXAMPLE / script), *args], capture_output=True,
-                          text=True, timeout=timeout, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLE / script), *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     return proc.stdout
 
@@ -45,7 +47,7 @@ def test_quick_training_writes_the_model_and_the_test_split(trained: Path) -> No
     assert m["quick"] and all(m["splits"][s] > 0 for s in ("train", "val", "test"))
     assert (trained / "labels.txt").read_text().split() == m["labels"]
     assert len(m["labels"]) == 12 and m["labels"][-2:] == ["silence", "unknown"]
-    assert 15_000 <= m["weight_bytes"] <= 24_000          # "about 20 KB"
+    assert 15_000 <= m["weight_bytes"] <= 24_000  # "about 20 KB"
     assert 0.0 <= m["accuracy"]["int8_host"] <= 1.0
     ff = m["feature_fixed_vs_float"]
     assert ff["differing"] <= 0.05 * ff["int8_values"]  # fixed point vs float64 front end
@@ -59,8 +61,7 @@ def test_export_npz_with_more_heldout_clips(trained: Path) -> None:
 
     plain, more = trained / "plain.npz", trained / "more.npz"
     _run("train.py", "--quick", "-o", str(trained), "--export-npz", str(plain))
-    _run("train.py", "--quick", "-o", str(trained), "--export-npz", str(more),
-         "--heldout-reps", "1")
+    _run("train.py", "--quick", "-o", str(trained), "--export-npz", str(more), "--heldout-reps", "1")
     with np.load(plain) as a, np.load(more) as b:
         for k in ("x_train", "y_train"):
             assert np.array_equal(a[k], b[k])
@@ -95,11 +96,26 @@ def test_demo_streams_a_spoken_word_to_the_device(trained: Path) -> None:
 
 
 @needs_arm
-def test_tinydeploy_flash_runs_the_kws_model_with_the_generic_firmware(trained: Path, tmp_path,
-                                                                        capsys) -> None:
+def test_tinydeploy_flash_runs_the_kws_model_with_the_generic_firmware(trained: Path, tmp_path, capsys) -> None:
     out = tmp_path / "flash"
-    assert main(["flash", str(trained / "kws.tflite"), "--board", "qemu-m4", "--check", "4",
-                 "--runs", "1", "-o", str(out), "--json"]) == 0
+    assert (
+        main(
+            [
+                "flash",
+                str(trained / "kws.tflite"),
+                "--board",
+                "qemu-m4",
+                "--check",
+                "4",
+                "--runs",
+                "1",
+                "-o",
+                str(out),
+                "--json",
+            ]
+        )
+        == 0
+    )
     r = json.loads(capsys.readouterr().out)
     assert r["exact_match_rate"] == 1.0
     app = {p.name for p in (out / "project" / "app").iterdir()}
@@ -144,30 +160,67 @@ extern StubPDM PDM;
 
 def test_generate_nano33ble_keyword_spotting_project(trained: Path, tmp_path) -> None:
     out = tmp_path / "nano"
-    assert main(["generate", str(trained / "kws.tflite"), "--board", "nano33ble",
-                 "--example", "keyword_spotting", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                str(trained / "kws.tflite"),
+                "--board",
+                "nano33ble",
+                "--example",
+                "keyword_spotting",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     src = out / "project" / "src"
     ini = (out / "project" / "platformio.ini").read_text()
     assert "board = nano33ble" in ini and "framework = arduino" in ini and "-DTD_NO_MAIN" in ini
     for name in ("td_mfcc.c", "td_mfcc.h", "td_mfcc_tables.c", "td_kws_ext.c", "td_server.c"):
         assert (src / "app" / name).is_file(), name
     sketch = (src / "main.cpp").read_text()
-    for needle in ("#include <PDM.h>", "PDM.begin(1, TD_MFCC_SAMPLE_RATE)", "PDM.onReceive(on_pdm)",
-                   "td_mfcc_frame(", "td_mfcc_quant_init(", "td_model_invoke()", "KWS_SMOOTH",
-                   "KWS_THRESHOLD", "KWS_SUPPRESS_MS", "digitalWrite(LED_BUILTIN, HIGH)",
-                   "m-kws-heard-", "td_server_feed(", '"left",', "kClasses = 12"):
+    for needle in (
+        "#include <PDM.h>",
+        "PDM.begin(1, TD_MFCC_SAMPLE_RATE)",
+        "PDM.onReceive(on_pdm)",
+        "td_mfcc_frame(",
+        "td_mfcc_quant_init(",
+        "td_model_invoke()",
+        "KWS_SMOOTH",
+        "KWS_THRESHOLD",
+        "KWS_SUPPRESS_MS",
+        "digitalWrite(LED_BUILTIN, HIGH)",
+        "m-kws-heard-",
+        "td_server_feed(",
+        '"left",',
+        "kClasses = 12",
+    ):
         assert needle in sketch, needle
     assert sketch.count("true,") == 2  # silence and unknown are never reported
     if shutil.which("arm-none-eabi-gcc") is None:
         pytest.skip("arm-none-eabi-gcc is not installed")
-    cpu = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-Os",
-           "-DTD_NO_MAIN", "-I", str(src / "app"), "-I", str(src / "runtime"),
-           "-I", str(src / "model"), "-I", str(src)]
+    cpu = [
+        "-mcpu=cortex-m4",
+        "-mthumb",
+        "-mfloat-abi=hard",
+        "-mfpu=fpv4-sp-d16",
+        "-Os",
+        "-DTD_NO_MAIN",
+        "-I",
+        str(src / "app"),
+        "-I",
+        str(src / "runtime"),
+        "-I",
+        str(src / "model"),
+        "-I",
+        str(src),
+    ]
     objs = tmp_path / "objs"
     objs.mkdir()
     c_files = sorted(str(p) for p in src.rglob("*.c"))
-    subprocess.run(["arm-none-eabi-gcc", *cpu, "-std=c99", "-Wall", "-Wextra", "-c", *c_files],
-                   check=True, cwd=objs)
+    subprocess.run(["arm-none-eabi-gcc", *cpu, "-std=c99", "-Wall", "-Wextra", "-c", *c_files], check=True, cwd=objs)
     assert {"td_mfcc.o", "td_kws_ext.o", "model.o"} <= {p.name for p in objs.glob("*.o")}
     # The C++ files need the Arduino core, which is not here: check them against stubs
     # of the few declarations they use.
@@ -178,27 +231,60 @@ def test_generate_nano33ble_keyword_spotting_project(trained: Path, tmp_path) ->
     if shutil.which("arm-none-eabi-g++") is None:
         pytest.skip("arm-none-eabi-g++ is not installed")
     for cpp in (src / "main.cpp", src / "hal" / "hal_arduino.cpp"):
-        subprocess.run(["arm-none-eabi-g++", *cpu, "-std=gnu++17", "-Wall", "-Wextra", "-Werror",
-                        "-fsyntax-only", "-I", str(stubs), str(cpp)], check=True)
+        subprocess.run(
+            [
+                "arm-none-eabi-g++",
+                *cpu,
+                "-std=gnu++17",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                "-fsyntax-only",
+                "-I",
+                str(stubs),
+                str(cpp),
+            ],
+            check=True,
+        )
 
 
-def test_generate_example_labels_default_and_errors_are_one_line(trained: Path, tmp_path,
-                                                                  capsys) -> None:
+def test_generate_example_labels_default_and_errors_are_one_line(trained: Path, tmp_path, capsys) -> None:
     lone = tmp_path / "lone" / "kws.tflite"
     lone.parent.mkdir()
     shutil.copyfile(trained / "kws.tflite", lone)
     # no labels.txt beside a 12-class model: the MLPerf Tiny KWS classes, said on one line
-    assert main(["generate", str(lone), "--board", "nano33ble", "--example", "keyword_spotting",
-                 "-o", str(tmp_path / "a")]) == 0
+    assert (
+        main(
+            ["generate", str(lone), "--board", "nano33ble", "--example", "keyword_spotting", "-o", str(tmp_path / "a")]
+        )
+        == 0
+    )
     notes = [ln for ln in capsys.readouterr().err.splitlines() if "labels.txt" in ln]
     assert len(notes) == 1 and notes[0].startswith("note: no labels.txt beside the model")
     assert "(down, go, left, no, off, on, right, stop, up, yes, silence, unknown)" in notes[0]
     sketch = (tmp_path / "a" / "project" / "src" / "main.cpp").read_text()
     assert sketch.index('"down",') < sketch.index('"yes",') < sketch.index('"unknown",')
     (lone.parent / "labels.txt").write_text("yes\nno\n")
-    assert main(["generate", str(lone), "--board", "nano33ble", "--example", "keyword_spotting",
-                 "-o", str(tmp_path / "c")]) == 1
+    assert (
+        main(
+            ["generate", str(lone), "--board", "nano33ble", "--example", "keyword_spotting", "-o", str(tmp_path / "c")]
+        )
+        == 1
+    )
     assert "2 class names for a model with 12 outputs" in capsys.readouterr().err
-    assert main(["generate", str(trained / "kws.tflite"), "--board", "nano33ble",
-                 "--example", "nope", "-o", str(tmp_path / "b")]) == 1
+    assert (
+        main(
+            [
+                "generate",
+                str(trained / "kws.tflite"),
+                "--board",
+                "nano33ble",
+                "--example",
+                "nope",
+                "-o",
+                str(tmp_path / "b"),
+            ]
+        )
+        == 1
+    )
     assert "unknown example 'nope'; known: keyword_spotting" in capsys.readouterr().err

@@ -22,8 +22,7 @@ needs_cc = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc is needed
 
 
 class _Quant(ctypes.Structure):
-    _fields_ = [("multiplier", ctypes.c_int32), ("shift", ctypes.c_int32),
-                ("zero_point", ctypes.c_int32)]
+    _fields_ = [("multiplier", ctypes.c_int32), ("shift", ctypes.c_int32), ("zero_point", ctypes.c_int32)]
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +30,24 @@ def lib(tmp_path_factory):
     if shutil.which("gcc") is None:
         pytest.skip("gcc is needed to build td_mfcc.c")
     so = tmp_path_factory.mktemp("mfcc") / "libtdmfcc.so"
-    subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared",
-                    str(FEATURES_C / "td_mfcc.c"), str(FEATURES_C / "td_mfcc_tables.c"),
-                    "-o", str(so), "-lm"], check=True)
+    subprocess.run(
+        [
+            "gcc",
+            "-std=c99",
+            "-O2",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-fPIC",
+            "-shared",
+            str(FEATURES_C / "td_mfcc.c"),
+            str(FEATURES_C / "td_mfcc_tables.c"),
+            "-o",
+            str(so),
+            "-lm",
+        ],
+        check=True,
+    )
     c = ctypes.CDLL(str(so))
     p = ctypes.c_void_p
     c.td_mfcc_quant_init.argtypes = [ctypes.c_float, ctypes.c_int32, ctypes.POINTER(_Quant)]
@@ -48,15 +62,17 @@ def _clips() -> np.ndarray:
     rng = np.random.default_rng(7)
     t = np.arange(16000) / 16000
     chirp = np.sin(2 * np.pi * (100 + 3900 * t) * t)
-    return np.stack([
-        rng.integers(-32768, 32768, 16000).astype(np.int16),            # full-scale noise
-        np.zeros(16000, np.int16),                                       # digital silence
-        np.round(rng.normal(0, 2, 16000)).astype(np.int16),              # near silence
-        np.full(16000, 32767, np.int16),                                 # DC at the rail
-        np.tile(np.array([32767, -32768], np.int16), 8000),              # Nyquist at the rail
-        np.round(chirp * 20000).astype(np.int16),                        # a sweep
-        np.round(chirp * rng.uniform(0, 1, 16000) * 3000).astype(np.int16),
-    ])
+    return np.stack(
+        [
+            rng.integers(-32768, 32768, 16000).astype(np.int16),  # full-scale noise
+            np.zeros(16000, np.int16),  # digital silence
+            np.round(rng.normal(0, 2, 16000)).astype(np.int16),  # near silence
+            np.full(16000, 32767, np.int16),  # DC at the rail
+            np.tile(np.array([32767, -32768], np.int16), 8000),  # Nyquist at the rail
+            np.round(chirp * 20000).astype(np.int16),  # a sweep
+            np.round(chirp * rng.uniform(0, 1, 16000) * 3000).astype(np.int16),
+        ]
+    )
 
 
 def _c_quant(lib, scale: float, zp: int) -> _Quant:
@@ -85,8 +101,8 @@ def test_c_features_equal_numpy_bit_for_bit(lib, scale: float, zp: int) -> None:
 def test_quantizer_rounds_and_saturates_like_numpy(lib) -> None:
     qp = F.quant_params(0.3, 5)
     q = _c_quant(lib, 0.3, 5)
-    values = np.array([0, 1, -1, 4915, -4915, 2 ** 26, -(2 ** 26), 123456, -98765], np.int32)
-    values = np.concatenate([values, np.random.default_rng(1).integers(-2 ** 24, 2 ** 24, 2000)])
+    values = np.array([0, 1, -1, 4915, -4915, 2**26, -(2**26), 123456, -98765], np.int32)
+    values = np.concatenate([values, np.random.default_rng(1).integers(-(2**24), 2**24, 2000)])
     got = np.array([lib.td_mfcc_quantize(int(v), ctypes.byref(q)) for v in values], np.int8)
     np.testing.assert_array_equal(got, F.quantize(values, qp))
     assert got.min() == -128 and got.max() == 127
@@ -106,31 +122,53 @@ def test_fixed_point_is_close_to_float64() -> None:
     their energy.)"""
     clips = _clips()
     rng = np.random.default_rng(3)
-    noisy = np.clip(clips[5].astype(np.int64) + np.round(rng.normal(0, 30, 16000)), -32768,
-                    32767).astype(np.int16)
+    noisy = np.clip(clips[5].astype(np.int64) + np.round(rng.normal(0, 30, 16000)), -32768, 32767).astype(np.int16)
     test = np.stack([clips[0], clips[2], clips[6], noisy])
-    diff = np.abs(F.mfcc_fixed(test) / 2 ** 15 - F.mfcc_float(test))
+    diff = np.abs(F.mfcc_fixed(test) / 2**15 - F.mfcc_float(test))
     assert diff.max() < 0.2, diff.max()
     assert np.median(diff) < 0.02, np.median(diff)
 
 
 def test_c_tables_are_up_to_date() -> None:
-    assert (FEATURES_C / "td_mfcc_tables.c").read_text() == F.c_tables_source(), \
+    assert (FEATURES_C / "td_mfcc_tables.c").read_text() == F.c_tables_source(), (
         "run: python examples/keyword_spotting/features.py --write-c-tables"
+    )
 
 
 @pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="arm-none-eabi-gcc is not installed")
 def test_features_compile_for_cortex_m4_without_warnings(tmp_path) -> None:
     for src in ("td_mfcc.c", "td_mfcc_tables.c", "td_kws_ext.c"):
-        subprocess.run(["arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard",
-                        "-mfpu=fpv4-sp-d16", "-Os", "-std=c99", "-Wall", "-Wextra", "-Werror",
-                        "-pedantic", "-I", str(FEATURES_C), "-I", str(ROOT / "firmware" / "app"),
-                        "-I", str(ROOT / "firmware" / "runtime"), "-c", str(FEATURES_C / src),
-                        "-o", str(tmp_path / (src + ".o"))], check=True)
+        subprocess.run(
+            [
+                "arm-none-eabi-gcc",
+                "-mcpu=cortex-m4",
+                "-mthumb",
+                "-mfloat-abi=hard",
+                "-mfpu=fpv4-sp-d16",
+                "-Os",
+                "-std=c99",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                "-pedantic",
+                "-I",
+                str(FEATURES_C),
+                "-I",
+                str(ROOT / "firmware" / "app"),
+                "-I",
+                str(ROOT / "firmware" / "runtime"),
+                "-c",
+                str(FEATURES_C / src),
+                "-o",
+                str(tmp_path / (src + ".o")),
+            ],
+            check=True,
+        )
 
 
-@pytest.mark.skipif(shutil.which("cc") is None or shutil.which("make") is None,
-                    reason="needs a host C compiler (cc) and make")
+@pytest.mark.skipif(
+    shutil.which("cc") is None or shutil.which("make") is None, reason="needs a host C compiler (cc) and make"
+)
 def test_loaded_clip_holds_the_one_audio_buffer_until_td_audio_live(tmp_path) -> None:
     """td-audio-load takes td_kws_audio over (td_kws_clip = 1: the microphone sketch stops
     listening); td-audio-live hands it back and forgets the clip. Built natively with the
@@ -144,10 +182,12 @@ def test_loaded_clip_holds_the_one_audio_buffer_until_td_audio_live(tmp_path) ->
 
     board = load_board("host")
     sources = sorted(p for p in FEATURES_C.iterdir() if p.suffix in (".c", ".h"))
-    project = generate_project(board, [ROOT / "tests" / "fixtures" / "fw_echo_model.c"],
-                               tmp_path / "host", extra_sources=sources)
+    project = generate_project(
+        board, [ROOT / "tests" / "fixtures" / "fw_echo_model.c"], tmp_path / "host", extra_sources=sources
+    )
     with HostTarget(board, build(project, board).elf) as target:
         link = target.link
+
         def kws() -> str:
             return " ".join(link.command("td-kws", check=False))
 

@@ -18,7 +18,8 @@ from tests.integration.test_aot_keras import CASES, build, convert
 needs_arm = pytest.mark.skipif(
     shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
     reason="arm-none-eabi-gcc and qemu-system-arm are needed (apt-get install "
-           "gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)")
+    "gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)",
+)
 
 MAC_KERNELS = {"td_conv2d_s8_mac", "td_depthwise_conv2d_s8_mac"}
 
@@ -34,8 +35,7 @@ def _compile_and_check(tmp_path, raw: bytes, name: str, mode: str, inputs: int =
 # conv: relu6 (clamped), dilation, 3 input channels, padding (the im2col column);
 # depthwise: strides and filters other than 3x3 (the generic row); dense: FC layers
 @pytest.mark.parametrize("mode", ["v7m", "v6m"])
-@pytest.mark.parametrize("case", ["conv", "conv_per_tensor", "depthwise",
-                                  "depthwise_per_tensor", "dense", "residual"])
+@pytest.mark.parametrize("case", ["conv", "conv_per_tensor", "depthwise", "depthwise_per_tensor", "dense", "residual"])
 def test_mac_kernels_exact_on_keras_layers(tmp_path, case: str, mode: str) -> None:
     kind, kw = CASES[case]
     cm, r = _compile_and_check(tmp_path, convert(build(kind), **kw), f"mac_{case}", mode, 8)
@@ -51,10 +51,8 @@ def test_mac_kernels_exact_on_mlperf_models(tmp_path, key: str, mode: str) -> No
     path = mlperf_path(key)
     cm, r = _compile_and_check(tmp_path, path.read_bytes(), key, mode, 3)
     # every CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED runs a MAC kernel
-    macs = [op for op in cm.ops if op["op"] in ("CONV_2D", "DEPTHWISE_CONV_2D",
-                                                 "FULLY_CONNECTED")]
-    assert macs and all(op["kernel"] in MAC_KERNELS for op in macs), \
-        [(op["op"], op.get("dsp_skipped")) for op in macs]
+    macs = [op for op in cm.ops if op["op"] in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")]
+    assert macs and all(op["kernel"] in MAC_KERNELS for op in macs), [(op["op"], op.get("dsp_skipped")) for op in macs]
     assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
 
 
@@ -96,8 +94,7 @@ def test_mac_paths_exact_on_qemu(tmp_path, capsys, board: str, mode: str) -> Non
     model = tmp_path / "model.tflite"
     model.write_bytes(convert(_mac_paths_model()))
     capsys.readouterr()  # TensorFlow's conversion chatter
-    r = _flash(capsys, str(model), "--board", board, "--check", "8", "--runs", "1",
-               "-o", str(tmp_path / board))
+    r = _flash(capsys, str(model), "--board", board, "--check", "8", "--runs", "1", "-o", str(tmp_path / board))
     assert r["kernels"] == mode
     assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
 
@@ -110,16 +107,16 @@ def test_paired_accumulators_split_long_filters() -> None:
 
     from tinydeploy.compile.mac import pair_chunk
 
-    assert pair_chunk(np.full((2, 255), 127)) == 255          # 128 * 127 * 255 < 2^22
-    assert pair_chunk(np.full((2, 259), 127)) == 129          # halved: two runs and a rest
+    assert pair_chunk(np.full((2, 255), 127)) == 255  # 128 * 127 * 255 < 2^22
+    assert pair_chunk(np.full((2, 259), 127)) == 129  # halved: two runs and a rest
     assert pair_chunk(np.full((3, 4096), 127)) == 256
     small = np.zeros((2, 5000), np.int64)
-    small[1, ::50] = 127                                       # sparse: one run is enough
+    small[1, ::50] = 127  # sparse: one run is enough
     assert pair_chunk(small) == 5000
     for w in (np.full((2, 259), 127), np.random.default_rng(0).integers(-127, 128, (8, 3000))):
         run = pair_chunk(w)
         for i in range(0, w.shape[1], run):
-            assert int(np.abs(w[:, i:i + run]).sum(axis=1).max()) * 128 < 1 << 22
+            assert int(np.abs(w[:, i : i + run]).sum(axis=1).max()) * 128 < 1 << 22
 
 
 def test_auto_picks_the_mac_kernels_of_the_cpu(tmp_path) -> None:
@@ -130,8 +127,13 @@ def test_auto_picks_the_mac_kernels_of_the_cpu(tmp_path) -> None:
 
     ad = mlperf_path("ad")
     model = parse_model(ad.read_bytes(), ad)
-    for board, mode in (("qemu-m3", "v7m"), ("qemu-m0", "v6m"), ("pico", "v6m"),
-                        ("host", "reference"), ("qemu-m4", "dsp")):
+    for board, mode in (
+        ("qemu-m3", "v7m"),
+        ("qemu-m0", "v6m"),
+        ("pico", "v6m"),
+        ("host", "reference"),
+        ("qemu-m4", "dsp"),
+    ):
         cm = compile_model(model, tmp_path / board, **kernel_options(load_board(board), "auto"))
         assert cm.kernel_choice["kernels"] == mode, (board, cm.kernel_choice)
 
@@ -150,8 +152,9 @@ def _flash(capsys, *argv: str) -> dict:
 @needs_arm
 @pytest.mark.parametrize("board,mode,bound", [("qemu-m3", "v7m", 2.2), ("qemu-microbit", "v6m", 8.0)])
 def test_kws_on_cores_without_dsp_exact_and_faster(tmp_path, capsys, board, mode, bound) -> None:
-    r = _flash(capsys, str(mlperf_path("kws")), "--board", board, "--check", "3", "--runs", "1",
-               "-o", str(tmp_path / board))
+    r = _flash(
+        capsys, str(mlperf_path("kws")), "--board", board, "--check", "3", "--runs", "1", "-o", str(tmp_path / board)
+    )
     assert r["kernels"] == mode and r["kernel_choice"]["requested"] == "auto"
     assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
     assert r["instructions_per_mac"] <= bound
@@ -171,14 +174,28 @@ def _run_twins_on_qemu_m0(out_dir: Path, seed: int) -> str:
     (project / "app" / "td_server.c").unlink()  # the fixture has the main()
     for f in (project / "runtime").glob("*.c"):  # headers only: the routines are static
         f.unlink()
-    build = subprocess.run(["make", "-s", "-C", str(project), f"EXTRA_CFLAGS=-DTD_TEST_SEED={seed}"],
-                           capture_output=True, text=True)
+    build = subprocess.run(
+        ["make", "-s", "-C", str(project), f"EXTRA_CFLAGS=-DTD_TEST_SEED={seed}"], capture_output=True, text=True
+    )
     assert build.returncode == 0, build.stderr[-2000:]
     try:  # a run takes under a second; a routine that never returns or faults hangs
-        run = subprocess.run(["qemu-system-arm", "-machine", board.qemu_machine, "-nographic",
-                              "-monitor", "none", "-semihosting-config", "enable=on,target=native",
-                              "-kernel", str(project / "build" / "fw.elf")],
-                             capture_output=True, text=True, timeout=30)
+        run = subprocess.run(
+            [
+                "qemu-system-arm",
+                "-machine",
+                board.qemu_machine,
+                "-nographic",
+                "-monitor",
+                "none",
+                "-semihosting-config",
+                "enable=on,target=native",
+                "-kernel",
+                str(project / "build" / "fw.elf"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     except subprocess.TimeoutExpired as exc:
         out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout
         return (out or "") + "\nTIMEOUT (a routine hung or faulted)\n"

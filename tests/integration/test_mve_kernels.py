@@ -20,7 +20,8 @@ from tests.integration.test_aot_keras import CASES, build, convert
 
 needs_arm = pytest.mark.skipif(
     shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
-    reason="arm-none-eabi-gcc and qemu-system-arm are needed")
+    reason="arm-none-eabi-gcc and qemu-system-arm are needed",
+)
 
 MVE_KERNELS = {"td_conv2d_s8_mve", "td_depthwise_conv2d_s8_mve"}
 
@@ -34,8 +35,7 @@ def _check_host(tmp_path: Path, raw: bytes, name: str, inputs: int = 5):
     return cm, check(cm, raw, inputs=inputs, seed=3)
 
 
-@pytest.mark.parametrize("case", ["conv", "conv_per_tensor", "depthwise",
-                                  "depthwise_per_tensor", "dense", "residual"])
+@pytest.mark.parametrize("case", ["conv", "conv_per_tensor", "depthwise", "depthwise_per_tensor", "dense", "residual"])
 def test_mve_kernels_exact_on_keras_layers_on_host(tmp_path, case: str) -> None:
     kind, kw = CASES[case]
     cm, r = _check_host(tmp_path, convert(build(kind), **kw), f"mve_{case}", 8)
@@ -73,8 +73,7 @@ def test_mve_odd_shapes_exact_on_host(tmp_path) -> None:
 def test_mve_mlperf_models_exact_on_host(tmp_path, key: str) -> None:
     cm, r = _check_host(tmp_path, mlperf_path(key).read_bytes(), key, 3)
     # every CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED runs a Helium kernel
-    macs = [op for op in cm.ops if op["op"] in ("CONV_2D", "DEPTHWISE_CONV_2D",
-                                                 "FULLY_CONNECTED")]
+    macs = [op for op in cm.ops if op["op"] in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")]
     assert macs and all(op["kernel"] in MVE_KERNELS for op in macs), macs
     assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
 
@@ -104,8 +103,7 @@ def test_mve_needs_a_core_with_helium() -> None:
         _requested_mode("mve", True, "cortex-m7", False)
     options = kernel_options(load_board("qemu-m55"), "auto")
     assert options["mve"] is True
-    assert _requested_mode("auto", True, "cortex-m55", True) == (
-        "mve", "auto: the cpu has Helium (MVE)")
+    assert _requested_mode("auto", True, "cortex-m55", True) == ("mve", "auto: the cpu has Helium (MVE)")
     assert _requested_mode("mve", False) == ("mve", "requested (mve)")  # no board: the twin
 
 
@@ -120,8 +118,9 @@ def _flash(capsys, *argv: str) -> dict:
 @needs_arm
 @pytest.mark.parametrize("key", ["kws", "vww", "resnet", "ad"])
 def test_mve_mlperf_models_exact_on_qemu_m55(tmp_path, capsys, key: str) -> None:
-    r = _flash(capsys, str(mlperf_path(key)), "--board", "qemu-m55", "--check", "3",
-               "--runs", "1", "-o", str(tmp_path / key))
+    r = _flash(
+        capsys, str(mlperf_path(key)), "--board", "qemu-m55", "--check", "3", "--runs", "1", "-o", str(tmp_path / key)
+    )
     assert r["kernels"] == "mve"  # auto on a board with mve = true
     assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
     # below TFLite Micro + CMSIS-NN on the same board (bench/results/runtimes.json)
@@ -135,8 +134,7 @@ def test_mve_odd_shapes_exact_on_qemu_m55(tmp_path, capsys) -> None:
     model = tmp_path / "odd.tflite"
     model.write_bytes(convert(_odd_model()))
     capsys.readouterr()  # TensorFlow's conversion chatter
-    r = _flash(capsys, str(model), "--board", "qemu-m55", "--check", "10", "--runs", "1",
-               "-o", str(tmp_path / "d"))
+    r = _flash(capsys, str(model), "--board", "qemu-m55", "--check", "10", "--runs", "1", "-o", str(tmp_path / "d"))
     assert r["kernels"] == "mve"
     model_c = (tmp_path / "d" / "project" / "model" / "model.c").read_text()
     assert "td_conv2d_s8_mve(" in model_c and "td_depthwise_conv2d_s8_mve(" in model_c
@@ -148,8 +146,20 @@ def test_mve_odd_shapes_exact_on_qemu_m55(tmp_path, capsys) -> None:
 def test_mve_packed_kws_exact_on_qemu_m55(tmp_path, capsys) -> None:
     model = tmp_path / "kws4.tflite"
     model.write_bytes(_kws_4bit())
-    r = _flash(capsys, str(model), "--board", "qemu-m55", "--kernels", "mve", "--check", "3",
-               "--runs", "1", "-o", str(tmp_path / "d"))
+    r = _flash(
+        capsys,
+        str(model),
+        "--board",
+        "qemu-m55",
+        "--kernels",
+        "mve",
+        "--check",
+        "3",
+        "--runs",
+        "1",
+        "-o",
+        str(tmp_path / "d"),
+    )
     assert r["kernels"] == "mve"
     assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
 
@@ -159,8 +169,11 @@ def test_mve_packed_kws_exact_on_qemu_m55(tmp_path, capsys) -> None:
 def test_mve_on_a_board_without_helium_is_one_line(tmp_path, capsys) -> None:
     from tinydeploy.cli import main
 
-    assert main(["flash", str(mlperf_path("ad")), "--board", "qemu-m4", "--kernels", "mve",
-                 "-o", str(tmp_path / "d")]) != 0
+    assert (
+        main(["flash", str(mlperf_path("ad")), "--board", "qemu-m4", "--kernels", "mve", "-o", str(tmp_path / "d")])
+        != 0
+    )
     errors = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("error:")]
-    assert errors == ["error: --kernels mve: board 'qemu-m4' (cortex-m4) has no Helium (MVE); "
-                      "use auto, dsp or reference"], errors
+    assert errors == [
+        "error: --kernels mve: board 'qemu-m4' (cortex-m4) has no Helium (MVE); use auto, dsp or reference"
+    ], errors

@@ -19,8 +19,9 @@ from tinydeploy.outdir import MANIFEST_NAME, written_files
 
 REPO = Path(__file__).resolve().parents[2]
 KWS = REPO.parent / "shared" / "models" / "mlperf-tiny" / "kws_ref_model.tflite"
-needs_build = pytest.mark.skipif(shutil.which("cc") is None or shutil.which("make") is None,
-                                 reason="needs a host C compiler (cc) and make")
+needs_build = pytest.mark.skipif(
+    shutil.which("cc") is None or shutil.which("make") is None, reason="needs a host C compiler (cc) and make"
+)
 
 
 @pytest.fixture
@@ -46,14 +47,12 @@ COMMANDS = {
     "convert": lambda m, o: ["convert", str(m), "-o", str(o)],
     "compile": lambda m, o: ["compile", str(m), "-o", str(o)],
     "generate": lambda m, o: ["generate", str(m), "--board", "host", "-o", str(o)],
-    "flash": lambda m, o: ["flash", str(m), "--board", "host", "--check", "1", "--runs", "1",
-                           "-o", str(o)],
+    "flash": lambda m, o: ["flash", str(m), "--board", "host", "--check", "1", "--runs", "1", "-o", str(o)],
 }
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_existing_files_are_kept_without_force(kws: Path, tmp_path: Path, capsys,
-                                               command: str) -> None:
+def test_existing_files_are_kept_without_force(kws: Path, tmp_path: Path, capsys, command: str) -> None:
     out = tmp_path / "out"
     before = _user_folder(out)
     assert main(COMMANDS[command](kws, out)) == 1
@@ -67,8 +66,7 @@ def _their_files(tree: dict[str, bytes]) -> dict[str, bytes]:
     return {k: v for k, v in tree.items() if k != MANIFEST_NAME}
 
 
-FORCE_COMMANDS = dict(COMMANDS, profile=lambda m, o: ["profile", str(m), "--board", "qemu-m4",
-                                                      "-o", str(o)])
+FORCE_COMMANDS = dict(COMMANDS, profile=lambda m, o: ["profile", str(m), "--board", "qemu-m4", "-o", str(o)])
 
 
 @needs_build
@@ -76,17 +74,16 @@ FORCE_COMMANDS = dict(COMMANDS, profile=lambda m, o: ["profile", str(m), "--boar
 def test_force_replaces_only_what_tinydeploy_wrote(kws: Path, tmp_path: Path, command: str) -> None:
     """Every command run twice with --force into a folder holding the user's files: not one
     of them is lost or changed, and the second run's output replaces the first's."""
-    if command == "profile" and (shutil.which("qemu-system-arm") is None or
-                                 shutil.which("arm-none-eabi-gcc") is None):
+    if command == "profile" and (shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None):
         pytest.skip("profile needs qemu-system-arm and arm-none-eabi-gcc")
     out = tmp_path / "out"
     mine = _user_folder(out)
-    assert main(COMMANDS["compile"](kws, out) + ["--force"]) == 0   # an earlier run
+    assert main(COMMANDS["compile"](kws, out) + ["--force"]) == 0  # an earlier run
     first = written_files(out)
     assert first and not first & set(mine)
     assert main(FORCE_COMMANDS[command](kws, out) + ["--force"]) == 0
     tree = _tree(out)
-    assert {k: tree[k] for k in mine} == mine                      # nothing of theirs lost
+    assert {k: tree[k] for k in mine} == mine  # nothing of theirs lost
     now = written_files(out)
     assert now and not now & set(mine) and set(_their_files(tree)) == now | set(mine)
     if command != "compile":
@@ -95,8 +92,7 @@ def test_force_replaces_only_what_tinydeploy_wrote(kws: Path, tmp_path: Path, co
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_an_output_folder_holding_the_input_is_refused(kws: Path, tmp_path: Path, capsys,
-                                                       command: str) -> None:
+def test_an_output_folder_holding_the_input_is_refused(kws: Path, tmp_path: Path, capsys, command: str) -> None:
     """`convert mine/mymodel.tflite -o mine --force` once deleted the model itself."""
     mine = tmp_path / "mine"
     mine.mkdir()
@@ -124,10 +120,14 @@ def test_a_failing_run_leaves_the_old_folder_untouched(tmp_path: Path, capsys) -
 
 def _run_until(argv: list[str], cwd: Path, ready: callable, timeout: float = 120) -> subprocess.Popen:
     """Start the CLI in a child process and return once ``ready()`` holds (mid-run)."""
-    proc = subprocess.Popen([sys.executable, "-m", "tinydeploy.cli", *argv], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tinydeploy.cli", *argv],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        start_new_session=True,
+    )
     deadline = time.monotonic() + timeout
     while not ready():
         if proc.poll() is not None:
@@ -142,9 +142,13 @@ def _run_until(argv: list[str], cwd: Path, ready: callable, timeout: float = 120
 
 def _building(parent: Path, name: str) -> callable:
     """True once a staging folder of ``name`` holds a project whose build has started."""
+
     def ready() -> bool:
-        return any((p / "project" / "build").exists() or list(p.glob("project/**/*.o"))
-                   for p in parent.glob(f".{name}.partial-*"))
+        return any(
+            (p / "project" / "build").exists() or list(p.glob("project/**/*.o"))
+            for p in parent.glob(f".{name}.partial-*")
+        )
+
     return ready
 
 
@@ -173,8 +177,7 @@ def test_ctrl_c_mid_build_keeps_the_previous_result(kws: Path, tmp_path: Path) -
     out = tmp_path / "out"
     assert main(COMMANDS["compile"](kws, out)) == 0
     before = _tree(out)
-    proc = _run_until(COMMANDS["flash"](kws, "out") + ["--force"], tmp_path,
-                      _building(tmp_path, "out"))
+    proc = _run_until(COMMANDS["flash"](kws, "out") + ["--force"], tmp_path, _building(tmp_path, "out"))
     os.killpg(proc.pid, signal.SIGINT)  # what the terminal sends to the foreground group
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130

@@ -16,10 +16,15 @@ from tests.integration.test_aot_keras import convert
 
 needs_arm = pytest.mark.skipif(
     shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
-    reason="arm-none-eabi-gcc and qemu-system-arm are needed")
+    reason="arm-none-eabi-gcc and qemu-system-arm are needed",
+)
 
-SIMD_PACKED = {"td_conv2d_s8_dsp_packed", "td_fully_connected_s8_dsp_packed",
-               "td_depthwise_conv2d_s8_dsp_packed", "td_depthwise_conv2d_s8_dsp3x3_packed"}
+SIMD_PACKED = {
+    "td_conv2d_s8_dsp_packed",
+    "td_fully_connected_s8_dsp_packed",
+    "td_depthwise_conv2d_s8_dsp_packed",
+    "td_depthwise_conv2d_s8_dsp3x3_packed",
+}
 
 
 def _kws_4bit() -> bytes:
@@ -38,13 +43,13 @@ def test_4bit_kws_on_the_simd_kernels_bit_exact_on_host(tmp_path: Path, kernels:
     cm = compile_model(model, tmp_path / "p", kernels=kernels)
     # the dense head's weights serve one MAC each: decoding them in place is cheaper
     assert set(cm.kernels) - {"td_avg_pool2d_s8_dsp", "td_softmax_s8"} == {
-        "td_conv2d_s8_dsp_packed", "td_depthwise_conv2d_s8_dsp3x3_packed",
-        "td_fully_connected_packed"}, cm.kernels
+        "td_conv2d_s8_dsp_packed",
+        "td_depthwise_conv2d_s8_dsp3x3_packed",
+        "td_fully_connected_packed",
+    }, cm.kernels
     unpacked = compile_model(model, tmp_path / "u", kernels=kernels, weights="int8")
-    assert cm.weights_bytes + cm.params_bytes < 0.7 * (unpacked.weights_bytes +
-                                                       unpacked.params_bytes)
-    assert check(cm, raw, inputs=5, seed=2) == {"inputs": 5, "exact_match_rate": 1.0,
-                                                "max_abs_diff": 0.0}
+    assert cm.weights_bytes + cm.params_bytes < 0.7 * (unpacked.weights_bytes + unpacked.params_bytes)
+    assert check(cm, raw, inputs=5, seed=2) == {"inputs": 5, "exact_match_rate": 1.0, "max_abs_diff": 0.0}
 
 
 def _paths_model():
@@ -113,8 +118,23 @@ def test_4bit_kws_on_qemu_m4_simd_exact_and_faster(tmp_path: Path, capsys) -> No
     model.write_bytes(_kws_4bit())
 
     def flash(kernels: str, check: str) -> dict:
-        code = main(["flash", str(model), "--board", "qemu-m4", "--kernels", kernels, "--check",
-                     check, "--runs", "1", "-o", str(tmp_path / kernels), "--json"])
+        code = main(
+            [
+                "flash",
+                str(model),
+                "--board",
+                "qemu-m4",
+                "--kernels",
+                kernels,
+                "--check",
+                check,
+                "--runs",
+                "1",
+                "-o",
+                str(tmp_path / kernels),
+                "--json",
+            ]
+        )
         assert code == 0, capsys.readouterr().err
         return json.loads(capsys.readouterr().out)
 

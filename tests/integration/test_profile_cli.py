@@ -13,22 +13,23 @@ from tinydeploy.cli import main
 pytestmark = pytest.mark.slow
 needs_arm = pytest.mark.skipif(
     shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
-    reason="arm-none-eabi-gcc and qemu-system-arm are needed")
+    reason="arm-none-eabi-gcc and qemu-system-arm are needed",
+)
 
 
 @needs_arm
 def test_profile_kws_on_qemu_m4(tmp_path, capsys) -> None:
     out = tmp_path / "p"
-    assert main(["profile", str(mlperf_path("kws")), "--board", "qemu-m4", "-o", str(out),
-                 "--json"]) == 0, capsys.readouterr().err
+    assert main(["profile", str(mlperf_path("kws")), "--board", "qemu-m4", "-o", str(out), "--json"]) == 0, (
+        capsys.readouterr().err
+    )
     r = json.loads(capsys.readouterr().out)
     assert r["kernels"] == "dsp"
     ops = r["ops"]
     assert [o["index"] for o in ops] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12]  # 10 is a reshape
     assert sum(o["macs"] for o in ops) == r["macs"] == 2_656_768
     # per-op counts exclude only the calls between ops: within 1% of the whole inference
-    assert 0.99 * r["instructions_per_inference"] <= r["instructions_in_ops"] \
-        <= r["instructions_per_inference"]
+    assert 0.99 * r["instructions_per_inference"] <= r["instructions_in_ops"] <= r["instructions_per_inference"]
     conv = [o for o in ops if o["op"] == "CONV_2D"]
     assert all(o["instructions"] >= o["macs"] / 2 for o in conv)  # SMLAD: 2 MACs at most
     # the four pointwise convolutions are the same shape: the same count, give or take
@@ -42,8 +43,7 @@ def test_profile_kws_on_qemu_m4(tmp_path, capsys) -> None:
 
 
 def test_profile_rejects_unknown_kernels(tmp_path, capsys) -> None:
-    assert main(["profile", str(mlperf_path("kws")), "--kernels", "turbo",
-                 "-o", str(tmp_path / "x")]) == 1
+    assert main(["profile", str(mlperf_path("kws")), "--kernels", "turbo", "-o", str(tmp_path / "x")]) == 1
     assert "--kernels: must be one of auto, reference, dsp" in capsys.readouterr().err
 
 

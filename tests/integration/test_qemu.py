@@ -19,11 +19,13 @@ from test_firmware_host import FIXTURE, echo_reference  # same folder (pytest ro
 
 pytestmark = [
     pytest.mark.qemu,
-    pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
-                       reason="arm-none-eabi-gcc is missing (apt-get install gcc-arm-none-eabi "
-                              "libnewlib-arm-none-eabi)"),
-    pytest.mark.skipif(shutil.which("qemu-system-arm") is None,
-                       reason="qemu-system-arm is missing (apt-get install qemu-system-arm)"),
+    pytest.mark.skipif(
+        shutil.which("arm-none-eabi-gcc") is None,
+        reason="arm-none-eabi-gcc is missing (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)",
+    ),
+    pytest.mark.skipif(
+        shutil.which("qemu-system-arm") is None, reason="qemu-system-arm is missing (apt-get install qemu-system-arm)"
+    ),
 ]
 
 _ELFS: dict[str, Path] = {}
@@ -89,12 +91,19 @@ def test_instruction_counts_are_deterministic_and_calibrated(fw_dir: Path) -> No
     # Same code, same count, whatever phase the timed block starts in (the server
     # restarts the SysTick period right before it).
     assert len(set(counts)) == 1, counts
-    assert 5_000 < counts[0] < 50_000   # 100 rounds of a 15-element int8 loop
+    assert 5_000 < counts[0] < 50_000  # 100 rounds of a 15-element int8 loop
 
 
-@pytest.mark.parametrize("board_id,cpu", [("qemu-m0", "cortex-m0"), ("qemu-m3", "cortex-m3"),
-                                          ("qemu-m7", "cortex-m7"), ("qemu-m33", "cortex-m33"),
-                                          ("qemu-m55", "cortex-m55")])
+@pytest.mark.parametrize(
+    "board_id,cpu",
+    [
+        ("qemu-m0", "cortex-m0"),
+        ("qemu-m3", "cortex-m3"),
+        ("qemu-m7", "cortex-m7"),
+        ("qemu-m33", "cortex-m33"),
+        ("qemu-m55", "cortex-m55"),
+    ],
+)
 def test_other_qemu_boards_boot_and_infer(fw_dir: Path, board_id: str, cpu: str) -> None:
     with QemuTarget(load_board(board_id), firmware(board_id, fw_dir)) as target:
         info = target.link.info()

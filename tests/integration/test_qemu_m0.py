@@ -15,10 +15,11 @@ from tinydeploy.cli import main
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.qemu,
-    pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None
-                       or shutil.which("qemu-system-arm") is None,
-                       reason="arm-none-eabi-gcc and qemu-system-arm are needed (apt-get install "
-                              "gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)"),
+    pytest.mark.skipif(
+        shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+        reason="arm-none-eabi-gcc and qemu-system-arm are needed (apt-get install "
+        "gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)",
+    ),
 ]
 
 
@@ -29,11 +30,11 @@ def _flash(capsys, *argv: str) -> dict:
 
 # KWS fits the real micro:bit (about 11 KB of static RAM); AD (FC only) and ResNet-8
 # (ADD, residual branches) need the enlarged qemu-m0. VWW uses only ops KWS covers.
-@pytest.mark.parametrize("key,board", [("kws", "qemu-microbit"), ("ad", "qemu-m0"),
-                                       ("resnet", "qemu-m0")])
+@pytest.mark.parametrize("key,board", [("kws", "qemu-microbit"), ("ad", "qemu-m0"), ("resnet", "qemu-m0")])
 def test_mlperf_on_cortex_m0_is_bit_exact_and_counted(tmp_path, capsys, key, board) -> None:
-    r = _flash(capsys, str(mlperf_path(key)), "--board", board, "--check", "3", "--runs", "2",
-               "-o", str(tmp_path / key))
+    r = _flash(
+        capsys, str(mlperf_path(key)), "--board", board, "--check", "3", "--runs", "2", "-o", str(tmp_path / key)
+    )
     assert (r["board"], r["cpu"], r["kernels"]) == (board, "cortex-m0", "v6m")
     assert r["device_info"]["timer"] == "timer0" and r["device_info"]["tick_hz"] == 16_000_000
     assert r["check"]["inputs"] == 3 and r["exact_match_rate"] == 1.0
@@ -45,8 +46,9 @@ def test_mlperf_on_cortex_m0_is_bit_exact_and_counted(tmp_path, capsys, key, boa
 
 
 def test_model_too_big_for_the_real_nrf51_is_refused_with_numbers(tmp_path, capsys) -> None:
-    code = main(["flash", str(mlperf_path("resnet")), "--board", "qemu-microbit", "--check", "1",
-                 "-o", str(tmp_path / "r")])
+    code = main(
+        ["flash", str(mlperf_path("resnet")), "--board", "qemu-microbit", "--check", "1", "-o", str(tmp_path / "r")]
+    )
     err = capsys.readouterr().err
     assert code != 0 and "does not fit board 'qemu-microbit'" in err
     assert "RAM:" in err and "16,384" in err

@@ -33,9 +33,10 @@ BOARDS = ("renode-nano33ble", "renode-nucleo_f746zg")
 pytest_plugins = ["pytester"]
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None,
-                       reason="arm-none-eabi-gcc is missing (apt-get install gcc-arm-none-eabi "
-                              "libnewlib-arm-none-eabi)"),
+    pytest.mark.skipif(
+        shutil.which("arm-none-eabi-gcc") is None,
+        reason="arm-none-eabi-gcc is missing (apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi)",
+    ),
 ]
 
 _ELFS: dict[str, Path] = {}
@@ -65,25 +66,34 @@ def group_gone(pgid: int) -> bool:
 
 # -- finding Renode: one clear line when it or Mono is missing (no emulator run) ------
 
+
 def test_missing_renode_names_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TINYDEPLOY_RENODE", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(ToolchainError, match=r"renode: not found\. pass --renode PATH or set "
-                                             r"TINYDEPLOY_RENODE"):
+    with pytest.raises(
+        ToolchainError,
+        match=r"renode: not found\. pass --renode PATH or set "
+        r"TINYDEPLOY_RENODE",
+    ):
         find_renode()
-    with pytest.raises(ToolchainError, match=rf"--renode/TINYDEPLOY_RENODE = {tmp_path}/nope: "
-                                             "no Renode launcher there"):
+    with pytest.raises(
+        ToolchainError,
+        match=rf"--renode/TINYDEPLOY_RENODE = {tmp_path}/nope: "
+        "no Renode launcher there",
+    ):
         find_renode(str(tmp_path / "nope"))
     monkeypatch.setenv("TINYDEPLOY_RENODE", str(tmp_path / "gone"))
     with pytest.raises(ToolchainError, match=r"TINYDEPLOY_RENODE = .*/gone: no Renode launcher"):
         find_renode()
 
 
-def test_missing_mono_names_the_packages(renode_path: Path, tmp_path: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))          # no mono on it
-    with pytest.raises(ToolchainError, match=r"runs on Mono, which is not installed: sudo "
-                                             r"apt-get install mono-runtime .*\(or mono-complete\)"):
+def test_missing_mono_names_the_packages(renode_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no mono on it
+    with pytest.raises(
+        ToolchainError,
+        match=r"runs on Mono, which is not installed: sudo "
+        r"apt-get install mono-runtime .*\(or mono-complete\)",
+    ):
         find_renode(str(renode_path))
     monkeypatch.undo()
     argv, root = find_renode(str(renode_path.parent))  # the folder works too
@@ -92,9 +102,9 @@ def test_missing_mono_names_the_packages(renode_path: Path, tmp_path: Path,
 
 # -- the target: link, exact counts, faults, cleanup -----------------------------------
 
+
 @pytest.mark.parametrize("board_id", BOARDS)
-def test_echo_firmware_info_memory_and_exact_counts(board_id: str, fw_dir: Path,
-                                                    renode_path: Path) -> None:
+def test_echo_firmware_info_memory_and_exact_counts(board_id: str, fw_dir: Path, renode_path: Path) -> None:
     board = load_board(board_id)
     started = time.monotonic()
     with RenodeTarget(board, firmware(board_id, fw_dir), renode=str(renode_path)) as target:
@@ -102,8 +112,7 @@ def test_echo_firmware_info_memory_and_exact_counts(board_id: str, fw_dir: Path,
         link = target.link
         assert link.name.startswith(f"renode:{board_id}@")
         info = link.info()
-        assert (info["board"], info["cpu"], info["timer"], info["tick_hz"]) == \
-            (board_id, board.cpu, "dwt", 1_000_000)
+        assert (info["board"], info["cpu"], info["timer"], info["tick_hz"]) == (board_id, board.cpu, "dwt", 1_000_000)
         data = bytes([5, 250, 7, 128, 127, 1, 2, 3])
         link.load_input(data)
         link.infer(3, 1)
@@ -126,24 +135,26 @@ def test_echo_firmware_info_memory_and_exact_counts(board_id: str, fw_dir: Path,
 def test_counts_are_identical_run_after_run(fw_dir: Path, renode_path: Path) -> None:
     counts = []
     for pause in (0.0, 0.6):
-        with RenodeTarget(load_board(BOARDS[0]), firmware(BOARDS[0], fw_dir),
-                          renode=str(renode_path)) as target:
+        with RenodeTarget(load_board(BOARDS[0]), firmware(BOARDS[0], fw_dir), renode=str(renode_path)) as target:
             target.link.load_input(bytes(range(8)))
-            time.sleep(pause)          # the firmware polls the UART meanwhile
+            time.sleep(pause)  # the firmware polls the UART meanwhile
             target.link.infer(50, 1)
             counts.append((target.link.cycles()["ticks"], target.link.instructions()))
     assert counts[0] == counts[1] and counts[0][0] > 0
 
 
-@pytest.mark.parametrize("sig,message", [
-    (signal.SIGSTOP, r"no answer to 'infer 1000000 0' within 2 s"),
-    (signal.SIGKILL, r"disappeared while (reading|writing)"),
-], ids=["stopped", "killed"])
-def test_renode_stopped_or_killed_is_a_clear_error_and_reaped(sig: int, message: str,
-                                                              fw_dir: Path,
-                                                              renode_path: Path) -> None:
-    target = RenodeTarget(load_board(BOARDS[0]), firmware(BOARDS[0], fw_dir), timeout=1,
-                          renode=str(renode_path))
+@pytest.mark.parametrize(
+    "sig,message",
+    [
+        (signal.SIGSTOP, r"no answer to 'infer 1000000 0' within 2 s"),
+        (signal.SIGKILL, r"disappeared while (reading|writing)"),
+    ],
+    ids=["stopped", "killed"],
+)
+def test_renode_stopped_or_killed_is_a_clear_error_and_reaped(
+    sig: int, message: str, fw_dir: Path, renode_path: Path
+) -> None:
+    target = RenodeTarget(load_board(BOARDS[0]), firmware(BOARDS[0], fw_dir), timeout=1, renode=str(renode_path))
     with target:
         link = target.link
         link.load_input(bytes(8))
@@ -152,13 +163,12 @@ def test_renode_stopped_or_killed_is_a_clear_error_and_reaped(sig: int, message:
         threading.Timer(0.3, os.kill, (pid, sig)).start()
         started = time.monotonic()
         with pytest.raises(DeviceError, match=message):
-            link.command("infer 1000000 0", timeout=2)   # about 10^8 instructions
+            link.command("infer 1000000 0", timeout=2)  # about 10^8 instructions
         assert time.monotonic() - started < 2 + 2.5
-    assert group_gone(pid)         # close() killed (a stopped one too) and reaped it
+    assert group_gone(pid)  # close() killed (a stopped one too) and reaped it
 
 
-def test_socket_closed_by_the_host_then_a_new_start_answers(fw_dir: Path,
-                                                            renode_path: Path) -> None:
+def test_socket_closed_by_the_host_then_a_new_start_answers(fw_dir: Path, renode_path: Path) -> None:
     board, elf = load_board(BOARDS[0]), firmware(BOARDS[0], fw_dir)
     with RenodeTarget(board, elf, timeout=1, renode=str(renode_path)) as target:
         target.link.port.close()
@@ -181,12 +191,12 @@ def test_ctrl_c_leaves_no_renode_behind(fw_dir: Path, renode_path: Path, tmp_pat
         f"with RenodeTarget(load_board({BOARDS[0]!r}), Path({str(firmware(BOARDS[0], fw_dir))!r}),"
         f" renode={str(renode_path)!r}) as t:\n"
         "    print(t.pid, flush=True)\n"
-        "    time.sleep(120)\n")
+        "    time.sleep(120)\n"
+    )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, env=env,
-                             text=True)
+    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, env=env, text=True)
     try:
-        pid = int(child.stdout.readline())   # type: ignore[union-attr]
+        pid = int(child.stdout.readline())  # type: ignore[union-attr]
         assert not group_gone(pid)
         child.send_signal(signal.SIGINT)
         child.wait(timeout=20)
@@ -199,20 +209,39 @@ def test_ctrl_c_leaves_no_renode_behind(fw_dir: Path, renode_path: Path, tmp_pat
 
 # -- the product end to end: flash --check bit-exact, profile ---------------------------
 
+
 @pytest.mark.parametrize("board_id", BOARDS)
-def test_flash_kws_is_bit_exact_with_instruction_counts(board_id: str, tmp_path: Path,
-                                                        renode_env: Path) -> None:
+def test_flash_kws_is_bit_exact_with_instruction_counts(board_id: str, tmp_path: Path, renode_env: Path) -> None:
     model = mlperf_path("kws")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     found_by: list[str] = []
-    if board_id == BOARDS[1]:          # one board finds Renode by --renode, one by the variable
+    if board_id == BOARDS[1]:  # one board finds Renode by --renode, one by the variable
         del env["TINYDEPLOY_RENODE"]
         found_by = ["--renode", str(renode_env)]
     started = time.monotonic()
-    out = subprocess.run([sys.executable, "-m", "tinydeploy.cli", "flash", str(model),
-                          "--board", board_id, "--check", "5", "--runs", "3", "--json",
-                          "-o", str(tmp_path / "out"), *found_by],
-                         capture_output=True, text=True, timeout=600, env=env)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tinydeploy.cli",
+            "flash",
+            str(model),
+            "--board",
+            board_id,
+            "--check",
+            "5",
+            "--runs",
+            "3",
+            "--json",
+            "-o",
+            str(tmp_path / "out"),
+            *found_by,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     report = json.loads(out.stdout)
     assert report["board"] == board_id and report["exact_match_rate"] == 1.0
@@ -223,8 +252,10 @@ def test_flash_kws_is_bit_exact_with_instruction_counts(board_id: str, tmp_path:
     assert 0.5 < report["instructions_per_mac"] < 2.0
     assert 0 < report["flash_bytes"] < load_board(board_id).flash_bytes
     assert 0 < report["ram_bytes"] < load_board(board_id).ram_bytes
-    print(f"{board_id}: KWS flash --check 5 in {time.monotonic() - started:.1f} s, "
-          f"{report['instructions_per_inference']:,.0f} instructions/inference")
+    print(
+        f"{board_id}: KWS flash --check 5 in {time.monotonic() - started:.1f} s, "
+        f"{report['instructions_per_inference']:,.0f} instructions/inference"
+    )
 
 
 def test_profile_kws_on_renode(tmp_path: Path, renode_env: Path) -> None:
@@ -240,7 +271,8 @@ def test_profile_kws_on_renode(tmp_path: Path, renode_env: Path) -> None:
 
 def test_hil_plugin_on_renode(pytester: pytest.Pytester, renode_env: Path) -> None:
     """`pytest --td-board renode-nano33ble`: the plugin builds, starts Renode, checks, stops it."""
-    pytester.makepyfile(test_user="""
+    pytester.makepyfile(
+        test_user="""
         def test_bit_exact(td_device, td_board):
             assert td_board.platform == "renode"
             for x in td_device.random_inputs(2):
@@ -249,7 +281,9 @@ def test_hil_plugin_on_renode(pytester: pytest.Pytester, renode_env: Path) -> No
         def test_timing_is_counted(td_device):
             timing = td_device.benchmark(runs=2)
             assert timing["instructions_per_inference"] > 10**6
-    """)
-    result = pytester.runpytest("--td-board", BOARDS[0], "--td-model", str(mlperf_path("kws")),
-                                "-p", "no:cacheprovider")
+    """
+    )
+    result = pytester.runpytest(
+        "--td-board", BOARDS[0], "--td-model", str(mlperf_path("kws")), "-p", "no:cacheprovider"
+    )
     result.assert_outcomes(passed=2)

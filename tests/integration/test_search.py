@@ -18,11 +18,13 @@ import pytest
 
 from tinydeploy.cli import main
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(shutil.which("qemu-system-arm") is None
-                                 or shutil.which("arm-none-eabi-gcc") is None,
-                                 reason="the search measures on qemu-m4: needs qemu-system-arm "
-                                        "and arm-none-eabi-gcc")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("qemu-system-arm") is None or shutil.which("arm-none-eabi-gcc") is None,
+        reason="the search measures on qemu-m4: needs qemu-system-arm and arm-none-eabi-gcc",
+    ),
+]
 
 SMALL = ["--widths", "4,8", "--depths", "1", "--kernel-sizes", "3", "--epochs", "1"]
 
@@ -33,8 +35,7 @@ def data(tmp_path_factory) -> Path:
 
     d = synthetic(classes=3, shape=(16, 8, 1), train=128, val=32, test=32)
     path = tmp_path_factory.mktemp("search") / "data.npz"
-    np.savez(path, x_train=d.x_train, y_train=d.y_train, x_val=d.x_val, y_val=d.y_val,
-             x_test=d.x_test, y_test=d.y_test)
+    np.savez(path, x_train=d.x_train, y_train=d.y_train, x_val=d.x_val, y_val=d.y_val, x_test=d.x_test, y_test=d.y_test)
     return path
 
 
@@ -46,16 +47,43 @@ def _study(db: Path):
 
 
 def _cli(data: Path, db: Path, out: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "tinydeploy.cli", "search", "--data", str(data),
-            "--study", f"sqlite:///{db}", "-o", str(out), "--force", "--json", *SMALL, *args]
+    return [
+        sys.executable,
+        "-m",
+        "tinydeploy.cli",
+        "search",
+        "--data",
+        str(data),
+        "--study",
+        f"sqlite:///{db}",
+        "-o",
+        str(out),
+        "--force",
+        "--json",
+        *SMALL,
+        *args,
+    ]
 
 
 def test_every_candidate_is_measured_on_the_board(data, tmp_path, capsys):
     from tinydeploy.model.ir import read_model
 
     db = tmp_path / "s.db"
-    code = main(["search", "--data", str(data), "--study", f"sqlite:///{db}", "--trials", "3",
-                 "-o", str(tmp_path / "out"), "--json", *SMALL])
+    code = main(
+        [
+            "search",
+            "--data",
+            str(data),
+            "--study",
+            f"sqlite:///{db}",
+            "--trials",
+            "3",
+            "-o",
+            str(tmp_path / "out"),
+            "--json",
+            *SMALL,
+        ]
+    )
     text = capsys.readouterr()
     assert code == 0, text.err
     r = json.loads(text.out.strip().splitlines()[-1])
@@ -77,8 +105,22 @@ def test_every_candidate_is_measured_on_the_board(data, tmp_path, capsys):
     page = (out / "report.html").read_text()
     assert 'id="pareto-instructions"' in page and 'id="pareto-flash"' in page
     # the same study URL resumes: asking for 3 trials again runs none
-    code = main(["search", "--data", str(data), "--study", f"sqlite:///{db}", "--trials", "3",
-                 "-o", str(tmp_path / "out"), "--force", "--json", *SMALL])
+    code = main(
+        [
+            "search",
+            "--data",
+            str(data),
+            "--study",
+            f"sqlite:///{db}",
+            "--trials",
+            "3",
+            "-o",
+            str(tmp_path / "out"),
+            "--force",
+            "--json",
+            *SMALL,
+        ]
+    )
     again = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert code == 0 and [t["trial"] for t in again["trials"]] == [0, 1, 2]
 
@@ -86,10 +128,16 @@ def test_every_candidate_is_measured_on_the_board(data, tmp_path, capsys):
 def test_two_workers_share_one_sqlite_study(data, tmp_path):
     db = tmp_path / "shared.db"
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    workers = [subprocess.Popen(_cli(data, db, tmp_path / f"out{i}", "--trials", "4",
-                                     "--seed", str(i)),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-               for i in range(2)]
+    workers = [
+        subprocess.Popen(
+            _cli(data, db, tmp_path / f"out{i}", "--trials", "4", "--seed", str(i)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for i in range(2)
+    ]
     for w in workers:
         out, err = w.communicate(timeout=600)
         assert w.returncode == 0, err[-2000:]
@@ -106,9 +154,13 @@ def test_resume_after_kill(data, tmp_path):
     from tinydeploy.search import GRACE_SECONDS
 
     db = tmp_path / "resume.db"
-    first = subprocess.Popen(_cli(data, db, tmp_path / "out", "--trials", "3"),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                             start_new_session=True)
+    first = subprocess.Popen(
+        _cli(data, db, tmp_path / "out", "--trials", "3"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:  # kill it once a trial finished and the next runs
         time.sleep(0.5)
@@ -125,8 +177,9 @@ def test_resume_after_kill(data, tmp_path):
     killed = [t.number for t in _study(db).trials if t.state.name == "RUNNING"]
     assert killed
     time.sleep(GRACE_SECONDS + 1)  # its heartbeat goes stale
-    second = subprocess.run(_cli(data, db, tmp_path / "out", "--trials", "3"),
-                            capture_output=True, text=True, timeout=600)
+    second = subprocess.run(
+        _cli(data, db, tmp_path / "out", "--trials", "3"), capture_output=True, text=True, timeout=600
+    )
     assert second.returncode == 0, second.stderr[-2000:]
     trials = _study(db).trials
     assert sum(t.state.name == "COMPLETE" for t in trials) == 3
@@ -136,17 +189,33 @@ def test_resume_after_kill(data, tmp_path):
     assert any(t.params == stale.params and t.number > stale.number for t in trials)
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--widths", "16,x"], "--widths: '16,x' is not a comma-separated list of positive"),
-    (["--families", "conv1d"], "none of conv1d takes inputs shaped [16, 8, 1]"),
-    (["--bits", "5"], "--bits: 5 bits; the search offers 8, 4"),
-    (["--board", "nano33ble"], "board 'nano33ble' is not emulated"),
-    (["--budget-flash", "10", "--trials", "1"], "no trial of study 'tinydeploy-search' completed "
-                                                "(1 dropped over budget"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--widths", "16,x"], "--widths: '16,x' is not a comma-separated list of positive"),
+        (["--families", "conv1d"], "none of conv1d takes inputs shaped [16, 8, 1]"),
+        (["--bits", "5"], "--bits: 5 bits; the search offers 8, 4"),
+        (["--board", "nano33ble"], "board 'nano33ble' is not emulated"),
+        (
+            ["--budget-flash", "10", "--trials", "1"],
+            "no trial of study 'tinydeploy-search' completed (1 dropped over budget",
+        ),
+    ],
+)
 def test_search_errors(data, tmp_path, args, message, capsys):
-    code = main(["search", "--data", str(data), "--study", f"sqlite:///{tmp_path}/e.db",
-                 "-o", str(tmp_path / "o"), *SMALL, *args])
+    code = main(
+        [
+            "search",
+            "--data",
+            str(data),
+            "--study",
+            f"sqlite:///{tmp_path}/e.db",
+            "-o",
+            str(tmp_path / "o"),
+            *SMALL,
+            *args,
+        ]
+    )
     err = capsys.readouterr().err
     assert code != 0 and message in " ".join(err.split()), err
 
@@ -158,8 +227,18 @@ def test_sensor_families_on_a_time_series(tmp_path):
     from tinydeploy.search import search
 
     d = synthetic(classes=3, shape=(32, 3), train=128, val=32, test=32)
-    res = search(d, resolve_board("qemu-m4"), study=f"sqlite:///{tmp_path}/t.db", trials=4,
-                 families=("conv1d", "mlp", "dscnn"), widths=(8,), depths=(1, 2), kernels=(3,),
-                 bits=(8,), epochs=1, seed=1)
+    res = search(
+        d,
+        resolve_board("qemu-m4"),
+        study=f"sqlite:///{tmp_path}/t.db",
+        trials=4,
+        families=("conv1d", "mlp", "dscnn"),
+        widths=(8,),
+        depths=(1, 2),
+        kernels=(3,),
+        bits=(8,),
+        epochs=1,
+        seed=1,
+    )
     assert {t.arch.family for t in res.trials} <= {"conv1d", "mlp"}
     assert all(t.cost.exact_match_rate == 1.0 for t in res.trials)

@@ -25,11 +25,16 @@ from tinydeploy.model.analysis import op_stats
 from tinydeploy.pipeline import generate, prepare_model
 from tinydeploy.targets import QemuTarget
 
-pytestmark = [pytest.mark.qemu, pytest.mark.slow, pytest.mark.skipif(
-    shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
-    reason="needs arm-none-eabi-gcc and qemu-system-arm")]
+pytestmark = [
+    pytest.mark.qemu,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+        reason="needs arm-none-eabi-gcc and qemu-system-arm",
+    ),
+]
 
-TIMEOUT_S = 0.5   # the link's own timeout: shorter than one run of the model below
+TIMEOUT_S = 0.5  # the link's own timeout: shorter than one run of the model below
 
 
 def test_slow_runs_are_waited_for_and_a_hung_device_is_caught(tmp_path: Path) -> None:
@@ -47,9 +52,9 @@ def test_slow_runs_are_waited_for_and_a_hung_device_is_caught(tmp_path: Path) ->
         link.load_input(x)
         link.infer(1, 0)
         measured = link.measured_run_seconds
-        assert measured and predicted >= measured   # the prediction is an upper bound
+        assert measured and predicted >= measured  # the prediction is an upper bound
         runs = math.ceil(2 * TIMEOUT_S / measured) + 1
-        result = link.infer(runs, 0)              # takes well over the link's timeout
+        result = link.infer(runs, 0)  # takes well over the link's timeout
         assert result.runs == runs and link.measured_run_seconds > 0
 
         # The emulator stops mid-inference (SIGSTOP: a hung board): caught within the wait.

@@ -31,9 +31,20 @@ uart_base = 0x40004000
 qemu_machine = "mps2-an386"
 """
 
-EXPECTED = {"qemu-m4", "qemu-m3", "qemu-m7", "qemu-m33", "qemu-m55", "qemu-m0", "qemu-microbit",
-            "host", "nano33ble",
-            "pico", "nucleo_f746zg", "esp32-s3"}
+EXPECTED = {
+    "qemu-m4",
+    "qemu-m3",
+    "qemu-m7",
+    "qemu-m33",
+    "qemu-m55",
+    "qemu-m0",
+    "qemu-microbit",
+    "host",
+    "nano33ble",
+    "pico",
+    "nucleo_f746zg",
+    "esp32-s3",
+}
 
 
 def write(tmp_path: Path, text: str, board_id: str = "tb") -> Path:
@@ -88,15 +99,18 @@ def test_unknown_key_names_file_and_key(tmp_path: Path) -> None:
     assert str(path) in str(err.value) and "unknown key 'clock_mhz'" in str(err.value)
 
 
-@pytest.mark.parametrize("old,new,message", [
-    ("clock_hz = 25_000_000", 'clock_hz = "25 MHz"', "key 'clock_hz' must be int, not str"),
-    ("fpu = true", "fpu = 1", "key 'fpu' must be bool, not int"),
-    ("baud = 115200", "baud = true", "key 'baud' must be int, not bool"),
-    ('cpu = "cortex-m4"', 'cpu = "cortex-a53"', "key 'cpu' = 'cortex-a53' is not one of"),
-    ('platform = "qemu"', 'platform = "docker"', "key 'platform' = 'docker' is not one of"),
-    ("stack_bytes = 16384", "stack_bytes = 0x500000", "key 'stack_bytes'"),
-    ('qemu_machine = "mps2-an386"\n', "", "missing key 'qemu_machine' (required for platform 'qemu')"),
-])
+@pytest.mark.parametrize(
+    "old,new,message",
+    [
+        ("clock_hz = 25_000_000", 'clock_hz = "25 MHz"', "key 'clock_hz' must be int, not str"),
+        ("fpu = true", "fpu = 1", "key 'fpu' must be bool, not int"),
+        ("baud = 115200", "baud = true", "key 'baud' must be int, not bool"),
+        ('cpu = "cortex-m4"', 'cpu = "cortex-a53"', "key 'cpu' = 'cortex-a53' is not one of"),
+        ('platform = "qemu"', 'platform = "docker"', "key 'platform' = 'docker' is not one of"),
+        ("stack_bytes = 16384", "stack_bytes = 0x500000", "key 'stack_bytes'"),
+        ('qemu_machine = "mps2-an386"\n', "", "missing key 'qemu_machine' (required for platform 'qemu')"),
+    ],
+)
 def test_bad_values_name_the_key(tmp_path: Path, old: str, new: str, message: str) -> None:
     assert old in GOOD
     path = write(tmp_path, GOOD.replace(old, new))
@@ -131,8 +145,7 @@ def test_cortex_m0_boards_are_the_microbit_machine_real_and_enlarged() -> None:
 
     real, big = load_board("qemu-microbit"), load_board("qemu-m0")
     for b in (real, big):
-        assert (b.cpu, b.dsp, b.fpu, b.qemu_machine, b.hal) == ("cortex-m0", False, False,
-                                                                 "microbit", "nrf51")
+        assert (b.cpu, b.dsp, b.fpu, b.qemu_machine, b.hal) == ("cortex-m0", False, False, "microbit", "nrf51")
     # the nRF51822-QFAA of the micro:bit v1: QEMU's own defaults, no -global needed
     assert (real.flash_bytes, real.ram_bytes, real.qemu_args) == (256 * 1024, 16 * 1024, None)
     argv = QemuTarget(big, Path("fw.elf")).command_line(1234)

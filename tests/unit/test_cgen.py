@@ -11,15 +11,18 @@ from tinydeploy.cgen import hex_bytes, sanitize, string_literal
 from tinydeploy.model.carray import write_c_array
 
 
-@pytest.mark.parametrize("name, ident", [
-    ("kws_ref_model", "kws_ref_model"),
-    ("my-model v2.1", "my_model_v2_1"),
-    ("2nd model", "m_2nd_model"),
-    ("int", "m_int"),
-    ("__x", "x"),
-    ("???", "x"),
-    ("ünïcode", "n_code"),
-])
+@pytest.mark.parametrize(
+    "name, ident",
+    [
+        ("kws_ref_model", "kws_ref_model"),
+        ("my-model v2.1", "my_model_v2_1"),
+        ("2nd model", "m_2nd_model"),
+        ("int", "m_int"),
+        ("__x", "x"),
+        ("???", "x"),
+        ("ünïcode", "n_code"),
+    ],
+)
 def test_model_identifier(name: str, ident: str) -> None:
     assert sanitize(name, prefix="m_") == ident
 
@@ -44,9 +47,12 @@ def test_c_array_compiles_and_holds_the_bytes(tmp_path) -> None:
         "int main(void) {\n"
         "  if (((uintptr_t)m_9_weird_name_tflite) % 16 != 0) return 2;\n"
         "  fwrite(m_9_weird_name_tflite, 1, m_9_weird_name_tflite_len, stdout);\n"
-        "  return 0;\n}\n")
+        "  return 0;\n}\n"
+    )
     exe = tmp_path / "dump"
-    subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-o", str(exe),
-                    str(main), str(tmp_path / "model_data.c")], check=True)
+    subprocess.run(
+        ["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-o", str(exe), str(main), str(tmp_path / "model_data.c")],
+        check=True,
+    )
     out = subprocess.run([str(exe)], capture_output=True, check=True).stdout
     assert out == raw

@@ -73,9 +73,12 @@ def test_quiet_and_json(capsys) -> None:
 def test_progress_is_one_line_per_stage_when_piped(tmp_path: Path) -> None:
     if not KWS.is_file():
         pytest.skip(f"MLPerf Tiny model {KWS} is absent")
-    done = subprocess.run([sys.executable, "-m", "tinydeploy.cli", "convert", str(KWS), "-o",
-                           str(tmp_path / "o")], capture_output=True, text=True,
-                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-m", "tinydeploy.cli", "convert", str(KWS), "-o", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     lines = [ln for ln in done.stderr.splitlines() if ln.startswith("[")]
     assert any("converting" in ln for ln in lines) and any("arena" in ln for ln in lines)
@@ -86,10 +89,15 @@ def test_progress_is_one_line_per_stage_when_piped(tmp_path: Path) -> None:
 def test_native_logs_only_with_debug() -> None:
     if not KWS.is_file():
         pytest.skip(f"MLPerf Tiny model {KWS} is absent")
-    runs = {flag: subprocess.run([sys.executable, "-m", "tinydeploy.cli", *flag, "inspect",
-                                  str(KWS)], capture_output=True, text=True,
-                                 env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
-            for flag in ((), ("--debug",))}
+    runs = {
+        flag: subprocess.run(
+            [sys.executable, "-m", "tinydeploy.cli", *flag, "inspect", str(KWS)],
+            capture_output=True,
+            text=True,
+            env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        )
+        for flag in ((), ("--debug",))
+    }
     assert all(r.returncode == 0 for r in runs.values())
     assert "RecordingMicroAllocator" not in runs[()].stderr  # tflite-micro's own log lines
     assert "RecordingMicroAllocator" in runs[("--debug",)].stderr

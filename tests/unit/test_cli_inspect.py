@@ -41,8 +41,7 @@ def _with_opcode(raw: bytes, old: int, new: int) -> bytes:
 
 
 def test_unsupported_op_is_named_with_its_index(tmp_path, capsys) -> None:
-    raw = _with_opcode(mlperf_path("kws").read_bytes(), fb.BuiltinOperator.SOFTMAX,
-                       fb.BuiltinOperator.LSH_PROJECTION)
+    raw = _with_opcode(mlperf_path("kws").read_bytes(), fb.BuiltinOperator.SOFTMAX, fb.BuiltinOperator.LSH_PROJECTION)
     path = tmp_path / "odd.tflite"
     path.write_bytes(raw)
     assert main(["inspect", str(path)]) == 1
@@ -50,10 +49,13 @@ def test_unsupported_op_is_named_with_its_index(tmp_path, capsys) -> None:
     assert "op #12 LSH_PROJECTION" in err and "no kernel for this op" in err
 
 
-@pytest.mark.parametrize("content, expected", [
-    (b"", "no 'TFL3' identifier"),
-    (b"PK\x03\x04 a zip file, maybe a .keras", "no 'TFL3' identifier"),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (b"", "no 'TFL3' identifier"),
+        (b"PK\x03\x04 a zip file, maybe a .keras", "no 'TFL3' identifier"),
+    ],
+)
 def test_not_a_model(tmp_path, capsys, content: bytes, expected: str) -> None:
     path = tmp_path / "x.tflite"
     path.write_bytes(content)

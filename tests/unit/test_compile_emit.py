@@ -64,8 +64,7 @@ def test_output_is_deterministic_and_has_the_banner(tmp_path):
     for op in model.ops:
         assert f"/* op #{op.index} {op.opcode}:" in text
     assert text.count("TD_CHECK(td_") == sum(1 for op in model.ops if op.opcode != "RESHAPE")
-    assert "malloc" not in text and "float" not in text.split("td_model.h ----")[1].split(
-        "td_model_invoke")[1]
+    assert "malloc" not in text and "float" not in text.split("td_model.h ----")[1].split("td_model_invoke")[1]
 
 
 def test_compiled_json_round_trips(tmp_path):
@@ -97,8 +96,7 @@ def test_unsupported_op_names_op_index_tensor_and_tflm():
     with pytest.raises(UnsupportedOpError) as err:
         lower(model)
     msg = str(err.value)
-    assert msg == ("op #9 L2_POOL_2D (AvgPool): not supported by the AOT compiler; "
-                   "--runtime tflm runs it")
+    assert msg == ("op #9 L2_POOL_2D (AvgPool): not supported by the AOT compiler; --runtime tflm runs it")
 
 
 def test_every_unsupported_op_is_found_and_named_in_one_line():
@@ -115,8 +113,7 @@ def test_every_unsupported_op_is_found_and_named_in_one_line():
         lower(model)
     msg = str(err.value)
     assert "\n" not in msg and msg.startswith(f"op #2 {model.ops[2].opcode} (")
-    assert "; also #9 L2_POOL_2D (AvgPool): not supported by the AOT compiler; " \
-        "--runtime tflm runs it" in msg
+    assert "; also #9 L2_POOL_2D (AvgPool): not supported by the AOT compiler; --runtime tflm runs it" in msg
 
 
 def test_unsupported_activation_is_named():

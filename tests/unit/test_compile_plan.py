@@ -14,8 +14,12 @@ from tinydeploy.compile.tflm import tflm_arena_bytes
 from tinydeploy.model.ir import read_model
 
 MLPERF = Path(__file__).resolve().parents[2].parent / "shared" / "models" / "mlperf-tiny"
-MODELS = {"kws": "kws_ref_model.tflite", "vww": "vww_96_int8.tflite",
-          "resnet": "pretrainedResnet_quant.tflite", "ad": "ad01_int8.tflite"}
+MODELS = {
+    "kws": "kws_ref_model.tflite",
+    "vww": "vww_96_int8.tflite",
+    "resnet": "pretrainedResnet_quant.tflite",
+    "ad": "ad01_int8.tflite",
+}
 
 
 def mlperf(key: str) -> Path:
@@ -56,7 +60,7 @@ def _check_plan_valid(model, steps, p):
     bufs = list(p.buffers.values())
     for i, a in enumerate(bufs):
         assert a.offset >= 0 and a.offset + a.size <= p.arena_bytes
-        for b in bufs[i + 1:]:
+        for b in bufs[i + 1 :]:
             if not (a.first <= b.last and b.first <= a.last):
                 continue
             if a.offset + a.size <= b.offset or b.offset + b.size <= a.offset:

@@ -18,7 +18,7 @@ def test_quantize_multiplier_matches_definition():
     for real in (0.5, 0.75, 1.0, 3.0, 1e-3, 0.00390625, 0.0123456789, 123.456):
         m, s = quant.quantize_multiplier(real)
         assert (1 << 30) <= m < (1 << 31)
-        assert math.isclose(m * 2.0 ** (s - 31), real, rel_tol=2 ** -30)
+        assert math.isclose(m * 2.0 ** (s - 31), real, rel_tol=2**-30)
 
 
 def test_quantize_multiplier_rounds_up_to_the_next_power_of_two():
@@ -31,7 +31,7 @@ def test_quantize_multiplier_rounds_up_to_the_next_power_of_two():
 
 def test_tiny_multipliers_flush_to_zero_and_zero_is_zero():
     assert quant.quantize_multiplier(0.0) == (0, 0)
-    assert quant.quantize_multiplier(2.0 ** -40) == (0, 0)
+    assert quant.quantize_multiplier(2.0**-40) == (0, 0)
 
 
 def test_round_is_half_away_from_zero():
@@ -54,11 +54,9 @@ def test_fc_per_tensor_product_is_formed_in_double():
     # Empirically what tflite-micro 0.dev20261023 does (the float32 product it once
     # used gives multipliers 92 units away here, and AD outputs off by one step).
     s_in, s_w, s_out = 0.3910152316093445, 0.0035, 0.2
-    assert quant.fc_per_tensor_multiplier(s_in, s_w, s_out) == \
-        quant.quantize_multiplier(s_in * s_w / s_out)
+    assert quant.fc_per_tensor_multiplier(s_in, s_w, s_out) == quant.quantize_multiplier(s_in * s_w / s_out)
     prod32 = float(np.float32(s_in) * np.float32(s_w))
-    assert quant.fc_per_tensor_multiplier(s_in, s_w, s_out) != \
-        quant.quantize_multiplier(prod32 / s_out)
+    assert quant.fc_per_tensor_multiplier(s_in, s_w, s_out) != quant.quantize_multiplier(prod32 / s_out)
 
 
 def test_softmax_params_for_a_typical_input_scale():
@@ -96,8 +94,7 @@ def test_c_fixed_point_agrees_with_the_python_model(tmp_path: Path):
     rng = np.random.default_rng(3)
     rows = []
     for _ in range(3000):
-        x = int(rng.integers(-(1 << 31), 1 << 31)) if rng.random() < 0.3 else \
-            int(rng.integers(-(1 << 20), 1 << 20))
+        x = int(rng.integers(-(1 << 31), 1 << 31)) if rng.random() < 0.3 else int(rng.integers(-(1 << 20), 1 << 20))
         m = int(rng.integers(1 << 30, 1 << 31))
         s = int(rng.integers(-31, 1))
         rows.append((x, m, s))
@@ -105,11 +102,24 @@ def test_c_fixed_point_agrees_with_the_python_model(tmp_path: Path):
     (tmp_path / "in.txt").write_text("\n".join(f"{x} {m} {s}" for x, m, s in rows))
     (tmp_path / "t.c").write_text(_HARNESS)
     exe = tmp_path / "t"
-    subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-O2",
-                    f"-I{firmware_dir() / 'runtime'}", str(tmp_path / "t.c"), "-o", str(exe)],
-                   check=True)
-    out = subprocess.run([str(exe), str(tmp_path / "in.txt")], capture_output=True, text=True,
-                         check=True).stdout.split("\n")
+    subprocess.run(
+        [
+            "gcc",
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-O2",
+            f"-I{firmware_dir() / 'runtime'}",
+            str(tmp_path / "t.c"),
+            "-o",
+            str(exe),
+        ],
+        check=True,
+    )
+    out = subprocess.run([str(exe), str(tmp_path / "in.txt")], capture_output=True, text=True, check=True).stdout.split(
+        "\n"
+    )
     for (x, m, s), line in zip(rows, out):
         got_mbqm, got_rd = (int(v) for v in line.split())
         if s > 0 and not -(1 << 31) <= x * (1 << s) < (1 << 31):

@@ -16,23 +16,46 @@ pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not on 
 
 
 class _Packed(ctypes.Structure):
-    _fields_ = [("count", ctypes.c_int32), ("codec", ctypes.c_int32),
-                ("index_bits", ctypes.c_int32), ("data", ctypes.c_void_p),
-                ("table", ctypes.c_void_p), ("mask", ctypes.c_void_p)]
+    _fields_ = [
+        ("count", ctypes.c_int32),
+        ("codec", ctypes.c_int32),
+        ("index_bits", ctypes.c_int32),
+        ("data", ctypes.c_void_p),
+        ("table", ctypes.c_void_p),
+        ("mask", ctypes.c_void_p),
+    ]
 
 
 @pytest.fixture(scope="module")
 def unpack(tmp_path_factory):
     rt = firmware_dir() / "runtime"
     lib = tmp_path_factory.mktemp("unpack") / "libunpack.so"
-    subprocess.run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-O2", "-shared", "-fPIC",
-                    f"-I{rt}", str(rt / "td_unpack_weights.c"), "-o", str(lib)], check=True)
+    subprocess.run(
+        [
+            "gcc",
+            "-std=c99",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-O2",
+            "-shared",
+            "-fPIC",
+            f"-I{rt}",
+            str(rt / "td_unpack_weights.c"),
+            "-o",
+            str(lib),
+        ],
+        check=True,
+    )
     so = ctypes.CDLL(str(lib))
 
     def run(values: np.ndarray) -> tuple[np.ndarray, dict]:
         enc = encode_weights(values)
-        keep = [np.ascontiguousarray(a, np.uint8 if a is not enc["table"] else np.int8)
-                for a in (enc["data"], enc["table"], enc["mask"]) if a is not None]
+        keep = [
+            np.ascontiguousarray(a, np.uint8 if a is not enc["table"] else np.int8)
+            for a in (enc["data"], enc["table"], enc["mask"])
+            if a is not None
+        ]
         ptr = lambda a: None if a is None else np.ascontiguousarray(a).ctypes.data  # noqa: E731
         data = np.ascontiguousarray(enc["data"], np.uint8)
         table = None if enc["table"] is None else np.ascontiguousarray(enc["table"], np.int8)
@@ -42,11 +65,13 @@ def unpack(tmp_path_factory):
         assert so.td_unpack_weights(ctypes.byref(p), out.ctypes.data_as(ctypes.c_void_p)) == 0
         del keep
         return out, enc
+
     return run
 
 
-@pytest.mark.parametrize("case", ["s4", "s4_odd", "lut16", "lut40", "sparse_s8", "sparse_s4",
-                                  "sparse_lut", "dense_s8", "empty_mask"])
+@pytest.mark.parametrize(
+    "case", ["s4", "s4_odd", "lut16", "lut40", "sparse_s8", "sparse_s4", "sparse_lut", "dense_s8", "empty_mask"]
+)
 def test_unpack_matches(unpack, case):
     rng = np.random.default_rng(hash(case) % 2**32)
     n = 1001 if case == "s4_odd" else 4096
@@ -66,8 +91,7 @@ def test_unpack_matches(unpack, case):
         v = rng.integers(-128, 128, n)
     out, enc = unpack(v.astype(np.int8))
     np.testing.assert_array_equal(out, v.astype(np.int8))
-    expect = {"s4": CODEC_S4, "s4_odd": CODEC_S4, "lut16": CODEC_LUT, "lut40": CODEC_LUT,
-              "dense_s8": CODEC_S8}
+    expect = {"s4": CODEC_S4, "s4_odd": CODEC_S4, "lut16": CODEC_LUT, "lut40": CODEC_LUT, "dense_s8": CODEC_S8}
     if case in expect:
         assert enc["codec"] == expect[case]
     if case.startswith("sparse"):

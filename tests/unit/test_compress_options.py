@@ -8,18 +8,21 @@ import pytest
 from tinydeploy.compress import CompressSettingError, Options, skipped_layers
 
 
-@pytest.mark.parametrize("kw,message", [
-    ({"prune": 0.0}, "--prune: sparsity 0.0 is outside 0..1"),
-    ({"distill": True, "epochs": 0}, "--distill: distillation during fine-tuning needs --epochs > 0"),
-    ({"distill": True, "distill_width": 0.5}, "--distill: --distill fine-tunes against the original"),
-    ({"alpha": -0.1}, "--alpha: alpha -0.1 must be in 0..1"),
-    ({"lr": 0.0}, "--lr: learning rate 0.0 must be > 0"),
-    ({"prune": 0.5, "prune_min_weights": 0}, "--prune-min-weights: 0; must be >= 1"),
-    ({"bits": 8, "bits_skip": "first"}, "--bits-skip: keeps layers at 8 bits when the others"),
-    ({"structured": 0.5, "structured_by": "l2"}, "--structured-by: 'l2'; use one of activation, l1"),
-    ({"structured_steps": 2}, "--structured-steps: 2 steps; use 1 or more, with --structured"),
-    ({"structured": 0.5, "structured_steps": 0}, "--structured-steps: 0 steps"),
-])
+@pytest.mark.parametrize(
+    "kw,message",
+    [
+        ({"prune": 0.0}, "--prune: sparsity 0.0 is outside 0..1"),
+        ({"distill": True, "epochs": 0}, "--distill: distillation during fine-tuning needs --epochs > 0"),
+        ({"distill": True, "distill_width": 0.5}, "--distill: --distill fine-tunes against the original"),
+        ({"alpha": -0.1}, "--alpha: alpha -0.1 must be in 0..1"),
+        ({"lr": 0.0}, "--lr: learning rate 0.0 must be > 0"),
+        ({"prune": 0.5, "prune_min_weights": 0}, "--prune-min-weights: 0; must be >= 1"),
+        ({"bits": 8, "bits_skip": "first"}, "--bits-skip: keeps layers at 8 bits when the others"),
+        ({"structured": 0.5, "structured_by": "l2"}, "--structured-by: 'l2'; use one of activation, l1"),
+        ({"structured_steps": 2}, "--structured-steps: 2 steps; use 1 or more, with --structured"),
+        ({"structured": 0.5, "structured_steps": 0}, "--structured-steps: 0 steps"),
+    ],
+)
 def test_bad_settings_are_named(kw, message):
     with pytest.raises(CompressSettingError, match=message.replace("(", r"\(").replace(".", r"\.")):
         Options(**kw).validate()
@@ -29,8 +32,7 @@ def test_prune_skip_positions():
     from tinydeploy.compress import dscnn
 
     m = dscnn((16, 8, 1), 3, width=8, depth=2)
-    names = [ly.name for ly in m.layers if type(ly).__name__ in ("Conv2D", "DepthwiseConv2D",
-                                                                  "Dense")]
+    names = [ly.name for ly in m.layers if type(ly).__name__ in ("Conv2D", "DepthwiseConv2D", "Dense")]
     # weight layers: conv, dw, pw, dw, pw, dense
     assert skipped_layers(m, ("first",)) == {0}
     assert skipped_layers(m, ("last",)) == {5}
@@ -40,8 +42,11 @@ def test_prune_skip_positions():
     opts = Options(prune=0.5, prune_skip="first, depthwise")
     opts.validate()
     assert opts.prune_skip == ("first", "depthwise")
-    with pytest.raises(CompressSettingError, match="--prune-skip: 'pointwise' matches no weight "
-                       "layer; use first, last, depthwise, dense, conv or a layer name"):
+    with pytest.raises(
+        CompressSettingError,
+        match="--prune-skip: 'pointwise' matches no weight "
+        "layer; use first, last, depthwise, dense, conv or a layer name",
+    ):
         skipped_layers(m, ("pointwise",))
     with pytest.raises(CompressSettingError, match="--bits-skip: 'x' matches no weight layer"):
         skipped_layers(m, ("x",), "--bits-skip")
@@ -70,18 +75,18 @@ def test_structured_ranking_by_activation_sees_through_batch_norm():
     assert type(first).__name__ == "Conv2D" and type(bn).__name__ == "BatchNormalization"
     rng = np.random.default_rng(0)
     k = rng.normal(0, 0.1, first.get_weights()[0].shape).astype(np.float32)
-    k[..., 5] *= 50                      # the largest kernel, silenced below
+    k[..., 5] *= 50  # the largest kernel, silenced below
     first.set_weights([k])
     gamma, beta, mean, var = bn.get_weights()
     gamma[5] = beta[5] = 0.0
     bn.set_weights([gamma, beta, mean, var])
     pw = convs[1]
     w = pw.get_weights()[0]
-    w[:, :, 2, :] = 0.0                  # pointwise ignores channel 2 of the first conv
+    w[:, :, 2, :] = 0.0  # pointwise ignores channel 2 of the first conv
     pw.set_weights([w])
     dense = m.layers[-2]
     dw, db = dense.get_weights()
-    dw[[0, 1], :] = 0.0                  # the classifier ignores pointwise channels 0 and 1
+    dw[[0, 1], :] = 0.0  # the classifier ignores pointwise channels 0 and 1
     dense.set_weights([dw, db])
     x = rng.normal(0, 1, (64, 16, 8, 1)).astype(np.float32)
     scores = channel_scores(m, x)
@@ -103,5 +108,4 @@ def test_structured_ranking_by_activation_sees_through_batch_norm():
     # the silenced and ignored channels contributed nothing: removing just them (the
     # two lowest of each Conv2D) leaves the outputs as they were
     alone = structured_prune(m, 0.25, multiple=2, scores=scores)
-    np.testing.assert_allclose(alone.predict(x, verbose=0), m.predict(x, verbose=0),
-                               rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(alone.predict(x, verbose=0), m.predict(x, verbose=0), rtol=1e-5, atol=1e-6)

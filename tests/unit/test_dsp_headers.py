@@ -24,8 +24,7 @@ def test_no_header_changes_the_optimisation_level_of_its_includers() -> None:
         if "#pragma GCC optimize" in text:
             for helpers in ("td_dsp.h", "td_mac.h"):  # inlined into the kernel: -O2 first
                 if f'#include "{helpers}"' in text:
-                    assert text.index("#pragma GCC optimize") < \
-                        text.index(f'#include "{helpers}"'), c.name
+                    assert text.index("#pragma GCC optimize") < text.index(f'#include "{helpers}"'), c.name
 
 
 def test_every_assembly_routine_has_a_c_twin_and_a_dispatch() -> None:
@@ -47,10 +46,15 @@ def test_dsp_header_macros_are_defined_without_gnu_extensions(tmp_path) -> None:
     """With __GNUC__ undefined (another compiler's view) TD_REG_ARG and TD_TWIN still
     expand, and the routines compile as portable C."""
     src = tmp_path / "t.c"
-    src.write_text('#include "td_dsp_records.h"\n#include "td_dsp_fc_quad.h"\n'
-                   '#include "td_dsp_dw_vert22.h"\n#include "td_dsp_dw_widen4.h"\n'
-                   '#include "td_dsp_record2x2_w8.h"\n'
-                   "int f(TD_REG_ARG int x);\nint f(TD_REG_ARG int x) { return x; }\n")
-    r = subprocess.run(["gcc", "-std=c99", "-U__GNUC__", "-Wno-builtin-macro-redefined",
-                        "-fsyntax-only", f"-I{RUNTIME}", str(src)], capture_output=True, text=True)
+    src.write_text(
+        '#include "td_dsp_records.h"\n#include "td_dsp_fc_quad.h"\n'
+        '#include "td_dsp_dw_vert22.h"\n#include "td_dsp_dw_widen4.h"\n'
+        '#include "td_dsp_record2x2_w8.h"\n'
+        "int f(TD_REG_ARG int x);\nint f(TD_REG_ARG int x) { return x; }\n"
+    )
+    r = subprocess.run(
+        ["gcc", "-std=c99", "-U__GNUC__", "-Wno-builtin-macro-redefined", "-fsyntax-only", f"-I{RUNTIME}", str(src)],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr

@@ -13,8 +13,7 @@ from tinydeploy.model.ir import parse_model, read_model
 GOLDEN = {
     "kws": dict(macs=2_656_768, params=22_606, arena=24_272, input=(1, 49, 10, 1), output=(1, 12)),
     "vww": dict(macs=7_489_664, params=210_852, arena=103_680, input=(1, 96, 96, 3), output=(1, 2)),
-    "resnet": dict(macs=12_501_632, params=77_708, arena=55_984, input=(1, 32, 32, 3),
-                   output=(1, 10)),
+    "resnet": dict(macs=12_501_632, params=77_708, arena=55_984, input=(1, 32, 32, 3), output=(1, 10)),
     "ad": dict(macs=264_192, params=265_864, arena=3_984, input=(1, 640), output=(1, 640)),
 }
 
@@ -35,8 +34,7 @@ def test_mlperf_golden_figures(key: str) -> None:
 
 def test_kws_structure() -> None:
     model = read_model(mlperf_path("kws"))
-    assert model.opcodes == ["CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "RESHAPE",
-                             "FULLY_CONNECTED", "SOFTMAX"]
+    assert model.opcodes == ["CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "RESHAPE", "FULLY_CONNECTED", "SOFTMAX"]
     conv = model.ops[0]
     assert conv.options["padding"] == "SAME" and conv.options["stride_w"] == 2
     assert conv.options["fused_activation_function"] == "RELU"
@@ -94,6 +92,9 @@ def test_zero_sized_op_intermediates_are_accepted() -> None:
     model = parse_model(encode(m))
     assert model.tensors[t].shape == (0,) and len(model.ops) == len(_sg(m).operators)
     op.inputs = [*op.inputs[:-1], t]  # read as an input (the bias), it must hold data
-    with pytest.raises(ModelFormatError, match=r"tensor #\d+ 'input_to_input_intermediate' "
-                                               r"has a zero-sized shape \[0\]"):
+    with pytest.raises(
+        ModelFormatError,
+        match=r"tensor #\d+ 'input_to_input_intermediate' "
+        r"has a zero-sized shape \[0\]",
+    ):
         parse_model(encode(m))

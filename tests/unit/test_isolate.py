@@ -44,13 +44,13 @@ def test_a_crash_names_the_stage_and_the_loop_layer() -> None:
     with pytest.raises(ConversionError) as info:
         run_isolated(f"{HERE}:_segfault", {}, _crash_message)
     text = str(info.value)
-    assert text.startswith("m.keras: TensorFlow's converter crashed (signal 11) quantizing "
-                           "the model to int8")
+    assert text.startswith("m.keras: TensorFlow's converter crashed (signal 11) quantizing the model to int8")
     assert "LSTM layer(s)" in text and "unroll=True" in text and "\n" not in text
 
 
 def test_crash_message_without_a_loop_lists_the_layer_types() -> None:
-    text = str(_crash_message("crashed (signal 6)", {"stage": "converting the float model",
-                                           "layers": ["Conv2D", "Dense"]}))
+    text = str(
+        _crash_message("crashed (signal 6)", {"stage": "converting the float model", "layers": ["Conv2D", "Dense"]})
+    )
     assert "crashed (signal 6) converting the float model" in text
     assert "a layer of type Conv2D, Dense" in text

@@ -18,8 +18,7 @@ RUNTIME = firmware_dir() / "runtime"
 
 def test_committed_td_params_h_is_what_the_registry_generates() -> None:
     committed = (RUNTIME / kernels.HEADER_NAME).read_text()
-    assert committed == kernels.header(), \
-        "firmware/runtime/td_params.h is stale: run python scripts/gen_td_params.py"
+    assert committed == kernels.header(), "firmware/runtime/td_params.h is stale: run python scripts/gen_td_params.py"
     assert kernels.main([]) == 0  # the --check mode agrees
 
 
@@ -88,9 +87,8 @@ def test_params_are_held_to_the_registry_fields() -> None:
 
 def test_runtime_files_follow_the_registry() -> None:
     files = kernels.runtime_files(["td_conv2d_packed", "td_add_s8_dsp"])
-    assert files[:len(kernels.COMMON_RUNTIME)] == list(kernels.COMMON_RUNTIME)
-    assert {"td_conv2d_packed.c", "td_unpack_weights.c", "td_conv2d_s8.c", "td_add_s8_dsp.c",
-            "td_dsp.h"} <= set(files)
+    assert files[: len(kernels.COMMON_RUNTIME)] == list(kernels.COMMON_RUNTIME)
+    assert {"td_conv2d_packed.c", "td_unpack_weights.c", "td_conv2d_s8.c", "td_add_s8_dsp.c", "td_dsp.h"} <= set(files)
     assert "td_dsp.h" not in kernels.runtime_files(["td_softmax_s8"])
 
 
@@ -101,12 +99,16 @@ def test_c_structs_have_the_registry_fields_in_order(tmp_path) -> None:
     for cls in kernels.PARAMS:
         names = [f.name for f in dataclasses.fields(cls)]
         for a, b in zip(names, names[1:]):
-            checks.append(f"_Static_assert(offsetof({cls.C_NAME}, {a}) < "
-                          f"offsetof({cls.C_NAME}, {b}), \"{cls.C_NAME}.{b}\");")
+            checks.append(
+                f'_Static_assert(offsetof({cls.C_NAME}, {a}) < offsetof({cls.C_NAME}, {b}), "{cls.C_NAME}.{b}");'
+            )
     src = tmp_path / "t.c"
     src.write_text("\n".join(checks) + "\n")
-    r = subprocess.run(["gcc", "-std=c11", "-Wall", "-Werror", "-c", f"-I{RUNTIME}", str(src),
-                        "-o", str(tmp_path / "t.o")], capture_output=True, text=True)
+    r = subprocess.run(
+        ["gcc", "-std=c11", "-Wall", "-Werror", "-c", f"-I{RUNTIME}", str(src), "-o", str(tmp_path / "t.o")],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
 
 
@@ -121,6 +123,5 @@ def test_dtype_codes_match_td_model_h() -> None:
     decl = text.split("} td_dtype;")[0].rsplit("typedef enum", 1)[1]
     enum = {name: int(v) for name, v in re.findall(r"(TD_[A-Z0-9]+) = (\d+)", decl)}
     assert enum == {"TD_INT8": 0, "TD_FLOAT32": 1, "TD_INT32": 2, "TD_BOOL": 3}
-    assert {TD_DTYPES[t]: v for t, v in TD_DTYPE_IDS.items()} == {
-        k: v for k, v in enum.items() if k != "TD_FLOAT32"}
+    assert {TD_DTYPES[t]: v for t, v in TD_DTYPE_IDS.items()} == {k: v for k, v in enum.items() if k != "TD_FLOAT32"}
     assert "#define TD_MODEL_API_VERSION 2" in text

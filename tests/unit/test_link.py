@@ -76,10 +76,12 @@ def test_resync_drops_garbage() -> None:
 
 
 def test_json_replies_and_instructions() -> None:
-    port = FakePort({
-        b"td-cycles": b'm-td-cycles-{"ticks":1000,"runs":4,"tick_hz":25000000,"timer":"systick"}\r\n',
-        b"td-mem": b"m-td-mem-{\"arena_bytes\":10,\"stack_used_bytes\":null}\r\n",
-    })
+    port = FakePort(
+        {
+            b"td-cycles": b'm-td-cycles-{"ticks":1000,"runs":4,"tick_hz":25000000,"timer":"systick"}\r\n',
+            b"td-mem": b'm-td-mem-{"arena_bytes":10,"stack_used_bytes":null}\r\n',
+        }
+    )
     link = Link(port, ns_per_insn=1.0)
     assert link.memory() == {"arena_bytes": 10, "stack_used_bytes": None}
     assert link.instructions() == 1000 * 40 / 4
@@ -126,10 +128,10 @@ def test_the_wait_for_infer_follows_the_work() -> None:
     wait, expected = link.infer_timeout(10, 1)
     assert expected == pytest.approx(11 * DEFAULT_RUN_SECONDS)
     assert wait == pytest.approx(0.2 + 11 * DEFAULT_RUN_SECONDS)
-    link.expected_run_seconds = 0.01                       # a prediction from the MACs
+    link.expected_run_seconds = 0.01  # a prediction from the MACs
     wait, expected = link.infer_timeout(10, 0)
     assert wait == pytest.approx(0.2 + 0.1)
-    link.measured_run_seconds = 2.0                        # a slow model, measured
+    link.measured_run_seconds = 2.0  # a slow model, measured
     assert link.infer_timeout(10, 1)[0] == pytest.approx(0.2 + RUN_TIME_MARGIN * 22)
     link.measured_run_seconds = None
     started = time.monotonic()
@@ -150,5 +152,4 @@ def test_long_waits_are_reported() -> None:
             link.command("infer 1 0", expected=4.0)
     finally:
         client.WAIT_NOTICE_S = old
-    assert seen and all(s.startswith("waiting for 'infer 1 0': ") and s.endswith("of about 4 s")
-                        for s in seen)
+    assert seen and all(s.startswith("waiting for 'infer 1 0': ") and s.endswith("of about 4 s") for s in seen)

@@ -50,10 +50,12 @@ def test_no_inputs_and_wrong_output_size_are_one_line_errors() -> None:
     ref = Doubler()
     with pytest.raises(DataError, match=r"^qemu-m4: no inputs to compare"):
         compare(ref, ref.run, random_inputs(Shape, 0), where="qemu-m4")
-    with pytest.raises(DeviceError, match=r"^/dev/ttyACM0: the device returned 5 output values "
-                                          r"for input #0, the reference 6"):
-        compare(ref, lambda x: ref.run(x).ravel()[:5], random_inputs(Shape, 1),
-                where="/dev/ttyACM0")
+    with pytest.raises(
+        DeviceError,
+        match=r"^/dev/ttyACM0: the device returned 5 output values "
+        r"for input #0, the reference 6",
+    ):
+        compare(ref, lambda x: ref.run(x).ravel()[:5], random_inputs(Shape, 1), where="/dev/ttyACM0")
 
 
 def test_inputs_repeat_for_a_seed_and_span_the_type() -> None:

@@ -12,12 +12,11 @@ from tinydeploy.errors import ConfigError
 from tinydeploy.model.mlperf import MLPERF_IDS, REFERENCE_MODELS, mlperf_id
 
 
-@pytest.mark.parametrize("key, want", [("kws", "kws01"), ("vww", "vww01"), ("resnet", "ic01"),
-                                       ("ad", "ad01")])
+@pytest.mark.parametrize("key, want", [("kws", "kws01"), ("vww", "vww01"), ("resnet", "ic01"), ("ad", "ad01")])
 def test_reference_models_are_recognised(key: str, want: str) -> None:
     digest = hashlib.sha256(mlperf_path(key).read_bytes()).hexdigest()
     assert mlperf_id(digest) == want
-    assert mlperf_id(digest, "ad01") == "ad01"   # the user's choice wins
+    assert mlperf_id(digest, "ad01") == "ad01"  # the user's choice wins
 
 
 def test_other_models_have_no_id_unless_asked() -> None:
@@ -33,8 +32,7 @@ def test_bad_id_is_refused() -> None:
 
 
 def test_cli_refuses_bad_id_before_reading_the_model(tmp_path, capsys) -> None:
-    code = main(["flash", str(tmp_path / "missing.tflite"), "--mlperf-id", "kws1",
-                 "-o", str(tmp_path / "out")])
+    code = main(["flash", str(tmp_path / "missing.tflite"), "--mlperf-id", "kws1", "-o", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code != 0 and "--mlperf-id: 'kws1' is not an MLPerf Tiny model id" in err, err
     assert len(err.strip().splitlines()) == 1

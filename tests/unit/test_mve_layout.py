@@ -129,7 +129,11 @@ def test_vector_requantization_twin_equals_tflite(tmp_path) -> None:
     src.write_text(HARNESS)
     exe = tmp_path / "rq"
     runtime = firmware_dir() / "runtime"
-    subprocess.run(["gcc", "-std=c99", "-O2", "-Wall", "-I", str(runtime), str(src), "-o",
-                    str(exe)], check=True, capture_output=True, text=True)
+    subprocess.run(
+        ["gcc", "-std=c99", "-O2", "-Wall", "-I", str(runtime), str(src), "-o", str(exe)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     run = subprocess.run([str(exe)], capture_output=True, text=True)
     assert run.returncode == 0 and "bad 0" in run.stdout, run.stdout

@@ -20,8 +20,11 @@ def _run(dest, files: dict[str, str], force: bool = False) -> None:
 
 
 def _tree(path) -> dict[str, str]:
-    return {p.relative_to(path).as_posix(): p.read_text() for p in sorted(path.rglob("*"))
-            if p.is_file() and p.name != MANIFEST_NAME}
+    return {
+        p.relative_to(path).as_posix(): p.read_text()
+        for p in sorted(path.rglob("*"))
+        if p.is_file() and p.name != MANIFEST_NAME
+    }
 
 
 def test_new_folder_appears_only_when_complete(tmp_path) -> None:
@@ -62,8 +65,12 @@ def test_force_replaces_only_what_tinydeploy_wrote(tmp_path) -> None:
     (dest / "notes.txt").write_text("the user's")
     (dest / "project" / "src" / "mine.c").write_text("the user's too")
     _run(dest, {"report.json": "2", "fresh.txt": "new run"}, force=True)
-    assert _tree(dest) == {"report.json": "2", "fresh.txt": "new run", "notes.txt": "the user's",
-                           "project/src/mine.c": "the user's too"}
+    assert _tree(dest) == {
+        "report.json": "2",
+        "fresh.txt": "new run",
+        "notes.txt": "the user's",
+        "project/src/mine.c": "the user's too",
+    }
     assert written_files(dest) == {"report.json", "fresh.txt"}
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
@@ -80,8 +87,11 @@ def test_a_users_file_in_the_way_is_refused_and_nothing_moves(tmp_path) -> None:
     dest.mkdir()
     (dest / "report.md").write_text("my own report")
     (dest / "project").write_text("a file where a folder goes")
-    with pytest.raises(ForeignFilesError, match=r"out: holds 2 file\(s\) \(project, report.md\) "
-                       "that tinydeploy did not write"):
+    with pytest.raises(
+        ForeignFilesError,
+        match=r"out: holds 2 file\(s\) \(project, report.md\) "
+        "that tinydeploy did not write",
+    ):
         _run(dest, {"report.md": "generated", "project/Makefile": "all:"}, force=True)
     assert _tree(dest) == {"report.md": "my own report", "project": "a file where a folder goes"}
     assert [p.name for p in tmp_path.iterdir()] == ["out"]

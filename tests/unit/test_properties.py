@@ -24,11 +24,11 @@ from tinydeploy.resources import firmware_dir  # noqa: E402
 
 INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 int32s = st.integers(INT32_MIN, INT32_MAX)
-SETTINGS = settings(max_examples=120, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 # ---------------------------------------------------------------- TFLite, from the definitions
+
 
 def ref_round(x: Fraction) -> int:
     """TfLiteRound / std::round on an exact value: nearest, ties away from zero."""
@@ -89,8 +89,7 @@ def ref_mbqm(x: int, multiplier: int, shift: int) -> int:
 
 # ---------------------------------------------------------------- quantization properties
 
-positive_reals = st.floats(min_value=2.0 ** -45, max_value=2.0 ** 20, allow_nan=False,
-                           allow_infinity=False)
+positive_reals = st.floats(min_value=2.0**-45, max_value=2.0**20, allow_nan=False, allow_infinity=False)
 
 
 @SETTINGS
@@ -104,11 +103,11 @@ def test_quantize_multiplier_is_tflites(real: float) -> None:
         err = abs(Fraction(m) * Fraction(2) ** (s - 31) - Fraction(real))
         assert err <= Fraction(2) ** (s - 32)
     else:
-        assert real < 2.0 ** -31
+        assert real < 2.0**-31
 
 
 @SETTINGS
-@given(st.floats(min_value=-(2.0 ** 20), max_value=-(2.0 ** -30), allow_nan=False))
+@given(st.floats(min_value=-(2.0**20), max_value=-(2.0**-30), allow_nan=False))
 def test_quantize_multiplier_negative_is_tflites(real: float) -> None:
     assert quant.quantize_multiplier(real) == ref_quantize_multiplier(real)
 
@@ -136,7 +135,7 @@ def test_rounding_divide_by_pot(x: int, exponent: int) -> None:
 
 
 @SETTINGS
-@given(st.integers(-(1 << 20), 1 << 20), positive_reals.filter(lambda r: r < 2.0 ** 10))
+@given(st.integers(-(1 << 20), 1 << 20), positive_reals.filter(lambda r: r < 2.0**10))
 def test_multiply_by_quantized_multiplier(x: int, real: float) -> None:
     m, s = quant.quantize_multiplier(real)
     assume(abs(x) << max(s, 0) <= INT32_MAX)  # TFLite never shifts out of int32
@@ -147,8 +146,7 @@ def test_multiply_by_quantized_multiplier(x: int, real: float) -> None:
 
 
 @SETTINGS
-@given(st.floats(min_value=1e-6, max_value=10.0), st.integers(-128, 127),
-       st.floats(min_value=-100.0, max_value=100.0))
+@given(st.floats(min_value=1e-6, max_value=10.0), st.integers(-128, 127), st.floats(min_value=-100.0, max_value=100.0))
 def test_quantize_value_in_float32(scale: float, zp: int, f: float) -> None:
     """kernel_util.cc Quantize(): the division happens in float32."""
     expect = zp + ref_round(Fraction(float(np.float32(f) / np.float32(scale))))
@@ -157,6 +155,7 @@ def test_quantize_value_in_float32(scale: float, zp: int, f: float) -> None:
 
 # ---------------------------------------------------------------- the C helpers, same model
 
+
 @pytest.fixture(scope="module")
 def cfix(tmp_path_factory: pytest.TempPathFactory):
     cc = shutil.which("cc") or shutil.which("gcc")
@@ -164,13 +163,18 @@ def cfix(tmp_path_factory: pytest.TempPathFactory):
         pytest.skip("needs a host C compiler")
     d = tmp_path_factory.mktemp("cfix")
     src = d / "fix.c"
-    src.write_text('#include "td_fixedpoint.h"\n'
-                   "int32_t srdhm(int32_t a, int32_t b) { return td_srdhm(a, b); }\n"
-                   "int32_t rdivpot(int32_t x, int e) { return td_rdivpot(x, e); }\n"
-                   "int32_t mbqm(int32_t x, int32_t m, int32_t s) { return td_mbqm(x, m, s); }\n")
+    src.write_text(
+        '#include "td_fixedpoint.h"\n'
+        "int32_t srdhm(int32_t a, int32_t b) { return td_srdhm(a, b); }\n"
+        "int32_t rdivpot(int32_t x, int e) { return td_rdivpot(x, e); }\n"
+        "int32_t mbqm(int32_t x, int32_t m, int32_t s) { return td_mbqm(x, m, s); }\n"
+    )
     lib = d / "libfix.so"
-    subprocess.run([cc, "-std=c99", "-O2", "-shared", "-fPIC", f"-I{firmware_dir() / 'runtime'}",
-                    str(src), "-o", str(lib)], check=True, capture_output=True)
+    subprocess.run(
+        [cc, "-std=c99", "-O2", "-shared", "-fPIC", f"-I{firmware_dir() / 'runtime'}", str(src), "-o", str(lib)],
+        check=True,
+        capture_output=True,
+    )
     so = ctypes.CDLL(str(lib))
     for fn in (so.srdhm, so.rdivpot, so.mbqm):
         fn.restype = ctypes.c_int32
@@ -188,7 +192,7 @@ def test_c_fixed_point_is_tflites(cfix, a: int, b: int, e: int) -> None:
 
 
 @SETTINGS
-@given(st.integers(-(1 << 20), 1 << 20), positive_reals.filter(lambda r: r < 2.0 ** 10))
+@given(st.integers(-(1 << 20), 1 << 20), positive_reals.filter(lambda r: r < 2.0**10))
 def test_c_mbqm_is_tflites(cfix, x: int, real: float) -> None:
     m, s = ref_quantize_multiplier(real)
     assume(abs(x) << max(s, 0) <= INT32_MAX)
@@ -197,12 +201,13 @@ def test_c_mbqm_is_tflites(cfix, x: int, real: float) -> None:
 
 # ---------------------------------------------------------------- in-place distance
 
+
 def _inplace_ok(first_read: np.ndarray, d: int, isz: int, osz: int) -> bool:
     """Brute force: output at in_base - d, written element by element, never clobbers an
     input element a later output still reads (reads of k happen before its write)."""
     fr = [int(v) for v in first_read]
     for k in range(len(fr)):
-        later = [v for v in fr[k + 1:] if v >= 0]
+        later = [v for v in fr[k + 1 :] if v >= 0]
         if later and -d + (k + 1) * osz > min(later) * isz:
             return False
     return True
@@ -221,6 +226,7 @@ def test_inplace_distance_is_the_smallest_safe_one(fr: list[int], sizes: tuple[i
 
 
 # ---------------------------------------------------------------- the memory planner
+
 
 @dataclass
 class _T:
@@ -251,15 +257,27 @@ def graphs(draw):
         out = len(tensors) - 1
         inplace = {t: draw(st.integers(-64, 512)) for t in ins if draw(st.booleans())}
         scratch = [("line", draw(st.integers(1, 256)))] if draw(st.integers(0, 4)) == 0 else []
-        steps.append(Step(s, "RESHAPE" if alias else "OP", None if alias else "k", None, {},
-                          ins, [out], [], {} if alias else inplace,
-                          (ins[0], out) if alias else None, None, [] if alias else scratch))
+        steps.append(
+            Step(
+                s,
+                "RESHAPE" if alias else "OP",
+                None if alias else "k",
+                None,
+                {},
+                ins,
+                [out],
+                [],
+                {} if alias else inplace,
+                (ins[0], out) if alias else None,
+                None,
+                [] if alias else scratch,
+            )
+        )
     outputs = (len(tensors) - 1,)
     return _M(tensors, (0,), outputs), steps
 
 
-@settings(max_examples=80, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(graphs())
 def test_planner_never_overlaps_live_buffers(graph) -> None:
     model, steps = graph
@@ -283,7 +301,7 @@ def test_planner_never_overlaps_live_buffers(graph) -> None:
             if plan.buffers[bi].last == s and plan.buffers[bo].first == s and bi != bo:
                 legal[(bo, bi)] = max(legal.get((bo, bi), d), d)
     for i, x in enumerate(bufs):
-        for y in bufs[i + 1:]:
+        for y in bufs[i + 1 :]:
             live_together = x.first <= y.last and y.first <= x.last
             disjoint = x.offset + x.size <= y.offset or y.offset + y.size <= x.offset
             if not live_together or disjoint:

@@ -19,8 +19,10 @@ def test_auto_is_aot_when_every_op_lowers_and_tflm_naming_the_ops_otherwise() ->
     model.ops[9].opcode = "L2_POOL_2D"
     choice = choose_runtime(model, board, "auto")
     assert choice.runtime == "tflm" and [f["index"] for f in choice.aot_unsupported] == [9]
-    assert choice.note() == ("note: --runtime auto picked tflm: the AOT compiler cannot run "
-                             "#9 L2_POOL_2D (AvgPool): not supported by the AOT compiler")
+    assert choice.note() == (
+        "note: --runtime auto picked tflm: the AOT compiler cannot run "
+        "#9 L2_POOL_2D (AvgPool): not supported by the AOT compiler"
+    )
     assert choose_runtime(model, board, "aot").runtime == "aot"  # asked for: no second guess
 
 
@@ -32,8 +34,7 @@ def test_bad_runtime_and_kernel_values_name_the_option() -> None:
         choose_tflm_kernels(load_board("host"), "cmsis")
 
 
-@pytest.mark.parametrize("board,kernels", [("qemu-m4", "cmsis_nn"), ("qemu-m0", "cmsis_nn"),
-                                           ("host", "reference")])
+@pytest.mark.parametrize("board,kernels", [("qemu-m4", "cmsis_nn"), ("qemu-m0", "cmsis_nn"), ("host", "reference")])
 def test_tflm_kernels_auto(board: str, kernels: str) -> None:
     assert choose_tflm_kernels(load_board(board), "auto") == kernels
     assert choose_tflm_kernels(load_board(board), "reference") == "reference"

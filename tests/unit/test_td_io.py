@@ -80,26 +80,44 @@ def run(tmp_path_factory: pytest.TempPathFactory):
     (tmp / "driver.c").write_text(DRIVER)
     exe = tmp / "driver"
     app = firmware_dir() / "app"
-    subprocess.run(["cc", "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror",
-                    "-fsanitize=address,undefined", "-fno-sanitize-recover=all", f"-I{app}",
-                    str(tmp / "driver.c"), str(app / "td_io.c"), "-o", str(exe)],
-                   check=True, capture_output=True, text=True)
+    subprocess.run(
+        [
+            "cc",
+            "-std=c99",
+            "-O2",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-fsanitize=address,undefined",
+            "-fno-sanitize-recover=all",
+            f"-I{app}",
+            str(tmp / "driver.c"),
+            str(app / "td_io.c"),
+            "-o",
+            str(exe),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
     def _run(requests: list[str]) -> list[str]:
-        proc = subprocess.run([str(exe)], input="\n".join(requests) + "\n", capture_output=True,
-                              text=True, check=True, timeout=60)
+        proc = subprocess.run(
+            [str(exe)], input="\n".join(requests) + "\n", capture_output=True, text=True, check=True, timeout=60
+        )
         assert proc.stderr == ""  # UBSan is quiet
-        return proc.stdout.split("\n")[:len(requests)]
+        return proc.stdout.split("\n")[: len(requests)]
 
     return _run
 
 
 def test_integers_and_64_bit_division(run) -> None:
     rng = np.random.default_rng(1)
-    u64 = [0, 9, 10, 2**32 - 1, 2**32, 10**19, 2**64 - 1] + \
-        [int(v) for v in rng.integers(0, 2**63, 200, dtype=np.uint64)] + \
-        [int(v) >> int(s) for v, s in zip(rng.integers(0, 2**63, 100, dtype=np.uint64),
-                                           rng.integers(0, 63, 100))]
+    u64 = (
+        [0, 9, 10, 2**32 - 1, 2**32, 10**19, 2**64 - 1]
+        + [int(v) for v in rng.integers(0, 2**63, 200, dtype=np.uint64)]
+        + [int(v) >> int(s) for v, s in zip(rng.integers(0, 2**63, 100, dtype=np.uint64), rng.integers(0, 63, 100))]
+    )
     assert run([f"u {v}" for v in u64]) == [str(v) for v in u64]
     i32 = [0, -1, 1, -(2**31), 2**31 - 1, -123456]
     assert run([f"i {v}" for v in i32]) == [str(v) for v in i32]
@@ -122,15 +140,39 @@ def _fixed3(bits: int) -> str:
 
 def test_fixed3_is_the_exact_value_rounded(run) -> None:
     rng = np.random.default_rng(2)
-    floats = np.concatenate([
-        np.float32([0.0, -0.0, 0.0625, -0.0625, 0.0005, 0.0015, 0.9995, 0.99949998, 1.0005,
-                    999.9995, 16777216.0, 1e15, np.nextafter(np.float32(1e15), np.float32(2e15)),
-                    3.4e38, np.inf, -np.inf, np.nan, 1e-45, -1e-30, 123.456, -7.8125e-3]),
-        rng.standard_normal(2000).astype(np.float32) * np.float32(10.0) ** rng.integers(-6, 12, 2000),
-        # every int8 output an EEMBC runner sees: scale * (q - zero_point)
-        np.float32(0.00390625) * (np.arange(-128, 128, dtype=np.float32) + 128),
-        np.float32(0.1234567) * (np.arange(-128, 128, dtype=np.float32) - 3),
-    ]).astype(np.float32)
+    floats = np.concatenate(
+        [
+            np.float32(
+                [
+                    0.0,
+                    -0.0,
+                    0.0625,
+                    -0.0625,
+                    0.0005,
+                    0.0015,
+                    0.9995,
+                    0.99949998,
+                    1.0005,
+                    999.9995,
+                    16777216.0,
+                    1e15,
+                    np.nextafter(np.float32(1e15), np.float32(2e15)),
+                    3.4e38,
+                    np.inf,
+                    -np.inf,
+                    np.nan,
+                    1e-45,
+                    -1e-30,
+                    123.456,
+                    -7.8125e-3,
+                ]
+            ),
+            rng.standard_normal(2000).astype(np.float32) * np.float32(10.0) ** rng.integers(-6, 12, 2000),
+            # every int8 output an EEMBC runner sees: scale * (q - zero_point)
+            np.float32(0.00390625) * (np.arange(-128, 128, dtype=np.float32) + 128),
+            np.float32(0.1234567) * (np.arange(-128, 128, dtype=np.float32) - 3),
+        ]
+    ).astype(np.float32)
     bits = floats.view(np.uint32).tolist()
     got = run([f"f {b:08x}" for b in bits])
     want = [_fixed3(b) for b in bits]
@@ -142,8 +184,9 @@ def test_fixed3_is_the_exact_value_rounded(run) -> None:
     assert all(abs(float(g) - f) <= 0.0005 * (1 + 1e-12) + abs(f) * 1e-16 for f, g in finite)
 
 
-@pytest.mark.parametrize("text", ["kws_ref_model", "Ω名前 ünïcödé 🙂", 'a"b\\c\n\td\x7f\x01',
-                                  "𝄞 beyond the BMP", "x" * 5000])
+@pytest.mark.parametrize(
+    "text", ["kws_ref_model", "Ω名前 ünïcödé 🙂", 'a"b\\c\n\td\x7f\x01', "𝄞 beyond the BMP", "x" * 5000]
+)
 def test_json_str_carries_utf8_text(run, text: str) -> None:
     (line,) = run(["j " + text.encode("utf-8").hex()])
     assert line.isascii() and all(0x20 <= ord(c) < 0x7F for c in line)  # one printable line
@@ -151,10 +194,15 @@ def test_json_str_carries_utf8_text(run, text: str) -> None:
 
 
 def test_json_str_malformed_utf8_is_replaced(run) -> None:
-    cases = {b"\xff": "\ufffd", b"a\x80b": "a\ufffdb", b"\xc0\xaf": "\ufffd\ufffd",  # overlong
-             b"\xed\xa0\x80": "\ufffd" * 3,  # a UTF-16 surrogate spelled in UTF-8
-             b"\xf4\x90\x80\x80": "\ufffd" * 4,  # above U+10FFFF
-             b"\xe2\x82": "\ufffd\ufffd", b"ok\xe2\x82\xac": "ok\u20ac"}  # cut short / whole
+    cases = {
+        b"\xff": "\ufffd",
+        b"a\x80b": "a\ufffdb",
+        b"\xc0\xaf": "\ufffd\ufffd",  # overlong
+        b"\xed\xa0\x80": "\ufffd" * 3,  # a UTF-16 surrogate spelled in UTF-8
+        b"\xf4\x90\x80\x80": "\ufffd" * 4,  # above U+10FFFF
+        b"\xe2\x82": "\ufffd\ufffd",
+        b"ok\xe2\x82\xac": "ok\u20ac",
+    }  # cut short / whole
     lines = run(["j " + raw.hex() for raw in cases])
     for (raw, want), line in zip(cases.items(), lines):
         assert line.isascii() and json.loads(line) == want, (raw, line)

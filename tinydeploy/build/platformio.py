@@ -25,15 +25,24 @@ def pio_command() -> str:
     beside = Path(sys.executable).parent / "pio"
     if beside.is_file() and os.access(beside, os.X_OK):
         return str(beside)
-    raise ToolchainError("not found on PATH; install it with: pip install platformio "
-                         "(it downloads the board's platform and toolchain on first use, "
-                         "which needs internet)", tool="pio")
+    raise ToolchainError(
+        "not found on PATH; install it with: pip install platformio "
+        "(it downloads the board's platform and toolchain on first use, "
+        "which needs internet)",
+        tool="pio",
+    )
 
 
 # Lines of PlatformIO's log that say it went to its registry for something it lacks.
-_REGISTRY_FAILURES = ("UnknownPlatform", "UnknownPackageError", "Could not install",
-                      "Could not find the package", "HTTPClientError", "InternetConnectionError",
-                      "Name or service not known")
+_REGISTRY_FAILURES = (
+    "UnknownPlatform",
+    "UnknownPackageError",
+    "Could not install",
+    "Could not find the package",
+    "HTTPClientError",
+    "InternetConnectionError",
+    "Name or service not known",
+)
 
 
 def failure_line(log: str, board: Board) -> str:
@@ -41,17 +50,20 @@ def failure_line(log: str, board: Board) -> str:
     lines = [ln.strip() for ln in log.splitlines() if ln.strip()]
     registry = [ln for ln in lines if any(k in ln for k in _REGISTRY_FAILURES)]
     if registry:
-        return (f"PlatformIO could not install what board '{board.id}' needs (platform "
-                f"'{board.pio_platform}', its framework or tools; first use needs internet): "
-                f"{registry[0]}")
+        return (
+            f"PlatformIO could not install what board '{board.id}' needs (platform "
+            f"'{board.pio_platform}', its framework or tools; first use needs internet): "
+            f"{registry[0]}"
+        )
     missing_lib = re.search(r"cannot find -l(\S+?):? ", log + " ")
     if missing_lib:
         name = missing_lib.group(1)
-        return (f"linking the firmware for board '{board.id}' failed: the linker cannot find "
-                f"lib{name}.a (-l{name}), a library the board's framework package should hold; "
-                "reinstall that package")
-    errors = [ln for ln in lines if re.search(r"\berror\b", ln, re.IGNORECASE)
-              and not ln.startswith("*** [")]
+        return (
+            f"linking the firmware for board '{board.id}' failed: the linker cannot find "
+            f"lib{name}.a (-l{name}), a library the board's framework package should hold; "
+            "reinstall that package"
+        )
+    errors = [ln for ln in lines if re.search(r"\berror\b", ln, re.IGNORECASE) and not ln.startswith("*** [")]
     first = errors[0] if errors else (lines[-1] if lines else "no output")
     more = f" (and {len(errors) - 1} more error lines)" if len(errors) > 1 else ""
     return f"building for board '{board.id}' failed: {first}{more}"
@@ -64,8 +76,7 @@ def pio_run(project: Path, board: Board, upload: bool = False, port: str | None 
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=PIO_TIMEOUT_S)
     except subprocess.TimeoutExpired as exc:
-        raise ToolchainError(f"`{' '.join(cmd)}` did not finish in {PIO_TIMEOUT_S} s",
-                             tool="pio") from exc
+        raise ToolchainError(f"`{' '.join(cmd)}` did not finish in {PIO_TIMEOUT_S} s", tool="pio") from exc
     log = proc.stdout + proc.stderr
     if proc.returncode != 0:
         raise ToolchainError(failure_line(log, board), tool="pio")

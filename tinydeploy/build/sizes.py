@@ -33,7 +33,7 @@ class FirmwareSizes:
     other_flash_bytes: int
     data_bytes: int
     bss_bytes: int
-    stack_bytes: int          # reserved by the board profile (0 on the host)
+    stack_bytes: int  # reserved by the board profile (0 on the host)
 
     @property
     def static_ram_bytes(self) -> int:
@@ -71,14 +71,15 @@ def firmware_sizes(elf_path: Path, stack_bytes: int = 0) -> FirmwareSizes:
         start = _symbol(elf, "__td_runtime_text_start")
         end = _symbol(elf, "__td_runtime_text_end")
         runtime = (end - start) if start is not None and end is not None else 0
-    return FirmwareSizes(flash, weights, runtime, flash - weights - runtime, data, bss,
-                         stack_bytes)
+    return FirmwareSizes(flash, weights, runtime, flash - weights - runtime, data, bss, stack_bytes)
 
 
 def sizes_line(elf: Path, sizes: FirmwareSizes) -> str:
     """One line for the user: the built image's flash and static RAM."""
-    return (f"built {elf}: flash {sizes.flash_bytes:,} B, static RAM {sizes.static_ram_bytes:,} B "
-            f"(.data {sizes.data_bytes:,} + .bss {sizes.bss_bytes:,})")
+    return (
+        f"built {elf}: flash {sizes.flash_bytes:,} B, static RAM {sizes.static_ram_bytes:,} B "
+        f"(.data {sizes.data_bytes:,} + .bss {sizes.bss_bytes:,})"
+    )
 
 
 def object_sizes(objects: Iterable[Path]) -> dict[str, int]:
@@ -109,13 +110,20 @@ def check_fit(board: Board, flash_bytes: int, ram_bytes: int, what: str = "the m
     ram_room = board.ram_bytes - board.stack_bytes - FIRMWARE_RAM_RESERVE
     problems = []
     if flash_bytes > flash_room:
-        problems.append(f"flash: {flash_bytes:,} bytes needed, {flash_room:,} available "
-                        f"({board.flash_bytes:,} minus {FIRMWARE_FLASH_RESERVE:,} for the firmware)")
+        problems.append(
+            f"flash: {flash_bytes:,} bytes needed, {flash_room:,} available "
+            f"({board.flash_bytes:,} minus {FIRMWARE_FLASH_RESERVE:,} for the firmware)"
+        )
     if ram_bytes > ram_room:
-        problems.append(f"RAM: {ram_bytes:,} bytes needed, {ram_room:,} available "
-                        f"({board.ram_bytes:,} minus {board.stack_bytes:,} stack and "
-                        f"{FIRMWARE_RAM_RESERVE:,} for the firmware)")
+        problems.append(
+            f"RAM: {ram_bytes:,} bytes needed, {ram_room:,} available "
+            f"({board.ram_bytes:,} minus {board.stack_bytes:,} stack and "
+            f"{FIRMWARE_RAM_RESERVE:,} for the firmware)"
+        )
     if problems:
-        raise BoardError(f"{what} does not fit board '{board.id}': " + "; ".join(problems)
-                         + ". Choose a board with more memory or a smaller model",
-                         path=str(board.path or board.id))
+        raise BoardError(
+            f"{what} does not fit board '{board.id}': "
+            + "; ".join(problems)
+            + ". Choose a board with more memory or a smaller model",
+            path=str(board.path or board.id),
+        )

@@ -10,9 +10,14 @@ tinydeploy.build builds what is rendered here):
 """
 
 from tinydeploy.codegen.make import generate_project
-from tinydeploy.codegen.platformio import (EXAMPLES, example_sources, generate_platformio_project,
-                                           render_example)
+from tinydeploy.codegen.platformio import EXAMPLES, example_sources, generate_platformio_project, render_example
 from tinydeploy.codegen.tflm import write_tflm_model
 
-__all__ = ["EXAMPLES", "example_sources", "generate_platformio_project", "generate_project",
-           "render_example", "write_tflm_model"]
+__all__ = [
+    "EXAMPLES",
+    "example_sources",
+    "generate_platformio_project",
+    "generate_project",
+    "render_example",
+    "write_tflm_model",
+]

@@ -9,8 +9,7 @@ C_SUFFIXES = (".c", ".h", ".cc")
 
 def tree(src: Path, suffixes: tuple[str, ...] = C_SUFFIXES) -> dict[Path, Path]:
     """{path relative to src: path} of the source files under src."""
-    return {p.relative_to(src): p for p in sorted(src.rglob("*"))
-            if p.is_file() and p.suffix in suffixes}
+    return {p.relative_to(src): p for p in sorted(src.rglob("*")) if p.is_file() and p.suffix in suffixes}
 
 
 def sync(files: dict[Path, Path], dst: Path) -> None:

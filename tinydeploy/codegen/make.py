@@ -13,10 +13,15 @@ from tinydeploy.errors import BoardError, InputFileError
 from tinydeploy.resources import firmware_dir
 from tinydeploy.templates import render
 
-def generate_project(board: Board, model_sources: list[Path], out_dir: Path,
-                     tflm: TflmBuild | None = None,
-                     extra_sources: list[Path] | None = None,
-                     defines: dict[str, int] | None = None) -> Path:
+
+def generate_project(
+    board: Board,
+    model_sources: list[Path],
+    out_dir: Path,
+    tflm: TflmBuild | None = None,
+    extra_sources: list[Path] | None = None,
+    defines: dict[str, int] | None = None,
+) -> Path:
     """Write Makefile, linker script, td_board.h, app/, hal/, runtime/, model/ into out_dir.
 
     model_sources are the compiled model's .c/.h files (model.c, model.h, ...);
@@ -29,8 +34,10 @@ def generate_project(board: Board, model_sources: list[Path], out_dir: Path,
     server, e.g. firmware/features/ for keyword spotting); generic firmware has none.
     """
     if board.build != "make":
-        raise BoardError(f"board '{board.id}' builds with {board.build}; generate_project "
-                         "only renders make projects", path=str(board.path))
+        raise BoardError(
+            f"board '{board.id}' builds with {board.build}; generate_project only renders make projects",
+            path=str(board.path),
+        )
     fw = firmware_dir()
     hal = fw / "hal" / board.hal
     if not hal.is_dir():
@@ -59,11 +66,9 @@ def generate_project(board: Board, model_sources: list[Path], out_dir: Path,
     sync(tree(fw / "runtime"), out / "runtime")
     sync({Path(s.name): s for s in sources}, out / "model")
     flags = cpu_flags(board)
-    context = {"board": board, "version": __version__, "cpu_flags": flags, "tflm": tflm,
-               "defines": defines or {}}
+    context = {"board": board, "version": __version__, "cpu_flags": flags, "tflm": tflm, "defines": defines or {}}
     write_text(out / "Makefile", render("fw_Makefile.j2", **context))
     write_text(out / "td_board.h", render("fw_td_board.h.j2", **context))
     if board.cpu != "host":
         write_text(out / "linker.ld", render("fw_linker.ld.j2", **context))
     return out
-

@@ -50,12 +50,24 @@ METADATA_VERSION = 1
 KERNEL_MODES = ("auto", "reference", "dsp", "dsp-small", "v7m", "v6m", "mve")
 # --kernels auto on a core without the DSP extension: the MAC kernels of its architecture
 # (tinydeploy/compile/mac.py); other cores (the host) keep the reference kernels
-MAC_MODE_OF_CPU = {"cortex-m3": "v7m", "cortex-m0": "v6m", "cortex-m0plus": "v6m",
-                   "cortex-m0+": "v6m", "cortex-m1": "v6m"}
+MAC_MODE_OF_CPU = {
+    "cortex-m3": "v7m",
+    "cortex-m0": "v6m",
+    "cortex-m0plus": "v6m",
+    "cortex-m0+": "v6m",
+    "cortex-m1": "v6m",
+}
 
-__all__ = ["CompiledModel", "compile_model", "load_compiled", "check", "tflm_arena_bytes",
-           "unsupported_ops",
-           "random_inputs", "METADATA_NAME"]
+__all__ = [
+    "CompiledModel",
+    "compile_model",
+    "load_compiled",
+    "check",
+    "tflm_arena_bytes",
+    "unsupported_ops",
+    "random_inputs",
+    "METADATA_NAME",
+]
 
 
 @dataclass
@@ -103,18 +115,24 @@ class CompiledModel:
 
 def _io(t: Tensor, offset: int) -> dict[str, Any]:
     q = t.quant
-    return {"name": t.name, "dtype": t.dtype, "shape": list(t.shape), "bytes": t.nbytes,
-            "scale": float(q.scale[0]) if q and q.scale else None,
-            "zero_point": int(q.zero_point[0]) if q and q.zero_point else None,
-            "arena_offset": offset}
+    return {
+        "name": t.name,
+        "dtype": t.dtype,
+        "shape": list(t.shape),
+        "bytes": t.nbytes,
+        "scale": float(q.scale[0]) if q and q.scale else None,
+        "zero_point": int(q.zero_point[0]) if q and q.zero_point else None,
+        "arena_offset": offset,
+    }
 
 
-def _requested_mode(kernels: str, dsp: bool, cpu: str | None = None,
-                    mve: bool = False) -> tuple[str, str]:
+def _requested_mode(kernels: str, dsp: bool, cpu: str | None = None, mve: bool = False) -> tuple[str, str]:
     """(kernel mode, why) before any flash budget is considered."""
     if kernels == "mve" and cpu is not None and not mve:
-        raise ConfigError(f"needs a core with Helium (MVE); {cpu} has none (boards set "
-                          "mve = true): use auto, dsp or reference", where="--kernels mve")
+        raise ConfigError(
+            f"needs a core with Helium (MVE); {cpu} has none (boards set mve = true): use auto, dsp or reference",
+            where="--kernels mve",
+        )
     if kernels != "auto":
         return kernels, f"requested ({kernels})"
     if mve:
@@ -129,11 +147,19 @@ def _requested_mode(kernels: str, dsp: bool, cpu: str | None = None,
     return "reference", "auto: the cpu has no DSP extension"
 
 
-def compile_model(model: Model, out_dir: str | Path, force: bool = False,
-                  remat: bool = True, kernels: str = "auto", dsp: bool = False,
-                  profile: bool = False, weights: str = "auto",
-                  flash_budget: int | None = None, cpu: str | None = None,
-                  mve: bool = False) -> CompiledModel:
+def compile_model(
+    model: Model,
+    out_dir: str | Path,
+    force: bool = False,
+    remat: bool = True,
+    kernels: str = "auto",
+    dsp: bool = False,
+    profile: bool = False,
+    weights: str = "auto",
+    flash_budget: int | None = None,
+    cpu: str | None = None,
+    mve: bool = False,
+) -> CompiledModel:
     """Compile ``model`` into ``out_dir``: model.c, model.h, compiled.json, runtime/.
 
     kernels: "reference" (plain C loops everywhere), "dsp" (SIMD kernels where an op
@@ -194,19 +220,21 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
         need = facts["weights_bytes"] + facts["params_bytes"]
         choice.update(flash_budget_bytes=flash_budget, model_data_bytes={"dsp": need})
         if need <= flash_budget:
-            choice["reason"] = (f"{reason}, and the dsp kernels' model data ({need:,} B) "
-                                f"fits the flash budget ({flash_budget:,} B)")
+            choice["reason"] = (
+                f"{reason}, and the dsp kernels' model data ({need:,} B) fits the flash budget ({flash_budget:,} B)"
+            )
         else:
             mode = "dsp-small"
             steps, skipped, mplan, (c_text, h_text, facts) = lowered(mode)
             small = facts["weights_bytes"] + facts["params_bytes"]
             choice["kernels"] = mode
             choice["model_data_bytes"][mode] = small
-            choice["reason"] = (f"auto: the dsp kernels' model data ({need:,} B, weights widened "
-                                f"to 16 bit) exceeds the flash budget ({flash_budget:,} B); "
-                                f"dsp-small keeps the weights int8 ({small:,} B)"
-                                + ("" if small <= flash_budget else
-                                   ", over the budget too: the build's size check decides"))
+            choice["reason"] = (
+                f"auto: the dsp kernels' model data ({need:,} B, weights widened "
+                f"to 16 bit) exceeds the flash budget ({flash_budget:,} B); "
+                f"dsp-small keeps the weights int8 ({small:,} B)"
+                + ("" if small <= flash_budget else ", over the budget too: the build's size check decides")
+            )
     out = prepare_output_dir(out_dir, force)
     rt = out / "runtime"
     if rt.exists():
@@ -221,41 +249,70 @@ def compile_model(model: Model, out_dir: str | Path, force: bool = False,
     ops = []
     for s, st in enumerate(steps):
         entry: dict[str, Any] = {
-            "index": st.op_index, "op": st.opcode, "kernel": st.kernel,
+            "index": st.op_index,
+            "op": st.opcode,
+            "kernel": st.kernel,
             "inputs": [model.tensors[t].name for t in st.inputs],
             "outputs": [model.tensors[t].name for t in st.outputs],
-            "arena_offsets": {model.tensors[t].name: mplan.offset(t)
-                              for t in st.inputs + st.outputs},
+            "arena_offsets": {model.tensors[t].name: mplan.offset(t) for t in st.inputs + st.outputs},
         }
         if st.remat:
-            entry["recomputes"] = {"tensor": model.tensors[st.remat["tensor"]].name,
-                                   "from_op": steps[st.remat["step"]].op_index,
-                                   "line_buffer_bytes": st.remat["row_bytes"]}
+            entry["recomputes"] = {
+                "tensor": model.tensors[st.remat["tensor"]].name,
+                "from_op": steps[st.remat["step"]].op_index,
+                "line_buffer_bytes": st.remat["row_bytes"],
+            }
         if st.alias:
             entry["alias"] = True
         if st.op_index in skipped:
             entry["dsp_skipped"] = skipped[st.op_index]
         ops.append(entry)
     cm = CompiledModel(
-        name=model.name, sha256=model.sha256, out_dir=out, model_c=out / "model.c",
-        model_h=out / "model.h", metadata=out / METADATA_NAME,
+        name=model.name,
+        sha256=model.sha256,
+        out_dir=out,
+        model_c=out / "model.c",
+        model_h=out / "model.h",
+        metadata=out / METADATA_NAME,
         sources=[out / "model.c"] + [rt / f for f in files if f.endswith(".c")],
-        include_dirs=[out, rt], arena_bytes=mplan.arena_bytes,
-        weights_bytes=facts["weights_bytes"], params_bytes=facts["params_bytes"], ops=ops,
+        include_dirs=[out, rt],
+        arena_bytes=mplan.arena_bytes,
+        weights_bytes=facts["weights_bytes"],
+        params_bytes=facts["params_bytes"],
+        ops=ops,
         input=_io(model.input_tensors[0], mplan.offset(model.inputs[0])),
         output=_io(model.output_tensors[0], mplan.offset(model.outputs[0])),
-        kernels=facts["kernels"], kernel_choice=choice, features_h=out / FEATURES_NAME)
-    buffers = [{"tensors": [model.tensors[t].name for t in b.tensors] or [b.name],
-                "offset": b.offset, "bytes": b.size, "first_step": b.first, "last_step": b.last}
-               for b in sorted(mplan.buffers.values(), key=lambda b: (b.first, b.offset))]
+        kernels=facts["kernels"],
+        kernel_choice=choice,
+        features_h=out / FEATURES_NAME,
+    )
+    buffers = [
+        {
+            "tensors": [model.tensors[t].name for t in b.tensors] or [b.name],
+            "offset": b.offset,
+            "bytes": b.size,
+            "first_step": b.first,
+            "last_step": b.last,
+        }
+        for b in sorted(mplan.buffers.values(), key=lambda b: (b.first, b.offset))
+    ]
     meta = {
-        "format": METADATA_FORMAT, "version": METADATA_VERSION, "tinydeploy": __version__,
+        "format": METADATA_FORMAT,
+        "version": METADATA_VERSION,
+        "tinydeploy": __version__,
         "runtime": "aot",
         "model": {"name": model.name, "sha256": model.sha256, "size_bytes": model.size_bytes},
-        "arena_bytes": cm.arena_bytes, "weights_bytes": cm.weights_bytes,
-        "params_bytes": cm.params_bytes, "input": cm.input, "output": cm.output,
-        "ops": ops, "buffers": buffers, "kernels": cm.kernels, "kernel_mode": mode,
-        "kernel_choice": choice, "profile": profile,
+        "arena_bytes": cm.arena_bytes,
+        "weights_bytes": cm.weights_bytes,
+        "params_bytes": cm.params_bytes,
+        "input": cm.input,
+        "output": cm.output,
+        "ops": ops,
+        "buffers": buffers,
+        "kernels": cm.kernels,
+        "kernel_mode": mode,
+        "kernel_choice": choice,
+        "profile": profile,
         "sources": [str(p.relative_to(out)) for p in cm.sources],
         "include_dirs": [str(p.relative_to(out)) or "." for p in cm.include_dirs],
     }
@@ -271,21 +328,31 @@ def load_compiled(out_dir: str | Path) -> CompiledModel:
         raise InputFileError(f"no {METADATA_NAME}; run `tinydeploy compile` first", path=str(out))
     meta = json.loads(path.read_text())
     if meta.get("format") != METADATA_FORMAT or meta.get("version") != METADATA_VERSION:
-        raise InputFileError(f"{METADATA_NAME} is not a version {METADATA_VERSION} compiled model",
-                             path=str(path))
+        raise InputFileError(f"{METADATA_NAME} is not a version {METADATA_VERSION} compiled model", path=str(path))
     return CompiledModel(
-        name=meta["model"]["name"], sha256=meta["model"]["sha256"], out_dir=out,
-        model_c=out / "model.c", model_h=out / "model.h", metadata=path,
+        name=meta["model"]["name"],
+        sha256=meta["model"]["sha256"],
+        out_dir=out,
+        model_c=out / "model.c",
+        model_h=out / "model.h",
+        metadata=path,
         sources=[out / s for s in meta["sources"]],
-        include_dirs=[out / d for d in meta["include_dirs"]], arena_bytes=meta["arena_bytes"],
-        weights_bytes=meta["weights_bytes"], params_bytes=meta["params_bytes"], ops=meta["ops"],
-        input=meta["input"], output=meta["output"], kernels=meta["kernels"],
+        include_dirs=[out / d for d in meta["include_dirs"]],
+        arena_bytes=meta["arena_bytes"],
+        weights_bytes=meta["weights_bytes"],
+        params_bytes=meta["params_bytes"],
+        ops=meta["ops"],
+        input=meta["input"],
+        output=meta["output"],
+        kernels=meta["kernels"],
         kernel_choice=meta.get("kernel_choice", {}),
-        features_h=out / FEATURES_NAME if (out / FEATURES_NAME).is_file() else None)
+        features_h=out / FEATURES_NAME if (out / FEATURES_NAME).is_file() else None,
+    )
 
 
-def check(cm: CompiledModel, raw: bytes, inputs: int = 50, seed: int = 0,
-          data: np.ndarray | None = None) -> dict[str, Any]:
+def check(
+    cm: CompiledModel, raw: bytes, inputs: int = 50, seed: int = 0, data: np.ndarray | None = None
+) -> dict[str, Any]:
     """Run the compiled C (host gcc, ctypes) and TFLite Micro on the same inputs
     (``data``, else ``inputs`` from random_inputs(cm, inputs, seed)).
 

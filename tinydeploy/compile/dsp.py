@@ -60,8 +60,9 @@ def _pairs(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return np.where(word >= 1 << 31, word - (1 << 32), word)
 
 
-def _requant(step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int,
-             output_offset: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def _requant(
+    step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int, output_offset: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """(scaled weights [oc, K], scaled bias [oc], requant [oc, 4], wide) or NotEligible.
 
     The accumulator is bias + sum w * (x + input_offset) with x in [-128, 127]; SMLAD
@@ -86,8 +87,7 @@ def _requant(step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int,
         # wide: the output zero point is added after the shift, not folded into h
         h = half if wide else half + output_offset * np.left_shift(np.int64(1), e)
         after_mul = (acc * m) >> 31 if wide else (acc * m) >> 32
-        if int(acc.max(initial=0)) < INT32_LIMIT and \
-                int((after_mul + 1 + np.abs(h) + 1).max(initial=0)) < INT32_LIMIT:
+        if int(acc.max(initial=0)) < INT32_LIMIT and int((after_mul + 1 + np.abs(h) + 1).max(initial=0)) < INT32_LIMIT:
             break
     else:
         raise NotEligible("an intermediate could overflow 32 bits, or a left shift above 6")
@@ -127,11 +127,29 @@ def conv_dsp(step: Step, small: bool = False) -> Step:
     w2d = w.reshape(oc, -1)
     bias = _array(step, p["bias"])
     bias = np.zeros(oc, np.int64) if bias is None else bias
-    return _conv_like(step, w2d, bias, dict(
-        in_h=p["in_h"], in_w=p["in_w"], in_c=p["in_c"], out_h=p["out_h"], out_w=p["out_w"],
-        out_c=oc, filter_h=p["filter_h"], filter_w=p["filter_w"], stride_h=p["stride_h"],
-        stride_w=p["stride_w"], dilation_h=p["dilation_h"], dilation_w=p["dilation_w"],
-        pad_h=p["pad_h"], pad_w=p["pad_w"]), p, small=small)
+    return _conv_like(
+        step,
+        w2d,
+        bias,
+        dict(
+            in_h=p["in_h"],
+            in_w=p["in_w"],
+            in_c=p["in_c"],
+            out_h=p["out_h"],
+            out_w=p["out_w"],
+            out_c=oc,
+            filter_h=p["filter_h"],
+            filter_w=p["filter_w"],
+            stride_h=p["stride_h"],
+            stride_w=p["stride_w"],
+            dilation_h=p["dilation_h"],
+            dilation_w=p["dilation_w"],
+            pad_h=p["pad_h"],
+            pad_w=p["pad_w"],
+        ),
+        p,
+        small=small,
+    )
 
 
 def fc_dsp(step: Step, small: bool = False) -> Step:
@@ -144,10 +162,30 @@ def fc_dsp(step: Step, small: bool = False) -> Step:
     # FULLY_CONNECTED has the weights of a 1x1 convolution over a 1 x batches "image";
     # its kernel widens the int8 input on the fly, so it needs no scratch (a column
     # buffer would be the largest buffer of a small MLP such as the AD model)
-    return _conv_like(step, w2d, bias, dict(
-        in_h=1, in_w=p["batches"], in_c=p["accum_depth"], out_h=1, out_w=p["batches"],
-        out_c=p["out_depth"], filter_h=1, filter_w=1, stride_h=1, stride_w=1, dilation_h=1,
-        dilation_w=1, pad_h=0, pad_w=0), p, kernel="td_fully_connected_s8_dsp", small=small)
+    return _conv_like(
+        step,
+        w2d,
+        bias,
+        dict(
+            in_h=1,
+            in_w=p["batches"],
+            in_c=p["accum_depth"],
+            out_h=1,
+            out_w=p["batches"],
+            out_c=p["out_depth"],
+            filter_h=1,
+            filter_w=1,
+            stride_h=1,
+            stride_w=1,
+            dilation_h=1,
+            dilation_w=1,
+            pad_h=0,
+            pad_w=0,
+        ),
+        p,
+        kernel="td_fully_connected_s8_dsp",
+        small=small,
+    )
 
 
 def _pack_int8(w2d: np.ndarray, depth: int) -> np.ndarray:
@@ -175,8 +213,15 @@ def _band_bytes(g: dict[str, int]) -> int:
     return (slots * g["filter_h"] * span * g["in_c"] + 3) // 4 * 4 + 4
 
 
-def _conv_like(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int],
-               p: dict[str, Any], kernel: str = "td_conv2d_s8_dsp", small: bool = False) -> Step:
+def _conv_like(
+    step: Step,
+    w2d: np.ndarray,
+    bias: np.ndarray,
+    geo: dict[str, int],
+    p: dict[str, Any],
+    kernel: str = "td_conv2d_s8_dsp",
+    small: bool = False,
+) -> Step:
     row_quads = 0
     if kernel == "td_conv2d_s8_dsp" and geo["in_c"] % 4 and geo["dilation_w"] == 1:
         # few input channels (an image's 3): every filter row padded with zero weights
@@ -184,8 +229,9 @@ def _conv_like(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int
         run = geo["filter_w"] * geo["in_c"]
         row_quads = (run + 3) // 4
         rows = w2d.reshape(w2d.shape[0], geo["filter_h"], run)
-        w2d = np.concatenate([rows, np.zeros((*rows.shape[:2], 4 * row_quads - run), np.int64)],
-                             axis=2).reshape(w2d.shape[0], -1)
+        w2d = np.concatenate([rows, np.zeros((*rows.shape[:2], 4 * row_quads - run), np.int64)], axis=2).reshape(
+            w2d.shape[0], -1
+        )
     k = w2d.shape[1]
     depth = (k + 3) // 4 * 4
     ws, bs, rq, wide = _requant(step, w2d, bias, p["input_offset"], p["output_offset"])
@@ -194,21 +240,37 @@ def _conv_like(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int
     # wide); the kernel doubles the accumulator instead (the same checked range)
     w8 = int(small and not wide and bool(np.all(ws == 2 * w2d)) and bool(np.all(bs == 2 * bias)))
     # one record per channel pair: bias (2), the weight words, m e h of both channels
-    pairs = (_pack_int8(w2d, depth).reshape(-1, depth // 2) if w8
-             else _pack_conv(ws, depth).reshape(-1, depth))
+    pairs = _pack_int8(w2d, depth).reshape(-1, depth // 2) if w8 else _pack_conv(ws, depth).reshape(-1, depth)
     bs = bs // 2 if w8 else bs
-    rec = np.concatenate([_pad_even(bs).reshape(-1, 2), pairs,
-                          _pad_even(rq)[:, :3].reshape(-1, 6)], axis=1)
+    rec = np.concatenate([_pad_even(bs).reshape(-1, 2), pairs, _pad_even(rq)[:, :3].reshape(-1, 6)], axis=1)
     arrays = [ConstArray(f"{pre}_records", "int32_t", rec.reshape(-1), "weights")]
-    params = dict(batches=1, **geo, input_offset=p["input_offset"], depth=depth,
-                  act_min=p["act_min"], act_max=p["act_max"], wide=wide, output_offset=p["output_offset"],
-                  pos=int(bool(np.all(rq[:, 1] >= 1))), w8=w8, row_quads=row_quads,
-                  filter=arrays[0].name)
-    scratch = [] if kernel == "td_fully_connected_s8_dsp" else \
-        [("dsp", 5 * depth + _band_bytes(geo))]
-    return Step(step.op_index, step.opcode, kernel, "td_conv_dsp_params", params,
-                list(step.inputs), list(step.outputs), arrays, dict(step.inplace),
-                scratch=scratch)
+    params = dict(
+        batches=1,
+        **geo,
+        input_offset=p["input_offset"],
+        depth=depth,
+        act_min=p["act_min"],
+        act_max=p["act_max"],
+        wide=wide,
+        output_offset=p["output_offset"],
+        pos=int(bool(np.all(rq[:, 1] >= 1))),
+        w8=w8,
+        row_quads=row_quads,
+        filter=arrays[0].name,
+    )
+    scratch = [] if kernel == "td_fully_connected_s8_dsp" else [("dsp", 5 * depth + _band_bytes(geo))]
+    return Step(
+        step.op_index,
+        step.opcode,
+        kernel,
+        "td_conv_dsp_params",
+        params,
+        list(step.inputs),
+        list(step.outputs),
+        arrays,
+        dict(step.inplace),
+        scratch=scratch,
+    )
 
 
 def dwconv_dsp(step: Step, small: bool = False) -> Step:  # small: depthwise weights are few
@@ -223,18 +285,15 @@ def dwconv_dsp(step: Step, small: bool = False) -> Step:  # small: depthwise wei
     w = _array(step, p["filter"]).reshape(kh, kw, c).transpose(2, 0, 1)  # [c, kh, kw]
     bias = _array(step, p["bias"])
     bias = np.zeros(c, np.int64) if bias is None else bias
-    ws, bs, rq, wide = _requant(step, w.reshape(c, -1), bias, p["input_offset"],
-                                p["output_offset"])
+    ws, bs, rq, wide = _requant(step, w.reshape(c, -1), bias, p["input_offset"], p["output_offset"])
     ws = ws.reshape(c, kh, kw)
     fast3 = kh == 3 and kw == 3 and p["stride_w"] == 1
     vert = fast3 and p["stride_h"] == 1
     if vert:  # per filter column: (w0, w1) (w1, w2) down the column
-        words = np.stack([_pairs(ws[:, 0, :], ws[:, 1, :]), _pairs(ws[:, 1, :], ws[:, 2, :])],
-                         axis=2)  # [c, kw, 2]
+        words = np.stack([_pairs(ws[:, 0, :], ws[:, 1, :]), _pairs(ws[:, 1, :], ws[:, 2, :])], axis=2)  # [c, kw, 2]
         pairs = 2
     elif fast3:
-        words = np.stack([_pairs(ws[:, :, 0], ws[:, :, 1]), _pairs(ws[:, :, 1], ws[:, :, 2])],
-                         axis=2)  # [c, kh, 2]
+        words = np.stack([_pairs(ws[:, :, 0], ws[:, :, 1]), _pairs(ws[:, :, 1], ws[:, :, 2])], axis=2)  # [c, kh, 2]
         pairs = 2
     else:
         kwp = kw + (kw & 1)
@@ -258,19 +317,46 @@ def dwconv_dsp(step: Step, small: bool = False) -> Step:  # small: depthwise wei
             ConstArray(f"{pre}_bias_scaled", "int32_t", bs, "weights"),
             ConstArray(f"{pre}_requant", "int32_t", rq.reshape(-1), "params"),
         ]
-    params = dict(in_h=p["in_h"], in_w=p["in_w"], channels=c, out_h=p["out_h"], out_w=out_w,
-                  filter_h=kh, filter_w=kw, stride_h=p["stride_h"], stride_w=p["stride_w"],
-                  pad_h=p["pad_h"], pad_w=p["pad_w"], input_offset=p["input_offset"],
-                  act_min=p["act_min"], act_max=p["act_max"], wide=wide,
-                  output_offset=p["output_offset"], plane_w=plane_w,
-                  pairs=pairs,
-                  fast3=int(fast3), vert=int(vert), pos=int(bool(np.all(rq[:, 1] >= 1))),
-                  filter=arrays[0].name, bias=arrays[1].name, requant=arrays[2].name)
+    params = dict(
+        in_h=p["in_h"],
+        in_w=p["in_w"],
+        channels=c,
+        out_h=p["out_h"],
+        out_w=out_w,
+        filter_h=kh,
+        filter_w=kw,
+        stride_h=p["stride_h"],
+        stride_w=p["stride_w"],
+        pad_h=p["pad_h"],
+        pad_w=p["pad_w"],
+        input_offset=p["input_offset"],
+        act_min=p["act_min"],
+        act_max=p["act_max"],
+        wide=wide,
+        output_offset=p["output_offset"],
+        plane_w=plane_w,
+        pairs=pairs,
+        fast3=int(fast3),
+        vert=int(vert),
+        pos=int(bool(np.all(rq[:, 1] >= 1))),
+        filter=arrays[0].name,
+        bias=arrays[1].name,
+        requant=arrays[2].name,
+    )
     scratch = 8 * c * plane_w if vert else (kh * c + 1) * plane_w * 2
     kernel = "td_depthwise_conv2d_s8_dsp3x3" if vert else "td_depthwise_conv2d_s8_dsp"
-    return Step(step.op_index, step.opcode, kernel, "td_dwconv_dsp_params", params,
-                list(step.inputs), list(step.outputs), arrays[:1] if vert else arrays,
-                {step.inputs[0]: _dw_inplace(params)}, scratch=[("dsp", (scratch + 3) // 4 * 4)])
+    return Step(
+        step.op_index,
+        step.opcode,
+        kernel,
+        "td_dwconv_dsp_params",
+        params,
+        list(step.inputs),
+        list(step.outputs),
+        arrays[:1] if vert else arrays,
+        {step.inputs[0]: _dw_inplace(params)},
+        scratch=[("dsp", (scratch + 3) // 4 * 4)],
+    )
 
 
 def _dw_inplace(p: dict[str, Any]) -> int:
@@ -294,23 +380,44 @@ def avgpool_dsp(step: Step, small: bool = False) -> Step:
     """Global average pooling (the window is the image) with SIMD int16 sums."""
     p = step.params
     n = p["in_h"] * p["in_w"]
-    if p["batches"] != 1 or (p["out_h"], p["out_w"]) != (1, 1) or \
-            (p["filter_h"], p["filter_w"]) != (p["in_h"], p["in_w"]) or p["pad_h"] or p["pad_w"]:
+    if (
+        p["batches"] != 1
+        or (p["out_h"], p["out_w"]) != (1, 1)
+        or (p["filter_h"], p["filter_w"]) != (p["in_h"], p["in_w"])
+        or p["pad_h"]
+        or p["pad_w"]
+    ):
         raise NotEligible("not a global average (window = image, no padding, batch 1)")
     if p["channels"] % 4 or n > 255:
         raise NotEligible("channels not a multiple of 4, or more than 255 pixels")
-    return Step(step.op_index, step.opcode, "td_avg_pool2d_s8_dsp", step.params_type,
-                dict(p), list(step.inputs), list(step.outputs), list(step.arrays),
-                dict(step.inplace))
+    return Step(
+        step.op_index,
+        step.opcode,
+        "td_avg_pool2d_s8_dsp",
+        step.params_type,
+        dict(p),
+        list(step.inputs),
+        list(step.outputs),
+        list(step.arrays),
+        dict(step.inplace),
+    )
 
 
 def maxpool_dsp(step: Step, small: bool = False) -> Step:
     """Four channels per word with SSUB8/SEL (any window, stride and padding)."""
     if step.params["channels"] % 4:
         raise NotEligible("channels not a multiple of 4")
-    return Step(step.op_index, step.opcode, "td_max_pool2d_s8_dsp", step.params_type,
-                dict(step.params), list(step.inputs), list(step.outputs), list(step.arrays),
-                dict(step.inplace))
+    return Step(
+        step.op_index,
+        step.opcode,
+        "td_max_pool2d_s8_dsp",
+        step.params_type,
+        dict(step.params),
+        list(step.inputs),
+        list(step.outputs),
+        list(step.arrays),
+        dict(step.inplace),
+    )
 
 
 def mean_dsp(step: Step, small: bool = False) -> Step:
@@ -320,8 +427,17 @@ def mean_dsp(step: Step, small: bool = False) -> Step:
         raise NotEligible("not a mean over height and width")
     if p["in_shape"][3] % 4:
         raise NotEligible("channels not a multiple of 4")
-    return Step(step.op_index, step.opcode, "td_mean_s8_dsp", step.params_type, dict(p),
-                list(step.inputs), list(step.outputs), list(step.arrays), dict(step.inplace))
+    return Step(
+        step.op_index,
+        step.opcode,
+        "td_mean_s8_dsp",
+        step.params_type,
+        dict(p),
+        list(step.inputs),
+        list(step.outputs),
+        list(step.arrays),
+        dict(step.inplace),
+    )
 
 
 def add_dsp(step: Step, small: bool = False) -> Step:
@@ -346,8 +462,11 @@ def add_dsp(step: Step, small: bool = False) -> Step:
     tables = []
     for k in (1, 2):
         off, m, sh = p[f"input{k}_offset"], p[f"input{k}_multiplier"], p[f"input{k}_shift"]
-        tables.append(np.array([2 * quant.rounding_divide_by_pot(
-            quant.srdhm((x + off) << 20, m), -sh) for x in xs], dtype=np.int64))
+        tables.append(
+            np.array(
+                [2 * quant.rounding_divide_by_pot(quant.srdhm((x + off) << 20, m), -sh) for x in xs], dtype=np.int64
+            )
+        )
     m, e, zp = p["output_multiplier"], -p["output_shift"], p["output_offset"]
     top = int(np.abs(tables[0]).max() + np.abs(tables[1]).max())
     h = ((1 << (e - 1)) if e > 0 else 0) + zp * (1 << e)
@@ -356,13 +475,32 @@ def add_dsp(step: Step, small: bool = False) -> Step:
     if m < 0 or top >= INT32_LIMIT or (top * m >> 32) + abs(h) + 1 >= INT32_LIMIT:
         raise NotEligible("an intermediate could overflow 32 bits")
     name = f"op{step.op_index}_add_table"
-    arrays = [ConstArray(f"{name}1", "int32_t", tables[0], "params"),
-              ConstArray(f"{name}2", "int32_t", tables[1], "params")]
-    params = dict(bc=dict(p["bc"]), output_multiplier=m, e=e, h=h, neg=-1 if e > 0 else 0,
-                  act_min=p["act_min"], act_max=p["act_max"],
-                  table1=arrays[0].name, table2=arrays[1].name)
-    return Step(step.op_index, step.opcode, "td_add_s8_dsp", "td_add_dsp_params", params,
-                list(step.inputs), list(step.outputs), arrays, dict(step.inplace))
+    arrays = [
+        ConstArray(f"{name}1", "int32_t", tables[0], "params"),
+        ConstArray(f"{name}2", "int32_t", tables[1], "params"),
+    ]
+    params = dict(
+        bc=dict(p["bc"]),
+        output_multiplier=m,
+        e=e,
+        h=h,
+        neg=-1 if e > 0 else 0,
+        act_min=p["act_min"],
+        act_max=p["act_max"],
+        table1=arrays[0].name,
+        table2=arrays[1].name,
+    )
+    return Step(
+        step.op_index,
+        step.opcode,
+        "td_add_s8_dsp",
+        "td_add_dsp_params",
+        params,
+        list(step.inputs),
+        list(step.outputs),
+        arrays,
+        dict(step.inplace),
+    )
 
 
 # base kernel -> the function that swaps in one of its SIMD variants (kernels.py lists

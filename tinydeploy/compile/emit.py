@@ -30,8 +30,7 @@ TD_DTYPES = {"int8": "TD_INT8", "float32": "TD_FLOAT32", "int32": "TD_INT32", "b
 
 def _ptr(t: Tensor, offset: int) -> str:
     if t.dtype not in PTR_MACROS:
-        raise cgen.CGenError(f"tensor {t.name!r} is {t.dtype}; the AOT runtime holds "
-                             f"{', '.join(PTR_MACROS)} tensors")
+        raise cgen.CGenError(f"tensor {t.name!r} is {t.dtype}; the AOT runtime holds {', '.join(PTR_MACROS)} tensors")
     return f"{PTR_MACROS[t.dtype]}({cgen.int_literal(offset)})"
 
 
@@ -40,35 +39,48 @@ def _tensor_info(t: Tensor) -> dict[str, Any]:
     if dims > 5:
         raise cgen.CGenError(f"tensor {t.name!r} has {dims} dimensions (td_model.h allows 5)")
     if t.dtype not in TD_DTYPES:
-        raise cgen.CGenError(f"model input/output {t.name!r} is {t.dtype}; td_model.h "
-                             f"describes {', '.join(TD_DTYPES)} tensors")
-    scale, zp = (float(t.quant.scale[0]), int(t.quant.zero_point[0])) if (
-        t.quant and t.quant.scale and t.dtype == "int8") else (0.0, 0)
-    return {"dtype": TD_DTYPES[t.dtype], "dims": dims,
-            "shape": list(t.shape) + [0] * (5 - dims), "bytes": t.nbytes, "scale": scale,
-            "zero_point": zp}
+        raise cgen.CGenError(
+            f"model input/output {t.name!r} is {t.dtype}; td_model.h describes {', '.join(TD_DTYPES)} tensors"
+        )
+    scale, zp = (
+        (float(t.quant.scale[0]), int(t.quant.zero_point[0]))
+        if (t.quant and t.quant.scale and t.dtype == "int8")
+        else (0.0, 0)
+    )
+    return {
+        "dtype": TD_DTYPES[t.dtype],
+        "dims": dims,
+        "shape": list(t.shape) + [0] * (5 - dims),
+        "bytes": t.nbytes,
+        "scale": scale,
+        "zero_point": zp,
+    }
 
 
 def _info_init(info: dict[str, Any]) -> str:
-    return ("{" + f".dtype = {info['dtype']}, .dims = {info['dims']}, "
-            f".shape = {{{', '.join(cgen.int_literal(v) for v in info['shape'])}}}, "
-            f".bytes = {cgen.int_literal(info['bytes'])}, "
-            f".scale = {cgen.float_literal(info['scale'])}, "
-            f".zero_point = {cgen.int_literal(info['zero_point'])}" + "}")
+    return (
+        "{" + f".dtype = {info['dtype']}, .dims = {info['dims']}, "
+        f".shape = {{{', '.join(cgen.int_literal(v) for v in info['shape'])}}}, "
+        f".bytes = {cgen.int_literal(info['bytes'])}, "
+        f".scale = {cgen.float_literal(info['scale'])}, "
+        f".zero_point = {cgen.int_literal(info['zero_point'])}" + "}"
+    )
 
 
 def short_name(name: str, limit: int = 48) -> str:
     """A tensor name for comments: TFLite joins fused names with ';', keep the first."""
     first = name.split(";")[0]
-    return first if len(first) <= limit else "..." + first[-(limit - 3):]
+    return first if len(first) <= limit else "..." + first[-(limit - 3) :]
 
 
 def op_comment(model: Model, st: Step) -> str:
     names = lambda ids: ", ".join(short_name(model.tensors[i].name) for i in ids)  # noqa: E731
     text = f"op #{st.op_index} {st.opcode}: {names(st.inputs)} -> {names(st.outputs)}"
     if st.remat:
-        text += (f" (input {short_name(model.tensors[st.remat['tensor']].name)} recomputed row by row"
-                 f" from op #{st.remat['step_op']})")
+        text += (
+            f" (input {short_name(model.tensors[st.remat['tensor']].name)} recomputed row by row"
+            f" from op #{st.remat['step_op']})"
+        )
     if st.alias:
         text += " (alias: same bytes, no code)"
     return cgen.comment(text)
@@ -91,32 +103,33 @@ def call_lines(model: Model, plan: Plan, st: Step, s: int) -> list[str]:
             args.append(f"TD_S8({line})" if i == rm["which"] else f"{ptr(t)} + r * {row}")
         conv = cgen.identifier(rm["conv_params"])
         rows_fn = cgen.identifier(registry.kernel(rm["kernel"]).rows or "")
-        work = "".join(f", TD_S8({cgen.int_literal(plan.buffers[plan.scratch[(s, name)]].offset)})"
-                       for name, _size in st.scratch if name == "conv")
-        rows = (f"  TD_CHECK({rows_fn}(&{conv}, {ptr(rm['conv_input'])}, "
-                f"TD_S8({line}), r, r + 1{work}));")
-        return [f"for (r = 0; r < {cgen.int_literal(rm['rows'])}; ++r) {{", rows,
-                f"  TD_CHECK({fn}({params}, {', '.join(args)}, {ptr(st.outputs[0])} + r * {row}));",
-                "}"]
+        work = "".join(
+            f", TD_S8({cgen.int_literal(plan.buffers[plan.scratch[(s, name)]].offset)})"
+            for name, _size in st.scratch
+            if name == "conv"
+        )
+        rows = f"  TD_CHECK({rows_fn}(&{conv}, {ptr(rm['conv_input'])}, TD_S8({line}), r, r + 1{work}));"
+        return [
+            f"for (r = 0; r < {cgen.int_literal(rm['rows'])}; ++r) {{",
+            rows,
+            f"  TD_CHECK({fn}({params}, {', '.join(args)}, {ptr(st.outputs[0])} + r * {row}));",
+            "}",
+        ]
     if registry.kernel(st.kernel or "").input_array:
         ins = ", ".join(ptr(t) for t in st.inputs)
-        return [f"{{ const int8_t *const ins[] = {{{ins}}}; "
-                f"TD_CHECK({fn}({params}, ins, {ptr(st.outputs[0])})); }}"]
+        return [f"{{ const int8_t *const ins[] = {{{ins}}}; TD_CHECK({fn}({params}, ins, {ptr(st.outputs[0])})); }}"]
     if registry.kernel(st.kernel or "").output_array:
         outs = ", ".join(ptr(t) for t in st.outputs)
-        return [f"{{ int8_t *const outs[] = {{{outs}}}; "
-                f"TD_CHECK({fn}({params}, {ptr(st.inputs[0])}, outs)); }}"]
+        return [f"{{ int8_t *const outs[] = {{{outs}}}; TD_CHECK({fn}({params}, {ptr(st.inputs[0])}, outs)); }}"]
     ins = [ptr(t) for t in st.inputs]
     for pos, name in sorted(st.const_inputs.items()):  # constant operands: arrays in flash
         ins.insert(pos, cgen.identifier(name))
     args = ins + [ptr(t) for t in st.outputs]
-    args += [f"TD_S8({cgen.int_literal(plan.buffers[plan.scratch[(s, name)]].offset)})"
-             for name, _size in st.scratch]
+    args += [f"TD_S8({cgen.int_literal(plan.buffers[plan.scratch[(s, name)]].offset)})" for name, _size in st.scratch]
     return [f"TD_CHECK({fn}({params}, {', '.join(args)}));"]
 
 
-def render(model: Model, steps: list[Step], plan: Plan,
-           profile: bool = False) -> tuple[str, str, dict[str, Any]]:
+def render(model: Model, steps: list[Step], plan: Plan, profile: bool = False) -> tuple[str, str, dict[str, Any]]:
     """(model.c text, model.h text, facts for compiled.json).
 
     profile: time every op call with hal_ticks() (td_model_profile(), td-prof)."""
@@ -126,12 +139,20 @@ def render(model: Model, steps: list[Step], plan: Plan,
         raise cgen.CGenError("duplicate constant array names")
     # The recomputing step's source op, for the comment; on copies, so the caller's
     # steps are left as they were given.
-    steps = [dataclasses.replace(st, remat={**st.remat,
-                                            "step_op": steps[st.remat["step"]].op_index})
-             if st.remat else st for st in steps]
-    ctx_arrays = [{"ctype": a.ctype, "name": cgen.identifier(a.name), "count": int(a.values.size),
-                   "body": cgen.array_body(a.values, a.ctype), "weights": a.role == "weights"}
-                  for a in arrays]
+    steps = [
+        dataclasses.replace(st, remat={**st.remat, "step_op": steps[st.remat["step"]].op_index}) if st.remat else st
+        for st in steps
+    ]
+    ctx_arrays = [
+        {
+            "ctype": a.ctype,
+            "name": cgen.identifier(a.name),
+            "count": int(a.values.size),
+            "body": cgen.array_body(a.values, a.ctype),
+            "weights": a.role == "weights",
+        }
+        for a in arrays
+    ]
     ctx_params = []
     for st in steps:
         if st.kernel is None:
@@ -140,11 +161,17 @@ def render(model: Model, steps: list[Step], plan: Plan,
             registry.check_params(st.kernel, st.params_type, st.params)
         except (KeyError, ValueError) as exc:
             raise cgen.CGenError(f"op #{st.op_index} {st.opcode}: {exc}") from None
-        ctx_params.append({"type": cgen.identifier(st.params_type or ""),
-                           "name": cgen.identifier(f"op{st.op_index}_params"),
-                           "init": cgen.struct_initializer(st.params, refs, indent="  ")})
-    ops = [{"comment": op_comment(model, st), "lines": call_lines(model, plan, st, s), "slot": None}
-           for s, st in enumerate(steps)]
+        ctx_params.append(
+            {
+                "type": cgen.identifier(st.params_type or ""),
+                "name": cgen.identifier(f"op{st.op_index}_params"),
+                "init": cgen.struct_initializer(st.params, refs, indent="  "),
+            }
+        )
+    ops = [
+        {"comment": op_comment(model, st), "lines": call_lines(model, plan, st, s), "slot": None}
+        for s, st in enumerate(steps)
+    ]
     prof_ops = []
     for op, st in zip(ops, steps):
         if op["lines"]:
@@ -155,24 +182,49 @@ def render(model: Model, steps: list[Step], plan: Plan,
     tin, tout = model.input_tensors[0], model.output_tensors[0]
     weights = sum(a.nbytes for a in arrays if a.role == "weights")
     params_bytes = sum(a.nbytes for a in arrays if a.role == "params")
-    common = dict(banner=banner(model), name_comment=cgen.comment(model.name),
-                  arena_bytes=plan.arena_bytes, weights_bytes=weights, params_bytes=params_bytes)
+    common = dict(
+        banner=banner(model),
+        name_comment=cgen.comment(model.name),
+        arena_bytes=plan.arena_bytes,
+        weights_bytes=weights,
+        params_bytes=params_bytes,
+    )
     # the int32 / bool pointer macros only where used: int8 models' model.c is unchanged
     used = {model.tensors[t].dtype for st in steps for t in st.inputs + st.outputs}
     used |= {tin.dtype, tout.dtype}
-    c_text = environment().get_template("model.c.j2").render(
-        arrays=ctx_arrays, params=ctx_params, ops=ops,
-        ptr_i32="int32" in used, ptr_b8="bool" in used,
-        needs_row=any(st.remat for st in steps), profile=profile, prof_ops=prof_ops,
-        input_info=_info_init(_tensor_info(tin)), output_info=_info_init(_tensor_info(tout)),
-        input_ptr=_ptr(tin, plan.offset(tin.index)), output_ptr=_ptr(tout, plan.offset(tout.index)),
-        **common)
-    h_text = environment().get_template("model.h.j2").render(
-        name_literal=cgen.string_literal(model.name),
-        hash_literal=cgen.string_literal(model.sha256[:16]),
-        input_bytes=tin.nbytes, output_bytes=tout.nbytes, **common)
-    facts = dict(weights_bytes=weights, params_bytes=params_bytes,
-                 kernels=sorted({st.kernel for st in steps if st.kernel}))
+    c_text = (
+        environment()
+        .get_template("model.c.j2")
+        .render(
+            arrays=ctx_arrays,
+            params=ctx_params,
+            ops=ops,
+            ptr_i32="int32" in used,
+            ptr_b8="bool" in used,
+            needs_row=any(st.remat for st in steps),
+            profile=profile,
+            prof_ops=prof_ops,
+            input_info=_info_init(_tensor_info(tin)),
+            output_info=_info_init(_tensor_info(tout)),
+            input_ptr=_ptr(tin, plan.offset(tin.index)),
+            output_ptr=_ptr(tout, plan.offset(tout.index)),
+            **common,
+        )
+    )
+    h_text = (
+        environment()
+        .get_template("model.h.j2")
+        .render(
+            name_literal=cgen.string_literal(model.name),
+            hash_literal=cgen.string_literal(model.sha256[:16]),
+            input_bytes=tin.nbytes,
+            output_bytes=tout.nbytes,
+            **common,
+        )
+    )
+    facts = dict(
+        weights_bytes=weights, params_bytes=params_bytes, kernels=sorted({st.kernel for st in steps if st.kernel})
+    )
     return c_text, h_text, facts
 
 
@@ -185,8 +237,11 @@ def features_header(model: Model, steps: list[Step]) -> str:
     missing, so a stale header fails loudly, never silently (TD_FC_DSP_ASM only picks
     the faster of two exact loops). The paths are the registry's (kernels.PATHS)."""
     used = registry.features([(st.kernel, st.params) for st in steps if st.kernel])
-    fc_macs = sum(st.params["in_w"] * st.params["in_c"] * st.params["out_c"] for st in steps
-                  if st.kernel == "td_fully_connected_s8_dsp")
+    fc_macs = sum(
+        st.params["in_w"] * st.params["in_c"] * st.params["out_c"]
+        for st in steps
+        if st.kernel == "td_fully_connected_s8_dsp"
+    )
     # the assembly FULLY_CONNECTED loop costs about 500 B of flash: worth it for a model
     # whose dense layers do real work (an autoencoder), not for a 768-MAC classifier head
     if fc_macs >= FC_ASM_MIN_MACS:

@@ -28,8 +28,7 @@ SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-o
 def _cc(cc: str = "gcc") -> str:
     path = shutil.which(cc)
     if path is None:
-        raise ToolchainError("not found on PATH; install a C compiler (e.g. apt install gcc)",
-                             tool=cc)
+        raise ToolchainError("not found on PATH; install a C compiler (e.g. apt install gcc)", tool=cc)
     return path
 
 
@@ -45,8 +44,17 @@ def build_shared(cm: CompiledModel, out: Path | None = None, opt: str = "-O2") -
     cc = _cc()
     out = out or cm.out_dir / "build" / "libmodel.so"
     out.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [cc, *WARNINGS, opt, "-shared", "-fPIC", *[f"-I{d}" for d in cm.include_dirs],
-           *[str(s) for s in cm.sources], "-o", str(out)]
+    cmd = [
+        cc,
+        *WARNINGS,
+        opt,
+        "-shared",
+        "-fPIC",
+        *[f"-I{d}" for d in cm.include_dirs],
+        *[str(s) for s in cm.sources],
+        "-o",
+        str(out),
+    ]
     _run(cmd, "gcc")
     return out
 
@@ -62,8 +70,16 @@ def build_harness(cm: CompiledModel, out: Path | None = None, sanitize: bool = F
     main_c.write_text(environment().get_template("aot_host_main.c.j2").render())
     out = out or build / ("model_san" if sanitize else "model_host")
     flags = ["-O1", "-g", *SANITIZE] if sanitize else ["-O2"]
-    cmd = [cc, *WARNINGS, *flags, *[f"-I{d}" for d in cm.include_dirs],
-           *[str(s) for s in cm.sources], str(main_c), "-o", str(out)]
+    cmd = [
+        cc,
+        *WARNINGS,
+        *flags,
+        *[f"-I{d}" for d in cm.include_dirs],
+        *[str(s) for s in cm.sources],
+        str(main_c),
+        "-o",
+        str(out),
+    ]
     _run(cmd, "gcc")
     return out
 
@@ -75,11 +91,11 @@ def run_harness(exe: Path, inputs: np.ndarray, in_bytes: int, out_bytes: int) ->
     inp = exe.parent / "inputs.bin"
     outp = exe.parent / "outputs.bin"
     inp.write_bytes(data.tobytes())
-    proc = subprocess.run([str(exe), str(inp), str(outp)], capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run([str(exe), str(inp), str(outp)], capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
-        raise ToolchainError(f"{exe.name} exited with {proc.returncode}: "
-                             f"{(proc.stderr or proc.stdout).strip()[:2000]}", tool=exe.name)
+        raise ToolchainError(
+            f"{exe.name} exited with {proc.returncode}: {(proc.stderr or proc.stdout).strip()[:2000]}", tool=exe.name
+        )
     raw = np.frombuffer(outp.read_bytes(), dtype=np.uint8)
     return raw.reshape(count, out_bytes)
 

@@ -44,6 +44,7 @@ I32 = "int32_t"
 
 # ---------------------------------------------------------------- params structs
 
+
 @dataclass(frozen=True)
 class ConvParams:
     """CONV_2D (td_conv2d_s8, td_conv2d_s8_rows)."""
@@ -75,9 +76,11 @@ class ConvParams:
     multiplier: str | None = c("const int32_t *")
     shift: str | None = c("const int8_t *", "in [-31, 30]: one byte, not four")
     folded_bias: str | None = c(
-        "const int32_t *", "optional (may be NULL): bias[oc] + input_offset times the sum of "
+        "const int32_t *",
+        "optional (may be NULL): bias[oc] + input_offset times the sum of "
         "filter oc's taps, used for windows entirely inside the image, where the sum of "
-        "w (x + input_offset) plus bias equals the sum of w x plus folded_bias exactly")
+        "w (x + input_offset) plus bias equals the sum of w x plus folded_bias exactly",
+    )
 
 
 @dataclass(frozen=True)
@@ -203,14 +206,18 @@ class ConvDspParams:
     depth: int = c(I32, "filter_h * filter_w * in_c rounded up to a multiple of 4")
     act_min: int = c(I32)
     act_max: int = c(I32)
-    wide: int = c(I32, "1: accumulator scaled by 2^left only, 64-bit rounding multiply, "
-                       "output_offset added after the shift")
+    wide: int = c(
+        I32, "1: accumulator scaled by 2^left only, 64-bit rounding multiply, output_offset added after the shift"
+    )
     output_offset: int = c(I32, "used when wide")
     pos: int = c(I32, "1: every channel has e >= 1 (five-instruction requant)")
     w8: int = c(I32, "1: int8 weights (kernels double the accumulator)")
-    row_quads: int = c(I32, "> 0 (in_c not a multiple of 4, no dilation): each filter row's "
-                            "filter_w * in_c weights padded with zeros to row_quads quads; "
-                            "depth = filter_h * 4 * row_quads")
+    row_quads: int = c(
+        I32,
+        "> 0 (in_c not a multiple of 4, no dilation): each filter row's "
+        "filter_w * in_c weights padded with zeros to row_quads quads; "
+        "depth = filter_h * 4 * row_quads",
+    )
     filter: str | None = c("const int32_t *", "the records (above)")
 
 
@@ -240,8 +247,9 @@ class DwconvDspParams:
     fast3: int = c(I32, "1: 3x3 stride 1, rows stored as (w0,w1) (w1,w2)")
     vert: int = c(I32, "1: 3x3 stride 1 over vertical pairs (td_depthwise_conv2d_s8_dsp3x3)")
     pos: int = c(I32, "1: every channel has e >= 1 (five-instruction requant)")
-    filter: str | None = c("const int32_t *", "[channels][filter_h][pairs] int16 pairs; vert: "
-                                              "records of DW3X3_RECORD_WORDS words")
+    filter: str | None = c(
+        "const int32_t *", "[channels][filter_h][pairs] int16 pairs; vert: records of DW3X3_RECORD_WORDS words"
+    )
     bias: str | None = c("const int32_t *", "[channels], pre-scaled")
     requant: str | None = c("const int32_t *", "[channels][4]")
 
@@ -287,8 +295,7 @@ class Broadcast:
     size: int = c(I32)
     dims: int = c(I32)
     shape: list[int] = c(I32, "the output shape, outermost first", "TD_KMAX_DIMS")
-    stride1: list[int] = c(I32, "input 1's element stride per output dimension, 0 where it "
-                                "broadcasts", "TD_KMAX_DIMS")
+    stride1: list[int] = c(I32, "input 1's element stride per output dimension, 0 where it broadcasts", "TD_KMAX_DIMS")
     stride2: list[int] = c(I32, "the same for input 2", "TD_KMAX_DIMS")
 
 
@@ -350,8 +357,9 @@ class ConcatParams:
     C_NAME: ClassVar[str] = "td_concat_params"
     outer: int = c(I32, "product of the dimensions before the axis")
     num_inputs: int = c(I32)
-    copy_bytes: str | None = c("const int32_t *", "per input: its axis size times the product "
-                                                  "of the dimensions after the axis")
+    copy_bytes: str | None = c(
+        "const int32_t *", "per input: its axis size times the product of the dimensions after the axis"
+    )
 
 
 @dataclass(frozen=True)
@@ -414,6 +422,7 @@ class RequantizeParams:
 
 
 # ---- element-wise and shape ops beyond the MLPerf Tiny set (issue 17) ----------
+
 
 @dataclass(frozen=True)
 class ReluParams:
@@ -512,8 +521,10 @@ class RemapParams:
     size: int = c(I32, "output elements")
     dims: int = c(I32)
     shape: list[int] = c(I32, "the output shape, outermost first", "TD_KMAX_DIMS")
-    map: str | None = c("const int32_t *", "per output dimension d, shape[d] input offsets "
-                                            "(elements), the dimensions' tables one after another")
+    map: str | None = c(
+        "const int32_t *",
+        "per output dimension d, shape[d] input offsets (elements), the dimensions' tables one after another",
+    )
 
 
 @dataclass(frozen=True)
@@ -523,8 +534,9 @@ class SplitParams:
     C_NAME: ClassVar[str] = "td_split_params"
     outer: int = c(I32, "product of the dimensions before the axis")
     num_outputs: int = c(I32)
-    copy_bytes: str | None = c("const int32_t *", "per output: its axis size times the product "
-                                                  "of the dimensions after the axis")
+    copy_bytes: str | None = c(
+        "const int32_t *", "per output: its axis size times the product of the dimensions after the axis"
+    )
 
 
 @dataclass(frozen=True)
@@ -627,14 +639,28 @@ class AddNParams:
     output_offset: int = c(I32)
 
 
-OP_PARAMS: tuple[type, ...] = (ReluParams, LeakyReluParams, HardSwishParams, SquaredDiffParams,
-                               MinMaxParams, PreluParams, RemapParams, SplitParams,
-                               ResizeBilinearParams, BatchMatmulParams, DivParams, L2normParams,
-                               LogSoftmaxParams, LutParams, AddNParams)
+OP_PARAMS: tuple[type, ...] = (
+    ReluParams,
+    LeakyReluParams,
+    HardSwishParams,
+    SquaredDiffParams,
+    MinMaxParams,
+    PreluParams,
+    RemapParams,
+    SplitParams,
+    ResizeBilinearParams,
+    BatchMatmulParams,
+    DivParams,
+    L2normParams,
+    LogSoftmaxParams,
+    LutParams,
+    AddNParams,
+)
 
 
 # ---------------------------------------------------------------- int32 and bool tensors
 # Ops whose inputs or outputs are int32 (class indices) or bool (one byte, 0 or 1).
+
 
 @dataclass(frozen=True)
 class ArgMinMaxParams:
@@ -648,8 +674,7 @@ class ArgMinMaxParams:
 
 
 # TD_CMP_* of td_compare_params.cmp, in TFLite's builtin order of the comparisons
-COMPARISONS = {"EQUAL": 0, "NOT_EQUAL": 1, "LESS": 2, "LESS_EQUAL": 3, "GREATER": 4,
-               "GREATER_EQUAL": 5}
+COMPARISONS = {"EQUAL": 0, "NOT_EQUAL": 1, "LESS": 2, "LESS_EQUAL": 3, "GREATER": 4, "GREATER_EQUAL": 5}
 
 
 @dataclass(frozen=True)
@@ -692,8 +717,9 @@ class SelectParams:
     size: int = c(I32, "output elements")
     dims: int = c(I32, "0: all three inputs have the output's shape")
     shape: list[int] = c(I32, "the output shape, outermost first", "TD_KMAX_DIMS")
-    stride_cond: list[int] = c(I32, "the condition's element stride per output dimension, "
-                                    "0 where it broadcasts", "TD_KMAX_DIMS")
+    stride_cond: list[int] = c(
+        I32, "the condition's element stride per output dimension, 0 where it broadcasts", "TD_KMAX_DIMS"
+    )
     stride_x: list[int] = c(I32, "the same for x", "TD_KMAX_DIMS")
     stride_y: list[int] = c(I32, "the same for y", "TD_KMAX_DIMS")
 
@@ -765,21 +791,51 @@ class EmbeddingLookupParams:
     table: str | None = c("const int8_t *", "rows x row_size values (flash)")
 
 
-TYPED_PARAMS: tuple[type, ...] = (ArgMinMaxParams, CompareParams, LogicalParams, SelectParams,
-                                  CumsumParams, SpaceToBatchParams, CastParams,
-                                  EmbeddingLookupParams)
+TYPED_PARAMS: tuple[type, ...] = (
+    ArgMinMaxParams,
+    CompareParams,
+    LogicalParams,
+    SelectParams,
+    CumsumParams,
+    SpaceToBatchParams,
+    CastParams,
+    EmbeddingLookupParams,
+)
 
 
 # In header order: a struct after the structs it embeds.
 PARAMS: tuple[type, ...] = (
-    ConvParams, DwconvParams, FcParams, PackedWeights, ConvPackedParams, DwconvPackedParams,
-    FcPackedParams, ConvDspParams, DwconvDspParams, PoolParams, SoftmaxParams, Broadcast,
-    AddParams, AddDspParams, MulParams, ConcatParams, PadParams, MeanParams, UnaryParams,
-    AffineParams, RequantizeParams) + OP_PARAMS + TYPED_PARAMS
+    (
+        ConvParams,
+        DwconvParams,
+        FcParams,
+        PackedWeights,
+        ConvPackedParams,
+        DwconvPackedParams,
+        FcPackedParams,
+        ConvDspParams,
+        DwconvDspParams,
+        PoolParams,
+        SoftmaxParams,
+        Broadcast,
+        AddParams,
+        AddDspParams,
+        MulParams,
+        ConcatParams,
+        PadParams,
+        MeanParams,
+        UnaryParams,
+        AffineParams,
+        RequantizeParams,
+    )
+    + OP_PARAMS
+    + TYPED_PARAMS
+)
 
 
 # ---------------------------------------------------------------- MAC kernels (no SIMD)
 # Cores without the DSP extension (tinydeploy/compile/mac.py, firmware/runtime/td_mac.h).
+
 
 @dataclass(frozen=True)
 class ConvMacParams:
@@ -816,8 +872,11 @@ class ConvMacParams:
     bytes: str | None = c("const int8_t *", "layout 1 weights, else NULL")
     requant: str | None = c("const int32_t *", "[out_c][6]")
     full: int = c(I32, "1: act_min, act_max are -128, 127 (a saturation, no clamp)")
-    fast: int = c(I32, "1: the records are {2 * bias, m, 0, e, 2^(e-1) + zp * 2^e, -1} (one SMLAL "
-                       "and a shift, mac.py), else {bias, m, left, e, h, neg}")
+    fast: int = c(
+        I32,
+        "1: the records are {2 * bias, m, 0, e, 2^(e-1) + zp * 2^e, -1} (one SMLAL "
+        "and a shift, mac.py), else {bias, m, left, e, h, neg}",
+    )
 
 
 @dataclass(frozen=True)
@@ -848,8 +907,11 @@ class DwconvMacParams:
     requant: str | None = c("const int32_t *", "[channels][6] as in td_conv_mac_params")
     full: int = c(I32, "as in td_conv_mac_params")
     fast: int = c(I32, "as in td_conv_mac_params")
-    pairs: int = c(I32, "1 (v7m, 3x3): the ring holds int32 words x[y][i] + x[y + stride_h][i] * "
-                        "2^23, two vertically adjacent outputs per SMLAL")
+    pairs: int = c(
+        I32,
+        "1 (v7m, 3x3): the ring holds int32 words x[y][i] + x[y + stride_h][i] * "
+        "2^23, two vertically adjacent outputs per SMLAL",
+    )
 
 
 PARAMS += (ConvMacParams, DwconvMacParams)
@@ -857,6 +919,7 @@ PARAMS += (ConvMacParams, DwconvMacParams)
 
 # ---------------------------------------------------------------- Helium (MVE) kernels
 # Cores with the M-profile vector extension (tinydeploy/compile/mve.py, td_mve.h).
+
 
 @dataclass(frozen=True)
 class ConvMveParams:
@@ -918,12 +981,10 @@ class DwconvMveParams:
     act_max: int = c(I32)
     plane_w: int = c(I32, "bytes of a plane row: the padded input width at least")
     band_rows: int = c(I32, "output rows per band")
-    band_in_rows: int = c(I32, "input rows of a band's planes: (band_rows - 1) * stride_h + "
-                               "the dilated filter height")
+    band_in_rows: int = c(I32, "input rows of a band's planes: (band_rows - 1) * stride_h + the dilated filter height")
     left: int = c(I32, "1: some channel shifts left")
     weights: str | None = c("const int32_t *", "[channels][filter_h * filter_w]")
-    requant: str | None = c("const int32_t *", "[channels][5] {folded bias, m, -right, output "
-                                               "zero point, left}")
+    requant: str | None = c("const int32_t *", "[channels][5] {folded bias, m, -right, output zero point, left}")
 
 
 PARAMS += (ConvMveParams, DwconvMveParams)
@@ -931,6 +992,7 @@ PARAMS += (ConvMveParams, DwconvMveParams)
 
 # ---------------------------------------------------------------- SIMD kernels, packed weights
 # The SIMD kernels' records rebuilt from packed int8 lanes (compile/packed_simd.py).
+
 
 @dataclass(frozen=True)
 class PackedRecords:
@@ -944,8 +1006,11 @@ class PackedRecords:
     lanes: int = c(I32, "weight lanes per record")
     tail: int = c(I32, "raw words after them")
     lane_bits: int = c(I32, "8: four lanes a word; 16: two, each shifted left (below)")
-    shifts: int = c(I32, "lane_bits 16: shifts per record; word j of a record's lanes takes "
-                         "shift[record * shifts + (j / shift_group) % shifts]")
+    shifts: int = c(
+        I32,
+        "lane_bits 16: shifts per record; word j of a record's lanes takes "
+        "shift[record * shifts + (j / shift_group) % shifts]",
+    )
     shift_group: int = c(I32, "lane_bits 16: lane words per shift")
     words: int = c(I32, "words of all rebuilt records")
     raw: str | None = c("const int32_t *", "head + tail words of every record, or NULL")
@@ -1003,8 +1068,7 @@ def fast_requant(p: dict[str, Any]) -> bool:
 def _conv_dsp_paths(p: dict[str, Any]) -> set[str]:
     """The code paths of td_conv2d_s8_dsp one layer takes (td_conv_dsp_missing in C)."""
     fast = fast_requant(p) and p["out_c"] % 2 == 0
-    pointwise = ((p["filter_h"], p["filter_w"], p["pad_h"], p["pad_w"]) == (1, 1, 0, 0)
-                 and p["in_c"] % 4 == 0)
+    pointwise = (p["filter_h"], p["filter_w"], p["pad_h"], p["pad_w"]) == (1, 1, 0, 0) and p["in_c"] % 4 == 0
     paths = set() if fast else {"TD_CONV_DSP_SLOW"}
     if p["w8"]:
         paths.add("TD_CONV_DSP_W8")
@@ -1020,6 +1084,7 @@ def _dw3x3_paths(p: dict[str, Any]) -> set[str]:
 
 
 # ---------------------------------------------------------------- kernels
+
 
 @dataclass(frozen=True)
 class Kernel:
@@ -1047,135 +1112,190 @@ class Kernel:
 _DSP = ("td_dsp.h",)
 # each routine a C twin td_dsp_<r>.h and its assembly td_dsp_<r>_m4.h
 _routines = lambda *names: tuple(f"td_dsp_{n}{s}.h" for n in names for s in ("", "_m4"))  # noqa: E731
-_CONV_DSP_FILES = ("td_conv2d_s8_dsp.c",) + _DSP + _routines("block2x2", "record2x2_w8",
-                                                             "records", "widen2")
+_CONV_DSP_FILES = ("td_conv2d_s8_dsp.c",) + _DSP + _routines("block2x2", "record2x2_w8", "records", "widen2")
 _FC_DSP_FILES = ("td_fully_connected_s8_dsp.c",) + _DSP + _routines("fc_quad")
 _DW_DSP_FILES = ("td_depthwise_conv2d_s8_dsp.c",) + _DSP
-_DW3X3_FILES = ("td_depthwise_conv2d_s8_dsp3x3.c",) + _DSP + _routines("dw_vert", "dw_vert22",
-                                                                       "dw_widen4")
+_DW3X3_FILES = ("td_depthwise_conv2d_s8_dsp3x3.c",) + _DSP + _routines("dw_vert", "dw_vert22", "dw_widen4")
 _UNPACK = "td_unpack_weights.c"
 _UNPACK_RECORDS = ("td_unpack_records.c", _UNPACK)
 
-KERNELS: dict[str, Kernel] = {k.name: k for k in (
-    Kernel("td_conv2d_s8", ConvParams, ("td_conv2d_s8.c",), simd=("td_conv2d_s8_dsp",),
-           packed="td_conv2d_packed", rows="td_conv2d_s8_rows"),
-    Kernel("td_conv2d_s8_dsp", ConvDspParams, _CONV_DSP_FILES, rows="td_conv2d_s8_dsp_rows",
-           paths=_conv_dsp_paths),
-    Kernel("td_depthwise_conv2d_s8", DwconvParams, ("td_depthwise_conv2d_s8.c",),
-           simd=("td_depthwise_conv2d_s8_dsp", "td_depthwise_conv2d_s8_dsp3x3"),
-           packed="td_depthwise_conv2d_packed"),
-    Kernel("td_depthwise_conv2d_s8_dsp", DwconvDspParams, _DW_DSP_FILES),
-    Kernel("td_depthwise_conv2d_s8_dsp3x3", DwconvDspParams, _DW3X3_FILES, paths=_dw3x3_paths),
-    Kernel("td_fully_connected_s8", FcParams, ("td_fully_connected_s8.c",),
-           simd=("td_fully_connected_s8_dsp",), packed="td_fully_connected_packed"),
-    Kernel("td_fully_connected_s8_dsp", ConvDspParams, _FC_DSP_FILES),
-    Kernel("td_avg_pool2d_s8", PoolParams, ("td_avg_pool2d_s8.c",), simd=("td_avg_pool2d_s8_dsp",)),
-    Kernel("td_avg_pool2d_s8_dsp", PoolParams, ("td_avg_pool2d_s8_dsp.c",) + _DSP),
-    Kernel("td_max_pool2d_s8", PoolParams, ("td_max_pool2d_s8.c",),
-           simd=("td_max_pool2d_s8_dsp",)),
-    Kernel("td_max_pool2d_s8_dsp", PoolParams, ("td_max_pool2d_s8_dsp.c",) + _DSP),
-    Kernel("td_softmax_s8", SoftmaxParams, ("td_softmax_s8.c",)),
-    Kernel("td_add_s8", AddParams, ("td_add_s8.c",) + _DSP, simd=("td_add_s8_dsp",), row_wise=True),
-    Kernel("td_add_s8_dsp", AddDspParams, ("td_add_s8_dsp.c",) + _DSP, row_wise=True),
-    Kernel("td_mul_s8", MulParams, ("td_mul_s8.c",), row_wise=True),
-    Kernel("td_concat_s8", ConcatParams, ("td_concat_s8.c",), input_array=True),
-    Kernel("td_pad_s8", PadParams, ("td_pad_s8.c",)),
-    Kernel("td_mean_s8", MeanParams, ("td_mean_s8.c",), simd=("td_mean_s8_dsp",)),
-    Kernel("td_mean_s8_dsp", MeanParams, ("td_mean_s8_dsp.c",) + _DSP),
-    Kernel("td_logistic_s8", UnaryParams, ("td_logistic_s8.c",)),
-    Kernel("td_tanh_s8", UnaryParams, ("td_tanh_s8.c",)),
-    Kernel("td_quantize_f32_s8", AffineParams, ("td_quantize_f32_s8.c",)),
-    Kernel("td_dequantize_s8_f32", AffineParams, ("td_dequantize_s8_f32.c",)),
-    Kernel("td_requantize_s8", RequantizeParams, ("td_requantize_s8.c",)),
-    # packed weights on the SIMD kernels: the records rebuilt into scratch
-    Kernel("td_conv2d_s8_dsp_packed", ConvDspPackedParams,
-           ("td_conv2d_s8_dsp_packed.c",) + _UNPACK_RECORDS + _CONV_DSP_FILES,
-           paths=lambda p: _conv_dsp_paths(p["conv"])),
-    Kernel("td_fully_connected_s8_dsp_packed", ConvDspPackedParams,
-           ("td_fully_connected_s8_dsp_packed.c",) + _UNPACK_RECORDS + _FC_DSP_FILES),
-    Kernel("td_depthwise_conv2d_s8_dsp_packed", DwconvDspPackedParams,
-           ("td_depthwise_conv2d_s8_dsp_packed.c",) + _UNPACK_RECORDS + _DW_DSP_FILES),
-    Kernel("td_depthwise_conv2d_s8_dsp3x3_packed", DwconvDspPackedParams,
-           ("td_depthwise_conv2d_s8_dsp3x3_packed.c",) + _UNPACK_RECORDS + _DW3X3_FILES,
-           paths=lambda p: _dw3x3_paths(p["dw"])),
-    # packed weights: decode into scratch, then the int8 kernel of the same op
-    Kernel("td_conv2d_packed", ConvPackedParams, ("td_conv2d_packed.c", _UNPACK, "td_conv2d_s8.c")),
-    Kernel("td_depthwise_conv2d_packed", DwconvPackedParams,
-           ("td_depthwise_conv2d_packed.c", _UNPACK, "td_depthwise_conv2d_s8.c")),
-    Kernel("td_fully_connected_packed", FcPackedParams,
-           ("td_fully_connected_packed.c", _UNPACK, "td_fully_connected_s8.c")),
-)}
+KERNELS: dict[str, Kernel] = {
+    k.name: k
+    for k in (
+        Kernel(
+            "td_conv2d_s8",
+            ConvParams,
+            ("td_conv2d_s8.c",),
+            simd=("td_conv2d_s8_dsp",),
+            packed="td_conv2d_packed",
+            rows="td_conv2d_s8_rows",
+        ),
+        Kernel("td_conv2d_s8_dsp", ConvDspParams, _CONV_DSP_FILES, rows="td_conv2d_s8_dsp_rows", paths=_conv_dsp_paths),
+        Kernel(
+            "td_depthwise_conv2d_s8",
+            DwconvParams,
+            ("td_depthwise_conv2d_s8.c",),
+            simd=("td_depthwise_conv2d_s8_dsp", "td_depthwise_conv2d_s8_dsp3x3"),
+            packed="td_depthwise_conv2d_packed",
+        ),
+        Kernel("td_depthwise_conv2d_s8_dsp", DwconvDspParams, _DW_DSP_FILES),
+        Kernel("td_depthwise_conv2d_s8_dsp3x3", DwconvDspParams, _DW3X3_FILES, paths=_dw3x3_paths),
+        Kernel(
+            "td_fully_connected_s8",
+            FcParams,
+            ("td_fully_connected_s8.c",),
+            simd=("td_fully_connected_s8_dsp",),
+            packed="td_fully_connected_packed",
+        ),
+        Kernel("td_fully_connected_s8_dsp", ConvDspParams, _FC_DSP_FILES),
+        Kernel("td_avg_pool2d_s8", PoolParams, ("td_avg_pool2d_s8.c",), simd=("td_avg_pool2d_s8_dsp",)),
+        Kernel("td_avg_pool2d_s8_dsp", PoolParams, ("td_avg_pool2d_s8_dsp.c",) + _DSP),
+        Kernel("td_max_pool2d_s8", PoolParams, ("td_max_pool2d_s8.c",), simd=("td_max_pool2d_s8_dsp",)),
+        Kernel("td_max_pool2d_s8_dsp", PoolParams, ("td_max_pool2d_s8_dsp.c",) + _DSP),
+        Kernel("td_softmax_s8", SoftmaxParams, ("td_softmax_s8.c",)),
+        Kernel("td_add_s8", AddParams, ("td_add_s8.c",) + _DSP, simd=("td_add_s8_dsp",), row_wise=True),
+        Kernel("td_add_s8_dsp", AddDspParams, ("td_add_s8_dsp.c",) + _DSP, row_wise=True),
+        Kernel("td_mul_s8", MulParams, ("td_mul_s8.c",), row_wise=True),
+        Kernel("td_concat_s8", ConcatParams, ("td_concat_s8.c",), input_array=True),
+        Kernel("td_pad_s8", PadParams, ("td_pad_s8.c",)),
+        Kernel("td_mean_s8", MeanParams, ("td_mean_s8.c",), simd=("td_mean_s8_dsp",)),
+        Kernel("td_mean_s8_dsp", MeanParams, ("td_mean_s8_dsp.c",) + _DSP),
+        Kernel("td_logistic_s8", UnaryParams, ("td_logistic_s8.c",)),
+        Kernel("td_tanh_s8", UnaryParams, ("td_tanh_s8.c",)),
+        Kernel("td_quantize_f32_s8", AffineParams, ("td_quantize_f32_s8.c",)),
+        Kernel("td_dequantize_s8_f32", AffineParams, ("td_dequantize_s8_f32.c",)),
+        Kernel("td_requantize_s8", RequantizeParams, ("td_requantize_s8.c",)),
+        # packed weights on the SIMD kernels: the records rebuilt into scratch
+        Kernel(
+            "td_conv2d_s8_dsp_packed",
+            ConvDspPackedParams,
+            ("td_conv2d_s8_dsp_packed.c",) + _UNPACK_RECORDS + _CONV_DSP_FILES,
+            paths=lambda p: _conv_dsp_paths(p["conv"]),
+        ),
+        Kernel(
+            "td_fully_connected_s8_dsp_packed",
+            ConvDspPackedParams,
+            ("td_fully_connected_s8_dsp_packed.c",) + _UNPACK_RECORDS + _FC_DSP_FILES,
+        ),
+        Kernel(
+            "td_depthwise_conv2d_s8_dsp_packed",
+            DwconvDspPackedParams,
+            ("td_depthwise_conv2d_s8_dsp_packed.c",) + _UNPACK_RECORDS + _DW_DSP_FILES,
+        ),
+        Kernel(
+            "td_depthwise_conv2d_s8_dsp3x3_packed",
+            DwconvDspPackedParams,
+            ("td_depthwise_conv2d_s8_dsp3x3_packed.c",) + _UNPACK_RECORDS + _DW3X3_FILES,
+            paths=lambda p: _dw3x3_paths(p["dw"]),
+        ),
+        # packed weights: decode into scratch, then the int8 kernel of the same op
+        Kernel("td_conv2d_packed", ConvPackedParams, ("td_conv2d_packed.c", _UNPACK, "td_conv2d_s8.c")),
+        Kernel(
+            "td_depthwise_conv2d_packed",
+            DwconvPackedParams,
+            ("td_depthwise_conv2d_packed.c", _UNPACK, "td_depthwise_conv2d_s8.c"),
+        ),
+        Kernel(
+            "td_fully_connected_packed",
+            FcPackedParams,
+            ("td_fully_connected_packed.c", _UNPACK, "td_fully_connected_s8.c"),
+        ),
+    )
+}
 
 # element-wise and shape ops beyond the MLPerf Tiny set (issue 17): reference kernels under
 # every kernel set
-KERNELS.update({k.name: k for k in (
-    Kernel("td_relu_s8", ReluParams, ("td_relu_s8.c",)),
-    Kernel("td_leaky_relu_s8", LeakyReluParams, ("td_leaky_relu_s8.c",)),
-    Kernel("td_hard_swish_s8", HardSwishParams, ("td_hard_swish_s8.c",)),
-    Kernel("td_abs_s8", RequantizeParams, ("td_abs_s8.c",)),
-    Kernel("td_sub_s8", AddParams, ("td_sub_s8.c",)),
-    Kernel("td_squared_difference_s8", SquaredDiffParams, ("td_squared_difference_s8.c",)),
-    Kernel("td_maximum_s8", MinMaxParams, ("td_maximum_s8.c",)),
-    Kernel("td_minimum_s8", MinMaxParams, ("td_minimum_s8.c",)),
-    Kernel("td_prelu_s8", PreluParams, ("td_prelu_s8.c",)),
-    Kernel("td_remap_s8", RemapParams, ("td_remap_s8.c",)),
-    Kernel("td_split_s8", SplitParams, ("td_split_s8.c",), output_array=True),
-    Kernel("td_resize_bilinear_s8", ResizeBilinearParams, ("td_resize_bilinear_s8.c",)),
-    Kernel("td_transpose_conv2d_s8", ConvParams, ("td_transpose_conv2d_s8.c",)),
-    Kernel("td_batch_matmul_s8", BatchMatmulParams, ("td_batch_matmul_s8.c",)),
-    Kernel("td_reduce_max_s8", MeanParams, ("td_reduce_max_s8.c",)),
-    Kernel("td_reduce_min_s8", MeanParams, ("td_reduce_min_s8.c",)),
-    Kernel("td_div_s8", DivParams, ("td_div_s8.c",)),
-    Kernel("td_rsqrt_s8", RequantizeParams, ("td_rsqrt_s8.c", "td_inv_sqrt.h")),
-    Kernel("td_l2_normalization_s8", L2normParams, ("td_l2_normalization_s8.c", "td_inv_sqrt.h")),
-    Kernel("td_log_softmax_s8", LogSoftmaxParams, ("td_log_softmax_s8.c",)),
-    Kernel("td_lut_s8", LutParams, ("td_lut_s8.c",)),
-    Kernel("td_add_n_s8", AddNParams, ("td_add_n_s8.c",), input_array=True),
-)})
+KERNELS.update(
+    {
+        k.name: k
+        for k in (
+            Kernel("td_relu_s8", ReluParams, ("td_relu_s8.c",)),
+            Kernel("td_leaky_relu_s8", LeakyReluParams, ("td_leaky_relu_s8.c",)),
+            Kernel("td_hard_swish_s8", HardSwishParams, ("td_hard_swish_s8.c",)),
+            Kernel("td_abs_s8", RequantizeParams, ("td_abs_s8.c",)),
+            Kernel("td_sub_s8", AddParams, ("td_sub_s8.c",)),
+            Kernel("td_squared_difference_s8", SquaredDiffParams, ("td_squared_difference_s8.c",)),
+            Kernel("td_maximum_s8", MinMaxParams, ("td_maximum_s8.c",)),
+            Kernel("td_minimum_s8", MinMaxParams, ("td_minimum_s8.c",)),
+            Kernel("td_prelu_s8", PreluParams, ("td_prelu_s8.c",)),
+            Kernel("td_remap_s8", RemapParams, ("td_remap_s8.c",)),
+            Kernel("td_split_s8", SplitParams, ("td_split_s8.c",), output_array=True),
+            Kernel("td_resize_bilinear_s8", ResizeBilinearParams, ("td_resize_bilinear_s8.c",)),
+            Kernel("td_transpose_conv2d_s8", ConvParams, ("td_transpose_conv2d_s8.c",)),
+            Kernel("td_batch_matmul_s8", BatchMatmulParams, ("td_batch_matmul_s8.c",)),
+            Kernel("td_reduce_max_s8", MeanParams, ("td_reduce_max_s8.c",)),
+            Kernel("td_reduce_min_s8", MeanParams, ("td_reduce_min_s8.c",)),
+            Kernel("td_div_s8", DivParams, ("td_div_s8.c",)),
+            Kernel("td_rsqrt_s8", RequantizeParams, ("td_rsqrt_s8.c", "td_inv_sqrt.h")),
+            Kernel("td_l2_normalization_s8", L2normParams, ("td_l2_normalization_s8.c", "td_inv_sqrt.h")),
+            Kernel("td_log_softmax_s8", LogSoftmaxParams, ("td_log_softmax_s8.c",)),
+            Kernel("td_lut_s8", LutParams, ("td_lut_s8.c",)),
+            Kernel("td_add_n_s8", AddNParams, ("td_add_n_s8.c",), input_array=True),
+        )
+    }
+)
 
 # ops on int32 / bool tensors (issue 17): reference kernels under every kernel set
-KERNELS.update({k.name: k for k in (
-    Kernel("td_arg_max_s8", ArgMinMaxParams, ("td_arg_max_s8.c",)),
-    Kernel("td_arg_min_s8", ArgMinMaxParams, ("td_arg_min_s8.c",)),
-    Kernel("td_compare_s8", CompareParams, ("td_compare_s8.c", "td_compare.h")),
-    Kernel("td_compare_i32", CompareParams, ("td_compare_i32.c", "td_compare.h")),
-    Kernel("td_logical_b8", LogicalParams, ("td_logical_b8.c",)),
-    Kernel("td_logical_not_b8", LogicalParams, ("td_logical_not_b8.c",)),
-    Kernel("td_select_v2_s8", SelectParams, ("td_select_v2_s8.c",)),
-    Kernel("td_cumsum_s8", CumsumParams, ("td_cumsum_s8.c",)),
-    Kernel("td_space_to_batch_nd_s8", SpaceToBatchParams, ("td_space_to_batch_nd_s8.c",)),
-    Kernel("td_cast", CastParams, ("td_cast.c",)),
-    Kernel("td_embedding_lookup_s8", EmbeddingLookupParams, ("td_embedding_lookup_s8.c",)),
-)})
+KERNELS.update(
+    {
+        k.name: k
+        for k in (
+            Kernel("td_arg_max_s8", ArgMinMaxParams, ("td_arg_max_s8.c",)),
+            Kernel("td_arg_min_s8", ArgMinMaxParams, ("td_arg_min_s8.c",)),
+            Kernel("td_compare_s8", CompareParams, ("td_compare_s8.c", "td_compare.h")),
+            Kernel("td_compare_i32", CompareParams, ("td_compare_i32.c", "td_compare.h")),
+            Kernel("td_logical_b8", LogicalParams, ("td_logical_b8.c",)),
+            Kernel("td_logical_not_b8", LogicalParams, ("td_logical_not_b8.c",)),
+            Kernel("td_select_v2_s8", SelectParams, ("td_select_v2_s8.c",)),
+            Kernel("td_cumsum_s8", CumsumParams, ("td_cumsum_s8.c",)),
+            Kernel("td_space_to_batch_nd_s8", SpaceToBatchParams, ("td_space_to_batch_nd_s8.c",)),
+            Kernel("td_cast", CastParams, ("td_cast.c",)),
+            Kernel("td_embedding_lookup_s8", EmbeddingLookupParams, ("td_embedding_lookup_s8.c",)),
+        )
+    }
+)
 
 # MAC kernels for cores without the DSP extension (tinydeploy/compile/mac.py swaps them
 # in for the base kernels: mac.CONVERTERS)
 _MAC = ("td_mac.h",)
-KERNELS.update({k.name: k for k in (
-    Kernel("td_conv2d_s8_mac", ConvMacParams, ("td_conv2d_s8_mac.c",) + _MAC +
-           ("td_mac_bytes8.h", "td_mac_bytes8_m0.h")),
-    Kernel("td_depthwise_conv2d_s8_mac", DwconvMacParams, ("td_depthwise_conv2d_s8_mac.c",) + _MAC),
-)})
+KERNELS.update(
+    {
+        k.name: k
+        for k in (
+            Kernel(
+                "td_conv2d_s8_mac",
+                ConvMacParams,
+                ("td_conv2d_s8_mac.c",) + _MAC + ("td_mac_bytes8.h", "td_mac_bytes8_m0.h"),
+            ),
+            Kernel("td_depthwise_conv2d_s8_mac", DwconvMacParams, ("td_depthwise_conv2d_s8_mac.c",) + _MAC),
+        )
+    }
+)
 
 # Helium kernels (tinydeploy/compile/mve.py swaps them in: mve.CONVERTERS; the other
 # layers take the dsp kernels)
-KERNELS.update({k.name: k for k in (
-    Kernel("td_conv2d_s8_mve", ConvMveParams, ("td_conv2d_s8_mve.c", "td_mve.h")),
-    Kernel("td_depthwise_conv2d_s8_mve", DwconvMveParams,
-           ("td_depthwise_conv2d_s8_mve.c", "td_mve.h")),
-)})
+KERNELS.update(
+    {
+        k.name: k
+        for k in (
+            Kernel("td_conv2d_s8_mve", ConvMveParams, ("td_conv2d_s8_mve.c", "td_mve.h")),
+            Kernel("td_depthwise_conv2d_s8_mve", DwconvMveParams, ("td_depthwise_conv2d_s8_mve.c", "td_mve.h")),
+        )
+    }
+)
 
 # Headers every compiled model needs (td_params.h is generated from this module).
-COMMON_RUNTIME = ("td_model.h", "td_kernels.h", HEADER_NAME, "td_fixedpoint.h",
-                  "td_broadcast.h")
+COMMON_RUNTIME = ("td_model.h", "td_kernels.h", HEADER_NAME, "td_fixedpoint.h", "td_broadcast.h")
 
 
 def kernel(name: str) -> Kernel:
     try:
         return KERNELS[name]
     except KeyError:
-        raise KeyError(f"kernel {name!r} is not in the registry (tinydeploy/compile/"
-                       f"kernels.py); known: {', '.join(sorted(KERNELS))}") from None
+        raise KeyError(
+            f"kernel {name!r} is not in the registry (tinydeploy/compile/"
+            f"kernels.py); known: {', '.join(sorted(KERNELS))}"
+        ) from None
 
 
 _NONE = Kernel("", object, ())  # what spec() gives for an alias step (no kernel)
@@ -1216,8 +1336,7 @@ def check_params(name: str, params_type: str | None, params: dict[str, Any]) -> 
     """Raise ValueError unless ``params`` has exactly the fields of the kernel's struct."""
     k = kernel(name)
     if params_type != k.params.C_NAME:
-        raise ValueError(f"kernel {name}: params type {params_type!r}, the registry says "
-                         f"{k.params.C_NAME}")
+        raise ValueError(f"kernel {name}: params type {params_type!r}, the registry says {k.params.C_NAME}")
     _check_fields(k.params, params, name)
 
 
@@ -1227,8 +1346,10 @@ def _check_fields(cls: type, values: dict[str, Any], where: str) -> None:
     if set(values) != set(names):
         missing = sorted(set(names) - set(values))
         extra = sorted(set(values) - set(names))
-        raise ValueError(f"{where}: params for {cls.C_NAME} (missing {missing}, unknown "
-                         f"{extra}); the fields are defined in tinydeploy/compile/kernels.py")
+        raise ValueError(
+            f"{where}: params for {cls.C_NAME} (missing {missing}, unknown "
+            f"{extra}); the fields are defined in tinydeploy/compile/kernels.py"
+        )
     for f in fields:
         if f.metadata["ctype"] in _STRUCTS:
             _check_fields(_STRUCTS[f.metadata["ctype"]], values[f.name], f"{where}.{f.name}")
@@ -1288,23 +1409,37 @@ def _struct(cls: type) -> list[str]:
 
 def header() -> str:
     """The text of firmware/runtime/td_params.h."""
-    lines = [_BANNER, "#ifndef TD_PARAMS_H", "#define TD_PARAMS_H", "",
-             "#include <stdint.h>", "",
-             "/* Maximum rank of broadcast / pad / mean shapes. */",
-             f"#define TD_KMAX_DIMS {KMAX_DIMS}", "",
-             "/* Weight codecs of td_packed_weights (see td_kernels.h). */"]
+    lines = [
+        _BANNER,
+        "#ifndef TD_PARAMS_H",
+        "#define TD_PARAMS_H",
+        "",
+        "#include <stdint.h>",
+        "",
+        "/* Maximum rank of broadcast / pad / mean shapes. */",
+        f"#define TD_KMAX_DIMS {KMAX_DIMS}",
+        "",
+        "/* Weight codecs of td_packed_weights (see td_kernels.h). */",
+    ]
     lines += [f"#define {name} {value}" for name, value in CODECS.items()]
     lines += ["", "/* Comparisons of td_compare_params.cmp, ops of td_logical_params.op. */"]
     lines += [f"#define TD_CMP_{name} {value}" for name, value in COMPARISONS.items()]
     lines += [f"#define TD_{name} {value}" for name, value in LOGICAL.items()]
-    lines += ["", "/* Words per channel record of td_depthwise_conv2d_s8_dsp3x3. */",
-              f"#define TD_DW3X3_RECORD_WORDS {DW3X3_RECORD_WORDS}", "",
-              "/* Optional code paths of the SIMD kernels: a compiled model comes with",
-              " * td_features.h (tinydeploy/compile/emit.py), setting each to 0 or 1 so that a",
-              " * build leaves out the paths its layers do not use; without the file every",
-              " * path is built. */",
-              "#if defined(__has_include)", "#if __has_include(\"td_features.h\")",
-              "#include \"td_features.h\"", "#endif", "#endif"]
+    lines += [
+        "",
+        "/* Words per channel record of td_depthwise_conv2d_s8_dsp3x3. */",
+        f"#define TD_DW3X3_RECORD_WORDS {DW3X3_RECORD_WORDS}",
+        "",
+        "/* Optional code paths of the SIMD kernels: a compiled model comes with",
+        " * td_features.h (tinydeploy/compile/emit.py), setting each to 0 or 1 so that a",
+        " * build leaves out the paths its layers do not use; without the file every",
+        " * path is built. */",
+        "#if defined(__has_include)",
+        '#if __has_include("td_features.h")',
+        '#include "td_features.h"',
+        "#endif",
+        "#endif",
+    ]
     for name, doc in PATHS.items():
         lines += [f"#ifndef {name}", f"#define {name} 1 /* {doc} */", "#endif"]
     for cls in PARAMS:
@@ -1320,8 +1455,7 @@ def header_path() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Generate firmware/runtime/td_params.h from the "
-                                             "kernel registry.")
+    ap = argparse.ArgumentParser(description="Generate firmware/runtime/td_params.h from the kernel registry.")
     ap.add_argument("--write", action="store_true", help="write the header (else: check it)")
     args = ap.parse_args(argv)
     path = header_path()
@@ -1331,8 +1465,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {path}")
         return 0
     if not path.is_file() or path.read_text() != text:
-        print(f"{path} differs from the registry: run python -m tinydeploy.compile.kernels "
-              "--write", file=sys.stderr)
+        print(f"{path} differs from the registry: run python -m tinydeploy.compile.kernels --write", file=sys.stderr)
         return 1
     print(f"{path} is up to date")
     return 0

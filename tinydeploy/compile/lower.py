@@ -26,21 +26,83 @@ ALIAS_OPS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 
 SUPPORTED_OPS = (
-    "CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "AVERAGE_POOL_2D", "MAX_POOL_2D",
-    "SOFTMAX", "ADD", "MUL", "CONCATENATION", "PAD", "PADV2", "MEAN", "LOGISTIC", "TANH",
-    "QUANTIZE", "DEQUANTIZE") + ALIAS_OPS
+    "CONV_2D",
+    "DEPTHWISE_CONV_2D",
+    "FULLY_CONNECTED",
+    "AVERAGE_POOL_2D",
+    "MAX_POOL_2D",
+    "SOFTMAX",
+    "ADD",
+    "MUL",
+    "CONCATENATION",
+    "PAD",
+    "PADV2",
+    "MEAN",
+    "LOGISTIC",
+    "TANH",
+    "QUANTIZE",
+    "DEQUANTIZE",
+) + ALIAS_OPS
 # ops beyond the MLPerf Tiny set (lowered in .lower_ops and .lower_move)
 SUPPORTED_OPS += (
-    "RELU", "RELU6", "LEAKY_RELU", "HARD_SWISH", "ABS", "PRELU", "SUB", "MAXIMUM", "MINIMUM",
-    "SQUARED_DIFFERENCE", "TRANSPOSE", "SLICE", "STRIDED_SLICE", "GATHER", "SPACE_TO_DEPTH",
-    "DEPTH_TO_SPACE", "MIRROR_PAD", "RESIZE_NEAREST_NEIGHBOR", "SPLIT", "SPLIT_V", "UNPACK",
-    "PACK", "RESIZE_BILINEAR", "TRANSPOSE_CONV", "BATCH_MATMUL", "SUM", "REDUCE_MAX",
-    "DIV", "RSQRT", "L2_NORMALIZATION", "LOG_SOFTMAX", "REVERSE_V2", "BROADCAST_TO",
-    "REDUCE_MIN", "ELU", "GATHER_ND", "BATCH_TO_SPACE_ND", "ADD_N")
+    "RELU",
+    "RELU6",
+    "LEAKY_RELU",
+    "HARD_SWISH",
+    "ABS",
+    "PRELU",
+    "SUB",
+    "MAXIMUM",
+    "MINIMUM",
+    "SQUARED_DIFFERENCE",
+    "TRANSPOSE",
+    "SLICE",
+    "STRIDED_SLICE",
+    "GATHER",
+    "SPACE_TO_DEPTH",
+    "DEPTH_TO_SPACE",
+    "MIRROR_PAD",
+    "RESIZE_NEAREST_NEIGHBOR",
+    "SPLIT",
+    "SPLIT_V",
+    "UNPACK",
+    "PACK",
+    "RESIZE_BILINEAR",
+    "TRANSPOSE_CONV",
+    "BATCH_MATMUL",
+    "SUM",
+    "REDUCE_MAX",
+    "DIV",
+    "RSQRT",
+    "L2_NORMALIZATION",
+    "LOG_SOFTMAX",
+    "REVERSE_V2",
+    "BROADCAST_TO",
+    "REDUCE_MIN",
+    "ELU",
+    "GATHER_ND",
+    "BATCH_TO_SPACE_ND",
+    "ADD_N",
+)
 # ops on int32 / bool tensors (lowered in .lower_typed)
-SUPPORTED_OPS += ("ARG_MAX", "ARG_MIN", "EQUAL", "NOT_EQUAL", "LESS", "LESS_EQUAL", "GREATER",
-                  "GREATER_EQUAL", "LOGICAL_AND", "LOGICAL_OR", "LOGICAL_NOT", "SELECT_V2",
-                  "CUMSUM", "SPACE_TO_BATCH_ND", "EMBEDDING_LOOKUP", "CAST")
+SUPPORTED_OPS += (
+    "ARG_MAX",
+    "ARG_MIN",
+    "EQUAL",
+    "NOT_EQUAL",
+    "LESS",
+    "LESS_EQUAL",
+    "GREATER",
+    "GREATER_EQUAL",
+    "LOGICAL_AND",
+    "LOGICAL_OR",
+    "LOGICAL_NOT",
+    "SELECT_V2",
+    "CUMSUM",
+    "SPACE_TO_BATCH_ND",
+    "EMBEDDING_LOOKUP",
+    "CAST",
+)
 
 
 @dataclass
@@ -87,7 +149,7 @@ def unsupported(model: Model, op: Op, detail: str) -> UnsupportedOpError:
 def short_name(name: str, limit: int = 32) -> str:
     """A converter's tensor name without its scope path (and at most ``limit`` chars)."""
     tail = name.replace(";", "/").rstrip("/").rsplit("/", 1)[-1] or name
-    return tail if len(tail) <= limit else tail[:limit - 3] + "..."
+    return tail if len(tail) <= limit else tail[: limit - 3] + "..."
 
 
 def all_unsupported(failures: list[UnsupportedOpError]) -> UnsupportedOpError:
@@ -96,13 +158,18 @@ def all_unsupported(failures: list[UnsupportedOpError]) -> UnsupportedOpError:
     detail = first.fields["detail"]
     if rest:
         detail += "; also " + "; ".join(
-            f"#{e.fields['index']} {e.fields['op']} ({e.fields['tensor']}): {e.fields['detail']}"
-            for e in rest)
-    return UnsupportedOpError(f"{detail}; --runtime tflm runs it", index=first.fields["index"],
-                              op=first.fields["op"], tensor=first.fields["tensor"])
+            f"#{e.fields['index']} {e.fields['op']} ({e.fields['tensor']}): {e.fields['detail']}" for e in rest
+        )
+    return UnsupportedOpError(
+        f"{detail}; --runtime tflm runs it",
+        index=first.fields["index"],
+        op=first.fields["op"],
+        tensor=first.fields["tensor"],
+    )
 
 
 # ---------------------------------------------------------------- in-place distance
+
 
 def inplace_distance(first_read: np.ndarray, in_itemsize: int, out_itemsize: int) -> int:
     """Smallest D (bytes) such that the output may start D bytes below the input.
@@ -135,9 +202,24 @@ def _first_valid(origin: np.ndarray, dilation: int, taps: int, size: int) -> tup
     return big.min(axis=1), ok.any(axis=1)
 
 
-def window_first_read(batches: int, in_h: int, in_w: int, in_c: int, out_h: int, out_w: int,
-                      out_c: int, kh: int, kw: int, sh: int, sw: int, dh: int, dw: int,
-                      ph: int, pw: int, channel_of: np.ndarray) -> np.ndarray:
+def window_first_read(
+    batches: int,
+    in_h: int,
+    in_w: int,
+    in_c: int,
+    out_h: int,
+    out_w: int,
+    out_c: int,
+    kh: int,
+    kw: int,
+    sh: int,
+    sw: int,
+    dh: int,
+    dw: int,
+    ph: int,
+    pw: int,
+    channel_of: np.ndarray,
+) -> np.ndarray:
     """first_read for conv/depthwise/pool: output (b, y, x, oc) in NHWC order."""
     ys, yok = _first_valid(np.arange(out_h) * sh - ph, dh, kh, in_h)
     xs, xok = _first_valid(np.arange(out_w) * sw - pw, dw, kw, in_w)
@@ -151,6 +233,7 @@ def window_first_read(batches: int, in_h: int, in_w: int, in_c: int, out_h: int,
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def _q(t: Tensor) -> tuple[float, int]:
     if t.quant is None or not t.quant.scale:
@@ -205,11 +288,9 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
     def act(self, op: Op, idx: int, dtype: str = "int8") -> Tensor:
         t = self.t(idx)
         if t.data is not None:
-            raise unsupported(self.model, op, f"constant input {t.name!r} where an activation "
-                                              "is expected")
+            raise unsupported(self.model, op, f"constant input {t.name!r} where an activation is expected")
         if t.dtype != dtype:
-            raise unsupported(self.model, op, f"tensor {t.name!r} is {t.dtype}, only {dtype} is "
-                                              "supported here")
+            raise unsupported(self.model, op, f"tensor {t.name!r} is {t.dtype}, only {dtype} is supported here")
         if dtype == "int8" and (t.quant is None or not t.quant.scale):
             raise unsupported(self.model, op, f"tensor {t.name!r} is not quantized")
         return t
@@ -217,8 +298,9 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
     def activation(self, op: Op, out: Tensor) -> tuple[int, int]:
         act = op.options.get("fused_activation_function", "NONE")
         if act not in ACTIVATIONS:
-            raise unsupported(self.model, op, f"fused activation {act} is not supported "
-                                              f"(supported: {', '.join(ACTIVATIONS)})")
+            raise unsupported(
+                self.model, op, f"fused activation {act} is not supported (supported: {', '.join(ACTIVATIONS)})"
+            )
         s, z = _q(out)
         return quant.activation_range(act, s, z)
 
@@ -247,15 +329,15 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
 
     def _filter_quant(self, op: Op, w: Tensor, channels: int, axis: int) -> tuple[tuple[float, ...], bool]:
         if w.dtype != "int8" or w.quant is None:
-            raise unsupported(self.model, op, f"weights {w.name!r} are {w.dtype}; only int8 "
-                                              "quantized weights are supported")
+            raise unsupported(
+                self.model, op, f"weights {w.name!r} are {w.dtype}; only int8 quantized weights are supported"
+            )
         if any(z != 0 for z in w.quant.zero_point):
             raise unsupported(self.model, op, "weights with a non-zero zero point")
         scales = w.quant.scale
         per_channel = len(scales) > 1
         if per_channel and (len(scales) != channels or w.quant.axis != axis):
-            raise unsupported(self.model, op, "per-channel weights quantized along an "
-                                              "unexpected axis")
+            raise unsupported(self.model, op, "per-channel weights quantized along an unexpected axis")
         return scales, per_channel
 
     def _bias(self, op: Op, idx: int, n: int) -> np.ndarray | None:
@@ -263,30 +345,35 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
             return None
         b = self.const(op, op.inputs[2], "bias")
         if b.dtype != "int32":
-            raise unsupported(self.model, op, f"bias {b.name!r} is {b.dtype}, only int32 bias "
-                                              "is supported")
+            raise unsupported(self.model, op, f"bias {b.name!r} is {b.dtype}, only int32 bias is supported")
         data = np.asarray(b.data).reshape(-1)
         if data.size != n:
             raise unsupported(self.model, op, "bias size does not match the output channels")
         return data
 
-    def _quant_arrays(self, op: Op, prefix: str, mults: list[int], shifts: list[int],
-                      per_channel: bool) -> tuple[list[ConstArray], dict[str, Any]]:
+    def _quant_arrays(
+        self, op: Op, prefix: str, mults: list[int], shifts: list[int], per_channel: bool
+    ) -> tuple[list[ConstArray], dict[str, Any]]:
         if not per_channel:
             mults, shifts = mults[:1], shifts[:1]
         # shifts are stored as int8 (3 bytes less per channel); a left shift past 30
         # would overflow the 32-bit requantization anyway
         if shifts and max(shifts) > 30:
-            raise unsupported(self.model, op, f"requantization scale 2^{max(shifts)} is out of "
-                                              "range (input, filter and output scales disagree)")
-        arrays = [ConstArray(f"{prefix}_multiplier", "int32_t", np.array(mults, np.int64), "params"),
-                  ConstArray(f"{prefix}_shift", "int8_t", np.array(shifts, np.int64), "params")]
-        refs = {"per_channel": int(per_channel), "multiplier": arrays[0].name,
-                "shift": arrays[1].name}
+            raise unsupported(
+                self.model,
+                op,
+                f"requantization scale 2^{max(shifts)} is out of range (input, filter and output scales disagree)",
+            )
+        arrays = [
+            ConstArray(f"{prefix}_multiplier", "int32_t", np.array(mults, np.int64), "params"),
+            ConstArray(f"{prefix}_shift", "int8_t", np.array(shifts, np.int64), "params"),
+        ]
+        refs = {"per_channel": int(per_channel), "multiplier": arrays[0].name, "shift": arrays[1].name}
         return arrays, refs
 
-    def _window(self, op: Op, ih: int, iw: int, kh: int, kw: int, oh: int,
-                ow: int) -> tuple[int, int, int, int, int, int]:
+    def _window(
+        self, op: Op, ih: int, iw: int, kh: int, kw: int, oh: int, ow: int
+    ) -> tuple[int, int, int, int, int, int]:
         """Strides, dilations and padding of a conv/depthwise op, checked against its output."""
         o = op.options
         sh, sw = int(o.get("stride_h", 1)), int(o.get("stride_w", 1))
@@ -312,8 +399,7 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
         scales, per_channel = self._filter_quant(op, w, oc, 0)
         s_in, z_in = _q(x)
         s_out, z_out = _q(y)
-        mults, shifts = quant.per_channel_multipliers(
-            s_in, scales if per_channel else scales * oc, s_out)
+        mults, shifts = quant.per_channel_multipliers(s_in, scales if per_channel else scales * oc, s_out)
         act_min, act_max = self.activation(op, y)
         pre = f"op{op.index}"
         arrays = [ConstArray(f"{pre}_filter", "int8_t", np.asarray(w.data), "weights")]
@@ -326,18 +412,48 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
         taps = np.asarray(w.data, dtype=np.int64).reshape(oc, -1).sum(axis=1)
         folded = (bias if bias is not None else np.zeros(oc, np.int64)) + (-z_in) * taps
         arrays.append(ConstArray(f"{pre}_folded_bias", "int32_t", folded.astype(np.int64), "params"))
-        params = dict(batches=n, in_h=ih, in_w=iw, in_c=ic, out_h=oh, out_w=ow, out_c=oc,
-                      filter_h=kh, filter_w=kw, filter_c=fc, stride_h=sh, stride_w=sw,
-                      dilation_h=dh, dilation_w=dw, pad_h=ph, pad_w=pw, input_offset=-z_in,
-                      output_offset=z_out, act_min=act_min, act_max=act_max,
-                      filter=f"{pre}_filter", bias=f"{pre}_bias" if bias is not None else None,
-                      **qrefs, folded_bias=f"{pre}_folded_bias")
+        params = dict(
+            batches=n,
+            in_h=ih,
+            in_w=iw,
+            in_c=ic,
+            out_h=oh,
+            out_w=ow,
+            out_c=oc,
+            filter_h=kh,
+            filter_w=kw,
+            filter_c=fc,
+            stride_h=sh,
+            stride_w=sw,
+            dilation_h=dh,
+            dilation_w=dw,
+            pad_h=ph,
+            pad_w=pw,
+            input_offset=-z_in,
+            output_offset=z_out,
+            act_min=act_min,
+            act_max=act_max,
+            filter=f"{pre}_filter",
+            bias=f"{pre}_bias" if bias is not None else None,
+            **qrefs,
+            folded_bias=f"{pre}_folded_bias",
+        )
         per_group = oc // (ic // fc)
         channel_of = (np.arange(oc) // per_group) * fc
         fr = window_first_read(n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, ph, pw, channel_of)
-        self.steps.append(Step(op.index, op.opcode, "td_conv2d_s8", "td_conv_params", params,
-                               [x.index], [y.index], arrays,
-                               {x.index: inplace_distance(fr, 1, 1)}))
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_conv2d_s8",
+                "td_conv_params",
+                params,
+                [x.index],
+                [y.index],
+                arrays,
+                {x.index: inplace_distance(fr, 1, 1)},
+            )
+        )
 
     def op_depthwise_conv_2d(self, op: Op) -> None:
         x = self.act(op, op.inputs[0])
@@ -353,14 +469,12 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
         if oc != ic * mult:
             mult = oc // ic if ic and oc % ic == 0 else mult
             if oc != ic * mult:
-                raise unsupported(self.model, op, "output channels are not input channels "
-                                                  "times the depth multiplier")
+                raise unsupported(self.model, op, "output channels are not input channels times the depth multiplier")
         sh, sw, dh, dw, ph, pw = self._window(op, ih, iw, kh, kw, oh, ow)
         scales, per_channel = self._filter_quant(op, w, oc, 3)
         s_in, z_in = _q(x)
         s_out, z_out = _q(y)
-        mults, shifts = quant.per_channel_multipliers(
-            s_in, scales if per_channel else scales * oc, s_out)
+        mults, shifts = quant.per_channel_multipliers(s_in, scales if per_channel else scales * oc, s_out)
         act_min, act_max = self.activation(op, y)
         pre = f"op{op.index}"
         arrays = [ConstArray(f"{pre}_filter", "int8_t", np.asarray(w.data), "weights")]
@@ -369,17 +483,45 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
             arrays.append(ConstArray(f"{pre}_bias", "int32_t", bias, "weights"))
         qa, qrefs = self._quant_arrays(op, pre, mults, shifts, per_channel)
         arrays += qa
-        params = dict(batches=n, in_h=ih, in_w=iw, in_c=ic, out_h=oh, out_w=ow, out_c=oc,
-                      depth_multiplier=mult, filter_h=kh, filter_w=kw, stride_h=sh, stride_w=sw,
-                      dilation_h=dh, dilation_w=dw, pad_h=ph, pad_w=pw, input_offset=-z_in,
-                      output_offset=z_out, act_min=act_min, act_max=act_max,
-                      filter=f"{pre}_filter", bias=f"{pre}_bias" if bias is not None else None,
-                      **qrefs)
-        fr = window_first_read(n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, ph, pw,
-                               np.arange(oc) // mult)
-        self.steps.append(Step(op.index, op.opcode, "td_depthwise_conv2d_s8", "td_dwconv_params",
-                               params, [x.index], [y.index], arrays,
-                               {x.index: inplace_distance(fr, 1, 1)}))
+        params = dict(
+            batches=n,
+            in_h=ih,
+            in_w=iw,
+            in_c=ic,
+            out_h=oh,
+            out_w=ow,
+            out_c=oc,
+            depth_multiplier=mult,
+            filter_h=kh,
+            filter_w=kw,
+            stride_h=sh,
+            stride_w=sw,
+            dilation_h=dh,
+            dilation_w=dw,
+            pad_h=ph,
+            pad_w=pw,
+            input_offset=-z_in,
+            output_offset=z_out,
+            act_min=act_min,
+            act_max=act_max,
+            filter=f"{pre}_filter",
+            bias=f"{pre}_bias" if bias is not None else None,
+            **qrefs,
+        )
+        fr = window_first_read(n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, ph, pw, np.arange(oc) // mult)
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_depthwise_conv2d_s8",
+                "td_dwconv_params",
+                params,
+                [x.index],
+                [y.index],
+                arrays,
+                {x.index: inplace_distance(fr, 1, 1)},
+            )
+        )
 
     def op_fully_connected(self, op: Op) -> None:
         x = self.act(op, op.inputs[0])
@@ -411,14 +553,33 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
             arrays.append(ConstArray(f"{pre}_bias", "int32_t", bias, "weights"))
         qa, qrefs = self._quant_arrays(op, pre, mults, shifts, per_channel)
         arrays += qa
-        params = dict(batches=batches, accum_depth=accum, out_depth=out_depth, input_offset=-z_in,
-                      filter_offset=0, output_offset=z_out, act_min=act_min, act_max=act_max,
-                      filter=f"{pre}_weights", bias=f"{pre}_bias" if bias is not None else None,
-                      **qrefs)
+        params = dict(
+            batches=batches,
+            accum_depth=accum,
+            out_depth=out_depth,
+            input_offset=-z_in,
+            filter_offset=0,
+            output_offset=z_out,
+            act_min=act_min,
+            act_max=act_max,
+            filter=f"{pre}_weights",
+            bias=f"{pre}_bias" if bias is not None else None,
+            **qrefs,
+        )
         fr = np.repeat(np.arange(batches) * accum, out_depth)
-        self.steps.append(Step(op.index, op.opcode, "td_fully_connected_s8", "td_fc_params",
-                               params, [x.index], [y.index], arrays,
-                               {x.index: inplace_distance(fr, 1, 1)}))
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_fully_connected_s8",
+                "td_fc_params",
+                params,
+                [x.index],
+                [y.index],
+                arrays,
+                {x.index: inplace_distance(fr, 1, 1)},
+            )
+        )
 
     def _pool(self, op: Op, kernel: str) -> None:
         x = self.act(op, op.inputs[0])
@@ -435,12 +596,36 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
         if (out_h, out_w, oc) != (oh, ow, c):
             raise unsupported(self.model, op, "output shape disagrees with the window")
         act_min, act_max = self.activation(op, y)
-        params = dict(batches=n, in_h=ih, in_w=iw, channels=c, out_h=oh, out_w=ow, filter_h=kh,
-                      filter_w=kw, stride_h=sh, stride_w=sw, pad_h=ph, pad_w=pw,
-                      act_min=act_min, act_max=act_max)
+        params = dict(
+            batches=n,
+            in_h=ih,
+            in_w=iw,
+            channels=c,
+            out_h=oh,
+            out_w=ow,
+            filter_h=kh,
+            filter_w=kw,
+            stride_h=sh,
+            stride_w=sw,
+            pad_h=ph,
+            pad_w=pw,
+            act_min=act_min,
+            act_max=act_max,
+        )
         fr = window_first_read(n, ih, iw, c, oh, ow, c, kh, kw, sh, sw, 1, 1, ph, pw, np.arange(c))
-        self.steps.append(Step(op.index, op.opcode, kernel, "td_pool_params", params,
-                               [x.index], [y.index], [], {x.index: inplace_distance(fr, 1, 1)}))
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                kernel,
+                "td_pool_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(fr, 1, 1)},
+            )
+        )
 
     def op_average_pool_2d(self, op: Op) -> None:
         self._pool(op, "td_avg_pool2d_s8")
@@ -453,22 +638,34 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
         y = self.act(op, op.outputs[0])
         s_out, z_out = _q(y)
         if z_out != -128 or np.float32(s_out) != np.float32(1.0 / 256):
-            raise unsupported(self.model, op, "int8 softmax output must have scale 1/256 and "
-                                              "zero point -128")
+            raise unsupported(self.model, op, "int8 softmax output must have scale 1/256 and zero point -128")
         depth = int(x.shape[-1]) if x.shape else 1
-        params = dict(outer=x.size // depth, depth=depth,
-                      **quant.softmax_params(float(op.options.get("beta", 1.0)), _q(x)[0]))
-        self.steps.append(Step(op.index, op.opcode, "td_softmax_s8", "td_softmax_params", params,
-                               [x.index], [y.index], [],
-                               {x.index: inplace_distance(np.arange(x.size), 1, 1)}))
+        params = dict(
+            outer=x.size // depth, depth=depth, **quant.softmax_params(float(op.options.get("beta", 1.0)), _q(x)[0])
+        )
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_softmax_s8",
+                "td_softmax_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(np.arange(x.size), 1, 1)},
+            )
+        )
 
     # -- element-wise binary
 
     def _broadcast(self, op: Op, a: Tensor, b: Tensor, y: Tensor) -> tuple[dict[str, Any], list[np.ndarray]]:
         out_shape = list(y.shape) or [1]
         if list(a.shape) == list(b.shape) == list(y.shape):
-            return dict(size=y.size, dims=0, shape=[0] * 6, stride1=[0] * 6, stride2=[0] * 6), \
-                [np.arange(y.size), np.arange(y.size)]
+            return dict(size=y.size, dims=0, shape=[0] * 6, stride1=[0] * 6, stride2=[0] * 6), [
+                np.arange(y.size),
+                np.arange(y.size),
+            ]
         nd = len(out_shape)
         if nd > 6:
             raise unsupported(self.model, op, "broadcast over more than 6 dimensions")
@@ -490,15 +687,22 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
                 shape1[d] = out_shape[d]
                 idx = idx + np.arange(out_shape[d]).reshape(shape1) * st[d]
             firsts.append(idx.ravel())
-        return dict(size=y.size, dims=nd, shape=out_shape + [0] * (6 - nd), stride1=strides[0],
-                    stride2=strides[1]), firsts
+        return dict(
+            size=y.size, dims=nd, shape=out_shape + [0] * (6 - nd), stride1=strides[0], stride2=strides[1]
+        ), firsts
 
     def op_add(self, op: Op) -> None:
         def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
             (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
             act_min, act_max = self.activation(op, y)
-            return dict(input1_offset=-z1, input2_offset=-z2, **quant.add_params(s1, s2, so),
-                        output_offset=zo, act_min=act_min, act_max=act_max)
+            return dict(
+                input1_offset=-z1,
+                input2_offset=-z2,
+                **quant.add_params(s1, s2, so),
+                output_offset=zo,
+                act_min=act_min,
+                act_max=act_max,
+            )
 
         # an operand may be a constant (lower_ops.OpsMixin._binary)
         self._binary(op, "td_add_s8", "td_add_params", make)
@@ -508,8 +712,15 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
             (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
             m, s = quant.quantize_multiplier(float(s1) * float(s2) / float(so))
             act_min, act_max = self.activation(op, y)
-            return dict(input1_offset=-z1, input2_offset=-z2, output_multiplier=m,
-                        output_shift=s, output_offset=zo, act_min=act_min, act_max=act_max)
+            return dict(
+                input1_offset=-z1,
+                input2_offset=-z2,
+                output_multiplier=m,
+                output_shift=s,
+                output_offset=zo,
+                act_min=act_min,
+                act_max=act_max,
+            )
 
         self._binary(op, "td_mul_s8", "td_mul_params", make)
 
@@ -522,21 +733,31 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
             raise unsupported(self.model, op, "fused activation on CONCATENATION")
         for t in ins:
             if _q(t) != _q(y):
-                raise unsupported(self.model, op, f"input {t.name!r} is quantized differently "
-                                                  "from the output")
+                raise unsupported(self.model, op, f"input {t.name!r} is quantized differently from the output")
         nd = len(y.shape)
         axis = int(op.options.get("axis", 0))
         axis = axis + nd if axis < 0 else axis
         outer = int(np.prod(y.shape[:axis], dtype=np.int64))
-        inner = int(np.prod(y.shape[axis + 1:], dtype=np.int64))
+        inner = int(np.prod(y.shape[axis + 1 :], dtype=np.int64))
         copy = [int(t.shape[axis]) * inner for t in ins]
         pre = f"op{op.index}"
         arr = ConstArray(f"{pre}_copy_bytes", "int32_t", np.array(copy, np.int64), "params")
         params = dict(outer=outer, num_inputs=len(ins), copy_bytes=arr.name)
         if len({t.index for t in ins}) != len(ins):
             raise unsupported(self.model, op, "the same tensor concatenated twice")
-        self.steps.append(Step(op.index, op.opcode, "td_concat_s8", "td_concat_params", params,
-                               [t.index for t in ins], [y.index], [arr], {}))
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_concat_s8",
+                "td_concat_params",
+                params,
+                [t.index for t in ins],
+                [y.index],
+                [arr],
+                {},
+            )
+        )
 
     def op_pad(self, op: Op) -> None:
         x = self.act(op, op.inputs[0])
@@ -563,9 +784,19 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
         idx = np.arange(x.size).reshape(ishape)
         full = np.full(oshape, -1, dtype=np.int64)
         full[tuple(slice(b, b + i) for b, i in zip(before, ishape))] = idx
-        self.steps.append(Step(op.index, op.opcode, "td_pad_s8", "td_pad_params", params,
-                               [x.index], [y.index], [],
-                               {x.index: inplace_distance(full.ravel(), 1, 1)}))
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_pad_s8",
+                "td_pad_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(full.ravel(), 1, 1)},
+            )
+        )
 
     op_padv2 = op_pad
 
@@ -584,13 +815,30 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
         count = int(np.prod([shape[d] for d in range(4) if reduced[d]], dtype=np.int64))
         (si, zi), (so, zo) = _q(x), _q(y)
         mult, shift = quant.mean_params(si, so, count)
-        params = dict(in_shape=shape, reduced=reduced, count=count, input_zero_point=zi,
-                      output_zero_point=zo, multiplier=mult, shift=shift)
+        params = dict(
+            in_shape=shape,
+            reduced=reduced,
+            count=count,
+            input_zero_point=zi,
+            output_zero_point=zo,
+            multiplier=mult,
+            shift=shift,
+        )
         idx = np.arange(x.size).reshape(shape)
         first = idx[tuple(slice(0, 1) if reduced[d] else slice(None) for d in range(4))]
-        self.steps.append(Step(op.index, op.opcode, "td_mean_s8", "td_mean_params", params,
-                               [x.index], [y.index], [],
-                               {x.index: inplace_distance(first.ravel(), 1, 1)}))
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_mean_s8",
+                "td_mean_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(first.ravel(), 1, 1)},
+            )
+        )
 
     def _unary(self, op: Op, kernel: str) -> None:
         x = self.act(op, op.inputs[0])
@@ -599,12 +847,21 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
         so, zo = _q(y)
         want = (1.0 / 256, -128) if kernel == "td_logistic_s8" else (1.0 / 128, 0)
         if zo != want[1] or np.float32(so) != np.float32(want[0]):
-            raise unsupported(self.model, op, f"int8 output must have scale {want[0]} and zero "
-                                              f"point {want[1]}")
+            raise unsupported(self.model, op, f"int8 output must have scale {want[0]} and zero point {want[1]}")
         params = dict(size=x.size, input_zero_point=zi, **quant.logistic_tanh_params(si))
-        self.steps.append(Step(op.index, op.opcode, kernel, "td_unary_params", params,
-                               [x.index], [y.index], [],
-                               {x.index: inplace_distance(np.arange(x.size), 1, 1)}))
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                kernel,
+                "td_unary_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(np.arange(x.size), 1, 1)},
+            )
+        )
 
     def op_logistic(self, op: Op) -> None:
         self._unary(op, "td_logistic_s8")
@@ -619,26 +876,56 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
         if x.dtype == "float32":
             self.act(op, x.index, "float32")
             params = dict(size=x.size, scale=float(np.float32(so)), zero_point=zo)
-            self.steps.append(Step(op.index, op.opcode, "td_quantize_f32_s8", "td_affine_params",
-                                   params, [x.index], [y.index], [],
-                                   {x.index: inplace_distance(np.arange(x.size), 4, 1)}))
+            self.steps.append(
+                Step(
+                    op.index,
+                    op.opcode,
+                    "td_quantize_f32_s8",
+                    "td_affine_params",
+                    params,
+                    [x.index],
+                    [y.index],
+                    [],
+                    {x.index: inplace_distance(np.arange(x.size), 4, 1)},
+                )
+            )
             return
         x = self.act(op, x.index)
         si, zi = _q(x)
         m, s = quant.quantize_multiplier(float(si) / float(so))
         params = dict(size=x.size, input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s)
-        self.steps.append(Step(op.index, op.opcode, "td_requantize_s8", "td_requantize_params",
-                               params, [x.index], [y.index], [],
-                               {x.index: inplace_distance(np.arange(x.size), 1, 1)}))
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_requantize_s8",
+                "td_requantize_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(np.arange(x.size), 1, 1)},
+            )
+        )
 
     def op_dequantize(self, op: Op) -> None:
         x = self.act(op, op.inputs[0])
         y = self.act(op, op.outputs[0], "float32")
         si, zi = _q(x)
         params = dict(size=x.size, scale=float(np.float32(si)), zero_point=zi)
-        self.steps.append(Step(op.index, op.opcode, "td_dequantize_s8_f32", "td_affine_params",
-                               params, [x.index], [y.index], [],
-                               {x.index: inplace_distance(np.arange(x.size), 1, 4)}))
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_dequantize_s8_f32",
+                "td_affine_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(np.arange(x.size), 1, 4)},
+            )
+        )
 
     def _alias(self, op: Op) -> None:
         x = self.t(op.inputs[0])
@@ -647,8 +934,7 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
             raise unsupported(self.model, op, "reshape of a constant")
         if x.nbytes != y.nbytes or x.dtype != y.dtype:
             raise unsupported(self.model, op, "input and output differ in size or type")
-        self.steps.append(Step(op.index, op.opcode, None, None, {}, [x.index], [y.index],
-                               alias=(x.index, y.index)))
+        self.steps.append(Step(op.index, op.opcode, None, None, {}, [x.index], [y.index], alias=(x.index, y.index)))
 
     op_reshape = _alias
     op_squeeze = _alias
@@ -658,8 +944,10 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
 def unsupported_ops(model: Model) -> list[dict[str, Any]]:
     """Every op the AOT compiler cannot lower: index, opcode, tensor and a short reason
     (an empty list: --runtime aot runs the model)."""
-    return [{"index": e.fields["index"], "op": e.fields["op"], "tensor": e.fields["tensor"],
-             "reason": e.fields["detail"]} for e in Lowering(model).lower_all()]
+    return [
+        {"index": e.fields["index"], "op": e.fields["op"], "tensor": e.fields["tensor"], "reason": e.fields["detail"]}
+        for e in Lowering(model).lower_all()
+    ]
 
 
 def lower(model: Model) -> list[Step]:
@@ -672,8 +960,7 @@ def lower(model: Model) -> list[Step]:
 # A .tflite whose description holds this marker is compiled with packed weights
 # (`tinydeploy compress` writes it); compile_model(weights="packed") forces it.
 PACKED_MARKER = "tinydeploy:packed-weights"
-CODEC_S8, CODEC_S4, CODEC_LUT = (registry.CODECS[n] for n in ("TD_CODEC_S8", "TD_CODEC_S4",
-                                                               "TD_CODEC_LUT"))
+CODEC_S8, CODEC_S4, CODEC_LUT = (registry.CODECS[n] for n in ("TD_CODEC_S8", "TD_CODEC_S4", "TD_CODEC_LUT"))
 
 
 def _bitstream(fields: np.ndarray, bits: int) -> np.ndarray:
@@ -712,8 +999,14 @@ def encode_weights(values: np.ndarray) -> dict[str, Any]:
         for codec, bits, data, tab in forms:
             size = mask_bytes + _aligned(max(data.size, 1)) + (_aligned(tab.size) if tab is not None else 0)
             if best is None or size < best["bytes"]:
-                best = {"codec": codec, "index_bits": bits if codec == CODEC_LUT else 0,
-                        "data": data, "table": tab, "mask": mask, "bytes": size}
+                best = {
+                    "codec": codec,
+                    "index_bits": bits if codec == CODEC_LUT else 0,
+                    "data": data,
+                    "table": tab,
+                    "mask": mask,
+                    "bytes": size,
+                }
     assert best is not None
     return best
 
@@ -740,8 +1033,9 @@ def pack_weights(steps: list[Step], min_saving: int = 16) -> list[Step]:
         as_s8 = lambda a: np.asarray(a, np.uint8).view(np.int8).astype(np.int64)  # noqa: E731
         arrays = [a for a in st.arrays if a.name != fname]
         arrays.append(ConstArray(f"{pre}_packed", "int8_t", as_s8(enc["data"]), "weights"))
-        weights = dict(count=count, codec=enc["codec"], index_bits=enc["index_bits"],
-                       data=f"{pre}_packed", table=None, mask=None)
+        weights = dict(
+            count=count, codec=enc["codec"], index_bits=enc["index_bits"], data=f"{pre}_packed", table=None, mask=None
+        )
         if enc["table"] is not None:
             arrays.append(ConstArray(f"{pre}_table", "int8_t", enc["table"], "weights"))
             weights["table"] = f"{pre}_table"
@@ -749,7 +1043,18 @@ def pack_weights(steps: list[Step], min_saving: int = 16) -> list[Step]:
             arrays.append(ConstArray(f"{pre}_mask", "int8_t", as_s8(enc["mask"]), "weights"))
             weights["mask"] = f"{pre}_mask"
         params = {inner: dict(st.params, filter=None), "weights": weights}
-        out.append(Step(st.op_index, st.opcode, kernel, ptype, params, list(st.inputs),
-                        list(st.outputs), arrays, dict(st.inplace),
-                        scratch=list(st.scratch) + [("weights", count)]))
+        out.append(
+            Step(
+                st.op_index,
+                st.opcode,
+                kernel,
+                ptype,
+                params,
+                list(st.inputs),
+                list(st.outputs),
+                arrays,
+                dict(st.inplace),
+                scratch=list(st.scratch) + [("weights", count)],
+            )
+        )
     return out

@@ -38,8 +38,7 @@ class MoveMixin:
     model: Model
     steps: list[Step]
 
-    def _remap(self, op: Op, x: Tensor, y: Tensor, shape: list[int],
-               tables: list[np.ndarray]) -> None:
+    def _remap(self, op: Op, x: Tensor, y: Tensor, shape: list[int], tables: list[np.ndarray]) -> None:
         """Output (viewed with ``shape``) element i0.. copies input sum(tables[d][id])."""
         if not shape:
             shape, tables = [1], [np.zeros(1, np.int64)]
@@ -58,13 +57,21 @@ class MoveMixin:
         if src.min() < 0 or src.max() >= x.size:
             raise unsupported(self.model, op, "an index is out of range")
         name = f"op{op.index}_map"
-        arr = ConstArray(name, "int32_t", np.concatenate([np.asarray(t, np.int64)
-                                                          for t in tables]), "params")
-        params = dict(size=y.size, dims=len(shape), shape=list(shape) + [0] * (6 - len(shape)),
-                      map=name)
-        self.steps.append(Step(op.index, op.opcode, "td_remap_s8", "td_remap_params", params,
-                               [x.index], [y.index], [arr],
-                               {x.index: inplace_distance(src.ravel(), 1, 1)}))
+        arr = ConstArray(name, "int32_t", np.concatenate([np.asarray(t, np.int64) for t in tables]), "params")
+        params = dict(size=y.size, dims=len(shape), shape=list(shape) + [0] * (6 - len(shape)), map=name)
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_remap_s8",
+                "td_remap_params",
+                params,
+                [x.index],
+                [y.index],
+                [arr],
+                {x.index: inplace_distance(src.ravel(), 1, 1)},
+            )
+        )
 
     def _mover_io(self, op: Op) -> tuple[Tensor, Tensor, list[int], list[int]]:
         x = self.act(op, op.inputs[0])
@@ -98,19 +105,16 @@ class MoveMixin:
         x, y, xs, st = self._mover_io(op)
         o = op.options
         if o.get("ellipsis_mask", 0) or o.get("new_axis_mask", 0) or o.get("offset", False):
-            raise unsupported(self.model, op, "ellipsis, new-axis and offset masks are not "
-                                              "supported")
+            raise unsupported(self.model, op, "ellipsis, new-axis and offset masks are not supported")
         begin = _ints(self.const(op, op.inputs[1], "begin"))
         end = _ints(self.const(op, op.inputs[2], "end"))
-        strides = (_ints(self.const(op, op.inputs[3], "strides")) if len(op.inputs) > 3
-                   else [1] * len(begin))
+        strides = _ints(self.const(op, op.inputs[3], "strides")) if len(op.inputs) > 3 else [1] * len(begin)
         bm, em, sm = (int(o.get(k, 0)) for k in ("begin_mask", "end_mask", "shrink_axis_mask"))
         shape: list[int] = []
         tables: list[np.ndarray] = []
         fixed = 0  # offset of the shrunk dimensions
         if not len(begin) == len(end) == len(strides) == len(xs):
-            raise unsupported(self.model, op, "begin, end and strides must give every "
-                                              "dimension")
+            raise unsupported(self.model, op, "begin, end and strides must give every dimension")
         for d, n in enumerate(xs):
             if strides[d] == 0:
                 raise unsupported(self.model, op, "a stride of 0")
@@ -121,8 +125,7 @@ class MoveMixin:
                 fixed += i * st[d]
                 continue
             # Python's slice clamping is TFLite's StartForAxis / StopForAxis
-            sl = slice(None if bm >> d & 1 else begin[d], None if em >> d & 1 else end[d],
-                       strides[d])
+            sl = slice(None if bm >> d & 1 else begin[d], None if em >> d & 1 else end[d], strides[d])
             idx = np.arange(n)[sl]
             if idx.size == 0:
                 raise unsupported(self.model, op, "an empty slice")
@@ -145,10 +148,10 @@ class MoveMixin:
         if idx.size and (idx.min() < 0 or idx.max() >= xs[axis]):
             raise unsupported(self.model, op, "an index is out of range")
         # the index dimensions flattened into one: the same bytes
-        shape = xs[:axis] + [int(idx.size)] + xs[axis + 1:]
+        shape = xs[:axis] + [int(idx.size)] + xs[axis + 1 :]
         tables = [np.arange(n) * st[d] for d, n in enumerate(xs[:axis])]
         tables.append(idx * st[axis])
-        tables += [np.arange(n) * st[axis + 1 + d] for d, n in enumerate(xs[axis + 1:])]
+        tables += [np.arange(n) * st[axis + 1 + d] for d, n in enumerate(xs[axis + 1 :])]
         self._remap(op, x, y, shape, tables)
 
     def op_space_to_depth(self, op: Op) -> None:
@@ -159,9 +162,14 @@ class MoveMixin:
         n, h, w, c = xs
         # output [n][h/b][w/b][by][bx][c] = input [n][h/b*b + by][w/b*b + bx][c]
         shape = [n, h // b, w // b, b, b, c]
-        tables = [np.arange(n) * h * w * c, np.arange(h // b) * b * w * c,
-                  np.arange(w // b) * b * c, np.arange(b) * w * c, np.arange(b) * c,
-                  np.arange(c)]
+        tables = [
+            np.arange(n) * h * w * c,
+            np.arange(h // b) * b * w * c,
+            np.arange(w // b) * b * c,
+            np.arange(b) * w * c,
+            np.arange(b) * c,
+            np.arange(c),
+        ]
         self._remap(op, x, y, shape, tables)
 
     def op_depth_to_space(self, op: Op) -> None:
@@ -173,8 +181,14 @@ class MoveMixin:
         c = ci // (b * b)
         # output [n][h][by][w][bx][c] = input [n][h][w][(by * b + bx) * c + c']
         shape = [n, h, b, w, b, c]
-        tables = [np.arange(n) * h * w * ci, np.arange(h) * w * ci, np.arange(b) * b * c,
-                  np.arange(w) * ci, np.arange(b) * c, np.arange(c)]
+        tables = [
+            np.arange(n) * h * w * ci,
+            np.arange(h) * w * ci,
+            np.arange(b) * b * c,
+            np.arange(w) * ci,
+            np.arange(b) * c,
+            np.arange(c),
+        ]
         self._remap(op, x, y, shape, tables)
 
     def op_mirror_pad(self, op: Op) -> None:
@@ -206,17 +220,15 @@ class MoveMixin:
         def nearest(out_size: int, in_size: int) -> np.ndarray:
             # GetNearestNeighbor, in float32 as TFLite computes it
             f32 = np.float32
-            scale = (f32(in_size - 1) / f32(out_size - 1) if align and out_size > 1
-                     else f32(in_size) / f32(out_size))
+            scale = f32(in_size - 1) / f32(out_size - 1) if align and out_size > 1 else f32(in_size) / f32(out_size)
             v = (np.arange(out_size, dtype=f32) + f32(0.5 if half else 0.0)) * scale
-            r = (np.sign(v) * np.floor(np.abs(v) + f32(0.5)) if align else np.floor(v))
+            r = np.sign(v) * np.floor(np.abs(v) + f32(0.5)) if align else np.floor(v)
             r = np.minimum(r.astype(np.int64), in_size - 1)
             return np.maximum(r, 0) if half else r
 
         n, h, w, c = xs
         oh, ow = size
-        tables = [np.arange(n) * st[0], nearest(oh, h) * st[1], nearest(ow, w) * st[2],
-                  np.arange(c)]
+        tables = [np.arange(n) * st[0], nearest(oh, h) * st[1], nearest(ow, w) * st[2], np.arange(c)]
         self._remap(op, x, y, [n, oh, ow, c], tables)
 
     def op_reverse_v2(self, op: Op) -> None:
@@ -224,8 +236,9 @@ class MoveMixin:
         axes = {a + len(xs) if a < 0 else a for a in _ints(self.const(op, op.inputs[1], "axis"))}
         if any(not 0 <= a < len(xs) for a in axes):
             raise unsupported(self.model, op, "an axis is out of range")
-        self._remap(op, x, y, xs, [(np.arange(n)[::-1] if d in axes else np.arange(n)) * st[d]
-                                   for d, n in enumerate(xs)])
+        self._remap(
+            op, x, y, xs, [(np.arange(n)[::-1] if d in axes else np.arange(n)) * st[d] for d, n in enumerate(xs)]
+        )
 
     def op_gather_nd(self, op: Op) -> None:
         x, y, xs, st = self._mover_io(op)
@@ -248,22 +261,29 @@ class MoveMixin:
         crops = _ints(self.const(op, op.inputs[2], "crops"))
         ys = [int(v) for v in y.shape]
         if len(xs) == 3:  # [batch, height, channels]: a width of 1
-            xs, ys, block, crops = ([xs[0], xs[1], 1, xs[2]], [ys[0], ys[1], 1, ys[2]],
-                                    block[:1] + [1], crops[:2] + [0, 0])
+            xs, ys, block, crops = (
+                [xs[0], xs[1], 1, xs[2]],
+                [ys[0], ys[1], 1, ys[2]],
+                block[:1] + [1],
+                crops[:2] + [0, 0],
+            )
         if len(xs) != 4 or len(block) != 2 or len(crops) != 4 or min(block) < 1:
             raise unsupported(self.model, op, "expected a 3-D or 4-D input and 2 block sizes")
         n, h, w, c = xs
         ob, oh, ow, _ = ys
         bh, bw = block
-        if n != ob * bh * bw or oh + crops[0] + crops[1] != h * bh or \
-                ow + crops[2] + crops[3] != w * bw:
+        if n != ob * bh * bw or oh + crops[0] + crops[1] != h * bh or ow + crops[2] + crops[3] != w * bw:
             raise unsupported(self.model, op, "output shape disagrees with block and crops")
         image = h * w * c
         th = np.arange(oh) + crops[0]
         tw = np.arange(ow) + crops[2]
         # input batch (row offset * bw + column offset) * ob + b, then the pixel
-        tables = [np.arange(ob) * image, (th % bh) * bw * ob * image + (th // bh) * w * c,
-                  (tw % bw) * ob * image + (tw // bw) * c, np.arange(c)]
+        tables = [
+            np.arange(ob) * image,
+            (th % bh) * bw * ob * image + (th // bh) * w * c,
+            (tw % bw) * ob * image + (tw // bw) * c,
+            np.arange(c),
+        ]
         self._remap(op, x, y, [ob, oh, ow, c], tables)
 
     def op_broadcast_to(self, op: Op) -> None:
@@ -275,8 +295,7 @@ class MoveMixin:
         full, strides = [1] * pad + xs, [0] * pad + st
         if any(n not in (1, m) for n, m in zip(full, ys)):
             raise unsupported(self.model, op, "shapes are not broadcast-compatible")
-        self._remap(op, x, y, ys, [np.arange(m) * (s if n == m else 0)
-                                   for n, m, s in zip(full, ys, strides)])
+        self._remap(op, x, y, ys, [np.arange(m) * (s if n == m else 0) for n, m, s in zip(full, ys, strides)])
 
     def _split(self, op: Op, x: Tensor, axis: int, pieces: list[int]) -> None:
         xs = [int(v) for v in x.shape]
@@ -284,17 +303,26 @@ class MoveMixin:
         if not 0 <= axis < len(xs) or sum(pieces) != xs[axis] or len(pieces) != len(op.outputs):
             raise unsupported(self.model, op, "the pieces do not match the input")
         outs = [self.act(op, i) for i in op.outputs]
-        inner = int(np.prod(xs[axis + 1:], dtype=np.int64))
+        inner = int(np.prod(xs[axis + 1 :], dtype=np.int64))
         for t, p in zip(outs, pieces):
             if t.size != int(np.prod(xs[:axis], dtype=np.int64)) * p * inner:
                 raise unsupported(self.model, op, f"output {t.name!r} has the wrong size")
         name = f"op{op.index}_copy_bytes"
-        arr = ConstArray(name, "int32_t", np.array([p * inner for p in pieces], np.int64),
-                         "params")
-        params = dict(outer=int(np.prod(xs[:axis], dtype=np.int64)), num_outputs=len(outs),
-                      copy_bytes=name)
-        self.steps.append(Step(op.index, op.opcode, "td_split_s8", "td_split_params", params,
-                               [x.index], [t.index for t in outs], [arr], {}))
+        arr = ConstArray(name, "int32_t", np.array([p * inner for p in pieces], np.int64), "params")
+        params = dict(outer=int(np.prod(xs[:axis], dtype=np.int64)), num_outputs=len(outs), copy_bytes=name)
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_split_s8",
+                "td_split_params",
+                params,
+                [x.index],
+                [t.index for t in outs],
+                [arr],
+                {},
+            )
+        )
 
     def op_split(self, op: Op) -> None:
         x = self.act(op, op.inputs[1])
@@ -333,11 +361,20 @@ class MoveMixin:
         name = f"op{op.index}_copy_bytes"
         arr = ConstArray(name, "int32_t", np.full(len(ins), inner, np.int64), "params")
         # PACK is CONCATENATION along a new axis: the same kernel
-        params = dict(outer=int(np.prod(shape[:axis], dtype=np.int64)), num_inputs=len(ins),
-                      copy_bytes=name)
-        self.steps.append(Step(op.index, op.opcode, "td_concat_s8", "td_concat_params", params,
-                               [t.index for t in ins], [y.index], [arr], {}))
-
+        params = dict(outer=int(np.prod(shape[:axis], dtype=np.int64)), num_inputs=len(ins), copy_bytes=name)
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_concat_s8",
+                "td_concat_params",
+                params,
+                [t.index for t in ins],
+                [y.index],
+                [arr],
+                {},
+            )
+        )
 
     def op_resize_bilinear(self, op: Op) -> None:
         x, y, xs, _ = self._mover_io(op)
@@ -345,8 +382,7 @@ class MoveMixin:
         align = bool(op.options.get("align_corners", False))
         half = bool(op.options.get("half_pixel_centers", False))
         if len(xs) != 4 or len(size) != 2 or [int(v) for v in y.shape] != [xs[0], *size, xs[3]]:
-            raise unsupported(self.model, op, "expected a 4-D input and a size of 2 matching "
-                                              "the output")
+            raise unsupported(self.model, op, "expected a 4-D input and a size of 2 matching the output")
         if align and half:
             raise unsupported(self.model, op, "align_corners with half_pixel_centers")
 
@@ -365,10 +401,30 @@ class MoveMixin:
 
         n, h, w, c = xs
         pre = f"op{op.index}"
-        arrays = [ConstArray(f"{pre}_rows", "int32_t", np.array(records(size[0], h)), "params"),
-                  ConstArray(f"{pre}_cols", "int32_t", np.array(records(size[1], w)), "params")]
-        params = dict(batches=n, in_h=h, in_w=w, channels=c, out_h=size[0], out_w=size[1],
-                      rows=arrays[0].name, cols=arrays[1].name)
-        self.steps.append(Step(op.index, op.opcode, "td_resize_bilinear_s8",
-                               "td_resize_bilinear_params", params, [x.index], [y.index],
-                               arrays, {}))
+        arrays = [
+            ConstArray(f"{pre}_rows", "int32_t", np.array(records(size[0], h)), "params"),
+            ConstArray(f"{pre}_cols", "int32_t", np.array(records(size[1], w)), "params"),
+        ]
+        params = dict(
+            batches=n,
+            in_h=h,
+            in_w=w,
+            channels=c,
+            out_h=size[0],
+            out_w=size[1],
+            rows=arrays[0].name,
+            cols=arrays[1].name,
+        )
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_resize_bilinear_s8",
+                "td_resize_bilinear_params",
+                params,
+                [x.index],
+                [y.index],
+                arrays,
+                {},
+            )
+        )

@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 
 from tinydeploy.compile import quant
-from tinydeploy.compile.lower import (ConstArray, Step, _padding, _q, inplace_distance,
-                                      unsupported)
+from tinydeploy.compile.lower import ConstArray, Step, _padding, _q, inplace_distance, unsupported
 from tinydeploy.model.ir import Model, Op, Tensor
 
 
@@ -43,11 +42,20 @@ class OpsMixin:
 
     # ------------------------------------------------------------- helpers
 
-    def _elementwise(self, op: Op, kernel: str, ptype: str, params: dict[str, Any],
-                     x: Tensor, y: Tensor) -> None:
-        self.steps.append(Step(op.index, op.opcode, kernel, ptype, dict(size=x.size, **params),
-                               [x.index], [y.index], [],
-                               {x.index: inplace_distance(np.arange(x.size), 1, 1)}))
+    def _elementwise(self, op: Op, kernel: str, ptype: str, params: dict[str, Any], x: Tensor, y: Tensor) -> None:
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                kernel,
+                ptype,
+                dict(size=x.size, **params),
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(np.arange(x.size), 1, 1)},
+            )
+        )
 
     def _unary_io(self, op: Op) -> tuple[Tensor, Tensor]:
         x = self.act(op, op.inputs[0])
@@ -72,8 +80,11 @@ class OpsMixin:
                 ts.append(self.act(op, idx))
                 continue
             if t.dtype != "int8" or t.quant is None or not t.quant.scale:
-                raise unsupported(self.model, op, f"constant operand {t.name!r} is {t.dtype}, "
-                                                  "only quantized int8 constants are supported")
+                raise unsupported(
+                    self.model,
+                    op,
+                    f"constant operand {t.name!r} is {t.dtype}, only quantized int8 constants are supported",
+                )
             name = f"op{op.index}_operand{pos}"
             arrays.append(ConstArray(name, "int8_t", np.asarray(t.data).ravel(), "weights"))
             consts[pos] = name
@@ -82,17 +93,28 @@ class OpsMixin:
             raise unsupported(self.model, op, "both operands are constants (fold them)")
         return ts, consts, arrays
 
-    def _binary(self, op: Op, kernel: str, ptype: str,
-                make: Any) -> None:
+    def _binary(self, op: Op, kernel: str, ptype: str, make: Any) -> None:
         (a, b), consts, arrays = self._operands(op)
         y = self.act(op, op.outputs[0])
         bc, firsts = self._broadcast(op, a, b, y)
         params = {"bc": bc, **make(a, b, y)}  # the struct's order: the C text as before
-        inplace = {t.index: inplace_distance(fr, 1, 1)
-                   for pos, (t, fr) in enumerate(zip((a, b), firsts)) if pos not in consts}
-        self.steps.append(Step(op.index, op.opcode, kernel, ptype, params,
-                               [t.index for pos, t in enumerate((a, b)) if pos not in consts],
-                               [y.index], arrays, inplace, const_inputs=consts))
+        inplace = {
+            t.index: inplace_distance(fr, 1, 1) for pos, (t, fr) in enumerate(zip((a, b), firsts)) if pos not in consts
+        }
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                kernel,
+                ptype,
+                params,
+                [t.index for pos, t in enumerate((a, b)) if pos not in consts],
+                [y.index],
+                arrays,
+                inplace,
+                const_inputs=consts,
+            )
+        )
 
     # ------------------------------------------------------------- activations
 
@@ -101,20 +123,36 @@ class OpsMixin:
         (si, zi), (so, zo) = _q(x), _q(y)
         m, s = self._multiplier(op, _ratio(si, so))
         # CalculateReluOpData: act_min = zero point + round(0 / scale), act_max = int8 max
-        self._elementwise(op, "td_relu_s8", "td_relu_params",
-                          dict(input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s,
-                               act_min=max(-128, zo), act_max=127), x, y)
+        self._elementwise(
+            op,
+            "td_relu_s8",
+            "td_relu_params",
+            dict(input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s, act_min=max(-128, zo), act_max=127),
+            x,
+            y,
+        )
 
     def op_relu6(self, op: Op) -> None:
         # TFLite Micro's int8 RELU6 clamps the raw input to [zero, six] on the *input*
         # scale and ignores the output's quantization
         x, y = self._unary_io(op)
         si, zi = _q(x)
-        six = int(np.clip(quant.tflite_round(float(np.float32(6.0) / np.float32(si))) + zi,
-                          -128, 127))
-        self._elementwise(op, "td_relu_s8", "td_relu_params",
-                          dict(input_zero_point=0, output_zero_point=0, multiplier=IDENTITY[0],
-                               shift=IDENTITY[1], act_min=zi, act_max=six), x, y)
+        six = int(np.clip(quant.tflite_round(float(np.float32(6.0) / np.float32(si))) + zi, -128, 127))
+        self._elementwise(
+            op,
+            "td_relu_s8",
+            "td_relu_params",
+            dict(
+                input_zero_point=0,
+                output_zero_point=0,
+                multiplier=IDENTITY[0],
+                shift=IDENTITY[1],
+                act_min=zi,
+                act_max=six,
+            ),
+            x,
+            y,
+        )
 
     def op_leaky_relu(self, op: Op) -> None:
         x, y = self._unary_io(op)
@@ -123,9 +161,21 @@ class OpsMixin:
         # float products, widened to double (CalculateOpDataLeakyRelu)
         ma, sa = self._multiplier(op, float(np.float32(si) * alpha / np.float32(so)))
         mi, s_i = self._multiplier(op, _ratio(si, so))
-        self._elementwise(op, "td_leaky_relu_s8", "td_leaky_relu_params",
-                          dict(input_zero_point=zi, output_zero_point=zo, multiplier_identity=mi,
-                               shift_identity=s_i, multiplier_alpha=ma, shift_alpha=sa), x, y)
+        self._elementwise(
+            op,
+            "td_leaky_relu_s8",
+            "td_leaky_relu_params",
+            dict(
+                input_zero_point=zi,
+                output_zero_point=zo,
+                multiplier_identity=mi,
+                shift_identity=s_i,
+                multiplier_alpha=ma,
+                shift_alpha=sa,
+            ),
+            x,
+            y,
+        )
 
     def op_hard_swish(self, op: Op) -> None:
         x, y = self._unary_io(op)
@@ -134,31 +184,47 @@ class OpsMixin:
         mo, eo = quant.quantize_multiplier(float(hires / np.float32(so)))
         mr, er = quant.quantize_multiplier(float(hires / (np.float32(3.0) / np.float32(32768.0))))
         if eo > 0 or eo < -15 or not -15 <= er <= 15:
-            raise unsupported(self.model, op, "input and output scales too far apart for the "
-                                              "16-bit fixed-point HARD_SWISH")
-        self._elementwise(op, "td_hard_swish_s8", "td_hard_swish_params",
-                          dict(input_zero_point=zi, output_zero_point=zo,
-                               output_multiplier=quant.downscale_multiplier_int16(mo),
-                               output_exponent=eo,
-                               reluish_multiplier=quant.downscale_multiplier_int16(mr),
-                               reluish_exponent=er), x, y)
+            raise unsupported(
+                self.model, op, "input and output scales too far apart for the 16-bit fixed-point HARD_SWISH"
+            )
+        self._elementwise(
+            op,
+            "td_hard_swish_s8",
+            "td_hard_swish_params",
+            dict(
+                input_zero_point=zi,
+                output_zero_point=zo,
+                output_multiplier=quant.downscale_multiplier_int16(mo),
+                output_exponent=eo,
+                reluish_multiplier=quant.downscale_multiplier_int16(mr),
+                reluish_exponent=er,
+            ),
+            x,
+            y,
+        )
 
     def op_abs(self, op: Op) -> None:
         x, y = self._unary_io(op)
         (si, zi), (so, zo) = _q(x), _q(y)
         same = np.float32(si) == np.float32(so)  # TFLite Micro skips the multiply then
         m, s = IDENTITY if same else self._multiplier(op, _ratio(si, so))
-        self._elementwise(op, "td_abs_s8", "td_requantize_params",
-                          dict(input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s),
-                          x, y)
+        self._elementwise(
+            op,
+            "td_abs_s8",
+            "td_requantize_params",
+            dict(input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s),
+            x,
+            y,
+        )
 
     def op_prelu(self, op: Op) -> None:
         x = self.act(op, op.inputs[0])
         alpha = self.const(op, op.inputs[1], "alpha")
         y = self.act(op, op.outputs[0])
         if alpha.dtype != "int8" or alpha.quant is None or not alpha.quant.scale:
-            raise unsupported(self.model, op, f"alpha {alpha.name!r} is {alpha.dtype}, only "
-                                              "quantized int8 is supported")
+            raise unsupported(
+                self.model, op, f"alpha {alpha.name!r} is {alpha.dtype}, only quantized int8 is supported"
+            )
         bc, firsts = self._broadcast(op, x, alpha, y)
         (si, zi), (so, zo) = _q(x), _q(y)
         sa, za = float(alpha.quant.scale[0]), int(alpha.quant.zero_point[0])
@@ -166,11 +232,30 @@ class OpsMixin:
         m2, s2 = self._multiplier(op, float(si) * sa / float(so))
         name = f"op{op.index}_alpha"
         arr = ConstArray(name, "int8_t", np.asarray(alpha.data).ravel(), "weights")
-        params = dict(bc=bc, input_offset=-zi, alpha_offset=-za, output_offset=zo,
-                      multiplier_1=m1, shift_1=s1, multiplier_2=m2, shift_2=s2, alpha=name)
-        self.steps.append(Step(op.index, op.opcode, "td_prelu_s8", "td_prelu_params", params,
-                               [x.index], [y.index], [arr],
-                               {x.index: inplace_distance(firsts[0], 1, 1)}))
+        params = dict(
+            bc=bc,
+            input_offset=-zi,
+            alpha_offset=-za,
+            output_offset=zo,
+            multiplier_1=m1,
+            shift_1=s1,
+            multiplier_2=m2,
+            shift_2=s2,
+            alpha=name,
+        )
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_prelu_s8",
+                "td_prelu_params",
+                params,
+                [x.index],
+                [y.index],
+                [arr],
+                {x.index: inplace_distance(firsts[0], 1, 1)},
+            )
+        )
 
     # ------------------------------------------------------------- binary
 
@@ -180,8 +265,14 @@ class OpsMixin:
             act_min, act_max = self.activation(op, y)
             # the snapshot's CalculateOpDataSub divides float scales; the installed
             # tflite-micro (the oracle) behaves as ADD's double ratios do
-            return dict(input1_offset=-z1, input2_offset=-z2, **quant.add_params(s1, s2, so),
-                        output_offset=zo, act_min=act_min, act_max=act_max)
+            return dict(
+                input1_offset=-z1,
+                input2_offset=-z2,
+                **quant.add_params(s1, s2, so),
+                output_offset=zo,
+                act_min=act_min,
+                act_max=act_max,
+            )
 
         self._binary(op, "td_sub_s8", "td_add_params", make)
 
@@ -197,23 +288,34 @@ class OpsMixin:
         twice = 2.0 * float(si)
         mi, shi = quant.quantize_multiplier_smaller_than_one(float(si) / twice)
         mo, sho = quant.quantize_multiplier_smaller_than_one(twice / ((1 << 20) * float(so)))
-        params = dict(size=y.size, num_inputs=len(ins), input_offset=-zi, left_shift=20,
-                      input_multiplier=mi, input_shift=shi, output_multiplier=mo,
-                      output_shift=sho, output_offset=zo)
-        self.steps.append(Step(op.index, op.opcode, "td_add_n_s8", "td_add_n_params", params,
-                               [t.index for t in ins], [y.index], [], {}))
+        params = dict(
+            size=y.size,
+            num_inputs=len(ins),
+            input_offset=-zi,
+            left_shift=20,
+            input_multiplier=mi,
+            input_shift=shi,
+            output_multiplier=mo,
+            output_shift=sho,
+            output_offset=zo,
+        )
+        self.steps.append(
+            Step(
+                op.index, op.opcode, "td_add_n_s8", "td_add_n_params", params, [t.index for t in ins], [y.index], [], {}
+            )
+        )
 
     def op_squared_difference(self, op: Op) -> None:
         def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
             (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
             p = quant.squared_difference_params(s1, s2, so)
             if p["output_shift"] > 30:
-                raise unsupported(self.model, op, "output scale too small for the squared "
-                                                  "difference of the input scales")
+                raise unsupported(
+                    self.model, op, "output scale too small for the squared difference of the input scales"
+                )
             return dict(input1_offset=-z1, input2_offset=-z2, **p, output_offset=zo)
 
-        if len(self.t(op.outputs[0]).shape) > 4 or any(
-                len(self.t(i).shape) > 4 for i in op.inputs):
+        if len(self.t(op.outputs[0]).shape) > 4 or any(len(self.t(i).shape) > 4 for i in op.inputs):
             raise unsupported(self.model, op, "more than 4 dimensions")
         self._binary(op, "td_squared_difference_s8", "td_squared_diff_params", make)
 
@@ -244,8 +346,7 @@ class OpsMixin:
             raise unsupported(self.model, op, "input shape disagrees with padding and strides")
         scales, per_channel = self._filter_quant(op, w, oc, 0)
         (s_in, z_in), (s_out, z_out) = _q(x), _q(y)
-        mults, shifts = quant.per_channel_multipliers(
-            s_in, scales if per_channel else scales * oc, s_out)
+        mults, shifts = quant.per_channel_multipliers(s_in, scales if per_channel else scales * oc, s_out)
         act_min, act_max = self.activation(op, y)
         pre = f"op{op.index}"
         arrays = [ConstArray(f"{pre}_filter", "int8_t", np.asarray(w.data), "weights")]
@@ -258,14 +359,45 @@ class OpsMixin:
             arrays.append(ConstArray(f"{pre}_bias", "int32_t", bias, "weights"))
         qa, qrefs = self._quant_arrays(op, pre, mults, shifts, per_channel)
         arrays += qa
-        params = dict(batches=n, in_h=ih, in_w=iw, in_c=ic, out_h=oh, out_w=ow, out_c=oc,
-                      filter_h=kh, filter_w=kw, filter_c=ic, stride_h=sh, stride_w=sw,
-                      dilation_h=1, dilation_w=1, pad_h=ph, pad_w=pw, input_offset=-z_in,
-                      output_offset=z_out, act_min=act_min, act_max=act_max,
-                      filter=f"{pre}_filter", bias=f"{pre}_bias" if bias is not None else None,
-                      **qrefs, folded_bias=None)
-        self.steps.append(Step(op.index, op.opcode, "td_transpose_conv2d_s8", "td_conv_params",
-                               params, [x.index], [y.index], arrays, {}))
+        params = dict(
+            batches=n,
+            in_h=ih,
+            in_w=iw,
+            in_c=ic,
+            out_h=oh,
+            out_w=ow,
+            out_c=oc,
+            filter_h=kh,
+            filter_w=kw,
+            filter_c=ic,
+            stride_h=sh,
+            stride_w=sw,
+            dilation_h=1,
+            dilation_w=1,
+            pad_h=ph,
+            pad_w=pw,
+            input_offset=-z_in,
+            output_offset=z_out,
+            act_min=act_min,
+            act_max=act_max,
+            filter=f"{pre}_filter",
+            bias=f"{pre}_bias" if bias is not None else None,
+            **qrefs,
+            folded_bias=None,
+        )
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_transpose_conv2d_s8",
+                "td_conv_params",
+                params,
+                [x.index],
+                [y.index],
+                arrays,
+                {},
+            )
+        )
 
     def op_batch_matmul(self, op: Op) -> None:
         (a, b), consts, arrays = self._operands(op)
@@ -290,14 +422,35 @@ class OpsMixin:
             raise unsupported(self.model, op, "output size does not match the operands")
         (sa, za), (sb, zb), (so, zo) = _q(a), _q(b), _q(y)
         m, s = self._multiplier(op, float(sa) * float(sb) / float(so))
-        params = dict(batches=batches, rows=int(rows), cols=int(cols), depth=int(depth),
-                      lhs_batch_stride=0 if ba == 1 else int(rows * depth),
-                      rhs_batch_stride=0 if bb == 1 else int(depth * cols),
-                      adj_x=int(adj_x), adj_y=int(adj_y), lhs_offset=-za, rhs_offset=-zb,
-                      output_offset=zo, multiplier=m, shift=s)
-        self.steps.append(Step(op.index, op.opcode, "td_batch_matmul_s8", "td_batch_matmul_params",
-                               params, [t.index for pos, t in enumerate((a, b)) if pos not in consts],
-                               [y.index], arrays, {}, const_inputs=consts))
+        params = dict(
+            batches=batches,
+            rows=int(rows),
+            cols=int(cols),
+            depth=int(depth),
+            lhs_batch_stride=0 if ba == 1 else int(rows * depth),
+            rhs_batch_stride=0 if bb == 1 else int(depth * cols),
+            adj_x=int(adj_x),
+            adj_y=int(adj_y),
+            lhs_offset=-za,
+            rhs_offset=-zb,
+            output_offset=zo,
+            multiplier=m,
+            shift=s,
+        )
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_batch_matmul_s8",
+                "td_batch_matmul_params",
+                params,
+                [t.index for pos, t in enumerate((a, b)) if pos not in consts],
+                [y.index],
+                arrays,
+                {},
+                const_inputs=consts,
+            )
+        )
 
     # ------------------------------------------------------------- reductions
 
@@ -326,8 +479,15 @@ class OpsMixin:
             # CalculateOpDataDiv: in1 / (in2 * out), float arithmetic widened to double
             m, s = self._multiplier(op, float(f32(s1) / (f32(s2) * f32(so))))
             act_min, act_max = self.activation(op, y)
-            return dict(input1_offset=-z1, input2_offset=-z2, output_offset=zo,
-                        output_multiplier=m, output_shift=s, act_min=act_min, act_max=act_max)
+            return dict(
+                input1_offset=-z1,
+                input2_offset=-z2,
+                output_offset=zo,
+                output_multiplier=m,
+                output_shift=s,
+                act_min=act_min,
+                act_max=act_max,
+            )
 
         self._binary(op, "td_div_s8", "td_div_params", make)
 
@@ -335,13 +495,17 @@ class OpsMixin:
         x, y = self._unary_io(op)
         (si, zi), (so, zo) = _q(x), _q(y)
         # SetRsqrtOutputMultiplier: 1 / (sqrt(float scale) * float scale), in double
-        m, s = quant.quantize_multiplier(
-            1.0 / float(np.sqrt(np.float32(si)) * np.float32(so)))
+        m, s = quant.quantize_multiplier(1.0 / float(np.sqrt(np.float32(si)) * np.float32(so)))
         if s > 50:
             raise unsupported(self.model, op, "output scale too small")
-        self._elementwise(op, "td_rsqrt_s8", "td_requantize_params",
-                          dict(input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s),
-                          x, y)
+        self._elementwise(
+            op,
+            "td_rsqrt_s8",
+            "td_requantize_params",
+            dict(input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s),
+            x,
+            y,
+        )
 
     def op_l2_normalization(self, op: Op) -> None:
         x, y = self._unary_io(op)
@@ -350,15 +514,17 @@ class OpsMixin:
         depth = int(x.shape[-1]) if x.shape else 1
         params = dict(outer=x.size // depth, depth=depth, input_zero_point=_q(x)[1])
         # each row is read whole before any of it is written: no in-place partner
-        self.steps.append(Step(op.index, op.opcode, "td_l2_normalization_s8", "td_l2norm_params",
-                               params, [x.index], [y.index], [], {}))
+        self.steps.append(
+            Step(
+                op.index, op.opcode, "td_l2_normalization_s8", "td_l2norm_params", params, [x.index], [y.index], [], {}
+            )
+        )
 
     def op_log_softmax(self, op: Op) -> None:
         x, y = self._unary_io(op)
         so, zo = _q(y)
         if zo != 127 or np.float32(so) != np.float32(16.0 / 256):
-            raise unsupported(self.model, op, "int8 LOG_SOFTMAX output must have scale 16/256 "
-                                              "and zero point 127")
+            raise unsupported(self.model, op, "int8 LOG_SOFTMAX output must have scale 16/256 and zero point 127")
         # PreprocessLogSoftmaxScalingExp: SOFTMAX's scaling (beta 1, 5 integer bits) and
         # its inverse as a multiplier below one
         sp = quant.softmax_params(1.0, _q(x)[0])
@@ -367,16 +533,28 @@ class OpsMixin:
         if rs > 0:
             raise unsupported(self.model, op, "input scale out of range")
         depth = int(x.shape[-1]) if x.shape else 1
-        params = dict(outer=x.size // depth, depth=depth, **sp, reverse_scaling_divisor=rm,
-                      reverse_scaling_shift=rs)
-        self.steps.append(Step(op.index, op.opcode, "td_log_softmax_s8", "td_log_softmax_params",
-                               params, [x.index], [y.index], [], {}))
+        params = dict(outer=x.size // depth, depth=depth, **sp, reverse_scaling_divisor=rm, reverse_scaling_shift=rs)
+        self.steps.append(
+            Step(
+                op.index, op.opcode, "td_log_softmax_s8", "td_log_softmax_params", params, [x.index], [y.index], [], {}
+            )
+        )
 
     def op_elu(self, op: Op) -> None:
         x, y = self._unary_io(op)
         table = quant.elu_table(*_q(x), *_q(y))
         name = f"op{op.index}_table"
         arr = ConstArray(name, "int8_t", table.astype(np.int8).astype(np.int64), "params")
-        self.steps.append(Step(op.index, op.opcode, "td_lut_s8", "td_lut_params",
-                               dict(size=x.size, table=name), [x.index], [y.index], [arr],
-                               {x.index: inplace_distance(np.arange(x.size), 1, 1)}))
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_lut_s8",
+                "td_lut_params",
+                dict(size=x.size, table=name),
+                [x.index],
+                [y.index],
+                [arr],
+                {x.index: inplace_distance(np.arange(x.size), 1, 1)},
+            )
+        )

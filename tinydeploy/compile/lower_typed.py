@@ -67,8 +67,7 @@ class TypedMixin:
     model: Model
     steps: list[Step]
 
-    def _typed_operands(self, op: Op, dtypes: list[str]) -> tuple[list[Tensor], dict[int, str],
-                                                                  list[ConstArray]]:
+    def _typed_operands(self, op: Op, dtypes: list[str]) -> tuple[list[Tensor], dict[int, str], list[ConstArray]]:
         """The operands of an op taking raw values of ``dtypes`` (int32 indices, bool
         masks, int8 values copied as they are): activations, or constants passed to the
         kernel as arrays in flash (their argument position -> the array's name)."""
@@ -81,53 +80,86 @@ class TypedMixin:
                 ts.append(self.act(op, idx, dtype))
                 continue
             if t.dtype != dtype:
-                raise unsupported(self.model, op, f"constant operand {t.name!r} is {t.dtype}, "
-                                                  f"not {dtype}")
+                raise unsupported(self.model, op, f"constant operand {t.name!r} is {t.dtype}, not {dtype}")
             name = f"op{op.index}_operand{pos}"
-            arrays.append(ConstArray(name, CTYPE[dtype],
-                                     np.asarray(t.data).ravel().astype(np.int64), "weights"))
+            arrays.append(ConstArray(name, CTYPE[dtype], np.asarray(t.data).ravel().astype(np.int64), "weights"))
             consts[pos] = name
             ts.append(t)
         if len(consts) == len(dtypes):
             raise unsupported(self.model, op, "every operand is a constant (fold them)")
         return ts, consts, arrays
 
-    def _step(self, op: Op, kernel: str, ptype: str, params: dict[str, Any], ins: list[Tensor],
-              firsts: list[np.ndarray], y: Tensor, arrays: list[ConstArray],
-              consts: dict[int, str], in_size: int = 1) -> None:
+    def _step(
+        self,
+        op: Op,
+        kernel: str,
+        ptype: str,
+        params: dict[str, Any],
+        ins: list[Tensor],
+        firsts: list[np.ndarray],
+        y: Tensor,
+        arrays: list[ConstArray],
+        consts: dict[int, str],
+        in_size: int = 1,
+    ) -> None:
         """Append an element-wise step whose activation inputs (``ins`` not in ``consts``)
         read ``firsts`` per one-byte output element (in-place distances)."""
-        inplace = {t.index: inplace_distance(fr, in_size, 1)
-                   for pos, (t, fr) in enumerate(zip(ins, firsts)) if pos not in consts}
-        self.steps.append(Step(op.index, op.opcode, kernel, ptype, params,
-                               [t.index for pos, t in enumerate(ins) if pos not in consts],
-                               [y.index], arrays, inplace, const_inputs=consts))
+        inplace = {
+            t.index: inplace_distance(fr, in_size, 1)
+            for pos, (t, fr) in enumerate(zip(ins, firsts))
+            if pos not in consts
+        }
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                kernel,
+                ptype,
+                params,
+                [t.index for pos, t in enumerate(ins) if pos not in consts],
+                [y.index],
+                arrays,
+                inplace,
+                const_inputs=consts,
+            )
+        )
 
     def op_arg_max(self, op: Op) -> None:
         x = self.act(op, op.inputs[0])
         y = self.t(op.outputs[0])
         if y.dtype != "int32":  # the converter's default is int64
-            raise unsupported(self.model, op, f"output {y.name!r} is {y.dtype}; TFLite Micro's "
-                                              f"{op.opcode} writes int32 indices only")
+            raise unsupported(
+                self.model, op, f"output {y.name!r} is {y.dtype}; TFLite Micro's {op.opcode} writes int32 indices only"
+            )
         self.act(op, y.index, "int32")
         xs = [int(v) for v in x.shape]
         axis_t = self.const(op, op.inputs[1], "axis")
         axis = _axis(axis_t, len(xs)) if xs else None
         if axis is None:
-            raise unsupported(self.model, op, f"axis {axis_t.name!r} must be one int32 value "
-                                              f"in [-{len(xs)}, {len(xs)})")
+            raise unsupported(
+                self.model, op, f"axis {axis_t.name!r} must be one int32 value in [-{len(xs)}, {len(xs)})"
+            )
         outer = int(np.prod(xs[:axis], dtype=np.int64))
-        inner = int(np.prod(xs[axis + 1:], dtype=np.int64))
+        inner = int(np.prod(xs[axis + 1 :], dtype=np.int64))
         if y.size != outer * inner or xs[axis] < 1:
-            raise unsupported(self.model, op, "output shape does not match the input without "
-                                              "the axis")
+            raise unsupported(self.model, op, "output shape does not match the input without the axis")
         # output (o, i) reads input (o, 0.., i) first, then writes 4 bytes
         k = np.arange(outer * inner)
         first = (k // inner) * xs[axis] * inner + k % inner
         params = dict(outer=outer, axis_size=xs[axis], inner=inner)
-        self.steps.append(Step(op.index, op.opcode, "td_" + op.opcode.lower() + "_s8",
-                               "td_arg_min_max_params", params, [x.index], [y.index], [],
-                               {x.index: inplace_distance(first, 1, 4)}))
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_" + op.opcode.lower() + "_s8",
+                "td_arg_min_max_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(first, 1, 4)},
+            )
+        )
 
     op_arg_min = op_arg_max
 
@@ -139,11 +171,18 @@ class TypedMixin:
         a, b = ts
         y = self.act(op, op.outputs[0], "bool")
         bc, firsts = self._broadcast(op, a, b, y)
-        params = {"bc": bc, "cmp": registry.COMPARISONS[op.opcode], "left_shift": 0,
-                  "input1_offset": 0, "input1_multiplier": 0, "input1_shift": 0,
-                  "input2_offset": 0, "input2_multiplier": 0, "input2_shift": 0}
-        self._step(op, "td_compare_i32", "td_compare_params", params, [a, b], firsts, y, arrays,
-                   consts, in_size=4)
+        params = {
+            "bc": bc,
+            "cmp": registry.COMPARISONS[op.opcode],
+            "left_shift": 0,
+            "input1_offset": 0,
+            "input1_multiplier": 0,
+            "input1_shift": 0,
+            "input2_offset": 0,
+            "input2_multiplier": 0,
+            "input2_shift": 0,
+        }
+        self._step(op, "td_compare_i32", "td_compare_params", params, [a, b], firsts, y, arrays, consts, in_size=4)
 
     def _compare(self, op: Op) -> None:
         # int8, rescaled as TFLite Micro's ComparisonsPrepare does, and int32 as it is
@@ -154,23 +193,23 @@ class TypedMixin:
         for idx in op.inputs[:2]:
             t = self.t(idx)
             if t.dtype != "int8":
-                raise unsupported(self.model, op, f"input {t.name!r} is {t.dtype}; int8 and "
-                                                  "int32 comparisons are supported")
+                raise unsupported(
+                    self.model, op, f"input {t.name!r} is {t.dtype}; int8 and int32 comparisons are supported"
+                )
         (a, b), consts, arrays = self._operands(op)
         y = self.act(op, op.outputs[0], "bool")
         params: dict[str, Any] = {}
         for k, t in ((1, a), (2, b)):
             scale, zp = _q(t)
             if not 0.0 < scale < 1.0:  # TFLM's QuantizeMultiplierSmallerThanOneExp checks it
-                raise unsupported(self.model, op, f"input {t.name!r} has scale {scale:g}; "
-                                                  "int8 comparisons need a scale in (0, 1)")
+                raise unsupported(
+                    self.model, op, f"input {t.name!r} has scale {scale:g}; int8 comparisons need a scale in (0, 1)"
+                )
             m, s = quant.quantize_multiplier_smaller_than_one(scale)
-            params.update({f"input{k}_offset": -zp, f"input{k}_multiplier": m,
-                           f"input{k}_shift": s})
+            params.update({f"input{k}_offset": -zp, f"input{k}_multiplier": m, f"input{k}_shift": s})
         bc, firsts = self._broadcast(op, a, b, y)
         params = {"bc": bc, "cmp": registry.COMPARISONS[op.opcode], "left_shift": 8, **params}
-        self._step(op, "td_compare_s8", "td_compare_params", params, [a, b], firsts, y, arrays,
-                   consts)
+        self._step(op, "td_compare_s8", "td_compare_params", params, [a, b], firsts, y, arrays, consts)
 
     op_equal = op_not_equal = op_less = op_less_equal = _compare
     op_greater = op_greater_equal = _compare
@@ -182,8 +221,7 @@ class TypedMixin:
         y = self.act(op, op.outputs[0], "bool")
         bc, firsts = self._broadcast(op, a, b, y)
         params = {"bc": bc, "op": registry.LOGICAL[op.opcode]}
-        self._step(op, "td_logical_b8", "td_logical_params", params, [a, b], firsts, y, arrays,
-                   consts)
+        self._step(op, "td_logical_b8", "td_logical_params", params, [a, b], firsts, y, arrays, consts)
 
     op_logical_and = op_logical_or = _logical
 
@@ -193,9 +231,19 @@ class TypedMixin:
         if x.size != y.size:
             raise unsupported(self.model, op, "input and output sizes differ")
         bc = dict(size=x.size, dims=0, shape=[0] * 6, stride1=[0] * 6, stride2=[0] * 6)
-        self.steps.append(Step(op.index, op.opcode, "td_logical_not_b8", "td_logical_params",
-                               {"bc": bc, "op": registry.LOGICAL["LOGICAL_NOT"]}, [x.index],
-                               [y.index], [], {x.index: inplace_distance(np.arange(x.size), 1, 1)}))
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_logical_not_b8",
+                "td_logical_params",
+                {"bc": bc, "op": registry.LOGICAL["LOGICAL_NOT"]},
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(np.arange(x.size), 1, 1)},
+            )
+        )
 
     # ------------------------------------------------------------- select
 
@@ -219,14 +267,15 @@ class TypedMixin:
                 raise unsupported(self.model, op, f"{t.name!r} does not broadcast to the output")
             strides.append(got[0] + [0] * (MAX_DIMS - len(out_shape)))
             firsts.append(np.arange(y.size) if same else got[1])
-        params = dict(size=y.size, dims=0 if same else len(out_shape),
-                      shape=(out_shape if not same else [0] * len(out_shape)) +
-                      [0] * (MAX_DIMS - len(out_shape)),
-                      stride_cond=[0] * MAX_DIMS if same else strides[0],
-                      stride_x=[0] * MAX_DIMS if same else strides[1],
-                      stride_y=[0] * MAX_DIMS if same else strides[2])
-        self._step(op, "td_select_v2_s8", "td_select_params", params, ts, firsts, y, arrays,
-                   consts)
+        params = dict(
+            size=y.size,
+            dims=0 if same else len(out_shape),
+            shape=(out_shape if not same else [0] * len(out_shape)) + [0] * (MAX_DIMS - len(out_shape)),
+            stride_cond=[0] * MAX_DIMS if same else strides[0],
+            stride_x=[0] * MAX_DIMS if same else strides[1],
+            stride_y=[0] * MAX_DIMS if same else strides[2],
+        )
+        self._step(op, "td_select_v2_s8", "td_select_params", params, ts, firsts, y, arrays, consts)
 
     # ------------------------------------------------------------- cumsum
 
@@ -239,27 +288,39 @@ class TypedMixin:
         axis_t = self.const(op, op.inputs[1], "axis")
         axis = _axis(axis_t, len(xs))
         if axis is None:
-            raise unsupported(self.model, op, f"axis {axis_t.name!r} must be one int32 value "
-                                              f"in [-{len(xs)}, {len(xs)})")
+            raise unsupported(
+                self.model, op, f"axis {axis_t.name!r} must be one int32 value in [-{len(xs)}, {len(xs)})"
+            )
         (si, zi), (so, zo) = _q(x), _q(y)
         # CumSumPrepare: the common scale is twice the input scale, in double
         twice = 2 * float(si)
         real_out = twice / ((1 << 20) * float(so))
         if not real_out < 1.0:
-            raise unsupported(self.model, op, f"output scale {so:g} is too small for input "
-                                              f"scale {si:g} (TFLite Micro needs a multiplier "
-                                              "below 1)")
+            raise unsupported(
+                self.model,
+                op,
+                f"output scale {so:g} is too small for input scale {si:g} (TFLite Micro needs a multiplier below 1)",
+            )
         mi, shi = quant.quantize_multiplier_smaller_than_one(float(si) / twice)
         mo, sho = quant.quantize_multiplier_smaller_than_one(real_out)
-        params = dict(before=int(np.prod(xs[:axis], dtype=np.int64)), depth=xs[axis],
-                      after=int(np.prod(xs[axis + 1:], dtype=np.int64)),
-                      exclusive=int(bool(op.options.get("exclusive", False))),
-                      reverse=int(bool(op.options.get("reverse", False))), left_shift=20,
-                      input_offset=-zi, input_multiplier=mi, input_shift=shi,
-                      output_multiplier=mo, output_shift=sho, output_offset=zo)
+        params = dict(
+            before=int(np.prod(xs[:axis], dtype=np.int64)),
+            depth=xs[axis],
+            after=int(np.prod(xs[axis + 1 :], dtype=np.int64)),
+            exclusive=int(bool(op.options.get("exclusive", False))),
+            reverse=int(bool(op.options.get("reverse", False))),
+            left_shift=20,
+            input_offset=-zi,
+            input_multiplier=mi,
+            input_shift=shi,
+            output_multiplier=mo,
+            output_shift=sho,
+            output_offset=zo,
+        )
         # the kernel writes along the axis, not in address order: no overlap
-        self.steps.append(Step(op.index, op.opcode, "td_cumsum_s8", "td_cumsum_params", params,
-                               [x.index], [y.index], [], {}))
+        self.steps.append(
+            Step(op.index, op.opcode, "td_cumsum_s8", "td_cumsum_params", params, [x.index], [y.index], [], {})
+        )
 
     # ------------------------------------------------------------- space to batch
 
@@ -268,34 +329,64 @@ class TypedMixin:
         y = self.act(op, op.outputs[0])
         if _q(x) != _q(y):
             raise unsupported(self.model, op, "input and output quantization differ")
-        block, pads = ([int(v) for v in np.asarray(self.const(op, op.inputs[k], what).data).ravel()]
-                       for k, what in ((1, "block shape"), (2, "paddings")))
+        block, pads = (
+            [int(v) for v in np.asarray(self.const(op, op.inputs[k], what).data).ravel()]
+            for k, what in ((1, "block shape"), (2, "paddings"))
+        )
         xs, ys = [int(v) for v in x.shape], [int(v) for v in y.shape]
         if len(xs) == 3 and len(ys) == 3:  # [batch, height, channels]: a width of 1
-            xs, ys, block, pads = ([xs[0], xs[1], 1, xs[2]], [ys[0], ys[1], 1, ys[2]],
-                                   block[:1] + [1], pads[:2] + [0, 0])
-        if len(xs) != 4 or len(ys) != 4 or len(block) != 2 or len(pads) != 4 or \
-                min(block) < 1 or min(pads) < 0:
-            raise unsupported(self.model, op, "expected a 3-D or 4-D input, 2 block sizes and "
-                                              "non-negative paddings")
+            xs, ys, block, pads = (
+                [xs[0], xs[1], 1, xs[2]],
+                [ys[0], ys[1], 1, ys[2]],
+                block[:1] + [1],
+                pads[:2] + [0, 0],
+            )
+        if len(xs) != 4 or len(ys) != 4 or len(block) != 2 or len(pads) != 4 or min(block) < 1 or min(pads) < 0:
+            raise unsupported(self.model, op, "expected a 3-D or 4-D input, 2 block sizes and non-negative paddings")
         n, h, w, c = xs
         bh, bw = block
-        if ys != [n * bh * bw, (h + pads[0] + pads[1]) // bh, (w + pads[2] + pads[3]) // bw, c] \
-                or (h + pads[0] + pads[1]) % bh or (w + pads[2] + pads[3]) % bw:
+        if (
+            ys != [n * bh * bw, (h + pads[0] + pads[1]) // bh, (w + pads[2] + pads[3]) // bw, c]
+            or (h + pads[0] + pads[1]) % bh
+            or (w + pads[2] + pads[3]) % bw
+        ):
             raise unsupported(self.model, op, "output shape disagrees with block and paddings")
         if any(pads):
             # TFLite Micro never sets SpaceToBatchParams.output_offset, the value it pads
             # with: the padding holds whatever bytes its persistent buffer had (0 in a fresh
             # arena, anything after other models ran), so no result can match it
-            raise unsupported(self.model, op, "non-zero paddings: TFLite Micro pads with an "
-                                              "unset value (its output_offset); pad with PAD "
-                                              "first")
-        params = dict(in_batch=n, in_h=h, in_w=w, depth=c, out_batch=ys[0], out_h=ys[1],
-                      out_w=ys[2], block_h=bh, block_w=bw, pad_top=pads[0], pad_left=pads[2],
-                      pad_value=_q(y)[1])  # the zero point, should a padding ever be allowed
-        self.steps.append(Step(op.index, op.opcode, "td_space_to_batch_nd_s8",
-                               "td_space_to_batch_params", params, [x.index], [y.index], [],
-                               {}))
+            raise unsupported(
+                self.model,
+                op,
+                "non-zero paddings: TFLite Micro pads with an unset value (its output_offset); pad with PAD first",
+            )
+        params = dict(
+            in_batch=n,
+            in_h=h,
+            in_w=w,
+            depth=c,
+            out_batch=ys[0],
+            out_h=ys[1],
+            out_w=ys[2],
+            block_h=bh,
+            block_w=bw,
+            pad_top=pads[0],
+            pad_left=pads[2],
+            pad_value=_q(y)[1],
+        )  # the zero point, should a padding ever be allowed
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_space_to_batch_nd_s8",
+                "td_space_to_batch_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {},
+            )
+        )
 
     # ------------------------------------------------------------- embedding lookup
 
@@ -304,8 +395,11 @@ class TypedMixin:
         table = self.const(op, op.inputs[1], "table")
         y = self.act(op, op.outputs[0])
         if table.dtype != "int8" or len(table.shape) < 2:
-            raise unsupported(self.model, op, f"table {table.name!r} must be int8 with at least "
-                                              "2 dimensions (float tables are not supported)")
+            raise unsupported(
+                self.model,
+                op,
+                f"table {table.name!r} must be int8 with at least 2 dimensions (float tables are not supported)",
+            )
         if len(ids.shape) != 1:
             raise unsupported(self.model, op, f"ids {ids.name!r} must be 1-D")
         rows = int(table.shape[0])
@@ -313,31 +407,48 @@ class TypedMixin:
         if y.size != ids.size * row_size:
             raise unsupported(self.model, op, "output shape does not match ids x table rows")
         name = f"op{op.index}_table"
-        arr = ConstArray(name, "int8_t", np.asarray(table.data).ravel().astype(np.int64),
-                         "weights")
+        arr = ConstArray(name, "int8_t", np.asarray(table.data).ravel().astype(np.int64), "weights")
         params = dict(count=ids.size, rows=rows, row_size=row_size, table=name)
         # output value (i, k) needs id i, read before row i is written
         first = np.repeat(np.arange(ids.size), row_size)
-        self.steps.append(Step(op.index, op.opcode, "td_embedding_lookup_s8",
-                               "td_embedding_lookup_params", params, [ids.index], [y.index],
-                               [arr], {ids.index: inplace_distance(first, 4, 1)}))
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_embedding_lookup_s8",
+                "td_embedding_lookup_params",
+                params,
+                [ids.index],
+                [y.index],
+                [arr],
+                {ids.index: inplace_distance(first, 4, 1)},
+            )
+        )
 
     # ------------------------------------------------------------- cast
 
     def op_cast(self, op: Op) -> None:
         src, dst = self.t(op.inputs[0]), self.t(op.outputs[0])
         if src.dtype not in TD_DTYPE_IDS or dst.dtype not in ("int8", "int32"):
-            raise unsupported(self.model, op, f"{src.dtype} to {dst.dtype}; supported: int8, "
-                                              "int32 or bool to int8 or int32")
+            raise unsupported(
+                self.model, op, f"{src.dtype} to {dst.dtype}; supported: int8, int32 or bool to int8 or int32"
+            )
         # the raw values are converted: no quantization is required on either side
         if src.data is not None:
             raise unsupported(self.model, op, f"constant input {src.name!r} (fold it)")
         if src.size != dst.size:
             raise unsupported(self.model, op, "input and output sizes differ")
-        params = dict(size=src.size, in_dtype=TD_DTYPE_IDS[src.dtype],
-                      out_dtype=TD_DTYPE_IDS[dst.dtype])
-        self.steps.append(Step(op.index, op.opcode, "td_cast", "td_cast_params", params,
-                               [src.index], [dst.index], [],
-                               {src.index: inplace_distance(np.arange(src.size),
-                                                            ITEMSIZE[src.dtype],
-                                                            ITEMSIZE[dst.dtype])}))
+        params = dict(size=src.size, in_dtype=TD_DTYPE_IDS[src.dtype], out_dtype=TD_DTYPE_IDS[dst.dtype])
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_cast",
+                "td_cast_params",
+                params,
+                [src.index],
+                [dst.index],
+                [],
+                {src.index: inplace_distance(np.arange(src.size), ITEMSIZE[src.dtype], ITEMSIZE[dst.dtype])},
+            )
+        )

@@ -46,8 +46,9 @@ LAYOUTS = {"v7m": 0, "v6m": 1}
 CHANNEL_BLOCK = {0: 8, 1: 8}
 
 
-def _requant(step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int,
-             output_offset: int, input_bias: int = 0) -> tuple[np.ndarray, int]:
+def _requant(
+    step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int, output_offset: int, input_bias: int = 0
+) -> tuple[np.ndarray, int]:
     """([oc, 6] records, fast) or NotEligible.
 
     fast (every channel shifts right, nothing can overflow): {2 * bias, m, 0, e,
@@ -64,8 +65,10 @@ def _requant(step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int,
     folded = bias + (input_offset - input_bias) * w2d.sum(axis=1)
     # the accumulator: bias + sum w (x + input_offset), x in [-128, 127]
     lo, hi = -128 + input_offset, 127 + input_offset
-    span = np.maximum(np.abs(bias + np.maximum(w2d * lo, w2d * hi).sum(axis=1)),
-                      np.abs(bias + np.minimum(w2d * lo, w2d * hi).sum(axis=1)))
+    span = np.maximum(
+        np.abs(bias + np.maximum(w2d * lo, w2d * hi).sum(axis=1)),
+        np.abs(bias + np.minimum(w2d * lo, w2d * hi).sum(axis=1)),
+    )
     shifted = span << left
     h = np.where(e > 0, np.left_shift(np.int64(1), np.maximum(e - 1, 0)), 0)
     rmax = (shifted * m >> 31) + 1
@@ -74,9 +77,13 @@ def _requant(step: Step, w2d: np.ndarray, bias: np.ndarray, input_offset: int,
     if np.any(np.abs(folded) > INT32_LIMIT):
         raise NotEligible("the folded bias does not fit 32 bits")
     hz = h + output_offset * np.left_shift(np.int64(1), e)
-    fast = bool(np.all(left == 0) and np.all(e >= 1) and 2 * int(span.max(initial=0)) <= INT32_LIMIT
-                and 2 * int(np.abs(folded).max(initial=0)) <= INT32_LIMIT
-                and int((rmax + 1 + np.abs(hz)).max(initial=0)) <= INT32_LIMIT)
+    fast = bool(
+        np.all(left == 0)
+        and np.all(e >= 1)
+        and 2 * int(span.max(initial=0)) <= INT32_LIMIT
+        and 2 * int(np.abs(folded).max(initial=0)) <= INT32_LIMIT
+        and int((rmax + 1 + np.abs(hz)).max(initial=0)) <= INT32_LIMIT
+    )
     if fast:
         return np.stack([2 * folded, m, left, e, hz, np.full(oc, -1)], axis=1), 1
     neg = np.where(e > 0, -1, 0)
@@ -127,25 +134,45 @@ def _as_int8(u: np.ndarray) -> np.ndarray:
     return np.where(u >= 128, u - 256, u).reshape(-1)
 
 
-def _conv_step(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int],
-               p: dict[str, Any], layout: int) -> Step:
+def _conv_step(
+    step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int], p: dict[str, Any], layout: int
+) -> Step:
     pre = f"op{step.op_index}"
     rq, fast = _requant(step, w2d, bias, p["input_offset"], p["output_offset"])
     weights = _weights(w2d, layout, pre)
     records = ConstArray(f"{pre}_mac_requant", "int32_t", rq.reshape(-1), "params")
     depth = w2d.shape[1]
     direct = int((geo["filter_h"], geo["filter_w"], geo["pad_h"], geo["pad_w"]) == (1, 1, 0, 0))
-    params = dict(**geo, pad_value=-p["input_offset"], depth=depth,
-                  chunk=pair_chunk(w2d) if layout == 0 else depth, direct=direct,
-                  output_offset=p["output_offset"], act_min=p["act_min"], act_max=p["act_max"],
-                  layout=layout, pairs=weights.name if layout == 0 else None,
-                  bytes=weights.name if layout == 1 else None, requant=records.name,
-                  full=_full(p), fast=fast)
+    params = dict(
+        **geo,
+        pad_value=-p["input_offset"],
+        depth=depth,
+        chunk=pair_chunk(w2d) if layout == 0 else depth,
+        direct=direct,
+        output_offset=p["output_offset"],
+        act_min=p["act_min"],
+        act_max=p["act_max"],
+        layout=layout,
+        pairs=weights.name if layout == 0 else None,
+        bytes=weights.name if layout == 1 else None,
+        requant=records.name,
+        full=_full(p),
+        fast=fast,
+    )
     # the column of one pixel (im2col) when it is not the input row itself
     scratch = 4 if direct else (depth + 3) // 4 * 4
-    return Step(step.op_index, step.opcode, "td_conv2d_s8_mac", "td_conv_mac_params", params,
-                list(step.inputs), list(step.outputs), [weights, records], dict(step.inplace),
-                scratch=[("mac", scratch)])
+    return Step(
+        step.op_index,
+        step.opcode,
+        "td_conv2d_s8_mac",
+        "td_conv_mac_params",
+        params,
+        list(step.inputs),
+        list(step.outputs),
+        [weights, records],
+        dict(step.inplace),
+        scratch=[("mac", scratch)],
+    )
 
 
 def conv_mac(step: Step, layout: int) -> Step:
@@ -158,9 +185,25 @@ def conv_mac(step: Step, layout: int) -> Step:
     w2d = _array(step, p["filter"]).reshape(oc, -1)
     bias = _array(step, p["bias"])
     bias = np.zeros(oc, np.int64) if bias is None else bias
-    geo = {k: p[k] for k in ("in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "filter_h",
-                             "filter_w", "stride_h", "stride_w", "dilation_h", "dilation_w",
-                             "pad_h", "pad_w")}
+    geo = {
+        k: p[k]
+        for k in (
+            "in_h",
+            "in_w",
+            "in_c",
+            "out_h",
+            "out_w",
+            "out_c",
+            "filter_h",
+            "filter_w",
+            "stride_h",
+            "stride_w",
+            "dilation_h",
+            "dilation_w",
+            "pad_h",
+            "pad_w",
+        )
+    }
     return _conv_step(step, w2d, bias, geo, p, layout)
 
 
@@ -172,9 +215,22 @@ def fc_mac(step: Step, layout: int) -> Step:
     bias = _array(step, p["bias"])
     bias = np.zeros(p["out_depth"], np.int64) if bias is None else bias
     # a 1x1 convolution over a 1 x batches image: every column is an input row
-    geo = dict(in_h=1, in_w=p["batches"], in_c=p["accum_depth"], out_h=1, out_w=p["batches"],
-               out_c=p["out_depth"], filter_h=1, filter_w=1, stride_h=1, stride_w=1,
-               dilation_h=1, dilation_w=1, pad_h=0, pad_w=0)
+    geo = dict(
+        in_h=1,
+        in_w=p["batches"],
+        in_c=p["accum_depth"],
+        out_h=1,
+        out_w=p["batches"],
+        out_c=p["out_depth"],
+        filter_h=1,
+        filter_w=1,
+        stride_h=1,
+        stride_w=1,
+        dilation_h=1,
+        dilation_w=1,
+        pad_h=0,
+        pad_w=0,
+    )
     return _conv_step(step, w2d, bias, geo, p, layout)
 
 
@@ -191,31 +247,55 @@ def dwconv_mac(step: Step, layout: int) -> Step:
     pre = f"op{step.op_index}"
     # the byte ring (not pairs) holds x + 128 as unsigned bytes: ARMv6-M loads those with
     # an immediate offset (LDRSB has none)
-    pairs = int(layout == 0 and (kh, kw) == (3, 3)
-                and int(np.abs(w2d).sum(axis=1).max(initial=0)) * 128 < 1 << (PAIR_SHIFT - 1))
-    rq, fast = _requant(step, w2d, bias, p["input_offset"], p["output_offset"],
-                        input_bias=0 if pairs else 128)
+    pairs = int(
+        layout == 0 and (kh, kw) == (3, 3) and int(np.abs(w2d).sum(axis=1).max(initial=0)) * 128 < 1 << (PAIR_SHIFT - 1)
+    )
+    rq, fast = _requant(step, w2d, bias, p["input_offset"], p["output_offset"], input_bias=0 if pairs else 128)
     records = ConstArray(f"{pre}_mac_requant", "int32_t", rq.reshape(-1), "params")
     band_w = max(p["pad_w"] + p["in_w"], (p["out_w"] - 1) * p["stride_w"] + kw)
     # v7m, 3x3: two vertically adjacent outputs per SMLAL over a ring of pair words
     # x[y][i] + x[y + stride_h][i] * 2^23 (the bound of the paired channels: 128 * sum |w|);
     # the weights as int32 words (no sign extension in the loop: a word load each)
     words = ConstArray(f"{pre}_mac_filter_words", "int32_t", w2d.reshape(-1), "weights")
-    params = dict(in_h=p["in_h"], in_w=p["in_w"], channels=c, out_h=p["out_h"],
-                  out_w=p["out_w"], filter_h=kh, filter_w=kw, stride_h=p["stride_h"],
-                  stride_w=p["stride_w"], pad_h=p["pad_h"], pad_w=p["pad_w"],
-                  pad_value=-p["input_offset"], output_offset=p["output_offset"],
-                  act_min=p["act_min"], act_max=p["act_max"], band_w=band_w,
-                  words=words.name,
-                  requant=records.name, full=_full(p), fast=fast, pairs=pairs)
+    params = dict(
+        in_h=p["in_h"],
+        in_w=p["in_w"],
+        channels=c,
+        out_h=p["out_h"],
+        out_w=p["out_w"],
+        filter_h=kh,
+        filter_w=kw,
+        stride_h=p["stride_h"],
+        stride_w=p["stride_w"],
+        pad_h=p["pad_h"],
+        pad_w=p["pad_w"],
+        pad_value=-p["input_offset"],
+        output_offset=p["output_offset"],
+        act_min=p["act_min"],
+        act_max=p["act_max"],
+        band_w=band_w,
+        words=words.name,
+        requant=records.name,
+        full=_full(p),
+        fast=fast,
+        pairs=pairs,
+    )
     inplace = _dw_pairs_inplace(params) if pairs else dsp._dw_inplace(dict(params, vert=0))
     # the ring of filter_h input rows, channel-major, padded with the zero point: bytes,
     # or pair words
     scratch = kh * c * band_w * 4 if pairs else (kh * c * band_w + 3) // 4 * 4
-    return Step(step.op_index, step.opcode, "td_depthwise_conv2d_s8_mac", "td_dwconv_mac_params",
-                params, list(step.inputs), list(step.outputs),
-                [words, records],
-                {step.inputs[0]: inplace}, scratch=[("mac", scratch)])
+    return Step(
+        step.op_index,
+        step.opcode,
+        "td_depthwise_conv2d_s8_mac",
+        "td_dwconv_mac_params",
+        params,
+        list(step.inputs),
+        list(step.outputs),
+        [words, records],
+        {step.inputs[0]: inplace},
+        scratch=[("mac", scratch)],
+    )
 
 
 def _dw_pairs_inplace(p: dict[str, Any]) -> int:

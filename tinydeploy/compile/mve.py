@@ -50,8 +50,7 @@ def weight_blocks(w2d: np.ndarray) -> np.ndarray:
     return w.reshape(ocp // BLOCK, BLOCK, kp // LANES, LANES).transpose(0, 2, 1, 3).reshape(-1)
 
 
-def requant_records(bias: np.ndarray, w2d: np.ndarray, m: np.ndarray, s: np.ndarray,
-                    input_offset: int) -> np.ndarray:
+def requant_records(bias: np.ndarray, w2d: np.ndarray, m: np.ndarray, s: np.ndarray, input_offset: int) -> np.ndarray:
     """[ceil(oc/4)][4 kinds][4 channels] int32: bias folded with the input offset, the
     multiplier, the left shift and the negated right shift (VRSHL shifts right by it)."""
     oc = w2d.shape[0]
@@ -65,29 +64,61 @@ def requant_records(bias: np.ndarray, w2d: np.ndarray, m: np.ndarray, s: np.ndar
     return rec.reshape(4, ocp // BLOCK, BLOCK).transpose(1, 0, 2).reshape(-1)
 
 
-def _conv_step(step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int],
-               p: dict[str, Any], direct: int) -> Step:
+def _conv_step(
+    step: Step, w2d: np.ndarray, bias: np.ndarray, geo: dict[str, int], p: dict[str, Any], direct: int
+) -> Step:
     pre = f"op{step.op_index}"
     oc, depth = w2d.shape
     m, s = _per_channel(step, oc)
     if np.any(s > 30) or np.any(s < -31):
         raise NotEligible("a shift outside [-31, 30]")
     weights = ConstArray(f"{pre}_mve_weights", "int8_t", weight_blocks(w2d), "weights")
-    records = ConstArray(f"{pre}_mve_requant", "int32_t",
-                         requant_records(bias, w2d, m, s, p["input_offset"]), "params")
-    params = dict(**geo, pad_value=-p["input_offset"], depth=depth, direct=direct,
-                  output_offset=p["output_offset"], act_min=p["act_min"], act_max=p["act_max"],
-                  left=int(bool(np.any(s > 0))), weights=weights.name, requant=records.name)
+    records = ConstArray(f"{pre}_mve_requant", "int32_t", requant_records(bias, w2d, m, s, p["input_offset"]), "params")
+    params = dict(
+        **geo,
+        pad_value=-p["input_offset"],
+        depth=depth,
+        direct=direct,
+        output_offset=p["output_offset"],
+        act_min=p["act_min"],
+        act_max=p["act_max"],
+        left=int(bool(np.any(s > 0))),
+        weights=weights.name,
+        requant=records.name,
+    )
     # the int32 sums of two pixels, then their columns (im2col) unless they are input rows
     blocks = -(-oc // BLOCK)
     scratch = [("mve", 2 * 4 * BLOCK * blocks + (0 if direct else 2 * -(-depth // LANES) * LANES))]
-    return Step(step.op_index, step.opcode, "td_conv2d_s8_mve", "td_conv_mve_params", params,
-                list(step.inputs), list(step.outputs), [weights, records], dict(step.inplace),
-                scratch=scratch)
+    return Step(
+        step.op_index,
+        step.opcode,
+        "td_conv2d_s8_mve",
+        "td_conv_mve_params",
+        params,
+        list(step.inputs),
+        list(step.outputs),
+        [weights, records],
+        dict(step.inplace),
+        scratch=scratch,
+    )
 
 
-GEO = ("in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "filter_h", "filter_w", "stride_h",
-       "stride_w", "dilation_h", "dilation_w", "pad_h", "pad_w")
+GEO = (
+    "in_h",
+    "in_w",
+    "in_c",
+    "out_h",
+    "out_w",
+    "out_c",
+    "filter_h",
+    "filter_w",
+    "stride_h",
+    "stride_w",
+    "dilation_h",
+    "dilation_w",
+    "pad_h",
+    "pad_w",
+)
 
 
 def conv_mve(step: Step) -> Step:
@@ -114,9 +145,22 @@ def fc_mve(step: Step) -> Step:
     bias = _array(step, p["bias"])
     bias = np.zeros(p["out_depth"], np.int64) if bias is None else bias
     # a 1x1 convolution over a 1 x batches image: every column is an input row
-    geo = dict(in_h=1, in_w=p["batches"], in_c=p["accum_depth"], out_h=1, out_w=p["batches"],
-               out_c=p["out_depth"], filter_h=1, filter_w=1, stride_h=1, stride_w=1,
-               dilation_h=1, dilation_w=1, pad_h=0, pad_w=0)
+    geo = dict(
+        in_h=1,
+        in_w=p["batches"],
+        in_c=p["accum_depth"],
+        out_h=1,
+        out_w=p["batches"],
+        out_c=p["out_depth"],
+        filter_h=1,
+        filter_w=1,
+        stride_h=1,
+        stride_w=1,
+        dilation_h=1,
+        dilation_w=1,
+        pad_h=0,
+        pad_w=0,
+    )
     return _conv_step(step, w2d, bias, geo, p, direct=1)
 
 
@@ -147,26 +191,52 @@ def dwconv_mve(step: Step) -> Step:
     pre = f"op{step.op_index}"
     folded = _wrap32(bias.astype(np.int64) + p["input_offset"] * w2d.sum(axis=1))
     # {bias, m, -right, zp, left}: the assembly loop loads the first four at once
-    rec = np.stack([folded, m, np.minimum(s, 0), np.full(c, p["output_offset"]),
-                    np.maximum(s, 0)], axis=1)
+    rec = np.stack([folded, m, np.minimum(s, 0), np.full(c, p["output_offset"]), np.maximum(s, 0)], axis=1)
     weights = ConstArray(f"{pre}_mve_dw_weights", "int32_t", w2d.reshape(-1), "weights")
     records = ConstArray(f"{pre}_mve_dw_requant", "int32_t", rec.reshape(-1), "params")
     # planes as wide as every window needs: the padding on both sides
     span_w = (p["out_w"] - 1) * p["stride_w"] + (kw - 1) * p["dilation_w"] + 1
     plane_w = max(p["pad_w"] + p["in_w"], span_w)
     band_rows, band_in_rows = dw_band(p, plane_w)
-    params = dict(in_h=p["in_h"], in_w=p["in_w"], channels=c, out_h=p["out_h"], out_w=p["out_w"],
-                  filter_h=kh, filter_w=kw, stride_h=p["stride_h"], stride_w=p["stride_w"],
-                  dilation_h=p["dilation_h"], dilation_w=p["dilation_w"], pad_h=p["pad_h"],
-                  pad_w=p["pad_w"], pad_value=-p["input_offset"], output_offset=p["output_offset"],
-                  act_min=p["act_min"], act_max=p["act_max"], plane_w=plane_w,
-                  band_rows=band_rows, band_in_rows=band_in_rows,
-                  left=int(bool(np.any(s > 0))), weights=weights.name, requant=records.name)
+    params = dict(
+        in_h=p["in_h"],
+        in_w=p["in_w"],
+        channels=c,
+        out_h=p["out_h"],
+        out_w=p["out_w"],
+        filter_h=kh,
+        filter_w=kw,
+        stride_h=p["stride_h"],
+        stride_w=p["stride_w"],
+        dilation_h=p["dilation_h"],
+        dilation_w=p["dilation_w"],
+        pad_h=p["pad_h"],
+        pad_w=p["pad_w"],
+        pad_value=-p["input_offset"],
+        output_offset=p["output_offset"],
+        act_min=p["act_min"],
+        act_max=p["act_max"],
+        plane_w=plane_w,
+        band_rows=band_rows,
+        band_in_rows=band_in_rows,
+        left=int(bool(np.any(s > 0))),
+        weights=weights.name,
+        requant=records.name,
+    )
     offsets = -(-band_rows * p["out_w"] // 4) * 3 * 16  # three vectors a group of four
     planes = -(-c * band_in_rows * plane_w // 4) * 4
-    return Step(step.op_index, step.opcode, "td_depthwise_conv2d_s8_mve", "td_dwconv_mve_params",
-                params, list(step.inputs), list(step.outputs), [weights, records],
-                {step.inputs[0]: _dw_inplace(params)}, scratch=[("mve", offsets + planes)])
+    return Step(
+        step.op_index,
+        step.opcode,
+        "td_depthwise_conv2d_s8_mve",
+        "td_dwconv_mve_params",
+        params,
+        list(step.inputs),
+        list(step.outputs),
+        [weights, records],
+        {step.inputs[0]: _dw_inplace(params)},
+        scratch=[("mve", offsets + planes)],
+    )
 
 
 def _dw_inplace(p: dict[str, Any]) -> int:

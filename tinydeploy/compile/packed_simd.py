@@ -76,8 +76,9 @@ def _lanes16(body: np.ndarray, shifts: int, group: int) -> tuple[np.ndarray, np.
     return v.reshape(body.shape[0], -1), sh
 
 
-def _rebuilt(raw: np.ndarray, lanes: np.ndarray, shifts: np.ndarray | None, head: int,
-             bits: int, group: int) -> np.ndarray:
+def _rebuilt(
+    raw: np.ndarray, lanes: np.ndarray, shifts: np.ndarray | None, head: int, bits: int, group: int
+) -> np.ndarray:
     """What td_unpack_records writes, as int32 values [R, words per record]."""
     if bits == 8:
         b = lanes.reshape(lanes.shape[0], -1, 4) & 0xFF
@@ -92,16 +93,23 @@ def _rebuilt(raw: np.ndarray, lanes: np.ndarray, shifts: np.ndarray | None, head
     return np.concatenate([raw[:, :head], body, raw[:, head:]], axis=1)
 
 
-def _records(step: Step, words: np.ndarray, head: int, tail: int, bits: int, min_saving: int,
-             shifts_per_record: int = 1, group: int = 0
-             ) -> tuple[dict[str, Any], list[ConstArray], int] | None:
+def _records(
+    step: Step,
+    words: np.ndarray,
+    head: int,
+    tail: int,
+    bits: int,
+    min_saving: int,
+    shifts_per_record: int = 1,
+    group: int = 0,
+) -> tuple[dict[str, Any], list[ConstArray], int] | None:
     """(td_packed_records params, its arrays, scratch bytes) for ``words`` [R, W], or
     None when the rebuild would differ or would not save ``min_saving`` bytes. 16-bit
     lanes: ``shifts_per_record`` shifts alternating every ``group`` lane words (0: all)."""
     words = np.asarray(words, dtype=np.int64)
     n = words.shape[1] - head - tail
-    body = words[:, head:head + n]
-    raw = np.concatenate([words[:, :head], words[:, head + n:]], axis=1)
+    body = words[:, head : head + n]
+    raw = np.concatenate([words[:, :head], words[:, head + n :]], axis=1)
     group = group or max(n, 1)
     shifts = None
     if bits == 8:
@@ -115,24 +123,39 @@ def _records(step: Step, words: np.ndarray, head: int, tail: int, bits: int, min
         return None
     enc = encode_weights(lanes.ravel())
     pre = f"op{step.op_index}"
-    if enc["bytes"] + 4 * raw.size + (0 if shifts is None else shifts.size) > \
-            4 * words.size - min_saving:  # the records as the int8 build stores them
+    if (
+        enc["bytes"] + 4 * raw.size + (0 if shifts is None else shifts.size) > 4 * words.size - min_saving
+    ):  # the records as the int8 build stores them
         return None
     as_s8 = lambda a: np.asarray(a, np.uint8).view(np.int8).astype(np.int64)  # noqa: E731
     arrays = [ConstArray(f"{pre}_lanes", "int8_t", as_s8(enc["data"]), "weights")]
-    weights = dict(count=int(lanes.size), codec=enc["codec"], index_bits=enc["index_bits"],
-                   data=f"{pre}_lanes", table=None, mask=None)
+    weights = dict(
+        count=int(lanes.size),
+        codec=enc["codec"],
+        index_bits=enc["index_bits"],
+        data=f"{pre}_lanes",
+        table=None,
+        mask=None,
+    )
     if enc["table"] is not None:
         arrays.append(ConstArray(f"{pre}_lanes_table", "int8_t", enc["table"], "weights"))
         weights["table"] = f"{pre}_lanes_table"
     if enc["mask"] is not None:
         arrays.append(ConstArray(f"{pre}_lanes_mask", "int8_t", as_s8(enc["mask"]), "weights"))
         weights["mask"] = f"{pre}_lanes_mask"
-    params: dict[str, Any] = dict(weights=weights, records=int(words.shape[0]), head=head,
-                                  lanes=int(lanes.shape[1]), tail=tail, lane_bits=bits,
-                                  shifts=shifts_per_record if bits == 16 else 0,
-                                  shift_group=group if bits == 16 else 0,
-                                  words=int(words.size), raw=None, shift=None)
+    params: dict[str, Any] = dict(
+        weights=weights,
+        records=int(words.shape[0]),
+        head=head,
+        lanes=int(lanes.shape[1]),
+        tail=tail,
+        lane_bits=bits,
+        shifts=shifts_per_record if bits == 16 else 0,
+        shift_group=group if bits == 16 else 0,
+        words=int(words.size),
+        raw=None,
+        shift=None,
+    )
     if raw.size:
         arrays.append(ConstArray(f"{pre}_raw", "int32_t", raw.ravel(), "weights"))
         params["raw"] = f"{pre}_raw"
@@ -147,16 +170,21 @@ def _pack_simd_step(st: Step, min_saving: int, cap: int) -> Step | str:
     p = st.params
     arrays = {a.name: a for a in st.arrays}
     if p["out_h"] * p["out_w"] < MIN_REUSE:
-        return (f"packed weights: each serves {p['out_h'] * p['out_w']} MACs, fewer than "
-                f"{MIN_REUSE}, so rebuilding the SIMD records would cost more than it saves")
+        return (
+            f"packed weights: each serves {p['out_h'] * p['out_w']} MACs, fewer than "
+            f"{MIN_REUSE}, so rebuilding the SIMD records would cost more than it saves"
+        )
     if st.kernel in ("td_conv2d_s8_dsp", "td_fully_connected_s8_dsp"):
         # a record per channel pair: 2 biases, the weight words, 6 requantization words;
         # int8 weights (w8) four to a word, else int16 pairs, two words per input quad
         # of channel c, then two of channel c + 1 (each its own pre-scaling)
         body = p["depth"] // 2 if p["w8"] else p["depth"]
         rec = arrays[p["filter"]].values.reshape(-1, 2 + body + 6)
-        got = (_records(st, rec, 2, 6, 8, min_saving) if p["w8"]
-               else _records(st, rec, 2, 6, 16, min_saving, shifts_per_record=2, group=2))
+        got = (
+            _records(st, rec, 2, 6, 8, min_saving)
+            if p["w8"]
+            else _records(st, rec, 2, 6, 16, min_saving, shifts_per_record=2, group=2)
+        )
         inner, which = "conv", [p["filter"]]
     elif st.kernel == "td_depthwise_conv2d_s8_dsp":
         filt = arrays[p["filter"]].values.reshape(p["channels"], -1)
@@ -172,28 +200,38 @@ def _pack_simd_step(st: Step, min_saving: int, cap: int) -> Step | str:
         return "packed weights: the SIMD records are not a stream of them"
     records, new_arrays, scratch = got
     if scratch > cap:
-        return (f"packed weights: the rebuilt SIMD records would take {scratch:,} B of arena, "
-                f"over {cap:,} B")
+        return f"packed weights: the rebuilt SIMD records would take {scratch:,} B of arena, over {cap:,} B"
     fields = {"filter", "bias", "requant"} & set(p)
     cleared = {k: None for k in fields if p[k] in which}
     kept = [a for a in st.arrays if a.name not in which]
-    return Step(st.op_index, st.opcode, PACKED_SIMD[st.kernel],
-                registry.kernel(PACKED_SIMD[st.kernel]).params.C_NAME,
-                {inner: dict(p, **cleared), "records": records}, list(st.inputs),
-                list(st.outputs), kept + new_arrays, dict(st.inplace),
-                scratch=list(st.scratch) + [("weights", (scratch + 3) // 4 * 4)])
+    return Step(
+        st.op_index,
+        st.opcode,
+        PACKED_SIMD[st.kernel],
+        registry.kernel(PACKED_SIMD[st.kernel]).params.C_NAME,
+        {inner: dict(p, **cleared), "records": records},
+        list(st.inputs),
+        list(st.outputs),
+        kept + new_arrays,
+        dict(st.inplace),
+        scratch=list(st.scratch) + [("weights", (scratch + 3) // 4 * 4)],
+    )
 
 
-def pack_simd(reference: list[Step], simd: list[Step], skipped: dict[int, str],
-              min_saving: int = 16) -> list[Step]:
+def pack_simd(reference: list[Step], simd: list[Step], skipped: dict[int, str], min_saving: int = 16) -> list[Step]:
     """Packed weights for a SIMD build: ``simd`` is dsp.select's output for the
     ``reference`` steps (one to one). A SIMD step whose records are a lane stream gets
     its packed variant; one that is not keeps its op's reference packed kernel (noted
     in ``skipped``); steps the SIMD pass left alone are packed as the reference build
     packs them."""
     out: list[Step] = []
-    weights = [a.values.size for st in reference if registry.packed_variant(st.kernel or "")
-               for a in st.arrays if a.name == st.params["filter"]]
+    weights = [
+        a.values.size
+        for st in reference
+        if registry.packed_variant(st.kernel or "")
+        for a in st.arrays
+        if a.name == st.params["filter"]
+    ]
     cap = max([MIN_SCRATCH_CAP, *weights])
     for ref, st in zip(reference, simd, strict=True):
         if st.kernel not in PACKED_SIMD:

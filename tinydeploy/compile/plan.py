@@ -62,8 +62,9 @@ def _round_up(v: int) -> int:
     return v + (-v % ALIGN)
 
 
-def build_buffers(model: Model, steps: list[Step]) -> tuple[dict[int, Buffer], dict[int, int],
-                                                           dict[tuple[int, str], int]]:
+def build_buffers(
+    model: Model, steps: list[Step]
+) -> tuple[dict[int, Buffer], dict[int, int], dict[tuple[int, str], int]]:
     parent: dict[int, int] = {}
 
     def find(t: int) -> int:
@@ -110,8 +111,9 @@ def build_buffers(model: Model, steps: list[Step]) -> tuple[dict[int, Buffer], d
     return buffers, tensor_buffer, scratch
 
 
-def _partners(steps: list[Step], buffers: dict[int, Buffer],
-              tensor_buffer: dict[int, int]) -> dict[tuple[int, int], int]:
+def _partners(
+    steps: list[Step], buffers: dict[int, Buffer], tensor_buffer: dict[int, int]
+) -> dict[tuple[int, int], int]:
     """(output buffer, input buffer) -> D, for inputs that die where the output is written."""
     out: dict[tuple[int, int], int] = {}
     for s, st in enumerate(steps):
@@ -150,8 +152,7 @@ def _orders(buffers: dict[int, Buffer], trials: int) -> list[list[int]]:
     return orders
 
 
-def place(buffers: dict[int, Buffer], partners: dict[tuple[int, int], int],
-          trials: int = 24) -> int:
+def place(buffers: dict[int, Buffer], partners: dict[tuple[int, int], int], trials: int = 24) -> int:
     """Assign offsets (multiples of ALIGN) trying several orders; returns the arena size."""
     best: tuple[int, dict[int, int]] | None = None
     for order in _orders(buffers, trials):
@@ -181,8 +182,7 @@ def _drift(buffers: dict[int, Buffer], partners: dict[tuple[int, int], int]) -> 
     return {b: walk(b) for b in buffers}
 
 
-def _place_in_order(order: list[Buffer], partners: dict[tuple[int, int], int],
-                    reserve: bool) -> int:
+def _place_in_order(order: list[Buffer], partners: dict[tuple[int, int], int], reserve: bool) -> int:
     drift = _drift({b.id: b for b in order}, partners)
     placed: list[Buffer] = []
     lo, hi = 0, 0
@@ -250,19 +250,18 @@ def plan_steps(model: Model, steps: list[Step]) -> Plan:
 
 # ---------------------------------------------------------------- rematerialisation
 
+
 def _remat_candidates(model: Model, steps: list[Step]) -> list[tuple[int, int]]:
     """(producer step, element-wise consumer step) pairs worth trying."""
     producer = {t: s for s, st in enumerate(steps) for t in st.outputs}
     out = []
     outputs = set(model.outputs)
     for s, st in enumerate(steps):
-        if not registry.spec(st.kernel).row_wise or st.const_inputs or \
-                st.params["bc"]["dims"] != 0:
+        if not registry.spec(st.kernel).row_wise or st.const_inputs or st.params["bc"]["dims"] != 0:
             continue
         for t in st.inputs:
             p = producer.get(t)
-            if p is None or registry.spec(steps[p].kernel).rows is None \
-                    or steps[p].remat or t in outputs:
+            if p is None or registry.spec(steps[p].kernel).rows is None or steps[p].remat or t in outputs:
                 continue
             if steps[p].params["batches"] != 1 or st.inputs[0] == st.inputs[1]:
                 continue
@@ -280,9 +279,17 @@ def apply_remat(steps: list[Step], producer: int, consumer: int) -> list[Step]:
     t = conv.outputs[0]
     which = elt.inputs.index(t)
     row = conv.params["out_w"] * conv.params["out_c"]
-    elt.remat = dict(step=producer, kernel=conv.kernel, conv_params=f"op{conv.op_index}_params",
-                     which=which, rows=conv.params["out_h"], row_bytes=row, line="line",
-                     conv_input=conv.inputs[0], tensor=t)
+    elt.remat = dict(
+        step=producer,
+        kernel=conv.kernel,
+        conv_params=f"op{conv.op_index}_params",
+        which=which,
+        rows=conv.params["out_h"],
+        row_bytes=row,
+        line="line",
+        conv_input=conv.inputs[0],
+        tensor=t,
+    )
     elt.inputs = [conv.inputs[0] if i == which else x for i, x in enumerate(elt.inputs)]
     elt.params = copy.deepcopy(elt.params)
     elt.params["bc"]["size"] = row  # the element-wise kernel now runs once per row

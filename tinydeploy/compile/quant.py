@@ -65,16 +65,15 @@ def activation_range(activation: str, scale: float, zero_point: int) -> tuple[in
     if activation == "RELU":
         return max(lo, quantize_value(scale, zero_point, 0.0)), hi
     if activation == "RELU6":
-        return (max(lo, quantize_value(scale, zero_point, 0.0)),
-                min(hi, quantize_value(scale, zero_point, 6.0)))
+        return (max(lo, quantize_value(scale, zero_point, 0.0)), min(hi, quantize_value(scale, zero_point, 6.0)))
     if activation == "RELU_N1_TO_1":
-        return (max(lo, quantize_value(scale, zero_point, -1.0)),
-                min(hi, quantize_value(scale, zero_point, 1.0)))
+        return (max(lo, quantize_value(scale, zero_point, -1.0)), min(hi, quantize_value(scale, zero_point, 1.0)))
     raise ValueError(activation)
 
 
-def per_channel_multipliers(input_scale: float, filter_scales: tuple[float, ...],
-                            output_scale: float) -> tuple[list[int], list[int]]:
+def per_channel_multipliers(
+    input_scale: float, filter_scales: tuple[float, ...], output_scale: float
+) -> tuple[list[int], list[int]]:
     """PopulateConvolutionQuantizationParams: double(in) * double(filter[c]) / double(out)."""
     mults, shifts = [], []
     for fs in filter_scales:
@@ -84,8 +83,7 @@ def per_channel_multipliers(input_scale: float, filter_scales: tuple[float, ...]
     return mults, shifts
 
 
-def fc_per_tensor_multiplier(input_scale: float, filter_scale: float,
-                            output_scale: float) -> tuple[int, int]:
+def fc_per_tensor_multiplier(input_scale: float, filter_scale: float, output_scale: float) -> tuple[int, int]:
     """FULLY_CONNECTED, per-tensor weights: double(in) * double(filter) / double(out).
 
     The TFLite source we read (GetQuantizedConvolutionMultipler without bias) forms
@@ -103,13 +101,18 @@ def add_params(s1: float, s2: float, s_out: float, left_shift: int = 20) -> dict
     m1, sh1 = quantize_multiplier_smaller_than_one(float(s1) / twice_max)
     m2, sh2 = quantize_multiplier_smaller_than_one(float(s2) / twice_max)
     mo, sho = quantize_multiplier_smaller_than_one(twice_max / ((1 << left_shift) * float(s_out)))
-    return dict(left_shift=left_shift, input1_multiplier=m1, input1_shift=sh1,
-                input2_multiplier=m2, input2_shift=sh2, output_multiplier=mo, output_shift=sho)
+    return dict(
+        left_shift=left_shift,
+        input1_multiplier=m1,
+        input1_shift=sh1,
+        input2_multiplier=m2,
+        input2_shift=sh2,
+        output_multiplier=mo,
+        output_shift=sho,
+    )
 
 
-
-def squared_difference_params(s1: float, s2: float, s_out: float,
-                              left_shift: int = 7) -> dict[str, int]:
+def squared_difference_params(s1: float, s2: float, s_out: float, left_shift: int = 7) -> dict[str, int]:
     """SQUARED_DIFFERENCE's PrepareQuantized (int8): double ratios, the output's over
     the square of twice the larger input scale."""
     twice_max = 2.0 * float(max(np.float32(s1), np.float32(s2)))
@@ -117,8 +120,15 @@ def squared_difference_params(s1: float, s2: float, s_out: float,
     m2, sh2 = quantize_multiplier_smaller_than_one(float(s2) / twice_max)
     denom = float(np.float32(1 << (2 * left_shift)) * np.float32(s_out))  # an int times a float
     mo, sho = quantize_multiplier(twice_max * twice_max / denom)
-    return dict(left_shift=left_shift, input1_multiplier=m1, input1_shift=sh1,
-                input2_multiplier=m2, input2_shift=sh2, output_multiplier=mo, output_shift=sho)
+    return dict(
+        left_shift=left_shift,
+        input1_multiplier=m1,
+        input1_shift=sh1,
+        input2_multiplier=m2,
+        input2_shift=sh2,
+        output_multiplier=mo,
+        output_shift=sho,
+    )
 
 
 def downscale_multiplier_int16(m: int) -> int:
@@ -127,12 +137,15 @@ def downscale_multiplier_int16(m: int) -> int:
         return (1 << 15) - 1
     return (m + (1 << 15)) >> 16
 
-def calculate_input_radius(input_integer_bits: int, input_left_shift: int,
-                           total_signed_bits: int = 31) -> int:
+
+def calculate_input_radius(input_integer_bits: int, input_left_shift: int, total_signed_bits: int = 31) -> int:
     """CalculateInputRadius (floating-point variant)."""
-    max_input_rescaled = (1.0 * ((1 << input_integer_bits) - 1)
-                          * (1 << (total_signed_bits - input_integer_bits))
-                          / (1 << input_left_shift))
+    max_input_rescaled = (
+        1.0
+        * ((1 << input_integer_bits) - 1)
+        * (1 << (total_signed_bits - input_integer_bits))
+        / (1 << input_left_shift)
+    )
     return int(math.floor(max_input_rescaled))
 
 
@@ -152,8 +165,7 @@ def logistic_tanh_params(input_scale: float) -> dict[str, int]:
     q, shift = math.frexp(real)
     mult = int(tflite_round(q * (1 << 31)))
     mult = (mult + (1 << 31)) % (1 << 32) - (1 << 31)  # static_cast<int32_t>
-    return dict(input_multiplier=mult, input_left_shift=shift,
-                input_range_radius=calculate_input_radius(4, shift, 31))
+    return dict(input_multiplier=mult, input_left_shift=shift, input_range_radius=calculate_input_radius(4, shift, 31))
 
 
 def mean_params(input_scale: float, output_scale: float, count: int) -> tuple[int, int]:
@@ -178,8 +190,7 @@ def _expf() -> Any:
     return lambda v: np.float32(fn(float(v)))
 
 
-def elu_table(input_scale: float, input_zp: int, output_scale: float,
-              output_zp: int) -> np.ndarray:
+def elu_table(input_scale: float, input_zp: int, output_scale: float, output_zp: int) -> np.ndarray:
     """ELU's PopulateLookupTable: for every int8 value, in float32, exp(x) - 1 below 0,
     rounded on the output scale; indexed by the value's two's complement byte."""
     f32, expf = np.float32, _expf()
@@ -194,6 +205,7 @@ def elu_table(input_scale: float, input_zp: int, output_scale: float,
 
 
 # ---- a Python model of the C fixed-point helpers (tests cross-check the C) ----
+
 
 def srdhm(a: int, b: int) -> int:
     """SaturatingRoundingDoublingHighMul on int32 values."""

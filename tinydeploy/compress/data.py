@@ -46,30 +46,38 @@ def _labels(y: np.ndarray) -> np.ndarray:
 def load_dataset(path: str | Path) -> Dataset:
     path = Path(path)
     if not path.is_file():
-        raise InputFileError("no such file; pass an .npz with x_train, y_train, x_val, y_val",
-                             path=str(path))
+        raise InputFileError("no such file; pass an .npz with x_train, y_train, x_val, y_val", path=str(path))
     try:
         npz = np.load(path)
     except Exception as exc:
         raise DataError(f"not a readable .npz file ({exc})", path=str(path)) from exc
     missing = [k for k in REQUIRED if k not in npz.files]
     if missing:
-        raise DataError(f"missing array(s) {', '.join(missing)}; the .npz needs "
-                        f"{', '.join(REQUIRED)} (x_test, y_test optional)", path=str(path))
+        raise DataError(
+            f"missing array(s) {', '.join(missing)}; the .npz needs {', '.join(REQUIRED)} (x_test, y_test optional)",
+            path=str(path),
+        )
     arrays = {k: npz[k] for k in npz.files}
-    out = Dataset(*(arrays[k].astype(np.float32) if k.startswith("x") else _labels(arrays[k])
-                    for k in REQUIRED))
+    out = Dataset(*(arrays[k].astype(np.float32) if k.startswith("x") else _labels(arrays[k]) for k in REQUIRED))
     if "x_test" in arrays and "y_test" in arrays:
         out.x_test, out.y_test = arrays["x_test"].astype(np.float32), _labels(arrays["y_test"])
     for x, y, name in ((out.x_train, out.y_train, "train"), (out.x_val, out.y_val, "val")):
         if len(x) != len(y) or len(x) == 0:
-            raise DataError(f"x_{name} has {len(x)} samples and y_{name} {len(y)}; they must "
-                            "match and not be empty", path=str(path))
+            raise DataError(
+                f"x_{name} has {len(x)} samples and y_{name} {len(y)}; they must match and not be empty", path=str(path)
+            )
     return out
 
 
-def synthetic(classes: int = 4, shape: tuple[int, ...] = (49, 10, 1), train: int = 1024,
-              val: int = 128, test: int = 256, noise: float = 0.6, seed: int = 0) -> Dataset:
+def synthetic(
+    classes: int = 4,
+    shape: tuple[int, ...] = (49, 10, 1),
+    train: int = 1024,
+    val: int = 128,
+    test: int = 256,
+    noise: float = 0.6,
+    seed: int = 0,
+) -> Dataset:
     """A learnable stand-in for keyword-spotting features: each class is a fixed random
     smooth pattern, shifted in time and buried in noise (for tests and demos)."""
     rng = np.random.default_rng(seed)

@@ -15,9 +15,19 @@ import numpy as np
 from tinydeploy.compress.errors import UnsupportedLayerError
 
 WEIGHT_LAYERS = ("Conv2D", "DepthwiseConv2D", "Dense")
-PASS_THROUGH = ("ReLU", "Activation", "Dropout", "MaxPooling2D", "AveragePooling2D",
-                "GlobalAveragePooling2D", "ZeroPadding2D", "Softmax", "Flatten", "InputLayer",
-                "BatchNormalization")
+PASS_THROUGH = (
+    "ReLU",
+    "Activation",
+    "Dropout",
+    "MaxPooling2D",
+    "AveragePooling2D",
+    "GlobalAveragePooling2D",
+    "ZeroPadding2D",
+    "Softmax",
+    "Flatten",
+    "InputLayer",
+    "BatchNormalization",
+)
 
 
 def kind(layer: Any) -> str:
@@ -50,16 +60,18 @@ def chain_layers(model: Any, technique: str) -> list[Any]:
                     if isinstance(a, dict) and "keras_history" in a.get("config", {}):
                         names.append(a["config"]["keras_history"][0])
         if names != [prev]:
-            raise UnsupportedLayerError("takes inputs from several layers; only chain models "
-                                        "(no branches or residual connections) are supported",
-                                        technique=technique, layer=entry["name"],
-                                        kind=entry["class_name"])
+            raise UnsupportedLayerError(
+                "takes inputs from several layers; only chain models "
+                "(no branches or residual connections) are supported",
+                technique=technique,
+                layer=entry["name"],
+                kind=entry["class_name"],
+            )
         prev = entry["name"]
     return layers
 
 
-def rebuild(input_shape: tuple[int, ...], specs: list[tuple[Any, dict[str, Any], list[np.ndarray]]],
-            name: str) -> Any:
+def rebuild(input_shape: tuple[int, ...], specs: list[tuple[Any, dict[str, Any], list[np.ndarray]]], name: str) -> Any:
     """A Sequential model from (layer class, config, weights) triples."""
     import keras
 
@@ -82,8 +94,7 @@ def fold_batchnorm(model: Any) -> Any:
     specs: list[tuple[Any, dict[str, Any], list[np.ndarray]]] = []
     for ly in layers:
         if kind(ly) == "BatchNormalization" and specs and kind_of(specs[-1]) in WEIGHT_LAYERS:
-            gamma, beta, mean, var = (ly.get_weights() if ly.scale and ly.center else
-                                      _bn_full(ly))
+            gamma, beta, mean, var = ly.get_weights() if ly.scale and ly.center else _bn_full(ly)
             k = gamma / np.sqrt(var + ly.epsilon)
             cls, cfg, w = specs[-1]
             kern = w[0]
@@ -154,8 +165,9 @@ def channel_scores(model: Any, x: np.ndarray) -> dict[str, np.ndarray]:
             w = w.reshape(-1, ch, w.shape[-1])
             scores[name] = (a.mean(axis=0) * w.sum(axis=-1)).sum(axis=0)
         else:
-            scores[name] = (a.reshape(-1, a.shape[-1]).mean(axis=0)
-                            * w.sum(axis=tuple(i for i in range(w.ndim) if i != 2)))
+            scores[name] = a.reshape(-1, a.shape[-1]).mean(axis=0) * w.sum(
+                axis=tuple(i for i in range(w.ndim) if i != 2)
+            )
     return scores
 
 
@@ -165,9 +177,13 @@ def pruned_channels(channels: int, amount: float, multiple: int = 4) -> int:
     return min(channels, max(multiple, int(round(channels * (1 - amount) / multiple)) * multiple))
 
 
-def structured_prune(model: Any, amount: float, multiple: int = 4,
-                     scores: dict[str, np.ndarray] | None = None,
-                     channels: list[int] | None = None) -> Any:
+def structured_prune(
+    model: Any,
+    amount: float,
+    multiple: int = 4,
+    scores: dict[str, np.ndarray] | None = None,
+    channels: list[int] | None = None,
+) -> Any:
     """Remove the ``amount`` fraction of output channels of every Conv2D (or keep
     ``channels[i]`` of the i-th Conv2D), with the matching channels of the depthwise,
     batch-norm and dense layers after it: MACs, activations and weights all shrink.
@@ -185,18 +201,17 @@ def structured_prune(model: Any, amount: float, multiple: int = 4,
             if keep is not None:
                 w[0] = w[0][:, :, keep, :]
             out = w[0].shape[-1]
-            n = (min(out, channels[conv_index]) if channels is not None
-                 else pruned_channels(out, amount, multiple))
+            n = min(out, channels[conv_index]) if channels is not None else pruned_channels(out, amount, multiple)
             conv_index += 1
-            norms = (scores[ly.name] if scores and ly.name in scores
-                     else np.abs(w[0]).reshape(-1, out).sum(axis=0))
+            norms = scores[ly.name] if scores and ly.name in scores else np.abs(w[0]).reshape(-1, out).sum(axis=0)
             keep = np.sort(np.argsort(-norms, kind="stable")[:n])
             w = [w[0][..., keep]] + ([w[1][keep]] if len(w) > 1 else [])
             cfg = dict(cfg, filters=int(n))
         elif k == "DepthwiseConv2D":
             if int(cfg.get("depth_multiplier", 1)) != 1:
-                raise UnsupportedLayerError("has depth_multiplier > 1", technique="structured pruning",
-                                            layer=ly.name, kind=k)
+                raise UnsupportedLayerError(
+                    "has depth_multiplier > 1", technique="structured pruning", layer=ly.name, kind=k
+                )
             if keep is not None:
                 w = [w[0][:, :, keep, :]] + ([w[1][keep]] if len(w) > 1 else [])
         elif k == "BatchNormalization":
@@ -215,15 +230,20 @@ def structured_prune(model: Any, amount: float, multiple: int = 4,
                 w[0] = w[0][rows, :]
             keep, flat_from = None, None
         elif k not in PASS_THROUGH:
-            raise UnsupportedLayerError("is not supported (supported: Conv2D, DepthwiseConv2D, "
-                                        "Dense, BatchNormalization and shape-preserving layers)",
-                                        technique="structured pruning", layer=ly.name, kind=k)
+            raise UnsupportedLayerError(
+                "is not supported (supported: Conv2D, DepthwiseConv2D, "
+                "Dense, BatchNormalization and shape-preserving layers)",
+                technique="structured pruning",
+                layer=ly.name,
+                kind=k,
+            )
         specs.append((type(ly), cfg, w))
     return rebuild(tuple(model.inputs[0].shape), specs, model.name + "_slim")
 
 
-def dscnn(input_shape: tuple[int, ...], classes: int, width: int = 64, depth: int = 3,
-          kernel: int = 3, name: str = "dscnn") -> Any:
+def dscnn(
+    input_shape: tuple[int, ...], classes: int, width: int = 64, depth: int = 3, kernel: int = 3, name: str = "dscnn"
+) -> Any:
     """The DS-CNN family (Zhang et al., "Hello Edge"; MLPerf Tiny KWS): a strided
     convolution, ``depth`` depthwise-separable blocks of ``width`` channels with
     ``kernel`` x ``kernel`` depthwise filters, average pooling, a dense classifier."""

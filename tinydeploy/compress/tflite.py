@@ -71,8 +71,9 @@ def _by_name(names: list[str], opcodes: list[Any]) -> dict[int, str]:
     return out
 
 
-def rewrite(raw: bytes, formats: dict[str, Any], min_weights: int = 64,
-            keep: set[int] | frozenset[int] = frozenset()) -> bytes:
+def rewrite(
+    raw: bytes, formats: dict[str, Any], min_weights: int = 64, keep: set[int] | frozenset[int] = frozenset()
+) -> bytes:
     """Re-express the weights of CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED ops.
 
     formats: {"bits": 4} and/or {"clusters": K}; ops whose weights hold fewer than

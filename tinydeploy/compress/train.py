@@ -25,9 +25,9 @@ class LayerState:
     """What the projections of one layer's kernel need."""
 
     layer: Any
-    mask: np.ndarray | None = None       # 1 keep, 0 pruned
+    mask: np.ndarray | None = None  # 1 keep, 0 pruned
     centroids: np.ndarray | None = None  # shared values (clustering)
-    quant_bits: int = 0                  # fake quantization: 8 or 4 (0: none)
+    quant_bits: int = 0  # fake quantization: 8 or 4 (0: none)
 
     @property
     def kernel(self) -> Any:
@@ -91,11 +91,22 @@ def ends_in_softmax(model: Any) -> bool:
     return kind(last) == "Softmax" or getattr(act, "__name__", "") == "softmax"
 
 
-def fit(model: Any, data: Dataset, epochs: int, *, projection: Projection | None = None,
-        teacher: Any = None, temperature: float = 4.0, alpha: float = 0.3,
-        lr: float = 1e-3, batch: int = 64, seed: int = 0,
-        on_step: Callable[[int, int], None] | None = None,
-        on_epoch: Callable[[int], None] | None = None, decay: bool = True) -> Any:
+def fit(
+    model: Any,
+    data: Dataset,
+    epochs: int,
+    *,
+    projection: Projection | None = None,
+    teacher: Any = None,
+    temperature: float = 4.0,
+    alpha: float = 0.3,
+    lr: float = 1e-3,
+    batch: int = 64,
+    seed: int = 0,
+    on_step: Callable[[int, int], None] | None = None,
+    on_epoch: Callable[[int], None] | None = None,
+    decay: bool = True,
+) -> Any:
     """Train ``model`` (Keras 3, TensorFlow backend) on data.x_train / y_train.
 
     projection: forward on projected kernels, gradients to the float ones.
@@ -113,8 +124,7 @@ def fit(model: Any, data: Dataset, epochs: int, *, projection: Projection | None
     total = epochs * steps
     # cosine decay to 2% of lr: the last epochs at a small rate let a pruned or
     # quantized model settle (constant 5e-4 left KWS 4-bit + 75% pruning 9 pts lower)
-    opt = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(lr, max(total, 1), alpha=0.02)
-                                if decay else lr)
+    opt = keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(lr, max(total, 1), alpha=0.02) if decay else lr)
     probs = ends_in_softmax(model)
     t_probs = ends_in_softmax(teacher) if teacher is not None else False
     variables = model.trainable_variables
@@ -124,8 +134,7 @@ def fit(model: Any, data: Dataset, epochs: int, *, projection: Projection | None
         with tf.GradientTape() as tape:
             out = model(x, training=True)
             logits = _probs_to_logits(out) if probs else out
-            ce = tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(
-                y, logits, from_logits=True))
+            ce = tf.reduce_mean(tf.keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
             loss = ce
             if teacher is not None:
                 t_out = teacher(x, training=False)
@@ -133,14 +142,14 @@ def fit(model: Any, data: Dataset, epochs: int, *, projection: Projection | None
                 pt = tf.nn.softmax(t_logits / temperature)
                 log_ps = tf.nn.log_softmax(logits / temperature)
                 kl = tf.reduce_mean(tf.reduce_sum(pt * (tf.math.log(pt + 1e-9) - log_ps), axis=-1))
-                loss = alpha * ce + (1 - alpha) * temperature ** 2 * kl
+                loss = alpha * ce + (1 - alpha) * temperature**2 * kl
         return loss, tape.gradient(loss, [v.value for v in variables])
 
     k = 0
     for epoch in range(epochs):
         order = rng.permutation(n)
         for s in range(steps):
-            idx = order[s * batch:(s + 1) * batch]
+            idx = order[s * batch : (s + 1) * batch]
             if on_step is not None:
                 on_step(k, total)
             saved = projection.apply() if projection else None

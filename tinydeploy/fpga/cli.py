@@ -17,54 +17,65 @@ err_console = Console(stderr=True, highlight=False)
 
 def _summary(r: dict[str, Any], out_dir: Path) -> None:
     a, est = r["agreement"], r["estimate"]
-    table = Table(title=f"{r['model']['name']}: C simulation ({r['config']['precision']}) "
-                        f"vs float Keras, per layer")
-    for col in ("layer", "kind", "type", "max abs error", "mean abs error", "float range",
-                "outside range"):
-        table.add_column(col, justify="left" if col in ("layer", "kind", "type") else "right",
-                         overflow="fold")
+    table = Table(title=f"{r['model']['name']}: C simulation ({r['config']['precision']}) vs float Keras, per layer")
+    for col in ("layer", "kind", "type", "max abs error", "mean abs error", "float range", "outside range"):
+        table.add_column(col, justify="left" if col in ("layer", "kind", "type") else "right", overflow="fold")
     for x in r["layers"]:
-        table.add_row(x["layer"], x["kind"], x["type"], f"{x['max_abs_error']:.4g}",
-                      f"{x['mean_abs_error']:.4g}",
-                      f"[{x['float_min']:.3g}, {x['float_max']:.3g}]", f"{x['out_of_range']:.1%}")
+        table.add_row(
+            x["layer"],
+            x["kind"],
+            x["type"],
+            f"{x['max_abs_error']:.4g}",
+            f"{x['mean_abs_error']:.4g}",
+            f"[{x['float_min']:.3g}, {x['float_max']:.3g}]",
+            f"{x['out_of_range']:.1%}",
+        )
     console.print(table)
     top1 = "n/a" if a["top1_agreement"] is None else f"{a['top1_agreement']:.1%}"
-    console.print(f"output on {a['samples']} samples: max abs error [bold]{a['max_abs_error']:.4g}"
-                  f"[/], mean {a['mean_abs_error']:.4g}, top-1 agreement [bold]{top1}[/]"
-                  + (f" ({a['disagreements']} differ, {a['near_ties']} near ties)"
-                     if a["disagreements"] else ""))
+    console.print(
+        f"output on {a['samples']} samples: max abs error [bold]{a['max_abs_error']:.4g}"
+        f"[/], mean {a['mean_abs_error']:.4g}, top-1 agreement [bold]{top1}[/]"
+        + (f" ({a['disagreements']} differ, {a['near_ties']} near ties)" if a["disagreements"] else "")
+    )
     over = [p for p in r["profile"] if p["status"] == "overflow"]
     for p in over:
-        console.print(f"[bold red]overflow:[/] {p['layer']} {p['what']} range "
-                      f"[{p['min']:.3g}, {p['max']:.3g}] does not fit {p['type']}; "
-                      f"suggested {p['suggested']}")
+        console.print(
+            f"[bold red]overflow:[/] {p['layer']} {p['what']} range "
+            f"[{p['min']:.3g}, {p['max']:.3g}] does not fit {p['type']}; "
+            f"suggested {p['suggested']}"
+        )
     loose = sum(1 for p in r["profile"] if p["status"] not in ("ok", "overflow"))
-    console.print(f"precision profile: {len(over)} overflow, {loose} with spare bits or "
-                  "weights rounding to 0 (report.md lists them and suggests types)")
-    console.print(f"ESTIMATE (not synthesis): {est['dsp']} DSP, {est['bram_18k']} BRAM_18K, "
-                  f"latency {est['latency_cycles']} cycles = {est['latency_ns']:.4g} ns at "
-                  f"{est['clock_period_ns']} ns, II {est['ii_cycles']} cycles")
+    console.print(
+        f"precision profile: {len(over)} overflow, {loose} with spare bits or "
+        "weights rounding to 0 (report.md lists them and suggests types)"
+    )
+    console.print(
+        f"ESTIMATE (not synthesis): {est['dsp']} DSP, {est['bram_18k']} BRAM_18K, "
+        f"latency {est['latency_cycles']} cycles = {est['latency_ns']:.4g} ns at "
+        f"{est['clock_period_ns']} ns, II {est['ii_cycles']} cycles"
+    )
     syn = r.get("synthesis")
     if syn:
         console.print("C synthesis: " + ", ".join(f"{k} {v}" for k, v in syn.items()))
-    console.print(f"wrote {out_dir}/: {r['project']['dir']}/, fpga.toml, report.json, "
-                  "report.md, report.html")
+    console.print(f"wrote {out_dir}/: {r['project']['dir']}/, fpga.toml, report.json, report.md, report.html")
 
 
 def fpga_cmd(
     model: Path = typer.Argument(..., help="Keras model: .keras or .h5."),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-fpga]."),
-    data: Optional[Path] = typer.Option(None, "--data", "-d",
-                                        help="Inputs for C simulation: .npy, .npz or a folder of .npy."),
-    config: Optional[Path] = typer.Option(None, "--config", "-c",
-                                          help="TOML file of settings (see tinydeploy.fpga.config)."),
-    precision: Optional[str] = typer.Option(None, "--precision",
-                                            help="Default fixed-point type [ap_fixed<16,6>]."),
+    data: Optional[Path] = typer.Option(
+        None, "--data", "-d", help="Inputs for C simulation: .npy, .npz or a folder of .npy."
+    ),
+    config: Optional[Path] = typer.Option(
+        None, "--config", "-c", help="TOML file of settings (see tinydeploy.fpga.config)."
+    ),
+    precision: Optional[str] = typer.Option(None, "--precision", help="Default fixed-point type [ap_fixed<16,6>]."),
     layer_precision: Optional[List[str]] = typer.Option(
-        None, "--layer-precision",
-        help="Per-layer type: NAME=ap_fixed<18,8> or NAME.weight=ap_fixed<8,2>; repeatable."),
-    reuse_factor: Optional[int] = typer.Option(None, "--reuse-factor", "-r",
-                                               help="Multiplications per multiplier [1]."),
+        None, "--layer-precision", help="Per-layer type: NAME=ap_fixed<18,8> or NAME.weight=ap_fixed<8,2>; repeatable."
+    ),
+    reuse_factor: Optional[int] = typer.Option(
+        None, "--reuse-factor", "-r", help="Multiplications per multiplier [1]."
+    ),
     strategy: Optional[str] = typer.Option(None, "--strategy", help="latency or resource [latency]."),
     io_type: Optional[str] = typer.Option(None, "--io-type", help="io_parallel or io_stream [io_parallel]."),
     backend: Optional[str] = typer.Option(None, "--backend", help="vivado (Vivado HLS) or vitis [vivado]."),
@@ -78,15 +89,32 @@ def fpga_cmd(
     """Convert a Keras model to an HLS project with hls4ml and C-simulate it against float."""
     import tinydeploy
 
-    settings = {k: v for k, v in {"precision": precision, "reuse_factor": reuse_factor,
-                                  "strategy": strategy, "io_type": io_type, "backend": backend,
-                                  "part": part, "clock_period": clock_period}.items()
-                if v is not None}
+    settings = {
+        k: v
+        for k, v in {
+            "precision": precision,
+            "reuse_factor": reuse_factor,
+            "strategy": strategy,
+            "io_type": io_type,
+            "backend": backend,
+            "part": part,
+            "clock_period": clock_period,
+        }.items()
+        if v is not None
+    }
     out_dir = out or Path("td-out") / f"{model.stem}-fpga"
     with cli_status(err_console, f"converting {model} with hls4ml and C-simulating ..."):
-        result = tinydeploy.fpga(model, out_dir, data=data, config=config,
-                                 layer_precision=layer_precision, samples=samples, synth=synth,
-                                 force=force, **settings)
+        result = tinydeploy.fpga(
+            model,
+            out_dir,
+            data=data,
+            config=config,
+            layer_precision=layer_precision,
+            samples=samples,
+            synth=synth,
+            force=force,
+            **settings,
+        )
     report = result.report
     for note in report["warnings"]:
         err_console.print(f"[bold yellow]WARNING:[/] {note}")

@@ -16,15 +16,16 @@ import numpy as np
 
 from tinydeploy.fpga.hls import LayerInfo
 
-_PRE = "_activation"   # hls4ml's suffix for the tensor before a layer's activation
+_PRE = "_activation"  # hls4ml's suffix for the tensor before a layer's activation
 
 
 def float_tensors(model, x: np.ndarray, wanted: set[str]) -> dict[str, np.ndarray]:
     """Float values of the Keras tensors in ``wanted`` for inputs ``x`` ([N, ...])."""
     import keras
 
-    outputs = {layer.output.name: layer.output for layer in model.layers[1:]
-               if not isinstance(layer.output, (list, tuple))}
+    outputs = {
+        layer.output.name: layer.output for layer in model.layers[1:] if not isinstance(layer.output, (list, tuple))
+    }
     outputs = {k: v for k, v in outputs.items() if k in wanted or k + _PRE in wanted}
     values: dict[str, np.ndarray] = {model.inputs[0].name: x}
     if outputs:
@@ -51,9 +52,9 @@ class OutputAgreement:
     samples: int
     max_abs_error: float
     mean_abs_error: float
-    top1_agreement: float | None   # None when the output is a single value
-    disagreements: int             # samples whose top-1 class differs
-    near_ties: int                 # of those, how many had float top-2 margin < 2 x max error
+    top1_agreement: float | None  # None when the output is a single value
+    disagreements: int  # samples whose top-1 class differs
+    near_ties: int  # of those, how many had float top-2 margin < 2 x max error
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -71,9 +72,14 @@ def output_agreement(y_float: np.ndarray, y_fixed: np.ndarray) -> OutputAgreemen
         wrong = int(differ.sum())
         two = np.sort(a, axis=1)[:, -2:]
         ties = int((differ & (two[:, 1] - two[:, 0] < 2 * max_err)).sum())
-    return OutputAgreement(samples=len(a), max_abs_error=max_err,
-                           mean_abs_error=float(err.mean()) if err.size else 0.0,
-                           top1_agreement=top1, disagreements=wrong, near_ties=ties)
+    return OutputAgreement(
+        samples=len(a),
+        max_abs_error=max_err,
+        mean_abs_error=float(err.mean()) if err.size else 0.0,
+        top1_agreement=top1,
+        disagreements=wrong,
+        near_ties=ties,
+    )
 
 
 def reference_of(layer: LayerInfo, floats: dict[str, np.ndarray]) -> np.ndarray | None:
@@ -83,8 +89,9 @@ def reference_of(layer: LayerInfo, floats: dict[str, np.ndarray]) -> np.ndarray 
     return None
 
 
-def layer_errors(layers: list[LayerInfo], traces: dict[str, np.ndarray],
-                 floats: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+def layer_errors(
+    layers: list[LayerInfo], traces: dict[str, np.ndarray], floats: dict[str, np.ndarray]
+) -> list[dict[str, Any]]:
     """One row per traced layer: its type and how far C simulation is from float there."""
     rows = []
     for layer in layers:
@@ -99,14 +106,19 @@ def layer_errors(layers: list[LayerInfo], traces: dict[str, np.ndarray],
         if res is not None:
             lo, hi = res.range
             outside = float(((ref < lo) | (ref > hi + res.step)).mean())
-        rows.append({
-            "layer": layer.name, "kind": layer.kind,
-            "type": str(res) if res else "float",
-            "max_abs_error": float(err.max()), "mean_abs_error": float(err.mean()),
-            "relative_error": float(err.max() / peak) if peak else 0.0,
-            "float_min": float(ref.min()), "float_max": float(ref.max()),
-            "out_of_range": outside,
-        })
+        rows.append(
+            {
+                "layer": layer.name,
+                "kind": layer.kind,
+                "type": str(res) if res else "float",
+                "max_abs_error": float(err.max()),
+                "mean_abs_error": float(err.mean()),
+                "relative_error": float(err.max() / peak) if peak else 0.0,
+                "float_min": float(ref.min()),
+                "float_max": float(ref.max()),
+                "out_of_range": outside,
+            }
+        )
     return rows
 
 

@@ -33,14 +33,13 @@ from typing import Any, Mapping
 from tinydeploy.errors import ConfigError, InputFileError
 
 DEFAULT_PRECISION = "ap_fixed<16,6>"
-DEFAULT_PART = "xcvu13p-flga2577-2-e"   # hls4ml's default part (Virtex UltraScale+)
-DEFAULT_CLOCK_NS = 5.0                   # 200 MHz, hls4ml's default
+DEFAULT_PART = "xcvu13p-flga2577-2-e"  # hls4ml's default part (Virtex UltraScale+)
+DEFAULT_CLOCK_NS = 5.0  # 200 MHz, hls4ml's default
 STRATEGIES = {"latency": "Latency", "resource": "Resource"}
 IO_TYPES = ("io_parallel", "io_stream")
 BACKENDS = {"vivado": "Vivado", "vitis": "Vitis"}
 # hls4ml's per-layer type names: Dense/Conv, then the tables of activations and softmax.
-PRECISION_KEYS = ("weight", "bias", "result", "accum", "table", "exp_table", "inv_table",
-                  "inv_inp")
+PRECISION_KEYS = ("weight", "bias", "result", "accum", "table", "exp_table", "inv_table", "inv_inp")
 _TABLE_KEYS = ("table", "exp_table", "inv_table", "inv_inp")
 _LAYER_KEYS = ("precision", "reuse_factor")
 
@@ -48,8 +47,10 @@ _ROUNDING = ("RND", "RND_ZERO", "RND_MIN_INF", "RND_INF", "RND_CONV", "TRN", "TR
 _SATURATION = ("SAT", "SAT_ZERO", "SAT_SYM", "WRAP")
 _FIXED = re.compile(r"^(?:ap_)?(u?)fixed<\s*(\d+)\s*,\s*(-?\d+)\s*((?:,[^,>]+){0,3})>$")
 _INT = re.compile(r"^(?:ap_)?(u?)int<\s*(\d+)\s*>$")
-_PRECISION_HELP = ("write ap_fixed<W,I> with W total bits and I integer bits (sign included), "
-                   "e.g. ap_fixed<16,6>, ap_ufixed<8,0>, ap_fixed<18,8,AP_RND,AP_SAT> or ap_int<8>")
+_PRECISION_HELP = (
+    "write ap_fixed<W,I> with W total bits and I integer bits (sign included), "
+    "e.g. ap_fixed<16,6>, ap_ufixed<8,0>, ap_fixed<18,8,AP_RND,AP_SAT> or ap_int<8>"
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Precision:
     signed: bool
     width: int
     integer: int
-    modes: tuple[str, ...] = ()   # rounding, saturation, saturation bits (as written)
+    modes: tuple[str, ...] = ()  # rounding, saturation, saturation bits (as written)
 
     @property
     def fractional(self) -> int:
@@ -67,13 +68,13 @@ class Precision:
 
     @property
     def step(self) -> float:
-        return 2.0 ** -self.fractional
+        return 2.0**-self.fractional
 
     @property
     def range(self) -> tuple[float, float]:
         if self.signed:
             return -(2.0 ** (self.integer - 1)), 2.0 ** (self.integer - 1) - self.step
-        return 0.0, 2.0 ** self.integer - self.step
+        return 0.0, 2.0**self.integer - self.step
 
     def __str__(self) -> str:
         core = f"ap_{'' if self.signed else 'u'}fixed<{self.width},{self.integer}"
@@ -87,23 +88,22 @@ def parse_precision(text: str, where: str) -> Precision:
     if m:
         unsigned, width, integer, rest = m.group(1), int(m.group(2)), int(m.group(3)), m.group(4)
         modes = tuple(x for x in rest.split(",") if x)
-    elif (mi := _INT.match(s)):
+    elif mi := _INT.match(s):
         unsigned, width, modes = mi.group(1), int(mi.group(2)), ()
         integer = width
     else:
-        raise ConfigError(f"precision {text!r} is not a fixed-point type; {_PRECISION_HELP}",
-                          where=where)
+        raise ConfigError(f"precision {text!r} is not a fixed-point type; {_PRECISION_HELP}", where=where)
     if not 1 <= width <= 1024:
-        raise ConfigError(f"precision {text!r} has {width} bits; ap_fixed allows 1 to 1024",
-                          where=where)
+        raise ConfigError(f"precision {text!r} has {width} bits; ap_fixed allows 1 to 1024", where=where)
     for i, (mode, allowed) in enumerate(zip(modes, (_ROUNDING, _SATURATION))):
         if mode.upper().removeprefix("AP_") not in allowed:
             kind = ("rounding", "saturation")[i]
-            raise ConfigError(f"precision {text!r}: unknown {kind} mode {mode!r} (one of "
-                              f"{', '.join('AP_' + a for a in allowed)})", where=where)
+            raise ConfigError(
+                f"precision {text!r}: unknown {kind} mode {mode!r} (one of {', '.join('AP_' + a for a in allowed)})",
+                where=where,
+            )
     if len(modes) == 3 and not modes[2].isdigit():
-        raise ConfigError(f"precision {text!r}: saturation bits {modes[2]!r} must be a number",
-                          where=where)
+        raise ConfigError(f"precision {text!r}: saturation bits {modes[2]!r} must be a number", where=where)
     return Precision(signed=not unsigned, width=width, integer=integer, modes=modes)
 
 
@@ -126,13 +126,24 @@ class FpgaConfig:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "precision": str(self.precision), "reuse_factor": self.reuse_factor,
-            "strategy": self.strategy, "io_type": self.io_type, "backend": self.backend,
-            "part": self.part, "clock_period": self.clock_period,
-            "layers": {name: {k: v for k, v in (
-                ("precision", {t: str(p) for t, p in s.precision.items()} or None),
-                ("reuse_factor", s.reuse_factor)) if v is not None}
-                for name, s in self.layers.items()},
+            "precision": str(self.precision),
+            "reuse_factor": self.reuse_factor,
+            "strategy": self.strategy,
+            "io_type": self.io_type,
+            "backend": self.backend,
+            "part": self.part,
+            "clock_period": self.clock_period,
+            "layers": {
+                name: {
+                    k: v
+                    for k, v in (
+                        ("precision", {t: str(p) for t, p in s.precision.items()} or None),
+                        ("reuse_factor", s.reuse_factor),
+                    )
+                    if v is not None
+                }
+                for name, s in self.layers.items()
+            },
         }
 
     def hls_config(self, layer_names: list[str] | None = None) -> dict[str, Any]:
@@ -150,17 +161,26 @@ class FpgaConfig:
             layers[name] = entry
         for name in layer_names or []:
             layers.setdefault(name, {})["Trace"] = True
-        return {"Model": {"Precision": {"default": str(self.precision)},
-                          "ReuseFactor": self.reuse_factor,
-                          "Strategy": STRATEGIES[self.strategy]},
-                "LayerName": layers}
+        return {
+            "Model": {
+                "Precision": {"default": str(self.precision)},
+                "ReuseFactor": self.reuse_factor,
+                "Strategy": STRATEGIES[self.strategy],
+            },
+            "LayerName": layers,
+        }
 
     def toml(self) -> str:
         """The settings as a TOML file that ``--config`` reads back."""
-        lines = [f'precision = "{self.precision}"', f"reuse_factor = {self.reuse_factor}",
-                 f'strategy = "{self.strategy}"', f'io_type = "{self.io_type}"',
-                 f'backend = "{self.backend}"', f'part = "{self.part}"',
-                 f"clock_period = {self.clock_period}"]
+        lines = [
+            f'precision = "{self.precision}"',
+            f"reuse_factor = {self.reuse_factor}",
+            f'strategy = "{self.strategy}"',
+            f'io_type = "{self.io_type}"',
+            f'backend = "{self.backend}"',
+            f'part = "{self.part}"',
+            f"clock_period = {self.clock_period}",
+        ]
         for name, s in self.layers.items():
             lines += ["", f'[layers."{name}"]']
             if s.reuse_factor is not None:
@@ -186,30 +206,40 @@ def _positive_int(value: Any, where: str, what: str) -> int:
 
 def _layer(name: str, data: Any, where: str) -> LayerSettings:
     if not isinstance(data, dict):
-        raise ConfigError(f"[layers.{name}] must be a table with keys "
-                          f"{', '.join(_LAYER_KEYS)}", where=where)
+        raise ConfigError(f"[layers.{name}] must be a table with keys {', '.join(_LAYER_KEYS)}", where=where)
     unknown = sorted(set(data) - set(_LAYER_KEYS))
     if unknown:
-        raise ConfigError(f"unknown key 'layers.{name}.{unknown[0]}' (known: "
-                          f"{', '.join(_LAYER_KEYS)})", where=where)
+        raise ConfigError(f"unknown key 'layers.{name}.{unknown[0]}' (known: {', '.join(_LAYER_KEYS)})", where=where)
     prec: dict[str, Precision] = {}
     raw = data.get("precision")
     if isinstance(raw, dict):
         for key, text in raw.items():
             if key not in ("default", *PRECISION_KEYS):
-                raise ConfigError(f"unknown type 'layers.{name}.precision.{key}' (one of "
-                                  f"default, {', '.join(PRECISION_KEYS)})", where=where)
+                raise ConfigError(
+                    f"unknown type 'layers.{name}.precision.{key}' (one of default, {', '.join(PRECISION_KEYS)})",
+                    where=where,
+                )
             prec[key] = parse_precision(text, f"{where}, key 'layers.{name}.precision.{key}'")
     elif raw is not None:
         prec["default"] = parse_precision(raw, f"{where}, key 'layers.{name}.precision'")
     rf = data.get("reuse_factor")
-    return LayerSettings(precision=prec, reuse_factor=None if rf is None else _positive_int(
-        rf, f"{where}, key 'layers.{name}.reuse_factor'", "reuse factor"))
+    return LayerSettings(
+        precision=prec,
+        reuse_factor=None
+        if rf is None
+        else _positive_int(rf, f"{where}, key 'layers.{name}.reuse_factor'", "reuse factor"),
+    )
 
 
-_OPTIONS = {"precision": "--precision", "reuse_factor": "--reuse-factor", "strategy": "--strategy",
-            "io_type": "--io-type", "backend": "--backend", "part": "--part",
-            "clock_period": "--clock-period"}
+_OPTIONS = {
+    "precision": "--precision",
+    "reuse_factor": "--reuse-factor",
+    "strategy": "--strategy",
+    "io_type": "--io-type",
+    "backend": "--backend",
+    "part": "--part",
+    "clock_period": "--clock-period",
+}
 
 
 def _from_mapping(data: Mapping[str, Any], where: str | None, base: FpgaConfig) -> FpgaConfig:
@@ -217,8 +247,7 @@ def _from_mapping(data: Mapping[str, Any], where: str | None, base: FpgaConfig) 
     known = {f.name for f in dataclasses.fields(FpgaConfig)}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ConfigError(f"unknown key '{unknown[0]}' (known keys: {', '.join(sorted(known))})",
-                          where=str(where))
+        raise ConfigError(f"unknown key '{unknown[0]}' (known keys: {', '.join(sorted(known))})", where=str(where))
     out: dict[str, Any] = {}
     for key, value in data.items():
         if value is None:
@@ -238,8 +267,7 @@ def _from_mapping(data: Mapping[str, Any], where: str | None, base: FpgaConfig) 
             out[key] = str(value).strip()
         elif key == "clock_period":
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ConfigError(f"clock period must be a positive number of ns, not {value!r}",
-                                  where=at)
+                raise ConfigError(f"clock period must be a positive number of ns, not {value!r}", where=at)
             out[key] = float(value)
         elif key == "layers":
             if not isinstance(value, dict):
@@ -254,12 +282,14 @@ def _from_mapping(data: Mapping[str, Any], where: str | None, base: FpgaConfig) 
 def _merge_layer(old: LayerSettings | None, new: LayerSettings) -> LayerSettings:
     if old is None:
         return new
-    return LayerSettings(precision={**old.precision, **new.precision},
-                         reuse_factor=new.reuse_factor or old.reuse_factor)
+    return LayerSettings(
+        precision={**old.precision, **new.precision}, reuse_factor=new.reuse_factor or old.reuse_factor
+    )
 
 
-def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None,
-                layer_precision: list[str] | None = None) -> FpgaConfig:
+def load_config(
+    path: str | Path | None = None, overrides: Mapping[str, Any] | None = None, layer_precision: list[str] | None = None
+) -> FpgaConfig:
     """Defaults, then the TOML file, then command-line values (None means 'not given').
 
     ``layer_precision`` holds ``NAME=TYPE`` or ``NAME.weight=TYPE`` strings from the CLI.
@@ -280,8 +310,10 @@ def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | N
     for item in layer_precision or []:
         name, sep, text = item.partition("=")
         if not sep or not name.strip():
-            raise ConfigError(f"{item!r} is not NAME=TYPE (e.g. dense_1=ap_fixed<18,8> or "
-                              "dense_1.weight=ap_fixed<8,2>)", where="--layer-precision")
+            raise ConfigError(
+                f"{item!r} is not NAME=TYPE (e.g. dense_1=ap_fixed<18,8> or dense_1.weight=ap_fixed<8,2>)",
+                where="--layer-precision",
+            )
         name, _, kind = name.strip().partition(".")
         entry = layers.setdefault(name, {"precision": {}})["precision"]
         entry[kind or "default"] = text
@@ -289,9 +321,11 @@ def load_config(path: str | Path | None = None, overrides: Mapping[str, Any] | N
         prec = data["precision"]
         for kind in prec:
             if kind != "default" and kind not in PRECISION_KEYS:
-                raise ConfigError(f"unknown type '{name}.{kind}' (one of "
-                                  f"{', '.join(PRECISION_KEYS)})", where="--layer-precision")
+                raise ConfigError(
+                    f"unknown type '{name}.{kind}' (one of {', '.join(PRECISION_KEYS)})", where="--layer-precision"
+                )
         parsed = {k: parse_precision(v, f"--layer-precision {name}") for k, v in prec.items()}
-        cfg = dataclasses.replace(cfg, layers={**cfg.layers, name: _merge_layer(
-            cfg.layers.get(name), LayerSettings(precision=parsed))})
+        cfg = dataclasses.replace(
+            cfg, layers={**cfg.layers, name: _merge_layer(cfg.layers.get(name), LayerSettings(precision=parsed))}
+        )
     return cfg

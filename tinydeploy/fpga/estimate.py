@@ -31,8 +31,10 @@ from tinydeploy.fpga.hls import LayerInfo
 
 MULT_NS, ADD_NS, TABLE_NS = 3.0, 1.5, 2.5
 BRAM_BITS = 18 * 1024
-LABEL = ("estimate from layer sizes (tinydeploy's model, not HLS synthesis); "
-         "run with --synth where Vivado/Vitis HLS is installed for synthesis figures")
+LABEL = (
+    "estimate from layer sizes (tinydeploy's model, not HLS synthesis); "
+    "run with --synth where Vivado/Vitis HLS is installed for synthesis figures"
+)
 
 
 def _cycles(ns: float, clock_ns: float) -> int:
@@ -58,8 +60,7 @@ def _nonzero(layer: LayerInfo) -> tuple[int, int]:
     return int(w.size), int(np.count_nonzero(q))
 
 
-def layer_estimate(layer: LayerInfo, input_bits: int, clock_ns: float,
-                   io_type: str) -> dict[str, Any]:
+def layer_estimate(layer: LayerInfo, input_bits: int, clock_ns: float, io_type: str) -> dict[str, Any]:
     a = layer.attrs
     rf = max(layer.reuse_factor, 1)
     kind = layer.kind
@@ -71,12 +72,14 @@ def layer_estimate(layer: LayerInfo, input_bits: int, clock_ns: float,
         mults = math.ceil(counted / rf)
         latency = _cycles(MULT_NS + ADD_NS * _tree(a.get("n_in", 1) + 1), clock_ns) + rf - 1
         ii = rf
-    elif kind in ("Conv1D", "Conv2D", "DepthwiseConv1D", "DepthwiseConv2D", "PointwiseConv1D",
-                  "PointwiseConv2D"):
+    elif kind in ("Conv1D", "Conv2D", "DepthwiseConv1D", "DepthwiseConv2D", "PointwiseConv1D", "PointwiseConv2D"):
         pf = max(int(a.get("parallelization_factor", 1) or 1), 1)
         per_pixel = a.get("filt_height", 1) * a.get("filt_width", 1) * a.get("n_chan", 1)
-        pixels = (a.get("out_height", 1) * a.get("out_width", 1) if io_type == "io_parallel"
-                  else a.get("in_height", 1) * a.get("in_width", 1))
+        pixels = (
+            a.get("out_height", 1) * a.get("out_width", 1)
+            if io_type == "io_parallel"
+            else a.get("in_height", 1) * a.get("in_width", 1)
+        )
         steps = math.ceil(pixels / pf)
         mults = math.ceil(counted / rf) * pf if io_type == "io_parallel" else math.ceil(counted / rf)
         depth = _cycles(MULT_NS + ADD_NS * _tree(per_pixel + 1), clock_ns)
@@ -93,8 +96,7 @@ def layer_estimate(layer: LayerInfo, input_bits: int, clock_ns: float,
             ii = a.get("in_height", 1) * a.get("in_width", 1)
         latency = ii + _cycles(ADD_NS * _tree(window), clock_ns) - 1
     elif kind in ("GlobalPooling1D", "GlobalPooling2D"):
-        latency = _cycles(ADD_NS * _tree(a.get("in_height", 1) * a.get("in_width", 1)) + MULT_NS,
-                          clock_ns)
+        latency = _cycles(ADD_NS * _tree(a.get("in_height", 1) * a.get("in_width", 1)) + MULT_NS, clock_ns)
     elif kind == "Merge":
         if a.get("op") == "multiply":
             mults = math.ceil(int(np.prod(layer.shape)) / rf)
@@ -103,8 +105,15 @@ def layer_estimate(layer: LayerInfo, input_bits: int, clock_ns: float,
         n = a.get("n_in", int(np.prod(layer.shape)))
         mults = n
         latency = _cycles(2 * TABLE_NS + ADD_NS * _tree(n) + MULT_NS, clock_ns)
-    elif kind in ("Activation", "ParametrizedActivation", "LeakyReLU", "ThresholdedReLU",
-                  "ELU", "PReLU", "HardActivation"):
+    elif kind in (
+        "Activation",
+        "ParametrizedActivation",
+        "LeakyReLU",
+        "ThresholdedReLU",
+        "ELU",
+        "PReLU",
+        "HardActivation",
+    ):
         simple = a.get("activation") in ("relu", "linear")
         latency = 1 if simple else _cycles(TABLE_NS, clock_ns)
     elif kind in ("Input", "Reshape", "Transpose"):
@@ -114,9 +123,19 @@ def layer_estimate(layer: LayerInfo, input_bits: int, clock_ns: float,
     per = dsp_per_product(wbits.width if wbits else 16, input_bits) if mults else 0
     if layer.strategy == "resource" and total and wbits is not None:
         bram = math.ceil(total * wbits.width / BRAM_BITS)
-    return {"layer": layer.name, "kind": kind, "reuse_factor": rf, "multipliers": mults,
-            "dsp": mults * per, "bram_18k": bram, "latency_cycles": latency, "ii_cycles": ii,
-            "weights": total, "nonzero_weights": nonzero, "note": note}
+    return {
+        "layer": layer.name,
+        "kind": kind,
+        "reuse_factor": rf,
+        "multipliers": mults,
+        "dsp": mults * per,
+        "bram_18k": bram,
+        "latency_cycles": latency,
+        "ii_cycles": ii,
+        "weights": total,
+        "nonzero_weights": nonzero,
+        "note": note,
+    }
 
 
 def estimate(layers: list[LayerInfo], clock_ns: float, io_type: str) -> dict[str, Any]:
@@ -124,14 +143,19 @@ def estimate(layers: list[LayerInfo], clock_ns: float, io_type: str) -> dict[str
     for layer in layers:
         rows.append(layer_estimate(layer, bits, clock_ns, io_type))
         if layer.result is not None:
-            bits = layer.result.width   # the next layer's input width
+            bits = layer.result.width  # the next layer's input width
     cycles = sum(r["latency_cycles"] for r in rows)
     ii = max((r["ii_cycles"] for r in rows), default=1)
     return {
-        "label": LABEL, "clock_period_ns": clock_ns, "io_type": io_type,
-        "dsp": sum(r["dsp"] for r in rows), "multipliers": sum(r["multipliers"] for r in rows),
+        "label": LABEL,
+        "clock_period_ns": clock_ns,
+        "io_type": io_type,
+        "dsp": sum(r["dsp"] for r in rows),
+        "multipliers": sum(r["multipliers"] for r in rows),
         "bram_18k": sum(r["bram_18k"] for r in rows),
-        "latency_cycles": cycles, "latency_ns": cycles * clock_ns,
-        "ii_cycles": ii, "throughput_per_s": 1e9 / (ii * clock_ns),
+        "latency_cycles": cycles,
+        "latency_ns": cycles * clock_ns,
+        "ii_cycles": ii,
+        "throughput_per_s": 1e9 / (ii * clock_ns),
         "layers": rows,
     }

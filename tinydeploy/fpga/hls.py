@@ -19,35 +19,54 @@ from typing import Any
 import numpy as np
 
 from tinydeploy._fdcapture import capture_native_output
-from tinydeploy.errors import (ConfigError, ConversionError, ModelFormatError, ToolchainError,
-                               UnsupportedOpError)
+from tinydeploy.errors import ConfigError, ConversionError, ModelFormatError, ToolchainError, UnsupportedOpError
 from tinydeploy.fpga.config import BACKENDS, FpgaConfig, Precision
 
 INSTALL_HINT = "pip install 'tinydeploy[fpga]'"
 # C synthesis tool per backend, as hls4ml 1.3 calls it.
-SYNTH_TOOLS = {"vivado": ("vivado_hls", "Vivado HLS (Vivado 2020.1 or older)"),
-               "vitis": ("vitis-run", "Vitis HLS (Vitis 2024.1 or newer)")}
+SYNTH_TOOLS = {
+    "vivado": ("vivado_hls", "Vivado HLS (Vivado 2020.1 or older)"),
+    "vitis": ("vitis-run", "Vitis HLS (Vitis 2024.1 or newer)"),
+}
 # g++ flags for the C-simulation library: hls4ml uses -O3; ap_fixed arithmetic is
 # integer arithmetic, so the optimisation level changes compile time, not results.
 CSIM_OPT = os.environ.get("TINYDEPLOY_CSIM_OPT", "-O1")
 
 
 # Layer attributes the estimate reads (all plain ints or strings in hls4ml's layers).
-_ATTRS = ("n_in", "n_out", "n_chan", "n_filt", "filt_height", "filt_width", "in_height",
-          "in_width", "out_height", "out_width", "pool_height", "pool_width", "n_partitions",
-          "parallelization_factor", "activation", "pool_op", "op", "depth_multiplier",
-          "n_outer", "n_inner")
+_ATTRS = (
+    "n_in",
+    "n_out",
+    "n_chan",
+    "n_filt",
+    "filt_height",
+    "filt_width",
+    "in_height",
+    "in_width",
+    "out_height",
+    "out_width",
+    "pool_height",
+    "pool_width",
+    "n_partitions",
+    "parallelization_factor",
+    "activation",
+    "pool_op",
+    "op",
+    "depth_multiplier",
+    "n_outer",
+    "n_inner",
+)
 
 
 @dataclass
 class LayerInfo:
     """One layer of the converted design, as plain data (no hls4ml objects)."""
 
-    name: str                     # hls4ml layer name (Keras name; "<name>_<act>" for activations)
-    kind: str                     # hls4ml class: Dense, Conv2D, Activation, Softmax, Pooling2D...
-    tensors: tuple[str, ...]      # Keras tensors it produces; "<t>_activation" = before activation
-    shape: tuple[int, ...]        # output shape without the batch axis
-    types: dict[str, Precision | None]          # result_t, accum_t, weight_t, ... as fixed point
+    name: str  # hls4ml layer name (Keras name; "<name>_<act>" for activations)
+    kind: str  # hls4ml class: Dense, Conv2D, Activation, Softmax, Pooling2D...
+    tensors: tuple[str, ...]  # Keras tensors it produces; "<t>_activation" = before activation
+    shape: tuple[int, ...]  # output shape without the batch axis
+    types: dict[str, Precision | None]  # result_t, accum_t, weight_t, ... as fixed point
     weights: dict[str, tuple[np.ndarray, Precision | None]]
     reuse_factor: int = 1
     strategy: str = "latency"
@@ -60,7 +79,7 @@ class LayerInfo:
 
 @dataclass
 class HlsDesign:
-    graph: Any                  # hls4ml ModelGraph
+    graph: Any  # hls4ml ModelGraph
     project_dir: Path
     project_name: str
     strategy: str = "latency"
@@ -73,8 +92,7 @@ def import_hls4ml():  # -> the hls4ml module
             warnings.simplefilter("ignore")
             import hls4ml
     except ImportError as exc:
-        raise ToolchainError(f"not installed ({exc}); install it with: {INSTALL_HINT}",
-                             tool="hls4ml") from exc
+        raise ToolchainError(f"not installed ({exc}); install it with: {INSTALL_HINT}", tool="hls4ml") from exc
     return hls4ml
 
 
@@ -84,8 +102,10 @@ def load_keras(path: Path):  # -> keras.Model
 
     kind = source_kind(path)
     if kind != "keras":
-        raise ModelFormatError(f"hls4ml converts Keras models and this is a {kind}; pass the "
-                               ".keras or .h5 file the model was saved as", path=str(path))
+        raise ModelFormatError(
+            f"hls4ml converts Keras models and this is a {kind}; pass the .keras or .h5 file the model was saved as",
+            path=str(path),
+        )
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with capture_native_output() as log, warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -95,12 +115,13 @@ def load_keras(path: Path):  # -> keras.Model
             model = keras.models.load_model(path, compile=False)
         except Exception as exc:  # Keras raises many types for unreadable files
             last = log.text.strip().splitlines()[-1:] or [""]
-            raise ModelFormatError(f"cannot load the Keras model: {exc or last[0]}",
-                                   path=str(path)) from exc
+            raise ModelFormatError(f"cannot load the Keras model: {exc or last[0]}", path=str(path)) from exc
     if len(model.inputs) != 1 or len(model.outputs) != 1:
-        raise ModelFormatError(f"the model has {len(model.inputs)} inputs and "
-                               f"{len(model.outputs)} outputs; tinydeploy supports one of each",
-                               path=str(path))
+        raise ModelFormatError(
+            f"the model has {len(model.inputs)} inputs and "
+            f"{len(model.outputs)} outputs; tinydeploy supports one of each",
+            path=str(path),
+        )
     return model
 
 
@@ -128,7 +149,11 @@ def check_layers(model, hls4ml) -> None:
             continue
         raise UnsupportedOpError(
             f"hls4ml {hls4ml.__version__} can't convert this layer; supported Keras layers: "
-            f"{', '.join(supported_layers(hls4ml))}", index=index, op=cls, tensor=layer.name)
+            f"{', '.join(supported_layers(hls4ml))}",
+            index=index,
+            op=cls,
+            tensor=layer.name,
+        )
 
 
 def project_name(model) -> str:
@@ -146,23 +171,31 @@ def convert(model, cfg: FpgaConfig, project_dir: Path) -> HlsDesign:
         warnings.simplefilter("ignore")
         try:
             graph = hls4ml.converters.convert_from_keras_model(
-                model, output_dir=str(project_dir), project_name=name,
-                backend=BACKENDS[cfg.backend], io_type=cfg.io_type, part=cfg.part,
-                clock_period=cfg.clock_period, hls_config=cfg.hls_config(),
-                allow_da_fallback=False)
+                model,
+                output_dir=str(project_dir),
+                project_name=name,
+                backend=BACKENDS[cfg.backend],
+                io_type=cfg.io_type,
+                part=cfg.part,
+                clock_period=cfg.clock_period,
+                hls_config=cfg.hls_config(),
+                allow_da_fallback=False,
+            )
         except Exception as exc:
-            raise ConversionError(f"hls4ml could not convert the model: {exc}",
-                                  path=model.name) from exc
+            raise ConversionError(f"hls4ml could not convert the model: {exc}", path=model.name) from exc
     layers = {layer.name for layer in graph.get_layers()}
     unknown = sorted(set(cfg.layers) - layers)
     if unknown:
-        raise ConfigError(f"no layer named {unknown[0]!r} in the hls4ml model; its layers: "
-                          f"{', '.join(layer.name for layer in graph.get_layers())}",
-                          where="layer settings")
+        raise ConfigError(
+            f"no layer named {unknown[0]!r} in the hls4ml model; its layers: "
+            f"{', '.join(layer.name for layer in graph.get_layers())}",
+            where="layer settings",
+        )
     for layer in graph.get_layers():
         layer.set_attr("trace", True)
-    return HlsDesign(graph=graph, project_dir=project_dir, project_name=name,
-                     strategy=cfg.strategy, log=log.text.splitlines())
+    return HlsDesign(
+        graph=graph, project_dir=project_dir, project_name=name, strategy=cfg.strategy, log=log.text.splitlines()
+    )
 
 
 def _fixed(hls_precision: Any) -> Precision | None:
@@ -177,26 +210,33 @@ def _fixed(hls_precision: Any) -> Precision | None:
         modes = [f"AP_{rounding or 'TRN'}", f"AP_{saturation}"]
     elif rounding is not None and str(rounding) != "TRN":
         modes = [f"AP_{rounding}"]
-    return Precision(signed=bool(getattr(hls_precision, "signed", True)), width=width,
-                     integer=integer, modes=tuple(modes))
+    return Precision(
+        signed=bool(getattr(hls_precision, "signed", True)), width=width, integer=integer, modes=tuple(modes)
+    )
 
 
 def layer_infos(design: HlsDesign) -> list[LayerInfo]:
     """The design's layers (after hls4ml's optimizer passes) as plain data."""
     out = []
     for layer in design.graph.get_layers():
-        types = {name: _fixed(t.precision) for name, t in layer.types.items()
-                 if name != "index_t"}
-        weights = {k: (np.asarray(w.data, dtype=np.float64), _fixed(w.type.precision))
-                   for k, w in layer.weights.items()}
+        types = {name: _fixed(t.precision) for name, t in layer.types.items() if name != "index_t"}
+        weights = {
+            k: (np.asarray(w.data, dtype=np.float64), _fixed(w.type.precision)) for k, w in layer.weights.items()
+        }
         attrs = {k: layer.get_attr(k) for k in _ATTRS if layer.get_attr(k) is not None}
-        out.append(LayerInfo(
-            name=layer.name, kind=layer.class_name,
-            tensors=tuple(layer.get_attr("output_keras_tensor_names") or ()),
-            shape=tuple(int(d) for d in layer.get_output_variable().shape),
-            types=types, weights=weights,
-            reuse_factor=int(layer.get_attr("reuse_factor") or 1),
-            strategy=str(layer.get_attr("strategy") or design.strategy).lower(), attrs=attrs))
+        out.append(
+            LayerInfo(
+                name=layer.name,
+                kind=layer.class_name,
+                tensors=tuple(layer.get_attr("output_keras_tensor_names") or ()),
+                shape=tuple(int(d) for d in layer.get_output_variable().shape),
+                types=types,
+                weights=weights,
+                reuse_factor=int(layer.get_attr("reuse_factor") or 1),
+                strategy=str(layer.get_attr("strategy") or design.strategy).lower(),
+                attrs=attrs,
+            )
+        )
     return out
 
 
@@ -213,8 +253,11 @@ def c_simulate(design: HlsDesign, x: np.ndarray) -> tuple[np.ndarray, dict[str, 
     (hls4ml layer name -> [N, ...]), all converted to float by the C++ bridge.
     """
     if shutil.which("g++") is None:
-        raise ToolchainError("not on PATH; C simulation compiles the generated HLS C++ on this "
-                             "machine: install g++ (apt-get install g++)", tool="g++")
+        raise ToolchainError(
+            "not on PATH; C simulation compiles the generated HLS C++ on this "
+            "machine: install g++ (apt-get install g++)",
+            tool="g++",
+        )
     graph = design.graph
     graph.config.trace_output = True
     with capture_native_output() as log, warnings.catch_warnings():
@@ -227,9 +270,11 @@ def c_simulate(design: HlsDesign, x: np.ndarray) -> tuple[np.ndarray, dict[str, 
             y, traces = graph.trace(np.ascontiguousarray(x, dtype=np.float64))
         except Exception as exc:
             tail = " / ".join(log.text.strip().splitlines()[-3:])
-            raise ToolchainError(f"C simulation of the HLS project failed ({exc}){': ' + tail if tail else ''}; "
-                                 f"run {design.project_dir}/build_lib.sh to see the compiler output",
-                                 tool="g++") from exc
+            raise ToolchainError(
+                f"C simulation of the HLS project failed ({exc}){': ' + tail if tail else ''}; "
+                f"run {design.project_dir}/build_lib.sh to see the compiler output",
+                tool="g++",
+            ) from exc
         finally:
             del graph.write
     design.log += log.text.splitlines()
@@ -244,7 +289,9 @@ def check_synth_tool(backend: str) -> str:
         raise ToolchainError(
             f"not on PATH; --synth runs C synthesis with {product}: install it and source its "
             "settings64.sh, or leave out --synth (the report then holds tinydeploy's resource "
-            "and latency estimate)", tool=tool)
+            "and latency estimate)",
+            tool=tool,
+        )
     return path
 
 
@@ -252,14 +299,13 @@ def synthesize(design: HlsDesign) -> dict[str, Any]:
     """Run C synthesis; the figures of hls4ml's synthesis report (latency, II, resources)."""
     with capture_native_output() as log:
         try:
-            report = design.graph.build(csim=False, synth=True, cosim=False, export=False,
-                                        vsynth=False)
+            report = design.graph.build(csim=False, synth=True, cosim=False, export=False, vsynth=False)
         except Exception as exc:
-            raise ToolchainError(f"C synthesis failed ({exc}); see the log in "
-                                 f"{design.project_dir}", tool="hls synthesis") from exc
+            raise ToolchainError(
+                f"C synthesis failed ({exc}); see the log in {design.project_dir}", tool="hls synthesis"
+            ) from exc
     design.log += log.text.splitlines()
     synth = (report or {}).get("CSynthesisReport")
     if not synth:
-        raise ToolchainError(f"C synthesis wrote no report under {design.project_dir}",
-                             tool="hls synthesis")
+        raise ToolchainError(f"C synthesis wrote no report under {design.project_dir}", tool="hls synthesis")
     return dict(synth)

@@ -20,8 +20,8 @@ from tinydeploy.fpga.compare import reference_of
 from tinydeploy.fpga.config import Precision
 from tinydeploy.fpga.hls import LayerInfo
 
-WASTE_BITS = 2          # report integer bits as wasted from this many unused bits
-ZEROED_NOTE = 0.05      # note weights when this fraction of nonzero ones quantize to 0
+WASTE_BITS = 2  # report integer bits as wasted from this many unused bits
+ZEROED_NOTE = 0.05  # note weights when this fraction of nonzero ones quantize to 0
 
 
 def needed_integer_bits(lo: float, hi: float, signed: bool) -> int:
@@ -42,11 +42,17 @@ def _zeroed(w: np.ndarray, p: Precision) -> float:
     return float((rounded == 0).mean())
 
 
-def _row(layer: str, what: str, values: np.ndarray, p: Precision | None,
-         headroom: int) -> dict[str, Any]:
+def _row(layer: str, what: str, values: np.ndarray, p: Precision | None, headroom: int) -> dict[str, Any]:
     lo, hi = float(values.min()), float(values.max())
-    row: dict[str, Any] = {"layer": layer, "what": what, "type": str(p) if p else "float",
-                           "min": lo, "max": hi, "status": "ok", "suggested": None}
+    row: dict[str, Any] = {
+        "layer": layer,
+        "what": what,
+        "type": str(p) if p else "float",
+        "min": lo,
+        "max": hi,
+        "status": "ok",
+        "suggested": None,
+    }
     if p is None or (lo == 0 and hi == 0):
         return row
     signed = p.signed or lo < 0
@@ -62,8 +68,7 @@ def _row(layer: str, what: str, values: np.ndarray, p: Precision | None,
     return row
 
 
-def precision_profile(layers: list[LayerInfo],
-                      floats: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+def precision_profile(layers: list[LayerInfo], floats: dict[str, np.ndarray]) -> list[dict[str, Any]]:
     """One row per layer output (range on the data) and per weight array (exact range)."""
     rows = []
     for layer in layers:
@@ -93,8 +98,7 @@ def _softmax_sum_row(layer: LayerInfo) -> dict[str, Any]:
     """
     n = int(layer.attrs.get("n_in", int(np.prod(layer.shape))))
     n //= int(layer.attrs.get("n_outer", 1) or 1) * int(layer.attrs.get("n_inner", 1) or 1)
-    return _row(layer.name, "exp sum", np.array([1.0, float(n)]), layer.types["inv_inp_t"],
-                headroom=0)
+    return _row(layer.name, "exp sum", np.array([1.0, float(n)]), layer.types["inv_inp_t"], headroom=0)
 
 
 def suggestions(rows: list[dict[str, Any]]) -> dict[str, dict[str, str]]:

@@ -27,56 +27,137 @@ def _pct(x: float | None) -> str:
 def blocks(r: dict[str, Any]) -> list[Block]:
     cfg, m, agree, est = r["config"], r["model"], r["agreement"], r["estimate"]
     out: list[Block] = [("h1", f"FPGA report: {m['name']}")]
-    out.append(("ul", [
-        f"model: `{m['path']}`, input {m['input_shape']}, output {m['output_shape']}",
-        f"hls4ml {m['hls4ml']} (Keras {m['keras']}), backend {cfg['backend']}, part "
-        f"{cfg['part']}, clock {cfg['clock_period']} ns",
-        f"default precision {cfg['precision']}, reuse factor {cfg['reuse_factor']}, "
-        f"strategy {cfg['strategy']}, {cfg['io_type']}",
-        f"HLS project: `{r['project']['dir']}/` (top function `{r['project']['name']}`)",
-        f"data: {r['data']['source']} ({r['data']['samples']} samples)",
-    ] + [f"**warning**: {w}" for w in r["warnings"]]))
-    out += [("h2", "C simulation (fixed point) vs float Keras"),
-            ("table", ["samples", "max abs error", "mean abs error", "top-1 agreement",
-                       "disagreements (near ties)"],
-             [[agree["samples"], _g(agree["max_abs_error"]), _g(agree["mean_abs_error"]),
-               _pct(agree["top1_agreement"]),
-               f"{agree['disagreements']} ({agree['near_ties']})"]]),
-            ("p", "A near tie is a disagreement on a sample whose two best float scores are "
-                  "closer than twice the max abs error."),
-            ("h2", "Error per layer"),
-            ("table", ["layer", "kind", "type", "max abs error", "mean abs error",
-                       "max error / max |float|", "float range", "outside type range"],
-             [[x["layer"], x["kind"], x["type"], _g(x["max_abs_error"]), _g(x["mean_abs_error"]),
-               _pct(x["relative_error"]), f"[{_g(x['float_min'])}, {_g(x['float_max'])}]",
-               _pct(x["out_of_range"])] for x in r["layers"]])]
-    out += [("h2", "Precision profile"),
-            ("p", "Value ranges of weights (exact) and layer outputs (on the data), the integer "
-                  "bits they need (outputs with one bit of headroom) and a type that keeps the "
-                  "fractional bits."),
-            ("table", ["layer", "what", "type", "range", "integer bits needed", "status",
-                       "suggested"],
-             [[x["layer"], x["what"], x["type"], f"[{_g(x['min'])}, {_g(x['max'])}]",
-               x.get("needed_integer_bits", ""), x["status"], x["suggested"] or ""]
-              for x in r["profile"]])]
+    out.append(
+        (
+            "ul",
+            [
+                f"model: `{m['path']}`, input {m['input_shape']}, output {m['output_shape']}",
+                f"hls4ml {m['hls4ml']} (Keras {m['keras']}), backend {cfg['backend']}, part "
+                f"{cfg['part']}, clock {cfg['clock_period']} ns",
+                f"default precision {cfg['precision']}, reuse factor {cfg['reuse_factor']}, "
+                f"strategy {cfg['strategy']}, {cfg['io_type']}",
+                f"HLS project: `{r['project']['dir']}/` (top function `{r['project']['name']}`)",
+                f"data: {r['data']['source']} ({r['data']['samples']} samples)",
+            ]
+            + [f"**warning**: {w}" for w in r["warnings"]],
+        )
+    )
+    out += [
+        ("h2", "C simulation (fixed point) vs float Keras"),
+        (
+            "table",
+            ["samples", "max abs error", "mean abs error", "top-1 agreement", "disagreements (near ties)"],
+            [
+                [
+                    agree["samples"],
+                    _g(agree["max_abs_error"]),
+                    _g(agree["mean_abs_error"]),
+                    _pct(agree["top1_agreement"]),
+                    f"{agree['disagreements']} ({agree['near_ties']})",
+                ]
+            ],
+        ),
+        (
+            "p",
+            "A near tie is a disagreement on a sample whose two best float scores are "
+            "closer than twice the max abs error.",
+        ),
+        ("h2", "Error per layer"),
+        (
+            "table",
+            [
+                "layer",
+                "kind",
+                "type",
+                "max abs error",
+                "mean abs error",
+                "max error / max |float|",
+                "float range",
+                "outside type range",
+            ],
+            [
+                [
+                    x["layer"],
+                    x["kind"],
+                    x["type"],
+                    _g(x["max_abs_error"]),
+                    _g(x["mean_abs_error"]),
+                    _pct(x["relative_error"]),
+                    f"[{_g(x['float_min'])}, {_g(x['float_max'])}]",
+                    _pct(x["out_of_range"]),
+                ]
+                for x in r["layers"]
+            ],
+        ),
+    ]
+    out += [
+        ("h2", "Precision profile"),
+        (
+            "p",
+            "Value ranges of weights (exact) and layer outputs (on the data), the integer "
+            "bits they need (outputs with one bit of headroom) and a type that keeps the "
+            "fractional bits.",
+        ),
+        (
+            "table",
+            ["layer", "what", "type", "range", "integer bits needed", "status", "suggested"],
+            [
+                [
+                    x["layer"],
+                    x["what"],
+                    x["type"],
+                    f"[{_g(x['min'])}, {_g(x['max'])}]",
+                    x.get("needed_integer_bits", ""),
+                    x["status"],
+                    x["suggested"] or "",
+                ]
+                for x in r["profile"]
+            ],
+        ),
+    ]
     if r["suggested_config"]:
         lines = []
         for name, types in r["suggested_config"].items():
             pairs = ", ".join(f'{k} = "{v}"' for k, v in types.items())
             lines.append(f'[layers."{name}"]\nprecision = {{ {pairs} }}')
-        out += [("p", "To apply the suggestions, add to a --config TOML file:"),
-                ("pre", "\n".join(lines))]
-    out += [("h2", "Resource and latency estimate"), ("p", f"**{est['label']}**"),
-            ("table", ["DSP", "multipliers", "BRAM 18K", "latency (cycles)", "latency (ns)",
-                       "II (cycles)", "inferences/s"],
-             [[est["dsp"], est["multipliers"], est["bram_18k"], est["latency_cycles"],
-               _g(est["latency_ns"]), est["ii_cycles"], f"{est['throughput_per_s']:.3g}"]]),
-            ("table", ["layer", "kind", "reuse", "weights (nonzero)", "multipliers", "DSP",
-                       "latency", "II", "note"],
-             [[x["layer"], x["kind"], x["reuse_factor"],
-               f"{x['weights']} ({x['nonzero_weights']})" if x["weights"] else "",
-               x["multipliers"], x["dsp"], x["latency_cycles"], x["ii_cycles"], x["note"]]
-              for x in est["layers"]])]
+        out += [("p", "To apply the suggestions, add to a --config TOML file:"), ("pre", "\n".join(lines))]
+    out += [
+        ("h2", "Resource and latency estimate"),
+        ("p", f"**{est['label']}**"),
+        (
+            "table",
+            ["DSP", "multipliers", "BRAM 18K", "latency (cycles)", "latency (ns)", "II (cycles)", "inferences/s"],
+            [
+                [
+                    est["dsp"],
+                    est["multipliers"],
+                    est["bram_18k"],
+                    est["latency_cycles"],
+                    _g(est["latency_ns"]),
+                    est["ii_cycles"],
+                    f"{est['throughput_per_s']:.3g}",
+                ]
+            ],
+        ),
+        (
+            "table",
+            ["layer", "kind", "reuse", "weights (nonzero)", "multipliers", "DSP", "latency", "II", "note"],
+            [
+                [
+                    x["layer"],
+                    x["kind"],
+                    x["reuse_factor"],
+                    f"{x['weights']} ({x['nonzero_weights']})" if x["weights"] else "",
+                    x["multipliers"],
+                    x["dsp"],
+                    x["latency_cycles"],
+                    x["ii_cycles"],
+                    x["note"],
+                ]
+                for x in est["layers"]
+            ],
+        ),
+    ]
     syn = r.get("synthesis")
     out.append(("h2", "C synthesis"))
     if syn:
@@ -119,10 +200,12 @@ def _inline(text: str) -> str:
     return "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
 
 
-_CSS = ("body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em}"
-        "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;"
-        "padding:.2em .6em;text-align:left}th{background:#f3f3f3}pre{background:#f6f6f6;"
-        "padding:.6em}")
+_CSS = (
+    "body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em}"
+    "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;"
+    "padding:.2em .6em;text-align:left}th{background:#f3f3f3}pre{background:#f6f6f6;"
+    "padding:.6em}"
+)
 
 
 def to_html(bs: list[Block]) -> str:
@@ -139,12 +222,14 @@ def to_html(bs: list[Block]) -> str:
             body.append(f"<pre>{html.escape(b[1])}</pre>")
         elif b[0] == "table":
             head = "".join(f"<th>{html.escape(h)}</th>" for h in b[1])
-            rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row)
-                           + "</tr>" for row in b[2])
+            rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in b[2])
             body.append(f"<table><tr>{head}</tr>{rows}</table>")
-    return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
 
 
 def write_reports(out_dir: Path, report: dict[str, Any]) -> list[Path]:

@@ -38,10 +38,8 @@ def load_baseline(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise InputFileError(f"not a readable baseline JSON file: {exc}", path=str(path)) from exc
-    if not isinstance(data, dict) or data.get("format") != FORMAT or \
-            not isinstance(data.get("entries"), dict):
-        raise InputFileError(f"not a tinydeploy baseline (format {FORMAT} with 'entries')",
-                             path=str(path))
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("entries"), dict):
+        raise InputFileError(f"not a tinydeploy baseline (format {FORMAT} with 'entries')", path=str(path))
     return data
 
 
@@ -52,10 +50,15 @@ def _save(path: Path, data: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def check_baseline(dev: Device, path: Path, *,
-                   max_growth_pct: Union[float, Mapping[str, float]] = 5.0,
-                   update: bool = False, runs: int = 3,
-                   measured: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+def check_baseline(
+    dev: Device,
+    path: Path,
+    *,
+    max_growth_pct: Union[float, Mapping[str, float]] = 5.0,
+    update: bool = False,
+    runs: int = 3,
+    measured: Optional[dict[str, Any]] = None,
+) -> dict[str, Any]:
     """Compare the device's figures with the baseline entry; write it when ``update``.
 
     max_growth_pct: one percent for every figure, or {figure: percent}.
@@ -76,7 +79,8 @@ def check_baseline(dev: Device, path: Path, *,
     if key not in entries:
         raise HilAssertionError(
             f"no baseline for '{key}' in {path}; record one with `pytest --td-update-baseline` "
-            f"and commit the file (measured now: {json.dumps(current)})")
+            f"and commit the file (measured now: {json.dumps(current)})"
+        )
     base = entries[key]
     changes, grown = {}, []
     for metric, value in current.items():
@@ -85,14 +89,14 @@ def check_baseline(dev: Device, path: Path, *,
             continue
         pct = 100.0 * (value - old) / old if old else (0.0 if value == old else float("inf"))
         changes[metric] = round(pct, 3)
-        limit = max_growth_pct.get(metric, 5.0) if isinstance(max_growth_pct, Mapping) \
-            else float(max_growth_pct)
+        limit = max_growth_pct.get(metric, 5.0) if isinstance(max_growth_pct, Mapping) else float(max_growth_pct)
         if pct > limit:
-            grown.append(f"{metric} grew {pct:+.2f}% ({old:,.0f} -> {value:,.0f}), more than "
-                         f"the allowed {limit:g}%")
+            grown.append(f"{metric} grew {pct:+.2f}% ({old:,.0f} -> {value:,.0f}), more than the allowed {limit:g}%")
     if grown:
-        raise HilAssertionError(f"{key}: regression against the baseline {path}: "
-                                + "; ".join(grown)
-                                + ". If the growth is intended, run `pytest --td-update-baseline`"
-                                  " and commit the file")
+        raise HilAssertionError(
+            f"{key}: regression against the baseline {path}: "
+            + "; ".join(grown)
+            + ". If the growth is intended, run `pytest --td-update-baseline`"
+            " and commit the file"
+        )
     return {"key": key, "measured": current, "baseline": base, "changes": changes}

@@ -26,12 +26,19 @@ from tinydeploy.model.reference import Reference
 from tinydeploy.targets import Target, target_for
 
 T = TypeVar("T")
-KINDS = {"qemu": "emulated", "renode": "emulated", "host": "host"}   # else real hardware
+KINDS = {"qemu": "emulated", "renode": "emulated", "host": "host"}  # else real hardware
 
 
 class Device:
-    def __init__(self, firmware: Firmware, *, port: Optional[str] = None, timeout: float = 10.0,
-                 boot_timeout: float = 20.0, check_model: bool = True):
+    def __init__(
+        self,
+        firmware: Firmware,
+        *,
+        port: Optional[str] = None,
+        timeout: float = 10.0,
+        boot_timeout: float = 20.0,
+        check_model: bool = True,
+    ):
         self.firmware = firmware
         self.board = firmware.board
         self.port = port
@@ -39,8 +46,8 @@ class Device:
         self.check_model = check_model
         self.reference = Reference(firmware.model.raw, firmware.model.model)
         self.target: Optional[Target] = None
-        self.faulted = False          # a DeviceError happened since the last clean state
-        self.broken: Optional[str] = None   # why the last reset failed
+        self.faulted = False  # a DeviceError happened since the last clean state
+        self.broken: Optional[str] = None  # why the last reset failed
         self._input_loaded = False
 
     # -- lifecycle ---------------------------------------------------------
@@ -49,8 +56,9 @@ class Device:
             return self
         if self.board.platform in ("qemu", "host", "renode") and self.firmware.elf is None:
             raise DeviceError("no firmware to run: it was not built", port=self.board.id)
-        target = target_for(self.board, self.firmware.elf, self.port,
-                            boot_timeout=self.boot_timeout, timeout=self.timeout)
+        target = target_for(
+            self.board, self.firmware.elf, self.port, boot_timeout=self.boot_timeout, timeout=self.timeout
+        )
         try:
             target.start()
             self.target = target
@@ -78,9 +86,11 @@ class Device:
         that did not come back from a reset fails at once from then on, rather than
         making every later test wait for its boot timeout again."""
         if self.broken is not None:
-            raise DeviceError("the board stopped answering earlier in this session and did "
-                              f"not come back after a reset ({self.broken})",
-                              port=self.port or self.board.id)
+            raise DeviceError(
+                "the board stopped answering earlier in this session and did "
+                f"not come back after a reset ({self.broken})",
+                port=self.port or self.board.id,
+            )
         if self.target is not None and not self.faulted:
             return
         try:
@@ -128,18 +138,24 @@ class Device:
         info = self._call(self.link.info)
         want = self.firmware.model
         if not info.get("init_ok", True) or "input" not in info:
-            raise DeviceError("the model failed to initialise on the device (td_model_init); "
-                              "is the arena large enough for this board?", port=self.link.name)
+            raise DeviceError(
+                "the model failed to initialise on the device (td_model_init); "
+                "is the arena large enough for this board?",
+                port=self.link.name,
+            )
         if self.check_model and info.get("hash") != want.model.sha256[:16]:
             raise DeviceError(
                 f"the device runs model '{info.get('model')}' (hash {info.get('hash')}), not "
                 f"'{want.model.name}' (hash {want.model.sha256[:16]}) from {want.source}; "
                 "flash it (drop --td-no-flash) or pass the matching --td-model",
-                port=self.link.name)
+                port=self.link.name,
+            )
         expected = int(np.prod(self.reference.input_shape)) * self.reference.input_dtype.itemsize
         if int(info["input"]["bytes"]) != expected:
-            raise DeviceError(f"the device's input tensor is {info['input']['bytes']} bytes, "
-                              f"the model's {expected}", port=self.link.name)
+            raise DeviceError(
+                f"the device's input tensor is {info['input']['bytes']} bytes, the model's {expected}",
+                port=self.link.name,
+            )
 
     # -- model I/O ---------------------------------------------------------
     @property
@@ -158,11 +174,12 @@ class Device:
         x = np.asarray(x)
         want = self.reference.input_shape
         if x.dtype != self.reference.input_dtype:
-            raise DataError(f"input has dtype {x.dtype}, the model expects "
-                            f"{self.reference.input_dtype} (quantize it first)", path="<input>")
+            raise DataError(
+                f"input has dtype {x.dtype}, the model expects {self.reference.input_dtype} (quantize it first)",
+                path="<input>",
+            )
         if x.size != int(np.prod(want)):
-            raise DataError(f"input has shape {list(x.shape)}, the model expects {list(want)}",
-                            path="<input>")
+            raise DataError(f"input has shape {list(x.shape)}, the model expects {list(want)}", path="<input>")
         return np.ascontiguousarray(x.reshape(want))
 
     def load(self, x: np.ndarray, binary: bool = True) -> None:
@@ -178,8 +195,10 @@ class Device:
         out = np.frombuffer(raw, dtype=self.output_dtype)
         if out.size != int(np.prod(self.output_shape)):
             self.faulted = True
-            raise DeviceError(f"the device returned {out.size} output values, the model has "
-                              f"{int(np.prod(self.output_shape))}", port=self.link.name)
+            raise DeviceError(
+                f"the device returned {out.size} output values, the model has {int(np.prod(self.output_shape))}",
+                port=self.link.name,
+            )
         return out.reshape(self.output_shape)
 
     def infer_batch(self, xs: np.ndarray) -> np.ndarray:
@@ -202,8 +221,7 @@ class Device:
         """One raw protocol command; its reply lines without the final m-ready."""
         return self._call(self.link.command, cmd, timeout, check)
 
-    def benchmark(self, runs: int = 10, warmup: int = 1,
-                  x: Optional[np.ndarray] = None) -> dict[str, Any]:
+    def benchmark(self, runs: int = 10, warmup: int = 1, x: Optional[np.ndarray] = None) -> dict[str, Any]:
         """measure.latency on ``x``, else on the loaded input (a random one when none is)."""
         from tinydeploy.measure import latency
 
@@ -220,7 +238,8 @@ class Device:
         sizes = self.firmware.sizes
         static_ram = sizes.static_ram_bytes if sizes else (mem.get("static_ram_bytes") or 0)
         out: dict[str, Any] = {
-            "board": self.board.id, "runtime": self.firmware.runtime,
+            "board": self.board.id,
+            "runtime": self.firmware.runtime,
             "model": self.firmware.model.model.name,
             "flash_bytes": sizes.flash_bytes if sizes else None,
             "ram_bytes": static_ram + (mem.get("stack_used_bytes") or 0),

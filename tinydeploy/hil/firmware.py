@@ -28,9 +28,9 @@ class Firmware:
     board: Board
     runtime: str
     model: PreparedModel
-    elf: Optional[Path]              # None when the board already holds the firmware
-    sizes: Optional[FirmwareSizes]   # None when not built here (--td-no-flash, a farm)
-    folder: Optional[Path] = None    # the generated project + build
+    elf: Optional[Path]  # None when the board already holds the firmware
+    sizes: Optional[FirmwareSizes]  # None when not built here (--td-no-flash, a farm)
+    folder: Optional[Path] = None  # the generated project + build
 
 
 def load_model(path: Path, data: Optional[Path] = None, option: str = "data") -> PreparedModel:
@@ -41,14 +41,23 @@ def load_model(path: Path, data: Optional[Path] = None, option: str = "data") ->
     from tinydeploy.model.convert import source_kind
 
     if data is None and source_kind(Path(path)) != "tflite":
-        raise DataError(f"a Keras/SavedModel model needs representative samples to be "
-                        f"quantized: pass {option}=SAMPLES (.npy, .npz or a folder of .npy)",
-                        path=str(path))
+        raise DataError(
+            f"a Keras/SavedModel model needs representative samples to be "
+            f"quantized: pass {option}=SAMPLES (.npy, .npz or a folder of .npy)",
+            path=str(path),
+        )
     return prepare_model(Path(path), None if data is None else Path(data))
 
 
-def build_firmware(model: PreparedModel, board: Board, runtime: str, cache_dir: Path, *,
-                   upload: bool = False, port: Optional[str] = None) -> Firmware:
+def build_firmware(
+    model: PreparedModel,
+    board: Board,
+    runtime: str,
+    cache_dir: Path,
+    *,
+    upload: bool = False,
+    port: Optional[str] = None,
+) -> Firmware:
     """Compile, render and build into cache_dir/<board>-<runtime>-<hash>/.
 
     A PlatformIO board is also uploaded when ``upload`` (through ``port``);
@@ -56,8 +65,7 @@ def build_firmware(model: PreparedModel, board: Board, runtime: str, cache_dir: 
     """
     runtime = choose_runtime(model.model, board, runtime, option="--td-runtime").runtime
     folder = Path(cache_dir) / f"{board.id}-{runtime}-{model.model.sha256[:12]}"
-    with FileLock(folder.with_suffix(".lock"), timeout=BUILD_LOCK_TIMEOUT_S,
-                  what=f"build folder {folder}"):
+    with FileLock(folder.with_suffix(".lock"), timeout=BUILD_LOCK_TIMEOUT_S, what=f"build folder {folder}"):
         # compile_model wants a fresh folder; the project folder is kept, and its
         # files are rewritten only when they change, so make rebuilds only what did.
         shutil.rmtree(folder / "compiled", ignore_errors=True)

@@ -41,8 +41,7 @@ def available() -> bool:
 
 def _require() -> None:
     if not available():
-        raise ToolchainError(f"labgrid is not installed; install it with: {INSTALL}",
-                             tool="labgrid")
+        raise ToolchainError(f"labgrid is not installed; install it with: {INSTALL}", tool="labgrid")
 
 
 def _client() -> list[str]:
@@ -58,16 +57,19 @@ def _client() -> list[str]:
 def _run_client(place: str, verb: str, timeout: float, address: Optional[str] = None) -> None:
     cmd = _client() + (["-x", address] if address else []) + ["-p", place, verb]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:
-        raise DeviceError(f"`labgrid-client {verb}` did not finish in {timeout:g} s; is the "
-                          f"coordinator at {coordinator()} reachable?",
-                          port=f"labgrid place {place}") from exc
+        raise DeviceError(
+            f"`labgrid-client {verb}` did not finish in {timeout:g} s; is the "
+            f"coordinator at {coordinator()} reachable?",
+            port=f"labgrid place {place}",
+        ) from exc
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines()
-        raise DeviceError(f"`labgrid-client {verb}` failed: {lines[-1] if lines else proc.returncode}"
-                          f" (coordinator {coordinator()})", port=f"labgrid place {place}")
+        raise DeviceError(
+            f"`labgrid-client {verb}` failed: {lines[-1] if lines else proc.returncode} (coordinator {coordinator()})",
+            port=f"labgrid place {place}",
+        )
 
 
 def coordinator() -> str:
@@ -80,16 +82,14 @@ def serial_url(resource: Any) -> str:
     if protocol is not None and getattr(resource, "host", None):
         scheme = {"rfc2217": "rfc2217", "raw": "socket"}.get(protocol)
         if scheme is None:
-            raise DeviceError(f"serial protocol '{protocol}' is not supported (rfc2217 or raw)",
-                              port=str(resource))
+            raise DeviceError(f"serial protocol '{protocol}' is not supported (rfc2217 or raw)", port=str(resource))
         # ser2net does not answer RFC 2217 SET_CONTROL; labgrid's pyserial fork (a labgrid
         # dependency) can ignore it, as labgrid's own SerialDriver does.
         suffix = "?ign_set_control" if scheme == "rfc2217" else ""
         return f"{scheme}://{resource.host}:{resource.port}{suffix}"
     if getattr(resource, "port", None):
         return str(resource.port)
-    raise DeviceError("the labgrid resource has no serial port (is it available?)",
-                      port=str(resource))
+    raise DeviceError("the labgrid resource has no serial port (is it available?)", port=str(resource))
 
 
 def _serial_resource(target: Any, timeout: float) -> Any:
@@ -98,20 +98,24 @@ def _serial_resource(target: Any, timeout: float) -> Any:
     wanted = [r for r in target.resources if isinstance(r, (NetworkSerialPort, SerialPort))]
     if not wanted:
         names = ", ".join(type(r).__name__ for r in target.resources) or "none"
-        raise DeviceError(f"no serial port among the resources ({names}); export the board's "
-                          "USB serial port (USBSerialPort) in the exporter configuration",
-                          port=f"labgrid target {target.name}")
+        raise DeviceError(
+            f"no serial port among the resources ({names}); export the board's "
+            "USB serial port (USBSerialPort) in the exporter configuration",
+            port=f"labgrid target {target.name}",
+        )
     try:
         target.await_resources([wanted[0]], timeout=timeout)
     except Exception as exc:  # labgrid raises its own NoResourceFoundError / timeout types
-        raise DeviceError(f"the serial port did not become available within {timeout:g} s "
-                          f"({exc})", port=f"labgrid target {target.name}") from exc
+        raise DeviceError(
+            f"the serial port did not become available within {timeout:g} s ({exc})",
+            port=f"labgrid target {target.name}",
+        ) from exc
     return wanted[0]
 
 
 def _remote_places(env: Any, target_name: str) -> list[str]:
     """Names of the RemotePlace resources an environment file's target declares."""
-    targets = (env.config.data.get("targets") or {})
+    targets = env.config.data.get("targets") or {}
     resources = (targets.get(target_name) or {}).get("resources") or {}
     items = resources if isinstance(resources, list) else [resources]
     names = []
@@ -123,8 +127,9 @@ def _remote_places(env: Any, target_name: str) -> list[str]:
 
 
 @contextmanager
-def place_port(place: Optional[str] = None, env_file: Optional[Path] = None,
-               target_name: str = "main", timeout: float = 30.0) -> Iterator[str]:
+def place_port(
+    place: Optional[str] = None, env_file: Optional[Path] = None, target_name: str = "main", timeout: float = 30.0
+) -> Iterator[str]:
     """Acquire the place (or the environment's places), yield its serial port, release."""
     _require()
     import labgrid
@@ -140,8 +145,7 @@ def place_port(place: Optional[str] = None, env_file: Optional[Path] = None,
                 acquired.append(name)
             target = env.get_target(target_name)
             if target is None:
-                raise DeviceError(f"no target '{target_name}' in the environment file",
-                                  port=str(env_file))
+                raise DeviceError(f"no target '{target_name}' in the environment file", port=str(env_file))
         else:
             from labgrid.resource import RemotePlace
 
@@ -152,8 +156,10 @@ def place_port(place: Optional[str] = None, env_file: Optional[Path] = None,
             try:
                 RemotePlace(target, name=place)
             except Exception as exc:
-                raise DeviceError(f"cannot read the place's resources from the coordinator at "
-                                  f"{coordinator()}: {exc}", port=f"labgrid place {place}") from exc
+                raise DeviceError(
+                    f"cannot read the place's resources from the coordinator at {coordinator()}: {exc}",
+                    port=f"labgrid place {place}",
+                ) from exc
         yield serial_url(_serial_resource(target, timeout))
     finally:
         for name in reversed(acquired):

@@ -60,7 +60,8 @@ class FileLock:
                         f"in use by another test process{holder} for more than "
                         f"{self.timeout:g} s; run one pytest-xdist worker per board "
                         "(--dist loadgroup) or wait for the other run to finish",
-                        port=self.what) from None
+                        port=self.what,
+                    ) from None
                 time.sleep(POLL_S)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())

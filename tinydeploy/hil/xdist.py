@@ -34,7 +34,7 @@ def board_scheduler(config: Any, log: Any, boards: Iterable[str]) -> Any:
     class BoardGroupScheduling(LoadGroupScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
             scope = super()._split_scope(nodeid)
-            if scope != nodeid:          # xdist's own @group suffix (pytest < 9)
+            if scope != nodeid:  # xdist's own @group suffix (pytest < 9)
                 return scope
             board = board_of(nodeid, known)
             return f"td-{board}" if board else nodeid

@@ -21,29 +21,31 @@ from tinydeploy.errors import DeviceError
 try:  # pyserial's POSIX port raises termios.error (not an OSError) from tcdrain/tcflush
     from termios import error as _TermiosError  # when the device node has gone
 except ImportError:  # Windows
+
     class _TermiosError(Exception):  # type: ignore[no-redef]
         pass
 
+
 READY = "m-ready"
 DEFAULT_TIMEOUT_S = 5.0
-HEX_CHUNK_BYTES = 32         # db <hex>% carries 64 hex digits per command
+HEX_CHUNK_BYTES = 32  # db <hex>% carries 64 hex digits per command
 # The wait for `infer N W` is the link's timeout plus the time N + W inferences should
 # take: RUN_TIME_MARGIN times the measured time of the last runs on this link, else the
 # caller's prediction (expected_run_seconds, an upper bound), else DEFAULT_RUN_SECONDS each.
 RUN_TIME_MARGIN = 3.0
 DEFAULT_RUN_SECONDS = 0.5
-WAIT_NOTICE_S = 5.0          # on_wait is told every this many seconds of a long wait
+WAIT_NOTICE_S = 5.0  # on_wait is told every this many seconds of a long wait
 
 
 @dataclass(frozen=True)
 class InferResult:
     runs: int
     warmup: int
-    ticks: int               # ticks of the timed runs together (tick_hz per second)
+    ticks: int  # ticks of the timed runs together (tick_hz per second)
     tick_hz: int
     timer: str
     lap_us: tuple[int, int]  # the two EEMBC m-lap-us timestamps
-    results: list[float]     # m-results: dequantized outputs
+    results: list[float]  # m-results: dequantized outputs
 
     @property
     def ticks_per_inference(self) -> float:
@@ -61,28 +63,37 @@ def open_serial(port: str, baud: int = 115200, timeout: float = 0.1) -> serial.S
         text = str(exc)
         err = getattr(exc, "errno", None)
         if err in (errno.ENOENT, errno.ENODEV, errno.ENXIO) or "No such file" in text:
-            raise DeviceError("no such port: is the board plugged in? `python -m "
-                              "serial.tools.list_ports` lists the ports", port=port) from exc
-        if (err in (errno.EBUSY, errno.EAGAIN) or "exclusively lock" in text
-                or "Device or resource busy" in text):
-            raise DeviceError("busy: another program (a serial monitor, another tinydeploy "
-                              "run) has the port open; close it and retry", port=port) from exc
+            raise DeviceError(
+                "no such port: is the board plugged in? `python -m serial.tools.list_ports` lists the ports", port=port
+            ) from exc
+        if err in (errno.EBUSY, errno.EAGAIN) or "exclusively lock" in text or "Device or resource busy" in text:
+            raise DeviceError(
+                "busy: another program (a serial monitor, another tinydeploy "
+                "run) has the port open; close it and retry",
+                port=port,
+            ) from exc
         if err == errno.EACCES or "Permission denied" in text:
-            raise DeviceError("permission denied: add yourself to the 'dialout' group "
-                              "(sudo usermod -aG dialout $USER) and log in again",
-                              port=port) from exc
+            raise DeviceError(
+                "permission denied: add yourself to the 'dialout' group "
+                "(sudo usermod -aG dialout $USER) and log in again",
+                port=port,
+            ) from exc
         if "Connection refused" in text:
-            raise DeviceError("connection refused: the emulator is not listening (it "
-                              "exited?)", port=port) from exc
+            raise DeviceError("connection refused: the emulator is not listening (it exited?)", port=port) from exc
         raise DeviceError(f"cannot open: {text}", port=port) from exc
 
 
 class Link:
     """One conversation with a device. Not thread-safe; one command at a time."""
 
-    def __init__(self, port: serial.SerialBase, name: Optional[str] = None,
-                 timeout: float = DEFAULT_TIMEOUT_S, ns_per_insn: Optional[float] = None,
-                 counted_by: Optional[str] = None):
+    def __init__(
+        self,
+        port: serial.SerialBase,
+        name: Optional[str] = None,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        ns_per_insn: Optional[float] = None,
+        counted_by: Optional[str] = None,
+    ):
         self.port = port
         self.name = name or str(getattr(port, "port", None) or getattr(port, "name", "device"))
         self.timeout = timeout
@@ -90,7 +101,7 @@ class Link:
         # Renode at a fixed MIPS), and who counts them, for the reports' notes.
         self.ns_per_insn = ns_per_insn
         self.counted_by = counted_by
-        self.log: list[str] = []          # last command's reply lines, for diagnostics
+        self.log: list[str] = []  # last command's reply lines, for diagnostics
         # Wall seconds per inference: a prediction before any run (set by the caller, e.g.
         # from the model's MACs), then measured on every `infer`.
         self.expected_run_seconds: Optional[float] = None
@@ -109,8 +120,9 @@ class Link:
             self.port.write(data)
             self.port.flush()
         except (serial.SerialException, OSError, _TermiosError) as exc:
-            raise self._err(f"the device disappeared while writing ({exc}); was it "
-                            "unplugged or did the emulator exit?") from exc
+            raise self._err(
+                f"the device disappeared while writing ({exc}); was it unplugged or did the emulator exit?"
+            ) from exc
 
     def _readline(self, deadline: float) -> Optional[str]:
         """One line without its ending, or None at the deadline."""
@@ -118,15 +130,16 @@ class Link:
             nl = self._buf.find(b"\n")
             if nl >= 0:
                 raw = bytes(self._buf[:nl])
-                del self._buf[:nl + 1]
+                del self._buf[: nl + 1]
                 return raw.decode("ascii", "replace").strip("\r\x00 ")
             if time.monotonic() >= deadline:
                 return None
             try:
                 chunk = self.port.read(max(1, self.port.in_waiting or 1))
             except (serial.SerialException, OSError) as exc:
-                raise self._err(f"the device disappeared while reading ({exc}); was it "
-                                "unplugged or did the emulator exit?") from exc
+                raise self._err(
+                    f"the device disappeared while reading ({exc}); was it unplugged or did the emulator exit?"
+                ) from exc
             if chunk:
                 self._buf += chunk
             elif getattr(self.port, "timeout", None) == 0:
@@ -143,8 +156,10 @@ class Link:
             if line is None and now < deadline:  # only the notice is due
                 notice = now + WAIT_NOTICE_S
                 if self.on_wait:
-                    self.on_wait(f"waiting for '{what}': {now - start:.0f} s"
-                                 + (f" of about {expected:.0f} s" if expected else ""))
+                    self.on_wait(
+                        f"waiting for '{what}': {now - start:.0f} s"
+                        + (f" of about {expected:.0f} s" if expected else "")
+                    )
                 continue
             if line == READY:
                 self.log = lines
@@ -154,11 +169,14 @@ class Link:
             # Also when lines keep coming: a device flooding junk must not hold us forever.
             if line is None or time.monotonic() >= deadline:
                 self.log = lines
-                raise self._err(f"no answer to '{what}' within {timeout:g} s"
-                                + (f" (got: {' | '.join(lines[-3:])})" if lines else ""))
+                raise self._err(
+                    f"no answer to '{what}' within {timeout:g} s"
+                    + (f" (got: {' | '.join(lines[-3:])})" if lines else "")
+                )
 
-    def command(self, cmd: str, timeout: Optional[float] = None, check: bool = True,
-                expected: Optional[float] = None) -> list[str]:
+    def command(
+        self, cmd: str, timeout: Optional[float] = None, check: bool = True, expected: Optional[float] = None
+    ) -> list[str]:
         """Send one command, return its reply lines (without m-ready). With check,
         an e- line raises DeviceError carrying the device's message. ``expected``:
         seconds the work should take, for the waiting notices (on_wait)."""
@@ -184,8 +202,10 @@ class Link:
                 continue
             self._drain(0.05)
             return
-        raise self._err(f"no answer after {attempts} resync attempts; is the firmware "
-                        "running? (reset the board, or check the baud rate)")
+        raise self._err(
+            f"no answer after {attempts} resync attempts; is the firmware "
+            "running? (reset the board, or check the baud rate)"
+        )
 
     def _drain(self, quiet: float) -> None:
         end = time.monotonic() + quiet
@@ -202,8 +222,7 @@ class Link:
         self._buf.clear()
         try:
             self.port.reset_input_buffer()
-        except (serial.SerialException, OSError, _TermiosError, NotImplementedError,
-                AttributeError):
+        except (serial.SerialException, OSError, _TermiosError, NotImplementedError, AttributeError):
             pass
 
     def wait_ready(self, timeout: float = 10.0) -> None:
@@ -215,8 +234,7 @@ class Link:
                 return
             except DeviceError:
                 if time.monotonic() >= deadline:
-                    raise self._err(f"the firmware did not answer within {timeout:g} s of "
-                                    "starting") from None
+                    raise self._err(f"the firmware did not answer within {timeout:g} s of starting") from None
 
     def close(self) -> None:
         try:
@@ -228,7 +246,7 @@ class Link:
     def _payload(self, lines: list[str], prefix: str) -> str:
         for line in lines:
             if line.startswith(prefix):
-                return line[len(prefix):]
+                return line[len(prefix) :]
         raise self._err(f"expected a '{prefix}' line, got: {' | '.join(lines) or 'nothing'}")
 
     def _json(self, cmd: str) -> dict[str, Any]:
@@ -247,6 +265,7 @@ class Link:
         for key in ("input", "output"):
             if key in info and "scale_bits" in info[key]:
                 import struct
+
                 bits = int(info[key]["scale_bits"], 16)
                 info[key]["scale"] = struct.unpack("<f", bits.to_bytes(4, "little"))[0]
         self._info = info
@@ -279,7 +298,7 @@ class Link:
         self.command(f"db load {len(data)}")
         lines: list[str] = []
         for off in range(0, len(data), HEX_CHUNK_BYTES):
-            lines = self.command("db " + data[off:off + HEX_CHUNK_BYTES].hex())
+            lines = self.command("db " + data[off : off + HEX_CHUNK_BYTES].hex())
         if "m-load-done" not in lines:
             raise self._err(f"db load did not complete: {' | '.join(lines)}")
 
@@ -296,16 +315,21 @@ class Link:
     def infer(self, n: int = 1, warmup: int = 0, timeout: Optional[float] = None) -> InferResult:
         wait, expected = self.infer_timeout(n, warmup)
         started = time.monotonic()
-        lines = self.command(f"infer {int(n)} {int(warmup)}", timeout=timeout or wait,
-                             expected=expected)
+        lines = self.command(f"infer {int(n)} {int(warmup)}", timeout=timeout or wait, expected=expected)
         # wall time, reply included: what the next wait must allow for
         self.measured_run_seconds = (time.monotonic() - started) / (n + warmup)
-        laps = [int(line[len("m-lap-us-"):]) for line in lines if line.startswith("m-lap-us-")]
+        laps = [int(line[len("m-lap-us-") :]) for line in lines if line.startswith("m-lap-us-")]
         results = self._payload(lines, "m-results-[").rstrip("]")
         cyc = self.cycles()
-        return InferResult(n, warmup, int(cyc["ticks"]), int(cyc["tick_hz"]), str(cyc["timer"]),
-                           (laps[0], laps[-1]) if laps else (0, 0),
-                           [float(v) for v in results.split(",") if v])
+        return InferResult(
+            n,
+            warmup,
+            int(cyc["ticks"]),
+            int(cyc["tick_hz"]),
+            str(cyc["timer"]),
+            (laps[0], laps[-1]) if laps else (0, 0),
+            [float(v) for v in results.split(",") if v],
+        )
 
     def output(self) -> bytes:
         """The raw output tensor of the last inference."""
@@ -323,8 +347,10 @@ class Link:
         """Instructions per inference of the last `infer`, counted by the emulator
         (QEMU -icount, Renode): not the cycles of a real chip."""
         if self.ns_per_insn is None:
-            raise self._err("instruction counts exist only on an emulated board (QEMU with "
-                            "-icount, Renode); on a real board use cycles()")
+            raise self._err(
+                "instruction counts exist only on an emulated board (QEMU with "
+                "-icount, Renode); on a real board use cycles()"
+            )
         cyc = self.cycles()
         if not cyc["runs"]:
             raise self._err("no inference has run yet")

@@ -17,9 +17,9 @@ MAX_AGREEMENT_SAMPLES = 200
 class Agreement:
     samples: int
     top1_agreement: float | None  # None when the output is a single value
-    max_abs_error: float          # in the output's real units
+    max_abs_error: float  # in the output's real units
     mean_abs_error: float
-    max_error_steps: float        # max_abs_error in int8 output quantization steps
+    max_error_steps: float  # max_abs_error in int8 output quantization steps
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -37,8 +37,7 @@ def _qparams(details: dict) -> tuple[float, int]:
     return float(q["scales"][0]), int(q["zero_points"][0])
 
 
-def agreement(float_raw: bytes, int8_raw: bytes, samples: np.ndarray,
-              int8_model: Model | None = None) -> Agreement:
+def agreement(float_raw: bytes, int8_raw: bytes, samples: np.ndarray, int8_model: Model | None = None) -> Agreement:
     """Run float and int8 models on ``samples`` (float32, [N, ...]) and compare outputs.
 
     ``int8_model``: the parsed int8 model, to name it and its ops in errors.

@@ -13,13 +13,14 @@ import numpy as np
 
 from tinydeploy.model.ir import Model, Op
 
+
 @dataclass(frozen=True)
 class OpStats:
     index: int
     op: str
-    inputs: tuple[tuple[int, ...], ...]   # shapes of non-constant inputs
+    inputs: tuple[tuple[int, ...], ...]  # shapes of non-constant inputs
     outputs: tuple[tuple[int, ...], ...]
-    params: int                            # elements of constant weight/bias tensors
+    params: int  # elements of constant weight/bias tensors
     macs: int
 
 
@@ -56,18 +57,15 @@ def op_params(model: Model, op: Op) -> int:
     Constant shape operands count too, as in the MLPerf Tiny figures (the
     2-element shape of a RESHAPE is part of their params totals).
     """
-    return sum(model.tensors[i].size for i in op.inputs
-               if i >= 0 and model.tensors[i].is_constant)
+    return sum(model.tensors[i].size for i in op.inputs if i >= 0 and model.tensors[i].is_constant)
 
 
 def op_stats(model: Model) -> list[OpStats]:
     rows = []
     for op in model.ops:
-        ins = tuple(model.tensors[i].shape for i in op.inputs
-                    if i >= 0 and not model.tensors[i].is_constant)
+        ins = tuple(model.tensors[i].shape for i in op.inputs if i >= 0 and not model.tensors[i].is_constant)
         outs = tuple(model.tensors[i].shape for i in op.outputs)
-        rows.append(OpStats(op.index, op.opcode, ins, outs, op_params(model, op),
-                            op_macs(model, op)))
+        rows.append(OpStats(op.index, op.opcode, ins, outs, op_params(model, op), op_macs(model, op)))
     return rows
 
 

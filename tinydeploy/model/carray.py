@@ -17,9 +17,14 @@ def write_c_array(raw: bytes, name: str, out_dir: Path, stem: str = "model_data"
     derived from the model name.
     """
     ident = sanitize(name, prefix="m_") + "_tflite"
-    context = dict(version=__version__, source=comment(name), sha256=hashlib.sha256(raw).hexdigest(),
-                   ident=ident, header=f"{stem}.h",
-                   guard=sanitize(f"TD_{stem}_{name}_H").upper())
+    context = dict(
+        version=__version__,
+        source=comment(name),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        ident=ident,
+        header=f"{stem}.h",
+        guard=sanitize(f"TD_{stem}_{name}_H").upper(),
+    )
     header, source = out_dir / f"{stem}.h", out_dir / f"{stem}.c"
     header.write_text(render("model_data.h.j2", **context))
     source.write_text(render("model_data.c.j2", body=hex_bytes(raw), length=len(raw), **context))

@@ -32,9 +32,9 @@ class Conversion:
 
     tflite: bytes
     model: Model
-    source_kind: str                      # "keras", "savedmodel", "onnx", "torch" or "tflite"
-    float_tflite: bytes | None = None     # float graph of the same model, for agreement
-    calibration: str = "none"             # "data", "random" or "none" (pass-through)
+    source_kind: str  # "keras", "savedmodel", "onnx", "torch" or "tflite"
+    float_tflite: bytes | None = None  # float graph of the same model, for agreement
+    calibration: str = "none"  # "data", "random" or "none" (pass-through)
     calibration_samples: int = 0
     warnings: list[str] = field(default_factory=list)
     # Axes (batch first) taking a sample in the source model's layout to the int8
@@ -66,13 +66,14 @@ def source_kind(path: Path) -> str:
     if path.is_dir():
         if (path / "saved_model.pb").exists() or (path / "saved_model.pbtxt").exists():
             return "savedmodel"
-        raise ModelFormatError("folder is not a SavedModel (no saved_model.pb); pass a "
-                               ".keras/.h5 file, a SavedModel folder or a .tflite file",
-                               path=str(path))
+        raise ModelFormatError(
+            "folder is not a SavedModel (no saved_model.pb); pass a "
+            ".keras/.h5 file, a SavedModel folder or a .tflite file",
+            path=str(path),
+        )
     suffix = path.suffix.lower()
     if path.name in ("saved_model.pb", "saved_model.pbtxt"):
-        raise ModelFormatError("pass the SavedModel folder, not the .pb file inside it",
-                               path=str(path))
+        raise ModelFormatError("pass the SavedModel folder, not the .pb file inside it", path=str(path))
     if suffix in KERAS_SUFFIXES:
         return "keras"
     if suffix == ".tflite":
@@ -82,9 +83,12 @@ def source_kind(path: Path) -> str:
     head = path.read_bytes()[:8]
     if head[4:8] == b"TFL3":
         return "tflite"
-    raise ModelFormatError(f"unknown model format '{suffix or 'no extension'}'; pass a "
-                           ".keras/.h5 file, a SavedModel folder, an .onnx file or a .tflite "
-                           "file", path=str(path))
+    raise ModelFormatError(
+        f"unknown model format '{suffix or 'no extension'}'; pass a "
+        ".keras/.h5 file, a SavedModel folder, an .onnx file or a .tflite "
+        "file",
+        path=str(path),
+    )
 
 
 def non_int8_tensors(model: Model) -> list[str]:
@@ -122,7 +126,9 @@ def check_fully_int8(model: Model, where: str) -> None:
         raise ModelFormatError(
             f"a float .tflite can't be quantized without its source model ({len(bad)} non-int8 "
             f"tensors, first: {bad[0]}); pass the Keras .keras/.h5 file or SavedModel folder "
-            "it came from, with --data for calibration", path=where)
+            "it came from, with --data for calibration",
+            path=where,
+        )
 
 
 def _quiet_tf():  # -> the tensorflow module
@@ -152,14 +158,15 @@ def _load_converter(tf, path: Path, kind: str, unroll: bool = False):
                     raise ModelFormatError(
                         f"the model has {len(keras_model.inputs)} inputs and "
                         f"{len(keras_model.outputs)} outputs; tinydeploy supports one of each",
-                        path=where)
+                        path=where,
+                    )
                 shape = tuple(keras_model.inputs[0].shape)
                 layers = _layer_types(keras_model)
                 if unroll and None not in shape[1:]:
                     try:
                         keras_model, _ = unrolled(tf, keras_model)
                     except Exception:  # a custom layer Keras cannot rebuild from its config:
-                        pass           # converted as it is (a crash then names the layer)
+                        pass  # converted as it is (a crash then names the layer)
                 # A fixed batch of 1: a dynamic batch makes the converter emit
                 # SHAPE/STRIDED_SLICE/PACK around every Flatten, wasted on a device.
                 inp = tf.keras.Input(shape=shape[1:], batch_size=1)
@@ -168,31 +175,33 @@ def _load_converter(tf, path: Path, kind: str, unroll: bool = False):
             loaded = tf.saved_model.load(str(path))
             sig = loaded.signatures.get("serving_default")
             if sig is None:
-                raise ModelFormatError("the SavedModel has no 'serving_default' signature",
-                                       path=where)
+                raise ModelFormatError("the SavedModel has no 'serving_default' signature", path=where)
             specs = sig.structured_input_signature[1]
             if len(specs) != 1 or len(sig.structured_outputs) != 1:
-                raise ModelFormatError(f"the SavedModel signature has {len(specs)} inputs and "
-                                       f"{len(sig.structured_outputs)} outputs; tinydeploy "
-                                       "supports one of each", path=where)
-            (arg, spec), = specs.items()
+                raise ModelFormatError(
+                    f"the SavedModel signature has {len(specs)} inputs and "
+                    f"{len(sig.structured_outputs)} outputs; tinydeploy "
+                    "supports one of each",
+                    path=where,
+                )
+            ((arg, spec),) = specs.items()
             shape = tuple(spec.shape)
             fixed_fn = tf.function(lambda x: sig(**{arg: x})).get_concrete_function(
-                tf.TensorSpec([1, *shape[1:]], spec.dtype))
-            return ((lambda: tf.lite.TFLiteConverter.from_concrete_functions([fixed_fn], loaded)),
-                    shape, [])
+                tf.TensorSpec([1, *shape[1:]], spec.dtype)
+            )
+            return ((lambda: tf.lite.TFLiteConverter.from_concrete_functions([fixed_fn], loaded)), shape, [])
         except ModelFormatError:
             raise
         except Exception as exc:  # Keras raises many types for unreadable files
             last = log.text.strip().splitlines()[-1:] or [""]
-            raise ModelFormatError(f"cannot load the {kind} model: {exc or last[0]}",
-                                   path=where) from exc
+            raise ModelFormatError(f"cannot load the {kind} model: {exc or last[0]}", path=where) from exc
 
 
 def _representative(samples: np.ndarray) -> Callable[[], Iterator[list[np.ndarray]]]:
     def gen() -> Iterator[list[np.ndarray]]:
         for x in samples:
             yield [x[None, ...]]
+
     return gen
 
 
@@ -204,8 +213,9 @@ def _layer_types(keras_model) -> list[str]:
         layer = todo.pop(0)
         found.append(type(layer).__name__)
         todo += list(getattr(layer, "layers", []) or [])
-        todo += [w for w in (getattr(layer, "forward_layer", None),
-                             getattr(layer, "backward_layer", None)) if w is not None]
+        todo += [
+            w for w in (getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)) if w is not None
+        ]
     return list(dict.fromkeys(found))
 
 
@@ -235,8 +245,7 @@ def unrolled(tf, keras_model):  # -> (keras.Model, recurrent layer types unrolle
     """
     import json
 
-    recurrent = [t for t in _layer_types(keras_model)
-                 if t in ("LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional")]
+    recurrent = [t for t in _layer_types(keras_model) if t in ("LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional")]
     config = json.loads(keras_model.to_json())
     if not _set_unroll(config):
         return keras_model, []
@@ -245,8 +254,7 @@ def unrolled(tf, keras_model):  # -> (keras.Model, recurrent layer types unrolle
     return rebuilt, recurrent
 
 
-def _tf_convert(path: str, data: str | None, io: str, calibrate: str | None,
-                seed: int) -> dict:
+def _tf_convert(path: str, data: str | None, io: str, calibrate: str | None, seed: int) -> dict:
     """TensorFlow's conversion, run in a child process by :func:`convert` (see isolate.py):
     the int8 and float flatbuffers and how they were calibrated."""
     from tinydeploy.model.isolate import stage
@@ -257,8 +265,10 @@ def _tf_convert(path: str, data: str | None, io: str, calibrate: str | None,
     tf = _quiet_tf()
     factory, input_shape, layers = _load_converter(tf, Path(path), kind, unroll=True)
     if any(d is None for d in input_shape[1:]):
-        raise ModelFormatError(f"the model input has an undefined dimension {list(input_shape)}; "
-                               "give the Keras Input a fixed shape", path=where)
+        raise ModelFormatError(
+            f"the model input has an undefined dimension {list(input_shape)}; give the Keras Input a fixed shape",
+            path=where,
+        )
     notes: list[str] = []
     if data is not None:
         samples = fit_to_input(load_samples(data), input_shape, str(data))
@@ -267,8 +277,10 @@ def _tf_convert(path: str, data: str | None, io: str, calibrate: str | None,
         rng = np.random.default_rng(seed)
         samples = rng.standard_normal((100, *input_shape[1:])).astype(np.float32)
         calibration = "random"
-        notes.append("calibrated on RANDOM data: int8 ranges are guesses and accuracy will "
-                     "suffer; pass --data with real samples for a usable model")
+        notes.append(
+            "calibrated on RANDOM data: int8 ranges are guesses and accuracy will "
+            "suffer; pass --data with real samples for a usable model"
+        )
     samples = samples[:MAX_CALIBRATION_SAMPLES]
 
     def int8_converter(new_quantizer: bool = True):
@@ -296,46 +308,54 @@ def _tf_convert(path: str, data: str | None, io: str, calibrate: str | None,
                 legacy = int8_converter(new_quantizer=False).convert()
                 if not non_int8_tensors(parse_model(legacy)):
                     raw = legacy
-                    notes.append("TensorFlow's quantizer left float tensors; "
-                                 "its legacy quantizer made the model fully int8")
+                    notes.append(
+                        "TensorFlow's quantizer left float tensors; its legacy quantizer made the model fully int8"
+                    )
             stage("converting the float model (the agreement reference)", **facts)
             float_raw = factory().convert()
         except Exception as exc:
             text = str(exc).strip().splitlines()
-            hint = next((ln.strip() for ln in text if "op" in ln.lower() and "error" in ln.lower()),
-                        text[0] if text else type(exc).__name__)
+            hint = next(
+                (ln.strip() for ln in text if "op" in ln.lower() and "error" in ln.lower()),
+                text[0] if text else type(exc).__name__,
+            )
             raise ConversionError(
                 f"TensorFlow's converter failed: {hint}. Ops outside TFLite's int8 builtin set "
-                "cannot run on a microcontroller; replace them in the model", path=where) from exc
+                "cannot run on a microcontroller; replace them in the model",
+                path=where,
+            ) from exc
     del log
-    return {"tflite": raw, "float": float_raw, "calibration": calibration,
-            "samples": len(samples), "notes": notes}
+    return {"tflite": raw, "float": float_raw, "calibration": calibration, "samples": len(samples), "notes": notes}
 
 
 def converter_crashed(where: str, what: str = "TensorFlow's converter"):
     """The error for a converter child that died (isolate.run_isolated's ``crashed``)."""
+
     def crashed(how: str, last: dict) -> ConversionError:
         layers = last.get("layers") or []
         loops = [t for t in layers if t in _LOOP_LAYERS]
         doing = last.get("stage", "starting")
         if loops:
-            culprit = (f"the model's {', '.join(loops)} layer(s), which the converter turns "
-                       "into a loop: give them a fixed sequence length (unroll=True), or "
-                       "convert the model yourself to an int8 .tflite and pass that")
+            culprit = (
+                f"the model's {', '.join(loops)} layer(s), which the converter turns "
+                "into a loop: give them a fixed sequence length (unroll=True), or "
+                "convert the model yourself to an int8 .tflite and pass that"
+            )
         elif layers:
-            culprit = (f"a layer of type {', '.join(layers[:12])}"
-                       f"{', ...' if len(layers) > 12 else ''}: simplify or replace the "
-                       "unusual one, or convert the model yourself to an int8 .tflite")
+            culprit = (
+                f"a layer of type {', '.join(layers[:12])}"
+                f"{', ...' if len(layers) > 12 else ''}: simplify or replace the "
+                "unusual one, or convert the model yourself to an int8 .tflite"
+            )
         else:
             culprit = "the model: convert it yourself to an int8 .tflite and pass that"
-        return ConversionError(f"{what} {how} {doing}; the cause is in {culprit}",
-                               path=where)
+        return ConversionError(f"{what} {how} {doing}; the cause is in {culprit}", path=where)
+
     return crashed
 
 
 # Layers TensorFlow's converter turns into WHILE loops unless unrolled.
-_LOOP_LAYERS = ("LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "ConvLSTM1D",
-                "ConvLSTM2D", "ConvLSTM3D")
+_LOOP_LAYERS = ("LSTM", "GRU", "SimpleRNN", "RNN", "Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 CONVERTER_TIMEOUT_S = 1800
 
 
@@ -385,27 +405,45 @@ def convert(
         return Conversion(raw, model, "tflite", calibration="none")
 
     if data is None and calibrate != "random":
-        raise DataError("quantizing needs representative data: pass --data FILE (.npy/.npz or "
-                        "a folder of .npy files with real input samples), or --calibrate random "
-                        "for a smoke test", path=where)
+        raise DataError(
+            "quantizing needs representative data: pass --data FILE (.npy/.npz or "
+            "a folder of .npy files with real input samples), or --calibrate random "
+            "for a smoke test",
+            path=where,
+        )
     if kind == "onnx":
         from tinydeploy.model.onnx_in import check_onnx_extra
 
         check_onnx_extra()  # one line naming the package, before a child is started
-    target = ("tinydeploy.model.onnx_in:_onnx_convert" if kind == "onnx"
-              else "tinydeploy.model.convert:_tf_convert")
-    out = run_isolated(target,
-                       {"path": str(path), "data": None if data is None else str(data),
-                        "io": io, "calibrate": calibrate, "seed": seed},
-                       converter_crashed(where), CONVERTER_TIMEOUT_S)
+    target = "tinydeploy.model.onnx_in:_onnx_convert" if kind == "onnx" else "tinydeploy.model.convert:_tf_convert"
+    out = run_isolated(
+        target,
+        {
+            "path": str(path),
+            "data": None if data is None else str(data),
+            "io": io,
+            "calibrate": calibrate,
+            "seed": seed,
+        },
+        converter_crashed(where),
+        CONVERTER_TIMEOUT_S,
+    )
     raw = out["tflite"]
     model = parse_model(raw, path.with_suffix(".tflite"), name=path.stem)
     bad = non_int8_tensors(model)
     if bad:
         raise ConversionError(f"conversion left non-int8 tensors (first: {bad[0]})", path=where)
     perm = out.get("input_permutation")
-    return Conversion(raw, model, kind, out["float"], out["calibration"], out["samples"],
-                      out["notes"], None if perm == tuple(range(len(perm or ()))) else perm)
+    return Conversion(
+        raw,
+        model,
+        kind,
+        out["float"],
+        out["calibration"],
+        out["samples"],
+        out["notes"],
+        None if perm == tuple(range(len(perm or ()))) else perm,
+    )
 
 
 def _tf_float(path: str) -> bytes:
@@ -434,8 +472,12 @@ def float_tflite(path: str | Path) -> bytes:
         parse_model(raw, path)  # validates
         return raw
     if kind == "onnx":
-        raise ModelFormatError("inspect takes the float reference from a Keras model or a "
-                               "SavedModel; `tinydeploy convert model.onnx --data D` reports "
-                               "the agreement of an ONNX model", path=str(path))
-    return run_isolated("tinydeploy.model.convert:_tf_float", {"path": str(path)},
-                        converter_crashed(str(path)), CONVERTER_TIMEOUT_S)
+        raise ModelFormatError(
+            "inspect takes the float reference from a Keras model or a "
+            "SavedModel; `tinydeploy convert model.onnx --data D` reports "
+            "the agreement of an ONNX model",
+            path=str(path),
+        )
+    return run_isolated(
+        "tinydeploy.model.convert:_tf_float", {"path": str(path)}, converter_crashed(str(path)), CONVERTER_TIMEOUT_S
+    )

@@ -34,8 +34,7 @@ def load_samples(path: str | Path) -> np.ndarray:
     """Read raw samples; the first axis is the sample axis unless it is a folder of singles."""
     path = Path(path)
     if not path.exists():
-        raise InputFileError("no such file or folder; pass a .npy/.npz file or a folder of "
-                             ".npy files", path=str(path))
+        raise InputFileError("no such file or folder; pass a .npy/.npz file or a folder of .npy files", path=str(path))
     if path.is_dir():
         files = sorted(path.glob("*.npy"))
         if not files:
@@ -43,15 +42,16 @@ def load_samples(path: str | Path) -> np.ndarray:
         arrays = [_load_npy(f) for f in files]
         shapes = {a.shape for a in arrays}
         if len(shapes) > 1:
-            raise DataError(f"the .npy files have different shapes {sorted(shapes)}; "
-                            "give every sample the model's input shape", path=str(path))
+            raise DataError(
+                f"the .npy files have different shapes {sorted(shapes)}; give every sample the model's input shape",
+                path=str(path),
+            )
         return np.stack(arrays)
     if path.suffix == ".npz":
         return _load_npz(path)
     if path.suffix == ".npy":
         return _load_npy(path)
-    raise DataError("unknown data format; pass a .npy or .npz file, or a folder of .npy files",
-                    path=str(path))
+    raise DataError("unknown data format; pass a .npy or .npz file, or a folder of .npy files", path=str(path))
 
 
 def fit_to_input(samples: np.ndarray, input_shape: tuple[int, ...], path: str) -> np.ndarray:
@@ -62,15 +62,17 @@ def fit_to_input(samples: np.ndarray, input_shape: tuple[int, ...], path: str) -
     """
     sample_shape = tuple(int(d) for d in input_shape[1:])
     if samples.dtype.kind not in "fiu":
-        raise DataError(f"data has dtype {samples.dtype}; expected numbers (float32 preferred)",
-                        path=path)
+        raise DataError(f"data has dtype {samples.dtype}; expected numbers (float32 preferred)", path=path)
     if samples.shape == sample_shape:
         samples = samples[None, ...]
     squeeze = tuple(d for d in sample_shape if d != 1)
     if samples.ndim < 1 or tuple(d for d in samples.shape[1:] if d != 1) != squeeze:
-        raise DataError(f"data has shape {list(samples.shape)}; the model expects samples of "
-                        f"shape {list(sample_shape)} (stacked as [N, "
-                        f"{', '.join(map(str, sample_shape))}])", path=path)
+        raise DataError(
+            f"data has shape {list(samples.shape)}; the model expects samples of "
+            f"shape {list(sample_shape)} (stacked as [N, "
+            f"{', '.join(map(str, sample_shape))}])",
+            path=path,
+        )
     if samples.shape[0] == 0:
         raise DataError("data holds no samples", path=path)
     return samples.reshape((samples.shape[0], *sample_shape)).astype(np.float32)

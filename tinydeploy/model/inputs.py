@@ -33,8 +33,9 @@ def random_inputs(source: HasInput, count: int, seed: int = 0) -> np.ndarray:
     return rng.uniform(-4.0, 4.0, size=shape).astype(dtype)
 
 
-def sample_inputs(source: HasInput, samples: np.ndarray, count: int, where: str,
-                  quantization: tuple[float, int] | None = None) -> np.ndarray:
+def sample_inputs(
+    source: HasInput, samples: np.ndarray, count: int, where: str, quantization: tuple[float, int] | None = None
+) -> np.ndarray:
     """The first ``count`` of the user's ``samples`` (float, shaped [N, *input_shape] or
     fitting it as model.data.fit_to_input allows) as inputs of ``source``'s model:
     quantized with the input's (scale, zero point) when the model takes integers, as

@@ -20,9 +20,13 @@ def _tensor_info(t: Tensor) -> dict[str, Any]:
     return info
 
 
-def model_report(model: Model, raw: bytes, agreement: Agreement | None = None,
-                 extra: dict[str, Any] | None = None,
-                 tflm_error: str | None = None) -> dict[str, Any]:
+def model_report(
+    model: Model,
+    raw: bytes,
+    agreement: Agreement | None = None,
+    extra: dict[str, Any] | None = None,
+    tflm_error: str | None = None,
+) -> dict[str, Any]:
     """The report object written to report.json and printed by ``inspect --json``.
 
     ``tflm_error``: why TFLite Micro refused the model, already known; the arena is not
@@ -32,22 +36,39 @@ def model_report(model: Model, raw: bytes, agreement: Agreement | None = None,
     arena = None if tflm_error else tflm_arena(raw, model)
     report: dict[str, Any] = {
         "tinydeploy": __version__,
-        "model": {"name": model.name, "path": str(model.path) if model.path else None,
-                  "sha256": model.sha256, "size_bytes": model.size_bytes},
+        "model": {
+            "name": model.name,
+            "path": str(model.path) if model.path else None,
+            "sha256": model.sha256,
+            "size_bytes": model.size_bytes,
+        },
         "input": _tensor_info(model.input_tensors[0]),
         "output": _tensor_info(model.output_tensors[0]),
         "macs": sum(r.macs for r in rows),
         "params": total_params(model),
         "weights_bytes": sum(t.nbytes for t in model.tensors if t.is_constant),
         "arena_bytes": arena.total if arena else None,
-        "tflm_arena": {"total": arena.total, "head": arena.head, "tail": arena.tail,
-                       "note": "tflite-micro RecordingMicroAllocator on a 64-bit host"}
-        if arena else None,
+        "tflm_arena": {
+            "total": arena.total,
+            "head": arena.head,
+            "tail": arena.tail,
+            "note": "tflite-micro RecordingMicroAllocator on a 64-bit host",
+        }
+        if arena
+        else None,
         "tflm_error": tflm_error,
         "op_counts": dict(Counter(r.op for r in rows)),
-        "ops": [{"index": r.index, "op": r.op, "inputs": [list(s) for s in r.inputs],
-                 "outputs": [list(s) for s in r.outputs], "params": r.params, "macs": r.macs}
-                for r in rows],
+        "ops": [
+            {
+                "index": r.index,
+                "op": r.op,
+                "inputs": [list(s) for s in r.inputs],
+                "outputs": [list(s) for s in r.outputs],
+                "params": r.params,
+                "macs": r.macs,
+            }
+            for r in rows
+        ],
         "agreement": agreement.as_dict() if agreement else None,
     }
     if extra:

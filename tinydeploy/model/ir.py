@@ -33,9 +33,17 @@ _ACTIVATION = _enum_names(fb.ActivationFunctionType)
 
 # numpy dtype for each TFLite tensor type we can hold data for
 _NUMPY = {
-    "FLOAT32": np.float32, "FLOAT16": np.float16, "FLOAT64": np.float64,
-    "INT8": np.int8, "UINT8": np.uint8, "INT16": np.int16, "UINT16": np.uint16,
-    "INT32": np.int32, "UINT32": np.uint32, "INT64": np.int64, "UINT64": np.uint64,
+    "FLOAT32": np.float32,
+    "FLOAT16": np.float16,
+    "FLOAT64": np.float64,
+    "INT8": np.int8,
+    "UINT8": np.uint8,
+    "INT16": np.int16,
+    "UINT16": np.uint16,
+    "INT32": np.int32,
+    "UINT32": np.uint32,
+    "INT64": np.int64,
+    "UINT64": np.uint64,
     "BOOL": np.bool_,
 }
 
@@ -158,7 +166,9 @@ def parse_model(raw: bytes, path: Path | None = None, name: str | None = None) -
     if len(raw) < 8 or raw[4:8] != b"TFL3":
         raise ModelFormatError(
             "not a TFLite flatbuffer (no 'TFL3' identifier); pass a .tflite file, "
-            "a Keras .keras/.h5 file or a SavedModel folder", path=where)
+            "a Keras .keras/.h5 file or a SavedModel folder",
+            path=where,
+        )
     verify_flatbuffer(raw, where)  # offsets, vtables, vectors, strings, unions in bounds
     try:
         m = _decode(raw)
@@ -168,8 +178,8 @@ def parse_model(raw: bytes, path: Path | None = None, name: str | None = None) -
         raise
     except Exception as exc:  # flatbuffers raises struct/index errors on bad offsets
         raise ModelFormatError(
-            f"corrupt or truncated TFLite file ({type(exc).__name__}: {exc}); "
-            "re-export the model", path=where) from exc
+            f"corrupt or truncated TFLite file ({type(exc).__name__}: {exc}); re-export the model", path=where
+        ) from exc
     return model
 
 
@@ -179,8 +189,9 @@ def _build(m: Any, raw: bytes, path: Path | None, name: str | None) -> Model:
         raise ModelFormatError("the model has no subgraph", path=where)
     if len(m.subgraphs) > 1:
         raise ModelFormatError(
-            f"the model has {len(m.subgraphs)} subgraphs (control flow); "
-            "tinydeploy supports single-subgraph models", path=where)
+            f"the model has {len(m.subgraphs)} subgraphs (control flow); tinydeploy supports single-subgraph models",
+            path=where,
+        )
     sg = m.subgraphs[0]
     buffers = m.buffers or []
     tensors: list[Tensor] = []
@@ -192,13 +203,11 @@ def _build(m: Any, raw: bytes, path: Path | None, name: str | None) -> Model:
         q = t.quantization
         if q is not None and q.scale is not None and len(q.scale) > 0:
             zp = q.zeroPoint if q.zeroPoint is not None else [0] * len(q.scale)
-            quant = Quant(tuple(float(s) for s in q.scale), tuple(int(z) for z in zp),
-                          int(q.quantizedDimension))
+            quant = Quant(tuple(float(s) for s in q.scale), tuple(int(z) for z in zp), int(q.quantizedDimension))
         data = None
         if t.buffer > 0:
             if t.buffer >= len(buffers):
-                raise ModelFormatError(f"tensor {tname!r} refers to missing buffer {t.buffer}",
-                                       path=where)
+                raise ModelFormatError(f"tensor {tname!r} refers to missing buffer {t.buffer}", path=where)
             buf = buffers[t.buffer]
             blob: bytes | None = None
             if buf.data is not None and len(buf.data) > 0:
@@ -206,9 +215,9 @@ def _build(m: Any, raw: bytes, path: Path | None, name: str | None) -> Model:
             elif buf.offset > 1 and buf.size > 0:  # large models keep buffers after the flatbuffer
                 if buf.offset + buf.size > len(raw):
                     raise ModelFormatError(
-                        f"tensor {tname!r}: buffer runs past the end of the file (truncated?)",
-                        path=where)
-                blob = raw[buf.offset: buf.offset + buf.size]
+                        f"tensor {tname!r}: buffer runs past the end of the file (truncated?)", path=where
+                    )
+                blob = raw[buf.offset : buf.offset + buf.size]
             if blob is not None:
                 np_type = _NUMPY.get(dtype.upper())
                 if np_type is None:
@@ -218,8 +227,9 @@ def _build(m: Any, raw: bytes, path: Path | None, name: str | None) -> Model:
                     need = count * np.dtype(np_type).itemsize
                     if len(blob) < need:
                         raise ModelFormatError(
-                            f"tensor {tname!r}: buffer holds {len(blob)} bytes, shape {list(shape)} "
-                            f"needs {need}", path=where)
+                            f"tensor {tname!r}: buffer holds {len(blob)} bytes, shape {list(shape)} needs {need}",
+                            path=where,
+                        )
                     data = np.frombuffer(blob[:need], dtype=np_type).reshape(shape).copy()
         tensors.append(Tensor(i, tname, shape, dtype, quant, data, bool(t.isVariable)))
 
@@ -227,8 +237,7 @@ def _build(m: Any, raw: bytes, path: Path | None, name: str | None) -> Model:
     ops: list[Op] = []
     for i, o in enumerate(sg.operators or []):
         if o.opcodeIndex >= len(codes):
-            raise ModelFormatError(f"op #{i} refers to missing operator code {o.opcodeIndex}",
-                                   path=where)
+            raise ModelFormatError(f"op #{i} refers to missing operator code {o.opcodeIndex}", path=where)
         code = codes[o.opcodeIndex]
         builtin = max(code.builtinCode, code.deprecatedBuiltinCode)
         opname = OPCODE_NAMES.get(builtin, f"BUILTIN_{builtin}")
@@ -239,8 +248,7 @@ def _build(m: Any, raw: bytes, path: Path | None, name: str | None) -> Model:
         outs = tuple(int(x) for x in (o.outputs if o.outputs is not None else ()))
         for t_idx in ins + outs:
             if t_idx >= len(tensors):
-                raise ModelFormatError(f"op #{i} {opname} refers to missing tensor {t_idx}",
-                                       path=where)
+                raise ModelFormatError(f"op #{i} {opname} refers to missing tensor {t_idx}", path=where)
         ops.append(Op(i, opname, ins, outs, _options(o.builtinOptions), int(code.version)))
 
     desc = m.description.decode() if isinstance(m.description, bytes) else (m.description or "")

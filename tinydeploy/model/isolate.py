@@ -54,9 +54,12 @@ def stage(text: str, **facts: Any) -> None:
         Path(path).write_text(json.dumps({"stage": text, **facts}))
 
 
-def run_isolated(target: str, kwargs: dict[str, Any],
-                 crashed: Callable[[str, dict[str, Any]], TinyDeployError],
-                 timeout_s: float | None = None) -> Any:
+def run_isolated(
+    target: str,
+    kwargs: dict[str, Any],
+    crashed: Callable[[str, dict[str, Any]], TinyDeployError],
+    timeout_s: float | None = None,
+) -> Any:
     """Call ``target`` ("package.module:function") with ``kwargs`` in a child process.
 
     ``crashed(how, stage)`` builds the error raised when the child ends without a result
@@ -70,9 +73,13 @@ def run_isolated(target: str, kwargs: dict[str, Any],
         root = str(Path(__file__).resolve().parents[2])  # this checkout first on the path
         env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
         try:
-            proc = subprocess.run([sys.executable, "-c", _CHILD, str(work), target], env=env,
-                                  stdin=subprocess.DEVNULL, capture_output=True,
-                                  timeout=timeout_s)
+            proc = subprocess.run(
+                [sys.executable, "-c", _CHILD, str(work), target],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=timeout_s,
+            )
             if proc.returncode < 0:
                 how = f"crashed (signal {-proc.returncode})"
             else:  # the interpreter itself failed (out of memory, a broken install, ...)

@@ -26,7 +26,9 @@ def mlperf_id(sha256: str, requested: str | None = None) -> str | None:
     model's id when the model is one of the four, else None (the model's name)."""
     if requested is not None:
         if requested not in MLPERF_IDS:
-            raise ConfigError(f"'{requested}' is not an MLPerf Tiny model id; "
-                              f"use one of: {', '.join(MLPERF_IDS)}", where="--mlperf-id")
+            raise ConfigError(
+                f"'{requested}' is not an MLPerf Tiny model id; use one of: {', '.join(MLPERF_IDS)}",
+                where="--mlperf-id",
+            )
         return requested
     return REFERENCE_MODELS.get(sha256)

@@ -22,8 +22,8 @@ class TflmArena:
     """Arena use reported by TFLite Micro's RecordingMicroAllocator (64-bit host)."""
 
     total: int  # bytes the interpreter needs: head (activations) + tail (persistent)
-    head: int   # non-persistent: activation tensors and scratch buffers
-    tail: int   # persistent: tensor structs, quantization data, op data
+    head: int  # non-persistent: activation tensors and scratch buffers
+    tail: int  # persistent: tensor structs, quantization data, op data
 
 
 # TFLite Micro's int8 softmax scales its input by beta * scale * 2^(31 - 5) (5 integer
@@ -35,7 +35,7 @@ _SOFTMAX_SCALED_DIFF_BITS = 5
 def _short(name: str, limit: int = 48) -> str:
     """A tensor name as far as its first fused-name part, at most ``limit`` characters."""
     name = name.split(";")[0]
-    return name if len(name) <= limit else "..." + name[-(limit - 3):]
+    return name if len(name) <= limit else "..." + name[-(limit - 3) :]
 
 
 def tflm_refusals(model: Model) -> list[str]:
@@ -57,7 +57,8 @@ def tflm_refusals(model: Model) -> list[str]:
                 f"{t.quant.scale[0]:.3g} is below {smallest:.3g} (beta {beta:g}), and TFLite "
                 "Micro's softmax Prepare aborts on it (QuantizeMultiplierGreaterThanOne); the "
                 "layer before it spans almost no range on the calibration data (an untrained "
-                "model?): train it, or calibrate with real samples")
+                "model?): train it, or calibrate with real samples"
+            )
     return found
 
 
@@ -73,9 +74,11 @@ def _interpreter(raw: bytes, model: Model | None = None):  # -> runtime.Interpre
     except ModelFormatError as exc:
         refused = tflm_refusals(model if model is not None else parse_model(raw))
         if refused:
-            raise ModelFormatError(f"TFLite Micro cannot prepare {refused[0]}"
-                                   + (f" (and {len(refused) - 1} more)" if len(refused) > 1
-                                      else ""), path=where) from exc
+            raise ModelFormatError(
+                f"TFLite Micro cannot prepare {refused[0]}"
+                + (f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""),
+                path=where,
+            ) from exc
         raise
     with capture_native_output() as log:
         try:
@@ -90,8 +93,10 @@ def _interpreter(raw: bytes, model: Model | None = None):  # -> runtime.Interpre
             "TFLite Micro has no kernel for this op; replace it in the model "
             "(the MLPerf Tiny op set: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, pooling, ADD, "
             "RESHAPE, SOFTMAX, ...) and convert again",
-            index=op.index if op else "?", op=name,
-            tensor=model.tensors[op.outputs[0]].name if op and op.outputs else where)
+            index=op.index if op else "?",
+            op=name,
+            tensor=model.tensors[op.outputs[0]].name if op and op.outputs else where,
+        )
     lines = [ln for ln in log.text.strip().splitlines() if ln.strip()]
     detail = lines[-1] if lines else str(err)
     raise ModelFormatError(f"TFLite Micro cannot load this model: {detail}", path=where)
@@ -118,11 +123,11 @@ class Reference:
         """Run one input (with or without the batch dimension) and return the output."""
         x = np.asarray(x)
         if x.dtype != self.input_dtype:
-            raise DataError(f"input has dtype {x.dtype}, the model expects {self.input_dtype}",
-                            path="<input>")
+            raise DataError(f"input has dtype {x.dtype}, the model expects {self.input_dtype}", path="<input>")
         if x.size != int(np.prod(self.input_shape)):
-            raise DataError(f"input has shape {list(x.shape)}, the model expects "
-                            f"{list(self.input_shape)}", path="<input>")
+            raise DataError(
+                f"input has shape {list(x.shape)}, the model expects {list(self.input_shape)}", path="<input>"
+            )
         self._ip.set_input(x.reshape(self.input_shape), 0)
         self._ip.invoke()
         return np.array(self._ip.get_output(0), copy=True)
@@ -136,11 +141,11 @@ class Reference:
         self.run(x)
         with capture_native_output() as log:
             self._ip.print_allocations()
-        found = {k: int(v) for k, v in
-                 re.findall(r"Arena allocation (total|head|tail) (\d+) bytes", log.text)}
+        found = {k: int(v) for k, v in re.findall(r"Arena allocation (total|head|tail) (\d+) bytes", log.text)}
         if "total" not in found:
-            raise ModelFormatError("tflite-micro reported no arena figures "
-                                   f"(output: {log.text[:200]!r})", path="<model>")
+            raise ModelFormatError(
+                f"tflite-micro reported no arena figures (output: {log.text[:200]!r})", path="<model>"
+            )
         return TflmArena(found["total"], found.get("head", 0), found.get("tail", 0))
 
 

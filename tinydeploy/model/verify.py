@@ -46,26 +46,78 @@ MAX_TENSOR_BYTES = (1 << 31) - 1  # TFLite sizes are 32-bit
 # Inputs (min, max) of the builtins whose kernels index their inputs without checking
 # the count (TFLite Micro reads past the end of the input list otherwise).
 ARITY = {
-    "CONV_2D": (2, 3), "DEPTHWISE_CONV_2D": (2, 3), "FULLY_CONNECTED": (2, 3),
-    "TRANSPOSE_CONV": (3, 4), "AVERAGE_POOL_2D": (1, 1), "MAX_POOL_2D": (1, 1),
-    "L2_POOL_2D": (1, 1), "SOFTMAX": (1, 1), "LOGISTIC": (1, 1), "TANH": (1, 1),
-    "RELU": (1, 1), "RELU6": (1, 1), "QUANTIZE": (1, 1), "DEQUANTIZE": (1, 1),
-    "ADD": (2, 2), "SUB": (2, 2), "MUL": (2, 2), "DIV": (2, 2), "MAXIMUM": (2, 2),
-    "MINIMUM": (2, 2), "SQUARED_DIFFERENCE": (2, 2), "PAD": (2, 2), "PADV2": (2, 3),
-    "MEAN": (2, 2), "SUM": (2, 2), "REDUCE_MAX": (2, 2), "RESHAPE": (1, 2),
-    "SQUEEZE": (1, 1), "EXPAND_DIMS": (2, 2), "CONCATENATION": (1, 1 << 16),
-    "STRIDED_SLICE": (4, 4), "TRANSPOSE": (2, 2), "GATHER": (2, 2), "SLICE": (3, 3),
+    "CONV_2D": (2, 3),
+    "DEPTHWISE_CONV_2D": (2, 3),
+    "FULLY_CONNECTED": (2, 3),
+    "TRANSPOSE_CONV": (3, 4),
+    "AVERAGE_POOL_2D": (1, 1),
+    "MAX_POOL_2D": (1, 1),
+    "L2_POOL_2D": (1, 1),
+    "SOFTMAX": (1, 1),
+    "LOGISTIC": (1, 1),
+    "TANH": (1, 1),
+    "RELU": (1, 1),
+    "RELU6": (1, 1),
+    "QUANTIZE": (1, 1),
+    "DEQUANTIZE": (1, 1),
+    "ADD": (2, 2),
+    "SUB": (2, 2),
+    "MUL": (2, 2),
+    "DIV": (2, 2),
+    "MAXIMUM": (2, 2),
+    "MINIMUM": (2, 2),
+    "SQUARED_DIFFERENCE": (2, 2),
+    "PAD": (2, 2),
+    "PADV2": (2, 3),
+    "MEAN": (2, 2),
+    "SUM": (2, 2),
+    "REDUCE_MAX": (2, 2),
+    "RESHAPE": (1, 2),
+    "SQUEEZE": (1, 1),
+    "EXPAND_DIMS": (2, 2),
+    "CONCATENATION": (1, 1 << 16),
+    "STRIDED_SLICE": (4, 4),
+    "TRANSPOSE": (2, 2),
+    "GATHER": (2, 2),
+    "SLICE": (3, 3),
 }
 # Builtin option fields that must be at least 1 (a 0 divides by zero in the kernels).
-_POSITIVE_OPTIONS = ("strideW", "strideH", "dilationWFactor", "dilationHFactor",
-                     "filterWidth", "filterHeight")
+_POSITIVE_OPTIONS = ("strideW", "strideH", "dilationWFactor", "dilationHFactor", "filterWidth", "filterHeight")
 
-_FLAG_SIZE = {"Bool": 1, "Int8": 1, "Uint8": 1, "Int16": 2, "Uint16": 2, "Int32": 4,
-              "Uint32": 4, "Float32": 4, "Int64": 8, "Uint64": 8, "Float64": 8}
-_ITEMSIZE = {"FLOAT32": 4, "FLOAT16": 2, "FLOAT64": 8, "INT8": 1, "UINT8": 1, "INT16": 2,
-             "UINT16": 2, "INT32": 4, "UINT32": 4, "INT64": 8, "UINT64": 8, "BOOL": 1,
-             "INT4": 1, "STRING": 1, "COMPLEX64": 8, "COMPLEX128": 16, "RESOURCE": 1,
-             "VARIANT": 1, "BFLOAT16": 2}
+_FLAG_SIZE = {
+    "Bool": 1,
+    "Int8": 1,
+    "Uint8": 1,
+    "Int16": 2,
+    "Uint16": 2,
+    "Int32": 4,
+    "Uint32": 4,
+    "Float32": 4,
+    "Int64": 8,
+    "Uint64": 8,
+    "Float64": 8,
+}
+_ITEMSIZE = {
+    "FLOAT32": 4,
+    "FLOAT16": 2,
+    "FLOAT64": 8,
+    "INT8": 1,
+    "UINT8": 1,
+    "INT16": 2,
+    "UINT16": 2,
+    "INT32": 4,
+    "UINT32": 4,
+    "INT64": 8,
+    "UINT64": 8,
+    "BOOL": 1,
+    "INT4": 1,
+    "STRING": 1,
+    "COMPLEX64": 8,
+    "COMPLEX128": 16,
+    "RESOURCE": 1,
+    "VARIANT": 1,
+    "BFLOAT16": 2,
+}
 
 
 # ---------------------------------------------------------------- layouts from the schema module
@@ -75,6 +127,7 @@ _ITEMSIZE = {"FLOAT32": 4, "FLOAT16": 2, "FLOAT64": 8, "INT8": 1, "UINT8": 1, "I
 # which scalar type), ``<Table>Start<Field>Vector`` gives a vector's element size,
 # and where an offset could point at a table, a string or a union, a tiny flatbuffer
 # built for the purpose is read back through the field's accessor.
+
 
 class _Recorder:
     """Stands in for flatbuffers.Builder: records the builder call a generated
@@ -87,6 +140,7 @@ class _Recorder:
         def record(*args: Any) -> int:
             self.calls.append((method, args))
             return 0
+
         return record
 
 
@@ -161,7 +215,7 @@ def _layout(name: str) -> tuple[tuple[int, str, str, Any], ...]:
     prefix = name + "Add"
     fields = []
     for fn_name in _names(prefix):
-        attr = fn_name[len(prefix):]
+        attr = fn_name[len(prefix) :]
         if not hasattr(cls, attr):
             continue
         method, args = _first_call(getattr(fb, fn_name), 0)
@@ -169,7 +223,7 @@ def _layout(name: str) -> tuple[tuple[int, str, str, Any], ...]:
         if method == "PrependUOffsetTRelativeSlot":
             kind = _field_kind(name, attr, slot)
         else:  # Prepend<Type>Slot(slot, value, default): a scalar
-            scalar = method[len("Prepend"):-len("Slot")]
+            scalar = method[len("Prepend") : -len("Slot")]
             kind = ("scalar", _FLAG_SIZE[scalar]) if scalar in _FLAG_SIZE else None
         if kind:
             fields.append((4 + 2 * slot, attr, kind[0], kind[1]))
@@ -189,17 +243,19 @@ def _union_members(table: str, accessor: str) -> dict[int, str]:
     field = accessor[0].lower() + accessor[1:]
 
     def member(utype: int) -> str | None:
-        got = getattr(obj_api.InitFromObj(_read_back(table, slot, False, (type_slot, utype))),
-                      field, None)
+        got = getattr(obj_api.InitFromObj(_read_back(table, slot, False, (type_slot, utype))), field, None)
         return type(got).__name__[:-1] if got is not None else None  # FooOptionsT -> FooOptions
 
     first = member(1)
-    enums = [e for e in (getattr(fb, n[:-len("Creator")], None) for n in _names("")
-                         if n.endswith("Creator"))
-             if isinstance(e, type) and first and vars(e).get(first) == 1]
+    enums = [
+        e
+        for e in (getattr(fb, n[: -len("Creator")], None) for n in _names("") if n.endswith("Creator"))
+        if isinstance(e, type) and first and vars(e).get(first) == 1
+    ]
     for enum in enums:
-        values = {v: k for k, v in vars(enum).items()
-                  if isinstance(v, int) and not k.startswith("_") and hasattr(fb, k)}
+        values = {
+            v: k for k, v in vars(enum).items() if isinstance(v, int) and not k.startswith("_") and hasattr(fb, k)
+        }
         last = max(values)
         if len(enums) == 1 or member(last) == values[last]:
             return values
@@ -207,6 +263,7 @@ def _union_members(table: str, accessor: str) -> dict[int, str]:
 
 
 # ---------------------------------------------------------------- pass 1: the bytes
+
 
 class _Walker:
     def __init__(self, buf: bytes, where: str) -> None:
@@ -216,8 +273,7 @@ class _Walker:
         self.seen: set[tuple[int, str]] = set()
 
     def fail(self, what: str) -> ModelFormatError:
-        return ModelFormatError(f"corrupt or truncated TFLite file: {what}; re-export the model",
-                                path=self.where)
+        return ModelFormatError(f"corrupt or truncated TFLite file: {what}; re-export the model", path=self.where)
 
     def _read(self, fmt: str, pos: int, what: str) -> int:
         size = struct.calcsize(fmt)
@@ -314,8 +370,7 @@ def verify_flatbuffer(raw: bytes, where: str = "<bytes>") -> None:
 
 # ---------------------------------------------------------------- pass 2: the model
 
-_OPCODES = {v: k for k, v in vars(fb.BuiltinOperator).items()
-            if isinstance(v, int) and not k.startswith("_")}
+_OPCODES = {v: k for k, v in vars(fb.BuiltinOperator).items() if isinstance(v, int) and not k.startswith("_")}
 
 
 def _type_names() -> dict[int, str]:
@@ -359,12 +414,15 @@ def _check_op(k: int, opname: str, op: Any, fail: Any) -> None:
 
 def verify_model(m: Any, raw: bytes, where: str = "<bytes>") -> None:
     """Semantic checks on the decoded ``fb.ModelT`` (see the module docstring)."""
+
     def fail(detail: str) -> ModelFormatError:
         return ModelFormatError(detail, path=where)
 
     if m.version != TFLITE_SCHEMA_VERSION:
-        raise fail(f"TFLite schema version {m.version}, expected {TFLITE_SCHEMA_VERSION}; "
-                   "re-export the model with a current TensorFlow")
+        raise fail(
+            f"TFLite schema version {m.version}, expected {TFLITE_SCHEMA_VERSION}; "
+            "re-export the model with a current TensorFlow"
+        )
     buffers = m.buffers or []
     codes = m.operatorCodes or []
     for b, buf in enumerate(buffers):
@@ -380,18 +438,19 @@ def verify_model(m: Any, raw: bytes, where: str = "<bytes>") -> None:
         # Tensors an op lists as intermediates carry only quantization parameters (the
         # int8 LSTM's gate scales): a zero-sized shape is their normal form.
         intermediate = {x for op in (sg.operators or []) for x in _ints(op.intermediates)}
-        intermediate -= {x for op in (sg.operators or [])
-                         for x in _ints(op.inputs) + _ints(op.outputs)}
+        intermediate -= {x for op in (sg.operators or []) for x in _ints(op.inputs) + _ints(op.outputs)}
         intermediate -= set(_ints(sg.inputs)) | set(_ints(sg.outputs))
         for i, t in enumerate(tensors):
             name = _text(t.name, f"tensor_{i}")
             label = f"tensor #{i} {name!r}"
             if t.buffer < 0 or t.buffer >= max(len(buffers), 1):
-                raise fail(f"{label} refers to missing buffer {t.buffer} (the model has "
-                           f"{len(buffers)})")
+                raise fail(f"{label} refers to missing buffer {t.buffer} (the model has {len(buffers)})")
             buf = buffers[t.buffer] if buffers else None
-            if t.buffer > 0 and buf is not None and (
-                    (buf.data is not None and len(buf.data) > 0) or (buf.offset > 1 and buf.size > 0)):
+            if (
+                t.buffer > 0
+                and buf is not None
+                and ((buf.data is not None and len(buf.data) > 0) or (buf.offset > 1 and buf.size > 0))
+            ):
                 constant.add(i)
             tname = types.get(t.type)
             if tname is None:
@@ -404,31 +463,32 @@ def verify_model(m: Any, raw: bytes, where: str = "<bytes>") -> None:
             count = math.prod(shape)
             nbytes = count * _ITEMSIZE.get(tname, 1)
             if count == 0 and i not in constant and i not in intermediate:
-                raise fail(f"{label} has a zero-sized shape {shape}; every activation must "
-                           "hold data")
+                raise fail(f"{label} has a zero-sized shape {shape}; every activation must hold data")
             if nbytes > MAX_TENSOR_BYTES:
-                raise fail(f"{label} of shape {shape} needs {nbytes:,} bytes, more than a "
-                           "TFLite tensor can hold")
+                raise fail(f"{label} of shape {shape} needs {nbytes:,} bytes, more than a TFLite tensor can hold")
             if i not in constant and nbytes > MAX_ACTIVATION_BYTES:
-                raise fail(f"{label} of shape {shape} needs {nbytes:,} bytes, more than any "
-                           f"microcontroller's RAM (limit {MAX_ACTIVATION_BYTES:,})")
+                raise fail(
+                    f"{label} of shape {shape} needs {nbytes:,} bytes, more than any "
+                    f"microcontroller's RAM (limit {MAX_ACTIVATION_BYTES:,})"
+                )
             q = t.quantization
             if q is not None and q.scale is not None and len(q.scale) > 0:
                 scales = [float(s) for s in q.scale]
                 if not all(math.isfinite(s) and s > 0 for s in scales):
-                    raise fail(f"{label} has a quantization scale that is not a positive "
-                               "finite number")
+                    raise fail(f"{label} has a quantization scale that is not a positive finite number")
                 zps = q.zeroPoint
                 if zps is not None and len(zps) not in (0, len(scales)):
                     raise fail(f"{label} has {len(scales)} scales but {len(zps)} zero points")
                 zrange = {"INT8": (-128, 127), "UINT8": (0, 255), "INT16": (-32768, 32767)}.get(tname)
                 if zrange and zps is not None and any(not zrange[0] <= int(z) <= zrange[1] for z in zps):
-                    raise fail(f"{label} is {tname.lower()} but has a zero point outside "
-                               f"[{zrange[0]}, {zrange[1]}]")
-                if len(scales) > 1 and not (0 <= q.quantizedDimension < max(len(shape), 1)
-                                            and shape[q.quantizedDimension] == len(scales)):
-                    raise fail(f"{label}: {len(scales)} per-channel scales do not match "
-                               f"dimension {q.quantizedDimension} of shape {shape}")
+                    raise fail(f"{label} is {tname.lower()} but has a zero point outside [{zrange[0]}, {zrange[1]}]")
+                if len(scales) > 1 and not (
+                    0 <= q.quantizedDimension < max(len(shape), 1) and shape[q.quantizedDimension] == len(scales)
+                ):
+                    raise fail(
+                        f"{label}: {len(scales)} per-channel scales do not match "
+                        f"dimension {q.quantizedDimension} of shape {shape}"
+                    )
         sg_in, sg_out = _ints(sg.inputs), _ints(sg.outputs)
         for what, idx in [("input", x) for x in sg_in] + [("output", x) for x in sg_out]:
             if not 0 <= idx < n:
@@ -441,8 +501,7 @@ def verify_model(m: Any, raw: bytes, where: str = "<bytes>") -> None:
                 writer.setdefault(t_idx, k)
         for k, op in enumerate(ops):
             if not 0 <= op.opcodeIndex < len(codes):
-                raise fail(f"op #{k} refers to missing operator code {op.opcodeIndex} "
-                           f"(the model has {len(codes)})")
+                raise fail(f"op #{k} refers to missing operator code {op.opcodeIndex} (the model has {len(codes)})")
             code = codes[op.opcodeIndex]
             builtin = max(int(code.builtinCode), int(code.deprecatedBuiltinCode))
             _check_op(k, _OPCODES.get(builtin, f"BUILTIN_{builtin}"), op, fail)
@@ -461,18 +520,20 @@ def verify_model(m: Any, raw: bytes, where: str = "<bytes>") -> None:
                 name = _text(tensors[t_idx].name, f"tensor_{t_idx}")
                 later = writer.get(t_idx)
                 if later is not None and later >= k:
-                    raise fail(f"op #{k} reads tensor #{t_idx} {name!r} before op #{later} writes "
-                               "it: the op graph is cyclic or not in execution order")
-                raise fail(f"op #{k} reads tensor #{t_idx} {name!r}, which is no model input, "
-                           "no constant and written by no op (a dangling reference)")
+                    raise fail(
+                        f"op #{k} reads tensor #{t_idx} {name!r} before op #{later} writes "
+                        "it: the op graph is cyclic or not in execution order"
+                    )
+                raise fail(
+                    f"op #{k} reads tensor #{t_idx} {name!r}, which is no model input, "
+                    "no constant and written by no op (a dangling reference)"
+                )
             for t_idx in outs:
                 name = _text(tensors[t_idx].name, f"tensor_{t_idx}")
                 if t_idx in constant or t_idx in set(sg_in):
-                    raise fail(f"op #{k} writes tensor #{t_idx} {name!r}, which is a constant "
-                               "or a model input")
+                    raise fail(f"op #{k} writes tensor #{t_idx} {name!r}, which is a constant or a model input")
                 if t_idx in available:
-                    raise fail(f"op #{k} writes tensor #{t_idx} {name!r}, which an earlier op "
-                               "wrote already")
+                    raise fail(f"op #{k} writes tensor #{t_idx} {name!r}, which an earlier op wrote already")
                 available.add(t_idx)
         for t_idx in sg_out:
             if t_idx not in available:
@@ -515,17 +576,26 @@ def guard_tflm(raw: bytes, arena_size: int, where: str = "<model>") -> None:
     if key in _TFLM_SAFE:
         return
     try:
-        proc = subprocess.run([sys.executable, "-c", _TFLM_PROBE, str(arena_size)], input=raw,
-                              capture_output=True, timeout=TFLM_PROBE_TIMEOUT_S)
+        proc = subprocess.run(
+            [sys.executable, "-c", _TFLM_PROBE, str(arena_size)],
+            input=raw,
+            capture_output=True,
+            timeout=TFLM_PROBE_TIMEOUT_S,
+        )
     except subprocess.TimeoutExpired as exc:
-        raise ModelFormatError(f"TFLite Micro did not finish loading and running this model "
-                               f"within {TFLM_PROBE_TIMEOUT_S} s; the model is malformed or far "
-                               "too large", path=where) from exc
+        raise ModelFormatError(
+            f"TFLite Micro did not finish loading and running this model "
+            f"within {TFLM_PROBE_TIMEOUT_S} s; the model is malformed or far "
+            "too large",
+            path=where,
+        ) from exc
     if proc.returncode < 0 or proc.returncode not in (0, 3):
-        how = (f"signal {-proc.returncode}" if proc.returncode < 0
-               else f"exit code {proc.returncode}")
-        raise ModelFormatError(f"TFLite Micro crashed ({how}) loading or running this model: "
-                               "it is malformed in a way its interpreter does not check "
-                               "(wrong op inputs or options?); re-export the model", path=where)
+        how = f"signal {-proc.returncode}" if proc.returncode < 0 else f"exit code {proc.returncode}"
+        raise ModelFormatError(
+            f"TFLite Micro crashed ({how}) loading or running this model: "
+            "it is malformed in a way its interpreter does not check "
+            "(wrong op inputs or options?); re-export the model",
+            path=where,
+        )
     if proc.returncode == 0:
         _TFLM_SAFE.add(key)

@@ -33,13 +33,13 @@ def parse_prof(lines: list[str]) -> dict[str, Any]:
     """The JSON payload of a td-prof reply; DeviceError when the firmware has none."""
     for line in lines:
         if line.startswith("m-td-prof-"):
-            return json.loads(line[len("m-td-prof-"):])
-    raise DeviceError("the firmware printed no per-op profile: " + " | ".join(lines),
-                      port="td-prof")
+            return json.loads(line[len("m-td-prof-") :])
+    raise DeviceError("the firmware printed no per-op profile: " + " | ".join(lines), port="td-prof")
 
 
-def op_rows(prof: dict[str, Any], compiled_ops: list[dict[str, Any]], stats: dict[int, Any],
-            ns_per_insn: float | None) -> list[dict[str, Any]]:
+def op_rows(
+    prof: dict[str, Any], compiled_ops: list[dict[str, Any]], stats: dict[int, Any], ns_per_insn: float | None
+) -> list[dict[str, Any]]:
     """One row per op: kernel, MACs, instructions (emulated) or ticks, instructions/MAC."""
     kernel_of = {o["index"]: o.get("kernel") for o in compiled_ops}
     tick_hz = float(prof["tick_hz"])
@@ -49,15 +49,18 @@ def op_rows(prof: dict[str, Any], compiled_ops: list[dict[str, Any]], stats: dic
         st = stats.get(index)
         macs = st.macs if st is not None else 0
         net = max(int(ticks) - overhead, 0)
-        row: dict[str, Any] = {"index": int(index), "op": st.op if st is not None else "?",
-                               "kernel": kernel_of.get(index), "macs": int(macs),
-                               "ticks": int(ticks)}
+        row: dict[str, Any] = {
+            "index": int(index),
+            "op": st.op if st is not None else "?",
+            "kernel": kernel_of.get(index),
+            "macs": int(macs),
+            "ticks": int(ticks),
+        }
         if ns_per_insn:
             instr = int(round(net * 1e9 / tick_hz / ns_per_insn))
             row["instructions"] = instr
             row["instructions_per_mac"] = round(instr / macs, 3) if macs else None
-            family = "dsp" if (row["kernel"] or "").endswith("_dsp") else (
-                "reference" if macs else "other")
+            family = "dsp" if (row["kernel"] or "").endswith("_dsp") else ("reference" if macs else "other")
             row["m4_cycles_estimate"] = int(round(instr * M4_CPI_ESTIMATE[family]))
         rows.append(row)
     total = sum(r.get("instructions", r["ticks"]) for r in rows) or 1
@@ -66,10 +69,18 @@ def op_rows(prof: dict[str, Any], compiled_ops: list[dict[str, Any]], stats: dic
     return rows
 
 
-def run_profile(model_path: Path, board_id: str, out_dir: Path, *, kernels: str = "auto",
-                data: Path | None = None, calibrate: str | None = None,
-                port: str | None = None, seed: int = 0,
-                progress: Progress = lambda stage: None) -> dict[str, Any]:
+def run_profile(
+    model_path: Path,
+    board_id: str,
+    out_dir: Path,
+    *,
+    kernels: str = "auto",
+    data: Path | None = None,
+    calibrate: str | None = None,
+    port: str | None = None,
+    seed: int = 0,
+    progress: Progress = lambda stage: None,
+) -> dict[str, Any]:
     """Compile with profiling, build, run one inference, read td-prof; return the report."""
     from tinydeploy.boards import load_board
     from tinydeploy.build import build
@@ -91,9 +102,11 @@ def run_profile(model_path: Path, board_id: str, out_dir: Path, *, kernels: str 
     if board.build != "make":
         from tinydeploy.errors import BoardError
 
-        raise BoardError(f"board '{board.id}' builds with {board.build}; tinydeploy profile "
-                         "runs make boards (QEMU, host) - flash the project and send td-prof%",
-                         path=str(board.path))
+        raise BoardError(
+            f"board '{board.id}' builds with {board.build}; tinydeploy profile "
+            "runs make boards (QEMU, host) - flash the project and send td-prof%",
+            path=str(board.path),
+        )
     result = build(generated["project"], board)
     progress("run")
     reference = Reference(prepared.raw, prepared.model)
@@ -110,26 +123,39 @@ def run_profile(model_path: Path, board_id: str, out_dir: Path, *, kernels: str 
     rows = op_rows(prof, meta["ops"], stats, ns)
     macs = sum(s.macs for s in stats.values())
     report: dict[str, Any] = {
-        "tinydeploy": __version__, "kind": "profile", "board": board.id,
-        "board_name": board.name, "cpu": board.cpu, "dsp": board.dsp,
-        "runtime": "aot", "kernels": meta.get("kernel_mode"),
-        "model": {"name": prepared.model.name, "path": str(model_path),
-                  "sha256": prepared.model.sha256},
-        "macs": macs, "arena_bytes": compiled.arena_bytes, "weights_bytes": compiled.weights_bytes,
-        "flash": result.sizes.as_dict(), "flash_bytes": result.sizes.flash_bytes,
-        "board_flash_bytes": board.flash_bytes, "board_ram_bytes": board.ram_bytes,
+        "tinydeploy": __version__,
+        "kind": "profile",
+        "board": board.id,
+        "board_name": board.name,
+        "cpu": board.cpu,
+        "dsp": board.dsp,
+        "runtime": "aot",
+        "kernels": meta.get("kernel_mode"),
+        "model": {"name": prepared.model.name, "path": str(model_path), "sha256": prepared.model.sha256},
+        "macs": macs,
+        "arena_bytes": compiled.arena_bytes,
+        "weights_bytes": compiled.weights_bytes,
+        "flash": result.sizes.as_dict(),
+        "flash_bytes": result.sizes.flash_bytes,
+        "board_flash_bytes": board.flash_bytes,
+        "board_ram_bytes": board.ram_bytes,
         "stack_reserved_bytes": board.stack_bytes,
-        "tick_hz": prof["tick_hz"], "overhead_ticks": prof.get("overhead_ticks"),
-        "ops": rows, "seconds": None,
+        "tick_hz": prof["tick_hz"],
+        "overhead_ticks": prof.get("overhead_ticks"),
+        "ops": rows,
+        "seconds": None,
     }
     if total is not None:
         ops_sum = sum(r["instructions"] for r in rows)
-        report.update(instructions_per_inference=total, instructions_in_ops=ops_sum,
-                      instructions_per_mac=round(total / macs, 3) if macs else None,
-                      m4_cycles_estimate=sum(r["m4_cycles_estimate"] for r in rows),
-                      note=f"emulated: {link.counted_by or 'emulator'} instruction counts, "
-                           "exact per op; "
-                           "m4_cycles_estimate is an estimate, not a measurement")
+        report.update(
+            instructions_per_inference=total,
+            instructions_in_ops=ops_sum,
+            instructions_per_mac=round(total / macs, 3) if macs else None,
+            m4_cycles_estimate=sum(r["m4_cycles_estimate"] for r in rows),
+            note=f"emulated: {link.counted_by or 'emulator'} instruction counts, "
+            "exact per op; "
+            "m4_cycles_estimate is an estimate, not a measurement",
+        )
     report["seconds"] = round(time.monotonic() - started, 2)
     return report
 
@@ -140,10 +166,13 @@ def profile_markdown(r: dict[str, Any]) -> str:
     emulated = "instructions_per_inference" in r
     lines = [f"# Profile: {r['model']['name']} on {r['board']} ({r['kernels']} kernels)", ""]
     if emulated:
-        lines += [f"- instructions / inference (emulated, exact): "
-                  f"{r['instructions_per_inference']:,.0f} ({r['instructions_per_mac']} per MAC, "
-                  f"{r['macs']:,} MACs)",
-                  f"- Cortex-M4 cycles, **estimate**: {r['m4_cycles_estimate']:,}", ""]
+        lines += [
+            f"- instructions / inference (emulated, exact): "
+            f"{r['instructions_per_inference']:,.0f} ({r['instructions_per_mac']} per MAC, "
+            f"{r['macs']:,} MACs)",
+            f"- Cortex-M4 cycles, **estimate**: {r['m4_cycles_estimate']:,}",
+            "",
+        ]
     headers = ["#", "op", "kernel", "MACs"]
     headers += ["instructions", "instr/MAC", "share"] if emulated else ["ticks", "share"]
     rows = []

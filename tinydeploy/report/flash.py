@@ -18,13 +18,27 @@ def _kernel_mode(compiled: Any) -> str | None:
     return json.loads(compiled.metadata.read_text()).get("kernel_mode")
 
 
-def flash_report(*, board: Board, runtime: str, model: Model, model_path: str, converted: bool,
-                 compiled: Any, kernel_choice: dict[str, Any] | None,
-                 sizes: FirmwareSizes | None, memory: dict[str, Any], info: dict[str, Any],
-                 checked: dict[str, Any], timing: dict[str, Any], tflm_arena_bytes: int,
-                 input_copy_bytes: int, boot_seconds: float | None,
-                 seconds: float, runtime_choice: dict[str, Any] | None = None,
-                 tflm_kernels: str | None = None) -> dict[str, Any]:
+def flash_report(
+    *,
+    board: Board,
+    runtime: str,
+    model: Model,
+    model_path: str,
+    converted: bool,
+    compiled: Any,
+    kernel_choice: dict[str, Any] | None,
+    sizes: FirmwareSizes | None,
+    memory: dict[str, Any],
+    info: dict[str, Any],
+    checked: dict[str, Any],
+    timing: dict[str, Any],
+    tflm_arena_bytes: int,
+    input_copy_bytes: int,
+    boot_seconds: float | None,
+    seconds: float,
+    runtime_choice: dict[str, Any] | None = None,
+    tflm_kernels: str | None = None,
+) -> dict[str, Any]:
     """One dict: board, model, flash (ELF), RAM (static + stack high-water measured on
     the device), arena, the check against tflite-micro, the timing figures and the ops
     (report.figures defines each figure).
@@ -50,12 +64,14 @@ def flash_report(*, board: Board, runtime: str, model: Model, model_path: str, c
         "kernel_choice": kernel_choice,
         "board_flash_bytes": board.flash_bytes,
         "board_ram_bytes": board.ram_bytes,
-        "model": {"name": model.name, "path": model_path,
-                  "sha256": model.sha256, "converted": converted},
+        "model": {"name": model.name, "path": model_path, "sha256": model.sha256, "converted": converted},
         "macs": macs,
         "flash_bytes": sizes.flash_bytes if sizes else None,
-        "flash": ({"weights": sizes.weights_bytes, "runtime": sizes.runtime_code_bytes,
-                   "other": sizes.other_flash_bytes} if sizes else None),
+        "flash": (
+            {"weights": sizes.weights_bytes, "runtime": sizes.runtime_code_bytes, "other": sizes.other_flash_bytes}
+            if sizes
+            else None
+        ),
         "ram_bytes": static_ram + stack_used,
         "static_ram_bytes": static_ram,
         # part of static RAM: td_server's copy of the loaded input for `infer N W`
@@ -70,8 +86,10 @@ def flash_report(*, board: Board, runtime: str, model: Model, model_path: str, c
         "check": checked,
         "latency": timing,
         "device_info": info,
-        "ops": [{"index": r.index, "op": r.op, "kernel": kernels.get(r.index), "macs": r.macs,
-                 "params": r.params} for r in stats],
+        "ops": [
+            {"index": r.index, "op": r.op, "kernel": kernels.get(r.index), "macs": r.macs, "params": r.params}
+            for r in stats
+        ],
         "boot_seconds": boot_seconds,
         "seconds": seconds,
     }

@@ -43,14 +43,17 @@ GRACE_SECONDS = 15
 class Budget:
     """Limits on the measured firmware; None: no limit."""
 
-    flash_bytes: int | None = None    # the whole image
-    ram_bytes: int | None = None      # static RAM + stack high-water
+    flash_bytes: int | None = None  # the whole image
+    ram_bytes: int | None = None  # static RAM + stack high-water
     instructions: float | None = None  # per inference
 
     def violations(self, cost: Cost) -> list[float]:
         """Optuna's constraint values: > 0 where a limit is exceeded (relative excess)."""
-        pairs = ((cost.flash_bytes, self.flash_bytes), (cost.ram_bytes, self.ram_bytes),
-                 (cost.instructions, self.instructions))
+        pairs = (
+            (cost.flash_bytes, self.flash_bytes),
+            (cost.ram_bytes, self.ram_bytes),
+            (cost.instructions, self.instructions),
+        )
         return [(value - limit) / limit if limit else -1.0 for value, limit in pairs]
 
 
@@ -66,13 +69,23 @@ class TrialResult:
     worker: str
 
     def row(self) -> dict[str, Any]:
-        return {"trial": self.number, **self.arch.row(), "name": self.arch.name,
-                "val_accuracy": self.val_accuracy, "test_accuracy": self.test_accuracy,
-                "instructions": self.cost.instructions, "flash_bytes": self.cost.flash_bytes,
-                "ram_bytes": self.cost.ram_bytes, "model_flash_bytes": self.cost.model_flash_bytes,
-                "arena_bytes": self.cost.arena_bytes, "macs": self.cost.macs,
-                "kernels": self.cost.kernels, "exact_match_rate": self.cost.exact_match_rate,
-                "feasible": self.feasible, "worker": self.worker}
+        return {
+            "trial": self.number,
+            **self.arch.row(),
+            "name": self.arch.name,
+            "val_accuracy": self.val_accuracy,
+            "test_accuracy": self.test_accuracy,
+            "instructions": self.cost.instructions,
+            "flash_bytes": self.cost.flash_bytes,
+            "ram_bytes": self.cost.ram_bytes,
+            "model_flash_bytes": self.cost.model_flash_bytes,
+            "arena_bytes": self.cost.arena_bytes,
+            "macs": self.cost.macs,
+            "kernels": self.cost.kernels,
+            "exact_match_rate": self.cost.exact_match_rate,
+            "feasible": self.feasible,
+            "worker": self.worker,
+        }
 
 
 @dataclass
@@ -80,10 +93,10 @@ class SearchResult:
     study: str
     study_name: str
     board: str
-    trials: list[TrialResult]          # every completed trial of the study
-    pareto: list[TrialResult]          # the feasible ones no other trial beats
-    chosen: TrialResult | None         # cheapest Pareto trial within the accuracy tolerance
-    pruned: int                        # dropped before training (over a budget)
+    trials: list[TrialResult]  # every completed trial of the study
+    pareto: list[TrialResult]  # the feasible ones no other trial beats
+    chosen: TrialResult | None  # cheapest Pareto trial within the accuracy tolerance
+    pruned: int  # dropped before training (over a budget)
     failed: int
     seconds: float
     artifacts: Path
@@ -95,10 +108,11 @@ def artifact_dir(study: str, artifacts: str | Path | None) -> Path:
     if artifacts:
         return Path(artifacts)
     if study.startswith("sqlite:///"):
-        return Path(study[len("sqlite:///"):] + ".artifacts")
-    raise CompressSettingError("a study on a database server needs --artifacts, a folder "
-                               "every worker can reach (e.g. a shared mount)",
-                               setting="--artifacts")
+        return Path(study[len("sqlite:///") :] + ".artifacts")
+    raise CompressSettingError(
+        "a study on a database server needs --artifacts, a folder every worker can reach (e.g. a shared mount)",
+        setting="--artifacts",
+    )
 
 
 def _storage(study: str) -> Any:
@@ -109,10 +123,12 @@ def _storage(study: str) -> Any:
         # several workers on one file: wait for the writer's lock instead of failing
         kwargs["connect_args"] = {"timeout": 60}
     return optuna.storages.RDBStorage(
-        study, engine_kwargs=kwargs, heartbeat_interval=HEARTBEAT_SECONDS,
+        study,
+        engine_kwargs=kwargs,
+        heartbeat_interval=HEARTBEAT_SECONDS,
         grace_period=GRACE_SECONDS,
-        heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(
-            max_retry=1))
+        heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=1),
+    )
 
 
 def _open_study(study: str, study_name: str, sampler: Any) -> Any:
@@ -124,9 +140,13 @@ def _open_study(study: str, study_name: str, sampler: Any) -> Any:
     # opens the storage again.
     for attempt in range(5):
         try:
-            return optuna.create_study(storage=_storage(study), study_name=study_name,
-                                       directions=["maximize", "minimize", "minimize"],
-                                       sampler=sampler, load_if_exists=True)
+            return optuna.create_study(
+                storage=_storage(study),
+                study_name=study_name,
+                directions=["maximize", "minimize", "minimize"],
+                sampler=sampler,
+                load_if_exists=True,
+            )
         except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.OperationalError):
             if attempt == 4:
                 raise
@@ -144,8 +164,7 @@ def _sampler(name: str, seed: int) -> Any:
         return optuna.samplers.TPESampler(seed=seed, n_startup_trials=8, constant_liar=True)
     if name == "nsga2":
         return optuna.samplers.NSGAIISampler(seed=seed, population_size=16)
-    raise CompressSettingError(f"unknown sampler {name!r}; choose from {', '.join(SAMPLERS)}",
-                               setting="--sampler")
+    raise CompressSettingError(f"unknown sampler {name!r}; choose from {', '.join(SAMPLERS)}", setting="--sampler")
 
 
 def _quantize(model: Any, arch: Arch, data: Dataset, seed: int) -> bytes:
@@ -188,10 +207,16 @@ def _fits_before_training(model: Any, data: Dataset, budget: Budget) -> str | No
 
 def _result(t: Any) -> TrialResult:
     a = t.user_attrs
-    return TrialResult(number=t.number, arch=Arch(**a["arch"]), val_accuracy=a["val_accuracy"],
-                       test_accuracy=a.get("test_accuracy"), cost=Cost(**a["cost"]),
-                       feasible=all(v <= 0 for v in a.get("constraints", [0.0])),
-                       artifact=a.get("artifact"), worker=a.get("worker", "?"))
+    return TrialResult(
+        number=t.number,
+        arch=Arch(**a["arch"]),
+        val_accuracy=a["val_accuracy"],
+        test_accuracy=a.get("test_accuracy"),
+        cost=Cost(**a["cost"]),
+        feasible=all(v <= 0 for v in a.get("constraints", [0.0])),
+        artifact=a.get("artifact"),
+        worker=a.get("worker", "?"),
+    )
 
 
 def pareto_front(trials: list[TrialResult]) -> list[TrialResult]:
@@ -199,10 +224,16 @@ def pareto_front(trials: list[TrialResult]) -> list[TrialResult]:
     ok = [t for t in trials if t.feasible]
 
     def beats(b: TrialResult, a: TrialResult) -> bool:
-        ge = (b.val_accuracy >= a.val_accuracy and b.cost.instructions <= a.cost.instructions
-              and b.cost.flash_bytes <= a.cost.flash_bytes)
-        gt = (b.val_accuracy > a.val_accuracy or b.cost.instructions < a.cost.instructions
-              or b.cost.flash_bytes < a.cost.flash_bytes)
+        ge = (
+            b.val_accuracy >= a.val_accuracy
+            and b.cost.instructions <= a.cost.instructions
+            and b.cost.flash_bytes <= a.cost.flash_bytes
+        )
+        gt = (
+            b.val_accuracy > a.val_accuracy
+            or b.cost.instructions < a.cost.instructions
+            or b.cost.flash_bytes < a.cost.flash_bytes
+        )
         return ge and gt
 
     front = [a for a in ok if not any(beats(b, a) for b in ok)]
@@ -219,15 +250,29 @@ def choose(front: list[TrialResult], tolerance: float) -> TrialResult | None:
     return min(near, key=lambda t: (t.cost.instructions, t.cost.flash_bytes))
 
 
-def search(data: Dataset, board: Board, *, budget: Budget = Budget(),
-           study: str = DEFAULT_STUDY, study_name: str = "tinydeploy-search",
-           artifacts: str | Path | None = None, trials: int = 20,
-           time_limit: float | None = None, families: tuple[str, ...] = FAMILIES,
-           widths: tuple[int, ...] = (8, 16, 32, 64), depths: tuple[int, ...] = (1, 2, 3, 4),
-           kernels: tuple[int, ...] = (3, 5), bits: tuple[int, ...] = WEIGHT_BITS,
-           epochs: int = 3, lr: float = 3e-3, seed: int = 0, sampler: str = "tpe",
-           tolerance: float = 1.0,
-           check: int = 2, progress: Callable[[str], None] = lambda msg: None) -> SearchResult:
+def search(
+    data: Dataset,
+    board: Board,
+    *,
+    budget: Budget = Budget(),
+    study: str = DEFAULT_STUDY,
+    study_name: str = "tinydeploy-search",
+    artifacts: str | Path | None = None,
+    trials: int = 20,
+    time_limit: float | None = None,
+    families: tuple[str, ...] = FAMILIES,
+    widths: tuple[int, ...] = (8, 16, 32, 64),
+    depths: tuple[int, ...] = (1, 2, 3, 4),
+    kernels: tuple[int, ...] = (3, 5),
+    bits: tuple[int, ...] = WEIGHT_BITS,
+    epochs: int = 3,
+    lr: float = 3e-3,
+    seed: int = 0,
+    sampler: str = "tpe",
+    tolerance: float = 1.0,
+    check: int = 2,
+    progress: Callable[[str], None] = lambda msg: None,
+) -> SearchResult:
     """Run (or resume, or join) the study until it holds ``trials`` finished trials
     (completed or dropped over budget, counted over every worker) or ``time_limit``
     seconds of this process have passed; return all its completed trials and the front."""
@@ -247,8 +292,9 @@ def search(data: Dataset, board: Board, *, budget: Budget = Budget(),
     for name, values in (("bits", bits),):
         bad = [v for v in values if v not in WEIGHT_BITS]
         if bad:
-            raise CompressSettingError(f"{bad[0]} bits; the search offers "
-                                       f"{', '.join(map(str, WEIGHT_BITS))}", setting=f"--{name}")
+            raise CompressSettingError(
+                f"{bad[0]} bits; the search offers {', '.join(map(str, WEIGHT_BITS))}", setting=f"--{name}"
+            )
     store_dir = artifact_dir(study, artifacts)
     store_dir.mkdir(parents=True, exist_ok=True)
     store = FileSystemArtifactStore(str(store_dir))
@@ -278,12 +324,10 @@ def search(data: Dataset, board: Board, *, budget: Budget = Budget(),
             progress(f"trial {trial.number}: failed: {exc}")
             raise
         val = _accuracy(raw, data.x_val, data.y_val)
-        test = (_accuracy(raw, data.x_test, data.y_test) if data.x_test is not None
-                and data.y_test is not None else None)
+        test = _accuracy(raw, data.x_test, data.y_test) if data.x_test is not None and data.y_test is not None else None
         path = store_dir / f"trial-{trial.number}-{arch.name}.tflite"
         path.write_bytes(raw)
-        artifact = upload_artifact(artifact_store=store, file_path=str(path),
-                                   study_or_trial=trial)
+        artifact = upload_artifact(artifact_store=store, file_path=str(path), study_or_trial=trial)
         path.unlink()
         trial.set_user_attr("arch", arch.row())
         trial.set_user_attr("cost", vars(cost))
@@ -294,16 +338,21 @@ def search(data: Dataset, board: Board, *, budget: Budget = Budget(),
         trial.set_user_attr("val_accuracy", val)
         trial.set_user_attr("test_accuracy", test)
         trial.set_user_attr("artifact", artifact)
-        progress(f"trial {trial.number}: val {val:.2%}, {cost.instructions:,.0f} instructions, "
-                 f"{cost.flash_bytes:,} B flash")
+        progress(
+            f"trial {trial.number}: val {val:.2%}, {cost.instructions:,.0f} instructions, {cost.flash_bytes:,} B flash"
+        )
         return val, cost.instructions, float(cost.flash_bytes)
 
     finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     done = len(st.get_trials(deepcopy=False, states=finished))
     if done < trials:
-        st.optimize(objective, n_trials=trials - done, timeout=time_limit,
-                    callbacks=[optuna.study.MaxTrialsCallback(trials, states=finished)],
-                    catch=(TinyDeployError,))
+        st.optimize(
+            objective,
+            n_trials=trials - done,
+            timeout=time_limit,
+            callbacks=[optuna.study.MaxTrialsCallback(trials, states=finished)],
+            catch=(TinyDeployError,),
+        )
     all_trials = st.get_trials(deepcopy=False)
     completed = [_result(t) for t in all_trials if t.state == optuna.trial.TrialState.COMPLETE]
     front = pareto_front(completed)
@@ -314,11 +363,20 @@ def search(data: Dataset, board: Board, *, budget: Budget = Budget(),
         raise NoFeasibleModelError(
             f"no trial of study '{study_name}' completed ({pruned} dropped over budget, "
             f"{failed} failed{'; last: ' + errors[-1] if errors else ''}); relax a limit or "
-            "widen the search space")
-    return SearchResult(study=study, study_name=study_name, board=board.id, trials=completed,
-                        pareto=front, chosen=choose(front, tolerance), pruned=pruned,
-                        failed=failed, seconds=round(time.monotonic() - t0, 1),
-                        artifacts=store_dir)
+            "widen the search space"
+        )
+    return SearchResult(
+        study=study,
+        study_name=study_name,
+        board=board.id,
+        trials=completed,
+        pareto=front,
+        chosen=choose(front, tolerance),
+        pruned=pruned,
+        failed=failed,
+        seconds=round(time.monotonic() - t0, 1),
+        artifacts=store_dir,
+    )
 
 
 def fetch_model(result: SearchResult, trial: TrialResult, dest: Path) -> Path:
@@ -327,6 +385,7 @@ def fetch_model(result: SearchResult, trial: TrialResult, dest: Path) -> Path:
 
     if trial.artifact is None:
         raise NoFeasibleModelError(f"trial {trial.number} has no stored model")
-    download_artifact(artifact_store=FileSystemArtifactStore(str(result.artifacts)),
-                      artifact_id=trial.artifact, file_path=str(dest))
+    download_artifact(
+        artifact_store=FileSystemArtifactStore(str(result.artifacts)), artifact_id=trial.artifact, file_path=str(dest)
+    )
     return dest

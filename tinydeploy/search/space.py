@@ -49,21 +49,28 @@ def families_for(input_shape: tuple[int, ...], wanted: tuple[str, ...]) -> tuple
     none can (naming the shape and what each family needs)."""
     for name in wanted:
         if name not in FAMILIES:
-            raise CompressSettingError(f"unknown family {name!r}; choose from "
-                                       f"{', '.join(FAMILIES)}", setting="--families")
+            raise CompressSettingError(
+                f"unknown family {name!r}; choose from {', '.join(FAMILIES)}", setting="--families"
+            )
     fits = _BY_RANK.get(len(input_shape), ("mlp",))
     usable = tuple(f for f in wanted if f in fits)
     if not usable:
         raise CompressSettingError(
             f"none of {', '.join(wanted)} takes inputs shaped {list(input_shape)}: dscnn and "
             "mobilenet need [height, width, channels], conv1d [time, channels], mlp any shape",
-            setting="--families")
+            setting="--families",
+        )
     return usable
 
 
-def suggest(trial: Any, families: tuple[str, ...], widths: tuple[int, ...],
-            depths: tuple[int, ...], kernels: tuple[int, ...],
-            bits: tuple[int, ...]) -> Arch:
+def suggest(
+    trial: Any,
+    families: tuple[str, ...],
+    widths: tuple[int, ...],
+    depths: tuple[int, ...],
+    kernels: tuple[int, ...],
+    bits: tuple[int, ...],
+) -> Arch:
     """Sample an Arch with an Optuna trial (categorical choices: the samplers model them
     per value, and a study resumed with the same space keeps its history)."""
     family = trial.suggest_categorical("family", list(families))
@@ -87,21 +94,20 @@ def build(arch: Arch, input_shape: tuple[int, ...], classes: int) -> Any:
     L = keras.layers
     x = inp = keras.Input(tuple(input_shape))
     if arch.family == "mobilenet":
-        x = L.ReLU(6.0)(L.BatchNormalization()(
-            L.Conv2D(arch.width, 3, strides=2, padding="same", use_bias=False)(x)))
+        x = L.ReLU(6.0)(L.BatchNormalization()(L.Conv2D(arch.width, 3, strides=2, padding="same", use_bias=False)(x)))
         for _ in range(arch.depth):
-            y = L.ReLU(6.0)(L.BatchNormalization()(
-                L.Conv2D(arch.width * arch.expand, 1, use_bias=False)(x)))
-            y = L.ReLU(6.0)(L.BatchNormalization()(
-                L.DepthwiseConv2D(arch.kernel, padding="same", use_bias=False)(y)))
+            y = L.ReLU(6.0)(L.BatchNormalization()(L.Conv2D(arch.width * arch.expand, 1, use_bias=False)(x)))
+            y = L.ReLU(6.0)(L.BatchNormalization()(L.DepthwiseConv2D(arch.kernel, padding="same", use_bias=False)(y)))
             y = L.BatchNormalization()(L.Conv2D(arch.width, 1, use_bias=False)(y))
             x = L.Add()([x, y])  # same width and stride 1: the residual needs no projection
         x = L.GlobalAveragePooling2D()(x)
     elif arch.family == "conv1d":
         for i in range(arch.depth):
-            x = L.ReLU()(L.BatchNormalization()(L.Conv1D(
-                arch.width, arch.kernel, strides=2 if i == 0 else 1, padding="same",
-                use_bias=False)(x)))
+            x = L.ReLU()(
+                L.BatchNormalization()(
+                    L.Conv1D(arch.width, arch.kernel, strides=2 if i == 0 else 1, padding="same", use_bias=False)(x)
+                )
+            )
         x = L.GlobalAveragePooling1D()(x)
     else:  # mlp
         x = L.Flatten()(x)

@@ -1,7 +1,7 @@
 """Where firmware runs. Every target has the same small interface (base.Target):
 
-    with target_for(board, firmware) as t:     # start() on enter, close() on exit
-        link = t.link                           # a tinydeploy.link.Link, ready to use
+with target_for(board, firmware) as t:     # start() on enter, close() on exit
+    link = t.link                           # a tinydeploy.link.Link, ready to use
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from tinydeploy.targets.renode import RenodeTarget
 from tinydeploy.targets.serial_device import SerialTarget, check_port, find_port
 
 
-def target_for(board: Board, firmware: Optional[Path] = None, port: Optional[str] = None,
-               **options: object) -> Target:
+def target_for(board: Board, firmware: Optional[Path] = None, port: Optional[str] = None, **options: object) -> Target:
     """The target for a board: its emulator, the native program, or the serial device."""
     if board.platform == "qemu":
         return QemuTarget(board, Path(firmware or ""), **options)  # type: ignore[arg-type]
@@ -32,5 +31,13 @@ def target_for(board: Board, firmware: Optional[Path] = None, port: Optional[str
     raise BoardError(f"no target for platform '{board.platform}'", path=str(board.path))
 
 
-__all__ = ["HostTarget", "QemuTarget", "RenodeTarget", "SerialTarget", "Target", "check_port",
-           "find_port", "target_for"]
+__all__ = [
+    "HostTarget",
+    "QemuTarget",
+    "RenodeTarget",
+    "SerialTarget",
+    "Target",
+    "check_port",
+    "find_port",
+    "target_for",
+]

@@ -30,8 +30,7 @@ def _die_with_parent() -> None:
 
 def spawn(argv: list[str], **kw: object) -> "subprocess.Popen[bytes]":
     """Start a child in its own process group, killed at exit and when we die."""
-    proc = subprocess.Popen(argv, start_new_session=True, preexec_fn=_die_with_parent,
-                            **kw)  # type: ignore[call-overload]
+    proc = subprocess.Popen(argv, start_new_session=True, preexec_fn=_die_with_parent, **kw)  # type: ignore[call-overload]
     _LIVE.add(proc)
     return proc
 
@@ -69,7 +68,7 @@ class Target:
     """
 
     board: Board
-    boot_seconds: Optional[float] = None   # start() until the firmware answered
+    boot_seconds: Optional[float] = None  # start() until the firmware answered
 
     def __init__(self) -> None:
         self.link: Optional[Link] = None
@@ -97,7 +96,8 @@ class Target:
             link.wait_ready(timeout)
         except DeviceError:
             if proc is not None and proc.poll() is not None:
-                raise DeviceError(f"the emulator exited with status {proc.returncode} "
-                                  "before the firmware answered", port=link.name) from None
+                raise DeviceError(
+                    f"the emulator exited with status {proc.returncode} before the firmware answered", port=link.name
+                ) from None
             raise
         self.boot_seconds = time.monotonic() - t0

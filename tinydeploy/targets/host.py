@@ -16,8 +16,7 @@ from tinydeploy.targets.base import Target, kill, spawn
 
 
 class HostTarget(Target):
-    def __init__(self, board: Board, program: Path, boot_timeout: float = 10.0,
-                 timeout: float = 5.0):
+    def __init__(self, board: Board, program: Path, boot_timeout: float = 10.0, timeout: float = 5.0):
         super().__init__()
         self.board, self.program = board, Path(program)
         self.boot_timeout, self.timeout = boot_timeout, timeout
@@ -30,10 +29,10 @@ class HostTarget(Target):
 
     def start(self) -> Link:
         if not self.program.is_file():
-            raise DeviceError(f"program {self.program} does not exist; build it first",
-                              port="host")
-        self.proc = spawn([str(self.program), "--pty"], stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            raise DeviceError(f"program {self.program} does not exist; build it first", port="host")
+        self.proc = spawn(
+            [str(self.program), "--pty"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         assert self.proc.stdout is not None
         deadline = time.monotonic() + self.boot_timeout
         line = b""
@@ -48,11 +47,11 @@ class HostTarget(Target):
         if not text.startswith("td-pty "):
             ended = self.proc.poll() is not None and self.proc.stderr
             err = self.proc.stderr.read().decode(errors="replace") if ended else ""
-            raise DeviceError(f"the host firmware did not report its pty: {text or err or 'no output'}",
-                              port=str(self.program))
+            raise DeviceError(
+                f"the host firmware did not report its pty: {text or err or 'no output'}", port=str(self.program)
+            )
         self.pty = text.split(" ", 1)[1]
-        self.link = Link(open_serial(self.pty, self.board.baud), name=f"host:{self.pty}",
-                         timeout=self.timeout)
+        self.link = Link(open_serial(self.pty, self.board.baud), name=f"host:{self.pty}", timeout=self.timeout)
         self._await_firmware(self.link, self.boot_timeout, self.proc)
         return self.link
 

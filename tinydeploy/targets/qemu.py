@@ -48,9 +48,15 @@ def _free_port() -> int:
 
 
 class QemuTarget(Target):
-    def __init__(self, board: Board, elf: Path, icount_shift: Optional[int] = None,
-                 boot_timeout: float = 20.0, timeout: float = 10.0,
-                 extra_args: Optional[list[str]] = None):
+    def __init__(
+        self,
+        board: Board,
+        elf: Path,
+        icount_shift: Optional[int] = None,
+        boot_timeout: float = 20.0,
+        timeout: float = 10.0,
+        extra_args: Optional[list[str]] = None,
+    ):
         super().__init__()
         if board.platform != "qemu" or not board.qemu_machine:
             raise BoardError(f"board '{board.id}' is not a QEMU board", path=str(board.path))
@@ -72,10 +78,18 @@ class QemuTarget(Target):
             argv += ["-cpu", self.board.qemu_cpu]
         if self.board.qemu_args:  # placeholders checked by boards.py
             argv += shlex.split(self.board.qemu_args.format(**dataclasses.asdict(self.board)))
-        return argv + ["-nographic", "-monitor", "none",
-                       "-icount", f"shift={self.icount_shift}",
-                       "-serial", f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on",
-                       "-kernel", str(self.elf), *self.extra_args]
+        return argv + [
+            "-nographic",
+            "-monitor",
+            "none",
+            "-icount",
+            f"shift={self.icount_shift}",
+            "-serial",
+            f"tcp:127.0.0.1:{port},server=on,wait=on,nodelay=on",
+            "-kernel",
+            str(self.elf),
+            *self.extra_args,
+        ]
 
     def _stderr(self) -> str:
         try:
@@ -87,29 +101,34 @@ class QemuTarget(Target):
         if shutil.which(QEMU) is None:
             raise ToolchainError(f"not found on PATH; install it with: {INSTALL}", tool=QEMU)
         if not self.elf.is_file():
-            raise DeviceError(f"firmware {self.elf} does not exist; build it first",
-                              port=self.board.id)
+            raise DeviceError(f"firmware {self.elf} does not exist; build it first", port=self.board.id)
         fd, name = tempfile.mkstemp(prefix="td-qemu-", suffix=".log")
         os.close(fd)
         self._log = Path(name)
         for _attempt in range(3):  # the free port can be taken between probe and bind
             port = _free_port()
             with open(self._log, "wb") as log:
-                self.proc = spawn(self.command_line(port), stdin=subprocess.DEVNULL,
-                                  stdout=log, stderr=subprocess.STDOUT)
+                self.proc = spawn(
+                    self.command_line(port), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+                )
             ser = self._connect(port)
             if ser is not None:
                 break
             if "Address already in use" not in self._stderr():
-                raise DeviceError(f"QEMU exited with status {self.proc.returncode}: "
-                                  f"{self._stderr()[-400:]}", port=f"{self.board.qemu_machine}")
+                raise DeviceError(
+                    f"QEMU exited with status {self.proc.returncode}: {self._stderr()[-400:]}",
+                    port=f"{self.board.qemu_machine}",
+                )
         else:
-            raise DeviceError("could not find a free local TCP port for QEMU's UART",
-                              port=str(self.board.qemu_machine))
+            raise DeviceError("could not find a free local TCP port for QEMU's UART", port=str(self.board.qemu_machine))
         ns_per_insn = float(1 << self.icount_shift)
-        self.link = Link(ser, name=f"qemu:{self.board.qemu_machine}@{port}",
-                         timeout=self.timeout, ns_per_insn=ns_per_insn,
-                         counted_by="QEMU -icount")
+        self.link = Link(
+            ser,
+            name=f"qemu:{self.board.qemu_machine}@{port}",
+            timeout=self.timeout,
+            ns_per_insn=ns_per_insn,
+            counted_by="QEMU -icount",
+        )
         self._await_firmware(self.link, self.boot_timeout, self.proc)
         return self.link
 
@@ -123,8 +142,7 @@ class QemuTarget(Target):
             except serial.SerialException:
                 time.sleep(0.02)
         kill(self.proc)
-        raise DeviceError(f"QEMU did not open its UART socket within {self.boot_timeout:g} s",
-                          port=f"127.0.0.1:{port}")
+        raise DeviceError(f"QEMU did not open its UART socket within {self.boot_timeout:g} s", port=f"127.0.0.1:{port}")
 
     def close(self) -> None:
         if self.link is not None:

@@ -19,17 +19,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tinydeploy.errors import ToolchainError
-from tinydeploy.tflm.pins import (SOURCE_TARBALL, THIRD_PARTY, THIRD_PARTY_TARBALL, TFLM_COMMIT,
-                                  TFLM_URL)
+from tinydeploy.tflm.pins import SOURCE_TARBALL, THIRD_PARTY, THIRD_PARTY_TARBALL, TFLM_COMMIT, TFLM_URL
 
 ENV = "TINYDEPLOY_TFLM_SOURCE"
 DOWNLOADS = Path("tensorflow/lite/micro/tools/make/downloads")
 # Folders every build needs; cmsis and cmsis_nn only for the cmsis_nn kernels.
 _ALWAYS = ("flatbuffers", "gemmlowp", "ruy", "kissfft")
-_HOW = (f"pass --tflm-source PATH (or set {ENV}) to a folder "
-            f"holding {SOURCE_TARBALL} and {THIRD_PARTY_TARBALL} (or their extracted trees), "
-            f"or allow tinydeploy to download tensorflow/tflite-micro@{TFLM_COMMIT[:12]} from "
-            "GitHub")
+_HOW = (
+    f"pass --tflm-source PATH (or set {ENV}) to a folder "
+    f"holding {SOURCE_TARBALL} and {THIRD_PARTY_TARBALL} (or their extracted trees), "
+    f"or allow tinydeploy to download tensorflow/tflite-micro@{TFLM_COMMIT[:12]} from "
+    "GitHub"
+)
 _MISSING = "no TFLite Micro source: " + _HOW
 
 
@@ -61,8 +62,11 @@ def _is_tflm(root: Path) -> bool:
 
 
 def _third_party_dirs(folder: Path) -> dict[str, Path]:
-    return {name: folder / name for name in ("flatbuffers", "gemmlowp", "ruy", "kissfft",
-                                             "cmsis", "cmsis_nn") if (folder / name).is_dir()}
+    return {
+        name: folder / name
+        for name in ("flatbuffers", "gemmlowp", "ruy", "kissfft", "cmsis", "cmsis_nn")
+        if (folder / name).is_dir()
+    }
 
 
 def _extract(archive: Path, into: Path) -> None:
@@ -81,9 +85,9 @@ def _from_folder(given: Path, dest: Path) -> None:
         elif _is_tflm(given):
             shutil.copytree(given, tmp / "tflite-micro", symlinks=True)
         else:
-            raise ToolchainError(f"{given} holds neither {SOURCE_TARBALL} nor a tflite-micro/ "
-                                 f"tree; {_HOW}",
-                                 tool="tflm")
+            raise ToolchainError(
+                f"{given} holds neither {SOURCE_TARBALL} nor a tflite-micro/ tree; {_HOW}", tool="tflm"
+            )
         downloads = tmp / "tflite-micro" / DOWNLOADS
         downloads.mkdir(parents=True, exist_ok=True)
         have = _third_party_dirs(downloads)
@@ -98,7 +102,9 @@ def _from_folder(given: Path, dest: Path) -> None:
             raise ToolchainError(
                 f"{given}: no {', '.join(missing)} beside the TFLM tree; bring "
                 f"{THIRD_PARTY_TARBALL} or these folders at the revisions "
-                + ", ".join(f"{n} {THIRD_PARTY[n][0]}" for n in missing), tool="tflm")
+                + ", ".join(f"{n} {THIRD_PARTY[n][0]}" for n in missing),
+                tool="tflm",
+            )
         (downloads / "pigweed").mkdir(exist_ok=True)  # the Makefile only checks it exists
         (tmp / "tflite-micro").rename(dest)
     finally:
@@ -133,8 +139,7 @@ def find_source(given: str | Path | None = None) -> Path:
         if given is not None:
             folder = Path(given).expanduser().resolve()
             if not folder.is_dir():
-                raise ToolchainError(f"{folder}: no such folder; {_HOW}",
-                                     tool="tflm")
+                raise ToolchainError(f"{folder}: no such folder; {_HOW}", tool="tflm")
             progress(f"tinydeploy: preparing TFLite Micro {TFLM_COMMIT[:12]} from {folder} ...")
             _from_folder(folder, dest)
         else:
