@@ -152,40 +152,40 @@ def conv_dsp(step: Step, small: bool = False) -> Step:
     )
 
 
-def fc_dsp(step: Step, small: bool = False) -> Step:
+def fc_as_conv(step: Step) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """FULLY_CONNECTED as the 1x1 convolution over a 1 x batches "image" it is (every column an
+    input row): its [out, in] weights, its int64 bias (zeros when it has none) and that
+    geometry. The dsp, v7m/v6m and mve kernels all lower it this way."""
     p = step.params
     if p["filter_offset"] != 0:
         raise NotEligible("weights with a zero point")
     w2d = _array(step, p["filter"]).reshape(p["out_depth"], p["accum_depth"])
     bias = _array(step, p["bias"])
     bias = np.zeros(p["out_depth"], np.int64) if bias is None else bias
-    # FULLY_CONNECTED has the weights of a 1x1 convolution over a 1 x batches "image";
-    # its kernel widens the int8 input on the fly, so it needs no scratch (a column
-    # buffer would be the largest buffer of a small MLP such as the AD model)
-    return _conv_like(
-        step,
-        w2d,
-        bias,
-        dict(
-            in_h=1,
-            in_w=p["batches"],
-            in_c=p["accum_depth"],
-            out_h=1,
-            out_w=p["batches"],
-            out_c=p["out_depth"],
-            filter_h=1,
-            filter_w=1,
-            stride_h=1,
-            stride_w=1,
-            dilation_h=1,
-            dilation_w=1,
-            pad_h=0,
-            pad_w=0,
-        ),
-        p,
-        kernel="td_fully_connected_s8_dsp",
-        small=small,
+    geo = dict(
+        in_h=1,
+        in_w=p["batches"],
+        in_c=p["accum_depth"],
+        out_h=1,
+        out_w=p["batches"],
+        out_c=p["out_depth"],
+        filter_h=1,
+        filter_w=1,
+        stride_h=1,
+        stride_w=1,
+        dilation_h=1,
+        dilation_w=1,
+        pad_h=0,
+        pad_w=0,
     )
+    return w2d, bias, geo
+
+
+def fc_dsp(step: Step, small: bool = False) -> Step:
+    w2d, bias, geo = fc_as_conv(step)
+    # its kernel widens the int8 input on the fly, so it needs no scratch (a column buffer
+    # would be the largest buffer of a small MLP such as the AD model)
+    return _conv_like(step, w2d, bias, geo, step.params, kernel="td_fully_connected_s8_dsp", small=small)
 
 
 def _pack_int8(w2d: np.ndarray, depth: int) -> np.ndarray:

@@ -209,28 +209,7 @@ def conv_mac(step: Step, layout: int) -> Step:
 
 def fc_mac(step: Step, layout: int) -> Step:
     p = step.params
-    if p["filter_offset"] != 0:
-        raise NotEligible("weights with a zero point")
-    w2d = _array(step, p["filter"]).reshape(p["out_depth"], p["accum_depth"])
-    bias = _array(step, p["bias"])
-    bias = np.zeros(p["out_depth"], np.int64) if bias is None else bias
-    # a 1x1 convolution over a 1 x batches image: every column is an input row
-    geo = dict(
-        in_h=1,
-        in_w=p["batches"],
-        in_c=p["accum_depth"],
-        out_h=1,
-        out_w=p["batches"],
-        out_c=p["out_depth"],
-        filter_h=1,
-        filter_w=1,
-        stride_h=1,
-        stride_w=1,
-        dilation_h=1,
-        dilation_w=1,
-        pad_h=0,
-        pad_w=0,
-    )
+    w2d, bias, geo = dsp.fc_as_conv(step)
     return _conv_step(step, w2d, bias, geo, p, layout)
 
 
