@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import Any, Optional
@@ -42,6 +43,9 @@ _STAGES = [
     "tinydeploy.profile.cli",
 ]
 
+
+# The example of `tinydeploy --help`: the main job, quietly, as a script would run it.
+ROOT_EXAMPLE = "tinydeploy --quiet flash model.keras --data samples.npy --board qemu-m4 --json"
 
 # One example per command, shown at the end of its --help (tests/unit/test_cli_help.py
 # parses each one against the command's options).
@@ -107,8 +111,10 @@ def _teach(group: Any) -> Any:
     for a flag, and help text printed as written (rich would take "[td-out/...]" for
     markup and drop it)."""
     choices = _choices()
-    # duck-typed: typer may bundle its own copy of click
-    for name, command in group.commands.items():
+    # duck-typed: typer may bundle its own copy of click; the group's own options
+    # (--debug, --quiet) are taught as the commands' are
+    group.epilog = escape(f"Example: {ROOT_EXAMPLE}")
+    for name, command in [("", group), *group.commands.items()]:
         if name in EXAMPLES:
             command.epilog = escape(f"Example: {EXAMPLES[name]}")
         for param in command.params:
@@ -121,9 +127,9 @@ def _teach(group: Any) -> Any:
             if getattr(param, "help", None):
                 param.help = escape(param.help)  # type: ignore[attr-defined]
         if command.help:
-            command.help = escape(command.help)
+            # a docstring's source line breaks are not the reader's: rich would keep them
+            command.help = escape(re.sub(r"(?<!\n)\n(?!\n)", " ", command.help))
         _flag_without_type(command)
-    _flag_without_type(group)
     return group
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from tinydeploy.cli import EXAMPLES, _teach, app, main
+from tinydeploy.cli import EXAMPLES, ROOT_EXAMPLE, _teach, app, main
 
 REPO = Path(__file__).resolve().parents[2]
 KWS = REPO.parent / "shared" / "models" / "mlperf-tiny" / "kws_ref_model.tflite"
@@ -52,6 +52,23 @@ def test_help_shows_choices_defaults_and_the_example(capsys) -> None:
     assert "[td-out/<model>-<board>]" in text  # not eaten as markup
     assert "<bool>" not in text
     assert "Example: tinydeploy flash" in text
+
+
+def test_root_help_teaches_too(capsys) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    text = " ".join(out.split())
+    assert "<bool>" not in text and "--debug" in text
+    assert "Example: tinydeploy --quiet flash" in text
+    argv = shlex.split(ROOT_EXAMPLE)
+    group = typer.main.get_command(app)
+    assert group.make_context("tinydeploy", argv[1:]).params["quiet"] is True
+
+
+def test_a_summary_is_one_paragraph(group) -> None:
+    # rich prints a docstring's source line breaks as they are
+    wrapped = [name for name, command in group.commands.items() if "\n" in (command.help or "").strip()]
+    assert not wrapped
 
 
 def test_help_command(capsys) -> None:
