@@ -698,26 +698,50 @@ def fpga(
     samples: int = 200,
     synth: bool = False,
     force: bool = False,
+    input_shape: Any = None,
+    example_input: Any = None,
     progress: Progress = _quiet,
     **settings: Any,
 ) -> FpgaReport:
-    """Convert a Keras model to a Vivado/Vitis HLS project with hls4ml, C-simulate it
-    against the float model and estimate its resources (an estimate, not synthesis).
+    """Convert a Keras or PyTorch model to a Vivado/Vitis HLS project with hls4ml,
+    C-simulate it against the float model and estimate its resources (an estimate, not
+    synthesis).
 
+    ``model``: a .keras/.h5 path or a ``keras.Model``; or a ``torch.nn.Module`` (the
+    ``[torch]`` extra) or a .pt file of one saved whole (``torch.save(model)``, torch.nn
+    layers only), with ``input_shape`` (batch axis first: ``(1, 16)``) or
+    ``example_input`` (a tensor or array). PyTorch samples in ``data`` are in PyTorch's
+    layout (channels first).
     ``settings``: precision, reuse_factor, strategy, io_type, backend, part,
     clock_period (hls4ml's defaults otherwise; a ``config`` TOML file may hold them).
     ``layer_precision``: ``["fc1=ap_fixed<18,8>", ...]``."""
     from tinydeploy.errors import ConfigError
+    from tinydeploy.fpga import torch_in
     from tinydeploy.fpga.config import load_config
     from tinydeploy.fpga.export import export as run_fpga
 
     cfg = load_config(config, settings, layer_precision)
     if samples < 1:
         raise ConfigError(f"must be at least 1, not {samples}", where="samples")
+    module = model if torch_in.is_module(model) else None
+    torch_file = isinstance(model, (str, Path)) and Path(model).suffix.lower() in torch_in.TORCH_SUFFIXES
+    shape = None
+    if module is not None or torch_file:
+        shape = torch_in.input_shape_of(input_shape, example_input)  # before any work
     _check_out(out_dir, force, _inputs(model, data, config))
-    with _as_files(model, data) as (model_path, data_path), _output(out_dir, force) as staging:
+    shown = "<torch.nn.Module>" if module is not None else model
+    with _as_files(shown, data) as (model_path, data_path), _output(out_dir, force) as staging:
         progress(f"converting {model_path.name} with hls4ml and C-simulating")
-        report = run_fpga(model_path, cfg, staging, data=data_path, samples=samples, synth=synth)
+        report = run_fpga(
+            None if module is not None else model_path,
+            cfg,
+            staging,
+            data=data_path,
+            samples=samples,
+            synth=synth,
+            module=module,
+            input_shape=shape,
+        )
         result = FpgaReport.of(report, Path(out_dir))
         _write_reports(staging, result)
         _repoint(staging, Path(out_dir))

@@ -13,11 +13,15 @@ from tinydeploy.cli_progress import status as cli_status
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+FRAMEWORKS = {"keras": "Keras", "pytorch": "PyTorch"}
 
 
 def _summary(r: dict[str, Any], out_dir: Path) -> None:
     a, est = r["agreement"], r["estimate"]
-    table = Table(title=f"{r['model']['name']}: C simulation ({r['config']['precision']}) vs float Keras, per layer")
+    framework = FRAMEWORKS.get(r["model"].get("framework", "keras"), "Keras")
+    table = Table(
+        title=f"{r['model']['name']}: C simulation ({r['config']['precision']}) vs float {framework}, per layer"
+    )
     for col in ("layer", "kind", "type", "max abs error", "mean abs error", "float range", "outside range"):
         table.add_column(col, justify="left" if col in ("layer", "kind", "type") else "right", overflow="fold")
     for x in r["layers"]:
@@ -61,7 +65,9 @@ def _summary(r: dict[str, Any], out_dir: Path) -> None:
 
 
 def fpga_cmd(
-    model: Path = typer.Argument(..., help="Keras model: .keras or .h5."),
+    model: Path = typer.Argument(
+        ..., help="Keras model (.keras, .h5) or PyTorch model saved whole with torch.save (.pt, torch.nn layers)."
+    ),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>-fpga]."),
     data: Optional[Path] = typer.Option(
         None, "--data", "-d", help="Inputs for C simulation: .npy, .npz or a folder of .npy."
@@ -81,12 +87,15 @@ def fpga_cmd(
     backend: Optional[str] = typer.Option(None, "--backend", help="vivado (Vivado HLS) or vitis [vivado]."),
     part: Optional[str] = typer.Option(None, "--part", help="FPGA part [xcvu13p-flga2577-2-e]."),
     clock_period: Optional[float] = typer.Option(None, "--clock-period", help="Clock period in ns [5]."),
+    input_shape: Optional[str] = typer.Option(
+        None, "--input-shape", help="A PyTorch model's input shape, batch axis first: 1,16 or 1,1,28,28."
+    ),
     samples: int = typer.Option(200, "--samples", help="Samples to C-simulate (at most)."),
     synth: bool = typer.Option(False, "--synth", help="Run C synthesis (needs Vivado/Vitis HLS)."),
     force: bool = typer.Option(False, "--force", help="Overwrite files in the output folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
-    """Convert a Keras model to an HLS project with hls4ml and C-simulate it against float."""
+    """Convert a Keras or PyTorch model to an HLS project with hls4ml and C-simulate it against float."""
     import tinydeploy
 
     settings = {
@@ -113,6 +122,7 @@ def fpga_cmd(
             samples=samples,
             synth=synth,
             force=force,
+            input_shape=input_shape,
             **settings,
         )
     report = result.report

@@ -64,7 +64,7 @@ class LayerInfo:
 
     name: str  # hls4ml layer name (Keras name; "<name>_<act>" for activations)
     kind: str  # hls4ml class: Dense, Conv2D, Activation, Softmax, Pooling2D...
-    tensors: tuple[str, ...]  # Keras tensors it produces; "<t>_activation" = before activation
+    tensors: tuple[str, ...]  # Keras tensors it produces ("<t>_activation" = before activation); fx node for PyTorch
     shape: tuple[int, ...]  # output shape without the batch axis
     types: dict[str, Precision | None]  # result_t, accum_t, weight_t, ... as fixed point
     weights: dict[str, tuple[np.ndarray, Precision | None]]
@@ -156,17 +156,17 @@ def check_layers(model, hls4ml) -> None:
         )
 
 
-def project_name(model) -> str:
+def project_name(name: str | None) -> str:
     from tinydeploy.cgen import sanitize
 
-    return sanitize(re.sub(r"\W", "_", model.name or "model"))
+    return sanitize(re.sub(r"\W", "_", name or "model"))
 
 
 def convert(model, cfg: FpgaConfig, project_dir: Path) -> HlsDesign:
     """Keras model -> hls4ml ModelGraph with every layer traced; nothing written yet."""
     hls4ml = import_hls4ml()
     check_layers(model, hls4ml)
-    name = project_name(model)
+    name = project_name(model.name)
     with capture_native_output() as log, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -183,6 +183,11 @@ def convert(model, cfg: FpgaConfig, project_dir: Path) -> HlsDesign:
             )
         except Exception as exc:
             raise ConversionError(f"hls4ml could not convert the model: {exc}", path=model.name) from exc
+    return finish_convert(graph, cfg, project_dir, name, log.text.splitlines())
+
+
+def finish_convert(graph: Any, cfg: FpgaConfig, project_dir: Path, name: str, log: list[str]) -> HlsDesign:
+    """Check the per-layer settings name real layers and turn tracing on (any front end)."""
     layers = {layer.name for layer in graph.get_layers()}
     unknown = sorted(set(cfg.layers) - layers)
     if unknown:
@@ -193,9 +198,7 @@ def convert(model, cfg: FpgaConfig, project_dir: Path) -> HlsDesign:
         )
     for layer in graph.get_layers():
         layer.set_attr("trace", True)
-    return HlsDesign(
-        graph=graph, project_dir=project_dir, project_name=name, strategy=cfg.strategy, log=log.text.splitlines()
-    )
+    return HlsDesign(graph=graph, project_dir=project_dir, project_name=name, strategy=cfg.strategy, log=log)
 
 
 def _fixed(hls_precision: Any) -> Precision | None:
@@ -228,7 +231,8 @@ def layer_infos(design: HlsDesign) -> list[LayerInfo]:
             LayerInfo(
                 name=layer.name,
                 kind=layer.class_name,
-                tensors=tuple(layer.get_attr("output_keras_tensor_names") or ()),
+                # PyTorch layers have no Keras tensor: their reference is the fx node of their name
+                tensors=tuple(layer.get_attr("output_keras_tensor_names") or (layer.name,)),
                 shape=tuple(int(d) for d in layer.get_output_variable().shape),
                 types=types,
                 weights=weights,

@@ -26,13 +26,15 @@ def _pct(x: float | None) -> str:
 
 def blocks(r: dict[str, Any]) -> list[Block]:
     cfg, m, agree, est = r["config"], r["model"], r["agreement"], r["estimate"]
+    framework = {"keras": "Keras", "pytorch": "PyTorch"}[m.get("framework", "keras")]
+    version = m.get("keras") if framework == "Keras" else m.get("torch")
     out: list[Block] = [("h1", f"FPGA report: {m['name']}")]
     out.append(
         (
             "ul",
             [
                 f"model: `{m['path']}`, input {m['input_shape']}, output {m['output_shape']}",
-                f"hls4ml {m['hls4ml']} (Keras {m['keras']}), backend {cfg['backend']}, part "
+                f"hls4ml {m['hls4ml']} ({framework} {version} model), backend {cfg['backend']}, part "
                 f"{cfg['part']}, clock {cfg['clock_period']} ns",
                 f"default precision {cfg['precision']}, reuse factor {cfg['reuse_factor']}, "
                 f"strategy {cfg['strategy']}, {cfg['io_type']}",
@@ -43,7 +45,7 @@ def blocks(r: dict[str, Any]) -> list[Block]:
         )
     )
     out += [
-        ("h2", "C simulation (fixed point) vs float Keras"),
+        ("h2", f"C simulation (fixed point) vs float {framework}"),
         (
             "table",
             ["samples", "max abs error", "mean abs error", "top-1 agreement", "disagreements (near ties)"],
