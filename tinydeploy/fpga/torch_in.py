@@ -97,8 +97,12 @@ def load_module(path: Path):  # -> torch.nn.Module
                     "(torch.nn.Sequential)",
                     path=str(path),
                 ) from exc
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise ModelFormatError(f"cannot load it with torch.load: {first[:200]}", path=str(path)) from exc
+            # torch's own text is a paragraph about weights_only; its last detail is the cause
+            detail = re.search(r"WeightsUnpickler error:\s*(\S[^\n]*)", str(exc))
+            first = detail.group(1) if detail else (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise ModelFormatError(
+                f"not a model that torch.save wrote, or a damaged one ({first[:160]}); {_SAVE_HINT}", path=str(path)
+            ) from exc
     if isinstance(obj, dict):
         raise ModelFormatError(
             f"a state_dict (weights without the layers); {_SAVE_HINT}, or pass the module "
@@ -147,7 +151,8 @@ def _trace(module):  # -> torch.fx.GraphModule, as hls4ml's converter traces it
 def supported_layers() -> list[str]:
     from hls4ml.converters.pytorch_to_hls import get_supported_pytorch_layers
 
-    return sorted(n for n in get_supported_pytorch_layers() if n[:1].isupper() and not n.startswith(("Quant", "Brevitas")))
+    names = get_supported_pytorch_layers()
+    return sorted(n for n in names if n[:1].isupper() and "_" not in n and n not in ("Constant", "View"))
 
 
 def check_layers(module, hls4ml) -> None:
@@ -245,9 +250,10 @@ def float_tensors(module, x: np.ndarray, layers: list[LayerInfo]) -> tuple[dict[
     shapes = {layer.name: layer.shape for layer in layers}
     floats = {}
     for name, v in values.items():
-        want = shapes.get(name)
-        if want is not None and v.ndim > 2 and tuple(v.shape[1:]) != want:
-            v = np.moveaxis(v, 1, -1)  # hls4ml's layer is channels-last
-        floats[name] = v
+        # hls4ml converts every layer channels-last; shapes alone can't tell (4, 4, 4) apart
+        moved = np.moveaxis(v, 1, -1) if v.ndim > 2 else v
+        if shapes.get(name) not in (None, tuple(moved.shape[1:])) and tuple(v.shape[1:]) == shapes[name]:
+            moved = v  # a layer hls4ml left channels-first
+        floats[name] = moved
     y = y.detach().cpu().numpy()
     return floats, (np.moveaxis(y, 1, -1) if y.ndim > 2 else y)
