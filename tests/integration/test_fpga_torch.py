@@ -28,7 +28,8 @@ import tinydeploy  # noqa: E402
 MAX_ABS_ERROR = 0.25  # hls4ml's default softmax types (test_fpga.py says why)
 MEAN_ABS_ERROR = 0.02
 TOP1 = 0.95
-LAYER_ERROR = 0.1  # a layer in the wrong layout is off by ~1
+LAYER_ERROR = 0.5  # as in test_fpga.py: truncation grows with depth; a wrong layout is off by ~1
+EARLY_ERROR = 0.05  # the first conv, its ReLU and the pooling: a few truncation steps
 
 
 def _blobs(rng: np.random.Generator, n: int, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -48,15 +49,15 @@ def _build(kind: str):
 
 
 def _train(model, x: np.ndarray, y: np.ndarray):
-    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    opt = torch.optim.Adam(model.parameters(), lr=0.003)
     xs, ys = torch.from_numpy(x), torch.from_numpy(y)
-    for _ in range(8):
+    for _ in range(4):
         for i in range(0, len(x), 64):
             opt.zero_grad()
             torch.nn.functional.cross_entropy(model(xs[i : i + 64]), ys[i : i + 64]).backward()
             opt.step()
     # the softmax is part of the model, as in a deployed classifier (hls4ml converts it)
-    return torch.nn.Sequential(*model, torch.nn.Softmax(dim=1)).eval()
+    return torch.nn.Sequential(*model, torch.nn.Softmax(dim=-1)).eval()  # hls4ml streams only dim=-1
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +97,7 @@ def test_cli_converts_a_saved_module(models, tmp_path) -> None:
     assert report["model"]["input_shape"] == [16] and report["warnings"] == []
     # every Linear and activation is a layer of its own (fx node names), each compared
     rows = {r["layer"]: r for r in report["layers"]}
-    assert [r["kind"] for r in rows.values()] == ["Dense", "Activation"] * 3 + ["Softmax"]
+    assert [r["kind"] for r in rows.values()] == ["Dense", "Activation"] * 2 + ["Dense", "Softmax"]
     assert all(r["max_abs_error"] < LAYER_ERROR for r in rows.values() if r["kind"] != "Softmax")
     first = next(iter(rows.values()))
     assert first["max_abs_error"] <= 26 * 2**-10  # as for Keras: < 26 truncation steps
@@ -118,6 +119,7 @@ def test_api_converts_a_module_channels_first(models, tmp_path, io_type: str) ->
     assert kinds[:3] == ["Conv2D", "Activation", "Pooling2D"] and kinds[-2:] == ["Dense", "Softmax"]
     for r in rows.values():  # channels-first references would be off by the values themselves
         assert r["kind"] == "Softmax" or r["max_abs_error"] < LAYER_ERROR, r
+    assert all(r["max_abs_error"] < EARLY_ERROR for r in list(rows.values())[:3])
     assert report["model"]["input_shape"] == [1, 10, 10]  # the samples as the user gave them
     stream = [w for w in report["warnings"] if "channels-last" in w]
     if io_type == "io_stream":
