@@ -166,5 +166,5 @@ class _Custom(torch.nn.Module):
         super().__init__()
         self.fc = torch.nn.Linear(16, 2)
 
-    def forward(self, x):  # type: ignore[no-untyped-def]
+    def forward(self, x: "torch.Tensor") -> "torch.Tensor":
         return self.fc(x)

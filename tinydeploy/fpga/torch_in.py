@@ -29,7 +29,7 @@ TORCH_SUFFIXES = (".pt", ".pth", ".pt2")
 _SAVE_HINT = "save the whole module with torch.save(model, 'model.pt')"
 
 
-def import_torch():  # -> the torch module
+def import_torch() -> Any:  # the torch module
     try:
         import torch
     except ImportError as exc:
@@ -42,7 +42,7 @@ def is_module(obj: Any) -> bool:
     return any(c.__module__.startswith("torch.nn") and c.__name__ == "Module" for c in type(obj).__mro__)
 
 
-def _safe_classes(torch) -> list[type]:
+def _safe_classes(torch: Any) -> list[type]:
     """Every torch.nn layer class: what a whole saved model made of torch.nn may hold."""
     return [
         c
@@ -63,7 +63,7 @@ def _archive_kind(path: Path) -> str | None:
     return None
 
 
-def load_module(path: Path):  # -> torch.nn.Module
+def load_module(path: Path) -> Any:  # a torch.nn.Module
     """A module saved whole with torch.save, loaded with ``weights_only=True``: only torch.nn
     classes may be unpickled, so loading a file runs none of its code."""
     if not path.is_file():
@@ -117,13 +117,15 @@ def load_module(path: Path):  # -> torch.nn.Module
 def input_shape_of(input_shape: Any, example_input: Any) -> tuple[int, ...]:
     """The input shape with its batch axis, as torch sees it: (1, 16) or (1, 1, 28, 28)."""
     if example_input is not None:
-        shape = tuple(int(d) for d in np.shape(example_input.detach().cpu() if hasattr(example_input, "detach") else example_input))
+        shape = tuple(int(d) for d in getattr(example_input, "shape", np.shape(example_input)))
     elif input_shape is not None:
         if isinstance(input_shape, str):
             try:
                 shape = tuple(int(d) for d in input_shape.replace(" ", "").strip("()[]").split(","))
             except ValueError:
-                raise ConfigError(f"{input_shape!r} is not a shape; write it like 1,16 or 1,1,28,28", where="input shape") from None
+                raise ConfigError(
+                    f"{input_shape!r} is not a shape; write it like 1,16 or 1,1,28,28", where="input shape"
+                ) from None
         else:
             shape = tuple(int(d) for d in input_shape)
     else:
@@ -140,7 +142,7 @@ def input_shape_of(input_shape: Any, example_input: Any) -> tuple[int, ...]:
     return shape
 
 
-def _trace(module):  # -> torch.fx.GraphModule, as hls4ml's converter traces it
+def _trace(module: Any) -> Any:  # a torch.fx.GraphModule, as hls4ml's converter traces it
     import torch
     from hls4ml.utils.torch import CustomFXTracer
 
@@ -155,7 +157,7 @@ def supported_layers() -> list[str]:
     return sorted(n for n in names if n[:1].isupper() and "_" not in n and n not in ("Constant", "View"))
 
 
-def check_layers(module, hls4ml) -> None:
+def check_layers(module: Any, hls4ml: Any) -> None:
     """Name the first torch.nn layer hls4ml can't convert, before its converter fails obscurely."""
     from hls4ml.converters.pytorch_to_hls import get_supported_pytorch_layers
 
@@ -190,7 +192,7 @@ def channels_last_input(shape: tuple[int, ...], cfg: FpgaConfig) -> bool:
     return cfg.io_type == "io_stream" and len(shape) > 2
 
 
-def convert(module, shape: tuple[int, ...], cfg: FpgaConfig, project_dir: Path) -> HlsDesign:
+def convert(module: Any, shape: tuple[int, ...], cfg: FpgaConfig, project_dir: Path) -> HlsDesign:
     """torch.nn.Module -> hls4ml ModelGraph with every layer traced; nothing written yet."""
     from tinydeploy.fpga.hls import import_hls4ml
 
@@ -230,7 +232,7 @@ def convert(module, shape: tuple[int, ...], cfg: FpgaConfig, project_dir: Path) 
     return finish_convert(graph, cfg, project_dir, name, log.text.splitlines())
 
 
-def float_tensors(module, x: np.ndarray, layers: list[LayerInfo]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def float_tensors(module: Any, x: np.ndarray, layers: list[LayerInfo]) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Each fx node's float value for inputs ``x`` ([N, C, ...], PyTorch's layout), moved
     channels-last where hls4ml's layer is; and the model output, channels-last likewise."""
     import torch
@@ -238,7 +240,7 @@ def float_tensors(module, x: np.ndarray, layers: list[LayerInfo]) -> tuple[dict[
     values: dict[str, Any] = {}
 
     class Recorder(torch.fx.Interpreter):
-        def run_node(self, n):  # type: ignore[no-untyped-def]
+        def run_node(self, n: Any) -> Any:
             out = super().run_node(n)
             if isinstance(out, torch.Tensor):
                 values[n.name] = out.detach().cpu().numpy()
