@@ -117,4 +117,6 @@ def test_the_examples_run(page: str, workdir: Path) -> None:
         pytest.skip(f"needs {', '.join(missing)}")
     if page == "fpga" and importlib.util.find_spec("hls4ml") is None:
         pytest.skip("needs hls4ml (pip install '.[fpga]')")
+    if page == "fpga" and importlib.util.find_spec("torch") is None:  # its PyTorch example
+        pytest.skip("needs torch (pip install '.[torch]')")
     _run(page, workdir)
