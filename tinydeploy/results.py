@@ -261,7 +261,7 @@ class CompressResult(Result):
 
 @dataclass(frozen=True, kw_only=True)
 class FpgaReport(Result):
-    """`fpga`: the hls4ml project, its C simulation against float Keras, an estimate."""
+    """`fpga`: the hls4ml project, its C simulation against the float Keras or PyTorch model, an estimate."""
 
     name: str
     max_abs_error: float

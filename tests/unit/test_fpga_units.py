@@ -269,3 +269,14 @@ def test_markdown_and_html_hold_the_same_sections() -> None:
     assert "careful \\| here" not in md and "careful | here" in md  # bullet, not a cell
     assert '[layers."fc<1>"]' in md  # suggestion snippet
     assert html.startswith("<!DOCTYPE html>") and "<strong>estimate" in html
+
+
+def test_reports_name_the_framework() -> None:
+    keras_md = to_markdown(blocks(_report()))  # reports from before "framework" read as Keras
+    assert "(Keras 3 model)" in keras_md
+    r = _report()
+    r["model"] = {**r["model"], "framework": "pytorch", "torch": "2.13.0", "path": "m.pt"}
+    del r["model"]["keras"]
+    md = to_markdown(blocks(r))
+    assert "C simulation (fixed point) vs float PyTorch" in md and "(PyTorch 2.13.0 model)" in md
+    assert "Keras" not in md

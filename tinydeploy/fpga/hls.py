@@ -1,4 +1,5 @@
-"""The one module that imports hls4ml: load, convert, write, C-simulate and synthesize.
+"""hls4ml for a Keras model: load, convert, write, C-simulate and synthesize (torch_in.py
+converts PyTorch models and hands back the same HlsDesign).
 
 hls4ml 1.3 converts Keras 3 models with its own Keras-v3 front end (the ``keras-v3``
 extra, Keras >= 3.10), so the Keras 3.15 that TensorFlow 2.21 brings is used as is:
