@@ -24,6 +24,7 @@ torch = pytest.importorskip("torch", reason="torch is not installed (pip install
 pytest.importorskip("hls4ml", reason="hls4ml is not installed (pip install 'tinydeploy[fpga]')")
 
 import tinydeploy  # noqa: E402
+from tinydeploy.errors import UnsupportedOpError  # noqa: E402
 
 MAX_ABS_ERROR = 0.25  # hls4ml's default softmax types (test_fpga.py says why)
 MEAN_ABS_ERROR = 0.02
@@ -161,10 +162,39 @@ def test_errors_are_one_line(models, tmp_path) -> None:
     assert proc.returncode == 1 and "needs its input shape, with the batch axis: --input-shape 1,16" in proc.stderr
 
 
+def test_api_takes_a_custom_module_with_functional_ops(tmp_path) -> None:
+    """A subclass (not loadable from a file) traces with torch.fx; functions are layers too."""
+    torch.manual_seed(0)
+    result = tinydeploy.fpga(_Conv1d().eval(), tmp_path / "out", example_input=torch.randn(1, 2, 16), samples=20)
+    rows = [(r["layer"], r["kind"]) for r in result.report["layers"]]
+    assert rows == [("conv", "Conv1D"), ("relu", "Activation"), ("pool", "Pooling1D"), ("fc", "Dense")]
+    assert all(r["max_abs_error"] < EARLY_ERROR for r in result.report["layers"])
+    with pytest.raises(UnsupportedOpError) as err:
+        tinydeploy.fpga(_Gelu(), tmp_path / "gelu", input_shape=(1, 4))
+    assert str(err.value).startswith("op #1 gelu (gelu): hls4ml 1.3.0 can't convert this layer; supported torch.nn")
+    assert not (tmp_path / "gelu").exists()
+
+
+class _Conv1d(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv1d(2, 4, 3)
+        self.pool = torch.nn.AvgPool1d(2)
+        self.fc = torch.nn.Linear(4 * 7, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(torch.flatten(self.pool(torch.relu(self.conv(x))), 1))
+
+
+class _Gelu(torch.nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.gelu(x)
+
+
 class _Custom(torch.nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.fc = torch.nn.Linear(16, 2)
 
-    def forward(self, x: "torch.Tensor") -> "torch.Tensor":
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(x)

@@ -159,7 +159,7 @@ def supported_layers() -> list[str]:
 
 def check_layers(module: Any, hls4ml: Any) -> None:
     """Name the first torch.nn layer hls4ml can't convert, before its converter fails obscurely."""
-    from hls4ml.converters.pytorch_to_hls import get_supported_pytorch_layers
+    from hls4ml.converters.pytorch_to_hls import get_supported_pytorch_layers, layer_name_map
 
     known = set(get_supported_pytorch_layers()) | {"Dropout", "Sequential"}
     try:
@@ -174,16 +174,23 @@ def check_layers(module: Any, hls4ml: Any) -> None:
         ) from exc
     modules = dict(traced.named_modules())
     for index, node in enumerate(traced.graph.nodes):
-        if node.op != "call_module":
+        if node.op == "call_module":
+            cls = type(modules[node.target]).__name__
+        elif node.op in ("call_function", "call_method"):
+            # hls4ml names a function by its fx node name less the repeat count (relu_1 -> relu)
+            base = re.sub(r"_\d+$", "", node.name)
+            cls = layer_name_map.get(base, base)
+            if cls == "getitem":
+                continue
+        else:
             continue
-        cls = type(modules[node.target]).__name__
         if cls not in known:
             raise UnsupportedOpError(
                 f"hls4ml {hls4ml.__version__} can't convert this layer; supported torch.nn layers: "
                 f"{', '.join(supported_layers())}",
                 index=index,
                 op=cls,
-                tensor=str(node.target),
+                tensor=str(node.target) if node.op == "call_module" else node.name,
             )
 
 
