@@ -253,9 +253,13 @@ def float_tensors(module: Any, x: np.ndarray, layers: list[LayerInfo]) -> tuple[
                 values[n.name] = out.detach().cpu().numpy()
             return out
 
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        y = Recorder(_trace(module.eval())).run(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
+    was_training = module.training  # inference values (BatchNorm's running stats), then as it was
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            y = Recorder(_trace(module.eval())).run(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
+    finally:
+        module.train(was_training)
     shapes = {layer.name: layer.shape for layer in layers}
     floats = {}
     for name, v in values.items():
