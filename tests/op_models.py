@@ -447,7 +447,7 @@ def svdf(
     wf = g.const(rng.integers(-127, 128, [filters, input_size]), "int8", scale=s_feature)
     wt = g.const(rng.integers(-lim + 1, lim, [filters, memory]), state, scale=s_time)
     s_bias = float(np.float32(q_state[0]) * np.float32(s_time))
-    b = g.const(np.round(rng.uniform(-2, 2, [units]) / s_bias), "int32", scale=s_bias)
+    b = g.const(np.clip(np.round(rng.uniform(-2, 2, [units]) / s_bias), -(2**30), 2**30), "int32", scale=s_bias)
     st = g.tensor([batches, filters * memory], q_state[0], q_state[1], dtype=state)
     g.tensors[st].isVariable = True
     y = g.tensor([batches, units], *q_out)

@@ -1916,3 +1916,38 @@ def test_svdf_property(
     q_state = (s_state, z_state if state == "int8" else 0)
     build = svdf_op(batches, input_size, units, rank, memory, state, (s_in, z_in), q_state, (s_out, z_out), sum(dims))
     assert_exact(build, tmp_path / "m", "td_svdf_s8", inputs=6)
+
+
+def test_svdf_multiplier_is_the_oracles() -> None:
+    """The state's newest column after one inference (read from tflite-micro with every
+    tensor preserved) is the feature sum times the lowering's multiplier_1, on every value.
+    Scales chosen where float and double arithmetic give multipliers 1.1e-7 apart (1156418176 and 1156418047); an int16
+    state near its limits makes about one value in 20,000 round differently."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    from tinydeploy.compile import quant
+    from tinydeploy.compile.lower import lower
+    from tinydeploy.model.ir import parse_model
+
+    s_in, s_wf, s_state = 0.04754696413874626, 0.010610450990498066, 1.4638334505434614e-05
+    g = Graph()
+    x = g.input([1, 64], s_in, 0)
+    rng = np.random.default_rng(1)
+    svdf(g, x, 1, 64, 64, 1, 1, (1.0, 0), rng, s_feature=s_wf, q_state=(s_state, 0))
+    raw = g.build([x], [len(g.tensors) - 1])
+    (step,) = lower(parse_model(raw, name="svdf"))
+    m1, sh1 = step.params["multiplier_1"], step.params["shift_1"]
+    wf = np.frombuffer(g.buffers[g.tensors[1].buffer].data.tobytes(), np.int8).reshape(64, 64).astype(np.int64)
+    ip = runtime.Interpreter.from_bytes(
+        raw, arena_size=1 << 20, intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors
+    )
+    xs = rng.integers(-128, 128, [1500, 1, 64]).astype(np.int8)
+    wrong = 0
+    for xv in xs:
+        ip.set_input(xv, 0)
+        ip.invoke()
+        state = np.asarray(ip.GetTensor(4, 0)["tensor_data"]).ravel()
+        acc = wf @ xv.ravel().astype(np.int64)
+        want = [min(32767, max(-32768, quant.multiply_by_quantized_multiplier(int(v), m1, sh1))) for v in acc]
+        wrong += int((np.asarray(want) != state).sum())
+    assert wrong == 0

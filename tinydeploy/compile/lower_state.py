@@ -19,9 +19,12 @@ STATE_TYPES = {"int8": ("int8_t", 1), "int16": ("int16_t", 2)}
 
 
 def _effective_scale(a: float, b: float, c: float) -> float:
-    """a * b / c in float32, then widened: svdf_common.cc's PrepareSvdf multiplies and
-    divides the float scales before its static_cast<double>."""
-    return float(np.float32(np.float32(a) * np.float32(b)) / np.float32(c))
+    """a * b / c of three float scales, in double. The svdf_common.cc we read multiplies
+    and divides in float before its static_cast<double>; the installed tflite-micro, the
+    oracle, computes in double: its state after an inference matches the double
+    multiplier on every value and the float one not (tests/integration/test_aot_ops.py,
+    test_svdf_multiplier_is_the_oracles)."""
+    return float(a) * float(b) / float(c)
 
 
 class StateMixin:
