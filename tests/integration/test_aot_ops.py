@@ -1812,6 +1812,19 @@ def test_svdf_matches_tflm(tmp_path: Path, case: tuple) -> None:
     assert_exact(svdf_op(*case), tmp_path / "m", "td_svdf_s8", inputs=16)
 
 
+@pytest.mark.parametrize("options", [{"kernels": "mve"}, {"kernels": "dsp", "weights": "packed"}, {"remat": False}])
+def test_svdf_under_the_other_modes(tmp_path: Path, options: dict) -> None:
+    """The Helium kernel set (the FULLY_CONNECTED becomes a Helium convolution), packed
+    weights and no rematerialisation: SVDF keeps its reference kernel and its state."""
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.model.ir import parse_model
+
+    raw = svdf_ops_model(1)
+    cm = compile_model(parse_model(raw, name="svdf"), tmp_path / "m", **options)
+    assert "td_svdf_s8" in cm.kernels
+    assert check(cm, raw, inputs=10)["exact_match_rate"] == 1.0
+
+
 def test_svdf_state_persists_and_is_planned_as_a_variable(tmp_path: Path) -> None:
     """The same input twice gives two outputs (the state moved on), both tflite-micro's;
     compiled.json marks the state variable, alive over every step, counted in the arena
