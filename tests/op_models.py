@@ -437,10 +437,12 @@ def svdf(
     q_state: tuple[float, int] = (0.01, 0),
     s_feature: float = 0.02,
     s_time: float | None = None,
+    activation: int = 0,
 ) -> int:
     """An SVDF of x [batches, input_size] with random weights: time weights and the
     variable state both ``state`` (int8 or int16), the bias at the scale TFLite Micro
-    requires (state scale times time-weights scale). Returns the output tensor."""
+    requires (state scale times time-weights scale); ``activation`` the schema's fused
+    activation (TFLite Micro's int8 SVDF ignores it). Returns the output tensor."""
     filters = units * rank
     lim = 128 if state == "int8" else 32768
     s_time = 1.0 / lim if s_time is None else s_time  # time weights in about [-1, 1]
@@ -451,7 +453,7 @@ def svdf(
     st = g.tensor([batches, filters * memory], q_state[0], q_state[1], dtype=state)
     g.tensors[st].isVariable = True
     y = g.tensor([batches, units], *q_out)
-    g.op("SVDF", [x, wf, wt, b, st], [y], "SVDFOptions", rank=rank, fusedActivationFunction=0)
+    g.op("SVDF", [x, wf, wt, b, st], [y], "SVDFOptions", rank=rank, fusedActivationFunction=activation)
     return y
 
 

@@ -1812,6 +1812,17 @@ def test_svdf_matches_tflm(tmp_path: Path, case: tuple) -> None:
     assert_exact(svdf_op(*case), tmp_path / "m", "td_svdf_s8", inputs=16)
 
 
+def test_svdf_fused_activation_is_ignored_as_tflite_micro_does(tmp_path: Path) -> None:
+    """A fused RELU on an int8 SVDF: TFLite Micro's int8 kernel never applies it (negative
+    outputs stay), and neither does the compiled model."""
+
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([1, 12], 0.05, 3)
+        return x, svdf(g, x, 1, 12, 8, 2, 5, (0.4, -6), np.random.default_rng(0), activation=1)
+
+    assert_exact(build, tmp_path / "m", "td_svdf_s8", inputs=8)
+
+
 @pytest.mark.parametrize("options", [{"kernels": "mve"}, {"kernels": "dsp", "weights": "packed"}, {"remat": False}])
 def test_svdf_under_the_other_modes(tmp_path: Path, options: dict) -> None:
     """The Helium kernel set (the FULLY_CONNECTED becomes a Helium convolution), packed
