@@ -421,3 +421,53 @@ def fill_ops_model(seed: int = 0) -> bytes:
     y = g.tensor([2, 4, 6], 0.1, -20)
     g.op("ADD", [dus, fill], [y], "AddOptions", fusedActivationFunction=0)
     return g.build([x], [y])
+
+
+def svdf(
+    g: Graph,
+    x: int,
+    batches: int,
+    input_size: int,
+    units: int,
+    rank: int,
+    memory: int,
+    q_out: tuple[float, int],
+    rng: np.random.Generator,
+    state: str = "int16",
+    q_state: tuple[float, int] = (0.01, 0),
+    s_feature: float = 0.02,
+    s_time: float | None = None,
+    activation: int = 0,
+) -> int:
+    """An SVDF of x [batches, input_size] with random weights: time weights and the
+    variable state both ``state`` (int8 or int16), the bias at the scale TFLite Micro
+    requires (state scale times time-weights scale); ``activation`` the schema's fused
+    activation (TFLite Micro's int8 SVDF ignores it). Returns the output tensor."""
+    filters = units * rank
+    lim = 128 if state == "int8" else 32768
+    s_time = 1.0 / lim if s_time is None else s_time  # time weights in about [-1, 1]
+    wf = g.const(rng.integers(-127, 128, [filters, input_size]), "int8", scale=s_feature)
+    wt = g.const(rng.integers(-lim + 1, lim, [filters, memory]), state, scale=s_time)
+    s_bias = float(np.float32(q_state[0]) * np.float32(s_time))
+    b = g.const(np.clip(np.round(rng.uniform(-2, 2, [units]) / s_bias), -(2**30), 2**30), "int32", scale=s_bias)
+    st = g.tensor([batches, filters * memory], q_state[0], q_state[1], dtype=state)
+    g.tensors[st].isVariable = True
+    y = g.tensor([batches, units], *q_out)
+    g.op("SVDF", [x, wf, wt, b, st], [y], "SVDFOptions", rank=rank, fusedActivationFunction=activation)
+    return y
+
+
+def svdf_ops_model(seed: int = 0) -> bytes:
+    """SVDF (int16 state) -> FULLY_CONNECTED -> SVDF (int8 state with a zero point, whose
+    newest column wraps as TFLite Micro's cast wraps it): two states kept between
+    inferences beside the other activations."""
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    x = g.input([1, 12], 0.05, 3)
+    a = svdf(g, x, 1, 12, 8, 2, 5, (0.4, -6), rng)
+    w = g.const(rng.integers(-127, 128, [10, 8]), "int8", scale=0.01)
+    b = g.const(rng.integers(-500, 500, [10]), "int32", scale=float(np.float32(0.4) * np.float32(0.01)))
+    h = g.tensor([1, 10], 0.4, 5)
+    g.op("FULLY_CONNECTED", [a, w, b], [h], "FullyConnectedOptions", fusedActivationFunction=0)
+    y = svdf(g, h, 1, 10, 4, 1, 3, (0.1, 2), rng, state="int8", q_state=(0.1, -7))
+    return g.build([x], [y])

@@ -28,6 +28,7 @@ int8_t int16_t int32_t int64_t uint8_t uint16_t uint32_t uint64_t size_t
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RANGES = {
     "int8_t": (-128, 127),
+    "int16_t": (-32768, 32767),
     "int32_t": (-(1 << 31), (1 << 31) - 1),
     "uint32_t": (0, (1 << 32) - 1),
     "uint8_t": (0, 255),

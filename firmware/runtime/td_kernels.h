@@ -381,6 +381,12 @@ td_status td_dynamic_update_slice(const td_dynamic_update_slice_params *p, const
 /* REDUCE_ALL over the axes p->reduced of a 4-D bool tensor (MEAN's params). */
 td_status td_reduce_all_b8(const td_mean_params *p, const uint8_t *input, uint8_t *output);
 
+/* SVDF (int8 input, feature weights and output; int32 bias): the state [batches,
+ * num_filters x memory_size] is int8 or int16 (p->state_itemsize, the time weights' type),
+ * read and written in place, and persists between calls; it overlaps neither input nor
+ * output. TFLite Micro's reference arithmetic (its int8 SVDF has no fused activation). */
+td_status td_svdf_s8(const td_svdf_params *p, const int8_t *input, void *state, int8_t *output);
+
 /* ---- MAC kernels for cores without the DSP extension ----------------------------
  * Cortex-M3 (layout 0, SMLAL on two channels at once) and M0/M0+ (layout 1): weights,
  * folded biases and requantization records prepared by tinydeploy/compile/mac.py, the

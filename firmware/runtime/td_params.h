@@ -682,6 +682,32 @@ typedef struct {
   int32_t update_shape[TD_KMAX_DIMS];  /* the update's shape, each <= shape */
 } td_dynamic_update_slice_params;
 
+/* SVDF (td_svdf_s8), TFLite Micro's int8 reference: int8 input, feature weights and
+ * output, an int32 bias, time weights and the activation state both int8 or both int16
+ * (state_itemsize). The state, [batches, num_filters x memory_size], is a variable
+ * tensor: it lives across inferences and each one shifts it left by one element, writes
+ * the newest feature column and reads it back through the time weights.
+ */
+typedef struct {
+  int32_t batches;
+  int32_t input_size;
+  int32_t num_filters;  /* num_units x rank */
+  int32_t num_units;
+  int32_t rank;
+  int32_t memory_size;
+  int32_t state_itemsize;  /* 1 (int8 state and time weights) or 2 (int16) */
+  int32_t input_offset;  /* -input zero point */
+  int32_t state_zero_point;
+  int32_t output_offset;  /* output zero point */
+  int32_t multiplier_1;  /* input x feature weights -> state (TFLite's effective_scale_1) */
+  int32_t shift_1;
+  int32_t multiplier_2;  /* state x time weights -> output (effective_scale_2) */
+  int32_t shift_2;
+  const int8_t *weights_feature;  /* [num_filters, input_size] */
+  const void *weights_time;  /* [num_filters, memory_size], int8 or int16 as the state */
+  const int32_t *bias;  /* [num_units] */
+} td_svdf_params;
+
 /* CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) without
  * SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/8)][depth][4] words
  * w_c + w_(c+1) * 2^23 for the channel pairs of a block of eight; layout 1 (v6m): bytes

@@ -27,6 +27,8 @@ from op_models import (
     lookup_ops_model,
     more_ops_model,
     new_ops_model,
+    svdf,
+    svdf_ops_model,
     typed_ops_model,
 )
 
@@ -454,6 +456,8 @@ NEW_KERNELS = {
         fill_ops_model,
         {"td_reduce_all_b8", "td_fill", "td_broadcast_args_i32", "td_dynamic_update_slice", "td_select_v2_s8"},
     ),
+    # stateful: every check runs its inputs as consecutive inferences of one model
+    "svdf_ops": (svdf_ops_model, {"td_svdf_s8"}),
 }
 
 
@@ -1764,3 +1768,210 @@ def test_dynamic_update_slice_property(tmp_path: Path, shape: list[int], data: s
     assert_exact(
         update_slice(dtype, shape, update, start, start_dtype), tmp_path / "m", "td_dynamic_update_slice", inputs=3
     )
+
+
+# ---------------------------------------------------------------- SVDF (a variable state)
+
+
+def svdf_op(
+    batches: int,
+    input_size: int,
+    units: int,
+    rank: int,
+    memory: int,
+    state: str,
+    q_in: tuple[float, int],
+    q_state: tuple[float, int],
+    q_out: tuple[float, int],
+    seed: int = 0,
+) -> Build:
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([batches, input_size], *q_in)
+        rng = np.random.default_rng(seed)
+        return x, svdf(g, x, batches, input_size, units, rank, memory, q_out, rng, state=state, q_state=q_state)
+
+    return build
+
+
+SVDF_CASES = [
+    # batches, input_size, units, rank, memory, state, q_in, q_state, q_out
+    (1, 12, 8, 2, 5, "int16", (0.05, 3), (0.01, 0), (0.4, -6)),
+    (1, 16, 4, 1, 10, "int16", (0.02, -20), (0.004, 0), (0.2, 10)),
+    (2, 7, 3, 3, 4, "int16", (0.1, 0), (0.02, 0), (0.5, 0)),
+    (1, 10, 4, 1, 3, "int8", (0.4, 5), (0.1, -7), (0.1, 2)),
+    (3, 5, 6, 2, 2, "int8", (0.05, -128), (0.05, 20), (0.05, -3)),
+    (1, 1, 1, 1, 1, "int8", (0.1, 0), (0.02, 0), (0.02, 0)),
+    (2, 32, 16, 4, 8, "int16", (0.03, 7), (0.01, 0), (0.3, -1)),
+]
+
+
+@pytest.mark.parametrize("case", SVDF_CASES, ids=[f"b{c[0]}i{c[1]}u{c[2]}r{c[3]}m{c[4]}{c[5]}" for c in SVDF_CASES])
+def test_svdf_matches_tflm(tmp_path: Path, case: tuple) -> None:
+    """16 consecutive inferences of one compiled model against as many of one tflite-micro
+    interpreter: the state (int16, or int8 with a zero point) carries between them."""
+    assert_exact(svdf_op(*case), tmp_path / "m", "td_svdf_s8", inputs=16)
+
+
+def test_svdf_fused_activation_is_ignored_as_tflite_micro_does(tmp_path: Path) -> None:
+    """A fused RELU on an int8 SVDF: TFLite Micro's int8 kernel never applies it (negative
+    outputs stay), and neither does the compiled model."""
+
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([1, 12], 0.05, 3)
+        return x, svdf(g, x, 1, 12, 8, 2, 5, (0.4, -6), np.random.default_rng(0), activation=1)
+
+    assert_exact(build, tmp_path / "m", "td_svdf_s8", inputs=8)
+
+
+@pytest.mark.parametrize("options", [{"kernels": "mve"}, {"kernels": "dsp", "weights": "packed"}, {"remat": False}])
+def test_svdf_under_the_other_modes(tmp_path: Path, options: dict) -> None:
+    """The Helium kernel set (the FULLY_CONNECTED becomes a Helium convolution), packed
+    weights and no rematerialisation: SVDF keeps its reference kernel and its state."""
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.model.ir import parse_model
+
+    raw = svdf_ops_model(1)
+    cm = compile_model(parse_model(raw, name="svdf"), tmp_path / "m", **options)
+    assert "td_svdf_s8" in cm.kernels
+    assert check(cm, raw, inputs=10)["exact_match_rate"] == 1.0
+
+
+def test_svdf_state_persists_and_is_planned_as_a_variable(tmp_path: Path) -> None:
+    """The same input twice gives two outputs (the state moved on), both tflite-micro's;
+    compiled.json marks the state variable, alive over every step, counted in the arena
+    and overlapping no other buffer."""
+    import json
+
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.model.ir import parse_model
+
+    raw = svdf_ops_model()
+    cm = compile_model(parse_model(raw, name="svdf"), tmp_path / "m", kernels="reference")
+    xs = np.repeat(np.random.default_rng(3).integers(-128, 128, [1, 1, 12]).astype(np.int8), 6, axis=0)
+    assert check(cm, raw, data=xs)["exact_match_rate"] == 1.0
+    from tinydeploy.compile.tflm import TflmRunner
+
+    ref = TflmRunner(raw)
+    outs = [ref.run(x).ravel().tolist() for x in xs]
+    assert len({tuple(o) for o in outs}) > 1, outs
+    meta = json.loads(cm.metadata.read_text())
+    variables = [b for b in meta["buffers"] if b.get("variable")]
+    assert [b["bytes"] for b in variables] == [2 * 16 * 5, 4 * 3]
+    steps = len(meta["ops"])
+    for v in variables:
+        assert (v["first_step"], v["last_step"]) == (-1, steps)
+        assert v["offset"] + v["bytes"] <= meta["arena_bytes"]
+        for b in meta["buffers"]:
+            if b is not v:
+                assert b["offset"] >= v["offset"] + v["bytes"] or b["offset"] + b["bytes"] <= v["offset"], (b, v)
+    c_text = cm.model_c.read_text()
+    assert "starts at its zero point" in c_text and "= -7;" in c_text
+
+
+def test_svdf_reference_reset_restarts_the_state(tmp_path: Path) -> None:
+    """The arena probe runs an inference; Reference.arena() resets the state after it, so
+    the oracle's first output is a fresh interpreter's."""
+    from tinydeploy.model.reference import Reference
+
+    raw = svdf_ops_model()
+    x = np.random.default_rng(4).integers(-128, 128, [1, 12]).astype(np.int8)
+    fresh = Reference(raw).run(x)
+    probed = Reference(raw)
+    assert probed.arena().total > 0
+    assert np.array_equal(probed.run(x), fresh)
+    moved = probed.run(x)
+    probed.reset()
+    assert np.array_equal(probed.run(x), fresh) and not np.array_equal(moved, fresh)
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ("no_bias", "without a bias"),
+        ("mixed_types", "both int8 or both int16"),
+        ("per_channel", r"one \(per-tensor\) scale"),
+    ],
+)
+def test_svdf_refusals(tmp_path: Path, change: str, message: str) -> None:
+    from tinydeploy.compile import compile_model
+    from tinydeploy.errors import UnsupportedOpError
+    from tinydeploy.model.ir import parse_model
+
+    g = Graph()
+    x = g.input([1, 6], 0.05, 0)
+    svdf(g, x, 1, 6, 2, 1, 3, (0.2, 0), np.random.default_rng(0))
+    wf, st_ = 1, 4
+    if change == "no_bias":
+        g.ops[0].inputs[3] = -1
+    elif change == "mixed_types":
+        g.tensors[st_].type = Graph.tensor_type("int8")
+    else:
+        g.tensors[wf].quantization.scale = [0.02, 0.03]
+        g.tensors[wf].quantization.zeroPoint = [0, 0]
+    raw = g.build([x], [len(g.tensors) - 1])
+    with pytest.raises(UnsupportedOpError, match=message):
+        compile_model(parse_model(raw, name="svdf"), tmp_path / "m", kernels="reference")
+
+
+@settings(
+    max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    dims=st.tuples(st.integers(1, 3), st.integers(1, 20), st.integers(1, 8), st.integers(1, 4), st.integers(1, 8)),
+    state=st.sampled_from(["int8", "int16"]),
+    scales=st.tuples(st.floats(0.005, 0.5), st.floats(0.002, 0.2), st.floats(0.01, 1.0)),
+    zps=st.tuples(st.integers(-128, 127), st.integers(-30, 30), st.integers(-128, 127)),
+)
+def test_svdf_property(
+    tmp_path: Path,
+    dims: tuple[int, int, int, int, int],
+    state: str,
+    scales: tuple[float, float, float],
+    zps: tuple[int, int, int],
+) -> None:
+    """Random shapes, ranks, memory sizes and quantization (int8 states with a zero point,
+    int16 ones at zero as the converter makes them), 6 consecutive inferences."""
+    batches, input_size, units, rank, memory = dims
+    s_in, s_state, s_out = scales
+    z_in, z_state, z_out = zps
+    q_state = (s_state, z_state if state == "int8" else 0)
+    build = svdf_op(batches, input_size, units, rank, memory, state, (s_in, z_in), q_state, (s_out, z_out), sum(dims))
+    assert_exact(build, tmp_path / "m", "td_svdf_s8", inputs=6)
+
+
+def test_svdf_multiplier_is_the_oracles() -> None:
+    """The state's newest column after one inference (read from tflite-micro with every
+    tensor preserved) is the feature sum times the lowering's multiplier_1, on every value.
+    Scales chosen where float and double arithmetic give multipliers 1.1e-7 apart (1156418176 and 1156418047); an int16
+    state near its limits makes about one value in 20,000 round differently."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    from tinydeploy.compile import quant
+    from tinydeploy.compile.lower import lower
+    from tinydeploy.model.ir import parse_model
+
+    s_in, s_wf, s_state = 0.04754696413874626, 0.010610450990498066, 1.4638334505434614e-05
+    g = Graph()
+    x = g.input([1, 64], s_in, 0)
+    rng = np.random.default_rng(1)
+    svdf(g, x, 1, 64, 64, 1, 1, (1.0, 0), rng, s_feature=s_wf, q_state=(s_state, 0))
+    raw = g.build([x], [len(g.tensors) - 1])
+    (step,) = lower(parse_model(raw, name="svdf"))
+    m1, sh1 = step.params["multiplier_1"], step.params["shift_1"]
+    wf = np.frombuffer(g.buffers[g.tensors[1].buffer].data.tobytes(), np.int8).reshape(64, 64).astype(np.int64)
+    ip = runtime.Interpreter.from_bytes(
+        raw, arena_size=1 << 20, intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors
+    )
+    xs = rng.integers(-128, 128, [1500, 1, 64]).astype(np.int8)
+    wrong = 0
+    for xv in xs:
+        ip.set_input(xv, 0)
+        ip.invoke()
+        state = np.asarray(ip.GetTensor(4, 0)["tensor_data"]).ravel()
+        acc = wf @ xv.ravel().astype(np.int64)
+        want = [min(32767, max(-32768, quant.multiply_by_quantized_multiplier(int(v), m1, sh1))) for v in acc]
+        wrong += int((np.asarray(want) != state).sum())
+    assert wrong == 0

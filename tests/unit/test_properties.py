@@ -232,6 +232,7 @@ def test_inplace_distance_is_the_smallest_safe_one(fr: list[int], sizes: tuple[i
 class _T:
     name: str
     nbytes: int
+    is_variable: bool = False  # a state kept between inferences (SVDF's)
 
 
 @dataclass
@@ -244,7 +245,8 @@ class _M:
 @st.composite
 def graphs(draw):
     """A random op graph in execution order: tensors written once, read later; some
-    reshapes (aliases), some in-place distances, some scratch buffers."""
+    reshapes (aliases), some in-place distances, some scratch buffers, some variable
+    tensors (a state that a step reads and writes in place, written by no other)."""
     n_steps = draw(st.integers(1, 14))
     tensors = [_T("in", draw(st.integers(1, 2048)))]
     steps: list[Step] = []
@@ -252,6 +254,9 @@ def graphs(draw):
         k = draw(st.integers(1, min(2, len(tensors))))
         ins = sorted(set(draw(st.lists(st.integers(0, len(tensors) - 1), min_size=k, max_size=k))))
         alias = draw(st.booleans()) and len(ins) == 1 and draw(st.integers(0, 3)) == 0
+        if not alias and draw(st.integers(0, 4)) == 0:
+            tensors.append(_T(f"v{len(tensors)}", draw(st.integers(1, 512)), True))
+            ins.append(len(tensors) - 1)
         size = tensors[ins[0]].nbytes if alias else draw(st.integers(1, 2048))
         tensors.append(_T(f"t{len(tensors)}", size))
         out = len(tensors) - 1
@@ -311,6 +316,10 @@ def test_planner_never_overlaps_live_buffers(graph) -> None:
             if (y.id, x.id) in legal and y.offset <= x.offset - legal[(y.id, x.id)]:
                 continue
             pytest.fail(f"buffers {x} and {y} are live together and overlap")
+    # a variable tensor's buffer lives over the whole inference
+    for b in bufs:
+        if any(model.tensors[t].is_variable for t in b.tensors):
+            assert (b.first, b.last) == (-1, len(steps)), b
     # aliases share bytes
     for stp in steps:
         if stp.alias:

@@ -23,8 +23,9 @@ def banner(model: Model) -> str:
 
 
 # arena pointer macro (model.c.j2) and td_dtype of each tensor type the runtime holds;
-# bool is TFLite's one-byte bool, passed to kernels as uint8_t (0 or 1)
-PTR_MACROS = {"int8": "TD_S8", "float32": "TD_F32", "int32": "TD_I32", "bool": "TD_B8"}
+# bool is TFLite's one-byte bool, passed to kernels as uint8_t (0 or 1); int16 only as a
+# state (SVDF), never as the model's input or output
+PTR_MACROS = {"int8": "TD_S8", "float32": "TD_F32", "int32": "TD_I32", "bool": "TD_B8", "int16": "TD_I16"}
 TD_DTYPES = {"int8": "TD_INT8", "float32": "TD_FLOAT32", "int32": "TD_INT32", "bool": "TD_BOOL"}
 
 
@@ -32,6 +33,14 @@ def _ptr(t: Tensor, offset: int) -> str:
     if t.dtype not in PTR_MACROS:
         raise cgen.CGenError(f"tensor {t.name!r} is {t.dtype}; the AOT runtime holds {', '.join(PTR_MACROS)} tensors")
     return f"{PTR_MACROS[t.dtype]}({cgen.int_literal(offset)})"
+
+
+def _reset_value(t: Tensor) -> int:
+    """The byte a variable tensor starts as: TFLite Micro's ResetTensorData fills an int8
+    one with its zero point, any other with zeros."""
+    if t.dtype == "int8" and t.quant is not None and t.quant.zero_point:
+        return int(t.quant.zero_point[0])
+    return 0
 
 
 def _tensor_info(t: Tensor) -> dict[str, Any]:
@@ -192,6 +201,16 @@ def render(model: Model, steps: list[Step], plan: Plan, profile: bool = False) -
     # the int32 / bool pointer macros only where used: int8 models' model.c is unchanged
     used = {model.tensors[t].dtype for st in steps for t in st.inputs + st.outputs}
     used |= {tin.dtype, tout.dtype}
+    variables = [
+        {
+            "name": cgen.comment(short_name(model.tensors[b.tensors[0]].name)),
+            "offset": cgen.int_literal(b.offset),
+            "bytes": cgen.int_literal(b.size),
+            "value": cgen.int_literal(_reset_value(model.tensors[b.tensors[0]]), "int8_t"),
+        }
+        for b in sorted(plan.buffers.values(), key=lambda b: b.offset)
+        if any(model.tensors[t].is_variable for t in b.tensors)
+    ]
     c_text = (
         environment()
         .get_template("model.c.j2")
@@ -201,6 +220,8 @@ def render(model: Model, steps: list[Step], plan: Plan, profile: bool = False) -
             ops=ops,
             ptr_i32="int32" in used,
             ptr_b8="bool" in used,
+            ptr_i16="int16" in used,
+            variables=variables,
             needs_row=any(st.remat for st in steps),
             profile=profile,
             prof_ops=prof_ops,

@@ -828,6 +828,38 @@ class DynamicUpdateSliceParams:
     update_shape: list[int] = c(I32, "the update's shape, each <= shape", "TD_KMAX_DIMS")
 
 
+@dataclass(frozen=True)
+class SvdfParams:
+    """SVDF (td_svdf_s8), TFLite Micro's int8 reference: int8 input, feature weights and
+    output, an int32 bias, time weights and the activation state both int8 or both int16
+    (state_itemsize). The state, [batches, num_filters x memory_size], is a variable
+    tensor: it lives across inferences and each one shifts it left by one element, writes
+    the newest feature column and reads it back through the time weights."""
+
+    C_NAME: ClassVar[str] = "td_svdf_params"
+    batches: int = c(I32)
+    input_size: int = c(I32)
+    num_filters: int = c(I32, "num_units x rank")
+    num_units: int = c(I32)
+    rank: int = c(I32)
+    memory_size: int = c(I32)
+    state_itemsize: int = c(I32, "1 (int8 state and time weights) or 2 (int16)")
+    input_offset: int = c(I32, "-input zero point")
+    state_zero_point: int = c(I32)
+    output_offset: int = c(I32, "output zero point")
+    multiplier_1: int = c(I32, "input x feature weights -> state (TFLite's effective_scale_1)")
+    shift_1: int = c(I32)
+    multiplier_2: int = c(I32, "state x time weights -> output (effective_scale_2)")
+    shift_2: int = c(I32)
+    weights_feature: str | None = c("const int8_t *", "[num_filters, input_size]")
+    weights_time: str | None = c("const void *", "[num_filters, memory_size], int8 or int16 as the state")
+    bias: str | None = c("const int32_t *", "[num_units]")
+
+
+# Ops with a variable tensor (state that persists between inferences).
+STATEFUL_PARAMS: tuple[type, ...] = (SvdfParams,)
+
+
 TYPED_PARAMS: tuple[type, ...] = (
     ArgMinMaxParams,
     CompareParams,
@@ -870,6 +902,7 @@ PARAMS: tuple[type, ...] = (
     )
     + OP_PARAMS
     + TYPED_PARAMS
+    + STATEFUL_PARAMS
 )
 
 
@@ -1298,6 +1331,9 @@ KERNELS.update(
         )
     }
 )
+
+# ops with a variable tensor (state kept between inferences): reference kernels
+KERNELS.update({k.name: k for k in (Kernel("td_svdf_s8", SvdfParams, ("td_svdf_s8.c",)),)})
 
 # MAC kernels for cores without the DSP extension (tinydeploy/compile/mac.py swaps them
 # in for the base kernels: mac.CONVERTERS)

@@ -109,6 +109,8 @@ SUPPORTED_OPS += (
     "DYNAMIC_UPDATE_SLICE",
     "REDUCE_ALL",
 )
+# ops with a variable tensor (lowered in .lower_state)
+SUPPORTED_OPS += ("SVDF",)
 
 
 @dataclass
@@ -116,13 +118,13 @@ class ConstArray:
     """A constant array emitted as ``static const`` data (flash)."""
 
     name: str
-    ctype: str  # "int8_t", "int32_t" or "uint8_t" (bool constants, 0 or 1)
+    ctype: str  # "int8_t", "int16_t", "int32_t" or "uint8_t" (bool constants, 0 or 1)
     values: np.ndarray
     role: str  # "weights" (model data) or "params" (multipliers, shifts, sizes)
 
     @property
     def nbytes(self) -> int:
-        return int(self.values.size) * (1 if self.ctype in ("int8_t", "uint8_t") else 4)
+        return int(self.values.size) * {"int8_t": 1, "uint8_t": 1, "int16_t": 2}.get(self.ctype, 4)
 
 
 @dataclass
@@ -270,10 +272,11 @@ def _padding(padding: str, stride: int, dilation: int, in_size: int, k: int) -> 
 # helpers above, so they are imported here, after them.
 from tinydeploy.compile.lower_move import MoveMixin  # noqa: E402
 from tinydeploy.compile.lower_ops import OpsMixin  # noqa: E402
+from tinydeploy.compile.lower_state import StateMixin  # noqa: E402
 from tinydeploy.compile.lower_typed import TypedMixin  # noqa: E402
 
 
-class Lowering(OpsMixin, MoveMixin, TypedMixin):
+class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin):
     """Turns a :class:`Model` into a list of :class:`Step`."""
 
     def __init__(self, model: Model) -> None:

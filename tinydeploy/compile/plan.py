@@ -3,7 +3,8 @@
 1. Buffers: tensors joined by aliasing ops (RESHAPE/SQUEEZE/EXPAND_DIMS) share
    one buffer; scratch lines of a step are buffers of their own.
 2. Liveness: a buffer lives from the step that writes it (model inputs: before
-   step 0) to its last reader (model outputs: to the end).
+   step 0) to its last reader (model outputs: to the end); a variable tensor (a
+   state kept between inferences) lives from before step 0 to the end.
 3. Placement, in order of definition, allowing negative offsets and shifting at
    the end: a buffer must not overlap any buffer alive at the same time, except
    its in-place partner: an input that dies at the step that writes this
@@ -101,6 +102,11 @@ def build_buffers(
     end = len(steps)
     for t in model.outputs:
         touch(t, end, False)
+    # a variable tensor (SVDF's state) persists between inferences: alive from before the
+    # first step to after the last, so no other tensor ever takes its bytes
+    for b in buffers.values():
+        if any(model.tensors[t].is_variable for t in b.tensors):
+            b.first, b.last = -1, end
     scratch: dict[tuple[int, str], int] = {}
     next_id = max(len(model.tensors), 1) + 1000
     for s, st in enumerate(steps):

@@ -95,8 +95,9 @@ def non_int8_tensors(model: Model) -> list[str]:
     """Names of tensors that keep the model from being fully int8 (edges excepted).
 
     A float input feeding a QUANTIZE and a float output coming out of a
-    DEQUANTIZE are allowed: that is the ``--io float`` form of an int8 model; so is the
-    int16 cell state of an int8 UNIDIRECTIONAL_SEQUENCE_LSTM.
+    DEQUANTIZE are allowed: that is the ``--io float`` form of an int8 model; so are the
+    int16 cell state of an int8 UNIDIRECTIONAL_SEQUENCE_LSTM and the int16 time weights
+    and state of an int8 SVDF.
     """
     edge_ok: set[int] = set()
     for op in model.ops:
@@ -109,6 +110,9 @@ def non_int8_tensors(model: Model) -> list[str]:
             cell = op.inputs[_LSTM_CELL_STATE]
             if cell >= 0 and model.tensors[cell].dtype == "int16":
                 edge_ok.add(cell)
+        if op.opcode == "SVDF" and len(op.inputs) == 5:
+            # TFLite's int8 SVDF keeps its time weights and its state in int16 (or int8)
+            edge_ok.update(i for i in op.inputs[2:5:2] if i >= 0 and model.tensors[i].dtype == "int16")
     bad = []
     for op in model.ops:
         for i in (*op.inputs, *op.outputs):

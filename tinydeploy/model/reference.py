@@ -135,10 +135,16 @@ class Reference:
     def run_batch(self, xs: np.ndarray) -> np.ndarray:
         return np.stack([self.run(x) for x in xs])
 
+    def reset(self) -> None:
+        """Variable tensors (SVDF's state) back to their initial values, as a freshly
+        initialised device has them: stateful models compare from the same start."""
+        self._ip.reset()
+
     def arena(self) -> TflmArena:
         """Arena figures; runs one inference first, as the recording allocator requires."""
         x = np.zeros(self.input_shape, self.input_dtype)
         self.run(x)
+        self.reset()  # the probe's inference advanced any state; the device's starts fresh
         with capture_native_output() as log:
             self._ip.print_allocations()
         found = {k: int(v) for k, v in re.findall(r"Arena allocation (total|head|tail) (\d+) bytes", log.text)}
