@@ -132,12 +132,14 @@ def convert(
     *,
     out_dir: PathLike | None = None,
     io: str = "int8",
+    activations: str = "int8",
     calibrate: str | None = None,
     force: bool = False,
     example_input: Any = None,
     progress: Progress = _quiet,
 ) -> ModelReport:
-    """Convert a Keras / SavedModel / .tflite model to a fully int8 .tflite.
+    """Convert a Keras / SavedModel / .tflite model to a fully int8 .tflite
+    (``activations="int16"``: the 16x8 mode, int16 activations and int8 weights).
 
     ``model``: a path or an in-memory ``keras.Model``; ``data``: representative samples,
     a path (.npy, .npz, folder of .npy) or a numpy array shaped ``[N, *input_shape]``.
@@ -168,7 +170,12 @@ def convert(
             _check_samples(model_path, data_path)
         progress(f"converting {model_path.name}")
         result = convert_model(
-            model_path if source is None else source, data_path, io=io, calibrate=calibrate, example_input=example_input
+            model_path if source is None else source,
+            data_path,
+            io=io,
+            calibrate=calibrate,
+            example_input=example_input,
+            activations=activations,
         )
         extra = {
             "conversion": {
@@ -176,12 +183,13 @@ def convert(
                 "calibration": result.calibration,
                 "samples": result.calibration_samples,
                 "io": io,
+                "quantization": result.quantization,
                 "warnings": result.warnings,
             }
         }
         try:
             if result.float_tflite is not None and data_path is not None:
-                progress("comparing float and int8 outputs")
+                progress(f"comparing float and {result.quantization} outputs")
                 samples = result.to_model_layout(
                     fit_to_input(
                         load_samples(data_path),
