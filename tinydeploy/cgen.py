@@ -28,6 +28,7 @@ int8_t int16_t int32_t int64_t uint8_t uint16_t uint32_t uint64_t size_t
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RANGES = {
     "int8_t": (-128, 127),
+    "int64_t": (-(1 << 63), (1 << 63) - 1),
     "int32_t": (-(1 << 31), (1 << 31) - 1),
     "uint32_t": (0, (1 << 32) - 1),
     "uint8_t": (0, 255),
@@ -71,6 +72,8 @@ def int_literal(value: int, ctype: str = "int32_t") -> str:
         raise CGenError(f"{v} does not fit {ctype}")
     if ctype == "int32_t" and v == lo:
         return "INT32_MIN"
+    if ctype == "int64_t":  # 16x8 models' biases
+        return "INT64_MIN" if v == lo else f"INT64_C({v})"
     return str(v) + ("u" if ctype == "uint32_t" else "")
 
 

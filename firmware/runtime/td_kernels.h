@@ -82,6 +82,14 @@ td_status td_depthwise_conv2d_s8(const td_dwconv_params *p, const int8_t *input,
  * bias [out_depth] or NULL, output [batches][out_depth]. */
 td_status td_fully_connected_s8(const td_fc_params *p, const int8_t *input, int8_t *output);
 
+/* 16x8 models (int16 activations, zero point 0; int8 weights; int64 bias): TFLite
+ * Micro's reference int16 kernels, a 64-bit accumulator requantized by td_mbqm64.
+ * CONV_2D (grouped when filter_c < in_c) and DEPTHWISE_CONV_2D share their params. */
+td_status td_conv2d_s16(const td_conv_s16_params *p, const int16_t *input, int16_t *output);
+td_status td_depthwise_conv2d_s16(const td_conv_s16_params *p, const int16_t *input,
+                                  int16_t *output);
+td_status td_fully_connected_s16(const td_fc_s16_params *p, const int16_t *input, int16_t *output);
+
 /* ---- packed weights: 4-bit, lookup table (weight sharing), sparse ------------
  * A weight tensor of `count` int8 values in the int8 kernel's layout, stored as a
  * stream of values in one of three codecs:

@@ -116,13 +116,13 @@ class ConstArray:
     """A constant array emitted as ``static const`` data (flash)."""
 
     name: str
-    ctype: str  # "int8_t", "int32_t" or "uint8_t" (bool constants, 0 or 1)
+    ctype: str  # "int8_t", "int32_t", "uint8_t" (bool constants, 0 or 1) or "int64_t" (16x8 biases)
     values: np.ndarray
     role: str  # "weights" (model data) or "params" (multipliers, shifts, sizes)
 
     @property
     def nbytes(self) -> int:
-        return int(self.values.size) * (1 if self.ctype in ("int8_t", "uint8_t") else 4)
+        return int(self.values.size) * {"int8_t": 1, "uint8_t": 1, "int64_t": 8}.get(self.ctype, 4)
 
 
 @dataclass
@@ -271,9 +271,10 @@ def _padding(padding: str, stride: int, dilation: int, in_size: int, k: int) -> 
 from tinydeploy.compile.lower_move import MoveMixin  # noqa: E402
 from tinydeploy.compile.lower_ops import OpsMixin  # noqa: E402
 from tinydeploy.compile.lower_typed import TypedMixin  # noqa: E402
+from tinydeploy.compile.lower_s16 import S16Mixin  # noqa: E402
 
 
-class Lowering(OpsMixin, MoveMixin, TypedMixin):
+class Lowering(OpsMixin, MoveMixin, TypedMixin, S16Mixin):
     """Turns a :class:`Model` into a list of :class:`Step`."""
 
     def __init__(self, model: Model) -> None:
@@ -392,7 +393,13 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
 
     # ------------------------------------------------------------- ops
 
+    def _is_16x8(self, op: Op) -> bool:
+        """The op reads int16 activations (a 16x8 model): lowered in .lower_s16."""
+        return bool(op.inputs) and op.inputs[0] >= 0 and self.t(op.inputs[0]).dtype == "int16"
+
     def op_conv_2d(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.conv_2d_s16(op)
         x = self.act(op, op.inputs[0])
         w = self.const(op, op.inputs[1], "filter")
         y = self.act(op, op.outputs[0])
@@ -462,6 +469,8 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
         )
 
     def op_depthwise_conv_2d(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.depthwise_conv_2d_s16(op)
         x = self.act(op, op.inputs[0])
         w = self.const(op, op.inputs[1], "filter")
         y = self.act(op, op.outputs[0])
@@ -530,6 +539,8 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin):
         )
 
     def op_fully_connected(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.fully_connected_s16(op)
         x = self.act(op, op.inputs[0])
         w = self.const(op, op.inputs[1], "weights")
         y = self.act(op, op.outputs[0])
