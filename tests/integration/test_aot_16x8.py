@@ -1,0 +1,117 @@
+"""The AOT compiler's 16x8 kernels (int16 activations, int8 weights, int64 biases):
+FULLY_CONNECTED, CONV_2D (grouped too) and DEPTHWISE_CONV_2D, bit-exact with the
+tflite-micro package under every kernel mode, on the host and on qemu-m4 through
+`--runtime auto`. Keras models converted by TensorFlow's real 16x8 converter."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinydeploy
+from tinydeploy.cli import main
+from tinydeploy.compile import KERNEL_MODES, unsupported_ops
+from tinydeploy.model.convert import convert
+from tinydeploy.model.ir import parse_model
+
+pytestmark = pytest.mark.slow
+
+
+def _with_random_biases(model, seed: int):  # -> the same keras.Model
+    """Non-zero biases (an untrained layer's are zeros, which would hide a bias bug)."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        weights = layer.get_weights()
+        if len(weights) == 2:
+            kernel, bias = weights
+            layer.set_weights([kernel, rng.normal(0, 0.3, bias.shape).astype(np.float32)])
+    return model
+
+
+def _keras(kind: str):  # -> keras.Model
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(3)
+    L = tf.keras.layers
+    if kind == "mlp":
+        inp = tf.keras.Input((24,))
+        x = L.Dense(32, activation="relu")(inp)
+        x = L.Dense(16, activation="relu6")(x)
+        out = L.Dense(5)(x)
+    else:  # conv: strides, SAME/VALID padding, dilation, groups, depth multiplier
+        inp = tf.keras.Input((12, 12, 4))
+        x = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(inp)
+        x = L.Conv2D(8, 3, padding="same", groups=2, activation="relu")(x)  # grouped
+        x = L.DepthwiseConv2D(3, depth_multiplier=2, padding="same", activation="relu")(x)
+        x = L.Conv2D(6, 3, dilation_rate=2, padding="valid")(x)
+        x = L.DepthwiseConv2D(2, strides=2, padding="valid")(x)
+        x = L.Flatten()(x)
+        out = L.Dense(4)(x)
+    return _with_random_biases(tf.keras.Model(inp, out, name=f"aot16_{kind}"), 7)
+
+
+@pytest.fixture(scope="module")
+def models16(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("aot16")
+    out = {}
+    for kind in ("mlp", "conv"):
+        model = _keras(kind)
+        model.save(d / f"{kind}.keras")
+        shape = (64, *model.inputs[0].shape[1:])
+        np.save(d / f"{kind}.npy", np.random.default_rng(1).standard_normal(shape).astype(np.float32))
+        path = d / f"{kind}16.tflite"
+        path.write_bytes(convert(d / f"{kind}.keras", d / f"{kind}.npy", activations="int16").tflite)
+        out[kind] = path
+    return out
+
+
+def test_the_16x8_models_have_what_the_kernels_must_handle(models16) -> None:
+    conv = parse_model(models16["conv"].read_bytes())
+    assert {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"} <= set(conv.opcodes)
+    grouped = [
+        op
+        for op in conv.ops
+        if op.opcode == "CONV_2D" and conv.tensors[op.inputs[1]].shape[3] < conv.tensors[op.inputs[0]].shape[3]
+    ]
+    assert grouped, "no grouped CONV_2D in the model"
+    for path in models16.values():
+        model = parse_model(path.read_bytes())
+        assert unsupported_ops(model) == []
+        biases = [model.tensors[op.inputs[2]] for op in model.ops if len(op.inputs) > 2 and op.inputs[2] >= 0]
+        assert biases and all(b.dtype == "int64" for b in biases)
+        assert any(np.any(b.data != 0) for b in biases)
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("kernels", [k for k in KERNEL_MODES if k != "auto"])
+@pytest.mark.parametrize("kind", ["mlp", "conv"])
+def test_16x8_aot_is_bit_exact_on_the_host_under_every_kernel_mode(
+    models16, tmp_path: Path, kind: str, kernels: str
+) -> None:
+    r = tinydeploy.compile(models16[kind], tmp_path / "out", check=40, kernels=kernels)
+    report = r.report
+    assert report["check"]["exact_match_rate"] == 1.0 and report["check"]["inputs"] == 40
+    kernels_used = {o["kernel"] for o in report["op_kernels"] if o.get("kernel")}
+    assert kernels_used <= {"td_conv2d_s16", "td_depthwise_conv2d_s16", "td_fully_connected_s16"}
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs arm-none-eabi-gcc")
+@pytest.mark.skipif(shutil.which("qemu-system-arm") is None, reason="needs qemu-system-arm")
+@pytest.mark.parametrize("kind", ["mlp", "conv"])
+def test_16x8_keras_models_go_aot_with_runtime_auto_on_qemu_m4(
+    models16, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    code = main(
+        ["flash", str(models16[kind]), "--board", "qemu-m4", "--check", "10", "--runs", "1", "--json"]
+        + ["-o", str(tmp_path / "out")]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    r = json.loads(captured.out.strip().splitlines()[-1])
+    assert r["runtime"] == "aot" and r["runtime_choice"]["requested"] == "auto"
+    assert r["exact_match_rate"] == 1.0 and r["check"]["inputs"] == 10
+    assert r["device_info"]["input"]["dtype"] == "int16"
