@@ -19,40 +19,43 @@ import numpy as np
 
 from tinydeploy.compile import quant
 from tinydeploy.compile.lower import ConstArray, Step, _nhwc, _q, inplace_distance, unsupported, window_first_read
-from tinydeploy.model.ir import Op, Tensor
-
-S16_KERNELS = ("td_conv2d_s16", "td_depthwise_conv2d_s16", "td_fully_connected_s16")
+from tinydeploy.model.ir import Model, Op, Tensor
 
 
 class S16Mixin:
     """The 16x8 lowering methods (see the module docstring)."""
 
+    # provided by Lowering, which mixes this class in: model, steps, and the helpers
+    # act, const, _window, _filter_quant
+    model: Model
+    steps: list[Step]
+
     def _s16_tensors(self, op: Op) -> tuple[Tensor, Tensor, Tensor]:
-        x = self.act(op, op.inputs[0], "int16")  # type: ignore[attr-defined]
-        w = self.const(op, op.inputs[1], "filter")  # type: ignore[attr-defined]
-        y = self.act(op, op.outputs[0], "int16")  # type: ignore[attr-defined]
+        x = self.act(op, op.inputs[0], "int16")
+        w = self.const(op, op.inputs[1], "filter")
+        y = self.act(op, op.outputs[0], "int16")
         for t in (x, y):
             if t.quant is None or not t.quant.scale:
-                raise unsupported(self.model, op, f"tensor {t.name!r} is not quantized")  # type: ignore[attr-defined]
+                raise unsupported(self.model, op, f"tensor {t.name!r} is not quantized")
             if any(z != 0 for z in t.quant.zero_point):
-                raise unsupported(self.model, op, f"int16 tensor {t.name!r} has a non-zero zero point")  # type: ignore[attr-defined]
+                raise unsupported(self.model, op, f"int16 tensor {t.name!r} has a non-zero zero point")
         return x, w, y
 
     def _s16_bias(self, op: Op, pre: str, n: int) -> tuple[list[ConstArray], str | None]:
         if len(op.inputs) < 3 or op.inputs[2] < 0:
             return [], None
-        b = self.const(op, op.inputs[2], "bias")  # type: ignore[attr-defined]
+        b = self.const(op, op.inputs[2], "bias")
         if b.dtype != "int64":
-            raise unsupported(self.model, op, f"bias {b.name!r} is {b.dtype}; a 16x8 op needs an int64 bias")  # type: ignore[attr-defined]
+            raise unsupported(self.model, op, f"bias {b.name!r} is {b.dtype}; a 16x8 op needs an int64 bias")
         data = np.asarray(b.data, np.int64).reshape(-1)
         if data.size != n:
-            raise unsupported(self.model, op, "bias size does not match the output channels")  # type: ignore[attr-defined]
+            raise unsupported(self.model, op, "bias size does not match the output channels")
         return [ConstArray(f"{pre}_bias", "int64_t", data, "weights")], f"{pre}_bias"
 
     def _s16_quant(self, op: Op, pre: str, mults: list[int], shifts: list[int]) -> tuple[list[ConstArray], dict]:
         if shifts and max(shifts) > 7:
             raise unsupported(
-                self.model,  # type: ignore[attr-defined]
+                self.model,
                 op,
                 f"requantization scale 2^{max(shifts)} is out of range (TFLite's int16 kernels take shifts up to 7)",
             )
@@ -69,18 +72,18 @@ class S16Mixin:
         if kind == "conv":
             wc, kh, kw, fc = (int(v) for v in w.shape)
             if wc != oc or fc <= 0 or ic % fc or oc % (ic // fc) or on != n:
-                raise unsupported(self.model, op, "filter and tensor shapes do not match")  # type: ignore[attr-defined]
+                raise unsupported(self.model, op, "filter and tensor shapes do not match")
             mult, axis = 1, 0
             per_group = oc // (ic // fc)
             channel_of = (np.arange(oc) // per_group) * fc
         else:
             one, kh, kw, wc = (int(v) for v in w.shape)
             if wc != oc or one != 1 or on != n or ic <= 0 or oc % ic:
-                raise unsupported(self.model, op, "filter and tensor shapes do not match")  # type: ignore[attr-defined]
+                raise unsupported(self.model, op, "filter and tensor shapes do not match")
             fc, mult, axis = 1, oc // ic, 3
             channel_of = np.arange(oc) // mult
-        sh, sw, dh, dw, ph, pw = self._window(op, ih, iw, kh, kw, oh, ow)  # type: ignore[attr-defined]
-        scales, per_channel = self._filter_quant(op, w, oc, axis)  # type: ignore[attr-defined]
+        sh, sw, dh, dw, ph, pw = self._window(op, ih, iw, kh, kw, oh, ow)
+        scales, per_channel = self._filter_quant(op, w, oc, axis)
         s_in, _ = _q(x)
         s_out, _ = _q(y)
         mults, shifts = quant.per_channel_multipliers(s_in, scales if per_channel else scales * oc, s_out)
@@ -115,7 +118,7 @@ class S16Mixin:
         )
         fr = window_first_read(n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, ph, pw, channel_of)
         kernel = "td_conv2d_s16" if kind == "conv" else "td_depthwise_conv2d_s16"
-        self.steps.append(  # type: ignore[attr-defined]
+        self.steps.append(
             Step(
                 op.index,
                 op.opcode,
@@ -132,7 +135,7 @@ class S16Mixin:
     def _s16_activation(self, op: Op, y: Tensor) -> tuple[int, int]:
         act = op.options.get("fused_activation_function", "NONE")
         if act not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
-            raise unsupported(self.model, op, f"fused activation {act} is not supported")  # type: ignore[attr-defined]
+            raise unsupported(self.model, op, f"fused activation {act} is not supported")
         s, z = _q(y)
         return quant.activation_range(act, s, z, bits=16)
 
@@ -145,14 +148,14 @@ class S16Mixin:
     def fully_connected_s16(self, op: Op) -> None:
         x, w, y = self._s16_tensors(op)
         if len(w.shape) != 2:
-            raise unsupported(self.model, op, "weights are not 2-D")  # type: ignore[attr-defined]
+            raise unsupported(self.model, op, "weights are not 2-D")
         if op.options.get("weights_format", 0) not in (0, "DEFAULT"):
-            raise unsupported(self.model, op, "shuffled weights format")  # type: ignore[attr-defined]
+            raise unsupported(self.model, op, "shuffled weights format")
         out_depth, accum = (int(v) for v in w.shape)
         if x.size % accum or y.size != (x.size // accum) * out_depth:
-            raise unsupported(self.model, op, "input and output sizes do not match the weights")  # type: ignore[attr-defined]
+            raise unsupported(self.model, op, "input and output sizes do not match the weights")
         batches = x.size // accum
-        scales, per_channel = self._filter_quant(op, w, out_depth, 0)  # type: ignore[attr-defined]
+        scales, per_channel = self._filter_quant(op, w, out_depth, 0)
         s_in, _ = _q(x)
         s_out, _ = _q(y)
         if per_channel:
@@ -177,7 +180,7 @@ class S16Mixin:
             **qrefs,
         )
         fr = np.repeat(np.arange(batches) * accum, out_depth)
-        self.steps.append(  # type: ignore[attr-defined]
+        self.steps.append(
             Step(
                 op.index,
                 op.opcode,
