@@ -470,7 +470,8 @@ def export(
         ref = Reference(prepared.raw, prepared.model)
         x = random_inputs(ref, 1, seed)[0]
         out = ref.run(x).reshape(-1)
-        real = x.astype(np.float32) if x.dtype != np.int8 else _dequantized(x, compiled.input)
+        quantized = x.dtype in (np.int8, np.int16)  # the sample goes through td_quantize/td_quantize16
+        real = _dequantized(x, compiled.input) if quantized else x.astype(np.float32)
         sample = SampleInput(real=real, top_class=int(np.argmax(out)), output=out)
         dest = Path(out_dir)
         report = _compiled_report(
@@ -505,7 +506,8 @@ def export(
 
 
 def _dequantized(q: Any, io: dict[str, Any]) -> Any:
-    """Real values (float32) that td_quantize() maps back to exactly ``q``."""
+    """Real values (float32) that td_quantize() (int8) or td_quantize16() (int16) maps back
+    to exactly ``q``."""
     import numpy as np
 
     return np.float32(io["scale"]) * (q.astype(np.float32) - np.float32(io["zero_point"]))
