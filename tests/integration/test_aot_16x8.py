@@ -115,3 +115,94 @@ def test_16x8_keras_models_go_aot_with_runtime_auto_on_qemu_m4(
     assert r["runtime"] == "aot" and r["runtime_choice"]["requested"] == "auto"
     assert r["exact_match_rate"] == 1.0 and r["check"]["inputs"] == 10
     assert r["device_info"]["input"]["dtype"] == "int16"
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs arm-none-eabi-gcc")
+@pytest.mark.skipif(shutil.which("qemu-system-arm") is None, reason="needs qemu-system-arm")
+@pytest.mark.parametrize(
+    "board,kernels",
+    [("qemu-m4", "reference"), ("qemu-m4", "dsp-small"), ("qemu-m4", "v7m"), ("qemu-m0", "v6m"), ("qemu-m55", "mve")],
+)
+def test_16x8_conv_is_bit_exact_on_each_core_and_kernel_mode(
+    models16, tmp_path: Path, capsys: pytest.CaptureFixture[str], board: str, kernels: str
+) -> None:
+    code = main(
+        ["flash", str(models16["conv"]), "--board", board, "--runtime", "aot", "--kernels", kernels]
+        + ["--check", "5", "--runs", "1", "--json", "-o", str(tmp_path / "out")]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    r = json.loads(captured.out.strip().splitlines()[-1])
+    assert r["runtime"] == "aot" and r["exact_match_rate"] == 1.0 and r["check"]["inputs"] == 5
+
+
+def _op16(kind: str, seed: int) -> bytes:
+    """One 16x8 op as a flatbuffer, with shapes, strides, padding, dilation, groups,
+    depth multiplier, fused activation, per-channel or per-tensor weights and a bias
+    (or none) drawn from ``seed``; the output scale spreads outputs over int16 (and
+    saturates some)."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    s_in = float(rng.uniform(0.5, 2.0)) / 32768
+    act = int(rng.choice([0, 1, 3]))  # NONE, RELU, RELU6
+    if kind == "fc":
+        batches, depth, out = (int(v) for v in rng.integers([1, 1, 1], [4, 40, 20]))
+        x = g.input([batches, depth], s_in, 0, "int16")
+        per_channel = bool(rng.integers(2))
+        ws = list(rng.uniform(0.002, 0.02, out)) if per_channel else float(rng.uniform(0.002, 0.02))
+        w = g.const(rng.integers(-127, 128, [out, depth]), "int8", scale=ws, zp=[0] * out if per_channel else 0)
+        taps, w0, n_out = depth, (ws[0] if per_channel else ws), [batches, out]
+    else:
+        n = int(rng.integers(1, 3))
+        h, wd = (int(v) for v in rng.integers(3, 11, 2))
+        kh, kw = (int(v) for v in rng.integers(1, 4, 2))
+        sh, sw = (int(v) for v in rng.integers(1, 3, 2))
+        dh, dw = (int(v) for v in rng.integers(1, 3, 2)) if rng.integers(3) == 0 else (1, 1)
+        padding = int(rng.integers(2))  # 0 SAME, 1 VALID
+        if padding == 1 and ((kh - 1) * dh + 1 > h or (kw - 1) * dw + 1 > wd):
+            padding = 0
+        if kind == "conv":
+            groups = int(rng.choice([1, 1, 2, 3]))
+            fc = int(rng.integers(1, 4))
+            ic, oc = fc * groups, groups * int(rng.integers(1, 4))
+            wshape, axis, mult = [oc, kh, kw, fc], 0, 1
+        else:
+            ic = int(rng.integers(1, 6))
+            mult = int(rng.integers(1, 4))
+            oc, fc = ic * mult, 1
+            wshape, axis = [1, kh, kw, oc], 3
+        ws = list(rng.uniform(0.002, 0.02, oc))
+        x = g.input([n, h, wd, ic], s_in, 0, "int16")
+        w = g.const(rng.integers(-127, 128, wshape), "int8", scale=ws, zp=[0] * oc, axis=axis)
+        eff = lambda size, k, s, d: (size + s - 1) // s if padding == 0 else (size - ((k - 1) * d + 1)) // s + 1  # noqa: E731
+        n_out = [n, eff(h, kh, sh, dh), eff(wd, kw, sw, dw), oc]
+        taps, w0, out = kh * kw * fc, ws[0], oc
+    s_out = s_in * w0 * 127 * 32768 * np.sqrt(taps) / 32768 / float(rng.uniform(1.0, 4.0))
+    y = g.tensor(n_out, float(s_out), 0, "int16")
+    bias = rng.integers(-(1 << 24), 1 << 24, out) if rng.integers(4) else None
+    inputs = [x, w] + ([g.const(bias, "int64", scale=[s_in * 0.01] * out, zp=[0] * out)] if bias is not None else [])
+    if kind == "fc":
+        g.op("FULLY_CONNECTED", inputs, [y], "FullyConnectedOptions", fusedActivationFunction=act)
+    elif kind == "conv":
+        g.op("CONV_2D", inputs, [y], "Conv2DOptions", padding=padding, strideH=sh, strideW=sw,
+             dilationHFactor=dh, dilationWFactor=dw, fusedActivationFunction=act)  # fmt: skip
+    else:
+        if bias is None:  # TFLite Micro's int16 depthwise dereferences a missing bias
+            inputs.append(g.const(np.zeros(out, np.int64), "int64", scale=[s_in * 0.01] * out, zp=[0] * out))
+        g.op("DEPTHWISE_CONV_2D", inputs, [y], "DepthwiseConv2DOptions", padding=padding, strideH=sh, strideW=sw,
+             depthMultiplier=mult, dilationHFactor=dh, dilationWFactor=dw, fusedActivationFunction=act)  # fmt: skip
+    return g.build([x], [y])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("kind", ["fc", "conv", "depthwise"])
+def test_16x8_single_ops_are_bit_exact_over_drawn_shapes(tmp_path: Path, kind: str, seed: int) -> None:
+    from op_models import check_model
+
+    raw = _op16(kind, seed)
+    result = check_model(raw, tmp_path, inputs=20, seed=seed)
+    assert result["exact_match_rate"] == 1.0, (kind, seed, result)
+    assert set(result["kernels"]) <= {"td_conv2d_s16", "td_depthwise_conv2d_s16", "td_fully_connected_s16"}
