@@ -1,5 +1,5 @@
 """The AOT compiler's 16x8 kernels (int16 activations, int8 weights, int64 biases):
-FULLY_CONNECTED, CONV_2D (grouped too) and DEPTHWISE_CONV_2D, bit-exact with the
+FULLY_CONNECTED, CONV_2D (grouped too), DEPTHWISE_CONV_2D and the two poolings, bit-exact with the
 tflite-micro package under every kernel mode, on the host and on qemu-m4 through
 `--runtime auto`. Keras models converted by TensorFlow's real 16x8 converter."""
 
@@ -46,7 +46,9 @@ def _keras(kind: str):  # -> keras.Model
         inp = tf.keras.Input((12, 12, 4))
         x = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(inp)
         x = L.Conv2D(8, 3, padding="same", groups=2, activation="relu")(x)  # grouped
+        x = L.MaxPooling2D(2, strides=1, padding="same")(x)
         x = L.DepthwiseConv2D(3, depth_multiplier=2, padding="same", activation="relu")(x)
+        x = L.AveragePooling2D(2, strides=1, padding="same")(x)
         x = L.Conv2D(6, 3, dilation_rate=2, padding="valid")(x)
         x = L.DepthwiseConv2D(2, strides=2, padding="valid")(x)
         x = L.Flatten()(x)
@@ -71,7 +73,7 @@ def models16(tmp_path_factory) -> dict[str, Path]:
 
 def test_the_16x8_models_have_what_the_kernels_must_handle(models16) -> None:
     conv = parse_model(models16["conv"].read_bytes())
-    assert {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"} <= set(conv.opcodes)
+    assert {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "MAX_POOL_2D", "AVERAGE_POOL_2D"} <= set(conv.opcodes)
     grouped = [
         op
         for op in conv.ops
@@ -96,7 +98,13 @@ def test_16x8_aot_is_bit_exact_on_the_host_under_every_kernel_mode(
     report = r.report
     assert report["check"]["exact_match_rate"] == 1.0 and report["check"]["inputs"] == 40
     kernels_used = {o["kernel"] for o in report["op_kernels"] if o.get("kernel")}
-    assert kernels_used <= {"td_conv2d_s16", "td_depthwise_conv2d_s16", "td_fully_connected_s16"}
+    assert kernels_used <= {
+        "td_conv2d_s16",
+        "td_depthwise_conv2d_s16",
+        "td_fully_connected_s16",
+        "td_max_pool2d_s16",
+        "td_avg_pool2d_s16",
+    }
 
 
 @pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs arm-none-eabi-gcc")
@@ -194,6 +202,36 @@ def _op16(kind: str, seed: int) -> bytes:
         g.op("DEPTHWISE_CONV_2D", inputs, [y], "DepthwiseConv2DOptions", padding=padding, strideH=sh, strideW=sw,
              depthMultiplier=mult, dilationHFactor=dh, dilationWFactor=dw, fusedActivationFunction=act)  # fmt: skip
     return g.build([x], [y])
+
+
+def _pool16(kind: str, seed: int) -> bytes:
+    """MAX_POOL_2D or AVERAGE_POOL_2D of int16 tensors (one scale in and out), drawn."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    n, h, w, c = (int(v) for v in rng.integers([1, 2, 2, 1], [3, 10, 10, 6]))
+    kh, kw = (int(v) for v in rng.integers(1, 4, 2))
+    sh, sw = (int(v) for v in rng.integers(1, 3, 2))
+    padding = int(rng.integers(2)) if kh <= h and kw <= w else 0
+    size = lambda i, k, st: (i + st - 1) // st if padding == 0 else (i - k) // st + 1  # noqa: E731
+    scale = float(rng.uniform(0.5, 2.0)) / 32768
+    x = g.input([n, h, w, c], scale, 0, "int16")
+    y = g.tensor([n, size(h, kh, sh), size(w, kw, sw), c], scale, 0, "int16")
+    g.op(kind, [x], [y], "Pool2DOptions", padding=padding, strideH=sh, strideW=sw, filterHeight=kh,
+         filterWidth=kw, fusedActivationFunction=int(rng.choice([0, 1, 3])))  # fmt: skip
+    return g.build([x], [y])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("kind", ["MAX_POOL_2D", "AVERAGE_POOL_2D"])
+def test_16x8_pooling_is_bit_exact_over_drawn_shapes(tmp_path: Path, kind: str, seed: int) -> None:
+    from op_models import check_model
+
+    result = check_model(_pool16(kind, seed), tmp_path, inputs=20, seed=seed)
+    assert result["exact_match_rate"] == 1.0, (kind, seed, result)
+    assert set(result["kernels"]) <= {"td_max_pool2d_s16", "td_avg_pool2d_s16"}
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")

@@ -1301,6 +1301,8 @@ KERNELS.update(
             Kernel("td_conv2d_s16", ConvS16Params, ("td_conv2d_s16.c",)),
             Kernel("td_depthwise_conv2d_s16", ConvS16Params, ("td_depthwise_conv2d_s16.c",)),
             Kernel("td_fully_connected_s16", FcS16Params, ("td_fully_connected_s16.c",)),
+            Kernel("td_max_pool2d_s16", PoolParams, ("td_pool2d_s16.c",)),
+            Kernel("td_avg_pool2d_s16", PoolParams, ("td_pool2d_s16.c",)),
         )
     }
 )

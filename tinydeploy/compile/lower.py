@@ -599,8 +599,11 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, S16Mixin):
         )
 
     def _pool(self, op: Op, kernel: str) -> None:
-        x = self.act(op, op.inputs[0])
-        y = self.act(op, op.outputs[0])
+        wide = self._is_16x8(op)  # int16: td_max_pool2d_s16 / td_avg_pool2d_s16
+        if wide:
+            kernel = kernel.replace("_s8", "_s16")
+        x = self.act(op, op.inputs[0], "int16" if wide else "int8")
+        y = self.act(op, op.outputs[0], "int16" if wide else "int8")
         n, ih, iw, c = _nhwc(x.shape)
         _, oh, ow, oc = _nhwc(y.shape)
         if _q(x) != _q(y):
@@ -612,7 +615,7 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, S16Mixin):
         out_w, pw = _padding(o.get("padding", "VALID"), sw, 1, iw, kw)
         if (out_h, out_w, oc) != (oh, ow, c):
             raise unsupported(self.model, op, "output shape disagrees with the window")
-        act_min, act_max = self.activation(op, y)
+        act_min, act_max = self._s16_activation(op, y) if wide else self.activation(op, y)
         params = dict(
             batches=n,
             in_h=ih,
@@ -630,6 +633,7 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, S16Mixin):
             act_max=act_max,
         )
         fr = window_first_read(n, ih, iw, c, oh, ow, c, kh, kw, sh, sw, 1, 1, ph, pw, np.arange(c))
+        size = 2 if wide else 1
         self.steps.append(
             Step(
                 op.index,
@@ -640,7 +644,7 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, S16Mixin):
                 [x.index],
                 [y.index],
                 [],
-                {x.index: inplace_distance(fr, 1, 1)},
+                {x.index: inplace_distance(fr, size, size)},
             )
         )
 
