@@ -525,6 +525,7 @@ def flash(
     runtime: str = "auto",
     kernels: str = "auto",
     calibrate: str | None = None,
+    activations: str = "int8",
     port: str | None = None,
     mlperf_id: str | None = None,
     force: bool = False,
@@ -541,6 +542,8 @@ def flash(
     data). ``labels``: one class index (or one-hot row) per sample: the report then
     holds the device's top-1 ``accuracy`` (and the reference's).
 
+    ``activations="int16"``: a Keras / SavedModel model is converted in the 16x8 mode (int16
+    activations, int8 weights; see ``convert``).
     ``board``: a board id (``tinydeploy boards``) or a profile file (.toml).
     ``out_dir``: keep the project, the firmware and report.json/md/html there (a
     temporary folder is used and removed when None). ``runtime_options``: the TFLite
@@ -572,6 +575,7 @@ def flash(
             data=data_path,
             labels=_array_file(labels, Path(tmp) / "labels.npy"),
             calibrate=calibrate,
+            activations=activations,
             port=port,
             kernels=kernels,
             mlperf_id=mlperf_id,

@@ -41,8 +41,11 @@ class PreparedModel:
     source_input_shape: tuple[int, ...] | None = None
 
 
-def prepare_model(path: Path, data: Path | None = None, calibrate: str | None = None) -> PreparedModel:
-    """A .tflite is checked to be fully int8; a Keras/SavedModel/ONNX model is converted."""
+def prepare_model(
+    path: Path, data: Path | None = None, calibrate: str | None = None, activations: str = "int8"
+) -> PreparedModel:
+    """A .tflite is checked to be fully int8 (or 16x8); a Keras/SavedModel/ONNX model is
+    converted (``activations="int16"``: the 16x8 mode)."""
     from tinydeploy.model.convert import check_fully_int8, convert, source_kind
 
     if source_kind(path) == "tflite":
@@ -50,7 +53,7 @@ def prepare_model(path: Path, data: Path | None = None, calibrate: str | None = 
         model = parse_model(raw, path)
         check_fully_int8(model, str(path))
         return PreparedModel(raw, model, path, converted=False)
-    result = convert(path, data, calibrate=calibrate)
+    result = convert(path, data, calibrate=calibrate, activations=activations)
     permuted = result.input_permutation is not None
     return PreparedModel(
         result.tflite,
@@ -224,6 +227,7 @@ def flash(
     data: Path | None = None,
     labels: Path | None = None,
     calibrate: str | None = None,
+    activations: str = "int8",
     port: str | None = None,
     tflm_source: Path | None = None,
     tflm_kernels: str = "auto",
@@ -261,7 +265,7 @@ def flash(
     board = resolve_board(board_id)
     check_port(board, port)  # a missing or busy port is known before anything is built
     progress("model")
-    prepared = prepare_model(model_path, data, calibrate)
+    prepared = prepare_model(model_path, data, calibrate, activations)
     choice = choose_runtime(prepared.model, board, runtime)
     runtime = choice.runtime
     if choice.note():

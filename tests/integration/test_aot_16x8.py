@@ -244,3 +244,15 @@ def test_16x8_single_ops_are_bit_exact_over_drawn_shapes(tmp_path: Path, kind: s
     result = check_model(raw, tmp_path, inputs=20, seed=seed)
     assert result["exact_match_rate"] == 1.0, (kind, seed, result)
     assert set(result["kernels"]) <= {"td_conv2d_s16", "td_depthwise_conv2d_s16", "td_fully_connected_s16"}
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs arm-none-eabi-gcc")
+@pytest.mark.skipif(shutil.which("qemu-system-arm") is None, reason="needs qemu-system-arm")
+def test_flash_converts_a_keras_model_in_the_16x8_mode(models16, tmp_path: Path) -> None:
+    """`flash --activations int16` (Python: activations="int16") converts, compiles AOT
+    and checks the samples on qemu-m4."""
+    folder = models16["mlp"].parent
+    r = tinydeploy.flash(folder / "mlp.keras", "qemu-m4", data=folder / "mlp.npy", activations="int16", check=8, runs=1)
+    assert r.report["runtime"] == "aot" and r.report["exact_match_rate"] == 1.0
+    assert r.report["device_info"]["input"]["dtype"] == "int16"
+    assert r.report["check"]["source"] == "data" and r.report["check"]["inputs"] == 8
