@@ -92,6 +92,8 @@ td_status td_fully_connected_s16(const td_fc_s16_params *p, const int16_t *input
 /* MAX_POOL_2D and AVERAGE_POOL_2D of 16x8 models (td_pool2d_s16.c). */
 td_status td_max_pool2d_s16(const td_pool_params *p, const int16_t *input, int16_t *output);
 td_status td_avg_pool2d_s16(const td_pool_params *p, const int16_t *input, int16_t *output);
+/* SOFTMAX of 16x8 models: output scale 1/32768, zero point 0 (td_softmax_s16.c). */
+td_status td_softmax_s16(const td_softmax_s16_params *p, const int16_t *input, int16_t *output);
 
 /* ---- packed weights: 4-bit, lookup table (weight sharing), sparse ------------
  * A weight tensor of `count` int8 values in the int8 kernel's layout, stored as a

@@ -797,6 +797,16 @@ typedef struct {
   const int8_t *shift;  /* in [-31, 7] */
 } td_fc_s16_params;
 
+/* SOFTMAX of 16x8 models (td_softmax_s16): int16 in (zero point 0), int16 out (scale
+ * 1/32768, zero point 0); the exp and 1/(1+x) tables are constant, in the C file.
+ */
+typedef struct {
+  int32_t outer;  /* rows */
+  int32_t depth;  /* elements of a row (the last axis) */
+  int32_t input_multiplier;  /* input_scale * beta / (10 / 65535), quantized */
+  int32_t input_left_shift;  /* td_mbqm's shift of input_multiplier */
+} td_softmax_s16_params;
+
 /* CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) with
  * Helium (td_conv2d_s8_mve): weights holds [ceil(out_c/4)][ceil(depth/16)][4][16] bytes
  * (four channels' 16-byte vectors per step, zero-padded), requant [ceil(out_c/4)][4][4]

@@ -6,6 +6,7 @@ tflite-micro package under every kernel mode, on the host and on qemu-m4 through
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -221,6 +222,50 @@ def _pool16(kind: str, seed: int) -> bytes:
     g.op(kind, [x], [y], "Pool2DOptions", padding=padding, strideH=sh, strideW=sw, filterHeight=kh,
          filterWidth=kw, fusedActivationFunction=int(rng.choice([0, 1, 3])))  # fmt: skip
     return g.build([x], [y])
+
+
+def _softmax16(seed: int) -> bytes:
+    """SOFTMAX of int16 tensors: rows, depth, input scale (narrow to wide) and beta drawn."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    rows, depth = int(rng.integers(1, 5)), int(rng.integers(1, 40))
+    scale = float(10 ** rng.uniform(-5.5, -2.5))  # +-0.1 .. +-100 over int16
+    x = g.input([rows, depth], scale, 0, "int16")
+    y = g.tensor([rows, depth], 1 / 32768, 0, "int16")
+    g.op("SOFTMAX", [x], [y], "SoftmaxOptions", beta=float(rng.choice([1.0, 0.5, 2.0])))
+    return g.build([x], [y])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(10))
+def test_16x8_softmax_is_bit_exact_over_drawn_scales(tmp_path: Path, seed: int) -> None:
+    from op_models import check_model
+
+    result = check_model(_softmax16(seed), tmp_path, inputs=20, seed=seed)
+    assert result["exact_match_rate"] == 1.0, (seed, result)
+    assert result["kernels"] == ["td_softmax_s16"]
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+def test_softmax_s16_tables_are_what_the_generator_prints(tmp_path: Path) -> None:
+    """td_softmax_s16.c's two tables are scripts/softmax_s16_lut.c's output (TFLite's
+    LUTPopulateInt16<float> with expf)."""
+    import subprocess
+
+    repo = Path(__file__).resolve().parents[2]
+    exe = tmp_path / "lut"
+    subprocess.run(
+        ["gcc", "-O2", "-ffp-contract=off", str(repo / "scripts" / "softmax_s16_lut.c"), "-o", str(exe), "-lm"],
+        check=True,
+    )
+    printed = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout
+    source = (repo / "firmware" / "runtime" / "td_softmax_s16.c").read_text()
+    between = source.split("/* BEGIN scripts/softmax_s16_lut.c */")[1].split("/* END scripts/softmax_s16_lut.c */")[0]
+    numbers = lambda text: [int(v) for v in re.findall(r"-?\d+", text.split("=", 1)[1])]  # noqa: E731
+    for got, want in zip(between.split("};")[:2], printed.split("};")[:2]):
+        assert numbers(got) == numbers(want)
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")

@@ -185,6 +185,18 @@ class FcS16Params:
 
 
 @dataclass(frozen=True)
+class SoftmaxS16Params:
+    """SOFTMAX of 16x8 models (td_softmax_s16): int16 in (zero point 0), int16 out
+    (scale 1/32768, zero point 0); the exp and 1/(1+x) tables are constant, in the C file."""
+
+    C_NAME: ClassVar[str] = "td_softmax_s16_params"
+    outer: int = c(I32, "rows")
+    depth: int = c(I32, "elements of a row (the last axis)")
+    input_multiplier: int = c(I32, "input_scale * beta / (10 / 65535), quantized")
+    input_left_shift: int = c(I32, "td_mbqm's shift of input_multiplier")
+
+
+@dataclass(frozen=True)
 class PackedWeights:
     """A packed weight stream (td_unpack_weights; codecs TD_CODEC_*)."""
 
@@ -1004,7 +1016,7 @@ class DwconvMacParams:
 
 
 PARAMS += (ConvMacParams, DwconvMacParams)
-PARAMS += (ConvS16Params, FcS16Params)  # 16x8 models
+PARAMS += (ConvS16Params, FcS16Params, SoftmaxS16Params)  # 16x8 models
 
 
 # ---------------------------------------------------------------- Helium (MVE) kernels
@@ -1303,6 +1315,7 @@ KERNELS.update(
             Kernel("td_fully_connected_s16", FcS16Params, ("td_fully_connected_s16.c",)),
             Kernel("td_max_pool2d_s16", PoolParams, ("td_pool2d_s16.c",)),
             Kernel("td_avg_pool2d_s16", PoolParams, ("td_pool2d_s16.c",)),
+            Kernel("td_softmax_s16", SoftmaxS16Params, ("td_softmax_s16.c",)),
         )
     }
 )

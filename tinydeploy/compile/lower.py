@@ -655,6 +655,8 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, S16Mixin):
         self._pool(op, "td_max_pool2d_s8")
 
     def op_softmax(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.softmax_s16(op)
         x = self.act(op, op.inputs[0])
         y = self.act(op, op.outputs[0])
         s_out, z_out = _q(y)

@@ -139,6 +139,38 @@ class S16Mixin:
         s, z = _q(y)
         return quant.activation_range(act, s, z, bits=16)
 
+    def softmax_s16(self, op: Op) -> None:
+        """TFLite Micro's CalculateSoftmaxParams for int16: input scale * beta rescaled so
+        that [-65535, 0] spans [-10, 0] (in double), QuantizeMultiplier of that."""
+        x = self.act(op, op.inputs[0], "int16")
+        y = self.act(op, op.outputs[0], "int16")
+        for t in (x, y):
+            if t.quant is None or not t.quant.scale or any(z != 0 for z in t.quant.zero_point):
+                raise unsupported(self.model, op, f"int16 tensor {t.name!r} is not quantized with zero point 0")
+        s_in, _ = _q(x)
+        s_out, _ = _q(y)
+        if abs(np.float32(s_out) - np.float32(1 / 32768)) > np.float32(0.001 / 32768):
+            raise unsupported(self.model, op, "int16 softmax output must have scale 1/32768 and zero point 0")
+        beta = float(np.float32(op.options.get("beta", 1.0)))
+        mult, shift = quant.quantize_multiplier(float(np.float32(s_in)) * beta / (10.0 / 65535.0))
+        if shift > 30:
+            raise unsupported(self.model, op, f"input rescale 2^{shift} is out of range")
+        depth = int(x.shape[-1]) if x.shape else 1
+        params = dict(outer=x.size // depth, depth=depth, input_multiplier=mult, input_left_shift=shift)
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_softmax_s16",
+                "td_softmax_s16_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(np.arange(x.size), 2, 2)},
+            )
+        )
+
     def conv_2d_s16(self, op: Op) -> None:
         self._s16_window(op, "conv")
 
