@@ -1,5 +1,5 @@
 """The AOT compiler's 16x8 kernels (int16 activations, int8 weights, int64 biases):
-FULLY_CONNECTED, CONV_2D (grouped too), DEPTHWISE_CONV_2D and the two poolings, bit-exact with the
+FULLY_CONNECTED, CONV_2D (grouped too), DEPTHWISE_CONV_2D, the two poolings and SOFTMAX, bit-exact with the
 tflite-micro package under every kernel mode, on the host and on qemu-m4 through
 `--runtime auto`. Keras models converted by TensorFlow's real 16x8 converter."""
 
@@ -53,7 +53,7 @@ def _keras(kind: str):  # -> keras.Model
         x = L.Conv2D(6, 3, dilation_rate=2, padding="valid")(x)
         x = L.DepthwiseConv2D(2, strides=2, padding="valid")(x)
         x = L.Flatten()(x)
-        out = L.Dense(4)(x)
+        out = L.Softmax()(L.Dense(4)(x))
     return _with_random_biases(tf.keras.Model(inp, out, name=f"aot16_{kind}"), 7)
 
 
@@ -74,7 +74,8 @@ def models16(tmp_path_factory) -> dict[str, Path]:
 
 def test_the_16x8_models_have_what_the_kernels_must_handle(models16) -> None:
     conv = parse_model(models16["conv"].read_bytes())
-    assert {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "MAX_POOL_2D", "AVERAGE_POOL_2D"} <= set(conv.opcodes)
+    want = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "MAX_POOL_2D", "AVERAGE_POOL_2D", "SOFTMAX"}
+    assert want <= set(conv.opcodes)
     grouped = [
         op
         for op in conv.ops
@@ -105,6 +106,7 @@ def test_16x8_aot_is_bit_exact_on_the_host_under_every_kernel_mode(
         "td_fully_connected_s16",
         "td_max_pool2d_s16",
         "td_avg_pool2d_s16",
+        "td_softmax_s16",
     }
 
 
