@@ -284,7 +284,7 @@ typedef struct {
   td_broadcast bc;
   int32_t input1_offset;
   int32_t input2_offset;
-  int32_t left_shift;  /* 20 for int8 */
+  int32_t left_shift;  /* 20 for int8, 15 for int16 (td_add_s16) */
   int32_t input1_multiplier;
   int32_t input1_shift;  /* <= 0 */
   int32_t input2_multiplier;

@@ -250,6 +250,37 @@ def test_16x8_softmax_is_bit_exact_over_drawn_scales(tmp_path: Path, seed: int) 
     assert result["kernels"] == ["td_softmax_s16"]
 
 
+def _add16(seed: int) -> bytes:
+    """x + conv1x1(x): ADD of two int16 activations of one shape and different scales
+    (the second made by a 1x1 CONV_2D); scales and the fused activation drawn."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    c = int(rng.integers(1, 6))
+    shape = [1, *(int(v) for v in rng.integers(1, 7, 2)), c]
+    s1, s2, so = (float(10 ** rng.uniform(-5, -3)) for _ in range(3))
+    x = g.input(shape, s1, 0, "int16")
+    ws = list(rng.uniform(0.002, 0.02, c))
+    w = g.const(rng.integers(-127, 128, [c, 1, 1, c]), "int8", scale=ws, zp=[0] * c)
+    h = g.tensor(shape, s2, 0, "int16")
+    bias = g.const(rng.integers(-1000, 1000, c), "int64", scale=[s1 * v for v in ws], zp=[0] * c)
+    g.op("CONV_2D", [x, w, bias], [h], "Conv2DOptions", padding=1, strideH=1, strideW=1)
+    y = g.tensor(shape, so, 0, "int16")
+    g.op("ADD", [x, h], [y], "AddOptions", fusedActivationFunction=int(rng.choice([0, 1, 3])))
+    return g.build([x], [y])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(8))
+def test_16x8_add_is_bit_exact_over_drawn_scales(tmp_path: Path, seed: int) -> None:
+    from op_models import check_model
+
+    result = check_model(_add16(seed), tmp_path, inputs=20, seed=seed)
+    assert result["exact_match_rate"] == 1.0, (seed, result)
+    assert set(result["kernels"]) == {"td_conv2d_s16", "td_add_s16"}
+
+
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 def test_softmax_s16_tables_are_what_the_generator_prints(tmp_path: Path) -> None:
     """td_softmax_s16.c's two tables are scripts/softmax_s16_lut.c's output (TFLite's

@@ -368,7 +368,7 @@ class AddParams:
     bc: Broadcast = c("td_broadcast")
     input1_offset: int = c(I32)
     input2_offset: int = c(I32)
-    left_shift: int = c(I32, "20 for int8")
+    left_shift: int = c(I32, "20 for int8, 15 for int16 (td_add_s16)")
     input1_multiplier: int = c(I32)
     input1_shift: int = c(I32, "<= 0")
     input2_multiplier: int = c(I32)
@@ -1316,6 +1316,7 @@ KERNELS.update(
             Kernel("td_max_pool2d_s16", PoolParams, ("td_pool2d_s16.c",)),
             Kernel("td_avg_pool2d_s16", PoolParams, ("td_pool2d_s16.c",)),
             Kernel("td_softmax_s16", SoftmaxS16Params, ("td_softmax_s16.c",)),
+            Kernel("td_add_s16", AddParams, ("td_add_s16.c",)),
         )
     }
 )

@@ -715,6 +715,9 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, S16Mixin):
         ), firsts
 
     def op_add(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.add_s16(op)
+
         def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
             (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
             act_min, act_max = self.activation(op, y)
