@@ -132,12 +132,14 @@ def convert(
     *,
     out_dir: PathLike | None = None,
     io: str = "int8",
+    activations: str = "int8",
     calibrate: str | None = None,
     force: bool = False,
     example_input: Any = None,
     progress: Progress = _quiet,
 ) -> ModelReport:
-    """Convert a Keras / SavedModel / .tflite model to a fully int8 .tflite.
+    """Convert a Keras / SavedModel / .tflite model to a fully int8 .tflite
+    (``activations="int16"``: the 16x8 mode, int16 activations and int8 weights).
 
     ``model``: a path or an in-memory ``keras.Model``; ``data``: representative samples,
     a path (.npy, .npz, folder of .npy) or a numpy array shaped ``[N, *input_shape]``.
@@ -168,7 +170,12 @@ def convert(
             _check_samples(model_path, data_path)
         progress(f"converting {model_path.name}")
         result = convert_model(
-            model_path if source is None else source, data_path, io=io, calibrate=calibrate, example_input=example_input
+            model_path if source is None else source,
+            data_path,
+            io=io,
+            calibrate=calibrate,
+            example_input=example_input,
+            activations=activations,
         )
         extra = {
             "conversion": {
@@ -176,12 +183,13 @@ def convert(
                 "calibration": result.calibration,
                 "samples": result.calibration_samples,
                 "io": io,
+                "quantization": result.quantization,
                 "warnings": result.warnings,
             }
         }
         try:
             if result.float_tflite is not None and data_path is not None:
-                progress("comparing float and int8 outputs")
+                progress(f"comparing float and {result.quantization} outputs")
                 samples = result.to_model_layout(
                     fit_to_input(
                         load_samples(data_path),
@@ -462,7 +470,8 @@ def export(
         ref = Reference(prepared.raw, prepared.model)
         x = random_inputs(ref, 1, seed)[0]
         out = ref.run(x).reshape(-1)
-        real = x.astype(np.float32) if x.dtype != np.int8 else _dequantized(x, compiled.input)
+        quantized = x.dtype in (np.int8, np.int16)  # the sample goes through td_quantize/td_quantize16
+        real = _dequantized(x, compiled.input) if quantized else x.astype(np.float32)
         sample = SampleInput(real=real, top_class=int(np.argmax(out)), output=out)
         dest = Path(out_dir)
         report = _compiled_report(
@@ -497,7 +506,8 @@ def export(
 
 
 def _dequantized(q: Any, io: dict[str, Any]) -> Any:
-    """Real values (float32) that td_quantize() maps back to exactly ``q``."""
+    """Real values (float32) that td_quantize() (int8) or td_quantize16() (int16) maps back
+    to exactly ``q``."""
     import numpy as np
 
     return np.float32(io["scale"]) * (q.astype(np.float32) - np.float32(io["zero_point"]))
@@ -515,6 +525,7 @@ def flash(
     runtime: str = "auto",
     kernels: str = "auto",
     calibrate: str | None = None,
+    activations: str = "int8",
     port: str | None = None,
     mlperf_id: str | None = None,
     force: bool = False,
@@ -531,6 +542,8 @@ def flash(
     data). ``labels``: one class index (or one-hot row) per sample: the report then
     holds the device's top-1 ``accuracy`` (and the reference's).
 
+    ``activations="int16"``: a Keras / SavedModel model is converted in the 16x8 mode (int16
+    activations, int8 weights; see ``convert``).
     ``board``: a board id (``tinydeploy boards``) or a profile file (.toml).
     ``out_dir``: keep the project, the firmware and report.json/md/html there (a
     temporary folder is used and removed when None). ``runtime_options``: the TFLite
@@ -562,6 +575,7 @@ def flash(
             data=data_path,
             labels=_array_file(labels, Path(tmp) / "labels.npy"),
             calibrate=calibrate,
+            activations=activations,
             port=port,
             kernels=kernels,
             mlperf_id=mlperf_id,

@@ -29,6 +29,7 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _RANGES = {
     "int8_t": (-128, 127),
     "int16_t": (-32768, 32767),
+    "int64_t": (-(1 << 63), (1 << 63) - 1),
     "int32_t": (-(1 << 31), (1 << 31) - 1),
     "uint32_t": (0, (1 << 32) - 1),
     "uint8_t": (0, 255),
@@ -72,6 +73,8 @@ def int_literal(value: int, ctype: str = "int32_t") -> str:
         raise CGenError(f"{v} does not fit {ctype}")
     if ctype == "int32_t" and v == lo:
         return "INT32_MIN"
+    if ctype == "int64_t":  # 16x8 models' biases
+        return "INT64_MIN" if v == lo else f"INT64_C({v})"
     return str(v) + ("u" if ctype == "uint32_t" else "")
 
 

@@ -122,6 +122,9 @@ def flash_cmd(
         help="One label per --data sample (.npy of class indices or one-hot rows): report the device's top-1 accuracy.",
     ),
     calibrate: Optional[str] = typer.Option(None, "--calibrate", help="'random' (smoke tests only)."),
+    activations: str = typer.Option(
+        "int8", "--activations", help="A Keras model's activations: int8, or int16 (the 16x8 mode)."
+    ),
     port: Optional[str] = typer.Option(None, "--port", "-p", help="Serial port of a real board."),
     tflm_source: Optional[Path] = typer.Option(
         None,
@@ -166,6 +169,7 @@ def flash_cmd(
             runtime=runtime,
             kernels=kernels,
             calibrate=calibrate,
+            activations=activations,
             port=port,
             mlperf_id=mlperf_id,
             force=force,

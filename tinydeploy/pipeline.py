@@ -14,7 +14,7 @@ from typing import Any
 
 from tinydeploy.boards import Board, load_board, load_board_file
 from tinydeploy.model.ir import Model, parse_model
-from tinydeploy.policy import check_model_fits, choose_runtime, choose_tflm_kernels, kernel_note, kernel_options
+from tinydeploy.policy import check_model_fits, choose_runtime, kernel_note, kernel_options, tflm_kernel_choice
 
 Progress = Callable[[str], None]
 
@@ -41,8 +41,11 @@ class PreparedModel:
     source_input_shape: tuple[int, ...] | None = None
 
 
-def prepare_model(path: Path, data: Path | None = None, calibrate: str | None = None) -> PreparedModel:
-    """A .tflite is checked to be fully int8; a Keras/SavedModel/ONNX model is converted."""
+def prepare_model(
+    path: Path, data: Path | None = None, calibrate: str | None = None, activations: str = "int8"
+) -> PreparedModel:
+    """A .tflite is checked to be fully int8 (or 16x8); a Keras/SavedModel/ONNX model is
+    converted (``activations="int16"``: the 16x8 mode)."""
     from tinydeploy.model.convert import check_fully_int8, convert, source_kind
 
     if source_kind(path) == "tflite":
@@ -50,7 +53,7 @@ def prepare_model(path: Path, data: Path | None = None, calibrate: str | None = 
         model = parse_model(raw, path)
         check_fully_int8(model, str(path))
         return PreparedModel(raw, model, path, converted=False)
-    result = convert(path, data, calibrate=calibrate)
+    result = convert(path, data, calibrate=calibrate, activations=activations)
     permuted = result.input_permutation is not None
     return PreparedModel(
         result.tflite,
@@ -112,15 +115,19 @@ def generate(
     if runtime == "tflm":
         # the flatbuffer goes to flash as a C array: too big is known before anything else
         check_model_fits(board, len(prepared.raw), 0, what=what)
+    tflm_choice = tflm_kernel_choice(board, tflm_kernels, prepared.model) if runtime == "tflm" else None
+    if tflm_choice and tflm_choice["requested"] == "auto" and tflm_choice["cmsis_refusal"]:
+        note(f"note: --tflm-kernels auto picked reference: {tflm_choice['reason']}")
     if runtime == "tflm" and board.build == "make":
         from tinydeploy.codegen.flags import cpu_flags
         from tinydeploy.codegen.tflm import resolver_methods
         from tinydeploy.tflm import build_library
 
+        assert tflm_choice is not None
         tflm = build_library(
             board.cpu,
             cpu_flags(board),
-            choose_tflm_kernels(board, tflm_kernels),
+            tflm_choice["kernels"],
             tflm_source,
             methods=resolver_methods(prepared.model),
         )
@@ -128,9 +135,16 @@ def generate(
         model_dir.mkdir(parents=True)
         sources = write_tflm_model(prepared.model, prepared.raw, model_dir, layout=tflm.layout, defines=tflm.defines)
         project = generate_project(board, sources.files, out_dir / "project", tflm=tflm, defines=defines)
-        return {"project": project, "compiled": None, "kernel_choice": None, "tflm_kernels": tflm.kernels}
+        return {
+            "project": project,
+            "compiled": None,
+            "kernel_choice": None,
+            "tflm_kernels": tflm.kernels,
+            "tflm_kernel_choice": tflm_choice,
+        }
     if runtime == "tflm":
-        kernels_set = choose_tflm_kernels(board, tflm_kernels)
+        assert tflm_choice is not None
+        kernels_set = tflm_choice["kernels"]
         project = generate_platformio_project(
             prepared.model,
             prepared.raw,
@@ -140,7 +154,13 @@ def generate(
             tflm_source=tflm_source,
             tflm_kernels=kernels_set,
         )
-        return {"project": project, "compiled": None, "kernel_choice": None, "tflm_kernels": kernels_set}
+        return {
+            "project": project,
+            "compiled": None,
+            "kernel_choice": None,
+            "tflm_kernels": kernels_set,
+            "tflm_kernel_choice": tflm_choice,
+        }
     compiled = compile_model(prepared.model, out_dir / "compiled", profile=profile, **kernel_options(board, kernels))
     line = kernel_note(compiled.kernel_choice, board)
     if line:
@@ -207,6 +227,7 @@ def flash(
     data: Path | None = None,
     labels: Path | None = None,
     calibrate: str | None = None,
+    activations: str = "int8",
     port: str | None = None,
     tflm_source: Path | None = None,
     tflm_kernels: str = "auto",
@@ -244,7 +265,7 @@ def flash(
     board = resolve_board(board_id)
     check_port(board, port)  # a missing or busy port is known before anything is built
     progress("model")
-    prepared = prepare_model(model_path, data, calibrate)
+    prepared = prepare_model(model_path, data, calibrate, activations)
     choice = choose_runtime(prepared.model, board, runtime)
     runtime = choice.runtime
     if choice.note():
@@ -327,5 +348,6 @@ def flash(
         boot_seconds=getattr(target, "boot_seconds", None),
         runtime_choice=choice.as_dict(),
         tflm_kernels=generated.get("tflm_kernels"),
+        tflm_kernel_choice=generated.get("tflm_kernel_choice"),
         seconds=round(time.monotonic() - started, 2),
     )

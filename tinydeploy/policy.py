@@ -82,12 +82,51 @@ def choose_runtime(
     return RuntimeChoice("tflm", requested, f"the AOT compiler cannot run {ops}", failing)
 
 
-def choose_tflm_kernels(board: Board, requested: str, option: str = "--tflm-kernels") -> str:
-    """TFLite Micro's kernel set: "auto" is CMSIS-NN on Cortex-M, reference on the host."""
+def cmsis_refusal(model: Model | None) -> str | None:
+    """Why CMSIS-NN's TFLite Micro kernels refuse ``model`` in their Prepare, else None:
+    its int16 FULLY_CONNECTED (16x8 models) takes per-tensor weights only (the pinned
+    kernels/cmsis_nn/fully_connected.cc: "only Int8 is supported for per channel")."""
+    if model is None:
+        return None
+    for op in model.ops:
+        if op.opcode != "FULLY_CONNECTED" or len(op.inputs) < 2 or min(op.inputs[:2]) < 0:
+            continue
+        x, w = model.tensors[op.inputs[0]], model.tensors[op.inputs[1]]
+        if x.dtype == "int16" and w.quant is not None and w.quant.per_channel:
+            return (
+                f"op #{op.index} FULLY_CONNECTED has int16 activations and per-channel weights, which "
+                "CMSIS-NN's int16 FULLY_CONNECTED refuses (tinydeploy convert --activations int16 "
+                "quantizes dense layers per tensor)"
+            )
+    return None
+
+
+def choose_tflm_kernels(
+    board: Board, requested: str, option: str = "--tflm-kernels", model: Model | None = None
+) -> str:
+    """TFLite Micro's kernel set: "auto" is CMSIS-NN on Cortex-M, reference on the host
+    and where CMSIS-NN refuses the model (cmsis_refusal; tflm_kernel_choice says why).
+    "cmsis_nn" for a model CMSIS-NN refuses is a ConfigError naming the op."""
     _one_of(requested, TFLM_KERNELS, option)
+    refusal = cmsis_refusal(model)
+    if requested == "cmsis_nn" and refusal:
+        raise ConfigError(f"cmsis_nn cannot run this model: {refusal}; use reference", where=f"{option} cmsis_nn")
     if requested != "auto":
         return requested
-    return "cmsis_nn" if board.cpu.startswith("cortex-m") else "reference"
+    return "cmsis_nn" if board.cpu.startswith("cortex-m") and not refusal else "reference"
+
+
+def tflm_kernel_choice(board: Board, requested: str, model: Model | None) -> dict[str, Any]:
+    """The TFLite Micro kernel set for ``model`` and why (report.json's tflm_kernel_choice)."""
+    kernels = choose_tflm_kernels(board, requested, model=model)
+    refusal = cmsis_refusal(model) if board.cpu.startswith("cortex-m") else None
+    if requested != "auto":
+        reason = f"--tflm-kernels {requested}"
+    elif refusal:
+        reason = f"CMSIS-NN refuses the model: {refusal}"
+    else:
+        reason = "CMSIS-NN on Cortex-M" if kernels == "cmsis_nn" else "reference kernels on the host"
+    return {"kernels": kernels, "requested": requested, "reason": reason, "cmsis_refusal": refusal}
 
 
 def choose_kernels(requested: str, option: str = "--kernels") -> str:

@@ -69,6 +69,7 @@ class ModelReport(Result):
     tflite: bytes = field(repr=False, default=b"")  # the int8 flatbuffer (convert)
     top1_agreement: float | None = None
     warnings: tuple[str, ...] = ()
+    quantization: str = "int8"  # or "16x8": int16 activations, int8 weights
 
     @classmethod
     def of(cls, report: dict[str, Any], tflite: bytes = b"", out_dir: Path | None = None) -> ModelReport:
@@ -84,6 +85,7 @@ class ModelReport(Result):
             tflite=tflite,
             top1_agreement=agree.get("top1_agreement"),
             warnings=tuple(conv.get("warnings", ())),
+            quantization=report.get("quantization", "int8"),
         )
 
     def markdown(self) -> str:

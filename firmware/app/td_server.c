@@ -42,9 +42,10 @@
 
 #define TD_FW_VERSION "tinydeploy-fw-0.1"
 
-/* The server names and prints int32 and bool tensors (td_model.h version 2). */
-#if TD_MODEL_API_VERSION < 2
-#error "td_server.c needs td_model.h version 2 (TD_INT32, TD_BOOL)"
+/* The server names and prints int32 and bool tensors (td_model.h version 2) and int16
+ * ones (version 3: 16x8 models). */
+#if TD_MODEL_API_VERSION < 3
+#error "td_server.c needs td_model.h version 3 (TD_INT32, TD_BOOL, TD_INT16)"
 #endif
 #define TD_CMD_MAX 1024u            /* longest command line; longer ones are refused */
 #ifndef TD_MAX_RUNS
@@ -152,6 +153,8 @@ static const char *dtype_name(td_dtype t) {
   switch (t) {
     case TD_INT8:
       return "int8";
+    case TD_INT16:
+      return "int16";
     case TD_INT32:
       return "int32";
     case TD_BOOL:
@@ -291,6 +294,9 @@ static void cmd_results(void) {
     if (i) hal_putc(',');
     if (o->dtype == TD_INT8) {
       int32_t q = ((const int8_t *)buf)[i];
+      td_put_fixed3(o->scale * (float)(q - o->zero_point));
+    } else if (o->dtype == TD_INT16) {  /* 16x8 models */
+      int32_t q = ((const int16_t *)buf)[i];
       td_put_fixed3(o->scale * (float)(q - o->zero_point));
     } else if (o->dtype == TD_INT32) {  /* class indices (ARG_MAX): exact integers */
       td_put_i32(((const int32_t *)buf)[i]);

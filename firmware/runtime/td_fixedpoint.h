@@ -55,6 +55,17 @@ static inline int32_t td_mbqm(int32_t x, int32_t multiplier, int32_t shift) {
   return td_rdivpot(td_srdhm(td_shl_wrap(x, left), multiplier), right);
 }
 
+/* TFLite's MultiplyByQuantizedMultiplier(int64_t x, ...) of the int16 (16x8) kernels: the
+ * multiplier is first rounded to 16 bits (Q0.15, at most 0x7FFF), then the 64-bit product
+ * is shifted right once with rounding (half up). x in [-2^47, 2^47), shift in [-31, 7];
+ * the result fits int32 for every scale TFLite's Prepare accepts. */
+static inline int32_t td_mbqm64(int64_t x, int32_t multiplier, int32_t shift) {
+  const int32_t reduced = multiplier < 0x7FFF0000 ? (multiplier + (1 << 15)) >> 16 : 0x7FFF;
+  const int total = 15 - (int)shift;
+  const int64_t r = x * (int64_t)reduced + ((int64_t)1 << (total - 1));
+  return (int32_t)(r >> total);
+}
+
 /* Saturating x * 2^exponent for exponent > 0 (gemmlowp's
  * SaturatingRoundingMultiplyByPOT with a positive exponent). */
 static inline int32_t td_sat_shl(int32_t x, int exponent) {

@@ -82,6 +82,22 @@ td_status td_depthwise_conv2d_s8(const td_dwconv_params *p, const int8_t *input,
  * bias [out_depth] or NULL, output [batches][out_depth]. */
 td_status td_fully_connected_s8(const td_fc_params *p, const int8_t *input, int8_t *output);
 
+/* 16x8 models (int16 activations, zero point 0; int8 weights; int64 bias): TFLite
+ * Micro's reference int16 kernels, a 64-bit accumulator requantized by td_mbqm64.
+ * CONV_2D (grouped when filter_c < in_c) and DEPTHWISE_CONV_2D share their params. */
+td_status td_conv2d_s16(const td_conv_s16_params *p, const int16_t *input, int16_t *output);
+td_status td_depthwise_conv2d_s16(const td_conv_s16_params *p, const int16_t *input,
+                                  int16_t *output);
+td_status td_fully_connected_s16(const td_fc_s16_params *p, const int16_t *input, int16_t *output);
+/* MAX_POOL_2D and AVERAGE_POOL_2D of 16x8 models (td_pool2d_s16.c). */
+td_status td_max_pool2d_s16(const td_pool_params *p, const int16_t *input, int16_t *output);
+td_status td_avg_pool2d_s16(const td_pool_params *p, const int16_t *input, int16_t *output);
+/* ADD of 16x8 models: same-shape inputs, left_shift 15 (td_add_s16.c). */
+td_status td_add_s16(const td_add_params *p, const int16_t *input1, const int16_t *input2,
+                     int16_t *output);
+/* SOFTMAX of 16x8 models: output scale 1/32768, zero point 0 (td_softmax_s16.c). */
+td_status td_softmax_s16(const td_softmax_s16_params *p, const int16_t *input, int16_t *output);
+
 /* ---- packed weights: 4-bit, lookup table (weight sharing), sparse ------------
  * A weight tensor of `count` int8 values in the int8 kernel's layout, stored as a
  * stream of values in one of three codecs:

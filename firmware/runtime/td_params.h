@@ -284,7 +284,7 @@ typedef struct {
   td_broadcast bc;
   int32_t input1_offset;
   int32_t input2_offset;
-  int32_t left_shift;  /* 20 for int8 */
+  int32_t left_shift;  /* 20 for int8, 15 for int16 (td_add_s16) */
   int32_t input1_multiplier;
   int32_t input1_shift;  /* <= 0 */
   int32_t input2_multiplier;
@@ -778,6 +778,60 @@ typedef struct {
    */
   int32_t pairs;
 } td_dwconv_mac_params;
+
+/* CONV_2D (grouped too) and DEPTHWISE_CONV_2D of 16x8 models (td_conv2d_s16,
+ * td_depthwise_conv2d_s16): int16 activations with zero point 0, int8 weights, int64
+ * bias, a 64-bit accumulator requantized by td_mbqm64.
+ */
+typedef struct {
+  int32_t batches;
+  int32_t in_h;
+  int32_t in_w;
+  int32_t in_c;
+  int32_t out_h;
+  int32_t out_w;
+  int32_t out_c;
+  int32_t filter_h;
+  int32_t filter_w;
+  int32_t filter_c;  /* CONV_2D: in_c / groups; DEPTHWISE_CONV_2D: 1 */
+  int32_t depth_multiplier;  /* DEPTHWISE_CONV_2D: out_c / in_c; CONV_2D: 1 */
+  int32_t stride_h;
+  int32_t stride_w;
+  int32_t dilation_h;
+  int32_t dilation_w;
+  int32_t pad_h;  /* padding before the first row */
+  int32_t pad_w;  /* padding before the first column */
+  int32_t act_min;  /* in [-32768, 32767] */
+  int32_t act_max;
+  const int8_t *filter;  /* CONV_2D: [out_c][h][w][filter_c]; DEPTHWISE: [h][w][out_c] */
+  const int64_t *bias;  /* optional (may be NULL) */
+  const int32_t *multiplier;  /* out_c entries (per-tensor weights repeat one) */
+  const int8_t *shift;  /* in [-31, 7] */
+} td_conv_s16_params;
+
+/* FULLY_CONNECTED of 16x8 models (td_fully_connected_s16). */
+typedef struct {
+  int32_t batches;
+  int32_t accum_depth;
+  int32_t out_depth;
+  int32_t act_min;  /* in [-32768, 32767] */
+  int32_t act_max;
+  int32_t per_channel;  /* 1: multiplier/shift have out_depth entries */
+  const int8_t *filter;  /* [out_depth][accum_depth] */
+  const int64_t *bias;  /* optional (may be NULL) */
+  const int32_t *multiplier;
+  const int8_t *shift;  /* in [-31, 7] */
+} td_fc_s16_params;
+
+/* SOFTMAX of 16x8 models (td_softmax_s16): int16 in (zero point 0), int16 out (scale
+ * 1/32768, zero point 0); the exp and 1/(1+x) tables are constant, in the C file.
+ */
+typedef struct {
+  int32_t outer;  /* rows */
+  int32_t depth;  /* elements of a row (the last axis) */
+  int32_t input_multiplier;  /* input_scale * beta / (10 / 65535), quantized */
+  int32_t input_left_shift;  /* td_mbqm's shift of input_multiplier */
+} td_softmax_s16_params;
 
 /* CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) with
  * Helium (td_conv2d_s8_mve): weights holds [ceil(out_c/4)][ceil(depth/16)][4][16] bytes

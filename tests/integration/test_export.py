@@ -40,7 +40,7 @@ int main(int argc, char **argv) {
   ii = td_model_input_info();
   oi = td_model_output_info();
   if (ii->bytes != TD_MODEL_INPUT_BYTES || oi->bytes != TD_MODEL_OUTPUT_BYTES) return 3;
-  if (TD_MODEL_API_VERSION != 2 || strcmp(td_model_runtime(), "aot") != 0) return 4;
+  if (TD_MODEL_API_VERSION != 3 || strcmp(td_model_runtime(), "aot") != 0) return 4;
   printf("{\"name\":\"%s\",\"arena\":%u,\"dims\":%d,\"shape1\":%d,\"zp\":%d,\"version\":\"%s\"}\n",
          td_model_name(), (unsigned)td_model_arena_bytes(), (int)ii->dims, (int)ii->shape[1],
          (int)ii->zero_point, KWS_REF_MODEL_TINYDEPLOY_VERSION);

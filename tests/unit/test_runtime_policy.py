@@ -38,3 +38,31 @@ def test_bad_runtime_and_kernel_values_name_the_option() -> None:
 def test_tflm_kernels_auto(board: str, kernels: str) -> None:
     assert choose_tflm_kernels(load_board(board), "auto") == kernels
     assert choose_tflm_kernels(load_board(board), "reference") == "reference"
+
+
+def test_cmsis_nn_refuses_a_per_channel_int16_fully_connected() -> None:
+    """16x8 models: CMSIS-NN's int16 FULLY_CONNECTED takes per-tensor weights only, so
+    auto picks the reference kernels on a Cortex-M and says why; cmsis_nn is an error."""
+    import dataclasses
+
+    from tinydeploy.policy import cmsis_refusal, tflm_kernel_choice
+
+    board = load_board("qemu-m4")
+    model = read_model(mlperf_path("ad"))
+    assert cmsis_refusal(model) is None  # int8: CMSIS-NN takes per-channel weights
+    fc = next(op for op in model.ops if op.opcode == "FULLY_CONNECTED")
+    model.tensors[fc.inputs[0]].dtype = "int16"
+    w = model.tensors[fc.inputs[1]]
+    assert w.quant is not None
+    w.quant = dataclasses.replace(w.quant, scale=(0.01,))  # per tensor: accepted
+    assert cmsis_refusal(model) is None
+    assert tflm_kernel_choice(board, "auto", model)["kernels"] == "cmsis_nn"
+    w.quant = dataclasses.replace(w.quant, scale=tuple([0.01] * w.shape[0]), zero_point=tuple([0] * w.shape[0]))
+    why = cmsis_refusal(model)
+    assert why is not None and why.startswith(f"op #{fc.index} FULLY_CONNECTED has int16 activations")
+    choice = tflm_kernel_choice(board, "auto", model)
+    assert choice["kernels"] == "reference" and choice["cmsis_refusal"] == why
+    assert choice["reason"] == f"CMSIS-NN refuses the model: {why}"
+    assert tflm_kernel_choice(load_board("host"), "auto", model)["cmsis_refusal"] is None
+    with pytest.raises(ConfigError, match=r"^--tflm-kernels cmsis_nn: cmsis_nn cannot run this model: op #"):
+        choose_tflm_kernels(board, "cmsis_nn", model=model)

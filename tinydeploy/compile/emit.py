@@ -23,10 +23,10 @@ def banner(model: Model) -> str:
 
 
 # arena pointer macro (model.c.j2) and td_dtype of each tensor type the runtime holds;
-# bool is TFLite's one-byte bool, passed to kernels as uint8_t (0 or 1); int16 only as a
-# state (SVDF), never as the model's input or output
-PTR_MACROS = {"int8": "TD_S8", "float32": "TD_F32", "int32": "TD_I32", "bool": "TD_B8", "int16": "TD_I16"}
-TD_DTYPES = {"int8": "TD_INT8", "float32": "TD_FLOAT32", "int32": "TD_INT32", "bool": "TD_BOOL"}
+# bool is TFLite's one-byte bool, passed to kernels as uint8_t (0 or 1); int16: 16x8
+# activations and SVDF's state
+PTR_MACROS = {"int8": "TD_S8", "float32": "TD_F32", "int32": "TD_I32", "bool": "TD_B8", "int16": "TD_S16"}
+TD_DTYPES = {"int8": "TD_INT8", "float32": "TD_FLOAT32", "int32": "TD_INT32", "bool": "TD_BOOL", "int16": "TD_INT16"}
 
 
 def _ptr(t: Tensor, offset: int) -> str:
@@ -220,7 +220,7 @@ def render(model: Model, steps: list[Step], plan: Plan, profile: bool = False) -
             ops=ops,
             ptr_i32="int32" in used,
             ptr_b8="bool" in used,
-            ptr_i16="int16" in used,
+            ptr_s16="int16" in used,
             variables=variables,
             needs_row=any(st.remat for st in steps),
             profile=profile,

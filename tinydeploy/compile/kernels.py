@@ -136,6 +136,67 @@ class FcParams:
 
 
 @dataclass(frozen=True)
+class ConvS16Params:
+    """CONV_2D (grouped too) and DEPTHWISE_CONV_2D of 16x8 models (td_conv2d_s16,
+    td_depthwise_conv2d_s16): int16 activations with zero point 0, int8 weights, int64
+    bias, a 64-bit accumulator requantized by td_mbqm64."""
+
+    C_NAME: ClassVar[str] = "td_conv_s16_params"
+    batches: int = c(I32)
+    in_h: int = c(I32)
+    in_w: int = c(I32)
+    in_c: int = c(I32)
+    out_h: int = c(I32)
+    out_w: int = c(I32)
+    out_c: int = c(I32)
+    filter_h: int = c(I32)
+    filter_w: int = c(I32)
+    filter_c: int = c(I32, "CONV_2D: in_c / groups; DEPTHWISE_CONV_2D: 1")
+    depth_multiplier: int = c(I32, "DEPTHWISE_CONV_2D: out_c / in_c; CONV_2D: 1")
+    stride_h: int = c(I32)
+    stride_w: int = c(I32)
+    dilation_h: int = c(I32)
+    dilation_w: int = c(I32)
+    pad_h: int = c(I32, "padding before the first row")
+    pad_w: int = c(I32, "padding before the first column")
+    act_min: int = c(I32, "in [-32768, 32767]")
+    act_max: int = c(I32)
+    filter: str | None = c("const int8_t *", "CONV_2D: [out_c][h][w][filter_c]; DEPTHWISE: [h][w][out_c]")
+    bias: str | None = c("const int64_t *", "optional (may be NULL)")
+    multiplier: str | None = c("const int32_t *", "out_c entries (per-tensor weights repeat one)")
+    shift: str | None = c("const int8_t *", "in [-31, 7]")
+
+
+@dataclass(frozen=True)
+class FcS16Params:
+    """FULLY_CONNECTED of 16x8 models (td_fully_connected_s16)."""
+
+    C_NAME: ClassVar[str] = "td_fc_s16_params"
+    batches: int = c(I32)
+    accum_depth: int = c(I32)
+    out_depth: int = c(I32)
+    act_min: int = c(I32, "in [-32768, 32767]")
+    act_max: int = c(I32)
+    per_channel: int = c(I32, "1: multiplier/shift have out_depth entries")
+    filter: str | None = c("const int8_t *", "[out_depth][accum_depth]")
+    bias: str | None = c("const int64_t *", "optional (may be NULL)")
+    multiplier: str | None = c("const int32_t *")
+    shift: str | None = c("const int8_t *", "in [-31, 7]")
+
+
+@dataclass(frozen=True)
+class SoftmaxS16Params:
+    """SOFTMAX of 16x8 models (td_softmax_s16): int16 in (zero point 0), int16 out
+    (scale 1/32768, zero point 0); the exp and 1/(1+x) tables are constant, in the C file."""
+
+    C_NAME: ClassVar[str] = "td_softmax_s16_params"
+    outer: int = c(I32, "rows")
+    depth: int = c(I32, "elements of a row (the last axis)")
+    input_multiplier: int = c(I32, "input_scale * beta / (10 / 65535), quantized")
+    input_left_shift: int = c(I32, "td_mbqm's shift of input_multiplier")
+
+
+@dataclass(frozen=True)
 class PackedWeights:
     """A packed weight stream (td_unpack_weights; codecs TD_CODEC_*)."""
 
@@ -307,7 +368,7 @@ class AddParams:
     bc: Broadcast = c("td_broadcast")
     input1_offset: int = c(I32)
     input2_offset: int = c(I32)
-    left_shift: int = c(I32, "20 for int8")
+    left_shift: int = c(I32, "20 for int8, 15 for int16 (td_add_s16)")
     input1_multiplier: int = c(I32)
     input1_shift: int = c(I32, "<= 0")
     input2_multiplier: int = c(I32)
@@ -988,6 +1049,7 @@ class DwconvMacParams:
 
 
 PARAMS += (ConvMacParams, DwconvMacParams)
+PARAMS += (ConvS16Params, FcS16Params, SoftmaxS16Params)  # 16x8 models
 
 
 # ---------------------------------------------------------------- Helium (MVE) kernels
@@ -1275,6 +1337,22 @@ KERNELS: dict[str, Kernel] = {
         ),
     )
 }
+
+# 16x8 models (int16 activations, int8 weights): reference kernels under every kernel set
+KERNELS.update(
+    {
+        k.name: k
+        for k in (
+            Kernel("td_conv2d_s16", ConvS16Params, ("td_conv2d_s16.c",)),
+            Kernel("td_depthwise_conv2d_s16", ConvS16Params, ("td_depthwise_conv2d_s16.c",)),
+            Kernel("td_fully_connected_s16", FcS16Params, ("td_fully_connected_s16.c",)),
+            Kernel("td_max_pool2d_s16", PoolParams, ("td_pool2d_s16.c",)),
+            Kernel("td_avg_pool2d_s16", PoolParams, ("td_pool2d_s16.c",)),
+            Kernel("td_softmax_s16", SoftmaxS16Params, ("td_softmax_s16.c",)),
+            Kernel("td_add_s16", AddParams, ("td_add_s16.c",)),
+        )
+    }
+)
 
 # element-wise and shape ops beyond the MLPerf Tiny set (issue 17): reference kernels under
 # every kernel set

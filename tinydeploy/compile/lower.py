@@ -118,13 +118,13 @@ class ConstArray:
     """A constant array emitted as ``static const`` data (flash)."""
 
     name: str
-    ctype: str  # "int8_t", "int16_t", "int32_t" or "uint8_t" (bool constants, 0 or 1)
+    ctype: str  # "int8_t", "int16_t", "int32_t", "uint8_t" (bool, 0 or 1) or "int64_t" (16x8 biases)
     values: np.ndarray
     role: str  # "weights" (model data) or "params" (multipliers, shifts, sizes)
 
     @property
     def nbytes(self) -> int:
-        return int(self.values.size) * {"int8_t": 1, "uint8_t": 1, "int16_t": 2}.get(self.ctype, 4)
+        return int(self.values.size) * {"int8_t": 1, "uint8_t": 1, "int16_t": 2, "int64_t": 8}.get(self.ctype, 4)
 
 
 @dataclass
@@ -272,11 +272,12 @@ def _padding(padding: str, stride: int, dilation: int, in_size: int, k: int) -> 
 # helpers above, so they are imported here, after them.
 from tinydeploy.compile.lower_move import MoveMixin  # noqa: E402
 from tinydeploy.compile.lower_ops import OpsMixin  # noqa: E402
+from tinydeploy.compile.lower_s16 import S16Mixin  # noqa: E402
 from tinydeploy.compile.lower_state import StateMixin  # noqa: E402
 from tinydeploy.compile.lower_typed import TypedMixin  # noqa: E402
 
 
-class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin):
+class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
     """Turns a :class:`Model` into a list of :class:`Step`."""
 
     def __init__(self, model: Model) -> None:
@@ -395,7 +396,13 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin):
 
     # ------------------------------------------------------------- ops
 
+    def _is_16x8(self, op: Op) -> bool:
+        """The op reads int16 activations (a 16x8 model): lowered in .lower_s16."""
+        return bool(op.inputs) and op.inputs[0] >= 0 and self.t(op.inputs[0]).dtype == "int16"
+
     def op_conv_2d(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.conv_2d_s16(op)
         x = self.act(op, op.inputs[0])
         w = self.const(op, op.inputs[1], "filter")
         y = self.act(op, op.outputs[0])
@@ -465,6 +472,8 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin):
         )
 
     def op_depthwise_conv_2d(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.depthwise_conv_2d_s16(op)
         x = self.act(op, op.inputs[0])
         w = self.const(op, op.inputs[1], "filter")
         y = self.act(op, op.outputs[0])
@@ -533,6 +542,8 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin):
         )
 
     def op_fully_connected(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.fully_connected_s16(op)
         x = self.act(op, op.inputs[0])
         w = self.const(op, op.inputs[1], "weights")
         y = self.act(op, op.outputs[0])
@@ -591,8 +602,11 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin):
         )
 
     def _pool(self, op: Op, kernel: str) -> None:
-        x = self.act(op, op.inputs[0])
-        y = self.act(op, op.outputs[0])
+        wide = self._is_16x8(op)  # int16: td_max_pool2d_s16 / td_avg_pool2d_s16
+        if wide:
+            kernel = kernel.replace("_s8", "_s16")
+        x = self.act(op, op.inputs[0], "int16" if wide else "int8")
+        y = self.act(op, op.outputs[0], "int16" if wide else "int8")
         n, ih, iw, c = _nhwc(x.shape)
         _, oh, ow, oc = _nhwc(y.shape)
         if _q(x) != _q(y):
@@ -604,7 +618,7 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin):
         out_w, pw = _padding(o.get("padding", "VALID"), sw, 1, iw, kw)
         if (out_h, out_w, oc) != (oh, ow, c):
             raise unsupported(self.model, op, "output shape disagrees with the window")
-        act_min, act_max = self.activation(op, y)
+        act_min, act_max = self._s16_activation(op, y) if wide else self.activation(op, y)
         params = dict(
             batches=n,
             in_h=ih,
@@ -622,6 +636,7 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin):
             act_max=act_max,
         )
         fr = window_first_read(n, ih, iw, c, oh, ow, c, kh, kw, sh, sw, 1, 1, ph, pw, np.arange(c))
+        size = 2 if wide else 1
         self.steps.append(
             Step(
                 op.index,
@@ -632,7 +647,7 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin):
                 [x.index],
                 [y.index],
                 [],
-                {x.index: inplace_distance(fr, 1, 1)},
+                {x.index: inplace_distance(fr, size, size)},
             )
         )
 
@@ -643,6 +658,8 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin):
         self._pool(op, "td_max_pool2d_s8")
 
     def op_softmax(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.softmax_s16(op)
         x = self.act(op, op.inputs[0])
         y = self.act(op, op.outputs[0])
         s_out, z_out = _q(y)
@@ -701,6 +718,9 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin):
         ), firsts
 
     def op_add(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.add_s16(op)
+
         def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
             (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
             act_min, act_max = self.activation(op, y)

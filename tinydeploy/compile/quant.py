@@ -57,9 +57,9 @@ def quantize_value(scale: float, zero_point: int, f: float) -> int:
     return int(zero_point) + int(tflite_round(float(tmp)))
 
 
-def activation_range(activation: str, scale: float, zero_point: int) -> tuple[int, int]:
-    """CalculateActivationRangeQuantized for int8 outputs."""
-    lo, hi = INT8_MIN, INT8_MAX
+def activation_range(activation: str, scale: float, zero_point: int, bits: int = 8) -> tuple[int, int]:
+    """CalculateActivationRangeQuantized for int8 outputs (``bits=16``: int16 outputs)."""
+    lo, hi = (INT8_MIN, INT8_MAX) if bits == 8 else (-(1 << 15), (1 << 15) - 1)
     if activation == "NONE":
         return lo, hi
     if activation == "RELU":

@@ -1,4 +1,5 @@
-"""Float vs int8 agreement of one model on the same samples, both run in tflite-micro."""
+"""Float vs quantized (int8 or 16x8) agreement of one model on the same samples, both
+run in tflite-micro."""
 
 from __future__ import annotations
 
@@ -19,15 +20,16 @@ class Agreement:
     top1_agreement: float | None  # None when the output is a single value
     max_abs_error: float  # in the output's real units
     mean_abs_error: float
-    max_error_steps: float  # max_abs_error in int8 output quantization steps
+    max_error_steps: float  # max_abs_error in output quantization steps (int8 or int16)
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
-def _quantize(x: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
+def _quantize(x: np.ndarray, scale: float, zero_point: int, dtype: np.dtype = np.dtype(np.int8)) -> np.ndarray:
     q = np.round(x / scale) + zero_point
-    return np.clip(q, -128, 127).astype(np.int8)
+    info = np.iinfo(dtype)
+    return np.clip(q, info.min, info.max).astype(dtype)
 
 
 def _qparams(details: dict) -> tuple[float, int]:
@@ -50,9 +52,10 @@ def agreement(float_raw: bytes, int8_raw: bytes, samples: np.ndarray, int8_model
     errors, same = [], []
     for x in samples:
         y_float = fref.run(x.astype(np.float32).reshape(fref.input_shape)).astype(np.float64)
-        xq = _quantize(x, in_scale, in_zp) if qref.input_dtype == np.int8 else x.astype(np.float32)
+        quantized_in = qref.input_dtype in (np.int8, np.int16)
+        xq = _quantize(x, in_scale, in_zp, qref.input_dtype) if quantized_in else x.astype(np.float32)
         y_q = qref.run(xq.reshape(qref.input_shape))
-        y_int8 = (y_q.astype(np.float64) - out_zp) * out_scale if y_q.dtype == np.int8 else y_q
+        y_int8 = (y_q.astype(np.float64) - out_zp) * out_scale if y_q.dtype in (np.int8, np.int16) else y_q
         errors.append(np.abs(y_float - y_int8).ravel())
         if y_float.size > 1:
             same.append(int(np.argmax(y_float)) == int(np.argmax(y_int8)))

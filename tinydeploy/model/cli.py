@@ -50,13 +50,17 @@ def _print_summary(report: dict[str, Any]) -> None:
             f"(activations {report['tflm_arena']['head']:,} + "
             f"persistent {report['tflm_arena']['tail']:,})"
         )
+    mode = report.get("quantization", "int8")
+    if mode != "int8":
+        console.print(f"quantization: [bold]{mode}[/] (int16 activations, int8 weights)")
     agree = report.get("agreement")
     if agree:
         top1 = "n/a" if agree["top1_agreement"] is None else f"{agree['top1_agreement']:.1%}"
+        steps = "int16" if mode == "16x8" else "int8"
         console.print(
-            f"float vs int8 on {agree['samples']} samples: top-1 agreement {top1}, "
+            f"float vs {mode} on {agree['samples']} samples: top-1 agreement {top1}, "
             f"max abs error {agree['max_abs_error']:.4g} "
-            f"({agree['max_error_steps']:.1f} int8 steps)"
+            f"({agree['max_error_steps']:.1f} {steps} steps)"
         )
 
 
@@ -67,13 +71,16 @@ def convert_cmd(
     ),
     out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output folder [td-out/<model>]."),
     io: str = typer.Option("int8", "--io", help="Type of the model's input/output: int8 or float."),
+    activations: str = typer.Option(
+        "int8", "--activations", help="int8, or int16 for the 16x8 mode (int16 activations, int8 weights)."
+    ),
     calibrate: Optional[str] = typer.Option(
         None, "--calibrate", help="'random': calibrate on random data (smoke tests only)."
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite files in the output folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object."),
 ) -> None:
-    """Convert a model to a fully int8 .tflite, C arrays and a model report."""
+    """Convert a model to a fully int8 (or 16x8) .tflite, C arrays and a model report."""
     import tinydeploy
 
     out_dir = out or Path("td-out") / model.stem
@@ -83,6 +90,7 @@ def convert_cmd(
             data,
             out_dir=out_dir,
             io=io,
+            activations=activations,
             calibrate=calibrate,
             force=force,
             progress=lambda s: status.update(s + " ..."),
@@ -97,12 +105,12 @@ def convert_cmd(
 
 
 def inspect_cmd(
-    model: Path = typer.Argument(..., help="An int8 (or float) .tflite file."),
+    model: Path = typer.Argument(..., help="An int8 or 16x8 (or float) .tflite file."),
     float_model: Optional[Path] = typer.Option(None, "--float-model", help="The float source model, for agreement."),
     data: Optional[Path] = typer.Option(None, "--data", "-d", help="Samples for the float vs int8 agreement."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Ops, shapes, params, MACs, TFLite Micro arena, and float vs int8 agreement."""
+    """Ops, shapes, params, MACs, TFLite Micro arena, and float vs int8 (or 16x8) agreement."""
     import tinydeploy
 
     result = tinydeploy.inspect(model, float_model=float_model, data=data)

@@ -1,4 +1,5 @@
-"""Keras / SavedModel / .tflite in, fully int8 TFLite out, with TensorFlow's own converter."""
+"""Keras / SavedModel / .tflite in, fully quantized TFLite out (int8, or 16x8: int16
+activations with int8 weights), with TensorFlow's own converter."""
 
 from __future__ import annotations
 
@@ -14,12 +15,16 @@ import numpy as np
 from tinydeploy._fdcapture import capture_native_output
 from tinydeploy.errors import ConversionError, DataError, InputFileError, ModelFormatError
 from tinydeploy.model.data import fit_to_input, load_samples
-from tinydeploy.model.ir import Model, parse_model
+from tinydeploy.model.ir import Model, parse_model, quantization_mode
 
 KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")
 # Tensor types an int8 model may carry besides int8: int32 (biases, shape operands,
 # ARG_MAX indices) and bool (comparisons, masks) hold nothing to quantize.
 _INT8_MODEL_TYPES = {"int8", "int32", "bool"}
+# A 16x8 model: int16 activations, int8 weights, int64 biases (int32 where TFLite keeps them).
+_16X8_MODEL_TYPES = {"int16", "int8", "int64", "int32", "bool"}
+# --activations: the activation type, and the quantization mode it makes.
+ACTIVATIONS = {"int8": "int8", "int16": "16x8"}
 # Input index of the cell state of UNIDIRECTIONAL_SEQUENCE_LSTM (TFLite's lstm_shared.h).
 _LSTM_CELL_STATE = 19
 # Calibration uses at most this many samples; TensorFlow gains nothing from more.
@@ -40,6 +45,7 @@ class Conversion:
     # Axes (batch first) taking a sample in the source model's layout to the int8
     # model's input: channels-last for an ONNX/PyTorch NCHW input; None when the same.
     input_permutation: tuple[int, ...] | None = None
+    quantization: str = "int8"  # "int8" or "16x8" (int16 activations, int8 weights)
 
     @property
     def source_input_shape(self) -> tuple[int, ...]:
@@ -91,8 +97,9 @@ def source_kind(path: Path) -> str:
     )
 
 
-def non_int8_tensors(model: Model) -> list[str]:
-    """Names of tensors that keep the model from being fully int8 (edges excepted).
+def non_int8_tensors(model: Model, quantization: str = "int8") -> list[str]:
+    """Names of tensors that keep the model from being fully int8 (edges excepted);
+    with ``quantization="16x8"``, fully 16x8 (int16 activations and int64 biases allowed).
 
     A float input feeding a QUANTIZE and a float output coming out of a
     DEQUANTIZE are allowed: that is the ``--io float`` form of an int8 model; so are the
@@ -114,18 +121,20 @@ def non_int8_tensors(model: Model) -> list[str]:
             # TFLite's int8 SVDF keeps its time weights and its state in int16 (or int8)
             edge_ok.update(i for i in op.inputs[2:5:2] if i >= 0 and model.tensors[i].dtype == "int16")
     bad = []
+    allowed = _16X8_MODEL_TYPES if quantization == "16x8" else _INT8_MODEL_TYPES
     for op in model.ops:
         for i in (*op.inputs, *op.outputs):
             if i < 0 or i in edge_ok:
                 continue
             t = model.tensors[i]
-            if t.dtype not in _INT8_MODEL_TYPES:
+            if t.dtype not in allowed:
                 bad.append(f"{t.name} ({t.dtype}, op #{op.index} {op.opcode})")
     return list(dict.fromkeys(bad))
 
 
 def check_fully_int8(model: Model, where: str) -> None:
-    bad = non_int8_tensors(model)
+    """ModelFormatError unless ``model`` is fully quantized, int8 or 16x8."""
+    bad = non_int8_tensors(model, quantization_mode(model))
     if bad:
         raise ModelFormatError(
             f"a float .tflite can't be quantized without its source model ({len(bad)} non-int8 "
@@ -258,9 +267,21 @@ def unrolled(tf, keras_model):  # -> (keras.Model, recurrent layer types unrolle
     return rebuilt, recurrent
 
 
-def _tf_convert(path: str, data: str | None, io: str, calibrate: str | None, seed: int) -> dict:
+def _no_16x8_form(exc: Exception) -> str | None:
+    """The op TensorFlow's converter names when it has no 16x8 form of it, else None."""
+    import re
+
+    found = re.search(r"16x8-bit not yet supported for op: '([A-Z0-9_]+)'", str(exc))
+    return found.group(1) if found else None
+
+
+def _tf_convert(
+    path: str, data: str | None, io: str, calibrate: str | None, seed: int, activations: str = "int8"
+) -> dict:
     """TensorFlow's conversion, run in a child process by :func:`convert` (see isolate.py):
-    the int8 and float flatbuffers and how they were calibrated."""
+    the quantized and float flatbuffers and how they were calibrated. ``activations``:
+    "int8", or "int16" for the 16x8 mode (int16 activations, int8 weights; dense layers'
+    weights per tensor, which CMSIS-NN's int16 FULLY_CONNECTED requires)."""
     from tinydeploy.model.isolate import stage
 
     where = path
@@ -287,37 +308,53 @@ def _tf_convert(path: str, data: str | None, io: str, calibrate: str | None, see
         )
     samples = samples[:MAX_CALIBRATION_SAMPLES]
 
+    mode = ACTIVATIONS[activations]
+    io_type = tf.int16 if mode == "16x8" else tf.int8
+
     def int8_converter(new_quantizer: bool = True):
         converter = factory()
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = _representative(samples)
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if mode == "16x8":
+            ops = tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8
+            converter.target_spec.supported_ops = [ops]
+            # CMSIS-NN's int16 FULLY_CONNECTED refuses per-channel weights
+            converter._experimental_disable_per_channel_quantization_for_dense_layers = True
+        else:
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         converter.experimental_new_quantizer = new_quantizer
-        if io == "int8":
-            converter.inference_input_type = tf.int8
-            converter.inference_output_type = tf.int8
+        if io == "int8":  # the model's integer edges: int8, or int16 in the 16x8 mode
+            converter.inference_input_type = io_type
+            converter.inference_output_type = io_type
         return converter
 
     facts = {"layers": layers}
     with capture_native_output() as log, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            stage("quantizing the model to int8", **facts)
+            stage(f"quantizing the model to {mode}", **facts)
             raw = int8_converter().convert()
-            if non_int8_tensors(parse_model(raw, Path(path).with_suffix(".tflite"))):
+            if non_int8_tensors(parse_model(raw, Path(path).with_suffix(".tflite")), mode):
                 # The MLIR quantizer leaves float islands where an op output has no
                 # statistics (an unrolled GRU's first step, whose state is a constant
                 # zero); the legacy quantizer quantizes them. Kept only if it is int8.
-                stage("quantizing the model to int8 (legacy quantizer)", **facts)
+                stage(f"quantizing the model to {mode} (legacy quantizer)", **facts)
                 legacy = int8_converter(new_quantizer=False).convert()
-                if not non_int8_tensors(parse_model(legacy)):
+                if not non_int8_tensors(parse_model(legacy), mode):
                     raw = legacy
                     notes.append(
-                        "TensorFlow's quantizer left float tensors; its legacy quantizer made the model fully int8"
+                        f"TensorFlow's quantizer left float tensors; its legacy quantizer made the model fully {mode}"
                     )
             stage("converting the float model (the agreement reference)", **facts)
             float_raw = factory().convert()
         except Exception as exc:
+            op = _no_16x8_form(exc)
+            if op is not None:
+                raise ConversionError(
+                    f"op {op} has no 16x8 form (int16 activations) in TensorFlow's converter; convert "
+                    "with --activations int8, or replace that layer",
+                    path=where,
+                ) from exc
             text = str(exc).strip().splitlines()
             hint = next(
                 (ln.strip() for ln in text if "op" in ln.lower() and "error" in ln.lower()),
@@ -329,7 +366,14 @@ def _tf_convert(path: str, data: str | None, io: str, calibrate: str | None, see
                 path=where,
             ) from exc
     del log
-    return {"tflite": raw, "float": float_raw, "calibration": calibration, "samples": len(samples), "notes": notes}
+    return {
+        "tflite": raw,
+        "float": float_raw,
+        "calibration": calibration,
+        "samples": len(samples),
+        "notes": notes,
+        "quantization": mode,
+    }
 
 
 def converter_crashed(where: str, what: str = "TensorFlow's converter"):
@@ -371,8 +415,10 @@ def convert(
     calibrate: str | None = None,
     seed: int = 0,
     example_input: Any = None,
+    activations: str = "int8",
 ) -> Conversion:
-    """Convert a model to a fully int8 TFLite flatbuffer.
+    """Convert a model to a fully int8 TFLite flatbuffer (``activations="int16"``: the
+    16x8 mode, int16 activations and int8 weights).
 
     ``path``: a Keras .keras/.h5 file, a SavedModel folder, an .onnx file, a .tflite
     file, or a ``torch.nn.Module`` (exported to ONNX with ``example_input``, a tensor or
@@ -391,7 +437,7 @@ def convert(
 
         with tempfile.TemporaryDirectory(prefix="tinydeploy-torch-") as tmp:
             onnx_path = torch_to_onnx(path, example_input, data, Path(tmp))
-            result = convert(onnx_path, data, io=io, calibrate=calibrate, seed=seed)
+            result = convert(onnx_path, data, io=io, calibrate=calibrate, seed=seed, activations=activations)
         result.source_kind = "torch"
         result.model.path = None
         return result
@@ -401,12 +447,21 @@ def convert(
     where = str(path)
     if io not in ("int8", "float"):
         raise ConversionError(f"--io must be 'int8' or 'float', not {io!r}", path=where)
+    if activations not in ACTIVATIONS:
+        raise ConversionError(f"--activations must be 'int8' or 'int16', not {activations!r}", path=where)
     kind = source_kind(path)
     if kind == "tflite":
         raw = path.read_bytes()
         model = parse_model(raw, path)
         check_fully_int8(model, where)
-        return Conversion(raw, model, "tflite", calibration="none")
+        mode = quantization_mode(model)
+        if activations != "int8" and ACTIVATIONS[activations] != mode:
+            raise ConversionError(
+                f"the .tflite is already quantized ({mode}); --activations {activations} applies to a "
+                "Keras, SavedModel or ONNX source",
+                path=where,
+            )
+        return Conversion(raw, model, "tflite", calibration="none", quantization=mode)
 
     if data is None and calibrate != "random":
         raise DataError(
@@ -428,15 +483,17 @@ def convert(
             "io": io,
             "calibrate": calibrate,
             "seed": seed,
+            **({"activations": activations} if activations != "int8" else {}),
         },
         converter_crashed(where),
         CONVERTER_TIMEOUT_S,
     )
     raw = out["tflite"]
     model = parse_model(raw, path.with_suffix(".tflite"), name=path.stem)
-    bad = non_int8_tensors(model)
+    mode = out.get("quantization", "int8")
+    bad = non_int8_tensors(model, mode)
     if bad:
-        raise ConversionError(f"conversion left non-int8 tensors (first: {bad[0]})", path=where)
+        raise ConversionError(f"conversion left non-{mode} tensors (first: {bad[0]})", path=where)
     perm = out.get("input_permutation")
     return Conversion(
         raw,
@@ -447,6 +504,7 @@ def convert(
         out["samples"],
         out["notes"],
         None if perm == tuple(range(len(perm or ()))) else perm,
+        mode,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from tinydeploy import __version__
 from tinydeploy.model.agreement import Agreement
 from tinydeploy.model.analysis import op_stats, total_params
-from tinydeploy.model.ir import Model, Tensor
+from tinydeploy.model.ir import Model, Tensor, quantization_mode
 from tinydeploy.model.reference import tflm_arena
 
 
@@ -42,6 +42,8 @@ def model_report(
             "sha256": model.sha256,
             "size_bytes": model.size_bytes,
         },
+        # "int8", or "16x8": int16 activations, int8 weights (convert --activations int16)
+        "quantization": quantization_mode(model),
         "input": _tensor_info(model.input_tensors[0]),
         "output": _tensor_info(model.output_tensors[0]),
         "macs": sum(r.macs for r in rows),

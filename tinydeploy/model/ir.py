@@ -131,6 +131,29 @@ class Model:
         return list(dict.fromkeys(op.opcode for op in self.ops))
 
 
+# The quantization modes `tinydeploy convert --activations` makes: "int8" (int8
+# activations and weights) and "16x8" (int16 activations, int8 weights, int64 biases:
+# TensorFlow's EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8).
+QUANTIZATION_MODES = ("int8", "16x8")
+# UNIDIRECTIONAL_SEQUENCE_LSTM's int8 form keeps its cell state (input 19) in int16.
+_LSTM_CELL_STATE = 19
+
+
+def quantization_mode(model: Model) -> str:
+    """ "16x8" when the model's activations are int16 (an op reads or writes an int16
+    tensor that is not an int8 LSTM's cell state), else "int8"."""
+    for op in model.ops:
+        cell = (
+            op.inputs[_LSTM_CELL_STATE]
+            if op.opcode == "UNIDIRECTIONAL_SEQUENCE_LSTM" and len(op.inputs) > _LSTM_CELL_STATE
+            else -1
+        )
+        for i in (*op.inputs, *op.outputs):
+            if i >= 0 and i != cell and model.tensors[i].dtype == "int16" and not model.tensors[i].is_constant:
+                return "16x8"
+    return "int8"
+
+
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 

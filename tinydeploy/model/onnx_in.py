@@ -147,7 +147,9 @@ def _savedmodel_input_shape(saved: Path) -> tuple[int, ...]:
     return tuple(1 if d is None else int(d) for d in spec.shape)
 
 
-def _onnx_convert(path: str, data: str | None, io: str, calibrate: str | None, seed: int) -> dict:
+def _onnx_convert(
+    path: str, data: str | None, io: str, calibrate: str | None, seed: int, activations: str = "int8"
+) -> dict:
     """In the converter's child process: ONNX -> SavedModel -> int8 (see convert.py)."""
     from tinydeploy.model.convert import _quiet_tf, _tf_convert
     from tinydeploy.model.data import fit_to_input, load_samples
@@ -165,7 +167,7 @@ def _onnx_convert(path: str, data: str | None, io: str, calibrate: str | None, s
             samples = fit_to_input(load_samples(data), source, str(data))
             moved = work / "samples.npy"
             np.save(moved, np.transpose(samples, perm))
-        out = _tf_convert(str(saved), None if moved is None else str(moved), io, calibrate, seed)
+        out = _tf_convert(str(saved), None if moved is None else str(moved), io, calibrate, seed, activations)
     out["input_permutation"] = perm
     if perm != tuple(range(len(perm))):
         out["notes"].append(

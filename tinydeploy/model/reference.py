@@ -43,6 +43,12 @@ def tflm_refusals(model: Model) -> list[str]:
     an error), found from the model's own quantization parameters: one line per op."""
     found = []
     for op in model.ops:
+        if op.opcode == "DEPTHWISE_CONV_2D" and len(op.inputs) > 1 and (len(op.inputs) < 3 or op.inputs[2] < 0):
+            if model.tensors[op.inputs[0]].dtype == "int16":  # TensorFlow's converter always adds one
+                found.append(
+                    f"op #{op.index} DEPTHWISE_CONV_2D: an int16 (16x8) depthwise convolution without a bias, "
+                    "which TFLite Micro's kernel dereferences; give the layer a bias (zeros) and convert again"
+                )
         if op.opcode != "SOFTMAX" or not op.inputs:
             continue
         t = model.tensors[op.inputs[0]]

@@ -38,6 +38,7 @@ def flash_report(
     seconds: float,
     runtime_choice: dict[str, Any] | None = None,
     tflm_kernels: str | None = None,
+    tflm_kernel_choice: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One dict: board, model, flash (ELF), RAM (static + stack high-water measured on
     the device), arena, the check against tflite-micro, the timing figures and the ops
@@ -46,7 +47,8 @@ def flash_report(
     ``sizes``: None when the firmware was not built by make (PlatformIO): the RAM
     figure then comes from the device; ``compiled``: None for the TFLM runtime;
     ``runtime_choice``: policy.RuntimeChoice.as_dict() (the runtime asked for and why
-    this one runs); ``tflm_kernels``: TFLite Micro's kernel set (reference, cmsis_nn)."""
+    this one runs); ``tflm_kernels``: TFLite Micro's kernel set (reference, cmsis_nn);
+    ``tflm_kernel_choice``: policy.tflm_kernel_choice (the set and why, e.g. a CMSIS-NN refusal)."""
     stats = op_stats(model)
     macs = sum(r.macs for r in stats)
     kernels = {o["index"]: o.get("kernel") for o in compiled.ops} if compiled is not None else {}
@@ -60,6 +62,7 @@ def flash_report(
         "runtime": runtime,
         "runtime_choice": runtime_choice,
         "tflm_kernels": tflm_kernels,
+        "tflm_kernel_choice": tflm_kernel_choice,
         "kernels": _kernel_mode(compiled),
         "kernel_choice": kernel_choice,
         "board_flash_bytes": board.flash_bytes,

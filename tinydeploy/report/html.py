@@ -204,7 +204,7 @@ def model_html(r: dict[str, Any]) -> str:
     if agree:
         top1 = "n/a" if agree["top1_agreement"] is None else f"{agree['top1_agreement']:.1%}"
         parts += [
-            "<h2>Float vs int8</h2>",
+            f"<h2>Float vs {r.get('quantization', 'int8')}</h2>",
             table(
                 ["samples", "top-1 agreement", "max abs error", "mean abs error"],
                 [[agree["samples"], top1, f"{agree['max_abs_error']:.4g}", f"{agree['mean_abs_error']:.4g}"]],

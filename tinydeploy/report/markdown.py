@@ -40,7 +40,7 @@ def model_markdown(r: dict[str, Any]) -> str:
     if conv:
         lines += [
             f"- converted from: {conv['source_kind']}, calibration: {conv['calibration']} "
-            f"({conv['samples']} samples), I/O: {conv['io']}"
+            f"({conv['samples']} samples), I/O: {conv['io']}, quantization: {conv.get('quantization', 'int8')}"
         ]
         lines += [f"- **warning**: {w}" for w in conv.get("warnings", [])]
         lines.append("")
@@ -48,10 +48,10 @@ def model_markdown(r: dict[str, Any]) -> str:
     if agree:
         top1 = "n/a" if agree["top1_agreement"] is None else f"{agree['top1_agreement']:.1%}"
         lines += [
-            "## Float vs int8",
+            f"## Float vs {r.get('quantization', 'int8')}",
             "",
             table(
-                ["samples", "top-1 agreement", "max abs error", "mean abs error", "max error (int8 steps)"],
+                ["samples", "top-1 agreement", "max abs error", "mean abs error", "max error (output steps)"],
                 [
                     [
                         agree["samples"],

@@ -1,0 +1,336 @@
+"""The AOT compiler's 16x8 kernels (int16 activations, int8 weights, int64 biases):
+FULLY_CONNECTED, CONV_2D (grouped too), DEPTHWISE_CONV_2D, the two poolings and SOFTMAX, bit-exact with the
+tflite-micro package under every kernel mode, on the host and on qemu-m4 through
+`--runtime auto`. Keras models converted by TensorFlow's real 16x8 converter."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinydeploy
+from tinydeploy.cli import main
+from tinydeploy.compile import KERNEL_MODES, unsupported_ops
+from tinydeploy.model.convert import convert
+from tinydeploy.model.ir import parse_model
+
+pytestmark = pytest.mark.slow
+
+
+def _with_random_biases(model, seed: int):  # -> the same keras.Model
+    """Non-zero biases (an untrained layer's are zeros, which would hide a bias bug)."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        weights = layer.get_weights()
+        if len(weights) == 2:
+            kernel, bias = weights
+            layer.set_weights([kernel, rng.normal(0, 0.3, bias.shape).astype(np.float32)])
+    return model
+
+
+def _keras(kind: str):  # -> keras.Model
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(3)
+    L = tf.keras.layers
+    if kind == "mlp":
+        inp = tf.keras.Input((24,))
+        x = L.Dense(32, activation="relu")(inp)
+        x = L.Dense(16, activation="relu6")(x)
+        out = L.Dense(5)(x)
+    else:  # conv: strides, SAME/VALID padding, dilation, groups, depth multiplier
+        inp = tf.keras.Input((12, 12, 4))
+        x = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(inp)
+        x = L.Conv2D(8, 3, padding="same", groups=2, activation="relu")(x)  # grouped
+        x = L.MaxPooling2D(2, strides=1, padding="same")(x)
+        x = L.DepthwiseConv2D(3, depth_multiplier=2, padding="same", activation="relu")(x)
+        x = L.AveragePooling2D(2, strides=1, padding="same")(x)
+        x = L.Conv2D(6, 3, dilation_rate=2, padding="valid")(x)
+        x = L.DepthwiseConv2D(2, strides=2, padding="valid")(x)
+        x = L.Flatten()(x)
+        out = L.Softmax()(L.Dense(4)(x))
+    return _with_random_biases(tf.keras.Model(inp, out, name=f"aot16_{kind}"), 7)
+
+
+@pytest.fixture(scope="module")
+def models16(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("aot16")
+    out = {}
+    for kind in ("mlp", "conv"):
+        model = _keras(kind)
+        model.save(d / f"{kind}.keras")
+        shape = (64, *model.inputs[0].shape[1:])
+        np.save(d / f"{kind}.npy", np.random.default_rng(1).standard_normal(shape).astype(np.float32))
+        path = d / f"{kind}16.tflite"
+        path.write_bytes(convert(d / f"{kind}.keras", d / f"{kind}.npy", activations="int16").tflite)
+        out[kind] = path
+    return out
+
+
+def test_the_16x8_models_have_what_the_kernels_must_handle(models16) -> None:
+    conv = parse_model(models16["conv"].read_bytes())
+    want = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "MAX_POOL_2D", "AVERAGE_POOL_2D", "SOFTMAX"}
+    assert want <= set(conv.opcodes)
+    grouped = [
+        op
+        for op in conv.ops
+        if op.opcode == "CONV_2D" and conv.tensors[op.inputs[1]].shape[3] < conv.tensors[op.inputs[0]].shape[3]
+    ]
+    assert grouped, "no grouped CONV_2D in the model"
+    for path in models16.values():
+        model = parse_model(path.read_bytes())
+        assert unsupported_ops(model) == []
+        biases = [model.tensors[op.inputs[2]] for op in model.ops if len(op.inputs) > 2 and op.inputs[2] >= 0]
+        assert biases and all(b.dtype == "int64" for b in biases)
+        assert any(np.any(b.data != 0) for b in biases)
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("kernels", [k for k in KERNEL_MODES if k != "auto"])
+@pytest.mark.parametrize("kind", ["mlp", "conv"])
+def test_16x8_aot_is_bit_exact_on_the_host_under_every_kernel_mode(
+    models16, tmp_path: Path, kind: str, kernels: str
+) -> None:
+    r = tinydeploy.compile(models16[kind], tmp_path / "out", check=40, kernels=kernels)
+    report = r.report
+    assert report["check"]["exact_match_rate"] == 1.0 and report["check"]["inputs"] == 40
+    kernels_used = {o["kernel"] for o in report["op_kernels"] if o.get("kernel")}
+    assert kernels_used <= {
+        "td_conv2d_s16",
+        "td_depthwise_conv2d_s16",
+        "td_fully_connected_s16",
+        "td_max_pool2d_s16",
+        "td_avg_pool2d_s16",
+        "td_softmax_s16",
+    }
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs arm-none-eabi-gcc")
+@pytest.mark.skipif(shutil.which("qemu-system-arm") is None, reason="needs qemu-system-arm")
+@pytest.mark.parametrize("kind", ["mlp", "conv"])
+def test_16x8_keras_models_go_aot_with_runtime_auto_on_qemu_m4(
+    models16, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    code = main(
+        ["flash", str(models16[kind]), "--board", "qemu-m4", "--check", "10", "--runs", "1", "--json"]
+        + ["-o", str(tmp_path / "out")]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    r = json.loads(captured.out.strip().splitlines()[-1])
+    assert r["runtime"] == "aot" and r["runtime_choice"]["requested"] == "auto"
+    assert r["exact_match_rate"] == 1.0 and r["check"]["inputs"] == 10
+    assert r["device_info"]["input"]["dtype"] == "int16"
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs arm-none-eabi-gcc")
+@pytest.mark.skipif(shutil.which("qemu-system-arm") is None, reason="needs qemu-system-arm")
+@pytest.mark.parametrize(
+    "board,kernels",
+    [("qemu-m4", "reference"), ("qemu-m4", "dsp-small"), ("qemu-m4", "v7m"), ("qemu-m0", "v6m"), ("qemu-m55", "mve")],
+)
+def test_16x8_conv_is_bit_exact_on_each_core_and_kernel_mode(
+    models16, tmp_path: Path, capsys: pytest.CaptureFixture[str], board: str, kernels: str
+) -> None:
+    code = main(
+        ["flash", str(models16["conv"]), "--board", board, "--runtime", "aot", "--kernels", kernels]
+        + ["--check", "5", "--runs", "1", "--json", "-o", str(tmp_path / "out")]
+    )
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    r = json.loads(captured.out.strip().splitlines()[-1])
+    assert r["runtime"] == "aot" and r["exact_match_rate"] == 1.0 and r["check"]["inputs"] == 5
+
+
+def _op16(kind: str, seed: int) -> bytes:
+    """One 16x8 op as a flatbuffer, with shapes, strides, padding, dilation, groups,
+    depth multiplier, fused activation, per-channel or per-tensor weights and a bias
+    (or none) drawn from ``seed``; the output scale spreads outputs over int16 (and
+    saturates some)."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    s_in = float(rng.uniform(0.5, 2.0)) / 32768
+    act = int(rng.choice([0, 1, 3]))  # NONE, RELU, RELU6
+    if kind == "fc":
+        batches, depth, out = (int(v) for v in rng.integers([1, 1, 1], [4, 40, 20]))
+        x = g.input([batches, depth], s_in, 0, "int16")
+        per_channel = bool(rng.integers(2))
+        ws = list(rng.uniform(0.002, 0.02, out)) if per_channel else float(rng.uniform(0.002, 0.02))
+        w = g.const(rng.integers(-127, 128, [out, depth]), "int8", scale=ws, zp=[0] * out if per_channel else 0)
+        taps, w0, n_out = depth, (ws[0] if per_channel else ws), [batches, out]
+    else:
+        n = int(rng.integers(1, 3))
+        h, wd = (int(v) for v in rng.integers(3, 11, 2))
+        kh, kw = (int(v) for v in rng.integers(1, 4, 2))
+        sh, sw = (int(v) for v in rng.integers(1, 3, 2))
+        dh, dw = (int(v) for v in rng.integers(1, 3, 2)) if rng.integers(3) == 0 else (1, 1)
+        padding = int(rng.integers(2))  # 0 SAME, 1 VALID
+        if padding == 1 and ((kh - 1) * dh + 1 > h or (kw - 1) * dw + 1 > wd):
+            padding = 0
+        if kind == "conv":
+            groups = int(rng.choice([1, 1, 2, 3]))
+            fc = int(rng.integers(1, 4))
+            ic, oc = fc * groups, groups * int(rng.integers(1, 4))
+            wshape, axis, mult = [oc, kh, kw, fc], 0, 1
+        else:
+            ic = int(rng.integers(1, 6))
+            mult = int(rng.integers(1, 4))
+            oc, fc = ic * mult, 1
+            wshape, axis = [1, kh, kw, oc], 3
+        ws = list(rng.uniform(0.002, 0.02, oc))
+        x = g.input([n, h, wd, ic], s_in, 0, "int16")
+        w = g.const(rng.integers(-127, 128, wshape), "int8", scale=ws, zp=[0] * oc, axis=axis)
+        eff = lambda size, k, s, d: (size + s - 1) // s if padding == 0 else (size - ((k - 1) * d + 1)) // s + 1  # noqa: E731
+        n_out = [n, eff(h, kh, sh, dh), eff(wd, kw, sw, dw), oc]
+        taps, w0, out = kh * kw * fc, ws[0], oc
+    s_out = s_in * w0 * 127 * 32768 * np.sqrt(taps) / 32768 / float(rng.uniform(1.0, 4.0))
+    y = g.tensor(n_out, float(s_out), 0, "int16")
+    bias = rng.integers(-(1 << 24), 1 << 24, out) if rng.integers(4) else None
+    inputs = [x, w] + ([g.const(bias, "int64", scale=[s_in * 0.01] * out, zp=[0] * out)] if bias is not None else [])
+    if kind == "fc":
+        g.op("FULLY_CONNECTED", inputs, [y], "FullyConnectedOptions", fusedActivationFunction=act)
+    elif kind == "conv":
+        g.op("CONV_2D", inputs, [y], "Conv2DOptions", padding=padding, strideH=sh, strideW=sw,
+             dilationHFactor=dh, dilationWFactor=dw, fusedActivationFunction=act)  # fmt: skip
+    else:
+        if bias is None:  # TFLite Micro's int16 depthwise dereferences a missing bias
+            inputs.append(g.const(np.zeros(out, np.int64), "int64", scale=[s_in * 0.01] * out, zp=[0] * out))
+        g.op("DEPTHWISE_CONV_2D", inputs, [y], "DepthwiseConv2DOptions", padding=padding, strideH=sh, strideW=sw,
+             depthMultiplier=mult, dilationHFactor=dh, dilationWFactor=dw, fusedActivationFunction=act)  # fmt: skip
+    return g.build([x], [y])
+
+
+def _pool16(kind: str, seed: int) -> bytes:
+    """MAX_POOL_2D or AVERAGE_POOL_2D of int16 tensors (one scale in and out), drawn."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    n, h, w, c = (int(v) for v in rng.integers([1, 2, 2, 1], [3, 10, 10, 6]))
+    kh, kw = (int(v) for v in rng.integers(1, 4, 2))
+    sh, sw = (int(v) for v in rng.integers(1, 3, 2))
+    padding = int(rng.integers(2)) if kh <= h and kw <= w else 0
+    size = lambda i, k, st: (i + st - 1) // st if padding == 0 else (i - k) // st + 1  # noqa: E731
+    scale = float(rng.uniform(0.5, 2.0)) / 32768
+    x = g.input([n, h, w, c], scale, 0, "int16")
+    y = g.tensor([n, size(h, kh, sh), size(w, kw, sw), c], scale, 0, "int16")
+    g.op(kind, [x], [y], "Pool2DOptions", padding=padding, strideH=sh, strideW=sw, filterHeight=kh,
+         filterWidth=kw, fusedActivationFunction=int(rng.choice([0, 1, 3])))  # fmt: skip
+    return g.build([x], [y])
+
+
+def _softmax16(seed: int) -> bytes:
+    """SOFTMAX of int16 tensors: rows, depth, input scale (narrow to wide) and beta drawn."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    rows, depth = int(rng.integers(1, 5)), int(rng.integers(1, 40))
+    scale = float(10 ** rng.uniform(-5.5, -2.5))  # +-0.1 .. +-100 over int16
+    x = g.input([rows, depth], scale, 0, "int16")
+    y = g.tensor([rows, depth], 1 / 32768, 0, "int16")
+    g.op("SOFTMAX", [x], [y], "SoftmaxOptions", beta=float(rng.choice([1.0, 0.5, 2.0])))
+    return g.build([x], [y])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(10))
+def test_16x8_softmax_is_bit_exact_over_drawn_scales(tmp_path: Path, seed: int) -> None:
+    from op_models import check_model
+
+    result = check_model(_softmax16(seed), tmp_path, inputs=20, seed=seed)
+    assert result["exact_match_rate"] == 1.0, (seed, result)
+    assert result["kernels"] == ["td_softmax_s16"]
+
+
+def _add16(seed: int) -> bytes:
+    """x + conv1x1(x): ADD of two int16 activations of one shape and different scales
+    (the second made by a 1x1 CONV_2D); scales and the fused activation drawn."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    c = int(rng.integers(1, 6))
+    shape = [1, *(int(v) for v in rng.integers(1, 7, 2)), c]
+    s1, s2, so = (float(10 ** rng.uniform(-5, -3)) for _ in range(3))
+    x = g.input(shape, s1, 0, "int16")
+    ws = list(rng.uniform(0.002, 0.02, c))
+    w = g.const(rng.integers(-127, 128, [c, 1, 1, c]), "int8", scale=ws, zp=[0] * c)
+    h = g.tensor(shape, s2, 0, "int16")
+    bias = g.const(rng.integers(-1000, 1000, c), "int64", scale=[s1 * v for v in ws], zp=[0] * c)
+    g.op("CONV_2D", [x, w, bias], [h], "Conv2DOptions", padding=1, strideH=1, strideW=1)
+    y = g.tensor(shape, so, 0, "int16")
+    g.op("ADD", [x, h], [y], "AddOptions", fusedActivationFunction=int(rng.choice([0, 1, 3])))
+    return g.build([x], [y])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(8))
+def test_16x8_add_is_bit_exact_over_drawn_scales(tmp_path: Path, seed: int) -> None:
+    from op_models import check_model
+
+    result = check_model(_add16(seed), tmp_path, inputs=20, seed=seed)
+    assert result["exact_match_rate"] == 1.0, (seed, result)
+    assert set(result["kernels"]) == {"td_conv2d_s16", "td_add_s16"}
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+def test_softmax_s16_tables_are_what_the_generator_prints(tmp_path: Path) -> None:
+    """td_softmax_s16.c's two tables are scripts/softmax_s16_lut.c's output (TFLite's
+    LUTPopulateInt16<float> with expf)."""
+    import subprocess
+
+    repo = Path(__file__).resolve().parents[2]
+    exe = tmp_path / "lut"
+    subprocess.run(
+        ["gcc", "-O2", "-ffp-contract=off", str(repo / "scripts" / "softmax_s16_lut.c"), "-o", str(exe), "-lm"],
+        check=True,
+    )
+    printed = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout
+    source = (repo / "firmware" / "runtime" / "td_softmax_s16.c").read_text()
+    between = source.split("/* BEGIN scripts/softmax_s16_lut.c */")[1].split("/* END scripts/softmax_s16_lut.c */")[0]
+    numbers = lambda text: [int(v) for v in re.findall(r"-?\d+", text.split("=", 1)[1])]  # noqa: E731
+    for got, want in zip(between.split("};")[:2], printed.split("};")[:2]):
+        assert numbers(got) == numbers(want)
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("kind", ["MAX_POOL_2D", "AVERAGE_POOL_2D"])
+def test_16x8_pooling_is_bit_exact_over_drawn_shapes(tmp_path: Path, kind: str, seed: int) -> None:
+    from op_models import check_model
+
+    result = check_model(_pool16(kind, seed), tmp_path, inputs=20, seed=seed)
+    assert result["exact_match_rate"] == 1.0, (kind, seed, result)
+    assert set(result["kernels"]) <= {"td_max_pool2d_s16", "td_avg_pool2d_s16"}
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("kind", ["fc", "conv", "depthwise"])
+def test_16x8_single_ops_are_bit_exact_over_drawn_shapes(tmp_path: Path, kind: str, seed: int) -> None:
+    from op_models import check_model
+
+    raw = _op16(kind, seed)
+    result = check_model(raw, tmp_path, inputs=20, seed=seed)
+    assert result["exact_match_rate"] == 1.0, (kind, seed, result)
+    assert set(result["kernels"]) <= {"td_conv2d_s16", "td_depthwise_conv2d_s16", "td_fully_connected_s16"}
+
+
+@pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs arm-none-eabi-gcc")
+@pytest.mark.skipif(shutil.which("qemu-system-arm") is None, reason="needs qemu-system-arm")
+def test_flash_converts_a_keras_model_in_the_16x8_mode(models16, tmp_path: Path) -> None:
+    """`flash --activations int16` (Python: activations="int16") converts, compiles AOT
+    and checks the samples on qemu-m4."""
+    folder = models16["mlp"].parent
+    r = tinydeploy.flash(folder / "mlp.keras", "qemu-m4", data=folder / "mlp.npy", activations="int16", check=8, runs=1)
+    assert r.report["runtime"] == "aot" and r.report["exact_match_rate"] == 1.0
+    assert r.report["device_info"]["input"]["dtype"] == "int16"
+    assert r.report["check"]["source"] == "data" and r.report["check"]["inputs"] == 8

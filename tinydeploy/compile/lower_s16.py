@@ -1,0 +1,261 @@
+"""Lowering of the 16x8 ops (int16 activations, int8 weights, int64 biases):
+FULLY_CONNECTED, CONV_2D (grouped too) and DEPTHWISE_CONV_2D.
+
+A mixin of :class:`tinydeploy.compile.lower.Lowering`: ``op_conv_2d``,
+``op_depthwise_conv_2d`` and ``op_fully_connected`` hand an op whose input is int16 to
+the methods here. TFLite Micro's Prepare of these ops is the int8 one (the same
+per-channel or per-tensor multipliers and shifts) with int16's activation range; its
+int16 Eval requires zero points of 0 and accumulates in 64 bits, requantizing with
+the 64-bit MultiplyByQuantizedMultiplier (td_mbqm64). The kernels are reference
+loops under every kernel mode (no SIMD variant): a 16x8 step never goes through the
+dsp, v7m/v6m or mve passes, so each mode gives the same, bit-exact, result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tinydeploy.compile import quant
+from tinydeploy.compile.lower import ConstArray, Step, _nhwc, _q, inplace_distance, unsupported, window_first_read
+from tinydeploy.model.ir import Model, Op, Tensor
+
+
+class S16Mixin:
+    """The 16x8 lowering methods (see the module docstring)."""
+
+    # provided by Lowering, which mixes this class in: model, steps, and the helpers
+    # act, const, _window, _filter_quant
+    model: Model
+    steps: list[Step]
+
+    def _s16_tensors(self, op: Op) -> tuple[Tensor, Tensor, Tensor]:
+        x = self.act(op, op.inputs[0], "int16")
+        w = self.const(op, op.inputs[1], "filter")
+        y = self.act(op, op.outputs[0], "int16")
+        for t in (x, y):
+            if t.quant is None or not t.quant.scale:
+                raise unsupported(self.model, op, f"tensor {t.name!r} is not quantized")
+            if any(z != 0 for z in t.quant.zero_point):
+                raise unsupported(self.model, op, f"int16 tensor {t.name!r} has a non-zero zero point")
+        return x, w, y
+
+    def _s16_bias(self, op: Op, pre: str, n: int) -> tuple[list[ConstArray], str | None]:
+        if len(op.inputs) < 3 or op.inputs[2] < 0:
+            return [], None
+        b = self.const(op, op.inputs[2], "bias")
+        if b.dtype != "int64":
+            raise unsupported(self.model, op, f"bias {b.name!r} is {b.dtype}; a 16x8 op needs an int64 bias")
+        data = np.asarray(b.data, np.int64).reshape(-1)
+        if data.size != n:
+            raise unsupported(self.model, op, "bias size does not match the output channels")
+        return [ConstArray(f"{pre}_bias", "int64_t", data, "weights")], f"{pre}_bias"
+
+    def _s16_quant(self, op: Op, pre: str, mults: list[int], shifts: list[int]) -> tuple[list[ConstArray], dict]:
+        if shifts and max(shifts) > 7:
+            raise unsupported(
+                self.model,
+                op,
+                f"requantization scale 2^{max(shifts)} is out of range (TFLite's int16 kernels take shifts up to 7)",
+            )
+        arrays = [
+            ConstArray(f"{pre}_multiplier", "int32_t", np.array(mults, np.int64), "params"),
+            ConstArray(f"{pre}_shift", "int8_t", np.array(shifts, np.int64), "params"),
+        ]
+        return arrays, {"multiplier": arrays[0].name, "shift": arrays[1].name}
+
+    def _s16_window(self, op: Op, kind: str) -> None:
+        x, w, y = self._s16_tensors(op)
+        n, ih, iw, ic = _nhwc(x.shape)
+        on, oh, ow, oc = _nhwc(y.shape)
+        if kind == "conv":
+            wc, kh, kw, fc = (int(v) for v in w.shape)
+            if wc != oc or fc <= 0 or ic % fc or oc % (ic // fc) or on != n:
+                raise unsupported(self.model, op, "filter and tensor shapes do not match")
+            mult, axis = 1, 0
+            per_group = oc // (ic // fc)
+            channel_of = (np.arange(oc) // per_group) * fc
+        else:
+            one, kh, kw, wc = (int(v) for v in w.shape)
+            if wc != oc or one != 1 or on != n or ic <= 0 or oc % ic:
+                raise unsupported(self.model, op, "filter and tensor shapes do not match")
+            fc, mult, axis = 1, oc // ic, 3
+            channel_of = np.arange(oc) // mult
+        sh, sw, dh, dw, ph, pw = self._window(op, ih, iw, kh, kw, oh, ow)
+        scales, per_channel = self._filter_quant(op, w, oc, axis)
+        s_in, _ = _q(x)
+        s_out, _ = _q(y)
+        mults, shifts = quant.per_channel_multipliers(s_in, scales if per_channel else scales * oc, s_out)
+        act_min, act_max = self._s16_activation(op, y)
+        pre = f"op{op.index}"
+        arrays = [ConstArray(f"{pre}_filter", "int8_t", np.asarray(w.data), "weights")]
+        bias_arrays, bias = self._s16_bias(op, pre, oc)
+        qa, qrefs = self._s16_quant(op, pre, mults, shifts)
+        params: dict[str, Any] = dict(
+            batches=n,
+            in_h=ih,
+            in_w=iw,
+            in_c=ic,
+            out_h=oh,
+            out_w=ow,
+            out_c=oc,
+            filter_h=kh,
+            filter_w=kw,
+            filter_c=fc,
+            depth_multiplier=mult,
+            stride_h=sh,
+            stride_w=sw,
+            dilation_h=dh,
+            dilation_w=dw,
+            pad_h=ph,
+            pad_w=pw,
+            act_min=act_min,
+            act_max=act_max,
+            filter=f"{pre}_filter",
+            bias=bias,
+            **qrefs,
+        )
+        fr = window_first_read(n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, ph, pw, channel_of)
+        kernel = "td_conv2d_s16" if kind == "conv" else "td_depthwise_conv2d_s16"
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                kernel,
+                "td_conv_s16_params",
+                params,
+                [x.index],
+                [y.index],
+                arrays + bias_arrays + qa,
+                {x.index: inplace_distance(fr, 2, 2)},
+            )
+        )
+
+    def _s16_activation(self, op: Op, y: Tensor) -> tuple[int, int]:
+        act = op.options.get("fused_activation_function", "NONE")
+        if act not in ("NONE", "RELU", "RELU6", "RELU_N1_TO_1"):
+            raise unsupported(self.model, op, f"fused activation {act} is not supported")
+        s, z = _q(y)
+        return quant.activation_range(act, s, z, bits=16)
+
+    def softmax_s16(self, op: Op) -> None:
+        """TFLite Micro's CalculateSoftmaxParams for int16: input scale * beta rescaled so
+        that [-65535, 0] spans [-10, 0] (in double), QuantizeMultiplier of that."""
+        x = self.act(op, op.inputs[0], "int16")
+        y = self.act(op, op.outputs[0], "int16")
+        for t in (x, y):
+            if t.quant is None or not t.quant.scale or any(z != 0 for z in t.quant.zero_point):
+                raise unsupported(self.model, op, f"int16 tensor {t.name!r} is not quantized with zero point 0")
+        s_in, _ = _q(x)
+        s_out, _ = _q(y)
+        if abs(np.float32(s_out) - np.float32(1 / 32768)) > np.float32(0.001 / 32768):
+            raise unsupported(self.model, op, "int16 softmax output must have scale 1/32768 and zero point 0")
+        beta = float(np.float32(op.options.get("beta", 1.0)))
+        mult, shift = quant.quantize_multiplier(float(np.float32(s_in)) * beta / (10.0 / 65535.0))
+        if shift > 30:
+            raise unsupported(self.model, op, f"input rescale 2^{shift} is out of range")
+        depth = int(x.shape[-1]) if x.shape else 1
+        params = dict(outer=x.size // depth, depth=depth, input_multiplier=mult, input_left_shift=shift)
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_softmax_s16",
+                "td_softmax_s16_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(np.arange(x.size), 2, 2)},
+            )
+        )
+
+    def add_s16(self, op: Op) -> None:
+        """ADD of two int16 activations of the output's shape: AddGeneralParamScale, the
+        int8 Prepare with 15 bits of headroom (a constant operand or broadcasting: tflm)."""
+        a = self.act(op, op.inputs[0], "int16")
+        b = self.act(op, op.inputs[1], "int16")
+        y = self.act(op, op.outputs[0], "int16")
+        if not list(a.shape) == list(b.shape) == list(y.shape):
+            raise unsupported(self.model, op, "int16 ADD with broadcasting")
+        (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
+        act_min, act_max = self._s16_activation(op, y)
+        params = dict(
+            bc=dict(size=y.size, dims=0, shape=[0] * 6, stride1=[0] * 6, stride2=[0] * 6),
+            input1_offset=-z1,
+            input2_offset=-z2,
+            **quant.add_params(s1, s2, so, left_shift=15),
+            output_offset=zo,
+            act_min=act_min,
+            act_max=act_max,
+        )
+        same = inplace_distance(np.arange(y.size), 2, 2)
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_add_s16",
+                "td_add_params",
+                params,
+                [a.index, b.index],
+                [y.index],
+                [],
+                {a.index: same, b.index: same},
+            )
+        )
+
+    def conv_2d_s16(self, op: Op) -> None:
+        self._s16_window(op, "conv")
+
+    def depthwise_conv_2d_s16(self, op: Op) -> None:
+        self._s16_window(op, "depthwise")
+
+    def fully_connected_s16(self, op: Op) -> None:
+        x, w, y = self._s16_tensors(op)
+        if len(w.shape) != 2:
+            raise unsupported(self.model, op, "weights are not 2-D")
+        if op.options.get("weights_format", 0) not in (0, "DEFAULT"):
+            raise unsupported(self.model, op, "shuffled weights format")
+        out_depth, accum = (int(v) for v in w.shape)
+        if x.size % accum or y.size != (x.size // accum) * out_depth:
+            raise unsupported(self.model, op, "input and output sizes do not match the weights")
+        batches = x.size // accum
+        scales, per_channel = self._filter_quant(op, w, out_depth, 0)
+        s_in, _ = _q(x)
+        s_out, _ = _q(y)
+        if per_channel:
+            mults, shifts = quant.per_channel_multipliers(s_in, scales, s_out)
+        else:
+            m, s = quant.fc_per_tensor_multiplier(s_in, scales[0], s_out)
+            mults, shifts = [m], [s]
+        act_min, act_max = self._s16_activation(op, y)
+        pre = f"op{op.index}"
+        arrays = [ConstArray(f"{pre}_weights", "int8_t", np.asarray(w.data), "weights")]
+        bias_arrays, bias = self._s16_bias(op, pre, out_depth)
+        qa, qrefs = self._s16_quant(op, pre, mults, shifts)
+        params = dict(
+            batches=batches,
+            accum_depth=accum,
+            out_depth=out_depth,
+            act_min=act_min,
+            act_max=act_max,
+            per_channel=int(per_channel),
+            filter=f"{pre}_weights",
+            bias=bias,
+            **qrefs,
+        )
+        fr = np.repeat(np.arange(batches) * accum, out_depth)
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_fully_connected_s16",
+                "td_fc_s16_params",
+                params,
+                [x.index],
+                [y.index],
+                arrays + bias_arrays + qa,
+                {x.index: inplace_distance(fr, 2, 2)},
+            )
+        )
