@@ -409,7 +409,8 @@ td_status td_svdf_s8(const td_svdf_params *p, const int8_t *input, void *state, 
  * cell [batches, units] states are read and written in place and persist between calls;
  * the output overlaps neither the input nor the states. TFLite Micro's reference
  * arithmetic. */
-td_status td_lstm_s8(const td_lstm_params *p, const int8_t *input, int8_t *hidden, int16_t *cell, int8_t *output);
+td_status td_lstm_s8(const td_lstm_params *p, const int8_t *input, int8_t *hidden, int16_t *cell,
+                     int8_t *output);
 
 /* ---- MAC kernels for cores without the DSP extension ----------------------------
  * Cortex-M3 (layout 0, SMLAL on two channels at once) and M0/M0+ (layout 1): weights,
