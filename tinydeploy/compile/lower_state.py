@@ -186,10 +186,15 @@ class StateMixin:
         im, ish = quant.quantize_multiplier(LSTM_NONLINEAR_SCALE * LSTM_NONLINEAR_SCALE / float(s_c))
         om, osh = quant.quantize_multiplier(LSTM_NONLINEAR_SCALE * LSTM_NONLINEAR_SCALE / float(s_h))
         # CreateLstmCellStateInfo: the cell scale's power of two, the clip in cell steps
-        power = int(np.round(np.float32(math.log(float(s_c))) * np.float32(1.0 / math.log(2.0))))
+        # CheckedLog2 in float, rounded half away from zero; not checked to be exact
+        power = int(quant.tflite_round(float(np.float32(math.log(float(s_c))) * np.float32(1.0 / math.log(2.0)))))
         clip = float(np.float32(op.options.get("cell_clip", 0.0) or 0.0))
         q_clip = int(min(max(clip / float(s_c), -32768.0), 32767.0)) if clip > 0 else 0
+        if clip > 0 and q_clip == 0:
+            raise unsupported(self.model, op, f"cell clip {clip} is below one cell state step ({s_c})")
         left = 15 + power - 3  # lstm_eval.cc's Tanh: (15 + cell_state_scale_power) - 3
+        if left > 14:  # TFLite's int16 Tanh would overflow its int32 x * (3 << left)
+            raise unsupported(self.model, op, f"cell state scale {s_c} is above 4 (2^{power})")
         tanh_mul, tanh_shift = (3 << left, 0) if left >= 0 else (3, -left)
         pre = f"op{op.index}"
         arrays = [
