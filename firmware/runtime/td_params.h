@@ -712,8 +712,8 @@ typedef struct {
  * input, output and hidden state, int8 weights (zero point 0), int32 biases, an int16
  * cell state (zero point 0); no peephole, projection or layer norm. Each gate is an
  * int16 in Q3.12 (input FC with bias plus recurrent FC, saturating) through a sigmoid
- * (tanh for the cell gate) into Q0.15. The hidden and cell states are variable tensors
- * [batches, units].
+ * (tanh for the cell gate, the op's fused activation, TANH) into Q0.15. The hidden and
+ * cell states are variable tensors [batches, units].
  */
 typedef struct {
   int32_t batches;
@@ -726,9 +726,9 @@ typedef struct {
   int32_t hidden_offset;  /* -hidden state zero point */
   int32_t hidden_zero_point;
   int32_t input_multiplier[4];  /* input FC -> Q3.12, per gate (input, forget, cell, output) */
-  int32_t input_shift[4];  /* right shifts */
+  int32_t input_shift[4];  /* TFLite's shifts (positive: left) */
   int32_t recurrent_multiplier[4];  /* recurrent FC -> Q3.12, per gate */
-  int32_t recurrent_shift[4];  /* right shifts */
+  int32_t recurrent_shift[4];  /* TFLite's shifts (positive: left) */
   int32_t forget_multiplier;  /* forget gate x cell state -> cell state */
   int32_t forget_shift;
   int32_t input_gate_multiplier;  /* input gate x cell gate -> cell state */
@@ -736,9 +736,9 @@ typedef struct {
   int32_t output_multiplier;  /* tanh(cell) x output gate -> hidden state */
   int32_t output_shift;
   int32_t cell_clip;  /* quantized cell clip; 0: none */
-  int32_t cell_tanh_multiplier;  /* tanh of the cell state: input multiplier (TFLite's Tanh) */
-  int32_t cell_tanh_shift;  /* and right shift */
-  int32_t cell_gate_tanh;  /* 1: the cell gate's activation is tanh, 0: sigmoid */
+  /* tanh of the cell state: TFLite's int16 Tanh input multiplier */
+  int32_t cell_tanh_multiplier;
+  int32_t cell_tanh_shift;  /* and its input right shift */
   const int8_t *input_weights;  /* [4 gates (input, forget, cell, output), units, input_size] */
   const int8_t *recurrent_weights;  /* [4 gates, units, units] */
   const int32_t *bias;  /* [4 gates, units] */
