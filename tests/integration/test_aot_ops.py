@@ -2178,3 +2178,97 @@ def test_lstm_property(
         gain=gain,
     )
     assert_exact(build, tmp_path / "m", "td_lstm_s8", inputs=5)
+
+
+_SIGMOID_TABLE: list[int] = []
+
+
+def _lstm_table() -> list[int]:
+    """The sigmoid table td_lstm_s8.c embeds (TFLite's common.h), read from the source."""
+    import re
+
+    if not _SIGMOID_TABLE:
+        src = (Path(__file__).parents[2] / "firmware" / "runtime" / "td_lstm_s8.c").read_text()
+        body = src.split("lstm_sigmoid_table[256] = {", 1)[1].split("}", 1)[0]
+        _SIGMOID_TABLE.extend(int(v) for v in re.findall(r"\d+", body))
+    return _SIGMOID_TABLE
+
+
+def _sigmoid16(x: int) -> int:
+    """TFLite's int16 Logistic of a Q3.12 value (multiplier 3), as td_lstm_s8.c."""
+    t, v = _lstm_table(), 3 * x
+    a = abs(v)
+    r = 0x7FFF << 10 if a >> 9 >= 255 else (t[a >> 9] << 9) + (a & 0x1FF) * (t[(a >> 9) + 1] - t[a >> 9])
+    r = r + (1 << 9) if v >= 0 else (1 << 25) - r + (1 << 9) - 1
+    return int(np.int16(np.uint16((r >> 10) & 0xFFFF)))
+
+
+def _tanh16(x: int) -> int:
+    """TFLite's int16 Tanh of a Q3.12 value (multiplier 3, no shift)."""
+    t, v = _lstm_table(), 3 * x
+    a = abs(v)
+    r = 0xFFFF << 8 if a >> 8 >= 255 else (t[a >> 8] << 8) + (a & 0xFF) * (t[(a >> 8) + 1] - t[a >> 8])
+    r = r - (1 << 23) + (1 << 7) if v >= 0 else -r + (1 << 23) + (1 << 7) - 1
+    return int(np.int16(np.uint16((r >> 8) & 0xFFFF)))
+
+
+def test_lstm_gate_multiplier_is_the_oracles() -> None:
+    """The cell state after one inference from zero states (read from tflite-micro with
+    every tensor preserved; recurrent weights zero) is sat16(mbqm(sigmoid(i) x tanh(g)))
+    of the input gate sums rescaled by the lowering's multipliers, on every value; the
+    multipliers of the float32 product of the scales would miss some (scales where the
+    two differ)."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    from tinydeploy.compile import quant
+    from tinydeploy.compile.lower import lower
+    from tinydeploy.model.ir import parse_model
+
+    s_in, units, n = 0.09786204993724823, 64, 40  # multipliers 2053323456 (double), 2053323520 (float)
+    g = Graph()
+    x = g.input([1, 1, n], s_in, 0)
+    lstm(g, x, 1, 1, n, units, (s_in, 0), np.random.default_rng(1), gain=3.0)
+    for i in range(5, 9):  # recurrent weights zero: the gates are the input FCs alone
+        g.buffers[g.tensors[i].buffer].data = np.zeros(units * units, np.uint8)
+    raw = g.build([x], [len(g.tensors) - 1])
+    (step,) = lower(parse_model(raw, name="lstm"))
+    p = step.params
+
+    def weights(i: int) -> np.ndarray:
+        return np.frombuffer(g.buffers[g.tensors[i].buffer].data.tobytes(), np.int8).reshape(units, n).astype(np.int64)
+
+    def biases(i: int) -> np.ndarray:
+        return np.frombuffer(g.buffers[g.tensors[i].buffer].data.tobytes(), np.int32).astype(np.int64)
+
+    s_w = float(g.tensors[1].quantization.scale[0])
+    m_float = quant.quantize_multiplier(float(np.float32(s_in) * np.float32(s_w)) / 2.0**-12)
+    assert (p["input_multiplier"][0], p["input_shift"][0]) != m_float
+    wi, wc = weights(1), weights(3)
+    bi, bc = biases(9), biases(11)
+    cell = g.ops[0].inputs[19]
+    ip = runtime.Interpreter.from_bytes(
+        raw, arena_size=1 << 20, intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors
+    )
+    xs = np.random.default_rng(2).integers(-128, 128, [600, 1, 1, n]).astype(np.int8)
+
+    def predicted(xv: np.ndarray, mi: tuple[int, int], mc: tuple[int, int]) -> np.ndarray:
+        ai, ac = wi @ xv.ravel().astype(np.int64) + bi, wc @ xv.ravel().astype(np.int64) + bc
+        out = []
+        for u in range(units):
+            gi = _sigmoid16(max(-32768, min(32767, quant.multiply_by_quantized_multiplier(int(ai[u]), *mi))))
+            gc = _tanh16(max(-32768, min(32767, quant.multiply_by_quantized_multiplier(int(ac[u]), *mc))))
+            v = quant.multiply_by_quantized_multiplier(gi * gc, p["input_gate_multiplier"], p["input_gate_shift"])
+            out.append(max(-32768, min(32767, v)))
+        return np.asarray(out)
+
+    ours = ((p["input_multiplier"][0], p["input_shift"][0]), (p["input_multiplier"][2], p["input_shift"][2]))
+    wrong = float_wrong = 0
+    for xv in xs:
+        ip.reset()
+        ip.set_input(xv, 0)
+        ip.invoke()
+        state = np.asarray(ip.GetTensor(cell, 0)["tensor_data"]).ravel()
+        wrong += int((predicted(xv, *ours) != state).sum())
+        float_wrong += int((predicted(xv, m_float, m_float) != state).sum())
+    assert wrong == 0
+    assert float_wrong > 0
