@@ -471,3 +471,61 @@ def svdf_ops_model(seed: int = 0) -> bytes:
     g.op("FULLY_CONNECTED", [a, w, b], [h], "FullyConnectedOptions", fusedActivationFunction=0)
     y = svdf(g, h, 1, 10, 4, 1, 3, (0.1, 2), rng, state="int8", q_state=(0.1, -7))
     return g.build([x], [y])
+
+
+def lstm(
+    g: Graph,
+    x: int,
+    batches: int,
+    time_steps: int,
+    input_size: int,
+    units: int,
+    q_in: tuple[float, int],
+    rng: np.random.Generator,
+    q_hidden: tuple[float, int] = (1 / 128, 0),
+    cell_scale: float = 2.0**-11,
+    cell_clip: float = 0.0,
+    time_major: bool = False,
+    gain: float = 1.5,
+) -> int:
+    """An int8 UNIDIRECTIONAL_SEQUENCE_LSTM of x ([batches, time, input_size], or [time,
+    batches, input_size] when ``time_major``) with random int8 weights whose gate sums
+    reach about +-``gain`` (real), int32 biases at the input FC's scale, an int8 hidden
+    state ``q_hidden`` and an int16 cell state at ``cell_scale`` (both variable tensors),
+    a TANH cell gate and ``cell_clip`` (0: none). Returns the output tensor."""
+    s_wi = gain / (127 * np.sqrt(input_size) * q_in[0] * 64)
+    s_wr = gain / (127 * np.sqrt(units))
+    wi = [g.const(rng.integers(-127, 128, [units, input_size]), "int8", scale=s_wi) for _ in range(4)]
+    wr = [g.const(rng.integers(-127, 128, [units, units]), "int8", scale=s_wr) for _ in range(4)]
+    s_bias = float(np.float32(q_in[0]) * np.float32(s_wi))
+    bias = [
+        g.const(np.round(rng.uniform(-gain / 2, gain / 2, [units]) / s_bias), "int32", scale=s_bias) for _ in range(4)
+    ]
+    h = g.tensor([batches, units], *q_hidden)
+    c = g.tensor([batches, units], cell_scale, 0, dtype="int16")
+    g.tensors[h].isVariable = True
+    g.tensors[c].isVariable = True
+    shape = [time_steps, batches, units] if time_major else [batches, time_steps, units]
+    y = g.tensor(shape, *q_hidden)
+    inputs = [x, *wi, *wr, -1, -1, -1, *bias, -1, -1, h, c, -1, -1, -1, -1]
+    g.op(
+        "UNIDIRECTIONAL_SEQUENCE_LSTM",
+        inputs,
+        [y],
+        "UnidirectionalSequenceLSTMOptions",
+        fusedActivationFunction=4,  # TANH
+        cellClip=cell_clip,
+        timeMajor=time_major,
+    )
+    return y
+
+
+def lstm_ops_model(seed: int = 0) -> bytes:
+    """LSTM -> LSTM (a hidden state with a zero point, a clipped cell): two pairs of
+    states kept between inferences beside the other activations."""
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    x = g.input([1, 3, 10], 0.05, 3)
+    a = lstm(g, x, 1, 3, 10, 8, (0.05, 3), rng)
+    y = lstm(g, a, 1, 3, 8, 6, (1 / 128, 0), rng, q_hidden=(0.008, -5), cell_scale=2.0**-12, cell_clip=3.0)
+    return g.build([x], [y])

@@ -304,7 +304,7 @@ def flash(
 
             samples = prepared.to_model_layout(fit_to_input(samples, prepared.source_input_shape or (), str(data)))
         inputs = _check_inputs(reference, samples, check, seed, str(data))
-        reference.reset()  # stateful models (SVDF): the oracle starts where the fresh device does
+        reference.reset()  # stateful models (SVDF, LSTM): the oracle starts where the fresh device does
         device = on_link(link, np.dtype(reference.output_details["dtype"]))
         outputs: list[Any] = []
 

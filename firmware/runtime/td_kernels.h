@@ -403,6 +403,15 @@ td_status td_reduce_all_b8(const td_mean_params *p, const uint8_t *input, uint8_
  * output. TFLite Micro's reference arithmetic (its int8 SVDF has no fused activation). */
 td_status td_svdf_s8(const td_svdf_params *p, const int8_t *input, void *state, int8_t *output);
 
+/* UNIDIRECTIONAL_SEQUENCE_LSTM (int8 input, output and hidden state; int16 cell state;
+ * int8 weights, int32 biases): input [batches, time, input_size] ([time, batches,
+ * input_size] when p->time_major), output [.., units]; the hidden [batches, units] and
+ * cell [batches, units] states are read and written in place and persist between calls;
+ * the output overlaps neither the input nor the states. TFLite Micro's reference
+ * arithmetic. */
+td_status td_lstm_s8(const td_lstm_params *p, const int8_t *input, int8_t *hidden, int16_t *cell,
+                     int8_t *output);
+
 /* ---- MAC kernels for cores without the DSP extension ----------------------------
  * Cortex-M3 (layout 0, SMLAL on two channels at once) and M0/M0+ (layout 1): weights,
  * folded biases and requantization records prepared by tinydeploy/compile/mac.py, the

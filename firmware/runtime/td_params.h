@@ -331,15 +331,15 @@ typedef struct {
 
 /* PAD / PADV2 (4-D, constant value). */
 typedef struct {
-  int32_t in_shape[4];
-  int32_t before[4];
-  int32_t out_shape[4];
+  int32_t in_shape[4];  /* right shifts */
+  int32_t before[4];  /* right shifts */
+  int32_t out_shape[4];  /* right shifts */
   int32_t pad_value;  /* int8 value written in the padding */
 } td_pad_params;
 
 /* MEAN over some axes (4-D). */
 typedef struct {
-  int32_t in_shape[4];
+  int32_t in_shape[4];  /* right shifts */
   int32_t reduced[4];  /* 1 where the dimension is reduced */
   int32_t count;  /* elements averaged per output */
   int32_t input_zero_point;
@@ -707,6 +707,42 @@ typedef struct {
   const void *weights_time;  /* [num_filters, memory_size], int8 or int16 as the state */
   const int32_t *bias;  /* [num_units] */
 } td_svdf_params;
+
+/* UNIDIRECTIONAL_SEQUENCE_LSTM (td_lstm_s8), TFLite Micro's integer reference: int8
+ * input, output and hidden state, int8 weights (zero point 0), int32 biases, an int16
+ * cell state (zero point 0); no peephole, projection or layer norm. Each gate is an
+ * int16 in Q3.12 (input FC with bias plus recurrent FC, saturating) through a sigmoid
+ * (tanh for the cell gate, the op's fused activation, TANH) into Q0.15. The hidden and
+ * cell states are variable tensors [batches, units].
+ */
+typedef struct {
+  int32_t batches;
+  int32_t time_steps;
+  int32_t input_size;
+  int32_t units;  /* the state dimension */
+  /* 1: input [time, batches, input_size]; 0: [batches, time, input_size] */
+  int32_t time_major;
+  int32_t input_offset;  /* -input zero point */
+  int32_t hidden_offset;  /* -hidden state zero point */
+  int32_t hidden_zero_point;
+  int32_t input_multiplier[4];  /* input FC -> Q3.12, per gate (input, forget, cell, output) */
+  int32_t input_shift[4];  /* TFLite's shifts (positive: left) */
+  int32_t recurrent_multiplier[4];  /* recurrent FC -> Q3.12, per gate */
+  int32_t recurrent_shift[4];  /* TFLite's shifts (positive: left) */
+  int32_t forget_multiplier;  /* forget gate x cell state -> cell state */
+  int32_t forget_shift;
+  int32_t input_gate_multiplier;  /* input gate x cell gate -> cell state */
+  int32_t input_gate_shift;
+  int32_t output_multiplier;  /* tanh(cell) x output gate -> hidden state */
+  int32_t output_shift;
+  int32_t cell_clip;  /* quantized cell clip; 0: none */
+  /* tanh of the cell state: TFLite's int16 Tanh input multiplier */
+  int32_t cell_tanh_multiplier;
+  int32_t cell_tanh_shift;  /* and its input right shift */
+  const int8_t *input_weights;  /* [4 gates (input, forget, cell, output), units, input_size] */
+  const int8_t *recurrent_weights;  /* [4 gates, units, units] */
+  const int32_t *bias;  /* [4 gates, units] */
+} td_lstm_params;
 
 /* CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) without
  * SIMD (td_conv2d_s8_mac). layout 0 (v7m): pairs holds [ceil(out_c/8)][depth][4] words

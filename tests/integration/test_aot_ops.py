@@ -25,6 +25,8 @@ from op_models import (
     extra_ops_model,
     fill_ops_model,
     lookup_ops_model,
+    lstm,
+    lstm_ops_model,
     more_ops_model,
     new_ops_model,
     svdf,
@@ -458,6 +460,7 @@ NEW_KERNELS = {
     ),
     # stateful: every check runs its inputs as consecutive inferences of one model
     "svdf_ops": (svdf_ops_model, {"td_svdf_s8"}),
+    "lstm_ops": (lstm_ops_model, {"td_lstm_s8"}),
 }
 
 
@@ -1975,3 +1978,297 @@ def test_svdf_multiplier_is_the_oracles() -> None:
         want = [min(32767, max(-32768, quant.multiply_by_quantized_multiplier(int(v), m1, sh1))) for v in acc]
         wrong += int((np.asarray(want) != state).sum())
     assert wrong == 0
+
+
+# ---------------------------------------------------------------- LSTM (hidden and cell states)
+
+
+def lstm_op(
+    batches: int,
+    time_steps: int,
+    input_size: int,
+    units: int,
+    time_major: bool,
+    q_in: tuple[float, int],
+    q_hidden: tuple[float, int],
+    cell_scale: float,
+    cell_clip: float,
+    seed: int = 0,
+    gain: float = 1.5,
+) -> Build:
+    def build(g: Graph) -> tuple[int, int]:
+        shape = [time_steps, batches, input_size] if time_major else [batches, time_steps, input_size]
+        x = g.input(shape, *q_in)
+        rng = np.random.default_rng(seed)
+        y = lstm(
+            g,
+            x,
+            batches,
+            time_steps,
+            input_size,
+            units,
+            q_in,
+            rng,
+            q_hidden=q_hidden,
+            cell_scale=cell_scale,
+            cell_clip=cell_clip,
+            time_major=time_major,
+            gain=gain,
+        )
+        return x, y
+
+    return build
+
+
+LSTM_CASES = [
+    # batches, time_steps, input_size, units, time_major, q_in, q_hidden, cell_scale, cell_clip
+    (1, 1, 4, 3, False, (0.05, 3), (1 / 128, 0), 2.0**-11, 0.0),
+    (1, 5, 10, 8, False, (0.1, -20), (0.009, -3), 2.0**-11, 0.0),
+    (2, 4, 6, 5, False, (0.05, 3), (1 / 128, 0), 2.0**-12, 2.0),
+    (3, 2, 7, 4, True, (0.02, 100), (0.008, 10), 2.0**-11, 0.0),
+    (1, 8, 16, 16, False, (0.05, -128), (1 / 128, 0), 2.0**-10, 3.0),
+    (2, 3, 1, 1, True, (0.3, 0), (0.01, 0), 2.0**-13, 0.0),
+]
+
+
+@pytest.mark.parametrize(
+    "case", LSTM_CASES, ids=[f"b{c[0]}t{c[1]}i{c[2]}u{c[3]}{'tm' if c[4] else ''}c{c[8]:g}" for c in LSTM_CASES]
+)
+def test_lstm_matches_tflm(tmp_path: Path, case: tuple) -> None:
+    """12 consecutive inferences of one compiled model against as many of one tflite-micro
+    interpreter: the hidden (int8, with a zero point) and cell (int16) states carry between
+    them; batch-major and time-major sequences, clipped and unclipped cells."""
+    assert_exact(lstm_op(*case), tmp_path / "m", "td_lstm_s8", inputs=12)
+
+
+@pytest.mark.parametrize("gain", [0.2, 6.0])
+def test_lstm_gates_near_zero_and_saturated(tmp_path: Path, gain: float) -> None:
+    """Gate sums of about +-0.2 (the tables' first entries) and +-6 (sigmoid and tanh
+    saturate, the Q3.12 sums clamp to int16)."""
+    build = lstm_op(2, 3, 9, 6, False, (0.05, 3), (1 / 128, 0), 2.0**-11, 0.0, seed=7, gain=gain)
+    assert_exact(build, tmp_path / "m", "td_lstm_s8", inputs=10)
+
+
+@pytest.mark.parametrize("options", [{"kernels": "mve"}, {"kernels": "dsp", "weights": "packed"}, {"remat": False}])
+def test_lstm_under_the_other_modes(tmp_path: Path, options: dict) -> None:
+    """The Helium kernel set, packed weights and no rematerialisation: LSTM keeps its
+    reference kernel and its states."""
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.model.ir import parse_model
+
+    raw = lstm_ops_model(1)
+    cm = compile_model(parse_model(raw, name="lstm"), tmp_path / "m", **options)
+    assert "td_lstm_s8" in cm.kernels
+    assert check(cm, raw, inputs=10)["exact_match_rate"] == 1.0
+
+
+def test_lstm_states_persist_and_are_planned_as_variables(tmp_path: Path) -> None:
+    """The same input twice gives two outputs (the states moved on), both tflite-micro's;
+    compiled.json marks the four states variable (hidden int8, cell int16), alive over
+    every step, counted in the arena and overlapping no other buffer; the hidden state
+    with a zero point starts at it."""
+    import json
+
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.compile.tflm import TflmRunner
+    from tinydeploy.model.ir import parse_model
+
+    raw = lstm_ops_model()
+    cm = compile_model(parse_model(raw, name="lstm"), tmp_path / "m", kernels="reference")
+    xs = np.repeat(np.random.default_rng(3).integers(-128, 128, [1, 1, 3, 10]).astype(np.int8), 5, axis=0)
+    assert check(cm, raw, data=xs)["exact_match_rate"] == 1.0
+    ref = TflmRunner(raw)
+    outs = [ref.run(x).ravel().tolist() for x in xs]
+    assert len({tuple(o) for o in outs}) > 1, outs
+    meta = json.loads(cm.metadata.read_text())
+    variables = [b for b in meta["buffers"] if b.get("variable")]
+    assert sorted(b["bytes"] for b in variables) == sorted([8, 2 * 8, 6, 2 * 6])
+    steps = len(meta["ops"])
+    for v in variables:
+        assert (v["first_step"], v["last_step"]) == (-1, steps)
+        assert v["offset"] + v["bytes"] <= meta["arena_bytes"]
+        for b in meta["buffers"]:
+            if b is not v:
+                assert b["offset"] >= v["offset"] + v["bytes"] or b["offset"] + b["bytes"] <= v["offset"], (b, v)
+    assert "= -5;" in cm.model_c.read_text()
+
+
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ("peephole", "with peephole"),
+        ("projection", "with projection"),
+        ("layer_norm", "with layer normalization"),
+        ("float_cell", "int16 cell state"),
+        ("per_channel", "one scale and zero point 0"),
+        ("relu", "runs TANH"),
+        ("tiny_clip", "below one cell state step"),
+    ],
+)
+def test_lstm_refusals(tmp_path: Path, change: str, message: str) -> None:
+    """The variants TFLite Micro's LSTM kernel has not (peephole, projection, layer norm),
+    a float cell state, per-channel weights, a cell activation other than TANH and a cell
+    clip that quantizes to 0: one UnsupportedOpError line each."""
+    from tinydeploy.compile import compile_model
+    from tinydeploy.errors import UnsupportedOpError
+    from tinydeploy.model.ir import parse_model
+
+    g = Graph()
+    x = g.input([1, 2, 4], 0.05, 0)
+    lstm(g, x, 1, 2, 4, 3, (0.05, 0), np.random.default_rng(0), cell_clip=1e-5 if change == "tiny_clip" else 0.0)
+    op = g.ops[0]
+    if change == "peephole":
+        op.inputs[9] = g.const(np.ones(3), "int16", scale=0.01)
+    elif change == "projection":
+        op.inputs[16] = g.const(np.ones([3, 3]), "int8", scale=0.01)
+    elif change == "layer_norm":
+        op.inputs[20] = g.const(np.ones(3), "int16", scale=0.01)
+    elif change == "float_cell":
+        g.tensors[op.inputs[19]].type = Graph.tensor_type("float32")
+    elif change == "per_channel":
+        w = g.tensors[op.inputs[1]].quantization
+        w.scale, w.zeroPoint = [0.02, 0.03, 0.04], [0, 0, 0]
+    elif change == "relu":
+        op.builtinOptions.fusedActivationFunction = 1
+    raw = g.build([x], [len(g.tensors) - 1])
+    with pytest.raises(UnsupportedOpError, match=message) as err:
+        compile_model(parse_model(raw, name="lstm"), tmp_path / "m", kernels="reference")
+    assert "\n" not in str(err.value)
+
+
+@settings(
+    max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    dims=st.tuples(st.integers(1, 3), st.integers(1, 4), st.integers(1, 12), st.integers(1, 10)),
+    time_major=st.booleans(),
+    q=st.tuples(st.floats(0.005, 0.5), st.integers(-128, 127), st.floats(0.003, 0.05), st.integers(-30, 30)),
+    cell_power=st.integers(-15, -8),
+    clip=st.sampled_from([0.0, 0.5, 4.0]),
+    gain=st.floats(0.1, 8.0),
+)
+def test_lstm_property(
+    tmp_path: Path,
+    dims: tuple[int, int, int, int],
+    time_major: bool,
+    q: tuple[float, int, float, int],
+    cell_power: int,
+    clip: float,
+    gain: float,
+) -> None:
+    """Random shapes, orders, quantization (hidden states with a zero point), cell scales,
+    clips and gate reaches; 5 consecutive inferences."""
+    batches, time_steps, input_size, units = dims
+    s_in, z_in, s_h, z_h = q
+    clip = clip if clip >= 2.0**cell_power else 0.0
+    build = lstm_op(
+        batches,
+        time_steps,
+        input_size,
+        units,
+        time_major,
+        (s_in, z_in),
+        (s_h, z_h),
+        2.0**cell_power,
+        clip,
+        seed=sum(dims),
+        gain=gain,
+    )
+    assert_exact(build, tmp_path / "m", "td_lstm_s8", inputs=5)
+
+
+_SIGMOID_TABLE: list[int] = []
+
+
+def _lstm_table() -> list[int]:
+    """The sigmoid table td_lstm_s8.c embeds (TFLite's common.h), read from the source."""
+    import re
+
+    if not _SIGMOID_TABLE:
+        src = (Path(__file__).parents[2] / "firmware" / "runtime" / "td_lstm_s8.c").read_text()
+        body = src.split("lstm_sigmoid_table[256] = {", 1)[1].split("}", 1)[0]
+        _SIGMOID_TABLE.extend(int(v) for v in re.findall(r"\d+", body))
+    return _SIGMOID_TABLE
+
+
+def _sigmoid16(x: int) -> int:
+    """TFLite's int16 Logistic of a Q3.12 value (multiplier 3), as td_lstm_s8.c."""
+    t, v = _lstm_table(), 3 * x
+    a = abs(v)
+    r = 0x7FFF << 10 if a >> 9 >= 255 else (t[a >> 9] << 9) + (a & 0x1FF) * (t[(a >> 9) + 1] - t[a >> 9])
+    r = r + (1 << 9) if v >= 0 else (1 << 25) - r + (1 << 9) - 1
+    return int(np.int16(np.uint16((r >> 10) & 0xFFFF)))
+
+
+def _tanh16(x: int) -> int:
+    """TFLite's int16 Tanh of a Q3.12 value (multiplier 3, no shift)."""
+    t, v = _lstm_table(), 3 * x
+    a = abs(v)
+    r = 0xFFFF << 8 if a >> 8 >= 255 else (t[a >> 8] << 8) + (a & 0xFF) * (t[(a >> 8) + 1] - t[a >> 8])
+    r = r - (1 << 23) + (1 << 7) if v >= 0 else -r + (1 << 23) + (1 << 7) - 1
+    return int(np.int16(np.uint16((r >> 8) & 0xFFFF)))
+
+
+def test_lstm_gate_multiplier_is_the_oracles() -> None:
+    """The cell state after one inference from zero states (read from tflite-micro with
+    every tensor preserved; recurrent weights zero) is sat16(mbqm(sigmoid(i) x tanh(g)))
+    of the input gate sums rescaled by the lowering's multipliers, on every value; the
+    multipliers of the float32 product of the scales would miss some (scales where the
+    two differ)."""
+    from tflite_micro.python.tflite_micro import runtime
+
+    from tinydeploy.compile import quant
+    from tinydeploy.compile.lower import lower
+    from tinydeploy.model.ir import parse_model
+
+    s_in, units, n = 0.09786204993724823, 64, 40  # multipliers 2053323456 (double), 2053323520 (float)
+    g = Graph()
+    x = g.input([1, 1, n], s_in, 0)
+    lstm(g, x, 1, 1, n, units, (s_in, 0), np.random.default_rng(1), gain=3.0)
+    for i in range(5, 9):  # recurrent weights zero: the gates are the input FCs alone
+        g.buffers[g.tensors[i].buffer].data = np.zeros(units * units, np.uint8)
+    raw = g.build([x], [len(g.tensors) - 1])
+    (step,) = lower(parse_model(raw, name="lstm"))
+    p = step.params
+
+    def weights(i: int) -> np.ndarray:
+        return np.frombuffer(g.buffers[g.tensors[i].buffer].data.tobytes(), np.int8).reshape(units, n).astype(np.int64)
+
+    def biases(i: int) -> np.ndarray:
+        return np.frombuffer(g.buffers[g.tensors[i].buffer].data.tobytes(), np.int32).astype(np.int64)
+
+    s_w = float(g.tensors[1].quantization.scale[0])
+    m_float = quant.quantize_multiplier(float(np.float32(s_in) * np.float32(s_w)) / 2.0**-12)
+    assert (p["input_multiplier"][0], p["input_shift"][0]) != m_float
+    wi, wc = weights(1), weights(3)
+    bi, bc = biases(9), biases(11)
+    cell = g.ops[0].inputs[19]
+    ip = runtime.Interpreter.from_bytes(
+        raw, arena_size=1 << 20, intrepreter_config=runtime.InterpreterConfig.kPreserveAllTensors
+    )
+    xs = np.random.default_rng(2).integers(-128, 128, [600, 1, 1, n]).astype(np.int8)
+
+    def predicted(xv: np.ndarray, mi: tuple[int, int], mc: tuple[int, int]) -> np.ndarray:
+        ai, ac = wi @ xv.ravel().astype(np.int64) + bi, wc @ xv.ravel().astype(np.int64) + bc
+        out = []
+        for u in range(units):
+            gi = _sigmoid16(max(-32768, min(32767, quant.multiply_by_quantized_multiplier(int(ai[u]), *mi))))
+            gc = _tanh16(max(-32768, min(32767, quant.multiply_by_quantized_multiplier(int(ac[u]), *mc))))
+            v = quant.multiply_by_quantized_multiplier(gi * gc, p["input_gate_multiplier"], p["input_gate_shift"])
+            out.append(max(-32768, min(32767, v)))
+        return np.asarray(out)
+
+    ours = ((p["input_multiplier"][0], p["input_shift"][0]), (p["input_multiplier"][2], p["input_shift"][2]))
+    wrong = float_wrong = 0
+    for xv in xs:
+        ip.reset()
+        ip.set_input(xv, 0)
+        ip.invoke()
+        state = np.asarray(ip.GetTensor(cell, 0)["tensor_data"]).ravel()
+        wrong += int((predicted(xv, *ours) != state).sum())
+        float_wrong += int((predicted(xv, m_float, m_float) != state).sum())
+    assert wrong == 0
+    assert float_wrong > 0

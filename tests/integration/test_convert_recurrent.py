@@ -156,3 +156,38 @@ def test_fused_int8_lstm_tflite_is_accepted_and_runs_in_tflite_micro(fused_lstm,
     assert main(["inspect", str(fused_lstm), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["op_counts"]["UNIDIRECTIONAL_SEQUENCE_LSTM"] == 2 and report["arena_bytes"] > 0
+
+
+def test_fused_int8_lstm_compiles_aot_bit_exact_over_consecutive_inferences(fused_lstm, tmp_path) -> None:
+    """DTLN's two fused LSTMs (hidden states with and without a zero point, cells at 2^-11
+    and 2^-12, clipped at 10) through the AOT compiler: 12 consecutive inferences against
+    one tflite-micro interpreter; the four states are variable buffers of the arena."""
+    import json
+
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.model.ir import parse_model
+
+    raw = fused_lstm.read_bytes()
+    cm = compile_model(parse_model(raw, name="dtln"), tmp_path / "m", kernels="reference")
+    assert "td_lstm_s8" in cm.kernels
+    result = check(cm, raw, inputs=12)
+    assert result["exact_match_rate"] == 1.0 and result["max_abs_diff"] == 0.0, result
+    meta = json.loads(cm.metadata.read_text())
+    assert sorted(b["bytes"] for b in meta["buffers"] if b.get("variable")) == [128, 128, 256, 256]
+
+
+@pytest.mark.qemu
+@pytest.mark.skipif(
+    shutil.which("arm-none-eabi-gcc") is None or shutil.which("qemu-system-arm") is None,
+    reason="needs arm-none-eabi-gcc and qemu-system-arm",
+)
+def test_fused_int8_lstm_on_qemu_m4_is_bit_exact(fused_lstm, tmp_path, capsys) -> None:
+    """`tinydeploy flash dtln.tflite --board qemu-m4 --runtime aot --check 5`: five
+    consecutive inferences on the emulated Cortex-M4, each tflite-micro's."""
+    import json
+
+    argv = ["flash", str(fused_lstm), "--board", "qemu-m4", "--runtime", "aot", "--check", "5"]
+    assert main([*argv, "--runs", "1", "-o", str(tmp_path / "f"), "--json"]) == 0, capsys.readouterr().err
+    report = json.loads(capsys.readouterr().out)
+    assert report["runtime"] == "aot" and report["check"]["inputs"] == 5
+    assert report["exact_match_rate"] == 1.0 and report["max_abs_diff"] == 0.0

@@ -293,7 +293,7 @@ def compile_model(
             "bytes": b.size,
             "first_step": b.first,
             "last_step": b.last,
-            # a state kept between inferences (SVDF's), zeroed by the first td_model_init()
+            # a state kept between inferences (SVDF's, LSTM's), zeroed by the first td_model_init()
             **({"variable": True} if any(model.tensors[t].is_variable for t in b.tensors) else {}),
         }
         for b in sorted(mplan.buffers.values(), key=lambda b: (b.first, b.offset))

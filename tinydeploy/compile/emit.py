@@ -24,7 +24,7 @@ def banner(model: Model) -> str:
 
 # arena pointer macro (model.c.j2) and td_dtype of each tensor type the runtime holds;
 # bool is TFLite's one-byte bool, passed to kernels as uint8_t (0 or 1); int16: 16x8
-# activations and SVDF's state
+# activations, SVDF's state and LSTM's cell state
 PTR_MACROS = {"int8": "TD_S8", "float32": "TD_F32", "int32": "TD_I32", "bool": "TD_B8", "int16": "TD_S16"}
 TD_DTYPES = {"int8": "TD_INT8", "float32": "TD_FLOAT32", "int32": "TD_INT32", "bool": "TD_BOOL", "int16": "TD_INT16"}
 

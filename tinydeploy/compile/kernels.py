@@ -428,9 +428,9 @@ class PadParams:
     """PAD / PADV2 (4-D, constant value)."""
 
     C_NAME: ClassVar[str] = "td_pad_params"
-    in_shape: list[int] = c(I32, "", 4)
-    before: list[int] = c(I32, "", 4)
-    out_shape: list[int] = c(I32, "", 4)
+    in_shape: list[int] = c(I32, "right shifts", 4)
+    before: list[int] = c(I32, "right shifts", 4)
+    out_shape: list[int] = c(I32, "right shifts", 4)
     pad_value: int = c(I32, "int8 value written in the padding")
 
 
@@ -439,7 +439,7 @@ class MeanParams:
     """MEAN over some axes (4-D)."""
 
     C_NAME: ClassVar[str] = "td_mean_params"
-    in_shape: list[int] = c(I32, "", 4)
+    in_shape: list[int] = c(I32, "right shifts", 4)
     reduced: list[int] = c(I32, "1 where the dimension is reduced", 4)
     count: int = c(I32, "elements averaged per output")
     input_zero_point: int = c(I32)
@@ -917,8 +917,44 @@ class SvdfParams:
     bias: str | None = c("const int32_t *", "[num_units]")
 
 
+@dataclass(frozen=True)
+class LstmParams:
+    """UNIDIRECTIONAL_SEQUENCE_LSTM (td_lstm_s8), TFLite Micro's integer reference: int8
+    input, output and hidden state, int8 weights (zero point 0), int32 biases, an int16
+    cell state (zero point 0); no peephole, projection or layer norm. Each gate is an int16
+    in Q3.12 (input FC with bias plus recurrent FC, saturating) through a sigmoid (tanh
+    for the cell gate, the op's fused activation, TANH) into Q0.15. The hidden and cell states are variable tensors
+    [batches, units]."""
+
+    C_NAME: ClassVar[str] = "td_lstm_params"
+    batches: int = c(I32)
+    time_steps: int = c(I32)
+    input_size: int = c(I32)
+    units: int = c(I32, "the state dimension")
+    time_major: int = c(I32, "1: input [time, batches, input_size]; 0: [batches, time, input_size]")
+    input_offset: int = c(I32, "-input zero point")
+    hidden_offset: int = c(I32, "-hidden state zero point")
+    hidden_zero_point: int = c(I32)
+    input_multiplier: list[int] = c(I32, "input FC -> Q3.12, per gate (input, forget, cell, output)", 4)
+    input_shift: list[int] = c(I32, "TFLite's shifts (positive: left)", 4)
+    recurrent_multiplier: list[int] = c(I32, "recurrent FC -> Q3.12, per gate", 4)
+    recurrent_shift: list[int] = c(I32, "TFLite's shifts (positive: left)", 4)
+    forget_multiplier: int = c(I32, "forget gate x cell state -> cell state")
+    forget_shift: int = c(I32)
+    input_gate_multiplier: int = c(I32, "input gate x cell gate -> cell state")
+    input_gate_shift: int = c(I32)
+    output_multiplier: int = c(I32, "tanh(cell) x output gate -> hidden state")
+    output_shift: int = c(I32)
+    cell_clip: int = c(I32, "quantized cell clip; 0: none")
+    cell_tanh_multiplier: int = c(I32, "tanh of the cell state: TFLite's int16 Tanh input multiplier")
+    cell_tanh_shift: int = c(I32, "and its input right shift")
+    input_weights: str | None = c("const int8_t *", "[4 gates (input, forget, cell, output), units, input_size]")
+    recurrent_weights: str | None = c("const int8_t *", "[4 gates, units, units]")
+    bias: str | None = c("const int32_t *", "[4 gates, units]")
+
+
 # Ops with a variable tensor (state that persists between inferences).
-STATEFUL_PARAMS: tuple[type, ...] = (SvdfParams,)
+STATEFUL_PARAMS: tuple[type, ...] = (SvdfParams, LstmParams)
 
 
 TYPED_PARAMS: tuple[type, ...] = (
@@ -1411,7 +1447,15 @@ KERNELS.update(
 )
 
 # ops with a variable tensor (state kept between inferences): reference kernels
-KERNELS.update({k.name: k for k in (Kernel("td_svdf_s8", SvdfParams, ("td_svdf_s8.c",)),)})
+KERNELS.update(
+    {
+        k.name: k
+        for k in (
+            Kernel("td_svdf_s8", SvdfParams, ("td_svdf_s8.c",)),
+            Kernel("td_lstm_s8", LstmParams, ("td_lstm_s8.c",)),
+        )
+    }
+)
 
 # MAC kernels for cores without the DSP extension (tinydeploy/compile/mac.py swaps them
 # in for the base kernels: mac.CONVERTERS)

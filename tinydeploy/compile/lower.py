@@ -110,7 +110,7 @@ SUPPORTED_OPS += (
     "REDUCE_ALL",
 )
 # ops with a variable tensor (lowered in .lower_state)
-SUPPORTED_OPS += ("SVDF",)
+SUPPORTED_OPS += ("SVDF", "UNIDIRECTIONAL_SEQUENCE_LSTM")
 
 
 @dataclass

@@ -102,8 +102,8 @@ def build_buffers(
     end = len(steps)
     for t in model.outputs:
         touch(t, end, False)
-    # a variable tensor (SVDF's state) persists between inferences: alive from before the
-    # first step to after the last, so no other tensor ever takes its bytes
+    # a variable tensor (SVDF's state, LSTM's states) persists between inferences: alive
+    # from before the first step to after the last, so no other tensor ever takes its bytes
     for b in buffers.values():
         if any(model.tensors[t].is_variable for t in b.tensors):
             b.first, b.last = -1, end

@@ -142,8 +142,9 @@ class Reference:
         return np.stack([self.run(x) for x in xs])
 
     def reset(self) -> None:
-        """Variable tensors (SVDF's state) back to their initial values, as a freshly
-        initialised device has them: stateful models compare from the same start."""
+        """Variable tensors (SVDF's state, LSTM's hidden and cell states) back to their
+        initial values, as a freshly initialised device has them: stateful models compare
+        from the same start."""
         self._ip.reset()
 
     def arena(self) -> TflmArena:
