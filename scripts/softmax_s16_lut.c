@@ -1,6 +1,6 @@
-/* Prints the two int16 tables of firmware/runtime/td_softmax_s16.c: TFLite's
- * LUTPopulateInt16<float> (kernels/internal/common.h) for SOFTMAX's exp and 1/(1+x)
- * tables (micro/kernels/softmax_common.cc), in float as TFLite computes them.
+/* Prints the two int16 tables of firmware/runtime/td_softmax_s16.c, the exp and 1/(1+x)
+ * tables TFLite Micro's int16 SOFTMAX builds in its Prepare (same inputs, same float
+ * arithmetic).
  *   gcc -O2 -ffp-contract=off scripts/softmax_s16_lut.c -lm && ./a.out */
 #include <math.h>
 #include <stdint.h>
@@ -9,36 +9,38 @@
 static float f_exp(float v) { return expf(v); }
 static float f_recip(float v) { return 1.0f / (1.0f + v); }
 
-static void populate(float input_scale, int32_t input_zp, float output_scale, int32_t output_zp,
-                     float (*transform)(float), int16_t *lut) {
-  const float input_min = input_scale * (float)(-32768 - input_zp);
-  const float input_max = input_scale * (float)(32767 - input_zp);
-  const float output_min = output_scale * (float)(-32768 - output_zp);
-  const float output_max = output_scale * (float)(32767 - output_zp);
-  const int nb_steps = 512;
-  const float step = (input_max - input_min) / nb_steps;
-  const float half_step = step / 2;
-  const float output_scaling_inv = (float)(32767 - (-32768) + 1) / (output_max - output_min);
-  const float table_min = -32768.0f, table_max = 32767.0f;
+/* 513 table entries over the int16 input range: entry i is f at the i-th of 512 equal steps,
+ * less half the error a linear interpolation between entries i and i+1 would make at the
+ * step's middle (so interpolated lookups err both ways), clamped to int16. The arithmetic is
+ * float, in the order TFLite's table builder uses: the tables must match it bit for bit. */
+static void populate(float in_scale, int32_t in_zp, float out_scale, int32_t out_zp,
+                     float (*f)(float), int16_t *table) {
+  const float lo = in_scale * (float)(-32768 - in_zp);
+  const float hi = in_scale * (float)(32767 - in_zp);
+  const float out_lo = out_scale * (float)(-32768 - out_zp);
+  const float out_hi = out_scale * (float)(32767 - out_zp);
+  const int steps = 512;
+  const float width = (hi - lo) / steps;
+  const float half = width / 2;
+  const float to_q = (float)(32767 - (-32768) + 1) / (out_hi - out_lo);
   int i;
-  for (i = 0; i < nb_steps; i++) {
-    const float val = transform(input_min + i * step);
-    const float val_midpoint = transform(input_min + i * step + half_step);
-    const float val_next = transform(input_min + (i + 1) * step);
-    const float sample_val = roundf(val * output_scaling_inv);
-    const float midpoint_interp_val = roundf((val_next * output_scaling_inv + roundf(val * output_scaling_inv)) / 2);
-    const float midpoint_val = roundf(val_midpoint * output_scaling_inv);
-    const float midpoint_err = midpoint_interp_val - midpoint_val;
-    const float bias = roundf(midpoint_err / 2);
-    lut[i] = (int16_t)fminf(fmaxf(sample_val - bias, table_min), table_max);
+  for (i = 0; i < steps; i++) {
+    const float here = f(lo + i * width);
+    const float mid = f(lo + i * width + half);
+    const float next = f(lo + (i + 1) * width);
+    const float q = roundf(here * to_q);
+    const float mid_linear = roundf((next * to_q + roundf(here * to_q)) / 2);
+    const float err = mid_linear - roundf(mid * to_q);
+    table[i] = (int16_t)fminf(fmaxf(q - roundf(err / 2), -32768.0f), 32767.0f);
   }
-  lut[nb_steps] = (int16_t)fminf(fmaxf(roundf(transform(input_max) * output_scaling_inv), table_min), table_max);
+  table[steps] = (int16_t)fminf(fmaxf(roundf(f(hi) * to_q), -32768.0f), 32767.0f);
 }
 
 static void print(const char *name, const int16_t *lut) {
   int i;
   printf("static const int16_t %s[513] = {\n", name);
-  for (i = 0; i < 513; i++) printf("%s%d,%s", i % 12 == 0 ? "    " : " ", lut[i], i % 12 == 11 || i == 512 ? "\n" : "");
+  for (i = 0; i < 513; i++)
+    printf("%s%d,%s", i % 12 == 0 ? "    " : " ", lut[i], i % 12 == 11 || i == 512 ? "\n" : "");
   printf("};\n");
 }
 
