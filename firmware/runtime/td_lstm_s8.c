@@ -43,39 +43,40 @@ static const uint16_t lstm_sigmoid_table[256] = {
     65532, 65532, 65532, 65533, 65533, 65533, 65533, 65533, 65533, 65533, 65533, 65534, 65534,
     65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65535};
 
-/* TFLite's reference_integer_ops::Logistic for int16, input in Q3.12 (multiplier 0,
- * shift 0: x * 3), output in Q0.15. */
+/* int16 sigmoid as TFLite's integer reference computes it: |3x| picks a segment of the
+ * table (9 fraction bits), linear between its ends, mirrored for x < 0; input Q3.12,
+ * output Q0.15. */
 static int32_t lstm_sigmoid(int32_t x) {
   const int32_t v = x * 3;
-  const uint32_t a = (uint32_t)(v < 0 ? -v : v);
-  const uint32_t uh = a >> 9;
+  const uint32_t mag = (uint32_t)(v < 0 ? -v : v);
+  const uint32_t seg = mag >> 9;
   uint32_t result;
-  if (uh >= 255u) {
+  if (seg >= 255u) {
     result = 0x7FFFu << 10;
   } else {
-    const uint32_t ua = lstm_sigmoid_table[uh];
-    const uint32_t ub = lstm_sigmoid_table[uh + 1u];
-    result = (ua << 9) + (a & 0x1FFu) * (ub - ua);
+    const uint32_t y0 = lstm_sigmoid_table[seg];
+    const uint32_t y1 = lstm_sigmoid_table[seg + 1u];
+    result = (y0 << 9) + (mag & 0x1FFu) * (y1 - y0);
   }
   result = v >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1u;
   return (int32_t)(int16_t)(uint16_t)(result >> 10);
 }
 
-/* TFLite's reference_integer_ops::Tanh for int16: the input is (x * multiplier + round)
- * >> shift (multiplier 3 << shift and no shift when TFLite's multiplier is 0, which the
- * compiler has already applied), output in Q0.15. */
+/* int16 tanh from the same table (8 fraction bits, centred): the input is
+ * (x * multiplier + round) >> shift (the compiler passes 3 and 0 where TFLite's multiplier
+ * is 0), output in Q0.15. */
 static int32_t lstm_tanh(int32_t x, int32_t multiplier, int32_t shift) {
   const int32_t round = shift > 0 ? (int32_t)1 << (shift - 1) : 0;
   const int32_t v = (x * multiplier + round) >> shift;
-  const uint32_t a = (uint32_t)(v < 0 ? -v : v);
-  const uint32_t uh = a >> 8;
+  const uint32_t mag = (uint32_t)(v < 0 ? -v : v);
+  const uint32_t seg = mag >> 8;
   int32_t result;
-  if (uh >= 255u) {
+  if (seg >= 255u) {
     result = 0xFFFF << 8;
   } else {
-    const uint32_t ua = lstm_sigmoid_table[uh];
-    const uint32_t ub = lstm_sigmoid_table[uh + 1u];
-    result = (int32_t)((ua << 8) + (a & 0xFFu) * (ub - ua));
+    const uint32_t y0 = lstm_sigmoid_table[seg];
+    const uint32_t y1 = lstm_sigmoid_table[seg + 1u];
+    result = (int32_t)((y0 << 8) + (mag & 0xFFu) * (y1 - y0));
   }
   result = v >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
   return (int32_t)(int16_t)(uint16_t)(uint32_t)(result >> 8);
