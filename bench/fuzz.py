@@ -79,7 +79,15 @@ def run_fuzzer(
     timeout_s: int = 10,
     rss_limit_mb: int = 1024,
 ) -> dict:
-    """Run libFuzzer once; returns the figures (artifacts stay in work/artifacts)."""
+    """Run libFuzzer once; returns the figures (artifacts stay in work/artifacts).
+
+    ``rss_limit_mb`` is the fuzzer's own budget. Linux starts a child's peak RSS at its
+    parent's (the forked copy's high-water mark survives exec), and libFuzzer checks the
+    peak: from a process holding TensorFlow (a test run) it reported an OOM before its
+    first input. The parent's peak is added to the limit."""
+    import resource
+
+    inherited_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024  # KiB on Linux
     corpus = work / "corpus"
     artifacts = work / "artifacts"
     corpus.mkdir(parents=True, exist_ok=True)
@@ -91,7 +99,7 @@ def run_fuzzer(
         str(FUZZ_DIR / "regressions"),
         f"-max_len={max_len}",
         f"-timeout={timeout_s}",
-        f"-rss_limit_mb={rss_limit_mb}",
+        f"-rss_limit_mb={rss_limit_mb + inherited_mb}",
         f"-artifact_prefix={artifacts}/",
         "-print_final_stats=1",
         "-close_fd_mask=1",
