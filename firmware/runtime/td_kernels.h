@@ -92,8 +92,10 @@ td_status td_fully_connected_s16(const td_fc_s16_params *p, const int16_t *input
 /* MAX_POOL_2D and AVERAGE_POOL_2D of 16x8 models (td_pool2d_s16.c). */
 td_status td_max_pool2d_s16(const td_pool_params *p, const int16_t *input, int16_t *output);
 td_status td_avg_pool2d_s16(const td_pool_params *p, const int16_t *input, int16_t *output);
-/* ADD of 16x8 models: same-shape inputs, left_shift 15 (td_add_s16.c). */
+/* ADD and SUB of 16x8 models: broadcasting, left_shift 15 (td_add_s16.c, td_sub_s16.c). */
 td_status td_add_s16(const td_add_params *p, const int16_t *input1, const int16_t *input2,
+                     int16_t *output);
+td_status td_sub_s16(const td_add_params *p, const int16_t *input1, const int16_t *input2,
                      int16_t *output);
 /* SOFTMAX of 16x8 models: output scale 1/32768, zero point 0 (td_softmax_s16.c). */
 td_status td_softmax_s16(const td_softmax_s16_params *p, const int16_t *input, int16_t *output);

@@ -334,3 +334,59 @@ def test_flash_converts_a_keras_model_in_the_16x8_mode(models16, tmp_path: Path)
     assert r.report["runtime"] == "aot" and r.report["exact_match_rate"] == 1.0
     assert r.report["device_info"]["input"]["dtype"] == "int16"
     assert r.report["check"]["source"] == "data" and r.report["check"]["inputs"] == 8
+
+
+_MODES = [k for k in KERNEL_MODES if k != "auto"]
+
+
+def _binary16(kind: str, seed: int) -> bytes:
+    """One ADD / SUB / MUL of int16 tensors on one input x [1, H, W, C] (td_model.h
+    has one input): the other operand is x through a 1x1 CONV_2D (same shape), a full
+    AVERAGE_POOL_2D ([1, 1, 1, C], reshaped to [C] or [1, C]: broadcast over H and W),
+    a 1x1 CONV_2D to one channel ([1, H, W, 1]: broadcast over C) or a constant of any
+    of those shapes; x first or second; drawn scales and fused activation."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    h, w, c = (int(v) for v in rng.integers(1, 6, 3))
+    s1, s2, so = (float(10 ** rng.uniform(-5, -2)) for _ in range(3))
+    if kind == "MUL":
+        so = float(s1 * s2 * 10 ** rng.uniform(2, 4.5))
+    x = g.input([1, h, w, c], s1, 0, "int16")
+    form = ["same", "hw", "hw_c", "hw_1c", "c"][seed % 5]
+    shape = {"same": [1, h, w, c], "hw": [1, 1, 1, c], "hw_c": [c], "hw_1c": [1, c], "c": [1, h, w, 1]}[form]
+    if seed % 3 == 2:
+        other = g.const(rng.integers(-32768, 32768, shape), "int16", scale=s2, zp=0)
+    elif form in ("same", "c"):
+        oc = c if form == "same" else 1
+        ws = list(rng.uniform(0.002, 0.02, oc))
+        wt = g.const(rng.integers(-127, 128, [oc, 1, 1, c]), "int8", scale=ws, zp=[0] * oc)
+        bias = g.const(rng.integers(-1000, 1000, oc), "int64", scale=[s1 * v for v in ws], zp=[0] * oc)
+        other = g.tensor(shape, s2, 0, "int16")
+        g.op("CONV_2D", [x, wt, bias], [other], "Conv2DOptions", padding=1, strideH=1, strideW=1)
+    else:
+        pooled = g.tensor([1, 1, 1, c], s1, 0, "int16")
+        g.op("AVERAGE_POOL_2D", [x], [pooled], "Pool2DOptions", padding=1, strideH=1, strideW=1,
+             filterHeight=h, filterWidth=w)  # fmt: skip
+        other = pooled
+        if form != "hw":
+            other = g.tensor(shape, s1, 0, "int16")
+            g.op("RESHAPE", [pooled, g.const(shape)], [other], "ReshapeOptions", newShape=shape)
+    ins = [x, other] if seed % 2 == 0 else [other, x]
+    y = g.tensor([1, h, w, c], so, 0, "int16")
+    options = {"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions"}[kind]
+    g.op(kind, ins, [y], options, fusedActivationFunction=int(rng.choice([0, 1, 3])))
+    return g.build([x], [y])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("kind", ["ADD", "SUB"])
+def test_16x8_add_sub_are_bit_exact_with_broadcasting_and_constants(tmp_path: Path, kind: str, seed: int) -> None:
+    from op_models import check_model
+
+    kernels = _MODES[seed % len(_MODES)]
+    result = check_model(_binary16(kind, seed), tmp_path, inputs=20, seed=seed, kernels=kernels)
+    assert result["exact_match_rate"] == 1.0, (kind, seed, kernels, result)
+    assert f"td_{kind.lower()}_s16" in result["kernels"]

@@ -1350,6 +1350,7 @@ KERNELS.update(
             Kernel("td_avg_pool2d_s16", PoolParams, ("td_pool2d_s16.c",)),
             Kernel("td_softmax_s16", SoftmaxS16Params, ("td_softmax_s16.c",)),
             Kernel("td_add_s16", AddParams, ("td_add_s16.c",)),
+            Kernel("td_sub_s16", AddParams, ("td_sub_s16.c",)),
         )
     }
 )

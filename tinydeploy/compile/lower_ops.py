@@ -70,36 +70,39 @@ class OpsMixin:
             raise unsupported(self.model, op, f"requantization scale {real:g} is out of range")
         return m, s
 
-    def _operands(self, op: Op) -> tuple[list[Tensor], dict[int, str], list[ConstArray]]:
-        """The two operands of a binary op: activations, or int8 constants passed to
-        the kernel as arrays in flash (``x - 0.5``, ``maximum(x, 0.1)``)."""
+    def _operands(self, op: Op, dtype: str = "int8") -> tuple[list[Tensor], dict[int, str], list[ConstArray]]:
+        """The two operands of a binary op: activations, or constants (of ``dtype``, int8
+        or int16) passed to the kernel as arrays in flash (``x - 0.5``, ``maximum(x, 0.1)``)."""
         ts, consts, arrays = [], {}, []
         for pos, idx in enumerate(op.inputs[:2]):
             t = self.t(idx)
             if t.data is None:
-                ts.append(self.act(op, idx))
+                ts.append(self.act(op, idx, dtype))
                 continue
-            if t.dtype != "int8" or t.quant is None or not t.quant.scale:
+            if t.dtype != dtype or t.quant is None or not t.quant.scale:
                 raise unsupported(
                     self.model,
                     op,
-                    f"constant operand {t.name!r} is {t.dtype}, only quantized int8 constants are supported",
+                    f"constant operand {t.name!r} is {t.dtype}, only quantized {dtype} constants are supported",
                 )
             name = f"op{op.index}_operand{pos}"
-            arrays.append(ConstArray(name, "int8_t", np.asarray(t.data).ravel(), "weights"))
+            arrays.append(ConstArray(name, f"{dtype}_t", np.asarray(t.data).ravel(), "weights"))
             consts[pos] = name
             ts.append(t)
         if len(consts) == 2:
             raise unsupported(self.model, op, "both operands are constants (fold them)")
         return ts, consts, arrays
 
-    def _binary(self, op: Op, kernel: str, ptype: str, make: Any) -> None:
-        (a, b), consts, arrays = self._operands(op)
-        y = self.act(op, op.outputs[0])
+    def _binary(self, op: Op, kernel: str, ptype: str, make: Any, dtype: str = "int8") -> None:
+        (a, b), consts, arrays = self._operands(op, dtype)
+        y = self.act(op, op.outputs[0], dtype)
         bc, firsts = self._broadcast(op, a, b, y)
         params = {"bc": bc, **make(a, b, y)}  # the struct's order: the C text as before
+        size = 2 if dtype == "int16" else 1
         inplace = {
-            t.index: inplace_distance(fr, 1, 1) for pos, (t, fr) in enumerate(zip((a, b), firsts)) if pos not in consts
+            t.index: inplace_distance(fr, size, size)
+            for pos, (t, fr) in enumerate(zip((a, b), firsts))
+            if pos not in consts
         }
         self.steps.append(
             Step(
@@ -260,6 +263,9 @@ class OpsMixin:
     # ------------------------------------------------------------- binary
 
     def op_sub(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.sub_s16(op)
+
         def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
             (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
             act_min, act_max = self.activation(op, y)

@@ -171,39 +171,33 @@ class S16Mixin:
             )
         )
 
-    def add_s16(self, op: Op) -> None:
-        """ADD of two int16 activations of the output's shape: AddGeneralParamScale, the
-        int8 Prepare with 15 bits of headroom (a constant operand or broadcasting: tflm)."""
-        a = self.act(op, op.inputs[0], "int16")
-        b = self.act(op, op.inputs[1], "int16")
-        y = self.act(op, op.outputs[0], "int16")
-        if not list(a.shape) == list(b.shape) == list(y.shape):
-            raise unsupported(self.model, op, "int16 ADD with broadcasting")
-        (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
-        act_min, act_max = self._s16_activation(op, y)
-        params = dict(
-            bc=dict(size=y.size, dims=0, shape=[0] * 6, stride1=[0] * 6, stride2=[0] * 6),
-            input1_offset=-z1,
-            input2_offset=-z2,
-            **quant.add_params(s1, s2, so, left_shift=15),
-            output_offset=zo,
-            act_min=act_min,
-            act_max=act_max,
-        )
-        same = inplace_distance(np.arange(y.size), 2, 2)
-        self.steps.append(
-            Step(
-                op.index,
-                op.opcode,
-                "td_add_s16",
-                "td_add_params",
-                params,
-                [a.index, b.index],
-                [y.index],
-                [],
-                {a.index: same, b.index: same},
+    def _s16_add_sub(self, op: Op, kernel: str) -> None:
+        """ADD and SUB: CalculateOpDataAdd / CalculateOpDataSub, the int8 Prepare with 15
+        bits of headroom (int16 inputs plus offsets, shifted left 15, stay below 2^31);
+        broadcasting (up to 6 dimensions) and an int16 constant operand as int8's."""
+
+        def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
+            for t in (a, b, y):
+                if t.quant is None or not t.quant.scale:
+                    raise unsupported(self.model, op, f"tensor {t.name!r} is not quantized")
+            (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
+            act_min, act_max = self._s16_activation(op, y)
+            return dict(
+                input1_offset=-z1,
+                input2_offset=-z2,
+                **quant.add_params(s1, s2, so, left_shift=15),
+                output_offset=zo,
+                act_min=act_min,
+                act_max=act_max,
             )
-        )
+
+        self._binary(op, kernel, "td_add_params", make, dtype="int16")
+
+    def add_s16(self, op: Op) -> None:
+        self._s16_add_sub(op, "td_add_s16")
+
+    def sub_s16(self, op: Op) -> None:
+        self._s16_add_sub(op, "td_sub_s16")
 
     def conv_2d_s16(self, op: Op) -> None:
         self._s16_window(op, "conv")
