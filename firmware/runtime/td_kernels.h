@@ -97,6 +97,9 @@ td_status td_add_s16(const td_add_params *p, const int16_t *input1, const int16_
                      int16_t *output);
 td_status td_sub_s16(const td_add_params *p, const int16_t *input1, const int16_t *input2,
                      int16_t *output);
+/* MUL of 16x8 models: broadcasting, zero points 0 (td_mul_s16.c). */
+td_status td_mul_s16(const td_mul_params *p, const int16_t *input1, const int16_t *input2,
+                     int16_t *output);
 /* SOFTMAX of 16x8 models: output scale 1/32768, zero point 0 (td_softmax_s16.c). */
 td_status td_softmax_s16(const td_softmax_s16_params *p, const int16_t *input, int16_t *output);
 

@@ -382,8 +382,8 @@ def _binary16(kind: str, seed: int) -> bytes:
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 @pytest.mark.parametrize("seed", range(12))
-@pytest.mark.parametrize("kind", ["ADD", "SUB"])
-def test_16x8_add_sub_are_bit_exact_with_broadcasting_and_constants(tmp_path: Path, kind: str, seed: int) -> None:
+@pytest.mark.parametrize("kind", ["ADD", "SUB", "MUL"])
+def test_16x8_add_sub_mul_are_bit_exact_with_broadcasting_and_constants(tmp_path: Path, kind: str, seed: int) -> None:
     from op_models import check_model
 
     kernels = _MODES[seed % len(_MODES)]

@@ -1351,6 +1351,7 @@ KERNELS.update(
             Kernel("td_softmax_s16", SoftmaxS16Params, ("td_softmax_s16.c",)),
             Kernel("td_add_s16", AddParams, ("td_add_s16.c",)),
             Kernel("td_sub_s16", AddParams, ("td_sub_s16.c",)),
+            Kernel("td_mul_s16", MulParams, ("td_mul_s16.c",)),
         )
     }
 )

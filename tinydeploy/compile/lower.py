@@ -737,6 +737,9 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
         self._binary(op, "td_add_s8", "td_add_params", make)
 
     def op_mul(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.mul_s16(op)
+
         def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
             (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
             m, s = quant.quantize_multiplier(float(s1) * float(s2) / float(so))

@@ -199,6 +199,31 @@ class S16Mixin:
     def sub_s16(self, op: Op) -> None:
         self._s16_add_sub(op, "td_sub_s16")
 
+    def mul_s16(self, op: Op) -> None:
+        """MUL: CalculateOpDataMul, the int8 Prepare (QuantizeMultiplier of s1 * s2 / s_out
+        in double); TFLite Micro's int16 Eval requires zero points of 0."""
+
+        def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
+            for t in (a, b, y):
+                if t.quant is None or not t.quant.scale or any(z != 0 for z in t.quant.zero_point):
+                    raise unsupported(self.model, op, f"int16 tensor {t.name!r} is not quantized with zero point 0")
+            (s1, _), (s2, _), (so, _) = _q(a), _q(b), _q(y)
+            m, s = quant.quantize_multiplier(float(s1) * float(s2) / float(so))
+            if s > 31 or s < -31:
+                raise unsupported(self.model, op, f"requantization scale 2^{s} is out of range")
+            act_min, act_max = self._s16_activation(op, y)
+            return dict(
+                input1_offset=0,
+                input2_offset=0,
+                output_multiplier=m,
+                output_shift=s,
+                output_offset=0,
+                act_min=act_min,
+                act_max=act_max,
+            )
+
+        self._binary(op, "td_mul_s16", "td_mul_params", make, dtype="int16")
+
     def conv_2d_s16(self, op: Op) -> None:
         self._s16_window(op, "conv")
 
