@@ -390,3 +390,51 @@ def test_16x8_add_sub_mul_are_bit_exact_with_broadcasting_and_constants(tmp_path
     result = check_model(_binary16(kind, seed), tmp_path, inputs=20, seed=seed, kernels=kernels)
     assert result["exact_match_rate"] == 1.0, (kind, seed, kernels, result)
     assert f"td_{kind.lower()}_s16" in result["kernels"]
+
+
+def _sigmoid16(kind: str, scale: float) -> bytes:
+    from op_models import Graph
+
+    g = Graph()
+    x = g.input([1, 64, 64], scale, 0, "int16")
+    y = g.tensor([1, 64, 64], 2.0**-15, 0, "int16")
+    g.op(kind, [x], [y])
+    return g.build([x], [y])
+
+
+# power-of-two scales (multiplier 0: 2^-12 for both, 2^-11 for TANH only), a power of two
+# that takes the general path, scales just off a power of two, and drawn ones
+_SIGMOID_SCALES = [2.0**-12, 2.0**-11, 2.0**-13, 2.0**-12 * 1.0005, 2.0**-12 * 1.002, 1 / 6144, 0.9] + [
+    float(10 ** np.random.default_rng(s).uniform(-7, -0.5)) for s in range(6)
+]
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("scale", _SIGMOID_SCALES)
+@pytest.mark.parametrize("kind", ["LOGISTIC", "TANH"])
+def test_16x8_logistic_tanh_are_bit_exact_on_every_int16_input(tmp_path: Path, kind: str, scale: float) -> None:
+    """Every int16 input value (16 inputs of 4096), so each table entry and each
+    interpolation step of TFLite's sigmoid table is met."""
+    from op_models import check_model
+
+    data = np.arange(-32768, 32768, dtype=np.int16).reshape(16, 1, 64, 64)
+    kernels = _MODES[_SIGMOID_SCALES.index(scale) % len(_MODES)]
+    result = check_model(_sigmoid16(kind, scale), tmp_path, data=data, kernels=kernels)
+    assert result["exact_match_rate"] == 1.0, (kind, scale, kernels, result)
+    assert result["kernels"] == [f"td_{kind.lower()}_s16"]
+
+
+def test_sigmoid_s16_table_is_what_the_script_reads_from_the_oracle() -> None:
+    """td_sigmoid_s16.h's table is scripts/sigmoid_s16_lut.py's output (read back from
+    tflite-micro's int16 TANH)."""
+    import importlib.util
+
+    repo = Path(tinydeploy.__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("sigmoid_s16_lut", repo / "scripts" / "sigmoid_s16_lut.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    source = (repo / "firmware" / "runtime" / "td_sigmoid_s16.h").read_text()
+    between = source.split("/* BEGIN scripts/sigmoid_s16_lut.py */")[1].split("/* END scripts/sigmoid_s16_lut.py */")[0]
+    values = [int(v) for v in re.findall(r"\d+", between.split("=", 1)[1])]
+    assert values == module.table()

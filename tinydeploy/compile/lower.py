@@ -896,9 +896,13 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
         )
 
     def op_logistic(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.sigmoid_s16(op, "td_logistic_s16")
         self._unary(op, "td_logistic_s8")
 
     def op_tanh(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.sigmoid_s16(op, "td_tanh_s16")
         self._unary(op, "td_tanh_s8")
 
     def op_quantize(self, op: Op) -> None:

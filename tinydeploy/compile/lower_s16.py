@@ -22,6 +22,14 @@ from tinydeploy.compile.lower import ConstArray, Step, _nhwc, _q, inplace_distan
 from tinydeploy.model.ir import Model, Op, Tensor
 
 
+def _checked_log2(scale: float) -> tuple[bool, int]:
+    """TFLite's CheckedLog2, in float: (is a power of two within 1e-3, rounded log2)."""
+    f = np.float32
+    x_log2 = f(np.log(f(scale))) * (f(1.0) / f(np.log(f(2.0))))
+    rounded = f(np.sign(x_log2) * np.floor(np.abs(x_log2) + f(0.5)))  # TfLiteRound: half away from 0
+    return bool(abs(f(x_log2 - rounded)) < f(1e-3)), int(rounded)
+
+
 class S16Mixin:
     """The 16x8 lowering methods (see the module docstring)."""
 
@@ -223,6 +231,50 @@ class S16Mixin:
             )
 
         self._binary(op, "td_mul_s16", "td_mul_params", make, dtype="int16")
+
+    def sigmoid_s16(self, op: Op, kernel: str) -> None:
+        """LOGISTIC and TANH: CalculateArithmeticOpDataLogistic / TanhPrepare for int16.
+        A power-of-two input scale whose left shift (12 + log2 scale, by CheckedLog2 in
+        float) is 0 (LOGISTIC) or 0 or 1 (TANH) takes multiplier 0; any other scale
+        the multiplier scale * 3 * 4096 (double), doubled while <= 32767 / 2 and the
+        shift <= 30, truncated. The output scale must be 2^-15 (CheckedLog2)."""
+        x = self.act(op, op.inputs[0], "int16")
+        y = self.act(op, op.outputs[0], "int16")
+        for t in (x, y):
+            if t.quant is None or not t.quant.scale or any(z != 0 for z in t.quant.zero_point):
+                raise unsupported(self.model, op, f"int16 tensor {t.name!r} is not quantized with zero point 0")
+        if x.size != y.size:
+            raise unsupported(self.model, op, "input and output sizes differ")
+        (s_in, _), (s_out, _) = _q(x), _q(y)
+        pot_out, log2_out = _checked_log2(s_out)
+        if not pot_out or log2_out != -15:
+            raise unsupported(self.model, op, "int16 output must have scale 1/32768 (2^-15)")
+        pot, log2_in = _checked_log2(s_in)
+        shift = 12 + log2_in
+        if pot and shift in ((0, 1) if kernel == "td_tanh_s16" else (0,)):
+            mult = 0
+        else:
+            real, shift = float(np.float32(s_in)) * 4096.0 * 3.0, 0
+            while real <= 32767.0 / 2.0 and shift <= 30:
+                shift += 1
+                real *= 2.0
+            mult = int(real)
+            if mult > 32767:
+                raise unsupported(self.model, op, f"input scale {s_in:g} is too large for the int16 table")
+        params = dict(size=x.size, input_multiplier=mult, input_left_shift=shift)
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                kernel,
+                "td_sigmoid_s16_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(np.arange(x.size), 2, 2)},
+            )
+        )
 
     def conv_2d_s16(self, op: Op) -> None:
         self._s16_window(op, "conv")
