@@ -100,6 +100,9 @@ td_status td_sub_s16(const td_add_params *p, const int16_t *input1, const int16_
 /* LOGISTIC and TANH of 16x8 models: TFLite's sigmoid table (td_logistic_s16.c, td_tanh_s16.c). */
 td_status td_logistic_s16(const td_sigmoid_s16_params *p, const int16_t *input, int16_t *output);
 td_status td_tanh_s16(const td_sigmoid_s16_params *p, const int16_t *input, int16_t *output);
+/* CONCATENATION and PAD / PADV2 of 16x8 models: int16 copies (td_concat_s16.c, td_pad_s16.c). */
+td_status td_concat_s16(const td_concat_params *p, const int16_t *const *inputs, int16_t *output);
+td_status td_pad_s16(const td_pad_params *p, const int16_t *input, int16_t *output);
 /* MUL of 16x8 models: broadcasting, zero points 0 (td_mul_s16.c). */
 td_status td_mul_s16(const td_mul_params *p, const int16_t *input1, const int16_t *input2,
                      int16_t *output);

@@ -334,7 +334,7 @@ typedef struct {
   int32_t in_shape[4];
   int32_t before[4];
   int32_t out_shape[4];
-  int32_t pad_value;  /* int8 value written in the padding */
+  int32_t pad_value;  /* int8 (td_pad_s8) or int16 (td_pad_s16) value written in the padding */
 } td_pad_params;
 
 /* MEAN over some axes (4-D). */

@@ -438,3 +438,61 @@ def test_sigmoid_s16_table_is_what_the_script_reads_from_the_oracle() -> None:
     between = source.split("/* BEGIN scripts/sigmoid_s16_lut.py */")[1].split("/* END scripts/sigmoid_s16_lut.py */")[0]
     values = [int(v) for v in re.findall(r"\d+", between.split("=", 1)[1])]
     assert values == module.table()
+
+
+def _conv1x1_16(g, rng, x: int, shape: list[int], s_in: float, oc: int, s_out: float) -> int:  # -> tensor
+    c = shape[-1]
+    ws = list(rng.uniform(0.002, 0.02, oc))
+    wt = g.const(rng.integers(-127, 128, [oc, 1, 1, c]), "int8", scale=ws, zp=[0] * oc)
+    bias = g.const(rng.integers(-1000, 1000, oc), "int64", scale=[s_in * v for v in ws], zp=[0] * oc)
+    h = g.tensor([*shape[:-1], oc], s_out, 0, "int16")
+    g.op("CONV_2D", [x, wt, bias], [h], "Conv2DOptions", padding=1, strideH=1, strideW=1)
+    return h
+
+
+def _move16(kind: str, seed: int) -> bytes:
+    """CONCATENATION of x and a 1x1 CONV_2D of it (drawn axis, order and scales: TFLite
+    Micro copies int16 whatever the scales), or PAD / PADV2 of x (drawn rank,
+    paddings and int16 constant)."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    s1 = float(10 ** rng.uniform(-5, -3))
+    if kind == "CONCATENATION":
+        shape = [1, *(int(v) for v in rng.integers(1, 6, 3))]
+        x = g.input(shape, s1, 0, "int16")
+        axis = int(rng.integers(-4, 4))
+        oc = int(rng.integers(1, 6)) if axis in (3, -1) else shape[3]
+        s2 = s1 if seed % 2 else float(10 ** rng.uniform(-5, -3))
+        h = _conv1x1_16(g, rng, x, shape, s1, oc, s2)
+        ins = [x, h] if seed % 3 else [h, x]
+        out = list(shape)
+        out[axis] = shape[axis] + (oc if axis in (3, -1) else shape[axis])
+        y = g.tensor(out, s1, 0, "int16")
+        g.op("CONCATENATION", ins, [y], "ConcatenationOptions", axis=axis)
+        return g.build([x], [y])
+    rank = int(rng.integers(1, 5))
+    shape = [int(v) for v in rng.integers(1, 6, rank)]
+    x = g.input(shape, s1, 0, "int16")
+    pads = rng.integers(0, 3, [rank, 2])
+    y = g.tensor([int(v + a + b) for v, (a, b) in zip(shape, pads)], s1, 0, "int16")
+    paddings = g.const(pads, "int32")
+    if kind == "PADV2":
+        value = g.const([int(rng.integers(-32768, 32768))], "int16", shape=[], scale=s1, zp=0)
+        g.op("PADV2", [x, paddings, value], [y], "PadV2Options")
+    else:
+        g.op("PAD", [x, paddings], [y], "PadOptions")
+    return g.build([x], [y])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("kind", ["CONCATENATION", "PAD", "PADV2"])
+def test_16x8_concatenation_and_pad_are_bit_exact_over_drawn_shapes(tmp_path: Path, kind: str, seed: int) -> None:
+    from op_models import check_model
+
+    kernels = _MODES[seed % len(_MODES)]
+    result = check_model(_move16(kind, seed), tmp_path, inputs=10, seed=seed, kernels=kernels)
+    assert result["exact_match_rate"] == 1.0, (kind, seed, kernels, result)
+    assert {"CONCATENATION": "td_concat_s16"}.get(kind, "td_pad_s16") in result["kernels"]

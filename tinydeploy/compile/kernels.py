@@ -442,7 +442,7 @@ class PadParams:
     in_shape: list[int] = c(I32, "", 4)
     before: list[int] = c(I32, "", 4)
     out_shape: list[int] = c(I32, "", 4)
-    pad_value: int = c(I32, "int8 value written in the padding")
+    pad_value: int = c(I32, "int8 (td_pad_s8) or int16 (td_pad_s16) value written in the padding")
 
 
 @dataclass(frozen=True)
@@ -1363,6 +1363,8 @@ KERNELS.update(
             Kernel("td_add_s16", AddParams, ("td_add_s16.c",)),
             Kernel("td_sub_s16", AddParams, ("td_sub_s16.c",)),
             Kernel("td_mul_s16", MulParams, ("td_mul_s16.c",)),
+            Kernel("td_concat_s16", ConcatParams, ("td_concat_s16.c",), input_array=True),
+            Kernel("td_pad_s16", PadParams, ("td_pad_s16.c",)),
             Kernel("td_logistic_s16", SigmoidS16Params, ("td_logistic_s16.c", "td_sigmoid_s16.h")),
             Kernel("td_tanh_s16", SigmoidS16Params, ("td_tanh_s16.c", "td_sigmoid_s16.h")),
         )
