@@ -103,6 +103,9 @@ td_status td_tanh_s16(const td_sigmoid_s16_params *p, const int16_t *input, int1
 /* CONCATENATION and PAD / PADV2 of 16x8 models: int16 copies (td_concat_s16.c, td_pad_s16.c). */
 td_status td_concat_s16(const td_concat_params *p, const int16_t *const *inputs, int16_t *output);
 td_status td_pad_s16(const td_pad_params *p, const int16_t *input, int16_t *output);
+/* RELU / RELU6 and LEAKY_RELU of 16x8 models (td_relu_s16.c, td_leaky_relu_s16.c). */
+td_status td_relu_s16(const td_relu_params *p, const int16_t *input, int16_t *output);
+td_status td_leaky_relu_s16(const td_leaky_relu_params *p, const int16_t *input, int16_t *output);
 /* MUL of 16x8 models: broadcasting, zero points 0 (td_mul_s16.c). */
 td_status td_mul_s16(const td_mul_params *p, const int16_t *input1, const int16_t *input2,
                      int16_t *output);

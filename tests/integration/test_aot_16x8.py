@@ -496,3 +496,32 @@ def test_16x8_concatenation_and_pad_are_bit_exact_over_drawn_shapes(tmp_path: Pa
     result = check_model(_move16(kind, seed), tmp_path, inputs=10, seed=seed, kernels=kernels)
     assert result["exact_match_rate"] == 1.0, (kind, seed, kernels, result)
     assert {"CONCATENATION": "td_concat_s16"}.get(kind, "td_pad_s16") in result["kernels"]
+
+
+def _relu16(kind: str, seed: int) -> bytes:
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    si = float(10 ** rng.uniform(-5, -2))
+    so = si if seed % 4 == 0 else float(si * 10 ** rng.uniform(-1, 1))
+    x = g.input([1, 64, 64], si, 0, "int16")
+    y = g.tensor([1, 64, 64], so, 0, "int16")
+    if kind == "LEAKY_RELU":
+        g.op(kind, [x], [y], "LeakyReluOptions", alpha=float(rng.uniform(-0.5, 0.9)))
+    else:
+        g.op(kind, [x], [y])
+    return g.build([x], [y])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("kind", ["RELU", "RELU6", "LEAKY_RELU"])
+def test_16x8_relu_family_is_bit_exact_on_every_int16_input(tmp_path: Path, kind: str, seed: int) -> None:
+    from op_models import check_model
+
+    data = np.arange(-32768, 32768, dtype=np.int16).reshape(16, 1, 64, 64)
+    kernels = _MODES[seed % len(_MODES)]
+    result = check_model(_relu16(kind, seed), tmp_path, data=data, kernels=kernels)
+    assert result["exact_match_rate"] == 1.0, (kind, seed, kernels, result)
+    assert result["kernels"] == ["td_leaky_relu_s16" if kind == "LEAKY_RELU" else "td_relu_s16"]

@@ -43,6 +43,7 @@ class OpsMixin:
     # ------------------------------------------------------------- helpers
 
     def _elementwise(self, op: Op, kernel: str, ptype: str, params: dict[str, Any], x: Tensor, y: Tensor) -> None:
+        size = 2 if x.dtype == "int16" else 1
         self.steps.append(
             Step(
                 op.index,
@@ -53,13 +54,16 @@ class OpsMixin:
                 [x.index],
                 [y.index],
                 [],
-                {x.index: inplace_distance(np.arange(x.size), 1, 1)},
+                {x.index: inplace_distance(np.arange(x.size), size, size)},
             )
         )
 
-    def _unary_io(self, op: Op) -> tuple[Tensor, Tensor]:
-        x = self.act(op, op.inputs[0])
-        y = self.act(op, op.outputs[0])
+    def _unary_io(self, op: Op, dtype: str = "int8") -> tuple[Tensor, Tensor]:
+        x = self.act(op, op.inputs[0], dtype)
+        y = self.act(op, op.outputs[0], dtype)
+        for t in (x, y):
+            if t.quant is None or not t.quant.scale:
+                raise unsupported(self.model, op, f"tensor {t.name!r} is not quantized")
         if x.size != y.size:
             raise unsupported(self.model, op, "input and output sizes differ")
         return x, y
@@ -122,28 +126,34 @@ class OpsMixin:
     # ------------------------------------------------------------- activations
 
     def op_relu(self, op: Op) -> None:
-        x, y = self._unary_io(op)
+        s16 = self._is_16x8(op)
+        x, y = self._unary_io(op, "int16" if s16 else "int8")
         (si, zi), (so, zo) = _q(x), _q(y)
+        if s16 and (zi or zo):
+            raise unsupported(self.model, op, "int16 RELU needs zero points of 0")
         m, s = self._multiplier(op, _ratio(si, so))
-        # CalculateReluOpData: act_min = zero point + round(0 / scale), act_max = int8 max
+        lo, hi = (-32768, 32767) if s16 else (-128, 127)
+        # CalculateReluOpData: act_min = zero point + round(0 / scale), act_max = the type's max
         self._elementwise(
             op,
-            "td_relu_s8",
+            "td_relu_s16" if s16 else "td_relu_s8",
             "td_relu_params",
-            dict(input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s, act_min=max(-128, zo), act_max=127),
+            dict(input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s, act_min=max(lo, zo), act_max=hi),
             x,
             y,
         )
 
     def op_relu6(self, op: Op) -> None:
-        # TFLite Micro's int8 RELU6 clamps the raw input to [zero, six] on the *input*
-        # scale and ignores the output's quantization
-        x, y = self._unary_io(op)
+        # TFLite Micro's int8 and int16 RELU6 clamp the raw input to [zero, six] on the
+        # *input* scale and ignore the output's quantization
+        s16 = self._is_16x8(op)
+        x, y = self._unary_io(op, "int16" if s16 else "int8")
         si, zi = _q(x)
-        six = int(np.clip(quant.tflite_round(float(np.float32(6.0) / np.float32(si))) + zi, -128, 127))
+        lo, hi = (-32768, 32767) if s16 else (-128, 127)
+        six = int(np.clip(quant.tflite_round(float(np.float32(6.0) / np.float32(si))) + zi, lo, hi))
         self._elementwise(
             op,
-            "td_relu_s8",
+            "td_relu_s16" if s16 else "td_relu_s8",
             "td_relu_params",
             dict(
                 input_zero_point=0,
@@ -158,15 +168,21 @@ class OpsMixin:
         )
 
     def op_leaky_relu(self, op: Op) -> None:
-        x, y = self._unary_io(op)
+        s16 = self._is_16x8(op)
+        x, y = self._unary_io(op, "int16" if s16 else "int8")
         (si, zi), (so, zo) = _q(x), _q(y)
         alpha = np.float32(op.options.get("alpha", 0.2))
-        # float products, widened to double (CalculateOpDataLeakyRelu)
-        ma, sa = self._multiplier(op, float(np.float32(si) * alpha / np.float32(so)))
+        if s16:
+            # the installed tflite-micro (the oracle) forms the alpha ratio in double: with
+            # int16 inputs the float product of the source we read is 1 step off at times
+            ma, sa = self._multiplier(op, float(np.float32(si)) * float(alpha) / float(np.float32(so)))
+        else:
+            # float products, widened to double (CalculateOpDataLeakyRelu)
+            ma, sa = self._multiplier(op, float(np.float32(si) * alpha / np.float32(so)))
         mi, s_i = self._multiplier(op, _ratio(si, so))
         self._elementwise(
             op,
-            "td_leaky_relu_s8",
+            "td_leaky_relu_s16" if s16 else "td_leaky_relu_s8",
             "td_leaky_relu_params",
             dict(
                 input_zero_point=zi,
