@@ -525,3 +525,37 @@ def test_16x8_relu_family_is_bit_exact_on_every_int16_input(tmp_path: Path, kind
     result = check_model(_relu16(kind, seed), tmp_path, data=data, kernels=kernels)
     assert result["exact_match_rate"] == 1.0, (kind, seed, kernels, result)
     assert result["kernels"] == ["td_leaky_relu_s16" if kind == "LEAKY_RELU" else "td_relu_s16"]
+
+
+def _mean16(kind: str, seed: int) -> bytes:
+    """MEAN or SUM of x over drawn axes (negative ones too), keep_dims drawn."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    rank = int(rng.integers(1, 5))
+    shape = [int(v) for v in rng.integers(1, 7, rank)]
+    si = float(10 ** rng.uniform(-5, -2))
+    so = float(si * 10 ** rng.uniform(-0.5, 1.5 if kind == "SUM" else 0.5))
+    x = g.input(shape, si, 0, "int16")
+    axes = sorted({int(a) for a in rng.choice(rank, int(rng.integers(1, rank + 1)), replace=False)})
+    axes = [a - rank if rng.random() < 0.3 else a for a in axes]
+    keep = bool(seed % 2)
+    out = [1 if (d in axes or d - rank in axes) else v for d, v in enumerate(shape)]
+    if not keep:
+        out = [v for d, v in enumerate(shape) if not (d in axes or d - rank in axes)]
+    y = g.tensor(out, so, 0, "int16")
+    g.op(kind, [x, g.const(axes, "int32")], [y], "ReducerOptions", keepDims=keep)
+    return g.build([x], [y])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("kind", ["MEAN", "SUM"])
+def test_16x8_mean_and_sum_are_bit_exact_over_drawn_axes(tmp_path: Path, kind: str, seed: int) -> None:
+    from op_models import check_model
+
+    kernels = _MODES[seed % len(_MODES)]
+    result = check_model(_mean16(kind, seed), tmp_path, inputs=20, seed=seed, kernels=kernels)
+    assert result["exact_match_rate"] == 1.0, (kind, seed, kernels, result)
+    assert result["kernels"] == ["td_mean_s16"]

@@ -842,8 +842,11 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
     op_padv2 = op_pad
 
     def op_mean(self, op: Op) -> None:
-        x = self.act(op, op.inputs[0])
-        y = self.act(op, op.outputs[0])
+        s16 = self._is_16x8(op)
+        x = self.act(op, op.inputs[0], "int16" if s16 else "int8")
+        y = self.act(op, op.outputs[0], "int16" if s16 else "int8")
+        if s16 and (x.quant is None or y.quant is None or not x.quant.scale or not y.quant.scale):
+            raise unsupported(self.model, op, "int16 tensors are not quantized")
         axes = np.asarray(self.const(op, op.inputs[1], "axis").data).ravel()
         nd = len(x.shape)
         if nd > 4:
@@ -867,17 +870,18 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
         )
         idx = np.arange(x.size).reshape(shape)
         first = idx[tuple(slice(0, 1) if reduced[d] else slice(None) for d in range(4))]
+        size = 2 if s16 else 1
         self.steps.append(
             Step(
                 op.index,
                 op.opcode,
-                "td_mean_s8",
+                "td_mean_s16" if s16 else "td_mean_s8",
                 "td_mean_params",
                 params,
                 [x.index],
                 [y.index],
                 [],
-                {x.index: inplace_distance(first.ravel(), 1, 1)},
+                {x.index: inplace_distance(first.ravel(), size, size)},
             )
         )
 

@@ -485,6 +485,8 @@ class OpsMixin:
         self.steps[-1].params.update(multiplier=m, shift=s)
 
     def op_reduce_max(self, op: Op) -> None:
+        if self._is_16x8(op):
+            raise unsupported(self.model, op, f"int16 {op.opcode}")
         if _q(self.t(op.inputs[0])) != _q(self.t(op.outputs[0])):
             raise unsupported(self.model, op, "input and output quantization differ")
         self.op_mean(op)  # the same shapes and params
