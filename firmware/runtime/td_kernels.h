@@ -108,6 +108,8 @@ td_status td_relu_s16(const td_relu_params *p, const int16_t *input, int16_t *ou
 td_status td_leaky_relu_s16(const td_leaky_relu_params *p, const int16_t *input, int16_t *output);
 /* MEAN of 16x8 models over any axes of a 4-D int16 tensor (td_mean_s16.c). */
 td_status td_mean_s16(const td_mean_params *p, const int16_t *input, int16_t *output);
+/* QUANTIZE int16 -> int16 of 16x8 models (td_requantize_s16.c). */
+td_status td_requantize_s16(const td_requantize_params *p, const int16_t *input, int16_t *output);
 /* MUL of 16x8 models: broadcasting, zero points 0 (td_mul_s16.c). */
 td_status td_mul_s16(const td_mul_params *p, const int16_t *input1, const int16_t *input2,
                      int16_t *output);

@@ -1,7 +1,8 @@
 """The AOT compiler's 16x8 kernels (int16 activations, int8 weights, int64 biases):
-FULLY_CONNECTED, CONV_2D (grouped too), DEPTHWISE_CONV_2D, the two poolings and SOFTMAX, bit-exact with the
-tflite-micro package under every kernel mode, on the host and on qemu-m4 through
-`--runtime auto`. Keras models converted by TensorFlow's real 16x8 converter."""
+FULLY_CONNECTED, CONV_2D (grouped too), DEPTHWISE_CONV_2D, the two poolings, SOFTMAX, ADD, SUB,
+MUL, LOGISTIC, TANH, CONCATENATION, PAD, MEAN, SUM, the RELUs and QUANTIZE int16 -> int16,
+bit-exact with the tflite-micro package under every kernel mode, on the host and on qemu-m4
+through `--runtime auto`. Keras models converted by TensorFlow's real 16x8 converter."""
 
 from __future__ import annotations
 
@@ -43,6 +44,18 @@ def _keras(kind: str):  # -> keras.Model
         x = L.Dense(32, activation="relu")(inp)
         x = L.Dense(16, activation="relu6")(x)
         out = L.Dense(5)(x)
+    elif kind == "mix":  # the element-wise ops: ADD, SUB, MUL (broadcast), TANH, LOGISTIC, ...
+        inp = tf.keras.Input((8, 8, 3))
+        a = L.Conv2D(6, 3, padding="same")(inp)
+        b = L.Conv2D(6, 1, activation="tanh")(inp)
+        g = L.Conv2D(6, 1, activation="sigmoid")(inp)
+        x = L.Subtract()([L.Multiply()([L.Add()([a, b]), g]), a])
+        x = L.ReLU(max_value=6.0)(L.LeakyReLU(0.2)(x))
+        x = L.Concatenate()([L.ZeroPadding2D(1)(x), L.ZeroPadding2D(1)(inp)])
+        x = L.Conv2D(8, 3, strides=2, activation="relu")(x)
+        se = L.Dense(8, activation="sigmoid")(L.GlobalAveragePooling2D(keepdims=True)(x))
+        x = L.GlobalAveragePooling2D()(L.Multiply()([x, se]))  # squeeze-excite: a broadcast MUL
+        out = L.Dense(4)(x)
     else:  # conv: strides, SAME/VALID padding, dilation, groups, depth multiplier
         inp = tf.keras.Input((12, 12, 4))
         x = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(inp)
@@ -61,7 +74,7 @@ def _keras(kind: str):  # -> keras.Model
 def models16(tmp_path_factory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("aot16")
     out = {}
-    for kind in ("mlp", "conv"):
+    for kind in ("mlp", "conv", "mix"):
         model = _keras(kind)
         model.save(d / f"{kind}.keras")
         shape = (64, *model.inputs[0].shape[1:])
@@ -82,6 +95,9 @@ def test_the_16x8_models_have_what_the_kernels_must_handle(models16) -> None:
         if op.opcode == "CONV_2D" and conv.tensors[op.inputs[1]].shape[3] < conv.tensors[op.inputs[0]].shape[3]
     ]
     assert grouped, "no grouped CONV_2D in the model"
+    mix = parse_model(models16["mix"].read_bytes())
+    want = {"ADD", "SUB", "MUL", "TANH", "LOGISTIC", "LEAKY_RELU", "RELU6", "PAD", "CONCATENATION", "MEAN", "QUANTIZE"}
+    assert want <= set(mix.opcodes)
     for path in models16.values():
         model = parse_model(path.read_bytes())
         assert unsupported_ops(model) == []
@@ -92,7 +108,7 @@ def test_the_16x8_models_have_what_the_kernels_must_handle(models16) -> None:
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 @pytest.mark.parametrize("kernels", [k for k in KERNEL_MODES if k != "auto"])
-@pytest.mark.parametrize("kind", ["mlp", "conv"])
+@pytest.mark.parametrize("kind", ["mlp", "conv", "mix"])
 def test_16x8_aot_is_bit_exact_on_the_host_under_every_kernel_mode(
     models16, tmp_path: Path, kind: str, kernels: str
 ) -> None:
@@ -107,12 +123,14 @@ def test_16x8_aot_is_bit_exact_on_the_host_under_every_kernel_mode(
         "td_max_pool2d_s16",
         "td_avg_pool2d_s16",
         "td_softmax_s16",
+        *(f"td_{k}_s16" for k in ("add", "sub", "mul", "tanh", "logistic", "leaky_relu", "relu", "pad", "concat")),
+        *(f"td_{k}_s16" for k in ("mean", "requantize")),
     }
 
 
 @pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs arm-none-eabi-gcc")
 @pytest.mark.skipif(shutil.which("qemu-system-arm") is None, reason="needs qemu-system-arm")
-@pytest.mark.parametrize("kind", ["mlp", "conv"])
+@pytest.mark.parametrize("kind", ["mlp", "conv", "mix"])
 def test_16x8_keras_models_go_aot_with_runtime_auto_on_qemu_m4(
     models16, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
 ) -> None:
@@ -559,3 +577,23 @@ def test_16x8_mean_and_sum_are_bit_exact_over_drawn_axes(tmp_path: Path, kind: s
     result = check_model(_mean16(kind, seed), tmp_path, inputs=20, seed=seed, kernels=kernels)
     assert result["exact_match_rate"] == 1.0, (kind, seed, kernels, result)
     assert result["kernels"] == ["td_mean_s16"]
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(6))
+def test_16x8_requantize_is_bit_exact_on_every_int16_input(tmp_path: Path, seed: int) -> None:
+    """QUANTIZE int16 -> int16 (the converter's, before a CONCATENATION of differently
+    scaled inputs): drawn scale ratios on both sides of 1."""
+    from op_models import Graph, check_model
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    si = float(10 ** rng.uniform(-5, -2))
+    x = g.input([1, 64, 64], si, 0, "int16")
+    y = g.tensor([1, 64, 64], float(si * 10 ** rng.uniform(-1.5, 1.5)), 0, "int16")
+    g.op("QUANTIZE", [x], [y])
+    data = np.arange(-32768, 32768, dtype=np.int16).reshape(16, 1, 64, 64)
+    kernels = _MODES[seed % len(_MODES)]
+    result = check_model(g.build([x], [y]), tmp_path, data=data, kernels=kernels)
+    assert result["exact_match_rate"] == 1.0, (seed, kernels, result)
+    assert result["kernels"] == ["td_requantize_s16"]

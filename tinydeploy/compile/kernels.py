@@ -1367,6 +1367,7 @@ KERNELS.update(
             Kernel("td_pad_s16", PadParams, ("td_pad_s16.c",)),
             Kernel("td_relu_s16", ReluParams, ("td_relu_s16.c",)),
             Kernel("td_mean_s16", MeanParams, ("td_mean_s16.c",)),
+            Kernel("td_requantize_s16", RequantizeParams, ("td_requantize_s16.c",)),
             Kernel("td_leaky_relu_s16", LeakyReluParams, ("td_leaky_relu_s16.c",)),
             Kernel("td_logistic_s16", SigmoidS16Params, ("td_logistic_s16.c", "td_sigmoid_s16.h")),
             Kernel("td_tanh_s16", SigmoidS16Params, ("td_tanh_s16.c", "td_sigmoid_s16.h")),

@@ -920,6 +920,8 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
 
     def op_quantize(self, op: Op) -> None:
         x = self.t(op.inputs[0])
+        if x.dtype == "int16":
+            return self.requantize_s16(op)
         y = self.act(op, op.outputs[0])
         so, zo = _q(y)
         if x.dtype == "float32":

@@ -276,6 +276,36 @@ class S16Mixin:
             )
         )
 
+    def requantize_s16(self, op: Op) -> None:
+        """QUANTIZE int16 -> int16 (TensorFlow's converter puts one before a CONCATENATION
+        of differently scaled inputs): TFLite's Requantize, QuantizeMultiplier of the
+        scale ratio in double."""
+        x = self.act(op, op.inputs[0], "int16")
+        y = self.act(op, op.outputs[0], "int16")
+        for t in (x, y):
+            if t.quant is None or not t.quant.scale:
+                raise unsupported(self.model, op, f"tensor {t.name!r} is not quantized")
+        if x.size != y.size:
+            raise unsupported(self.model, op, "input and output sizes differ")
+        (si, zi), (so, zo) = _q(x), _q(y)
+        m, s = quant.quantize_multiplier(float(si) / float(so))
+        if s > 30:
+            raise unsupported(self.model, op, f"requantization scale 2^{s} is out of range")
+        params = dict(size=x.size, input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s)
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_requantize_s16",
+                "td_requantize_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(np.arange(x.size), 2, 2)},
+            )
+        )
+
     def conv_2d_s16(self, op: Op) -> None:
         self._s16_window(op, "conv")
 
