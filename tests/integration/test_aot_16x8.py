@@ -6,6 +6,7 @@ through `--runtime auto`. Keras models converted by TensorFlow's real 16x8 conve
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shutil
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinydeploy
 from tinydeploy.cli import main
@@ -597,3 +600,59 @@ def test_16x8_requantize_is_bit_exact_on_every_int16_input(tmp_path: Path, seed:
     result = check_model(g.build([x], [y]), tmp_path, data=data, kernels=kernels)
     assert result["exact_match_rate"] == 1.0, (seed, kernels, result)
     assert result["kernels"] == ["td_requantize_s16"]
+
+
+def _binary16_q(kind: str, form: str, hwc: tuple[int, int, int], scales, zps, act: int, seed: int) -> bytes:  # noqa: ANN001
+    """ADD / SUB / MUL of x [1, H, W, C] (scale s1, zero point z1) and a second operand of
+    scale s2, z2: a 1x1 CONV_2D of x (same shape), one channel of it (broadcast over C),
+    or a constant [C] (broadcast over H and W)."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    h, w, c = hwc
+    (s1, s2, so), (z1, z2, zo) = scales, zps
+    x = g.input([1, h, w, c], s1, z1, "int16")
+    if form == "const":
+        other = g.const(rng.integers(-32768, 32768, [c]), "int16", scale=s2, zp=z2)
+    else:
+        other = _conv1x1_16(g, rng, x, [1, h, w, c], s1, c if form == "same" else 1, s2)
+        g.tensors[other].quantization.zeroPoint = [z2]
+    y = g.tensor([1, h, w, c], so, zo, "int16")
+    options = {"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions"}[kind]
+    g.op(kind, [x, other] if seed % 2 else [other, x], [y], options, fusedActivationFunction=act)
+    return g.build([x], [y])
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(
+    kind=st.sampled_from(["ADD", "SUB", "MUL"]),
+    form=st.sampled_from(["same", "c", "const"]),
+    hwc=st.tuples(st.integers(1, 4), st.integers(1, 4), st.integers(1, 5)),
+    logs=st.tuples(*[st.floats(-6, -1) for _ in range(3)]),
+    zps=st.tuples(*[st.integers(-300, 300) for _ in range(3)]),
+    act=st.sampled_from([0, 1, 3]),
+    seed=st.integers(0, 1000),
+)
+def test_16x8_binary_quantization_property(hwc, form, kind, logs, zps, act, seed) -> None:  # noqa: ANN001
+    """Scales up to 10^5 apart, non-zero zero points for ADD and SUB (TFLite Micro's int16
+    MUL and CONV_2D need 0); inputs at the int16 extremes among the random ones."""
+    import tempfile
+
+    from op_models import check_model
+
+    if importlib.util.find_spec("tflite_micro") is None or shutil.which("gcc") is None:
+        pytest.skip("needs tflite-micro and gcc")
+    scales = tuple(float(10**v) for v in logs)
+    if kind == "MUL" or form != "const":
+        zps = (0, 0, 0) if kind == "MUL" else (0, 0, zps[2])
+    if kind == "MUL" and scales[0] * scales[1] / scales[2] > 0.5:
+        scales = (scales[0], scales[1], scales[0] * scales[1] * 4)  # keep the product's shift <= 0
+    raw = _binary16_q(kind, form, hwc, scales, zps, act, seed)
+    rng = np.random.default_rng(seed)
+    data = rng.integers(-32768, 32768, (6, 1, *hwc)).astype(np.int16)
+    data[0], data[1] = -32768, 32767
+    with tempfile.TemporaryDirectory() as d:
+        result = check_model(raw, Path(d), data=data)
+    assert result["exact_match_rate"] == 1.0, (kind, form, hwc, scales, zps, act, result)
+    assert f"td_{kind.lower()}_s16" in result["kernels"]
