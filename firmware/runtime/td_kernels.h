@@ -92,8 +92,26 @@ td_status td_fully_connected_s16(const td_fc_s16_params *p, const int16_t *input
 /* MAX_POOL_2D and AVERAGE_POOL_2D of 16x8 models (td_pool2d_s16.c). */
 td_status td_max_pool2d_s16(const td_pool_params *p, const int16_t *input, int16_t *output);
 td_status td_avg_pool2d_s16(const td_pool_params *p, const int16_t *input, int16_t *output);
-/* ADD of 16x8 models: same-shape inputs, left_shift 15 (td_add_s16.c). */
+/* ADD and SUB of 16x8 models: broadcasting, left_shift 15 (td_add_s16.c, td_sub_s16.c). */
 td_status td_add_s16(const td_add_params *p, const int16_t *input1, const int16_t *input2,
+                     int16_t *output);
+td_status td_sub_s16(const td_add_params *p, const int16_t *input1, const int16_t *input2,
+                     int16_t *output);
+/* LOGISTIC and TANH of 16x8 models: TFLite's sigmoid table (td_logistic_s16.c, td_tanh_s16.c). */
+td_status td_logistic_s16(const td_sigmoid_s16_params *p, const int16_t *input, int16_t *output);
+td_status td_tanh_s16(const td_sigmoid_s16_params *p, const int16_t *input, int16_t *output);
+/* CONCATENATION and PAD / PADV2 of 16x8 models: int16 copies (td_concat_s16.c, td_pad_s16.c). */
+td_status td_concat_s16(const td_concat_params *p, const int16_t *const *inputs, int16_t *output);
+td_status td_pad_s16(const td_pad_params *p, const int16_t *input, int16_t *output);
+/* RELU / RELU6 and LEAKY_RELU of 16x8 models (td_relu_s16.c, td_leaky_relu_s16.c). */
+td_status td_relu_s16(const td_relu_params *p, const int16_t *input, int16_t *output);
+td_status td_leaky_relu_s16(const td_leaky_relu_params *p, const int16_t *input, int16_t *output);
+/* MEAN of 16x8 models over any axes of a 4-D int16 tensor (td_mean_s16.c). */
+td_status td_mean_s16(const td_mean_params *p, const int16_t *input, int16_t *output);
+/* QUANTIZE int16 -> int16 of 16x8 models (td_requantize_s16.c). */
+td_status td_requantize_s16(const td_requantize_params *p, const int16_t *input, int16_t *output);
+/* MUL of 16x8 models: broadcasting, zero points 0 (td_mul_s16.c). */
+td_status td_mul_s16(const td_mul_params *p, const int16_t *input1, const int16_t *input2,
                      int16_t *output);
 /* SOFTMAX of 16x8 models: output scale 1/32768, zero point 0 (td_softmax_s16.c). */
 td_status td_softmax_s16(const td_softmax_s16_params *p, const int16_t *input, int16_t *output);

@@ -331,10 +331,10 @@ typedef struct {
 
 /* PAD / PADV2 (4-D, constant value). */
 typedef struct {
-  int32_t in_shape[4];  /* right shifts */
-  int32_t before[4];  /* right shifts */
-  int32_t out_shape[4];  /* right shifts */
-  int32_t pad_value;  /* int8 value written in the padding */
+  int32_t in_shape[4];
+  int32_t before[4];
+  int32_t out_shape[4];
+  int32_t pad_value;  /* int8 (td_pad_s8) or int16 (td_pad_s16) value written in the padding */
 } td_pad_params;
 
 /* MEAN over some axes (4-D). */
@@ -868,6 +868,17 @@ typedef struct {
   int32_t input_multiplier;  /* input_scale * beta / (10 / 65535), quantized */
   int32_t input_left_shift;  /* td_mbqm's shift of input_multiplier */
 } td_softmax_s16_params;
+
+/* LOGISTIC and TANH of 16x8 models (td_logistic_s16, td_tanh_s16): int16 in and out
+ * (zero points 0, output scale 1/32768); the sigmoid table is constant
+ * (td_sigmoid_s16.h).
+ */
+typedef struct {
+  int32_t size;  /* elements */
+  /* input scale * 3 * 4096 * 2^input_left_shift, < 2^15; 0: power-of-two scale */
+  int32_t input_multiplier;
+  int32_t input_left_shift;  /* 0..31 */
+} td_sigmoid_s16_params;
 
 /* CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x batches image) with
  * Helium (td_conv2d_s8_mve): weights holds [ceil(out_c/4)][ceil(depth/16)][4][16] bytes

@@ -1,10 +1,12 @@
 """The AOT compiler's 16x8 kernels (int16 activations, int8 weights, int64 biases):
-FULLY_CONNECTED, CONV_2D (grouped too), DEPTHWISE_CONV_2D, the two poolings and SOFTMAX, bit-exact with the
-tflite-micro package under every kernel mode, on the host and on qemu-m4 through
-`--runtime auto`. Keras models converted by TensorFlow's real 16x8 converter."""
+FULLY_CONNECTED, CONV_2D (grouped too), DEPTHWISE_CONV_2D, the two poolings, SOFTMAX, ADD, SUB,
+MUL, LOGISTIC, TANH, CONCATENATION, PAD, MEAN, SUM, the RELUs and QUANTIZE int16 -> int16,
+bit-exact with the tflite-micro package under every kernel mode, on the host and on qemu-m4
+through `--runtime auto`. Keras models converted by TensorFlow's real 16x8 converter."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import shutil
@@ -12,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinydeploy
 from tinydeploy.cli import main
@@ -43,6 +47,18 @@ def _keras(kind: str):  # -> keras.Model
         x = L.Dense(32, activation="relu")(inp)
         x = L.Dense(16, activation="relu6")(x)
         out = L.Dense(5)(x)
+    elif kind == "mix":  # the element-wise ops: ADD, SUB, MUL (broadcast), TANH, LOGISTIC, ...
+        inp = tf.keras.Input((8, 8, 3))
+        a = L.Conv2D(6, 3, padding="same")(inp)
+        b = L.Conv2D(6, 1, activation="tanh")(inp)
+        g = L.Conv2D(6, 1, activation="sigmoid")(inp)
+        x = L.Subtract()([L.Multiply()([L.Add()([a, b]), g]), a])
+        x = L.ReLU(max_value=6.0)(L.LeakyReLU(0.2)(x))
+        x = L.Concatenate()([L.ZeroPadding2D(1)(x), L.ZeroPadding2D(1)(inp)])
+        x = L.Conv2D(8, 3, strides=2, activation="relu")(x)
+        se = L.Dense(8, activation="sigmoid")(L.GlobalAveragePooling2D(keepdims=True)(x))
+        x = L.GlobalAveragePooling2D()(L.Multiply()([x, se]))  # squeeze-excite: a broadcast MUL
+        out = L.Dense(4)(x)
     else:  # conv: strides, SAME/VALID padding, dilation, groups, depth multiplier
         inp = tf.keras.Input((12, 12, 4))
         x = L.Conv2D(8, 3, strides=2, padding="same", activation="relu")(inp)
@@ -61,7 +77,7 @@ def _keras(kind: str):  # -> keras.Model
 def models16(tmp_path_factory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("aot16")
     out = {}
-    for kind in ("mlp", "conv"):
+    for kind in ("mlp", "conv", "mix"):
         model = _keras(kind)
         model.save(d / f"{kind}.keras")
         shape = (64, *model.inputs[0].shape[1:])
@@ -82,6 +98,9 @@ def test_the_16x8_models_have_what_the_kernels_must_handle(models16) -> None:
         if op.opcode == "CONV_2D" and conv.tensors[op.inputs[1]].shape[3] < conv.tensors[op.inputs[0]].shape[3]
     ]
     assert grouped, "no grouped CONV_2D in the model"
+    mix = parse_model(models16["mix"].read_bytes())
+    want = {"ADD", "SUB", "MUL", "TANH", "LOGISTIC", "LEAKY_RELU", "RELU6", "PAD", "CONCATENATION", "MEAN", "QUANTIZE"}
+    assert want <= set(mix.opcodes)
     for path in models16.values():
         model = parse_model(path.read_bytes())
         assert unsupported_ops(model) == []
@@ -92,7 +111,7 @@ def test_the_16x8_models_have_what_the_kernels_must_handle(models16) -> None:
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 @pytest.mark.parametrize("kernels", [k for k in KERNEL_MODES if k != "auto"])
-@pytest.mark.parametrize("kind", ["mlp", "conv"])
+@pytest.mark.parametrize("kind", ["mlp", "conv", "mix"])
 def test_16x8_aot_is_bit_exact_on_the_host_under_every_kernel_mode(
     models16, tmp_path: Path, kind: str, kernels: str
 ) -> None:
@@ -107,12 +126,14 @@ def test_16x8_aot_is_bit_exact_on_the_host_under_every_kernel_mode(
         "td_max_pool2d_s16",
         "td_avg_pool2d_s16",
         "td_softmax_s16",
+        *(f"td_{k}_s16" for k in ("add", "sub", "mul", "tanh", "logistic", "leaky_relu", "relu", "pad", "concat")),
+        *(f"td_{k}_s16" for k in ("mean", "requantize")),
     }
 
 
 @pytest.mark.skipif(shutil.which("arm-none-eabi-gcc") is None, reason="needs arm-none-eabi-gcc")
 @pytest.mark.skipif(shutil.which("qemu-system-arm") is None, reason="needs qemu-system-arm")
-@pytest.mark.parametrize("kind", ["mlp", "conv"])
+@pytest.mark.parametrize("kind", ["mlp", "conv", "mix"])
 def test_16x8_keras_models_go_aot_with_runtime_auto_on_qemu_m4(
     models16, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
 ) -> None:
@@ -334,3 +355,304 @@ def test_flash_converts_a_keras_model_in_the_16x8_mode(models16, tmp_path: Path)
     assert r.report["runtime"] == "aot" and r.report["exact_match_rate"] == 1.0
     assert r.report["device_info"]["input"]["dtype"] == "int16"
     assert r.report["check"]["source"] == "data" and r.report["check"]["inputs"] == 8
+
+
+_MODES = [k for k in KERNEL_MODES if k != "auto"]
+
+
+def _binary16(kind: str, seed: int) -> bytes:
+    """One ADD / SUB / MUL of int16 tensors on one input x [1, H, W, C] (td_model.h
+    has one input): the other operand is x through a 1x1 CONV_2D (same shape), a full
+    AVERAGE_POOL_2D ([1, 1, 1, C], reshaped to [C] or [1, C]: broadcast over H and W),
+    a 1x1 CONV_2D to one channel ([1, H, W, 1]: broadcast over C) or a constant of any
+    of those shapes; x first or second; drawn scales and fused activation."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    h, w, c = (int(v) for v in rng.integers(1, 6, 3))
+    s1, s2, so = (float(10 ** rng.uniform(-5, -2)) for _ in range(3))
+    if kind == "MUL":
+        so = float(s1 * s2 * 10 ** rng.uniform(2, 4.5))
+    x = g.input([1, h, w, c], s1, 0, "int16")
+    form = ["same", "hw", "hw_c", "hw_1c", "c"][seed % 5]
+    shape = {"same": [1, h, w, c], "hw": [1, 1, 1, c], "hw_c": [c], "hw_1c": [1, c], "c": [1, h, w, 1]}[form]
+    if seed % 3 == 2:
+        other = g.const(rng.integers(-32768, 32768, shape), "int16", scale=s2, zp=0)
+    elif form in ("same", "c"):
+        oc = c if form == "same" else 1
+        ws = list(rng.uniform(0.002, 0.02, oc))
+        wt = g.const(rng.integers(-127, 128, [oc, 1, 1, c]), "int8", scale=ws, zp=[0] * oc)
+        bias = g.const(rng.integers(-1000, 1000, oc), "int64", scale=[s1 * v for v in ws], zp=[0] * oc)
+        other = g.tensor(shape, s2, 0, "int16")
+        g.op("CONV_2D", [x, wt, bias], [other], "Conv2DOptions", padding=1, strideH=1, strideW=1)
+    else:
+        pooled = g.tensor([1, 1, 1, c], s1, 0, "int16")
+        g.op("AVERAGE_POOL_2D", [x], [pooled], "Pool2DOptions", padding=1, strideH=1, strideW=1,
+             filterHeight=h, filterWidth=w)  # fmt: skip
+        other = pooled
+        if form != "hw":
+            other = g.tensor(shape, s1, 0, "int16")
+            g.op("RESHAPE", [pooled, g.const(shape)], [other], "ReshapeOptions", newShape=shape)
+    ins = [x, other] if seed % 2 == 0 else [other, x]
+    y = g.tensor([1, h, w, c], so, 0, "int16")
+    options = {"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions"}[kind]
+    g.op(kind, ins, [y], options, fusedActivationFunction=int(rng.choice([0, 1, 3])))
+    return g.build([x], [y])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("kind", ["ADD", "SUB", "MUL"])
+def test_16x8_add_sub_mul_are_bit_exact_with_broadcasting_and_constants(tmp_path: Path, kind: str, seed: int) -> None:
+    from op_models import check_model
+
+    kernels = _MODES[seed % len(_MODES)]
+    result = check_model(_binary16(kind, seed), tmp_path, inputs=20, seed=seed, kernels=kernels)
+    assert result["exact_match_rate"] == 1.0, (kind, seed, kernels, result)
+    assert f"td_{kind.lower()}_s16" in result["kernels"]
+
+
+def _sigmoid16(kind: str, scale: float) -> bytes:
+    from op_models import Graph
+
+    g = Graph()
+    x = g.input([1, 64, 64], scale, 0, "int16")
+    y = g.tensor([1, 64, 64], 2.0**-15, 0, "int16")
+    g.op(kind, [x], [y])
+    return g.build([x], [y])
+
+
+# power-of-two scales (multiplier 0: 2^-12 for both, 2^-11 for TANH only), a power of two
+# that takes the general path, scales just off a power of two, and drawn ones
+_SIGMOID_SCALES = [2.0**-12, 2.0**-11, 2.0**-13, 2.0**-12 * 1.0005, 2.0**-12 * 1.002, 1 / 6144, 0.9] + [
+    float(10 ** np.random.default_rng(s).uniform(-7, -0.5)) for s in range(6)
+]
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("scale", _SIGMOID_SCALES)
+@pytest.mark.parametrize("kind", ["LOGISTIC", "TANH"])
+def test_16x8_logistic_tanh_are_bit_exact_on_every_int16_input(tmp_path: Path, kind: str, scale: float) -> None:
+    """Every int16 input value (16 inputs of 4096), so each table entry and each
+    interpolation step of TFLite's sigmoid table is met."""
+    from op_models import check_model
+
+    data = np.arange(-32768, 32768, dtype=np.int16).reshape(16, 1, 64, 64)
+    kernels = _MODES[_SIGMOID_SCALES.index(scale) % len(_MODES)]
+    result = check_model(_sigmoid16(kind, scale), tmp_path, data=data, kernels=kernels)
+    assert result["exact_match_rate"] == 1.0, (kind, scale, kernels, result)
+    assert result["kernels"] == [f"td_{kind.lower()}_s16"]
+
+
+def test_sigmoid_s16_table_is_what_the_script_reads_from_the_oracle() -> None:
+    """td_sigmoid_s16.h's table is scripts/sigmoid_s16_lut.py's output (read back from
+    tflite-micro's int16 TANH)."""
+    import importlib.util
+
+    repo = Path(tinydeploy.__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("sigmoid_s16_lut", repo / "scripts" / "sigmoid_s16_lut.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    source = (repo / "firmware" / "runtime" / "td_sigmoid_s16.h").read_text()
+    between = source.split("/* BEGIN scripts/sigmoid_s16_lut.py */")[1].split("/* END scripts/sigmoid_s16_lut.py */")[0]
+    values = [int(v) for v in re.findall(r"\d+", between.split("=", 1)[1])]
+    assert values == module.table()
+
+
+def _conv1x1_16(g, rng, x: int, shape: list[int], s_in: float, oc: int, s_out: float) -> int:  # -> tensor
+    c = shape[-1]
+    ws = list(rng.uniform(0.002, 0.02, oc))
+    wt = g.const(rng.integers(-127, 128, [oc, 1, 1, c]), "int8", scale=ws, zp=[0] * oc)
+    bias = g.const(rng.integers(-1000, 1000, oc), "int64", scale=[s_in * v for v in ws], zp=[0] * oc)
+    h = g.tensor([*shape[:-1], oc], s_out, 0, "int16")
+    g.op("CONV_2D", [x, wt, bias], [h], "Conv2DOptions", padding=1, strideH=1, strideW=1)
+    return h
+
+
+def _move16(kind: str, seed: int) -> bytes:
+    """CONCATENATION of x and a 1x1 CONV_2D of it (drawn axis, order and scales: TFLite
+    Micro copies int16 whatever the scales), or PAD / PADV2 of x (drawn rank,
+    paddings and int16 constant)."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    s1 = float(10 ** rng.uniform(-5, -3))
+    if kind == "CONCATENATION":
+        shape = [1, *(int(v) for v in rng.integers(1, 6, 3))]
+        x = g.input(shape, s1, 0, "int16")
+        axis = int(rng.integers(-4, 4))
+        oc = int(rng.integers(1, 6)) if axis in (3, -1) else shape[3]
+        s2 = s1 if seed % 2 else float(10 ** rng.uniform(-5, -3))
+        h = _conv1x1_16(g, rng, x, shape, s1, oc, s2)
+        ins = [x, h] if seed % 3 else [h, x]
+        out = list(shape)
+        out[axis] = shape[axis] + (oc if axis in (3, -1) else shape[axis])
+        y = g.tensor(out, s1, 0, "int16")
+        g.op("CONCATENATION", ins, [y], "ConcatenationOptions", axis=axis)
+        return g.build([x], [y])
+    rank = int(rng.integers(1, 5))
+    shape = [int(v) for v in rng.integers(1, 6, rank)]
+    x = g.input(shape, s1, 0, "int16")
+    pads = rng.integers(0, 3, [rank, 2])
+    y = g.tensor([int(v + a + b) for v, (a, b) in zip(shape, pads)], s1, 0, "int16")
+    paddings = g.const(pads, "int32")
+    if kind == "PADV2":
+        value = g.const([int(rng.integers(-32768, 32768))], "int16", shape=[], scale=s1, zp=0)
+        g.op("PADV2", [x, paddings, value], [y], "PadV2Options")
+    else:
+        g.op("PAD", [x, paddings], [y], "PadOptions")
+    return g.build([x], [y])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("kind", ["CONCATENATION", "PAD", "PADV2"])
+def test_16x8_concatenation_and_pad_are_bit_exact_over_drawn_shapes(tmp_path: Path, kind: str, seed: int) -> None:
+    from op_models import check_model
+
+    kernels = _MODES[seed % len(_MODES)]
+    result = check_model(_move16(kind, seed), tmp_path, inputs=10, seed=seed, kernels=kernels)
+    assert result["exact_match_rate"] == 1.0, (kind, seed, kernels, result)
+    assert {"CONCATENATION": "td_concat_s16"}.get(kind, "td_pad_s16") in result["kernels"]
+
+
+def _relu16(kind: str, seed: int) -> bytes:
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    si = float(10 ** rng.uniform(-5, -2))
+    so = si if seed % 4 == 0 else float(si * 10 ** rng.uniform(-1, 1))
+    x = g.input([1, 64, 64], si, 0, "int16")
+    y = g.tensor([1, 64, 64], so, 0, "int16")
+    if kind == "LEAKY_RELU":
+        g.op(kind, [x], [y], "LeakyReluOptions", alpha=float(rng.uniform(-0.5, 0.9)))
+    else:
+        g.op(kind, [x], [y])
+    return g.build([x], [y])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("kind", ["RELU", "RELU6", "LEAKY_RELU"])
+def test_16x8_relu_family_is_bit_exact_on_every_int16_input(tmp_path: Path, kind: str, seed: int) -> None:
+    from op_models import check_model
+
+    data = np.arange(-32768, 32768, dtype=np.int16).reshape(16, 1, 64, 64)
+    kernels = _MODES[seed % len(_MODES)]
+    result = check_model(_relu16(kind, seed), tmp_path, data=data, kernels=kernels)
+    assert result["exact_match_rate"] == 1.0, (kind, seed, kernels, result)
+    assert result["kernels"] == ["td_leaky_relu_s16" if kind == "LEAKY_RELU" else "td_relu_s16"]
+
+
+def _mean16(kind: str, seed: int) -> bytes:
+    """MEAN or SUM of x over drawn axes (negative ones too), keep_dims drawn."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    rank = int(rng.integers(1, 5))
+    shape = [int(v) for v in rng.integers(1, 7, rank)]
+    si = float(10 ** rng.uniform(-5, -2))
+    so = float(si * 10 ** rng.uniform(-0.5, 1.5 if kind == "SUM" else 0.5))
+    x = g.input(shape, si, 0, "int16")
+    axes = sorted({int(a) for a in rng.choice(rank, int(rng.integers(1, rank + 1)), replace=False)})
+    axes = [a - rank if rng.random() < 0.3 else a for a in axes]
+    keep = bool(seed % 2)
+    out = [1 if (d in axes or d - rank in axes) else v for d, v in enumerate(shape)]
+    if not keep:
+        out = [v for d, v in enumerate(shape) if not (d in axes or d - rank in axes)]
+    y = g.tensor(out, so, 0, "int16")
+    g.op(kind, [x, g.const(axes, "int32")], [y], "ReducerOptions", keepDims=keep)
+    return g.build([x], [y])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("kind", ["MEAN", "SUM"])
+def test_16x8_mean_and_sum_are_bit_exact_over_drawn_axes(tmp_path: Path, kind: str, seed: int) -> None:
+    from op_models import check_model
+
+    kernels = _MODES[seed % len(_MODES)]
+    result = check_model(_mean16(kind, seed), tmp_path, inputs=20, seed=seed, kernels=kernels)
+    assert result["exact_match_rate"] == 1.0, (kind, seed, kernels, result)
+    assert result["kernels"] == ["td_mean_s16"]
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(6))
+def test_16x8_requantize_is_bit_exact_on_every_int16_input(tmp_path: Path, seed: int) -> None:
+    """QUANTIZE int16 -> int16 (the converter's, before a CONCATENATION of differently
+    scaled inputs): drawn scale ratios on both sides of 1."""
+    from op_models import Graph, check_model
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    si = float(10 ** rng.uniform(-5, -2))
+    x = g.input([1, 64, 64], si, 0, "int16")
+    y = g.tensor([1, 64, 64], float(si * 10 ** rng.uniform(-1.5, 1.5)), 0, "int16")
+    g.op("QUANTIZE", [x], [y])
+    data = np.arange(-32768, 32768, dtype=np.int16).reshape(16, 1, 64, 64)
+    kernels = _MODES[seed % len(_MODES)]
+    result = check_model(g.build([x], [y]), tmp_path, data=data, kernels=kernels)
+    assert result["exact_match_rate"] == 1.0, (seed, kernels, result)
+    assert result["kernels"] == ["td_requantize_s16"]
+
+
+def _binary16_q(kind: str, form: str, hwc: tuple[int, int, int], scales, zps, act: int, seed: int) -> bytes:  # noqa: ANN001
+    """ADD / SUB / MUL of x [1, H, W, C] (scale s1, zero point z1) and a second operand of
+    scale s2, z2: a 1x1 CONV_2D of x (same shape), one channel of it (broadcast over C),
+    or a constant [C] (broadcast over H and W)."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    h, w, c = hwc
+    (s1, s2, so), (z1, z2, zo) = scales, zps
+    x = g.input([1, h, w, c], s1, z1, "int16")
+    if form == "const":
+        other = g.const(rng.integers(-32768, 32768, [c]), "int16", scale=s2, zp=z2)
+    else:
+        other = _conv1x1_16(g, rng, x, [1, h, w, c], s1, c if form == "same" else 1, s2)
+        g.tensors[other].quantization.zeroPoint = [z2]
+    y = g.tensor([1, h, w, c], so, zo, "int16")
+    options = {"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions"}[kind]
+    g.op(kind, [x, other] if seed % 2 else [other, x], [y], options, fusedActivationFunction=act)
+    return g.build([x], [y])
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(
+    kind=st.sampled_from(["ADD", "SUB", "MUL"]),
+    form=st.sampled_from(["same", "c", "const"]),
+    hwc=st.tuples(st.integers(1, 4), st.integers(1, 4), st.integers(1, 5)),
+    logs=st.tuples(*[st.floats(-6, -1) for _ in range(3)]),
+    zps=st.tuples(*[st.integers(-300, 300) for _ in range(3)]),
+    act=st.sampled_from([0, 1, 3]),
+    seed=st.integers(0, 1000),
+)
+def test_16x8_binary_quantization_property(hwc, form, kind, logs, zps, act, seed) -> None:  # noqa: ANN001
+    """Scales up to 10^5 apart, non-zero zero points for ADD and SUB (TFLite Micro's int16
+    MUL and CONV_2D need 0); inputs at the int16 extremes among the random ones."""
+    import tempfile
+
+    from op_models import check_model
+
+    if importlib.util.find_spec("tflite_micro") is None or shutil.which("gcc") is None:
+        pytest.skip("needs tflite-micro and gcc")
+    scales = tuple(float(10**v) for v in logs)
+    if kind == "MUL" or form != "const":
+        zps = (0, 0, 0) if kind == "MUL" else (0, 0, zps[2])
+    if kind == "MUL" and scales[0] * scales[1] / scales[2] > 0.5:
+        scales = (scales[0], scales[1], scales[0] * scales[1] * 4)  # keep the product's shift <= 0
+    raw = _binary16_q(kind, form, hwc, scales, zps, act, seed)
+    rng = np.random.default_rng(seed)
+    data = rng.integers(-32768, 32768, (6, 1, *hwc)).astype(np.int16)
+    data[0], data[1] = -32768, 32767
+    with tempfile.TemporaryDirectory() as d:
+        result = check_model(raw, Path(d), data=data)
+    assert result["exact_match_rate"] == 1.0, (kind, form, hwc, scales, zps, act, result)
+    assert f"td_{kind.lower()}_s16" in result["kernels"]

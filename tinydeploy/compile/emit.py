@@ -126,7 +126,8 @@ def call_lines(model: Model, plan: Plan, st: Step, s: int) -> list[str]:
         ]
     if registry.kernel(st.kernel or "").input_array:
         ins = ", ".join(ptr(t) for t in st.inputs)
-        return [f"{{ const int8_t *const ins[] = {{{ins}}}; TD_CHECK({fn}({params}, ins, {ptr(st.outputs[0])})); }}"]
+        ctype = "int16_t" if model.tensors[st.inputs[0]].dtype == "int16" else "int8_t"
+        return [f"{{ const {ctype} *const ins[] = {{{ins}}}; TD_CHECK({fn}({params}, ins, {ptr(st.outputs[0])})); }}"]
     if registry.kernel(st.kernel or "").output_array:
         outs = ", ".join(ptr(t) for t in st.outputs)
         return [f"{{ int8_t *const outs[] = {{{outs}}}; TD_CHECK({fn}({params}, {ptr(st.inputs[0])}, outs)); }}"]

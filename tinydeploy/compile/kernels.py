@@ -197,6 +197,17 @@ class SoftmaxS16Params:
 
 
 @dataclass(frozen=True)
+class SigmoidS16Params:
+    """LOGISTIC and TANH of 16x8 models (td_logistic_s16, td_tanh_s16): int16 in and out
+    (zero points 0, output scale 1/32768); the sigmoid table is constant (td_sigmoid_s16.h)."""
+
+    C_NAME: ClassVar[str] = "td_sigmoid_s16_params"
+    size: int = c(I32, "elements")
+    input_multiplier: int = c(I32, "input scale * 3 * 4096 * 2^input_left_shift, < 2^15; 0: power-of-two scale")
+    input_left_shift: int = c(I32, "0..31")
+
+
+@dataclass(frozen=True)
 class PackedWeights:
     """A packed weight stream (td_unpack_weights; codecs TD_CODEC_*)."""
 
@@ -428,10 +439,10 @@ class PadParams:
     """PAD / PADV2 (4-D, constant value)."""
 
     C_NAME: ClassVar[str] = "td_pad_params"
-    in_shape: list[int] = c(I32, "right shifts", 4)
-    before: list[int] = c(I32, "right shifts", 4)
-    out_shape: list[int] = c(I32, "right shifts", 4)
-    pad_value: int = c(I32, "int8 value written in the padding")
+    in_shape: list[int] = c(I32, "", 4)
+    before: list[int] = c(I32, "", 4)
+    out_shape: list[int] = c(I32, "", 4)
+    pad_value: int = c(I32, "int8 (td_pad_s8) or int16 (td_pad_s16) value written in the padding")
 
 
 @dataclass(frozen=True)
@@ -1085,7 +1096,7 @@ class DwconvMacParams:
 
 
 PARAMS += (ConvMacParams, DwconvMacParams)
-PARAMS += (ConvS16Params, FcS16Params, SoftmaxS16Params)  # 16x8 models
+PARAMS += (ConvS16Params, FcS16Params, SoftmaxS16Params, SigmoidS16Params)  # 16x8 models
 
 
 # ---------------------------------------------------------------- Helium (MVE) kernels
@@ -1386,6 +1397,16 @@ KERNELS.update(
             Kernel("td_avg_pool2d_s16", PoolParams, ("td_pool2d_s16.c",)),
             Kernel("td_softmax_s16", SoftmaxS16Params, ("td_softmax_s16.c",)),
             Kernel("td_add_s16", AddParams, ("td_add_s16.c",)),
+            Kernel("td_sub_s16", AddParams, ("td_sub_s16.c",)),
+            Kernel("td_mul_s16", MulParams, ("td_mul_s16.c",)),
+            Kernel("td_concat_s16", ConcatParams, ("td_concat_s16.c",), input_array=True),
+            Kernel("td_pad_s16", PadParams, ("td_pad_s16.c",)),
+            Kernel("td_relu_s16", ReluParams, ("td_relu_s16.c",)),
+            Kernel("td_mean_s16", MeanParams, ("td_mean_s16.c",)),
+            Kernel("td_requantize_s16", RequantizeParams, ("td_requantize_s16.c",)),
+            Kernel("td_leaky_relu_s16", LeakyReluParams, ("td_leaky_relu_s16.c",)),
+            Kernel("td_logistic_s16", SigmoidS16Params, ("td_logistic_s16.c", "td_sigmoid_s16.h")),
+            Kernel("td_tanh_s16", SigmoidS16Params, ("td_tanh_s16.c", "td_sigmoid_s16.h")),
         )
     }
 )

@@ -737,6 +737,9 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
         self._binary(op, "td_add_s8", "td_add_params", make)
 
     def op_mul(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.mul_s16(op)
+
         def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
             (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
             m, s = quant.quantize_multiplier(float(s1) * float(s2) / float(so))
@@ -756,12 +759,17 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
     # -- data movement
 
     def op_concatenation(self, op: Op) -> None:
-        y = self.act(op, op.outputs[0])
-        ins = [self.act(op, i) for i in op.inputs]
+        s16 = self._is_16x8(op)
+        dtype = "int16" if s16 else "int8"
+        y = self.act(op, op.outputs[0], dtype)
+        ins = [self.act(op, i, dtype) for i in op.inputs]
         if op.options.get("fused_activation_function", "NONE") != "NONE":
             raise unsupported(self.model, op, "fused activation on CONCATENATION")
-        for t in ins:
-            if _q(t) != _q(y):
+        for t in ins + [y]:
+            # int16: TFLite Micro requires zero points of 0 and copies, whatever the scales
+            if s16 and t.quant is not None and any(z != 0 for z in t.quant.zero_point):
+                raise unsupported(self.model, op, f"int16 tensor {t.name!r} has a non-zero zero point")
+            if not s16 and _q(t) != _q(y):
                 raise unsupported(self.model, op, f"input {t.name!r} is quantized differently from the output")
         nd = len(y.shape)
         axis = int(op.options.get("axis", 0))
@@ -778,7 +786,7 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
             Step(
                 op.index,
                 op.opcode,
-                "td_concat_s8",
+                "td_concat_s16" if s16 else "td_concat_s8",
                 "td_concat_params",
                 params,
                 [t.index for t in ins],
@@ -789,15 +797,18 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
         )
 
     def op_pad(self, op: Op) -> None:
-        x = self.act(op, op.inputs[0])
-        y = self.act(op, op.outputs[0])
+        s16 = self._is_16x8(op)
+        x = self.act(op, op.inputs[0], "int16" if s16 else "int8")
+        y = self.act(op, op.outputs[0], "int16" if s16 else "int8")
         pads = np.asarray(self.const(op, op.inputs[1], "paddings").data).reshape(-1, 2)
+        if s16 and (x.quant is None or y.quant is None or not x.quant.scale or not y.quant.scale):
+            raise unsupported(self.model, op, "int16 tensors are not quantized")
         if _q(x) != _q(y):
             raise unsupported(self.model, op, "input and output quantization differ")
         nd = len(x.shape)
         if nd > 4:
             raise unsupported(self.model, op, "more than 4 dimensions")
-        value = _q(y)[1]
+        value = 0 if s16 else _q(y)[1]  # int16: TFLite Micro pads with 0, not the zero point
         if op.opcode == "PADV2" and len(op.inputs) > 2 and op.inputs[2] >= 0:
             value = int(np.asarray(self.const(op, op.inputs[2], "constant value").data).ravel()[0])
         ishape = [1] * (4 - nd) + [int(v) for v in x.shape]
@@ -813,25 +824,29 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
         idx = np.arange(x.size).reshape(ishape)
         full = np.full(oshape, -1, dtype=np.int64)
         full[tuple(slice(b, b + i) for b, i in zip(before, ishape))] = idx
+        size = 2 if s16 else 1
         self.steps.append(
             Step(
                 op.index,
                 op.opcode,
-                "td_pad_s8",
+                "td_pad_s16" if s16 else "td_pad_s8",
                 "td_pad_params",
                 params,
                 [x.index],
                 [y.index],
                 [],
-                {x.index: inplace_distance(full.ravel(), 1, 1)},
+                {x.index: inplace_distance(full.ravel(), size, size)},
             )
         )
 
     op_padv2 = op_pad
 
     def op_mean(self, op: Op) -> None:
-        x = self.act(op, op.inputs[0])
-        y = self.act(op, op.outputs[0])
+        s16 = self._is_16x8(op)
+        x = self.act(op, op.inputs[0], "int16" if s16 else "int8")
+        y = self.act(op, op.outputs[0], "int16" if s16 else "int8")
+        if s16 and (x.quant is None or y.quant is None or not x.quant.scale or not y.quant.scale):
+            raise unsupported(self.model, op, "int16 tensors are not quantized")
         axes = np.asarray(self.const(op, op.inputs[1], "axis").data).ravel()
         nd = len(x.shape)
         if nd > 4:
@@ -855,17 +870,18 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
         )
         idx = np.arange(x.size).reshape(shape)
         first = idx[tuple(slice(0, 1) if reduced[d] else slice(None) for d in range(4))]
+        size = 2 if s16 else 1
         self.steps.append(
             Step(
                 op.index,
                 op.opcode,
-                "td_mean_s8",
+                "td_mean_s16" if s16 else "td_mean_s8",
                 "td_mean_params",
                 params,
                 [x.index],
                 [y.index],
                 [],
-                {x.index: inplace_distance(first.ravel(), 1, 1)},
+                {x.index: inplace_distance(first.ravel(), size, size)},
             )
         )
 
@@ -893,13 +909,19 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
         )
 
     def op_logistic(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.sigmoid_s16(op, "td_logistic_s16")
         self._unary(op, "td_logistic_s8")
 
     def op_tanh(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.sigmoid_s16(op, "td_tanh_s16")
         self._unary(op, "td_tanh_s8")
 
     def op_quantize(self, op: Op) -> None:
         x = self.t(op.inputs[0])
+        if x.dtype == "int16":
+            return self.requantize_s16(op)
         y = self.act(op, op.outputs[0])
         so, zo = _q(y)
         if x.dtype == "float32":

@@ -43,6 +43,7 @@ class OpsMixin:
     # ------------------------------------------------------------- helpers
 
     def _elementwise(self, op: Op, kernel: str, ptype: str, params: dict[str, Any], x: Tensor, y: Tensor) -> None:
+        size = 2 if x.dtype == "int16" else 1
         self.steps.append(
             Step(
                 op.index,
@@ -53,13 +54,16 @@ class OpsMixin:
                 [x.index],
                 [y.index],
                 [],
-                {x.index: inplace_distance(np.arange(x.size), 1, 1)},
+                {x.index: inplace_distance(np.arange(x.size), size, size)},
             )
         )
 
-    def _unary_io(self, op: Op) -> tuple[Tensor, Tensor]:
-        x = self.act(op, op.inputs[0])
-        y = self.act(op, op.outputs[0])
+    def _unary_io(self, op: Op, dtype: str = "int8") -> tuple[Tensor, Tensor]:
+        x = self.act(op, op.inputs[0], dtype)
+        y = self.act(op, op.outputs[0], dtype)
+        for t in (x, y):
+            if t.quant is None or not t.quant.scale:
+                raise unsupported(self.model, op, f"tensor {t.name!r} is not quantized")
         if x.size != y.size:
             raise unsupported(self.model, op, "input and output sizes differ")
         return x, y
@@ -70,36 +74,39 @@ class OpsMixin:
             raise unsupported(self.model, op, f"requantization scale {real:g} is out of range")
         return m, s
 
-    def _operands(self, op: Op) -> tuple[list[Tensor], dict[int, str], list[ConstArray]]:
-        """The two operands of a binary op: activations, or int8 constants passed to
-        the kernel as arrays in flash (``x - 0.5``, ``maximum(x, 0.1)``)."""
+    def _operands(self, op: Op, dtype: str = "int8") -> tuple[list[Tensor], dict[int, str], list[ConstArray]]:
+        """The two operands of a binary op: activations, or constants (of ``dtype``, int8
+        or int16) passed to the kernel as arrays in flash (``x - 0.5``, ``maximum(x, 0.1)``)."""
         ts, consts, arrays = [], {}, []
         for pos, idx in enumerate(op.inputs[:2]):
             t = self.t(idx)
             if t.data is None:
-                ts.append(self.act(op, idx))
+                ts.append(self.act(op, idx, dtype))
                 continue
-            if t.dtype != "int8" or t.quant is None or not t.quant.scale:
+            if t.dtype != dtype or t.quant is None or not t.quant.scale:
                 raise unsupported(
                     self.model,
                     op,
-                    f"constant operand {t.name!r} is {t.dtype}, only quantized int8 constants are supported",
+                    f"constant operand {t.name!r} is {t.dtype}, only quantized {dtype} constants are supported",
                 )
             name = f"op{op.index}_operand{pos}"
-            arrays.append(ConstArray(name, "int8_t", np.asarray(t.data).ravel(), "weights"))
+            arrays.append(ConstArray(name, f"{dtype}_t", np.asarray(t.data).ravel(), "weights"))
             consts[pos] = name
             ts.append(t)
         if len(consts) == 2:
             raise unsupported(self.model, op, "both operands are constants (fold them)")
         return ts, consts, arrays
 
-    def _binary(self, op: Op, kernel: str, ptype: str, make: Any) -> None:
-        (a, b), consts, arrays = self._operands(op)
-        y = self.act(op, op.outputs[0])
+    def _binary(self, op: Op, kernel: str, ptype: str, make: Any, dtype: str = "int8") -> None:
+        (a, b), consts, arrays = self._operands(op, dtype)
+        y = self.act(op, op.outputs[0], dtype)
         bc, firsts = self._broadcast(op, a, b, y)
         params = {"bc": bc, **make(a, b, y)}  # the struct's order: the C text as before
+        size = 2 if dtype == "int16" else 1
         inplace = {
-            t.index: inplace_distance(fr, 1, 1) for pos, (t, fr) in enumerate(zip((a, b), firsts)) if pos not in consts
+            t.index: inplace_distance(fr, size, size)
+            for pos, (t, fr) in enumerate(zip((a, b), firsts))
+            if pos not in consts
         }
         self.steps.append(
             Step(
@@ -119,28 +126,34 @@ class OpsMixin:
     # ------------------------------------------------------------- activations
 
     def op_relu(self, op: Op) -> None:
-        x, y = self._unary_io(op)
+        s16 = self._is_16x8(op)
+        x, y = self._unary_io(op, "int16" if s16 else "int8")
         (si, zi), (so, zo) = _q(x), _q(y)
+        if s16 and (zi or zo):
+            raise unsupported(self.model, op, "int16 RELU needs zero points of 0")
         m, s = self._multiplier(op, _ratio(si, so))
-        # CalculateReluOpData: act_min = zero point + round(0 / scale), act_max = int8 max
+        lo, hi = (-32768, 32767) if s16 else (-128, 127)
+        # CalculateReluOpData: act_min = zero point + round(0 / scale), act_max = the type's max
         self._elementwise(
             op,
-            "td_relu_s8",
+            "td_relu_s16" if s16 else "td_relu_s8",
             "td_relu_params",
-            dict(input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s, act_min=max(-128, zo), act_max=127),
+            dict(input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s, act_min=max(lo, zo), act_max=hi),
             x,
             y,
         )
 
     def op_relu6(self, op: Op) -> None:
-        # TFLite Micro's int8 RELU6 clamps the raw input to [zero, six] on the *input*
-        # scale and ignores the output's quantization
-        x, y = self._unary_io(op)
+        # TFLite Micro's int8 and int16 RELU6 clamp the raw input to [zero, six] on the
+        # *input* scale and ignore the output's quantization
+        s16 = self._is_16x8(op)
+        x, y = self._unary_io(op, "int16" if s16 else "int8")
         si, zi = _q(x)
-        six = int(np.clip(quant.tflite_round(float(np.float32(6.0) / np.float32(si))) + zi, -128, 127))
+        lo, hi = (-32768, 32767) if s16 else (-128, 127)
+        six = int(np.clip(quant.tflite_round(float(np.float32(6.0) / np.float32(si))) + zi, lo, hi))
         self._elementwise(
             op,
-            "td_relu_s8",
+            "td_relu_s16" if s16 else "td_relu_s8",
             "td_relu_params",
             dict(
                 input_zero_point=0,
@@ -155,15 +168,21 @@ class OpsMixin:
         )
 
     def op_leaky_relu(self, op: Op) -> None:
-        x, y = self._unary_io(op)
+        s16 = self._is_16x8(op)
+        x, y = self._unary_io(op, "int16" if s16 else "int8")
         (si, zi), (so, zo) = _q(x), _q(y)
         alpha = np.float32(op.options.get("alpha", 0.2))
-        # float products, widened to double (CalculateOpDataLeakyRelu)
-        ma, sa = self._multiplier(op, float(np.float32(si) * alpha / np.float32(so)))
+        if s16:
+            # the installed tflite-micro (the oracle) forms the alpha ratio in double: with
+            # int16 inputs the float product of the source we read is 1 step off at times
+            ma, sa = self._multiplier(op, float(np.float32(si)) * float(alpha) / float(np.float32(so)))
+        else:
+            # float products, widened to double (CalculateOpDataLeakyRelu)
+            ma, sa = self._multiplier(op, float(np.float32(si) * alpha / np.float32(so)))
         mi, s_i = self._multiplier(op, _ratio(si, so))
         self._elementwise(
             op,
-            "td_leaky_relu_s8",
+            "td_leaky_relu_s16" if s16 else "td_leaky_relu_s8",
             "td_leaky_relu_params",
             dict(
                 input_zero_point=zi,
@@ -260,6 +279,9 @@ class OpsMixin:
     # ------------------------------------------------------------- binary
 
     def op_sub(self, op: Op) -> None:
+        if self._is_16x8(op):
+            return self.sub_s16(op)
+
         def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
             (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
             act_min, act_max = self.activation(op, y)
@@ -463,6 +485,8 @@ class OpsMixin:
         self.steps[-1].params.update(multiplier=m, shift=s)
 
     def op_reduce_max(self, op: Op) -> None:
+        if self._is_16x8(op):
+            raise unsupported(self.model, op, f"int16 {op.opcode}")
         if _q(self.t(op.inputs[0])) != _q(self.t(op.outputs[0])):
             raise unsupported(self.model, op, "input and output quantization differ")
         self.op_mean(op)  # the same shapes and params

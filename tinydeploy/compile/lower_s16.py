@@ -1,5 +1,8 @@
 """Lowering of the 16x8 ops (int16 activations, int8 weights, int64 biases):
-FULLY_CONNECTED, CONV_2D (grouped too) and DEPTHWISE_CONV_2D.
+FULLY_CONNECTED, CONV_2D (grouped too) and DEPTHWISE_CONV_2D; SOFTMAX, ADD, SUB, MUL,
+LOGISTIC, TANH and QUANTIZE int16 -> int16. (CONCATENATION, PAD, MEAN / SUM and the
+RELUs take an int16 branch in their int8 ``op_<name>`` methods: the same Prepare, the
+kernel's element type and clamps differ.)
 
 A mixin of :class:`tinydeploy.compile.lower.Lowering`: ``op_conv_2d``,
 ``op_depthwise_conv_2d`` and ``op_fully_connected`` hand an op whose input is int16 to
@@ -20,6 +23,14 @@ import numpy as np
 from tinydeploy.compile import quant
 from tinydeploy.compile.lower import ConstArray, Step, _nhwc, _q, inplace_distance, unsupported, window_first_read
 from tinydeploy.model.ir import Model, Op, Tensor
+
+
+def _checked_log2(scale: float) -> tuple[bool, int]:
+    """TFLite's CheckedLog2, in float: (is a power of two within 1e-3, rounded log2)."""
+    f = np.float32
+    x_log2 = f(np.log(f(scale))) * (f(1.0) / f(np.log(f(2.0))))
+    rounded = f(np.sign(x_log2) * np.floor(np.abs(x_log2) + f(0.5)))  # TfLiteRound: half away from 0
+    return bool(abs(f(x_log2 - rounded)) < f(1e-3)), int(rounded)
 
 
 class S16Mixin:
@@ -171,37 +182,130 @@ class S16Mixin:
             )
         )
 
+    def _s16_add_sub(self, op: Op, kernel: str) -> None:
+        """ADD and SUB: CalculateOpDataAdd / CalculateOpDataSub, the int8 Prepare with 15
+        bits of headroom (int16 inputs plus offsets, shifted left 15, stay below 2^31);
+        broadcasting (up to 6 dimensions) and an int16 constant operand as int8's."""
+
+        def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
+            for t in (a, b, y):
+                if t.quant is None or not t.quant.scale:
+                    raise unsupported(self.model, op, f"tensor {t.name!r} is not quantized")
+            (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
+            act_min, act_max = self._s16_activation(op, y)
+            return dict(
+                input1_offset=-z1,
+                input2_offset=-z2,
+                **quant.add_params(s1, s2, so, left_shift=15),
+                output_offset=zo,
+                act_min=act_min,
+                act_max=act_max,
+            )
+
+        self._binary(op, kernel, "td_add_params", make, dtype="int16")
+
     def add_s16(self, op: Op) -> None:
-        """ADD of two int16 activations of the output's shape: AddGeneralParamScale, the
-        int8 Prepare with 15 bits of headroom (a constant operand or broadcasting: tflm)."""
-        a = self.act(op, op.inputs[0], "int16")
-        b = self.act(op, op.inputs[1], "int16")
+        self._s16_add_sub(op, "td_add_s16")
+
+    def sub_s16(self, op: Op) -> None:
+        self._s16_add_sub(op, "td_sub_s16")
+
+    def mul_s16(self, op: Op) -> None:
+        """MUL: CalculateOpDataMul, the int8 Prepare (QuantizeMultiplier of s1 * s2 / s_out
+        in double); TFLite Micro's int16 Eval requires zero points of 0."""
+
+        def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
+            for t in (a, b, y):
+                if t.quant is None or not t.quant.scale or any(z != 0 for z in t.quant.zero_point):
+                    raise unsupported(self.model, op, f"int16 tensor {t.name!r} is not quantized with zero point 0")
+            (s1, _), (s2, _), (so, _) = _q(a), _q(b), _q(y)
+            m, s = quant.quantize_multiplier(float(s1) * float(s2) / float(so))
+            if s > 31 or s < -31:
+                raise unsupported(self.model, op, f"requantization scale 2^{s} is out of range")
+            act_min, act_max = self._s16_activation(op, y)
+            return dict(
+                input1_offset=0,
+                input2_offset=0,
+                output_multiplier=m,
+                output_shift=s,
+                output_offset=0,
+                act_min=act_min,
+                act_max=act_max,
+            )
+
+        self._binary(op, "td_mul_s16", "td_mul_params", make, dtype="int16")
+
+    def sigmoid_s16(self, op: Op, kernel: str) -> None:
+        """LOGISTIC and TANH: CalculateArithmeticOpDataLogistic / TanhPrepare for int16.
+        A power-of-two input scale whose left shift (12 + log2 scale, by CheckedLog2 in
+        float) is 0 (LOGISTIC) or 0 or 1 (TANH) takes multiplier 0; any other scale
+        the multiplier scale * 3 * 4096 (double), doubled while <= 32767 / 2 and the
+        shift <= 30, truncated. The output scale must be 2^-15 (CheckedLog2)."""
+        x = self.act(op, op.inputs[0], "int16")
         y = self.act(op, op.outputs[0], "int16")
-        if not list(a.shape) == list(b.shape) == list(y.shape):
-            raise unsupported(self.model, op, "int16 ADD with broadcasting")
-        (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
-        act_min, act_max = self._s16_activation(op, y)
-        params = dict(
-            bc=dict(size=y.size, dims=0, shape=[0] * 6, stride1=[0] * 6, stride2=[0] * 6),
-            input1_offset=-z1,
-            input2_offset=-z2,
-            **quant.add_params(s1, s2, so, left_shift=15),
-            output_offset=zo,
-            act_min=act_min,
-            act_max=act_max,
-        )
-        same = inplace_distance(np.arange(y.size), 2, 2)
+        for t in (x, y):
+            if t.quant is None or not t.quant.scale or any(z != 0 for z in t.quant.zero_point):
+                raise unsupported(self.model, op, f"int16 tensor {t.name!r} is not quantized with zero point 0")
+        if x.size != y.size:
+            raise unsupported(self.model, op, "input and output sizes differ")
+        (s_in, _), (s_out, _) = _q(x), _q(y)
+        pot_out, log2_out = _checked_log2(s_out)
+        if not pot_out or log2_out != -15:
+            raise unsupported(self.model, op, "int16 output must have scale 1/32768 (2^-15)")
+        pot, log2_in = _checked_log2(s_in)
+        shift = 12 + log2_in
+        if pot and shift in ((0, 1) if kernel == "td_tanh_s16" else (0,)):
+            mult = 0
+        else:
+            real, shift = float(np.float32(s_in)) * 4096.0 * 3.0, 0
+            while real <= 32767.0 / 2.0 and shift <= 30:
+                shift += 1
+                real *= 2.0
+            mult = int(real)
+            if mult > 32767:
+                raise unsupported(self.model, op, f"input scale {s_in:g} is too large for the int16 table")
+        params = dict(size=x.size, input_multiplier=mult, input_left_shift=shift)
         self.steps.append(
             Step(
                 op.index,
                 op.opcode,
-                "td_add_s16",
-                "td_add_params",
+                kernel,
+                "td_sigmoid_s16_params",
                 params,
-                [a.index, b.index],
+                [x.index],
                 [y.index],
                 [],
-                {a.index: same, b.index: same},
+                {x.index: inplace_distance(np.arange(x.size), 2, 2)},
+            )
+        )
+
+    def requantize_s16(self, op: Op) -> None:
+        """QUANTIZE int16 -> int16 (TensorFlow's converter puts one before a CONCATENATION
+        of differently scaled inputs): TFLite's Requantize, QuantizeMultiplier of the
+        scale ratio in double."""
+        x = self.act(op, op.inputs[0], "int16")
+        y = self.act(op, op.outputs[0], "int16")
+        for t in (x, y):
+            if t.quant is None or not t.quant.scale:
+                raise unsupported(self.model, op, f"tensor {t.name!r} is not quantized")
+        if x.size != y.size:
+            raise unsupported(self.model, op, "input and output sizes differ")
+        (si, zi), (so, zo) = _q(x), _q(y)
+        m, s = quant.quantize_multiplier(float(si) / float(so))
+        if s > 30:
+            raise unsupported(self.model, op, f"requantization scale 2^{s} is out of range")
+        params = dict(size=x.size, input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s)
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_requantize_s16",
+                "td_requantize_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(np.arange(x.size), 2, 2)},
             )
         )
 
