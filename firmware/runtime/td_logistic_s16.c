@@ -26,19 +26,7 @@ td_status td_logistic_s16(const td_sigmoid_s16_params *p, const int16_t *input, 
   }
   round = shift > 0 ? (int32_t)1 << (shift - 1) : 0;
   for (i = 0; i < p->size; ++i) {
-    const int32_t x = (input[i] * multiplier + round) >> shift;
-    const uint32_t ax = (uint32_t)(x < 0 ? -x : x);
-    const uint32_t uh = ax >> 9;
-    uint32_t result;
-    if (uh >= 255) {
-      result = (uint32_t)0x7FFF << 10; /* saturate */
-    } else {
-      const uint32_t ua = td_sigmoid_s16_table[uh];
-      const uint32_t ub = td_sigmoid_s16_table[uh + 1];
-      result = (ua << 9) + (ax & 0x1ff) * (ub - ua);
-    }
-    result = x >= 0 ? result + (1u << 9) : (1u << 25) - result + (1u << 9) - 1u;
-    output[i] = (int16_t)(result >> 10);
+    output[i] = td_sigmoid_q15((input[i] * multiplier + round) >> shift);
   }
   return TD_OK;
 }

@@ -43,4 +43,39 @@ static const uint16_t td_sigmoid_s16_table[256] = {
 /* clang-format on */
 /* END scripts/sigmoid_s16_lut.py */
 
+/* sigmoid(x), x in steps of 1/(3 * 4096) (|x| < 2^30), in Q0.15: the table segment of |x|
+ * (9 fraction bits), linear between its ends, mirrored for x < 0. The unsigned arithmetic
+ * is TFLite's, wrapping included. Used by LOGISTIC (16x8) and the int8 LSTM's gates. */
+static inline int16_t td_sigmoid_q15(int32_t x) {
+  const uint32_t mag = (uint32_t)(x < 0 ? -x : x);
+  const uint32_t seg = mag >> 9;
+  uint32_t r;
+  if (seg >= 255u) {
+    r = (uint32_t)0x7FFF << 10; /* saturated */
+  } else {
+    const uint32_t y0 = td_sigmoid_s16_table[seg];
+    const uint32_t y1 = td_sigmoid_s16_table[seg + 1u];
+    r = (y0 << 9) + (mag & 0x1FFu) * (y1 - y0);
+  }
+  r = x >= 0 ? r + (1u << 9) : (1u << 25) - r + (1u << 9) - 1u;
+  return (int16_t)(uint16_t)(r >> 10);
+}
+
+/* tanh(x) = 2 sigmoid(2x) - 1 from the same table, x in steps of 1/(3 * 4096), 8 fraction
+ * bits of |x|, in Q0.15. Used by TANH (16x8) and the int8 LSTM's cell. */
+static inline int16_t td_tanh_q15(int32_t x) {
+  const uint32_t mag = (uint32_t)(x < 0 ? -x : x);
+  const uint32_t seg = mag >> 8;
+  int32_t r;
+  if (seg >= 255u) {
+    r = 0xFFFF << 8; /* saturated */
+  } else {
+    const uint32_t y0 = td_sigmoid_s16_table[seg];
+    const uint32_t y1 = td_sigmoid_s16_table[seg + 1u];
+    r = (int32_t)((y0 << 8) + (mag & 0xFFu) * (y1 - y0));
+  }
+  r = x >= 0 ? r - (1 << 23) + (1 << 7) : -r + (1 << 23) + (1 << 7) - 1;
+  return (int16_t)(uint16_t)(uint32_t)(r >> 8);
+}
+
 #endif /* TD_SIGMOID_S16_H */

@@ -25,19 +25,7 @@ td_status td_tanh_s16(const td_sigmoid_s16_params *p, const int16_t *input, int1
   }
   round = shift > 0 ? (int32_t)1 << (shift - 1) : 0;
   for (i = 0; i < p->size; ++i) {
-    const int32_t x = (input[i] * multiplier + round) >> shift;
-    const uint32_t ax = (uint32_t)(x < 0 ? -x : x);
-    const uint32_t uh = ax >> 8;
-    int32_t result;
-    if (uh >= 255) {
-      result = 0xFFFF << 8; /* saturate */
-    } else {
-      const uint32_t ua = td_sigmoid_s16_table[uh];
-      const uint32_t ub = td_sigmoid_s16_table[uh + 1];
-      result = (int32_t)((ua << 8) + (ax & 0xFF) * (ub - ua));
-    }
-    result = x >= 0 ? result - (1 << 23) + (1 << 7) : -result + (1 << 23) + (1 << 7) - 1;
-    output[i] = (int16_t)(result >> 8);
+    output[i] = td_tanh_q15((input[i] * multiplier + round) >> shift);
   }
   return TD_OK;
 }

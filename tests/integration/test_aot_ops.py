@@ -2184,12 +2184,12 @@ _SIGMOID_TABLE: list[int] = []
 
 
 def _lstm_table() -> list[int]:
-    """The sigmoid table td_lstm_s8.c embeds (TFLite's common.h), read from the source."""
+    """The sigmoid table td_lstm_s8.c uses (td_sigmoid_s16.h), read from the source."""
     import re
 
     if not _SIGMOID_TABLE:
-        src = (Path(__file__).parents[2] / "firmware" / "runtime" / "td_lstm_s8.c").read_text()
-        body = src.split("lstm_sigmoid_table[256] = {", 1)[1].split("}", 1)[0]
+        src = (Path(__file__).parents[2] / "firmware" / "runtime" / "td_sigmoid_s16.h").read_text()
+        body = src.split("td_sigmoid_s16_table[256] = {", 1)[1].split("}", 1)[0]
         _SIGMOID_TABLE.extend(int(v) for v in re.findall(r"\d+", body))
     return _SIGMOID_TABLE
 

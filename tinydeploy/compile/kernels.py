@@ -1473,7 +1473,7 @@ KERNELS.update(
         k.name: k
         for k in (
             Kernel("td_svdf_s8", SvdfParams, ("td_svdf_s8.c",)),
-            Kernel("td_lstm_s8", LstmParams, ("td_lstm_s8.c",)),
+            Kernel("td_lstm_s8", LstmParams, ("td_lstm_s8.c", "td_sigmoid_s16.h")),
         )
     }
 )
