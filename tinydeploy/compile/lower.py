@@ -337,6 +337,19 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
 
     # ------------------------------------------------------------- weights helpers
 
+    def _fc_multipliers(
+        self, op: Op, w: Tensor, out_depth: int, s_in: float, s_out: float
+    ) -> tuple[list[int], list[int], bool]:
+        """FULLY_CONNECTED's output multipliers and shifts (int8 and 16x8 alike): one per
+        channel for per-channel weights, else TFLite's per-tensor FC multiplier; and whether
+        the weights are per channel."""
+        scales, per_channel = self._filter_quant(op, w, out_depth, 0)
+        if per_channel:
+            mults, shifts = quant.per_channel_multipliers(s_in, scales, s_out)
+            return mults, shifts, True
+        m, s = quant.fc_per_tensor_multiplier(s_in, scales[0], s_out)
+        return [m], [s], False
+
     def _filter_quant(self, op: Op, w: Tensor, channels: int, axis: int) -> tuple[tuple[float, ...], bool]:
         if w.dtype != "int8" or w.quant is None:
             raise unsupported(
@@ -557,14 +570,9 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
         batches = x.size // accum
         if y.size != batches * out_depth:
             raise unsupported(self.model, op, "output size does not match")
-        scales, per_channel = self._filter_quant(op, w, out_depth, 0)
         s_in, z_in = _q(x)
         s_out, z_out = _q(y)
-        if per_channel:
-            mults, shifts = quant.per_channel_multipliers(s_in, scales, s_out)
-        else:
-            m, s = quant.fc_per_tensor_multiplier(s_in, scales[0], s_out)
-            mults, shifts = [m], [s]
+        mults, shifts, per_channel = self._fc_multipliers(op, w, out_depth, s_in, s_out)
         act_min, act_max = self.activation(op, y)
         pre = f"op{op.index}"
         arrays = [ConstArray(f"{pre}_weights", "int8_t", np.asarray(w.data), "weights")]

@@ -325,14 +325,9 @@ class S16Mixin:
         if x.size % accum or y.size != (x.size // accum) * out_depth:
             raise unsupported(self.model, op, "input and output sizes do not match the weights")
         batches = x.size // accum
-        scales, per_channel = self._filter_quant(op, w, out_depth, 0)
         s_in, _ = _q(x)
         s_out, _ = _q(y)
-        if per_channel:
-            mults, shifts = quant.per_channel_multipliers(s_in, scales, s_out)
-        else:
-            m, s = quant.fc_per_tensor_multiplier(s_in, scales[0], s_out)
-            mults, shifts = [m], [s]
+        mults, shifts, per_channel = self._fc_multipliers(op, w, out_depth, s_in, s_out)
         act_min, act_max = self._s16_activation(op, y)
         pre = f"op{op.index}"
         arrays = [ConstArray(f"{pre}_weights", "int8_t", np.asarray(w.data), "weights")]
