@@ -380,11 +380,13 @@ def td_session_device(
 
 
 @pytest.fixture
-def td_device(request: pytest.FixtureRequest, td_session_device: Any) -> Any:
-    """The board's Device, resynchronised (or restarted) if an earlier test left it faulted."""
+def td_device(request: pytest.FixtureRequest, td_session_device: Any) -> Iterator[Any]:
+    """The board's Device, resynchronised (or restarted) if an earlier test left it faulted;
+    an emulator is paused again after the test (Device.pause: idle QEMU spins a core)."""
     td_session_device.ensure_ready()
     request.node.user_properties.append(("td_board", td_session_device.board.id))
-    return td_session_device
+    yield td_session_device
+    td_session_device.pause()
 
 
 class BaselineGuard:

@@ -141,3 +141,33 @@ def test_reset_restarts_the_firmware(td_device) -> None:
     if before is not None:
         assert td_device.pid != before
     assert_matches_reference(td_device, count=1)
+
+
+def _cpu_ticks(pid: int) -> tuple[str, int]:
+    """The process's state letter and its user + system CPU time in clock ticks."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return fields[0], int(fields[11]) + int(fields[12])
+
+
+def test_an_idle_emulator_is_paused_between_uses(td_device) -> None:
+    """An idle firmware polls its UART, so a running QEMU spins a host core for the whole
+    session; the plugin pauses it after each test and the next use resumes it."""
+    if td_device.board.platform != "qemu":
+        pytest.skip("pausing applies to QEMU boards")
+    import time
+
+    td_device.info()  # in use: running (an earlier test's teardown paused it)
+    pid = td_device.pid
+    state, ticks = _cpu_ticks(pid)
+    time.sleep(0.5)
+    assert state in "RS" and _cpu_ticks(pid)[1] > ticks  # running, it burns CPU while idle
+    td_device.pause()
+    deadline = time.monotonic() + 2.0  # SIGSTOP takes effect asynchronously
+    while _cpu_ticks(pid)[0] != "T" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    state, ticks = _cpu_ticks(pid)
+    time.sleep(0.5)
+    assert state == "T" and _cpu_ticks(pid)[1] == ticks
+    assert_matches_reference(td_device, count=1)  # the link resumed it
+    assert td_device.pid == pid and _cpu_ticks(pid)[0] in "RS"

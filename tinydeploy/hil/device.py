@@ -14,6 +14,8 @@ starts clean.
 
 from __future__ import annotations
 
+import os
+import signal
 from typing import Any, Callable, Optional, TypeVar
 
 import numpy as np
@@ -49,6 +51,7 @@ class Device:
         self.faulted = False  # a DeviceError happened since the last clean state
         self.broken: Optional[str] = None  # why the last reset failed
         self._input_loaded = False
+        self._paused = False
 
     # -- lifecycle ---------------------------------------------------------
     def open(self) -> "Device":
@@ -71,6 +74,7 @@ class Device:
         return self
 
     def close(self) -> None:
+        self._resume()  # a stopped process holds SIGTERM until it runs again
         target, self.target = self.target, None
         if target is not None:
             target.close()
@@ -106,6 +110,31 @@ class Device:
             self.broken = str(exc)
             raise
 
+    def pause(self) -> None:
+        """Stop the emulator (SIGSTOP) until the device is next used. The firmware polls
+        its UART while it waits for a command, so an idle QEMU keeps a host core busy; a
+        test session holding the device between tests would burn that core throughout.
+        The next use of the link resumes it; emulated time does not move meanwhile."""
+        pid = self.pid
+        if self.board.platform != "qemu" or pid is None or self._paused:
+            return
+        try:
+            os.kill(pid, signal.SIGSTOP)
+            self._paused = True
+        except ProcessLookupError:  # it already died: the next use reports that
+            pass
+
+    def _resume(self) -> None:
+        if not self._paused:
+            return
+        self._paused = False
+        pid = self.pid
+        if pid is not None:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass
+
     def __enter__(self) -> "Device":
         return self.open()
 
@@ -114,6 +143,7 @@ class Device:
 
     @property
     def link(self) -> Link:
+        self._resume()
         if self.target is None or self.target.link is None:
             raise DeviceError("the device is not open", port=self.port or self.board.id)
         return self.target.link
