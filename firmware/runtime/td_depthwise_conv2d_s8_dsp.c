@@ -10,6 +10,7 @@
  * Wa = (w0, w1), Wb = (w1, w2), P01 = (x0, x1), P23 = (x2, x3):
  *   out0 = Wa.P01 + w2 x2  (SMLAD + SMLATB)
  *   out1 = w0 x1 + Wb.P23  (SMLABT + SMLAD)
+ * Other stride-1 filters compute two outputs a step the same way (td_dw_dual).
  * Output row oy is written after input rows 0 .. oy*stride_h - pad_h + filter_h - 1
  * have been widened into the ring, so it may overlap those input rows (the
  * compiler's in-place distance for this kernel, tinydeploy/compile/dsp.py).
@@ -62,13 +63,47 @@ static void td_dw_load_row(const td_dwconv_dsp_params *p, const int8_t *row, int
 #define td_dw_finish(acc) \
   td_dsp_output((acc), rq, wide, p->output_offset, full, p->act_min, p->act_max)
 
+/* Stride 1, any filter width (p->dual): the 3x3 trick generalised. With the row padded
+ * to 2m + 1 taps, A_j = (w_2j, w_2j+1) for j = 0..m, B_j = (w_2j-1, w_2j) for j = 1..m
+ * (stored A_0..A_m, B_1..B_m) and P_2j = (x_2j, x_2j+1):
+ *   out0 = sum_j A_j.P_2j                  (SMLAD)
+ *   out1 = w0 x1 + sum_{j>=1} B_j.P_2j     (SMLABT, SMLAD)
+ * so m + 1 loads serve two outputs. Inlined with kh and m constant for 5x5. */
+TD_INLINE void td_dw_dual(const td_dwconv_dsp_params *p, const uint32_t *w,
+                          const int16_t *const *rows, int8_t *o, const int32_t *rq, int32_t bias,
+                          int wide, int full, const int32_t kh, const int32_t m) {
+  const int32_t wpr = 2 * m + 1;
+  int32_t ox, ky, j;
+  for (ox = 0; ox < p->out_w; ox += 2) {
+    int32_t a0 = bias, a1 = bias;
+    for (ky = 0; ky < kh; ++ky) {
+      const int16_t *r = rows[ky] + ox;
+      const uint32_t *a = w + ky * wpr;
+      uint32_t u = td_load32(r);
+      a0 = td_smlad(a[0], u, a0);
+      a1 = td_smlabt(a[0], u, a1);
+      for (j = 1; j <= m; ++j) {
+        u = td_load32(r + 2 * j);
+        a0 = td_smlad(a[j], u, a0);
+        a1 = td_smlad(a[m + j], u, a1);
+      }
+    }
+    o[0] = (int8_t)td_dw_finish(a0);
+    if (ox + 1 < p->out_w) {
+      o[p->channels] = (int8_t)td_dw_finish(a1);
+    }
+    o += 2 * p->channels;
+  }
+}
+
 /* One output row, every channel. Inlined twice: constant wide = 0, full = 1 (every
  * MLPerf Tiny layer), and with the flags read at run time. */
 TD_INLINE void td_dw_row(const td_dwconv_dsp_params *p, const int16_t *const *rows,
                          const int32_t *cstep, int8_t *orow, int wide, int full) {
+  const int32_t wpr = p->dual ? 2 * p->pairs - 1 : p->pairs; /* weight words per filter row */
   int32_t c, ky;
   for (c = 0; c < p->channels; ++c) {
-    const uint32_t *w = (const uint32_t *)(const void *)p->filter + c * p->filter_h * p->pairs;
+    const uint32_t *w = (const uint32_t *)(const void *)p->filter + c * p->filter_h * wpr;
     const int32_t *rq = p->requant + 4 * c;
     const int32_t bias = p->bias[c];
     int8_t *o = orow + c;
@@ -102,6 +137,18 @@ TD_INLINE void td_dw_row(const td_dwconv_dsp_params *p, const int16_t *const *ro
           o[p->channels] = (int8_t)td_dw_finish(a1);
         }
         o += 2 * p->channels;
+      }
+      continue;
+    }
+    if (p->dual) {
+      const int16_t *r[8];
+      for (ky = 0; ky < p->filter_h; ++ky) {
+        r[ky] = rows[ky] + c * cstep[ky];
+      }
+      if (p->filter_h == 5 && p->pairs == 3) {
+        td_dw_dual(p, w, r, o, rq, bias, wide, full, 5, 2);
+      } else {
+        td_dw_dual(p, w, r, o, rq, bias, wide, full, p->filter_h, p->pairs - 1);
       }
       continue;
     }

@@ -233,9 +233,12 @@ typedef struct {
   int32_t plane_w;  /* int16 columns of a plane row (even) */
   int32_t pairs;  /* words of weights per filter row */
   int32_t fast3;  /* 1: 3x3 stride 1, rows stored as (w0,w1) (w1,w2) */
+  /* 1: stride 1, two outputs a step; a row is pairs + pairs - 1 words (td_dw_dual) */
+  int32_t dual;
   int32_t vert;  /* 1: 3x3 stride 1 over vertical pairs (td_depthwise_conv2d_s8_dsp3x3) */
   int32_t pos;  /* 1: every channel has e >= 1 (five-instruction requant) */
-  /* [channels][filter_h][pairs] int16 pairs; vert: records of DW3X3_RECORD_WORDS words
+  /* [channels][filter_h][pairs] int16 pairs ([2 * pairs - 1] if dual); vert:
+   * DW3X3_RECORD_WORDS records
    */
   const int32_t *filter;
   const int32_t *bias;  /* [channels], pre-scaled */

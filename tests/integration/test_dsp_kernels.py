@@ -62,6 +62,39 @@ def test_dsp_depthwise_3x3_vertical_pairs_bit_exact(tmp_path) -> None:
     assert check(cm, raw, inputs=30, seed=7) == {"inputs": 30, "exact_match_rate": 1.0, "max_abs_diff": 0.0}
 
 
+def _dw_dual_model():  # stride-1 depthwise filters other than 3x3: td_dw_dual's cases
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(3)
+    L = tf.keras.layers
+    x = tf.keras.Input((9, 7, 8), batch_size=1)
+    a = L.DepthwiseConv2D(5, padding="same", activation="relu")(x)  # 5x5 (the inlined case), odd width
+    b = L.DepthwiseConv2D((3, 4), padding="valid")(a)  # even filter width, even output width
+    c = L.Conv2D(6, 1)(b)
+    d = L.DepthwiseConv2D((1, 7), padding="same", activation="relu6")(c)  # 6 channels, one row
+    e = L.DepthwiseConv2D((5, 2), strides=(2, 1), padding="same")(d)  # stride 2 down, 1 across
+    f = L.DepthwiseConv2D((2, 1), padding="valid")(e)  # one tap per row
+    return tf.keras.Model(x, L.Concatenate()([L.Flatten()(b), L.Flatten()(f)]))
+
+
+def test_dsp_depthwise_two_outputs_a_step_bit_exact(tmp_path) -> None:
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.model.ir import parse_model
+
+    raw = convert(_dw_dual_model())
+    cm = compile_model(parse_model(raw, name="dsp_dw_dual"), tmp_path / "m", kernels="dsp")
+    assert cm.model_c.read_text().count(".dual = 1") == 5
+    assert check(cm, raw, inputs=30, seed=11) == {"inputs": 30, "exact_match_rate": 1.0, "max_abs_diff": 0.0}
+
+
+@pytest.mark.slow
+@needs_arm
+def test_dsp_depthwise_two_outputs_a_step_exact_on_qemu_m4(tmp_path, capsys) -> None:
+    r, model_dir = _flash_keras_on_m4(tmp_path, capsys, _dw_dual_model())
+    assert (model_dir / "model.c").read_text().count(".dual = 1") == 5
+    assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
+
+
 @pytest.mark.parametrize("case", ["conv", "dense"])
 def test_dsp_small_int8_weights_bit_exact_on_host(case, tmp_path) -> None:
     from tinydeploy.compile import check, compile_model

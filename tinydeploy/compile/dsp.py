@@ -295,6 +295,15 @@ def dwconv_dsp(step: Step, small: bool = False) -> Step:  # small: depthwise wei
     elif fast3:
         words = np.stack([_pairs(ws[:, :, 0], ws[:, :, 1]), _pairs(ws[:, :, 1], ws[:, :, 2])], axis=2)  # [c, kh, 2]
         pairs = 2
+    elif p["stride_w"] == 1:  # two outputs a step (td_dw_dual): the row padded to 2m + 1 taps,
+        # A_j = (w_2j, w_2j+1) for j = 0..m, then B_j = (w_2j-1, w_2j) for j = 1..m
+        kwo = kw | 1
+        padded = np.zeros((c, kh, kwo + 1), np.int64)
+        padded[:, :, :kw] = ws
+        a = _pairs(padded[:, :, 0::2], padded[:, :, 1::2])
+        b = _pairs(padded[:, :, 1:kwo:2], padded[:, :, 2::2])
+        words = np.concatenate([a, b], axis=2)
+        pairs = (kwo + 1) // 2
     else:
         kwp = kw + (kw & 1)
         padded = np.zeros((c, kh, kwp), np.int64)
@@ -337,6 +346,7 @@ def dwconv_dsp(step: Step, small: bool = False) -> Step:  # small: depthwise wei
         plane_w=plane_w,
         pairs=pairs,
         fast3=int(fast3),
+        dual=int(not fast3 and p["stride_w"] == 1),
         vert=int(vert),
         pos=int(bool(np.all(rq[:, 1] >= 1))),
         filter=arrays[0].name,

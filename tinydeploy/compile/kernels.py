@@ -317,10 +317,12 @@ class DwconvDspParams:
     plane_w: int = c(I32, "int16 columns of a plane row (even)")
     pairs: int = c(I32, "words of weights per filter row")
     fast3: int = c(I32, "1: 3x3 stride 1, rows stored as (w0,w1) (w1,w2)")
+    dual: int = c(I32, "1: stride 1, two outputs a step; a row is pairs + pairs - 1 words (td_dw_dual)")
     vert: int = c(I32, "1: 3x3 stride 1 over vertical pairs (td_depthwise_conv2d_s8_dsp3x3)")
     pos: int = c(I32, "1: every channel has e >= 1 (five-instruction requant)")
     filter: str | None = c(
-        "const int32_t *", "[channels][filter_h][pairs] int16 pairs; vert: records of DW3X3_RECORD_WORDS words"
+        "const int32_t *",
+        "[channels][filter_h][pairs] int16 pairs ([2 * pairs - 1] if dual); vert: DW3X3_RECORD_WORDS records",
     )
     bias: str | None = c("const int32_t *", "[channels], pre-scaled")
     requant: str | None = c("const int32_t *", "[channels][4]")
