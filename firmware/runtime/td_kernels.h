@@ -300,11 +300,15 @@ td_status td_prelu_s8(const td_prelu_params *p, const int8_t *input, int8_t *out
 /* Output element (i0, .., i{dims-1}) = input[map_0[i0] + map_1[i1] + ...]: TRANSPOSE,
  * SLICE, STRIDED_SLICE, GATHER (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE,
  * MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND,
- * BATCH_TO_SPACE_ND. */
-td_status td_remap_s8(const td_remap_params *p, const int8_t *input, int8_t *output);
+ * BATCH_TO_SPACE_ND; elements of p->itemsize bytes (1, 2 or 4: any tensor type). */
+td_status td_remap(const td_remap_params *p, const void *input, void *output);
 
-/* SPLIT / SPLIT_V / UNPACK: per outer block, copy_bytes[k] bytes to output k. */
-td_status td_split_s8(const td_split_params *p, const int8_t *input, int8_t *const *outputs);
+/* SPLIT / SPLIT_V / UNPACK (any type): per outer block, copy_bytes[k] bytes to output k. */
+td_status td_split(const td_split_params *p, const void *input, void *const *outputs);
+
+/* PACK (any type), CONCATENATION of int32 / bool / float32: per outer block,
+ * copy_bytes[i] bytes of each input i in turn. */
+td_status td_concat(const td_concat_params *p, const void *const *inputs, void *output);
 
 /* RESIZE_BILINEAR (NHWC): TFLite's integer interpolation in 1/1024 steps. */
 td_status td_resize_bilinear_s8(const td_resize_bilinear_params *p, const int8_t *input,

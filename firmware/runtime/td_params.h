@@ -321,7 +321,10 @@ typedef struct {
   int32_t act_max;
 } td_mul_params;
 
-/* CONCATENATION (inputs share the output's scale and zero point). */
+/* CONCATENATION (int8: inputs share the output's scale and zero point) and PACK.
+ * copy_bytes counts elements for td_concat_s8 and td_concat_s16, bytes for td_concat
+ * (any type).
+ */
 typedef struct {
   int32_t outer;  /* product of the dimensions before the axis */
   int32_t num_inputs;
@@ -446,7 +449,8 @@ typedef struct {
 /* Data movement where each output element copies one input element whose offset is a
  * sum of one term per output dimension: TRANSPOSE, SLICE, STRIDED_SLICE, GATHER
  * (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD,
- * RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND.
+ * RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND, of
+ * any tensor type (elements of itemsize bytes, copied as they are).
  */
 typedef struct {
   int32_t size;  /* output elements */
@@ -456,13 +460,16 @@ typedef struct {
    * one after another
    */
   const int32_t *map;
+  int32_t itemsize;  /* bytes of an element: 1 (int8, bool), 2 (int16) or 4 (int32, float32) */
 } td_remap_params;
 
-/* SPLIT / SPLIT_V / UNPACK: the inverse of CONCATENATION. */
+/* SPLIT / SPLIT_V / UNPACK of any tensor type: the inverse of CONCATENATION. */
 typedef struct {
   int32_t outer;  /* product of the dimensions before the axis */
   int32_t num_outputs;
-  /* per output: its axis size times the product of the dimensions after the axis */
+  /* per output: its axis size times the product of the dimensions after the axis, times
+   * the element size
+   */
   const int32_t *copy_bytes;
 } td_split_params;
 

@@ -424,7 +424,9 @@ class MulParams:
 
 @dataclass(frozen=True)
 class ConcatParams:
-    """CONCATENATION (inputs share the output's scale and zero point)."""
+    """CONCATENATION (int8: inputs share the output's scale and zero point) and PACK.
+    copy_bytes counts elements for td_concat_s8 and td_concat_s16, bytes for td_concat
+    (any type)."""
 
     C_NAME: ClassVar[str] = "td_concat_params"
     outer: int = c(I32, "product of the dimensions before the axis")
@@ -587,7 +589,8 @@ class RemapParams:
     """Data movement where each output element copies one input element whose offset is
     a sum of one term per output dimension: TRANSPOSE, SLICE, STRIDED_SLICE, GATHER
     (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD,
-    RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND."""
+    RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND, of
+    any tensor type (elements of itemsize bytes, copied as they are)."""
 
     C_NAME: ClassVar[str] = "td_remap_params"
     size: int = c(I32, "output elements")
@@ -597,17 +600,19 @@ class RemapParams:
         "const int32_t *",
         "per output dimension d, shape[d] input offsets (elements), the dimensions' tables one after another",
     )
+    itemsize: int = c(I32, "bytes of an element: 1 (int8, bool), 2 (int16) or 4 (int32, float32)")
 
 
 @dataclass(frozen=True)
 class SplitParams:
-    """SPLIT / SPLIT_V / UNPACK: the inverse of CONCATENATION."""
+    """SPLIT / SPLIT_V / UNPACK of any tensor type: the inverse of CONCATENATION."""
 
     C_NAME: ClassVar[str] = "td_split_params"
     outer: int = c(I32, "product of the dimensions before the axis")
     num_outputs: int = c(I32)
     copy_bytes: str | None = c(
-        "const int32_t *", "per output: its axis size times the product of the dimensions after the axis"
+        "const int32_t *",
+        "per output: its axis size times the product of the dimensions after the axis, times the element size",
     )
 
 
@@ -1289,6 +1294,8 @@ class Kernel:
     input_array: bool = False
     # the C call takes an array of output pointers (SPLIT), not one per output
     output_array: bool = False
+    # the C call takes untyped pointers (void *): a kernel that copies raw bytes of any type
+    raw: bool = False
 
 
 _DSP = ("td_dsp.h",)
@@ -1426,8 +1433,9 @@ KERNELS.update(
             Kernel("td_maximum_s8", MinMaxParams, ("td_maximum_s8.c",)),
             Kernel("td_minimum_s8", MinMaxParams, ("td_minimum_s8.c",)),
             Kernel("td_prelu_s8", PreluParams, ("td_prelu_s8.c",)),
-            Kernel("td_remap_s8", RemapParams, ("td_remap_s8.c",)),
-            Kernel("td_split_s8", SplitParams, ("td_split_s8.c",), output_array=True),
+            Kernel("td_remap", RemapParams, ("td_remap.c",), raw=True),
+            Kernel("td_split", SplitParams, ("td_split.c",), output_array=True, raw=True),
+            Kernel("td_concat", ConcatParams, ("td_concat.c",), input_array=True, raw=True),
             Kernel("td_resize_bilinear_s8", ResizeBilinearParams, ("td_resize_bilinear_s8.c",)),
             Kernel("td_transpose_conv2d_s8", ConvParams, ("td_transpose_conv2d_s8.c",)),
             Kernel("td_batch_matmul_s8", BatchMatmulParams, ("td_batch_matmul_s8.c",)),
