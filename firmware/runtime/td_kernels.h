@@ -89,6 +89,9 @@ td_status td_conv2d_s16(const td_conv_s16_params *p, const int16_t *input, int16
 td_status td_depthwise_conv2d_s16(const td_conv_s16_params *p, const int16_t *input,
                                   int16_t *output);
 td_status td_fully_connected_s16(const td_fc_s16_params *p, const int16_t *input, int16_t *output);
+/* TRANSPOSE_CONV of 16x8 models: CONV_2D 16x8's params (filter_c == in_c, no dilation). */
+td_status td_transpose_conv2d_s16(const td_conv_s16_params *p, const int16_t *input,
+                                  int16_t *output);
 /* MAX_POOL_2D and AVERAGE_POOL_2D of 16x8 models (td_pool2d_s16.c). */
 td_status td_max_pool2d_s16(const td_pool_params *p, const int16_t *input, int16_t *output);
 td_status td_avg_pool2d_s16(const td_pool_params *p, const int16_t *input, int16_t *output);
@@ -325,6 +328,9 @@ td_status td_transpose_conv2d_s8(const td_conv_params *p, const int8_t *input, i
  * (adj_y: [cols][depth]), output [batches][rows][cols]. */
 td_status td_batch_matmul_s8(const td_batch_matmul_params *p, const int8_t *lhs, const int8_t *rhs,
                              int8_t *output);
+/* BATCH_MATMUL of 16x8 models: zero points 0 (offsets unread), a 64-bit sum, td_mbqm64. */
+td_status td_batch_matmul_s16(const td_batch_matmul_params *p, const int16_t *lhs,
+                              const int16_t *rhs, int16_t *output);
 
 /* REDUCE_MAX (4-D): MEAN's params, the largest raw value over the reduced axes. */
 td_status td_reduce_max_s8(const td_mean_params *p, const int8_t *input, int8_t *output);

@@ -822,9 +822,10 @@ typedef struct {
   int32_t pairs;
 } td_dwconv_mac_params;
 
-/* CONV_2D (grouped too) and DEPTHWISE_CONV_2D of 16x8 models (td_conv2d_s16,
- * td_depthwise_conv2d_s16): int16 activations with zero point 0, int8 weights, int64
- * bias, a 64-bit accumulator requantized by td_mbqm64.
+/* CONV_2D (grouped too), DEPTHWISE_CONV_2D and TRANSPOSE_CONV of 16x8 models
+ * (td_conv2d_s16, td_depthwise_conv2d_s16, td_transpose_conv2d_s16): int16 activations
+ * with zero point 0, int8 weights, int64 bias, a 64-bit accumulator requantized by
+ * td_mbqm64.
  */
 typedef struct {
   int32_t batches;

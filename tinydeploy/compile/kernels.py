@@ -137,9 +137,10 @@ class FcParams:
 
 @dataclass(frozen=True)
 class ConvS16Params:
-    """CONV_2D (grouped too) and DEPTHWISE_CONV_2D of 16x8 models (td_conv2d_s16,
-    td_depthwise_conv2d_s16): int16 activations with zero point 0, int8 weights, int64
-    bias, a 64-bit accumulator requantized by td_mbqm64."""
+    """CONV_2D (grouped too), DEPTHWISE_CONV_2D and TRANSPOSE_CONV of 16x8 models
+    (td_conv2d_s16, td_depthwise_conv2d_s16, td_transpose_conv2d_s16): int16 activations
+    with zero point 0, int8 weights, int64 bias, a 64-bit accumulator requantized by
+    td_mbqm64."""
 
     C_NAME: ClassVar[str] = "td_conv_s16_params"
     batches: int = c(I32)
@@ -1400,6 +1401,8 @@ KERNELS.update(
             Kernel("td_conv2d_s16", ConvS16Params, ("td_conv2d_s16.c",)),
             Kernel("td_depthwise_conv2d_s16", ConvS16Params, ("td_depthwise_conv2d_s16.c",)),
             Kernel("td_fully_connected_s16", FcS16Params, ("td_fully_connected_s16.c",)),
+            Kernel("td_transpose_conv2d_s16", ConvS16Params, ("td_transpose_conv2d_s16.c",)),
+            Kernel("td_batch_matmul_s16", BatchMatmulParams, ("td_batch_matmul_s16.c",)),
             Kernel("td_max_pool2d_s16", PoolParams, ("td_pool2d_s16.c",)),
             Kernel("td_avg_pool2d_s16", PoolParams, ("td_pool2d_s16.c",)),
             Kernel("td_softmax_s16", SoftmaxS16Params, ("td_softmax_s16.c",)),
