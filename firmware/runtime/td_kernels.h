@@ -303,7 +303,7 @@ td_status td_prelu_s8(const td_prelu_params *p, const int8_t *input, int8_t *out
 /* Output element (i0, .., i{dims-1}) = input[map_0[i0] + map_1[i1] + ...]: TRANSPOSE,
  * SLICE, STRIDED_SLICE, GATHER (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE,
  * MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND,
- * BATCH_TO_SPACE_ND; elements of p->itemsize bytes (1, 2 or 4: any tensor type). */
+ * BATCH_TO_SPACE_ND, SPACE_TO_BATCH_ND; elements of p->itemsize bytes (1, 2 or 4: any type). */
 td_status td_remap(const td_remap_params *p, const void *input, void *output);
 
 /* SPLIT / SPLIT_V / UNPACK (any type): per outer block, copy_bytes[k] bytes to output k. */
@@ -392,11 +392,6 @@ td_status td_select_v2_s8(const td_select_params *p, const uint8_t *cond, const 
 /* CUMSUM: running sums along the axis of [before][depth][after] int8, optionally exclusive
  * and/or reversed. The output must not overlap the input. */
 td_status td_cumsum_s8(const td_cumsum_params *p, const int8_t *input, int8_t *output);
-
-/* SPACE_TO_BATCH_ND: input [in_batch][in_h][in_w][depth] int8 to [out_batch][out_h][out_w]
- * [depth] (see td_space_to_batch_params). */
-td_status td_space_to_batch_nd_s8(const td_space_to_batch_params *p, const int8_t *input,
-                                  int8_t *output);
 
 /* CAST between int8, int32 and bool (input only) tensors of p->size elements; the
  * pointers are int8_t, int32_t or uint8_t arrays as p->in_dtype / p->out_dtype say. */

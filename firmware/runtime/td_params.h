@@ -449,8 +449,9 @@ typedef struct {
 /* Data movement where each output element copies one input element whose offset is a
  * sum of one term per output dimension: TRANSPOSE, SLICE, STRIDED_SLICE, GATHER
  * (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD,
- * RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND, of
- * any tensor type (elements of itemsize bytes, copied as they are).
+ * RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND,
+ * SPACE_TO_BATCH_ND (no padding), of any tensor type (elements of itemsize bytes,
+ * copied as they are).
  */
 typedef struct {
   int32_t size;  /* output elements */
@@ -617,25 +618,6 @@ typedef struct {
   int32_t output_shift;  /* <= 0 */
   int32_t output_offset;
 } td_cumsum_params;
-
-/* SPACE_TO_BATCH_ND (3-D inputs as width 1): output batch (sh * block_w + sw) *
- * in_batch + b holds the pixels (oh * block_h + sh - pad_top, ow * block_w + sw -
- * pad_left) of input batch b, pad_value outside the input.
- */
-typedef struct {
-  int32_t in_batch;
-  int32_t in_h;
-  int32_t in_w;
-  int32_t depth;
-  int32_t out_batch;  /* in_batch * block_h * block_w */
-  int32_t out_h;
-  int32_t out_w;
-  int32_t block_h;
-  int32_t block_w;
-  int32_t pad_top;
-  int32_t pad_left;
-  int32_t pad_value;  /* the raw int8 written into the padding */
-} td_space_to_batch_params;
 
 /* CAST: size elements converted as C converts them (TFLite's static_cast); int32 to
  * int8 keeps the low byte. in_dtype, out_dtype: td_model.h's TD_INT8, TD_INT32,

@@ -7,10 +7,11 @@
  * first table, strides and negative steps in all), GATHER with constant indices,
  * SPACE_TO_DEPTH / DEPTH_TO_SPACE (as 6-D transposes), MIRROR_PAD (reflected
  * indices), RESIZE_NEAREST_NEIGHBOR (scaled indices), REVERSE_V2 (descending
- * indices), BROADCAST_TO (zero terms), GATHER_ND and BATCH_TO_SPACE_ND. The compiler
- * builds the tables (tinydeploy/compile/lower_move.py). Elements are itemsize bytes
- * (int8 and bool 1, int16 2, int32 and float32 4) copied as they are, never
- * requantized, as TFLite Micro copies them; the tensors are 4-byte aligned.
+ * indices), BROADCAST_TO (zero terms), GATHER_ND, BATCH_TO_SPACE_ND and
+ * SPACE_TO_BATCH_ND (no padding). The compiler builds the tables
+ * (tinydeploy/compile/lower_move.py). Elements are itemsize bytes (int8 and bool 1,
+ * int16 2, int32 and float32 4) copied as they are, never requantized, as TFLite Micro
+ * copies them; the tensors are 4-byte aligned.
  */
 #include "td_kernels.h"
 

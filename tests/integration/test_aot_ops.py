@@ -576,7 +576,7 @@ NEW_KERNELS = {
     ),
     "lookup_ops": (
         lookup_ops_model,
-        {"td_cumsum_s8", "td_space_to_batch_nd_s8", "td_arg_max_s8", "td_embedding_lookup_s8", "td_cast"},
+        {"td_cumsum_s8", "td_remap", "td_arg_max_s8", "td_embedding_lookup_s8", "td_cast"},
     ),
     "fill_ops": (
         fill_ops_model,
@@ -1347,8 +1347,21 @@ def test_space_to_batch_nd_matches_tflm(
     assert_exact(
         mover(shape, out, "SPACE_TO_BATCH_ND", [(block, "int32"), (pads, "int32")], q=(0.05, zp)),
         tmp_path / "m",
-        "td_space_to_batch_nd_s8",
+        "td_remap",
     )
+
+
+@pytest.mark.parametrize("case", [0, 1, 3])
+def test_space_to_batch_nd_of_float32_matches_tflm(tmp_path: Path, case: int) -> None:
+    """SPACE_TO_BATCH_ND of float32 tensors (TFLite Micro's kernel takes int8 and float32)."""
+    shape, block, pads, out = [
+        ([1, 4, 6, 3], [2, 2], [[0, 0], [0, 0]], [4, 2, 3, 3]),
+        ([2, 4, 6, 3], [2, 3], [[0, 0], [0, 0]], [12, 2, 2, 3]),
+        None,
+        ([1, 6, 4], [3], [[0, 0]], [3, 2, 4]),
+    ][case]
+    m = mover(shape, out, "SPACE_TO_BATCH_ND", [(block, "int32"), (pads, "int32")])
+    assert_exact(dataclasses.replace(m, dtype="float32"), tmp_path / "m", "td_remap")
 
 
 def test_space_to_batch_nd_padding_is_refused(tmp_path: Path) -> None:

@@ -590,8 +590,9 @@ class RemapParams:
     """Data movement where each output element copies one input element whose offset is
     a sum of one term per output dimension: TRANSPOSE, SLICE, STRIDED_SLICE, GATHER
     (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD,
-    RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND, of
-    any tensor type (elements of itemsize bytes, copied as they are)."""
+    RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND,
+    SPACE_TO_BATCH_ND (no padding), of any tensor type (elements of itemsize bytes, copied
+    as they are)."""
 
     C_NAME: ClassVar[str] = "td_remap_params"
     size: int = c(I32, "output elements")
@@ -825,27 +826,6 @@ class CumsumParams:
 
 
 @dataclass(frozen=True)
-class SpaceToBatchParams:
-    """SPACE_TO_BATCH_ND (3-D inputs as width 1): output batch (sh * block_w + sw) * in_batch
-    + b holds the pixels (oh * block_h + sh - pad_top, ow * block_w + sw - pad_left) of
-    input batch b, pad_value outside the input."""
-
-    C_NAME: ClassVar[str] = "td_space_to_batch_params"
-    in_batch: int = c(I32)
-    in_h: int = c(I32)
-    in_w: int = c(I32)
-    depth: int = c(I32)
-    out_batch: int = c(I32, "in_batch * block_h * block_w")
-    out_h: int = c(I32)
-    out_w: int = c(I32)
-    block_h: int = c(I32)
-    block_w: int = c(I32)
-    pad_top: int = c(I32)
-    pad_left: int = c(I32)
-    pad_value: int = c(I32, "the raw int8 written into the padding")
-
-
-@dataclass(frozen=True)
 class CastParams:
     """CAST: size elements converted as C converts them (TFLite's static_cast); int32 to
     int8 keeps the low byte. in_dtype, out_dtype: td_model.h's TD_INT8, TD_INT32, TD_BOOL."""
@@ -980,7 +960,6 @@ TYPED_PARAMS: tuple[type, ...] = (
     LogicalParams,
     SelectParams,
     CumsumParams,
-    SpaceToBatchParams,
     CastParams,
     EmbeddingLookupParams,
     FillParams,
@@ -1467,7 +1446,6 @@ KERNELS.update(
             Kernel("td_logical_not_b8", LogicalParams, ("td_logical_not_b8.c",)),
             Kernel("td_select_v2_s8", SelectParams, ("td_select_v2_s8.c",)),
             Kernel("td_cumsum_s8", CumsumParams, ("td_cumsum_s8.c",)),
-            Kernel("td_space_to_batch_nd_s8", SpaceToBatchParams, ("td_space_to_batch_nd_s8.c",)),
             Kernel("td_cast", CastParams, ("td_cast.c",)),
             Kernel("td_embedding_lookup_s8", EmbeddingLookupParams, ("td_embedding_lookup_s8.c",)),
             Kernel("td_fill", FillParams, ("td_fill.c",)),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinydeploy.compile.lower import ConstArray, Step, inplace_distance, unsupported
+from tinydeploy.compile.lower import ConstArray, Step, _q, inplace_distance, unsupported
 from tinydeploy.model.ir import Model, Op, Tensor
 
 
@@ -47,6 +47,7 @@ MOVE_TYPES: dict[str, tuple[str, ...]] = {
     "SPACE_TO_DEPTH": ("int8", "float32"),
     "DEPTH_TO_SPACE": ("int8", "float32"),
     "BATCH_TO_SPACE_ND": ("int8", "float32"),
+    "SPACE_TO_BATCH_ND": ("int8", "float32"),
     "MIRROR_PAD": ("int8", "float32"),
     "RESIZE_NEAREST_NEIGHBOR": ("int8", "int16", "float32"),
     "REVERSE_V2": _ANY,
@@ -329,6 +330,52 @@ class MoveMixin:
             np.arange(c),
         ]
         self._remap(op, x, y, [ob, oh, ow, c], tables)
+
+    def op_space_to_batch_nd(self, op: Op) -> None:
+        x, y, xs, _ = self._mover_io(op)
+        if x.dtype == "int8" and _q(x) != _q(y):
+            raise unsupported(self.model, op, "input and output quantization differ")
+        block = _ints(self.const(op, op.inputs[1], "block shape"))
+        pads = _ints(self.const(op, op.inputs[2], "paddings"))
+        ys = [int(v) for v in y.shape]
+        if len(xs) == 3 and len(ys) == 3:  # [batch, height, channels]: a width of 1
+            xs, ys, block, pads = (
+                [xs[0], xs[1], 1, xs[2]],
+                [ys[0], ys[1], 1, ys[2]],
+                block[:1] + [1],
+                pads[:2] + [0, 0],
+            )
+        if len(xs) != 4 or len(ys) != 4 or len(block) != 2 or len(pads) != 4 or min(block) < 1 or min(pads) < 0:
+            raise unsupported(self.model, op, "expected a 3-D or 4-D input, 2 block sizes and non-negative paddings")
+        n, h, w, c = xs
+        bh, bw = block
+        if (
+            ys != [n * bh * bw, (h + pads[0] + pads[1]) // bh, (w + pads[2] + pads[3]) // bw, c]
+            or (h + pads[0] + pads[1]) % bh
+            or (w + pads[2] + pads[3]) % bw
+        ):
+            raise unsupported(self.model, op, "output shape disagrees with block and paddings")
+        if any(pads):
+            # TFLite Micro never sets SpaceToBatchParams.output_offset, the value it pads
+            # with: the padding holds whatever bytes its persistent buffer had (0 in a fresh
+            # arena, anything after other models ran), so no result can match it
+            raise unsupported(
+                self.model,
+                op,
+                "non-zero paddings: TFLite Micro pads with an unset value (its output_offset); pad with PAD first",
+            )
+        _, oh, ow, _ = ys
+        # output batch (row offset * bw + column offset) * n + b holds input pixel
+        # (oh * bh + row offset, ow * bw + column offset) of batch b: a 6-D rearrangement
+        tables = [
+            np.arange(bh) * w * c,
+            np.arange(bw) * c,
+            np.arange(n) * h * w * c,
+            np.arange(oh) * bh * w * c,
+            np.arange(ow) * bw * c,
+            np.arange(c),
+        ]
+        self._remap(op, x, y, [bh, bw, n, oh, ow, c], tables)
 
     def op_broadcast_to(self, op: Op) -> None:
         x, y, xs, st = self._mover_io(op)

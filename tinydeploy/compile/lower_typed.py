@@ -1,7 +1,7 @@
 """Lowering of the ops whose inputs or outputs are int32 or bool tensors (issue 17):
 ARG_MAX / ARG_MIN (int8 in, int32 class indices out), the comparisons (int8 or int32
 in, bool out), LOGICAL_AND / LOGICAL_OR / LOGICAL_NOT (bool) and SELECT_V2 (bool condition,
-int8 values); CUMSUM (int8, its axis an int32 operand), SPACE_TO_BATCH_ND,
+int8 values); CUMSUM (int8, its axis an int32 operand),
 EMBEDDING_LOOKUP (int32 ids, a constant int8 table) and CAST between int8, int32 and
 bool; FILL, ZEROS_LIKE, SHAPE, BROADCAST_ARGS, DYNAMIC_UPDATE_SLICE (int8, int32) and
 REDUCE_ALL (bool).
@@ -334,70 +334,6 @@ class TypedMixin:
         )
 
     # ------------------------------------------------------------- space to batch
-
-    def op_space_to_batch_nd(self, op: Op) -> None:
-        x = self.act(op, op.inputs[0])
-        y = self.act(op, op.outputs[0])
-        if _q(x) != _q(y):
-            raise unsupported(self.model, op, "input and output quantization differ")
-        block, pads = (
-            [int(v) for v in np.asarray(self.const(op, op.inputs[k], what).data).ravel()]
-            for k, what in ((1, "block shape"), (2, "paddings"))
-        )
-        xs, ys = [int(v) for v in x.shape], [int(v) for v in y.shape]
-        if len(xs) == 3 and len(ys) == 3:  # [batch, height, channels]: a width of 1
-            xs, ys, block, pads = (
-                [xs[0], xs[1], 1, xs[2]],
-                [ys[0], ys[1], 1, ys[2]],
-                block[:1] + [1],
-                pads[:2] + [0, 0],
-            )
-        if len(xs) != 4 or len(ys) != 4 or len(block) != 2 or len(pads) != 4 or min(block) < 1 or min(pads) < 0:
-            raise unsupported(self.model, op, "expected a 3-D or 4-D input, 2 block sizes and non-negative paddings")
-        n, h, w, c = xs
-        bh, bw = block
-        if (
-            ys != [n * bh * bw, (h + pads[0] + pads[1]) // bh, (w + pads[2] + pads[3]) // bw, c]
-            or (h + pads[0] + pads[1]) % bh
-            or (w + pads[2] + pads[3]) % bw
-        ):
-            raise unsupported(self.model, op, "output shape disagrees with block and paddings")
-        if any(pads):
-            # TFLite Micro never sets SpaceToBatchParams.output_offset, the value it pads
-            # with: the padding holds whatever bytes its persistent buffer had (0 in a fresh
-            # arena, anything after other models ran), so no result can match it
-            raise unsupported(
-                self.model,
-                op,
-                "non-zero paddings: TFLite Micro pads with an unset value (its output_offset); pad with PAD first",
-            )
-        params = dict(
-            in_batch=n,
-            in_h=h,
-            in_w=w,
-            depth=c,
-            out_batch=ys[0],
-            out_h=ys[1],
-            out_w=ys[2],
-            block_h=bh,
-            block_w=bw,
-            pad_top=pads[0],
-            pad_left=pads[2],
-            pad_value=_q(y)[1],
-        )  # the zero point, should a padding ever be allowed
-        self.steps.append(
-            Step(
-                op.index,
-                op.opcode,
-                "td_space_to_batch_nd_s8",
-                "td_space_to_batch_params",
-                params,
-                [x.index],
-                [y.index],
-                [],
-                {},
-            )
-        )
 
     # ------------------------------------------------------------- embedding lookup
 
