@@ -29,10 +29,12 @@ from op_models import (
     lstm,
     lstm_ops_model,
     more_ops_model,
+    moves16_model,
     new_ops_model,
     svdf,
     svdf_ops_model,
     typed_ops_model,
+    wide_moves_model,
 )
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc on the host")
@@ -581,6 +583,15 @@ NEW_KERNELS = {
     "fill_ops": (
         fill_ops_model,
         {"td_reduce_all_b8", "td_fill", "td_broadcast_args_i32", "td_dynamic_update_slice", "td_select_v2_s8"},
+    ),
+    # the data movement ops on wider types: int32 / bool, and a 16x8 chain
+    "wide_moves": (
+        wide_moves_model,
+        {"td_remap", "td_split", "td_concat", "td_cast", "td_compare_s8"},
+    ),
+    "moves16": (
+        moves16_model,
+        {"td_remap", "td_transpose_conv2d_s16", "td_split", "td_concat", "td_batch_matmul_s16", "td_concat_s16"},
     ),
     # stateful: every check runs its inputs as consecutive inferences of one model
     "svdf_ops": (svdf_ops_model, {"td_svdf_s8"}),
