@@ -303,7 +303,8 @@ td_status td_prelu_s8(const td_prelu_params *p, const int8_t *input, int8_t *out
 /* Output element (i0, .., i{dims-1}) = input[map_0[i0] + map_1[i1] + ...]: TRANSPOSE,
  * SLICE, STRIDED_SLICE, GATHER (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE,
  * MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND,
- * BATCH_TO_SPACE_ND, SPACE_TO_BATCH_ND; elements of p->itemsize bytes (1, 2 or 4: any type). */
+ * BATCH_TO_SPACE_ND, SPACE_TO_BATCH_ND; elements of p->itemsize bytes (1, 2 or 4: any type).
+ * PAD of int32 / float32: an offset sum below 0 writes p->pad_value. */
 td_status td_remap(const td_remap_params *p, const void *input, void *output);
 
 /* SPLIT / SPLIT_V / UNPACK (any type): per outer block, copy_bytes[k] bytes to output k. */

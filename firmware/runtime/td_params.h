@@ -451,7 +451,8 @@ typedef struct {
  * (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD,
  * RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND,
  * SPACE_TO_BATCH_ND (no padding), of any tensor type (elements of itemsize bytes,
- * copied as they are).
+ * copied as they are); PAD / PADV2 of int32 and float32 (a padded position's table term
+ * is far below 0, so its sum is negative and the element is pad_value).
  */
 typedef struct {
   int32_t size;  /* output elements */
@@ -462,6 +463,7 @@ typedef struct {
    */
   const int32_t *map;
   int32_t itemsize;  /* bytes of an element: 1 (int8, bool), 2 (int16) or 4 (int32, float32) */
+  int32_t pad_value;  /* written where the offsets sum below 0 (PAD): an element's raw bits */
 } td_remap_params;
 
 /* SPLIT / SPLIT_V / UNPACK of any tensor type: the inverse of CONCATENATION. */

@@ -11,7 +11,9 @@
  * SPACE_TO_BATCH_ND (no padding). The compiler builds the tables
  * (tinydeploy/compile/lower_move.py). Elements are itemsize bytes (int8 and bool 1,
  * int16 2, int32 and float32 4) copied as they are, never requantized, as TFLite Micro
- * copies them; the tensors are 4-byte aligned.
+ * copies them; the tensors are 4-byte aligned. PAD / PADV2 (int32, float32): a padded
+ * position's table term is far below 0 (more negative than any sum of the others), so an
+ * offset sum below 0 writes pad_value, an element's raw bits.
  */
 #include "td_kernels.h"
 
@@ -42,11 +44,11 @@ td_status td_remap(const td_remap_params *p, const void *input, void *output) {
     const int32_t src = partial[p->dims];
     /* the element's own width: one load and one store, whatever the type */
     if (p->itemsize == 1) {
-      ((int8_t *)output)[i] = ((const int8_t *)input)[src];
+      ((int8_t *)output)[i] = src < 0 ? (int8_t)p->pad_value : ((const int8_t *)input)[src];
     } else if (p->itemsize == 2) {
-      ((int16_t *)output)[i] = ((const int16_t *)input)[src];
+      ((int16_t *)output)[i] = src < 0 ? (int16_t)p->pad_value : ((const int16_t *)input)[src];
     } else {
-      ((int32_t *)output)[i] = ((const int32_t *)input)[src];
+      ((int32_t *)output)[i] = src < 0 ? p->pad_value : ((const int32_t *)input)[src];
     }
     /* odometer: advance the innermost index, carry outward, refresh the sums */
     for (d = p->dims - 1; d >= 0; --d) {

@@ -474,6 +474,35 @@ def test_split_family_of_wider_types_matches_tflm(tmp_path: Path, kind: str, dty
     assert_exact(split_then_concat(kind, dtype), tmp_path / "m", "td_split", inputs=4)
 
 
+@pytest.mark.parametrize(
+    "dtype,shape,pads,value",
+    [
+        ("int32", [2, 3, 4], [[1, 0], [0, 2], [1, 1]], None),
+        ("int32", [3, 5], [[2, 2], [0, 3]], -7),
+        ("float32", [1, 4, 5, 3], [[0, 0], [1, 2], [2, 1], [0, 1]], None),
+        ("float32", [2, 3, 1, 2, 2], [[1, 0], [0, 0], [2, 2], [0, 1], [1, 0]], 1.5),
+        ("float32", [6], [[0, 3]], -0.25),
+    ],
+)
+def test_pad_of_int32_and_float32_matches_tflm(
+    tmp_path: Path, dtype: str, shape: list[int], pads: list[list[int]], value: float | None
+) -> None:
+    """PAD (0) and PADV2 (a constant) of the other types TFLite Micro's kernel pads: td_remap
+    with a padding value, up to 5 dimensions."""
+
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input(shape, dtype=dtype)
+        out = [n + a + b for n, (a, b) in zip(shape, pads)]
+        y = g.tensor(out, dtype=dtype)
+        ins = [x, g.const(pads)]
+        if value is not None:
+            ins.append(g.const([value], dtype, shape=[]))
+        g.op("PAD" if value is None else "PADV2", ins, [y])
+        return x, y
+
+    assert_exact(build, tmp_path / "m", "td_remap", inputs=4)
+
+
 def test_concatenation_of_bool_tensors_matches_tflm(tmp_path: Path) -> None:
     """CONCATENATION of bool tensors (TFLite Micro copies them): slices of a bool input."""
 

@@ -592,7 +592,8 @@ class RemapParams:
     (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD,
     RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND,
     SPACE_TO_BATCH_ND (no padding), of any tensor type (elements of itemsize bytes, copied
-    as they are)."""
+    as they are); PAD / PADV2 of int32 and float32 (a padded position's table term is far
+    below 0, so its sum is negative and the element is pad_value)."""
 
     C_NAME: ClassVar[str] = "td_remap_params"
     size: int = c(I32, "output elements")
@@ -603,6 +604,7 @@ class RemapParams:
         "per output dimension d, shape[d] input offsets (elements), the dimensions' tables one after another",
     )
     itemsize: int = c(I32, "bytes of an element: 1 (int8, bool), 2 (int16) or 4 (int32, float32)")
+    pad_value: int = c(I32, "written where the offsets sum below 0 (PAD): an element's raw bits")
 
 
 @dataclass(frozen=True)

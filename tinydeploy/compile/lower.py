@@ -807,6 +807,8 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
         )
 
     def op_pad(self, op: Op) -> None:
+        if self.t(op.inputs[0]).dtype in ("int32", "float32"):
+            return self.pad_wide(op)
         s16 = self._is_16x8(op)
         x = self.act(op, op.inputs[0], "int16" if s16 else "int8")
         y = self.act(op, op.outputs[0], "int16" if s16 else "int8")

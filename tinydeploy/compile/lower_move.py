@@ -56,8 +56,15 @@ MOVE_TYPES: dict[str, tuple[str, ...]] = {
     "SPLIT_V": ("int8", "int16", "int32", "float32"),
     "UNPACK": ("int8", "int16", "int32", "float32"),
     "PACK": ("int8", "int16", "int32", "float32"),
+    # TFLite Micro also pads int8 and int16 (td_pad_s8, td_pad_s16)
+    "PAD": ("int32", "float32"),
+    "PADV2": ("int32", "float32"),
 }
 ITEMSIZE = {"int8": 1, "bool": 1, "int16": 2, "int32": 4, "float32": 4}
+# td_remap's table term of a padded position: below any sum of the other terms (inputs of
+# at most 2^26 elements), so the offset sum is negative exactly where some dimension is in
+# the padding; six of them still fit int32
+PADDED = -(1 << 26)
 
 
 class MoveMixin:
@@ -68,8 +75,11 @@ class MoveMixin:
     model: Model
     steps: list[Step]
 
-    def _remap(self, op: Op, x: Tensor, y: Tensor, shape: list[int], tables: list[np.ndarray]) -> None:
-        """Output (viewed with ``shape``) element i0.. copies input sum(tables[d][id])."""
+    def _remap(
+        self, op: Op, x: Tensor, y: Tensor, shape: list[int], tables: list[np.ndarray], pad_value: int | None = None
+    ) -> None:
+        """Output (viewed with ``shape``) element i0.. copies input sum(tables[d][id]), or is
+        ``pad_value`` (an element's raw bits; PAD only) where a table holds PADDED."""
         if not shape:
             shape, tables = [1], [np.zeros(1, np.int64)]
         if len(shape) > 6:
@@ -84,12 +94,20 @@ class MoveMixin:
             view = [1] * len(shape)
             view[d] = shape[d]
             src = src + tab.reshape(view)
-        if src.min() < 0 or src.max() >= x.size:
+        padded = src < 0
+        if (padded.any() and (pad_value is None or x.size > -PADDED)) or src.max() >= x.size:
             raise unsupported(self.model, op, "an index is out of range")
         name = f"op{op.index}_map"
         arr = ConstArray(name, "int32_t", np.concatenate([np.asarray(t, np.int64) for t in tables]), "params")
         size = ITEMSIZE[x.dtype]
-        params = dict(size=y.size, dims=len(shape), shape=list(shape) + [0] * (6 - len(shape)), map=name, itemsize=size)
+        params = dict(
+            size=y.size,
+            dims=len(shape),
+            shape=list(shape) + [0] * (6 - len(shape)),
+            map=name,
+            itemsize=size,
+            pad_value=pad_value or 0,
+        )
         self.steps.append(
             Step(
                 op.index,
@@ -100,7 +118,7 @@ class MoveMixin:
                 [x.index],
                 [y.index],
                 [arr],
-                {x.index: inplace_distance(src.ravel(), size, size)},
+                {x.index: inplace_distance(np.where(padded, -1, src).ravel(), size, size)},
             )
         )
 
@@ -376,6 +394,27 @@ class MoveMixin:
             np.arange(c),
         ]
         self._remap(op, x, y, [bh, bw, n, oh, ow, c], tables)
+
+    def pad_wide(self, op: Op) -> None:
+        """PAD / PADV2 of int32 and float32 tensors (TFLite Micro's kernel also takes int8
+        and int16: td_pad_s8 / td_pad_s16): 0, or PADV2's constant, in the padding."""
+        x, y, xs, st = self._mover_io(op)
+        pads = np.asarray(self.const(op, op.inputs[1], "paddings").data, np.int64).reshape(-1, 2)
+        value = np.zeros(1, x.dtype)
+        if op.opcode == "PADV2" and len(op.inputs) > 2 and op.inputs[2] >= 0:
+            c = self.const(op, op.inputs[2], "constant value")
+            if c.dtype != x.dtype:
+                raise unsupported(self.model, op, f"constant value {c.name!r} is {c.dtype}, the input {x.dtype}")
+            value = np.asarray(c.data, x.dtype).ravel()[:1]
+        if pads.shape[0] != len(xs) or pads.min() < 0:
+            raise unsupported(self.model, op, "paddings must give every dimension, none negative")
+        shape, tables = [], []
+        for d, n in enumerate(xs):
+            lo, hi = int(pads[d, 0]), int(pads[d, 1])
+            i = np.arange(n + lo + hi) - lo
+            shape.append(n + lo + hi)
+            tables.append(np.where((i < 0) | (i >= n), PADDED, i * st[d]))
+        self._remap(op, x, y, shape, tables, int(value.view(np.int32)[0]))
 
     def op_broadcast_to(self, op: Op) -> None:
         x, y, xs, st = self._mover_io(op)
