@@ -386,9 +386,10 @@ td_status td_logical_b8(const td_logical_params *p, const uint8_t *input1, const
 /* LOGICAL_NOT of p->bc.size bool elements. */
 td_status td_logical_not_b8(const td_logical_params *p, const uint8_t *input, uint8_t *output);
 
-/* SELECT_V2: output = cond ? x : y, int8, the three inputs broadcast to the output. */
-td_status td_select_v2_s8(const td_select_params *p, const uint8_t *cond, const int8_t *x,
-                          const int8_t *y, int8_t *output);
+/* SELECT_V2: output = cond ? x : y, values of p->itemsize bytes (int8, int16, float32), the
+ * three inputs broadcast to the output. */
+td_status td_select_v2(const td_select_params *p, const uint8_t *cond, const void *x, const void *y,
+                       void *output);
 
 /* CUMSUM: running sums along the axis of [before][depth][after] int8, optionally exclusive
  * and/or reversed. The output must not overlap the input. */

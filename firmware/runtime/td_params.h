@@ -589,7 +589,8 @@ typedef struct {
 } td_logical_params;
 
 /* SELECT_V2: condition ? x : y element by element, the three inputs broadcast to the
- * output shape; the raw values are copied (TFLite Micro does not requantize).
+ * output shape; the raw values (int8, int16 or float32) are copied (TFLite Micro does
+ * not requantize).
  */
 typedef struct {
   int32_t size;  /* output elements */
@@ -599,6 +600,7 @@ typedef struct {
   int32_t stride_cond[TD_KMAX_DIMS];
   int32_t stride_x[TD_KMAX_DIMS];  /* the same for x */
   int32_t stride_y[TD_KMAX_DIMS];  /* the same for y */
+  int32_t itemsize;  /* bytes of a value: 1 (int8), 2 (int16) or 4 (float32) */
 } td_select_params;
 
 /* CUMSUM (int8) along one axis, the input viewed as [before][depth][after]: each input
@@ -648,7 +650,7 @@ typedef struct {
  */
 typedef struct {
   int32_t size;  /* output elements */
-  int32_t itemsize;  /* 1 (int8, bool) or 4 (int32) */
+  int32_t itemsize;  /* 1 (int8, bool), 2 (int16) or 4 (int32, float32) */
   int32_t period;  /* value elements, >= 1 */
 } td_fill_params;
 
@@ -668,7 +670,7 @@ typedef struct {
  */
 typedef struct {
   int32_t dims;  /* 1 .. TD_KMAX_DIMS */
-  int32_t itemsize;  /* 1 (int8) or 4 (int32) */
+  int32_t itemsize;  /* 1 (int8), 2 (int16) or 4 (int32, float32) */
   int32_t shape[TD_KMAX_DIMS];  /* the operand's (and output's) shape */
   int32_t update_shape[TD_KMAX_DIMS];  /* the update's shape, each <= shape */
 } td_dynamic_update_slice_params;

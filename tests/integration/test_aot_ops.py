@@ -599,7 +599,7 @@ NEW_KERNELS = {
     ),
     "typed_ops": (
         typed_ops_model,
-        {"td_arg_min_s8", "td_compare_s8", "td_logical_b8", "td_logical_not_b8", "td_select_v2_s8", "td_maximum_s8"},
+        {"td_arg_min_s8", "td_compare_s8", "td_logical_b8", "td_logical_not_b8", "td_select_v2", "td_maximum_s8"},
     ),
     "bool_ops": (
         bool_ops_model,
@@ -611,7 +611,7 @@ NEW_KERNELS = {
     ),
     "fill_ops": (
         fill_ops_model,
-        {"td_reduce_all_b8", "td_fill", "td_broadcast_args_i32", "td_dynamic_update_slice", "td_select_v2_s8"},
+        {"td_reduce_all_b8", "td_fill", "td_broadcast_args_i32", "td_dynamic_update_slice", "td_select_v2"},
     ),
     # the data movement ops on wider types: int32 / bool, and a 16x8 chain
     "wide_moves": (
@@ -1295,7 +1295,7 @@ def select(form: str, qx: tuple[float, int] = (0.05, 3)) -> Build:
 
 @pytest.mark.parametrize("form", ["same", "bcast_cond", "const_y", "scalar_x", "all"])
 def test_select_v2_matches_tflm(tmp_path: Path, form: str) -> None:
-    assert_exact(select(form), tmp_path / "m", "td_select_v2_s8")
+    assert_exact(select(form), tmp_path / "m", "td_select_v2")
 
 
 # ---------------------------------------------------------------- CUMSUM
@@ -1557,6 +1557,31 @@ def broadcast_result(*shapes: list[int]) -> list[int]:
     return [max(dims) for dims in zip(*[[1] * (rank - len(s)) + s for s in shapes])]
 
 
+@pytest.mark.parametrize("dtype", ["int16", "float32"])
+@pytest.mark.parametrize("form", ["const_cond_const_y", "reversed_y"])
+def test_select_v2_of_int16_and_float32_matches_tflm(tmp_path: Path, dtype: str, form: str) -> None:
+    """SELECT_V2 of the other value types TFLite Micro's kernel takes: a constant bool
+    condition broadcast over the input, the other operand a constant or the input
+    reversed (REVERSE_V2 of the same type)."""
+
+    def build(g: Graph) -> tuple[int, int]:
+        rng = np.random.default_rng(6)
+        shape = [2, 3, 5, 4]
+        x = g.input(shape, *_q(dtype), dtype=dtype)
+        if form == "const_cond_const_y":
+            cond = g.const(rng.integers(0, 2, [1, 1, 5, 1]).astype(bool), "bool")
+            other = g.const(rng.integers(-3000, 3000, [4]), dtype, scale=_q(dtype)[0], zp=_q(dtype)[1])
+        else:
+            cond = g.const(rng.integers(0, 2, [3, 1, 1]).astype(bool), "bool")
+            other = g.tensor(shape, *_q(dtype), dtype=dtype)
+            g.op("REVERSE_V2", [x, g.const([3])], [other])
+        y = g.tensor(shape, *_q(dtype), dtype=dtype)
+        g.op("SELECT_V2", [cond, x, other] if form == "reversed_y" else [cond, other, x], [y])
+        return x, y
+
+    assert_exact(build, tmp_path / "m", "td_select_v2", inputs=4)
+
+
 @settings(
     max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)),
     deadline=None,
@@ -1615,11 +1640,12 @@ def test_logical_broadcast_property(tmp_path: Path, shapes: tuple[list[int], lis
 
 
 def _q(dtype: str, q: tuple[float, int] = (0.05, 3)) -> tuple[float | None, int]:
-    """int8 tensors quantized, int32 ones raw."""
-    return q if dtype == "int8" else (None, 0)
+    """int8 tensors quantized, int16 ones too (zero point 0, as in 16x8 models), int32,
+    bool and float32 ones raw."""
+    return q if dtype == "int8" else (q[0] / 256, 0) if dtype == "int16" else (None, 0)
 
 
-@pytest.mark.parametrize("dtype", ["int8", "int32"])
+@pytest.mark.parametrize("dtype", ["int8", "int32", "float32"])
 @pytest.mark.parametrize("shape", [[2, 3, 4], [1, 7], [5], [1, 2, 3, 2, 2]])
 def test_zeros_like_matches_tflm(tmp_path: Path, dtype: str, shape: list[int]) -> None:
     """Raw zeros (not the zero point), the input never read."""
@@ -1649,7 +1675,7 @@ def test_zeros_like_inside_a_model(tmp_path: Path) -> None:
     assert_exact(build, tmp_path / "m", "td_fill")
 
 
-@pytest.mark.parametrize("dtype", ["int8", "int32"])
+@pytest.mark.parametrize("dtype", ["int8", "int32", "float32"])
 @pytest.mark.parametrize(
     "dims,dims_dtype", [([2, 3], "int32"), ([1, 4, 4, 3], "int64"), ([7], "int32"), ([3, 1, 2], "int8")]
 )
@@ -1817,7 +1843,7 @@ def update_slice(
     return build
 
 
-@pytest.mark.parametrize("dtype", ["int8", "int32"])
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "float32"])
 @pytest.mark.parametrize(
     "shape,update,start,start_dtype",
     [
@@ -1856,20 +1882,17 @@ def test_dynamic_update_slice_with_start_indices_at_run_time(tmp_path: Path, dty
 
 
 def test_dynamic_update_slice_refusals(tmp_path: Path) -> None:
-    """int16 operands (no int16 tensors in the AOT runtime) and int64 start indices that
+    """int64 operands (no int64 tensors in the AOT runtime) and int64 start indices that
     are not constants are refused in one line each."""
 
-    def int16(g: Graph) -> tuple[int, int]:
-        x = g.input([4], dtype="int16")
-        y = g.tensor([4], dtype="int16")
-        g.op("DYNAMIC_UPDATE_SLICE", [x, g.const([1], "int16"), g.const([1])], [y])
+    def int64(g: Graph) -> tuple[int, int]:
+        x = g.input([4], dtype="int64")
+        y = g.tensor([4], dtype="int64")
+        g.op("DYNAMIC_UPDATE_SLICE", [x, g.const([1], "int64"), g.const([1])], [y])
         return x, y
 
     _refused(
-        int16,
-        tmp_path / "a",
-        r"DYNAMIC_UPDATE_SLICE .*output 't1' is int16; supported: "
-        r"int8, int32",
+        int64, tmp_path / "a", r"DYNAMIC_UPDATE_SLICE .*output 't1' is int64; supported: int8, int16, int32, float32"
     )
 
     def int64_input(g: Graph) -> tuple[int, int]:

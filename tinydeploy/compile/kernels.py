@@ -792,7 +792,8 @@ class LogicalParams:
 @dataclass(frozen=True)
 class SelectParams:
     """SELECT_V2: condition ? x : y element by element, the three inputs broadcast to
-    the output shape; the raw values are copied (TFLite Micro does not requantize)."""
+    the output shape; the raw values (int8, int16 or float32) are copied (TFLite Micro
+    does not requantize)."""
 
     C_NAME: ClassVar[str] = "td_select_params"
     size: int = c(I32, "output elements")
@@ -803,6 +804,7 @@ class SelectParams:
     )
     stride_x: list[int] = c(I32, "the same for x", "TD_KMAX_DIMS")
     stride_y: list[int] = c(I32, "the same for y", "TD_KMAX_DIMS")
+    itemsize: int = c(I32, "bytes of a value: 1 (int8), 2 (int16) or 4 (float32)")
 
 
 @dataclass(frozen=True)
@@ -859,7 +861,7 @@ class FillParams:
 
     C_NAME: ClassVar[str] = "td_fill_params"
     size: int = c(I32, "output elements")
-    itemsize: int = c(I32, "1 (int8, bool) or 4 (int32)")
+    itemsize: int = c(I32, "1 (int8, bool), 2 (int16) or 4 (int32, float32)")
     period: int = c(I32, "value elements, >= 1")
 
 
@@ -883,7 +885,7 @@ class DynamicUpdateSliceParams:
 
     C_NAME: ClassVar[str] = "td_dynamic_update_slice_params"
     dims: int = c(I32, "1 .. TD_KMAX_DIMS")
-    itemsize: int = c(I32, "1 (int8) or 4 (int32)")
+    itemsize: int = c(I32, "1 (int8), 2 (int16) or 4 (int32, float32)")
     shape: list[int] = c(I32, "the operand's (and output's) shape", "TD_KMAX_DIMS")
     update_shape: list[int] = c(I32, "the update's shape, each <= shape", "TD_KMAX_DIMS")
 
@@ -1446,7 +1448,7 @@ KERNELS.update(
             Kernel("td_compare_i32", CompareParams, ("td_compare_i32.c", "td_compare.h")),
             Kernel("td_logical_b8", LogicalParams, ("td_logical_b8.c",)),
             Kernel("td_logical_not_b8", LogicalParams, ("td_logical_not_b8.c",)),
-            Kernel("td_select_v2_s8", SelectParams, ("td_select_v2_s8.c",)),
+            Kernel("td_select_v2", SelectParams, ("td_select_v2.c",), raw=True),
             Kernel("td_cumsum_s8", CumsumParams, ("td_cumsum_s8.c",)),
             Kernel("td_cast", CastParams, ("td_cast.c",)),
             Kernel("td_embedding_lookup_s8", EmbeddingLookupParams, ("td_embedding_lookup_s8.c",)),
