@@ -1,8 +1,9 @@
 """Lowering of the 16x8 ops (int16 activations, int8 weights, int64 biases):
-FULLY_CONNECTED, CONV_2D (grouped too) and DEPTHWISE_CONV_2D; SOFTMAX, ADD, SUB, MUL,
-LOGISTIC, TANH and QUANTIZE int16 -> int16. (CONCATENATION, PAD, MEAN / SUM and the
-RELUs take an int16 branch in their int8 ``op_<name>`` methods: the same Prepare, the
-kernel's element type and clamps differ.)
+FULLY_CONNECTED, CONV_2D (grouped too), DEPTHWISE_CONV_2D and TRANSPOSE_CONV; SOFTMAX,
+ADD, SUB, MUL, LOGISTIC, TANH and QUANTIZE int16 -> int16. (CONCATENATION, PAD, MEAN /
+SUM, BATCH_MATMUL and the RELUs take an int16 branch in their int8 ``op_<name>``
+methods: the same Prepare, the kernel's element type and clamps differ; the data
+movement ops of .lower_move take any element type.)
 
 A mixin of :class:`tinydeploy.compile.lower.Lowering`: ``op_conv_2d``,
 ``op_depthwise_conv_2d`` and ``op_fully_connected`` hand an op whose input is int16 to
