@@ -423,6 +423,93 @@ def fill_ops_model(seed: int = 0) -> bytes:
     return g.build([x], [y])
 
 
+def wide_moves_model(seed: int = 0) -> bytes:
+    """The data movement ops on int32 and bool tensors (one element-size-generic
+    lowering): int8 TRANSPOSE, GATHER and MIRROR_PAD cast to int32, int32 STRIDED_SLICE (a
+    negative stride), SPLIT_V, CONCATENATION and REVERSE_V2, a bool branch (GREATER,
+    SLICE, REVERSE_V2, CAST), then UNPACK and PACK of int32 (the output). (No float32
+    tensor: the CLI takes a model holding one for a float model to quantize.)"""
+    g = Graph()
+    x = g.input([2, 5, 6], 0.05, 3)
+    a = g.tensor([2, 6, 5], 0.05, 3)
+    g.op("TRANSPOSE", [x, g.const([0, 2, 1])], [a])
+    b = g.tensor([2, 4, 5], 0.05, 3)
+    g.op("GATHER", [a, g.const([5, 0, 2, 2])], [b], "GatherOptions", axis=1)
+    q = g.tensor([2, 6, 7], 0.05, 3)
+    g.op("MIRROR_PAD", [b, g.const([[0, 0], [1, 1], [2, 0]])], [q], "MirrorPadOptions", mode=0)
+    i = g.tensor([2, 6, 7], dtype="int32")
+    g.op("CAST", [q], [i])
+    s = g.tensor([2, 3, 4], dtype="int32")
+    g.op("STRIDED_SLICE", [i, g.const([0, 0, -1]), g.const([2, 6, -8]), g.const([1, 2, -2])], [s],
+         "StridedSliceOptions")  # fmt: skip
+    parts = [g.tensor([2, 3, 1], dtype="int32"), g.tensor([2, 3, 3], dtype="int32")]
+    g.op("SPLIT_V", [s, g.const([1, -1]), g.const([2], shape=[])], parts, "SplitVOptions", numSplits=2)
+    cc = g.tensor([2, 3, 4], dtype="int32")
+    g.op("CONCATENATION", parts[::-1], [cc], "ConcatenationOptions", axis=2)
+    r = g.tensor([2, 3, 4], dtype="int32")
+    g.op("REVERSE_V2", [cc, g.const([0])], [r])
+    gt = g.tensor([2, 6, 7], dtype="bool")
+    g.op("GREATER", [q, g.const([3], "int8", scale=0.05, zp=3)], [gt])
+    gs = g.tensor([2, 3, 4], dtype="bool")
+    g.op("SLICE", [gt, g.const([0, 1, 2]), g.const([-1, 3, 4])], [gs])
+    gr = g.tensor([2, 3, 4], dtype="bool")
+    g.op("REVERSE_V2", [gs, g.const([2])], [gr])
+    gc = g.tensor([2, 3, 4], dtype="int32")
+    g.op("CAST", [gr], [gc])
+    both = g.tensor([4, 3, 4], dtype="int32")
+    g.op("CONCATENATION", [r, gc], [both], "ConcatenationOptions", axis=0)
+    rows = [g.tensor([4, 4], dtype="int32") for _ in range(3)]
+    g.op("UNPACK", [both], rows, "UnpackOptions", num=3, axis=1)
+    y = g.tensor([4, 4, 3], dtype="int32")
+    g.op("PACK", rows, [y], "PackOptions", valuesCount=3, axis=2)
+    return g.build([x], [y])
+
+
+def moves16_model(seed: int = 0) -> bytes:
+    """A 16x8 chain (int16 activations, zero points 0): TRANSPOSE, TRANSPOSE_CONV (int64
+    bias), STRIDED_SLICE with a negative stride, SPLIT, PACK, BATCH_MATMUL with a constant,
+    REVERSE_V2, SLICE, BROADCAST_TO, UNPACK and CONCATENATION."""
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    s = 1 / 4096
+    x = g.input([1, 4, 6, 3], s, 0, "int16")
+    t = lambda shape, scale=s: g.tensor(shape, scale, 0, "int16")  # noqa: E731
+    a = t([1, 6, 4, 3])
+    g.op("TRANSPOSE", [x, g.const([0, 2, 1, 3])], [a])
+    ws = list(rng.uniform(0.005, 0.015, 4))
+    w = g.const(rng.integers(-127, 128, [4, 2, 2, 3]), "int8", scale=ws, zp=[0] * 4)
+    bias = g.const(rng.integers(-50000, 50000, [4]), "int64", scale=[s * v for v in ws], zp=[0] * 4)
+    s_tc = 5e-4
+    tc = t([1, 12, 8, 4], s_tc)
+    g.op("TRANSPOSE_CONV", [g.const([1, 12, 8, 4]), w, a, bias], [tc], "TransposeConvOptions", padding=0,
+         strideH=2, strideW=2)  # fmt: skip
+    ss = t([1, 6, 8, 4], s_tc)
+    g.op("STRIDED_SLICE", [tc, g.const([0, -1, 0, 0]), g.const([1, -13, 8, 4]), g.const([1, -2, 1, 1])], [ss],
+         "StridedSliceOptions")  # fmt: skip
+    halves = [t([1, 6, 8, 2], s_tc), t([1, 6, 8, 2], s_tc)]
+    g.op("SPLIT", [g.const([3], shape=[]), ss], halves, "SplitOptions", numSplits=2)
+    pk = t([1, 2, 6, 8, 2], s_tc)
+    g.op("PACK", halves[::-1], [pk], "PackOptions", valuesCount=2, axis=1)
+    flat = t([2, 6, 16], s_tc)
+    g.op("RESHAPE", [pk, g.const([2, 6, 16])], [flat], "ReshapeOptions", newShape=[2, 6, 16])
+    s_w = 3e-5
+    s_mm = 2e-3
+    mm = t([2, 6, 5], s_mm)
+    g.op("BATCH_MATMUL", [flat, g.const(rng.integers(-32768, 32768, [16, 5]), "int16", scale=s_w, zp=0)], [mm],
+         "BatchMatMulOptions")  # fmt: skip
+    rv = t([2, 6, 5], s_mm)
+    g.op("REVERSE_V2", [mm, g.const([1, -1])], [rv])
+    sl = t([2, 1, 5], s_mm)
+    g.op("SLICE", [rv, g.const([0, 2, 0]), g.const([-1, 1, -1])], [sl])
+    bc = t([2, 4, 5], s_mm)
+    g.op("BROADCAST_TO", [sl, g.const([2, 4, 5])], [bc])
+    parts = [t([4, 5], s_mm), t([4, 5], s_mm)]
+    g.op("UNPACK", [bc], parts, "UnpackOptions", num=2, axis=0)
+    y = t([4, 10], s_mm)
+    g.op("CONCATENATION", parts, [y], "ConcatenationOptions", axis=1)
+    return g.build([x], [y])
+
+
 def svdf(
     g: Graph,
     x: int,

@@ -1,5 +1,6 @@
 /*
- * td_dynamic_update_slice.c - DYNAMIC_UPDATE_SLICE of int8 or int32 tensors (raw values).
+ * td_dynamic_update_slice.c - DYNAMIC_UPDATE_SLICE of int8, int16, int32 or float32 tensors
+ * (raw values).
  *
  * The output is the operand with the update written over the box that starts at the
  * start indices. Each start index is clamped to [0, shape - update_shape] as TFLite
@@ -23,7 +24,8 @@ td_status td_dynamic_update_slice(const td_dynamic_update_slice_params *p, const
   int32_t i;
   int32_t k;
   if (p == NULL || operand == NULL || update == NULL || start == NULL || output == NULL ||
-      p->dims < 1 || p->dims > TD_KMAX_DIMS || (p->itemsize != 1 && p->itemsize != 4)) {
+      p->dims < 1 || p->dims > TD_KMAX_DIMS ||
+      (p->itemsize != 1 && p->itemsize != 2 && p->itemsize != 4)) {
     return TD_ERR_ARG;
   }
   for (d = p->dims - 1; d >= 0; --d) {

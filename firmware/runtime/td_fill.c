@@ -15,7 +15,7 @@ td_status td_fill(const td_fill_params *p, const void *value, void *output) {
   int32_t k;
   int32_t j = 0;
   if (p == NULL || value == NULL || output == NULL || p->period < 1 ||
-      (p->itemsize != 1 && p->itemsize != 4)) {
+      (p->itemsize != 1 && p->itemsize != 2 && p->itemsize != 4)) {
     return TD_ERR_ARG;
   }
   for (i = 0; i < p->size; ++i) {

@@ -89,6 +89,9 @@ td_status td_conv2d_s16(const td_conv_s16_params *p, const int16_t *input, int16
 td_status td_depthwise_conv2d_s16(const td_conv_s16_params *p, const int16_t *input,
                                   int16_t *output);
 td_status td_fully_connected_s16(const td_fc_s16_params *p, const int16_t *input, int16_t *output);
+/* TRANSPOSE_CONV of 16x8 models: CONV_2D 16x8's params (filter_c == in_c, no dilation). */
+td_status td_transpose_conv2d_s16(const td_conv_s16_params *p, const int16_t *input,
+                                  int16_t *output);
 /* MAX_POOL_2D and AVERAGE_POOL_2D of 16x8 models (td_pool2d_s16.c). */
 td_status td_max_pool2d_s16(const td_pool_params *p, const int16_t *input, int16_t *output);
 td_status td_avg_pool2d_s16(const td_pool_params *p, const int16_t *input, int16_t *output);
@@ -300,11 +303,16 @@ td_status td_prelu_s8(const td_prelu_params *p, const int8_t *input, int8_t *out
 /* Output element (i0, .., i{dims-1}) = input[map_0[i0] + map_1[i1] + ...]: TRANSPOSE,
  * SLICE, STRIDED_SLICE, GATHER (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE,
  * MIRROR_PAD, RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND,
- * BATCH_TO_SPACE_ND. */
-td_status td_remap_s8(const td_remap_params *p, const int8_t *input, int8_t *output);
+ * BATCH_TO_SPACE_ND, SPACE_TO_BATCH_ND; elements of p->itemsize bytes (1, 2 or 4: any type).
+ * PAD of int32 / float32: an offset sum below 0 writes p->pad_value. */
+td_status td_remap(const td_remap_params *p, const void *input, void *output);
 
-/* SPLIT / SPLIT_V / UNPACK: per outer block, copy_bytes[k] bytes to output k. */
-td_status td_split_s8(const td_split_params *p, const int8_t *input, int8_t *const *outputs);
+/* SPLIT / SPLIT_V / UNPACK (any type): per outer block, copy_bytes[k] bytes to output k. */
+td_status td_split(const td_split_params *p, const void *input, void *const *outputs);
+
+/* PACK (any type), CONCATENATION of int32 / bool / float32: per outer block,
+ * copy_bytes[i] bytes of each input i in turn. */
+td_status td_concat(const td_concat_params *p, const void *const *inputs, void *output);
 
 /* RESIZE_BILINEAR (NHWC): TFLite's integer interpolation in 1/1024 steps. */
 td_status td_resize_bilinear_s8(const td_resize_bilinear_params *p, const int8_t *input,
@@ -321,6 +329,9 @@ td_status td_transpose_conv2d_s8(const td_conv_params *p, const int8_t *input, i
  * (adj_y: [cols][depth]), output [batches][rows][cols]. */
 td_status td_batch_matmul_s8(const td_batch_matmul_params *p, const int8_t *lhs, const int8_t *rhs,
                              int8_t *output);
+/* BATCH_MATMUL of 16x8 models: zero points 0 (offsets unread), a 64-bit sum, td_mbqm64. */
+td_status td_batch_matmul_s16(const td_batch_matmul_params *p, const int16_t *lhs,
+                              const int16_t *rhs, int16_t *output);
 
 /* REDUCE_MAX (4-D): MEAN's params, the largest raw value over the reduced axes. */
 td_status td_reduce_max_s8(const td_mean_params *p, const int8_t *input, int8_t *output);
@@ -375,18 +386,14 @@ td_status td_logical_b8(const td_logical_params *p, const uint8_t *input1, const
 /* LOGICAL_NOT of p->bc.size bool elements. */
 td_status td_logical_not_b8(const td_logical_params *p, const uint8_t *input, uint8_t *output);
 
-/* SELECT_V2: output = cond ? x : y, int8, the three inputs broadcast to the output. */
-td_status td_select_v2_s8(const td_select_params *p, const uint8_t *cond, const int8_t *x,
-                          const int8_t *y, int8_t *output);
+/* SELECT_V2: output = cond ? x : y, values of p->itemsize bytes (int8, int16, float32), the
+ * three inputs broadcast to the output. */
+td_status td_select_v2(const td_select_params *p, const uint8_t *cond, const void *x, const void *y,
+                       void *output);
 
 /* CUMSUM: running sums along the axis of [before][depth][after] int8, optionally exclusive
  * and/or reversed. The output must not overlap the input. */
 td_status td_cumsum_s8(const td_cumsum_params *p, const int8_t *input, int8_t *output);
-
-/* SPACE_TO_BATCH_ND: input [in_batch][in_h][in_w][depth] int8 to [out_batch][out_h][out_w]
- * [depth] (see td_space_to_batch_params). */
-td_status td_space_to_batch_nd_s8(const td_space_to_batch_params *p, const int8_t *input,
-                                  int8_t *output);
 
 /* CAST between int8, int32 and bool (input only) tensors of p->size elements; the
  * pointers are int8_t, int32_t or uint8_t arrays as p->in_dtype / p->out_dtype say. */

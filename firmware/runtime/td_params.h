@@ -324,7 +324,10 @@ typedef struct {
   int32_t act_max;
 } td_mul_params;
 
-/* CONCATENATION (inputs share the output's scale and zero point). */
+/* CONCATENATION (int8: inputs share the output's scale and zero point) and PACK.
+ * copy_bytes counts elements for td_concat_s8 and td_concat_s16, bytes for td_concat
+ * (any type).
+ */
 typedef struct {
   int32_t outer;  /* product of the dimensions before the axis */
   int32_t num_inputs;
@@ -449,7 +452,10 @@ typedef struct {
 /* Data movement where each output element copies one input element whose offset is a
  * sum of one term per output dimension: TRANSPOSE, SLICE, STRIDED_SLICE, GATHER
  * (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD,
- * RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND.
+ * RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND,
+ * SPACE_TO_BATCH_ND (no padding), of any tensor type (elements of itemsize bytes,
+ * copied as they are); PAD / PADV2 of int32 and float32 (a padded position's table term
+ * is far below 0, so its sum is negative and the element is pad_value).
  */
 typedef struct {
   int32_t size;  /* output elements */
@@ -459,13 +465,17 @@ typedef struct {
    * one after another
    */
   const int32_t *map;
+  int32_t itemsize;  /* bytes of an element: 1 (int8, bool), 2 (int16) or 4 (int32, float32) */
+  int32_t pad_value;  /* written where the offsets sum below 0 (PAD): an element's raw bits */
 } td_remap_params;
 
-/* SPLIT / SPLIT_V / UNPACK: the inverse of CONCATENATION. */
+/* SPLIT / SPLIT_V / UNPACK of any tensor type: the inverse of CONCATENATION. */
 typedef struct {
   int32_t outer;  /* product of the dimensions before the axis */
   int32_t num_outputs;
-  /* per output: its axis size times the product of the dimensions after the axis */
+  /* per output: its axis size times the product of the dimensions after the axis, times
+   * the element size
+   */
   const int32_t *copy_bytes;
 } td_split_params;
 
@@ -582,7 +592,8 @@ typedef struct {
 } td_logical_params;
 
 /* SELECT_V2: condition ? x : y element by element, the three inputs broadcast to the
- * output shape; the raw values are copied (TFLite Micro does not requantize).
+ * output shape; the raw values (int8, int16 or float32) are copied (TFLite Micro does
+ * not requantize).
  */
 typedef struct {
   int32_t size;  /* output elements */
@@ -592,6 +603,7 @@ typedef struct {
   int32_t stride_cond[TD_KMAX_DIMS];
   int32_t stride_x[TD_KMAX_DIMS];  /* the same for x */
   int32_t stride_y[TD_KMAX_DIMS];  /* the same for y */
+  int32_t itemsize;  /* bytes of a value: 1 (int8), 2 (int16) or 4 (float32) */
 } td_select_params;
 
 /* CUMSUM (int8) along one axis, the input viewed as [before][depth][after]: each input
@@ -613,25 +625,6 @@ typedef struct {
   int32_t output_shift;  /* <= 0 */
   int32_t output_offset;
 } td_cumsum_params;
-
-/* SPACE_TO_BATCH_ND (3-D inputs as width 1): output batch (sh * block_w + sw) *
- * in_batch + b holds the pixels (oh * block_h + sh - pad_top, ow * block_w + sw -
- * pad_left) of input batch b, pad_value outside the input.
- */
-typedef struct {
-  int32_t in_batch;
-  int32_t in_h;
-  int32_t in_w;
-  int32_t depth;
-  int32_t out_batch;  /* in_batch * block_h * block_w */
-  int32_t out_h;
-  int32_t out_w;
-  int32_t block_h;
-  int32_t block_w;
-  int32_t pad_top;
-  int32_t pad_left;
-  int32_t pad_value;  /* the raw int8 written into the padding */
-} td_space_to_batch_params;
 
 /* CAST: size elements converted as C converts them (TFLite's static_cast); int32 to
  * int8 keeps the low byte. in_dtype, out_dtype: td_model.h's TD_INT8, TD_INT32,
@@ -660,7 +653,7 @@ typedef struct {
  */
 typedef struct {
   int32_t size;  /* output elements */
-  int32_t itemsize;  /* 1 (int8, bool) or 4 (int32) */
+  int32_t itemsize;  /* 1 (int8, bool), 2 (int16) or 4 (int32, float32) */
   int32_t period;  /* value elements, >= 1 */
 } td_fill_params;
 
@@ -680,7 +673,7 @@ typedef struct {
  */
 typedef struct {
   int32_t dims;  /* 1 .. TD_KMAX_DIMS */
-  int32_t itemsize;  /* 1 (int8) or 4 (int32) */
+  int32_t itemsize;  /* 1 (int8), 2 (int16) or 4 (int32, float32) */
   int32_t shape[TD_KMAX_DIMS];  /* the operand's (and output's) shape */
   int32_t update_shape[TD_KMAX_DIMS];  /* the update's shape, each <= shape */
 } td_dynamic_update_slice_params;
@@ -818,9 +811,10 @@ typedef struct {
   int32_t pairs;
 } td_dwconv_mac_params;
 
-/* CONV_2D (grouped too) and DEPTHWISE_CONV_2D of 16x8 models (td_conv2d_s16,
- * td_depthwise_conv2d_s16): int16 activations with zero point 0, int8 weights, int64
- * bias, a 64-bit accumulator requantized by td_mbqm64.
+/* CONV_2D (grouped too), DEPTHWISE_CONV_2D and TRANSPOSE_CONV of 16x8 models
+ * (td_conv2d_s16, td_depthwise_conv2d_s16, td_transpose_conv2d_s16): int16 activations
+ * with zero point 0, int8 weights, int64 bias, a 64-bit accumulator requantized by
+ * td_mbqm64.
  */
 typedef struct {
   int32_t batches;

@@ -1,6 +1,7 @@
 """The AOT compiler's 16x8 kernels (int16 activations, int8 weights, int64 biases):
-FULLY_CONNECTED, CONV_2D (grouped too), DEPTHWISE_CONV_2D, the two poolings, SOFTMAX, ADD, SUB,
-MUL, LOGISTIC, TANH, CONCATENATION, PAD, MEAN, SUM, the RELUs and QUANTIZE int16 -> int16,
+FULLY_CONNECTED, CONV_2D (grouped too), DEPTHWISE_CONV_2D, TRANSPOSE_CONV, BATCH_MATMUL, the
+two poolings, SOFTMAX, ADD, SUB, MUL, LOGISTIC, TANH, CONCATENATION, PAD, MEAN, SUM, the RELUs
+and QUANTIZE int16 -> int16 (the int16 data movement ops: test_aot_ops.py),
 bit-exact with the tflite-micro package under every kernel mode, on the host and on qemu-m4
 through `--runtime auto`. Keras models converted by TensorFlow's real 16x8 converter."""
 
@@ -656,3 +657,83 @@ def test_16x8_binary_quantization_property(hwc, form, kind, logs, zps, act, seed
         result = check_model(raw, Path(d), data=data)
     assert result["exact_match_rate"] == 1.0, (kind, form, hwc, scales, zps, act, result)
     assert f"td_{kind.lower()}_s16" in result["kernels"]
+
+
+def _transpose_conv16(seed: int) -> bytes:
+    """One 16x8 TRANSPOSE_CONV with drawn shapes, stride, padding, per-channel or
+    per-tensor weights, fused activation and an int64, int16 (TFLite Micro widens it) or
+    no bias."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    n, h, w = int(rng.integers(1, 3)), *(int(v) for v in rng.integers(1, 6, 2))
+    ic, oc, k, stride = (int(v) for v in rng.integers([1, 1, 1, 1], [6, 6, 5, 4]))
+    padding = int(rng.integers(2))  # 0 SAME, 1 VALID
+    oh, ow = (h * stride, w * stride) if padding == 0 else ((h - 1) * stride + k, (w - 1) * stride + k)
+    s_in = float(rng.uniform(0.5, 2.0)) / 4096
+    per_channel = bool(rng.integers(2))
+    ws = list(rng.uniform(0.002, 0.02, oc)) if per_channel else [float(rng.uniform(0.002, 0.02))]
+    x = g.input([n, h, w, ic], s_in, 0, "int16")
+    wt = g.const(rng.integers(-127, 128, [oc, k, k, ic]), "int8", scale=ws, zp=[0] * len(ws))
+    ins = [g.const([n, oh, ow, oc]), wt, x]
+    bias = ["int64", "int16", None][seed % 3]
+    if bias:
+        hi = 20000 if bias == "int16" else 3_000_000
+        ins.append(g.const(rng.integers(-hi, hi, [oc]), bias, scale=[s_in * v for v in ws], zp=[0] * len(ws)))
+    taps = max(1, (k * k * ic) // (stride * stride))
+    s_out = s_in * ws[0] * 127 * 8 * np.sqrt(taps) / float(rng.uniform(1.0, 4.0))
+    y = g.tensor([n, oh, ow, oc], float(s_out), 0, "int16")
+    g.op("TRANSPOSE_CONV", ins, [y], "TransposeConvOptions", padding=padding, strideW=stride, strideH=stride,
+         fusedActivationFunction=int(rng.choice([0, 1, 3])))  # fmt: skip
+    return g.build([x], [y])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(12))
+def test_16x8_transpose_conv_is_bit_exact_over_drawn_shapes(tmp_path: Path, seed: int) -> None:
+    from op_models import check_model
+
+    result = check_model(_transpose_conv16(seed), tmp_path, inputs=12, seed=seed, kernels=_MODES[seed % len(_MODES)])
+    assert result["exact_match_rate"] == 1.0, (seed, result)
+    assert "td_transpose_conv2d_s16" in result["kernels"]
+
+
+def _batch_matmul16(form: str, seed: int) -> bytes:
+    """x [2, 6, 5] (int16): x @ x'^T (adj_y), x^T @ x' (adj_x), x' @ x^T with the
+    requantized x' first, x @ W (a constant, broadcast over the batch or not)."""
+    from op_models import Graph
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    s_x = float(rng.uniform(0.5, 2.0)) / 4096
+    x = g.input([2, 6, 5], s_x, 0, "int16")
+    if form in ("self_attention", "adj_y", "adj_x"):
+        s2 = s_x * float(rng.uniform(0.5, 2.0))
+        x2 = g.tensor([2, 6, 5], s2, 0, "int16")
+        g.op("QUANTIZE", [x], [x2])
+        adj_x, adj_y = form == "adj_x", form != "adj_x"
+        out = [2, 5, 5] if adj_x else [2, 6, 6]
+        lhs, rhs = (x, x2) if form != "self_attention" else (x2, x)
+        s_rhs = s2
+    else:
+        shape = [5, 4] if form == "broadcast_const" else [2, 5, 4]
+        s_rhs = float(rng.uniform(1, 5)) / 32768
+        lhs, rhs = x, g.const(rng.integers(-32768, 32768, shape), "int16", scale=s_rhs, zp=0)
+        adj_x = adj_y = False
+        out = [2, 6, 4]
+    s_out = s_x * s_rhs * 32768 * 32768 * 5 / 32768 / float(rng.uniform(2.0, 16.0))
+    y = g.tensor(out, float(s_out), 0, "int16")
+    g.op("BATCH_MATMUL", [lhs, rhs], [y], "BatchMatMulOptions", adjX=adj_x, adjY=adj_y)
+    return g.build([x], [y])
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("form", ["self_attention", "adj_y", "adj_x", "const_rhs", "broadcast_const"])
+def test_16x8_batch_matmul_is_bit_exact(tmp_path: Path, form: str, seed: int) -> None:
+    from op_models import check_model
+
+    result = check_model(_batch_matmul16(form, seed), tmp_path, inputs=12, seed=seed)
+    assert result["exact_match_rate"] == 1.0, (form, seed, result)
+    assert "td_batch_matmul_s16" in result["kernels"]

@@ -9,6 +9,7 @@ dimensions for broadcasting) or as a constant, since a compiled model has one in
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import shutil
@@ -28,10 +29,12 @@ from op_models import (
     lstm,
     lstm_ops_model,
     more_ops_model,
+    moves16_model,
     new_ops_model,
     svdf,
     svdf_ops_model,
     typed_ops_model,
+    wide_moves_model,
 )
 
 pytestmark = pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc on the host")
@@ -231,6 +234,29 @@ def test_binary_quantization_property(
 # ---------------------------------------------------------------- data movement
 
 
+@dataclasses.dataclass(frozen=True)
+class Mover:
+    """A one-op data movement model (a Build); ``dtype`` its tensors' type: int8 and int16
+    quantized (int16 with a zero point of 0, as 16x8 models have), the others plain."""
+
+    shape: list[int]
+    out_shape: list[int]
+    op: str
+    consts: list[tuple[list, str]]
+    options: str | None
+    q: tuple[float, int]
+    fields: dict[str, object]
+    dtype: str = "int8"
+
+    def __call__(self, g: Graph) -> tuple[int, int]:
+        q = {"int8": self.q, "int16": (self.q[0] / 256, 0)}.get(self.dtype, (None, 0))
+        x = g.input(self.shape, *q, dtype=self.dtype)
+        ins = [x] + [g.const(v, dt) for v, dt in self.consts]
+        y = g.tensor(self.out_shape, *q, dtype=self.dtype)
+        g.op(self.op, ins, [y], self.options, **self.fields)
+        return x, y
+
+
 def mover(
     shape: list[int],
     out_shape: list[int],
@@ -239,15 +265,8 @@ def mover(
     options: str | None = None,
     q: tuple[float, int] = (0.05, 3),
     **fields: object,
-) -> Build:
-    def build(g: Graph) -> tuple[int, int]:
-        x = g.input(shape, *q)
-        ins = [x] + [g.const(v, dt) for v, dt in consts]
-        y = g.tensor(out_shape, *q)
-        g.op(op, ins, [y], options, **fields)
-        return x, y
-
-    return build
+) -> Mover:
+    return Mover(shape, out_shape, op, consts, options, q, fields)
 
 
 def _ss(shape, out, begin, end, strides, **masks):  # noqa: ANN001, ANN003, ANN202
@@ -332,29 +351,110 @@ MOVER_CASES = {
 
 @pytest.mark.parametrize("case", list(MOVER_CASES))
 def test_data_movement_matches_tflm(tmp_path: Path, case: str) -> None:
-    assert_exact(MOVER_CASES[case], tmp_path / "m", "td_remap_s8", inputs=4)
+    assert_exact(MOVER_CASES[case], tmp_path / "m", "td_remap", inputs=4)
 
 
-def split_then_concat(kind: str) -> Build:
+# The types each op's TFLite Micro kernel takes beyond int8 (tensorflow/lite/micro/kernels/
+# in the pinned tflite-micro; lower_move.MOVE_TYPES), and some it refuses.
+MOVER_TYPES = {
+    "TRANSPOSE": ("int16", "float32"),
+    "SLICE": ("int16", "int32", "bool", "float32"),
+    "STRIDED_SLICE": ("int16", "int32", "bool", "float32"),
+    "GATHER": ("float32",),
+    "GATHER_ND": ("float32",),
+    "SPACE_TO_DEPTH": ("float32",),
+    "DEPTH_TO_SPACE": ("float32",),
+    "BATCH_TO_SPACE_ND": ("float32",),
+    "MIRROR_PAD": ("float32",),
+    "RESIZE_NEAREST_NEIGHBOR": ("int16", "float32"),
+    "REVERSE_V2": ("int16", "int32", "bool", "float32"),
+    "BROADCAST_TO": ("int16", "int32", "bool", "float32"),
+}
+TYPED_MOVER_CASES = [
+    (case, dtype) for case, m in MOVER_CASES.items() for dtype in MOVER_TYPES[m.op]
+] + [  # more shapes, axes and strides in the wider types
+    ("transpose_5d_other", "int16"),
+    ("transpose_5d_other", "float32"),
+    ("strided_negative_shrink", "int32"),
+    ("strided_negative_shrink", "int16"),
+    ("reverse_all_axes", "int16"),
+    ("reverse_all_axes", "bool"),
+    ("broadcast_scalar_like", "int32"),
+    ("broadcast_scalar_like", "int16"),
+    ("slice_negative_size", "bool"),
+]
+MOVER_CASES_WIDE = {
+    "transpose_5d_other": mover([2, 3, 2, 4, 3], [3, 3, 2, 4, 2], "TRANSPOSE", [([1, 4, 0, 3, 2], "int32")]),
+    "strided_negative_shrink": _ss(
+        [3, 7, 5], [4, 3], [-1, 6, -1], [0, -9, 0], [1, -2, -2], shrinkAxisMask=0b001, endMask=0b100
+    ),
+    "reverse_all_axes": mover([3, 4, 5], [3, 4, 5], "REVERSE_V2", [([0, 1, 2], "int32")]),
+    "broadcast_scalar_like": mover([1, 1], [3, 4, 2], "BROADCAST_TO", [([3, 4, 2], "int32")]),
+    "slice_negative_size": mover([5, 6, 3], [2, 4, 3], "SLICE", [([3, 2, 0], "int32"), ([-1, 4, -1], "int32")]),
+}
+
+
+@pytest.mark.parametrize("case,dtype", TYPED_MOVER_CASES)
+def test_data_movement_of_wider_types_matches_tflm(tmp_path: Path, case: str, dtype: str) -> None:
+    """One lowering for every element type: 16x8 (int16), int32, bool and float32 tensors
+    move as TFLite Micro moves them, wherever its kernel takes the type."""
+    m = MOVER_CASES.get(case) or MOVER_CASES_WIDE[case]
+    assert_exact(dataclasses.replace(m, dtype=dtype), tmp_path / "m", "td_remap", inputs=4)
+
+
+@pytest.mark.parametrize(
+    "case,dtype",
+    [
+        ("transpose_2d", "int32"),
+        ("transpose_2d", "bool"),
+        ("gather_axis0", "int16"),
+        ("space_to_depth", "int16"),
+        ("mirror_pad_reflect", "int16"),
+        ("gather_nd_slices", "int32"),
+    ],
+)
+def test_data_movement_refuses_a_type_tflm_refuses(case: str, dtype: str) -> None:
+    """A type TFLite Micro's kernel does not take: the one-line unsupported-op error
+    (TFLite Micro would fail the same model in Prepare)."""
+    from tinydeploy.compile.lower import lower
+    from tinydeploy.errors import UnsupportedOpError
+    from tinydeploy.model.ir import parse_model
+
+    g = Graph()
+    x, y = dataclasses.replace(MOVER_CASES[case], dtype=dtype)(g)
+    with pytest.raises(UnsupportedOpError) as err:
+        lower(parse_model(g.build([x], [y]), name="refused"))
+    text = str(err.value)
+    assert "\n" not in text and MOVER_CASES[case].op in text and f"is {dtype}; TFLite Micro's kernel takes" in text
+
+
+def split_then_concat(kind: str, dtype: str = "int8") -> Build:
     """Split the input into pieces, then concatenate (or PACK) them in another order."""
+    q = {"int8": (0.05, 3), "int16": (0.05 / 256, 0)}.get(dtype, (None, 0))
 
     def build(g: Graph) -> tuple[int, int]:
-        x = g.input([2, 6, 4], 0.05, 3)
+        t = lambda shape: g.tensor(shape, *q, dtype=dtype)  # noqa: E731
+        x = g.input([2, 6, 4], *q, dtype=dtype)
         if kind == "split":
-            outs = [g.tensor([2, 2, 4], 0.05, 3) for _ in range(3)]
+            outs = [t([2, 2, 4]) for _ in range(3)]
             g.op("SPLIT", [g.const([1]), x], outs, "SplitOptions", numSplits=3)
-            y = g.tensor([2, 6, 4], 0.05, 3)
+            y = t([2, 6, 4])
             g.op("CONCATENATION", outs[::-1], [y], "ConcatenationOptions", axis=1)
         elif kind == "split_v":
             sizes = [1, 3]
-            outs = [g.tensor([2, 6, s], 0.05, 3) for s in sizes]
+            outs = [t([2, 6, s]) for s in sizes]
             g.op("SPLIT_V", [x, g.const([1, -1]), g.const([-1])], outs, "SplitVOptions", numSplits=2)
-            y = g.tensor([2, 6, 4], 0.05, 3)
+            y = t([2, 6, 4])
             g.op("CONCATENATION", outs[::-1], [y], "ConcatenationOptions", axis=2)
+        elif kind == "split_v_negative_axis":  # two pieces along axis -3, packed on axis 1
+            outs = [t([1, 6, 4]), t([1, 6, 4])]
+            g.op("SPLIT_V", [x, g.const([1, 1]), g.const([-3])], outs, "SplitVOptions", numSplits=2)
+            y = t([1, 2, 6, 4])
+            g.op("PACK", outs[::-1], [y], "PackOptions", valuesCount=2, axis=1)
         else:  # unpack along axis 1, pack along the last axis
-            outs = [g.tensor([2, 4], 0.05, 3) for _ in range(6)]
+            outs = [t([2, 4]) for _ in range(6)]
             g.op("UNPACK", [x], outs, "UnpackOptions", num=6, axis=1)
-            y = g.tensor([2, 4, 6], 0.05, 3)
+            y = t([2, 4, 6])
             g.op("PACK", outs, [y], "PackOptions", valuesCount=6, axis=-1)
         return x, y
 
@@ -363,7 +463,62 @@ def split_then_concat(kind: str) -> Build:
 
 @pytest.mark.parametrize("kind", ["split", "split_v", "unpack_pack"])
 def test_split_family_matches_tflm(tmp_path: Path, kind: str) -> None:
-    assert_exact(split_then_concat(kind), tmp_path / "m", "td_split_s8", inputs=4)
+    assert_exact(split_then_concat(kind), tmp_path / "m", "td_split", inputs=4)
+
+
+@pytest.mark.parametrize("dtype", ["int16", "int32", "float32"])
+@pytest.mark.parametrize("kind", ["split", "split_v", "split_v_negative_axis", "unpack_pack"])
+def test_split_family_of_wider_types_matches_tflm(tmp_path: Path, kind: str, dtype: str) -> None:
+    """SPLIT, SPLIT_V, UNPACK and PACK take int16, int32 and float32 in TFLite Micro: one
+    raw-bytes kernel each (CONCATENATION of int32 / float32 through td_concat too)."""
+    assert_exact(split_then_concat(kind, dtype), tmp_path / "m", "td_split", inputs=4)
+
+
+@pytest.mark.parametrize(
+    "dtype,shape,pads,value",
+    [
+        ("int32", [2, 3, 4], [[1, 0], [0, 2], [1, 1]], None),
+        ("int32", [3, 5], [[2, 2], [0, 3]], -7),
+        ("float32", [1, 4, 5, 3], [[0, 0], [1, 2], [2, 1], [0, 1]], None),
+        ("float32", [2, 3, 1, 2, 2], [[1, 0], [0, 0], [2, 2], [0, 1], [1, 0]], 1.5),
+        ("float32", [6], [[0, 3]], -0.25),
+    ],
+)
+def test_pad_of_int32_and_float32_matches_tflm(
+    tmp_path: Path, dtype: str, shape: list[int], pads: list[list[int]], value: float | None
+) -> None:
+    """PAD (0) and PADV2 (a constant) of the other types TFLite Micro's kernel pads: td_remap
+    with a padding value, up to 5 dimensions."""
+
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input(shape, dtype=dtype)
+        out = [n + a + b for n, (a, b) in zip(shape, pads)]
+        y = g.tensor(out, dtype=dtype)
+        ins = [x, g.const(pads)]
+        if value is not None:
+            ins.append(g.const([value], dtype, shape=[]))
+        g.op("PAD" if value is None else "PADV2", ins, [y])
+        return x, y
+
+    assert_exact(build, tmp_path / "m", "td_remap", inputs=4)
+
+
+def test_concatenation_of_bool_tensors_matches_tflm(tmp_path: Path) -> None:
+    """CONCATENATION of bool tensors (TFLite Micro copies them): slices of a bool input."""
+
+    def build(g: Graph) -> tuple[int, int]:
+        x = g.input([3, 4, 5], dtype="bool")
+        a, b = g.tensor([3, 2, 5], dtype="bool"), g.tensor([3, 4, 2], dtype="bool")
+        g.op("SLICE", [x, g.const([0, 1, 0]), g.const([-1, 2, -1])], [a])
+        g.op("SLICE", [x, g.const([0, 0, 3]), g.const([-1, -1, 2])], [b])
+        ra, rb = g.tensor([3, 10], dtype="bool"), g.tensor([3, 8], dtype="bool")
+        g.op("RESHAPE", [a, g.const([3, 10])], [ra], "ReshapeOptions", newShape=[3, 10])
+        g.op("RESHAPE", [b, g.const([3, 8])], [rb], "ReshapeOptions", newShape=[3, 8])
+        y = g.tensor([3, 18], dtype="bool")
+        g.op("CONCATENATION", [rb, ra], [y], "ConcatenationOptions", axis=1)
+        return x, y
+
+    assert_exact(build, tmp_path / "m", "td_concat", inputs=4)
 
 
 @settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -407,8 +562,8 @@ NEW_KERNELS = {
             "td_sub_s8",
             "td_squared_difference_s8",
             "td_prelu_s8",
-            "td_remap_s8",
-            "td_split_s8",
+            "td_remap",
+            "td_split",
             "td_abs_s8",
             "td_relu_s8",
         },
@@ -426,17 +581,17 @@ NEW_KERNELS = {
             "td_div_s8",
             "td_relu_s8",
             "td_rsqrt_s8",
-            "td_remap_s8",
-            "td_concat_s8",
+            "td_remap",
+            "td_concat",
         },
     ),
     "extra_ops": (
         extra_ops_model,
         {
             "td_lut_s8",
-            "td_split_s8",
+            "td_split",
             "td_add_n_s8",
-            "td_remap_s8",
+            "td_remap",
             "td_reduce_min_s8",
             "td_mul_s8",
             "td_log_softmax_s8",
@@ -444,7 +599,7 @@ NEW_KERNELS = {
     ),
     "typed_ops": (
         typed_ops_model,
-        {"td_arg_min_s8", "td_compare_s8", "td_logical_b8", "td_logical_not_b8", "td_select_v2_s8", "td_maximum_s8"},
+        {"td_arg_min_s8", "td_compare_s8", "td_logical_b8", "td_logical_not_b8", "td_select_v2", "td_maximum_s8"},
     ),
     "bool_ops": (
         bool_ops_model,
@@ -452,11 +607,20 @@ NEW_KERNELS = {
     ),
     "lookup_ops": (
         lookup_ops_model,
-        {"td_cumsum_s8", "td_space_to_batch_nd_s8", "td_arg_max_s8", "td_embedding_lookup_s8", "td_cast"},
+        {"td_cumsum_s8", "td_remap", "td_arg_max_s8", "td_embedding_lookup_s8", "td_cast"},
     ),
     "fill_ops": (
         fill_ops_model,
-        {"td_reduce_all_b8", "td_fill", "td_broadcast_args_i32", "td_dynamic_update_slice", "td_select_v2_s8"},
+        {"td_reduce_all_b8", "td_fill", "td_broadcast_args_i32", "td_dynamic_update_slice", "td_select_v2"},
+    ),
+    # the data movement ops on wider types: int32 / bool, and a 16x8 chain
+    "wide_moves": (
+        wide_moves_model,
+        {"td_remap", "td_split", "td_concat", "td_cast", "td_compare_s8"},
+    ),
+    "moves16": (
+        moves16_model,
+        {"td_remap", "td_transpose_conv2d_s16", "td_split", "td_concat", "td_batch_matmul_s16", "td_concat_s16"},
     ),
     # stateful: every check runs its inputs as consecutive inferences of one model
     "svdf_ops": (svdf_ops_model, {"td_svdf_s8"}),
@@ -1131,7 +1295,7 @@ def select(form: str, qx: tuple[float, int] = (0.05, 3)) -> Build:
 
 @pytest.mark.parametrize("form", ["same", "bcast_cond", "const_y", "scalar_x", "all"])
 def test_select_v2_matches_tflm(tmp_path: Path, form: str) -> None:
-    assert_exact(select(form), tmp_path / "m", "td_select_v2_s8")
+    assert_exact(select(form), tmp_path / "m", "td_select_v2")
 
 
 # ---------------------------------------------------------------- CUMSUM
@@ -1223,8 +1387,21 @@ def test_space_to_batch_nd_matches_tflm(
     assert_exact(
         mover(shape, out, "SPACE_TO_BATCH_ND", [(block, "int32"), (pads, "int32")], q=(0.05, zp)),
         tmp_path / "m",
-        "td_space_to_batch_nd_s8",
+        "td_remap",
     )
+
+
+@pytest.mark.parametrize("case", [0, 1, 3])
+def test_space_to_batch_nd_of_float32_matches_tflm(tmp_path: Path, case: int) -> None:
+    """SPACE_TO_BATCH_ND of float32 tensors (TFLite Micro's kernel takes int8 and float32)."""
+    shape, block, pads, out = [
+        ([1, 4, 6, 3], [2, 2], [[0, 0], [0, 0]], [4, 2, 3, 3]),
+        ([2, 4, 6, 3], [2, 3], [[0, 0], [0, 0]], [12, 2, 2, 3]),
+        None,
+        ([1, 6, 4], [3], [[0, 0]], [3, 2, 4]),
+    ][case]
+    m = mover(shape, out, "SPACE_TO_BATCH_ND", [(block, "int32"), (pads, "int32")])
+    assert_exact(dataclasses.replace(m, dtype="float32"), tmp_path / "m", "td_remap")
 
 
 def test_space_to_batch_nd_padding_is_refused(tmp_path: Path) -> None:
@@ -1380,6 +1557,31 @@ def broadcast_result(*shapes: list[int]) -> list[int]:
     return [max(dims) for dims in zip(*[[1] * (rank - len(s)) + s for s in shapes])]
 
 
+@pytest.mark.parametrize("dtype", ["int16", "float32"])
+@pytest.mark.parametrize("form", ["const_cond_const_y", "reversed_y"])
+def test_select_v2_of_int16_and_float32_matches_tflm(tmp_path: Path, dtype: str, form: str) -> None:
+    """SELECT_V2 of the other value types TFLite Micro's kernel takes: a constant bool
+    condition broadcast over the input, the other operand a constant or the input
+    reversed (REVERSE_V2 of the same type)."""
+
+    def build(g: Graph) -> tuple[int, int]:
+        rng = np.random.default_rng(6)
+        shape = [2, 3, 5, 4]
+        x = g.input(shape, *_q(dtype), dtype=dtype)
+        if form == "const_cond_const_y":
+            cond = g.const(rng.integers(0, 2, [1, 1, 5, 1]).astype(bool), "bool")
+            other = g.const(rng.integers(-3000, 3000, [4]), dtype, scale=_q(dtype)[0], zp=_q(dtype)[1])
+        else:
+            cond = g.const(rng.integers(0, 2, [3, 1, 1]).astype(bool), "bool")
+            other = g.tensor(shape, *_q(dtype), dtype=dtype)
+            g.op("REVERSE_V2", [x, g.const([3])], [other])
+        y = g.tensor(shape, *_q(dtype), dtype=dtype)
+        g.op("SELECT_V2", [cond, x, other] if form == "reversed_y" else [cond, other, x], [y])
+        return x, y
+
+    assert_exact(build, tmp_path / "m", "td_select_v2", inputs=4)
+
+
 @settings(
     max_examples=int(os.environ.get("TD_OPS_EXAMPLES", 12)),
     deadline=None,
@@ -1438,11 +1640,12 @@ def test_logical_broadcast_property(tmp_path: Path, shapes: tuple[list[int], lis
 
 
 def _q(dtype: str, q: tuple[float, int] = (0.05, 3)) -> tuple[float | None, int]:
-    """int8 tensors quantized, int32 ones raw."""
-    return q if dtype == "int8" else (None, 0)
+    """int8 tensors quantized, int16 ones too (zero point 0, as in 16x8 models), int32,
+    bool and float32 ones raw."""
+    return q if dtype == "int8" else (q[0] / 256, 0) if dtype == "int16" else (None, 0)
 
 
-@pytest.mark.parametrize("dtype", ["int8", "int32"])
+@pytest.mark.parametrize("dtype", ["int8", "int32", "float32"])
 @pytest.mark.parametrize("shape", [[2, 3, 4], [1, 7], [5], [1, 2, 3, 2, 2]])
 def test_zeros_like_matches_tflm(tmp_path: Path, dtype: str, shape: list[int]) -> None:
     """Raw zeros (not the zero point), the input never read."""
@@ -1472,7 +1675,7 @@ def test_zeros_like_inside_a_model(tmp_path: Path) -> None:
     assert_exact(build, tmp_path / "m", "td_fill")
 
 
-@pytest.mark.parametrize("dtype", ["int8", "int32"])
+@pytest.mark.parametrize("dtype", ["int8", "int32", "float32"])
 @pytest.mark.parametrize(
     "dims,dims_dtype", [([2, 3], "int32"), ([1, 4, 4, 3], "int64"), ([7], "int32"), ([3, 1, 2], "int8")]
 )
@@ -1640,7 +1843,7 @@ def update_slice(
     return build
 
 
-@pytest.mark.parametrize("dtype", ["int8", "int32"])
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "float32"])
 @pytest.mark.parametrize(
     "shape,update,start,start_dtype",
     [
@@ -1679,20 +1882,17 @@ def test_dynamic_update_slice_with_start_indices_at_run_time(tmp_path: Path, dty
 
 
 def test_dynamic_update_slice_refusals(tmp_path: Path) -> None:
-    """int16 operands (no int16 tensors in the AOT runtime) and int64 start indices that
+    """int64 operands (no int64 tensors in the AOT runtime) and int64 start indices that
     are not constants are refused in one line each."""
 
-    def int16(g: Graph) -> tuple[int, int]:
-        x = g.input([4], dtype="int16")
-        y = g.tensor([4], dtype="int16")
-        g.op("DYNAMIC_UPDATE_SLICE", [x, g.const([1], "int16"), g.const([1])], [y])
+    def int64(g: Graph) -> tuple[int, int]:
+        x = g.input([4], dtype="int64")
+        y = g.tensor([4], dtype="int64")
+        g.op("DYNAMIC_UPDATE_SLICE", [x, g.const([1], "int64"), g.const([1])], [y])
         return x, y
 
     _refused(
-        int16,
-        tmp_path / "a",
-        r"DYNAMIC_UPDATE_SLICE .*output 't1' is int16; supported: "
-        r"int8, int32",
+        int64, tmp_path / "a", r"DYNAMIC_UPDATE_SLICE .*output 't1' is int64; supported: int8, int16, int32, float32"
     )
 
     def int64_input(g: Graph) -> tuple[int, int]:

@@ -124,13 +124,15 @@ def call_lines(model: Model, plan: Plan, st: Step, s: int) -> list[str]:
             f"  TD_CHECK({fn}({params}, {', '.join(args)}, {ptr(st.outputs[0])} + r * {row}));",
             "}",
         ]
-    if registry.kernel(st.kernel or "").input_array:
+    kern = registry.kernel(st.kernel or "")
+    if kern.input_array:
         ins = ", ".join(ptr(t) for t in st.inputs)
-        ctype = "int16_t" if model.tensors[st.inputs[0]].dtype == "int16" else "int8_t"
+        ctype = "void" if kern.raw else "int16_t" if model.tensors[st.inputs[0]].dtype == "int16" else "int8_t"
         return [f"{{ const {ctype} *const ins[] = {{{ins}}}; TD_CHECK({fn}({params}, ins, {ptr(st.outputs[0])})); }}"]
-    if registry.kernel(st.kernel or "").output_array:
+    if kern.output_array:
         outs = ", ".join(ptr(t) for t in st.outputs)
-        return [f"{{ int8_t *const outs[] = {{{outs}}}; TD_CHECK({fn}({params}, {ptr(st.inputs[0])}, outs)); }}"]
+        ctype = "void" if kern.raw else "int8_t"
+        return [f"{{ {ctype} *const outs[] = {{{outs}}}; TD_CHECK({fn}({params}, {ptr(st.inputs[0])}, outs)); }}"]
     ins = [ptr(t) for t in st.inputs]
     for pos, name in sorted(st.const_inputs.items()):  # constant operands: arrays in flash
         ins.insert(pos, cgen.identifier(name))

@@ -137,9 +137,10 @@ class FcParams:
 
 @dataclass(frozen=True)
 class ConvS16Params:
-    """CONV_2D (grouped too) and DEPTHWISE_CONV_2D of 16x8 models (td_conv2d_s16,
-    td_depthwise_conv2d_s16): int16 activations with zero point 0, int8 weights, int64
-    bias, a 64-bit accumulator requantized by td_mbqm64."""
+    """CONV_2D (grouped too), DEPTHWISE_CONV_2D and TRANSPOSE_CONV of 16x8 models
+    (td_conv2d_s16, td_depthwise_conv2d_s16, td_transpose_conv2d_s16): int16 activations
+    with zero point 0, int8 weights, int64 bias, a 64-bit accumulator requantized by
+    td_mbqm64."""
 
     C_NAME: ClassVar[str] = "td_conv_s16_params"
     batches: int = c(I32)
@@ -426,7 +427,9 @@ class MulParams:
 
 @dataclass(frozen=True)
 class ConcatParams:
-    """CONCATENATION (inputs share the output's scale and zero point)."""
+    """CONCATENATION (int8: inputs share the output's scale and zero point) and PACK.
+    copy_bytes counts elements for td_concat_s8 and td_concat_s16, bytes for td_concat
+    (any type)."""
 
     C_NAME: ClassVar[str] = "td_concat_params"
     outer: int = c(I32, "product of the dimensions before the axis")
@@ -589,7 +592,10 @@ class RemapParams:
     """Data movement where each output element copies one input element whose offset is
     a sum of one term per output dimension: TRANSPOSE, SLICE, STRIDED_SLICE, GATHER
     (constant indices), SPACE_TO_DEPTH, DEPTH_TO_SPACE, MIRROR_PAD,
-    RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND."""
+    RESIZE_NEAREST_NEIGHBOR, REVERSE_V2, BROADCAST_TO, GATHER_ND, BATCH_TO_SPACE_ND,
+    SPACE_TO_BATCH_ND (no padding), of any tensor type (elements of itemsize bytes, copied
+    as they are); PAD / PADV2 of int32 and float32 (a padded position's table term is far
+    below 0, so its sum is negative and the element is pad_value)."""
 
     C_NAME: ClassVar[str] = "td_remap_params"
     size: int = c(I32, "output elements")
@@ -599,17 +605,20 @@ class RemapParams:
         "const int32_t *",
         "per output dimension d, shape[d] input offsets (elements), the dimensions' tables one after another",
     )
+    itemsize: int = c(I32, "bytes of an element: 1 (int8, bool), 2 (int16) or 4 (int32, float32)")
+    pad_value: int = c(I32, "written where the offsets sum below 0 (PAD): an element's raw bits")
 
 
 @dataclass(frozen=True)
 class SplitParams:
-    """SPLIT / SPLIT_V / UNPACK: the inverse of CONCATENATION."""
+    """SPLIT / SPLIT_V / UNPACK of any tensor type: the inverse of CONCATENATION."""
 
     C_NAME: ClassVar[str] = "td_split_params"
     outer: int = c(I32, "product of the dimensions before the axis")
     num_outputs: int = c(I32)
     copy_bytes: str | None = c(
-        "const int32_t *", "per output: its axis size times the product of the dimensions after the axis"
+        "const int32_t *",
+        "per output: its axis size times the product of the dimensions after the axis, times the element size",
     )
 
 
@@ -785,7 +794,8 @@ class LogicalParams:
 @dataclass(frozen=True)
 class SelectParams:
     """SELECT_V2: condition ? x : y element by element, the three inputs broadcast to
-    the output shape; the raw values are copied (TFLite Micro does not requantize)."""
+    the output shape; the raw values (int8, int16 or float32) are copied (TFLite Micro
+    does not requantize)."""
 
     C_NAME: ClassVar[str] = "td_select_params"
     size: int = c(I32, "output elements")
@@ -796,6 +806,7 @@ class SelectParams:
     )
     stride_x: list[int] = c(I32, "the same for x", "TD_KMAX_DIMS")
     stride_y: list[int] = c(I32, "the same for y", "TD_KMAX_DIMS")
+    itemsize: int = c(I32, "bytes of a value: 1 (int8), 2 (int16) or 4 (float32)")
 
 
 @dataclass(frozen=True)
@@ -818,27 +829,6 @@ class CumsumParams:
     output_multiplier: int = c(I32)
     output_shift: int = c(I32, "<= 0")
     output_offset: int = c(I32)
-
-
-@dataclass(frozen=True)
-class SpaceToBatchParams:
-    """SPACE_TO_BATCH_ND (3-D inputs as width 1): output batch (sh * block_w + sw) * in_batch
-    + b holds the pixels (oh * block_h + sh - pad_top, ow * block_w + sw - pad_left) of
-    input batch b, pad_value outside the input."""
-
-    C_NAME: ClassVar[str] = "td_space_to_batch_params"
-    in_batch: int = c(I32)
-    in_h: int = c(I32)
-    in_w: int = c(I32)
-    depth: int = c(I32)
-    out_batch: int = c(I32, "in_batch * block_h * block_w")
-    out_h: int = c(I32)
-    out_w: int = c(I32)
-    block_h: int = c(I32)
-    block_w: int = c(I32)
-    pad_top: int = c(I32)
-    pad_left: int = c(I32)
-    pad_value: int = c(I32, "the raw int8 written into the padding")
 
 
 @dataclass(frozen=True)
@@ -873,7 +863,7 @@ class FillParams:
 
     C_NAME: ClassVar[str] = "td_fill_params"
     size: int = c(I32, "output elements")
-    itemsize: int = c(I32, "1 (int8, bool) or 4 (int32)")
+    itemsize: int = c(I32, "1 (int8, bool), 2 (int16) or 4 (int32, float32)")
     period: int = c(I32, "value elements, >= 1")
 
 
@@ -897,7 +887,7 @@ class DynamicUpdateSliceParams:
 
     C_NAME: ClassVar[str] = "td_dynamic_update_slice_params"
     dims: int = c(I32, "1 .. TD_KMAX_DIMS")
-    itemsize: int = c(I32, "1 (int8) or 4 (int32)")
+    itemsize: int = c(I32, "1 (int8), 2 (int16) or 4 (int32, float32)")
     shape: list[int] = c(I32, "the operand's (and output's) shape", "TD_KMAX_DIMS")
     update_shape: list[int] = c(I32, "the update's shape, each <= shape", "TD_KMAX_DIMS")
 
@@ -976,7 +966,6 @@ TYPED_PARAMS: tuple[type, ...] = (
     LogicalParams,
     SelectParams,
     CumsumParams,
-    SpaceToBatchParams,
     CastParams,
     EmbeddingLookupParams,
     FillParams,
@@ -1291,6 +1280,8 @@ class Kernel:
     input_array: bool = False
     # the C call takes an array of output pointers (SPLIT), not one per output
     output_array: bool = False
+    # the C call takes untyped pointers (void *): a kernel that copies raw bytes of any type
+    raw: bool = False
 
 
 _DSP = ("td_dsp.h",)
@@ -1395,6 +1386,8 @@ KERNELS.update(
             Kernel("td_conv2d_s16", ConvS16Params, ("td_conv2d_s16.c",)),
             Kernel("td_depthwise_conv2d_s16", ConvS16Params, ("td_depthwise_conv2d_s16.c",)),
             Kernel("td_fully_connected_s16", FcS16Params, ("td_fully_connected_s16.c",)),
+            Kernel("td_transpose_conv2d_s16", ConvS16Params, ("td_transpose_conv2d_s16.c",)),
+            Kernel("td_batch_matmul_s16", BatchMatmulParams, ("td_batch_matmul_s16.c",)),
             Kernel("td_max_pool2d_s16", PoolParams, ("td_pool2d_s16.c",)),
             Kernel("td_avg_pool2d_s16", PoolParams, ("td_pool2d_s16.c",)),
             Kernel("td_softmax_s16", SoftmaxS16Params, ("td_softmax_s16.c",)),
@@ -1428,8 +1421,9 @@ KERNELS.update(
             Kernel("td_maximum_s8", MinMaxParams, ("td_maximum_s8.c",)),
             Kernel("td_minimum_s8", MinMaxParams, ("td_minimum_s8.c",)),
             Kernel("td_prelu_s8", PreluParams, ("td_prelu_s8.c",)),
-            Kernel("td_remap_s8", RemapParams, ("td_remap_s8.c",)),
-            Kernel("td_split_s8", SplitParams, ("td_split_s8.c",), output_array=True),
+            Kernel("td_remap", RemapParams, ("td_remap.c",), raw=True),
+            Kernel("td_split", SplitParams, ("td_split.c",), output_array=True, raw=True),
+            Kernel("td_concat", ConcatParams, ("td_concat.c",), input_array=True, raw=True),
             Kernel("td_resize_bilinear_s8", ResizeBilinearParams, ("td_resize_bilinear_s8.c",)),
             Kernel("td_transpose_conv2d_s8", ConvParams, ("td_transpose_conv2d_s8.c",)),
             Kernel("td_batch_matmul_s8", BatchMatmulParams, ("td_batch_matmul_s8.c",)),
@@ -1456,9 +1450,8 @@ KERNELS.update(
             Kernel("td_compare_i32", CompareParams, ("td_compare_i32.c", "td_compare.h")),
             Kernel("td_logical_b8", LogicalParams, ("td_logical_b8.c",)),
             Kernel("td_logical_not_b8", LogicalParams, ("td_logical_not_b8.c",)),
-            Kernel("td_select_v2_s8", SelectParams, ("td_select_v2_s8.c",)),
+            Kernel("td_select_v2", SelectParams, ("td_select_v2.c",), raw=True),
             Kernel("td_cumsum_s8", CumsumParams, ("td_cumsum_s8.c",)),
-            Kernel("td_space_to_batch_nd_s8", SpaceToBatchParams, ("td_space_to_batch_nd_s8.c",)),
             Kernel("td_cast", CastParams, ("td_cast.c",)),
             Kernel("td_embedding_lookup_s8", EmbeddingLookupParams, ("td_embedding_lookup_s8.c",)),
             Kernel("td_fill", FillParams, ("td_fill.c",)),

@@ -768,7 +768,9 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
 
     def op_concatenation(self, op: Op) -> None:
         s16 = self._is_16x8(op)
-        dtype = "int16" if s16 else "int8"
+        # int32, bool, float32: TFLite Micro copies them as they are (no quantization)
+        raw = bool(op.inputs) and self.t(op.inputs[0]).dtype in ("int32", "bool", "float32")
+        dtype = self.t(op.inputs[0]).dtype if raw else "int16" if s16 else "int8"
         y = self.act(op, op.outputs[0], dtype)
         ins = [self.act(op, i, dtype) for i in op.inputs]
         if op.options.get("fused_activation_function", "NONE") != "NONE":
@@ -777,14 +779,14 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
             # int16: TFLite Micro requires zero points of 0 and copies, whatever the scales
             if s16 and t.quant is not None and any(z != 0 for z in t.quant.zero_point):
                 raise unsupported(self.model, op, f"int16 tensor {t.name!r} has a non-zero zero point")
-            if not s16 and _q(t) != _q(y):
+            if dtype == "int8" and _q(t) != _q(y):
                 raise unsupported(self.model, op, f"input {t.name!r} is quantized differently from the output")
         nd = len(y.shape)
         axis = int(op.options.get("axis", 0))
         axis = axis + nd if axis < 0 else axis
         outer = int(np.prod(y.shape[:axis], dtype=np.int64))
         inner = int(np.prod(y.shape[axis + 1 :], dtype=np.int64))
-        copy = [int(t.shape[axis]) * inner for t in ins]
+        copy = [int(t.shape[axis]) * inner * (t.itemsize if raw else 1) for t in ins]
         pre = f"op{op.index}"
         arr = ConstArray(f"{pre}_copy_bytes", "int32_t", np.array(copy, np.int64), "params")
         params = dict(outer=outer, num_inputs=len(ins), copy_bytes=arr.name)
@@ -794,7 +796,7 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
             Step(
                 op.index,
                 op.opcode,
-                "td_concat_s16" if s16 else "td_concat_s8",
+                "td_concat" if raw else "td_concat_s16" if s16 else "td_concat_s8",
                 "td_concat_params",
                 params,
                 [t.index for t in ins],
@@ -805,6 +807,8 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
         )
 
     def op_pad(self, op: Op) -> None:
+        if self.t(op.inputs[0]).dtype in ("int32", "float32"):
+            return self.pad_wide(op)
         s16 = self._is_16x8(op)
         x = self.act(op, op.inputs[0], "int16" if s16 else "int8")
         y = self.act(op, op.outputs[0], "int16" if s16 else "int8")

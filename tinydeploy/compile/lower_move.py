@@ -1,20 +1,23 @@
 """Lowering of the data movement ops beyond CONCATENATION and PAD (issue 17).
 
 A mixin of :class:`tinydeploy.compile.lower.Lowering`, like :mod:`.lower_ops`. Every
-op here copies values without requantizing them (TFLite Micro copies the raw int8
-values too). Those whose output element copies one input element at an offset that
-is a sum of one term per output dimension (transposes, slices, gathers with constant
-indices, depth/space and batch/space rearrangements, mirror padding, reversal,
-broadcasting, nearest-neighbour resizing) lower to one kernel, td_remap_s8, with a
-table of offsets per dimension; SPLIT, SPLIT_V and UNPACK to td_split_s8, PACK to
-CONCATENATION's kernel; RESIZE_BILINEAR interpolates (td_resize_bilinear_s8).
+op here copies values without requantizing them (TFLite Micro copies the raw values
+too), so one lowering serves every element type: the kernels copy elements of the
+tensor's size (int8 and bool 1 byte, int16 2, int32 and float32 4). Each op takes the
+types its TFLite Micro kernel takes (MOVE_TYPES). Those whose output element copies
+one input element at an offset that is a sum of one term per output dimension
+(transposes, slices, gathers with constant indices, depth/space and batch/space
+rearrangements, mirror padding, reversal, broadcasting, nearest-neighbour resizing)
+lower to one kernel, td_remap, with a table of offsets per dimension; SPLIT, SPLIT_V
+and UNPACK to td_split, PACK to td_concat; RESIZE_BILINEAR interpolates
+(td_resize_bilinear_s8, int8 only).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from tinydeploy.compile.lower import ConstArray, Step, inplace_distance, unsupported
+from tinydeploy.compile.lower import ConstArray, Step, _q, inplace_distance, unsupported
 from tinydeploy.model.ir import Model, Op, Tensor
 
 
@@ -30,6 +33,40 @@ def _ints(t: Tensor) -> list[int]:
     return [int(v) for v in np.asarray(t.data).ravel()]
 
 
+_ANY = ("int8", "int16", "int32", "bool", "float32")
+# The element types each op's kernel in TFLite Micro takes (its Prepare / Eval switch in
+# tensorflow/lite/micro/kernels/, the pinned tflite-micro), among the types the AOT
+# runtime holds; TFLite Micro also moves int64 (PACK, REVERSE_V2, BROADCAST_TO) and uint8
+# (REVERSE_V2) tensors, which the AOT runtime does not hold.
+MOVE_TYPES: dict[str, tuple[str, ...]] = {
+    "TRANSPOSE": ("int8", "int16", "float32"),
+    "SLICE": _ANY,
+    "STRIDED_SLICE": _ANY,
+    "GATHER": ("int8", "float32"),
+    "GATHER_ND": ("int8", "float32"),
+    "SPACE_TO_DEPTH": ("int8", "float32"),
+    "DEPTH_TO_SPACE": ("int8", "float32"),
+    "BATCH_TO_SPACE_ND": ("int8", "float32"),
+    "SPACE_TO_BATCH_ND": ("int8", "float32"),
+    "MIRROR_PAD": ("int8", "float32"),
+    "RESIZE_NEAREST_NEIGHBOR": ("int8", "int16", "float32"),
+    "REVERSE_V2": _ANY,
+    "BROADCAST_TO": _ANY,
+    "SPLIT": ("int8", "int16", "int32", "float32"),
+    "SPLIT_V": ("int8", "int16", "int32", "float32"),
+    "UNPACK": ("int8", "int16", "int32", "float32"),
+    "PACK": ("int8", "int16", "int32", "float32"),
+    # TFLite Micro also pads int8 and int16 (td_pad_s8, td_pad_s16)
+    "PAD": ("int32", "float32"),
+    "PADV2": ("int32", "float32"),
+}
+ITEMSIZE = {"int8": 1, "bool": 1, "int16": 2, "int32": 4, "float32": 4}
+# td_remap's table term of a padded position: below any sum of the other terms (inputs of
+# at most 2^26 elements), so the offset sum is negative exactly where some dimension is in
+# the padding; six of them still fit int32
+PADDED = -(1 << 26)
+
+
 class MoveMixin:
     """The ``op_<name>`` methods of the data movement ops (see the module docstring)."""
 
@@ -38,8 +75,11 @@ class MoveMixin:
     model: Model
     steps: list[Step]
 
-    def _remap(self, op: Op, x: Tensor, y: Tensor, shape: list[int], tables: list[np.ndarray]) -> None:
-        """Output (viewed with ``shape``) element i0.. copies input sum(tables[d][id])."""
+    def _remap(
+        self, op: Op, x: Tensor, y: Tensor, shape: list[int], tables: list[np.ndarray], pad_value: int | None = None
+    ) -> None:
+        """Output (viewed with ``shape``) element i0.. copies input sum(tables[d][id]), or is
+        ``pad_value`` (an element's raw bits; PAD only) where a table holds PADDED."""
         if not shape:
             shape, tables = [1], [np.zeros(1, np.int64)]
         if len(shape) > 6:
@@ -54,28 +94,51 @@ class MoveMixin:
             view = [1] * len(shape)
             view[d] = shape[d]
             src = src + tab.reshape(view)
-        if src.min() < 0 or src.max() >= x.size:
+        padded = src < 0
+        if (padded.any() and (pad_value is None or x.size > -PADDED)) or src.max() >= x.size:
             raise unsupported(self.model, op, "an index is out of range")
         name = f"op{op.index}_map"
         arr = ConstArray(name, "int32_t", np.concatenate([np.asarray(t, np.int64) for t in tables]), "params")
-        params = dict(size=y.size, dims=len(shape), shape=list(shape) + [0] * (6 - len(shape)), map=name)
+        size = ITEMSIZE[x.dtype]
+        params = dict(
+            size=y.size,
+            dims=len(shape),
+            shape=list(shape) + [0] * (6 - len(shape)),
+            map=name,
+            itemsize=size,
+            pad_value=pad_value or 0,
+        )
         self.steps.append(
             Step(
                 op.index,
                 op.opcode,
-                "td_remap_s8",
+                "td_remap",
                 "td_remap_params",
                 params,
                 [x.index],
                 [y.index],
                 [arr],
-                {x.index: inplace_distance(src.ravel(), 1, 1)},
+                {x.index: inplace_distance(np.where(padded, -1, src).ravel(), size, size)},
             )
         )
 
+    def moved(self, op: Op, idx: int) -> Tensor:
+        """An activation of a data movement op, of a type its TFLite Micro kernel takes
+        (MOVE_TYPES) and the same type as the op's first input."""
+        t = self.t(idx)
+        allowed = MOVE_TYPES[op.opcode]
+        first = self.t(op.inputs[1] if op.opcode == "SPLIT" else op.inputs[0]).dtype
+        if t.dtype not in allowed:
+            raise unsupported(
+                self.model, op, f"tensor {t.name!r} is {t.dtype}; TFLite Micro's kernel takes {', '.join(allowed)}"
+            )
+        if t.dtype != first:
+            raise unsupported(self.model, op, f"tensor {t.name!r} is {t.dtype}, the input {first}")
+        return self.act(op, idx, t.dtype)
+
     def _mover_io(self, op: Op) -> tuple[Tensor, Tensor, list[int], list[int]]:
-        x = self.act(op, op.inputs[0])
-        y = self.act(op, op.outputs[0])
+        x = self.moved(op, op.inputs[0])
+        y = self.moved(op, op.outputs[0])
         xs = [int(v) for v in x.shape]
         return x, y, xs, _strides(xs)
 
@@ -286,6 +349,73 @@ class MoveMixin:
         ]
         self._remap(op, x, y, [ob, oh, ow, c], tables)
 
+    def op_space_to_batch_nd(self, op: Op) -> None:
+        x, y, xs, _ = self._mover_io(op)
+        if x.dtype == "int8" and _q(x) != _q(y):
+            raise unsupported(self.model, op, "input and output quantization differ")
+        block = _ints(self.const(op, op.inputs[1], "block shape"))
+        pads = _ints(self.const(op, op.inputs[2], "paddings"))
+        ys = [int(v) for v in y.shape]
+        if len(xs) == 3 and len(ys) == 3:  # [batch, height, channels]: a width of 1
+            xs, ys, block, pads = (
+                [xs[0], xs[1], 1, xs[2]],
+                [ys[0], ys[1], 1, ys[2]],
+                block[:1] + [1],
+                pads[:2] + [0, 0],
+            )
+        if len(xs) != 4 or len(ys) != 4 or len(block) != 2 or len(pads) != 4 or min(block) < 1 or min(pads) < 0:
+            raise unsupported(self.model, op, "expected a 3-D or 4-D input, 2 block sizes and non-negative paddings")
+        n, h, w, c = xs
+        bh, bw = block
+        if (
+            ys != [n * bh * bw, (h + pads[0] + pads[1]) // bh, (w + pads[2] + pads[3]) // bw, c]
+            or (h + pads[0] + pads[1]) % bh
+            or (w + pads[2] + pads[3]) % bw
+        ):
+            raise unsupported(self.model, op, "output shape disagrees with block and paddings")
+        if any(pads):
+            # TFLite Micro never sets SpaceToBatchParams.output_offset, the value it pads
+            # with: the padding holds whatever bytes its persistent buffer had (0 in a fresh
+            # arena, anything after other models ran), so no result can match it
+            raise unsupported(
+                self.model,
+                op,
+                "non-zero paddings: TFLite Micro pads with an unset value (its output_offset); pad with PAD first",
+            )
+        _, oh, ow, _ = ys
+        # output batch (row offset * bw + column offset) * n + b holds input pixel
+        # (oh * bh + row offset, ow * bw + column offset) of batch b: a 6-D rearrangement
+        tables = [
+            np.arange(bh) * w * c,
+            np.arange(bw) * c,
+            np.arange(n) * h * w * c,
+            np.arange(oh) * bh * w * c,
+            np.arange(ow) * bw * c,
+            np.arange(c),
+        ]
+        self._remap(op, x, y, [bh, bw, n, oh, ow, c], tables)
+
+    def pad_wide(self, op: Op) -> None:
+        """PAD / PADV2 of int32 and float32 tensors (TFLite Micro's kernel also takes int8
+        and int16: td_pad_s8 / td_pad_s16): 0, or PADV2's constant, in the padding."""
+        x, y, xs, st = self._mover_io(op)
+        pads = np.asarray(self.const(op, op.inputs[1], "paddings").data, np.int64).reshape(-1, 2)
+        value = np.zeros(1, x.dtype)
+        if op.opcode == "PADV2" and len(op.inputs) > 2 and op.inputs[2] >= 0:
+            c = self.const(op, op.inputs[2], "constant value")
+            if c.dtype != x.dtype:
+                raise unsupported(self.model, op, f"constant value {c.name!r} is {c.dtype}, the input {x.dtype}")
+            value = np.asarray(c.data, x.dtype).ravel()[:1]
+        if pads.shape[0] != len(xs) or pads.min() < 0:
+            raise unsupported(self.model, op, "paddings must give every dimension, none negative")
+        shape, tables = [], []
+        for d, n in enumerate(xs):
+            lo, hi = int(pads[d, 0]), int(pads[d, 1])
+            i = np.arange(n + lo + hi) - lo
+            shape.append(n + lo + hi)
+            tables.append(np.where((i < 0) | (i >= n), PADDED, i * st[d]))
+        self._remap(op, x, y, shape, tables, int(value.view(np.int32)[0]))
+
     def op_broadcast_to(self, op: Op) -> None:
         x, y, xs, st = self._mover_io(op)
         ys = [int(v) for v in y.shape]
@@ -302,19 +432,20 @@ class MoveMixin:
         axis = axis + len(xs) if axis < 0 else axis
         if not 0 <= axis < len(xs) or sum(pieces) != xs[axis] or len(pieces) != len(op.outputs):
             raise unsupported(self.model, op, "the pieces do not match the input")
-        outs = [self.act(op, i) for i in op.outputs]
+        outs = [self.moved(op, i) for i in op.outputs]
         inner = int(np.prod(xs[axis + 1 :], dtype=np.int64))
         for t, p in zip(outs, pieces):
             if t.size != int(np.prod(xs[:axis], dtype=np.int64)) * p * inner:
                 raise unsupported(self.model, op, f"output {t.name!r} has the wrong size")
         name = f"op{op.index}_copy_bytes"
-        arr = ConstArray(name, "int32_t", np.array([p * inner for p in pieces], np.int64), "params")
+        size = ITEMSIZE[x.dtype]
+        arr = ConstArray(name, "int32_t", np.array([p * inner * size for p in pieces], np.int64), "params")
         params = dict(outer=int(np.prod(xs[:axis], dtype=np.int64)), num_outputs=len(outs), copy_bytes=name)
         self.steps.append(
             Step(
                 op.index,
                 op.opcode,
-                "td_split_s8",
+                "td_split",
                 "td_split_params",
                 params,
                 [x.index],
@@ -325,7 +456,7 @@ class MoveMixin:
         )
 
     def op_split(self, op: Op) -> None:
-        x = self.act(op, op.inputs[1])
+        x = self.moved(op, op.inputs[1])
         axis = _ints(self.const(op, op.inputs[0], "axis"))[0]
         n = int(op.options.get("num_splits", len(op.outputs)))
         dim = int(x.shape[axis])
@@ -334,7 +465,7 @@ class MoveMixin:
         self._split(op, x, axis, [dim // n] * n)
 
     def op_split_v(self, op: Op) -> None:
-        x = self.act(op, op.inputs[0])
+        x = self.moved(op, op.inputs[0])
         sizes = _ints(self.const(op, op.inputs[1], "size_splits"))
         axis = _ints(self.const(op, op.inputs[2], "axis"))[0]
         dim = int(x.shape[axis])
@@ -343,13 +474,13 @@ class MoveMixin:
         self._split(op, x, axis, sizes)
 
     def op_unpack(self, op: Op) -> None:
-        x = self.act(op, op.inputs[0])
+        x = self.moved(op, op.inputs[0])
         axis = int(op.options.get("axis", 0))
         self._split(op, x, axis, [1] * int(x.shape[axis]))
 
     def op_pack(self, op: Op) -> None:
-        y = self.act(op, op.outputs[0])
-        ins = [self.act(op, i) for i in op.inputs]
+        y = self.moved(op, op.outputs[0])
+        ins = [self.moved(op, i) for i in op.inputs]
         if len({t.index for t in ins}) != len(ins):
             raise unsupported(self.model, op, "the same tensor packed twice")
         shape = [int(v) for v in ins[0].shape]
@@ -357,16 +488,16 @@ class MoveMixin:
         axis = axis + len(shape) + 1 if axis < 0 else axis
         if any([int(v) for v in t.shape] != shape for t in ins):
             raise unsupported(self.model, op, "the inputs differ in shape")
-        inner = int(np.prod(shape[axis:], dtype=np.int64))
+        inner = int(np.prod(shape[axis:], dtype=np.int64)) * ITEMSIZE[y.dtype]
         name = f"op{op.index}_copy_bytes"
         arr = ConstArray(name, "int32_t", np.full(len(ins), inner, np.int64), "params")
-        # PACK is CONCATENATION along a new axis: the same kernel
+        # PACK is CONCATENATION along a new axis: the raw-bytes concatenation kernel
         params = dict(outer=int(np.prod(shape[:axis], dtype=np.int64)), num_inputs=len(ins), copy_bytes=name)
         self.steps.append(
             Step(
                 op.index,
                 op.opcode,
-                "td_concat_s8",
+                "td_concat",
                 "td_concat_params",
                 params,
                 [t.index for t in ins],
@@ -377,7 +508,8 @@ class MoveMixin:
         )
 
     def op_resize_bilinear(self, op: Op) -> None:
-        x, y, xs, _ = self._mover_io(op)
+        x, y = self.act(op, op.inputs[0]), self.act(op, op.outputs[0])
+        xs = [int(v) for v in x.shape]
         size = _ints(self.const(op, op.inputs[1], "size"))
         align = bool(op.options.get("align_corners", False))
         half = bool(op.options.get("half_pixel_centers", False))

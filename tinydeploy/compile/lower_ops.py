@@ -349,11 +349,8 @@ class OpsMixin:
 
     # ------------------------------------------------------------- transpose conv, matmul
 
-    def op_transpose_conv(self, op: Op) -> None:
-        # inputs: output shape, filter [out_c][kh][kw][in_c], input, optional bias
-        w = self.const(op, op.inputs[1], "filter")
-        x = self.act(op, op.inputs[2])
-        y = self.act(op, op.outputs[0])
+    def transpose_conv_window(self, op: Op, x: Tensor, w: Tensor, y: Tensor) -> dict[str, int]:
+        """TRANSPOSE_CONV's shapes, strides and padding (int8 and 16x8 alike), checked."""
         n, ih, iw, ic = (int(v) for v in x.shape)
         on, oh, ow, oc = (int(v) for v in y.shape)
         occ, kh, kw, fc = (int(v) for v in w.shape)
@@ -366,22 +363,7 @@ class OpsMixin:
         fwd_w, pw = _padding(o.get("padding", "VALID"), sw, 1, ow, kw)
         if (fwd_h, fwd_w) != (ih, iw):
             raise unsupported(self.model, op, "input shape disagrees with padding and strides")
-        scales, per_channel = self._filter_quant(op, w, oc, 0)
-        (s_in, z_in), (s_out, z_out) = _q(x), _q(y)
-        mults, shifts = quant.per_channel_multipliers(s_in, scales if per_channel else scales * oc, s_out)
-        act_min, act_max = self.activation(op, y)
-        pre = f"op{op.index}"
-        arrays = [ConstArray(f"{pre}_filter", "int8_t", np.asarray(w.data), "weights")]
-        bias = None
-        if len(op.inputs) > 3 and op.inputs[3] >= 0:
-            b = self.const(op, op.inputs[3], "bias")
-            if b.dtype != "int32" or b.size != oc:
-                raise unsupported(self.model, op, "bias is not int32 with one value per channel")
-            bias = np.asarray(b.data).ravel()
-            arrays.append(ConstArray(f"{pre}_bias", "int32_t", bias, "weights"))
-        qa, qrefs = self._quant_arrays(op, pre, mults, shifts, per_channel)
-        arrays += qa
-        params = dict(
+        return dict(
             batches=n,
             in_h=ih,
             in_w=iw,
@@ -398,6 +380,34 @@ class OpsMixin:
             dilation_w=1,
             pad_h=ph,
             pad_w=pw,
+        )
+
+    def op_transpose_conv(self, op: Op) -> None:
+        # inputs: output shape, filter [out_c][kh][kw][in_c], input, optional bias
+        if self.t(op.inputs[2]).dtype == "int16":
+            return self.transpose_conv_s16(op)
+        w = self.const(op, op.inputs[1], "filter")
+        x = self.act(op, op.inputs[2])
+        y = self.act(op, op.outputs[0])
+        window = self.transpose_conv_window(op, x, w, y)
+        oc = window["out_c"]
+        scales, per_channel = self._filter_quant(op, w, oc, 0)
+        (s_in, z_in), (s_out, z_out) = _q(x), _q(y)
+        mults, shifts = quant.per_channel_multipliers(s_in, scales if per_channel else scales * oc, s_out)
+        act_min, act_max = self.activation(op, y)
+        pre = f"op{op.index}"
+        arrays = [ConstArray(f"{pre}_filter", "int8_t", np.asarray(w.data), "weights")]
+        bias = None
+        if len(op.inputs) > 3 and op.inputs[3] >= 0:
+            b = self.const(op, op.inputs[3], "bias")
+            if b.dtype != "int32" or b.size != oc:
+                raise unsupported(self.model, op, "bias is not int32 with one value per channel")
+            bias = np.asarray(b.data).ravel()
+            arrays.append(ConstArray(f"{pre}_bias", "int32_t", bias, "weights"))
+        qa, qrefs = self._quant_arrays(op, pre, mults, shifts, per_channel)
+        arrays += qa
+        params = dict(
+            **window,
             input_offset=-z_in,
             output_offset=z_out,
             act_min=act_min,
@@ -422,8 +432,10 @@ class OpsMixin:
         )
 
     def op_batch_matmul(self, op: Op) -> None:
-        (a, b), consts, arrays = self._operands(op)
-        y = self.act(op, op.outputs[0])
+        s16 = self._is_16x8(op)  # int16 operands and output, zero points 0
+        dtype = "int16" if s16 else "int8"
+        (a, b), consts, arrays = self._operands(op, dtype)
+        y = self.act(op, op.outputs[0], dtype)
         adj_x = bool(op.options.get("adj_x", False))
         adj_y = bool(op.options.get("adj_y", False))
         if len(a.shape) < 2 or len(b.shape) < 2:
@@ -443,7 +455,11 @@ class OpsMixin:
         if y.size != batches * rows * cols:
             raise unsupported(self.model, op, "output size does not match the operands")
         (sa, za), (sb, zb), (so, zo) = _q(a), _q(b), _q(y)
+        if s16 and (za, zb, zo) != (0, 0, 0):
+            raise unsupported(self.model, op, "int16 operands and output need zero points of 0")
         m, s = self._multiplier(op, float(sa) * float(sb) / float(so))
+        if s16:
+            self._s16_quant(op, f"op{op.index}", [m], [s])  # the 64-bit requantization's shift range
         params = dict(
             batches=batches,
             rows=int(rows),
@@ -463,7 +479,7 @@ class OpsMixin:
             Step(
                 op.index,
                 op.opcode,
-                "td_batch_matmul_s8",
+                "td_batch_matmul_s16" if s16 else "td_batch_matmul_s8",
                 "td_batch_matmul_params",
                 params,
                 [t.index for pos, t in enumerate((a, b)) if pos not in consts],

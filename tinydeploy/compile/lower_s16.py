@@ -1,8 +1,9 @@
 """Lowering of the 16x8 ops (int16 activations, int8 weights, int64 biases):
-FULLY_CONNECTED, CONV_2D (grouped too) and DEPTHWISE_CONV_2D; SOFTMAX, ADD, SUB, MUL,
-LOGISTIC, TANH and QUANTIZE int16 -> int16. (CONCATENATION, PAD, MEAN / SUM and the
-RELUs take an int16 branch in their int8 ``op_<name>`` methods: the same Prepare, the
-kernel's element type and clamps differ.)
+FULLY_CONNECTED, CONV_2D (grouped too), DEPTHWISE_CONV_2D and TRANSPOSE_CONV; SOFTMAX,
+ADD, SUB, MUL, LOGISTIC, TANH and QUANTIZE int16 -> int16. (CONCATENATION, PAD, MEAN /
+SUM, BATCH_MATMUL and the RELUs take an int16 branch in their int8 ``op_<name>``
+methods: the same Prepare, the kernel's element type and clamps differ; the data
+movement ops of .lower_move take any element type.)
 
 A mixin of :class:`tinydeploy.compile.lower.Lowering`: ``op_conv_2d``,
 ``op_depthwise_conv_2d`` and ``op_fully_connected`` hand an op whose input is int16 to
@@ -37,12 +38,13 @@ class S16Mixin:
     """The 16x8 lowering methods (see the module docstring)."""
 
     # provided by Lowering, which mixes this class in: model, steps, and the helpers
-    # act, const, _window, _filter_quant
+    # act, const, _window, _filter_quant, transpose_conv_window
     model: Model
     steps: list[Step]
 
-    def _s16_tensors(self, op: Op) -> tuple[Tensor, Tensor, Tensor]:
-        x = self.act(op, op.inputs[0], "int16")
+    def _s16_tensors(self, op: Op, x_pos: int = 0) -> tuple[Tensor, Tensor, Tensor]:
+        """Input (at ``x_pos`` among the op's inputs), weights (input 1) and output."""
+        x = self.act(op, op.inputs[x_pos], "int16")
         w = self.const(op, op.inputs[1], "filter")
         y = self.act(op, op.outputs[0], "int16")
         for t in (x, y):
@@ -52,11 +54,14 @@ class S16Mixin:
                 raise unsupported(self.model, op, f"int16 tensor {t.name!r} has a non-zero zero point")
         return x, w, y
 
-    def _s16_bias(self, op: Op, pre: str, n: int) -> tuple[list[ConstArray], str | None]:
-        if len(op.inputs) < 3 or op.inputs[2] < 0:
+    def _s16_bias(
+        self, op: Op, pre: str, n: int, pos: int = 2, dtypes: tuple[str, ...] = ("int64",)
+    ) -> tuple[list[ConstArray], str | None]:
+        """The optional bias (input ``pos``), of one of ``dtypes``, as an int64 array."""
+        if len(op.inputs) <= pos or op.inputs[pos] < 0:
             return [], None
-        b = self.const(op, op.inputs[2], "bias")
-        if b.dtype != "int64":
+        b = self.const(op, op.inputs[pos], "bias")
+        if b.dtype not in dtypes:
             raise unsupported(self.model, op, f"bias {b.name!r} is {b.dtype}; a 16x8 op needs an int64 bias")
         data = np.asarray(b.data, np.int64).reshape(-1)
         if data.size != n:
@@ -140,6 +145,42 @@ class S16Mixin:
                 [y.index],
                 arrays + bias_arrays + qa,
                 {x.index: inplace_distance(fr, 2, 2)},
+            )
+        )
+
+    def transpose_conv_s16(self, op: Op) -> None:
+        """TRANSPOSE_CONV 16x8: the int8 op's Prepare (PopulateConvolutionQuantizationParams)
+        with int16's activation range; the bias int64, or int16 that TFLite Micro widens."""
+        x, w, y = self._s16_tensors(op, x_pos=2)
+        window = self.transpose_conv_window(op, x, w, y)
+        oc = window["out_c"]
+        scales, per_channel = self._filter_quant(op, w, oc, 0)
+        mults, shifts = quant.per_channel_multipliers(_q(x)[0], scales if per_channel else scales * oc, _q(y)[0])
+        act_min, act_max = self._s16_activation(op, y)
+        pre = f"op{op.index}"
+        bias_arrays, bias = self._s16_bias(op, pre, oc, pos=3, dtypes=("int64", "int16"))
+        qa, qrefs = self._s16_quant(op, pre, mults, shifts)
+        params = dict(
+            **window,
+            depth_multiplier=1,
+            act_min=act_min,
+            act_max=act_max,
+            filter=f"{pre}_filter",
+            bias=bias,
+            **qrefs,
+        )
+        filt = ConstArray(f"{pre}_filter", "int8_t", np.asarray(w.data), "weights")
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_transpose_conv2d_s16",
+                "td_conv_s16_params",
+                params,
+                [x.index],
+                [y.index],
+                [filt] + bias_arrays + qa,
+                {},
             )
         )
 

@@ -1,10 +1,12 @@
 """Lowering of the ops whose inputs or outputs are int32 or bool tensors (issue 17):
 ARG_MAX / ARG_MIN (int8 in, int32 class indices out), the comparisons (int8 or int32
 in, bool out), LOGICAL_AND / LOGICAL_OR / LOGICAL_NOT (bool) and SELECT_V2 (bool condition,
-int8 values); CUMSUM (int8, its axis an int32 operand), SPACE_TO_BATCH_ND,
+int8, int16 or float32 values); CUMSUM (int8, its axis an int32 operand),
 EMBEDDING_LOOKUP (int32 ids, a constant int8 table) and CAST between int8, int32 and
-bool; FILL, ZEROS_LIKE, SHAPE, BROADCAST_ARGS, DYNAMIC_UPDATE_SLICE (int8, int32) and
-REDUCE_ALL (bool).
+bool; FILL (int8, int32, float32), ZEROS_LIKE (int8, int32, float32), SHAPE,
+BROADCAST_ARGS, DYNAMIC_UPDATE_SLICE (int8, int16, int32, float32) and REDUCE_ALL (bool):
+the value types as TFLite Micro's kernels take them (float32 constants stored as their
+bits: these ops copy values).
 
 The compiler folds no constants into tensors: an output known at compile time (SHAPE,
 ZEROS_LIKE, BROADCAST_ARGS of constant shapes) is written by a td_fill step from values
@@ -30,8 +32,16 @@ from tinydeploy.model.ir import Model, Op, Tensor
 MAX_DIMS = 6  # broadcast rank of the kernels (TD_KMAX_DIMS)
 # td_model.h's td_dtype values (td_cast_params); CAST's output is never bool in TFLM
 TD_DTYPE_IDS = {"int8": 0, "int32": 2, "bool": 3}
-ITEMSIZE = {"int8": 1, "int32": 4, "bool": 1}
-CTYPE = {"int8": "int8_t", "int32": "int32_t", "bool": "uint8_t"}  # constants in flash
+ITEMSIZE = {"int8": 1, "int32": 4, "bool": 1, "int16": 2, "float32": 4}
+# constants in flash; float32 ones as their raw bits (the ops here copy values, never compute)
+CTYPE = {"int8": "int8_t", "int32": "int32_t", "bool": "uint8_t", "int16": "int16_t", "float32": "int32_t"}
+
+
+def _raw(values: Any, dtype: str) -> np.ndarray:
+    """Constant values as the integers stored for them (a float32's bits), flattened."""
+    if dtype == "float32":
+        return np.asarray(values, np.float32).ravel().view(np.int32).astype(np.int64)
+    return np.asarray(values).ravel().astype(np.int64)
 
 
 def _axis(t: Tensor, rank: int) -> int | None:
@@ -96,9 +106,7 @@ class TypedMixin:
     @staticmethod
     def _const_array(op: Op, pos: int, values: Any, dtype: str) -> ConstArray:
         """Operand ``pos`` of ``op`` as a constant array in flash."""
-        return ConstArray(
-            f"op{op.index}_operand{pos}", CTYPE[dtype], np.asarray(values).ravel().astype(np.int64), "weights"
-        )
+        return ConstArray(f"op{op.index}_operand{pos}", CTYPE[dtype], _raw(values, dtype), "weights")
 
     def _step(
         self,
@@ -264,9 +272,13 @@ class TypedMixin:
         cond = self.t(op.inputs[0])
         if cond.dtype != "bool":
             raise unsupported(self.model, op, f"condition {cond.name!r} is {cond.dtype}, not bool")
-        # TFLM copies the raw values of x or y (no requantization, no quantization needed)
-        ts, consts, arrays = self._typed_operands(op, ["bool", "int8", "int8"])
-        y = self.act(op, op.outputs[0])
+        # TFLM copies the raw values of x or y (no requantization, no quantization needed),
+        # of the types its kernel takes
+        dtype = self.t(op.inputs[1]).dtype
+        if dtype not in ("int8", "int16", "float32"):
+            raise unsupported(self.model, op, f"values are {dtype}; TFLite Micro's kernel takes int8, int16, float32")
+        ts, consts, arrays = self._typed_operands(op, ["bool", dtype, dtype])
+        y = self.act(op, op.outputs[0], dtype)
         out_shape = [int(v) for v in y.shape] or [1]
         if len(out_shape) > MAX_DIMS:
             raise unsupported(self.model, op, f"broadcast over more than {MAX_DIMS} dimensions")
@@ -285,8 +297,28 @@ class TypedMixin:
             stride_cond=[0] * MAX_DIMS if same else strides[0],
             stride_x=[0] * MAX_DIMS if same else strides[1],
             stride_y=[0] * MAX_DIMS if same else strides[2],
+            itemsize=ITEMSIZE[dtype],
         )
-        self._step(op, "td_select_v2_s8", "td_select_params", params, ts, firsts, y, arrays, consts)
+        size = ITEMSIZE[dtype]
+        inplace = {
+            t.index: inplace_distance(fr, 1 if pos == 0 else size, size)
+            for pos, (t, fr) in enumerate(zip(ts, firsts))
+            if pos not in consts
+        }
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_select_v2",
+                "td_select_params",
+                params,
+                [t.index for pos, t in enumerate(ts) if pos not in consts],
+                [y.index],
+                arrays,
+                inplace,
+                const_inputs=consts,
+            )
+        )
 
     # ------------------------------------------------------------- cumsum
 
@@ -334,70 +366,6 @@ class TypedMixin:
         )
 
     # ------------------------------------------------------------- space to batch
-
-    def op_space_to_batch_nd(self, op: Op) -> None:
-        x = self.act(op, op.inputs[0])
-        y = self.act(op, op.outputs[0])
-        if _q(x) != _q(y):
-            raise unsupported(self.model, op, "input and output quantization differ")
-        block, pads = (
-            [int(v) for v in np.asarray(self.const(op, op.inputs[k], what).data).ravel()]
-            for k, what in ((1, "block shape"), (2, "paddings"))
-        )
-        xs, ys = [int(v) for v in x.shape], [int(v) for v in y.shape]
-        if len(xs) == 3 and len(ys) == 3:  # [batch, height, channels]: a width of 1
-            xs, ys, block, pads = (
-                [xs[0], xs[1], 1, xs[2]],
-                [ys[0], ys[1], 1, ys[2]],
-                block[:1] + [1],
-                pads[:2] + [0, 0],
-            )
-        if len(xs) != 4 or len(ys) != 4 or len(block) != 2 or len(pads) != 4 or min(block) < 1 or min(pads) < 0:
-            raise unsupported(self.model, op, "expected a 3-D or 4-D input, 2 block sizes and non-negative paddings")
-        n, h, w, c = xs
-        bh, bw = block
-        if (
-            ys != [n * bh * bw, (h + pads[0] + pads[1]) // bh, (w + pads[2] + pads[3]) // bw, c]
-            or (h + pads[0] + pads[1]) % bh
-            or (w + pads[2] + pads[3]) % bw
-        ):
-            raise unsupported(self.model, op, "output shape disagrees with block and paddings")
-        if any(pads):
-            # TFLite Micro never sets SpaceToBatchParams.output_offset, the value it pads
-            # with: the padding holds whatever bytes its persistent buffer had (0 in a fresh
-            # arena, anything after other models ran), so no result can match it
-            raise unsupported(
-                self.model,
-                op,
-                "non-zero paddings: TFLite Micro pads with an unset value (its output_offset); pad with PAD first",
-            )
-        params = dict(
-            in_batch=n,
-            in_h=h,
-            in_w=w,
-            depth=c,
-            out_batch=ys[0],
-            out_h=ys[1],
-            out_w=ys[2],
-            block_h=bh,
-            block_w=bw,
-            pad_top=pads[0],
-            pad_left=pads[2],
-            pad_value=_q(y)[1],
-        )  # the zero point, should a padding ever be allowed
-        self.steps.append(
-            Step(
-                op.index,
-                op.opcode,
-                "td_space_to_batch_nd_s8",
-                "td_space_to_batch_params",
-                params,
-                [x.index],
-                [y.index],
-                [],
-                {},
-            )
-        )
 
     # ------------------------------------------------------------- embedding lookup
 
@@ -477,7 +445,7 @@ class TypedMixin:
 
     def _write_values(self, op: Op, y: Tensor, values: np.ndarray) -> None:
         """A td_fill step writing ``values`` (known at compile time, repeated over ``y``)."""
-        arr = ConstArray(f"op{op.index}_values", CTYPE[y.dtype], np.asarray(values).ravel().astype(np.int64), "weights")
+        arr = ConstArray(f"op{op.index}_values", CTYPE[y.dtype], _raw(values, y.dtype), "weights")
         params = dict(size=y.size, itemsize=ITEMSIZE[y.dtype], period=arr.values.size)
         self.steps.append(
             Step(
@@ -497,7 +465,7 @@ class TypedMixin:
     def op_fill(self, op: Op) -> None:
         dims_t = self.const(op, op.inputs[0], "dims")
         value = self.t(op.inputs[1])
-        y = self._raw_output(op, ("int8", "int32"))
+        y = self._raw_output(op, ("int8", "int32", "float32"))  # TFLM's FillEval switch
         if value.dtype != y.dtype:  # TFLM's FillPrepare
             raise unsupported(self.model, op, f"value {value.name!r} is {value.dtype}, the output {y.dtype}")
         if len(value.shape):
@@ -517,7 +485,7 @@ class TypedMixin:
 
     def op_zeros_like(self, op: Op) -> None:
         x = self.t(op.inputs[0])
-        y = self._raw_output(op, ("int8", "int32"))
+        y = self._raw_output(op, ("int8", "int32", "float32"))  # TFLM's also int64
         if x.dtype != y.dtype or x.size != y.size:
             raise unsupported(self.model, op, "input and output differ in type or size")
         # TFLM writes raw zeros (not the zero point) and never reads the input
@@ -570,14 +538,12 @@ class TypedMixin:
 
     def op_dynamic_update_slice(self, op: Op) -> None:
         operand, update, start = (self.t(i) for i in op.inputs[:3])
-        y = self._raw_output(op, ("int8", "int32"))
+        y = self._raw_output(op, ("int8", "int16", "int32", "float32"))  # TFLM's also int64
         if operand.dtype != y.dtype or update.dtype != y.dtype:
             raise unsupported(
                 self.model,
                 op,
-                f"operand, update and output are {operand.dtype}, "
-                f"{update.dtype}, {y.dtype}; int8 or int32 alike "
-                "are supported",
+                f"operand, update and output are {operand.dtype}, {update.dtype}, {y.dtype}: they must be alike",
             )
         xs, us = [int(v) for v in operand.shape], [int(v) for v in update.shape]
         if (
@@ -610,9 +576,9 @@ class TypedMixin:
             if t.data is None:
                 self.act(op, idx, dtype)
                 continue
-            values = np.asarray(t.data, np.int64)
+            values = np.asarray(t.data)
             if pos == 2:  # clamped as TFLM clamps them: int64 ones then fit int32
-                values = np.clip(values, 0, np.array(xs, np.int64) - np.array(us, np.int64))
+                values = np.clip(values.astype(np.int64).ravel(), 0, np.array(xs, np.int64) - np.array(us, np.int64))
             arrays.append(self._const_array(op, pos, values, dtype))
             consts[pos] = arrays[-1].name
         if len(consts) == 3:
