@@ -64,6 +64,18 @@ VARIANTS = {
         "lr": 2e-3,
         "then": {"bits": 4, "epochs": 10},
     },
+    "structured 40% + distillation then 4-bit QAT": {
+        "structured": 0.4,
+        "distill": True,
+        "lr": 2e-3,
+        "then": {"bits": 4, "epochs": 10},
+    },
+    "structured 45% + distillation then 4-bit QAT + distillation": {
+        "structured": 0.45,
+        "distill": True,
+        "lr": 2e-3,
+        "then": {"bits": 4, "distill": True, "epochs": 10},
+    },
     "structured 45% + distillation then 4-bit QAT (first layer 8-bit)": {
         "structured": 0.45,
         "distill": True,
@@ -79,7 +91,8 @@ GOAL_POINTS, GOAL_FLASH, GOAL_INSTR = 1.0, 3.0, 2.0  # the issue's targets
 # "pointwise": prune_skip spares the first convolution, the depthwise and dense layers.
 # "structured 40%": 64 -> 40 channels, 45%: -> 36 (channel counts are multiples of 4).
 # "then": a second compress() call on the model the first returned (4-bit QAT at the
-# default learning rate after the channels are removed and the accuracy recovered).
+# default learning rate after the channels are removed and the accuracy recovered);
+# "then 4-bit QAT + distillation": that step's teacher is the model it starts from.
 
 
 def _stages(kw: dict) -> list[dict]:
