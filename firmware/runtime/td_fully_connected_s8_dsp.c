@@ -112,9 +112,12 @@ TD_INLINE void td_fc_rows(const td_conv_dsp_params *p, const int8_t *input, int8
           w += 2;
         }
         /* the accumulators of int8 weights are doubled here, as pre-scaled int16
-         * weights would give them (the compiler checked that range) */
-        a0 = (int32_t)((uint32_t)a0 * 2u);
-        a1 = (int32_t)((uint32_t)a1 * 2u);
+         * weights would give them (the compiler checked that range); a wide layer's
+         * weights are scaled by 1, so its accumulators stay as they are */
+        if (!wide) {
+          a0 = (int32_t)((uint32_t)a0 * 2u);
+          a1 = (int32_t)((uint32_t)a1 * 2u);
+        }
       } else {
         td_fc_pair(&w, x, quads, off2, &a0, &a1);
       }

@@ -176,7 +176,7 @@ typedef struct {
  * c:(w0,w2) c:(w1,w3) c+1:(w0,w2) c+1:(w1,w3); then m, e, h of c and of c+1 (s of
  * td_dsp.h is -1 when e > 0, else 0). w8: depth / 2 + 8 words: the biases unscaled, per
  * quad two words of int8 weights in input order (c: x0..x3, c+1: x0..x3), then m e h as
- * above (tinydeploy/compile/dsp.py).
+ * above; the kernel doubles the accumulators unless wide (tinydeploy/compile/dsp.py).
  */
 typedef struct {
   int32_t batches;  /* always 1 */

@@ -75,6 +75,40 @@ def test_dsp_small_int8_weights_bit_exact_on_host(case, tmp_path) -> None:
     assert check(cm, raw, inputs=20, seed=4)["exact_match_rate"] == 1.0
 
 
+def _dead_channel_model():  # a pointwise conv with a dead channel, as VWW's layers have
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(3)
+    L = tf.keras.layers
+    x = tf.keras.Input((6, 5, 16), batch_size=1)
+    conv = L.Conv2D(10, 1)
+    y = L.Dense(6)(L.Flatten()(conv(x)))
+    k, bias = conv.get_weights()
+    k[..., 3] = 0.0  # the converter gives a channel of zero weights a huge int32 bias
+    bias[3] = 1.0
+    conv.set_weights([k, bias])
+    return tf.keras.Model(x, y)
+
+
+def test_dsp_small_keeps_wide_layer_weights_int8_bit_exact(tmp_path) -> None:
+    """A layer whose doubled accumulator could overflow is "wide" (64-bit requantization
+    of the accumulator scaled by 1): dsp-small keeps its int8 weights unscaled, the
+    kernel skipping the doubling (it once widened them to 16 bit: VWW's 224 KB)."""
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.model.ir import parse_model
+
+    raw = convert(_dead_channel_model())
+    model = parse_model(raw, name="dead_channel")
+    fast = compile_model(model, tmp_path / "dsp", kernels="dsp")
+    small = compile_model(model, tmp_path / "small", kernels="dsp-small")
+    text = small.model_c.read_text()
+    assert "wide = 1" in fast.model_c.read_text() and "wide = 1" in text
+    assert text.count("w8 = 1") == 2 and "w8 = 0" not in text  # the conv and the dense layer
+    assert small.weights_bytes < 0.6 * fast.weights_bytes
+    for cm in (fast, small):
+        assert check(cm, raw, inputs=30, seed=3) == {"inputs": 30, "exact_match_rate": 1.0, "max_abs_diff": 0.0}
+
+
 def test_dsp_small_keeps_kws_weights_int8(tmp_path) -> None:
     from tinydeploy.compile import check, compile_model
     from tinydeploy.model.ir import parse_model
@@ -349,6 +383,7 @@ def test_m4_dense_assembly_exact_on_qemu(tmp_path, capsys) -> None:
 TWINS = (
     "td_widen2",
     "td_block2x2",
+    "td_block2x2_w8",
     "td_record2x2_w8",
     "td_records",
     "td_fc_quad",
