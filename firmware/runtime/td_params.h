@@ -61,6 +61,9 @@
 #ifndef TD_FC_DSP_ASM
 #define TD_FC_DSP_ASM 1 /* the assembly FULLY_CONNECTED loop (flash for speed) */
 #endif
+#ifndef TD_FC_DSP_ASM_W8
+#define TD_FC_DSP_ASM_W8 1 /* the same over int8 weights (dsp-small, auto) */
+#endif
 
 /* CONV_2D (td_conv2d_s8, td_conv2d_s8_rows). */
 typedef struct {

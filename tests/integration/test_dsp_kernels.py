@@ -338,12 +338,15 @@ def test_features_header_leaves_out_unused_paths_and_refuses_stale(tmp_path) -> 
         "TD_CONV_DSP_BANDS": 1,
         "TD_DW_DSP_SLOW": 0,
         "TD_FC_DSP_ASM": 0,
+        "TD_FC_DSP_ASM_W8": 0,
     }
     assert check(cm, kws.read_bytes(), inputs=3)["exact_match_rate"] == 1.0
 
     ad = mlperf_path("ad")  # dense layers doing all the work: the assembly loop
     cm = compile_model(parse_model(ad.read_bytes(), ad), tmp_path / "ad", kernels="dsp")
-    assert flags(cm)["TD_FC_DSP_ASM"] == 1
+    assert flags(cm)["TD_FC_DSP_ASM"] == 1 and flags(cm)["TD_FC_DSP_ASM_W8"] == 0
+    small = compile_model(parse_model(ad.read_bytes(), ad), tmp_path / "ad-small", kernels="dsp-small")
+    assert flags(small)["TD_FC_DSP_ASM"] == 0 and flags(small)["TD_FC_DSP_ASM_W8"] == 1
 
     kind, kw = CASES["conv"]  # relu6 (clamped: the slow records), dilation, 3 channels
     raw = convert(build(kind), **kw)
@@ -387,6 +390,7 @@ TWINS = (
     "td_record2x2_w8",
     "td_records",
     "td_fc_quad",
+    "td_fc_quad_w8",
     "td_dw_widen4",
     "td_dw_vert_px",
     "td_dw_vert22",

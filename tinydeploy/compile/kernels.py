@@ -1239,6 +1239,7 @@ PATHS = {
     "TD_CONV_DSP_BANDS": "input channels not a multiple of 4",
     "TD_DW_DSP_SLOW": "3x3 depthwise rows that are not the fast case",
     "TD_FC_DSP_ASM": "the assembly FULLY_CONNECTED loop (flash for speed)",
+    "TD_FC_DSP_ASM_W8": "the same over int8 weights (dsp-small, auto)",
 }
 
 
