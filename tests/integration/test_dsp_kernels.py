@@ -295,14 +295,18 @@ def _asm_paths_model():
     return tf.keras.Model(x, L.Concatenate()([L.Flatten()(w), L.Flatten()(dil)]))
 
 
-def _flash_keras_on_m4(tmp_path, capsys, keras_model) -> tuple[dict, Path]:
+def _flash_keras_on_m4(tmp_path, capsys, keras_model, kernels: str = "auto") -> tuple[dict, Path]:
     """Convert, flash to qemu-m4 with an 8-input check; (report, the project's model/)."""
     model = tmp_path / "model.tflite"
-    model.write_bytes(convert(keras_model))
+    if not model.is_file():
+        model.write_bytes(convert(keras_model))
     capsys.readouterr()  # TensorFlow's conversion chatter
-    r = _flash(capsys, str(model), "--board", "qemu-m4", "--check", "8", "--runs", "1", "-o", str(tmp_path / "d"))
+    out = tmp_path / f"d-{kernels}"
+    r = _flash(
+        capsys, str(model), "--board", "qemu-m4", "--kernels", kernels, "--check", "8", "--runs", "1", "-o", str(out)
+    )
     assert r["kernels"] == "dsp"
-    return r, tmp_path / "d" / "project" / "model"
+    return r, out / "project" / "model"
 
 
 @pytest.mark.slow
@@ -376,9 +380,12 @@ def _dense_model():
 @pytest.mark.slow
 @needs_arm
 def test_m4_dense_assembly_exact_on_qemu(tmp_path, capsys) -> None:
-    r, model_dir = _flash_keras_on_m4(tmp_path, capsys, _dense_model())
-    assert "#define TD_FC_DSP_ASM 1" in (model_dir / "td_features.h").read_text()
-    assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
+    model = _dense_model()
+    # dsp: int16 records (td_fc_quad); auto: int8 ones, a weight serving one MAC (td_fc_quad_w8)
+    for kernels, flag in (("dsp", "TD_FC_DSP_ASM"), ("auto", "TD_FC_DSP_ASM_W8")):
+        r, model_dir = _flash_keras_on_m4(tmp_path, capsys, model, kernels)
+        assert f"#define {flag} 1" in (model_dir / "td_features.h").read_text(), kernels
+        assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0, kernels
 
 
 # ---- every assembly routine against its C twin on qemu-m4 ---------------------------
