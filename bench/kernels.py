@@ -2,6 +2,8 @@
 
 For each model and board: `tinydeploy flash` with --kernels reference, dsp and
 dsp-small (int8 weights in flash, widened at run time) on cores with the DSP extension,
+and auto (the default: dsp's kernels, weights widened only where each serves many
+MACs, compile/dsp.py WIDEN_MIN_REUSE) on cores with the DSP extension,
 reference and the MAC kernels of the core (v7m on Cortex-M3, v6m on Cortex-M0) on the
 others, and mve (the Helium kernels, compile/mve.py) on boards with mve = true (a variant
 a board cannot take is skipped); instructions per inference
@@ -19,8 +21,10 @@ No-DSP cores: python bench/kernels.py --boards qemu-m3,qemu-m0
                   -o bench/results/kernels_nodsp.json
 Helium: python bench/kernels.py --boards qemu-m55 --variants mve
                   -o bench/results/kernels_mve.json
+The default (auto) beside the fixed sets: python bench/kernels.py --boards qemu-m4
+                  --variants reference,dsp,dsp-small,auto -o bench/results/kernels_auto.json
 (rows of a board that bench/results/runtimes.json measured with TFLite Micro + CMSIS-NN
-carry that figure and the ratio to it)
+carry its instructions and flash and the ratio to them)
 """
 
 from __future__ import annotations
@@ -57,18 +61,21 @@ SHORT = {"kws_ref_model": "kws", "vww_96_int8": "vww", "pretrainedResnet_quant":
 
 
 def _add_cmsis_nn(rows: list[dict]) -> None:
-    """TFLite Micro + CMSIS-NN's instructions per inference on the same board, from
-    bench/results/runtimes.json (bench/runtimes.py measured them), where it has them."""
+    """TFLite Micro + CMSIS-NN's instructions per inference and flash on the same board,
+    from bench/results/runtimes.json (bench/runtimes.py measured them), where it has them."""
     if not RUNTIMES.is_file():
         return
     tflm = {
-        (r["model"], r["board"]): r["instructions_per_inference"]
+        (r["model"], r["board"]): r
         for r in json.loads(RUNTIMES.read_text())["rows"]
         if r["variant"] == "tflm-cmsis-nn" and r.get("instructions_per_inference")
     }
     for r in rows:
-        ref = tflm.get((SHORT.get(r["model"], r["model"]), r["board"]))
-        if ref:
+        t = tflm.get((SHORT.get(r["model"], r["model"]), r["board"]))
+        if t:
+            ref = t["instructions_per_inference"]
+            if t.get("flash_bytes"):
+                r["tflm_cmsis_nn_flash_bytes"] = t["flash_bytes"]
             r["tflm_cmsis_nn_instructions_per_inference"] = ref
             r["tflm_cmsis_nn_instructions_per_mac"] = round(ref / r["macs"], 3)
             r["speedup_vs_tflm_cmsis_nn"] = round(ref / r["instructions_per_inference"], 2)
@@ -99,7 +106,7 @@ def main() -> None:
                     continue
                 b = load_board(board)
                 mac = MAC_MODE_OF_CPU.get(b.cpu)
-                made_for = {"reference", mac} if mac else {"reference", "dsp", "dsp-small"}
+                made_for = {"reference", mac} if mac else {"reference", "dsp", "dsp-small", "auto"}
                 if b.mve:
                     made_for.add("mve")
                 for variant in args.variants.split(","):
@@ -128,6 +135,8 @@ def main() -> None:
                         "runtime_code_bytes": r["flash"]["runtime"],
                         "firmware_without_weights_bytes": r["flash_bytes"] - r["flash"]["weights"],
                     }
+                    if (r.get("kernel_choice") or {}).get("int8_weight_ops") is not None:
+                        row["int8_weight_ops"] = r["kernel_choice"]["int8_weight_ops"]
                     rows.append(row)
                     print(json.dumps(row), file=sys.stderr, flush=True)
     for r in rows:

@@ -275,7 +275,7 @@ static void td_conv_pixels(const td_conv_dsp_params *p, const int8_t *input, int
       acc[0] = acc[2] = (int32_t)w[0];
       acc[1] = acc[3] = (int32_t)w[1];
       if (p->w8) {
-        td_block2x2_w8(w + 2, col, quads, acc);
+        td_block2x2_w8(w + 2, col, quads, acc, !p->wide);
         w += 2 + 2 * quads;
       } else {
         td_block2x2(w + 2, col, quads, acc);

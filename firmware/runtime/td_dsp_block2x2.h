@@ -6,10 +6,11 @@
  * c+1:(w0,w2) c+1:(w1,w3), x the interleaved columns of td_dsp_widen2.h; acc is
  * a00 a01 a10 a11 (pixel, channel), accumulated with SMLAD's wrap-around.
  * td_block2x2_w8 is the same over int8 weight words (two per quad: c then c+1, in
- * input order, widened with SXTB16), the accumulators doubled at the end as the
- * pre-scaled int16 weights would give them (the compiler checked that range); it
- * has no assembly twin. The C twin of td_block2x2 here, td_dsp_block2x2_m4.h holds
- * the assembly; the dispatch at the end picks it where it is built.
+ * input order, widened with SXTB16), the accumulators shifted left by dbl at the
+ * end: 1 doubles them as the pre-scaled int16 weights would give them (the compiler
+ * checked that range), 0 leaves them as a wide layer's weights scaled by 1 give
+ * them. The C twins here, td_dsp_block2x2_m4.h holds the assembly; the dispatch at
+ * the end picks it where it is built.
  */
 #ifndef TD_DSP_BLOCK2X2_H
 #define TD_DSP_BLOCK2X2_H
@@ -41,8 +42,8 @@ TD_INLINE void td_block2x2_c(const uint32_t *w, const uint32_t *x, int32_t quads
   acc[3] = a11;
 }
 
-TD_PATH_HELPER void td_block2x2_w8(const uint32_t *w, const uint32_t *x, int32_t quads,
-                                   int32_t *acc) {
+TD_TWIN void td_block2x2_w8_c(const uint32_t *w, const uint32_t *x, int32_t quads, int32_t *acc,
+                              int32_t dbl) {
   int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
   for (; quads > 0; --quads) {
     const uint32_t w0a = td_sxtb16(w[0]), w0b = td_sxtb16_ror8(w[0]);
@@ -58,18 +59,20 @@ TD_PATH_HELPER void td_block2x2_w8(const uint32_t *w, const uint32_t *x, int32_t
     w += 2;
     x += TD_COL_STRIDE;
   }
-  acc[0] = (int32_t)((uint32_t)a00 * 2u);
-  acc[1] = (int32_t)((uint32_t)a01 * 2u);
-  acc[2] = (int32_t)((uint32_t)a10 * 2u);
-  acc[3] = (int32_t)((uint32_t)a11 * 2u);
+  acc[0] = (int32_t)((uint32_t)a00 << dbl);
+  acc[1] = (int32_t)((uint32_t)a01 << dbl);
+  acc[2] = (int32_t)((uint32_t)a10 << dbl);
+  acc[3] = (int32_t)((uint32_t)a11 << dbl);
 }
 
 #include "td_dsp_block2x2_m4.h"
 
 #if TD_DSP_ASM
 #define td_block2x2 td_block2x2_m4
+#define td_block2x2_w8 td_block2x2_w8_m4
 #else
 #define td_block2x2 td_block2x2_c
+#define td_block2x2_w8 td_block2x2_w8_c
 #endif
 
 #endif /* TD_DSP_BLOCK2X2_H */

@@ -22,7 +22,7 @@ TD_TWIN const uint32_t *td_record2x2_w8_c(const uint32_t *w, const uint32_t *x, 
   const int32_t *rq;
   acc[0] = acc[2] = (int32_t)w[0];
   acc[1] = acc[3] = (int32_t)w[1];
-  td_block2x2_w8(w + 2, x, quads, acc);
+  td_block2x2_w8(w + 2, x, quads, acc, 1);
   rq = (const int32_t *)(const void *)(w + 2 + 2 * quads);
   y[0] = td_dsp_requant_pos(acc[0], rq[0], rq[1], rq[2]);
   y[1] = td_dsp_requant_pos(acc[1], rq[3], rq[4], rq[5]);

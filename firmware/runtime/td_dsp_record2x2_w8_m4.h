@@ -9,19 +9,9 @@
 #define TD_DSP_RECORD2X2_W8_M4_H
 
 #include "td_dsp.h"
-#include "td_dsp_block2x2_m4.h" /* TD_QUAD_MACS */
+#include "td_dsp_block2x2_m4.h" /* TD_QUAD8 */
 
 #if TD_DSP_ASM
-/* The same quad from int8 weights: LDRD of the two channels' words, four SXTB16
- * into the registers TD_QUAD loads (15 instructions for 16 MACs). */
-#define TD_QUAD8                                  \
-  "ldrd r4, r6, [%[w]], #8\n\t"                  \
-  "sxtb16 r5, r4, ror #8\n\t"                    \
-  "sxtb16 r4, r4\n\t"                            \
-  "sxtb16 r8, r6, ror #8\n\t"                    \
-  "sxtb16 r6, r6\n\t"                            \
-  TD_QUAD_MACS
-
 /* Requantize accumulator A with m, e, h in registers M, E, H (n is free by then). */
 #define TD_RQ5(A, M, E, H)                        \
   "smmulr " A ", " A ", " M "\n\t"               \

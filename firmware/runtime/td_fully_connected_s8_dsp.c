@@ -83,16 +83,22 @@ TD_INLINE void td_fc_rows(const td_conv_dsp_params *p, const int8_t *input, int8
       }
     }
     c = 0;
-    if (TD_FC_DSP_ASM && !p->w8 && !wide && full && p->pos && !rest && quads > 0 && oc >= 4) {
-      /* whole groups of four channels in td_fc_quad (assembly on the DSP cores), the
-       * rest below; td_features.h leaves it out where the dense layers are small */
+    if ((p->w8 ? TD_FC_DSP_ASM_W8 : TD_FC_DSP_ASM) && !wide && full && p->pos && !rest &&
+        quads > 0 && oc >= 4) {
+      /* whole groups of four channels in td_fc_quad / td_fc_quad_w8 (assembly on the
+       * DSP cores), the rest below; td_features.h leaves them out where the dense
+       * layers are small */
       td_fc_args a;
       a.x = x;
       a.o = o;
-      a.end = w + (oc >> 2) * 2 * (4 * quads + 8);
+      a.end = w + (oc >> 2) * 2 * ((p->w8 ? 2 : 4) * quads + 8);
       a.quads = quads;
       a.off2 = off2;
-      td_fc_quad(w, &a);
+      if (p->w8) {
+        td_fc_quad_w8(w, &a);
+      } else {
+        td_fc_quad(w, &a);
+      }
       c = oc & ~3;
       w = a.end;
     }
@@ -112,9 +118,12 @@ TD_INLINE void td_fc_rows(const td_conv_dsp_params *p, const int8_t *input, int8
           w += 2;
         }
         /* the accumulators of int8 weights are doubled here, as pre-scaled int16
-         * weights would give them (the compiler checked that range) */
-        a0 = (int32_t)((uint32_t)a0 * 2u);
-        a1 = (int32_t)((uint32_t)a1 * 2u);
+         * weights would give them (the compiler checked that range); a wide layer's
+         * weights are scaled by 1, so its accumulators stay as they are */
+        if (!wide) {
+          a0 = (int32_t)((uint32_t)a0 * 2u);
+          a1 = (int32_t)((uint32_t)a1 * 2u);
+        }
       } else {
         td_fc_pair(&w, x, quads, off2, &a0, &a1);
       }

@@ -61,6 +61,9 @@
 #ifndef TD_FC_DSP_ASM
 #define TD_FC_DSP_ASM 1 /* the assembly FULLY_CONNECTED loop (flash for speed) */
 #endif
+#ifndef TD_FC_DSP_ASM_W8
+#define TD_FC_DSP_ASM_W8 1 /* the same over int8 weights (dsp-small, auto) */
+#endif
 
 /* CONV_2D (td_conv2d_s8, td_conv2d_s8_rows). */
 typedef struct {
@@ -176,7 +179,7 @@ typedef struct {
  * c:(w0,w2) c:(w1,w3) c+1:(w0,w2) c+1:(w1,w3); then m, e, h of c and of c+1 (s of
  * td_dsp.h is -1 when e > 0, else 0). w8: depth / 2 + 8 words: the biases unscaled, per
  * quad two words of int8 weights in input order (c: x0..x3, c+1: x0..x3), then m e h as
- * above (tinydeploy/compile/dsp.py).
+ * above; the kernel doubles the accumulators unless wide (tinydeploy/compile/dsp.py).
  */
 typedef struct {
   int32_t batches;  /* always 1 */

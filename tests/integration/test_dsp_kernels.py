@@ -108,6 +108,40 @@ def test_dsp_small_int8_weights_bit_exact_on_host(case, tmp_path) -> None:
     assert check(cm, raw, inputs=20, seed=4)["exact_match_rate"] == 1.0
 
 
+def _dead_channel_model():  # a pointwise conv with a dead channel, as VWW's layers have
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(3)
+    L = tf.keras.layers
+    x = tf.keras.Input((6, 5, 16), batch_size=1)
+    conv = L.Conv2D(10, 1)
+    y = L.Dense(6)(L.Flatten()(conv(x)))
+    k, bias = conv.get_weights()
+    k[..., 3] = 0.0  # the converter gives a channel of zero weights a huge int32 bias
+    bias[3] = 1.0
+    conv.set_weights([k, bias])
+    return tf.keras.Model(x, y)
+
+
+def test_dsp_small_keeps_wide_layer_weights_int8_bit_exact(tmp_path) -> None:
+    """A layer whose doubled accumulator could overflow is "wide" (64-bit requantization
+    of the accumulator scaled by 1): dsp-small keeps its int8 weights unscaled, the
+    kernel skipping the doubling (it once widened them to 16 bit: VWW's 224 KB)."""
+    from tinydeploy.compile import check, compile_model
+    from tinydeploy.model.ir import parse_model
+
+    raw = convert(_dead_channel_model())
+    model = parse_model(raw, name="dead_channel")
+    fast = compile_model(model, tmp_path / "dsp", kernels="dsp")
+    small = compile_model(model, tmp_path / "small", kernels="dsp-small")
+    text = small.model_c.read_text()
+    assert "wide = 1" in fast.model_c.read_text() and "wide = 1" in text
+    assert text.count("w8 = 1") == 2 and "w8 = 0" not in text  # the conv and the dense layer
+    assert small.weights_bytes < 0.6 * fast.weights_bytes
+    for cm in (fast, small):
+        assert check(cm, raw, inputs=30, seed=3) == {"inputs": 30, "exact_match_rate": 1.0, "max_abs_diff": 0.0}
+
+
 def test_dsp_small_keeps_kws_weights_int8(tmp_path) -> None:
     from tinydeploy.compile import check, compile_model
     from tinydeploy.model.ir import parse_model
@@ -294,14 +328,18 @@ def _asm_paths_model():
     return tf.keras.Model(x, L.Concatenate()([L.Flatten()(w), L.Flatten()(dil)]))
 
 
-def _flash_keras_on_m4(tmp_path, capsys, keras_model) -> tuple[dict, Path]:
+def _flash_keras_on_m4(tmp_path, capsys, keras_model, kernels: str = "auto") -> tuple[dict, Path]:
     """Convert, flash to qemu-m4 with an 8-input check; (report, the project's model/)."""
     model = tmp_path / "model.tflite"
-    model.write_bytes(convert(keras_model))
+    if not model.is_file():
+        model.write_bytes(convert(keras_model))
     capsys.readouterr()  # TensorFlow's conversion chatter
-    r = _flash(capsys, str(model), "--board", "qemu-m4", "--check", "8", "--runs", "1", "-o", str(tmp_path / "d"))
+    out = tmp_path / f"d-{kernels}"
+    r = _flash(
+        capsys, str(model), "--board", "qemu-m4", "--kernels", kernels, "--check", "8", "--runs", "1", "-o", str(out)
+    )
     assert r["kernels"] == "dsp"
-    return r, tmp_path / "d" / "project" / "model"
+    return r, out / "project" / "model"
 
 
 @pytest.mark.slow
@@ -337,12 +375,15 @@ def test_features_header_leaves_out_unused_paths_and_refuses_stale(tmp_path) -> 
         "TD_CONV_DSP_BANDS": 1,
         "TD_DW_DSP_SLOW": 0,
         "TD_FC_DSP_ASM": 0,
+        "TD_FC_DSP_ASM_W8": 0,
     }
     assert check(cm, kws.read_bytes(), inputs=3)["exact_match_rate"] == 1.0
 
     ad = mlperf_path("ad")  # dense layers doing all the work: the assembly loop
     cm = compile_model(parse_model(ad.read_bytes(), ad), tmp_path / "ad", kernels="dsp")
-    assert flags(cm)["TD_FC_DSP_ASM"] == 1
+    assert flags(cm)["TD_FC_DSP_ASM"] == 1 and flags(cm)["TD_FC_DSP_ASM_W8"] == 0
+    small = compile_model(parse_model(ad.read_bytes(), ad), tmp_path / "ad-small", kernels="dsp-small")
+    assert flags(small)["TD_FC_DSP_ASM"] == 0 and flags(small)["TD_FC_DSP_ASM_W8"] == 1
 
     kind, kw = CASES["conv"]  # relu6 (clamped: the slow records), dilation, 3 channels
     raw = convert(build(kind), **kw)
@@ -372,9 +413,12 @@ def _dense_model():
 @pytest.mark.slow
 @needs_arm
 def test_m4_dense_assembly_exact_on_qemu(tmp_path, capsys) -> None:
-    r, model_dir = _flash_keras_on_m4(tmp_path, capsys, _dense_model())
-    assert "#define TD_FC_DSP_ASM 1" in (model_dir / "td_features.h").read_text()
-    assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
+    model = _dense_model()
+    # dsp: int16 records (td_fc_quad); auto: int8 ones, a weight serving one MAC (td_fc_quad_w8)
+    for kernels, flag in (("dsp", "TD_FC_DSP_ASM"), ("auto", "TD_FC_DSP_ASM_W8")):
+        r, model_dir = _flash_keras_on_m4(tmp_path, capsys, model, kernels)
+        assert f"#define {flag} 1" in (model_dir / "td_features.h").read_text(), kernels
+        assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0, kernels
 
 
 # ---- every assembly routine against its C twin on qemu-m4 ---------------------------
@@ -382,9 +426,11 @@ def test_m4_dense_assembly_exact_on_qemu(tmp_path, capsys) -> None:
 TWINS = (
     "td_widen2",
     "td_block2x2",
+    "td_block2x2_w8",
     "td_record2x2_w8",
     "td_records",
     "td_fc_quad",
+    "td_fc_quad_w8",
     "td_dw_widen4",
     "td_dw_vert_px",
     "td_dw_vert22",

@@ -1,8 +1,11 @@
-"""--kernels auto weighs the board's flash: "dsp" (weights widened to 16 bit) when its
-model data fits 90% of the flash beside the firmware, else "dsp-small" (int8 weights),
-else the build's size check refuses the model as before. Real compiles, builds and QEMU
-runs of the MLPerf anomaly-detection model (dsp 555 KB of weights, dsp-small 291 KB) on
-qemu-m4 profiles whose flash is cut to 512 KB and 256 KB."""
+"""--kernels auto weighs the board's flash: "dsp" (weights widened to 16 bit where each
+serves at least dsp.WIDEN_MIN_REUSE MACs, int8 elsewhere) when its model data fits 90%
+of the flash beside the firmware, else "dsp-small" (int8 weights everywhere), else the
+build's size check refuses the model as before. Real compiles, builds and QEMU runs of
+a generated model of two 12x12 convolutions (auto 225 KB of model data, dsp-small 114
+KB) on a qemu-m4 profile whose flash is cut to 224 KB, and of the MLPerf
+anomaly-detection model (291 KB either way) on one cut to 256 KB; the per-layer
+widening on the MLPerf models."""
 
 from __future__ import annotations
 
@@ -64,18 +67,36 @@ def test_auto_keeps_dsp_where_it_fits_and_says_why(tmp_path) -> None:
     assert host.kernel_choice["reason"] == "auto: the cpu has no DSP extension"
 
 
+def _two_convs() -> bytes:
+    """Two 3x3 convolutions over 12 x 12 pixels (110 K weights, each serving 144 MACs:
+    auto widens them) and a small dense layer."""
+    import tensorflow as tf
+
+    from tests.integration.test_aot_keras import convert
+
+    tf.keras.utils.set_random_seed(5)
+    L = tf.keras.layers
+    x = tf.keras.Input((12, 12, 32), batch_size=1)
+    h = L.Conv2D(128, 3, padding="same", activation="relu")(x)
+    h = L.Conv2D(64, 3, padding="same", activation="relu")(h)
+    return convert(tf.keras.Model(x, L.Dense(10)(L.GlobalAveragePooling2D()(h))))
+
+
 @pytest.mark.slow
 @needs_arm
 def test_auto_falls_back_to_dsp_small_and_stays_exact_on_qemu(tmp_path, capsys) -> None:
     from tinydeploy.cli import main
 
-    board = _small_qemu_m4(tmp_path, 512)
-    out = tmp_path / "ad"
+    board = _small_qemu_m4(tmp_path, 224)
+    model = tmp_path / "two_convs.tflite"
+    model.write_bytes(_two_convs())
+    capsys.readouterr()  # the converter's own output
+    out = tmp_path / "two_convs"
     assert (
         main(
             [
                 "flash",
-                str(mlperf_path("ad")),
+                str(model),
                 "--board",
                 str(board),
                 "--check",
@@ -91,22 +112,22 @@ def test_auto_falls_back_to_dsp_small_and_stays_exact_on_qemu(tmp_path, capsys) 
     )
     captured = capsys.readouterr()
     r = json.loads(captured.out)
-    assert r["kernels"] == "dsp-small" and r["board"] == "qemu-m4-512k"
+    assert r["kernels"] == "dsp-small" and r["board"] == "qemu-m4-224k"
     assert r["exact_match_rate"] == 1.0 and r["max_abs_diff"] == 0
     choice = r["kernel_choice"]
     assert choice["requested"] == "auto" and choice["kernels"] == "dsp-small"
-    assert choice["flash_budget_bytes"] == int((512 * 1024 - 16384) * 0.9)
+    assert choice["flash_budget_bytes"] == int((224 * 1024 - 16384) * 0.9)
     sizes = choice["model_data_bytes"]
     assert sizes["dsp-small"] <= choice["flash_budget_bytes"] < sizes["dsp"]
     assert sizes["dsp-small"] == r["flash"]["weights"]  # the weights section as built
     assert "exceeds the flash budget" in choice["reason"]
-    assert r["flash_bytes"] <= r["board_flash_bytes"] == 512 * 1024
+    assert r["flash_bytes"] <= r["board_flash_bytes"] == 224 * 1024
     assert json.loads((out / "report.json").read_text())["kernel_choice"] == choice
     # one line on stderr names the board and the sizes; stdout stays pure JSON
     notes = [ln for ln in captured.err.splitlines() if ln.startswith("note:")]
     assert len(notes) == 1, captured.err
     assert (
-        "dsp-small for board 'qemu-m4-512k'" in notes[0]
+        "dsp-small for board 'qemu-m4-224k'" in notes[0]
         and f"{sizes['dsp']:,} B" in notes[0]
         and f"{sizes['dsp-small']:,} B" in notes[0]
     )
@@ -125,3 +146,54 @@ def test_too_big_even_for_dsp_small_is_the_size_error(tmp_path) -> None:
     assert "does not fit board 'qemu-m4-256k'" in str(err.value)
     assert re.search(r"flash: [\d,]+ bytes needed, 245,760 available", str(err.value))
     assert len(notes) == 1 and "dsp-small" in notes[0]
+
+
+def test_auto_widens_only_the_weights_that_serve_many_macs(tmp_path) -> None:
+    """Per layer: int8 weights exactly where each weight serves fewer than
+    WIDEN_MIN_REUSE MACs (ResNet-8's 8x8 layers, its dense layer), widened elsewhere;
+    KWS (125 pixels per convolution) keeps every convolution widened, as --kernels dsp."""
+    from tinydeploy.compile import compile_model
+    from tinydeploy.compile.dsp import WIDEN_MIN_REUSE, reuse
+    from tinydeploy.compile.lower import lower
+    from tinydeploy.model.ir import parse_model
+
+    for key in ("resnet", "kws"):
+        path = mlperf_path(key)
+        model = parse_model(path.read_bytes(), path)
+        low = {
+            st.op_index
+            for st in lower(model)
+            if st.kernel in ("td_conv2d_s8", "td_fully_connected_s8") and reuse(st) < WIDEN_MIN_REUSE
+        }
+        auto = compile_model(model, tmp_path / f"{key}-auto", dsp=True, cpu="cortex-m4")
+        fast = compile_model(model, tmp_path / f"{key}-dsp", kernels="dsp", dsp=True, cpu="cortex-m4")
+        small = compile_model(model, tmp_path / f"{key}-small", kernels="dsp-small", dsp=True, cpu="cortex-m4")
+        choice = auto.kernel_choice
+        assert choice["kernels"] == "dsp" and choice["widen_min_reuse"] == WIDEN_MIN_REUSE
+        assert low and set(choice["int8_weight_ops"]) == low, key
+        assert f"int8 in {len(low)} layers" in choice["reason"]
+        data = [c.weights_bytes + c.params_bytes for c in (small, auto, fast)]
+        assert data[0] < data[1] < data[2], (key, data)
+    # KWS: only its dense layer (one MAC per weight) is int8, every convolution widened
+    assert choice["int8_weight_ops"] == [11]
+    text = auto.model_c.read_text()
+    assert text.count("w8 = 1") == 1 and text.count("w8 = 0") == fast.model_c.read_text().count("w8 = 0") - 1
+
+
+def test_vww_int8_weights_keep_dsp_small_near_the_reference_flash(tmp_path) -> None:
+    """Regression: VWW's pointwise layers are "wide" (channels with 2^30 biases, whose
+    doubled accumulator could overflow), and dsp-small used to widen their weights to 16
+    bit anyway: 460 KB of model data against the reference's 219 KB. Now their int8
+    weights are used unscaled; dsp-small and auto stay within 30% of the reference."""
+    from tinydeploy.compile import compile_model
+    from tinydeploy.model.ir import parse_model
+
+    path = mlperf_path("vww")
+    model = parse_model(path.read_bytes(), path)
+    data = {}
+    for mode in ("reference", "dsp-small", "auto"):
+        cm = compile_model(model, tmp_path / mode, kernels=mode, dsp=True, cpu="cortex-m4")
+        data[mode] = cm.weights_bytes + cm.params_bytes
+        if mode == "dsp-small":
+            assert cm.model_c.read_text().count("wide = 1") >= 8  # the layers in question
+    assert data["dsp-small"] <= data["auto"] <= 1.3 * data["reference"], data

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from tinydeploy import __version__
+from tinydeploy.compile.dsp import WIDEN_MIN_REUSE
 from tinydeploy.compile.dsp import select as select_dsp
 from tinydeploy.compile.emit import features_header, render, runtime_files
 from tinydeploy.compile.lower import PACKED_MARKER, lower, pack_weights, unsupported_ops
@@ -167,8 +168,10 @@ def compile_model(
     "dsp-small" (the same, but convolution and fully-connected weights stay int8 in
     flash and are widened with SXTB16 at run time: about half the weight flash of
     "dsp" for roughly a third more instructions in those layers) or
-    "auto" (= "dsp" when ``dsp`` is true - the target core has the DSP extension -
-    else the MAC kernels of ``cpu``'s architecture, else "reference"). "v7m" and "v6m":
+    "auto" (= "dsp" when ``dsp`` is true - the target core has the DSP extension -,
+    its weights widened only where each serves at least dsp.WIDEN_MIN_REUSE MACs and
+    int8 as in "dsp-small" elsewhere; else the MAC kernels of ``cpu``'s architecture,
+    else "reference"). "v7m" and "v6m":
     32-bit multiply-accumulate kernels for cores without the DSP extension (Cortex-M3;
     Cortex-M0/M0+), see compile/mac.py; portable C, exact on every core. "mve": the
     Helium kernels (compile/mve.py; "auto" on a core with ``mve``), the dsp kernels for
@@ -192,13 +195,15 @@ def compile_model(
     # carries PACKED_MARKER in its description, as `tinydeploy compress` writes it)
     packed = weights == "packed" or (weights == "auto" and PACKED_MARKER in (model.description or ""))
 
-    def lowered(mode: str) -> tuple[list[Any], dict[int, str], Any, tuple[str, str, dict[str, Any]]]:
+    def lowered(
+        mode: str, int8_below: int = 0
+    ) -> tuple[list[Any], dict[int, str], Any, tuple[str, str, dict[str, Any]]]:
         steps = lower(model)
         skipped: dict[int, str] = {}
         if packed and mode in ("dsp", "dsp-small"):
             # the SIMD records rebuilt in scratch from packed weights (dsp-small: int8
             # records, half the scratch, slower conv)
-            simd, skipped = select_dsp(steps, small=mode == "dsp-small")
+            simd, skipped = select_dsp(steps, small=mode == "dsp-small", int8_below=int8_below)
             steps = pack_simd(steps, simd, skipped)
         elif packed:
             steps = pack_weights(steps)
@@ -209,13 +214,23 @@ def compile_model(
             # the others get Helium kernels, else the dsp ones
             steps, skipped = select_mve(steps)
         elif mode != "reference" and not packed:
-            steps, skipped = select_dsp(steps, small=mode == "dsp-small")
+            steps, skipped = select_dsp(steps, small=mode == "dsp-small", int8_below=int8_below)
         steps, mplan = plan_memory(model, steps, remat=remat)
         return steps, skipped, mplan, render(model, steps, mplan, profile=profile)
 
     mode, reason = _requested_mode(kernels, dsp, cpu, mve)
-    steps, skipped, mplan, (c_text, h_text, facts) = lowered(mode)
+    # auto's dsp widens only the weights that serve many MACs each (dsp.WIDEN_MIN_REUSE)
+    int8_below = WIDEN_MIN_REUSE if kernels == "auto" and mode == "dsp" else 0
+    steps, skipped, mplan, (c_text, h_text, facts) = lowered(mode, int8_below)
     choice: dict[str, Any] = {"requested": kernels, "kernels": mode, "reason": reason}
+    if int8_below:
+        choice["widen_min_reuse"] = int8_below
+        choice["int8_weight_ops"] = [st.op_index for st in steps if st.params.get("w8")]
+        reason = (
+            f"{reason}; weights widened to 16 bit where each serves at least {int8_below} MACs, "
+            f"int8 in {len(choice['int8_weight_ops'])} layers"
+        )
+        choice["reason"] = reason
     if kernels == "auto" and mode == "dsp" and flash_budget is not None:
         need = facts["weights_bytes"] + facts["params_bytes"]
         choice.update(flash_budget_bytes=flash_budget, model_data_bytes={"dsp": need})
@@ -229,9 +244,11 @@ def compile_model(
             small = facts["weights_bytes"] + facts["params_bytes"]
             choice["kernels"] = mode
             choice["model_data_bytes"][mode] = small
+            choice["int8_weight_ops"] = [st.op_index for st in steps if st.params.get("w8")]
             choice["reason"] = (
                 f"auto: the dsp kernels' model data ({need:,} B, weights widened "
-                f"to 16 bit) exceeds the flash budget ({flash_budget:,} B); "
+                f"to 16 bit where each serves at least {int8_below} MACs) exceeds the flash "
+                f"budget ({flash_budget:,} B); "
                 f"dsp-small keeps the weights int8 ({small:,} B)"
                 + ("" if small <= flash_budget else ", over the budget too: the build's size check decides")
             )

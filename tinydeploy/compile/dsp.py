@@ -237,11 +237,13 @@ def _conv_like(
     ws, bs, rq, wide = _requant(step, w2d, bias, p["input_offset"], p["output_offset"])
     pre = f"op{step.op_index}"
     # small: int8 weights when the scale is the bare 2 of SMMULR (no left shift, not
-    # wide); the kernel doubles the accumulator instead (the same checked range)
-    w8 = int(small and not wide and bool(np.all(ws == 2 * w2d)) and bool(np.all(bs == 2 * bias)))
+    # wide; the kernel doubles the accumulator instead, the same checked range) or 1
+    # (wide, no left shift: the accumulator is used as it is)
+    unit = 1 if wide else 2
+    w8 = int(small and bool(np.all(ws == unit * w2d)) and bool(np.all(bs == unit * bias)))
     # one record per channel pair: bias (2), the weight words, m e h of both channels
     pairs = _pack_int8(w2d, depth).reshape(-1, depth // 2) if w8 else _pack_conv(ws, depth).reshape(-1, depth)
-    bs = bs // 2 if w8 else bs
+    bs = bias if w8 else bs
     rec = np.concatenate([_pad_even(bs).reshape(-1, 2), pairs, _pad_even(rq)[:, :3].reshape(-1, 6)], axis=1)
     arrays = [ConstArray(f"{pre}_records", "int32_t", rec.reshape(-1), "weights")]
     params = dict(
@@ -526,9 +528,33 @@ CONVERTERS = {
 }
 
 
-def select(steps: list[Step], small: bool = False) -> tuple[list[Step], dict[int, str]]:
+# --kernels auto on a core with the DSP extension stores a convolution's or dense
+# layer's weights widened to int16 (the fastest records, twice the weight flash) only
+# where each weight serves at least this many MACs per inference (its output pixels;
+# a dense layer's batch), else int8 (dsp-small's records, widened at run time). The
+# int8 records cost a few tenths of an instruction per MAC more (the SXTB16s), so a
+# widened weight saves about 0.3 x reuse instructions per inference for its extra
+# byte: some 30 per byte at 96. Measured (bench/results/kernels_auto.json): the four
+# MLPerf Tiny models then take less flash than with TFLite Micro + CMSIS-NN; KWS's
+# convolutions (125 pixels) stay widened, VWW's 6x6 and 3x3 layers, ResNet-8's 8x8
+# ones and AD's dense layers keep int8 weights.
+WIDEN_MIN_REUSE = 96
+
+# the kernels whose weights dsp-small / WIDEN_MIN_REUSE may keep int8
+_WEIGHTED = ("td_conv2d_s8", "td_fully_connected_s8")
+
+
+def reuse(step: Step) -> int:
+    """MACs each weight of a CONV_2D or FULLY_CONNECTED step serves per inference."""
+    p = step.params
+    return int(p["batches"]) if step.kernel == "td_fully_connected_s8" else int(p["out_h"] * p["out_w"])
+
+
+def select(steps: list[Step], small: bool = False, int8_below: int = 0) -> tuple[list[Step], dict[int, str]]:
     """Steps with SIMD kernels where eligible; {op index: why not} for the others.
-    small: keep convolution and fully-connected weights int8 where the scale allows."""
+    small: keep convolution and fully-connected weights int8 where the scale allows
+    (dsp-small); int8_below: the same for the layers whose weights serve fewer MACs
+    than that each (reuse; --kernels auto passes WIDEN_MIN_REUSE)."""
     out: list[Step] = []
     skipped: dict[int, str] = {}
     for st in steps:
@@ -537,7 +563,7 @@ def select(steps: list[Step], small: bool = False) -> tuple[list[Step], dict[int
             out.append(st)
             continue
         try:
-            out.append(conv(st, small=small))
+            out.append(conv(st, small=small or (st.kernel in _WEIGHTED and reuse(st) < int8_below)))
         except NotEligible as exc:
             skipped[st.op_index] = str(exc)
             out.append(st)

@@ -258,18 +258,20 @@ FC_ASM_MIN_MACS = 16384  # dense-layer MACs from which the assembly loop is buil
 def features_header(model: Model, steps: list[Step]) -> str:
     """td_features.h: which optional code paths of the SIMD kernels this model uses, so
     a build leaves the others out (flash). The kernels refuse a layer whose path is
-    missing, so a stale header fails loudly, never silently (TD_FC_DSP_ASM only picks
+    missing, so a stale header fails loudly, never silently (TD_FC_DSP_ASM[_W8] only picks
     the faster of two exact loops). The paths are the registry's (kernels.PATHS)."""
     used = registry.features([(st.kernel, st.params) for st in steps if st.kernel])
-    fc_macs = sum(
-        st.params["in_w"] * st.params["in_c"] * st.params["out_c"]
-        for st in steps
-        if st.kernel == "td_fully_connected_s8_dsp"
-    )
-    # the assembly FULLY_CONNECTED loop costs about 500 B of flash: worth it for a model
-    # whose dense layers do real work (an autoencoder), not for a 768-MAC classifier head
-    if fc_macs >= FC_ASM_MIN_MACS:
-        used.add("TD_FC_DSP_ASM")
+    # the assembly FULLY_CONNECTED loops cost about 500 B of flash each: worth it for a
+    # model whose dense layers do real work (an autoencoder), not for a 768-MAC
+    # classifier head; one loop for int16 records, one for int8 (w8) ones
+    for w8, flag in ((0, "TD_FC_DSP_ASM"), (1, "TD_FC_DSP_ASM_W8")):
+        fc_macs = sum(
+            st.params["in_w"] * st.params["in_c"] * st.params["out_c"]
+            for st in steps
+            if st.kernel == "td_fully_connected_s8_dsp" and st.params["w8"] == w8
+        )
+        if fc_macs >= FC_ASM_MIN_MACS:
+            used.add(flag)
     lines = [f"/* {banner(model)} */", "#ifndef TD_FEATURES_H", "#define TD_FEATURES_H"]
     for name in registry.PATHS:
         lines.append(f"#define {name} {int(name in used)}")

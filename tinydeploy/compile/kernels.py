@@ -257,7 +257,8 @@ class ConvDspParams:
     words c:(w0,w2) c:(w1,w3) c+1:(w0,w2) c+1:(w1,w3); then m, e, h of c and of c+1
     (s of td_dsp.h is -1 when e > 0, else 0). w8: depth / 2 + 8 words: the biases
     unscaled, per quad two words of int8 weights in input order (c: x0..x3, c+1:
-    x0..x3), then m e h as above (tinydeploy/compile/dsp.py)."""
+    x0..x3), then m e h as above; the kernel doubles the accumulators unless wide
+    (tinydeploy/compile/dsp.py)."""
 
     C_NAME: ClassVar[str] = "td_conv_dsp_params"
     batches: int = c(I32, "always 1")
@@ -1229,6 +1230,7 @@ PATHS = {
     "TD_CONV_DSP_BANDS": "input channels not a multiple of 4",
     "TD_DW_DSP_SLOW": "3x3 depthwise rows that are not the fast case",
     "TD_FC_DSP_ASM": "the assembly FULLY_CONNECTED loop (flash for speed)",
+    "TD_FC_DSP_ASM_W8": "the same over int8 weights (dsp-small, auto)",
 }
 
 
