@@ -47,22 +47,22 @@ def cnn16(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def crop16(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 16x8 CNN with Cropping2D: STRIDED_SLICE, an int16 op the AOT compiler has no
-    kernel for (TFLite Micro's int16 REDUCE_MAX, GlobalMaxPooling2D's, fails to invoke)."""
+def max16(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 16x8 CNN with a Maximum of two convolutions: an int16 MAXIMUM, which TFLite
+    Micro runs and the AOT compiler has no kernel for."""
     import tensorflow as tf
 
     from tinydeploy.model.convert import convert
 
-    d = tmp_path_factory.mktemp("crop16")
+    d = tmp_path_factory.mktemp("max16")
     tf.keras.utils.set_random_seed(3)
     L = tf.keras.layers
     inp = tf.keras.Input((10, 10, 3))
-    x = L.GlobalAveragePooling2D()(L.Cropping2D(1)(L.Conv2D(6, 3, activation="relu")(inp)))
-    tf.keras.Model(inp, L.Dense(4)(x)).save(d / "crop.keras")
+    x = L.Maximum()([L.Conv2D(6, 3)(inp), L.Conv2D(6, 3)(inp)])
+    tf.keras.Model(inp, L.Dense(4)(L.GlobalAveragePooling2D()(x))).save(d / "max.keras")
     np.save(d / "cal.npy", np.random.default_rng(1).standard_normal((50, 10, 10, 3)).astype(np.float32))
-    path = d / "crop16.tflite"
-    path.write_bytes(convert(d / "crop.keras", d / "cal.npy", activations="int16").tflite)
+    path = d / "max16.tflite"
+    path.write_bytes(convert(d / "max.keras", d / "cal.npy", activations="int16").tflite)
     return path
 
 
@@ -96,12 +96,12 @@ def test_16x8_cnn_on_tflm_is_bit_exact(
 
 
 def test_16x8_auto_runtime_picks_tflm_for_ops_without_an_aot_16x8_kernel(
-    tflm_source: Path, crop16: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tflm_source: Path, max16: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """STRIDED_SLICE has no 16x8 AOT kernel: auto runs tflm."""
-    r = _flash(crop16, "qemu-m4", tmp_path / "out", capsys)
+    """MAXIMUM has no 16x8 AOT kernel: auto runs tflm."""
+    r = _flash(max16, "qemu-m4", tmp_path / "out", capsys)
     assert r["runtime"] == "tflm" and r["exact_match_rate"] == 1.0
-    assert "STRIDED_SLICE" in r["runtime_choice"]["reason"] and "int16" in r["runtime_choice"]["reason"]
+    assert "MAXIMUM" in r["runtime_choice"]["reason"] and "int16" in r["runtime_choice"]["reason"]
 
 
 def test_16x8_auto_runtime_picks_aot_for_the_cnn(
