@@ -338,6 +338,28 @@ def typed_ops_model(seed: int = 0) -> bytes:
     return g.build([x], [y])
 
 
+def int32_ops_model(seed: int = 0) -> bytes:
+    """int32 arithmetic on ARG_MAX / ARG_MIN indices: ADD, SUB (RELU6), MUL by a constant
+    that wraps the product, DIV by broadcast negative and positive constants, SQUARED_
+    DIFFERENCE, MAXIMUM and MINIMUM; the output is int32 (td_model.h TD_INT32)."""
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    x = g.input([2, 6, 10], 0.05, 3)
+    i1, i2 = g.tensor([2, 10], dtype="int32"), g.tensor([2, 10], dtype="int32")
+    g.op("ARG_MAX", [x, g.const([1])], [i1], "ArgMaxOptions", outputType=Graph.tensor_type("int32"))
+    g.op("ARG_MIN", [x, g.const([1])], [i2], "ArgMinOptions", outputType=Graph.tensor_type("int32"))
+    t = [g.tensor([2, 10], dtype="int32") for _ in range(7)]
+    g.op("ADD", [i1, i2], [t[0]], "AddOptions")
+    g.op("SUB", [t[0], g.const(rng.integers(-3, 4, [10]))], [t[1]], "SubOptions", fusedActivationFunction=3)
+    g.op("MUL", [t[1], g.const(715827883, shape=[])], [t[2]], "MulOptions")  # 3 * it wraps
+    divisors = rng.integers(1, 1000, [1, 10]) * rng.choice([-1, 1], [1, 10])
+    g.op("DIV", [t[2], g.const(divisors)], [t[3]], "DivOptions")
+    g.op("SQUARED_DIFFERENCE", [t[3], i1], [t[4]])
+    g.op("MAXIMUM", [t[4], g.const(rng.integers(-(2**31), 2**31 - 1, [10]))], [t[5]])
+    g.op("MINIMUM", [g.const([[2**30], [40]]), t[5]], [t[6]])
+    return g.build([x], [t[6]])
+
+
 def bool_ops_model(seed: int = 0) -> bytes:
     """EQUAL, LESS, GREATER_EQUAL (requantized operands), ARG_MAX indices compared with
     int32 labels, LOGICAL_OR with a bool constant; the output is a bool tensor (td_model.h

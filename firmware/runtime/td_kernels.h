@@ -287,11 +287,16 @@ td_status td_sub_s8(const td_add_params *p, const int8_t *input1, const int8_t *
 td_status td_squared_difference_s8(const td_squared_diff_params *p, const int8_t *input1,
                                    const int8_t *input2, int8_t *output);
 
-/* MAXIMUM / MINIMUM of the raw int8 values (as TFLite Micro). */
-td_status td_maximum_s8(const td_minmax_params *p, const int8_t *input1, const int8_t *input2,
-                        int8_t *output);
-td_status td_minimum_s8(const td_minmax_params *p, const int8_t *input1, const int8_t *input2,
-                        int8_t *output);
+/* MAXIMUM / MINIMUM (p->op) of the raw int8, int16 or int32 values (p->itemsize bytes
+ * each), as TFLite Micro. */
+td_status td_minmax(const td_minmax_params *p, const void *input1, const void *input2,
+                    void *output);
+
+/* ADD, SUB, MUL, DIV, SQUARED_DIFFERENCE (p->op) of int32 tensors: wrapping sums and
+ * products, truncating division, clamped to [act_min, act_max]; TD_ERR_INVOKE for a zero
+ * divisor or INT32_MIN / -1. */
+td_status td_arith_i32(const td_arith_params *p, const int32_t *input1, const int32_t *input2,
+                       int32_t *output);
 
 /* PRELU: alpha is a constant int8 tensor in the params, broadcast as input 2. */
 td_status td_prelu_s8(const td_prelu_params *p, const int8_t *input, int8_t *output);

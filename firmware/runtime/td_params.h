@@ -31,6 +31,15 @@
 #define TD_LOGICAL_OR 1
 #define TD_LOGICAL_NOT 2
 
+/* Ops of td_minmax_params.op and td_arith_params.op. */
+#define TD_MINMAX_MAXIMUM 0
+#define TD_MINMAX_MINIMUM 1
+#define TD_ARITH_ADD 0
+#define TD_ARITH_SUB 1
+#define TD_ARITH_MUL 2
+#define TD_ARITH_DIV 3
+#define TD_ARITH_SQUARED_DIFFERENCE 4
+
 /* Words per channel record of td_depthwise_conv2d_s8_dsp3x3. */
 #define TD_DW3X3_RECORD_WORDS 10
 
@@ -434,10 +443,25 @@ typedef struct {
   int32_t output_offset;
 } td_squared_diff_params;
 
-/* MAXIMUM / MINIMUM: of the raw int8 values, as TFLite Micro does. */
+/* MAXIMUM / MINIMUM of the raw int8, int16 or int32 values, as TFLite Micro does (one
+ * kernel for the three element sizes).
+ */
 typedef struct {
   td_broadcast bc;
+  int32_t op;  /* TD_MINMAX_* */
+  int32_t itemsize;  /* bytes of a value: 1 (int8), 2 (int16) or 4 (int32) */
 } td_minmax_params;
+
+/* ADD, SUB, MUL, DIV, SQUARED_DIFFERENCE of int32 tensors (TFLite Micro's unquantized
+ * int32 arithmetic), with broadcasting: sums, differences and products wrap modulo
+ * 2^32, DIV truncates toward zero, then the activation clamp.
+ */
+typedef struct {
+  td_broadcast bc;
+  int32_t op;  /* TD_ARITH_* */
+  int32_t act_min;
+  int32_t act_max;
+} td_arith_params;
 
 /* PRELU: x >= 0 requantized, x < 0 times the constant alpha (broadcast over x). */
 typedef struct {

@@ -375,6 +375,8 @@ def _binary16(kind: str, seed: int) -> bytes:
     s1, s2, so = (float(10 ** rng.uniform(-5, -2)) for _ in range(3))
     if kind == "MUL":
         so = float(s1 * s2 * 10 ** rng.uniform(2, 4.5))
+    if kind in ("MAXIMUM", "MINIMUM"):  # raw values compared: the converter gives one scale
+        s2 = so = s1
     x = g.input([1, h, w, c], s1, 0, "int16")
     form = ["same", "hw", "hw_c", "hw_1c", "c"][seed % 5]
     shape = {"same": [1, h, w, c], "hw": [1, 1, 1, c], "hw_c": [c], "hw_1c": [1, c], "c": [1, h, w, 1]}[form]
@@ -397,8 +399,9 @@ def _binary16(kind: str, seed: int) -> bytes:
             g.op("RESHAPE", [pooled, g.const(shape)], [other], "ReshapeOptions", newShape=shape)
     ins = [x, other] if seed % 2 == 0 else [other, x]
     y = g.tensor([1, h, w, c], so, 0, "int16")
-    options = {"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions"}[kind]
-    g.op(kind, ins, [y], options, fusedActivationFunction=int(rng.choice([0, 1, 3])))
+    options = {"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions"}.get(kind)
+    act = int(rng.choice([0, 1, 3]))
+    g.op(kind, ins, [y], options, **({"fusedActivationFunction": act} if options else {}))
     return g.build([x], [y])
 
 
@@ -412,6 +415,21 @@ def test_16x8_add_sub_mul_are_bit_exact_with_broadcasting_and_constants(tmp_path
     result = check_model(_binary16(kind, seed), tmp_path, inputs=20, seed=seed, kernels=kernels)
     assert result["exact_match_rate"] == 1.0, (kind, seed, kernels, result)
     assert f"td_{kind.lower()}_s16" in result["kernels"]
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(10))
+@pytest.mark.parametrize("kind", ["MAXIMUM", "MINIMUM"])
+def test_16x8_maximum_minimum_are_bit_exact_with_broadcasting_and_constants(
+    tmp_path: Path, kind: str, seed: int
+) -> None:
+    """The raw int16 values compared (td_minmax, the int8 and int32 kernel too)."""
+    from op_models import check_model
+
+    kernels = _MODES[seed % len(_MODES)]
+    result = check_model(_binary16(kind, seed), tmp_path, inputs=20, seed=seed, kernels=kernels)
+    assert result["exact_match_rate"] == 1.0, (kind, seed, kernels, result)
+    assert "td_minmax" in result["kernels"]
 
 
 def _sigmoid16(kind: str, scale: float) -> bytes:

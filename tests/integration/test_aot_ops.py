@@ -25,6 +25,7 @@ from op_models import (
     check_model,
     extra_ops_model,
     fill_ops_model,
+    int32_ops_model,
     lookup_ops_model,
     lstm,
     lstm_ops_model,
@@ -192,7 +193,8 @@ def test_binary_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
     same_q = op in ("MAXIMUM", "MINIMUM")  # TFLM compares raw values: converters share one scale
     qa, qb = (0.05, 3), ((0.05, 3) if same_q else (0.03, -12))
     qo = (0.05, 3) if same_q else ((0.004, -128) if op == "SQUARED_DIFFERENCE" else (0.07, 5))
-    assert_exact(binary(op, [1, 3, 5, 8], form, qa, qb, qo), tmp_path / "m", "td_" + op.lower() + "_s8")
+    kernel = "td_minmax" if same_q else "td_" + op.lower() + "_s8"
+    assert_exact(binary(op, [1, 3, 5, 8], form, qa, qb, qo), tmp_path / "m", kernel)
 
 
 @pytest.mark.parametrize("kernels", ["dsp", "dsp-small", "v7m", "v6m"])
@@ -557,8 +559,7 @@ NEW_KERNELS = {
         {
             "td_hard_swish_s8",
             "td_leaky_relu_s8",
-            "td_maximum_s8",
-            "td_minimum_s8",
+            "td_minmax",
             "td_sub_s8",
             "td_squared_difference_s8",
             "td_prelu_s8",
@@ -599,8 +600,9 @@ NEW_KERNELS = {
     ),
     "typed_ops": (
         typed_ops_model,
-        {"td_arg_min_s8", "td_compare_s8", "td_logical_b8", "td_logical_not_b8", "td_select_v2", "td_maximum_s8"},
+        {"td_arg_min_s8", "td_compare_s8", "td_logical_b8", "td_logical_not_b8", "td_select_v2", "td_minmax"},
     ),
+    "int32_ops": (int32_ops_model, {"td_arith_i32", "td_minmax", "td_arg_max_s8", "td_arg_min_s8"}),
     "bool_ops": (
         bool_ops_model,
         {"td_compare_s8", "td_logical_b8", "td_requantize_s8", "td_arg_max_s8", "td_compare_i32"},
@@ -1504,6 +1506,118 @@ def test_int32_comparison_matches_tflm(tmp_path: Path, op: str, form: str) -> No
         return x, y
 
     assert_exact(build, tmp_path / "m", "td_compare_i32")
+
+
+# ---------------------------------------------------------------- int32 arithmetic
+
+INT32_OPTIONS = {"ADD": "AddOptions", "SUB": "SubOptions", "MUL": "MulOptions", "DIV": "DivOptions"}
+INT32_OPS = ["ADD", "SUB", "MUL", "DIV", "SQUARED_DIFFERENCE", "MAXIMUM", "MINIMUM"]
+
+
+def int32_binary(op: str, shape: list[int], form: str, act: int = 0, dtype: str = "int32") -> Build:
+    """An op on the int32 (or ``dtype``) input x and a second operand: "same" (x reversed
+    along its last axis), "bcast" (a [1, .., 1, C] slice of x), "both" (a [.., 1] slice
+    against a [1, .., C] one), "const" (a constant [C]), "const_first" (a constant
+    [W, C] first), "scalar" (a constant of one element). Constants avoid 0 (DIV)."""
+
+    def build(g: Graph) -> tuple[int, int]:
+        rank = len(shape)
+        x = g.input(shape, dtype=dtype)
+        rng = np.random.default_rng(5)
+        info = np.iinfo(dtype)
+        big = rng.integers(info.min, info.max, shape[-2:], endpoint=True)
+        big[big == 0] = 7
+        big[big == -1] = -3  # INT_MIN / -1 is undefined
+
+        def sliced(size: list[int]) -> int:
+            t = g.tensor(size, dtype=dtype)
+            g.op("SLICE", [x, g.const([0] * rank), g.const(size)], [t])
+            return t
+
+        if form == "same":
+            a, b = x, g.tensor(shape, dtype=dtype)
+            g.op("REVERSE_V2", [x, g.const([rank - 1])], [b])
+        elif form == "bcast":
+            a, b = x, sliced([1] * (rank - 1) + [shape[-1]])
+        elif form == "both":
+            a, b = sliced(shape[:-1] + [1]), sliced([1] * (rank - 1) + [shape[-1]])
+        elif form == "const":
+            a, b = x, g.const(big[0], dtype)
+        elif form == "scalar":
+            a, b = x, g.const(big[0, 0], dtype, shape=[])
+        else:
+            a, b = g.const(big, dtype), x
+        y = g.tensor(shape, dtype=dtype)
+        options = INT32_OPTIONS.get(op)
+        g.op(op, [a, b], [y], options, **({"fusedActivationFunction": act} if options else {}))
+        return x, y
+
+    return build
+
+
+@pytest.mark.parametrize("op", INT32_OPS)
+@pytest.mark.parametrize("form", ["same", "bcast", "both", "const", "const_first", "scalar"])
+def test_int32_arithmetic_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
+    """Full-range random int32 inputs: sums, differences, products and squares wrap
+    modulo 2^32 in both runtimes; DIV truncates toward zero."""
+    kernel = "td_minmax" if op in ("MAXIMUM", "MINIMUM") else "td_arith_i32"
+    assert_exact(int32_binary(op, [2, 3, 4, 5], form), tmp_path / "m", kernel, inputs=8)
+
+
+@pytest.mark.parametrize("op,act", [("ADD", 1), ("SUB", 1), ("SUB", 3), ("MUL", 2), ("MUL", 3), ("DIV", 1), ("DIV", 2)])
+def test_int32_arithmetic_fused_activation_matches_tflm(tmp_path: Path, op: str, act: int) -> None:
+    """SUB, MUL and DIV clamp int32 to RELU's, RELU_N1_TO_1's or RELU6's range; TFLite
+    Micro's int32 ADD ignores its fused activation (the full range). Small values, so
+    the clamps bite."""
+    data = np.random.default_rng(2).integers(-9, 10, (8, 3, 4)).astype(np.int32)
+    data[data == 0] = 5
+    assert_exact(int32_binary(op, [3, 4], "same", act=act), tmp_path / "m", "td_arith_i32", data=data)
+
+
+def test_int32_division_edges_match_tflm(tmp_path: Path) -> None:
+    """Negative numerators and divisors (truncation toward zero, not floor), exact
+    quotients, |a| < |b|, and the extremes; no zero divisor and no INT32_MIN / -1,
+    which TFLite leaves undefined."""
+    vals = np.array([-7, 7, -6, 6, -1, 1, 2, -2, 3, -3, 2**31 - 1, -(2**31), 100, -100, 13, -13], np.int32)
+    data = np.stack([np.random.default_rng(k).permutation(vals) for k in range(6)]).reshape(6, 1, 16)
+    data[:, 0, 0] = -(2**31)  # reversed: divides 13 or -13 by it, and it by its partner
+    data[:, 0, 15] = np.where(data[:, 0, 15] == -1, 3, data[:, 0, 15])
+    assert_exact(int32_binary("DIV", [1, 16], "same"), tmp_path / "same", "td_arith_i32", data=data)
+    for form in ("const", "scalar", "const_first"):
+        assert_exact(int32_binary("DIV", [1, 16], form), tmp_path / form, "td_arith_i32", data=data)
+
+
+def test_int32_division_by_zero_is_an_invoke_error(tmp_path: Path) -> None:
+    """TFLite leaves it undefined (the host traps); the AOT model returns TD_ERR_INVOKE."""
+    from tinydeploy.compile import compile_model
+    from tinydeploy.compile.host import HostModel, build_shared
+    from tinydeploy.errors import ToolchainError
+    from tinydeploy.model.ir import parse_model
+
+    g = Graph()
+    x, y = int32_binary("DIV", [1, 4], "same")(g)
+    cm = compile_model(parse_model(g.build([x], [y]), name="m"), tmp_path / "m")
+    host = HostModel(build_shared(cm))
+    out = host.invoke(np.array([[6, -2, 3, 2]], np.int32), np.dtype(np.int32), 4)
+    assert out.tolist() == [3, 0, -1, 0]  # 6/2, -2/3, 3/-2, 2/6: toward zero
+    with pytest.raises(ToolchainError, match="td_model_invoke returned 3"):  # TD_ERR_INVOKE
+        host.invoke(np.array([[6, 0, 3, 2]], np.int32), np.dtype(np.int32), 4)
+
+
+@pytest.mark.parametrize("op", ["ADD", "DIV"])
+def test_quantized_int32_add_is_refused(tmp_path: Path, op: str) -> None:
+    """TFLite Micro's int32 ADD and DIV require unquantized inputs (their Prepare fails)."""
+    from tinydeploy.compile import compile_model
+    from tinydeploy.errors import UnsupportedOpError
+    from tinydeploy.model.ir import parse_model
+
+    g = Graph()
+    x = g.input([1, 4], dtype="int32")
+    b = g.const([1, 2, 3, 4], "int32", scale=0.5, zp=0)
+    y = g.tensor([1, 4], dtype="int32")
+    g.op(op, [x, b], [y], INT32_OPTIONS[op])
+    with pytest.raises(UnsupportedOpError, match=rf"#0 {op} .*is quantized; TFLite Micro's int32 {op} is not"):
+        compile_model(parse_model(g.build([x], [y]), name="m"), tmp_path / "m")
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")

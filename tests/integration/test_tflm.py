@@ -34,21 +34,22 @@ def _flash(model: Path, board: str, out: Path, capsys: pytest.CaptureFixture[str
 
 @pytest.fixture(scope="module")
 def lacking_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small int8 model with an ADD of int32 tensors (ARG_MAX and ARG_MIN indices):
-    TFLite Micro adds int32, tinydeploy's AOT compiler has no int32 arithmetic.
-    Written as a flatbuffer."""
+    """A small int8 model with a GATHER whose indices are computed at run time (an
+    ARG_MAX): TFLite Micro gathers with any int32 indices, tinydeploy's AOT compiler
+    with constant ones only. Written as a flatbuffer."""
     from op_models import Graph
 
     g = Graph()
     x = g.input([1, 6, 6, 3], 0.05, 3)
     h = g.tensor([1, 6, 6, 3], 0.07, -5)
     g.op("ADD", [x, x], [h], "AddOptions")
-    hi, lo = g.tensor([1, 6, 3], dtype="int32"), g.tensor([1, 6, 3], dtype="int32")
-    g.op("ARG_MAX", [h, g.const([1])], [hi], "ArgMaxOptions", outputType=Graph.tensor_type("int32"))
-    g.op("ARG_MIN", [h, g.const([1])], [lo], "ArgMinOptions", outputType=Graph.tensor_type("int32"))
-    y = g.tensor([1, 6, 3], dtype="int32")
-    g.op("ADD", [hi, lo], [y], "AddOptions")
-    path = tmp_path_factory.mktemp("lacking") / "add_int32.tflite"
+    m = g.tensor([1, 3], 0.07, -5)
+    g.op("MEAN", [h, g.const([1, 2])], [m], "ReducerOptions", keepDims=False)
+    idx = g.tensor([1], dtype="int32")
+    g.op("ARG_MAX", [m, g.const([1])], [idx], "ArgMaxOptions", outputType=Graph.tensor_type("int32"))
+    y = g.tensor([1, 6, 6, 1], 0.07, -5)
+    g.op("GATHER", [h, idx], [y], "GatherOptions", axis=3)
+    path = tmp_path_factory.mktemp("lacking") / "gather_runtime_indices.tflite"
     path.write_bytes(g.build([x], [y]))
     return path
 
@@ -107,9 +108,9 @@ def test_auto_picks_tflm_for_an_op_the_aot_compiler_lacks(
     r = json.loads(captured.out.strip().splitlines()[-1])
     assert r["runtime"] == "tflm" and r["exact_match_rate"] == 1.0
     choice = r["runtime_choice"]
-    assert choice["requested"] == "auto" and [f["op"] for f in choice["aot_unsupported"]] == ["ADD"]
+    assert choice["requested"] == "auto" and [f["op"] for f in choice["aot_unsupported"]] == ["GATHER"]
     notes = [ln for ln in captured.err.splitlines() if "--runtime auto picked tflm" in ln]
-    assert len(notes) == 1 and "ADD" in notes[0]
+    assert len(notes) == 1 and "GATHER" in notes[0]
 
 
 def test_auto_picks_aot_when_every_op_is_supported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -125,8 +126,7 @@ def test_aot_names_every_op_it_cannot_run_on_one_line(
     assert main(["flash", str(lacking_model), "--board", "host", "--runtime", "aot", "-o", str(tmp_path / "out")]) == 1
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert re.search(
-        r"op #\d+ ADD \(\S+\): tensor 't\d+' is int32, only int8 is "
-        r"supported here; "
+        r"op #\d+ GATHER \(\S+\): indices 't\d+' is not a constant; "
         r"--runtime tflm runs it$",
         err[-1],
     ), err[-1]

@@ -47,22 +47,19 @@ def cnn16(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def max16(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 16x8 CNN with a Maximum of two convolutions: an int16 MAXIMUM, which TFLite
-    Micro runs and the AOT compiler has no kernel for."""
-    import tensorflow as tf
+def prelu16(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 16x8 model with a PRELU (int16 input and output, int8 alpha), which TFLite Micro
+    runs and the AOT compiler has no 16x8 kernel for. Written as a flatbuffer: TensorFlow's
+    converter has no 16x8 PReLU."""
+    from op_models import Graph
 
-    from tinydeploy.model.convert import convert
-
-    d = tmp_path_factory.mktemp("max16")
-    tf.keras.utils.set_random_seed(3)
-    L = tf.keras.layers
-    inp = tf.keras.Input((10, 10, 3))
-    x = L.Maximum()([L.Conv2D(6, 3)(inp), L.Conv2D(6, 3)(inp)])
-    tf.keras.Model(inp, L.Dense(4)(L.GlobalAveragePooling2D()(x))).save(d / "max.keras")
-    np.save(d / "cal.npy", np.random.default_rng(1).standard_normal((50, 10, 10, 3)).astype(np.float32))
-    path = d / "max16.tflite"
-    path.write_bytes(convert(d / "max.keras", d / "cal.npy", activations="int16").tflite)
+    g = Graph()
+    x = g.input([1, 6, 6, 4], 0.002, 0, dtype="int16")
+    alpha = g.const([25, -60, 100, 7], "int8", scale=0.01, zp=0)
+    y = g.tensor([1, 6, 6, 4], 0.0015, 0, dtype="int16")
+    g.op("PRELU", [x, alpha], [y])
+    path = tmp_path_factory.mktemp("prelu16") / "prelu16.tflite"
+    path.write_bytes(g.build([x], [y]))
     return path
 
 
@@ -96,12 +93,12 @@ def test_16x8_cnn_on_tflm_is_bit_exact(
 
 
 def test_16x8_auto_runtime_picks_tflm_for_ops_without_an_aot_16x8_kernel(
-    tflm_source: Path, max16: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tflm_source: Path, prelu16: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """MAXIMUM has no 16x8 AOT kernel: auto runs tflm."""
-    r = _flash(max16, "qemu-m4", tmp_path / "out", capsys)
+    """PRELU has no 16x8 AOT kernel: auto runs tflm."""
+    r = _flash(prelu16, "qemu-m4", tmp_path / "out", capsys)
     assert r["runtime"] == "tflm" and r["exact_match_rate"] == 1.0
-    assert "MAXIMUM" in r["runtime_choice"]["reason"] and "int16" in r["runtime_choice"]["reason"]
+    assert "PRELU" in r["runtime_choice"]["reason"] and "int16" in r["runtime_choice"]["reason"]
 
 
 def test_16x8_auto_runtime_picks_aot_for_the_cnn(

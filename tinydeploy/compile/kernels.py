@@ -564,12 +564,36 @@ class SquaredDiffParams:
     output_offset: int = c(I32)
 
 
+# TD_MINMAX_* of td_minmax_params.op
+MINMAX = {"MAXIMUM": 0, "MINIMUM": 1}
+
+
 @dataclass(frozen=True)
 class MinMaxParams:
-    """MAXIMUM / MINIMUM: of the raw int8 values, as TFLite Micro does."""
+    """MAXIMUM / MINIMUM of the raw int8, int16 or int32 values, as TFLite Micro does
+    (one kernel for the three element sizes)."""
 
     C_NAME: ClassVar[str] = "td_minmax_params"
     bc: Broadcast = c("td_broadcast")
+    op: int = c(I32, "TD_MINMAX_*")
+    itemsize: int = c(I32, "bytes of a value: 1 (int8), 2 (int16) or 4 (int32)")
+
+
+# TD_ARITH_* of td_arith_params.op
+ARITH = {"ADD": 0, "SUB": 1, "MUL": 2, "DIV": 3, "SQUARED_DIFFERENCE": 4}
+
+
+@dataclass(frozen=True)
+class ArithParams:
+    """ADD, SUB, MUL, DIV, SQUARED_DIFFERENCE of int32 tensors (TFLite Micro's
+    unquantized int32 arithmetic), with broadcasting: sums, differences and products
+    wrap modulo 2^32, DIV truncates toward zero, then the activation clamp."""
+
+    C_NAME: ClassVar[str] = "td_arith_params"
+    bc: Broadcast = c("td_broadcast")
+    op: int = c(I32, "TD_ARITH_*")
+    act_min: int = c(I32)
+    act_max: int = c(I32)
 
 
 @dataclass(frozen=True)
@@ -729,6 +753,7 @@ OP_PARAMS: tuple[type, ...] = (
     HardSwishParams,
     SquaredDiffParams,
     MinMaxParams,
+    ArithParams,
     PreluParams,
     RemapParams,
     SplitParams,
@@ -1420,8 +1445,8 @@ KERNELS.update(
             Kernel("td_abs_s8", RequantizeParams, ("td_abs_s8.c",)),
             Kernel("td_sub_s8", AddParams, ("td_sub_s8.c",)),
             Kernel("td_squared_difference_s8", SquaredDiffParams, ("td_squared_difference_s8.c",)),
-            Kernel("td_maximum_s8", MinMaxParams, ("td_maximum_s8.c",)),
-            Kernel("td_minimum_s8", MinMaxParams, ("td_minimum_s8.c",)),
+            Kernel("td_minmax", MinMaxParams, ("td_minmax.c",), raw=True),
+            Kernel("td_arith_i32", ArithParams, ("td_arith_i32.c",)),
             Kernel("td_prelu_s8", PreluParams, ("td_prelu_s8.c",)),
             Kernel("td_remap", RemapParams, ("td_remap.c",), raw=True),
             Kernel("td_split", SplitParams, ("td_split.c",), output_array=True, raw=True),
@@ -1645,6 +1670,9 @@ def header() -> str:
     lines += ["", "/* Comparisons of td_compare_params.cmp, ops of td_logical_params.op. */"]
     lines += [f"#define TD_CMP_{name} {value}" for name, value in COMPARISONS.items()]
     lines += [f"#define TD_{name} {value}" for name, value in LOGICAL.items()]
+    lines += ["", "/* Ops of td_minmax_params.op and td_arith_params.op. */"]
+    lines += [f"#define TD_MINMAX_{name} {value}" for name, value in MINMAX.items()]
+    lines += [f"#define TD_ARITH_{name} {value}" for name, value in ARITH.items()]
     lines += [
         "",
         "/* Words per channel record of td_depthwise_conv2d_s8_dsp3x3. */",

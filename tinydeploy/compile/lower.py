@@ -409,6 +409,10 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
 
     # ------------------------------------------------------------- ops
 
+    def _is_int32(self, op: Op) -> bool:
+        """The op's first input is int32 (unquantized integer arithmetic): .lower_typed."""
+        return bool(op.inputs) and op.inputs[0] >= 0 and self.t(op.inputs[0]).dtype == "int32"
+
     def _is_16x8(self, op: Op) -> bool:
         """The op reads int16 activations (a 16x8 model): lowered in .lower_s16."""
         return bool(op.inputs) and op.inputs[0] >= 0 and self.t(op.inputs[0]).dtype == "int16"
@@ -726,6 +730,8 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
         ), firsts
 
     def op_add(self, op: Op) -> None:
+        if self._is_int32(op):
+            return self.arith_i32(op)
         if self._is_16x8(op):
             return self.add_s16(op)
 
@@ -745,6 +751,8 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
         self._binary(op, "td_add_s8", "td_add_params", make)
 
     def op_mul(self, op: Op) -> None:
+        if self._is_int32(op):
+            return self.arith_i32(op)
         if self._is_16x8(op):
             return self.mul_s16(op)
 

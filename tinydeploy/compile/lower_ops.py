@@ -17,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from tinydeploy.compile import kernels as registry
 from tinydeploy.compile import quant
 from tinydeploy.compile.lower import ConstArray, Step, _padding, _q, inplace_distance, unsupported
+from tinydeploy.compile.lower_typed import ITEMSIZE
 from tinydeploy.model.ir import Model, Op, Tensor
 
 
@@ -98,11 +100,14 @@ class OpsMixin:
         return ts, consts, arrays
 
     def _binary(self, op: Op, kernel: str, ptype: str, make: Any, dtype: str = "int8") -> None:
-        (a, b), consts, arrays = self._operands(op, dtype)
+        if dtype == "int32":  # raw values: constants as they are, no quantization
+            (a, b), consts, arrays = self._typed_operands(op, ["int32", "int32"])
+        else:
+            (a, b), consts, arrays = self._operands(op, dtype)
         y = self.act(op, op.outputs[0], dtype)
         bc, firsts = self._broadcast(op, a, b, y)
         params = {"bc": bc, **make(a, b, y)}  # the struct's order: the C text as before
-        size = 2 if dtype == "int16" else 1
+        size = ITEMSIZE[dtype]
         inplace = {
             t.index: inplace_distance(fr, size, size)
             for pos, (t, fr) in enumerate(zip((a, b), firsts))
@@ -279,6 +284,8 @@ class OpsMixin:
     # ------------------------------------------------------------- binary
 
     def op_sub(self, op: Op) -> None:
+        if self._is_int32(op):
+            return self.arith_i32(op)
         if self._is_16x8(op):
             return self.sub_s16(op)
 
@@ -328,6 +335,9 @@ class OpsMixin:
         )
 
     def op_squared_difference(self, op: Op) -> None:
+        if self._is_int32(op):
+            return self.arith_i32(op)
+
         def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
             (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
             p = quant.squared_difference_params(s1, s2, so)
@@ -342,10 +352,16 @@ class OpsMixin:
         self._binary(op, "td_squared_difference_s8", "td_squared_diff_params", make)
 
     def op_maximum(self, op: Op) -> None:
-        self._binary(op, "td_maximum_s8", "td_minmax_params", lambda a, b, y: {})
+        # TFLite Micro takes the raw values of int8, int16 and int32 (and int64, float32)
+        t = self.t(op.inputs[0])
+        if t.dtype not in ("int8", "int16", "int32"):
+            raise unsupported(
+                self.model, op, f"tensor {t.name!r} is {t.dtype}, only int8, int16 and int32 are supported here"
+            )
+        params = {"op": registry.MINMAX[op.opcode], "itemsize": ITEMSIZE[t.dtype]}
+        self._binary(op, "td_minmax", "td_minmax_params", lambda a, b, y: params, t.dtype)
 
-    def op_minimum(self, op: Op) -> None:
-        self._binary(op, "td_minimum_s8", "td_minmax_params", lambda a, b, y: {})
+    op_minimum = op_maximum
 
     # ------------------------------------------------------------- transpose conv, matmul
 
@@ -513,6 +529,9 @@ class OpsMixin:
     # ------------------------------------------------------------- division, square roots
 
     def op_div(self, op: Op) -> None:
+        if self._is_int32(op):
+            return self.arith_i32(op)
+
         def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
             (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
             f32 = np.float32

@@ -37,6 +37,11 @@ ITEMSIZE = {"int8": 1, "int32": 4, "bool": 1, "int16": 2, "float32": 4}
 CTYPE = {"int8": "int8_t", "int32": "int32_t", "bool": "uint8_t", "int16": "int16_t", "float32": "int32_t"}
 
 
+INT32_RANGE = (-(1 << 31), (1 << 31) - 1)
+# CalculateActivationRange<int32_t>: any other activation leaves the full range
+INT32_ACTIVATIONS = {"RELU": (0, (1 << 31) - 1), "RELU6": (0, 6), "RELU_N1_TO_1": (-1, 1)}
+
+
 def _raw(values: Any, dtype: str) -> np.ndarray:
     """Constant values as the integers stored for them (a float32's bits), flattened."""
     if dtype == "float32":
@@ -120,11 +125,12 @@ class TypedMixin:
         arrays: list[ConstArray],
         consts: dict[int, str],
         in_size: int = 1,
+        out_size: int = 1,
     ) -> None:
         """Append an element-wise step whose activation inputs (``ins`` not in ``consts``)
-        read ``firsts`` per one-byte output element (in-place distances)."""
+        read ``firsts`` per output element (in-place distances)."""
         inplace = {
-            t.index: inplace_distance(fr, in_size, 1)
+            t.index: inplace_distance(fr, in_size, out_size)
             for pos, (t, fr) in enumerate(zip(ins, firsts))
             if pos not in consts
         }
@@ -181,6 +187,31 @@ class TypedMixin:
         )
 
     op_arg_min = op_arg_max
+
+    # ------------------------------------------------------------- int32 arithmetic
+
+    def arith_i32(self, op: Op) -> None:
+        """ADD, SUB, MUL, DIV, SQUARED_DIFFERENCE of int32 tensors: TFLite Micro's
+        unquantized reference arithmetic (wrapping, truncating division)."""
+        (a, b), consts, arrays = self._typed_operands(op, ["int32", "int32"])
+        y = self.act(op, op.outputs[0], "int32")
+        if op.opcode in ("ADD", "DIV"):  # their Prepare requires kTfLiteNoQuantization
+            for t in (a, b):
+                if t.quant is not None and len(t.quant.scale):
+                    raise unsupported(
+                        self.model, op, f"input {t.name!r} is quantized; TFLite Micro's int32 {op.opcode} is not"
+                    )
+        if op.opcode == "SQUARED_DIFFERENCE" and max(len(t.shape) for t in (a, b, y)) > 4:
+            raise unsupported(self.model, op, "more than 4 dimensions")
+        act = op.options.get("fused_activation_function", "NONE")
+        # int32 ADD clamps to the full range whatever its activation; SUB, MUL and DIV
+        # take CalculateActivationRange's int32 range; SQUARED_DIFFERENCE has none
+        lo, hi = INT32_RANGE
+        if op.opcode in ("SUB", "MUL", "DIV"):
+            lo, hi = INT32_ACTIVATIONS.get(act, INT32_RANGE)
+        bc, firsts = self._broadcast(op, a, b, y)
+        params = {"bc": bc, "op": registry.ARITH[op.opcode], "act_min": lo, "act_max": hi}
+        self._step(op, "td_arith_i32", "td_arith_params", params, [a, b], firsts, y, arrays, consts, 4, 4)
 
     # ------------------------------------------------------------- comparisons
 
