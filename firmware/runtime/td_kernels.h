@@ -111,8 +111,6 @@ td_status td_relu_s16(const td_relu_params *p, const int16_t *input, int16_t *ou
 td_status td_leaky_relu_s16(const td_leaky_relu_params *p, const int16_t *input, int16_t *output);
 /* MEAN of 16x8 models over any axes of a 4-D int16 tensor (td_mean_s16.c). */
 td_status td_mean_s16(const td_mean_params *p, const int16_t *input, int16_t *output);
-/* QUANTIZE int16 -> int16 of 16x8 models (td_requantize_s16.c). */
-td_status td_requantize_s16(const td_requantize_params *p, const int16_t *input, int16_t *output);
 /* MUL of 16x8 models: broadcasting, zero points 0 (td_mul_s16.c). */
 td_status td_mul_s16(const td_mul_params *p, const int16_t *input1, const int16_t *input2,
                      int16_t *output);
@@ -257,11 +255,12 @@ td_status td_tanh_s8(const td_unary_params *p, const int8_t *input, int8_t *outp
  * float -> int8: q = clamp(round(x / scale) + zero_point), round half away
  * from zero, float arithmetic (the op's definition).
  * int8 -> float: x = scale * (q - zero_point).
- * int8 -> int8 (requantize): integer multiplier and shift. */
+ * int8, int16, int32 -> int8, int16, int32 (requantize, p->in_itemsize and p->out_itemsize
+ * bytes an element): integer multiplier and shift, saturated to the output type. */
 td_status td_quantize_f32_s8(const td_affine_params *p, const float *input, int8_t *output);
 td_status td_dequantize_s8_f32(const td_affine_params *p, const int8_t *input, float *output);
 
-td_status td_requantize_s8(const td_requantize_params *p, const int8_t *input, int8_t *output);
+td_status td_requantize(const td_requantize_params *p, const void *input, void *output);
 
 /* ---- element-wise ops beyond the MLPerf Tiny set ---------------------------
  * Unary ops: `size` elements in, `size` out, each requantized as TFLite Micro's
@@ -276,8 +275,9 @@ td_status td_leaky_relu_s8(const td_leaky_relu_params *p, const int8_t *input, i
 /* HARD_SWISH: x * relu6(x + 3) / 6 in TFLite's 16-bit fixed point. */
 td_status td_hard_swish_s8(const td_hard_swish_params *p, const int8_t *input, int8_t *output);
 
-/* ABS: |x - input zero point| requantized (identity multiplier for equal scales). */
-td_status td_abs_s8(const td_requantize_params *p, const int8_t *input, int8_t *output);
+/* ABS of int8 or int16 (p->in_itemsize): |x - input zero point| requantized (identity
+ * multiplier for equal scales), saturated. */
+td_status td_abs(const td_requantize_params *p, const void *input, void *output);
 
 /* SUB: ADD's params and arithmetic with input 2 subtracted. */
 td_status td_sub_s8(const td_add_params *p, const int8_t *input1, const int8_t *input2,

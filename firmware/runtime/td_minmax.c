@@ -6,17 +6,8 @@
  * both inputs and the output one scale). One kernel for the three element sizes.
  */
 #include "td_broadcast.h"
+#include "td_elem.h"
 #include "td_kernels.h"
-
-static int32_t td_minmax_load(const void *base, int32_t itemsize, int32_t i) {
-  if (itemsize == 1) {
-    return ((const int8_t *)base)[i];
-  }
-  if (itemsize == 2) {
-    return ((const int16_t *)base)[i];
-  }
-  return ((const int32_t *)base)[i];
-}
 
 td_status td_minmax(const td_minmax_params *p, const void *input1, const void *input2,
                     void *output) {
@@ -26,7 +17,7 @@ td_status td_minmax(const td_minmax_params *p, const void *input1, const void *i
   int32_t o2 = 0;
   if (p == NULL || input1 == NULL || input2 == NULL || output == NULL || p->bc.dims < 0 ||
       p->bc.dims > TD_KMAX_DIMS || (p->op != TD_MINMAX_MAXIMUM && p->op != TD_MINMAX_MINIMUM) ||
-      (p->itemsize != 1 && p->itemsize != 2 && p->itemsize != 4)) {
+      !td_elem_size_ok(p->itemsize)) {
     return TD_ERR_ARG;
   }
   for (i = 0; i < p->bc.size; ++i) {
@@ -36,17 +27,10 @@ td_status td_minmax(const td_minmax_params *p, const void *input1, const void *i
     if (p->bc.dims == 0) {
       o1 = o2 = i;
     }
-    a = td_minmax_load(input1, p->itemsize, o1);
-    b = td_minmax_load(input2, p->itemsize, o2);
+    a = td_elem_load(input1, p->itemsize, o1);
+    b = td_elem_load(input2, p->itemsize, o2);
     v = (p->op == TD_MINMAX_MAXIMUM) == (a > b) ? a : b;
-    /* the value fits the element: it is one of the inputs */
-    if (p->itemsize == 1) {
-      ((int8_t *)output)[i] = (int8_t)v;
-    } else if (p->itemsize == 2) {
-      ((int16_t *)output)[i] = (int16_t)v;
-    } else {
-      ((int32_t *)output)[i] = v;
-    }
+    td_elem_store_sat(output, p->itemsize, i, v); /* one of the inputs: it fits */
     td_bc_next(&p->bc, idx, &o1, &o2);
   }
   return TD_OK;

@@ -382,13 +382,17 @@ typedef struct {
   int32_t zero_point;
 } td_affine_params;
 
-/* QUANTIZE int8 -> int8. */
+/* QUANTIZE between int8, int16 and int32 (td_requantize), ABS of int8 or int16
+ * (td_abs), RSQRT (td_rsqrt_s8, itemsizes 1).
+ */
 typedef struct {
   int32_t size;
   int32_t input_zero_point;
   int32_t output_zero_point;
   int32_t multiplier;
   int32_t shift;
+  int32_t in_itemsize;  /* bytes of an input value: 1 (int8), 2 (int16) or 4 (int32) */
+  int32_t out_itemsize;  /* bytes of an output value */
 } td_requantize_params;
 
 /* RELU (and RELU6, whose int8 kernel in TFLite Micro only clamps): the input

@@ -618,7 +618,72 @@ def test_16x8_requantize_is_bit_exact_on_every_int16_input(tmp_path: Path, seed:
     kernels = _MODES[seed % len(_MODES)]
     result = check_model(g.build([x], [y]), tmp_path, data=data, kernels=kernels)
     assert result["exact_match_rate"] == 1.0, (seed, kernels, result)
-    assert result["kernels"] == ["td_requantize_s16"]
+    assert result["kernels"] == ["td_requantize"]
+
+
+_EVERY = {  # (shape, inputs): every value of the type once, across the inputs
+    "int8": ([1, 256], np.arange(-128, 128, dtype=np.int8).reshape(1, 1, 256)),
+    "int16": ([1, 64, 64], np.arange(-32768, 32768, dtype=np.int16).reshape(16, 1, 64, 64)),
+}
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize(
+    "src,dst",
+    [("int8", "int16"), ("int16", "int8"), ("int8", "int32"), ("int16", "int32")]
+    + [("int32", "int8"), ("int32", "int16")],
+)
+def test_requantize_between_int8_int16_and_int32_is_bit_exact(tmp_path: Path, src: str, dst: str, seed: int) -> None:
+    """QUANTIZE between integer types (td_requantize, one kernel for every pair TFLite
+    Micro takes): every int8 / int16 input value, random full-range int32 ones; drawn
+    scale ratios on both sides of 1, int8 zero points (int16 and int32 ones are 0)."""
+    from op_models import Graph, check_model
+
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    si = float(10 ** rng.uniform(-5, -2))
+    ratio = {"int8": 1.0, "int16": 256.0, "int32": 2.0**24}
+    so = float(si * ratio[src] / ratio[dst] * 10 ** rng.uniform(-1, 1))
+    zp = lambda t: int(rng.integers(-40, 40)) if t == "int8" else 0  # noqa: E731
+    shape, data = _EVERY.get(src, ([2, 3, 40], None))
+    x = g.input(shape, si, zp(src), src)
+    y = g.tensor(shape, so, zp(dst), dst)
+    g.op("QUANTIZE", [x], [y])
+    result = check_model(g.build([x], [y]), tmp_path, data=data, inputs=8, kernels=_MODES[seed % len(_MODES)])
+    assert result["exact_match_rate"] == 1.0, (src, dst, seed, result)
+    assert result["kernels"] == ["td_requantize"]
+
+
+def test_quantize_of_a_pair_tflm_refuses_is_refused(tmp_path: Path) -> None:
+    from op_models import Graph
+
+    from tinydeploy.compile import compile_model
+    from tinydeploy.errors import UnsupportedOpError
+
+    g = Graph()
+    x = g.input([1, 4], 0.5, 0, "int32")
+    y = g.tensor([1, 4], 0.25, 0, "int32")
+    g.op("QUANTIZE", [x], [y])
+    with pytest.raises(UnsupportedOpError, match=r"is int32, output int32; TFLite Micro requantizes int16 -> int16"):
+        compile_model(parse_model(g.build([x], [y]), name="m"), tmp_path / "m")
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("ratio", [1.0, 0.37, 1.9, 12.5])
+def test_16x8_abs_is_bit_exact_on_every_int16_input(tmp_path: Path, ratio: float) -> None:
+    """ABS of int16 (zero points 0): |x| requantized and saturated (-32768 -> 32767 at
+    equal scales), td_abs, the int8 kernel too."""
+    from op_models import Graph, check_model
+
+    g = Graph()
+    shape, data = _EVERY["int16"]
+    x = g.input(shape, 0.0007, 0, "int16")
+    y = g.tensor(shape, 0.0007 / ratio, 0, "int16")
+    g.op("ABS", [x], [y])
+    result = check_model(g.build([x], [y]), tmp_path, data=data)
+    assert result["exact_match_rate"] == 1.0, (ratio, result)
+    assert result["kernels"] == ["td_abs"]
 
 
 def _binary16_q(kind: str, form: str, hwc: tuple[int, int, int], scales, zps, act: int, seed: int) -> bytes:  # noqa: ANN001

@@ -565,7 +565,7 @@ NEW_KERNELS = {
             "td_prelu_s8",
             "td_remap",
             "td_split",
-            "td_abs_s8",
+            "td_abs",
             "td_relu_s8",
         },
     ),
@@ -605,7 +605,7 @@ NEW_KERNELS = {
     "int32_ops": (int32_ops_model, {"td_arith_i32", "td_minmax", "td_arg_max_s8", "td_arg_min_s8"}),
     "bool_ops": (
         bool_ops_model,
-        {"td_compare_s8", "td_logical_b8", "td_requantize_s8", "td_arg_max_s8", "td_compare_i32"},
+        {"td_compare_s8", "td_logical_b8", "td_requantize", "td_arg_max_s8", "td_compare_i32"},
     ),
     "lookup_ops": (
         lookup_ops_model,

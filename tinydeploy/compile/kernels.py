@@ -489,7 +489,8 @@ class AffineParams:
 
 @dataclass(frozen=True)
 class RequantizeParams:
-    """QUANTIZE int8 -> int8."""
+    """QUANTIZE between int8, int16 and int32 (td_requantize), ABS of int8 or int16
+    (td_abs), RSQRT (td_rsqrt_s8, itemsizes 1)."""
 
     C_NAME: ClassVar[str] = "td_requantize_params"
     size: int = c(I32)
@@ -497,6 +498,8 @@ class RequantizeParams:
     output_zero_point: int = c(I32)
     multiplier: int = c(I32)
     shift: int = c(I32)
+    in_itemsize: int = c(I32, "bytes of an input value: 1 (int8), 2 (int16) or 4 (int32)")
+    out_itemsize: int = c(I32, "bytes of an output value")
 
 
 # ---- element-wise and shape ops beyond the MLPerf Tiny set (issue 17) ----------
@@ -1366,7 +1369,7 @@ KERNELS: dict[str, Kernel] = {
         Kernel("td_tanh_s8", UnaryParams, ("td_tanh_s8.c",)),
         Kernel("td_quantize_f32_s8", AffineParams, ("td_quantize_f32_s8.c",)),
         Kernel("td_dequantize_s8_f32", AffineParams, ("td_dequantize_s8_f32.c",)),
-        Kernel("td_requantize_s8", RequantizeParams, ("td_requantize_s8.c",)),
+        Kernel("td_requantize", RequantizeParams, ("td_requantize.c", "td_elem.h"), raw=True),
         # packed weights on the SIMD kernels: the records rebuilt into scratch
         Kernel(
             "td_conv2d_s8_dsp_packed",
@@ -1425,7 +1428,6 @@ KERNELS.update(
             Kernel("td_pad_s16", PadParams, ("td_pad_s16.c",)),
             Kernel("td_relu_s16", ReluParams, ("td_relu_s16.c",)),
             Kernel("td_mean_s16", MeanParams, ("td_mean_s16.c",)),
-            Kernel("td_requantize_s16", RequantizeParams, ("td_requantize_s16.c",)),
             Kernel("td_leaky_relu_s16", LeakyReluParams, ("td_leaky_relu_s16.c",)),
             Kernel("td_logistic_s16", SigmoidS16Params, ("td_logistic_s16.c", "td_sigmoid_s16.h")),
             Kernel("td_tanh_s16", SigmoidS16Params, ("td_tanh_s16.c", "td_sigmoid_s16.h")),
@@ -1442,10 +1444,10 @@ KERNELS.update(
             Kernel("td_relu_s8", ReluParams, ("td_relu_s8.c",)),
             Kernel("td_leaky_relu_s8", LeakyReluParams, ("td_leaky_relu_s8.c",)),
             Kernel("td_hard_swish_s8", HardSwishParams, ("td_hard_swish_s8.c",)),
-            Kernel("td_abs_s8", RequantizeParams, ("td_abs_s8.c",)),
+            Kernel("td_abs", RequantizeParams, ("td_abs.c", "td_elem.h"), raw=True),
             Kernel("td_sub_s8", AddParams, ("td_sub_s8.c",)),
             Kernel("td_squared_difference_s8", SquaredDiffParams, ("td_squared_difference_s8.c",)),
-            Kernel("td_minmax", MinMaxParams, ("td_minmax.c",), raw=True),
+            Kernel("td_minmax", MinMaxParams, ("td_minmax.c", "td_elem.h"), raw=True),
             Kernel("td_arith_i32", ArithParams, ("td_arith_i32.c",)),
             Kernel("td_prelu_s8", PreluParams, ("td_prelu_s8.c",)),
             Kernel("td_remap", RemapParams, ("td_remap.c",), raw=True),

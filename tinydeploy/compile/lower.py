@@ -25,6 +25,21 @@ from tinydeploy.model.ir import Model, Op, Tensor
 ALIAS_OPS = ("RESHAPE", "SQUEEZE", "EXPAND_DIMS")
 ACTIVATIONS = ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
 
+# QUANTIZE's integer (input, output) types TFLite Micro requantizes (quantize_common.cc;
+# uint8 aside: the AOT runtime holds no uint8 tensors)
+REQUANTIZE_TYPES = {
+    ("int8", "int8"),
+    ("int8", "int16"),
+    ("int8", "int32"),
+    ("int16", "int8"),
+    ("int16", "int16"),
+    ("int16", "int32"),
+    ("int32", "int8"),
+    ("int32", "int16"),
+}
+# bytes of an element of each tensor type the AOT runtime holds (bool: one byte, 0 or 1)
+ITEMSIZE = {"int8": 1, "bool": 1, "int16": 2, "int32": 4, "float32": 4}
+
 SUPPORTED_OPS = (
     "CONV_2D",
     "DEPTHWISE_CONV_2D",
@@ -940,42 +955,69 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
 
     def op_quantize(self, op: Op) -> None:
         x = self.t(op.inputs[0])
-        if x.dtype == "int16":
-            return self.requantize_s16(op)
+        if x.dtype != "float32":
+            return self._requantize(op)
         y = self.act(op, op.outputs[0])
         so, zo = _q(y)
-        if x.dtype == "float32":
-            self.act(op, x.index, "float32")
-            params = dict(size=x.size, scale=float(np.float32(so)), zero_point=zo)
-            self.steps.append(
-                Step(
-                    op.index,
-                    op.opcode,
-                    "td_quantize_f32_s8",
-                    "td_affine_params",
-                    params,
-                    [x.index],
-                    [y.index],
-                    [],
-                    {x.index: inplace_distance(np.arange(x.size), 4, 1)},
-                )
-            )
-            return
-        x = self.act(op, x.index)
-        si, zi = _q(x)
-        m, s = quant.quantize_multiplier(float(si) / float(so))
-        params = dict(size=x.size, input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s)
+        self.act(op, x.index, "float32")
+        params = dict(size=x.size, scale=float(np.float32(so)), zero_point=zo)
         self.steps.append(
             Step(
                 op.index,
                 op.opcode,
-                "td_requantize_s8",
+                "td_quantize_f32_s8",
+                "td_affine_params",
+                params,
+                [x.index],
+                [y.index],
+                [],
+                {x.index: inplace_distance(np.arange(x.size), 4, 1)},
+            )
+        )
+
+    def _requantize(self, op: Op) -> None:
+        """QUANTIZE between integer types: TFLite's Requantize, QuantizeMultiplier of the
+        scale ratio in double (TensorFlow's converter puts an int16 -> int16 one before a
+        CONCATENATION of differently scaled inputs)."""
+        x, y = self.t(op.inputs[0]), self.t(op.outputs[0])
+        if (x.dtype, y.dtype) not in REQUANTIZE_TYPES:
+            raise unsupported(
+                self.model,
+                op,
+                f"tensor {x.name!r} is {x.dtype}, output {y.dtype}; TFLite Micro requantizes "
+                + ", ".join(f"{a} -> {b}" for a, b in sorted(REQUANTIZE_TYPES)),
+            )
+        x, y = self.act(op, x.index, x.dtype), self.act(op, y.index, y.dtype)
+        for t in (x, y):
+            if t.quant is None or not t.quant.scale:
+                raise unsupported(self.model, op, f"tensor {t.name!r} is not quantized")
+        if x.size != y.size:
+            raise unsupported(self.model, op, "input and output sizes differ")
+        (si, zi), (so, zo) = _q(x), _q(y)
+        m, s = quant.quantize_multiplier(float(si) / float(so))
+        if s > 30:
+            raise unsupported(self.model, op, f"requantization scale 2^{s} is out of range")
+        size_in, size_out = ITEMSIZE[x.dtype], ITEMSIZE[y.dtype]
+        params = dict(
+            size=x.size,
+            input_zero_point=zi,
+            output_zero_point=zo,
+            multiplier=m,
+            shift=s,
+            in_itemsize=size_in,
+            out_itemsize=size_out,
+        )
+        self.steps.append(
+            Step(
+                op.index,
+                op.opcode,
+                "td_requantize",
                 "td_requantize_params",
                 params,
                 [x.index],
                 [y.index],
                 [],
-                {x.index: inplace_distance(np.arange(x.size), 1, 1)},
+                {x.index: inplace_distance(np.arange(x.size), size_in, size_out)},
             )
         )
 

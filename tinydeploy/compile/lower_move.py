@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinydeploy.compile.lower import ConstArray, Step, _q, inplace_distance, unsupported
+from tinydeploy.compile.lower import ITEMSIZE, ConstArray, Step, _q, inplace_distance, unsupported
 from tinydeploy.model.ir import Model, Op, Tensor
 
 
@@ -60,7 +60,6 @@ MOVE_TYPES: dict[str, tuple[str, ...]] = {
     "PAD": ("int32", "float32"),
     "PADV2": ("int32", "float32"),
 }
-ITEMSIZE = {"int8": 1, "bool": 1, "int16": 2, "int32": 4, "float32": 4}
 # td_remap's table term of a padded position: below any sum of the other terms (inputs of
 # at most 2^26 elements), so the offset sum is negative exactly where some dimension is in
 # the padding; six of them still fit int32

@@ -19,8 +19,7 @@ import numpy as np
 
 from tinydeploy.compile import kernels as registry
 from tinydeploy.compile import quant
-from tinydeploy.compile.lower import ConstArray, Step, _padding, _q, inplace_distance, unsupported
-from tinydeploy.compile.lower_typed import ITEMSIZE
+from tinydeploy.compile.lower import ITEMSIZE, ConstArray, Step, _padding, _q, inplace_distance, unsupported
 from tinydeploy.model.ir import Model, Op, Tensor
 
 
@@ -228,18 +227,18 @@ class OpsMixin:
         )
 
     def op_abs(self, op: Op) -> None:
-        x, y = self._unary_io(op)
+        # int8, and quantized int16 with zero points of 0 (TFLite Micro checks them; its
+        # unquantized int16 ABS wraps -32768 instead of saturating: not supported here)
+        dtype = "int16" if self._is_16x8(op) else "int8"
+        x, y = self._unary_io(op, dtype)
         (si, zi), (so, zo) = _q(x), _q(y)
+        if dtype == "int16" and (zi or zo):
+            raise unsupported(self.model, op, "int16 tensors with a non-zero zero point")
         same = np.float32(si) == np.float32(so)  # TFLite Micro skips the multiply then
         m, s = IDENTITY if same else self._multiplier(op, _ratio(si, so))
-        self._elementwise(
-            op,
-            "td_abs_s8",
-            "td_requantize_params",
-            dict(input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s),
-            x,
-            y,
-        )
+        size = ITEMSIZE[dtype]
+        params = dict(input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s)
+        self._elementwise(op, "td_abs", "td_requantize_params", dict(params, in_itemsize=size, out_itemsize=size), x, y)
 
     def op_prelu(self, op: Op) -> None:
         x = self.act(op, op.inputs[0])
@@ -561,7 +560,7 @@ class OpsMixin:
             op,
             "td_rsqrt_s8",
             "td_requantize_params",
-            dict(input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s),
+            dict(input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s, in_itemsize=1, out_itemsize=1),
             x,
             y,
         )

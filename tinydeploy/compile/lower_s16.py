@@ -1,6 +1,7 @@
 """Lowering of the 16x8 ops (int16 activations, int8 weights, int64 biases):
 FULLY_CONNECTED, CONV_2D (grouped too), DEPTHWISE_CONV_2D and TRANSPOSE_CONV; SOFTMAX,
-ADD, SUB, MUL, LOGISTIC, TANH and QUANTIZE int16 -> int16. (CONCATENATION, PAD, MEAN /
+ADD, SUB, MUL, LOGISTIC and TANH. (QUANTIZE between int8, int16 and int32 is
+Lowering.op_quantize's; CONCATENATION, PAD, MEAN /
 SUM, BATCH_MATMUL and the RELUs take an int16 branch in their int8 ``op_<name>``
 methods: the same Prepare, the kernel's element type and clamps differ; the data
 movement ops of .lower_move take any element type.)
@@ -312,36 +313,6 @@ class S16Mixin:
                 op.opcode,
                 kernel,
                 "td_sigmoid_s16_params",
-                params,
-                [x.index],
-                [y.index],
-                [],
-                {x.index: inplace_distance(np.arange(x.size), 2, 2)},
-            )
-        )
-
-    def requantize_s16(self, op: Op) -> None:
-        """QUANTIZE int16 -> int16 (TensorFlow's converter puts one before a CONCATENATION
-        of differently scaled inputs): TFLite's Requantize, QuantizeMultiplier of the
-        scale ratio in double."""
-        x = self.act(op, op.inputs[0], "int16")
-        y = self.act(op, op.outputs[0], "int16")
-        for t in (x, y):
-            if t.quant is None or not t.quant.scale:
-                raise unsupported(self.model, op, f"tensor {t.name!r} is not quantized")
-        if x.size != y.size:
-            raise unsupported(self.model, op, "input and output sizes differ")
-        (si, zi), (so, zo) = _q(x), _q(y)
-        m, s = quant.quantize_multiplier(float(si) / float(so))
-        if s > 30:
-            raise unsupported(self.model, op, f"requantization scale 2^{s} is out of range")
-        params = dict(size=x.size, input_zero_point=zi, output_zero_point=zo, multiplier=m, shift=s)
-        self.steps.append(
-            Step(
-                op.index,
-                op.opcode,
-                "td_requantize_s16",
-                "td_requantize_params",
                 params,
                 [x.index],
                 [y.index],

@@ -26,13 +26,12 @@ import numpy as np
 
 from tinydeploy.compile import kernels as registry
 from tinydeploy.compile import quant
-from tinydeploy.compile.lower import ConstArray, Step, _q, inplace_distance, unsupported
+from tinydeploy.compile.lower import ITEMSIZE, ConstArray, Step, _q, inplace_distance, unsupported
 from tinydeploy.model.ir import Model, Op, Tensor
 
 MAX_DIMS = 6  # broadcast rank of the kernels (TD_KMAX_DIMS)
 # td_model.h's td_dtype values (td_cast_params); CAST's output is never bool in TFLM
 TD_DTYPE_IDS = {"int8": 0, "int32": 2, "bool": 3}
-ITEMSIZE = {"int8": 1, "int32": 4, "bool": 1, "int16": 2, "float32": 4}
 # constants in flash; float32 ones as their raw bits (the ops here copy values, never compute)
 CTYPE = {"int8": "int8_t", "int32": "int32_t", "bool": "uint8_t", "int16": "int16_t", "float32": "int32_t"}
 
