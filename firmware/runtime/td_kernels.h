@@ -252,13 +252,13 @@ td_status td_logistic_s8(const td_unary_params *p, const int8_t *input, int8_t *
 td_status td_tanh_s8(const td_unary_params *p, const int8_t *input, int8_t *output);
 
 /* ---- QUANTIZE / DEQUANTIZE at the model's edges ----------------------------
- * float -> int8: q = clamp(round(x / scale) + zero_point), round half away
- * from zero, float arithmetic (the op's definition).
- * int8 -> float: x = scale * (q - zero_point).
+ * float -> int8 / int16 (p->itemsize): q = clamp(round(x / scale) + zero_point), round
+ * half away from zero, float arithmetic (the op's definition).
+ * int8 / int16 -> float: x = scale * (q - zero_point).
  * int8, int16, int32 -> int8, int16, int32 (requantize, p->in_itemsize and p->out_itemsize
  * bytes an element): integer multiplier and shift, saturated to the output type. */
-td_status td_quantize_f32_s8(const td_affine_params *p, const float *input, int8_t *output);
-td_status td_dequantize_s8_f32(const td_affine_params *p, const int8_t *input, float *output);
+td_status td_quantize_f32(const td_affine_params *p, const float *input, void *output);
+td_status td_dequantize_f32(const td_affine_params *p, const void *input, float *output);
 
 td_status td_requantize(const td_requantize_params *p, const void *input, void *output);
 

@@ -375,11 +375,12 @@ typedef struct {
   int32_t input_left_shift;
 } td_unary_params;
 
-/* QUANTIZE float -> int8 and DEQUANTIZE int8 -> float. */
+/* QUANTIZE float -> int8 / int16 and DEQUANTIZE int8 / int16 -> float. */
 typedef struct {
   int32_t size;
   float scale;
   int32_t zero_point;
+  int32_t itemsize;  /* bytes of an integer value: 1 (int8) or 2 (int16) */
 } td_affine_params;
 
 /* QUANTIZE between int8, int16 and int32 (td_requantize), ABS of int8 or int16
@@ -657,9 +658,9 @@ typedef struct {
   int32_t output_offset;
 } td_cumsum_params;
 
-/* CAST: size elements converted as C converts them (TFLite's static_cast); int32 to
- * int8 keeps the low byte. in_dtype, out_dtype: td_model.h's TD_INT8, TD_INT32,
- * TD_BOOL.
+/* CAST: size elements converted as C converts them (TFLite's static_cast); a narrowing
+ * cast keeps the low byte(s). in_dtype: td_model.h's TD_INT8, TD_INT16, TD_INT32,
+ * TD_BOOL; out_dtype: TD_INT8, TD_INT16, TD_INT32, TD_FLOAT32.
  */
 typedef struct {
   int32_t size;

@@ -670,6 +670,30 @@ def test_quantize_of_a_pair_tflm_refuses_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("q", [(0.0007, 0), (3.1e-5, 0), (0.013, 5)])
+def test_dequantize_and_quantize_of_int16_are_bit_exact(tmp_path: Path, q: tuple[float, int]) -> None:
+    """DEQUANTIZE int16 -> float32 on every int16 value (td_dequantize_f32, the int8
+    kernel too), and QUANTIZE float32 -> int16 of those floats (td_quantize_f32), also
+    at a coarser scale that saturates."""
+    from op_models import Graph, check_model
+
+    g = Graph()
+    shape, data = _EVERY["int16"]
+    x = g.input(shape, *q, "int16")
+    f = g.tensor(shape, dtype="float32")
+    g.op("DEQUANTIZE", [x], [f])
+    result = check_model(g.build([x], [f]), tmp_path / "dq", data=data)
+    assert result["exact_match_rate"] == 1.0, (q, result)
+    assert result["kernels"] == ["td_dequantize_f32"]
+    for k, scale in enumerate((q[0] * 0.77, q[0] * 3.3)):
+        y = g.tensor(shape, scale, -q[1], "int16")
+        g.op("QUANTIZE", [f], [y])
+        result = check_model(g.build([x], [y]), tmp_path / f"q{k}", data=data)
+        assert result["exact_match_rate"] == 1.0, (q, scale, result)
+        assert result["kernels"] == ["td_dequantize_f32", "td_quantize_f32"]
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 @pytest.mark.parametrize("ratio", [1.0, 0.37, 1.9, 12.5])
 def test_16x8_abs_is_bit_exact_on_every_int16_input(tmp_path: Path, ratio: float) -> None:
     """ABS of int16 (zero points 0): |x| requantized and saturated (-32768 -> 32767 at

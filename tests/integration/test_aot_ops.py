@@ -1455,11 +1455,13 @@ def test_embedding_lookup_out_of_range_id_fails_the_inference(tmp_path: Path) ->
 
 @pytest.mark.parametrize(
     "src,dst",
-    [("int8", "int32"), ("int32", "int8"), ("bool", "int8"), ("bool", "int32"), ("int32", "int32"), ("int8", "int8")],
+    [("int8", "int32"), ("int32", "int8"), ("bool", "int8"), ("bool", "int32"), ("int32", "int32"), ("int8", "int8")]
+    + [("int16", "int8"), ("int16", "int32"), ("int32", "int16"), ("int8", "int16"), ("bool", "int16")]
+    + [("int16", "int16"), ("int8", "float32"), ("int16", "float32"), ("int32", "float32"), ("bool", "float32")],
 )
 def test_cast_matches_tflm(tmp_path: Path, src: str, dst: str) -> None:
-    """Raw values converted (no requantization); int32 to int8 keeps the low byte, so the
-    random full-range int32 inputs wrap."""
+    """Raw values converted (no requantization); int32 to int8 or int16 keeps the low
+    byte(s), so the random full-range int32 inputs wrap, and int32 to float32 rounds."""
 
     def build(g: Graph) -> tuple[int, int]:
         x = g.input([2, 3, 7], *((0.05, 3) if src == "int8" else (None, 0)), dtype=src)

@@ -115,8 +115,8 @@ def test_c_structs_have_the_registry_fields_in_order(tmp_path) -> None:
 def test_dtype_codes_match_td_model_h() -> None:
     """td_cast_params carries td_model.h's td_dtype values: the compiler's copy of them
     (lower_typed.TD_DTYPE_IDS) and the emitter's names (emit.TD_DTYPES) agree with the
-    enum, which is at API version 3 (2: TD_INT32, TD_BOOL; 3: TD_INT16, which CAST does
-    not take)."""
+    enum, which is at API version 3 (2: TD_INT32, TD_BOOL; 3: TD_INT16); CAST takes all
+    five."""
     from tinydeploy.compile.emit import TD_DTYPES
     from tinydeploy.compile.lower_typed import TD_DTYPE_IDS
 
@@ -124,8 +124,6 @@ def test_dtype_codes_match_td_model_h() -> None:
     decl = text.split("} td_dtype;")[0].rsplit("typedef enum", 1)[1]
     enum = {name: int(v) for name, v in re.findall(r"(TD_[A-Z0-9]+) = (\d+)", decl)}
     assert enum == {"TD_INT8": 0, "TD_FLOAT32": 1, "TD_INT32": 2, "TD_BOOL": 3, "TD_INT16": 4}
-    assert {TD_DTYPES[t]: v for t, v in TD_DTYPE_IDS.items()} == {
-        k: v for k, v in enum.items() if k not in ("TD_FLOAT32", "TD_INT16")
-    }
+    assert {TD_DTYPES[t]: v for t, v in TD_DTYPE_IDS.items()} == enum
     assert TD_DTYPES["int16"] == "TD_INT16"
     assert "#define TD_MODEL_API_VERSION 3" in text

@@ -479,12 +479,13 @@ class UnaryParams:
 
 @dataclass(frozen=True)
 class AffineParams:
-    """QUANTIZE float -> int8 and DEQUANTIZE int8 -> float."""
+    """QUANTIZE float -> int8 / int16 and DEQUANTIZE int8 / int16 -> float."""
 
     C_NAME: ClassVar[str] = "td_affine_params"
     size: int = c(I32)
     scale: float = c("float")
     zero_point: int = c(I32)
+    itemsize: int = c(I32, "bytes of an integer value: 1 (int8) or 2 (int16)")
 
 
 @dataclass(frozen=True)
@@ -862,8 +863,9 @@ class CumsumParams:
 
 @dataclass(frozen=True)
 class CastParams:
-    """CAST: size elements converted as C converts them (TFLite's static_cast); int32 to
-    int8 keeps the low byte. in_dtype, out_dtype: td_model.h's TD_INT8, TD_INT32, TD_BOOL."""
+    """CAST: size elements converted as C converts them (TFLite's static_cast); a narrowing
+    cast keeps the low byte(s). in_dtype: td_model.h's TD_INT8, TD_INT16, TD_INT32,
+    TD_BOOL; out_dtype: TD_INT8, TD_INT16, TD_INT32, TD_FLOAT32."""
 
     C_NAME: ClassVar[str] = "td_cast_params"
     size: int = c(I32)
@@ -1367,8 +1369,8 @@ KERNELS: dict[str, Kernel] = {
         Kernel("td_mean_s8_dsp", MeanParams, ("td_mean_s8_dsp.c",) + _DSP),
         Kernel("td_logistic_s8", UnaryParams, ("td_logistic_s8.c",)),
         Kernel("td_tanh_s8", UnaryParams, ("td_tanh_s8.c",)),
-        Kernel("td_quantize_f32_s8", AffineParams, ("td_quantize_f32_s8.c",)),
-        Kernel("td_dequantize_s8_f32", AffineParams, ("td_dequantize_s8_f32.c",)),
+        Kernel("td_quantize_f32", AffineParams, ("td_quantize_f32.c", "td_elem.h"), raw=True),
+        Kernel("td_dequantize_f32", AffineParams, ("td_dequantize_f32.c", "td_elem.h"), raw=True),
         Kernel("td_requantize", RequantizeParams, ("td_requantize.c", "td_elem.h"), raw=True),
         # packed weights on the SIMD kernels: the records rebuilt into scratch
         Kernel(

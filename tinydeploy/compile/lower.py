@@ -957,21 +957,22 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
         x = self.t(op.inputs[0])
         if x.dtype != "float32":
             return self._requantize(op)
-        y = self.act(op, op.outputs[0])
+        dtype = "int16" if self.t(op.outputs[0]).dtype == "int16" else "int8"  # TFLM's two
+        y = self.act(op, op.outputs[0], dtype)
         so, zo = _q(y)
         self.act(op, x.index, "float32")
-        params = dict(size=x.size, scale=float(np.float32(so)), zero_point=zo)
+        params = dict(size=x.size, scale=float(np.float32(so)), zero_point=zo, itemsize=ITEMSIZE[dtype])
         self.steps.append(
             Step(
                 op.index,
                 op.opcode,
-                "td_quantize_f32_s8",
+                "td_quantize_f32",
                 "td_affine_params",
                 params,
                 [x.index],
                 [y.index],
                 [],
-                {x.index: inplace_distance(np.arange(x.size), 4, 1)},
+                {x.index: inplace_distance(np.arange(x.size), 4, ITEMSIZE[dtype])},
             )
         )
 
@@ -1022,21 +1023,24 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
         )
 
     def op_dequantize(self, op: Op) -> None:
-        x = self.act(op, op.inputs[0])
+        dtype = "int16" if self._is_16x8(op) else "int8"  # TFLite Micro's (uint8 aside)
+        x = self.act(op, op.inputs[0], dtype)
         y = self.act(op, op.outputs[0], "float32")
+        if x.quant is None or not x.quant.scale:
+            raise unsupported(self.model, op, f"tensor {x.name!r} is not quantized")
         si, zi = _q(x)
-        params = dict(size=x.size, scale=float(np.float32(si)), zero_point=zi)
+        params = dict(size=x.size, scale=float(np.float32(si)), zero_point=zi, itemsize=ITEMSIZE[dtype])
         self.steps.append(
             Step(
                 op.index,
                 op.opcode,
-                "td_dequantize_s8_f32",
+                "td_dequantize_f32",
                 "td_affine_params",
                 params,
                 [x.index],
                 [y.index],
                 [],
-                {x.index: inplace_distance(np.arange(x.size), 1, 4)},
+                {x.index: inplace_distance(np.arange(x.size), ITEMSIZE[dtype], 4)},
             )
         )
 

@@ -1,9 +1,11 @@
 /*
- * td_quantize_f32_s8.c - QUANTIZE float32 -> int8 (model input edge).
+ * td_quantize_f32.c - QUANTIZE float32 -> int8 or int16 (p->itemsize; a model input edge).
  *
  * q = clamp(round(x / scale) + zero_point): float division and rounding half
- * away from zero, as TFLite's AffineQuantize does; no libm needed.
+ * away from zero, as TFLite's AffineQuantize does, clamped to the output type; no libm
+ * needed.
  */
+#include "td_elem.h"
 #include "td_kernels.h"
 
 static int32_t td_round_half_away(float v) {
@@ -28,15 +30,15 @@ static int32_t td_round_half_away(float v) {
   return t;
 }
 
-td_status td_quantize_f32_s8(const td_affine_params *p, const float *input, int8_t *output) {
+td_status td_quantize_f32(const td_affine_params *p, const float *input, void *output) {
   int32_t i;
-  if (p == NULL || input == NULL || output == NULL || p->scale == 0.0f) {
+  if (p == NULL || input == NULL || output == NULL || p->scale == 0.0f ||
+      (p->itemsize != 1 && p->itemsize != 2)) {
     return TD_ERR_ARG;
   }
   for (i = 0; i < p->size; ++i) {
-    int32_t q = td_round_half_away(input[i] / p->scale) + p->zero_point;
-    q = q < -128 ? -128 : (q > 127 ? 127 : q);
-    output[i] = (int8_t)q;
+    td_elem_store_sat(output, p->itemsize, i,
+                      td_round_half_away(input[i] / p->scale) + p->zero_point);
   }
   return TD_OK;
 }
