@@ -283,9 +283,10 @@ td_status td_abs(const td_requantize_params *p, const void *input, void *output)
 td_status td_sub_s8(const td_add_params *p, const int8_t *input1, const int8_t *input2,
                     int8_t *output);
 
-/* SQUARED_DIFFERENCE: (x1 - x2)^2 with 7 bits of headroom, no activation. */
-td_status td_squared_difference_s8(const td_squared_diff_params *p, const int8_t *input1,
-                                   const int8_t *input2, int8_t *output);
+/* SQUARED_DIFFERENCE of int8 or int16 (p->itemsize): (x1 - x2)^2 with left_shift bits of
+ * headroom, no activation. */
+td_status td_squared_difference(const td_squared_diff_params *p, const void *input1,
+                                const void *input2, void *output);
 
 /* MAXIMUM / MINIMUM (p->op) of the raw int8, int16 or int32 values (p->itemsize bytes
  * each), as TFLite Micro. */

@@ -431,14 +431,14 @@ typedef struct {
   int32_t reluish_exponent;
 } td_hard_swish_params;
 
-/* SQUARED_DIFFERENCE: both inputs rescaled with 7 bits of headroom, the difference
- * squared and requantized.
+/* SQUARED_DIFFERENCE of int8 or int16: both inputs rescaled with 7 (int8) or 0 bits of
+ * headroom, the difference squared and requantized.
  */
 typedef struct {
   td_broadcast bc;
   int32_t input1_offset;
   int32_t input2_offset;
-  int32_t left_shift;  /* 7 for int8 */
+  int32_t left_shift;  /* 7 for int8, 0 for int16 */
   int32_t input1_multiplier;
   int32_t input1_shift;  /* <= 0 */
   int32_t input2_multiplier;
@@ -446,6 +446,7 @@ typedef struct {
   int32_t output_multiplier;
   int32_t output_shift;
   int32_t output_offset;
+  int32_t itemsize;  /* bytes of a value: 1 (int8) or 2 (int16) */
 } td_squared_diff_params;
 
 /* MAXIMUM / MINIMUM of the raw int8, int16 or int32 values, as TFLite Micro does (one

@@ -377,6 +377,8 @@ def _binary16(kind: str, seed: int) -> bytes:
         so = float(s1 * s2 * 10 ** rng.uniform(2, 4.5))
     if kind in ("MAXIMUM", "MINIMUM"):  # raw values compared: the converter gives one scale
         s2 = so = s1
+    if kind == "SQUARED_DIFFERENCE":  # the output scale holds most squares
+        so = float(max(s1, s2) ** 2 * 2 ** rng.uniform(10, 18))
     x = g.input([1, h, w, c], s1, 0, "int16")
     form = ["same", "hw", "hw_c", "hw_1c", "c"][seed % 5]
     shape = {"same": [1, h, w, c], "hw": [1, 1, 1, c], "hw_c": [c], "hw_1c": [1, c], "c": [1, h, w, 1]}[form]
@@ -430,6 +432,19 @@ def test_16x8_maximum_minimum_are_bit_exact_with_broadcasting_and_constants(
     result = check_model(_binary16(kind, seed), tmp_path, inputs=20, seed=seed, kernels=kernels)
     assert result["exact_match_rate"] == 1.0, (kind, seed, kernels, result)
     assert "td_minmax" in result["kernels"]
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize("seed", range(12))
+def test_16x8_squared_difference_is_bit_exact_with_broadcasting_and_constants(tmp_path: Path, seed: int) -> None:
+    """int16 SQUARED_DIFFERENCE: no headroom shift, zero points 0, saturated to int16
+    (td_squared_difference, the int8 kernel too); drawn scales."""
+    from op_models import check_model
+
+    kernels = _MODES[seed % len(_MODES)]
+    result = check_model(_binary16("SQUARED_DIFFERENCE", seed), tmp_path, inputs=20, seed=seed, kernels=kernels)
+    assert result["exact_match_rate"] == 1.0, (seed, kernels, result)
+    assert "td_squared_difference" in result["kernels"]
 
 
 def _sigmoid16(kind: str, scale: float) -> bytes:

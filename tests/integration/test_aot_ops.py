@@ -193,7 +193,9 @@ def test_binary_matches_tflm(tmp_path: Path, op: str, form: str) -> None:
     same_q = op in ("MAXIMUM", "MINIMUM")  # TFLM compares raw values: converters share one scale
     qa, qb = (0.05, 3), ((0.05, 3) if same_q else (0.03, -12))
     qo = (0.05, 3) if same_q else ((0.004, -128) if op == "SQUARED_DIFFERENCE" else (0.07, 5))
-    kernel = "td_minmax" if same_q else "td_" + op.lower() + "_s8"
+    kernel = {"MAXIMUM": "td_minmax", "MINIMUM": "td_minmax", "SQUARED_DIFFERENCE": "td_squared_difference"}.get(
+        op, "td_" + op.lower() + "_s8"
+    )
     assert_exact(binary(op, [1, 3, 5, 8], form, qa, qb, qo), tmp_path / "m", kernel)
 
 
@@ -561,7 +563,7 @@ NEW_KERNELS = {
             "td_leaky_relu_s8",
             "td_minmax",
             "td_sub_s8",
-            "td_squared_difference_s8",
+            "td_squared_difference",
             "td_prelu_s8",
             "td_remap",
             "td_split",

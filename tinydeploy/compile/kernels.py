@@ -551,14 +551,14 @@ class HardSwishParams:
 
 @dataclass(frozen=True)
 class SquaredDiffParams:
-    """SQUARED_DIFFERENCE: both inputs rescaled with 7 bits of headroom, the difference
-    squared and requantized."""
+    """SQUARED_DIFFERENCE of int8 or int16: both inputs rescaled with 7 (int8) or 0 bits
+    of headroom, the difference squared and requantized."""
 
     C_NAME: ClassVar[str] = "td_squared_diff_params"
     bc: Broadcast = c("td_broadcast")
     input1_offset: int = c(I32)
     input2_offset: int = c(I32)
-    left_shift: int = c(I32, "7 for int8")
+    left_shift: int = c(I32, "7 for int8, 0 for int16")
     input1_multiplier: int = c(I32)
     input1_shift: int = c(I32, "<= 0")
     input2_multiplier: int = c(I32)
@@ -566,6 +566,7 @@ class SquaredDiffParams:
     output_multiplier: int = c(I32)
     output_shift: int = c(I32)
     output_offset: int = c(I32)
+    itemsize: int = c(I32, "bytes of a value: 1 (int8) or 2 (int16)")
 
 
 # TD_MINMAX_* of td_minmax_params.op
@@ -1448,7 +1449,7 @@ KERNELS.update(
             Kernel("td_hard_swish_s8", HardSwishParams, ("td_hard_swish_s8.c",)),
             Kernel("td_abs", RequantizeParams, ("td_abs.c", "td_elem.h"), raw=True),
             Kernel("td_sub_s8", AddParams, ("td_sub_s8.c",)),
-            Kernel("td_squared_difference_s8", SquaredDiffParams, ("td_squared_difference_s8.c",)),
+            Kernel("td_squared_difference", SquaredDiffParams, ("td_squared_difference.c", "td_elem.h"), raw=True),
             Kernel("td_minmax", MinMaxParams, ("td_minmax.c", "td_elem.h"), raw=True),
             Kernel("td_arith_i32", ArithParams, ("td_arith_i32.c",)),
             Kernel("td_prelu_s8", PreluParams, ("td_prelu_s8.c",)),

@@ -337,18 +337,23 @@ class OpsMixin:
         if self._is_int32(op):
             return self.arith_i32(op)
 
+        # int16: no headroom shift, zero points of 0 (TFLite Micro checks them)
+        dtype = "int16" if self._is_16x8(op) else "int8"
+
         def make(a: Tensor, b: Tensor, y: Tensor) -> dict[str, Any]:
             (s1, z1), (s2, z2), (so, zo) = _q(a), _q(b), _q(y)
-            p = quant.squared_difference_params(s1, s2, so)
+            if dtype == "int16" and (z1 or z2 or zo):
+                raise unsupported(self.model, op, "int16 tensors with a non-zero zero point")
+            p = quant.squared_difference_params(s1, s2, so, 0 if dtype == "int16" else 7)
             if p["output_shift"] > 30:
                 raise unsupported(
                     self.model, op, "output scale too small for the squared difference of the input scales"
                 )
-            return dict(input1_offset=-z1, input2_offset=-z2, **p, output_offset=zo)
+            return dict(input1_offset=-z1, input2_offset=-z2, **p, output_offset=zo, itemsize=ITEMSIZE[dtype])
 
         if len(self.t(op.outputs[0]).shape) > 4 or any(len(self.t(i).shape) > 4 for i in op.inputs):
             raise unsupported(self.model, op, "more than 4 dimensions")
-        self._binary(op, "td_squared_difference_s8", "td_squared_diff_params", make)
+        self._binary(op, "td_squared_difference", "td_squared_diff_params", make, dtype)
 
     def op_maximum(self, op: Op) -> None:
         # TFLite Micro takes the raw values of int8, int16 and int32 (and int64, float32)

@@ -113,8 +113,8 @@ def add_params(s1: float, s2: float, s_out: float, left_shift: int = 20) -> dict
 
 
 def squared_difference_params(s1: float, s2: float, s_out: float, left_shift: int = 7) -> dict[str, int]:
-    """SQUARED_DIFFERENCE's PrepareQuantized (int8): double ratios, the output's over
-    the square of twice the larger input scale."""
+    """SQUARED_DIFFERENCE's PrepareQuantized (left_shift 7 for int8, 0 for int16): double
+    ratios, the output's over the square of twice the larger input scale."""
     twice_max = 2.0 * float(max(np.float32(s1), np.float32(s2)))
     m1, sh1 = quantize_multiplier_smaller_than_one(float(s1) / twice_max)
     m2, sh2 = quantize_multiplier_smaller_than_one(float(s2) / twice_max)
