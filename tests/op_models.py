@@ -360,6 +360,38 @@ def int32_ops_model(seed: int = 0) -> bytes:
     return g.build([x], [t[6]])
 
 
+def s16_ops_model(seed: int = 0) -> bytes:
+    """The int16 element-wise ops of 16x8 models and the type changes: QUANTIZE float32 ->
+    int16 (the input), ABS, MAXIMUM and MINIMUM with constants, SQUARED_DIFFERENCE,
+    QUANTIZE int16 -> int8 -> int16, CAST int16 -> int32, QUANTIZE int32 -> int16,
+    DEQUANTIZE int16 -> float32 (the output)."""
+    rng = np.random.default_rng(seed)
+    g = Graph()
+    shape = [1, 6, 8]
+    f = g.input(shape, dtype="float32")
+    x = g.tensor(shape, 0.0002, 0, "int16")
+    g.op("QUANTIZE", [f], [x])
+    a = g.tensor(shape, 0.0008, 0, "int16")
+    g.op("ABS", [x], [a])
+    m = g.tensor(shape, 0.0008, 0, "int16")
+    g.op("MAXIMUM", [a, g.const(rng.integers(0, 30000, [8]), "int16", scale=0.0008, zp=0)], [m])
+    n = g.tensor(shape, 0.0008, 0, "int16")
+    g.op("MINIMUM", [g.const(rng.integers(5000, 32767, [6, 1]), "int16", scale=0.0008, zp=0), m], [n])
+    sd = g.tensor(shape, 0.1, 0, "int16")
+    g.op("SQUARED_DIFFERENCE", [n, x], [sd])
+    q8 = g.tensor(shape, 12.0, -128)
+    g.op("QUANTIZE", [sd], [q8])
+    q16 = g.tensor(shape, 0.11, 0, "int16")
+    g.op("QUANTIZE", [q8], [q16])
+    c32 = g.tensor(shape, 0.11, 0, "int32")
+    g.op("CAST", [q16], [c32])
+    r16 = g.tensor(shape, 0.13, 0, "int16")
+    g.op("QUANTIZE", [c32], [r16])
+    y = g.tensor(shape, dtype="float32")
+    g.op("DEQUANTIZE", [r16], [y])
+    return g.build([f], [y])
+
+
 def bool_ops_model(seed: int = 0) -> bytes:
     """EQUAL, LESS, GREATER_EQUAL (requantized operands), ARG_MAX indices compared with
     int32 labels, LOGICAL_OR with a bool constant; the output is a bool tensor (td_model.h

@@ -30,6 +30,7 @@ from op_models import (
     lstm,
     lstm_ops_model,
     more_ops_model,
+    s16_ops_model,
     moves16_model,
     new_ops_model,
     svdf,
@@ -605,6 +606,11 @@ NEW_KERNELS = {
         {"td_arg_min_s8", "td_compare_s8", "td_logical_b8", "td_logical_not_b8", "td_select_v2", "td_minmax"},
     ),
     "int32_ops": (int32_ops_model, {"td_arith_i32", "td_minmax", "td_arg_max_s8", "td_arg_min_s8"}),
+    "s16_ops": (
+        s16_ops_model,
+        {"td_quantize_f32", "td_abs", "td_minmax", "td_squared_difference", "td_requantize", "td_cast"}
+        | {"td_dequantize_f32"},
+    ),
     "bool_ops": (
         bool_ops_model,
         {"td_compare_s8", "td_logical_b8", "td_requantize", "td_arg_max_s8", "td_compare_i32"},
