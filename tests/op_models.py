@@ -362,7 +362,7 @@ def int32_ops_model(seed: int = 0) -> bytes:
 
 def s16_ops_model(seed: int = 0) -> bytes:
     """The int16 element-wise ops of 16x8 models and the type changes: QUANTIZE float32 ->
-    int16 (the input), ABS, MAXIMUM and MINIMUM with constants, SQUARED_DIFFERENCE,
+    int16 (the input), PRELU, ABS, MAXIMUM and MINIMUM with constants, SQUARED_DIFFERENCE,
     QUANTIZE int16 -> int8 -> int16, CAST int16 -> int32, QUANTIZE int32 -> int16,
     DEQUANTIZE int16 -> float32 (the output)."""
     rng = np.random.default_rng(seed)
@@ -371,8 +371,10 @@ def s16_ops_model(seed: int = 0) -> bytes:
     f = g.input(shape, dtype="float32")
     x = g.tensor(shape, 0.0002, 0, "int16")
     g.op("QUANTIZE", [f], [x])
+    pr = g.tensor(shape, 0.00025, 0, "int16")
+    g.op("PRELU", [x, g.const(rng.integers(-128, 128, [8]), "int8", scale=0.01, zp=0)], [pr])
     a = g.tensor(shape, 0.0008, 0, "int16")
-    g.op("ABS", [x], [a])
+    g.op("ABS", [pr], [a])
     m = g.tensor(shape, 0.0008, 0, "int16")
     g.op("MAXIMUM", [a, g.const(rng.integers(0, 30000, [8]), "int16", scale=0.0008, zp=0)], [m])
     n = g.tensor(shape, 0.0008, 0, "int16")

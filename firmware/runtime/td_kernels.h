@@ -299,8 +299,9 @@ td_status td_minmax(const td_minmax_params *p, const void *input1, const void *i
 td_status td_arith_i32(const td_arith_params *p, const int32_t *input1, const int32_t *input2,
                        int32_t *output);
 
-/* PRELU: alpha is a constant int8 tensor in the params, broadcast as input 2. */
-td_status td_prelu_s8(const td_prelu_params *p, const int8_t *input, int8_t *output);
+/* PRELU of int8 or int16 x (p->itemsize): alpha is a constant int8 tensor in the params,
+ * broadcast as input 2. */
+td_status td_prelu(const td_prelu_params *p, const void *input, void *output);
 
 /* ---- data movement beyond CONCATENATION and PAD ----------------------------
  * Values are copied, never requantized (input and output share scale and zero

@@ -469,7 +469,9 @@ typedef struct {
   int32_t act_max;
 } td_arith_params;
 
-/* PRELU: x >= 0 requantized, x < 0 times the constant alpha (broadcast over x). */
+/* PRELU of int8 or int16 x: x >= 0 requantized, x < 0 times the constant int8 alpha
+ * (broadcast over x).
+ */
 typedef struct {
   td_broadcast bc;  /* input 1 is x, input 2 is alpha */
   int32_t input_offset;
@@ -480,6 +482,7 @@ typedef struct {
   int32_t multiplier_2;  /* input_scale * alpha_scale / output_scale */
   int32_t shift_2;
   const int8_t *alpha;
+  int32_t itemsize;  /* bytes of an x (and output) value: 1 (int8) or 2 (int16) */
 } td_prelu_params;
 
 /* Data movement where each output element copies one input element whose offset is a

@@ -709,6 +709,30 @@ def test_dequantize_and_quantize_of_int16_are_bit_exact(tmp_path: Path, q: tuple
 
 
 @pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
+@pytest.mark.parametrize(
+    "alpha_shape,qa,qo",
+    [([64], (0.01, 0), (0.0007, 0)), ([64, 1], (0.004, -20), (0.0011, 0)), ([], (0.02, 3), (0.0005, 0))],
+)
+def test_16x8_prelu_is_bit_exact_on_every_int16_input(
+    tmp_path: Path, alpha_shape: list[int], qa: tuple[float, int], qo: tuple[float, int]
+) -> None:
+    """PRELU of int16 x with a constant int8 alpha (per channel, per row, one value):
+    td_prelu, the int8 kernel too; output scales that saturate and that do not."""
+    from op_models import Graph, check_model
+
+    g = Graph()
+    shape, data = _EVERY["int16"]
+    x = g.input(shape, 0.0007, 0, "int16")
+    values = np.random.default_rng(4).integers(-128, 128, alpha_shape)
+    alpha = g.const(values, "int8", shape=alpha_shape, scale=qa[0], zp=qa[1])
+    y = g.tensor(shape, *qo, "int16")
+    g.op("PRELU", [x, alpha], [y])
+    result = check_model(g.build([x], [y]), tmp_path, data=data)
+    assert result["exact_match_rate"] == 1.0, (alpha_shape, result)
+    assert result["kernels"] == ["td_prelu"]
+
+
+@pytest.mark.skipif(shutil.which("gcc") is None, reason="needs gcc")
 @pytest.mark.parametrize("ratio", [1.0, 0.37, 1.9, 12.5])
 def test_16x8_abs_is_bit_exact_on_every_int16_input(tmp_path: Path, ratio: float) -> None:
     """ABS of int16 (zero points 0): |x| requantized and saturated (-32768 -> 32767 at

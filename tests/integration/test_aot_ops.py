@@ -130,7 +130,7 @@ def test_prelu_with_constant_alpha(tmp_path: Path) -> None:
             g.op("PRELU", [x, a], [y])
             return x, y
 
-        assert_exact(build, tmp_path / f"prelu{k}", "td_prelu_s8")
+        assert_exact(build, tmp_path / f"prelu{k}", "td_prelu")
 
 
 # ---------------------------------------------------------------- binary, broadcasting
@@ -565,7 +565,7 @@ NEW_KERNELS = {
             "td_minmax",
             "td_sub_s8",
             "td_squared_difference",
-            "td_prelu_s8",
+            "td_prelu",
             "td_remap",
             "td_split",
             "td_abs",
@@ -609,7 +609,7 @@ NEW_KERNELS = {
     "s16_ops": (
         s16_ops_model,
         {"td_quantize_f32", "td_abs", "td_minmax", "td_squared_difference", "td_requantize", "td_cast"}
-        | {"td_dequantize_f32"},
+        | {"td_dequantize_f32", "td_prelu"},
     ),
     "bool_ops": (
         bool_ops_model,

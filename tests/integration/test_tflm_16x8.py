@@ -47,18 +47,17 @@ def cnn16(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def prelu16(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A 16x8 model with a PRELU (int16 input and output, int8 alpha), which TFLite Micro
-    runs and the AOT compiler has no 16x8 kernel for. Written as a flatbuffer: TensorFlow's
-    converter has no 16x8 PReLU."""
+def abs16(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 16x8 model with an ABS of unquantized int16 tensors, which TFLite Micro runs
+    (std::abs, -32768 wrapping to itself) and the AOT compiler has no kernel for (its
+    int16 ABS is the quantized one). Written as a flatbuffer."""
     from op_models import Graph
 
     g = Graph()
-    x = g.input([1, 6, 6, 4], 0.002, 0, dtype="int16")
-    alpha = g.const([25, -60, 100, 7], "int8", scale=0.01, zp=0)
-    y = g.tensor([1, 6, 6, 4], 0.0015, 0, dtype="int16")
-    g.op("PRELU", [x, alpha], [y])
-    path = tmp_path_factory.mktemp("prelu16") / "prelu16.tflite"
+    x = g.input([1, 6, 6, 4], dtype="int16")
+    y = g.tensor([1, 6, 6, 4], dtype="int16")
+    g.op("ABS", [x], [y])
+    path = tmp_path_factory.mktemp("abs16") / "abs16.tflite"
     path.write_bytes(g.build([x], [y]))
     return path
 
@@ -93,12 +92,12 @@ def test_16x8_cnn_on_tflm_is_bit_exact(
 
 
 def test_16x8_auto_runtime_picks_tflm_for_ops_without_an_aot_16x8_kernel(
-    tflm_source: Path, prelu16: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tflm_source: Path, abs16: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """PRELU has no 16x8 AOT kernel: auto runs tflm."""
-    r = _flash(prelu16, "qemu-m4", tmp_path / "out", capsys)
+    """The unquantized int16 ABS has no AOT kernel: auto runs tflm."""
+    r = _flash(abs16, "qemu-m4", tmp_path / "out", capsys)
     assert r["runtime"] == "tflm" and r["exact_match_rate"] == 1.0
-    assert "PRELU" in r["runtime_choice"]["reason"] and "int16" in r["runtime_choice"]["reason"]
+    assert "ABS" in r["runtime_choice"]["reason"] and "int16" in r["runtime_choice"]["reason"]
 
 
 def test_16x8_auto_runtime_picks_aot_for_the_cnn(

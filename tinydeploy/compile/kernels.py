@@ -603,7 +603,8 @@ class ArithParams:
 
 @dataclass(frozen=True)
 class PreluParams:
-    """PRELU: x >= 0 requantized, x < 0 times the constant alpha (broadcast over x)."""
+    """PRELU of int8 or int16 x: x >= 0 requantized, x < 0 times the constant int8 alpha
+    (broadcast over x)."""
 
     C_NAME: ClassVar[str] = "td_prelu_params"
     bc: Broadcast = c("td_broadcast", "input 1 is x, input 2 is alpha")
@@ -615,6 +616,7 @@ class PreluParams:
     multiplier_2: int = c(I32, "input_scale * alpha_scale / output_scale")
     shift_2: int = c(I32)
     alpha: str | None = c("const int8_t *")
+    itemsize: int = c(I32, "bytes of an x (and output) value: 1 (int8) or 2 (int16)")
 
 
 @dataclass(frozen=True)
@@ -1452,7 +1454,7 @@ KERNELS.update(
             Kernel("td_squared_difference", SquaredDiffParams, ("td_squared_difference.c", "td_elem.h"), raw=True),
             Kernel("td_minmax", MinMaxParams, ("td_minmax.c", "td_elem.h"), raw=True),
             Kernel("td_arith_i32", ArithParams, ("td_arith_i32.c",)),
-            Kernel("td_prelu_s8", PreluParams, ("td_prelu_s8.c",)),
+            Kernel("td_prelu", PreluParams, ("td_prelu.c", "td_elem.h"), raw=True),
             Kernel("td_remap", RemapParams, ("td_remap.c",), raw=True),
             Kernel("td_split", SplitParams, ("td_split.c",), output_array=True, raw=True),
             Kernel("td_concat", ConcatParams, ("td_concat.c",), input_array=True, raw=True),

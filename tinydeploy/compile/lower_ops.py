@@ -230,6 +230,11 @@ class OpsMixin:
         # int8, and quantized int16 with zero points of 0 (TFLite Micro checks them; its
         # unquantized int16 ABS wraps -32768 instead of saturating: not supported here)
         dtype = "int16" if self._is_16x8(op) else "int8"
+        x = self.t(op.inputs[0])
+        if dtype == "int16" and (x.quant is None or not x.quant.scale):
+            raise unsupported(
+                self.model, op, f"tensor {x.name!r} is an unquantized int16 (TFLite Micro's abs wraps -32768 there)"
+            )
         x, y = self._unary_io(op, dtype)
         (si, zi), (so, zo) = _q(x), _q(y)
         if dtype == "int16" and (zi or zo):
@@ -241,9 +246,14 @@ class OpsMixin:
         self._elementwise(op, "td_abs", "td_requantize_params", dict(params, in_itemsize=size, out_itemsize=size), x, y)
 
     def op_prelu(self, op: Op) -> None:
-        x = self.act(op, op.inputs[0])
+        # int16 x and output with an int8 alpha too (TFLite Micro requires int8 alpha there)
+        dtype = "int16" if self._is_16x8(op) else "int8"
+        x = self.act(op, op.inputs[0], dtype)
         alpha = self.const(op, op.inputs[1], "alpha")
-        y = self.act(op, op.outputs[0])
+        y = self.act(op, op.outputs[0], dtype)
+        for t in (x, y):
+            if t.quant is None or not t.quant.scale:
+                raise unsupported(self.model, op, f"tensor {t.name!r} is not quantized")
         if alpha.dtype != "int8" or alpha.quant is None or not alpha.quant.scale:
             raise unsupported(
                 self.model, op, f"alpha {alpha.name!r} is {alpha.dtype}, only quantized int8 is supported"
@@ -265,18 +275,19 @@ class OpsMixin:
             multiplier_2=m2,
             shift_2=s2,
             alpha=name,
+            itemsize=ITEMSIZE[dtype],
         )
         self.steps.append(
             Step(
                 op.index,
                 op.opcode,
-                "td_prelu_s8",
+                "td_prelu",
                 "td_prelu_params",
                 params,
                 [x.index],
                 [y.index],
                 [arr],
-                {x.index: inplace_distance(firsts[0], 1, 1)},
+                {x.index: inplace_distance(firsts[0], ITEMSIZE[dtype], ITEMSIZE[dtype])},
             )
         )
 
