@@ -1,7 +1,9 @@
 """The AOT compiler's 16x8 kernels (int16 activations, int8 weights, int64 biases):
 FULLY_CONNECTED, CONV_2D (grouped too), DEPTHWISE_CONV_2D, TRANSPOSE_CONV, BATCH_MATMUL, the
-two poolings, SOFTMAX, ADD, SUB, MUL, LOGISTIC, TANH, CONCATENATION, PAD, MEAN, SUM, the RELUs
-and QUANTIZE int16 -> int16 (the int16 data movement ops: test_aot_ops.py),
+two poolings, SOFTMAX, ADD, SUB, MUL, LOGISTIC, TANH, CONCATENATION, PAD, MEAN, SUM, the RELUs,
+ABS, PRELU, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE, QUANTIZE between int8, int16 and int32,
+QUANTIZE float32 -> int16 and DEQUANTIZE int16 -> float32 (the int16 data movement ops and
+a chain of the int16 element-wise ops on qemu-m4: test_aot_ops.py),
 bit-exact with the tflite-micro package under every kernel mode, on the host and on qemu-m4
 through `--runtime auto`. Keras models converted by TensorFlow's real 16x8 converter."""
 

@@ -2,11 +2,13 @@
 ARG_MAX / ARG_MIN (int8 in, int32 class indices out), the comparisons (int8 or int32
 in, bool out), LOGICAL_AND / LOGICAL_OR / LOGICAL_NOT (bool) and SELECT_V2 (bool condition,
 int8, int16 or float32 values); CUMSUM (int8, its axis an int32 operand),
-EMBEDDING_LOOKUP (int32 ids, a constant int8 table) and CAST between int8, int32 and
-bool; FILL (int8, int32, float32), ZEROS_LIKE (int8, int32, float32), SHAPE,
-BROADCAST_ARGS, DYNAMIC_UPDATE_SLICE (int8, int16, int32, float32) and REDUCE_ALL (bool):
-the value types as TFLite Micro's kernels take them (float32 constants stored as their
-bits: these ops copy values).
+EMBEDDING_LOOKUP (int32 ids, a constant int8 table) and CAST (int8, int16, int32 or bool
+to int8, int16, int32 or float32); the int32 arithmetic (ADD, SUB, MUL, DIV,
+SQUARED_DIFFERENCE: ``arith_i32``, which those ops' methods hand int32 operands to);
+FILL (int8, int32, float32), ZEROS_LIKE (int8, int32, float32), SHAPE, BROADCAST_ARGS,
+DYNAMIC_UPDATE_SLICE (int8, int16, int32, float32) and REDUCE_ALL (bool): the value types
+as TFLite Micro's kernels take them (float32 constants stored as their bits: these ops
+copy values).
 
 The compiler folds no constants into tensors: an output known at compile time (SHAPE,
 ZEROS_LIKE, BROADCAST_ARGS of constant shapes) is written by a td_fill step from values
