@@ -1614,6 +1614,32 @@ def test_int32_division_by_zero_is_an_invoke_error(tmp_path: Path) -> None:
         host.invoke(np.array([[6, 0, 3, 2]], np.int32), np.dtype(np.int32), 4)
 
 
+@pytest.mark.parametrize(
+    "op,dtype,out_dtype,match",
+    [
+        ("MAXIMUM", "int64", "int64", r"tensor 't0' is int64, only int8, int16 and int32 are supported here"),
+        ("MINIMUM", "float32", "float32", r"tensor 't0' is float32, only int8, int16 and int32 are supported here"),
+        ("CAST", "float32", "int32", r"float32 to int32; supported: int8, int16, int32, bool to int8, int16"),
+        ("ABS", "int16", "int16", r"tensor 't0' is an unquantized int16 \(TFLite Micro's abs wraps -32768 there\)"),
+    ],
+)
+def test_types_still_lacking_are_refused_in_one_line(
+    tmp_path: Path, op: str, dtype: str, out_dtype: str, match: str
+) -> None:
+    """Types TFLite Micro runs and the AOT compiler does not: one line naming the op, the
+    tensor and the type, ending in the tflm hint."""
+    from tinydeploy.compile import compile_model
+    from tinydeploy.errors import UnsupportedOpError
+    from tinydeploy.model.ir import parse_model
+
+    g = Graph()
+    x = g.input([1, 4], dtype=dtype)
+    y = g.tensor([1, 4], dtype=out_dtype)
+    g.op(op, [x, x] if op in ("MAXIMUM", "MINIMUM") else [x], [y])
+    with pytest.raises(UnsupportedOpError, match=rf"^op #0 {op} \(t1\): {match}.*; --runtime tflm runs it$"):
+        compile_model(parse_model(g.build([x], [y]), name="m"), tmp_path / "m")
+
+
 @pytest.mark.parametrize("op", ["ADD", "DIV"])
 def test_quantized_int32_add_is_refused(tmp_path: Path, op: str) -> None:
     """TFLite Micro's int32 ADD and DIV require unquantized inputs (their Prepare fails)."""
