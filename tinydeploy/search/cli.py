@@ -79,9 +79,16 @@ def search_cmd(
     depths: str = typer.Option("1,2,3,4", "--depths", help="Block / layer counts."),
     kernel_sizes: str = typer.Option("3,5", "--kernel-sizes", help="Kernel sizes."),
     bits: str = typer.Option("8,4", "--bits", help="Weight precisions: 8 and/or 4 (packed)."),
+    strides: str = typer.Option(
+        "2", "--strides", help="Strides of the first layer, per axis (fewer positions for every later layer)."
+    ),
     budget_flash: int = typer.Option(None, "--budget-flash", help="Firmware flash limit, bytes."),
     budget_ram: int = typer.Option(None, "--budget-ram", help="RAM limit (static + stack), bytes."),
-    budget_instructions: float = typer.Option(None, "--budget-instructions", help="Instructions per inference limit."),
+    budget_instructions: float = typer.Option(
+        None,
+        "--budget-instructions",
+        help="Instructions per inference limit (candidates are run untrained first: over it, they are not trained).",
+    ),
     epochs: int = typer.Option(3, "--epochs", help="Training epochs per candidate."),
     lr: float = typer.Option(3e-3, "--lr", help="Learning rate (cosine decay from it)."),
     sampler: str = typer.Option("tpe", "--sampler", help="tpe or nsga2."),
@@ -132,6 +139,7 @@ def search_cmd(
         depths=_ints(depths, "--depths"),
         kernels=_ints(kernel_sizes, "--kernel-sizes"),
         bits=_ints(bits, "--bits"),
+        strides=_ints(strides, "--strides"),
         epochs=epochs,
         lr=lr,
         seed=seed,
