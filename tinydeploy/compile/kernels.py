@@ -428,9 +428,8 @@ class MulParams:
 
 @dataclass(frozen=True)
 class ConcatParams:
-    """CONCATENATION (int8: inputs share the output's scale and zero point) and PACK.
-    copy_bytes counts elements for td_concat_s8 and td_concat_s16, bytes for td_concat
-    (any type)."""
+    """CONCATENATION (int8: inputs share the output's scale and zero point; int16: zero
+    points of 0, scales as they are) and PACK, of any type: bytes copied as they are."""
 
     C_NAME: ClassVar[str] = "td_concat_params"
     outer: int = c(I32, "product of the dimensions before the axis")
@@ -442,13 +441,15 @@ class ConcatParams:
 
 @dataclass(frozen=True)
 class PadParams:
-    """PAD / PADV2 (4-D, constant value)."""
+    """PAD / PADV2 of int8 and int16 tensors (4-D, constant value; the output may start
+    before the input in one buffer: each element is read before a later one is written)."""
 
     C_NAME: ClassVar[str] = "td_pad_params"
     in_shape: list[int] = c(I32, "", 4)
     before: list[int] = c(I32, "", 4)
     out_shape: list[int] = c(I32, "", 4)
-    pad_value: int = c(I32, "int8 (td_pad_s8) or int16 (td_pad_s16) value written in the padding")
+    pad_value: int = c(I32, "the value written in the padding")
+    itemsize: int = c(I32, "bytes of an element: 1 (int8) or 2 (int16)")
 
 
 @dataclass(frozen=True)
@@ -1333,8 +1334,7 @@ KERNELS: dict[str, Kernel] = {
         Kernel("td_add_s8", AddParams, ("td_add_s8.c",) + _DSP, simd=("td_add_s8_dsp",), row_wise=True),
         Kernel("td_add_s8_dsp", AddDspParams, ("td_add_s8_dsp.c",) + _DSP, row_wise=True),
         Kernel("td_mul_s8", MulParams, ("td_mul_s8.c",), row_wise=True),
-        Kernel("td_concat_s8", ConcatParams, ("td_concat_s8.c",), input_array=True),
-        Kernel("td_pad_s8", PadParams, ("td_pad_s8.c",)),
+        Kernel("td_pad", PadParams, ("td_pad.c",), raw=True),
         Kernel("td_mean_s8", MeanParams, ("td_mean_s8.c",), simd=("td_mean_s8_dsp",)),
         Kernel("td_mean_s8_dsp", MeanParams, ("td_mean_s8_dsp.c",) + _DSP),
         Kernel("td_logistic_s8", UnaryParams, ("td_logistic_s8.c",)),
@@ -1396,8 +1396,6 @@ KERNELS.update(
             Kernel("td_add_s16", AddParams, ("td_add_s16.c",)),
             Kernel("td_sub_s16", AddParams, ("td_sub_s16.c",)),
             Kernel("td_mul_s16", MulParams, ("td_mul_s16.c",)),
-            Kernel("td_concat_s16", ConcatParams, ("td_concat_s16.c",), input_array=True),
-            Kernel("td_pad_s16", PadParams, ("td_pad_s16.c",)),
             Kernel("td_relu_s16", ReluParams, ("td_relu_s16.c",)),
             Kernel("td_mean_s16", MeanParams, ("td_mean_s16.c",)),
             Kernel("td_requantize_s16", RequantizeParams, ("td_requantize_s16.c",)),
