@@ -1335,7 +1335,7 @@ KERNELS: dict[str, Kernel] = {
         Kernel("td_add_s8_dsp", AddDspParams, ("td_add_s8_dsp.c",) + _DSP, row_wise=True),
         Kernel("td_mul_s8", MulParams, ("td_mul_s8.c",), row_wise=True),
         Kernel("td_pad", PadParams, ("td_pad.c",), raw=True),
-        Kernel("td_mean_s8", MeanParams, ("td_mean_s8.c",), simd=("td_mean_s8_dsp",)),
+        Kernel("td_mean_s8", MeanParams, ("td_mean_s8.c", "td_reduce4.h"), simd=("td_mean_s8_dsp",)),
         Kernel("td_mean_s8_dsp", MeanParams, ("td_mean_s8_dsp.c",) + _DSP),
         Kernel("td_logistic_s8", UnaryParams, ("td_logistic_s8.c",)),
         Kernel("td_tanh_s8", UnaryParams, ("td_tanh_s8.c",)),
@@ -1397,9 +1397,9 @@ KERNELS.update(
             Kernel("td_sub_s16", AddParams, ("td_sub_s16.c",)),
             Kernel("td_mul_s16", MulParams, ("td_mul_s16.c",)),
             Kernel("td_relu_s16", ReluParams, ("td_relu_s16.c",)),
-            Kernel("td_mean_s16", MeanParams, ("td_mean_s16.c",)),
+            Kernel("td_mean_s16", MeanParams, ("td_mean_s16.c", "td_reduce4.h")),
             Kernel("td_requantize_s16", RequantizeParams, ("td_requantize_s16.c",)),
-            Kernel("td_leaky_relu_s16", LeakyReluParams, ("td_leaky_relu_s16.c",)),
+            Kernel("td_leaky_relu_s16", LeakyReluParams, ("td_leaky_relu_s16.c", "td_leaky_relu.h")),
             Kernel("td_logistic_s16", SigmoidS16Params, ("td_logistic_s16.c", "td_sigmoid_s16.h")),
             Kernel("td_tanh_s16", SigmoidS16Params, ("td_tanh_s16.c", "td_sigmoid_s16.h")),
         )
@@ -1413,7 +1413,7 @@ KERNELS.update(
         k.name: k
         for k in (
             Kernel("td_relu_s8", ReluParams, ("td_relu_s8.c",)),
-            Kernel("td_leaky_relu_s8", LeakyReluParams, ("td_leaky_relu_s8.c",)),
+            Kernel("td_leaky_relu_s8", LeakyReluParams, ("td_leaky_relu_s8.c", "td_leaky_relu.h")),
             Kernel("td_hard_swish_s8", HardSwishParams, ("td_hard_swish_s8.c",)),
             Kernel("td_abs_s8", RequantizeParams, ("td_abs_s8.c",)),
             Kernel("td_sub_s8", AddParams, ("td_sub_s8.c",)),
@@ -1427,8 +1427,8 @@ KERNELS.update(
             Kernel("td_resize_bilinear_s8", ResizeBilinearParams, ("td_resize_bilinear_s8.c",)),
             Kernel("td_transpose_conv2d_s8", ConvParams, ("td_transpose_conv2d_s8.c",)),
             Kernel("td_batch_matmul_s8", BatchMatmulParams, ("td_batch_matmul_s8.c",)),
-            Kernel("td_reduce_max_s8", MeanParams, ("td_reduce_max_s8.c",)),
-            Kernel("td_reduce_min_s8", MeanParams, ("td_reduce_min_s8.c",)),
+            Kernel("td_reduce_max_s8", MeanParams, ("td_reduce_max_s8.c", "td_reduce4.h")),
+            Kernel("td_reduce_min_s8", MeanParams, ("td_reduce_min_s8.c", "td_reduce4.h")),
             Kernel("td_div_s8", DivParams, ("td_div_s8.c",)),
             Kernel("td_rsqrt_s8", RequantizeParams, ("td_rsqrt_s8.c", "td_inv_sqrt.h")),
             Kernel("td_l2_normalization_s8", L2normParams, ("td_l2_normalization_s8.c", "td_inv_sqrt.h")),
@@ -1457,7 +1457,7 @@ KERNELS.update(
             Kernel("td_fill", FillParams, ("td_fill.c",)),
             Kernel("td_broadcast_args_i32", BroadcastArgsParams, ("td_broadcast_args_i32.c",)),
             Kernel("td_dynamic_update_slice", DynamicUpdateSliceParams, ("td_dynamic_update_slice.c",)),
-            Kernel("td_reduce_all_b8", MeanParams, ("td_reduce_all_b8.c",)),
+            Kernel("td_reduce_all_b8", MeanParams, ("td_reduce_all_b8.c", "td_reduce4.h")),
         )
     }
 )
