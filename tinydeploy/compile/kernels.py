@@ -1444,8 +1444,8 @@ KERNELS.update(
     {
         k.name: k
         for k in (
-            Kernel("td_arg_max_s8", ArgMinMaxParams, ("td_arg_max_s8.c",)),
-            Kernel("td_arg_min_s8", ArgMinMaxParams, ("td_arg_min_s8.c",)),
+            Kernel("td_arg_max_s8", ArgMinMaxParams, ("td_arg_max_s8.c", "td_arg_min_max.h")),
+            Kernel("td_arg_min_s8", ArgMinMaxParams, ("td_arg_min_s8.c", "td_arg_min_max.h")),
             Kernel("td_compare_s8", CompareParams, ("td_compare_s8.c", "td_compare.h")),
             Kernel("td_compare_i32", CompareParams, ("td_compare_i32.c", "td_compare.h")),
             Kernel("td_logical_b8", LogicalParams, ("td_logical_b8.c",)),
