@@ -1,5 +1,5 @@
 """--kernels auto weighs the board's flash: "dsp" (weights widened to 16 bit where each
-serves at least dsp.WIDEN_MIN_REUSE MACs, int8 elsewhere) when its model data fits 90%
+serves at least dsp.WIDEN_MIN_REUSE MACs or the convolution is small, int8 elsewhere) when its model data fits 90%
 of the flash beside the firmware, else "dsp-small" (int8 weights everywhere), else the
 build's size check refuses the model as before. Real compiles, builds and QEMU runs of
 a generated model of two 12x12 convolutions (auto 225 KB of model data, dsp-small 114
