@@ -63,6 +63,8 @@ def main() -> None:
         data,
         board,
         budget=Budget(instructions=limit),
+        # under a budget, the most accurate model that fits it; without one, the front
+        objectives="accuracy" if limit else "pareto",
         study=args.study or f"sqlite:///{args.out / 'search_kws.db'}",
         study_name="kws",
         trials=args.trials,
@@ -99,6 +101,7 @@ def main() -> None:
         "time_limit": args.time_limit,
         "epochs": args.epochs,
         "budget_instructions": limit,
+        "objective": "accuracy" if limit else "pareto",
         "baseline": baseline,
         "pareto": front,
         "trials": trials,

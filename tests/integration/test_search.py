@@ -284,3 +284,21 @@ def test_an_instruction_budget_drops_candidates_before_training(data, tmp_path):
     reasons = [t.user_attrs["pruned"] for t in st.trials if t.state.name == "PRUNED"]
     assert all("instructions untrained > budget" in r for r in reasons), reasons
     assert all(t.params["width"] == 16 for t in st.trials if t.state.name == "PRUNED")
+
+
+def test_accuracy_objective_and_a_study_of_other_objectives(data, tmp_path, capsys):
+    """--objective accuracy: one objective, the budgets as constraints; a study started
+    with the other objectives is refused with a line saying how to go on."""
+    import optuna
+
+    db = tmp_path / "o.db"
+    base = ["search", "--data", str(data), "--study", f"sqlite:///{db}", "-o", str(tmp_path / "o"), *SMALL]
+    assert main([*base, "--trials", "2", "--objective", "accuracy", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert len(r["trials"]) == 2 and r["chosen"]
+    st = _study(db)
+    assert st.directions == [optuna.study.StudyDirection.MAXIMIZE] and st.metric_names == ["val_accuracy"]
+    assert main([*base, "--trials", "3", "--force"]) != 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "optimises 1 objective(s), not those of --objective pareto" in err and "--study-name" in err
+    assert len(_study(db).trials) == 2  # nothing ran

@@ -32,6 +32,13 @@ from tinydeploy.search.measure import Cost, check_measurable, measure
 from tinydeploy.search.space import FAMILIES, WEIGHT_BITS, Arch, build, families_for, suggest
 
 SAMPLERS = ("tpe", "nsga2")
+# what the sampler optimises: "pareto", accuracy up and instructions and flash down
+# (a front to choose from); "accuracy" alone, the budgets as constraints (the most
+# accurate model that fits them, when the board's limits are known)
+OBJECTIVES = {
+    "pareto": (("val_accuracy", "maximize"), ("instructions", "minimize"), ("flash_bytes", "minimize")),
+    "accuracy": (("val_accuracy", "maximize"),),
+}
 DEFAULT_STUDY = "sqlite:///search.db"
 # seconds between a running trial's heartbeats; a trial silent for GRACE_SECONDS (its
 # process was killed) is failed and retried by the next worker that starts a trial
@@ -131,27 +138,37 @@ def _storage(study: str) -> Any:
     )
 
 
-def _open_study(study: str, study_name: str, sampler: Any) -> Any:
+def _open_study(study: str, study_name: str, sampler: Any, objectives: str = "pareto") -> Any:
     import optuna
     import sqlalchemy.exc
 
+    directions = [d for _, d in OBJECTIVES[objectives]]
     # Workers started together on a new storage race to create its schema: the loser's
     # INSERT of the schema version fails although the schema is then complete, so it
     # opens the storage again.
     for attempt in range(5):
         try:
-            return optuna.create_study(
+            st = optuna.create_study(
                 storage=_storage(study),
                 study_name=study_name,
-                directions=["maximize", "minimize", "minimize"],
+                directions=directions,
                 sampler=sampler,
                 load_if_exists=True,
             )
+            break
         except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.OperationalError):
             if attempt == 4:
                 raise
             time.sleep(0.5 + attempt)
-    raise AssertionError("unreachable")
+    # Optuna loads a stored study with its own directions, whatever is asked
+    stored = [d.name.lower() for d in st.directions]
+    if stored != directions:
+        raise CompressSettingError(
+            f"study '{study_name}' in {study} optimises {len(stored)} objective(s), not those of "
+            f"--objective {objectives}; resume it with its objective or give this search a new --study-name",
+            setting="--objective",
+        )
+    return st
 
 
 def _sampler(name: str, seed: int) -> Any:
@@ -276,6 +293,7 @@ def search(
     lr: float = 3e-3,
     seed: int = 0,
     sampler: str = "tpe",
+    objectives: str = "pareto",
     tolerance: float = 1.0,
     check: int = 2,
     progress: Callable[[str], None] = lambda msg: None,
@@ -302,16 +320,20 @@ def search(
             raise CompressSettingError(
                 f"{bad[0]} bits; the search offers {', '.join(map(str, WEIGHT_BITS))}", setting=f"--{name}"
             )
+    if objectives not in OBJECTIVES:
+        raise CompressSettingError(
+            f"unknown objective {objectives!r}; choose from {', '.join(OBJECTIVES)}", setting="--objective"
+        )
     store_dir = artifact_dir(study, artifacts)
     store_dir.mkdir(parents=True, exist_ok=True)
     store = FileSystemArtifactStore(str(store_dir))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    st = _open_study(study, study_name, _sampler(sampler, seed))
-    st.set_metric_names(["val_accuracy", "instructions", "flash_bytes"])
+    st = _open_study(study, study_name, _sampler(sampler, seed), objectives)
+    st.set_metric_names([name for name, _ in OBJECTIVES[objectives]])
     worker = f"{socket.gethostname()}:{os.getpid()}"
     shape, classes = tuple(int(v) for v in data.x_train.shape[1:]), data.classes
 
-    def objective(trial: Any) -> tuple[float, float, float]:
+    def objective(trial: Any) -> tuple[float, ...]:
         arch = suggest(trial, usable, widths, depths, kernels, bits, strides)
         trial.set_user_attr("worker", worker)
         progress(f"trial {trial.number}: {arch.name}")
@@ -352,7 +374,8 @@ def search(
         progress(
             f"trial {trial.number}: val {val:.2%}, {cost.instructions:,.0f} instructions, {cost.flash_bytes:,} B flash"
         )
-        return val, cost.instructions, float(cost.flash_bytes)
+        values = {"val_accuracy": val, "instructions": cost.instructions, "flash_bytes": float(cost.flash_bytes)}
+        return tuple(values[name] for name, _ in OBJECTIVES[objectives])
 
     finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     done = len(st.get_trials(deepcopy=False, states=finished))

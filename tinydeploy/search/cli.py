@@ -92,6 +92,11 @@ def search_cmd(
     epochs: int = typer.Option(3, "--epochs", help="Training epochs per candidate."),
     lr: float = typer.Option(3e-3, "--lr", help="Learning rate (cosine decay from it)."),
     sampler: str = typer.Option("tpe", "--sampler", help="tpe or nsga2."),
+    objective: str = typer.Option(
+        "pareto",
+        "--objective",
+        help="pareto: accuracy up, instructions and flash down; accuracy: the most accurate within the budgets.",
+    ),
     tolerance: float = typer.Option(
         1.0, "--tolerance", help="Accuracy points the chosen model may lose against the front's best."
     ),
@@ -144,6 +149,7 @@ def search_cmd(
         lr=lr,
         seed=seed,
         sampler=sampler,
+        objectives=objective,
         tolerance=tolerance,
         progress=lambda m: None if as_json else console.print(f"[dim]{m}[/]"),
     )
