@@ -32,9 +32,18 @@ def main() -> None:
     p.add_argument("--trials", type=int, default=200)
     p.add_argument("--epochs", type=int, default=20, help="per candidate (the hand-made model had 30)")
     p.add_argument("--budget-ratio", type=float, default=2.0, help="0: no instruction budget")
+    p.add_argument("--families", default="dscnn", help="comma-separated (mobilenet: over 1.5M untrained)")
+    p.add_argument("--widths", default="24,32,40,48,64")
+    p.add_argument("--depths", default="2,3,4")
+    p.add_argument("--kernel-sizes", default="3", help="5x5 depthwise costs ~2x the 3x3 per MAC")
+    p.add_argument("--bits", default="8", help="4-bit weights save flash, not instructions")
+    p.add_argument("--strides", default="2,3,4")
     p.add_argument("--study", default=None, help="default: sqlite:///OUT/search_kws.db")
     p.add_argument("-o", "--out", type=Path, default=Path("bench/results/search"))
     args = p.parse_args()
+
+    def ints(text: str) -> tuple[int, ...]:
+        return tuple(int(v) for v in text.split(","))
 
     import keras
 
@@ -69,12 +78,12 @@ def main() -> None:
         study_name="kws",
         trials=args.trials,
         time_limit=args.time_limit,
-        families=("dscnn", "mobilenet"),
-        widths=(16, 24, 32, 40, 48, 64),
-        depths=(2, 3, 4),
-        kernels=(3, 5),
-        bits=(8, 4),
-        strides=(2, 3, 4),
+        families=tuple(args.families.split(",")),
+        widths=ints(args.widths),
+        depths=ints(args.depths),
+        kernels=ints(args.kernel_sizes),
+        bits=ints(args.bits),
+        strides=ints(args.strides),
         epochs=args.epochs,
         check=3,
         progress=lambda m: print(m, flush=True),
@@ -102,6 +111,7 @@ def main() -> None:
         "epochs": args.epochs,
         "budget_instructions": limit,
         "objective": "accuracy" if limit else "pareto",
+        "space": {k: getattr(args, k) for k in ("families", "widths", "depths", "kernel_sizes", "bits", "strides")},
         "baseline": baseline,
         "pareto": front,
         "trials": trials,
@@ -132,6 +142,8 @@ def main() -> None:
         "",
         "Every cost measured on the board; ratios are the hand-made model's figure over "
         "the candidate's (2.0 = half the instructions).",
+        "",
+        f"Space: {result['space']}; {args.epochs} epochs per candidate; objective {result['objective']}.",
         "",
         "| " + " | ".join(cols) + " |",
         "|" + "---|" * len(cols),
