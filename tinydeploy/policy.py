@@ -48,10 +48,11 @@ class RuntimeChoice:
 
 # --kernels auto on a core with the DSP extension uses "dsp" (conv/FC weights widened
 # to 16 bit - fastest, twice the weight flash - where each weight serves at least
-# compile.dsp.WIDEN_MIN_REUSE MACs, int8 elsewhere) when the model's data takes at most
-# this share of the flash left beside the firmware (sizes.FIRMWARE_FLASH_RESERVE); the
-# other 10% are headroom for the kernels' code and the application. Else "dsp-small"
-# (int8 weights in flash everywhere, widened at run time).
+# compile.dsp.WIDEN_MIN_REUSE MACs or the layer is small, int8 elsewhere: dsp.keeps_int8)
+# when the model's data takes at most this share of the flash left beside the firmware
+# (sizes.FIRMWARE_FLASH_RESERVE); the other 10% are headroom for the kernels' code and
+# the application. Else "dsp-small" (int8 weights in flash everywhere, widened at run
+# time).
 DSP_FLASH_SHARE = 0.9
 
 

@@ -1,6 +1,7 @@
 /*
- * td_concat.c - PACK of any element type, and CONCATENATION of int32, bool and float32
- * tensors: raw bytes, as TFLite Micro copies them (no quantization to match).
+ * td_concat.c - PACK and CONCATENATION of any element type: raw bytes, as TFLite Micro
+ * copies them (int8 inputs share the output's quantization, int16 ones have zero points
+ * of 0; the compiler checks).
  *
  * For each of the `outer` blocks, the next copy_bytes[i] bytes of each input i in turn
  * (the compiler counts bytes: elements times their size). The inputs must not overlap

@@ -103,9 +103,6 @@ td_status td_sub_s16(const td_add_params *p, const int16_t *input1, const int16_
 /* LOGISTIC and TANH of 16x8 models: TFLite's sigmoid table (td_logistic_s16.c, td_tanh_s16.c). */
 td_status td_logistic_s16(const td_sigmoid_s16_params *p, const int16_t *input, int16_t *output);
 td_status td_tanh_s16(const td_sigmoid_s16_params *p, const int16_t *input, int16_t *output);
-/* CONCATENATION and PAD / PADV2 of 16x8 models: int16 copies (td_concat_s16.c, td_pad_s16.c). */
-td_status td_concat_s16(const td_concat_params *p, const int16_t *const *inputs, int16_t *output);
-td_status td_pad_s16(const td_pad_params *p, const int16_t *input, int16_t *output);
 /* RELU / RELU6 and LEAKY_RELU of 16x8 models (td_relu_s16.c, td_leaky_relu_s16.c). */
 td_status td_relu_s16(const td_relu_params *p, const int16_t *input, int16_t *output);
 td_status td_leaky_relu_s16(const td_leaky_relu_params *p, const int16_t *input, int16_t *output);
@@ -230,13 +227,8 @@ td_status td_add_s8_dsp(const td_add_dsp_params *p, const int8_t *input1, const 
 td_status td_mul_s8(const td_mul_params *p, const int8_t *input1, const int8_t *input2,
                     int8_t *output);
 
-/* ---- CONCATENATION (inputs share the output's scale and zero point) --------
- * outer: product of the dimensions before the axis; for input i,
- * copy_bytes[i] = axis_size_i * (product of the dimensions after the axis). */
-td_status td_concat_s8(const td_concat_params *p, const int8_t *const *inputs, int8_t *output);
-
-/* ---- PAD (4-D, constant value) ------------------------------------------ */
-td_status td_pad_s8(const td_pad_params *p, const int8_t *input, int8_t *output);
+/* ---- PAD (4-D, constant value) of int8 or int16 elements (p->itemsize) ------- */
+td_status td_pad(const td_pad_params *p, const void *input, void *output);
 
 /* ---- MEAN over some axes (4-D) -------------------------------------------
  * Output element (i0,i1,i2,i3) over the kept dimensions (reduced ones are 0)
@@ -317,8 +309,8 @@ td_status td_remap(const td_remap_params *p, const void *input, void *output);
 /* SPLIT / SPLIT_V / UNPACK (any type): per outer block, copy_bytes[k] bytes to output k. */
 td_status td_split(const td_split_params *p, const void *input, void *const *outputs);
 
-/* PACK (any type), CONCATENATION of int32 / bool / float32: per outer block,
- * copy_bytes[i] bytes of each input i in turn. */
+/* PACK and CONCATENATION of any type (int8 inputs share the output's quantization): per
+ * outer block, copy_bytes[i] bytes of each input i in turn. */
 td_status td_concat(const td_concat_params *p, const void *const *inputs, void *output);
 
 /* RESIZE_BILINEAR (NHWC): TFLite's integer interpolation in 1/1024 steps. */

@@ -1,35 +1,8 @@
 /*
- * td_leaky_relu_s16.c - LEAKY_RELU of 16x8 models, int16: td_leaky_relu_s8's arithmetic.
- *
- * TFLite's QuantizeLeakyRelu: x = input - zero point; x >= 0 is requantized with
- * input_scale / output_scale, x < 0 with alpha * input_scale / output_scale. A
- * negative alpha gives a negative multiplier: the product is formed with its
- * magnitude and negated afterwards (MultiplyByQuantizedMultiplier needs m >= 0),
- * so the rounding is that of |alpha|.
+ * td_leaky_relu_s16.c - LEAKY_RELU of 16x8 models, int16 (the arithmetic: td_leaky_relu.h).
  */
-#include "td_fixedpoint.h"
-#include "td_kernels.h"
-
-td_status td_leaky_relu_s16(const td_leaky_relu_params *p, const int16_t *input, int16_t *output) {
-  int32_t i;
-  int32_t alpha_m;
-  int negative;
-  if (p == NULL || input == NULL || output == NULL || p->shift_identity > 30 ||
-      p->shift_alpha > 30 || p->multiplier_alpha == INT32_MIN) {
-    return TD_ERR_ARG;
-  }
-  negative = p->multiplier_alpha < 0;
-  alpha_m = negative ? -p->multiplier_alpha : p->multiplier_alpha;
-  for (i = 0; i < p->size; ++i) {
-    const int32_t x = input[i] - p->input_zero_point;
-    int32_t v = p->output_zero_point;
-    if (x >= 0) {
-      v += td_mbqm(x, p->multiplier_identity, p->shift_identity);
-    } else {
-      const int32_t scaled = td_mbqm(x, alpha_m, p->shift_alpha);
-      v += negative ? -scaled : scaled;
-    }
-    output[i] = (int16_t)td_clamp32(v, -32768, 32767);
-  }
-  return TD_OK;
-}
+#define TD_LR_NAME td_leaky_relu_s16
+#define TD_LR_T int16_t
+#define TD_LR_MIN (-32768)
+#define TD_LR_MAX 32767
+#include "td_leaky_relu.h"

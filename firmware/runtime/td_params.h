@@ -336,9 +336,8 @@ typedef struct {
   int32_t act_max;
 } td_mul_params;
 
-/* CONCATENATION (int8: inputs share the output's scale and zero point) and PACK.
- * copy_bytes counts elements for td_concat_s8 and td_concat_s16, bytes for td_concat
- * (any type).
+/* CONCATENATION (int8: inputs share the output's scale and zero point; int16: zero
+ * points of 0, scales as they are) and PACK, of any type: bytes copied as they are.
  */
 typedef struct {
   int32_t outer;  /* product of the dimensions before the axis */
@@ -347,12 +346,15 @@ typedef struct {
   const int32_t *copy_bytes;
 } td_concat_params;
 
-/* PAD / PADV2 (4-D, constant value). */
+/* PAD / PADV2 of int8 and int16 tensors (4-D, constant value; the output may start
+ * before the input in one buffer: each element is read before a later one is written).
+ */
 typedef struct {
   int32_t in_shape[4];
   int32_t before[4];
   int32_t out_shape[4];
-  int32_t pad_value;  /* int8 (td_pad_s8) or int16 (td_pad_s16) value written in the padding */
+  int32_t pad_value;  /* the value written in the padding */
+  int32_t itemsize;  /* bytes of an element: 1 (int8) or 2 (int16) */
 } td_pad_params;
 
 /* MEAN over some axes (4-D). */

@@ -3,50 +3,14 @@
  *
  * The largest raw value (TFLite Micro requires one scale and zero point for the
  * input and the output). MEAN's params; only in_shape and reduced are used.
- * Output-major, like td_mean_s8: no scratch buffer.
  */
 #include "td_kernels.h"
 
-td_status td_reduce_max_s8(const td_mean_params *p, const int8_t *input, int8_t *output) {
-  int32_t stride[4];
-  int32_t keep[4];
-  int32_t red[4];
-  int32_t i[4];
-  int32_t r[4];
-  int32_t k;
-  if (p == NULL || input == NULL || output == NULL) {
-    return TD_ERR_ARG;
-  }
-  stride[3] = 1;
-  for (k = 2; k >= 0; --k) {
-    stride[k] = stride[k + 1] * p->in_shape[k + 1];
-  }
-  for (k = 0; k < 4; ++k) {
-    keep[k] = p->reduced[k] ? 1 : p->in_shape[k];
-    red[k] = p->reduced[k] ? p->in_shape[k] : 1;
-  }
-  for (i[0] = 0; i[0] < keep[0]; ++i[0]) {
-    for (i[1] = 0; i[1] < keep[1]; ++i[1]) {
-      for (i[2] = 0; i[2] < keep[2]; ++i[2]) {
-        for (i[3] = 0; i[3] < keep[3]; ++i[3]) {
-          const int8_t *base =
-              input + i[0] * stride[0] + i[1] * stride[1] + i[2] * stride[2] + i[3];
-          int8_t best = INT8_MIN;
-          for (r[0] = 0; r[0] < red[0]; ++r[0]) {
-            for (r[1] = 0; r[1] < red[1]; ++r[1]) {
-              for (r[2] = 0; r[2] < red[2]; ++r[2]) {
-                for (r[3] = 0; r[3] < red[3]; ++r[3]) {
-                  const int8_t v =
-                      base[r[0] * stride[0] + r[1] * stride[1] + r[2] * stride[2] + r[3]];
-                  best = v > best ? v : best;
-                }
-              }
-            }
-          }
-          *output++ = best;
-        }
-      }
-    }
-  }
-  return TD_OK;
-}
+#define TD_R4_NAME td_reduce_max_s8
+#define TD_R4_IN int8_t
+#define TD_R4_OUT int8_t
+#define TD_R4_ACC int8_t
+#define TD_R4_START INT8_MIN
+#define TD_R4_ADD(acc, v) ((acc) = (v) > (acc) ? (v) : (acc))
+#define TD_R4_END(acc) (acc)
+#include "td_reduce4.h"

@@ -630,7 +630,7 @@ NEW_KERNELS = {
     ),
     "moves16": (
         moves16_model,
-        {"td_remap", "td_transpose_conv2d_s16", "td_split", "td_concat", "td_batch_matmul_s16", "td_concat_s16"},
+        {"td_remap", "td_transpose_conv2d_s16", "td_split", "td_concat", "td_batch_matmul_s16"},
     ),
     # stateful: every check runs its inputs as consecutive inferences of one model
     "svdf_ops": (svdf_ops_model, {"td_svdf_s8"}),

@@ -1,5 +1,5 @@
 """--kernels auto weighs the board's flash: "dsp" (weights widened to 16 bit where each
-serves at least dsp.WIDEN_MIN_REUSE MACs, int8 elsewhere) when its model data fits 90%
+serves at least dsp.WIDEN_MIN_REUSE MACs or the convolution is small, int8 elsewhere) when its model data fits 90%
 of the flash beside the firmware, else "dsp-small" (int8 weights everywhere), else the
 build's size check refuses the model as before. Real compiles, builds and QEMU runs of
 a generated model of two 12x12 convolutions (auto 225 KB of model data, dsp-small 114
@@ -150,30 +150,40 @@ def test_too_big_even_for_dsp_small_is_the_size_error(tmp_path) -> None:
 
 def test_auto_widens_only_the_weights_that_serve_many_macs(tmp_path) -> None:
     """Per layer: int8 weights exactly where each weight serves fewer than
-    WIDEN_MIN_REUSE MACs (ResNet-8's 8x8 layers, its dense layer), widened elsewhere;
-    KWS (125 pixels per convolution) keeps every convolution widened, as --kernels dsp."""
+    WIDEN_MIN_REUSE MACs and either one MAC (dense layers) or the layer has more than
+    WIDEN_FREE_WEIGHTS weights (ResNet-8's 8x8 3x3 layers; its 2,048-weight 8x8 1x1
+    shortcut is widened), widened elsewhere; KWS (125 pixels per convolution) keeps every
+    convolution widened, as --kernels dsp."""
     from tinydeploy.compile import compile_model
-    from tinydeploy.compile.dsp import WIDEN_MIN_REUSE, reuse
+    from tinydeploy.compile.dsp import WIDEN_FREE_WEIGHTS, WIDEN_MIN_REUSE
     from tinydeploy.compile.lower import lower
     from tinydeploy.model.ir import parse_model
 
     for key in ("resnet", "kws"):
         path = mlperf_path(key)
         model = parse_model(path.read_bytes(), path)
-        low = {
-            st.op_index
-            for st in lower(model)
-            if st.kernel in ("td_conv2d_s8", "td_fully_connected_s8") and reuse(st) < WIDEN_MIN_REUSE
-        }
+        low = set()
+        for st in lower(model):
+            p = st.params
+            if st.kernel == "td_conv2d_s8":
+                count, each = p["out_c"] * p["filter_h"] * p["filter_w"] * p["filter_c"], p["out_h"] * p["out_w"]
+            elif st.kernel == "td_fully_connected_s8":
+                count, each = p["accum_depth"] * p["out_depth"], p["batches"]
+            else:
+                continue
+            if each < WIDEN_MIN_REUSE and (each == 1 or count > WIDEN_FREE_WEIGHTS):
+                low.add(st.op_index)
         auto = compile_model(model, tmp_path / f"{key}-auto", dsp=True, cpu="cortex-m4")
         fast = compile_model(model, tmp_path / f"{key}-dsp", kernels="dsp", dsp=True, cpu="cortex-m4")
         small = compile_model(model, tmp_path / f"{key}-small", kernels="dsp-small", dsp=True, cpu="cortex-m4")
         choice = auto.kernel_choice
         assert choice["kernels"] == "dsp" and choice["widen_min_reuse"] == WIDEN_MIN_REUSE
-        assert low and set(choice["int8_weight_ops"]) == low, key
+        assert set(choice["int8_weight_ops"]) == low, key
         assert f"int8 in {len(low)} layers" in choice["reason"]
         data = [c.weights_bytes + c.params_bytes for c in (small, auto, fast)]
         assert data[0] < data[1] < data[2], (key, data)
+        if key == "resnet":
+            assert len(low) == 3, low
     # KWS: only its dense layer (one MAC per weight) is int8, every convolution widened
     assert choice["int8_weight_ops"] == [11]
     text = auto.model_c.read_text()

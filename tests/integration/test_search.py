@@ -242,3 +242,63 @@ def test_sensor_families_on_a_time_series(tmp_path):
     )
     assert {t.arch.family for t in res.trials} <= {"conv1d", "mlp"}
     assert all(t.cost.exact_match_rate == 1.0 for t in res.trials)
+
+
+def test_an_instruction_budget_drops_candidates_before_training(data, tmp_path):
+    """Each candidate runs untrained on the board first: over the instruction budget, it
+    is never trained, and what is trained measures within the budget afterwards too."""
+    from tinydeploy.compress import load_dataset
+    from tinydeploy.compress.tflite import to_int8
+    from tinydeploy.pipeline import resolve_board
+    from tinydeploy.search import Budget, search
+    from tinydeploy.search.measure import measure
+    from tinydeploy.search.space import Arch, build
+
+    d, board = load_dataset(data), resolve_board("qemu-m4")
+    shape = tuple(d.x_train.shape[1:])
+
+    def untrained(width: int, stride: int) -> float:
+        model = build(Arch("dscnn", width, 1, 3, 8, stride=stride, stride2=stride), shape, d.classes)
+        return measure(to_int8(model, d.x_train[:32]), board, check=0).instructions
+
+    # strides of 4 leave a quarter of the positions of 2: fewer instructions, same width
+    assert untrained(16, 4) < 0.5 * untrained(16, 2)
+    limit = (untrained(4, 2) * untrained(16, 2)) ** 0.5
+    res = search(
+        d,
+        board,
+        budget=Budget(instructions=limit),
+        study=f"sqlite:///{tmp_path}/b.db",
+        trials=5,
+        families=("dscnn",),
+        widths=(4, 16),
+        depths=(1,),
+        kernels=(3,),
+        bits=(8,),
+        epochs=1,
+        seed=0,
+    )
+    assert res.trials and all(t.arch.width == 4 and t.cost.instructions <= limit for t in res.trials)
+    assert res.pruned >= 1 and len(res.trials) + res.pruned == 5
+    st = _study(tmp_path / "b.db")
+    reasons = [t.user_attrs["pruned"] for t in st.trials if t.state.name == "PRUNED"]
+    assert all("instructions untrained > budget" in r for r in reasons), reasons
+    assert all(t.params["width"] == 16 for t in st.trials if t.state.name == "PRUNED")
+
+
+def test_accuracy_objective_and_a_study_of_other_objectives(data, tmp_path, capsys):
+    """--objective accuracy: one objective, the budgets as constraints; a study started
+    with the other objectives is refused with a line saying how to go on."""
+    import optuna
+
+    db = tmp_path / "o.db"
+    base = ["search", "--data", str(data), "--study", f"sqlite:///{db}", "-o", str(tmp_path / "o"), *SMALL]
+    assert main([*base, "--trials", "2", "--objective", "accuracy", "--json"]) == 0
+    r = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert len(r["trials"]) == 2 and r["chosen"]
+    st = _study(db)
+    assert st.directions == [optuna.study.StudyDirection.MAXIMIZE] and st.metric_names == ["val_accuracy"]
+    assert main([*base, "--trials", "3", "--force"]) != 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "optimises 1 objective(s), not those of --objective pareto" in err and "--study-name" in err
+    assert len(_study(db).trials) == 2  # nothing ran

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from tinydeploy import __version__
-from tinydeploy.compile.dsp import WIDEN_MIN_REUSE
+from tinydeploy.compile.dsp import WIDEN_FREE_WEIGHTS, WIDEN_MIN_REUSE
 from tinydeploy.compile.dsp import select as select_dsp
 from tinydeploy.compile.emit import features_header, render, runtime_files
 from tinydeploy.compile.lower import PACKED_MARKER, lower, pack_weights, unsupported_ops
@@ -169,9 +169,9 @@ def compile_model(
     flash and are widened with SXTB16 at run time: about half the weight flash of
     "dsp" for roughly a third more instructions in those layers) or
     "auto" (= "dsp" when ``dsp`` is true - the target core has the DSP extension -,
-    its weights widened only where each serves at least dsp.WIDEN_MIN_REUSE MACs and
-    int8 as in "dsp-small" elsewhere; else the MAC kernels of ``cpu``'s architecture,
-    else "reference"). "v7m" and "v6m":
+    its weights widened only where each serves at least dsp.WIDEN_MIN_REUSE MACs or the
+    convolution is small (dsp.keeps_int8) and int8 as in "dsp-small" elsewhere; else the
+    MAC kernels of ``cpu``'s architecture, else "reference"). "v7m" and "v6m":
     32-bit multiply-accumulate kernels for cores without the DSP extension (Cortex-M3;
     Cortex-M0/M0+), see compile/mac.py; portable C, exact on every core. "mve": the
     Helium kernels (compile/mve.py; "auto" on a core with ``mve``), the dsp kernels for
@@ -227,7 +227,8 @@ def compile_model(
         choice["widen_min_reuse"] = int8_below
         choice["int8_weight_ops"] = [st.op_index for st in steps if st.params.get("w8")]
         reason = (
-            f"{reason}; weights widened to 16 bit where each serves at least {int8_below} MACs, "
+            f"{reason}; weights widened to 16 bit where each serves at least {int8_below} MACs "
+            f"or the convolution has at most {WIDEN_FREE_WEIGHTS:,} weights, "
             f"int8 in {len(choice['int8_weight_ops'])} layers"
         )
         choice["reason"] = reason

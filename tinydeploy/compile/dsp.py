@@ -539,6 +539,11 @@ CONVERTERS = {
 # convolutions (125 pixels) stay widened, VWW's 6x6 and 3x3 layers, ResNet-8's 8x8
 # ones and AD's dense layers keep int8 weights.
 WIDEN_MIN_REUSE = 96
+# ... and a convolution of at most this many weights is widened whatever its reuse: it
+# costs at most 4 KB of flash, and small models (few positions per layer, as a strided
+# keyword-spotting net has) then run at the widened speed. A weight used once (a dense
+# layer at batch 1) gains nothing from being widened in flash.
+WIDEN_FREE_WEIGHTS = 4096
 
 # the kernels whose weights dsp-small / WIDEN_MIN_REUSE may keep int8
 _WEIGHTED = ("td_conv2d_s8", "td_fully_connected_s8")
@@ -550,11 +555,29 @@ def reuse(step: Step) -> int:
     return int(p["batches"]) if step.kernel == "td_fully_connected_s8" else int(p["out_h"] * p["out_w"])
 
 
+def weight_count(step: Step) -> int:
+    """Weights of a CONV_2D or FULLY_CONNECTED step."""
+    p = step.params
+    if step.kernel == "td_fully_connected_s8":
+        return int(p["accum_depth"] * p["out_depth"])
+    return int(p["out_c"] * p["filter_h"] * p["filter_w"] * p["filter_c"])
+
+
+def keeps_int8(step: Step, int8_below: int) -> bool:
+    """Whether --kernels auto keeps this layer's weights int8: each serves fewer than
+    ``int8_below`` MACs, and either only one, or widening them would cost more than
+    WIDEN_FREE_WEIGHTS bytes."""
+    if step.kernel not in _WEIGHTED:
+        return False
+    each = reuse(step)
+    return each < int8_below and (each == 1 or weight_count(step) > WIDEN_FREE_WEIGHTS)
+
+
 def select(steps: list[Step], small: bool = False, int8_below: int = 0) -> tuple[list[Step], dict[int, str]]:
     """Steps with SIMD kernels where eligible; {op index: why not} for the others.
     small: keep convolution and fully-connected weights int8 where the scale allows
     (dsp-small); int8_below: the same for the layers whose weights serve fewer MACs
-    than that each (reuse; --kernels auto passes WIDEN_MIN_REUSE)."""
+    than that each, unless they are few (keeps_int8; --kernels auto passes WIDEN_MIN_REUSE)."""
     out: list[Step] = []
     skipped: dict[int, str] = {}
     for st in steps:
@@ -563,7 +586,7 @@ def select(steps: list[Step], small: bool = False, int8_below: int = 0) -> tuple
             out.append(st)
             continue
         try:
-            out.append(conv(st, small=small or (st.kernel in _WEIGHTED and reuse(st) < int8_below)))
+            out.append(conv(st, small=small or keeps_int8(st, int8_below)))
         except NotEligible as exc:
             skipped[st.op_index] = str(exc)
             out.append(st)

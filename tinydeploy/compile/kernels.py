@@ -428,9 +428,8 @@ class MulParams:
 
 @dataclass(frozen=True)
 class ConcatParams:
-    """CONCATENATION (int8: inputs share the output's scale and zero point) and PACK.
-    copy_bytes counts elements for td_concat_s8 and td_concat_s16, bytes for td_concat
-    (any type)."""
+    """CONCATENATION (int8: inputs share the output's scale and zero point; int16: zero
+    points of 0, scales as they are) and PACK, of any type: bytes copied as they are."""
 
     C_NAME: ClassVar[str] = "td_concat_params"
     outer: int = c(I32, "product of the dimensions before the axis")
@@ -442,13 +441,15 @@ class ConcatParams:
 
 @dataclass(frozen=True)
 class PadParams:
-    """PAD / PADV2 (4-D, constant value)."""
+    """PAD / PADV2 of int8 and int16 tensors (4-D, constant value; the output may start
+    before the input in one buffer: each element is read before a later one is written)."""
 
     C_NAME: ClassVar[str] = "td_pad_params"
     in_shape: list[int] = c(I32, "", 4)
     before: list[int] = c(I32, "", 4)
     out_shape: list[int] = c(I32, "", 4)
-    pad_value: int = c(I32, "int8 (td_pad_s8) or int16 (td_pad_s16) value written in the padding")
+    pad_value: int = c(I32, "the value written in the padding")
+    itemsize: int = c(I32, "bytes of an element: 1 (int8) or 2 (int16)")
 
 
 @dataclass(frozen=True)
@@ -1366,9 +1367,8 @@ KERNELS: dict[str, Kernel] = {
         Kernel("td_add_s8", AddParams, ("td_add_s8.c",) + _DSP, simd=("td_add_s8_dsp",), row_wise=True),
         Kernel("td_add_s8_dsp", AddDspParams, ("td_add_s8_dsp.c",) + _DSP, row_wise=True),
         Kernel("td_mul_s8", MulParams, ("td_mul_s8.c",), row_wise=True),
-        Kernel("td_concat_s8", ConcatParams, ("td_concat_s8.c",), input_array=True),
-        Kernel("td_pad_s8", PadParams, ("td_pad_s8.c",)),
-        Kernel("td_mean_s8", MeanParams, ("td_mean_s8.c",), simd=("td_mean_s8_dsp",)),
+        Kernel("td_pad", PadParams, ("td_pad.c",), raw=True),
+        Kernel("td_mean_s8", MeanParams, ("td_mean_s8.c", "td_reduce4.h"), simd=("td_mean_s8_dsp",)),
         Kernel("td_mean_s8_dsp", MeanParams, ("td_mean_s8_dsp.c",) + _DSP),
         Kernel("td_logistic_s8", UnaryParams, ("td_logistic_s8.c",)),
         Kernel("td_tanh_s8", UnaryParams, ("td_tanh_s8.c",)),
@@ -1429,11 +1429,9 @@ KERNELS.update(
             Kernel("td_add_s16", AddParams, ("td_add_s16.c",)),
             Kernel("td_sub_s16", AddParams, ("td_sub_s16.c",)),
             Kernel("td_mul_s16", MulParams, ("td_mul_s16.c",)),
-            Kernel("td_concat_s16", ConcatParams, ("td_concat_s16.c",), input_array=True),
-            Kernel("td_pad_s16", PadParams, ("td_pad_s16.c",)),
             Kernel("td_relu_s16", ReluParams, ("td_relu_s16.c",)),
-            Kernel("td_mean_s16", MeanParams, ("td_mean_s16.c",)),
-            Kernel("td_leaky_relu_s16", LeakyReluParams, ("td_leaky_relu_s16.c",)),
+            Kernel("td_mean_s16", MeanParams, ("td_mean_s16.c", "td_reduce4.h")),
+            Kernel("td_leaky_relu_s16", LeakyReluParams, ("td_leaky_relu_s16.c", "td_leaky_relu.h")),
             Kernel("td_logistic_s16", SigmoidS16Params, ("td_logistic_s16.c", "td_sigmoid_s16.h")),
             Kernel("td_tanh_s16", SigmoidS16Params, ("td_tanh_s16.c", "td_sigmoid_s16.h")),
         )
@@ -1447,7 +1445,7 @@ KERNELS.update(
         k.name: k
         for k in (
             Kernel("td_relu_s8", ReluParams, ("td_relu_s8.c",)),
-            Kernel("td_leaky_relu_s8", LeakyReluParams, ("td_leaky_relu_s8.c",)),
+            Kernel("td_leaky_relu_s8", LeakyReluParams, ("td_leaky_relu_s8.c", "td_leaky_relu.h")),
             Kernel("td_hard_swish_s8", HardSwishParams, ("td_hard_swish_s8.c",)),
             Kernel("td_abs", RequantizeParams, ("td_abs.c", "td_elem.h"), raw=True),
             Kernel("td_sub_s8", AddParams, ("td_sub_s8.c",)),
@@ -1461,8 +1459,8 @@ KERNELS.update(
             Kernel("td_resize_bilinear_s8", ResizeBilinearParams, ("td_resize_bilinear_s8.c",)),
             Kernel("td_transpose_conv2d_s8", ConvParams, ("td_transpose_conv2d_s8.c",)),
             Kernel("td_batch_matmul_s8", BatchMatmulParams, ("td_batch_matmul_s8.c",)),
-            Kernel("td_reduce_max_s8", MeanParams, ("td_reduce_max_s8.c",)),
-            Kernel("td_reduce_min_s8", MeanParams, ("td_reduce_min_s8.c",)),
+            Kernel("td_reduce_max_s8", MeanParams, ("td_reduce_max_s8.c", "td_reduce4.h")),
+            Kernel("td_reduce_min_s8", MeanParams, ("td_reduce_min_s8.c", "td_reduce4.h")),
             Kernel("td_div_s8", DivParams, ("td_div_s8.c",)),
             Kernel("td_rsqrt_s8", RequantizeParams, ("td_rsqrt_s8.c", "td_inv_sqrt.h")),
             Kernel("td_l2_normalization_s8", L2normParams, ("td_l2_normalization_s8.c", "td_inv_sqrt.h")),
@@ -1478,8 +1476,8 @@ KERNELS.update(
     {
         k.name: k
         for k in (
-            Kernel("td_arg_max_s8", ArgMinMaxParams, ("td_arg_max_s8.c",)),
-            Kernel("td_arg_min_s8", ArgMinMaxParams, ("td_arg_min_s8.c",)),
+            Kernel("td_arg_max_s8", ArgMinMaxParams, ("td_arg_max_s8.c", "td_arg_min_max.h")),
+            Kernel("td_arg_min_s8", ArgMinMaxParams, ("td_arg_min_s8.c", "td_arg_min_max.h")),
             Kernel("td_compare_s8", CompareParams, ("td_compare_s8.c", "td_compare.h")),
             Kernel("td_compare_i32", CompareParams, ("td_compare_i32.c", "td_compare.h")),
             Kernel("td_logical_b8", LogicalParams, ("td_logical_b8.c",)),
@@ -1491,7 +1489,7 @@ KERNELS.update(
             Kernel("td_fill", FillParams, ("td_fill.c",)),
             Kernel("td_broadcast_args_i32", BroadcastArgsParams, ("td_broadcast_args_i32.c",)),
             Kernel("td_dynamic_update_slice", DynamicUpdateSliceParams, ("td_dynamic_update_slice.c",)),
-            Kernel("td_reduce_all_b8", MeanParams, ("td_reduce_all_b8.c",)),
+            Kernel("td_reduce_all_b8", MeanParams, ("td_reduce_all_b8.c", "td_reduce4.h")),
         )
     }
 )

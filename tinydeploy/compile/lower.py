@@ -809,7 +809,7 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
         axis = axis + nd if axis < 0 else axis
         outer = int(np.prod(y.shape[:axis], dtype=np.int64))
         inner = int(np.prod(y.shape[axis + 1 :], dtype=np.int64))
-        copy = [int(t.shape[axis]) * inner * (t.itemsize if raw else 1) for t in ins]
+        copy = [int(t.shape[axis]) * inner * t.itemsize for t in ins]
         pre = f"op{op.index}"
         arr = ConstArray(f"{pre}_copy_bytes", "int32_t", np.array(copy, np.int64), "params")
         params = dict(outer=outer, num_inputs=len(ins), copy_bytes=arr.name)
@@ -819,7 +819,7 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
             Step(
                 op.index,
                 op.opcode,
-                "td_concat" if raw else "td_concat_s16" if s16 else "td_concat_s8",
+                "td_concat",
                 "td_concat_params",
                 params,
                 [t.index for t in ins],
@@ -854,17 +854,17 @@ class Lowering(OpsMixin, MoveMixin, TypedMixin, StateMixin, S16Mixin):
         oshape = [i + b + a for i, b, a in zip(ishape, before, after)]
         if int(np.prod(oshape)) != y.size:
             raise unsupported(self.model, op, "output shape does not match the paddings")
-        params = dict(in_shape=ishape, before=before, out_shape=oshape, pad_value=value)
+        size = 2 if s16 else 1
+        params = dict(in_shape=ishape, before=before, out_shape=oshape, pad_value=value, itemsize=size)
         # first_read: input index of each output element, -1 in the padding
         idx = np.arange(x.size).reshape(ishape)
         full = np.full(oshape, -1, dtype=np.int64)
         full[tuple(slice(b, b + i) for b, i in zip(before, ishape))] = idx
-        size = 2 if s16 else 1
         self.steps.append(
             Step(
                 op.index,
                 op.opcode,
-                "td_pad_s16" if s16 else "td_pad_s8",
+                "td_pad",
                 "td_pad_params",
                 params,
                 [x.index],

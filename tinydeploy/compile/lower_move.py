@@ -56,7 +56,7 @@ MOVE_TYPES: dict[str, tuple[str, ...]] = {
     "SPLIT_V": ("int8", "int16", "int32", "float32"),
     "UNPACK": ("int8", "int16", "int32", "float32"),
     "PACK": ("int8", "int16", "int32", "float32"),
-    # TFLite Micro also pads int8 and int16 (td_pad_s8, td_pad_s16)
+    # TFLite Micro also pads int8 and int16 (td_pad)
     "PAD": ("int32", "float32"),
     "PADV2": ("int32", "float32"),
 }
@@ -396,7 +396,7 @@ class MoveMixin:
 
     def pad_wide(self, op: Op) -> None:
         """PAD / PADV2 of int32 and float32 tensors (TFLite Micro's kernel also takes int8
-        and int16: td_pad_s8 / td_pad_s16): 0, or PADV2's constant, in the padding."""
+        and int16: td_pad): 0, or PADV2's constant, in the padding."""
         x, y, xs, st = self._mover_io(op)
         pads = np.asarray(self.const(op, op.inputs[1], "paddings").data, np.int64).reshape(-1, 2)
         value = np.zeros(1, x.dtype)

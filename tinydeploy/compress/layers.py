@@ -242,17 +242,25 @@ def structured_prune(
 
 
 def dscnn(
-    input_shape: tuple[int, ...], classes: int, width: int = 64, depth: int = 3, kernel: int = 3, name: str = "dscnn"
+    input_shape: tuple[int, ...],
+    classes: int,
+    width: int = 64,
+    depth: int = 3,
+    kernel: int = 3,
+    name: str = "dscnn",
+    strides: tuple[int, int] = (2, 2),
 ) -> Any:
     """The DS-CNN family (Zhang et al., "Hello Edge"; MLPerf Tiny KWS): a strided
     convolution, ``depth`` depthwise-separable blocks of ``width`` channels with
-    ``kernel`` x ``kernel`` depthwise filters, average pooling, a dense classifier."""
+    ``kernel`` x ``kernel`` depthwise filters, average pooling, a dense classifier.
+    ``strides``: the first convolution's; every later layer's cost scales with the
+    positions they leave."""
     import keras
 
     L = keras.layers
     h, w = int(input_shape[0]), int(input_shape[1])
     x = inp = keras.Input(tuple(input_shape))
-    x = L.Conv2D(width, (min(10, h), min(4, w)), strides=(2, 2), padding="same", use_bias=False)(x)
+    x = L.Conv2D(width, (min(10, h), min(4, w)), strides=strides, padding="same", use_bias=False)(x)
     x = L.ReLU()(L.BatchNormalization(momentum=0.9)(x))
     for _ in range(depth):
         x = L.DepthwiseConv2D(kernel, padding="same", use_bias=False)(x)

@@ -32,6 +32,13 @@ from tinydeploy.search.measure import Cost, check_measurable, measure
 from tinydeploy.search.space import FAMILIES, WEIGHT_BITS, Arch, build, families_for, suggest
 
 SAMPLERS = ("tpe", "nsga2")
+# what the sampler optimises: "pareto", accuracy up and instructions and flash down
+# (a front to choose from); "accuracy" alone, the budgets as constraints (the most
+# accurate model that fits them, when the board's limits are known)
+OBJECTIVES = {
+    "pareto": (("val_accuracy", "maximize"), ("instructions", "minimize"), ("flash_bytes", "minimize")),
+    "accuracy": (("val_accuracy", "maximize"),),
+}
 DEFAULT_STUDY = "sqlite:///search.db"
 # seconds between a running trial's heartbeats; a trial silent for GRACE_SECONDS (its
 # process was killed) is failed and retried by the next worker that starts a trial
@@ -131,27 +138,37 @@ def _storage(study: str) -> Any:
     )
 
 
-def _open_study(study: str, study_name: str, sampler: Any) -> Any:
+def _open_study(study: str, study_name: str, sampler: Any, objectives: str = "pareto") -> Any:
     import optuna
     import sqlalchemy.exc
 
+    directions = [d for _, d in OBJECTIVES[objectives]]
     # Workers started together on a new storage race to create its schema: the loser's
     # INSERT of the schema version fails although the schema is then complete, so it
     # opens the storage again.
     for attempt in range(5):
         try:
-            return optuna.create_study(
+            st = optuna.create_study(
                 storage=_storage(study),
                 study_name=study_name,
-                directions=["maximize", "minimize", "minimize"],
+                directions=directions,
                 sampler=sampler,
                 load_if_exists=True,
             )
+            break
         except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.OperationalError):
             if attempt == 4:
                 raise
             time.sleep(0.5 + attempt)
-    raise AssertionError("unreachable")
+    # Optuna loads a stored study with its own directions, whatever is asked
+    stored = [d.name.lower() for d in st.directions]
+    if stored != directions:
+        raise CompressSettingError(
+            f"study '{study_name}' in {study} optimises {len(stored)} objective(s), not those of "
+            f"--objective {objectives}; resume it with its objective or give this search a new --study-name",
+            setting="--objective",
+        )
+    return st
 
 
 def _sampler(name: str, seed: int) -> Any:
@@ -167,13 +184,13 @@ def _sampler(name: str, seed: int) -> Any:
     raise CompressSettingError(f"unknown sampler {name!r}; choose from {', '.join(SAMPLERS)}", setting="--sampler")
 
 
-def _quantize(model: Any, arch: Arch, data: Dataset, seed: int) -> bytes:
+def _quantize(model: Any, arch: Arch, data: Dataset, seed: int, epochs: int = 1) -> bytes:
     from tinydeploy.compress import Options, compress
     from tinydeploy.compress.tflite import to_int8
 
-    if arch.bits == 4:  # 4-bit weights, one epoch of quantization-aware fine-tuning
+    if arch.bits == 4:  # 4-bit weights, ``epochs`` of quantization-aware fine-tuning
         skip = ("first",) if arch.first8 else ()
-        return compress(model, data, Options(bits=4, bits_skip=skip, epochs=1, seed=seed)).tflite
+        return compress(model, data, Options(bits=4, bits_skip=skip, epochs=epochs, seed=seed)).tflite
     return to_int8(model, data.x_train[:200])
 
 
@@ -183,25 +200,31 @@ def _accuracy(raw: bytes, x: Any, y: Any) -> float:
     return round(int8_accuracy(raw, x, y), 4)
 
 
-def _fits_before_training(model: Any, data: Dataset, budget: Budget) -> str | None:
-    """Compile the untrained model: its weights + parameters and arena are lower bounds
-    of the firmware's flash and RAM, so a candidate over budget is dropped untrained."""
+def _fits_before_training(model: Any, arch: Arch, data: Dataset, budget: Budget, board: Board) -> str | None:
+    """Why the untrained candidate cannot fit the budget, or None. Its compiled weights +
+    parameters and arena are lower bounds of the firmware's flash and RAM. With an
+    instruction budget it is also run on the board: the kernels' loops do not depend on
+    the weights' values (only the per-layer kernel choice can, for layers whose biases
+    need 64-bit requantization), so training is spent only on candidates that fit."""
     import tempfile
 
     from tinydeploy.compile import compile_model
     from tinydeploy.compress.tflite import to_int8
     from tinydeploy.model.ir import parse_model
 
-    if budget.flash_bytes is None and budget.ram_bytes is None:
-        return None
-    ir = parse_model(to_int8(model, data.x_train[:32]))
-    with tempfile.TemporaryDirectory() as tmp:
-        compiled = compile_model(ir, Path(tmp) / "c")
-    data_bytes = compiled.weights_bytes + compiled.params_bytes
-    if budget.flash_bytes is not None and data_bytes > budget.flash_bytes:
-        return f"model data {data_bytes:,} B > flash budget {budget.flash_bytes:,} B"
-    if budget.ram_bytes is not None and compiled.arena_bytes > budget.ram_bytes:
-        return f"arena {compiled.arena_bytes:,} B > RAM budget {budget.ram_bytes:,} B"
+    if budget.flash_bytes is not None or budget.ram_bytes is not None:
+        ir = parse_model(to_int8(model, data.x_train[:32]))
+        with tempfile.TemporaryDirectory() as tmp:
+            compiled = compile_model(ir, Path(tmp) / "c")
+        data_bytes = compiled.weights_bytes + compiled.params_bytes
+        if budget.flash_bytes is not None and data_bytes > budget.flash_bytes:
+            return f"model data {data_bytes:,} B > flash budget {budget.flash_bytes:,} B"
+        if budget.ram_bytes is not None and compiled.arena_bytes > budget.ram_bytes:
+            return f"arena {compiled.arena_bytes:,} B > RAM budget {budget.ram_bytes:,} B"
+    if budget.instructions is not None:
+        cost = measure(_quantize(model, arch, data, 0, epochs=0), board, check=0)
+        if cost.instructions > budget.instructions:
+            return f"{cost.instructions:,.0f} instructions untrained > budget {budget.instructions:,.0f}"
     return None
 
 
@@ -265,10 +288,12 @@ def search(
     depths: tuple[int, ...] = (1, 2, 3, 4),
     kernels: tuple[int, ...] = (3, 5),
     bits: tuple[int, ...] = WEIGHT_BITS,
+    strides: tuple[int, ...] = (2,),
     epochs: int = 3,
     lr: float = 3e-3,
     seed: int = 0,
     sampler: str = "tpe",
+    objectives: str = "pareto",
     tolerance: float = 1.0,
     check: int = 2,
     progress: Callable[[str], None] = lambda msg: None,
@@ -295,25 +320,33 @@ def search(
             raise CompressSettingError(
                 f"{bad[0]} bits; the search offers {', '.join(map(str, WEIGHT_BITS))}", setting=f"--{name}"
             )
+    if objectives not in OBJECTIVES:
+        raise CompressSettingError(
+            f"unknown objective {objectives!r}; choose from {', '.join(OBJECTIVES)}", setting="--objective"
+        )
     store_dir = artifact_dir(study, artifacts)
     store_dir.mkdir(parents=True, exist_ok=True)
     store = FileSystemArtifactStore(str(store_dir))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    st = _open_study(study, study_name, _sampler(sampler, seed))
-    st.set_metric_names(["val_accuracy", "instructions", "flash_bytes"])
+    st = _open_study(study, study_name, _sampler(sampler, seed), objectives)
+    st.set_metric_names([name for name, _ in OBJECTIVES[objectives]])
     worker = f"{socket.gethostname()}:{os.getpid()}"
     shape, classes = tuple(int(v) for v in data.x_train.shape[1:]), data.classes
 
-    def objective(trial: Any) -> tuple[float, float, float]:
-        arch = suggest(trial, usable, widths, depths, kernels, bits)
+    def objective(trial: Any) -> tuple[float, ...]:
+        arch = suggest(trial, usable, widths, depths, kernels, bits, strides)
         trial.set_user_attr("worker", worker)
         progress(f"trial {trial.number}: {arch.name}")
-        model = build(arch, shape, classes)
-        why = _fits_before_training(model, data, budget)
+        # a point already dropped over budget is dropped again without building it
+        dropped = trial.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.PRUNED,))
+        why = next((t.user_attrs.get("pruned") for t in dropped if t.params == trial.params), None)
+        # the check quantizes (4-bit: packs) a model of its own; training starts afresh
+        why = why or _fits_before_training(build(arch, shape, classes), arch, data, budget, board)
         if why:
             trial.set_user_attr("pruned", why)
             progress(f"trial {trial.number}: dropped before training: {why}")
             raise optuna.TrialPruned(why)
+        model = build(arch, shape, classes)
         fit(model, data, epochs, lr=lr, seed=seed + trial.number)
         try:
             raw = _quantize(model, arch, data, seed + trial.number)
@@ -341,7 +374,8 @@ def search(
         progress(
             f"trial {trial.number}: val {val:.2%}, {cost.instructions:,.0f} instructions, {cost.flash_bytes:,} B flash"
         )
-        return val, cost.instructions, float(cost.flash_bytes)
+        values = {"val_accuracy": val, "instructions": cost.instructions, "flash_bytes": float(cost.flash_bytes)}
+        return tuple(values[name] for name, _ in OBJECTIVES[objectives])
 
     finished = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
     done = len(st.get_trials(deepcopy=False, states=finished))

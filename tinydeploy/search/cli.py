@@ -79,12 +79,24 @@ def search_cmd(
     depths: str = typer.Option("1,2,3,4", "--depths", help="Block / layer counts."),
     kernel_sizes: str = typer.Option("3,5", "--kernel-sizes", help="Kernel sizes."),
     bits: str = typer.Option("8,4", "--bits", help="Weight precisions: 8 and/or 4 (packed)."),
+    strides: str = typer.Option(
+        "2", "--strides", help="Strides of the first layer, per axis (fewer positions for every later layer)."
+    ),
     budget_flash: int = typer.Option(None, "--budget-flash", help="Firmware flash limit, bytes."),
     budget_ram: int = typer.Option(None, "--budget-ram", help="RAM limit (static + stack), bytes."),
-    budget_instructions: float = typer.Option(None, "--budget-instructions", help="Instructions per inference limit."),
+    budget_instructions: float = typer.Option(
+        None,
+        "--budget-instructions",
+        help="Instructions per inference limit (candidates are run untrained first: over it, they are not trained).",
+    ),
     epochs: int = typer.Option(3, "--epochs", help="Training epochs per candidate."),
     lr: float = typer.Option(3e-3, "--lr", help="Learning rate (cosine decay from it)."),
     sampler: str = typer.Option("tpe", "--sampler", help="tpe or nsga2."),
+    objective: str = typer.Option(
+        "pareto",
+        "--objective",
+        help="pareto: accuracy up, instructions and flash down; accuracy: the most accurate within the budgets.",
+    ),
     tolerance: float = typer.Option(
         1.0, "--tolerance", help="Accuracy points the chosen model may lose against the front's best."
     ),
@@ -132,10 +144,12 @@ def search_cmd(
         depths=_ints(depths, "--depths"),
         kernels=_ints(kernel_sizes, "--kernel-sizes"),
         bits=_ints(bits, "--bits"),
+        strides=_ints(strides, "--strides"),
         epochs=epochs,
         lr=lr,
         seed=seed,
         sampler=sampler,
+        objectives=objective,
         tolerance=tolerance,
         progress=lambda m: None if as_json else console.print(f"[dim]{m}[/]"),
     )

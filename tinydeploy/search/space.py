@@ -33,12 +33,17 @@ class Arch:
     bits: int
     expand: int = 1
     first8: bool = False  # with 4-bit weights: the first layer keeps 8 bits (per-layer choice)
+    # the first layer's strides along the first (time) and second axis (2-D families):
+    # every later layer's cost scales with the positions they leave (ignored by mlp)
+    stride: int = 2
+    stride2: int = 2
 
     @property
     def name(self) -> str:
         extra = f"_e{self.expand}" if self.family == "mobilenet" else ""
         first = "f8" if self.first8 else ""
-        return f"{self.family}_w{self.width}_d{self.depth}_k{self.kernel}{extra}_b{self.bits}{first}"
+        stride = f"_s{self.stride}x{self.stride2}" if (self.stride, self.stride2) != (2, 2) else ""
+        return f"{self.family}_w{self.width}_d{self.depth}_k{self.kernel}{extra}{stride}_b{self.bits}{first}"
 
     def row(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,6 +75,7 @@ def suggest(
     depths: tuple[int, ...],
     kernels: tuple[int, ...],
     bits: tuple[int, ...],
+    strides: tuple[int, ...] = (2,),
 ) -> Arch:
     """Sample an Arch with an Optuna trial (categorical choices: the samplers model them
     per value, and a study resumed with the same space keeps its history)."""
@@ -80,7 +86,9 @@ def suggest(
     weight_bits = trial.suggest_categorical("bits", list(bits))
     expand = trial.suggest_categorical("expand", [2, 4]) if family == "mobilenet" else 1
     first8 = weight_bits == 4 and trial.suggest_categorical("first8", [False, True])
-    return Arch(family, width, depth, kernel, weight_bits, expand, first8)
+    stride = trial.suggest_categorical("stride", list(strides)) if family != "mlp" else 2
+    stride2 = trial.suggest_categorical("stride2", list(strides)) if family in ("dscnn", "mobilenet") else 2
+    return Arch(family, width, depth, kernel, weight_bits, expand, first8, stride, stride2)
 
 
 def build(arch: Arch, input_shape: tuple[int, ...], classes: int) -> Any:
@@ -90,11 +98,23 @@ def build(arch: Arch, input_shape: tuple[int, ...], classes: int) -> Any:
     from tinydeploy.compress.layers import dscnn
 
     if arch.family == "dscnn":
-        return dscnn(input_shape, classes, arch.width, arch.depth, arch.kernel, name=arch.name)
+        return dscnn(
+            input_shape,
+            classes,
+            arch.width,
+            arch.depth,
+            arch.kernel,
+            name=arch.name,
+            strides=(arch.stride, arch.stride2),
+        )
     L = keras.layers
     x = inp = keras.Input(tuple(input_shape))
     if arch.family == "mobilenet":
-        x = L.ReLU(6.0)(L.BatchNormalization()(L.Conv2D(arch.width, 3, strides=2, padding="same", use_bias=False)(x)))
+        x = L.ReLU(6.0)(
+            L.BatchNormalization()(
+                L.Conv2D(arch.width, 3, strides=(arch.stride, arch.stride2), padding="same", use_bias=False)(x)
+            )
+        )
         for _ in range(arch.depth):
             y = L.ReLU(6.0)(L.BatchNormalization()(L.Conv2D(arch.width * arch.expand, 1, use_bias=False)(x)))
             y = L.ReLU(6.0)(L.BatchNormalization()(L.DepthwiseConv2D(arch.kernel, padding="same", use_bias=False)(y)))
@@ -105,7 +125,9 @@ def build(arch: Arch, input_shape: tuple[int, ...], classes: int) -> Any:
         for i in range(arch.depth):
             x = L.ReLU()(
                 L.BatchNormalization()(
-                    L.Conv1D(arch.width, arch.kernel, strides=2 if i == 0 else 1, padding="same", use_bias=False)(x)
+                    L.Conv1D(
+                        arch.width, arch.kernel, strides=arch.stride if i == 0 else 1, padding="same", use_bias=False
+                    )(x)
                 )
             )
         x = L.GlobalAveragePooling1D()(x)
