@@ -337,13 +337,22 @@ def search(
         arch = suggest(trial, usable, widths, depths, kernels, bits, strides)
         trial.set_user_attr("worker", worker)
         progress(f"trial {trial.number}: {arch.name}")
-        # a point already dropped over budget is dropped again without building it
+        # a point already dropped over the same budget is dropped again without building it
+        limits = [budget.flash_bytes, budget.ram_bytes, budget.instructions]
         dropped = trial.study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.PRUNED,))
-        why = next((t.user_attrs.get("pruned") for t in dropped if t.params == trial.params), None)
+        why = next(
+            (
+                t.user_attrs.get("pruned")
+                for t in dropped
+                if t.params == trial.params and t.user_attrs.get("budget") == limits
+            ),
+            None,
+        )
         # the check quantizes (4-bit: packs) a model of its own; training starts afresh
         why = why or _fits_before_training(build(arch, shape, classes), arch, data, budget, board)
         if why:
             trial.set_user_attr("pruned", why)
+            trial.set_user_attr("budget", limits)
             progress(f"trial {trial.number}: dropped before training: {why}")
             raise optuna.TrialPruned(why)
         model = build(arch, shape, classes)
